@@ -1,0 +1,327 @@
+/**
+ * The coarse stage: fills the hole of the low-resolution image.
+ *
+ * `CoarseStage` is the seam where a learned network (ONNX) plugs in; the
+ * built-in stage is multi-scale PatchMatch completion after Wexler,
+ * Shechtman and Irani, "Space-Time Completion of Video" (PAMI 2007):
+ * minimise Σ_t min_s ‖P_t − P_s‖² over all patches overlapping the hole by
+ * expectation–maximisation. E-step: a PatchMatch nearest-neighbour field.
+ * M-step: every hole pixel becomes the weighted vote of the overlapping
+ * patches' matches, weight exp(−d/2σ²)·γ^(−dist to boundary) with σ² the 75th
+ * percentile of patch distances and γ = 1.3. The pyramid is solved coarse to
+ * fine; between levels the field (not the image) is upsampled, and coarse
+ * levels get more EM iterations than fine ones.
+ */
+import { distanceToKnown } from "./mask.js";
+import {
+  improveNnf,
+  makePatchProblem,
+  type Nnf,
+  type PatchProblem,
+  patchArea,
+  randomNnf,
+  refreshDistances,
+} from "./patchmatch.js";
+import type { Random } from "./random.js";
+import { type FloatImage, halve } from "./resample.js";
+
+/** What a coarse stage receives: the low-res crop with its hole. */
+export interface CoarseInput {
+  /** Low-res image; values at hole pixels are meaningless. */
+  image: FloatImage;
+  /** 1 = hole. */
+  hole: Uint8Array;
+  rng: Random;
+}
+
+/** What a coarse stage returns. */
+export interface CoarseOutput {
+  /** The low-res image with the hole filled; known pixels unchanged. */
+  image: FloatImage;
+  /** The final nearest-neighbour field, when the stage computed one (reused by attention). */
+  field?: { problem: PatchProblem; nnf: Nnf };
+}
+
+/** Fills the hole of a low-resolution image. Implementations may be async (neural networks). */
+export interface CoarseStage {
+  readonly name: string;
+  fill(input: CoarseInput): CoarseOutput | Promise<CoarseOutput>;
+}
+
+/** Tuning of the PatchMatch completion. */
+export interface PatchMatchCoarseOptions {
+  /** Patch radius (patches are (2r+1)²). Default 3 (7×7). */
+  patchRadius?: number;
+  /** The coarsest level's shorter side is at least this. Default 24. */
+  minLevelSize?: number;
+  /** EM iterations at the coarsest level; each finer level has fewer, down to `finestEmIterations`. Default 6. */
+  coarsestEmIterations?: number;
+  /** EM iterations at the finest level. Default 1. */
+  finestEmIterations?: number;
+}
+
+const GAMMA = 1.3;
+
+/** Multi-scale PatchMatch + EM completion, the default coarse stage. */
+export class PatchMatchCoarse implements CoarseStage {
+  readonly name = "patchmatch";
+  private readonly radius: number;
+  private readonly minLevelSize: number;
+  private readonly coarsestEm: number;
+  private readonly finestEm: number;
+
+  constructor(options: PatchMatchCoarseOptions = {}) {
+    this.radius = options.patchRadius ?? 3;
+    this.minLevelSize = options.minLevelSize ?? 24;
+    this.coarsestEm = options.coarsestEmIterations ?? 6;
+    this.finestEm = options.finestEmIterations ?? 1;
+  }
+
+  fill({ image, hole, rng }: CoarseInput): CoarseOutput {
+    const r = this.radius;
+    const levels: { image: FloatImage; hole: Uint8Array }[] = [{ image: copyImage(image), hole }];
+    for (;;) {
+      const last = levels[levels.length - 1];
+      if (Math.min(last.image.width, last.image.height) < 2 * this.minLevelSize) break;
+      const next = halve(last.image, last.hole);
+      if (!hasUsableSource(next.hole, next.image.width, next.image.height, r)) break;
+      levels.push(next);
+    }
+
+    let prev: { problem: PatchProblem; nnf: Nnf; image: FloatImage } | null = null;
+    for (let L = levels.length - 1; L >= 0; L--) {
+      const { image: img, hole: h } = levels[L];
+      const problem = makePatchProblem(img.data, img.width, img.height, img.channels, h, r);
+      if (!problem) throw new Error("no known patch to copy from at this level");
+      const voter = new Voter(problem);
+      const longSide = Math.max(img.width, img.height);
+      let nnf: Nnf;
+      let emIterations: number;
+      let pmIterations: number;
+      let searchRadius: number;
+      if (prev === null) {
+        diffuseFill(img, h);
+        nnf = randomNnf(problem, rng);
+        emIterations = this.coarsestEm;
+        pmIterations = 3;
+        searchRadius = longSide;
+      } else {
+        // Hole pixels start from the upsampled coarse image; where the coarse
+        // level had a match, the upsampled field's vote replaces it (sharper).
+        upsampleInto(prev.image, img, h);
+        const up = upsampleNnf(prev.problem, prev.nnf, problem, rng);
+        nnf = up.nnf;
+        voter.vote(nnf, up.trusted);
+        refreshDistances(problem, nnf);
+        emIterations = L === 0 ? this.finestEm : Math.max(this.finestEm, Math.min(this.coarsestEm - 2, 1 + L));
+        pmIterations = L === 0 ? 1 : 2;
+        searchRadius = L === 0 ? 8 : Math.max(8, longSide >> 2);
+        // Targets with no coarse match need a global search once.
+        improveNnf(problem, nnf, 1, longSide, rng);
+      }
+      for (let em = 0; em < emIterations; em++) {
+        improveNnf(problem, nnf, pmIterations, searchRadius, rng);
+        voter.vote(nnf, voter.similarityWeights(nnf));
+        refreshDistances(problem, nnf);
+      }
+      prev = { problem, nnf, image: img };
+    }
+    const finest = levels[0].image;
+    return { image: finest, field: prev ? { problem: prev.problem, nnf: prev.nnf } : undefined };
+  }
+}
+
+function copyImage(img: FloatImage): FloatImage {
+  return { width: img.width, height: img.height, channels: img.channels, data: new Float32Array(img.data) };
+}
+
+function hasUsableSource(hole: Uint8Array, w: number, h: number, r: number): boolean {
+  if (w < 2 * r + 1 || h < 2 * r + 1) return false;
+  const probe = makePatchProblem(new Float32Array(w * h * 3), w, h, 3, hole, r);
+  return probe !== null && probe.sources.length >= 16;
+}
+
+/** γ^(−distance of the target centre to the known region), per target. */
+function boundaryWeights(p: PatchProblem): Float32Array {
+  const dist = distanceToKnown(p.hole, p.width, p.height);
+  const out = new Float32Array(p.targets.length);
+  for (let k = 0; k < p.targets.length; k++) out[k] = GAMMA ** -Math.min(dist[p.targets[k]], 200);
+  return out;
+}
+
+/**
+ * Initial guess at the coarsest level: hole pixels, in order of distance to
+ * the known region, take the mean of their already-set 8-neighbours.
+ */
+function diffuseFill(img: FloatImage, hole: Uint8Array): void {
+  const { width: w, height: h, channels: C, data } = img;
+  const dist = distanceToKnown(hole, w, h);
+  let maxD = 0;
+  for (let i = 0; i < dist.length; i++) if (hole[i] !== 0 && dist[i] > maxD) maxD = dist[i];
+  const order: number[][] = Array.from({ length: maxD + 1 }, () => []);
+  for (let i = 0; i < dist.length; i++) if (hole[i] !== 0) order[dist[i]].push(i);
+  for (let d = 1; d <= maxD; d++) {
+    for (const i of order[d]) {
+      const x = i % w;
+      const y = (i - x) / w;
+      let n = 0;
+      const o = i * C;
+      for (let c = 0; c < C; c++) data[o + c] = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= h) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx < 0 || xx >= w || (dx === 0 && dy === 0)) continue;
+          const j = yy * w + xx;
+          if (hole[j] !== 0 && dist[j] >= d) continue;
+          n++;
+          for (let c = 0; c < C; c++) data[o + c] += data[j * C + c];
+        }
+      }
+      if (n > 0) for (let c = 0; c < C; c++) data[o + c] /= n;
+    }
+  }
+}
+
+/** Bilinear 2× upsampling of the coarse estimate into the fine level's hole pixels. */
+function upsampleInto(coarse: FloatImage, fine: FloatImage, hole: Uint8Array): void {
+  const { width: cw, height: ch, channels: C, data: cd } = coarse;
+  const { width: w, height: h, data } = fine;
+  for (let y = 0; y < h; y++) {
+    const v = Math.min(Math.max((y + 0.5) / 2 - 0.5, 0), ch - 1);
+    const y0 = Math.floor(v);
+    const y1 = Math.min(y0 + 1, ch - 1);
+    const fy = v - y0;
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (hole[i] === 0) continue;
+      const u = Math.min(Math.max((x + 0.5) / 2 - 0.5, 0), cw - 1);
+      const x0 = Math.floor(u);
+      const x1 = Math.min(x0 + 1, cw - 1);
+      const fx = u - x0;
+      for (let c = 0; c < C; c++) {
+        const top = cd[(y0 * cw + x0) * C + c] * (1 - fx) + cd[(y0 * cw + x1) * C + c] * fx;
+        const bottom = cd[(y1 * cw + x0) * C + c] * (1 - fx) + cd[(y1 * cw + x1) * C + c] * fx;
+        data[i * C + c] = top * (1 - fy) + bottom * fy;
+      }
+    }
+  }
+}
+
+/**
+ * Field of the finer level from the coarser one: source 2·s + parity. Targets
+ * whose coarse pixel had no match get a random source and are not trusted.
+ */
+function upsampleNnf(coarse: PatchProblem, coarseNnf: Nnf, fine: PatchProblem, rng: Random): { nnf: Nnf; trusted: Float32Array } {
+  const { width: w, height: h, radius: r, targets, validSource, sources } = fine;
+  const cw = coarse.width;
+  const ch = coarse.height;
+  const n = targets.length;
+  const source = new Int32Array(n);
+  const trusted = new Float32Array(n);
+  const boundary = boundaryWeights(fine);
+  for (let k = 0; k < n; k++) {
+    const t = targets[k];
+    const x = t % w;
+    const y = (t - x) / w;
+    const cx = Math.min(x >> 1, cw - 1);
+    const cy = Math.min(y >> 1, ch - 1);
+    const slot = coarse.slotOf[cy * cw + cx];
+    let s = -1;
+    if (slot >= 0) {
+      const cs = coarseNnf.source[slot];
+      const csx = cs % cw;
+      const csy = (cs - csx) / cw;
+      const sx = Math.min(Math.max(2 * csx + (x & 1), r), w - 1 - r);
+      const sy = Math.min(Math.max(2 * csy + (y & 1), r), h - 1 - r);
+      if (validSource[sy * w + sx] !== 0) s = sy * w + sx;
+    }
+    if (s >= 0) {
+      source[k] = s;
+      trusted[k] = boundary[k];
+    } else {
+      source[k] = sources[rng.int(0, sources.length - 1)];
+    }
+  }
+  return { nnf: { source, distance: new Float32Array(n) }, trusted };
+}
+
+/** The M-step, with buffers kept across iterations of one level. */
+class Voter {
+  private readonly acc: Float32Array;
+  private readonly wacc: Float32Array;
+  private readonly holeIndex: Int32Array;
+  private readonly boundary: Float32Array;
+  private readonly weights: Float32Array;
+  private readonly area: Float32Array;
+
+  constructor(private readonly p: PatchProblem) {
+    const list: number[] = [];
+    for (let i = 0; i < p.hole.length; i++) if (p.hole[i] !== 0) list.push(i);
+    this.holeIndex = Int32Array.from(list);
+    this.acc = new Float32Array(p.width * p.height * p.channels);
+    this.wacc = new Float32Array(p.width * p.height);
+    this.boundary = boundaryWeights(p);
+    this.weights = new Float32Array(p.targets.length);
+    this.area = new Float32Array(p.targets.length);
+    for (let k = 0; k < p.targets.length; k++) this.area[k] = patchArea(p, p.targets[k]);
+  }
+
+  /** exp(−d̄/2σ²)·γ^(−boundary distance), σ² the 75th percentile of d̄ (per-pixel distance). */
+  similarityWeights(nnf: Nnf): Float32Array {
+    const n = this.p.targets.length;
+    const step = Math.max(1, Math.floor(n / 2048));
+    const sample: number[] = [];
+    for (let k = 0; k < n; k += step) sample.push(nnf.distance[k] / this.area[k]);
+    sample.sort((a, b) => a - b);
+    const sigma2 = Math.max(sample[Math.floor(sample.length * 0.75)] ?? 1, 1e-3);
+    const out = this.weights;
+    for (let k = 0; k < n; k++) out[k] = Math.exp(-(nnf.distance[k] / this.area[k]) / (2 * sigma2)) * this.boundary[k];
+    return out;
+  }
+
+  /** Every hole pixel becomes the weighted mean of its overlapping patches' matches. */
+  vote(nnf: Nnf, weights: Float32Array): void {
+    const { width: w, height: h, channels: C, image: img, hole, radius: r, targets } = this.p;
+    const { acc, wacc, holeIndex } = this;
+    for (let q = 0; q < holeIndex.length; q++) {
+      const i = holeIndex[q];
+      wacc[i] = 0;
+      for (let c = 0; c < C; c++) acc[i * C + c] = 0;
+    }
+    for (let k = 0; k < targets.length; k++) {
+      const weight = weights[k];
+      if (!(weight > 0)) continue;
+      const t = targets[k];
+      const s = nnf.source[k];
+      const tx = t % w;
+      const ty = (t - tx) / w;
+      const x0 = tx - r < 0 ? -tx : -r;
+      const x1 = tx + r >= w ? w - 1 - tx : r;
+      const y0 = ty - r < 0 ? -ty : -r;
+      const y1 = ty + r >= h ? h - 1 - ty : r;
+      for (let dy = y0; dy <= y1; dy++) {
+        const rowT = t + dy * w;
+        const rowS = s + dy * w;
+        for (let dx = x0; dx <= x1; dx++) {
+          const q = rowT + dx;
+          if (hole[q] === 0) continue;
+          const sq = (rowS + dx) * C;
+          const o = q * C;
+          acc[o] += weight * img[sq];
+          acc[o + 1] += weight * img[sq + 1];
+          acc[o + 2] += weight * img[sq + 2];
+          if (C === 4) acc[o + 3] += weight * img[sq + 3];
+          wacc[q] += weight;
+        }
+      }
+    }
+    for (let q = 0; q < holeIndex.length; q++) {
+      const i = holeIndex[q];
+      if (wacc[i] === 0) continue;
+      const inv = 1 / wacc[i];
+      for (let c = 0; c < C; c++) img[i * C + c] = acc[i * C + c] * inv;
+    }
+  }
+}

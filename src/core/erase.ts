@@ -1,0 +1,191 @@
+/**
+ * The erase pipeline, RETHINED-style (Kulshreshtha et al. 2024):
+ *   1. crop to the hole's box plus context, downsample by an integer factor s
+ *      with an anti-aliasing prefilter so the long side is ≈ `lowResLongSide`;
+ *   2. coarse fill at low resolution (`CoarseStage`: PatchMatch completion by
+ *      default, a neural network later);
+ *   3. masked sparse patch attention between hole tokens and known blocks;
+ *   4. attention upscaling: upsampled fill + attention-weighted copy of the
+ *      known full-resolution high frequencies;
+ *   5. composite: only hole pixels are written, with a seam band inside the edge.
+ * Pure TypeScript over typed arrays; runs in Node, browsers and workers.
+ */
+import { buildAttention } from "./attention.js";
+import { type CoarseStage, PatchMatchCoarse } from "./completion.js";
+import { assertImage, assertMaskFits, type Mask, type Rect, type RgbaImage, VanishError } from "./image.js";
+import { countHole, holeBounds } from "./mask.js";
+import { makePatchProblem } from "./patchmatch.js";
+import { Random } from "./random.js";
+import { downsampleCrop } from "./resample.js";
+import { upscaleInto } from "./upscale.js";
+
+export interface EraseOptions {
+  /** Seed of every random choice; the same seed gives the same pixels. Default 1. */
+  seed?: number;
+  /** Long side of the low-resolution working image, in pixels. Default 512. */
+  lowResLongSide?: number;
+  /** Context kept around the hole, as a fraction of the hole box's long side. Default 0.5. */
+  context?: number;
+  /** Attention token size P in low-res pixels. Default 8. */
+  patchSize?: number;
+  /** Attention entries kept per hole token. Default 4. */
+  topK?: number;
+  /** Relative softmax temperature of the attention. Default 0.1. */
+  temperature?: number;
+  /** Seam band inside the hole's edge, in full-res pixels. Default: the scale factor, 2 to 12. */
+  seamWidth?: number;
+  /** The low-resolution fill. Default: multi-scale PatchMatch completion. */
+  coarse?: CoarseStage;
+}
+
+/** Milliseconds spent per stage. */
+export interface EraseTimings {
+  /** Crop, alpha check and anti-aliased downsampling. */
+  prepareMs: number;
+  coarseMs: number;
+  attentionMs: number;
+  /** Attention upscaling and compositing at full resolution. */
+  upscaleMs: number;
+  totalMs: number;
+}
+
+export interface EraseReport {
+  image: RgbaImage;
+  /** Pixels removed (non-zero in the mask). */
+  holePixels: number;
+  /** Region that was worked on, in image pixels (empty for an empty mask). */
+  crop: Rect;
+  /** Integer downsampling factor between the crop and the low-res image. */
+  scale: number;
+  lowRes: { width: number; height: number };
+  coarse: string;
+  timings: EraseTimings;
+}
+
+const MIN_SIDE = 16;
+const MAX_KNOWN_FRACTION_SEARCH = 0.6;
+
+/** Removes the masked pixels and fills the hole; resolves to a new image. */
+export async function erase(image: RgbaImage, mask: Mask, options: EraseOptions = {}): Promise<RgbaImage> {
+  return (await eraseWithReport(image, mask, options)).image;
+}
+
+/** `erase`, also reporting per-stage timings and the geometry it used. */
+export async function eraseWithReport(image: RgbaImage, mask: Mask, options: EraseOptions = {}): Promise<EraseReport> {
+  const t0 = performance.now();
+  assertImage(image);
+  assertMaskFits(mask, image);
+  validateOptions(options);
+  const { width: W, height: H } = image;
+  if (W < MIN_SIDE || H < MIN_SIDE) {
+    throw new VanishError("IMAGE_TOO_SMALL", `The image is ${W}×${H}; Vanish needs at least ${MIN_SIDE}×${MIN_SIDE} pixels to find content to copy from.`);
+  }
+  const holePixels = countHole(mask.data);
+  const out = new Uint8ClampedArray(image.data);
+  const bounds = holeBounds(mask.data, W, H);
+  if (holePixels === 0 || bounds === null) {
+    return {
+      image: { width: W, height: H, data: out },
+      holePixels: 0,
+      crop: { x: 0, y: 0, width: 0, height: 0 },
+      scale: 1,
+      lowRes: { width: 0, height: 0 },
+      coarse: "none",
+      timings: { prepareMs: 0, coarseMs: 0, attentionMs: 0, upscaleMs: 0, totalMs: performance.now() - t0 },
+    };
+  }
+  const rng = new Random(options.seed ?? 1);
+  const crop = chooseCrop(bounds, holePixels, W, H, options.context ?? 0.5);
+  const longSide = options.lowResLongSide ?? 512;
+  const s = Math.max(1, Math.ceil(Math.max(crop.width, crop.height) / longSide));
+  const channels = hasTranslucency(image, crop) ? 4 : 3;
+  const low = downsampleCrop(image, mask.data, crop, s, channels);
+  if (makePatchProblem(low.image.data, low.image.width, low.image.height, channels, low.hole, 3) === null) {
+    const pct = ((100 * holePixels) / (W * H)).toFixed(1);
+    throw new VanishError(
+      "MASK_TOO_LARGE",
+      `The mask covers ${pct}% of the image and leaves no intact area to copy from; mark only the object to remove.`,
+    );
+  }
+  const t1 = performance.now();
+
+  const coarse = options.coarse ?? new PatchMatchCoarse();
+  const filled = await coarse.fill({ image: low.image, hole: low.hole, rng });
+  const t2 = performance.now();
+
+  const attention = buildAttention(
+    filled.image,
+    low.hole,
+    filled.field,
+    { patch: options.patchSize, topK: options.topK, temperature: options.temperature },
+    rng,
+  );
+  const t3 = performance.now();
+
+  const holeRect = { x: bounds.x - crop.x, y: bounds.y - crop.y, width: bounds.width, height: bounds.height };
+  upscaleInto(
+    {
+      source: image,
+      mask: mask.data,
+      crop,
+      scale: s,
+      lowRes: filled.image,
+      attention,
+      holeRect,
+      seamWidth: options.seamWidth ?? Math.max(2, Math.min(12, s)),
+    },
+    out,
+  );
+  const t4 = performance.now();
+  return {
+    image: { width: W, height: H, data: out },
+    holePixels,
+    crop,
+    scale: s,
+    lowRes: { width: low.image.width, height: low.image.height },
+    coarse: coarse.name,
+    timings: { prepareMs: t1 - t0, coarseMs: t2 - t1, attentionMs: t3 - t2, upscaleMs: t4 - t3, totalMs: t4 - t0 },
+  };
+}
+
+/**
+ * The hole's box grown by `context`·(long side) on every side, grown further
+ * until at least 60 % of the crop is known (or it is the whole image).
+ */
+export function chooseCrop(bounds: Rect, holePixels: number, W: number, H: number, context: number): Rect {
+  let margin = Math.max(16, Math.ceil(context * Math.max(bounds.width, bounds.height)));
+  for (;;) {
+    const x0 = Math.max(0, bounds.x - margin);
+    const y0 = Math.max(0, bounds.y - margin);
+    const x1 = Math.min(W, bounds.x + bounds.width + margin);
+    const y1 = Math.min(H, bounds.y + bounds.height + margin);
+    const rect = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+    const whole = rect.width === W && rect.height === H;
+    if (whole || 1 - holePixels / (rect.width * rect.height) >= MAX_KNOWN_FRACTION_SEARCH) return rect;
+    margin = Math.ceil(margin * 1.5);
+  }
+}
+
+function hasTranslucency(image: RgbaImage, rect: Rect): boolean {
+  const d = image.data;
+  for (let y = rect.y; y < rect.y + rect.height; y++) {
+    for (let p = (y * image.width + rect.x) * 4 + 3, e = p + rect.width * 4; p < e; p += 4) if (d[p] !== 255) return true;
+  }
+  return false;
+}
+
+function validateOptions(o: EraseOptions): void {
+  const check = (name: string, v: number | undefined, lo: number, hi: number, integer: boolean) => {
+    if (v === undefined) return;
+    if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi || (integer && !Number.isInteger(v))) {
+      throw new VanishError("INVALID_ARGUMENT", `Expected ${integer ? "integer" : "number"} between ${lo} and ${hi} for ${name} but received ${v}`);
+    }
+  };
+  check("seed", o.seed, -(2 ** 31), 2 ** 32, true);
+  check("lowResLongSide", o.lowResLongSide, 32, 4096, true);
+  check("context", o.context, 0, 10, false);
+  check("patchSize", o.patchSize, 2, 32, true);
+  check("topK", o.topK, 1, 16, true);
+  check("temperature", o.temperature, 1e-4, 100, false);
+  check("seamWidth", o.seamWidth, 0, 64, true);
+}

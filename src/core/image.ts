@@ -1,0 +1,112 @@
+/**
+ * Image and mask containers shared by every stage, and the one error type the
+ * library throws.
+ *
+ * Images are interleaved RGBA bytes (the layout of the DOM's ImageData), so a
+ * canvas, a decoded file or a worker message can be handed over without a copy.
+ * Masks are one byte per pixel; any non-zero value marks a pixel to remove.
+ * This module is pure: no Node, DOM or file APIs, so it runs unchanged in a
+ * browser tab, a worker or Node.
+ */
+
+/** An RGBA image, 4 bytes per pixel, rows packed (stride = width * 4). */
+export interface RgbaImage {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8ClampedArray;
+}
+
+/** A removal mask: one byte per pixel, non-zero = remove (hole), 0 = keep. */
+export interface Mask {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+/** An axis-aligned rectangle in pixel units; `x + width` is exclusive. */
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Machine-readable reasons for a failure; messages say what to do. */
+export type VanishErrorCode =
+  | "INVALID_ARGUMENT"
+  | "SIZE_MISMATCH"
+  | "EMPTY_MASK"
+  | "MASK_TOO_LARGE"
+  | "IMAGE_TOO_LARGE"
+  | "IMAGE_TOO_SMALL"
+  | "UNREADABLE"
+  | "UNSUPPORTED_FORMAT"
+  | "OUTPUT_IS_INPUT";
+
+/** The only error type Vanish throws on bad input. */
+export class VanishError extends Error {
+  readonly code: VanishErrorCode;
+  constructor(code: VanishErrorCode, message: string) {
+    super(message);
+    this.name = "VanishError";
+    this.code = code;
+  }
+}
+
+/** Largest image the engine accepts, in pixels (about 16384 × 16384 / 2). */
+export const MAX_PIXELS = 134_217_728;
+
+/** Checks that an image is well formed and of a size we can process. */
+export function assertImage(image: RgbaImage, what = "image"): void {
+  const { width, height, data } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new VanishError("INVALID_ARGUMENT", `Expected positive integer width and height for ${what} but received ${width}×${height}`);
+  }
+  if (width * height > MAX_PIXELS) {
+    throw new VanishError(
+      "IMAGE_TOO_LARGE",
+      `The ${what} is ${width}×${height} (${((width * height) / 1e6).toFixed(0)} megapixels); the limit is ${MAX_PIXELS / 1e6} megapixels. Downscale it first.`,
+    );
+  }
+  if (!(data instanceof Uint8ClampedArray) || data.length !== width * height * 4) {
+    throw new VanishError("INVALID_ARGUMENT", `Expected ${what}.data to be a Uint8ClampedArray of ${width * height * 4} bytes (RGBA) but received ${data?.length ?? typeof data}`);
+  }
+}
+
+/** Checks a mask against its image. */
+export function assertMaskFits(mask: Mask, image: RgbaImage): void {
+  if (mask.width !== image.width || mask.height !== image.height) {
+    throw new VanishError(
+      "SIZE_MISMATCH",
+      `The mask is ${mask.width}×${mask.height} but the image is ${image.width}×${image.height}; make the mask the same size as the image.`,
+    );
+  }
+  if (!(mask.data instanceof Uint8Array) || mask.data.length !== mask.width * mask.height) {
+    throw new VanishError("INVALID_ARGUMENT", `Expected mask.data to be a Uint8Array of ${mask.width * mask.height} bytes (one per pixel)`);
+  }
+}
+
+/** Makes a copy of an image that owns its pixels. */
+export function cloneImage(image: RgbaImage): RgbaImage {
+  return { width: image.width, height: image.height, data: new Uint8ClampedArray(image.data) };
+}
+
+/**
+ * Builds a mask from one channel of bytes: values ≥ `threshold` mark the hole.
+ * `channels` > 1 reads the first channel of interleaved data.
+ */
+export function maskFromChannel(
+  width: number,
+  height: number,
+  values: ArrayLike<number>,
+  channels = 1,
+  threshold = 128,
+): Mask {
+  const n = width * height;
+  if (values.length < n * channels) {
+    throw new VanishError("INVALID_ARGUMENT", `Expected ${n * channels} mask values but received ${values.length}`);
+  }
+  const data = new Uint8Array(n);
+  for (let i = 0, j = 0; i < n; i++, j += channels) data[i] = values[j] >= threshold ? 1 : 0;
+  return { width, height, data };
+}

@@ -1,0 +1,126 @@
+/**
+ * Mask geometry: bounding boxes, pixel counts, distance to the known region
+ * and summed-area tables for "is this block free of hole?" queries.
+ * Masks here are byte planes with 1 = hole, 0 = known.
+ */
+import type { Rect } from "./image.js";
+
+/** Number of non-zero pixels. */
+export function countHole(data: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0) n++;
+  return n;
+}
+
+/** Tight bounding box of the non-zero pixels, or null when there are none. */
+export function holeBounds(data: Uint8Array, width: number, height: number): Rect | null {
+  let x0 = width;
+  let y0 = height;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let first = -1;
+    let last = -1;
+    for (let x = 0; x < width; x++) {
+      if (data[row + x] !== 0) {
+        if (first < 0) first = x;
+        last = x;
+      }
+    }
+    if (first >= 0) {
+      if (first < x0) x0 = first;
+      if (last > x1) x1 = last;
+      if (y < y0) y0 = y;
+      y1 = y;
+    }
+  }
+  if (x1 < 0) return null;
+  return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+}
+
+/**
+ * City-block distance (in pixels) from every hole pixel to the nearest known
+ * pixel, by two raster passes; known pixels get 0. Capped at 65535.
+ */
+export function distanceToKnown(hole: Uint8Array, width: number, height: number): Uint16Array {
+  const big = 65535;
+  const d = new Uint16Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (hole[i] === 0) continue;
+      let v = big;
+      if (x > 0 && d[i - 1] + 1 < v) v = d[i - 1] + 1;
+      if (y > 0 && d[i - width] + 1 < v) v = d[i - width] + 1;
+      d[i] = v;
+    }
+  }
+  for (let y = height - 1; y >= 0; y--) {
+    for (let x = width - 1; x >= 0; x--) {
+      const i = y * width + x;
+      if (hole[i] === 0) continue;
+      let v = d[i];
+      if (x < width - 1 && d[i + 1] + 1 < v) v = d[i + 1] + 1;
+      if (y < height - 1 && d[i + width] + 1 < v) v = d[i + width] + 1;
+      d[i] = v;
+    }
+  }
+  return d;
+}
+
+/**
+ * Summed-area table of the hole plane, (width+1)×(height+1), so that the hole
+ * count of any block is four lookups (see `blockHoleCount`).
+ */
+export function holeIntegral(hole: Uint8Array, width: number, height: number): Int32Array {
+  const w1 = width + 1;
+  const s = new Int32Array(w1 * (height + 1));
+  for (let y = 0; y < height; y++) {
+    let rowSum = 0;
+    for (let x = 0; x < width; x++) {
+      rowSum += hole[y * width + x] !== 0 ? 1 : 0;
+      s[(y + 1) * w1 + x + 1] = s[y * w1 + x + 1] + rowSum;
+    }
+  }
+  return s;
+}
+
+/** Hole pixels inside [x, x+w) × [y, y+h), given a table from `holeIntegral`. */
+export function blockHoleCount(integral: Int32Array, width: number, x: number, y: number, w: number, h: number): number {
+  const w1 = width + 1;
+  return integral[(y + h) * w1 + x + w] - integral[y * w1 + x + w] - integral[(y + h) * w1 + x] + integral[y * w1 + x];
+}
+
+/** Grows the hole by `radius` pixels (square structuring element), separably. */
+export function dilate(hole: Uint8Array, width: number, height: number, radius: number): Uint8Array {
+  if (radius <= 0) return new Uint8Array(hole);
+  const tmp = new Uint8Array(width * height);
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let last = -1e9;
+    for (let x = 0; x < width; x++) {
+      if (hole[row + x] !== 0) last = x;
+      if (x - last <= radius) tmp[row + x] = 1;
+    }
+    last = 1e9;
+    for (let x = width - 1; x >= 0; x--) {
+      if (hole[row + x] !== 0) last = x;
+      if (last - x <= radius) tmp[row + x] = 1;
+    }
+  }
+  for (let x = 0; x < width; x++) {
+    let last = -1e9;
+    for (let y = 0; y < height; y++) {
+      if (tmp[y * width + x] !== 0) last = y;
+      if (y - last <= radius) out[y * width + x] = 1;
+    }
+    last = 1e9;
+    for (let y = height - 1; y >= 0; y--) {
+      if (tmp[y * width + x] !== 0) last = y;
+      if (last - y <= radius) out[y * width + x] = 1;
+    }
+  }
+  return out;
+}

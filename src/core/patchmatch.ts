@@ -1,0 +1,225 @@
+/**
+ * PatchMatch nearest-neighbour fields (Barnes, Shechtman, Finkelstein,
+ * Goldman, SIGGRAPH 2009) for image completion.
+ *
+ * Targets are the centres of patches that overlap the hole; sources are the
+ * centres of (2r+1)² patches that lie inside the image and contain no hole
+ * pixel, so a hole patch can only ever be matched to known content. The field
+ * is improved by alternating-order scans: propagation from the previous
+ * neighbour's match shifted by one pixel, then random search around the best
+ * match at radii R, R/2, … 1. Distances are sums of squared differences over
+ * the first three channels, with early exit once a candidate is worse than the
+ * current best.
+ */
+import { holeIntegral } from "./mask.js";
+import type { Random } from "./random.js";
+
+/** One completion problem at one pyramid level. */
+export interface PatchProblem {
+  width: number;
+  height: number;
+  channels: number;
+  /** Current estimate; known pixels hold the truth. Interleaved, `channels` per pixel. */
+  image: Float32Array;
+  /** 1 for pixels to fill. */
+  hole: Uint8Array;
+  radius: number;
+  /** Centres whose patch overlaps the hole, in raster order. */
+  targets: Int32Array;
+  /** 1 where a centre is a usable source (patch inside the image, no hole). */
+  validSource: Uint8Array;
+  /** The valid source centres, for random initialisation. */
+  sources: Int32Array;
+  /** Target slot of each pixel, −1 if not a target. */
+  slotOf: Int32Array;
+}
+
+/** A nearest-neighbour field: one source centre and its distance per target. */
+export interface Nnf {
+  source: Int32Array;
+  distance: Float32Array;
+}
+
+/** Sets up targets and sources for a hole; returns null if nothing can be copied from. */
+export function makePatchProblem(
+  image: Float32Array,
+  width: number,
+  height: number,
+  channels: number,
+  hole: Uint8Array,
+  radius: number,
+): PatchProblem | null {
+  const r = radius;
+  const side = 2 * r + 1;
+  const integral = holeIntegral(hole, width, height);
+  const w1 = width + 1;
+  const validSource = new Uint8Array(width * height);
+  let nSources = 0;
+  for (let y = r; y < height - r; y++) {
+    for (let x = r; x < width - r; x++) {
+      const x0 = x - r;
+      const y0 = y - r;
+      const count =
+        integral[(y0 + side) * w1 + x0 + side] - integral[y0 * w1 + x0 + side] - integral[(y0 + side) * w1 + x0] + integral[y0 * w1 + x0];
+      if (count === 0) {
+        validSource[y * width + x] = 1;
+        nSources++;
+      }
+    }
+  }
+  if (nSources === 0) return null;
+  const sources = new Int32Array(nSources);
+  for (let i = 0, k = 0; i < validSource.length; i++) if (validSource[i] !== 0) sources[k++] = i;
+
+  const slotOf = new Int32Array(width * height).fill(-1);
+  const list: number[] = [];
+  for (let y = 0; y < height; y++) {
+    const ya = Math.max(0, y - r);
+    const yb = Math.min(height, y + r + 1);
+    for (let x = 0; x < width; x++) {
+      const xa = Math.max(0, x - r);
+      const xb = Math.min(width, x + r + 1);
+      const count = integral[yb * w1 + xb] - integral[ya * w1 + xb] - integral[yb * w1 + xa] + integral[ya * w1 + xa];
+      if (count > 0) {
+        slotOf[y * width + x] = list.length;
+        list.push(y * width + x);
+      }
+    }
+  }
+  return { width, height, channels, image, hole, radius: r, targets: Int32Array.from(list), validSource, sources, slotOf };
+}
+
+/**
+ * Sum of squared differences between the target patch at t and the source
+ * patch at s (first three channels), clipped to the image around t. Stops
+ * early once the sum reaches `best`.
+ */
+export function patchDistance(p: PatchProblem, t: number, s: number, best: number): number {
+  const { width: w, height: h, channels: C, image: img, radius: r } = p;
+  const tx = t % w;
+  const ty = (t - tx) / w;
+  const x0 = tx - r < 0 ? -tx : -r;
+  const x1 = tx + r >= w ? w - 1 - tx : r;
+  const y0 = ty - r < 0 ? -ty : -r;
+  const y1 = ty + r >= h ? h - 1 - ty : r;
+  const span = (x1 - x0 + 1) * C;
+  let sum = 0;
+  for (let dy = y0; dy <= y1; dy++) {
+    let ti = (t + dy * w + x0) * C;
+    let si = (s + dy * w + x0) * C;
+    const end = ti + span;
+    for (; ti < end; ti += C, si += C) {
+      const a = img[ti] - img[si];
+      const b = img[ti + 1] - img[si + 1];
+      const c = img[ti + 2] - img[si + 2];
+      sum += a * a + b * b + c * c;
+    }
+    if (sum >= best) return sum;
+  }
+  return sum;
+}
+
+/** Number of pixels of the target patch at t that lie inside the image. */
+export function patchArea(p: PatchProblem, t: number): number {
+  const { width: w, height: h, radius: r } = p;
+  const tx = t % w;
+  const ty = (t - tx) / w;
+  const nx = Math.min(w - 1, tx + r) - Math.max(0, tx - r) + 1;
+  const ny = Math.min(h - 1, ty + r) - Math.max(0, ty - r) + 1;
+  return nx * ny;
+}
+
+/** A field of uniformly random valid sources, with distances. */
+export function randomNnf(p: PatchProblem, rng: Random): Nnf {
+  const n = p.targets.length;
+  const source = new Int32Array(n);
+  const distance = new Float32Array(n);
+  for (let k = 0; k < n; k++) {
+    source[k] = p.sources[rng.int(0, p.sources.length - 1)];
+    distance[k] = patchDistance(p, p.targets[k], source[k], Number.POSITIVE_INFINITY);
+  }
+  return { source, distance };
+}
+
+/** Recomputes every distance after the image estimate changed. */
+export function refreshDistances(p: PatchProblem, nnf: Nnf): void {
+  for (let k = 0; k < p.targets.length; k++) {
+    nnf.distance[k] = patchDistance(p, p.targets[k], nnf.source[k], Number.POSITIVE_INFINITY);
+  }
+}
+
+/**
+ * Runs `iterations` PatchMatch scans (alternating raster order), with random
+ * search starting at `maxRadius` pixels around the current best.
+ */
+export function improveNnf(p: PatchProblem, nnf: Nnf, iterations: number, maxRadius: number, rng: Random): void {
+  const { width: w, height: h, radius: r, targets, validSource, slotOf } = p;
+  const { source, distance } = nnf;
+  const n = targets.length;
+  const xMin = r;
+  const xMax = w - 1 - r;
+  const yMin = r;
+  const yMax = h - 1 - r;
+  for (let it = 0; it < iterations; it++) {
+    const forward = (it & 1) === 0;
+    const step = forward ? 1 : -1;
+    for (let q = 0; q < n; q++) {
+      const k = forward ? q : n - 1 - q;
+      const t = targets[k];
+      const tx = t % w;
+      const ty = (t - tx) / w;
+      let best = distance[k];
+      let bestS = source[k];
+
+      const nx = tx - step;
+      if (nx >= 0 && nx < w) {
+        const slot = slotOf[t - step];
+        if (slot >= 0) {
+          const cand = source[slot] + step;
+          const cx = cand % w;
+          if (cand !== bestS && cx >= xMin && cx <= xMax && validSource[cand] !== 0) {
+            const d = patchDistance(p, t, cand, best);
+            if (d < best) {
+              best = d;
+              bestS = cand;
+            }
+          }
+        }
+      }
+      const ny = ty - step;
+      if (ny >= 0 && ny < h) {
+        const slot = slotOf[t - step * w];
+        if (slot >= 0) {
+          const cand = source[slot] + step * w;
+          if (cand !== bestS && cand >= 0 && cand < w * h && validSource[cand] !== 0) {
+            const d = patchDistance(p, t, cand, best);
+            if (d < best) {
+              best = d;
+              bestS = cand;
+            }
+          }
+        }
+      }
+
+      const bx = bestS % w;
+      const by = (bestS - bx) / w;
+      for (let R = maxRadius; R >= 1; R = R >> 1) {
+        let sx = bx + rng.int(-R, R);
+        let sy = by + rng.int(-R, R);
+        if (sx < xMin) sx = xMin;
+        else if (sx > xMax) sx = xMax;
+        if (sy < yMin) sy = yMin;
+        else if (sy > yMax) sy = yMax;
+        const cand = sy * w + sx;
+        if (cand === bestS || validSource[cand] === 0) continue;
+        const d = patchDistance(p, t, cand, best);
+        if (d < best) {
+          best = d;
+          bestS = cand;
+        }
+      }
+      distance[k] = best;
+      source[k] = bestS;
+    }
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * Resampling between the full-resolution photo and the low-resolution working
+ * image, with the hole kept out of every average.
+ *
+ * Downsampling by an integer factor s averages the known pixels of each s×s
+ * cell (a box prefilter) and then applies a 3-tap Gaussian (σ = ½ low-res
+ * pixel) normalised over known cells, so the combined prefilter is close to a
+ * Gaussian of σ ≈ 0.6·s full-res pixels and the low-res image is free of
+ * aliasing. A low-res cell counts as hole if any of its pixels is hole, so known
+ * low-res values never mix in hole pixels. Upsampling is bilinear with pixel
+ * centres aligned (u = (x + ½)/s − ½), the same operator on both sides of the
+ * attention transfer so that base + high frequencies reproduce known pixels.
+ */
+import type { Rect, RgbaImage } from "./image.js";
+
+/** A low-resolution float image, `channels` values per pixel, interleaved. */
+export interface FloatImage {
+  width: number;
+  height: number;
+  channels: number;
+  data: Float32Array;
+}
+
+/** Result of `downsampleCrop`. */
+export interface LowRes {
+  image: FloatImage;
+  /** 1 where the low-res cell holds any hole pixel. */
+  hole: Uint8Array;
+}
+
+/**
+ * Averages each s×s cell of `rect` inside `image` over its known pixels.
+ * `mask` is the full-image hole plane (non-zero = hole). Cells at the right and
+ * bottom edge may be partial.
+ */
+export function downsampleCrop(image: RgbaImage, mask: Uint8Array, rect: Rect, s: number, channels: number): LowRes {
+  const lw = Math.ceil(rect.width / s);
+  const lh = Math.ceil(rect.height / s);
+  const C = channels;
+  const out = new Float32Array(lw * lh * C);
+  const hole = new Uint8Array(lw * lh);
+  const rowSum = new Float64Array(lw * 4);
+  const rowCount = new Int32Array(lw);
+  const src = image.data;
+  const W = image.width;
+  for (let ly = 0; ly < lh; ly++) {
+    rowSum.fill(0);
+    rowCount.fill(0);
+    const yStart = rect.y + ly * s;
+    const yEnd = Math.min(yStart + s, rect.y + rect.height);
+    for (let y = yStart; y < yEnd; y++) {
+      let m = y * W + rect.x;
+      let p = m * 4;
+      for (let x = 0, lx = 0, k = 0; x < rect.width; x++, m++, p += 4) {
+        if (mask[m] !== 0) {
+          hole[ly * lw + lx] = 1;
+        } else {
+          const o = lx * 4;
+          rowSum[o] += src[p];
+          rowSum[o + 1] += src[p + 1];
+          rowSum[o + 2] += src[p + 2];
+          rowSum[o + 3] += src[p + 3];
+          rowCount[lx]++;
+        }
+        if (++k === s) {
+          k = 0;
+          lx++;
+        }
+      }
+    }
+    for (let lx = 0; lx < lw; lx++) {
+      const n = rowCount[lx];
+      if (n === 0) continue;
+      const o = (ly * lw + lx) * C;
+      for (let c = 0; c < C; c++) out[o + c] = rowSum[lx * 4 + c] / n;
+    }
+  }
+  const img = { width: lw, height: lh, channels: C, data: out };
+  if (s > 1) blurKnown(img, hole);
+  return { image: img, hole };
+}
+
+/**
+ * 3-tap Gaussian (σ = ½: weights .1065 .787 .1065 per axis) over known pixels
+ * only, renormalised where neighbours are hole or outside. Hole values are left
+ * as they are.
+ */
+export function blurKnown(img: FloatImage, hole: Uint8Array): void {
+  const { width: w, height: h, channels: C, data } = img;
+  const side = 0.1065;
+  const mid = 0.787;
+  const tmp = new Float32Array(data.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (hole[i] !== 0) continue;
+      let wsum = mid;
+      const o = i * C;
+      for (let c = 0; c < C; c++) tmp[o + c] = mid * data[o + c];
+      if (x > 0 && hole[i - 1] === 0) {
+        wsum += side;
+        for (let c = 0; c < C; c++) tmp[o + c] += side * data[o - C + c];
+      }
+      if (x < w - 1 && hole[i + 1] === 0) {
+        wsum += side;
+        for (let c = 0; c < C; c++) tmp[o + c] += side * data[o + C + c];
+      }
+      for (let c = 0; c < C; c++) tmp[o + c] /= wsum;
+    }
+  }
+  const stride = w * C;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (hole[i] !== 0) continue;
+      let wsum = mid;
+      const o = i * C;
+      for (let c = 0; c < C; c++) data[o + c] = mid * tmp[o + c];
+      if (y > 0 && hole[i - w] === 0) {
+        wsum += side;
+        for (let c = 0; c < C; c++) data[o + c] += side * tmp[o - stride + c];
+      }
+      if (y < h - 1 && hole[i + w] === 0) {
+        wsum += side;
+        for (let c = 0; c < C; c++) data[o + c] += side * tmp[o + stride + c];
+      }
+      for (let c = 0; c < C; c++) data[o + c] /= wsum;
+    }
+  }
+}
+
+/**
+ * Halves an image for the next pyramid level: each coarse pixel averages its
+ * known children; it is hole when more than half of its children are hole.
+ */
+export function halve(img: FloatImage, hole: Uint8Array): LowRes {
+  const { width: w, height: h, channels: C, data } = img;
+  const cw = Math.ceil(w / 2);
+  const ch = Math.ceil(h / 2);
+  const out = new Float32Array(cw * ch * C);
+  const cHole = new Uint8Array(cw * ch);
+  for (let y = 0; y < ch; y++) {
+    for (let x = 0; x < cw; x++) {
+      let known = 0;
+      let total = 0;
+      const o = (y * cw + x) * C;
+      for (let dy = 0; dy < 2; dy++) {
+        const yy = 2 * y + dy;
+        if (yy >= h) continue;
+        for (let dx = 0; dx < 2; dx++) {
+          const xx = 2 * x + dx;
+          if (xx >= w) continue;
+          total++;
+          const i = yy * w + xx;
+          if (hole[i] !== 0) continue;
+          known++;
+          for (let c = 0; c < C; c++) out[o + c] += data[i * C + c];
+        }
+      }
+      if (known > 0) for (let c = 0; c < C; c++) out[o + c] /= known;
+      cHole[y * cw + x] = 2 * known < total ? 1 : 0;
+      if (known === 0) cHole[y * cw + x] = 1;
+    }
+  }
+  return { image: { width: cw, height: ch, channels: C, data: out }, hole: cHole };
+}
+
+/**
+ * Bilinear sampling positions along one axis for upsampling by s:
+ * full-res coordinate x maps to low-res u = (x + ½)/s − ½, clamped to the grid.
+ * Returns the left index and the weight of the right neighbour per position.
+ */
+export interface AxisTable {
+  lo: Int32Array;
+  hi: Int32Array;
+  frac: Float32Array;
+}
+
+export function bilinearAxis(fullLength: number, lowLength: number, s: number): AxisTable {
+  const lo = new Int32Array(fullLength);
+  const hi = new Int32Array(fullLength);
+  const frac = new Float32Array(fullLength);
+  for (let x = 0; x < fullLength; x++) {
+    const u = (x + 0.5) / s - 0.5;
+    let i0 = Math.floor(u);
+    let f = u - i0;
+    if (i0 < 0) {
+      i0 = 0;
+      f = 0;
+    }
+    if (i0 >= lowLength - 1) {
+      i0 = lowLength - 1;
+      f = 0;
+    }
+    lo[x] = i0;
+    hi[x] = Math.min(i0 + 1, lowLength - 1);
+    frac[x] = f;
+  }
+  return { lo, hi, frac };
+}
