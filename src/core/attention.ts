@@ -15,8 +15,9 @@
  * the per-value squared distance with a temperature relative to the best
  * match: A_ij ∝ exp(−(d_ij − d_i,min) / (τ·max(d_i,min, 1))).
  */
-import type { Nnf, PatchProblem } from "./patchmatch.js";
+
 import { blockHoleCount, holeIntegral } from "./mask.js";
+import type { Nnf, PatchProblem } from "./patchmatch.js";
 import type { Random } from "./random.js";
 import type { FloatImage } from "./resample.js";
 

@@ -13,15 +13,7 @@
  * levels get more EM iterations than fine ones.
  */
 import { distanceToKnown } from "./mask.js";
-import {
-  improveNnf,
-  makePatchProblem,
-  type Nnf,
-  type PatchProblem,
-  patchArea,
-  randomNnf,
-  refreshDistances,
-} from "./patchmatch.js";
+import { improveNnf, makePatchProblem, type Nnf, type PatchProblem, patchArea, randomNnf, refreshDistances } from "./patchmatch.js";
 import type { Random } from "./random.js";
 import { type FloatImage, halve } from "./resample.js";
 

@@ -78,7 +78,10 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
   validateOptions(options);
   const { width: W, height: H } = image;
   if (W < MIN_SIDE || H < MIN_SIDE) {
-    throw new VanishError("IMAGE_TOO_SMALL", `The image is ${W}×${H}; Vanish needs at least ${MIN_SIDE}×${MIN_SIDE} pixels to find content to copy from.`);
+    throw new VanishError(
+      "IMAGE_TOO_SMALL",
+      `The image is ${W}×${H}; Vanish needs at least ${MIN_SIDE}×${MIN_SIDE} pixels to find content to copy from.`,
+    );
   }
   const holePixels = countHole(mask.data);
   const out = new Uint8ClampedArray(image.data);
@@ -178,7 +181,10 @@ function validateOptions(o: EraseOptions): void {
   const check = (name: string, v: number | undefined, lo: number, hi: number, integer: boolean) => {
     if (v === undefined) return;
     if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi || (integer && !Number.isInteger(v))) {
-      throw new VanishError("INVALID_ARGUMENT", `Expected ${integer ? "integer" : "number"} between ${lo} and ${hi} for ${name} but received ${v}`);
+      throw new VanishError(
+        "INVALID_ARGUMENT",
+        `Expected ${integer ? "integer" : "number"} between ${lo} and ${hi} for ${name} but received ${v}`,
+      );
     }
   };
   check("seed", o.seed, -(2 ** 31), 2 ** 32, true);

@@ -41,7 +41,8 @@ export type VanishErrorCode =
   | "IMAGE_TOO_SMALL"
   | "UNREADABLE"
   | "UNSUPPORTED_FORMAT"
-  | "OUTPUT_IS_INPUT";
+  | "OUTPUT_IS_INPUT"
+  | "WRITE_FAILED";
 
 /** The only error type Vanish throws on bad input. */
 export class VanishError extends Error {
@@ -69,7 +70,10 @@ export function assertImage(image: RgbaImage, what = "image"): void {
     );
   }
   if (!(data instanceof Uint8ClampedArray) || data.length !== width * height * 4) {
-    throw new VanishError("INVALID_ARGUMENT", `Expected ${what}.data to be a Uint8ClampedArray of ${width * height * 4} bytes (RGBA) but received ${data?.length ?? typeof data}`);
+    throw new VanishError(
+      "INVALID_ARGUMENT",
+      `Expected ${what}.data to be a Uint8ClampedArray of ${width * height * 4} bytes (RGBA) but received ${data?.length ?? typeof data}`,
+    );
   }
 }
 
@@ -95,13 +99,7 @@ export function cloneImage(image: RgbaImage): RgbaImage {
  * Builds a mask from one channel of bytes: values ≥ `threshold` mark the hole.
  * `channels` > 1 reads the first channel of interleaved data.
  */
-export function maskFromChannel(
-  width: number,
-  height: number,
-  values: ArrayLike<number>,
-  channels = 1,
-  threshold = 128,
-): Mask {
+export function maskFromChannel(width: number, height: number, values: ArrayLike<number>, channels = 1, threshold = 128): Mask {
   const n = width * height;
   if (values.length < n * channels) {
     throw new VanishError("INVALID_ARGUMENT", `Expected ${n * channels} mask values but received ${values.length}`);

@@ -81,7 +81,10 @@ class DetailTransfer {
     const w11 = fx * fy;
     for (let c = 0; c < C; c++) {
       res[c] =
-        w00 * lr[(y0 * lw + x0) * C + c] + w10 * lr[(y0 * lw + x1) * C + c] + w01 * lr[(y1 * lw + x0) * C + c] + w11 * lr[(y1 * lw + x1) * C + c];
+        w00 * lr[(y0 * lw + x0) * C + c] +
+        w10 * lr[(y0 * lw + x1) * C + c] +
+        w01 * lr[(y1 * lw + x0) * C + c] +
+        w11 * lr[(y1 * lw + x1) * C + c];
     }
 
     const P = att.patch;

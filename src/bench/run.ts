@@ -1,0 +1,341 @@
+/**
+ * `vanish bench`: quality and latency of the erase engine on real photos at
+ * several sizes, beside OpenCV's Telea and Navier–Stokes inpainting, with a
+ * Markdown report, a JSON dump and a contact sheet of side-by-side crops.
+ *
+ * Every case: a photo resized to the size's long side (Lanczos; photos smaller
+ * than the size are upscaled), a seeded mask (strokes, person, box; 10–30 %),
+ * hole pixels blacked out before any method sees them, and metrics on the
+ * hole's bounding box against the untouched photo.
+ */
+import { execFile, spawn } from "node:child_process";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import sharp from "sharp";
+import { Progress } from "../cli/progress.js";
+import { eraseWithReport } from "../core/erase.js";
+import type { Rect, RgbaImage } from "../core/image.js";
+import { holeBounds } from "../core/mask.js";
+import { gradientEnergyRatio, holeL1, maxChangeOutside, psnr, ssim } from "../core/metrics.js";
+import { benchmarkMask, MASK_KINDS } from "./masks.js";
+import { ensurePhotos } from "./photos.js";
+
+const exec = promisify(execFile);
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+export interface BenchOptions {
+  sizes: number[];
+  cases: number;
+  outDir: string;
+  cacheDir: string;
+  peers: boolean;
+  seed: number;
+}
+
+interface Quality {
+  psnr: number;
+  ssim: number;
+  l1: number;
+  gradientRatio: number;
+  maxOutside: number;
+  fillMs: number;
+}
+
+interface CaseResult {
+  size: number;
+  photo: string;
+  kind: string;
+  width: number;
+  height: number;
+  holeFraction: number;
+  methods: Record<string, Quality>;
+  stages: { prepareMs: number; coarseMs: number; attentionMs: number; upscaleMs: number };
+}
+
+function rgba(data: Buffer, width: number, height: number): RgbaImage {
+  return { width, height, data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length) };
+}
+
+async function loadPhoto(file: string, size: number): Promise<RgbaImage> {
+  const { data, info } = await sharp(file)
+    .resize(size, size, { fit: "inside", kernel: "lanczos3", withoutEnlargement: false })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return rgba(data, info.width, info.height);
+}
+
+async function findOpenCvPython(): Promise<string | null> {
+  for (const py of ["/usr/bin/python3", "python3"]) {
+    try {
+      await exec(py, ["-c", "import cv2"]);
+      return py;
+    } catch {
+      // try the next interpreter
+    }
+  }
+  return null;
+}
+
+function measure(result: RgbaImage, truth: RgbaImage, hole: Uint8Array, box: Rect, fillMs: number): Quality {
+  return {
+    psnr: psnr(result, truth, box),
+    ssim: ssim(result, truth, box),
+    l1: holeL1(result, truth, hole),
+    gradientRatio: gradientEnergyRatio(result, truth, hole),
+    maxOutside: maxChangeOutside(result, truth, hole),
+    fillMs,
+  };
+}
+
+async function savePng(img: RgbaImage, file: string): Promise<void> {
+  await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+    raw: { width: img.width, height: img.height, channels: 4 },
+  })
+    .png({ compressionLevel: 1 })
+    .toFile(file);
+}
+
+async function readRgba(file: string): Promise<RgbaImage> {
+  const { data, info } = await sharp(file).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return rgba(data, info.width, info.height);
+}
+
+const TILE_H = 220;
+
+/** One contact-sheet row: the hole's neighbourhood in each image, side by side, labelled. */
+async function sheetRow(images: { label: string; image: RgbaImage }[], box: Rect): Promise<{ buffer: Buffer; width: number }> {
+  const { width: W, height: H } = images[0].image;
+  const pad = Math.round(Math.max(box.width, box.height) * 0.15);
+  const x0 = Math.max(0, box.x - pad);
+  const y0 = Math.max(0, box.y - pad);
+  const region = {
+    left: x0,
+    top: y0,
+    width: Math.min(W, box.x + box.width + pad) - x0,
+    height: Math.min(H, box.y + box.height + pad) - y0,
+  };
+  const tileW = Math.max(60, Math.round((region.width * TILE_H) / region.height));
+  const tiles = await Promise.all(
+    images.map(async ({ label, image }) => {
+      const tile = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+        raw: { width: W, height: H, channels: 4 },
+      })
+        .extract(region)
+        .resize(tileW, TILE_H)
+        .png()
+        .toBuffer();
+      const text = Buffer.from(
+        `<svg width="${tileW}" height="22"><rect width="100%" height="100%" fill="black" fill-opacity="0.6"/><text x="6" y="16" font-family="sans-serif" font-size="14" fill="white">${label}</text></svg>`,
+      );
+      return sharp(tile)
+        .composite([{ input: text, left: 0, top: 0 }])
+        .png()
+        .toBuffer();
+    }),
+  );
+  const width = tileW * images.length + 4 * (images.length - 1);
+  const buffer = await sharp({ create: { width, height: TILE_H, channels: 3, background: "#202020" } })
+    .composite(tiles.map((t, i) => ({ input: t, left: i * (tileW + 4), top: 0 })))
+    .png()
+    .toBuffer();
+  return { buffer, width };
+}
+
+/** Peak resident memory of the CLI erasing a 4096×4096 photo, in MiB. */
+async function peakMemory4k(photo: string, workDir: string, seed: number): Promise<{ rssMb: number; inpaintMs: number } | null> {
+  const size = 4096;
+  const { data, info } = await sharp(photo).resize(size, size, { fit: "cover" }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const input = path.join(workDir, "mem4096.png");
+  const maskFile = path.join(workDir, "mem4096-mask.png");
+  await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } })
+    .png({ compressionLevel: 1 })
+    .toFile(input);
+  const mask = benchmarkMask("person", size, size, seed);
+  const bytes = Buffer.alloc(size * size);
+  for (let i = 0; i < mask.length; i++) bytes[i] = mask[i] ? 255 : 0;
+  await sharp(bytes, { raw: { width: size, height: size, channels: 1 } })
+    .png()
+    .toFile(maskFile);
+  const cli = path.join(ROOT, "bin", "vanish.js");
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [cli, "erase", input, "--mask", maskFile, "-o", path.join(workDir, "mem4096-out.png"), "--json"],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.on("close", (code) => {
+      if (code !== 0) return resolve(null);
+      const j = JSON.parse(out.trim().split("\n").pop() ?? "{}");
+      resolve({ rssMb: j.peakRssMb, inpaintMs: j.timings?.inpaintMs });
+    });
+  });
+}
+
+const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "∞");
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+function report(results: CaseResult[], memory: { rssMb: number; inpaintMs: number } | null, options: BenchOptions): string {
+  const lines: string[] = [];
+  lines.push(
+    `Photos: ${options.cases} per size from Debian's wallpaper packages; masks: strokes, person, box (10–30 % of the image); seed ${options.seed}.`,
+  );
+  lines.push(
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}. Quality on the hole's bounding box; fill time is the fill alone (image decoded).`,
+  );
+  lines.push("");
+  lines.push("| size | method | PSNR dB | SSIM | L1 (hole) | gradient ratio | max change outside | fill ms (median) |");
+  lines.push("|---|---|---|---|---|---|---|---|");
+  for (const size of options.sizes) {
+    const rows = results.filter((r) => r.size === size);
+    if (rows.length === 0) continue;
+    for (const method of Object.keys(rows[0].methods)) {
+      const q = rows.map((r) => r.methods[method]).filter(Boolean);
+      lines.push(
+        `| ${size} | ${method} | ${fmt(mean(q.map((x) => x.psnr)))} | ${fmt(mean(q.map((x) => x.ssim)), 3)} | ${fmt(mean(q.map((x) => x.l1)), 4)} | ${fmt(mean(q.map((x) => x.gradientRatio)))} | ${Math.max(...q.map((x) => x.maxOutside))} | ${fmt(median(q.map((x) => x.fillMs)), 0)} |`,
+      );
+    }
+  }
+  lines.push("");
+  lines.push("Vanish stages, median ms:");
+  lines.push("");
+  lines.push("| size | prepare | coarse | attention | upscale |");
+  lines.push("|---|---|---|---|---|");
+  for (const size of options.sizes) {
+    const rows = results.filter((r) => r.size === size);
+    if (rows.length === 0) continue;
+    const m = (k: keyof CaseResult["stages"]) => fmt(median(rows.map((r) => r.stages[k])), 0);
+    lines.push(`| ${size} | ${m("prepareMs")} | ${m("coarseMs")} | ${m("attentionMs")} | ${m("upscaleMs")} |`);
+  }
+  lines.push("");
+  if (memory)
+    lines.push(
+      `Peak resident memory of \`vanish erase\` on a 4096×4096 photo: ${memory.rssMb.toFixed(0)} MiB (fill ${memory.inpaintMs.toFixed(0)} ms).`,
+    );
+  lines.push("");
+  lines.push("Per case:");
+  lines.push("");
+  lines.push(
+    "| size | photo | mask | hole % | " +
+      Object.keys(results[0]?.methods ?? {})
+        .map((m) => `${m} PSNR / grad / ms`)
+        .join(" | ") +
+      " |",
+  );
+  lines.push(
+    "|---|---|---|---|" +
+      Object.keys(results[0]?.methods ?? {})
+        .map(() => "---")
+        .join("|") +
+      "|",
+  );
+  for (const r of results) {
+    const cells = Object.values(r.methods).map((q) => `${fmt(q.psnr)} / ${fmt(q.gradientRatio)} / ${fmt(q.fillMs, 0)}`);
+    lines.push(`| ${r.size} | ${r.photo} | ${r.kind} | ${(100 * r.holeFraction).toFixed(1)} | ${cells.join(" | ")} |`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Runs the whole benchmark and writes report.md, results.json and contact-sheet.png. */
+export async function runBench(options: BenchOptions): Promise<void> {
+  for (const s of options.sizes) {
+    if (!Number.isInteger(s) || s < 64 || s > 8192) throw new Error(`--sizes takes long sides from 64 to 8192, not ${s}`);
+  }
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  await fs.mkdir(options.outDir, { recursive: true });
+  const photos = await ensurePhotos(options.cacheDir, log);
+  const python = options.peers ? await findOpenCvPython() : null;
+  if (options.peers && !python) log("OpenCV for Python not found; peers skipped (install with: apt-get install python3-opencv)");
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), "vanish-bench-"));
+
+  // Warm the JIT so the first measured case is not penalised.
+  const warm = await loadPhoto(photos[0], 256);
+  await eraseWithReport(warm, { width: warm.width, height: warm.height, data: benchmarkMask("box", warm.width, warm.height, 1) });
+
+  const results: CaseResult[] = [];
+  const rows: { buffer: Buffer; width: number }[] = [];
+  const progress = new Progress(options.sizes.length * options.cases, "bench");
+  try {
+    for (const size of options.sizes) {
+      for (let c = 0; c < options.cases; c++) {
+        const photo = photos[c % photos.length];
+        const kind = MASK_KINDS[c % MASK_KINDS.length];
+        const name = path.basename(photo.includes("/contents/") ? photo.split("/contents/")[0] : photo, ".jpg");
+        progress.note(`${size} ${name} ${kind}`);
+        const truth = await loadPhoto(photo, size);
+        const { width: W, height: H } = truth;
+        const hole = benchmarkMask(kind, W, H, options.seed * 7919 + size * 31 + c);
+        const box = holeBounds(hole, W, H) as Rect;
+        const input: RgbaImage = { width: W, height: H, data: new Uint8ClampedArray(truth.data) };
+        let holeCount = 0;
+        for (let i = 0; i < hole.length; i++) {
+          if (hole[i] === 0) continue;
+          holeCount++;
+          input.data[i * 4] = 0;
+          input.data[i * 4 + 1] = 0;
+          input.data[i * 4 + 2] = 0;
+        }
+        const rep = await eraseWithReport(input, { width: W, height: H, data: hole }, { seed: options.seed });
+        const methods: Record<string, Quality> = { vanish: measure(rep.image, truth, hole, box, rep.timings.totalMs) };
+        const sheet = [
+          { label: "input", image: input },
+          { label: "vanish", image: rep.image },
+        ];
+        if (python) {
+          const inFile = path.join(work, "in.png");
+          const maskFile = path.join(work, "mask.png");
+          await savePng(input, inFile);
+          const mb = Buffer.alloc(W * H);
+          for (let i = 0; i < hole.length; i++) mb[i] = hole[i] ? 255 : 0;
+          await sharp(mb, { raw: { width: W, height: H, channels: 1 } })
+            .png()
+            .toFile(maskFile);
+          const telea = path.join(work, "telea.png");
+          const ns = path.join(work, "ns.png");
+          const { stdout } = await exec(python, [path.join(ROOT, "scripts", "opencv_inpaint.py"), inFile, maskFile, telea, ns], {
+            maxBuffer: 1 << 20,
+          });
+          const t = JSON.parse(stdout.trim());
+          const teleaImg = await readRgba(telea);
+          const nsImg = await readRgba(ns);
+          methods["opencv-telea"] = measure(teleaImg, truth, hole, box, t.teleaMs);
+          methods["opencv-ns"] = measure(nsImg, truth, hole, box, t.nsMs);
+          sheet.push({ label: "telea", image: teleaImg }, { label: "navier-stokes", image: nsImg });
+        }
+        sheet.push({ label: "truth", image: truth });
+        rows.push(await sheetRow(sheet, box));
+        results.push({ size, photo: name, kind, width: W, height: H, holeFraction: holeCount / (W * H), methods, stages: rep.timings });
+        progress.tick(`${size} ${name} ${kind}`);
+      }
+    }
+  } finally {
+    progress.stop();
+  }
+  log("measuring peak memory on 4096×4096");
+  const memory = await peakMemory4k(photos[1], work, options.seed);
+  await fs.rm(work, { recursive: true, force: true });
+
+  const md = report(results, memory, options);
+  await fs.writeFile(path.join(options.outDir, "report.md"), md);
+  await fs.writeFile(path.join(options.outDir, "results.json"), JSON.stringify({ options, results, memory }, null, 1));
+  const sheetW = Math.max(...rows.map((r) => r.width));
+  await sharp({ create: { width: sheetW, height: rows.length * (TILE_H + 6), channels: 3, background: "#101010" } })
+    .composite(rows.map((r, i) => ({ input: r.buffer, left: 0, top: i * (TILE_H + 6) })))
+    .png()
+    .toFile(path.join(options.outDir, "contact-sheet.png"));
+  process.stdout.write(md);
+  log(`wrote ${path.join(options.outDir, "report.md")} and contact-sheet.png`);
+}

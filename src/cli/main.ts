@@ -1,0 +1,145 @@
+/**
+ * The `vanish` command line: `erase` (one file or a folder) and `bench`.
+ * Bad input ends with one line on stderr saying what to do, and exit code 2;
+ * an unexpected failure exits with 1.
+ */
+import { promises as fs } from "node:fs";
+import { Command, InvalidArgumentError, Option } from "commander";
+import type { EraseOptions } from "../core/erase.js";
+import { VanishError } from "../core/image.js";
+import { eraseFile } from "../node/erase-file.js";
+import { VERSION } from "../node/version.js";
+import { eraseFolder } from "./batch.js";
+
+function integer(name: string, lo: number, hi: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < lo || n > hi) throw new InvalidArgumentError(`${name} must be an integer from ${lo} to ${hi}.`);
+    return n;
+  };
+}
+
+interface EraseFlags {
+  mask?: string;
+  masks?: string;
+  output: string;
+  seed: number;
+  quality?: number;
+  lowRes?: number;
+  json?: boolean;
+  jobs?: number;
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await fs.stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function runErase(input: string, flags: EraseFlags): Promise<void> {
+  const erase: EraseOptions = { seed: flags.seed, lowResLongSide: flags.lowRes };
+  if (await isDirectory(input)) {
+    const maskDir = flags.masks ?? flags.mask;
+    if (!maskDir)
+      throw new VanishError("INVALID_ARGUMENT", "A folder of images needs --masks DIR with one mask per image (same base name).");
+    const summary = await eraseFolder({
+      inputDir: input,
+      maskDir,
+      outputDir: flags.output,
+      jobs: flags.jobs,
+      quality: flags.quality,
+      erase,
+    });
+    for (const s of summary.skipped) process.stderr.write(`vanish: skipped ${s.input}: ${s.reason}\n`);
+    for (const f of summary.failed) process.stderr.write(`vanish: failed ${f.input}: ${f.error}\n`);
+    for (const d of summary.done) for (const w of d.warnings) process.stderr.write(`vanish: warning: ${w}\n`);
+    if (flags.json) {
+      process.stdout.write(
+        `${JSON.stringify({ done: summary.done.length, failed: summary.failed.length, skipped: summary.skipped.length, files: summary.done })}\n`,
+      );
+    } else {
+      process.stderr.write(
+        `vanish: ${summary.done.length} erased, ${summary.failed.length} failed, ${summary.skipped.length} skipped → ${flags.output}\n`,
+      );
+    }
+    if (summary.failed.length > 0) process.exitCode = 2;
+    return;
+  }
+  if (!flags.mask) throw new VanishError("INVALID_ARGUMENT", "Give the mask with --mask MASK (white marks what to remove).");
+  const result = await eraseFile(input, flags.mask, flags.output, { quality: flags.quality, erase });
+  for (const w of result.warnings) process.stderr.write(`vanish: warning: ${w}\n`);
+  if (flags.json) {
+    const { width, height, holePixels, timings, stages } = result;
+    const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+    const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+    process.stdout.write(
+      `${JSON.stringify({ width, height, holePixels, timings: round(timings), stages: round(stages), peakRssMb, output: result.output })}\n`,
+    );
+  } else {
+    process.stderr.write(
+      `vanish: erased ${result.holePixels} pixels of ${result.width}×${result.height} in ${result.timings.inpaintMs.toFixed(0)} ms → ${result.output}\n`,
+    );
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("vanish")
+    .description("Remove objects from photos, on your own machine.")
+    .version(VERSION)
+    .showHelpAfterError();
+
+  program
+    .command("erase")
+    .description("Erase what the mask marks (white) from an image, or from every image of a folder")
+    .argument("<input>", "image file (JPEG, PNG, WebP) or folder of images")
+    .option("--mask <file>", "mask image of the same size; white (≥ 128) marks what to remove")
+    .option("--masks <dir>", "with a folder input: folder of masks with the same base names")
+    .requiredOption("-o, --output <path>", "output file (.jpg, .png, .webp) or folder")
+    .option("--seed <n>", "random seed; the same seed gives the same result", integer("--seed", 0, 2 ** 31 - 1), 1)
+    .option("--quality <q>", "JPEG/WebP quality", integer("--quality", 1, 100))
+    .option("--low-res <px>", "long side of the low-resolution fill", integer("--low-res", 32, 4096))
+    .option("--jobs <n>", "worker threads for a folder (default: all cores)", integer("--jobs", 1, 256))
+    .option("--json", "print one JSON line with sizes and timings on stdout")
+    .action((input: string, flags: EraseFlags) => runErase(input, flags));
+
+  program
+    .command("bench")
+    .description("Measure quality and speed on real photos at 1K, 2K and 4K against OpenCV's inpainting")
+    .addOption(new Option("--sizes <list>", "long sides to test").default("1024,2048,4096"))
+    .option("--cases <n>", "photos per size", integer("--cases", 1, 100), 6)
+    .option("--out <dir>", "folder for the report and contact sheet", "bench-out")
+    .option("--cache <dir>", "folder for downloaded photos", ".cache/photos")
+    .option("--no-peers", "skip OpenCV's Telea and Navier–Stokes")
+    .option("--seed <n>", "seed of the masks and fills", integer("--seed", 0, 2 ** 31 - 1), 7)
+    .action(async (flags) => {
+      const { runBench } = await import("../bench/run.js");
+      await runBench({
+        sizes: String(flags.sizes)
+          .split(",")
+          .map((s: string) => Number(s.trim())),
+        cases: flags.cases,
+        outDir: flags.out,
+        cacheDir: flags.cache,
+        peers: flags.peers !== false,
+        seed: flags.seed,
+      });
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof VanishError) {
+      process.stderr.write(`vanish: error: ${err.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`vanish: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  }
+}

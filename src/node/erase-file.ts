@@ -1,0 +1,77 @@
+/**
+ * Erase one file with one mask file: decode, erase, encode, write atomically.
+ * Timings are split so that `inpaintMs` is the fill alone, with the image
+ * already decoded.
+ */
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { type EraseOptions, eraseWithReport } from "../core/erase.js";
+import type { Mask } from "../core/image.js";
+import { assertNotSameFile, encodeEdited, formatForPath, readImage, readMask, writeFileAtomic } from "./io.js";
+import { VERSION } from "./version.js";
+
+export interface EraseFileOptions {
+  erase?: EraseOptions;
+  /** Lossy quality 1–100 for JPEG and WebP outputs. */
+  quality?: number;
+  /** A mask already in memory, instead of reading `maskPath`. */
+  mask?: Mask;
+}
+
+export interface EraseFileResult {
+  input: string;
+  output: string;
+  width: number;
+  height: number;
+  holePixels: number;
+  timings: { decodeMs: number; inpaintMs: number; encodeMs: number; totalMs: number };
+  /** Stage timings of the fill. */
+  stages: { prepareMs: number; coarseMs: number; attentionMs: number; upscaleMs: number };
+  warnings: string[];
+}
+
+/** Erases the masked object of `input` and writes the result to `output`. */
+export async function eraseFile(
+  input: string,
+  maskPath: string | null,
+  output: string,
+  options: EraseFileOptions = {},
+): Promise<EraseFileResult> {
+  const t0 = performance.now();
+  const format = formatForPath(output);
+  await assertNotSameFile(input, output);
+  if (maskPath) await assertNotSameFile(maskPath, output);
+  const [decoded, mask] = await Promise.all([readImage(input), options.mask ?? readMask(maskPath ?? "")]);
+  const t1 = performance.now();
+  const report = await eraseWithReport(decoded.image, mask, options.erase);
+  const t2 = performance.now();
+  const warnings: string[] = [];
+  let bytes: Uint8Array;
+  if (report.holePixels === 0) {
+    warnings.push(`The mask for "${input}" marks no pixel (nothing is ≥ 128); the image is written unchanged.`);
+    const sameFormat = decoded.format === format && path.extname(input).toLowerCase() === path.extname(output).toLowerCase();
+    bytes = sameFormat
+      ? await fs.readFile(input)
+      : await encodeEdited(decoded, decoded.image, format, { quality: options.quality, software: softwareTag() });
+  } else {
+    bytes = await encodeEdited(decoded, report.image, format, { quality: options.quality, software: softwareTag() });
+  }
+  await writeFileAtomic(output, bytes);
+  const t3 = performance.now();
+  const { prepareMs, coarseMs, attentionMs, upscaleMs } = report.timings;
+  return {
+    input,
+    output,
+    width: decoded.image.width,
+    height: decoded.image.height,
+    holePixels: report.holePixels,
+    timings: { decodeMs: t1 - t0, inpaintMs: t2 - t1, encodeMs: t3 - t2, totalMs: t3 - t0 },
+    stages: { prepareMs, coarseMs, attentionMs, upscaleMs },
+    warnings,
+  };
+}
+
+/** What the EXIF Software tag says about an edited file. */
+export function softwareTag(): string {
+  return `Vanish ${VERSION} (object removal)`;
+}

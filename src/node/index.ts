@@ -1,0 +1,4 @@
+/** Node entry point (`vanish/node`): file I/O around the platform-neutral core. */
+export * from "../index.js";
+export { type EraseFileOptions, type EraseFileResult, eraseFile } from "./erase-file.js";
+export { type DecodedImage, encodeEdited, formatForPath, readImage, readMask, writeFileAtomic } from "./io.js";

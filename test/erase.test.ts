@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { erase, eraseWithReport } from "../src/core/erase.js";
+import { type RgbaImage, VanishError } from "../src/core/image.js";
+import { gradientEnergyRatio, maxChangeOutside, psnr } from "../src/core/metrics.js";
+import { noiseImage, rectMask } from "./helpers.js";
+
+describe("erase", () => {
+  test("pixels outside the mask come back bit-identical, hole pixels are filled", async () => {
+    const image = noiseImage(120, 90);
+    const mask = rectMask(120, 90, 40, 30, 30, 25);
+    for (let i = 0; i < mask.data.length; i++) if (mask.data[i]) image.data.set([255, 0, 255, 255], i * 4);
+    const before = new Uint8ClampedArray(image.data);
+    const out = await erase(image, mask, { seed: 5 });
+    assert.deepEqual(image.data, before, "the input is not modified");
+    assert.equal(maxChangeOutside(out, image, mask.data), 0);
+    let magenta = 0;
+    for (let i = 0; i < mask.data.length; i++) {
+      if (mask.data[i] && out.data[i * 4] === 255 && out.data[i * 4 + 1] === 0 && out.data[i * 4 + 2] === 255) magenta++;
+    }
+    assert.equal(magenta, 0, "no hole pixel keeps the removed content");
+  });
+
+  test("the same seed gives the same pixels; another seed may differ", async () => {
+    const image = noiseImage(100, 80, 9);
+    const mask = rectMask(100, 80, 30, 20, 25, 30);
+    const a = await erase(image, mask, { seed: 11 });
+    const b = await erase(image, mask, { seed: 11 });
+    assert.deepEqual(a.data, b.data);
+  });
+
+  test("attention upscaling restores the high frequencies of a periodic texture", async () => {
+    // Vertical stripes of period 8 px plus a fine checker: far above the low-res Nyquist at scale 4.
+    const w = 256;
+    const h = 192;
+    const data = new Uint8ClampedArray(w * h * 4);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const p = (y * w + x) * 4;
+        const stripe = x % 8 < 4 ? 70 : 0;
+        const checker = (x + y) % 2 === 0 ? 30 : 0;
+        data[p] = 90 + stripe + checker;
+        data[p + 1] = 100 + stripe;
+        data[p + 2] = 110 + checker;
+        data[p + 3] = 255;
+      }
+    }
+    const truth: RgbaImage = { width: w, height: h, data };
+    const mask = rectMask(w, h, 100, 70, 48, 40);
+    const rep = await eraseWithReport(truth, mask, { seed: 2, lowResLongSide: 64, context: 2 });
+    assert.equal(rep.scale, 4, "the fill ran at a quarter of the resolution");
+    const ratio = gradientEnergyRatio(rep.image, truth, mask.data);
+    assert.ok(ratio > 0.9 && ratio < 1.1, `gradient energy ratio ${ratio.toFixed(3)} should be ≈ 1`);
+    const quality = psnr(rep.image, truth, { x: 100, y: 70, width: 48, height: 40 });
+    assert.ok(quality > 30, `PSNR ${quality.toFixed(1)} dB should show an exact continuation`);
+  });
+
+  test("an empty mask returns an unchanged copy", async () => {
+    const image = noiseImage(40, 30);
+    const rep = await eraseWithReport(image, { width: 40, height: 30, data: new Uint8Array(1200) });
+    assert.equal(rep.holePixels, 0);
+    assert.deepEqual(rep.image.data, image.data);
+    assert.notEqual(rep.image.data, image.data);
+  });
+
+  test("translucent images: alpha is filled too and kept outside", async () => {
+    const image = noiseImage(80, 60);
+    for (let i = 0; i < 80 * 60; i++) image.data[i * 4 + 3] = 100 + (i % 50);
+    const mask = rectMask(80, 60, 30, 20, 16, 16);
+    const out = await erase(image, mask);
+    assert.equal(maxChangeOutside(out, image, mask.data), 0);
+    for (let i = 0; i < mask.data.length; i++) {
+      if (mask.data[i]) assert.ok(out.data[i * 4 + 3] >= 90 && out.data[i * 4 + 3] <= 160, "alpha filled from its surroundings");
+    }
+  });
+
+  test("bad input gets a VanishError that says what to do", async () => {
+    const image = noiseImage(40, 30);
+    await assert.rejects(
+      erase(image, rectMask(30, 30, 0, 0, 5, 5)),
+      (e: unknown) => e instanceof VanishError && e.code === "SIZE_MISMATCH" && /same size/.test(e.message),
+    );
+    await assert.rejects(
+      erase(image, rectMask(40, 30, 0, 0, 40, 30)),
+      (e: unknown) => e instanceof VanishError && e.code === "MASK_TOO_LARGE",
+    );
+    await assert.rejects(
+      erase(noiseImage(8, 8), rectMask(8, 8, 2, 2, 2, 2)),
+      (e: unknown) => e instanceof VanishError && e.code === "IMAGE_TOO_SMALL",
+    );
+    await assert.rejects(
+      erase(image, rectMask(40, 30, 5, 5, 5, 5), { topK: 0 }),
+      (e: unknown) => e instanceof VanishError && e.code === "INVALID_ARGUMENT",
+    );
+    await assert.rejects(
+      erase({ width: 40, height: 30, data: new Uint8ClampedArray(10) }, rectMask(40, 30, 5, 5, 5, 5)),
+      (e: unknown) => e instanceof VanishError && e.code === "INVALID_ARGUMENT",
+    );
+  });
+});
