@@ -40,7 +40,7 @@ export interface AttentionOptions {
   patch?: number;
   /** Entries kept per hole token. Default 4. */
   topK?: number;
-  /** Relative softmax temperature τ. Default 0.1. */
+  /** Relative softmax temperature τ. Default 0.02. */
   temperature?: number;
   /** Token-level PatchMatch scans. Default 3. */
   iterations?: number;
@@ -56,7 +56,7 @@ export function buildAttention(
 ): Attention {
   const P = options.patch ?? 8;
   const K = options.topK ?? 4;
-  const tau = options.temperature ?? 0.1;
+  const tau = options.temperature ?? 0.02;
   const iterations = options.iterations ?? 3;
   const { width: w, height: h, channels: C, data } = img;
   const cols = Math.ceil(w / P);

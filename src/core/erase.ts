@@ -30,7 +30,7 @@ export interface EraseOptions {
   patchSize?: number;
   /** Attention entries kept per hole token. Default 4. */
   topK?: number;
-  /** Relative softmax temperature of the attention. Default 0.1. */
+  /** Relative softmax temperature of the attention. Default 0.02. */
   temperature?: number;
   /** Seam band inside the hole's edge, in full-res pixels. Default: the scale factor, 2 to 12. */
   seamWidth?: number;

@@ -94,8 +94,8 @@ class DetailTransfer {
     if (tv < 0) tv = 0;
     let ti = Math.floor(tu);
     let tj = Math.floor(tv);
-    let fi = tu - ti;
-    let fj = tv - tj;
+    let fi = sharpen(tu - ti);
+    let fj = sharpen(tv - tj);
     if (ti >= att.cols - 1) {
       ti = att.cols - 1;
       fi = 0;
@@ -169,6 +169,18 @@ class DetailTransfer {
     }
     return wsum;
   }
+}
+
+/**
+ * Narrows the bilinear blend between token centres to a band of
+ * ±BLEND_HALF_WIDTH around the token border: most pixels are a coherent copy
+ * of one token's sources (averaging incoherent high frequencies would blur),
+ * and only the border band cross-fades.
+ */
+const BLEND_HALF_WIDTH = 0.2;
+function sharpen(f: number): number {
+  const g = (f - 0.5) / (2 * BLEND_HALF_WIDTH) + 0.5;
+  return g <= 0 ? 0 : g >= 1 ? 1 : g;
 }
 
 function clampIndex(i: number, n: number): number {
