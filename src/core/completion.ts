@@ -44,7 +44,7 @@ export interface CoarseStage {
 export interface PatchMatchCoarseOptions {
   /** Patch radius (patches are (2r+1)²). Default 3 (7×7). */
   patchRadius?: number;
-  /** The coarsest level's shorter side is at least this. Default 12. */
+  /** The coarsest level's shorter side is at least this. Default 24. */
   minLevelSize?: number;
   /** EM iterations at the coarsest level; each finer level has fewer, down to `finestEmIterations`. Default 6. */
   coarsestEmIterations?: number;
@@ -70,7 +70,7 @@ export class PatchMatchCoarse implements CoarseStage {
 
   constructor(options: PatchMatchCoarseOptions = {}) {
     this.radius = options.patchRadius ?? 3;
-    this.minLevelSize = options.minLevelSize ?? 12;
+    this.minLevelSize = options.minLevelSize ?? 24;
     this.coarsestEm = options.coarsestEmIterations ?? 6;
     this.finestEm = options.finestEmIterations ?? 1;
     this.sharpFinish = options.sharpFinish ?? true;

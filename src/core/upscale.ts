@@ -180,7 +180,7 @@ class DetailTransfer {
 const BLEND_HALF_WIDTH = 0.2;
 function sharpen(f: number): number {
   const g = (f - 0.5) / (2 * BLEND_HALF_WIDTH) + 0.5;
-  return g <= 0 ? 0 : g >= 1 ? 1 : g;
+  return Math.min(1, Math.max(0, g));
 }
 
 function clampIndex(i: number, n: number): number {
