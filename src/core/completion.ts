@@ -108,7 +108,7 @@ export class PatchMatchCoarse implements CoarseStage {
         // Hole pixels start from the upsampled coarse image; where the coarse
         // level had a match, the upsampled field's vote replaces it (sharper).
         upsampleInto(prev.image, img, h);
-        const up = upsampleNnf(prev.problem, prev.nnf, problem, rng);
+        const up = upsampleNnf(prev.problem, prev.nnf, problem, voter.boundary, rng);
         nnf = up.nnf;
         voter.vote(nnf, up.trusted);
         refreshDistances(problem, nnf);
@@ -223,14 +223,19 @@ function upsampleInto(coarse: FloatImage, fine: FloatImage, hole: Uint8Array): v
  * Field of the finer level from the coarser one: source 2·s + parity. Targets
  * whose coarse pixel had no match get a random source and are not trusted.
  */
-function upsampleNnf(coarse: PatchProblem, coarseNnf: Nnf, fine: PatchProblem, rng: Random): { nnf: Nnf; trusted: Float32Array } {
+function upsampleNnf(
+  coarse: PatchProblem,
+  coarseNnf: Nnf,
+  fine: PatchProblem,
+  boundary: Float32Array,
+  rng: Random,
+): { nnf: Nnf; trusted: Float32Array } {
   const { width: w, height: h, radius: r, targets, validSource, sources } = fine;
   const cw = coarse.width;
   const ch = coarse.height;
   const n = targets.length;
   const source = new Int32Array(n);
   const trusted = new Float32Array(n);
-  const boundary = boundaryWeights(fine);
   for (let k = 0; k < n; k++) {
     const t = targets[k];
     const x = t % w;
@@ -262,7 +267,8 @@ class Voter {
   private readonly acc: Float32Array;
   private readonly wacc: Float32Array;
   private readonly holeIndex: Int32Array;
-  private readonly boundary: Float32Array;
+  /** γ^(−boundary distance) per target. */
+  readonly boundary: Float32Array;
   private readonly weights: Float32Array;
   private readonly area: Float32Array;
 
