@@ -124,3 +124,73 @@ export function dilate(hole: Uint8Array, width: number, height: number, radius: 
   }
   return out;
 }
+
+/**
+ * Exact squared Euclidean distance from every pixel to the nearest pixel where
+ * `plane` is non-zero (0 on those pixels), by Felzenszwalb & Huttenlocher's
+ * lower envelope of parabolas (Theory of Computing 2012, §2): one pass over
+ * the columns, one over the rows, O(pixels). With no non-zero pixel every
+ * distance is +Infinity.
+ */
+export function squaredDistanceTo(plane: Uint8Array, width: number, height: number): Float32Array {
+  const out = new Float32Array(width * height);
+  const n = Math.max(width, height);
+  const f = new Float64Array(n);
+  const d = new Float64Array(n);
+  const v = new Int32Array(n);
+  const z = new Float64Array(n + 1);
+  for (let x = 0; x < width; x++) {
+    for (let y = 0; y < height; y++) f[y] = plane[y * width + x] !== 0 ? 0 : Number.POSITIVE_INFINITY;
+    envelope(f, height, d, v, z);
+    for (let y = 0; y < height; y++) out[y * width + x] = d[y];
+  }
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) f[x] = out[row + x];
+    envelope(f, width, d, v, z);
+    for (let x = 0; x < width; x++) out[row + x] = d[x];
+  }
+  return out;
+}
+
+/** 1-D squared distance transform of the sampled function f[0..n) into d. */
+function envelope(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
+  let k = -1;
+  for (let q = 0; q < n; q++) {
+    if (f[q] === Number.POSITIVE_INFINITY) continue;
+    if (k < 0) {
+      k = 0;
+      v[0] = q;
+      z[0] = Number.NEGATIVE_INFINITY;
+      z[1] = Number.POSITIVE_INFINITY;
+      continue;
+    }
+    let s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
+    while (s <= z[k]) {
+      k--;
+      if (k < 0) break;
+      s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
+    }
+    if (k < 0) {
+      k = 0;
+      v[0] = q;
+      z[0] = Number.NEGATIVE_INFINITY;
+      z[1] = Number.POSITIVE_INFINITY;
+      continue;
+    }
+    k++;
+    v[k] = q;
+    z[k] = s;
+    z[k + 1] = Number.POSITIVE_INFINITY;
+  }
+  if (k < 0) {
+    d.fill(Number.POSITIVE_INFINITY, 0, n);
+    return;
+  }
+  let j = 0;
+  for (let q = 0; q < n; q++) {
+    while (z[j + 1] < q) j++;
+    const dq = q - v[j];
+    d[q] = dq * dq + f[v[j]];
+  }
+}

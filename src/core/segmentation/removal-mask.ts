@@ -1,0 +1,69 @@
+/**
+ * Turns a selected object's mask into a mask for removal: grown by a few
+ * pixels so that the object's soft edge, halo and the fringe of its shadow are
+ * covered (a distance-transform threshold: exact, and far cheaper than a large
+ * elliptical dilation), and feathered into an 8-bit alpha for display or for
+ * export. The feather is symmetric around the grown edge, so thresholding the
+ * alpha at 128 gives back exactly the grown hard mask the eraser uses.
+ */
+import { type Mask, VanishError } from "../image.js";
+import { squaredDistanceTo } from "../mask.js";
+
+export interface RemovalMaskOptions {
+  /** Pixels to grow the selection by; default 0.6 % of the long side, at least 2. */
+  grow?: number;
+  /** Half-width in pixels of the soft edge of `alpha`; default 0.4 % of the long side, at least 1. 0 = hard. */
+  feather?: number;
+}
+
+export interface RemovalMask {
+  /** The grown hard mask (1 = remove): what the eraser should fill. */
+  mask: Mask;
+  /** The grown mask feathered into 0–255 alpha; alpha ≥ 128 exactly where `mask` is set. */
+  alpha: Uint8Array;
+  /** The growth actually applied, in pixels. */
+  grow: number;
+  /** The feather half-width actually applied, in pixels. */
+  feather: number;
+}
+
+/** Default growth for an image of this size: 0.6 % of the long side (6 px at 1K, 24 px at 4K). */
+export function defaultGrow(width: number, height: number): number {
+  return Math.max(2, Math.round(0.006 * Math.max(width, height)));
+}
+
+/** Grows `selection` by `grow` pixels and feathers the result. */
+export function removalMask(selection: Mask, options: RemovalMaskOptions = {}): RemovalMask {
+  const { width, height, data } = selection;
+  const long = Math.max(width, height);
+  const grow = options.grow ?? defaultGrow(width, height);
+  const feather = options.feather ?? Math.max(1, Math.round(0.004 * long));
+  if (!(grow >= 0) || !(feather >= 0) || !Number.isFinite(grow) || !Number.isFinite(feather)) {
+    throw new VanishError("INVALID_ARGUMENT", `Expected grow and feather ≥ 0 pixels but received grow ${grow}, feather ${feather}`);
+  }
+  const n = width * height;
+  const outsideSq = squaredDistanceTo(data, width, height);
+  const inverse = new Uint8Array(n);
+  for (let i = 0; i < n; i++) inverse[i] = data[i] === 0 ? 1 : 0;
+  const insideSq = squaredDistanceTo(inverse, width, height);
+  const mask = new Uint8Array(n);
+  const alpha = new Uint8Array(n);
+  // Signed distance to the grown edge, positive inside: for a pixel outside the
+  // selection it is grow − (distance to the selection), inside grow + (distance to outside).
+  const edgeShift = grow;
+  for (let i = 0; i < n; i++) {
+    const signed = data[i] !== 0 ? edgeShift + Math.sqrt(insideSq[i]) - 0.5 : edgeShift - Math.sqrt(outsideSq[i]) + 0.5;
+    const inside = signed > 0;
+    mask[i] = inside ? 1 : 0;
+    if (feather === 0) {
+      alpha[i] = inside ? 255 : 0;
+    } else {
+      const t = Math.min(1, Math.max(0, 0.5 + signed / (2 * feather)));
+      let a = Math.round(255 * t);
+      if (inside && a < 128) a = 128;
+      if (!inside && a > 127) a = 127;
+      alpha[i] = a;
+    }
+  }
+  return { mask: { width, height, data: mask }, alpha, grow, feather };
+}
