@@ -21,14 +21,14 @@
  *     enclosed holes, and upsample to full resolution along the photo's edges.
  */
 import { assertImage, type Mask, type RgbaImage, VanishError } from "../image.js";
-import { ColourModel } from "./gmm.js";
 import { geodesicCosts, geodesicDistance } from "./geodesic.js";
+import { ColourModel } from "./gmm.js";
 import { FlowGraph } from "./maxflow.js";
 import { type SegmentPrompt, validatePrompt } from "./prompt.js";
 import { buildRegionGraph, type RegionGraph } from "./regions.js";
 import { slic } from "./slic.js";
 import { upsampleSelection } from "./upsample.js";
-import { makeWorkingImage, type WorkingImage } from "./working.js";
+import { labOfRgb, makeWorkingImage, type WorkingImage } from "./working.js";
 
 export interface BuiltinSegmenterOptions {
   /** Long side of the working copy in pixels (default 640). */
@@ -41,7 +41,7 @@ export interface BuiltinSegmenterOptions {
   smoothness?: number;
   /** Weight of the geodesic prior against the colour models (default 1). */
   geodesicWeight?: number;
-  /** GrabCut iterations per tap (default 4). */
+  /** GrabCut iterations per tap (default 3). */
   iterations?: number;
   /** Gaussian components per colour model (default 5). */
   components?: number;
@@ -87,10 +87,11 @@ export class BuiltinSegmenter implements SegmentEngine {
       compactness: options.compactness ?? 12,
       smoothness: options.smoothness ?? 1.2,
       geodesicWeight: options.geodesicWeight ?? 1,
-      iterations: options.iterations ?? 4,
+      iterations: options.iterations ?? 3,
       components: options.components ?? 5,
     };
-    if (!(this.opts.workingSize >= 32)) throw new VanishError("INVALID_ARGUMENT", `Expected workingSize ≥ 32 but received ${this.opts.workingSize}`);
+    if (!(this.opts.workingSize >= 32))
+      throw new VanishError("INVALID_ARGUMENT", `Expected workingSize ≥ 32 but received ${this.opts.workingSize}`);
   }
 
   async prepare(image: RgbaImage): Promise<void> {
@@ -105,7 +106,14 @@ export class BuiltinSegmenter implements SegmentEngine {
       num += graph.boundary[e] * graph.contrast[e];
       den += graph.boundary[e];
     }
-    this.prepared = { image, work, labels: sp.labels, graph, cost, beta: den > 0 ? Math.max(1, num / den) : 1 };
+    this.prepared = {
+      image,
+      work,
+      labels: sp.labels,
+      graph,
+      cost,
+      beta: den > 0 ? Math.max(1, num / den) : 1,
+    };
   }
 
   async segment(prompt: SegmentPrompt): Promise<SegmentResult> {
@@ -120,29 +128,44 @@ export class BuiltinSegmenter implements SegmentEngine {
 
     const hardFg = new Uint8Array(n);
     const hardBg = new Uint8Array(n);
-    for (const pt of points) (pt.label === 1 ? hardFg : hardBg)[regionAt(pt.x, pt.y)] = 1;
+    // Taps whose colour matches no nearby region sit on an edge; they only act
+    // at full resolution (see forceTaps), unless they are all the user gave.
+    const edgeTaps: typeof points = [];
+    for (const pt of points) {
+      const r = this.regionForTap(pt.x, pt.y);
+      if (r.distance > TAP_COLOUR_TOLERANCE) edgeTaps.push(pt);
+      else (pt.label === 1 ? hardFg : hardBg)[r.region] = 1;
+    }
+    if (!hardFg.includes(1) && !box) {
+      for (const pt of edgeTaps) if (pt.label === 1) hardFg[this.regionForTap(pt.x, pt.y).region] = 1;
+    }
     for (let r = 0; r < n; r++) if (hardFg[r] && hardBg[r]) hardBg[r] = 0;
 
-    const bgSeeds = new Uint8Array(hardBg);
+    const INF = Number.POSITIVE_INFINITY;
+    const fgStart = new Float64Array(n).fill(INF);
+    const bgStart = new Float64Array(n).fill(INF);
+    for (let r = 0; r < n; r++) {
+      if (hardFg[r]) fgStart[r] = 0;
+      if (hardBg[r]) bgStart[r] = 0;
+    }
     let inBox: Float64Array | null = null;
     if (box) {
       inBox = this.boxCoverage(box);
       for (let r = 0; r < n; r++) {
         if (inBox[r] < 0.5 && !hardFg[r]) {
           hardBg[r] = 1;
-          bgSeeds[r] = 1;
+          bgStart[r] = 0;
         }
       }
+      if (points.every((pt) => pt.label === 0)) {
+        // A box alone: the regions in the middle of it stand in for a tap.
+        for (let r = 0; r < n; r++) if (inBox[r] >= 0.999 && this.centralInBox(r, box)) fgStart[r] = 0;
+      }
     } else {
-      for (let r = 0; r < n; r++) if (g.border[r] && !hardFg[r]) bgSeeds[r] = 1;
+      for (let r = 0; r < n; r++) if (g.border[r] && !hardFg[r]) bgStart[r] = 0;
     }
-    const fgSeeds = new Uint8Array(hardFg);
-    if (box && points.every((pt) => pt.label === 0)) {
-      // A box alone: the regions deepest inside it stand in for a tap.
-      for (let r = 0; r < n; r++) if (inBox && inBox[r] >= 0.999 && this.centralInBox(r, box)) fgSeeds[r] = 1;
-    }
-    const dPos = geodesicDistance(g, p.cost, fgSeeds);
-    const dNeg = geodesicDistance(g, p.cost, bgSeeds);
+    const dPos = geodesicDistance(g, p.cost, fgStart);
+    const dNeg = geodesicDistance(g, p.cost, bgStart);
     const prior = new Float64Array(n);
     for (let r = 0; r < n; r++) {
       const a = dPos[r];
@@ -157,29 +180,41 @@ export class BuiltinSegmenter implements SegmentEngine {
 
     let fg = new Uint8Array(n);
     for (let r = 0; r < n; r++) fg[r] = hardFg[r] || (!hardBg[r] && prior[r] > 0.5) ? 1 : 0;
-    const bg = new Uint8Array(n);
     const logit = new Float64Array(n);
     const { smoothness, geodesicWeight, components, iterations } = this.opts;
     const twoBeta = 2 * p.beta;
+    // Colour samples: three per region (its lightness tertiles), a third of its size each.
+    const sampleWeight = new Float64Array(3 * n);
+    for (let r = 0; r < n; r++) sampleWeight.fill(g.size[r] / 3, 3 * r, 3 * r + 3);
+    const fgSamples = new Uint8Array(3 * n);
+    const bgSamples = new Uint8Array(3 * n);
     for (let it = 0; it < iterations; it++) {
-      for (let r = 0; r < n; r++) bg[r] = fg[r] ? 0 : 1;
-      const fgModel = ColourModel.fit(g.lab, g.size, fg, components, 4);
-      const bgModel = ColourModel.fit(g.lab, g.size, bg, components, 4);
       for (let r = 0; r < n; r++) {
-        const l = g.lab[r * 3];
-        const a = g.lab[r * 3 + 1];
-        const b = g.lab[r * 3 + 2];
-        const colour = Math.max(-8, Math.min(8, fgModel.logDensity(l, a, b) - bgModel.logDensity(l, a, b)));
+        fgSamples.fill(fg[r], 3 * r, 3 * r + 3);
+        bgSamples.fill(fg[r] ? 0 : 1, 3 * r, 3 * r + 3);
+      }
+      const fgModel = ColourModel.fit(g.tertiles, sampleWeight, fgSamples, components, 4, 2);
+      const bgModel = ColourModel.fit(g.tertiles, sampleWeight, bgSamples, components, 4, 2);
+      for (let r = 0; r < n; r++) {
+        let ratio = 0;
+        for (let t = 0; t < 3; t++) {
+          const o = r * 9 + t * 3;
+          const l = g.tertiles[o];
+          const a = g.tertiles[o + 1];
+          const b = g.tertiles[o + 2];
+          ratio += fgModel.logDensity(l, a, b) - bgModel.logDensity(l, a, b);
+        }
+        const colour = Math.max(-8, Math.min(8, ratio / 3));
         logit[r] = colour + geodesicWeight * Math.log(prior[r] / (1 - prior[r]));
       }
       const flow = new FlowGraph(n + 2, 2 * n + g.adj.length / 2);
       const s = n;
       const t = n + 1;
-      const INF = 1e12;
+      const HARD = 1e12;
       for (let r = 0; r < n; r++) {
         // Capacity s→r is paid when r ends up background, r→t when it ends up object.
-        const costBg = hardFg[r] ? INF : hardBg[r] ? 0 : g.size[r] * softplus(logit[r]);
-        const costFg = hardBg[r] ? INF : hardFg[r] ? 0 : g.size[r] * softplus(-logit[r]);
+        const costBg = hardFg[r] ? HARD : hardBg[r] ? 0 : g.size[r] * softplus(logit[r]);
+        const costFg = hardBg[r] ? HARD : hardFg[r] ? 0 : g.size[r] * softplus(-logit[r]);
         flow.addEdge(s, r, costBg);
         flow.addEdge(r, t, costFg);
         for (let e = g.start[r]; e < g.start[r + 1]; e++) {
@@ -216,11 +251,53 @@ export class BuiltinSegmenter implements SegmentEngine {
     const selection = new Uint8Array(work.width * work.height);
     for (let i = 0; i < selection.length; i++) selection[i] = fg[labels[i]];
     const mask = upsampleSelection(selection, work, image, { colourSigma: 18 });
+    forceTaps(mask, points, Math.max(1, f));
     return { mask, score: den > 0 ? num / den : 0 };
   }
 
   dispose(): void {
     this.prepared = null;
+  }
+
+  /**
+   * The region a tap constrains: the superpixel under it, unless its mean
+   * colour is far from the colour under the tap (the tap sits on an object's
+   * edge and the superpixel is mostly the other side); then the region within
+   * two working pixels whose colour is closest to the tap's.
+   */
+  private regionForTap(x: number, y: number): { region: number; distance: number } {
+    const { image, work, labels, graph } = this.prepared as Prepared;
+    const f = work.factor;
+    const cx = Math.min(work.width - 1, Math.floor(x / f));
+    const cy = Math.min(work.height - 1, Math.floor(y / f));
+    // The colour under the tap at full resolution: a working pixel on an edge mixes both sides.
+    const px = (Math.floor(y) * image.width + Math.floor(x)) * 4;
+    const tap = labOfRgb(image.data[px], image.data[px + 1], image.data[px + 2]);
+    const colourDistance = (r: number): number => {
+      const dl = graph.lab[r * 3] - tap[0];
+      const da = graph.lab[r * 3 + 1] - tap[1];
+      const db = graph.lab[r * 3 + 2] - tap[2];
+      return Math.sqrt(dl * dl + da * da + db * db);
+    };
+    const under = labels[cy * work.width + cx];
+    let best = under;
+    let bestD = colourDistance(under);
+    if (bestD <= TAP_COLOUR_TOLERANCE) return { region: under, distance: bestD };
+    for (let dy = -2; dy <= 2; dy++) {
+      const yy = cy + dy;
+      if (yy < 0 || yy >= work.height) continue;
+      for (let dx = -2; dx <= 2; dx++) {
+        const xx = cx + dx;
+        if (xx < 0 || xx >= work.width) continue;
+        const r = labels[yy * work.width + xx];
+        const d = colourDistance(r);
+        if (d < bestD) {
+          bestD = d;
+          best = r;
+        }
+      }
+    }
+    return { region: best, distance: bestD };
   }
 
   /** Fraction of each region's working pixels that lie inside the box. */
@@ -320,6 +397,25 @@ export class BuiltinSegmenter implements SegmentEngine {
     }
   }
 }
+
+/** Makes the pixels within `radius` of each tap take the tap's label: a tap is never ignored. */
+function forceTaps(mask: Mask, points: readonly { x: number; y: number; label: 0 | 1 }[], radius: number): void {
+  const { width, height, data } = mask;
+  for (const pt of points) {
+    const x0 = Math.max(0, Math.floor(pt.x - radius));
+    const x1 = Math.min(width - 1, Math.floor(pt.x + radius));
+    const y0 = Math.max(0, Math.floor(pt.y - radius));
+    const y1 = Math.min(height - 1, Math.floor(pt.y + radius));
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        if ((x + 0.5 - pt.x) ** 2 + (y + 0.5 - pt.y) ** 2 <= radius * radius) data[y * width + x] = pt.label;
+      }
+    }
+  }
+}
+
+/** Largest L*a*b* distance between a tap's colour and the region it constrains. */
+const TAP_COLOUR_TOLERANCE = 20;
 
 function softplus(x: number): number {
   return x > 30 ? x : Math.log1p(Math.exp(x));

@@ -25,8 +25,12 @@ export function geodesicCosts(g: RegionGraph, spatialWeight: number): Float64Arr
   return cost;
 }
 
-/** Distance from the nearest seed (seeds[r] non-zero) to every region; +Infinity when unreachable or no seed. */
-export function geodesicDistance(g: RegionGraph, cost: Float64Array, seeds: Uint8Array): Float64Array {
+/**
+ * Distance from the nearest seed to every region, where `start[r]` is the
+ * distance a seed region starts with (+Infinity: not a seed); +Infinity when
+ * unreachable.
+ */
+export function geodesicDistance(g: RegionGraph, cost: Float64Array, start: Float64Array): Float64Array {
   const n = g.count;
   const dist = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
   const heapNode = new Int32Array(g.adj.length + n);
@@ -63,9 +67,9 @@ export function geodesicDistance(g: RegionGraph, cost: Float64Array, seeds: Uint
     return top;
   };
   for (let r = 0; r < n; r++) {
-    if (seeds[r] !== 0) {
-      dist[r] = 0;
-      push(r, 0);
+    if (start[r] < Number.POSITIVE_INFINITY) {
+      dist[r] = start[r];
+      push(r, start[r]);
     }
   }
   const done = new Uint8Array(n);

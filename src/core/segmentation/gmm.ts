@@ -139,7 +139,9 @@ export class ColourModel {
     const m = this.inv;
     const o = c * 9;
     const q =
-      d0 * (m[o] * d0 + m[o + 1] * d1 + m[o + 2] * d2) + d1 * (m[o + 3] * d0 + m[o + 4] * d1 + m[o + 5] * d2) + d2 * (m[o + 6] * d0 + m[o + 7] * d1 + m[o + 8] * d2);
+      d0 * (m[o] * d0 + m[o + 1] * d1 + m[o + 2] * d2) +
+      d1 * (m[o + 3] * d0 + m[o + 4] * d1 + m[o + 5] * d2) +
+      d2 * (m[o + 6] * d0 + m[o + 7] * d1 + m[o + 8] * d2);
     return this.logNorm[c] - 0.5 * q;
   }
 

@@ -47,7 +47,10 @@ export function validatePrompt(prompt: SegmentPrompt, width: number, height: num
     }
   }
   if (points.length > 0 && !prompt.box && points.every((p) => p.label === 0)) {
-    throw new VanishError("INVALID_ARGUMENT", "Only negative points were given; add a positive point (label 1) or a box to say what to select.");
+    throw new VanishError(
+      "INVALID_ARGUMENT",
+      "Only negative points were given; add a positive point (label 1) or a box to say what to select.",
+    );
   }
   let box: SegmentBox | undefined;
   if (prompt.box) {

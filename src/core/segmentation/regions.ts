@@ -23,6 +23,53 @@ export interface RegionGraph {
   boundary: Float64Array;
   /** Mean squared Lab difference across the shared boundary, parallel to adj. */
   contrast: Float64Array;
+  /**
+   * The region's colour spread: mean L*a*b* of its darkest, middle and
+   * brightest thirds (9 per region), so a textured region is described by
+   * more than its grey average.
+   */
+  tertiles: Float64Array;
+}
+
+/** Mean L*a*b* of each region's lightness tertiles (see RegionGraph.tertiles). */
+function lightnessTertiles(labels: Int32Array, count: number, lab: Float32Array): Float64Array {
+  const n = labels.length;
+  // Pixels grouped by region (counting sort), then each group sorted by L*.
+  const start = new Int32Array(count + 1);
+  for (let i = 0; i < n; i++) start[labels[i] + 1]++;
+  for (let r = 0; r < count; r++) start[r + 1] += start[r];
+  const fill = start.slice(0, count);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[fill[labels[i]]++] = i;
+  const out = new Float64Array(count * 9);
+  const keys = new Float64Array(n);
+  for (let r = 0; r < count; r++) {
+    const a = start[r];
+    const b = start[r + 1];
+    const m = b - a;
+    if (m === 0) continue;
+    const members = order.subarray(a, b);
+    for (let j = 0; j < m; j++) keys[j] = Math.round(Math.max(0, lab[members[j] * 3]) * 100) * 1e7 + members[j];
+    const sorted = keys.subarray(0, m).sort();
+    for (let t = 0; t < 3; t++) {
+      const j0 = Math.floor((t * m) / 3);
+      const j1 = Math.max(j0 + 1, Math.floor(((t + 1) * m) / 3));
+      let l = 0;
+      let aa = 0;
+      let bb = 0;
+      for (let j = j0; j < j1 && j < m; j++) {
+        const p = (sorted[j] % 1e7) * 3;
+        l += lab[p];
+        aa += lab[p + 1];
+        bb += lab[p + 2];
+      }
+      const c = Math.min(j1, m) - j0;
+      out[r * 9 + t * 3] = l / c;
+      out[r * 9 + t * 3 + 1] = aa / c;
+      out[r * 9 + t * 3 + 2] = bb / c;
+    }
+  }
+  return out;
 }
 
 export function buildRegionGraph(sp: Superpixels, lab: Float32Array, width: number, height: number): RegionGraph {
@@ -89,5 +136,6 @@ export function buildRegionGraph(sp: Superpixels, lab: Float32Array, width: numb
       contrast[e] = c;
     }
   }
-  return { count, size, lab: meanLab, centroid, border, start, adj, boundary, contrast };
+  const tertiles = lightnessTertiles(labels, count, lab);
+  return { count, size, lab: meanLab, centroid, border, start, adj, boundary, contrast, tertiles };
 }

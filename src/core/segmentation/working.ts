@@ -27,6 +27,21 @@ function labF(t: number): number {
   return t > 0.008856451679 ? Math.cbrt(t) : t * 7.787037037 + 16 / 116;
 }
 
+/** L*a*b* of one sRGB colour given as 0–255 floats (linearised without the table). */
+export function labOfRgb(r: number, g: number, b: number): [number, number, number] {
+  const lin = (v: number): number => {
+    const c = v / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const lr = lin(r);
+  const lg = lin(g);
+  const lb = lin(b);
+  const fx = labF((0.4124564 * lr + 0.3575761 * lg + 0.1804375 * lb) / 0.95047);
+  const fy = labF(0.2126729 * lr + 0.7151522 * lg + 0.072175 * lb);
+  const fz = labF((0.0193339 * lr + 0.119192 * lg + 0.9503041 * lb) / 1.08883);
+  return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
+}
+
 /** Box-averages `image` by the smallest integer factor that brings its long side to ≤ `longSide`. */
 export function makeWorkingImage(image: RgbaImage, longSide: number): WorkingImage {
   const { width: W, height: H, data } = image;
