@@ -6,8 +6,10 @@
 import { promises as fs } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { EraseOptions } from "../core/erase.js";
-import { VanishError } from "../core/image.js";
+import { type RgbaImage, VanishError } from "../core/image.js";
+import type { SegmentBox, SegmentPoint, SegmentPrompt } from "../core/segmentation/prompt.js";
 import { eraseFile } from "../node/erase-file.js";
+import { type SelectOptions, segmentFile, selectForRemoval } from "../node/segment-file.js";
 import { VERSION } from "../node/version.js";
 import { eraseFolder } from "./batch.js";
 
@@ -19,7 +21,74 @@ function integer(name: string, lo: number, hi: number) {
   };
 }
 
-interface EraseFlags {
+function number(name: string, lo: number, hi: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < lo || n > hi) throw new InvalidArgumentError(`${name} must be a number from ${lo} to ${hi}.`);
+    return n;
+  };
+}
+
+/** Parses repeated `--point x,y[,label]` (label 1 = select, 0 = carve away; default 1). */
+function collectPoint(value: string, previous: SegmentPoint[] = []): SegmentPoint[] {
+  const parts = value.split(",").map((p) => p.trim());
+  const [x, y, label = 1] = parts.map(Number);
+  if (parts.length < 2 || parts.length > 3 || !Number.isFinite(x) || !Number.isFinite(y) || (label !== 0 && label !== 1)) {
+    throw new InvalidArgumentError(`--point takes x,y or x,y,label with label 1 (select) or 0 (carve away); received "${value}".`);
+  }
+  return [...previous, { x, y, label: label as 0 | 1 }];
+}
+
+function parseBox(value: string): SegmentBox {
+  const v = value.split(",").map((p) => Number(p.trim()));
+  if (v.length !== 4 || !v.every(Number.isFinite)) throw new InvalidArgumentError(`--box takes x0,y0,x1,y1 in pixels; received "${value}".`);
+  return { x0: v[0], y0: v[1], x1: v[2], y1: v[3] };
+}
+
+interface SelectFlags {
+  point?: SegmentPoint[];
+  box?: SegmentBox;
+  engine?: "builtin" | "sam";
+  modelDir?: string;
+  grow?: number;
+  feather?: number;
+}
+
+function promptOf(flags: SelectFlags): SegmentPrompt | null {
+  if (!flags.point && !flags.box) return null;
+  return { points: flags.point ?? [], ...(flags.box ? { box: flags.box } : {}) };
+}
+
+function selectOptions(flags: SelectFlags): SelectOptions {
+  return { engine: flags.engine, modelDir: flags.modelDir, grow: flags.grow, feather: flags.feather };
+}
+
+/** Adds the tap-to-select options shared by `segment` and `erase`. */
+function withSelectOptions(command: Command): Command {
+  return command
+    .option("--point <x,y[,label]>", "a tap: label 1 selects (default), 0 carves away; repeat for more taps", collectPoint)
+    .option("--box <x0,y0,x1,y1>", "a box around the object", parseBox)
+    .addOption(new Option("--engine <name>", "segmentation engine").choices(["builtin", "sam"]).default("builtin"))
+    .option("--model-dir <dir>", "folder with the SAM encoder and decoder .onnx files (engine sam)")
+    .option("--grow <px>", "grow the selection by this many pixels (default 0.6 % of the long side)", number("--grow", 0, 1000))
+    .option("--feather <px>", "half-width of the mask's soft edge (default 0.4 % of the long side)", number("--feather", 0, 1000));
+}
+
+const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+
+async function runSegment(input: string, flags: SelectFlags & { output: string; json?: boolean }): Promise<void> {
+  const prompt = promptOf(flags);
+  if (!prompt) throw new VanishError("INVALID_ARGUMENT", "Say what to select with --point x,y (repeatable) and/or --box x0,y0,x1,y1.");
+  const r = await segmentFile(input, prompt, flags.output, selectOptions(flags));
+  if (flags.json) {
+    const { width, height, selectedPixels, maskPixels, score, timings, output } = r;
+    process.stdout.write(`${JSON.stringify({ width, height, selectedPixels, maskPixels, score: Math.round(score * 1000) / 1000, timings: round(timings), output })}\n`);
+  } else {
+    process.stderr.write(`vanish: selected ${r.selectedPixels} pixels (${r.maskPixels} after growing) of ${r.width}×${r.height} → ${r.output}\n`);
+  }
+}
+
+interface EraseFlags extends SelectFlags {
   mask?: string;
   masks?: string;
   output: string;
@@ -67,12 +136,16 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
     if (summary.failed.length > 0) process.exitCode = 2;
     return;
   }
-  if (!flags.mask) throw new VanishError("INVALID_ARGUMENT", "Give the mask with --mask MASK (white marks what to remove).");
-  const result = await eraseFile(input, flags.mask, flags.output, { quality: flags.quality, erase });
+  const prompt = promptOf(flags);
+  if (prompt && flags.mask) throw new VanishError("INVALID_ARGUMENT", "Give either --mask or --point/--box, not both.");
+  if (!flags.mask && !prompt) {
+    throw new VanishError("INVALID_ARGUMENT", "Give the mask with --mask MASK (white marks what to remove), or tap the object with --point x,y.");
+  }
+  const selectMask = prompt ? async (image: RgbaImage) => (await selectForRemoval(image, prompt, selectOptions(flags))).mask : undefined;
+  const result = await eraseFile(input, flags.mask ?? null, flags.output, { quality: flags.quality, erase, selectMask });
   for (const w of result.warnings) process.stderr.write(`vanish: warning: ${w}\n`);
   if (flags.json) {
     const { width, height, holePixels, timings, stages } = result;
-    const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 10) / 10]));
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
     process.stdout.write(
       `${JSON.stringify({ width, height, holePixels, timings: round(timings), stages: round(stages), peakRssMb, output: result.output })}\n`,
@@ -91,9 +164,20 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError();
 
-  program
-    .command("erase")
-    .description("Erase what the mask marks (white) from an image, or from every image of a folder")
+  withSelectOptions(
+    program
+      .command("segment")
+      .description("Select an object by tapping it (or drawing a box) and write a removal mask (white = remove)")
+      .argument("<image>", "image file (JPEG, PNG, WebP)")
+      .requiredOption("-o, --output <file>", "mask to write (.png)")
+      .option("--json", "print one JSON line with sizes, score and timings on stdout"),
+  ).action((input: string, flags) => runSegment(input, flags));
+
+  withSelectOptions(
+    program
+      .command("erase")
+      .description("Erase what the mask marks (white), or what you tap with --point, from an image or every image of a folder"),
+  )
     .argument("<input>", "image file (JPEG, PNG, WebP) or folder of images")
     .option("--mask <file>", "mask image of the same size; white (≥ 128) marks what to remove")
     .option("--masks <dir>", "with a folder input: folder of masks with the same base names")

@@ -6,7 +6,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { type EraseOptions, eraseWithReport } from "../core/erase.js";
-import type { Mask } from "../core/image.js";
+import type { Mask, RgbaImage } from "../core/image.js";
 import { assertNotSameFile, encodeEdited, formatForPath, readImage, readMask, writeFileAtomic } from "./io.js";
 import { VERSION } from "./version.js";
 
@@ -16,6 +16,8 @@ export interface EraseFileOptions {
   quality?: number;
   /** A mask already in memory, instead of reading `maskPath`. */
   mask?: Mask;
+  /** Computes the mask from the decoded image (tap-to-select), instead of reading `maskPath`. */
+  selectMask?: (image: RgbaImage) => Promise<Mask>;
 }
 
 export interface EraseFileResult {
@@ -24,7 +26,8 @@ export interface EraseFileResult {
   width: number;
   height: number;
   holePixels: number;
-  timings: { decodeMs: number; inpaintMs: number; encodeMs: number; totalMs: number };
+  /** `selectMs` is tap-to-select (0 with a mask file); `inpaintMs` the fill alone. */
+  timings: { decodeMs: number; selectMs: number; inpaintMs: number; encodeMs: number; totalMs: number };
   /** Stage timings of the fill. */
   stages: { prepareMs: number; coarseMs: number; attentionMs: number; upscaleMs: number };
   warnings: string[];
@@ -41,8 +44,13 @@ export async function eraseFile(
   const format = formatForPath(output);
   await assertNotSameFile(input, output);
   if (maskPath) await assertNotSameFile(maskPath, output);
-  const [decoded, mask] = await Promise.all([readImage(input), options.mask ?? readMask(maskPath ?? "")]);
+  const [decoded, given] = await Promise.all([
+    readImage(input),
+    options.mask ?? (options.selectMask ? Promise.resolve(null) : readMask(maskPath ?? "")),
+  ]);
   const t1 = performance.now();
+  const mask = given ?? (await (options.selectMask as (image: RgbaImage) => Promise<Mask>)(decoded.image));
+  const tSelect = performance.now();
   const report = await eraseWithReport(decoded.image, mask, options.erase);
   const t2 = performance.now();
   const warnings: string[] = [];
@@ -65,7 +73,7 @@ export async function eraseFile(
     width: decoded.image.width,
     height: decoded.image.height,
     holePixels: report.holePixels,
-    timings: { decodeMs: t1 - t0, inpaintMs: t2 - t1, encodeMs: t3 - t2, totalMs: t3 - t0 },
+    timings: { decodeMs: t1 - t0, selectMs: tSelect - t1, inpaintMs: t2 - tSelect, encodeMs: t3 - t2, totalMs: t3 - t0 },
     stages: { prepareMs, coarseMs, attentionMs, upscaleMs },
     warnings,
   };

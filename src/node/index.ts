@@ -2,3 +2,5 @@
 export * from "../index.js";
 export { type EraseFileOptions, type EraseFileResult, eraseFile } from "./erase-file.js";
 export { type DecodedImage, encodeEdited, formatForPath, readImage, readMask, writeFileAtomic } from "./io.js";
+export { loadOnnxModel } from "./onnx.js";
+export { findSamModels, samModelsFromDir } from "./sam-models.js";

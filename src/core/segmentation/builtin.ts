@@ -39,7 +39,7 @@ export interface BuiltinSegmenterOptions {
   compactness?: number;
   /** Weight λ of the boundary term (default 1.2). */
   smoothness?: number;
-  /** Weight of the geodesic prior against the colour models (default 1). */
+  /** Weight of the geodesic prior against the colour models (default 2). */
   geodesicWeight?: number;
   /** GrabCut iterations per tap (default 3). */
   iterations?: number;
@@ -86,7 +86,7 @@ export class BuiltinSegmenter implements SegmentEngine {
       superpixels: options.superpixels ?? 2000,
       compactness: options.compactness ?? 12,
       smoothness: options.smoothness ?? 1.2,
-      geodesicWeight: options.geodesicWeight ?? 1,
+      geodesicWeight: options.geodesicWeight ?? 2,
       iterations: options.iterations ?? 3,
       components: options.components ?? 5,
     };

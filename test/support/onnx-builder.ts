@@ -1,0 +1,200 @@
+/**
+ * Builds small ONNX models in memory for tests (no downloads): a subset of
+ * onnx.proto (ModelProto, GraphProto, NodeProto, TensorProto, ValueInfoProto)
+ * described to protobufjs, and helpers to declare inputs, constants and nodes.
+ */
+import protobuf from "protobufjs";
+
+const schema = {
+  nested: {
+    onnx: {
+      nested: {
+        ModelProto: {
+          fields: {
+            irVersion: { type: "int64", id: 1 },
+            opsetImport: { rule: "repeated", type: "OperatorSetIdProto", id: 8 },
+            producerName: { type: "string", id: 2 },
+            graph: { type: "GraphProto", id: 7 },
+          },
+        },
+        OperatorSetIdProto: { fields: { domain: { type: "string", id: 1 }, version: { type: "int64", id: 2 } } },
+        GraphProto: {
+          fields: {
+            node: { rule: "repeated", type: "NodeProto", id: 1 },
+            name: { type: "string", id: 2 },
+            initializer: { rule: "repeated", type: "TensorProto", id: 5 },
+            input: { rule: "repeated", type: "ValueInfoProto", id: 11 },
+            output: { rule: "repeated", type: "ValueInfoProto", id: 12 },
+          },
+        },
+        NodeProto: {
+          fields: {
+            input: { rule: "repeated", type: "string", id: 1 },
+            output: { rule: "repeated", type: "string", id: 2 },
+            name: { type: "string", id: 3 },
+            opType: { type: "string", id: 4 },
+            attribute: { rule: "repeated", type: "AttributeProto", id: 5 },
+          },
+        },
+        AttributeProto: {
+          fields: {
+            name: { type: "string", id: 1 },
+            f: { type: "float", id: 2 },
+            i: { type: "int64", id: 3 },
+            ints: { rule: "repeated", type: "int64", id: 8 },
+            type: { type: "int32", id: 20 },
+          },
+        },
+        TensorProto: {
+          fields: {
+            dims: { rule: "repeated", type: "int64", id: 1 },
+            dataType: { type: "int32", id: 2 },
+            floatData: { rule: "repeated", type: "float", id: 4, options: { packed: true } },
+            int64Data: { rule: "repeated", type: "int64", id: 7, options: { packed: true } },
+            name: { type: "string", id: 8 },
+          },
+        },
+        ValueInfoProto: { fields: { name: { type: "string", id: 1 }, type: { type: "TypeProto", id: 2 } } },
+        TypeProto: { fields: { tensorType: { type: "TensorTypeProto", id: 1 } } },
+        TensorTypeProto: { fields: { elemType: { type: "int32", id: 1 }, shape: { type: "TensorShapeProto", id: 2 } } },
+        TensorShapeProto: { fields: { dim: { rule: "repeated", type: "Dimension", id: 1 } } },
+        Dimension: { fields: { dimValue: { type: "int64", id: 1 }, dimParam: { type: "string", id: 2 } } },
+      },
+    },
+  },
+};
+
+const root = protobuf.Root.fromJSON(schema);
+const Model = root.lookupType("onnx.ModelProto");
+
+const FLOAT = 1;
+const INT64 = 7;
+
+type Dim = number | string;
+type AttributeValue = number | number[] | { float: number };
+
+export class GraphBuilder {
+  private nodes: object[] = [];
+  private initializers: object[] = [];
+  private inputs: object[] = [];
+  private outputs: object[] = [];
+  private counter = 0;
+
+  input(name: string, shape: Dim[], type: "float32" | "int64" = "float32"): string {
+    this.inputs.push(valueInfo(name, shape, type === "float32" ? FLOAT : INT64));
+    return name;
+  }
+
+  output(name: string, shape: Dim[]): void {
+    this.outputs.push(valueInfo(name, shape, FLOAT));
+  }
+
+  constant(dims: number[], values: ArrayLike<number>, name = `const_${this.counter++}`): string {
+    this.initializers.push({ name, dims, dataType: FLOAT, floatData: Array.from(values) });
+    return name;
+  }
+
+  int64s(values: number[], name = `ints_${this.counter++}`): string {
+    this.initializers.push({ name, dims: [values.length], dataType: INT64, int64Data: values });
+    return name;
+  }
+
+  /** Adds a node and returns its (first) output name. */
+  node(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, output = `${opType.toLowerCase()}_${this.counter++}`): string {
+    const attribute = Object.entries(attributes).map(([name, v]) =>
+      Array.isArray(v) ? { name, ints: v, type: 7 } : typeof v === "object" ? { name, f: v.float, type: 1 } : { name, i: v, type: 2 },
+    );
+    this.nodes.push({ input: inputs, output: [output], name: `n${this.counter++}`, opType, attribute });
+    return output;
+  }
+
+  /** Serialises the model (opset 13). */
+  build(): Uint8Array {
+    const message = Model.create({
+      irVersion: 8,
+      producerName: "vanish-tests",
+      opsetImport: [{ domain: "", version: 13 }],
+      graph: { name: "test", node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
+    });
+    return Model.encode(message).finish();
+  }
+}
+
+function valueInfo(name: string, shape: Dim[], elemType: number): object {
+  return {
+    name,
+    type: {
+      tensorType: { elemType, shape: { dim: shape.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) } },
+    },
+  };
+}
+
+/**
+ * A tiny SAM-shaped image encoder: 16×16 average pooling of the normalised
+ * image and a 1×1 convolution to 256 channels, [1,3,1024,1024] → [1,256,64,64].
+ */
+export function tinySamEncoder(): Uint8Array {
+  const g = new GraphBuilder();
+  const image = g.input("image", [1, 3, 1024, 1024]);
+  const pooled = g.node("AveragePool", [image], { kernel_shape: [16, 16], strides: [16, 16] });
+  const weights = new Float32Array(256 * 3);
+  for (let c = 0; c < 256; c++) weights[c * 3 + (c % 3)] = 1;
+  const w = g.constant([256, 3, 1, 1], weights);
+  g.node("Conv", [pooled, w], {}, "image_embeddings");
+  g.output("image_embeddings", [1, 256, 64, 64]);
+  return g.build();
+}
+
+/**
+ * A tiny SAM-shaped decoder with the public export's inputs and outputs. Mask
+ * c is a disc of radius radii[c] (1024-frame pixels) around the first point,
+ * as 256² logits r² − d²; iou_predictions are the given constants; `masks`
+ * repeats the low-res logits. `singleMask` exports one candidate only.
+ */
+export function tinySamDecoder(options: { radii?: number[]; ious?: number[]; omit?: string } = {}): Uint8Array {
+  const radii = options.radii ?? [100, 60, 150, 200];
+  const ious = options.ious ?? [0.5, 0.9, 0.7, 0.6];
+  const c = radii.length;
+  const g = new GraphBuilder();
+  const names = ["image_embeddings", "point_coords", "point_labels", "mask_input", "has_mask_input", "orig_im_size"].filter((n) => n !== options.omit);
+  const shapes: Record<string, Dim[]> = {
+    image_embeddings: [1, 256, 64, 64],
+    point_coords: [1, "num_points", 2],
+    point_labels: [1, "num_points"],
+    mask_input: [1, 1, 256, 256],
+    has_mask_input: [1],
+    orig_im_size: [2],
+  };
+  for (const n of names) g.input(n, shapes[n]);
+  const grid = new Float32Array(256 * 256 * 2);
+  for (let y = 0; y < 256; y++) {
+    for (let x = 0; x < 256; x++) {
+      grid[(y * 256 + x) * 2] = x * 4 + 2;
+      grid[(y * 256 + x) * 2 + 1] = y * 4 + 2;
+    }
+  }
+  const gridName = g.constant([256, 256, 2], grid);
+  const first = g.node("Gather", ["point_coords", g.int64s([0])], { axis: 1 }); // [1,1,2]
+  const diff = g.node("Sub", [gridName, first]); // [256,256,2]
+  const sq = g.node("Mul", [diff, diff]);
+  const d2 = g.node("ReduceSum", [sq, g.int64s([-1])], { keepdims: 0 }); // [256,256]
+  const d2u = g.node("Unsqueeze", [d2, g.int64s([0, 1])]); // [1,1,256,256]
+  const r2 = g.constant(
+    [1, c, 1, 1],
+    radii.map((r) => r * r),
+  );
+  let logits = g.node("Sub", [r2, d2u]);
+  // Touch the remaining inputs so they belong to the graph: + 0 · Σ(input).
+  const zero = g.constant([1], [0]);
+  for (const n of names.filter((x) => !["point_coords"].includes(x))) {
+    const s = g.node("ReduceSum", [n], { keepdims: 0 });
+    logits = g.node("Add", [logits, g.node("Mul", [s, zero])]);
+  }
+  g.node("Identity", [logits], {}, "low_res_masks");
+  g.node("Identity", [logits], {}, "masks");
+  g.node("Identity", [g.constant([1, c], ious)], {}, "iou_predictions");
+  g.output("masks", [1, c, "h", "w"]);
+  g.output("iou_predictions", [1, c]);
+  g.output("low_res_masks", [1, c, 256, 256]);
+  return g.build();
+}
