@@ -190,6 +190,72 @@ describe("vanish erase", () => {
   });
 });
 
+describe("vanish segment and erase --point", () => {
+  /** A 96×72 photo: noisy green background, a red square [30, 60) × [20, 50). */
+  async function writeObjectPhoto(file: string) {
+    const img = noiseImage(96, 72, 4, 20);
+    for (let y = 20; y < 50; y++) for (let x = 30; x < 60; x++) img.data.set([210 + ((x * 7 + y * 3) % 20), 40, 30], (y * 96 + x) * 4);
+    await sharp(Buffer.from(img.data.buffer), { raw: { width: 96, height: 72, channels: 4 } })
+      .removeAlpha()
+      .toFile(file);
+  }
+
+  test("a tap writes a grown, feathered PNG mask and one JSON line", async () => {
+    const photo = path.join(dir, "object.png");
+    await writeObjectPhoto(photo);
+    const out = path.join(dir, "object-mask.png");
+    const r = vanish("segment", photo, "--point", "45,35", "--grow", "3", "--feather", "1", "-o", out, "--json");
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout.trim());
+    assert.equal(j.width, 96);
+    assert.ok(Math.abs(j.selectedPixels - 900) < 120, `selected ${j.selectedPixels}`);
+    assert.ok(j.maskPixels > j.selectedPixels);
+    for (const k of ["decodeMs", "prepareMs", "segmentMs", "maskMs", "encodeMs", "totalMs"]) assert.equal(typeof j.timings[k], "number");
+    assert.equal((await sharp(out).metadata()).channels, 1, "greyscale PNG");
+    const data = await sharp(out).extractChannel(0).raw().toBuffer();
+    assert.ok(data[35 * 96 + 45] === 255 && data[35 * 96 + 28] >= 128, "grown by 3 px");
+    assert.ok(data[35 * 96 + 20] === 0 && data[5 * 96 + 5] === 0);
+  });
+
+  test("erase --point selects and erases in one command; the rest of the photo is untouched", async () => {
+    const photo = path.join(dir, "object.png");
+    const out = path.join(dir, "object-erased.png");
+    const r = vanish("erase", photo, "--point", "45,35", "-o", out, "--json");
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout.trim());
+    assert.ok(j.holePixels > 900 && typeof j.timings.selectMs === "number");
+    const before = await pixels(photo);
+    const after = await pixels(out);
+    assert.equal(after.data[(35 * 96 + 45) * 3] < 150, true, "the red object is gone");
+    assert.deepEqual(after.data.subarray(0, 96 * 3 * 5), before.data.subarray(0, 96 * 3 * 5));
+  });
+
+  test("bad prompts and model folders get clear errors", () => {
+    const photo = path.join(dir, "object.png");
+    const out = path.join(dir, "never.png");
+    const cases: [string[], RegExp][] = [
+      [["segment", photo, "-o", out], /--point x,y/],
+      [["segment", photo, "--point", "500,10", "-o", out], /outside the 96×72 image/],
+      [["segment", photo, "--point", "a,b", "-o", out], /--point takes x,y/],
+      [["segment", photo, "--box", "1,2,3", "-o", out], /--box takes x0,y0,x1,y1/],
+      [["segment", photo, "--point", "10,10", "-o", path.join(dir, "m.jpg")], /written as PNG/],
+      [["segment", photo, "--point", "10,10", "--engine", "sam", "-o", out], /needs --model-dir/],
+      [
+        ["segment", photo, "--point", "10,10", "--engine", "sam", "--model-dir", path.join(dir, "nowhere"), "-o", out],
+        /Cannot read the model folder/,
+      ],
+      [["segment", photo, "--point", "10,10", "--engine", "sam", "--model-dir", dir, "-o", out], /No SAM encoder/],
+      [["erase", photo, "--point", "10,10", "--mask", path.join(dir, "mask.png"), "-o", out], /either --mask or --point/],
+    ];
+    for (const [args, message] of cases) {
+      const r = vanish(...args);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+    assert.throws(() => statSync(out));
+  });
+});
+
 /** A PNG signature and IHDR claiming w×h pixels: enough for the size check to refuse it. */
 function hugePngHeader(w: number, h: number): Buffer {
   const ihdr = Buffer.alloc(13);

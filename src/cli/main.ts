@@ -4,7 +4,7 @@
  * an unexpected failure exits with 1.
  */
 import { promises as fs } from "node:fs";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { EraseOptions } from "../core/erase.js";
 import { type RgbaImage, VanishError } from "../core/image.js";
 import type { SegmentBox, SegmentPoint, SegmentPrompt } from "../core/segmentation/prompt.js";
@@ -41,7 +41,8 @@ function collectPoint(value: string, previous: SegmentPoint[] = []): SegmentPoin
 
 function parseBox(value: string): SegmentBox {
   const v = value.split(",").map((p) => Number(p.trim()));
-  if (v.length !== 4 || !v.every(Number.isFinite)) throw new InvalidArgumentError(`--box takes x0,y0,x1,y1 in pixels; received "${value}".`);
+  if (v.length !== 4 || !v.every(Number.isFinite))
+    throw new InvalidArgumentError(`--box takes x0,y0,x1,y1 in pixels; received "${value}".`);
   return { x0: v[0], y0: v[1], x1: v[2], y1: v[3] };
 }
 
@@ -82,9 +83,13 @@ async function runSegment(input: string, flags: SelectFlags & { output: string; 
   const r = await segmentFile(input, prompt, flags.output, selectOptions(flags));
   if (flags.json) {
     const { width, height, selectedPixels, maskPixels, score, timings, output } = r;
-    process.stdout.write(`${JSON.stringify({ width, height, selectedPixels, maskPixels, score: Math.round(score * 1000) / 1000, timings: round(timings), output })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ width, height, selectedPixels, maskPixels, score: Math.round(score * 1000) / 1000, timings: round(timings), output })}\n`,
+    );
   } else {
-    process.stderr.write(`vanish: selected ${r.selectedPixels} pixels (${r.maskPixels} after growing) of ${r.width}×${r.height} → ${r.output}\n`);
+    process.stderr.write(
+      `vanish: selected ${r.selectedPixels} pixels (${r.maskPixels} after growing) of ${r.width}×${r.height} → ${r.output}\n`,
+    );
   }
 }
 
@@ -139,7 +144,10 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
   const prompt = promptOf(flags);
   if (prompt && flags.mask) throw new VanishError("INVALID_ARGUMENT", "Give either --mask or --point/--box, not both.");
   if (!flags.mask && !prompt) {
-    throw new VanishError("INVALID_ARGUMENT", "Give the mask with --mask MASK (white marks what to remove), or tap the object with --point x,y.");
+    throw new VanishError(
+      "INVALID_ARGUMENT",
+      "Give the mask with --mask MASK (white marks what to remove), or tap the object with --point x,y.",
+    );
   }
   const selectMask = prompt ? async (image: RgbaImage) => (await selectForRemoval(image, prompt, selectOptions(flags))).mask : undefined;
   const result = await eraseFile(input, flags.mask ?? null, flags.output, { quality: flags.quality, erase, selectMask });
@@ -162,6 +170,7 @@ export function buildProgram(): Command {
     .name("vanish")
     .description("Remove objects from photos, on your own machine.")
     .version(VERSION)
+    .exitOverride()
     .showHelpAfterError();
 
   withSelectOptions(
@@ -218,7 +227,10 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    if (err instanceof VanishError) {
+    if (err instanceof CommanderError) {
+      // Commander has printed its message; usage errors are bad input like any other.
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+    } else if (err instanceof VanishError) {
       process.stderr.write(`vanish: error: ${err.message}\n`);
       process.exitCode = 2;
     } else {

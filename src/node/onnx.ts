@@ -36,7 +36,10 @@ export async function loadOnnxModel(file: string, options: { threads?: number } 
   try {
     bytes = await fs.readFile(file);
   } catch (err) {
-    throw new VanishError("UNREADABLE", `Cannot read the model ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the path.`);
+    throw new VanishError(
+      "UNREADABLE",
+      `Cannot read the model ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the path.`,
+    );
   }
   const { InferenceSession, Tensor } = await ort();
   let session: Awaited<ReturnType<typeof InferenceSession.create>>;

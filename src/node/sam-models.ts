@@ -15,7 +15,10 @@ export async function findSamModels(dir: string): Promise<{ encoder: string; dec
   try {
     names = (await fs.readdir(dir)).filter((n) => n.toLowerCase().endsWith(".onnx"));
   } catch (err) {
-    throw new VanishError("UNREADABLE", `Cannot read the model folder ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+    throw new VanishError(
+      "UNREADABLE",
+      `Cannot read the model folder ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+    );
   }
   const pick = (part: "encoder" | "decoder"): string => {
     const found = names.filter((n) => n.toLowerCase().includes(part));

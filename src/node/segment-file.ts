@@ -39,7 +39,8 @@ export interface Selection {
 export async function createSegmenter(options: SelectOptions): Promise<Segmenter> {
   const engine = options.engine ?? "builtin";
   if (engine === "sam") {
-    if (!options.modelDir) throw new VanishError("INVALID_ARGUMENT", "The sam engine needs --model-dir DIR with the encoder and decoder .onnx files.");
+    if (!options.modelDir)
+      throw new VanishError("INVALID_ARGUMENT", "The sam engine needs --model-dir DIR with the encoder and decoder .onnx files.");
     return Segmenter.create({ engine: "sam", loadSamModel: samModelsFromDir(options.modelDir) });
   }
   if (engine !== "builtin") throw new VanishError("INVALID_ARGUMENT", `Expected engine builtin or sam but received ${engine}`);
@@ -84,7 +85,12 @@ export interface SegmentFileResult extends Selection {
 }
 
 /** Segments `input` at the prompt and writes the removal mask to `output` (.png). */
-export async function segmentFile(input: string, prompt: SegmentPrompt, output: string, options: SelectOptions = {}): Promise<SegmentFileResult> {
+export async function segmentFile(
+  input: string,
+  prompt: SegmentPrompt,
+  output: string,
+  options: SelectOptions = {},
+): Promise<SegmentFileResult> {
   const t0 = performance.now();
   if (path.extname(output).toLowerCase() !== ".png") {
     throw new VanishError("UNSUPPORTED_FORMAT", `Masks are written as PNG; give an output ending in .png instead of "${output}".`);
@@ -98,6 +104,7 @@ export async function segmentFile(input: string, prompt: SegmentPrompt, output: 
   const png = await sharp(Buffer.from(selection.alpha.buffer, selection.alpha.byteOffset, selection.alpha.byteLength), {
     raw: { width, height, channels: 1 },
   })
+    .toColourspace("b-w")
     .png({ compressionLevel: 6 })
     .toBuffer();
   await writeFileAtomic(output, png);

@@ -100,7 +100,12 @@ export class GraphBuilder {
   }
 
   /** Adds a node and returns its (first) output name. */
-  node(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, output = `${opType.toLowerCase()}_${this.counter++}`): string {
+  node(
+    opType: string,
+    inputs: string[],
+    attributes: Record<string, AttributeValue> = {},
+    output = `${opType.toLowerCase()}_${this.counter++}`,
+  ): string {
     const attribute = Object.entries(attributes).map(([name, v]) =>
       Array.isArray(v) ? { name, ints: v, type: 7 } : typeof v === "object" ? { name, f: v.float, type: 1 } : { name, i: v, type: 2 },
     );
@@ -156,7 +161,9 @@ export function tinySamDecoder(options: { radii?: number[]; ious?: number[]; omi
   const ious = options.ious ?? [0.5, 0.9, 0.7, 0.6];
   const c = radii.length;
   const g = new GraphBuilder();
-  const names = ["image_embeddings", "point_coords", "point_labels", "mask_input", "has_mask_input", "orig_im_size"].filter((n) => n !== options.omit);
+  const names = ["image_embeddings", "point_coords", "point_labels", "mask_input", "has_mask_input", "orig_im_size"].filter(
+    (n) => n !== options.omit,
+  );
   const shapes: Record<string, Dim[]> = {
     image_embeddings: [1, 256, 64, 64],
     point_coords: [1, "num_points", 2],

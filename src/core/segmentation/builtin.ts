@@ -185,7 +185,9 @@ export class BuiltinSegmenter implements SegmentEngine {
     const twoBeta = 2 * p.beta;
     // Colour samples: three per region (its lightness tertiles), a third of its size each.
     const sampleWeight = new Float64Array(3 * n);
-    for (let r = 0; r < n; r++) sampleWeight.fill(g.size[r] / 3, 3 * r, 3 * r + 3);
+    // Tapped regions count SEED_WEIGHT times: a tap says "this colour is (not) the object" loudly,
+    // so one negative tap on a wrongly selected part moves the colour models, not just one superpixel.
+    for (let r = 0; r < n; r++) sampleWeight.fill(((hardFg[r] || hardBg[r] ? SEED_WEIGHT : 1) * g.size[r]) / 3, 3 * r, 3 * r + 3);
     const fgSamples = new Uint8Array(3 * n);
     const bgSamples = new Uint8Array(3 * n);
     for (let it = 0; it < iterations; it++) {
@@ -413,6 +415,9 @@ function forceTaps(mask: Mask, points: readonly { x: number; y: number; label: 0
     }
   }
 }
+
+/** How many times a tapped region counts when fitting the colour models. */
+const SEED_WEIGHT = 20;
 
 /** Largest L*a*b* distance between a tap's colour and the region it constrains. */
 const TAP_COLOUR_TOLERANCE = 20;

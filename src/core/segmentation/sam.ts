@@ -114,7 +114,11 @@ function axisWeights(src: number, dst: number): { start: Int32Array; index: Int3
 }
 
 /** Decoder point inputs for the taps and box, in the resized 1024 frame. */
-export function samPointInputs(points: readonly SegmentPoint[], box: SegmentBox | undefined, scale: number): { coords: Float32Array; labels: Float32Array } {
+export function samPointInputs(
+  points: readonly SegmentPoint[],
+  box: SegmentBox | undefined,
+  scale: number,
+): { coords: Float32Array; labels: Float32Array } {
   const coords: number[] = [];
   const labels: number[] = [];
   for (const p of points) {
@@ -261,7 +265,10 @@ export class SamSegmenter implements SegmentEngine {
     const out = await encoder.run({ [encoder.inputs[0].name]: float32([1, 3, SAM_SIZE, SAM_SIZE], input.tensor) });
     const embedding = out.image_embeddings ?? out[encoder.outputs[0].name];
     if (!embedding || embedding.data.length !== 256 * 64 * 64) {
-      throw new VanishError("UNSUPPORTED_FORMAT", `The encoder returned ${embedding?.dims.join("×") ?? "nothing"}; expected image_embeddings 1×256×64×64.`);
+      throw new VanishError(
+        "UNSUPPORTED_FORMAT",
+        `The encoder returned ${embedding?.dims.join("×") ?? "nothing"}; expected image_embeddings 1×256×64×64.`,
+      );
     }
     this.state = { image, embedding, scale: input.scale, last: null };
   }
@@ -288,7 +295,10 @@ export class SamSegmenter implements SegmentEngine {
     const iou = out.iou_predictions?.data as Float32Array | undefined;
     const logits = out[lowResName];
     if (!iou || !logits || logits.dims.length !== 4) {
-      throw new VanishError("UNSUPPORTED_FORMAT", "The decoder did not return iou_predictions and 4-D masks; check that it is a SAM ONNX decoder.");
+      throw new VanishError(
+        "UNSUPPORTED_FORMAT",
+        "The decoder did not return iou_predictions and 4-D masks; check that it is a SAM ONNX decoder.",
+      );
     }
     const candidates = logits.dims[1];
     const choice = chooseSamMask(iou, candidates, n);

@@ -29,11 +29,15 @@ export class Segmenter {
     if (engine === "builtin") return new Segmenter(new BuiltinSegmenter(options.builtin));
     if (engine === "sam") {
       if (!options.loadSamModel) {
-        throw new VanishError("INVALID_ARGUMENT", "The sam engine needs model files: pass loadSamModel, or use the Node entry point with modelDir.");
+        throw new VanishError(
+          "INVALID_ARGUMENT",
+          "The sam engine needs model files: pass loadSamModel, or use the Node entry point with modelDir.",
+        );
       }
       return new Segmenter(new SamSegmenter(options.loadSamModel));
     }
-    if (typeof engine === "object" && typeof engine.prepare === "function" && typeof engine.segment === "function") return new Segmenter(engine);
+    if (typeof engine === "object" && typeof engine.prepare === "function" && typeof engine.segment === "function")
+      return new Segmenter(engine);
     throw new VanishError("INVALID_ARGUMENT", `Expected engine "builtin" or "sam" but received ${String(engine)}`);
   }
 

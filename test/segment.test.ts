@@ -1,0 +1,250 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { clicksToReach, iou, nextClick } from "../src/bench/clicks.js";
+import type { RgbaImage } from "../src/core/image.js";
+import { squaredDistanceTo } from "../src/core/mask.js";
+import { Random } from "../src/core/random.js";
+import { FlowGraph } from "../src/core/segmentation/maxflow.js";
+import { removalMask } from "../src/core/segmentation/removal-mask.js";
+import { chooseSamMask, SAM_MEAN, samPointInputs, samPreprocess } from "../src/core/segmentation/sam.js";
+import { Segmenter } from "../src/core/segmentation/segmenter.js";
+import { samModelsFromDir } from "../src/node/sam-models.js";
+import { tinySamDecoder, tinySamEncoder } from "./support/onnx-builder.js";
+
+/** Textured grey-green background with textured objects painted by `paint` (returns an RGB or null for background). */
+function scene(w: number, h: number, paint: (x: number, y: number) => [number, number, number] | null, seed = 5): RgbaImage {
+  const rng = new Random(seed);
+  const data = new Uint8ClampedArray(w * h * 4);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const p = (y * w + x) * 4;
+      const c = paint(x, y) ?? [90 + 20 * Math.sin(x / 9), 130 + 15 * Math.cos(y / 7), 80];
+      for (let k = 0; k < 3; k++) data[p + k] = c[k] + 24 * (rng.next() - 0.5);
+      data[p + 3] = 255;
+    }
+  }
+  return { width: w, height: h, data };
+}
+
+function disc(cx: number, cy: number, r: number) {
+  return (x: number, y: number) => (x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= r * r;
+}
+
+function truthOf(w: number, h: number, inside: (x: number, y: number) => boolean): Uint8Array {
+  const t = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) t[y * w + x] = inside(x, y) ? 1 : 0;
+  return t;
+}
+
+describe("built-in segmenter", () => {
+  const W = 320;
+  const H = 240;
+  const red = disc(110, 120, 50);
+  const blueBox = (x: number, y: number) => x >= 200 && x < 280 && y >= 60 && y < 200;
+  const image = scene(W, H, (x, y) => (red(x, y) ? [200, 50, 40] : blueBox(x, y) ? [40, 60, 190] : null));
+
+  test("one tap selects the object under it", async () => {
+    const seg = await Segmenter.create();
+    await seg.prepare(image);
+    const r = await seg.segment({ points: [{ x: 110, y: 120, label: 1 }] });
+    assert.equal(r.mask.width, W);
+    assert.ok(iou(r.mask.data, truthOf(W, H, red)) > 0.9, `IoU ${iou(r.mask.data, truthOf(W, H, red))}`);
+    assert.ok(r.score > 0.5 && r.score <= 1);
+  });
+
+  test("taps on two objects select both; a negative tap carves one away", async () => {
+    const seg = await Segmenter.create();
+    await seg.prepare(image);
+    const both = truthOf(W, H, (x, y) => red(x, y) || blueBox(x, y));
+    const a = { x: 110, y: 120, label: 1 as const };
+    const b = { x: 240, y: 130, label: 1 as const };
+    const r = await seg.segment({ points: [a, b] });
+    assert.ok(iou(r.mask.data, both) > 0.9, `IoU ${iou(r.mask.data, both)}`);
+    const carved = await seg.segment({ points: [a, { x: 240, y: 150, label: 0 }] });
+    assert.ok(iou(carved.mask.data, truthOf(W, H, red)) > 0.9);
+    assert.equal(carved.mask.data[150 * W + 240], 0);
+    const union = await seg.segment([{ points: [a] }, { points: [b] }]);
+    assert.ok(iou(union.mask.data, both) > 0.9);
+  });
+
+  test("a negative tap carves a wrongly selected part away", async () => {
+    const cup = disc(100, 120, 45);
+    const saucer = (x: number, y: number) => x >= 60 && x < 240 && y >= 160 && y < 200 && !cup(x, y);
+    const joined = scene(W, H, (x, y) => (cup(x, y) ? [205, 60, 45] : saucer(x, y) ? [185, 80, 55] : null), 8);
+    const seg = await Segmenter.create();
+    await seg.prepare(joined);
+    const tap = { x: 100, y: 110, label: 1 as const };
+    const one = await seg.segment({ points: [tap] });
+    assert.equal(one.mask.data[180 * W + 200], 1, "similar colour, touching: selected together");
+    const carved = await seg.segment({ points: [tap, { x: 200, y: 180, label: 0 }] });
+    for (const [x, y] of [
+      [200, 180],
+      [225, 165],
+      [185, 195],
+    ])
+      assert.equal(carved.mask.data[y * W + x], 0, `(${x}, ${y}) carved away`);
+    const cupMask = truthOf(W, H, cup);
+    let kept = 0;
+    let cupArea = 0;
+    for (let i = 0; i < cupMask.length; i++) {
+      cupArea += cupMask[i];
+      kept += cupMask[i] & carved.mask.data[i];
+    }
+    assert.ok(kept / cupArea > 0.95, "the tapped object stays selected");
+  });
+
+  test("a box alone selects the object inside it", async () => {
+    const seg = await Segmenter.create();
+    await seg.prepare(image);
+    const r = await seg.segment({ box: { x0: 190, y0: 50, x1: 290, y1: 210 } });
+    assert.ok(iou(r.mask.data, truthOf(W, H, blueBox)) > 0.85, `IoU ${iou(r.mask.data, truthOf(W, H, blueBox))}`);
+  });
+
+  test("bad prompts and a missing prepare get clear errors", async () => {
+    const seg = await Segmenter.create();
+    await assert.rejects(seg.segment({ points: [{ x: 1, y: 1, label: 1 }] }), /prepare\(image\)/);
+    await seg.prepare(image);
+    await assert.rejects(seg.segment({}), /at least one point or a box/);
+    await assert.rejects(seg.segment({ points: [{ x: W, y: 1, label: 1 }] }), /outside the 320×240 image/);
+    await assert.rejects(seg.segment({ points: [{ x: 5, y: 5, label: 0 }] }), /Only negative points/);
+    await assert.rejects(Segmenter.create({ engine: "sam" }), /needs model files/);
+  });
+});
+
+describe("mask geometry", () => {
+  test("the distance transform is exact", () => {
+    const rng = new Random(9);
+    const w = 23;
+    const h = 17;
+    const plane = new Uint8Array(w * h);
+    for (let i = 0; i < plane.length; i++) plane[i] = rng.next() < 0.05 ? 1 : 0;
+    const d = squaredDistanceTo(plane, w, h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let best = Number.POSITIVE_INFINITY;
+        for (let j = 0; j < plane.length; j++) if (plane[j]) best = Math.min(best, (x - (j % w)) ** 2 + (y - Math.floor(j / w)) ** 2);
+        assert.equal(d[y * w + x], best);
+      }
+    }
+  });
+
+  test("removal masks grow by the given pixels and feather around that edge", () => {
+    const w = 60;
+    const h = 40;
+    const sel = { width: w, height: h, data: truthOf(w, h, (x, y) => x >= 20 && x < 30 && y >= 10 && y < 30) };
+    const r = removalMask(sel, { grow: 4, feather: 2 });
+    assert.equal(r.mask.data[20 * w + 16], 1); // 4 px left of the selection
+    assert.equal(r.mask.data[20 * w + 15], 0); // 5 px
+    assert.equal(r.mask.data[20 * w + 33], 1);
+    assert.equal(r.mask.data[20 * w + 34], 0);
+    for (let i = 0; i < w * h; i++) assert.equal(r.alpha[i] >= 128, r.mask.data[i] === 1);
+    assert.equal(r.alpha[20 * w + 25], 255);
+    assert.ok(r.alpha[20 * w + 16] > 128 && r.alpha[20 * w + 16] < 255);
+  });
+
+  test("minimum cut separates at the cheapest edge", () => {
+    const g = new FlowGraph(4, 8);
+    g.addEdge(2, 0, 5);
+    g.addEdge(0, 3, 1);
+    g.addEdge(2, 1, 1);
+    g.addEdge(1, 3, 5);
+    g.addEdge(0, 1, 0.5, 0.5);
+    assert.deepEqual(Array.from(g.minCut(2, 3)), [1, 0, 1, 0]);
+  });
+
+  test("simulated clicks: deepest point of the larger error, positive for missed object", () => {
+    const w = 40;
+    const h = 30;
+    const truth = truthOf(w, h, (x, y) => x >= 10 && x < 31 && y >= 5 && y < 26);
+    const first = nextClick(null, truth, w, h);
+    assert.deepEqual(first, { x: 20.5, y: 15.5, label: 1 });
+    const tooBig = truthOf(w, h, () => true);
+    const second = nextClick(tooBig, truth, w, h);
+    assert.equal(second?.label, 0);
+    assert.equal(nextClick(truth, truth, w, h), null);
+    assert.equal(clicksToReach([0.5, 0.86, 0.95], 0.85), 2);
+    assert.equal(clicksToReach([0.5, 0.6], 0.9), 20);
+  });
+});
+
+describe("SAM engine (tiny ONNX models built here)", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "vanish-sam-"));
+    writeFileSync(path.join(dir, "sam_encoder.onnx"), tinySamEncoder());
+    writeFileSync(path.join(dir, "sam_decoder.onnx"), tinySamDecoder());
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("preprocessing: long side 1024, normalised, zero padding", () => {
+    const data = new Uint8ClampedArray(200 * 100 * 4);
+    for (let i = 0; i < 200 * 100; i++) data.set([SAM_MEAN[0], SAM_MEAN[1], SAM_MEAN[2], 255], i * 4);
+    data[0] = 255;
+    const input = samPreprocess({ width: 200, height: 100, data });
+    assert.equal(input.scale, 1024 / 200);
+    assert.equal(input.resizedWidth, 1024);
+    assert.equal(input.resizedHeight, 512);
+    assert.ok(Math.abs(input.tensor[1024 * 300 + 500]) < 0.02, "mean colour maps to 0");
+    assert.ok(input.tensor[0] > 1.5, "a bright pixel is positive");
+    assert.equal(input.tensor[1024 * 700 + 10], 0, "padding is zero");
+  });
+
+  test("prompt inputs: a padding point without a box, corners with one", () => {
+    const clicks = samPointInputs([{ x: 10, y: 20, label: 1 }], undefined, 2);
+    assert.deepEqual(Array.from(clicks.coords), [20, 40, 0, 0]);
+    assert.deepEqual(Array.from(clicks.labels), [1, -1]);
+    const boxed = samPointInputs([], { x0: 1, y0: 2, x1: 3, y1: 4 }, 2);
+    assert.deepEqual(Array.from(boxed.coords), [2, 4, 6, 8]);
+    assert.deepEqual(Array.from(boxed.labels), [2, 3]);
+    assert.equal(chooseSamMask([0.5, 0.9, 0.7, 0.6], 4, 2), 1);
+    assert.equal(chooseSamMask([0.5, 0.9, 0.7, 0.6], 4, 3), 0);
+    assert.equal(chooseSamMask([0.5], 1, 2), 0);
+  });
+
+  test("a tap gives the best-IoU ambiguous mask at the tap, scaled back to the photo", async () => {
+    const seg = await Segmenter.create({ engine: "sam", loadSamModel: samModelsFromDir(dir) });
+    const W = 300;
+    const H = 200;
+    await seg.prepare({ width: W, height: H, data: new Uint8ClampedArray(W * H * 4).fill(128) });
+    const one = await seg.segment({ points: [{ x: 150, y: 100, label: 1 }] });
+    const r1 = (60 * W) / 1024; // mask 1 has radius 60 in the 1024 frame
+    assert.ok(Math.abs(one.mask.data.reduce((a, b) => a + b, 0) / (Math.PI * r1 * r1) - 1) < 0.05);
+    assert.equal(one.mask.data[100 * W + 150], 1);
+    assert.equal(one.mask.data[100 * W + 150 + Math.ceil(r1) + 2], 0);
+    assert.ok(Math.abs(one.score - 0.9) < 1e-6);
+    const two = await seg.segment({
+      points: [
+        { x: 150, y: 100, label: 1 },
+        { x: 10, y: 10, label: 0 },
+      ],
+    });
+    const r0 = (100 * W) / 1024;
+    assert.ok(Math.abs(two.mask.data.reduce((a, b) => a + b, 0) / (Math.PI * r0 * r0) - 1) < 0.05);
+    seg.close();
+  });
+
+  test("wrong or missing model files get clear errors", async () => {
+    const bad = mkdtempSync(path.join(os.tmpdir(), "vanish-sam-bad-"));
+    try {
+      writeFileSync(path.join(bad, "sam_encoder.onnx"), tinySamEncoder());
+      const image = { width: 8, height: 8, data: new Uint8ClampedArray(256) };
+      const missing = await Segmenter.create({ engine: "sam", loadSamModel: samModelsFromDir(bad) });
+      await assert.rejects(missing.prepare(image), /No SAM decoder in .*sam_encoder\.onnx/);
+      writeFileSync(path.join(bad, "sam_decoder.onnx"), tinySamDecoder({ omit: "point_labels" }));
+      const wrong = await Segmenter.create({ engine: "sam", loadSamModel: samModelsFromDir(bad) });
+      await assert.rejects(wrong.prepare(image), /lacks the input\(s\) point_labels/);
+      writeFileSync(path.join(bad, "sam_decoder.onnx"), "not a model");
+      const garbage = await Segmenter.create({ engine: "sam", loadSamModel: samModelsFromDir(bad) });
+      await assert.rejects(garbage.prepare(image), /not a model ONNX Runtime can load/);
+      writeFileSync(path.join(bad, "sam_decoder.onnx"), tinySamDecoder());
+      writeFileSync(path.join(bad, "sam_encoder.onnx"), tinySamDecoder());
+      const swapped = await Segmenter.create({ engine: "sam", loadSamModel: samModelsFromDir(bad) });
+      await assert.rejects(swapped.prepare(image), /a SAM image encoder takes one input \[1, 3, 1024, 1024\]/);
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
+  });
+});
