@@ -207,7 +207,13 @@ export function buildProgram(): Command {
     .option("--cache <dir>", "folder for downloaded photos", ".cache/photos")
     .option("--no-peers", "skip OpenCV's Telea and Navier–Stokes")
     .option("--seed <n>", "seed of the masks and fills", integer("--seed", 0, 2 ** 31 - 1), 7)
+    .option("--segmentation", "benchmark tap-to-select instead of erasing (mIoU, NoC, latency)")
     .action(async (flags) => {
+      if (flags.segmentation) {
+        const { runSegmentationBench } = await import("../bench/segmentation.js");
+        await runSegmentationBench({ cases: flags.cases, outDir: flags.out, cacheDir: flags.cache });
+        return;
+      }
       const { runBench } = await import("../bench/run.js");
       await runBench({
         sizes: String(flags.sizes)
