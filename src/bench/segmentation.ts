@@ -88,7 +88,9 @@ export async function runSegmentationBench(options: SegmentationBenchOptions): P
     const texture = await load(photos[(c + 5) % photos.length], { width: background.width, height: background.height });
     const shape = OBJECT_SHAPES[c % OBJECT_SHAPES.length];
     const truth = objectSilhouette(shape, background.width, background.height, 1000 + c);
-    cases.push({ name: `${path.basename(photos[c % photos.length])} ${shape}`, image: compositeObject(background, texture, truth), truth });
+    const photo = photos[c % photos.length];
+    const photoName = path.basename(photo.includes("/contents/") ? photo.split("/contents/")[0] : photo, ".jpg");
+    cases.push({ name: `${photoName} ${shape}`, image: compositeObject(background, texture, truth), truth });
   }
   const plant = await plantCase(options.cacheDir, log);
   if (plant) cases.push(plant);
