@@ -166,17 +166,10 @@ function envelope(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z:
       continue;
     }
     let s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
+    // z[0] is −∞, so k never drops below 0 here.
     while (s <= z[k]) {
       k--;
-      if (k < 0) break;
       s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
-    }
-    if (k < 0) {
-      k = 0;
-      v[0] = q;
-      z[0] = Number.NEGATIVE_INFINITY;
-      z[1] = Number.POSITIVE_INFINITY;
-      continue;
     }
     k++;
     v[k] = q;
