@@ -97,20 +97,9 @@ export class FlowGraph {
         }
       }
     }
+    // The last, failed BFS reached exactly the nodes on the source side of the minimum cut.
     const side = new Uint8Array(n);
-    let qh = 0;
-    let qt = 0;
-    queue[qt++] = s;
-    side[s] = 1;
-    while (qh < qt) {
-      const u = queue[qh++];
-      for (let e = head[u]; e >= 0; e = next[e]) {
-        if (cap[e] > EPS && side[to[e]] === 0) {
-          side[to[e]] = 1;
-          queue[qt++] = to[e];
-        }
-      }
-    }
+    for (let u = 0; u < n; u++) side[u] = level[u] >= 0 ? 1 : 0;
     return side;
   }
 }
