@@ -8,6 +8,9 @@
  *   4. attention upscaling: upsampled fill + attention-weighted copy of the
  *      known full-resolution high frequencies;
  *   5. composite: only hole pixels are written, with a seam band inside the edge.
+ * With a reference photo of the same scene, the hole is first filled from it
+ * where it can be trusted (`reference/guided-fill.ts`); steps 1–5 then fill
+ * only what is left, with the restored pixels as context.
  * Pure TypeScript over typed arrays; runs in Node, browsers and workers.
  */
 import { buildAttention } from "./attention.js";
@@ -16,6 +19,7 @@ import { assertImage, assertMaskFits, type Mask, type Rect, type RgbaImage, Vani
 import { countHole, holeBounds } from "./mask.js";
 import { makePatchProblem } from "./patchmatch.js";
 import { Random } from "./random.js";
+import { fillFromReference, type ReferenceReport } from "./reference/guided-fill.js";
 import { downsampleCrop } from "./resample.js";
 import { upscaleInto } from "./upscale.js";
 
@@ -36,6 +40,12 @@ export interface EraseOptions {
   seamWidth?: number;
   /** The low-resolution fill. Default: multi-scale PatchMatch completion. */
   coarse?: CoarseStage;
+  /**
+   * Another photo of the same scene (any size, exposure or nearby viewpoint)
+   * that shows what is behind the object. Used where it can be aligned and
+   * trusted; an unrelated photo is detected and ignored (see `report.reference`).
+   */
+  reference?: RgbaImage;
 }
 
 /** Milliseconds spent per stage. */
@@ -46,6 +56,10 @@ export interface EraseTimings {
   attentionMs: number;
   /** Attention upscaling and compositing at full resolution. */
   upscaleMs: number;
+  /** Aligning the reference photo (0 without one). */
+  alignMs: number;
+  /** Filling from the aligned reference (0 without one). */
+  referenceMs: number;
   totalMs: number;
 }
 
@@ -60,6 +74,8 @@ export interface EraseReport {
   lowRes: { width: number; height: number };
   coarse: string;
   timings: EraseTimings;
+  /** What the reference photo contributed, when one was given. */
+  reference?: ReferenceReport;
 }
 
 const MIN_SIDE = 16;
@@ -83,26 +99,58 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
       `The image is ${W}×${H}; Vanish needs at least ${MIN_SIDE}×${MIN_SIDE} pixels to find content to copy from.`,
     );
   }
+  if (options.reference !== undefined) assertImage(options.reference, "reference");
   const holePixels = countHole(mask.data);
+  const rng = new Random(options.seed ?? 1);
+  let source = image;
+  let hole = mask.data;
+  let reference: ReferenceReport | undefined;
+  if (options.reference !== undefined && holePixels > 0) {
+    // Its own random stream, so that an unused reference leaves the fill bit-identical.
+    const filled = fillFromReference(image, mask, options.reference, new Random((options.seed ?? 1) ^ 0x5eed));
+    reference = filled.report;
+    source = filled.image;
+    hole = filled.residual;
+  }
+  const t1 = performance.now();
+  const fill = await selfSimilarFill(source, hole, options, rng);
+  const report: EraseReport = { ...fill, holePixels, timings: { ...fill.timings, totalMs: performance.now() - t0 } };
+  if (reference) {
+    report.reference = reference;
+    report.timings.alignMs = reference.alignMs;
+    report.timings.referenceMs = reference.fillMs;
+    report.timings.prepareMs += t1 - t0 - reference.alignMs - reference.fillMs;
+  } else {
+    report.timings.prepareMs += t1 - t0;
+  }
+  return report;
+}
+
+type SelfFill = Omit<EraseReport, "holePixels" | "reference">;
+
+/** Steps 1–5 of the module comment on the hole plane `hole` of `image`. */
+async function selfSimilarFill(image: RgbaImage, hole: Uint8Array, options: EraseOptions, rng: Random): Promise<SelfFill> {
+  const t0 = performance.now();
+  const { width: W, height: H } = image;
+  const holePixels = countHole(hole);
   const out = new Uint8ClampedArray(image.data);
-  const bounds = holeBounds(mask.data, W, H);
+  const bounds = holeBounds(hole, W, H);
+  const none = { prepareMs: 0, coarseMs: 0, attentionMs: 0, upscaleMs: 0, alignMs: 0, referenceMs: 0, totalMs: 0 };
   if (holePixels === 0 || bounds === null) {
     return {
       image: { width: W, height: H, data: out },
-      holePixels: 0,
       crop: { x: 0, y: 0, width: 0, height: 0 },
       scale: 1,
       lowRes: { width: 0, height: 0 },
       coarse: "none",
-      timings: { prepareMs: 0, coarseMs: 0, attentionMs: 0, upscaleMs: 0, totalMs: performance.now() - t0 },
+      timings: none,
     };
   }
-  const rng = new Random(options.seed ?? 1);
   const crop = chooseCrop(bounds, holePixels, W, H, options.context ?? 0.5);
   const longSide = options.lowResLongSide ?? 512;
   const s = Math.max(1, Math.ceil(Math.max(crop.width, crop.height) / longSide));
   const channels = hasTranslucency(image, crop) ? 4 : 3;
-  const low = downsampleCrop(image, mask.data, crop, s, channels);
+  const low = downsampleCrop(image, hole, crop, s, channels);
   if (makePatchProblem(low.image.data, low.image.width, low.image.height, channels, low.hole, 3) === null) {
     const pct = ((100 * holePixels) / (W * H)).toFixed(1);
     throw new VanishError(
@@ -129,7 +177,7 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
   upscaleInto(
     {
       source: image,
-      mask: mask.data,
+      mask: hole,
       crop,
       scale: s,
       lowRes: filled.image,
@@ -142,12 +190,11 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
   const t4 = performance.now();
   return {
     image: { width: W, height: H, data: out },
-    holePixels,
     crop,
     scale: s,
     lowRes: { width: low.image.width, height: low.image.height },
     coarse: coarse.name,
-    timings: { prepareMs: t1 - t0, coarseMs: t2 - t1, attentionMs: t3 - t2, upscaleMs: t4 - t3, totalMs: t4 - t0 },
+    timings: { ...none, prepareMs: t1 - t0, coarseMs: t2 - t1, attentionMs: t3 - t2, upscaleMs: t4 - t3 },
   };
 }
 

@@ -1,0 +1,84 @@
+/**
+ * Geometric alignment of a reference photo to the photo being edited, using
+ * only what lies outside the hole: MOPS features on luma copies with a long
+ * side of about 1024 px, ratio-test matches, and RANSAC homographies.
+ *
+ * Two candidates are proposed: a global homography from every match (right
+ * for distant scenes and planar ones), and a local one from the matches near
+ * the hole (right for the plane behind the object when the scene has depth,
+ * the idea of TransFill's multiple homographies, Zhou et al. CVPR 2021). The
+ * caller keeps the candidate that best predicts the known ring around the hole.
+ */
+import type { Rect, RgbaImage } from "../image.js";
+import { squaredDistanceTo } from "../mask.js";
+import type { Random } from "../random.js";
+import { detectFeatures } from "./features.js";
+import { workingGrey, workingHole } from "./grey.js";
+import { type Correspondences, compose, type Homography, ransacHomography, scaling } from "./homography.js";
+import { matchFeatures } from "./matching.js";
+
+export interface AlignmentCandidate {
+  /** Maps full-resolution target pixels to full-resolution reference pixels. */
+  homography: Homography;
+  kind: "global" | "local";
+  inliers: number;
+}
+
+export interface Alignment {
+  candidates: AlignmentCandidate[];
+  targetFeatures: number;
+  referenceFeatures: number;
+  matches: number;
+}
+
+const WORKING_SIDE = 1024;
+/** Reprojection tolerance in working pixels. */
+const INLIER_THRESHOLD = 3;
+const MIN_INLIERS = 12;
+/** Features closer than this to the hole (working pixels) would describe the object. */
+const HOLE_CLEARANCE = 6;
+
+/** Proposes homographies from the target (outside `hole`) to the reference. */
+export function alignReference(target: RgbaImage, hole: Uint8Array, bounds: Rect, reference: RgbaImage, rng: Random): Alignment {
+  const tg = workingGrey(target, WORKING_SIDE);
+  const rg = workingGrey(reference, WORKING_SIDE);
+  const wh = workingHole(hole, target.width, tg.factor, tg.width, tg.height);
+  const d2 = squaredDistanceTo(wh, tg.width, tg.height);
+  const exclude = new Uint8Array(wh.length);
+  for (let i = 0; i < exclude.length; i++) exclude[i] = d2[i] < HOLE_CLEARANCE * HOLE_CLEARANCE ? 1 : 0;
+  const tf = detectFeatures(tg, { maxPoints: 1000, exclude });
+  const rf = detectFeatures(rg, { maxPoints: 1200 });
+  const m = matchFeatures(tf, rf);
+  const corr: Correspondences = { count: m.count, from: new Float64Array(2 * m.count), to: new Float64Array(2 * m.count) };
+  for (let k = 0; k < m.count; k++) {
+    corr.from[2 * k] = tf.x[m.target[k]];
+    corr.from[2 * k + 1] = tf.y[m.target[k]];
+    corr.to[2 * k] = rf.x[m.reference[k]];
+    corr.to[2 * k + 1] = rf.y[m.reference[k]];
+  }
+  // Working ↔ full resolution: full = (working + ½)·f − ½.
+  const toWorking = scaling(1 / tg.factor, 0.5 / tg.factor - 0.5);
+  const toFull = scaling(rg.factor, 0.5 * rg.factor - 0.5);
+  const full = (h: Homography) => compose(toFull, compose(h, toWorking));
+  const candidates: AlignmentCandidate[] = [];
+  const global = ransacHomography(corr, INLIER_THRESHOLD, rng, { minInliers: MIN_INLIERS });
+  if (global) candidates.push({ homography: full(global.homography), kind: "global", inliers: global.inlierCount });
+
+  const cx = (bounds.x + bounds.width / 2 + 0.5) / tg.factor - 0.5;
+  const cy = (bounds.y + bounds.height / 2 + 0.5) / tg.factor - 0.5;
+  const radius = Math.max(160, (1.5 * Math.hypot(bounds.width, bounds.height)) / tg.factor);
+  const near: number[] = [];
+  for (let k = 0; k < corr.count; k++) {
+    if (Math.hypot(corr.from[2 * k] - cx, corr.from[2 * k + 1] - cy) <= radius) near.push(k);
+  }
+  if (near.length >= MIN_INLIERS && near.length < corr.count) {
+    const local: Correspondences = { count: near.length, from: new Float64Array(2 * near.length), to: new Float64Array(2 * near.length) };
+    near.forEach((k, i) => {
+      local.from.set(corr.from.subarray(2 * k, 2 * k + 2), 2 * i);
+      local.to.set(corr.to.subarray(2 * k, 2 * k + 2), 2 * i);
+    });
+    const fit = ransacHomography(local, INLIER_THRESHOLD, rng, { minInliers: MIN_INLIERS });
+    if (fit) candidates.push({ homography: full(fit.homography), kind: "local", inliers: fit.inlierCount });
+  }
+  return { candidates, targetFeatures: tf.count, referenceFeatures: rf.count, matches: m.count };
+}

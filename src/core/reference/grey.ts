@@ -1,0 +1,114 @@
+/**
+ * Greyscale float planes for geometric alignment: an integer box-downsampled
+ * luma copy of a photo, separable Gaussian blur, and bilinear resizing for the
+ * feature pyramid. Luma is Rec. 601 (0.299 R + 0.587 G + 0.114 B) in 0–255.
+ */
+import type { RgbaImage } from "../image.js";
+
+/** One float value per pixel, rows packed. */
+export interface GreyImage {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/** A luma copy of a photo, downsampled by an integer factor. */
+export interface WorkingGrey extends GreyImage {
+  /** Full-resolution pixels per working pixel: full = (working + ½)·factor − ½. */
+  factor: number;
+}
+
+/** Luma of `image`, box-averaged by the smallest integer factor that brings the long side to ≤ `longSide`. */
+export function workingGrey(image: RgbaImage, longSide: number): WorkingGrey {
+  const factor = Math.max(1, Math.ceil(Math.max(image.width, image.height) / longSide));
+  const w = Math.max(1, Math.floor(image.width / factor));
+  const h = Math.max(1, Math.floor(image.height / factor));
+  const out = new Float32Array(w * h);
+  const src = image.data;
+  const inv = 1 / (factor * factor);
+  for (let y = 0; y < h; y++) {
+    for (let yy = 0; yy < factor; yy++) {
+      let p = (y * factor + yy) * image.width * 4;
+      for (let x = 0; x < w; x++) {
+        let sum = 0;
+        for (let xx = 0; xx < factor; xx++, p += 4) sum += 0.299 * src[p] + 0.587 * src[p + 1] + 0.114 * src[p + 2];
+        out[y * w + x] += sum * inv;
+      }
+    }
+  }
+  return { width: w, height: h, data: out, factor };
+}
+
+/** Downsamples a hole plane by an integer factor: a working pixel is hole if any of its pixels is. */
+export function workingHole(mask: Uint8Array, width: number, factor: number, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h * factor; y++) {
+    const row = y * width;
+    const orow = Math.floor(y / factor) * w;
+    for (let x = 0; x < w * factor; x++) if (mask[row + x] !== 0) out[orow + Math.floor(x / factor)] = 1;
+  }
+  return out;
+}
+
+/** Separable Gaussian blur with clamped edges; returns a new plane. */
+export function gaussianBlur(img: GreyImage, sigma: number): GreyImage {
+  const { width: w, height: h } = img;
+  if (sigma <= 0) return { width: w, height: h, data: new Float32Array(img.data) };
+  const r = Math.max(1, Math.ceil(3 * sigma));
+  const k = new Float32Array(2 * r + 1);
+  let sum = 0;
+  for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp((-i * i) / (2 * sigma * sigma));
+  for (let i = 0; i < k.length; i++) k[i] /= sum;
+  const tmp = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
+  const src = img.data;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      let acc = 0;
+      for (let i = -r; i <= r; i++) {
+        const xx = x + i < 0 ? 0 : x + i >= w ? w - 1 : x + i;
+        acc += k[i + r] * src[row + xx];
+      }
+      tmp[row + x] = acc;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let acc = 0;
+      for (let i = -r; i <= r; i++) {
+        const yy = y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i;
+        acc += k[i + r] * tmp[yy * w + x];
+      }
+      out[y * w + x] = acc;
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** Bilinear resize to `w`×`h` with pixel centres aligned; the caller blurs first when shrinking. */
+export function resizeBilinear(img: GreyImage, w: number, h: number): GreyImage {
+  const out = new Float32Array(w * h);
+  const sx = img.width / w;
+  const sy = img.height / h;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) out[y * w + x] = sampleBilinear(img, (x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5);
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** Bilinear sample with clamped edges. */
+export function sampleBilinear(img: GreyImage, x: number, y: number): number {
+  const { width: w, height: h, data } = img;
+  const cx = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
+  const cy = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
+  const x0 = Math.min(w - 2, Math.floor(cx));
+  const y0 = Math.min(h - 2, Math.floor(cy));
+  if (x0 < 0 || y0 < 0) return data[Math.round(cy) * w + Math.round(cx)];
+  const fx = cx - x0;
+  const fy = cy - y0;
+  const p = y0 * w + x0;
+  const top = data[p] + fx * (data[p + 1] - data[p]);
+  const bottom = data[p + w] + fx * (data[p + w + 1] - data[p + w]);
+  return top + fy * (bottom - top);
+}

@@ -1,0 +1,448 @@
+/**
+ * Reference-guided filling: restore the true background behind the object
+ * from a second photo of the same scene, and say which hole pixels are still
+ * left for the self-similar fill.
+ *
+ *   1. Align (`align.ts`): global and local homography candidates. Each is
+ *      scored on the known ring around the hole. The score is the zero-mean
+ *      normalised correlation of luma after colour correction. The best
+ *      candidate wins; with none good enough the reference is declared
+ *      unrelated and nothing is used.
+ *   2. Colour: a per-channel gain and bias fitted on a wide ring by trimmed
+ *      least squares (exposure and white balance). Then a membrane correction
+ *      (`membrane.ts`) spreads the remaining difference along the hole's edge
+ *      inward, so the seam vanishes while the reference's full-resolution
+ *      detail is kept.
+ *   3. Trust, per pixel. A pixel is not taken from the reference when:
+ *      - the reference does not cover it;
+ *      - it lies under edge cells where the aligned reference disagrees with
+ *        the photo, i.e. something moved there (spread inward by the same
+ *        membrane);
+ *      - it lies well inside the hole, where the reference still agrees with
+ *        the removed pixels, i.e. the object is in the reference too.
+ *   Those pixels form the residual mask that the regular erase fills, with
+ *   the reference-filled pixels as known context.
+ */
+import type { Mask, Rect, RgbaImage } from "../image.js";
+import { holeBounds, squaredDistanceTo } from "../mask.js";
+import type { Random } from "../random.js";
+import { alignReference } from "./align.js";
+import type { Homography } from "./homography.js";
+import { extendGrid, FIXED, type Grid, SOLVE, sampleGrid, solveMembrane } from "./membrane.js";
+import { warpReference } from "./warp.js";
+
+export interface ReferenceReport {
+  /** True when at least part of the hole was filled from the reference. */
+  used: boolean;
+  /** Why the reference was not used, or which parts of the hole it could not fill. */
+  notes: string[];
+  alignment: "global" | "local" | "none";
+  matches: number;
+  inliers: number;
+  /** Correlation of luma between the photo and the aligned reference on the ring around the hole. */
+  ringCorrelation: number;
+  /** Fraction of the hole's pixels taken from the reference. */
+  filledFraction: number;
+  /** Target → reference pixel mapping, row-major 3×3, or null. */
+  homography: number[] | null;
+  alignMs: number;
+  fillMs: number;
+}
+
+export interface ReferenceFill {
+  /** The photo with the trusted hole pixels filled from the reference. */
+  image: RgbaImage;
+  /** Hole pixels still to fill (a subset of the mask). */
+  residual: Uint8Array;
+  report: ReferenceReport;
+}
+
+/** Below this ring correlation the reference does not show the scene around the hole. */
+const MIN_RING_CORRELATION = 0.5;
+/** A flat ring (luma std below this) is judged by its mean error instead. */
+const FLAT_RING_STD = 4;
+const FLAT_RING_MAX_ERROR = 8;
+/** Mean luma difference over an edge cell above which something moved there. */
+const EDGE_MISMATCH = 22;
+/** Mean luma difference below which the reference still shows the removed pixels. */
+const STALE_DIFFERENCE = 9;
+/** Reference-filled pixels given back to the self-similar fill at every residual edge, for a soft seam. */
+const RESIDUAL_GROWTH = 2;
+/** Below this fraction of the hole, using the reference is not worth a seam. */
+const MIN_FILLED_FRACTION = 0.02;
+
+/** Fills what it can of the hole from `reference`; see the module comment. */
+export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaImage, rng: Random): ReferenceFill {
+  const t0 = performance.now();
+  const { width: W, height: H } = image;
+  const hole = mask.data;
+  const bounds = holeBounds(hole, W, H);
+  const report: ReferenceReport = {
+    used: false,
+    notes: [],
+    alignment: "none",
+    matches: 0,
+    inliers: 0,
+    ringCorrelation: 0,
+    filledFraction: 0,
+    homography: null,
+    alignMs: 0,
+    fillMs: 0,
+  };
+  const unused = (note: string): ReferenceFill => {
+    report.notes.push(note);
+    report.fillMs = performance.now() - t0 - report.alignMs;
+    return { image, residual: new Uint8Array(hole), report };
+  };
+  if (bounds === null) return unused("The mask is empty.");
+  const alignment = alignReference(image, hole, bounds, reference, rng);
+  report.alignMs = performance.now() - t0;
+  report.matches = alignment.matches;
+  if (alignment.candidates.length === 0) {
+    return unused(
+      `The reference could not be aligned to the photo (${alignment.matches} distinctive feature matches, none consistent); it is probably of another scene.`,
+    );
+  }
+
+  const long = Math.max(bounds.width, bounds.height);
+  const wide = Math.max(16, Math.ceil(0.35 * long));
+  const narrow = Math.max(4, Math.round(0.08 * long));
+  const crop = grow(bounds, wide, W, H);
+  const geo = cropGeometry(image, hole, crop);
+
+  const ringWide = new Uint8Array(geo.n);
+  const ringNarrow = new Uint8Array(geo.n);
+  for (let i = 0; i < geo.n; i++) {
+    if (geo.hole[i]) continue;
+    const x = i % crop.width;
+    const y = (i - x) / crop.width;
+    if (geo.toHole[i] <= narrow * narrow) ringNarrow[i] = 1;
+    // The colour fit needs fewer samples: every other pixel of the wide ring.
+    if (geo.toHole[i] <= wide * wide && ((x | y) & 1) === 0) ringWide[i] = 1;
+  }
+
+  let best: { h: Homography; kind: "global" | "local"; inliers: number; gain: Float64Array; score: number } | null = null;
+  for (const c of alignment.candidates) {
+    const needed = new Uint8Array(geo.n);
+    for (let i = 0; i < geo.n; i++) needed[i] = ringWide[i] | ringNarrow[i];
+    const warp = warpReference(reference, c.homography, crop, needed);
+    const gain = fitColour(geo.rgb, warp.rgb, ringWide, warp.valid);
+    const score = ringScore(geo.rgb, warp.rgb, ringNarrow, warp.valid, gain);
+    if (best === null || score > best.score) best = { h: c.homography, kind: c.kind, inliers: c.inliers, gain, score };
+  }
+  if (best === null) return unused("The reference could not be aligned to the photo.");
+  report.alignment = best.kind;
+  report.inliers = best.inliers;
+  report.ringCorrelation = best.score;
+  report.homography = Array.from(best.h);
+  if (best.score < MIN_RING_CORRELATION) {
+    return unused(
+      `The aligned reference does not match the photo around the hole (correlation ${best.score.toFixed(2)} < ${MIN_RING_CORRELATION}); it is probably of another scene or view.`,
+    );
+  }
+
+  const needed = new Uint8Array(geo.n);
+  for (let i = 0; i < geo.n; i++) needed[i] = geo.hole[i] | ringNarrow[i];
+  const warp = warpReference(reference, best.h, crop, needed);
+  const ref = warp.rgb;
+  const g = best.gain;
+  for (let i = 0; i < geo.n; i++) {
+    if (!warp.valid[i]) continue;
+    for (let c = 0; c < 3; c++) ref[i * 3 + c] = g[c] * ref[i * 3 + c] + g[3 + c];
+  }
+
+  const edge = edgeCorrection(geo, ref, warp.valid, ringNarrow, crop);
+  const stale = staleInterior(geo, ref, warp.valid, crop, Math.ceil(0.006 * Math.max(W, H)) + 3, Math.max(2, Math.round(long / 48)));
+
+  const out = new Uint8ClampedArray(image.data);
+  const trusted = new Uint8Array(geo.n);
+  let holeCount = 0;
+  let uncovered = 0;
+  let moved = 0;
+  let staleCount = 0;
+  const cell = edge.cell;
+  for (let y = 0; y < crop.height; y++) {
+    for (let x = 0; x < crop.width; x++) {
+      const i = y * crop.width + x;
+      if (!geo.hole[i]) continue;
+      holeCount++;
+      if (!warp.valid[i]) {
+        uncovered++;
+        continue;
+      }
+      const u = (x + 0.5) / cell;
+      const v = (y + 0.5) / cell;
+      if (sampleGrid(edge.mismatch, u, v, 0) > 0.5) {
+        moved++;
+        continue;
+      }
+      if (stale[i]) {
+        staleCount++;
+        continue;
+      }
+      trusted[i] = 1;
+      const p = ((crop.y + y) * W + crop.x + x) * 4;
+      for (let c = 0; c < 3; c++) out[p + c] = Math.round(ref[i * 3 + c] + sampleGrid(edge.residual, u, v, c));
+    }
+  }
+  const residual = residualMask(hole, trusted, geo, crop, W);
+  let filled = 0;
+  for (let y = 0; y < crop.height; y++) {
+    for (let x = 0; x < crop.width; x++) if (geo.hole[y * crop.width + x] && !residual[(crop.y + y) * W + crop.x + x]) filled++;
+  }
+  const pct = (k: number) => `${((100 * k) / holeCount).toFixed(0)}%`;
+  if (uncovered > 0) report.notes.push(`${pct(uncovered)} of the hole lies outside the reference.`);
+  if (moved > 0) report.notes.push(`${pct(moved)} of the hole borders a part of the reference where something moved.`);
+  if (staleCount > 0) report.notes.push(`${pct(staleCount)} of the hole still shows the object in the reference.`);
+  report.filledFraction = filled / holeCount;
+  if (report.filledFraction < MIN_FILLED_FRACTION) {
+    report.filledFraction = 0;
+    return unused("The reference shows nothing usable behind the object; the hole is filled from the photo alone.");
+  }
+  report.used = true;
+  report.fillMs = performance.now() - t0 - report.alignMs;
+  return { image: { width: W, height: H, data: out }, residual, report };
+}
+
+interface CropGeometry {
+  n: number;
+  /** Target RGB of the crop, interleaved floats. */
+  rgb: Float32Array;
+  hole: Uint8Array;
+  /** Squared distance of each pixel to the nearest hole pixel. */
+  toHole: Float32Array;
+  /** Squared distance of each pixel to the nearest known pixel. */
+  toKnown: Float32Array;
+}
+
+function cropGeometry(image: RgbaImage, mask: Uint8Array, crop: Rect): CropGeometry {
+  const n = crop.width * crop.height;
+  const rgb = new Float32Array(n * 3);
+  const hole = new Uint8Array(n);
+  const known = new Uint8Array(n);
+  for (let y = 0; y < crop.height; y++) {
+    for (let x = 0; x < crop.width; x++) {
+      const i = y * crop.width + x;
+      const m = (crop.y + y) * image.width + crop.x + x;
+      hole[i] = mask[m] !== 0 ? 1 : 0;
+      known[i] = 1 - hole[i];
+      for (let c = 0; c < 3; c++) rgb[i * 3 + c] = image.data[m * 4 + c];
+    }
+  }
+  return {
+    n,
+    rgb,
+    hole,
+    toHole: squaredDistanceTo(hole, crop.width, crop.height),
+    toKnown: squaredDistanceTo(known, crop.width, crop.height),
+  };
+}
+
+/**
+ * Per-channel gain and bias mapping the reference onto the photo, by least
+ * squares trimmed twice at 3 robust standard deviations (moving people in
+ * either photo are outliers). Returns [g_r, g_g, g_b, b_r, b_g, b_b].
+ */
+function fitColour(target: Float32Array, ref: Float32Array, use: Uint8Array, valid: Uint8Array): Float64Array {
+  const out = Float64Array.of(1, 1, 1, 0, 0, 0);
+  const idx: number[] = [];
+  for (let i = 0; i < use.length; i++) if (use[i] && valid[i]) idx.push(i);
+  if (idx.length < 16) return out;
+  const res = new Float64Array(idx.length);
+  for (let c = 0; c < 3; c++) {
+    let limit = Number.POSITIVE_INFINITY;
+    let gain = 1;
+    let bias = 0;
+    for (let round = 0; round < 3; round++) {
+      let n = 0;
+      let sx = 0;
+      let sy = 0;
+      let sxx = 0;
+      let sxy = 0;
+      for (let k = 0; k < idx.length; k++) {
+        if (Math.abs(res[k]) > limit) continue;
+        const x = ref[idx[k] * 3 + c];
+        const y = target[idx[k] * 3 + c];
+        n++;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        sxy += x * y;
+      }
+      if (n < 16) break;
+      const varX = sxx / n - (sx / n) ** 2;
+      gain = varX > 1 ? Math.min(3, Math.max(0.33, (sxy / n - (sx / n) * (sy / n)) / varX)) : 1;
+      bias = sy / n - gain * (sx / n);
+      for (let k = 0; k < idx.length; k++) res[k] = target[idx[k] * 3 + c] - (gain * ref[idx[k] * 3 + c] + bias);
+      const abs = Array.from(res, Math.abs).sort((a, b) => a - b);
+      limit = Math.max(6, 3 * 1.4826 * abs[abs.length >> 1]);
+    }
+    out[c] = gain;
+    out[3 + c] = bias;
+    res.fill(0);
+  }
+  return out;
+}
+
+/** Zero-mean normalised correlation of luma on the ring; flat rings score by mean error. */
+function ringScore(target: Float32Array, ref: Float32Array, use: Uint8Array, valid: Uint8Array, g: Float64Array): number {
+  let n = 0;
+  let st = 0;
+  let sr = 0;
+  let stt = 0;
+  let srr = 0;
+  let str = 0;
+  let err = 0;
+  for (let i = 0; i < use.length; i++) {
+    if (!use[i] || !valid[i]) continue;
+    const t = 0.299 * target[i * 3] + 0.587 * target[i * 3 + 1] + 0.114 * target[i * 3 + 2];
+    const r = 0.299 * (g[0] * ref[i * 3] + g[3]) + 0.587 * (g[1] * ref[i * 3 + 1] + g[4]) + 0.114 * (g[2] * ref[i * 3 + 2] + g[5]);
+    n++;
+    st += t;
+    sr += r;
+    stt += t * t;
+    srr += r * r;
+    str += t * r;
+    err += Math.abs(t - r);
+  }
+  if (n < 16) return 0;
+  const vt = stt / n - (st / n) ** 2;
+  const vr = srr / n - (sr / n) ** 2;
+  if (Math.sqrt(vt) < FLAT_RING_STD) return err / n <= FLAT_RING_MAX_ERROR ? 1 : 0;
+  return (str / n - (st / n) * (sr / n)) / Math.sqrt(Math.max(1e-9, vt * vr));
+}
+
+interface EdgeCorrection {
+  /** Cell size in pixels. */
+  cell: number;
+  /** Photo − reference, spread from the agreeing edge cells into the hole. */
+  residual: Grid;
+  /** 1 at edge cells where something moved, 0 where the photos agree, spread into the hole. */
+  mismatch: Grid;
+}
+
+function edgeCorrection(geo: CropGeometry, ref: Float32Array, valid: Uint8Array, ring: Uint8Array, crop: Rect): EdgeCorrection {
+  const cell = Math.max(2, Math.ceil(Math.max(crop.width, crop.height) / 160));
+  const gw = Math.ceil(crop.width / cell);
+  const gh = Math.ceil(crop.height / cell);
+  const sum = new Float32Array(gw * gh * 3);
+  const diff = new Float32Array(gw * gh);
+  const count = new Float32Array(gw * gh);
+  const hasHole = new Uint8Array(gw * gh);
+  for (let y = 0; y < crop.height; y++) {
+    for (let x = 0; x < crop.width; x++) {
+      const i = y * crop.width + x;
+      const j = Math.floor(y / cell) * gw + Math.floor(x / cell);
+      if (geo.hole[i]) {
+        hasHole[j] = 1;
+        continue;
+      }
+      if (!ring[i] || !valid[i]) continue;
+      let d = 0;
+      for (let c = 0; c < 3; c++) {
+        const r = geo.rgb[i * 3 + c] - ref[i * 3 + c];
+        sum[j * 3 + c] += r;
+        d += (c === 0 ? 0.299 : c === 1 ? 0.587 : 0.114) * r;
+      }
+      diff[j] += Math.abs(d);
+      count[j]++;
+    }
+  }
+  const residual: Grid = { width: gw, height: gh, channels: 3, data: new Float32Array(gw * gh * 3) };
+  const mismatch: Grid = { width: gw, height: gh, channels: 1, data: new Float32Array(gw * gh) };
+  const kindR = new Uint8Array(gw * gh);
+  const kindM = new Uint8Array(gw * gh);
+  const minCount = Math.max(1, (cell * cell) / 8);
+  for (let j = 0; j < gw * gh; j++) {
+    if (count[j] >= minCount) {
+      kindM[j] = FIXED;
+      if (diff[j] / count[j] > EDGE_MISMATCH) {
+        mismatch.data[j] = 1;
+      } else {
+        kindR[j] = FIXED;
+        for (let c = 0; c < 3; c++) residual.data[j * 3 + c] = sum[j * 3 + c] / count[j];
+      }
+    } else if (hasHole[j]) {
+      kindR[j] = SOLVE;
+      kindM[j] = SOLVE;
+    }
+  }
+  solveMembrane(residual, kindR);
+  solveMembrane(mismatch, kindM);
+  extendGrid(residual, kindR);
+  extendGrid(mismatch, kindM);
+  return { cell, residual, mismatch };
+}
+
+/**
+ * Hole pixels deeper than `margin` inside the hole where the reference matches
+ * the removed pixels (mean luma difference over a (2r+1)² window below
+ * STALE_DIFFERENCE), grown by `margin`: the object is still there in the
+ * reference. The margin keeps the band of background that every grown mask
+ * includes from counting as object.
+ */
+function staleInterior(geo: CropGeometry, ref: Float32Array, valid: Uint8Array, crop: Rect, margin: number, r: number): Uint8Array {
+  const { width: w, height: h } = crop;
+  const w1 = w + 1;
+  const sum = new Float64Array(w1 * (h + 1));
+  const cnt = new Int32Array(w1 * (h + 1));
+  for (let y = 0; y < h; y++) {
+    let rowSum = 0;
+    let rowCnt = 0;
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (valid[i]) {
+        const t = 0.299 * geo.rgb[i * 3] + 0.587 * geo.rgb[i * 3 + 1] + 0.114 * geo.rgb[i * 3 + 2];
+        const f = 0.299 * ref[i * 3] + 0.587 * ref[i * 3 + 1] + 0.114 * ref[i * 3 + 2];
+        rowSum += Math.abs(t - f);
+        rowCnt++;
+      }
+      sum[(y + 1) * w1 + x + 1] = sum[y * w1 + x + 1] + rowSum;
+      cnt[(y + 1) * w1 + x + 1] = cnt[y * w1 + x + 1] + rowCnt;
+    }
+  }
+  const seed = new Uint8Array(geo.n);
+  let any = false;
+  for (let y = 0; y < h; y++) {
+    const y0 = Math.max(0, y - r);
+    const y1 = Math.min(h, y + r + 1);
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (!geo.hole[i] || !valid[i] || geo.toKnown[i] <= margin * margin) continue;
+      const x0 = Math.max(0, x - r);
+      const x1 = Math.min(w, x + r + 1);
+      const n = cnt[y1 * w1 + x1] - cnt[y0 * w1 + x1] - cnt[y1 * w1 + x0] + cnt[y0 * w1 + x0];
+      const s = sum[y1 * w1 + x1] - sum[y0 * w1 + x1] - sum[y1 * w1 + x0] + sum[y0 * w1 + x0];
+      if (n > 0 && s / n < STALE_DIFFERENCE) {
+        seed[i] = 1;
+        any = true;
+      }
+    }
+  }
+  if (!any) return seed;
+  const d2 = squaredDistanceTo(seed, w, h);
+  for (let i = 0; i < geo.n; i++) seed[i] = geo.hole[i] && d2[i] <= margin * margin ? 1 : 0;
+  return seed;
+}
+
+/** hole ∧ ¬trusted, grown by RESIDUAL_GROWTH inside the hole, as a full-image plane. */
+function residualMask(hole: Uint8Array, trusted: Uint8Array, geo: CropGeometry, crop: Rect, W: number): Uint8Array {
+  const local = new Uint8Array(geo.n);
+  for (let i = 0; i < geo.n; i++) local[i] = geo.hole[i] && !trusted[i] ? 1 : 0;
+  const d2 = squaredDistanceTo(local, crop.width, crop.height);
+  const out = new Uint8Array(hole);
+  for (let y = 0; y < crop.height; y++) {
+    for (let x = 0; x < crop.width; x++) {
+      const i = y * crop.width + x;
+      if (geo.hole[i]) out[(crop.y + y) * W + crop.x + x] = d2[i] <= RESIDUAL_GROWTH * RESIDUAL_GROWTH ? 1 : 0;
+    }
+  }
+  return out;
+}
+function grow(r: Rect, m: number, W: number, H: number): Rect {
+  const x0 = Math.max(0, r.x - m);
+  const y0 = Math.max(0, r.y - m);
+  const x1 = Math.min(W, r.x + r.width + m);
+  const y1 = Math.min(H, r.y + r.height + m);
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
