@@ -9,6 +9,7 @@ export type { EraseOptions, EraseReport, EraseTimings } from "./core/erase.js";
 export { erase, eraseWithReport } from "./core/erase.js";
 export type { Mask, Rect, RgbaImage, VanishErrorCode } from "./core/image.js";
 export { maskFromChannel, VanishError } from "./core/image.js";
+export type { ReferenceReport } from "./core/reference/guided-fill.js";
 export type { FloatImage } from "./core/resample.js";
 export type { BuiltinSegmenterOptions, SegmentEngine, SegmentResult } from "./core/segmentation/builtin.js";
 export { BuiltinSegmenter } from "./core/segmentation/builtin.js";

@@ -7,6 +7,7 @@ import { promises as fs } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { EraseOptions } from "../core/erase.js";
 import { type RgbaImage, VanishError } from "../core/image.js";
+import type { ReferenceReport } from "../core/reference/guided-fill.js";
 import type { SegmentBox, SegmentPoint, SegmentPrompt } from "../core/segmentation/prompt.js";
 import { eraseFile } from "../node/erase-file.js";
 import { type SelectOptions, segmentFile, selectForRemoval } from "../node/segment-file.js";
@@ -102,6 +103,7 @@ interface EraseFlags extends SelectFlags {
   lowRes?: number;
   json?: boolean;
   jobs?: number;
+  reference?: string;
 }
 
 async function isDirectory(p: string): Promise<boolean> {
@@ -118,6 +120,9 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
     const maskDir = flags.masks ?? flags.mask;
     if (!maskDir)
       throw new VanishError("INVALID_ARGUMENT", "A folder of images needs --masks DIR with one mask per image (same base name).");
+    if (flags.reference) {
+      throw new VanishError("INVALID_ARGUMENT", "--reference goes with one image, not a folder: erase each photo with its own reference.");
+    }
     const summary = await eraseFolder({
       inputDir: input,
       maskDir,
@@ -150,19 +155,44 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
     );
   }
   const selectMask = prompt ? async (image: RgbaImage) => (await selectForRemoval(image, prompt, selectOptions(flags))).mask : undefined;
-  const result = await eraseFile(input, flags.mask ?? null, flags.output, { quality: flags.quality, erase, selectMask });
+  const result = await eraseFile(input, flags.mask ?? null, flags.output, {
+    quality: flags.quality,
+    erase,
+    selectMask,
+    referencePath: flags.reference,
+  });
   for (const w of result.warnings) process.stderr.write(`vanish: warning: ${w}\n`);
   if (flags.json) {
     const { width, height, holePixels, timings, stages } = result;
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+    const reference = result.reference ? referenceSummary(result.reference) : undefined;
     process.stdout.write(
-      `${JSON.stringify({ width, height, holePixels, timings: round(timings), stages: round(stages), peakRssMb, output: result.output })}\n`,
+      `${JSON.stringify({ width, height, holePixels, timings: round(timings), stages: round(stages), reference, peakRssMb, output: result.output })}\n`,
     );
   } else {
+    if (result.reference?.used) {
+      const r = result.reference;
+      process.stderr.write(
+        `vanish: reference: ${(100 * r.filledFraction).toFixed(0)}% of the hole restored from it (${r.alignment} alignment, ${r.inliers} matching points, aligned in ${r.alignMs.toFixed(0)} ms)\n`,
+      );
+      for (const note of r.notes) process.stderr.write(`vanish: reference: ${note}\n`);
+    }
     process.stderr.write(
       `vanish: erased ${result.holePixels} pixels of ${result.width}×${result.height} in ${result.timings.inpaintMs.toFixed(0)} ms → ${result.output}\n`,
     );
   }
+}
+
+function referenceSummary(r: ReferenceReport) {
+  return {
+    used: r.used,
+    filledFraction: Math.round(r.filledFraction * 1000) / 1000,
+    alignment: r.alignment,
+    matches: r.matches,
+    inliers: r.inliers,
+    ringCorrelation: Math.round(r.ringCorrelation * 1000) / 1000,
+    notes: r.notes,
+  };
 }
 
 export function buildProgram(): Command {
@@ -194,6 +224,7 @@ export function buildProgram(): Command {
     .option("--seed <n>", "random seed; the same seed gives the same result", integer("--seed", 0, 2 ** 31 - 1), 1)
     .option("--quality <q>", "JPEG/WebP quality", integer("--quality", 1, 100))
     .option("--low-res <px>", "long side of the low-resolution fill", integer("--low-res", 32, 4096))
+    .option("--reference <file>", "another photo of the same scene that shows what is behind the object")
     .option("--jobs <n>", "worker threads for a folder (default: all cores)", integer("--jobs", 1, 256))
     .option("--json", "print one JSON line with sizes and timings on stdout")
     .action((input: string, flags: EraseFlags) => runErase(input, flags));

@@ -7,6 +7,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { type EraseOptions, eraseWithReport } from "../core/erase.js";
 import type { Mask, RgbaImage } from "../core/image.js";
+import type { ReferenceReport } from "../core/reference/guided-fill.js";
 import { assertNotSameFile, encodeEdited, formatForPath, readImage, readMask, writeFileAtomic } from "./io.js";
 import { VERSION } from "./version.js";
 
@@ -18,6 +19,8 @@ export interface EraseFileOptions {
   mask?: Mask;
   /** Computes the mask from the decoded image (tap-to-select), instead of reading `maskPath`. */
   selectMask?: (image: RgbaImage) => Promise<Mask>;
+  /** Another photo of the same scene that shows what is behind the object. */
+  referencePath?: string;
 }
 
 export interface EraseFileResult {
@@ -28,8 +31,10 @@ export interface EraseFileResult {
   holePixels: number;
   /** `selectMs` is tap-to-select (0 with a mask file); `inpaintMs` the fill alone. */
   timings: { decodeMs: number; selectMs: number; inpaintMs: number; encodeMs: number; totalMs: number };
-  /** Stage timings of the fill. */
-  stages: { prepareMs: number; coarseMs: number; attentionMs: number; upscaleMs: number };
+  /** Stage timings of the fill; `alignMs` and `referenceMs` are 0 without a reference. */
+  stages: { prepareMs: number; coarseMs: number; attentionMs: number; upscaleMs: number; alignMs: number; referenceMs: number };
+  /** What the reference photo contributed, when one was given. */
+  reference?: ReferenceReport;
   warnings: string[];
 }
 
@@ -44,16 +49,22 @@ export async function eraseFile(
   const format = formatForPath(output);
   await assertNotSameFile(input, output);
   if (maskPath) await assertNotSameFile(maskPath, output);
-  const [decoded, given] = await Promise.all([
+  if (options.referencePath) await assertNotSameFile(options.referencePath, output);
+  const [decoded, given, reference] = await Promise.all([
     readImage(input),
     options.mask ?? (options.selectMask ? Promise.resolve(null) : readMask(maskPath ?? "")),
+    options.referencePath ? readImage(options.referencePath) : Promise.resolve(null),
   ]);
   const t1 = performance.now();
   const mask = given ?? (await (options.selectMask as (image: RgbaImage) => Promise<Mask>)(decoded.image));
   const tSelect = performance.now();
-  const report = await eraseWithReport(decoded.image, mask, options.erase);
+  const eraseOptions = reference ? { ...options.erase, reference: reference.image } : options.erase;
+  const report = await eraseWithReport(decoded.image, mask, eraseOptions);
   const t2 = performance.now();
   const warnings: string[] = [];
+  if (report.reference && !report.reference.used) {
+    warnings.push(`The reference "${options.referencePath}" was not used: ${report.reference.notes.join(" ")}`);
+  }
   let bytes: Uint8Array;
   if (report.holePixels === 0) {
     warnings.push(`The mask for "${input}" marks no pixel (nothing is ≥ 128); the image is written unchanged.`);
@@ -66,7 +77,7 @@ export async function eraseFile(
   }
   await writeFileAtomic(output, bytes);
   const t3 = performance.now();
-  const { prepareMs, coarseMs, attentionMs, upscaleMs } = report.timings;
+  const { prepareMs, coarseMs, attentionMs, upscaleMs, alignMs, referenceMs } = report.timings;
   return {
     input,
     output,
@@ -74,7 +85,8 @@ export async function eraseFile(
     height: decoded.image.height,
     holePixels: report.holePixels,
     timings: { decodeMs: t1 - t0, selectMs: tSelect - t1, inpaintMs: t2 - tSelect, encodeMs: t3 - t2, totalMs: t3 - t0 },
-    stages: { prepareMs, coarseMs, attentionMs, upscaleMs },
+    stages: { prepareMs, coarseMs, attentionMs, upscaleMs, alignMs, referenceMs },
+    ...(report.reference ? { reference: report.reference } : {}),
     warnings,
   };
 }

@@ -16,11 +16,12 @@ import { detectFeatures } from "./features.js";
 import { workingGrey, workingHole } from "./grey.js";
 import { type Correspondences, compose, type Homography, ransacHomography, scaling } from "./homography.js";
 import { matchFeatures } from "./matching.js";
+import { type RefineRegion, refineHomography, refinePyramid } from "./refine.js";
 
 export interface AlignmentCandidate {
   /** Maps full-resolution target pixels to full-resolution reference pixels. */
   homography: Homography;
-  kind: "global" | "local";
+  kind: "global" | "local" | "global, refined" | "local, refined";
   inliers: number;
 }
 
@@ -80,5 +81,34 @@ export function alignReference(target: RgbaImage, hole: Uint8Array, bounds: Rect
     const fit = ransacHomography(local, INLIER_THRESHOLD, rng, { minInliers: MIN_INLIERS });
     if (fit) candidates.push({ homography: full(fit.homography), kind: "local", inliers: fit.inlierCount });
   }
+  // Each candidate again, refined photometrically on the known ring around the hole.
+  const region = ringRegion(d2, tg.width, tg.height, Math.max(16, (0.6 * Math.max(bounds.width, bounds.height)) / tg.factor));
+  if (candidates.length > 0 && region.count >= 64) {
+    const pyramid = refinePyramid(tg, rg);
+    const toWorkingRef = scaling(1 / rg.factor, 0.5 / rg.factor - 0.5);
+    const toFullTarget = scaling(tg.factor, 0.5 * tg.factor - 0.5);
+    for (const c of [...candidates]) {
+      const working = compose(toWorkingRef, compose(c.homography, toFullTarget));
+      const refined = refineHomography(pyramid, region, working);
+      if (refined)
+        candidates.push({ homography: full(refined), kind: `${c.kind}, refined` as AlignmentCandidate["kind"], inliers: c.inliers });
+    }
+  }
   return { candidates, targetFeatures: tf.count, referenceFeatures: rf.count, matches: m.count };
+}
+
+/** Known working pixels within `width` of the hole, thinned to at most ~20 000. */
+function ringRegion(d2: Float32Array, w: number, h: number, width: number): RefineRegion {
+  let count = 0;
+  const w2 = width * width;
+  for (let i = 0; i < d2.length; i++) if (d2[i] > 0 && d2[i] <= w2) count++;
+  const stride = Math.max(1, Math.ceil(Math.sqrt(count / 20000)));
+  const pts: number[] = [];
+  for (let y = 0; y < h; y += stride) {
+    for (let x = 0; x < w; x += stride) {
+      const v = d2[y * w + x];
+      if (v > 0 && v <= w2) pts.push(x, y);
+    }
+  }
+  return { count: pts.length / 2, points: Float64Array.from(pts) };
 }

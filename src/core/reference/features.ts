@@ -7,12 +7,14 @@
  *     quadratic fit.
  *   - Adaptive non-maximal suppression over all levels (§3), so the points
  *     spread over the image instead of piling up on its most textured part.
- *   - Orientation from the gradient of a σ = 4.5 blur.
+ *   - Orientation from the gradient around the point, weighted by a Gaussian
+ *     of σ = 4.5 (MOPS's σ_o), summed at the point only instead of blurring
+ *     whole levels.
  *   - An 8×8 descriptor sampled every 5 pixels from a blurred copy along that
  *     orientation, bias/gain normalised (§2.2), so exposure and white-balance
  *     changes between the photos do not matter.
  */
-import { type GreyImage, gaussianBlur, resizeBilinear, sampleBilinear } from "./grey.js";
+import { boxBlur, type GreyImage, gaussianBlur, resizeBilinear, sampleBilinear } from "./grey.js";
 
 /** Detected points in working-image coordinates, with 64-float descriptors. */
 export interface Features {
@@ -38,7 +40,7 @@ const HARRIS_THRESHOLD = 10;
 /** Half the diagonal of the 40×40 sampling window, in level pixels. */
 const WINDOW_RADIUS = 29;
 const SUPPRESSION_ROBUSTNESS = 0.9;
-const MAX_CANDIDATES = 5000;
+const MAX_CANDIDATES = 3000;
 
 interface Candidate {
   x: number;
@@ -56,31 +58,32 @@ export function detectFeatures(img: GreyImage, options: FeatureOptions = {}): Fe
     const prev = levels[levels.length - 1];
     const w = Math.floor(prev.width / LEVEL_STEP);
     const h = Math.floor(prev.height / LEVEL_STEP);
-    if (Math.min(w, h) < MIN_LEVEL_SIDE || levels.length >= 6) break;
+    if (Math.min(w, h) < MIN_LEVEL_SIDE || levels.length >= 7) break;
     levels.push(resizeBilinear(gaussianBlur(prev, 0.6 * LEVEL_STEP), w, h));
     scales.push(img.width / w);
   }
   const candidates: Candidate[] = [];
-  for (let l = 0; l < levels.length; l++) harrisCorners(levels[l], l, scales[l], img.width, options.exclude, candidates);
+  // The top level only serves as the blurred sampling level of the one below.
+  for (let l = 0; l < levels.length - 1; l++) harrisCorners(levels[l], l, scales[l], img.width, options.exclude, candidates);
   candidates.sort((a, b) => b.strength - a.strength);
   if (candidates.length > MAX_CANDIDATES) candidates.length = MAX_CANDIDATES;
   const chosen = suppress(candidates, scales, maxPoints);
 
-  const orientLevels = levels.map((l) => gaussianBlur(l, 4.5));
-  const sampleLevels = levels.map((l) => gaussianBlur(l, 2));
   const xs = new Float32Array(chosen.length);
   const ys = new Float32Array(chosen.length);
   const ss = new Float32Array(chosen.length);
   const desc = new Float32Array(chosen.length * DESCRIPTOR_SIZE);
   let n = 0;
   for (const c of chosen) {
-    const o = orientLevels[c.level];
-    const gx = sampleBilinear(o, c.x + 1, c.y) - sampleBilinear(o, c.x - 1, c.y);
-    const gy = sampleBilinear(o, c.x, c.y + 1) - sampleBilinear(o, c.x, c.y - 1);
+    // MOPS samples one level up: blurred, and 1.5× fewer pixels per window.
+    const up = levels[c.level + 1];
+    const ux = (c.x + 0.5) / LEVEL_STEP - 0.5;
+    const uy = (c.y + 0.5) / LEVEL_STEP - 0.5;
+    const [gx, gy] = dominantGradient(up, ux, uy);
     const norm = Math.hypot(gx, gy);
     const cos = norm > 1e-6 ? gx / norm : 1;
     const sin = norm > 1e-6 ? gy / norm : 0;
-    if (!describe(sampleLevels[c.level], c.x, c.y, cos, sin, desc, n * DESCRIPTOR_SIZE)) continue;
+    if (!describe(up, ux, uy, cos, sin, desc, n * DESCRIPTOR_SIZE)) continue;
     const s = scales[c.level];
     xs[n] = (c.x + 0.5) * s - 0.5;
     ys[n] = (c.y + 0.5) * s - 0.5;
@@ -119,9 +122,11 @@ function harrisCorners(
       xy[p] = gx * gy;
     }
   }
-  const sxx = gaussianBlur({ width: w, height: h, data: xx }, 1.5).data;
-  const syy = gaussianBlur({ width: w, height: h, data: yy }, 1.5).data;
-  const sxy = gaussianBlur({ width: w, height: h, data: xy }, 1.5).data;
+  // Two 5×5 box passes ≈ the integration Gaussian of σ ≈ 2 (MOPS: σ_i = 1.5).
+  const smooth = (p: Float32Array) => boxBlur(boxBlur({ width: w, height: h, data: p }, 2), 2).data;
+  const sxx = smooth(xx);
+  const syy = smooth(yy);
+  const sxy = smooth(xy);
   const f = new Float32Array(n);
   for (let p = 0; p < n; p++) {
     const tr = sxx[p] + syy[p];
@@ -200,13 +205,30 @@ function suppress(c: Candidate[], scales: number[], count: number): Candidate[] 
   return order.slice(0, count).map((i) => c[i]);
 }
 
+/** Gaussian-weighted sum of central-difference gradients on a 9×9 grid (σ = 3 sampling pixels = 4.5 level pixels). */
+function dominantGradient(img: GreyImage, x: number, y: number): [number, number] {
+  let gx = 0;
+  let gy = 0;
+  for (let j = -4; j <= 4; j++) {
+    for (let i = -4; i <= 4; i++) {
+      const u = x + i;
+      const v = y + j;
+      const w = Math.exp(-(i * i + j * j) / (2 * 3 * 3));
+      gx += w * (sampleBilinear(img, u + 1, v) - sampleBilinear(img, u - 1, v));
+      gy += w * (sampleBilinear(img, u, v + 1) - sampleBilinear(img, u, v - 1));
+    }
+  }
+  return [gx, gy];
+}
+
 /** Writes the normalised 8×8 descriptor; false for a flat patch. */
 function describe(img: GreyImage, x: number, y: number, cos: number, sin: number, out: Float32Array, o: number): boolean {
   let sum = 0;
+  const spacing = 5 / LEVEL_STEP;
   for (let j = 0, k = o; j < 8; j++) {
-    const v = (j - 3.5) * 5;
+    const v = (j - 3.5) * spacing;
     for (let i = 0; i < 8; i++, k++) {
-      const u = (i - 3.5) * 5;
+      const u = (i - 3.5) * spacing;
       const s = sampleBilinear(img, x + u * cos - v * sin, y + u * sin + v * cos);
       out[k] = s;
       sum += s;

@@ -50,37 +50,87 @@ export function workingHole(mask: Uint8Array, width: number, factor: number, w: 
   return out;
 }
 
-/** Separable Gaussian blur with clamped edges; returns a new plane. */
-export function gaussianBlur(img: GreyImage, sigma: number): GreyImage {
+/** Separable Gaussian blur with clamped edges, truncated at `extent`·σ; returns a new plane. */
+export function gaussianBlur(img: GreyImage, sigma: number, extent = 3): GreyImage {
   const { width: w, height: h } = img;
   if (sigma <= 0) return { width: w, height: h, data: new Float32Array(img.data) };
-  const r = Math.max(1, Math.ceil(3 * sigma));
+  const r = Math.max(1, Math.ceil(extent * sigma));
   const k = new Float32Array(2 * r + 1);
   let sum = 0;
   for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp((-i * i) / (2 * sigma * sigma));
   for (let i = 0; i < k.length; i++) k[i] /= sum;
   const tmp = new Float32Array(w * h);
   const out = new Float32Array(w * h);
-  const src = img.data;
+  convolveRows(img.data, tmp, w, h, k, r);
+  transposeConvolve(tmp, out, w, h, k, r);
+  return { width: w, height: h, data: out };
+}
+
+/** Horizontal pass; the clamped-edge branches run only near the left and right borders. */
+function convolveRows(src: Float32Array, dst: Float32Array, w: number, h: number, k: Float32Array, r: number): void {
   for (let y = 0; y < h; y++) {
     const row = y * w;
     for (let x = 0; x < w; x++) {
       let acc = 0;
-      for (let i = -r; i <= r; i++) {
-        const xx = x + i < 0 ? 0 : x + i >= w ? w - 1 : x + i;
-        acc += k[i + r] * src[row + xx];
+      if (x >= r && x < w - r) {
+        for (let i = -r, p = row + x - r; i <= r; i++, p++) acc += k[i + r] * src[p];
+      } else {
+        for (let i = -r; i <= r; i++) {
+          const xx = x + i < 0 ? 0 : x + i >= w ? w - 1 : x + i;
+          acc += k[i + r] * src[row + xx];
+        }
       }
-      tmp[row + x] = acc;
+      dst[row + x] = acc;
     }
   }
+}
+
+/** Vertical pass, accumulated row by row so memory is read in order. */
+function transposeConvolve(src: Float32Array, dst: Float32Array, w: number, h: number, k: Float32Array, r: number): void {
   for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let i = -r; i <= r; i++) {
+      const yy = y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i;
+      const weight = k[i + r];
+      const srow = yy * w;
+      for (let x = 0; x < w; x++) dst[row + x] += weight * src[srow + x];
+    }
+  }
+}
+
+/**
+ * Box filter of radius r (window 2r + 1) with clamped edges, by running sums:
+ * O(1) per pixel whatever r. Twice in a row approximates a Gaussian of
+ * σ ≈ √(2·((2r + 1)² − 1)/12).
+ */
+export function boxBlur(img: GreyImage, r: number): GreyImage {
+  const { width: w, height: h, data } = img;
+  const tmp = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
+  const inv = 1 / (2 * r + 1);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    let acc = 0;
+    for (let i = -r; i <= r; i++) acc += data[row + (i < 0 ? 0 : i >= w ? w - 1 : i)];
     for (let x = 0; x < w; x++) {
-      let acc = 0;
-      for (let i = -r; i <= r; i++) {
-        const yy = y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i;
-        acc += k[i + r] * tmp[yy * w + x];
-      }
-      out[y * w + x] = acc;
+      tmp[row + x] = acc * inv;
+      const add = x + r + 1;
+      const sub = x - r;
+      acc += data[row + (add >= w ? w - 1 : add)] - data[row + (sub < 0 ? 0 : sub)];
+    }
+  }
+  const acc = new Float64Array(w);
+  for (let i = -r; i <= r; i++) {
+    const yy = i < 0 ? 0 : i >= h ? h - 1 : i;
+    for (let x = 0; x < w; x++) acc[x] += tmp[yy * w + x];
+  }
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    const add = (y + r + 1 >= h ? h - 1 : y + r + 1) * w;
+    const sub = (y - r < 0 ? 0 : y - r) * w;
+    for (let x = 0; x < w; x++) {
+      out[row + x] = acc[x] * inv;
+      acc[x] += tmp[add + x] - tmp[sub + x];
     }
   }
   return { width: w, height: h, data: out };

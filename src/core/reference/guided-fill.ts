@@ -26,7 +26,7 @@
 import type { Mask, Rect, RgbaImage } from "../image.js";
 import { holeBounds, squaredDistanceTo } from "../mask.js";
 import type { Random } from "../random.js";
-import { alignReference } from "./align.js";
+import { type AlignmentCandidate, alignReference } from "./align.js";
 import type { Homography } from "./homography.js";
 import { extendGrid, FIXED, type Grid, SOLVE, sampleGrid, solveMembrane } from "./membrane.js";
 import { warpReference } from "./warp.js";
@@ -36,7 +36,7 @@ export interface ReferenceReport {
   used: boolean;
   /** Why the reference was not used, or which parts of the hole it could not fill. */
   notes: string[];
-  alignment: "global" | "local" | "none";
+  alignment: AlignmentCandidate["kind"] | "none";
   matches: number;
   inliers: number;
   /** Correlation of luma between the photo and the aligned reference on the ring around the hole. */
@@ -121,7 +121,7 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
     if (geo.toHole[i] <= wide * wide && ((x | y) & 1) === 0) ringWide[i] = 1;
   }
 
-  let best: { h: Homography; kind: "global" | "local"; inliers: number; gain: Float64Array; score: number } | null = null;
+  let best: { h: Homography; kind: AlignmentCandidate["kind"]; inliers: number; gain: Float64Array; score: number } | null = null;
   for (const c of alignment.candidates) {
     const needed = new Uint8Array(geo.n);
     for (let i = 0; i < geo.n; i++) needed[i] = ringWide[i] | ringNarrow[i];
@@ -249,6 +249,7 @@ function fitColour(target: Float32Array, ref: Float32Array, use: Uint8Array, val
   for (let i = 0; i < use.length; i++) if (use[i] && valid[i]) idx.push(i);
   if (idx.length < 16) return out;
   const res = new Float64Array(idx.length);
+  const histogram = new Int32Array(1024);
   for (let c = 0; c < 3; c++) {
     let limit = Number.POSITIVE_INFINITY;
     let gain = 1;
@@ -274,14 +275,26 @@ function fitColour(target: Float32Array, ref: Float32Array, use: Uint8Array, val
       gain = varX > 1 ? Math.min(3, Math.max(0.33, (sxy / n - (sx / n) * (sy / n)) / varX)) : 1;
       bias = sy / n - gain * (sx / n);
       for (let k = 0; k < idx.length; k++) res[k] = target[idx[k] * 3 + c] - (gain * ref[idx[k] * 3 + c] + bias);
-      const abs = Array.from(res, Math.abs).sort((a, b) => a - b);
-      limit = Math.max(6, 3 * 1.4826 * abs[abs.length >> 1]);
+      limit = Math.max(6, 3 * 1.4826 * medianAbs(res, histogram));
     }
     out[c] = gain;
     out[3 + c] = bias;
     res.fill(0);
   }
   return out;
+}
+
+/** Median of |v| to the nearest ¼, by a histogram (values are 8-bit differences). */
+function medianAbs(v: Float64Array, histogram: Int32Array): number {
+  histogram.fill(0);
+  const top = histogram.length - 1;
+  for (let k = 0; k < v.length; k++) histogram[Math.min(top, Math.floor(Math.abs(v[k]) * 4))]++;
+  let seen = 0;
+  for (let b = 0; b <= top; b++) {
+    seen += histogram[b];
+    if (2 * seen >= v.length) return (b + 0.5) / 4;
+  }
+  return top / 4;
 }
 
 /** Zero-mean normalised correlation of luma on the ring; flat rings score by mean error. */
