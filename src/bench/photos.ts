@@ -8,6 +8,8 @@ import { execFile } from "node:child_process";
 import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
+import sharp from "sharp";
+import type { RgbaImage } from "../core/image.js";
 import { VanishError } from "../core/image.js";
 
 const run = promisify(execFile);
@@ -55,4 +57,16 @@ export async function ensurePhotos(cacheDir: string, log: (line: string) => void
   const missing = paths.filter((p) => !existsSync(p));
   if (missing.length > 0) throw new VanishError("UNREADABLE", `Photos missing after unpacking: ${missing.join(", ")}`);
   return paths;
+}
+
+/** Decodes `file`, resized to fit inside a square of `fit`, or to cover `fit`'s box, or as it is (null). */
+export async function decodeFitted(file: string, fit: { width: number; height: number } | number | null): Promise<RgbaImage> {
+  const pipeline =
+    fit === null
+      ? sharp(file)
+      : typeof fit === "number"
+        ? sharp(file).resize(fit, fit, { fit: "inside", kernel: "lanczos3" })
+        : sharp(file).resize(fit.width, fit.height, { fit: "cover" });
+  const { data, info } = await pipeline.toColourspace("srgb").ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length) };
 }

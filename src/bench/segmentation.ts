@@ -8,10 +8,8 @@
  * 20 clicks), per-tap latency after prepare, and prepare time on a
  * 12-megapixel photo.
  */
-import { execFile } from "node:child_process";
-import { existsSync, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import sharp from "sharp";
 import { Progress } from "../cli/progress.js";
 import type { RgbaImage } from "../core/image.js";
@@ -19,11 +17,10 @@ import type { SegmentPoint } from "../core/segmentation/prompt.js";
 import { Segmenter } from "../core/segmentation/segmenter.js";
 import { clicksToReach, iou, nextClick } from "./clicks.js";
 import { compositeObject, OBJECT_SHAPES, objectSilhouette } from "./objects.js";
-import { ensurePhotos } from "./photos.js";
+import { ensureOpenCvDoc } from "./opencv-doc.js";
+import { decodeFitted, ensurePhotos } from "./photos.js";
 
-const run = promisify(execFile);
 const MAX_CLICKS = 20;
-const ALPHAMAT = "usr/share/doc/opencv-doc/examples/alphamat";
 
 export interface SegmentationBenchOptions {
   cases: number;
@@ -37,38 +34,18 @@ interface Case {
   truth: Uint8Array;
 }
 
-/** Decodes `file`, resized to fit inside a square of `fit`, or to cover `fit`'s box, or as it is (null). */
-async function load(file: string, fit: { width: number; height: number } | number | null): Promise<RgbaImage> {
-  const pipeline =
-    fit === null
-      ? sharp(file)
-      : typeof fit === "number"
-        ? sharp(file).resize(fit, fit, { fit: "inside", kernel: "lanczos3" })
-        : sharp(file).resize(fit.width, fit.height, { fit: "cover" });
-  const { data, info } = await pipeline.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length) };
-}
-
 /** The alphamat plant and its matte from opencv-doc (downloaded once), or null when apt-get cannot fetch it. */
 async function plantCase(cacheDir: string, log: (line: string) => void): Promise<Case | null> {
-  const root = path.join(cacheDir, "root");
-  const image = path.join(root, ALPHAMAT, "input_images/plant.jpg");
-  const matte = path.join(root, ALPHAMAT, "output_mattes/plant_result.png");
-  if (!existsSync(matte)) {
-    try {
-      log("downloading opencv-doc (apt-get download) for the alphamat matte");
-      await run("apt-get", ["download", "opencv-doc"], { cwd: cacheDir, maxBuffer: 1 << 24 });
-      for (const deb of (await fs.readdir(cacheDir)).filter((f) => f.startsWith("opencv-doc") && f.endsWith(".deb"))) {
-        await run("dpkg", ["-x", path.join(cacheDir, deb), root]);
-        await fs.rm(path.join(cacheDir, deb));
-      }
-    } catch (err) {
-      log(`opencv-doc unavailable (${(err as Error).message.split("\n")[0]}); the plant case is skipped`);
-      return null;
-    }
+  const examples = await ensureOpenCvDoc(cacheDir, log);
+  if (examples === null) {
+    log("the plant case is skipped");
+    return null;
   }
-  const img = await load(image, null);
-  const { data, info } = await sharp(matte).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  const img = await decodeFitted(path.join(examples, "alphamat/input_images/plant.jpg"), null);
+  const { data, info } = await sharp(path.join(examples, "alphamat/output_mattes/plant_result.png"))
+    .extractChannel(0)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const truth = new Uint8Array(info.width * info.height);
   for (let i = 0; i < truth.length; i++) truth[i] = data[i] >= 128 ? 1 : 0;
   return { name: "alphamat plant", image: img, truth };
@@ -84,8 +61,8 @@ export async function runSegmentationBench(options: SegmentationBenchOptions): P
   const photos = await ensurePhotos(options.cacheDir, log);
   const cases: Case[] = [];
   for (let c = 0; c < options.cases; c++) {
-    const background = await load(photos[c % photos.length], 1024);
-    const texture = await load(photos[(c + 5) % photos.length], { width: background.width, height: background.height });
+    const background = await decodeFitted(photos[c % photos.length], 1024);
+    const texture = await decodeFitted(photos[(c + 5) % photos.length], { width: background.width, height: background.height });
     const shape = OBJECT_SHAPES[c % OBJECT_SHAPES.length];
     const truth = objectSilhouette(shape, background.width, background.height, 1000 + c);
     const photo = photos[c % photos.length];
@@ -125,7 +102,7 @@ export async function runSegmentationBench(options: SegmentationBenchOptions): P
   progress.stop();
 
   // prepare and tap latency on a 12-megapixel photo (4240 × 2832, Lanczos upscale of a bench photo).
-  const big = await load(photos[0], { width: 4240, height: 2832 });
+  const big = await decodeFitted(photos[0], { width: 4240, height: 2832 });
   const seg = await Segmenter.create();
   const t0 = performance.now();
   await seg.prepare(big);

@@ -239,7 +239,13 @@ export function buildProgram(): Command {
     .option("--no-peers", "skip OpenCV's Telea and Navier–Stokes")
     .option("--seed <n>", "seed of the masks and fills", integer("--seed", 0, 2 ** 31 - 1), 7)
     .option("--segmentation", "benchmark tap-to-select instead of erasing (mIoU, NoC, latency)")
+    .option("--reference", "benchmark reference-guided erase on real photo pairs (PSNR gain, controls, alignment time)")
     .action(async (flags) => {
+      if (flags.reference) {
+        const { runReferenceBench } = await import("../bench/reference.js");
+        await runReferenceBench({ outDir: flags.out, cacheDir: flags.cache, seed: flags.seed });
+        return;
+      }
       if (flags.segmentation) {
         const { runSegmentationBench } = await import("../bench/segmentation.js");
         await runSegmentationBench({ cases: flags.cases, outDir: flags.out, cacheDir: flags.cache });
