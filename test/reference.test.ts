@@ -1,0 +1,245 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import sharp from "sharp";
+import { eraseWithReport } from "../src/core/erase.js";
+import type { Mask, RgbaImage } from "../src/core/image.js";
+import { holeBounds } from "../src/core/mask.js";
+import { psnr } from "../src/core/metrics.js";
+import { Random } from "../src/core/random.js";
+import { fitHomography, type Homography, project, ransacHomography } from "../src/core/reference/homography.js";
+import { FIXED, SOLVE, solveMembrane } from "../src/core/reference/membrane.js";
+import { warpReference } from "../src/core/reference/warp.js";
+
+/** A photo-like test scene: overlapping rectangles and discs of random colours with mild noise (plenty of corners). */
+function scene(w: number, h: number, seed: number): RgbaImage {
+  const rng = new Random(seed);
+  const data = new Uint8ClampedArray(w * h * 4);
+  const base = [rng.int(60, 200), rng.int(60, 200), rng.int(60, 200)];
+  for (let i = 0; i < w * h; i++) for (let c = 0; c < 4; c++) data[i * 4 + c] = c === 3 ? 255 : base[c];
+  for (let k = 0; k < 140; k++) {
+    const colour = [rng.int(0, 255), rng.int(0, 255), rng.int(0, 255)];
+    const cx = rng.int(0, w - 1);
+    const cy = rng.int(0, h - 1);
+    const rx = rng.int(4, 30);
+    const ry = rng.int(4, 30);
+    const disc = rng.next() < 0.4;
+    for (let y = Math.max(0, cy - ry); y < Math.min(h, cy + ry); y++) {
+      for (let x = Math.max(0, cx - rx); x < Math.min(w, cx + rx); x++) {
+        if (disc && ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 > 1) continue;
+        for (let c = 0; c < 3; c++) data[(y * w + x) * 4 + c] = colour[c];
+      }
+    }
+  }
+  for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) data[i * 4 + c] += rng.int(-3, 3);
+  return { width: w, height: h, data };
+}
+
+/** The reference a camera would see: `truth` through the inverse of `h`, with another exposure and size. */
+function viewOf(truth: RgbaImage, toTruth: Homography, w: number, h: number, gain: number, bias: number): RgbaImage {
+  const warped = warpReference(truth, toTruth, { x: 0, y: 0, width: w, height: h });
+  const data = new Uint8ClampedArray(w * h * 4);
+  for (let i = 0; i < w * h; i++) {
+    for (let c = 0; c < 3; c++) data[i * 4 + c] = warped.valid[i] ? gain * warped.rgb[i * 3 + c] + bias : 90;
+    data[i * 4 + 3] = 255;
+  }
+  return { width: w, height: h, data };
+}
+
+/** Pastes a flat-coloured blob (the object) and returns the photo and its removal mask. */
+function withObject(truth: RgbaImage, cx: number, cy: number, r: number): { photo: RgbaImage; mask: Mask } {
+  const { width: w, height: h } = truth;
+  const data = new Uint8ClampedArray(truth.data);
+  const hole = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const d = Math.hypot(x - cx, (y - cy) * 0.6);
+      if (d > r + 3) continue;
+      hole[y * w + x] = 1;
+      if (d <= r) data.set([220, 30 + (x % 7) * 20, 40], (y * w + x) * 4);
+    }
+  }
+  return { photo: { width: w, height: h, data }, mask: { width: w, height: h, data: hole } };
+}
+
+function sameOutside(a: RgbaImage, b: RgbaImage, hole: Uint8Array): boolean {
+  for (let i = 0; i < hole.length; i++) {
+    if (hole[i]) continue;
+    for (let c = 0; c < 4; c++) if (a.data[i * 4 + c] !== b.data[i * 4 + c]) return false;
+  }
+  return true;
+}
+
+describe("reference-guided erase", () => {
+  const truth = scene(480, 360, 3);
+  const { photo, mask } = withObject(truth, 250, 170, 55);
+  const box = holeBounds(mask.data, mask.width, mask.height);
+  assert.ok(box);
+  // Reference pixel (u, v) shows truth at toTruth·(u, v): turned ~3°, zoomed 0.9×, shifted, slight perspective.
+  const toTruth = Float64Array.of(0.9, -0.05, 30, 0.05, 0.9, 12, 0.00005, 0, 1);
+
+  test("restores the true background from a photo taken from another viewpoint, with another exposure and size", async () => {
+    const reference = viewOf(truth, toTruth, 560, 420, 0.8, 18);
+    const alone = await eraseWithReport(photo, mask, {});
+    const guided = await eraseWithReport(photo, mask, { reference });
+    const r = guided.reference;
+    assert.ok(r?.used, `reference not used: ${r?.notes.join(" ")}`);
+    assert.ok(r.filledFraction > 0.9, `only ${r.filledFraction} of the hole restored`);
+    assert.ok(r.ringCorrelation > 0.9);
+    const pAlone = psnr(alone.image, truth, box);
+    const pGuided = psnr(guided.image, truth, box);
+    assert.ok(pGuided > 30, `PSNR with the reference ${pGuided.toFixed(1)} dB`);
+    assert.ok(pGuided > pAlone + 6, `${pGuided.toFixed(1)} dB with vs ${pAlone.toFixed(1)} dB without`);
+    assert.ok(sameOutside(guided.image, photo, mask.data), "pixels outside the mask changed");
+    assert.ok(guided.timings.alignMs > 0);
+  });
+
+  test("an unrelated reference is detected and the fill is bit-identical to the fill without one", async () => {
+    const unrelated = scene(400, 300, 99);
+    const alone = await eraseWithReport(photo, mask, { seed: 5 });
+    const guided = await eraseWithReport(photo, mask, { seed: 5, reference: unrelated });
+    assert.equal(guided.reference?.used, false);
+    assert.match(guided.reference?.notes.join(" ") ?? "", /another scene/);
+    assert.deepEqual(guided.image.data, alone.image.data);
+  });
+
+  test("a reference in which the object has not moved is not copied back", async () => {
+    const reference = viewOf(photo, toTruth, 560, 420, 1.1, -5);
+    const guided = await eraseWithReport(photo, mask, { reference });
+    const r = guided.reference;
+    assert.ok(r);
+    assert.ok(r.filledFraction < 0.1, `${r.filledFraction} of the hole copied from a reference that shows the object`);
+    assert.match(r.notes.join(" "), /still shows the object/);
+    // No red object pixels survive.
+    let red = 0;
+    for (let i = 0; i < mask.data.length; i++) {
+      if (mask.data[i] && guided.image.data[i * 4] > 200 && guided.image.data[i * 4 + 2] < 60) red++;
+    }
+    assert.ok(red < 50, `${red} object pixels came back`);
+  });
+
+  test("a reference that covers only part of the hole fills that part and leaves the rest to the self-similar fill", async () => {
+    // Only the left 60 % of the target is visible in this reference.
+    const narrow = viewOf(truth, Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1), 262, 360, 1, 0);
+    const guided = await eraseWithReport(photo, mask, { reference: narrow });
+    const r = guided.reference;
+    assert.ok(r?.used);
+    assert.ok(r.filledFraction > 0.2 && r.filledFraction < 0.8, `filled ${r.filledFraction}`);
+    assert.match(r.notes.join(" "), /outside the reference/);
+    assert.ok(sameOutside(guided.image, photo, mask.data));
+  });
+
+  test("rejects a malformed reference with a clear error", async () => {
+    const bad = { width: 10, height: 10, data: new Uint8ClampedArray(12) };
+    await assert.rejects(eraseWithReport(photo, mask, { reference: bad }), /reference\.data/);
+  });
+});
+
+describe("geometry", () => {
+  test("homography from exact correspondences, and RANSAC through 40 % outliers", () => {
+    const h = Float64Array.of(1.1, 0.1, 5, -0.05, 0.95, 12, 0.0004, -0.0002, 1);
+    const rng = new Random(4);
+    const n = 60;
+    const from = new Float64Array(2 * n);
+    const to = new Float64Array(2 * n);
+    const p = new Float64Array(2);
+    for (let i = 0; i < n; i++) {
+      from[2 * i] = rng.int(0, 640);
+      from[2 * i + 1] = rng.int(0, 480);
+      project(h, from[2 * i], from[2 * i + 1], p);
+      const outlier = i % 5 < 2;
+      to[2 * i] = outlier ? rng.int(0, 640) : p[0];
+      to[2 * i + 1] = outlier ? rng.int(0, 480) : p[1];
+    }
+    const exact = fitHomography({ count: n, from, to }, [2, 3, 7, 8, 12, 13]);
+    assert.ok(exact);
+    for (let k = 0; k < 9; k++) assert.ok(Math.abs(exact[k] - h[k]) < 1e-6 * Math.max(1, Math.abs(h[k])), `h[${k}]`);
+    const robust = ransacHomography({ count: n, from, to }, 1, new Random(1));
+    assert.ok(robust);
+    assert.equal(robust.inlierCount, 36);
+    for (let i = 0; i < n; i++) assert.equal(robust.inliers[i], i % 5 < 2 ? 0 : 1);
+  });
+
+  test("the membrane reproduces a linear field from its boundary (a harmonic function)", () => {
+    const w = 40;
+    const h = 30;
+    const grid = { width: w, height: h, channels: 1, data: new Float32Array(w * h) };
+    const kind = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const edge = x === 0 || y === 0 || x === w - 1 || y === h - 1;
+        kind[y * w + x] = edge ? FIXED : SOLVE;
+        if (edge) grid.data[y * w + x] = 2 * x - 3 * y + 7;
+      }
+    }
+    solveMembrane(grid, kind, 2000);
+    for (let y = 1; y < h - 1; y++) {
+      for (let x = 1; x < w - 1; x++) assert.ok(Math.abs(grid.data[y * w + x] - (2 * x - 3 * y + 7)) < 0.05, `(${x}, ${y})`);
+    }
+  });
+});
+
+describe("vanish erase --reference", () => {
+  let dir: string;
+  const CLI = path.resolve("bin/vanish.js");
+  const vanish = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const save = (im: RgbaImage, file: string) =>
+    sharp(Buffer.from(im.data.buffer), { raw: { width: im.width, height: im.height, channels: 4 } })
+      .png()
+      .toFile(file);
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "vanish-ref-"));
+    const truth = scene(400, 300, 8);
+    const { photo, mask } = withObject(truth, 200, 150, 40);
+    await save(photo, path.join(dir, "photo.png"));
+    await save(viewOf(truth, Float64Array.of(0.95, 0.02, 10, -0.02, 0.95, 8, 0, 0, 1), 420, 320, 0.9, 10), path.join(dir, "later.png"));
+    await sharp(Buffer.from(mask.data.map((v) => v * 255)), { raw: { width: 400, height: 300, channels: 1 } })
+      .png()
+      .toFile(path.join(dir, "mask.png"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("restores from the reference and reports it in the JSON line", () => {
+    const r = vanish(
+      "erase",
+      path.join(dir, "photo.png"),
+      "--mask",
+      path.join(dir, "mask.png"),
+      "--reference",
+      path.join(dir, "later.png"),
+      "-o",
+      path.join(dir, "out.png"),
+      "--json",
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(r.stdout);
+    assert.equal(json.reference.used, true);
+    assert.ok(json.reference.filledFraction > 0.9);
+    assert.ok(json.stages.alignMs > 0);
+  });
+
+  test("an unreadable reference or a folder with a reference fails with exit 2 and a clear message", () => {
+    const missing = vanish(
+      "erase",
+      path.join(dir, "photo.png"),
+      "--mask",
+      path.join(dir, "mask.png"),
+      "--reference",
+      path.join(dir, "nope.jpg"),
+      "-o",
+      path.join(dir, "o2.png"),
+    );
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /nope\.jpg" does not exist/);
+    const folder = vanish("erase", dir, "--masks", dir, "--reference", path.join(dir, "later.png"), "-o", path.join(dir, "outdir"));
+    assert.equal(folder.code, 2);
+    assert.match(folder.stderr, /--reference goes with one image/);
+  });
+});
