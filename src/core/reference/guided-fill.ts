@@ -24,7 +24,7 @@
  *   the reference-filled pixels as known context.
  */
 import type { Mask, Rect, RgbaImage } from "../image.js";
-import { holeBounds, squaredDistanceTo } from "../mask.js";
+import { dilate, holeBounds, squaredDistanceTo } from "../mask.js";
 import type { Random } from "../random.js";
 import { type AlignmentCandidate, alignReference } from "./align.js";
 import type { Homography } from "./homography.js";
@@ -110,24 +110,32 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
   const crop = grow(bounds, wide, W, H);
   const geo = cropGeometry(image, hole, crop);
 
+  let ringCount = 0;
+  for (let i = 0; i < geo.n; i++) if (!geo.hole[i] && geo.toHole[i] <= wide * wide) ringCount++;
+  // Candidates are scored on a lattice of at most ~60 000 ring pixels; the colour fit needs no more.
+  const step = Math.max(1, Math.ceil(Math.sqrt(ringCount / 60000)));
   const ringWide = new Uint8Array(geo.n);
   const ringNarrow = new Uint8Array(geo.n);
+  const scoreNarrow = new Uint8Array(geo.n);
   for (let i = 0; i < geo.n; i++) {
     if (geo.hole[i]) continue;
     const x = i % crop.width;
     const y = (i - x) / crop.width;
-    if (geo.toHole[i] <= narrow * narrow) ringNarrow[i] = 1;
-    // The colour fit needs fewer samples: every other pixel of the wide ring.
-    if (geo.toHole[i] <= wide * wide && ((x | y) & 1) === 0) ringWide[i] = 1;
+    const onLattice = x % step === 0 && y % step === 0;
+    if (geo.toHole[i] <= narrow * narrow) {
+      ringNarrow[i] = 1;
+      if (onLattice) scoreNarrow[i] = 1;
+    }
+    if (geo.toHole[i] <= wide * wide && onLattice) ringWide[i] = 1;
   }
 
   let best: { h: Homography; kind: AlignmentCandidate["kind"]; inliers: number; gain: Float64Array; score: number } | null = null;
   for (const c of alignment.candidates) {
     const needed = new Uint8Array(geo.n);
-    for (let i = 0; i < geo.n; i++) needed[i] = ringWide[i] | ringNarrow[i];
+    for (let i = 0; i < geo.n; i++) needed[i] = ringWide[i] | scoreNarrow[i];
     const warp = warpReference(reference, c.homography, crop, needed);
     const gain = fitColour(geo.rgb, warp.rgb, ringWide, warp.valid);
-    const score = ringScore(geo.rgb, warp.rgb, ringNarrow, warp.valid, gain);
+    const score = ringScore(geo.rgb, warp.rgb, scoreNarrow, warp.valid, gain);
     if (best === null || score > best.score) best = { h: c.homography, kind: c.kind, inliers: c.inliers, gain, score };
   }
   if (best === null) return unused("The reference could not be aligned to the photo.");
@@ -211,8 +219,8 @@ interface CropGeometry {
   hole: Uint8Array;
   /** Squared distance of each pixel to the nearest hole pixel. */
   toHole: Float32Array;
-  /** Squared distance of each pixel to the nearest known pixel. */
-  toKnown: Float32Array;
+  /** Known pixels, as a plane. */
+  known: Uint8Array;
 }
 
 function cropGeometry(image: RgbaImage, mask: Uint8Array, crop: Rect): CropGeometry {
@@ -234,7 +242,7 @@ function cropGeometry(image: RgbaImage, mask: Uint8Array, crop: Rect): CropGeome
     rgb,
     hole,
     toHole: squaredDistanceTo(hole, crop.width, crop.height),
-    toKnown: squaredDistanceTo(known, crop.width, crop.height),
+    known,
   };
 }
 
@@ -414,6 +422,8 @@ function staleInterior(geo: CropGeometry, ref: Float32Array, valid: Uint8Array, 
       cnt[(y + 1) * w1 + x + 1] = cnt[y * w1 + x + 1] + rowCnt;
     }
   }
+  // Square neighbourhoods (separable dilations) are plenty for a margin of a few pixels.
+  const nearKnown = dilate(geo.known, w, h, margin);
   const seed = new Uint8Array(geo.n);
   let any = false;
   for (let y = 0; y < h; y++) {
@@ -421,7 +431,7 @@ function staleInterior(geo: CropGeometry, ref: Float32Array, valid: Uint8Array, 
     const y1 = Math.min(h, y + r + 1);
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
-      if (!geo.hole[i] || !valid[i] || geo.toKnown[i] <= margin * margin) continue;
+      if (!geo.hole[i] || !valid[i] || nearKnown[i]) continue;
       const x0 = Math.max(0, x - r);
       const x1 = Math.min(w, x + r + 1);
       const n = cnt[y1 * w1 + x1] - cnt[y0 * w1 + x1] - cnt[y1 * w1 + x0] + cnt[y0 * w1 + x0];
@@ -433,25 +443,26 @@ function staleInterior(geo: CropGeometry, ref: Float32Array, valid: Uint8Array, 
     }
   }
   if (!any) return seed;
-  const d2 = squaredDistanceTo(seed, w, h);
-  for (let i = 0; i < geo.n; i++) seed[i] = geo.hole[i] && d2[i] <= margin * margin ? 1 : 0;
-  return seed;
+  const grown = dilate(seed, w, h, margin);
+  for (let i = 0; i < geo.n; i++) grown[i] &= geo.hole[i];
+  return grown;
 }
 
 /** hole ∧ ¬trusted, grown by RESIDUAL_GROWTH inside the hole, as a full-image plane. */
 function residualMask(hole: Uint8Array, trusted: Uint8Array, geo: CropGeometry, crop: Rect, W: number): Uint8Array {
   const local = new Uint8Array(geo.n);
   for (let i = 0; i < geo.n; i++) local[i] = geo.hole[i] && !trusted[i] ? 1 : 0;
-  const d2 = squaredDistanceTo(local, crop.width, crop.height);
+  const grown = dilate(local, crop.width, crop.height, RESIDUAL_GROWTH);
   const out = new Uint8Array(hole);
   for (let y = 0; y < crop.height; y++) {
     for (let x = 0; x < crop.width; x++) {
       const i = y * crop.width + x;
-      if (geo.hole[i]) out[(crop.y + y) * W + crop.x + x] = d2[i] <= RESIDUAL_GROWTH * RESIDUAL_GROWTH ? 1 : 0;
+      if (geo.hole[i]) out[(crop.y + y) * W + crop.x + x] = grown[i];
     }
   }
   return out;
 }
+
 function grow(r: Rect, m: number, W: number, H: number): Rect {
   const x0 = Math.max(0, r.x - m);
   const y0 = Math.max(0, r.y - m);
