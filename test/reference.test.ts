@@ -8,10 +8,10 @@ import sharp from "sharp";
 import { eraseWithReport } from "../src/core/erase.js";
 import type { Mask, RgbaImage } from "../src/core/image.js";
 import { holeBounds } from "../src/core/mask.js";
+import { FIXED, SOLVE, solveMembrane } from "../src/core/membrane.js";
 import { psnr } from "../src/core/metrics.js";
 import { Random } from "../src/core/random.js";
 import { fitHomography, type Homography, project, ransacHomography } from "../src/core/reference/homography.js";
-import { FIXED, SOLVE, solveMembrane } from "../src/core/reference/membrane.js";
 import { warpReference } from "../src/core/reference/warp.js";
 
 /** A photo-like test scene: overlapping rectangles and discs of random colours with mild noise (plenty of corners). */

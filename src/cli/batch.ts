@@ -22,6 +22,7 @@ export interface BatchOptions {
   jobs?: number;
   quality?: number;
   erase: EraseOptions;
+  model?: BatchTask["model"];
 }
 
 export interface BatchSummary {
@@ -63,6 +64,7 @@ export async function eraseFolder(o: BatchOptions): Promise<BatchSummary> {
       output: path.join(o.outputDir, name),
       quality: o.quality,
       erase: o.erase,
+      ...(o.model ? { model: o.model } : {}),
     });
   }
   if (tasks.length === 0) return summary;

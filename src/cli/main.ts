@@ -10,6 +10,7 @@ import { type RgbaImage, VanishError } from "../core/image.js";
 import type { ReferenceReport } from "../core/reference/guided-fill.js";
 import type { SegmentBox, SegmentPoint, SegmentPrompt } from "../core/segmentation/prompt.js";
 import { eraseFile } from "../node/erase-file.js";
+import { loadInpaintingModel } from "../node/inpainting-model.js";
 import { type SelectOptions, segmentFile, selectForRemoval } from "../node/segment-file.js";
 import { VERSION } from "../node/version.js";
 import { eraseFolder } from "./batch.js";
@@ -104,6 +105,8 @@ interface EraseFlags extends SelectFlags {
   json?: boolean;
   jobs?: number;
   reference?: string;
+  model?: string;
+  modelMask?: "hole" | "known";
 }
 
 async function isDirectory(p: string): Promise<boolean> {
@@ -116,6 +119,10 @@ async function isDirectory(p: string): Promise<boolean> {
 
 async function runErase(input: string, flags: EraseFlags): Promise<void> {
   const erase: EraseOptions = { seed: flags.seed, lowResLongSide: flags.lowRes };
+  if (flags.modelMask && !flags.model) throw new VanishError("INVALID_ARGUMENT", "--model-mask goes with --model FILE.");
+  const modelOptions = flags.modelMask ? { maskOne: flags.modelMask } : {};
+  // Loaded (and its signature checked) before any photo is read, so a wrong file fails first.
+  const network = flags.model ? await loadInpaintingModel(flags.model, modelOptions) : undefined;
   if (await isDirectory(input)) {
     const maskDir = flags.masks ?? flags.mask;
     if (!maskDir)
@@ -130,7 +137,9 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
       jobs: flags.jobs,
       quality: flags.quality,
       erase,
+      ...(flags.model ? { model: { path: flags.model, options: modelOptions } } : {}),
     });
+    await network?.release();
     for (const s of summary.skipped) process.stderr.write(`vanish: skipped ${s.input}: ${s.reason}\n`);
     for (const f of summary.failed) process.stderr.write(`vanish: failed ${f.input}: ${f.error}\n`);
     for (const d of summary.done) for (const w of d.warnings) process.stderr.write(`vanish: warning: ${w}\n`);
@@ -157,17 +166,17 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
   const selectMask = prompt ? async (image: RgbaImage) => (await selectForRemoval(image, prompt, selectOptions(flags))).mask : undefined;
   const result = await eraseFile(input, flags.mask ?? null, flags.output, {
     quality: flags.quality,
-    erase,
+    erase: network ? { ...erase, coarse: network } : erase,
     selectMask,
     referencePath: flags.reference,
   });
   for (const w of result.warnings) process.stderr.write(`vanish: warning: ${w}\n`);
   if (flags.json) {
-    const { width, height, holePixels, timings, stages } = result;
+    const { width, height, holePixels, timings, stages, coarse } = result;
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
     const reference = result.reference ? referenceSummary(result.reference) : undefined;
     process.stdout.write(
-      `${JSON.stringify({ width, height, holePixels, timings: round(timings), stages: round(stages), reference, peakRssMb, output: result.output })}\n`,
+      `${JSON.stringify({ width, height, holePixels, coarse, timings: round(timings), stages: round(stages), reference, peakRssMb, output: result.output })}\n`,
     );
   } else {
     if (result.reference?.used) {
@@ -178,7 +187,7 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
       for (const note of r.notes) process.stderr.write(`vanish: reference: ${note}\n`);
     }
     process.stderr.write(
-      `vanish: erased ${result.holePixels} pixels of ${result.width}×${result.height} in ${result.timings.inpaintMs.toFixed(0)} ms → ${result.output}\n`,
+      `vanish: erased ${result.holePixels} pixels of ${result.width}×${result.height} in ${result.timings.inpaintMs.toFixed(0)} ms${network ? ` (coarse fill by ${result.coarse})` : ""} → ${result.output}\n`,
     );
   }
 }
@@ -225,6 +234,13 @@ export function buildProgram(): Command {
     .option("--quality <q>", "JPEG/WebP quality", integer("--quality", 1, 100))
     .option("--low-res <px>", "long side of the low-resolution fill", integer("--low-res", 32, 4096))
     .option("--reference <file>", "another photo of the same scene that shows what is behind the object")
+    .option("--model <file>", "ONNX inpainting network (LaMa or MI-GAN style) for the low-resolution fill")
+    .addOption(
+      new Option("--model-mask <meaning>", "what mask value 1 means to --model (default: hole for float masks, known for uint8)").choices([
+        "hole",
+        "known",
+      ]),
+    )
     .option("--jobs <n>", "worker threads for a folder (default: all cores)", integer("--jobs", 1, 256))
     .option("--json", "print one JSON line with sizes and timings on stdout")
     .action((input: string, flags: EraseFlags) => runErase(input, flags));

@@ -198,3 +198,37 @@ export function bilinearAxis(fullLength: number, lowLength: number, s: number): 
   }
   return { lo, hi, frac };
 }
+
+/**
+ * Resampling weights along one axis from `src` to `dst` samples: an area
+ * average when shrinking (exact overlap of the footprints), linear
+ * interpolation with centres aligned when enlarging. Output o reads
+ * index[start[o] .. start[o+1]) with the matching weights, which sum to 1.
+ */
+export function resizeWeights(src: number, dst: number): { start: Int32Array; index: Int32Array; weight: Float32Array } {
+  const start = new Int32Array(dst + 1);
+  const index: number[] = [];
+  const weight: number[] = [];
+  const ratio = src / dst;
+  for (let o = 0; o < dst; o++) {
+    if (ratio > 1) {
+      const a = o * ratio;
+      const b = (o + 1) * ratio;
+      for (let s = Math.floor(a); s < Math.min(src, Math.ceil(b)); s++) {
+        const w = Math.min(b, s + 1) - Math.max(a, s);
+        if (w > 0) {
+          index.push(s);
+          weight.push(w / ratio);
+        }
+      }
+    } else {
+      const u = Math.min(src - 1, Math.max(0, (o + 0.5) * ratio - 0.5));
+      const s0 = Math.floor(u);
+      const s1 = Math.min(src - 1, s0 + 1);
+      index.push(s0, s1);
+      weight.push(1 - (u - s0), u - s0);
+    }
+    start[o + 1] = index.length;
+  }
+  return { start, index: Int32Array.from(index), weight: Float32Array.from(weight) };
+}

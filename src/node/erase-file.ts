@@ -33,6 +33,8 @@ export interface EraseFileResult {
   timings: { decodeMs: number; selectMs: number; inpaintMs: number; encodeMs: number; totalMs: number };
   /** Stage timings of the fill; `alignMs` and `referenceMs` are 0 without a reference. */
   stages: { prepareMs: number; coarseMs: number; attentionMs: number; upscaleMs: number; alignMs: number; referenceMs: number };
+  /** The coarse stage that filled the low-resolution crop ("patchmatch", or the network's file name). */
+  coarse: string;
   /** What the reference photo contributed, when one was given. */
   reference?: ReferenceReport;
   warnings: string[];
@@ -86,6 +88,7 @@ export async function eraseFile(
     holePixels: report.holePixels,
     timings: { decodeMs: t1 - t0, selectMs: tSelect - t1, inpaintMs: t2 - tSelect, encodeMs: t3 - t2, totalMs: t3 - t0 },
     stages: { prepareMs, coarseMs, attentionMs, upscaleMs, alignMs, referenceMs },
+    coarse: report.coarse,
     ...(report.reference ? { reference: report.reference } : {}),
     warnings,
   };

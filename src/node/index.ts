@@ -1,6 +1,7 @@
 /** Node entry point (`vanish/node`): file I/O around the platform-neutral core. */
 export * from "../index.js";
 export { type EraseFileOptions, type EraseFileResult, eraseFile } from "./erase-file.js";
+export { type InpaintingModelOptions, loadInpaintingModel } from "./inpainting-model.js";
 export { type DecodedImage, encodeEdited, formatForPath, readImage, readMask, writeFileAtomic } from "./io.js";
 export { loadOnnxModel } from "./onnx.js";
 export { findSamModels, samModelsFromDir } from "./sam-models.js";

@@ -6,7 +6,7 @@
  */
 import { promises as fs } from "node:fs";
 import { VanishError } from "../core/image.js";
-import type { InferenceModel, TensorData, ValueInfo } from "../core/segmentation/model.js";
+import type { InferenceModel, TensorData, ValueInfo } from "../core/model.js";
 
 type Ort = typeof import("onnxruntime-node");
 let runtime: Promise<Ort> | null = null;
@@ -62,10 +62,10 @@ export async function loadOnnxModel(file: string, options: { threads?: number } 
       const result = fetch ? await session.run(ortFeeds, [...fetch]) : await session.run(ortFeeds);
       const out: Record<string, TensorData> = {};
       for (const [name, t] of Object.entries(result)) {
-        if (t.type !== "float32" && t.type !== "int64") {
-          throw new VanishError("UNSUPPORTED_FORMAT", `${file} returned ${name} as ${t.type}; expected float32 or int64.`);
+        if (t.type !== "float32" && t.type !== "int64" && t.type !== "uint8") {
+          throw new VanishError("UNSUPPORTED_FORMAT", `${file} returned ${name} as ${t.type}; expected float32, int64 or uint8.`);
         }
-        out[name] = { type: t.type, dims: t.dims, data: t.data as Float32Array | BigInt64Array };
+        out[name] = { type: t.type, dims: t.dims, data: t.data as Float32Array | BigInt64Array | Uint8Array };
       }
       return out;
     },

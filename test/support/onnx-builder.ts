@@ -68,7 +68,10 @@ const root = protobuf.Root.fromJSON(schema);
 const Model = root.lookupType("onnx.ModelProto");
 
 const FLOAT = 1;
+const UINT8 = 2;
 const INT64 = 7;
+const ELEMENT = { float32: FLOAT, uint8: UINT8, int64: INT64 } as const;
+type Element = keyof typeof ELEMENT;
 
 type Dim = number | string;
 type AttributeValue = number | number[] | { float: number };
@@ -80,13 +83,13 @@ export class GraphBuilder {
   private outputs: object[] = [];
   private counter = 0;
 
-  input(name: string, shape: Dim[], type: "float32" | "int64" = "float32"): string {
-    this.inputs.push(valueInfo(name, shape, type === "float32" ? FLOAT : INT64));
+  input(name: string, shape: Dim[], type: Element = "float32"): string {
+    this.inputs.push(valueInfo(name, shape, ELEMENT[type]));
     return name;
   }
 
-  output(name: string, shape: Dim[]): void {
-    this.outputs.push(valueInfo(name, shape, FLOAT));
+  output(name: string, shape: Dim[], type: Element = "float32"): void {
+    this.outputs.push(valueInfo(name, shape, ELEMENT[type]));
   }
 
   constant(dims: number[], values: ArrayLike<number>, name = `const_${this.counter++}`): string {
@@ -203,5 +206,91 @@ export function tinySamDecoder(options: { radii?: number[]; ious?: number[]; omi
   g.output("masks", [1, c, "h", "w"]);
   g.output("iou_predictions", [1, c]);
   g.output("low_res_masks", [1, c, 256, 256]);
+  return g.build();
+}
+
+/** Options of the tiny inpainting models: the colour they paint the hole with, in [0, 1]. */
+export interface TinyInpainterOptions {
+  fill?: [number, number, number];
+  /** A fixed square input size; dynamic H and W when omitted. */
+  size?: number;
+}
+
+function spatial(options: TinyInpainterOptions): [Dim, Dim] {
+  return options.size ? [options.size, options.size] : ["height", "width"];
+}
+
+/**
+ * LaMa-style: image [1,3,H,W] in [0,1] and mask [1,1,H,W] with 1 = hole in,
+ * image out; known pixels are echoed and the hole painted `fill`, times
+ * `outputScale` (255 like the community LaMa exports, or 1).
+ */
+export function tinyLamaLike(options: TinyInpainterOptions & { outputScale?: number } = {}): Uint8Array {
+  const fill = options.fill ?? [0.1, 0.9, 0.3];
+  const [h, w] = spatial(options);
+  const g = new GraphBuilder();
+  const image = g.input("image", [1, 3, h, w]);
+  const mask = g.input("mask", [1, 1, h, w]);
+  const known = g.node("Sub", [g.constant([1], [1]), mask]);
+  const painted = g.node("Add", [g.node("Mul", [image, known]), g.node("Mul", [mask, g.constant([1, 3, 1, 1], fill)])]);
+  g.node("Mul", [painted, g.constant([1], [options.outputScale ?? 255])], {}, "output");
+  g.output("output", [1, 3, h, w]);
+  return g.build();
+}
+
+/**
+ * MI-GAN's pipeline export style: uint8 image [1,3,H,W] and uint8 mask
+ * [1,1,H,W] with 255 = known in, uint8 image out.
+ */
+export function tinyMiganPipeline(options: TinyInpainterOptions = {}): Uint8Array {
+  const fill = options.fill ?? [0.1, 0.9, 0.3];
+  const [h, w] = spatial(options);
+  const g = new GraphBuilder();
+  g.input("image", [1, 3, h, w], "uint8");
+  g.input("mask", [1, 1, h, w], "uint8");
+  const image = g.node("Cast", ["image"], { to: 1 });
+  const known = g.node("Div", [g.node("Cast", ["mask"], { to: 1 }), g.constant([1], [255])]);
+  const hole = g.node("Sub", [g.constant([1], [1]), known]);
+  const painted = g.node("Add", [
+    g.node("Mul", [image, known]),
+    g.node("Mul", [
+      hole,
+      g.constant(
+        [1, 3, 1, 1],
+        fill.map((v) => v * 255),
+      ),
+    ]),
+  ]);
+  g.node("Cast", [g.node("Add", [painted, g.constant([1], [0.5])])], { to: 2 }, "result");
+  g.output("result", [1, 3, h, w], "uint8");
+  return g.build();
+}
+
+/**
+ * MI-GAN's raw generator style: one input [1,4,H,W] = [m − ½, x·m] with x in
+ * [−1,1] and m = 1 on known pixels; output in [−1,1].
+ */
+export function tinyMiganRaw(options: TinyInpainterOptions = {}): Uint8Array {
+  const fill = options.fill ?? [0.1, 0.9, 0.3];
+  const [h, w] = spatial(options);
+  const g = new GraphBuilder();
+  const x = g.input("input", [1, 4, h, w]);
+  const slice = (from: number, to: number) => g.node("Slice", [x, g.int64s([from]), g.int64s([to]), g.int64s([1])]);
+  const known = g.node("Add", [slice(0, 1), g.constant([1], [0.5])]);
+  const hole = g.node("Sub", [g.constant([1], [1]), known]);
+  const signed = g.constant(
+    [1, 3, 1, 1],
+    fill.map((v) => 2 * v - 1),
+  );
+  g.node("Add", [slice(1, 4), g.node("Mul", [hole, signed])], {}, "output");
+  g.output("output", [1, 3, h, w]);
+  return g.build();
+}
+
+/** A model that is not an inpainter: one 3-channel image in, the same out. */
+export function tinyIdentityImage(): Uint8Array {
+  const g = new GraphBuilder();
+  g.node("Identity", [g.input("image", [1, 3, "height", "width"])], {}, "output");
+  g.output("output", [1, 3, "height", "width"]);
   return g.build();
 }

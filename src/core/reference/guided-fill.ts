@@ -25,10 +25,10 @@
  */
 import type { Mask, Rect, RgbaImage } from "../image.js";
 import { dilate, holeBounds, squaredDistanceTo } from "../mask.js";
+import { extendGrid, FIXED, type Grid, SOLVE, sampleGrid, solveMembrane } from "../membrane.js";
 import type { Random } from "../random.js";
 import { type AlignmentCandidate, alignReference } from "./align.js";
 import type { Homography } from "./homography.js";
-import { extendGrid, FIXED, type Grid, SOLVE, sampleGrid, solveMembrane } from "./membrane.js";
 import { warpReference } from "./warp.js";
 
 export interface ReferenceReport {

@@ -19,8 +19,9 @@
  *   IoU among masks 1–3 is taken (an ambiguous tap), otherwise mask 0.
  */
 import { assertImage, type Mask, type RgbaImage, VanishError } from "../image.js";
+import { float32, type InferenceModel, type TensorData, type ValueInfo } from "../model.js";
+import { resizeWeights } from "../resample.js";
 import type { SegmentEngine, SegmentResult } from "./builtin.js";
-import { float32, type InferenceModel, type TensorData, type ValueInfo } from "./model.js";
 import { type SegmentBox, type SegmentPoint, type SegmentPrompt, validatePrompt } from "./prompt.js";
 
 export const SAM_SIZE = 1024;
@@ -50,8 +51,8 @@ export function samPreprocess(image: RgbaImage): SamInput {
   const scale = SAM_SIZE / Math.max(W, H);
   const rw = Math.min(SAM_SIZE, Math.floor(W * scale + 0.5));
   const rh = Math.min(SAM_SIZE, Math.floor(H * scale + 0.5));
-  const xs = axisWeights(W, rw);
-  const ys = axisWeights(H, rh);
+  const xs = resizeWeights(W, rw);
+  const ys = resizeWeights(H, rh);
   const plane = SAM_SIZE * SAM_SIZE;
   const tensor = new Float32Array(3 * plane);
   const row = new Float32Array(rw * 3);
@@ -82,35 +83,6 @@ export function samPreprocess(image: RgbaImage): SamInput {
     }
   }
   return { tensor, scale, resizedWidth: rw, resizedHeight: rh };
-}
-
-/** Per output sample along one axis: source indices and weights (area average or linear interpolation). */
-function axisWeights(src: number, dst: number): { start: Int32Array; index: Int32Array; weight: Float32Array } {
-  const start = new Int32Array(dst + 1);
-  const index: number[] = [];
-  const weight: number[] = [];
-  const ratio = src / dst;
-  for (let o = 0; o < dst; o++) {
-    if (ratio > 1) {
-      const a = o * ratio;
-      const b = (o + 1) * ratio;
-      for (let s = Math.floor(a); s < Math.min(src, Math.ceil(b)); s++) {
-        const w = Math.min(b, s + 1) - Math.max(a, s);
-        if (w > 0) {
-          index.push(s);
-          weight.push(w / ratio);
-        }
-      }
-    } else {
-      const u = Math.min(src - 1, Math.max(0, (o + 0.5) * ratio - 0.5));
-      const s0 = Math.floor(u);
-      const s1 = Math.min(src - 1, s0 + 1);
-      index.push(s0, s1);
-      weight.push(1 - (u - s0), u - s0);
-    }
-    start[o + 1] = index.length;
-  }
-  return { start, index: Int32Array.from(index), weight: Float32Array.from(weight) };
 }
 
 /** Decoder point inputs for the taps and box, in the resized 1024 frame. */

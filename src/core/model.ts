@@ -1,16 +1,17 @@
 /**
- * What the segmentation code needs from a neural-network runtime, so the
- * engines stay free of any particular one: ONNX Runtime for Node and for the
- * web each provide an adapter at the edge (`src/node/onnx.ts` for Node).
+ * What the core needs from a neural-network runtime (segmentation engines,
+ * inpainting networks), so it stays free of any particular one: ONNX Runtime
+ * for Node and for the web each provide an adapter at the edge
+ * (`src/node/onnx.ts` for Node).
  */
 
-export type TensorType = "float32" | "int64";
+export type TensorType = "float32" | "int64" | "uint8";
 
 /** A dense tensor: row-major data with its dimensions. */
 export interface TensorData {
   type: TensorType;
   dims: readonly number[];
-  data: Float32Array | BigInt64Array;
+  data: Float32Array | BigInt64Array | Uint8Array;
 }
 
 /** A model's declared input or output; shape entries are sizes, or names/−1 for dynamic axes. */
