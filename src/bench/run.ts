@@ -20,6 +20,7 @@ import { eraseWithReport } from "../core/erase.js";
 import type { Rect, RgbaImage } from "../core/image.js";
 import { holeBounds } from "../core/mask.js";
 import { gradientEnergyRatio, holeL1, maxChangeOutside, psnr, ssim } from "../core/metrics.js";
+import { loadInpaintingModel } from "../node/inpainting-model.js";
 import { benchmarkMask, MASK_KINDS } from "./masks.js";
 import { ensurePhotos } from "./photos.js";
 
@@ -33,6 +34,8 @@ export interface BenchOptions {
   cacheDir: string;
   peers: boolean;
   seed: number;
+  /** An ONNX inpainting network measured as a second coarse stage beside PatchMatch. */
+  model?: string;
 }
 
 interface Quality {
@@ -259,6 +262,8 @@ export async function runBench(options: BenchOptions): Promise<void> {
   const photos = await ensurePhotos(options.cacheDir, log);
   const python = options.peers ? await findOpenCvPython() : null;
   if (options.peers && !python) log("OpenCV for Python not found; peers skipped (install with: apt-get install python3-opencv)");
+  const network = options.model ? await loadInpaintingModel(options.model) : undefined;
+  if (network) log(`measuring ${network.name} as the coarse stage beside PatchMatch`);
   const work = await fs.mkdtemp(path.join(os.tmpdir(), "vanish-bench-"));
 
   // Warm the JIT so the first measured case is not penalised.
@@ -294,6 +299,11 @@ export async function runBench(options: BenchOptions): Promise<void> {
           { label: "input", image: input },
           { label: "vanish", image: rep.image },
         ];
+        if (network) {
+          const withNetwork = await eraseWithReport(input, { width: W, height: H, data: hole }, { seed: options.seed, coarse: network });
+          methods[`vanish+${network.name}`] = measure(withNetwork.image, truth, hole, box, withNetwork.timings.totalMs);
+          sheet.push({ label: network.name, image: withNetwork.image });
+        }
         if (python) {
           const inFile = path.join(work, "in.png");
           const maskFile = path.join(work, "mask.png");
@@ -323,6 +333,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
     }
   } finally {
     progress.stop();
+    await network?.release();
   }
   log("measuring peak memory on 4096×4096");
   const memory = await peakMemory4k(photos[1], work, options.seed);

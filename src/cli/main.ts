@@ -254,6 +254,7 @@ export function buildProgram(): Command {
     .option("--cache <dir>", "folder for downloaded photos", ".cache/photos")
     .option("--no-peers", "skip OpenCV's Telea and Navier–Stokes")
     .option("--seed <n>", "seed of the masks and fills", integer("--seed", 0, 2 ** 31 - 1), 7)
+    .option("--model <file>", "also measure this ONNX inpainting network as the coarse stage")
     .option("--segmentation", "benchmark tap-to-select instead of erasing (mIoU, NoC, latency)")
     .option("--reference", "benchmark reference-guided erase on real photo pairs (PSNR gain, controls, alignment time)")
     .action(async (flags) => {
@@ -277,6 +278,7 @@ export function buildProgram(): Command {
         cacheDir: flags.cache,
         peers: flags.peers !== false,
         seed: flags.seed,
+        ...(flags.model ? { model: flags.model } : {}),
       });
     });
   return program;
