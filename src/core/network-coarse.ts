@@ -8,7 +8,7 @@
  * gets the low-res crop resized to that size (area average when shrinking,
  * bilinear when enlarging, hole values kept out of every average; a resized
  * pixel is hole if any hole pixel reaches it). A model that takes any size gets
- * the crop itself, edge-padded to a multiple of `sizeMultiple`. The output is
+ * the crop itself, edge-padded to a multiple of `sizeMultiple` (32 suits networks that downsample up to five times). The output is
  * brought back to the crop, and only hole pixels are taken from it.
  *
  * Conventions differ between exports; they are read from the signature:
@@ -57,7 +57,7 @@ export interface NetworkCoarseOptions {
   maskOne?: "hole" | "known";
   /** Range of a float image input. Default "unit" ([0,1]); "byte" is [0,255], "signed" is [−1,1]. */
   inputRange?: "unit" | "byte" | "signed";
-  /** Dynamic-size models get the crop padded to a multiple of this. Default 8. */
+  /** Dynamic-size models get the crop padded to a multiple of this (their total stride). Default 32. */
   sizeMultiple?: number;
 }
 
@@ -172,7 +172,7 @@ export class NetworkCoarse implements CoarseStage {
     this.signature = inpaintingSignature(model, this.name);
     this.maskOne = options.maskOne ?? (this.signature.mask?.type === "uint8" ? "known" : "hole");
     this.inputRange = options.inputRange ?? "unit";
-    this.multiple = Math.max(1, Math.floor(options.sizeMultiple ?? 8));
+    this.multiple = Math.max(1, Math.floor(options.sizeMultiple ?? 32));
   }
 
   async fill({ image, hole }: CoarseInput): Promise<CoarseOutput> {
