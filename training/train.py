@@ -147,6 +147,8 @@ def main():
 
     t0 = time.time()
     torch.manual_seed(args.seed)
+    if args.device == "cpu":
+        torch.set_num_threads(os.cpu_count() or 1)
     device = torch.device(args.device)
     os.makedirs(args.out, exist_ok=True)
     ckpt_path = os.path.join(args.out, "last.pt")
