@@ -1,0 +1,582 @@
+/**
+ * The app: open a photo, select what to remove (taps, box, brush, lasso,
+ * rectangle), erase in the engine worker, compare, undo/redo, download.
+ * Thin over the library: the pixels work happens in `engine.worker.ts`; this
+ * file keeps the document state and wires gestures, buttons and keys to it.
+ */
+import * as Comlink from "comlink";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import sampleUrl from "../../samples/harbour.jpg?url";
+import { dilate } from "../../src/core/mask.js";
+import type { SegmentBox, SegmentPoint } from "../../src/core/segmentation/prompt.js";
+import { decodePhoto, downloadName, encodePhoto, type Photo, PhotoError } from "./codec.js";
+import type { EngineApi } from "./engine.worker.js";
+import { History } from "./history.js";
+import {
+  combinedMask,
+  drawOverlay,
+  emptyMask,
+  type MaskState,
+  maskFromRgba,
+  maskToRgba,
+  paintPolygon,
+  paintSegment,
+} from "./mask-layers.js";
+import { type Point, type Tool, Viewport } from "./viewport.js";
+
+interface Snapshot {
+  pixels: Uint8ClampedArray;
+  mask: MaskState;
+  taps: SegmentPoint[];
+  box?: SegmentBox;
+  /** Set on the state an erase produced: what it erased, to try another fill. */
+  erased?: { before: Uint8ClampedArray; mask: Uint8Array; seed: number };
+}
+
+const OVERLAY_LONG_SIDE = 2048;
+
+function startEngine(onFailure: (message: string) => void): Comlink.Remote<EngineApi> {
+  const worker = new Worker(new URL("./engine.worker.ts", import.meta.url), { type: "module" });
+  worker.addEventListener("error", (e) => onFailure(`The engine stopped (${e.message || "worker error"}). Reload the page to go on.`));
+  return Comlink.wrap<EngineApi>(worker);
+}
+
+export function App() {
+  const [photo, setPhoto] = useState<Omit<Photo, "data"> | null>(null);
+  const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
+  const [base, setBase] = useState<ImageBitmap | null>(null);
+  const [original, setOriginal] = useState<ImageBitmap | null>(null);
+  const [comparing, setComparing] = useState(false);
+  const [tool, setTool] = useState<Tool>("select");
+  const [negative, setNegative] = useState(false);
+  const [brushSize, setBrushSize] = useState(40);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [status, setStatus] = useState("Open a photo, or try the sample.");
+  const [error, setError] = useState<string | null>(null);
+  const [reference, setReference] = useState<string | null>(null);
+  const [fitKey, setFitKey] = useState(0);
+  const [dragging, setDragging] = useState(false);
+  const [, setVersion] = useState(0);
+  const history = useRef(new History<Snapshot>(30));
+  const engine = useMemo(() => startEngine(setError), []);
+  const overlay = useMemo(() => document.createElement("canvas"), []);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const referenceInput = useRef<HTMLInputElement>(null);
+  const maskInput = useRef<HTMLInputElement>(null);
+
+  const w = photo?.width ?? 0;
+  const h = photo?.height ?? 0;
+
+  /** Shows `s` (pixels, mask, overlay) and tells the engine when the pixels changed. */
+  const show = async (s: Snapshot, pixelsChanged: boolean) => {
+    setSnapshot(s);
+    if (pixelsChanged) {
+      const width = photoRef.current?.width ?? 0;
+      const height = photoRef.current?.height ?? 0;
+      setBase(await createImageBitmap(new ImageData(new Uint8ClampedArray(s.pixels), width, height)));
+      await engine.setImage(width, height, new Uint8ClampedArray(s.pixels));
+    }
+    renderOverlay(s.mask);
+    setVersion((v) => v + 1);
+  };
+
+  const photoRef = useRef<Omit<Photo, "data"> | null>(null);
+  photoRef.current = photo;
+
+  const renderOverlay = (mask: MaskState) => {
+    const p = photoRef.current;
+    if (!p) return;
+    const k = Math.min(1, OVERLAY_LONG_SIDE / Math.max(p.width, p.height));
+    const ow = Math.max(1, Math.round(p.width * k));
+    const oh = Math.max(1, Math.round(p.height * k));
+    if (overlay.width !== ow || overlay.height !== oh) {
+      overlay.width = ow;
+      overlay.height = oh;
+    }
+    const img = new ImageData(ow, oh);
+    drawOverlay(mask, p.width, p.height, img.data, ow, oh);
+    (overlay.getContext("2d") as CanvasRenderingContext2D).putImageData(img, 0, 0);
+  };
+
+  const record = (s: Snapshot, pixelsChanged = false) => {
+    history.current.push(s);
+    void show(s, pixelsChanged);
+  };
+
+  const open = async (file: Blob, name: string) => {
+    setError(null);
+    setBusy("Opening…");
+    try {
+      const decoded = await decodePhoto(file, name);
+      const { data, ...meta } = decoded;
+      photoRef.current = meta;
+      setPhoto(meta);
+      const first: Snapshot = { pixels: data, mask: emptyMask(meta.width, meta.height), taps: [] };
+      history.current.reset(first);
+      setBrushSize(Math.max(4, Math.round(0.03 * Math.max(meta.width, meta.height))));
+      setOriginal(await createImageBitmap(new ImageData(new Uint8ClampedArray(data), meta.width, meta.height)));
+      await show(first, true);
+      setFitKey((k) => k + 1);
+      setBusy("Preparing selection…");
+      const ms = await engine.prepare();
+      setStatus(`${meta.width}×${meta.height} · ready in ${Math.round(ms)} ms · tap what you want to remove`);
+    } catch (err) {
+      setError(err instanceof PhotoError ? err.message : `Could not open ${name}: ${(err as Error).message}`);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const select = async (taps: SegmentPoint[], box?: SegmentBox) => {
+    const s = history.current.current;
+    if (!s) return;
+    if (!taps.some((t) => t.label === 1) && !box) {
+      setStatus("Tap the object first; negative taps carve away from a selection.");
+      return;
+    }
+    setBusy("Selecting…");
+    try {
+      const r = await engine.select(taps, box);
+      record({ pixels: s.pixels, mask: { selection: r.mask, paint: s.mask.paint }, taps, ...(box ? { box } : {}) });
+      setStatus(`Selected in ${Math.round(r.ms)} ms · tap more to add, Alt+tap (or −) to carve away`);
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const onTap = (p: Point, alt: boolean) => {
+    const s = history.current.current;
+    if (!s || p.x < 0 || p.y < 0 || p.x >= w || p.y >= h) return;
+    const label: 0 | 1 = negative !== alt ? 0 : 1;
+    void select([...s.taps, { x: p.x, y: p.y, label }], s.box);
+  };
+
+  const onBox = (a: Point, b: Point, alt: boolean) => {
+    const s = history.current.current;
+    if (!s) return;
+    const box = {
+      x0: Math.max(0, Math.min(a.x, b.x)),
+      y0: Math.max(0, Math.min(a.y, b.y)),
+      x1: Math.min(w, Math.max(a.x, b.x)),
+      y1: Math.min(h, Math.max(a.y, b.y)),
+    };
+    if (negative !== alt) {
+      onArea(
+        [
+          { x: box.x0, y: box.y0 },
+          { x: box.x1, y: box.y0 },
+          { x: box.x1, y: box.y1 },
+          { x: box.x0, y: box.y1 },
+        ],
+        true,
+      );
+      return;
+    }
+    void select(s.taps, box);
+  };
+
+  const onStroke = (points: Point[], erase: boolean) => {
+    const s = history.current.current;
+    if (!s) return;
+    const paint = new Int8Array(s.mask.paint);
+    const r = brushSize / 2;
+    for (let i = 0; i < points.length; i++) paintSegment(paint, w, h, points[Math.max(0, i - 1)], points[i], r, erase ? -1 : 1);
+    record({ ...s, mask: { selection: s.mask.selection, paint }, erased: undefined });
+  };
+
+  const onArea = (points: Point[], erase: boolean) => {
+    const s = history.current.current;
+    if (!s) return;
+    const paint = new Int8Array(s.mask.paint);
+    paintPolygon(paint, w, h, points, erase || tool === "eraser" ? -1 : 1);
+    record({ ...s, mask: { selection: s.mask.selection, paint }, erased: undefined });
+  };
+
+  const runErase = async (s: Snapshot, mask: Uint8Array, seed: number) => {
+    setBusy("Erasing…");
+    try {
+      await engine.setImage(w, h, new Uint8ClampedArray(s.pixels));
+      const r = await engine.erase(new Uint8Array(mask), seed);
+      const next: Snapshot = { pixels: r.data, mask: emptyMask(w, h), taps: [], erased: { before: s.pixels, mask, seed } };
+      history.current.push(next);
+      await show(next, true);
+      const ref = r.referenceUsed === undefined ? "" : r.referenceUsed ? " · restored from the reference" : " · reference not used";
+      setStatus(`Erased ${r.holePixels.toLocaleString()} pixels in ${Math.round(r.ms)} ms${ref}`);
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const erase = () => {
+    const s = history.current.current;
+    if (!s || busy) return;
+    const mask = combinedMask(s.mask);
+    if (!mask.some((v) => v !== 0)) {
+      setStatus("Nothing is marked: tap an object or paint over it first.");
+      return;
+    }
+    void runErase(s, mask, 1);
+  };
+
+  const tryAnother = () => {
+    const s = history.current.current;
+    if (!s?.erased || busy) return;
+    const { before, mask, seed } = s.erased;
+    history.current.undo();
+    void runErase({ pixels: before, mask: emptyMask(w, h), taps: [] }, mask, seed + 1);
+  };
+
+  const undo = () => {
+    if (busy || !history.current.canUndo) return;
+    const prev = history.current.current;
+    const s = history.current.undo() as Snapshot;
+    void show(s, prev?.pixels !== s.pixels);
+  };
+
+  const redo = () => {
+    if (busy || !history.current.canRedo) return;
+    const prev = history.current.current;
+    const s = history.current.redo() as Snapshot;
+    void show(s, prev?.pixels !== s.pixels);
+  };
+
+  const clearMask = () => {
+    const s = history.current.current;
+    if (s) record({ pixels: s.pixels, mask: emptyMask(w, h), taps: [] });
+  };
+
+  const growMask = (pixels: number) => {
+    const s = history.current.current;
+    if (!s) return;
+    const mask = combinedMask(s.mask);
+    let next: Uint8Array;
+    if (pixels > 0) next = dilate(mask, w, h, pixels);
+    else {
+      const inverse = mask.map((v) => (v ? 0 : 1));
+      next = dilate(inverse, w, h, -pixels).map((v) => (v ? 0 : 1));
+    }
+    const paint = new Int8Array(w * h);
+    for (let i = 0; i < paint.length; i++) paint[i] = next[i] ? 1 : -1;
+    record({ pixels: s.pixels, mask: { selection: null, paint }, taps: [] });
+  };
+
+  const download = async () => {
+    const s = history.current.current;
+    if (!s || !photo) return;
+    setBusy("Encoding…");
+    try {
+      const blob = await encodePhoto(w, h, s.pixels, photo.mime);
+      saveBlob(blob, downloadName(photo.name, photo.mime));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const exportMask = async () => {
+    const s = history.current.current;
+    if (!s || !photo) return;
+    const blob = await encodePhoto(w, h, maskToRgba(s.mask), "image/png");
+    saveBlob(blob, `${photo.name.replace(/\.[^.]+$/, "")}-mask.png`);
+  };
+
+  const importMask = async (file: File) => {
+    const s = history.current.current;
+    if (!s) return;
+    try {
+      const m = await decodePhoto(file, file.name);
+      if (m.width !== w || m.height !== h) {
+        setError(`The mask is ${m.width}×${m.height} but the photo is ${w}×${h}; use a mask of the same size.`);
+        return;
+      }
+      record({ pixels: s.pixels, mask: maskFromRgba(m.data, w, h), taps: [] });
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+
+  const openReference = async (file: File) => {
+    try {
+      const r = await decodePhoto(file, file.name);
+      await engine.setReference(r.width, r.height, Comlink.transfer(r.data, [r.data.buffer]));
+      setReference(file.name);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+
+  const openSample = async () => open(await (await fetch(sampleUrl)).blob(), "harbour.jpg");
+
+  const keyHandler = useRef<(e: KeyboardEvent) => void>(() => {});
+  keyHandler.current = (e: KeyboardEvent) => {
+    if (e.target instanceof HTMLInputElement) return;
+    const mod = e.ctrlKey || e.metaKey;
+    const key = e.key.toLowerCase();
+    if (mod && key === "z") {
+      e.preventDefault();
+      if (e.shiftKey) redo();
+      else undo();
+    } else if (mod && key === "y") {
+      e.preventDefault();
+      redo();
+    } else if (!mod && e.type === "keydown") {
+      const tools: Record<string, Tool> = { s: "select", b: "brush", e: "eraser", l: "lasso", r: "rect", h: "pan" };
+      if (tools[key]) setTool(tools[key]);
+      else if (key === "enter") erase();
+      else if (key === "escape") clearMask();
+      else if (key === "[") setBrushSize((v) => Math.max(2, Math.round(v / 1.25)));
+      else if (key === "]") setBrushSize((v) => Math.round(v * 1.25));
+      else if (key === "x") setNegative((v) => !v);
+      else if (key === "c") setComparing(true);
+    }
+    if (e.type === "keyup" && key === "c") setComparing(false);
+  };
+  useEffect(() => {
+    const on = (e: KeyboardEvent) => keyHandler.current(e);
+    window.addEventListener("keydown", on);
+    window.addEventListener("keyup", on);
+    return () => {
+      window.removeEventListener("keydown", on);
+      window.removeEventListener("keyup", on);
+    };
+  }, []);
+
+  const openRef = useRef(open);
+  openRef.current = open;
+  useEffect(() => {
+    const over = (e: DragEvent) => {
+      e.preventDefault();
+      setDragging(true);
+    };
+    const leave = (e: DragEvent) => {
+      if (e.relatedTarget === null) setDragging(false);
+    };
+    const drop = (e: DragEvent) => {
+      e.preventDefault();
+      setDragging(false);
+      const f = e.dataTransfer?.files[0];
+      if (f) void openRef.current(f, f.name);
+    };
+    window.addEventListener("dragover", over);
+    window.addEventListener("dragleave", leave);
+    window.addEventListener("drop", drop);
+    return () => {
+      window.removeEventListener("dragover", over);
+      window.removeEventListener("dragleave", leave);
+      window.removeEventListener("drop", drop);
+    };
+  }, []);
+
+  const s = snapshot;
+  const hasMask = s ? s.mask.selection !== null || s.mask.paint.some((v) => v > 0) : false;
+  const toolButton = (t: Tool, label: string, key: string) => (
+    <button type="button" class={tool === t ? "on" : ""} aria-pressed={tool === t} onClick={() => setTool(t)} title={`${label} (${key})`}>
+      {label}
+    </button>
+  );
+
+  return (
+    <div class={`app${dragging ? " dragging" : ""}`}>
+      <header>
+        <h1>Vanish</h1>
+        <button type="button" onClick={() => fileInput.current?.click()}>
+          Open photo
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          accept="image/jpeg,image/png,image/webp"
+          hidden
+          data-testid="open"
+          onChange={(e) => {
+            const f = e.currentTarget.files?.[0];
+            if (f) void open(f, f.name);
+            e.currentTarget.value = "";
+          }}
+        />
+        <span class="spacer" />
+        <button type="button" onClick={undo} disabled={!history.current.canUndo || !!busy} title="Undo (Ctrl+Z)">
+          Undo
+        </button>
+        <button type="button" onClick={redo} disabled={!history.current.canRedo || !!busy} title="Redo (Ctrl+Shift+Z)">
+          Redo
+        </button>
+        <button type="button" onClick={download} disabled={!photo || !!busy} data-testid="download">
+          Download
+        </button>
+      </header>
+
+      {photo ? (
+        <div class="toolbar" role="toolbar">
+          {toolButton("select", "Tap", "S")}
+          {toolButton("brush", "Brush", "B")}
+          {toolButton("eraser", "Mask eraser", "E")}
+          {toolButton("lasso", "Lasso", "L")}
+          {toolButton("rect", "Rectangle", "R")}
+          {toolButton("pan", "Move", "H")}
+          <button
+            type="button"
+            class={negative ? "on" : ""}
+            aria-pressed={negative}
+            onClick={() => setNegative(!negative)}
+            title="Subtract (X, or hold Alt)"
+          >
+            − Subtract
+          </button>
+          <label class="size">
+            Size
+            <input
+              type="range"
+              min={2}
+              max={Math.max(8, Math.round(Math.max(w, h) / 5))}
+              value={brushSize}
+              onInput={(e) => setBrushSize(Number(e.currentTarget.value))}
+            />
+          </label>
+          <button type="button" onClick={() => growMask(Math.max(2, Math.round(Math.max(w, h) / 300)))} disabled={!hasMask}>
+            Grow
+          </button>
+          <button type="button" onClick={() => growMask(-Math.max(2, Math.round(Math.max(w, h) / 300)))} disabled={!hasMask}>
+            Shrink
+          </button>
+          <button type="button" onClick={clearMask} disabled={!hasMask} title="Clear the mask (Esc)">
+            Clear
+          </button>
+          <button type="button" onClick={() => maskInput.current?.click()}>
+            Import mask
+          </button>
+          <input
+            ref={maskInput}
+            type="file"
+            accept="image/png,image/jpeg,image/webp"
+            hidden
+            onChange={(e) => {
+              const f = e.currentTarget.files?.[0];
+              if (f) void importMask(f);
+              e.currentTarget.value = "";
+            }}
+          />
+          <button type="button" onClick={exportMask} disabled={!hasMask}>
+            Export mask
+          </button>
+          <button
+            type="button"
+            onClick={() => referenceInput.current?.click()}
+            title="A second photo of the same scene that shows what is behind the object"
+          >
+            {reference ? `Reference: ${reference}` : "Add reference"}
+          </button>
+          {reference ? (
+            <button
+              type="button"
+              onClick={() => {
+                void engine.clearReference();
+                setReference(null);
+              }}
+              aria-label="Remove the reference"
+            >
+              ×
+            </button>
+          ) : null}
+          <input
+            ref={referenceInput}
+            type="file"
+            accept="image/jpeg,image/png,image/webp"
+            hidden
+            onChange={(e) => {
+              const f = e.currentTarget.files?.[0];
+              if (f) void openReference(f);
+              e.currentTarget.value = "";
+            }}
+          />
+        </div>
+      ) : null}
+
+      <main>
+        {photo ? (
+          <Viewport
+            width={w}
+            height={h}
+            base={comparing ? original : base}
+            overlay={comparing ? null : overlay}
+            tool={tool}
+            brushSize={brushSize}
+            fitKey={fitKey}
+            onTap={onTap}
+            onBox={onBox}
+            onStroke={onStroke}
+            onArea={onArea}
+          />
+        ) : (
+          <div class="empty">
+            <p>Remove people, poles and bins from your photos. Everything happens on this device; nothing is uploaded.</p>
+            <p>
+              <button type="button" class="primary" onClick={() => fileInput.current?.click()}>
+                Open a photo
+              </button>{" "}
+              <button type="button" onClick={openSample} data-testid="sample">
+                Try the sample
+              </button>
+            </p>
+            <p class="hint">or drop a JPEG, PNG or WebP here (up to 50 megapixels)</p>
+          </div>
+        )}
+        {busy ? (
+          <div class="busy" role="status" data-testid="busy">
+            <div class="bar" />
+            {busy}
+          </div>
+        ) : null}
+      </main>
+
+      <footer>
+        {error ? (
+          <div class="error" role="alert" data-testid="error">
+            {error}{" "}
+            <button type="button" onClick={() => setError(null)}>
+              Dismiss
+            </button>
+          </div>
+        ) : (
+          <span class="status" data-testid="status">
+            {status}
+          </span>
+        )}
+        <span class="spacer" />
+        {photo ? (
+          <>
+            <button
+              type="button"
+              onPointerDown={() => setComparing(true)}
+              onPointerUp={() => setComparing(false)}
+              onPointerLeave={() => setComparing(false)}
+              title="Hold to see the original (C)"
+            >
+              Hold to compare
+            </button>
+            <button type="button" onClick={tryAnother} disabled={!s?.erased || !!busy} title="A different fill of the same mask">
+              Try another
+            </button>
+            <button type="button" class="primary" onClick={erase} disabled={!hasMask || !!busy} data-testid="erase" title="Erase (Enter)">
+              Erase
+            </button>
+          </>
+        ) : null}
+      </footer>
+    </div>
+  );
+}
+
+function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
