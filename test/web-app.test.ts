@@ -1,0 +1,128 @@
+/**
+ * End-to-end test of the browser app in Debian's Chromium (playwright-core,
+ * never a downloaded browser): open a photo, tap the object, erase, undo, redo,
+ * download, and check the downloaded pixels. CI installs chromium (.ci/run);
+ * elsewhere the test is skipped when /usr/bin/chromium is missing.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { type Browser, chromium, type Page } from "playwright-core";
+import sharp from "sharp";
+import { build, type PreviewServer, preview } from "vite";
+
+const CHROMIUM = "/usr/bin/chromium";
+const skip = !existsSync(CHROMIUM) && process.env.CI !== "true" ? "Chromium is not installed (apt-get install chromium)" : false;
+const CONFIG = path.resolve("web/vite.config.ts");
+const W = 320;
+const H = 240;
+const DISC = { x: 200, y: 110, r: 26 };
+
+let dir: string;
+let server: PreviewServer;
+let browser: Browser;
+
+/** A textured scene with a red disc to remove, as PNG (lossless, so pixels can be compared exactly). */
+async function scene(): Promise<{ file: string; pixels: Buffer }> {
+  const data = Buffer.alloc(W * H * 3);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const o = (y * W + x) * 3;
+      const inDisc = (x - DISC.x) ** 2 + (y - DISC.y) ** 2 <= DISC.r ** 2;
+      const t = ((x * 7 + y * 13) % 17) * 3;
+      data[o] = inDisc ? 230 : 60 + t;
+      data[o + 1] = inDisc ? 20 : 110 + ((x >> 3) % 2) * 12 + t / 2;
+      data[o + 2] = inDisc ? 30 : 80 + y / 6;
+    }
+  }
+  const file = path.join(dir, "scene.png");
+  await sharp(data, { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toFile(file);
+  return { file, pixels: data };
+}
+
+async function download(page: Page): Promise<Buffer> {
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download").click()]);
+  assert.equal(dl.suggestedFilename(), "scene-vanish.png");
+  const file = path.join(dir, `dl-${Date.now()}.png`);
+  await dl.saveAs(file);
+  const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  assert.deepEqual([info.width, info.height], [W, H]);
+  return data;
+}
+
+before(async () => {
+  if (skip) return;
+  dir = mkdtempSync(path.join(os.tmpdir(), "vanish-web-"));
+  await build({ configFile: CONFIG, logLevel: "silent", build: { outDir: path.join(dir, "web"), emptyOutDir: true } });
+  server = await preview({ configFile: CONFIG, logLevel: "silent", build: { outDir: path.join(dir, "web") }, preview: { port: 4190 } });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test("open, tap, erase, undo, redo, download: the object is gone and nothing else changed", { skip, timeout: 120_000 }, async () => {
+  const { file, pixels } = await scene();
+  const page = await browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(server.resolvedUrls?.local[0] as string);
+  await page.getByTestId("open").setInputFiles(file);
+  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 30_000 });
+
+  const box = (await page.getByTestId("viewport").boundingBox()) as { x: number; y: number; width: number; height: number };
+  const scale = Math.min(box.width / W, box.height / H) * 0.96;
+  const toScreen = (x: number, y: number) => [
+    box.x + (box.width - W * scale) / 2 + x * scale,
+    box.y + (box.height - H * scale) / 2 + y * scale,
+  ];
+  const [sx, sy] = toScreen(DISC.x, DISC.y);
+  await page.mouse.click(sx, sy);
+  await page.getByTestId("status").filter({ hasText: "Selected" }).waitFor({ timeout: 30_000 });
+  await page.getByTestId("erase").click();
+  await page.getByTestId("status").filter({ hasText: "Erased" }).waitFor({ timeout: 30_000 });
+  await page.screenshot({ path: path.join(dir, "erased.png") });
+
+  const erased = await download(page);
+  let red = 0;
+  let changedFar = 0;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const o = (y * W + x) * 3;
+      const d = Math.hypot(x - DISC.x, y - DISC.y);
+      if (d <= DISC.r && erased[o] > 180 && erased[o + 1] < 60) red++;
+      if (d > DISC.r + 20 && (erased[o] !== pixels[o] || erased[o + 1] !== pixels[o + 1] || erased[o + 2] !== pixels[o + 2])) changedFar++;
+    }
+  }
+  assert.ok(red < 40, `${red} red pixels of the disc are left`);
+  assert.equal(changedFar, 0, "pixels away from the object changed");
+
+  await page.getByRole("button", { name: "Undo" }).click();
+  await page.getByRole("button", { name: "Undo" }).click();
+  assert.ok(pixels.equals(await download(page)), "undo brings the original back");
+  await page.keyboard.press("Control+Shift+Z");
+  await page.keyboard.press("Control+Shift+Z");
+  assert.ok(erased.equals(await download(page)), "redo brings the erased photo back");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("an unsupported file gets a clear message, not a broken page", { skip, timeout: 60_000 }, async () => {
+  const page = await browser.newPage();
+  await page.goto(server.resolvedUrls?.local[0] as string);
+  await page.getByTestId("open").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
+  await page.getByTestId("error").filter({ hasText: "not a JPEG, PNG or WebP" }).waitFor({ timeout: 10_000 });
+  await page.getByTestId("open").setInputFiles({ name: "broken.jpg", mimeType: "image/jpeg", buffer: Buffer.from("not really a jpeg") });
+  await page.getByTestId("error").filter({ hasText: "could not be read" }).waitFor({ timeout: 10_000 });
+  await page.close();
+});
