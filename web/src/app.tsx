@@ -73,8 +73,8 @@ export function App() {
     if (pixelsChanged) {
       const width = photoRef.current?.width ?? 0;
       const height = photoRef.current?.height ?? 0;
-      setBase(await createImageBitmap(new ImageData(new Uint8ClampedArray(s.pixels), width, height)));
-      await engine.setImage(width, height, new Uint8ClampedArray(s.pixels));
+      setBase(await createImageBitmap(new ImageData(s.pixels as Uint8ClampedArray<ArrayBuffer>, width, height)));
+      await syncEngine(s.pixels);
     }
     renderOverlay(s.mask);
     setVersion((v) => v + 1);
@@ -82,6 +82,15 @@ export function App() {
 
   const photoRef = useRef<Omit<Photo, "data"> | null>(null);
   photoRef.current = photo;
+  /** The pixels the engine holds, so that they cross to the worker only when they change. */
+  const enginePixels = useRef<Uint8ClampedArray | null>(null);
+  const syncEngine = async (pixels: Uint8ClampedArray) => {
+    if (enginePixels.current === pixels) return;
+    const p = photoRef.current as Omit<Photo, "data">;
+    const copy = new Uint8ClampedArray(pixels);
+    await engine.setImage(p.width, p.height, Comlink.transfer(copy, [copy.buffer]));
+    enginePixels.current = pixels;
+  };
 
   const renderOverlay = (mask: MaskState) => {
     const p = photoRef.current;
@@ -114,7 +123,8 @@ export function App() {
       const first: Snapshot = { pixels: data, mask: emptyMask(meta.width, meta.height), taps: [] };
       history.current.reset(first);
       setBrushSize(Math.max(4, Math.round(0.03 * Math.max(meta.width, meta.height))));
-      setOriginal(await createImageBitmap(new ImageData(new Uint8ClampedArray(data), meta.width, meta.height)));
+      enginePixels.current = null;
+      setOriginal(await createImageBitmap(new ImageData(data as Uint8ClampedArray<ArrayBuffer>, meta.width, meta.height)));
       await show(first, true);
       setFitKey((k) => k + 1);
       setBusy("Preparing selection…");
@@ -197,9 +207,11 @@ export function App() {
   const runErase = async (s: Snapshot, mask: Uint8Array, seed: number) => {
     setBusy("Erasing…");
     try {
-      await engine.setImage(w, h, new Uint8ClampedArray(s.pixels));
+      await syncEngine(s.pixels);
       const r = await engine.erase(new Uint8Array(mask), seed);
       const next: Snapshot = { pixels: r.data, mask: emptyMask(w, h), taps: [], erased: { before: s.pixels, mask, seed } };
+      // The engine's photo is now the result.
+      enginePixels.current = r.data;
       history.current.push(next);
       await show(next, true);
       const ref = r.referenceUsed === undefined ? "" : r.referenceUsed ? " · restored from the reference" : " · reference not used";
@@ -214,12 +226,11 @@ export function App() {
   const erase = () => {
     const s = history.current.current;
     if (!s || busy) return;
-    const mask = combinedMask(s.mask);
-    if (!mask.some((v) => v !== 0)) {
+    if (!hasMarks(s.mask)) {
       setStatus("Nothing is marked: tap an object or paint over it first.");
       return;
     }
-    void runErase(s, mask, 1);
+    void runErase(s, combinedMask(s.mask), 1);
   };
 
   const tryAnother = () => {
@@ -371,7 +382,7 @@ export function App() {
   }, []);
 
   const s = snapshot;
-  const hasMask = s ? s.mask.selection !== null || s.mask.paint.some((v) => v > 0) : false;
+  const hasMask = s ? hasMarks(s.mask) : false;
   const toolButton = (t: Tool, label: string, key: string) => (
     <button type="button" class={tool === t ? "on" : ""} aria-pressed={tool === t} onClick={() => setTool(t)} title={`${label} (${key})`}>
       {label}
@@ -568,6 +579,17 @@ export function App() {
       </footer>
     </div>
   );
+}
+
+/** Whether anything is marked for removal; cached per mask state (renders are frequent, photos large). */
+const marksCache = new WeakMap<MaskState, boolean>();
+function hasMarks(m: MaskState): boolean {
+  let known = marksCache.get(m);
+  if (known === undefined) {
+    known = combinedMask(m).indexOf(1) >= 0;
+    marksCache.set(m, known);
+  }
+  return known;
 }
 
 function saveBlob(blob: Blob, name: string): void {

@@ -77,8 +77,22 @@ export function paintPolygon(paint: Int8Array, width: number, height: number, pt
   }
 }
 
-/** The mask to erase: 1 where selected or painted, and not rubbed out. */
+const combined = new WeakMap<MaskState, Uint8Array>();
+
+/**
+ * The mask to erase: 1 where selected or painted, and not rubbed out.
+ * Mask states are never changed in place (edits make new ones), so the result
+ * is cached per state; callers must not modify it.
+ */
 export function combinedMask(m: MaskState): Uint8Array {
+  const cached = combined.get(m);
+  if (cached) return cached;
+  const out = computeCombined(m);
+  combined.set(m, out);
+  return out;
+}
+
+function computeCombined(m: MaskState): Uint8Array {
   const n = m.paint.length;
   const out = new Uint8Array(n);
   const sel = m.selection;

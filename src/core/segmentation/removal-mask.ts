@@ -7,7 +7,7 @@
  * alpha at 128 gives back exactly the grown hard mask the eraser uses.
  */
 import { type Mask, VanishError } from "../image.js";
-import { squaredDistanceTo } from "../mask.js";
+import { holeBounds, squaredDistanceTo } from "../mask.js";
 
 export interface RemovalMaskOptions {
   /** Pixels to grow the selection by; default 0.6 % of the long side, at least 2. */
@@ -42,27 +42,46 @@ export function removalMask(selection: Mask, options: RemovalMaskOptions = {}): 
     throw new VanishError("INVALID_ARGUMENT", `Expected grow and feather ≥ 0 pixels but received grow ${grow}, feather ${feather}`);
   }
   const n = width * height;
-  const outsideSq = squaredDistanceTo(data, width, height);
-  const inverse = new Uint8Array(n);
-  for (let i = 0; i < n; i++) inverse[i] = data[i] === 0 ? 1 : 0;
-  const insideSq = squaredDistanceTo(inverse, width, height);
   const mask = new Uint8Array(n);
   const alpha = new Uint8Array(n);
+  const bounds = holeBounds(data, width, height);
+  if (bounds === null) return { mask: { width, height, data: mask }, alpha, grow, feather };
+  // Nothing farther than grow + feather from the selection is touched, so the
+  // distance transforms run on the selection's box plus that margin only.
+  const margin = Math.ceil(grow + feather) + 2;
+  const x0 = Math.max(0, bounds.x - margin);
+  const y0 = Math.max(0, bounds.y - margin);
+  const cw = Math.min(width, bounds.x + bounds.width + margin) - x0;
+  const ch = Math.min(height, bounds.y + bounds.height + margin) - y0;
+  const crop = new Uint8Array(cw * ch);
+  for (let y = 0; y < ch; y++) crop.set(data.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + cw), y * cw);
+  const outsideSq = squaredDistanceTo(crop, cw, ch);
+  // Inside the selection the signed distance is at least grow + ½; the inner
+  // transform only matters when that can fall short of the feather.
+  let insideSq: Float32Array | null = null;
+  if (grow + 0.5 < feather) {
+    const inverse = new Uint8Array(cw * ch);
+    for (let i = 0; i < cw * ch; i++) inverse[i] = crop[i] === 0 ? 1 : 0;
+    insideSq = squaredDistanceTo(inverse, cw, ch);
+  }
   // Signed distance to the grown edge, positive inside: for a pixel outside the
   // selection it is grow − (distance to the selection), inside grow + (distance to outside).
-  const edgeShift = grow;
-  for (let i = 0; i < n; i++) {
-    const signed = data[i] !== 0 ? edgeShift + Math.sqrt(insideSq[i]) - 0.5 : edgeShift - Math.sqrt(outsideSq[i]) + 0.5;
-    const inside = signed > 0;
-    mask[i] = inside ? 1 : 0;
-    if (feather === 0) {
-      alpha[i] = inside ? 255 : 0;
-    } else {
-      const t = Math.min(1, Math.max(0, 0.5 + signed / (2 * feather)));
-      let a = Math.round(255 * t);
-      if (inside && a < 128) a = 128;
-      if (!inside && a > 127) a = 127;
-      alpha[i] = a;
+  for (let y = 0; y < ch; y++) {
+    for (let x = 0; x < cw; x++) {
+      const c = y * cw + x;
+      const i = (y0 + y) * width + x0 + x;
+      const signed = crop[c] !== 0 ? grow + (insideSq ? Math.sqrt(insideSq[c]) : feather + 1) - 0.5 : grow - Math.sqrt(outsideSq[c]) + 0.5;
+      const inside = signed > 0;
+      mask[i] = inside ? 1 : 0;
+      if (feather === 0) {
+        alpha[i] = inside ? 255 : 0;
+      } else {
+        const t = Math.min(1, Math.max(0, 0.5 + signed / (2 * feather)));
+        let a = Math.round(255 * t);
+        if (inside && a < 128) a = 128;
+        if (!inside && a > 127) a = 127;
+        alpha[i] = a;
+      }
     }
   }
   return { mask: { width, height, data: mask }, alpha, grow, feather };
