@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
+import { BENCH_PHOTOS } from "../src/bench/photos.js";
 import { eraseWithReport } from "../src/core/erase.js";
 import { loadInpaintingModel } from "../src/node/inpainting-model.js";
 import { loadOnnxModel } from "../src/node/onnx.js";
@@ -72,4 +73,18 @@ test("training recipe: train, re-parameterise, export; ONNX Runtime matches PyTo
       for (let c = 0; c < 4; c++) assert.equal(report.image.data[i * 4 + c], image.data[i * 4 + c]);
     }
   }
+});
+
+test("the held-out photos are exactly the benchmark's photos, and no training photo is one of them", { skip }, () => {
+  const r = spawnSync(PYTHON, ["-c", "import json, photos; print(json.dumps([photos.HELDOUT, photos.TRAIN]))"], {
+    cwd: path.resolve("training"),
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const [heldout, train] = JSON.parse(r.stdout) as [string[], string[]];
+  assert.deepEqual(heldout, [...BENCH_PHOTOS] as string[]);
+  assert.deepEqual(
+    train.filter((p) => heldout.includes(p)),
+    [],
+  );
 });
