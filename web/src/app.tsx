@@ -66,6 +66,8 @@ export function App() {
 
   const w = photo?.width ?? 0;
   const h = photo?.height ?? 0;
+  const photoRef = useRef<Omit<Photo, "data"> | null>(null);
+  photoRef.current = photo;
 
   /** Shows `s` (pixels, mask, overlay) and tells the engine when the pixels changed. */
   const show = async (s: Snapshot, pixelsChanged: boolean) => {
@@ -80,8 +82,6 @@ export function App() {
     setVersion((v) => v + 1);
   };
 
-  const photoRef = useRef<Omit<Photo, "data"> | null>(null);
-  photoRef.current = photo;
   /** The pixels the engine holds, so that they cross to the worker only when they change. */
   const enginePixels = useRef<Uint8ClampedArray | null>(null);
   const syncEngine = async (pixels: Uint8ClampedArray) => {
@@ -402,11 +402,7 @@ export function App() {
           accept="image/jpeg,image/png,image/webp"
           hidden
           data-testid="open"
-          onChange={(e) => {
-            const f = e.currentTarget.files?.[0];
-            if (f) void open(f, f.name);
-            e.currentTarget.value = "";
-          }}
+          onChange={onPicked((f) => open(f, f.name))}
         />
         <span class="spacer" />
         <button type="button" onClick={undo} disabled={!history.current.canUndo || !!busy} title="Undo (Ctrl+Z)">
@@ -459,17 +455,7 @@ export function App() {
           <button type="button" onClick={() => maskInput.current?.click()}>
             Import mask
           </button>
-          <input
-            ref={maskInput}
-            type="file"
-            accept="image/png,image/jpeg,image/webp"
-            hidden
-            onChange={(e) => {
-              const f = e.currentTarget.files?.[0];
-              if (f) void importMask(f);
-              e.currentTarget.value = "";
-            }}
-          />
+          <input ref={maskInput} type="file" accept="image/png,image/jpeg,image/webp" hidden onChange={onPicked(importMask)} />
           <button type="button" onClick={exportMask} disabled={!hasMask}>
             Export mask
           </button>
@@ -492,17 +478,7 @@ export function App() {
               ×
             </button>
           ) : null}
-          <input
-            ref={referenceInput}
-            type="file"
-            accept="image/jpeg,image/png,image/webp"
-            hidden
-            onChange={(e) => {
-              const f = e.currentTarget.files?.[0];
-              if (f) void openReference(f);
-              e.currentTarget.value = "";
-            }}
-          />
+          <input ref={referenceInput} type="file" accept="image/jpeg,image/png,image/webp" hidden onChange={onPicked(openReference)} />
         </div>
       ) : null}
 
@@ -590,6 +566,16 @@ function hasMarks(m: MaskState): boolean {
     marksCache.set(m, known);
   }
   return known;
+}
+
+/** A hidden file input's change handler: hands over the chosen file and resets the input so the same file can be chosen again. */
+function onPicked(use: (file: File) => unknown) {
+  return (e: Event) => {
+    const input = e.currentTarget as HTMLInputElement;
+    const file = input.files?.[0];
+    if (file) void use(file);
+    input.value = "";
+  };
 }
 
 function saveBlob(blob: Blob, name: string): void {
