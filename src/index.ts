@@ -14,7 +14,7 @@ export type { InpaintingSignature, NetworkCoarseOptions, TensorSlot } from "./co
 export { inpaintingSignature, NetworkCoarse } from "./core/network-coarse.js";
 export type { ReferenceReport } from "./core/reference/guided-fill.js";
 export type { FloatImage } from "./core/resample.js";
-export type { BuiltinSegmenterOptions, SegmentEngine, SegmentResult } from "./core/segmentation/builtin.js";
+export type { BuiltinSegmenterOptions, SegmentEngine, SegmentPreview, SegmentResult } from "./core/segmentation/builtin.js";
 export { BuiltinSegmenter } from "./core/segmentation/builtin.js";
 export type { SegmentBox, SegmentPoint, SegmentPrompt } from "./core/segmentation/prompt.js";
 export type { RemovalMask, RemovalMaskOptions } from "./core/segmentation/removal-mask.js";

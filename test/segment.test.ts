@@ -5,7 +5,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { clicksToReach, iou, nextClick } from "../src/bench/clicks.js";
 import type { RgbaImage } from "../src/core/image.js";
-import { squaredDistanceTo } from "../src/core/mask.js";
+import { dilateDisc, squaredDistanceTo } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { FlowGraph } from "../src/core/segmentation/maxflow.js";
 import { removalMask } from "../src/core/segmentation/removal-mask.js";
@@ -96,6 +96,21 @@ describe("built-in segmenter", () => {
     assert.ok(kept / cupArea > 0.95, "the tapped object stays selected");
   });
 
+  test("a preview at working resolution, refined, is exactly the mask segment gives", async () => {
+    // A photo larger than the working size, so the preview really is coarser.
+    const big = scene(1280, 960, (x, y) => ((x / 4 + 0.5 - 110) ** 2 + (y / 4 + 0.5 - 120) ** 2 <= 2500 ? [200, 50, 40] : null));
+    const seg = await Segmenter.create();
+    await seg.prepare(big);
+    const prompt = { points: [{ x: 440, y: 480, label: 1 as const }] };
+    const preview = await seg.preview(prompt);
+    assert.equal(preview.scale, 2);
+    assert.equal(preview.mask.width, 640);
+    assert.equal(preview.mask.data[240 * 640 + 220], 1);
+    const full = await seg.segment(prompt);
+    assert.deepEqual(seg.refine(preview).data, full.mask.data);
+    assert.equal(preview.score, full.score);
+  });
+
   test("a box alone selects the object inside it", async () => {
     const seg = await Segmenter.create();
     await seg.prepare(image);
@@ -131,6 +146,33 @@ describe("mask geometry", () => {
     }
   });
 
+  test("with a limit, distances beyond it are infinite and those within it exact", () => {
+    const rng = new Random(4);
+    const w = 41;
+    const h = 29;
+    const plane = new Uint8Array(w * h);
+    for (let i = 0; i < plane.length; i++) plane[i] = rng.next() < 0.01 ? 1 : 0;
+    plane.fill(1, 10 * w + 5, 10 * w + 30); // a long run: its inside is skipped by the row pass
+    const exact = squaredDistanceTo(plane, w, h);
+    const limited = squaredDistanceTo(plane, w, h, 4.5);
+    for (let i = 0; i < plane.length; i++) assert.equal(limited[i], exact[i] <= 4.5 * 4.5 ? exact[i] : Number.POSITIVE_INFINITY);
+  });
+
+  test("disc dilation matches the distance transform's threshold", () => {
+    const rng = new Random(11);
+    for (let trial = 0; trial < 40; trial++) {
+      const w = 5 + Math.floor(rng.next() * 30);
+      const h = 5 + Math.floor(rng.next() * 30);
+      const plane = new Uint8Array(w * h);
+      const density = rng.next() * 0.2;
+      for (let i = 0; i < plane.length; i++) plane[i] = rng.next() < density ? 1 : 0;
+      const radius = rng.next() * 7;
+      const grown = dilateDisc(plane, w, h, radius);
+      const d = squaredDistanceTo(plane, w, h);
+      for (let i = 0; i < plane.length; i++) assert.equal(grown[i], d[i] < radius * radius ? 1 : 0, `trial ${trial} pixel ${i}`);
+    }
+  });
+
   test("removal masks grow by the given pixels and feather around that edge", () => {
     const w = 60;
     const h = 40;
@@ -143,6 +185,10 @@ describe("mask geometry", () => {
     for (let i = 0; i < w * h; i++) assert.equal(r.alpha[i] >= 128, r.mask.data[i] === 1);
     assert.equal(r.alpha[20 * w + 25], 255);
     assert.ok(r.alpha[20 * w + 16] > 128 && r.alpha[20 * w + 16] < 255);
+    // A hard edge (run-based dilation) grows exactly as far as the feathered one (distances).
+    const hard = removalMask(sel, { grow: 4, feather: 0 });
+    assert.deepEqual(hard.mask.data, r.mask.data);
+    for (let i = 0; i < w * h; i++) assert.equal(hard.alpha[i], hard.mask.data[i] ? 255 : 0);
   });
 
   test("minimum cut separates at the cheapest edge", () => {

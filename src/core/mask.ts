@@ -126,29 +126,144 @@ export function dilate(hole: Uint8Array, width: number, height: number, radius: 
 }
 
 /**
+ * Euclidean dilation: 1 wherever a non-zero pixel of `plane` lies at a
+ * distance strictly below `radius` (a disc, not a square). Works on runs, not
+ * pixels: each row's runs of non-zero pixels, widened by the disc's half-width
+ * at each vertical offset, are unioned into the rows they reach (with a
+ * difference array per row), so the cost grows with the outline, not the area.
+ * Same result as thresholding `squaredDistanceTo` at radius², several times faster.
+ */
+export function dilateDisc(plane: Uint8Array, width: number, height: number, radius: number): Uint8Array {
+  const out = new Uint8Array(width * height);
+  const reach = Math.max(0, Math.ceil(radius) - 1);
+  const r2 = radius * radius;
+  // half[d]: the widest horizontal offset allowed at vertical offset d (−1: none).
+  const half = new Int32Array(reach + 1);
+  for (let d = 0; d <= reach; d++) {
+    let h = -1;
+    while ((h + 1) * (h + 1) + d * d < r2) h++;
+    half[d] = h;
+  }
+  if (half[0] < 0) return out;
+  // Runs [start, end) of each row.
+  const rowStart = new Int32Array(height + 1);
+  let starts = new Int32Array(1024);
+  let ends = new Int32Array(1024);
+  let count = 0;
+  for (let y = 0; y < height; y++) {
+    rowStart[y] = count;
+    const row = y * width;
+    let x = 0;
+    while (x < width) {
+      if (plane[row + x] === 0) {
+        x++;
+        continue;
+      }
+      const a = x;
+      while (x < width && plane[row + x] !== 0) x++;
+      if (count === starts.length) {
+        const grownStarts = new Int32Array(count * 2);
+        grownStarts.set(starts);
+        starts = grownStarts;
+        const grownEnds = new Int32Array(count * 2);
+        grownEnds.set(ends);
+        ends = grownEnds;
+      }
+      starts[count] = a;
+      ends[count] = x;
+      count++;
+    }
+  }
+  rowStart[height] = count;
+  const diff = new Int32Array(width + 1);
+  for (let y = 0; y < height; y++) {
+    let lo = width;
+    let hi = 0;
+    for (let yy = Math.max(0, y - reach); yy <= Math.min(height - 1, y + reach); yy++) {
+      const h = half[Math.abs(yy - y)];
+      if (h < 0) continue;
+      for (let k = rowStart[yy]; k < rowStart[yy + 1]; k++) {
+        const a = Math.max(0, starts[k] - h);
+        const b = Math.min(width, ends[k] + h);
+        diff[a]++;
+        diff[b]--;
+        if (a < lo) lo = a;
+        if (b > hi) hi = b;
+      }
+    }
+    if (lo >= hi) continue;
+    const row = y * width;
+    let cover = 0;
+    let runStart = -1;
+    for (let x = lo; x <= hi; x++) {
+      cover += diff[x];
+      diff[x] = 0;
+      if (cover > 0 && runStart < 0) runStart = x;
+      else if (cover === 0 && runStart >= 0) {
+        out.fill(1, row + runStart, row + x);
+        runStart = -1;
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * Exact squared Euclidean distance from every pixel to the nearest pixel where
  * `plane` is non-zero (0 on those pixels), by Felzenszwalb & Huttenlocher's
- * lower envelope of parabolas (Theory of Computing 2012, §2): one pass over
- * the columns, one over the rows, O(pixels). With no non-zero pixel every
+ * lower envelope of parabolas (Theory of Computing 2012, §2): one pass down
+ * the columns, one along the rows, O(pixels). With no non-zero pixel every
  * distance is +Infinity.
+ *
+ * With a `limit`, only distances up to it are needed: every pixel farther
+ * than `limit` gets +Infinity, and columns' distances beyond it never enter
+ * the row pass, which then only sees the band around the non-zero pixels.
+ *
+ * The column pass is done row by row (the nearest non-zero row above and
+ * below each column carried along), so both passes read memory in order; the
+ * row pass skips the inside of runs of zeros, whose distance is 0 and whose
+ * neighbours only ever see the run's two ends.
  */
-export function squaredDistanceTo(plane: Uint8Array, width: number, height: number): Float32Array {
+export function squaredDistanceTo(plane: Uint8Array, width: number, height: number, limit = Number.POSITIVE_INFINITY): Float32Array {
   const out = new Float32Array(width * height);
-  const n = Math.max(width, height);
-  const f = new Float64Array(n);
-  const d = new Float64Array(n);
-  const v = new Int32Array(n);
-  const z = new Float64Array(n + 1);
-  for (let x = 0; x < width; x++) {
-    for (let y = 0; y < height; y++) f[y] = plane[y * width + x] !== 0 ? 0 : Number.POSITIVE_INFINITY;
-    envelope(f, height, d, v, z);
-    for (let y = 0; y < height; y++) out[y * width + x] = d[y];
+  const INF = Number.POSITIVE_INFINITY;
+  const cap = limit * limit;
+  // Column pass: distance to the nearest non-zero pixel in the same column.
+  // Columns with none keep a far sentinel row, so the arithmetic stays finite.
+  const FAR = -4 * (width + height) - 1;
+  const nearest = new Int32Array(width).fill(FAR);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (plane[row + x] !== 0) nearest[x] = y;
+      out[row + x] = y - nearest[x];
+    }
   }
+  nearest.fill(height - FAR);
+  const far = Math.min(cap, (2 * (width + height)) ** 2);
+  for (let y = height - 1; y >= 0; y--) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const i = row + x;
+      if (plane[i] !== 0) nearest[x] = y;
+      const dy = Math.min(out[i], nearest[x] - y);
+      const d = dy * dy;
+      out[i] = d > far ? INF : d;
+    }
+  }
+  // Row pass: lower envelope of the parabolas (x − q)² + column distance².
+  const f = new Float64Array(width);
+  const d = new Float64Array(width);
+  const v = new Int32Array(width);
+  const z = new Float64Array(width + 1);
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) f[x] = out[row + x];
     envelope(f, width, d, v, z);
-    for (let x = 0; x < width; x++) out[row + x] = d[x];
+    for (let x = 0; x < width; x++) {
+      const e = d[x];
+      out[row + x] = e > cap ? INF : e;
+    }
   }
   return out;
 }
@@ -157,7 +272,10 @@ export function squaredDistanceTo(plane: Uint8Array, width: number, height: numb
 function envelope(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
   let k = -1;
   for (let q = 0; q < n; q++) {
-    if (f[q] === Number.POSITIVE_INFINITY) continue;
+    const fq = f[q];
+    if (fq === Number.POSITIVE_INFINITY) continue;
+    // Inside a run of zeros: the run's ends dominate everything this parabola could.
+    if (fq === 0 && q > 0 && q < n - 1 && f[q - 1] === 0 && f[q + 1] === 0) continue;
     if (k < 0) {
       k = 0;
       v[0] = q;
@@ -165,11 +283,11 @@ function envelope(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z:
       z[1] = Number.POSITIVE_INFINITY;
       continue;
     }
-    let s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
+    let s = (fq + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
     // z[0] is −∞, so k never drops below 0 here.
     while (s <= z[k]) {
       k--;
-      s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
+      s = (fq + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
     }
     k++;
     v[k] = q;
@@ -182,6 +300,10 @@ function envelope(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z:
   }
   let j = 0;
   for (let q = 0; q < n; q++) {
+    if (f[q] === 0) {
+      d[q] = 0;
+      continue;
+    }
     while (z[j + 1] < q) j++;
     const dq = q - v[j];
     d[q] = dq * dq + f[v[j]];

@@ -16,13 +16,19 @@ import {
   combinedMask,
   drawOverlay,
   emptyMask,
+  hasMarks,
+  isPreview,
   type MaskState,
   maskFromRgba,
   maskToRgba,
+  PAINT_ADDS,
+  PAINT_RUBS,
   paintPolygon,
   paintSegment,
+  type SelectionLayer,
+  withPaint,
 } from "./mask-layers.js";
-import { type Point, type Tool, Viewport } from "./viewport.js";
+import { type Point, type Tool, Viewport, viewBase } from "./viewport.js";
 
 interface Snapshot {
   pixels: Uint8ClampedArray;
@@ -34,6 +40,8 @@ interface Snapshot {
 }
 
 const OVERLAY_LONG_SIDE = 2048;
+/** How many photo states keep their view bitmaps (about 64 MB each at 12 MP). */
+const VIEWS_KEPT = 3;
 
 function startEngine(onFailure: (message: string) => void): Comlink.Remote<EngineApi> {
   const worker = new Worker(new URL("./engine.worker.ts", import.meta.url), { type: "module" });
@@ -67,19 +75,40 @@ export function App() {
   const w = photo?.width ?? 0;
   const h = photo?.height ?? 0;
   const photoRef = useRef<Omit<Photo, "data"> | null>(null);
+  const originalRef = useRef<ImageBitmap | null>(null);
   photoRef.current = photo;
 
   /** Shows `s` (pixels, mask, overlay) and tells the engine when the pixels changed. */
   const show = async (s: Snapshot, pixelsChanged: boolean) => {
     setSnapshot(s);
     if (pixelsChanged) {
-      const width = photoRef.current?.width ?? 0;
-      const height = photoRef.current?.height ?? 0;
-      setBase(await createImageBitmap(new ImageData(s.pixels as Uint8ClampedArray<ArrayBuffer>, width, height)));
+      setBase(await viewOf(s.pixels));
       await syncEngine(s.pixels);
     }
     renderOverlay(s.mask);
     setVersion((v) => v + 1);
+  };
+
+  /** View bitmaps of the last few pixel buffers shown (bitmaps are large: older ones are closed). */
+  const views = useRef(new Map<Uint8ClampedArray, ImageBitmap[]>());
+  const rememberView = (pixels: Uint8ClampedArray, levels: ImageBitmap[]): ImageBitmap => {
+    const base = viewBase(levels);
+    views.current.delete(pixels);
+    views.current.set(pixels, levels);
+    for (const [key, old] of views.current) {
+      if (views.current.size <= VIEWS_KEPT) break;
+      if (old[0] === originalRef.current) continue;
+      views.current.delete(key);
+      for (const b of old) b.close();
+    }
+    return base;
+  };
+  const viewOf = async (pixels: Uint8ClampedArray): Promise<ImageBitmap> => {
+    const known = views.current.get(pixels);
+    if (known) return rememberView(pixels, known);
+    const p = photoRef.current as Omit<Photo, "data">;
+    const copy = new Uint8ClampedArray(pixels);
+    return rememberView(pixels, await engine.view(p.width, p.height, Comlink.transfer(copy, [copy.buffer])));
   };
 
   /** The pixels the engine holds, so that they cross to the worker only when they change. */
@@ -92,18 +121,24 @@ export function App() {
     enginePixels.current = pixels;
   };
 
+  const overlayPixels = useRef<ImageData | null>(null);
   const renderOverlay = (mask: MaskState) => {
     const p = photoRef.current;
     if (!p) return;
+    // A selection alone is shown at its own resolution when that is coarser
+    // (a preview), so a tap's overlay costs next to nothing to build.
+    const sel = mask.selection;
+    const own = mask.painted === 0 && sel !== null && Math.max(sel.width, sel.height) <= OVERLAY_LONG_SIDE;
     const k = Math.min(1, OVERLAY_LONG_SIDE / Math.max(p.width, p.height));
-    const ow = Math.max(1, Math.round(p.width * k));
-    const oh = Math.max(1, Math.round(p.height * k));
+    const ow = own ? sel.width : Math.max(1, Math.round(p.width * k));
+    const oh = own ? sel.height : Math.max(1, Math.round(p.height * k));
     if (overlay.width !== ow || overlay.height !== oh) {
       overlay.width = ow;
       overlay.height = oh;
     }
-    const img = new ImageData(ow, oh);
-    drawOverlay(mask, p.width, p.height, img.data, ow, oh);
+    if (overlayPixels.current?.width !== ow || overlayPixels.current.height !== oh) overlayPixels.current = new ImageData(ow, oh);
+    const img = overlayPixels.current;
+    drawOverlay(mask, img.data, ow, oh);
     (overlay.getContext("2d") as CanvasRenderingContext2D).putImageData(img, 0, 0);
   };
 
@@ -124,7 +159,11 @@ export function App() {
       history.current.reset(first);
       setBrushSize(Math.max(4, Math.round(0.03 * Math.max(meta.width, meta.height))));
       enginePixels.current = null;
-      setOriginal(await createImageBitmap(new ImageData(data as Uint8ClampedArray<ArrayBuffer>, meta.width, meta.height)));
+      for (const levels of views.current.values()) for (const b of levels) b.close();
+      views.current.clear();
+      const originalView = await viewOf(data);
+      originalRef.current = originalView;
+      setOriginal(originalView);
       await show(first, true);
       setFitKey((k) => k + 1);
       setBusy("Preparing selection…");
@@ -137,6 +176,9 @@ export function App() {
     }
   };
 
+  /** Full-resolution refinements under way, by the preview layer they replace. */
+  const refinements = useRef(new Map<SelectionLayer, Promise<void>>());
+
   const select = async (taps: SegmentPoint[], box?: SegmentBox) => {
     const s = history.current.current;
     if (!s) return;
@@ -147,13 +189,41 @@ export function App() {
     setBusy("Selecting…");
     try {
       const r = await engine.select(taps, box);
-      record({ pixels: s.pixels, mask: { selection: r.mask, paint: s.mask.paint }, taps, ...(box ? { box } : {}) });
-      setStatus(`Selected in ${Math.round(r.ms)} ms · tap more to add, Alt+tap (or −) to carve away`);
+      const layer: SelectionLayer = { width: r.width, height: r.height, data: r.mask };
+      record({ pixels: s.pixels, mask: { ...s.mask, selection: layer }, taps, ...(box ? { box } : {}) });
+      const prompt = `${taps.length} tap${taps.length === 1 ? "" : "s"}${box ? " and a box" : ""}`;
+      setStatus(`Selected from ${prompt} in ${Math.round(r.ms)} ms · tap more to add, Alt+tap (or −) to carve away`);
+      if (r.preview !== undefined) refinements.current.set(layer, refine(layer, r.preview, taps, box));
     } catch (err) {
       setError((err as Error).message);
     } finally {
       setBusy(null);
     }
+  };
+
+  /** Swaps a preview selection for its full-resolution mask, wherever in the history it is. */
+  const refine = async (layer: SelectionLayer, id: number, taps: SegmentPoint[], box?: SegmentBox) => {
+    try {
+      const r = await engine.refine(id, taps, box);
+      const full: SelectionLayer = { width: r.width, height: r.height, data: r.mask };
+      history.current.replaceAll((state) =>
+        state.mask.selection === layer ? { ...state, mask: { ...state.mask, selection: full } } : state,
+      );
+      const current = history.current.current;
+      if (current?.mask.selection === full) void show(current, false);
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      refinements.current.delete(layer);
+    }
+  };
+
+  /** The current state once its selection is at full resolution (what erasing and exporting need). */
+  const settled = async (): Promise<Snapshot | undefined> => {
+    const s = history.current.current;
+    const pending = s?.mask.selection && refinements.current.get(s.mask.selection);
+    if (pending) await pending;
+    return history.current.current;
   };
 
   const onTap = (p: Point, alt: boolean) => {
@@ -193,15 +263,16 @@ export function App() {
     const paint = new Int8Array(s.mask.paint);
     const r = brushSize / 2;
     for (let i = 0; i < points.length; i++) paintSegment(paint, w, h, points[Math.max(0, i - 1)], points[i], r, erase ? -1 : 1);
-    record({ ...s, mask: { selection: s.mask.selection, paint }, erased: undefined });
+    record({ ...s, mask: withPaint(s.mask, paint, erase ? -1 : 1), erased: undefined });
   };
 
   const onArea = (points: Point[], erase: boolean) => {
     const s = history.current.current;
     if (!s) return;
     const paint = new Int8Array(s.mask.paint);
-    paintPolygon(paint, w, h, points, erase || tool === "eraser" ? -1 : 1);
-    record({ ...s, mask: { selection: s.mask.selection, paint }, erased: undefined });
+    const value = erase || tool === "eraser" ? -1 : 1;
+    paintPolygon(paint, w, h, points, value);
+    record({ ...s, mask: withPaint(s.mask, paint, value), erased: undefined });
   };
 
   const runErase = async (s: Snapshot, mask: Uint8Array, seed: number) => {
@@ -210,6 +281,7 @@ export function App() {
       await syncEngine(s.pixels);
       const r = await engine.erase(new Uint8Array(mask), seed);
       const next: Snapshot = { pixels: r.data, mask: emptyMask(w, h), taps: [], erased: { before: s.pixels, mask, seed } };
+      rememberView(r.data, r.view);
       // The engine's photo is now the result.
       enginePixels.current = r.data;
       history.current.push(next);
@@ -223,14 +295,20 @@ export function App() {
     }
   };
 
-  const erase = () => {
-    const s = history.current.current;
-    if (!s || busy) return;
-    if (!hasMarks(s.mask)) {
+  const erase = async () => {
+    if (busy || !history.current.current) return;
+    if (!hasMarks(history.current.current.mask)) {
       setStatus("Nothing is marked: tap an object or paint over it first.");
       return;
     }
-    void runErase(s, combinedMask(s.mask), 1);
+    setBusy("Erasing…");
+    const s = (await settled()) as Snapshot;
+    if (isPreview(s.mask)) {
+      setBusy(null);
+      setError("The selection could not be refined; tap the object again.");
+      return;
+    }
+    await runErase(s, combinedMask(s.mask), 1);
   };
 
   const tryAnother = () => {
@@ -260,8 +338,8 @@ export function App() {
     if (s) record({ pixels: s.pixels, mask: emptyMask(w, h), taps: [] });
   };
 
-  const growMask = (pixels: number) => {
-    const s = history.current.current;
+  const growMask = async (pixels: number) => {
+    const s = await settled();
     if (!s) return;
     const mask = combinedMask(s.mask);
     let next: Uint8Array;
@@ -272,7 +350,7 @@ export function App() {
     }
     const paint = new Int8Array(w * h);
     for (let i = 0; i < paint.length; i++) paint[i] = next[i] ? 1 : -1;
-    record({ pixels: s.pixels, mask: { selection: null, paint }, taps: [] });
+    record({ pixels: s.pixels, mask: { width: w, height: h, selection: null, paint, painted: PAINT_ADDS | PAINT_RUBS }, taps: [] });
   };
 
   const download = async () => {
@@ -288,7 +366,7 @@ export function App() {
   };
 
   const exportMask = async () => {
-    const s = history.current.current;
+    const s = await settled();
     if (!s || !photo) return;
     const blob = await encodePhoto(w, h, maskToRgba(s.mask), "image/png");
     saveBlob(blob, `${photo.name.replace(/\.[^.]+$/, "")}-mask.png`);
@@ -555,17 +633,6 @@ export function App() {
       </footer>
     </div>
   );
-}
-
-/** Whether anything is marked for removal; cached per mask state (renders are frequent, photos large). */
-const marksCache = new WeakMap<MaskState, boolean>();
-function hasMarks(m: MaskState): boolean {
-  let known = marksCache.get(m);
-  if (known === undefined) {
-    known = combinedMask(m).indexOf(1) >= 0;
-    marksCache.set(m, known);
-  }
-  return known;
 }
 
 /** A hidden file input's change handler: hands over the chosen file and resets the input so the same file can be chosen again. */

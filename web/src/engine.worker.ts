@@ -6,19 +6,27 @@
 import * as Comlink from "comlink";
 import { eraseWithReport } from "../../src/core/erase.js";
 import type { RgbaImage } from "../../src/core/image.js";
+import type { SegmentPreview } from "../../src/core/segmentation/builtin.js";
 import type { SegmentBox, SegmentPoint } from "../../src/core/segmentation/prompt.js";
-import { removalMask } from "../../src/core/segmentation/removal-mask.js";
+import { defaultGrow, removalMask } from "../../src/core/segmentation/removal-mask.js";
 import { Segmenter } from "../../src/core/segmentation/segmenter.js";
+import { makeViewBitmaps } from "./view-bitmaps.js";
 
 export interface SelectResult {
-  /** Grown removal mask (1 = remove), image size. */
+  /** Grown removal mask (1 = remove), `width`×`height`: the photo's size, or a preview's. */
   mask: Uint8Array;
+  width: number;
+  height: number;
   score: number;
   ms: number;
+  /** Pass to `refine` for the full-resolution mask; absent when `mask` is already full resolution. */
+  preview?: number;
 }
 
 export interface EraseResult {
   data: Uint8ClampedArray;
+  /** The result's view bitmaps (see view-bitmaps.ts). */
+  view: ImageBitmap[];
   holePixels: number;
   ms: number;
   referenceUsed?: boolean;
@@ -29,10 +37,14 @@ class Engine {
   private image: RgbaImage | null = null;
   private reference: RgbaImage | null = null;
   private readonly segmenter = Segmenter.create();
+  /** Recent previews by number, for `refine` (only the last few are kept). */
+  private readonly previews = new Map<number, SegmentPreview>();
+  private previewCount = 0;
 
   /** The photo to work on (a copy stays here; the caller keeps its own). */
   setImage(width: number, height: number, data: Uint8ClampedArray): void {
     this.image = { width, height, data };
+    this.previews.clear();
   }
 
   setReference(width: number, height: number, data: Uint8ClampedArray): void {
@@ -46,17 +58,54 @@ class Engine {
   /** Prepares tap-to-select for the current photo (once per photo); resolves to the time taken. */
   async prepare(): Promise<number> {
     const t0 = performance.now();
-    await (await this.segmenter).prepare(this.current());
+    const image = this.current();
+    await (await this.segmenter).prepare(image);
+    // One throwaway selection, so the first real tap does not pay for compiling this path.
+    await this.select([{ x: image.width / 2, y: image.height / 2, label: 1 }]);
+    this.previews.clear();
     return performance.now() - t0;
   }
 
+  /**
+   * Selects from taps and/or a box. Answers fast with a preview at the
+   * segmenter's working resolution (grown by the same amount, in its pixels);
+   * `refine(preview)` then gives the full-resolution mask.
+   */
   async select(points: SegmentPoint[], box?: SegmentBox): Promise<SelectResult> {
     const t0 = performance.now();
+    const image = this.current();
     const seg = await this.segmenter;
-    await seg.prepare(this.current());
-    const { mask, score } = await seg.segment({ points, ...(box ? { box } : {}) });
-    const grown = removalMask(mask, { feather: 0 }).mask.data;
-    return Comlink.transfer({ mask: grown, score, ms: performance.now() - t0 }, [grown.buffer]);
+    await seg.prepare(image);
+    const preview = await seg.preview({ points, ...(box ? { box } : {}) });
+    const grow = defaultGrow(image.width, image.height) / preview.scale;
+    const grown = removalMask(preview.mask, { grow, feather: 0 }).mask.data;
+    const { width, height } = preview.mask;
+    const result: SelectResult = { mask: grown, width, height, score: preview.score, ms: performance.now() - t0 };
+    if (width !== image.width || height !== image.height) {
+      const id = ++this.previewCount;
+      this.previews.set(id, preview);
+      this.previews.delete(id - PREVIEWS_KEPT);
+      result.preview = id;
+    }
+    return Comlink.transfer(result, [grown.buffer]);
+  }
+
+  /** The full-resolution removal mask of a preview from `select`; with the preview forgotten, selects again from the prompt. */
+  async refine(id: number, points: SegmentPoint[], box?: SegmentBox): Promise<SelectResult> {
+    const t0 = performance.now();
+    const image = this.current();
+    const seg = await this.segmenter;
+    await seg.prepare(image);
+    const preview = this.previews.get(id) ?? (await seg.preview({ points, ...(box ? { box } : {}) }));
+    const grown = removalMask(seg.refine(preview), { feather: 0 }).mask.data;
+    const result: SelectResult = {
+      mask: grown,
+      width: image.width,
+      height: image.height,
+      score: preview.score,
+      ms: performance.now() - t0,
+    };
+    return Comlink.transfer(result, [grown.buffer]);
   }
 
   /** Erases the masked pixels of the current photo; the result becomes the current photo. */
@@ -73,12 +122,20 @@ class Engine {
     );
     this.image = report.image;
     const data = new Uint8ClampedArray(report.image.data);
-    const result: EraseResult = { data, holePixels: report.holePixels, ms: performance.now() - t0 };
+    const ms = performance.now() - t0;
+    const view = await makeViewBitmaps(report.image.data, image.width, image.height);
+    const result: EraseResult = { data, view, holePixels: report.holePixels, ms };
     if (report.reference) {
       result.referenceUsed = report.reference.used;
       result.referenceNotes = report.reference.notes;
     }
-    return Comlink.transfer(result, [data.buffer]);
+    return Comlink.transfer(result, [data.buffer, ...view]);
+  }
+
+  /** View bitmaps of some pixels (the page's thread stays free while they are made). */
+  async view(width: number, height: number, data: Uint8ClampedArray): Promise<ImageBitmap[]> {
+    const levels = await makeViewBitmaps(data, width, height);
+    return Comlink.transfer(levels, levels);
   }
 
   private current(): RgbaImage {
@@ -88,5 +145,8 @@ class Engine {
 }
 
 export type EngineApi = Engine;
+
+/** How many previews `refine` can still find (older ones are selected again). */
+const PREVIEWS_KEPT = 8;
 
 Comlink.expose(new Engine());

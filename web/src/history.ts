@@ -20,6 +20,11 @@ export class History<T> {
     this.index = this.states.length - 1;
   }
 
+  /** Replaces states in place (undo and redo keep their places): `change` returns the new state, or the same one. */
+  replaceAll(change: (state: T) => T): void {
+    this.states = this.states.map(change);
+  }
+
   get current(): T | undefined {
     return this.states[this.index];
   }

@@ -1,22 +1,46 @@
 /**
- * The mask being built, as typed-array layers at the photo's resolution:
- * the selection from taps (already grown for removal), and a paint layer
+ * The mask being built, as typed-array layers: the selection from taps
+ * (already grown for removal), and a paint layer at the photo's resolution
  * where the brush adds (+1) and the mask eraser removes (−1). What is erased
- * is (selection or painted) and not rubbed out. Also: grow/shrink, and the
- * red overlay the view draws.
+ * is (selection or painted) and not rubbed out. The selection may be a
+ * preview at the segmenter's working resolution until its full-resolution
+ * refinement arrives; it is sampled nearest-neighbour onto the photo's grid.
+ * Also: the red overlay the view draws, and mask import/export.
  */
 
-export interface MaskState {
-  selection: Uint8Array | null;
-  paint: Int8Array;
+/** A selection layer at any resolution covering the whole photo (1 = remove). */
+export interface SelectionLayer {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
 }
+
+export interface MaskState {
+  readonly width: number;
+  readonly height: number;
+  readonly selection: SelectionLayer | null;
+  readonly paint: Int8Array;
+  /** What the paint layer may hold (PAINT_ADDS, PAINT_RUBS; 0 = untouched), so that nothing has to scan it to know. */
+  readonly painted: number;
+}
+
+/** The paint layer has (or had) +1 pixels. */
+export const PAINT_ADDS = 1;
+/** The paint layer has (or had) −1 pixels. */
+export const PAINT_RUBS = 2;
 
 export function emptyMask(width: number, height: number): MaskState {
-  return { selection: null, paint: new Int8Array(width * height) };
+  return { width, height, selection: null, paint: new Int8Array(width * height), painted: 0 };
 }
 
-export function cloneMask(m: MaskState): MaskState {
-  return { selection: m.selection ? new Uint8Array(m.selection) : null, paint: new Int8Array(m.paint) };
+/** `m` with a new paint layer that `value` was painted into. */
+export function withPaint(m: MaskState, paint: Int8Array, value: 1 | -1): MaskState {
+  return { ...m, paint, painted: m.painted | (value > 0 ? PAINT_ADDS : PAINT_RUBS) };
+}
+
+/** Whether `layer` is a preview (coarser than the photo) rather than the full-resolution selection. */
+export function isPreview(m: MaskState): boolean {
+  return m.selection !== null && (m.selection.width !== m.width || m.selection.height !== m.height);
 }
 
 /** Paints a disc of radius r at (cx, cy) with `value` (+1 brush, −1 mask eraser). */
@@ -93,42 +117,64 @@ export function combinedMask(m: MaskState): Uint8Array {
 }
 
 function computeCombined(m: MaskState): Uint8Array {
-  const n = m.paint.length;
-  const out = new Uint8Array(n);
+  const { width, height, paint } = m;
+  const out = new Uint8Array(width * height);
   const sel = m.selection;
-  for (let i = 0; i < n; i++) {
-    const p = m.paint[i];
-    out[i] = p > 0 || (p === 0 && sel !== null && sel[i] !== 0) ? 1 : 0;
+  if (sel && !isPreview(m)) {
+    for (let i = 0; i < out.length; i++) {
+      const p = paint[i];
+      out[i] = p > 0 || (p === 0 && sel.data[i] !== 0) ? 1 : 0;
+    }
+    return out;
+  }
+  const cols = selectionColumns(m, width);
+  for (let y = 0; y < height; y++) {
+    const selRow = sel ? Math.min(sel.height - 1, Math.floor(((y + 0.5) * sel.height) / height)) * sel.width : 0;
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      const p = paint[i];
+      out[i] = p > 0 || (p === 0 && sel !== null && sel.data[selRow + cols[x]] !== 0) ? 1 : 0;
+    }
   }
   return out;
 }
 
-export function maskPixels(m: MaskState): number {
-  let count = 0;
-  const c = combinedMask(m);
-  for (let i = 0; i < c.length; i++) count += c[i];
-  return count;
+/** For each of `n` columns across the photo, the selection layer's column under it. */
+function selectionColumns(m: MaskState, n: number): Int32Array {
+  const cols = new Int32Array(n);
+  const sw = m.selection?.width ?? 1;
+  for (let x = 0; x < n; x++) cols[x] = Math.min(sw - 1, Math.floor(((x + 0.5) * sw) / n));
+  return cols;
 }
 
 /**
  * Writes the mask as a translucent red overlay into `rgba`, `ow`×`oh` (the
- * photo scaled down for display; nearest sample per overlay pixel).
+ * photo scaled down for display; nearest sample of each layer per overlay
+ * pixel, so a full-resolution mask is never built just to be shown).
  */
-export function drawOverlay(m: MaskState, width: number, height: number, rgba: Uint8ClampedArray, ow: number, oh: number): void {
-  const c = combinedMask(m);
+export function drawOverlay(m: MaskState, rgba: Uint8ClampedArray, ow: number, oh: number): void {
+  const { width, height, paint } = m;
+  const sel = m.selection;
+  const selCols = selectionColumns(m, ow);
+  const paintCols = new Int32Array(ow);
+  for (let x = 0; x < ow; x++) paintCols[x] = Math.min(width - 1, Math.floor(((x + 0.5) * width) / ow));
+  // One 32-bit store per pixel; the byte order of RGBA in a word follows the platform's endianness.
+  const pixels = new Uint32Array(rgba.buffer, rgba.byteOffset, ow * oh);
+  const probe = new Uint8Array(new Uint32Array([0x01020304]).buffer);
+  const red = probe[0] === 4 ? (130 << 24) | (60 << 16) | (40 << 8) | 255 : (255 << 24) | (40 << 16) | (60 << 8) | 130;
+  const selData = sel?.data;
   for (let y = 0; y < oh; y++) {
-    const sy = Math.min(height - 1, Math.floor(((y + 0.5) * height) / oh));
+    const paintRow = Math.min(height - 1, Math.floor(((y + 0.5) * height) / oh)) * width;
+    const o = y * ow;
+    if (!selData) {
+      for (let x = 0; x < ow; x++) pixels[o + x] = paint[paintRow + paintCols[x]] > 0 ? red : 0;
+      continue;
+    }
+    const selRow =
+      Math.min((sel as SelectionLayer).height - 1, Math.floor(((y + 0.5) * (sel as SelectionLayer).height) / oh)) *
+      (sel as SelectionLayer).width;
     for (let x = 0; x < ow; x++) {
-      const sx = Math.min(width - 1, Math.floor(((x + 0.5) * width) / ow));
-      const o = (y * ow + x) * 4;
-      if (c[sy * width + sx]) {
-        rgba[o] = 255;
-        rgba[o + 1] = 40;
-        rgba[o + 2] = 60;
-        rgba[o + 3] = 130;
-      } else {
-        rgba[o + 3] = 0;
-      }
+      const p = paint[paintRow + paintCols[x]];
+      pixels[o + x] = p > 0 || (p === 0 && selData[selRow + selCols[x]] !== 0) ? red : 0;
     }
   }
 }
@@ -155,5 +201,24 @@ export function maskFromRgba(rgba: Uint8ClampedArray, width: number, height: num
     const v = Math.max(rgba[o], rgba[o + 1], rgba[o + 2]) * (rgba[o + 3] / 255);
     paint[i] = v >= 128 ? 1 : 0;
   }
-  return { selection: null, paint };
+  return { width, height, selection: null, paint, painted: PAINT_ADDS };
+}
+
+const marks = new WeakMap<MaskState, boolean>();
+
+/**
+ * Whether anything is marked for removal; cached per mask state (renders are
+ * frequent, photos large). Without rubbed-out paint the flags and the
+ * selection decide; otherwise the combined mask does.
+ */
+export function hasMarks(m: MaskState): boolean {
+  let known = marks.get(m);
+  if (known === undefined) {
+    known =
+      m.paint.indexOf(-1) < 0
+        ? m.paint.indexOf(1) >= 0 || (m.selection !== null && m.selection.data.indexOf(1) >= 0)
+        : combinedMask(m).indexOf(1) >= 0;
+    marks.set(m, known);
+  }
+  return known;
 }

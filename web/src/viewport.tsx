@@ -38,6 +38,22 @@ interface Gesture {
   moved: boolean;
 }
 
+/** The reduced copies of each photo bitmap that `makeViewBitmaps` made, largest first. */
+const reduced = new WeakMap<ImageBitmap, ImageBitmap[]>();
+
+/** Registers `levels` (from `makeViewBitmaps`) and returns the photo's bitmap to pass as `base`. */
+export function viewBase(levels: ImageBitmap[]): ImageBitmap {
+  reduced.set(levels[0], levels.slice(1));
+  return levels[0];
+}
+
+/** The copy of `base` to draw `onScreen` device pixels wide: the smallest one still at least that wide. */
+function reducedFor(base: CanvasImageSource, onScreen: number): CanvasImageSource {
+  let best = base;
+  if (base instanceof ImageBitmap) for (const level of reduced.get(base) ?? []) if (level.width >= onScreen) best = level;
+  return best;
+}
+
 export function Viewport(props: ViewportProps) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const view = useRef({ scale: 1, tx: 0, ty: 0 });
@@ -68,8 +84,15 @@ export function Viewport(props: ViewportProps) {
       const p = propsRef.current;
       ctx.setTransform(scale * dpr, 0, 0, scale * dpr, tx * dpr, ty * dpr);
       ctx.imageSmoothingQuality = "high";
-      if (p.base) ctx.drawImage(p.base, 0, 0, p.width, p.height);
-      if (p.overlay) ctx.drawImage(p.overlay, 0, 0, p.width, p.height);
+      const onScreen = p.width * scale * dpr;
+      const src = p.base ? reducedFor(p.base, onScreen) : null;
+      if (src) ctx.drawImage(src, 0, 0, p.width, p.height);
+      if (p.overlay) {
+        // Shrinking the overlay needs no filtering (a flat translucent red); enlarging it is smoothed.
+        ctx.imageSmoothingEnabled = onScreen > (p.overlay as { width: number }).width;
+        ctx.drawImage(p.overlay, 0, 0, p.width, p.height);
+        ctx.imageSmoothingEnabled = true;
+      }
       const g = gesture.current;
       if (g && g.moved && (g.kind === "stroke" || g.kind === "area" || g.kind === "tap-or-box")) {
         ctx.lineJoin = "round";

@@ -13,6 +13,8 @@ export class ColourModel {
   private inv: Float64Array;
   /** log(weight) − ½·log det(Σ) − 1.5·log(2π) per component. */
   private logNorm: Float64Array;
+  /** Per-component log densities of the colour being evaluated. */
+  private scratch: Float64Array;
 
   private constructor(k: number) {
     this.k = k;
@@ -20,6 +22,7 @@ export class ColourModel {
     this.mean = new Float64Array(k * 3);
     this.inv = new Float64Array(k * 9);
     this.logNorm = new Float64Array(k);
+    this.scratch = new Float64Array(k);
   }
 
   /**
@@ -28,79 +31,100 @@ export class ColourModel {
    * covariance's diagonal (Lab units²) to keep thin clusters from collapsing.
    */
   static fit(colours: Float64Array, w: Float64Array, use: Uint8Array, k: number, floor: number, iterations = 4): ColourModel {
-    const n = w.length;
-    const idx: number[] = [];
-    for (let i = 0; i < n; i++) if (use[i] !== 0 && w[i] > 0) idx.push(i);
-    const kk = Math.max(1, Math.min(k, idx.length));
+    let n = 0;
+    for (let i = 0; i < w.length; i++) if (use[i] !== 0 && w[i] > 0) n++;
+    const kk = Math.max(1, Math.min(k, n));
     const model = new ColourModel(kk);
-    if (idx.length === 0) {
+    if (n === 0) {
       model.setComponent(0, 1, [50, 0, 0], [1e4, 0, 0, 0, 1e4, 0, 0, 0, 1e4], floor);
       return model;
     }
-    // Deterministic start: split the samples into kk groups by lightness.
-    idx.sort((a, b) => colours[a * 3] - colours[b * 3]);
-    const resp = new Float64Array(idx.length * kk);
-    for (let j = 0; j < idx.length; j++) resp[j * kk + Math.min(kk - 1, Math.floor((j * kk) / idx.length))] = 1;
+    // The samples in use, packed, in order of lightness (stable on ties).
+    // Sorted as numbers keyed (lightness in millionths, then position): a
+    // typed-array sort without a comparator callback, several times faster.
+    const keys = new Float64Array(n);
+    for (let i = 0, j = 0; i < w.length; i++) {
+      if (use[i] !== 0 && w[i] > 0) keys[j++] = Math.floor(Math.max(0, colours[i * 3]) * 1e6) * w.length + i;
+    }
+    keys.sort();
+    const order = new Int32Array(n);
+    for (let j = 0; j < n; j++) order[j] = keys[j] % w.length;
+    const x = new Float64Array(n * 3);
+    const ws = new Float64Array(n);
+    let total = 0;
+    for (let j = 0; j < n; j++) {
+      const o = order[j] * 3;
+      x[j * 3] = colours[o];
+      x[j * 3 + 1] = colours[o + 1];
+      x[j * 3 + 2] = colours[o + 2];
+      ws[j] = w[order[j]];
+      total += ws[j];
+    }
+    // Deterministic start: kk groups of consecutive lightness.
+    const resp = new Float64Array(n * kk);
+    for (let j = 0; j < n; j++) resp[j * kk + Math.min(kk - 1, Math.floor((j * kk) / n))] = 1;
+    // Weighted moments per component: Σr, Σr·x (3), Σr·x·xᵀ (upper triangle, 6).
+    const mom = new Float64Array(kk * 10);
+    const lp = new Float64Array(kk);
     for (let it = 0; it <= iterations; it++) {
-      // M step.
-      let total = 0;
-      for (let j = 0; j < idx.length; j++) total += w[idx[j]];
-      for (let c = 0; c < kk; c++) {
-        let sw = 0;
-        const m = [0, 0, 0];
-        for (let j = 0; j < idx.length; j++) {
-          const r = resp[j * kk + c] * w[idx[j]];
+      // M step, from the moments (one pass over the samples for all components).
+      mom.fill(0);
+      for (let j = 0; j < n; j++) {
+        const x0 = x[j * 3];
+        const x1 = x[j * 3 + 1];
+        const x2 = x[j * 3 + 2];
+        for (let c = 0; c < kk; c++) {
+          const r = resp[j * kk + c] * ws[j];
           if (r === 0) continue;
-          sw += r;
-          const o = idx[j] * 3;
-          m[0] += r * colours[o];
-          m[1] += r * colours[o + 1];
-          m[2] += r * colours[o + 2];
+          const m = c * 10;
+          mom[m] += r;
+          mom[m + 1] += r * x0;
+          mom[m + 2] += r * x1;
+          mom[m + 3] += r * x2;
+          mom[m + 4] += r * x0 * x0;
+          mom[m + 5] += r * x0 * x1;
+          mom[m + 6] += r * x0 * x2;
+          mom[m + 7] += r * x1 * x1;
+          mom[m + 8] += r * x1 * x2;
+          mom[m + 9] += r * x2 * x2;
         }
+      }
+      for (let c = 0; c < kk; c++) {
+        const m = c * 10;
+        const sw = mom[m];
         if (sw <= 1e-12) {
           model.setComponent(c, 0, [50, 0, 0], [1, 0, 0, 0, 1, 0, 0, 0, 1], floor);
           continue;
         }
-        m[0] /= sw;
-        m[1] /= sw;
-        m[2] /= sw;
-        const cov = [0, 0, 0, 0, 0, 0, 0, 0, 0];
-        for (let j = 0; j < idx.length; j++) {
-          const r = resp[j * kk + c] * w[idx[j]];
-          if (r === 0) continue;
-          const o = idx[j] * 3;
-          const d0 = colours[o] - m[0];
-          const d1 = colours[o + 1] - m[1];
-          const d2 = colours[o + 2] - m[2];
-          cov[0] += r * d0 * d0;
-          cov[1] += r * d0 * d1;
-          cov[2] += r * d0 * d2;
-          cov[4] += r * d1 * d1;
-          cov[5] += r * d1 * d2;
-          cov[8] += r * d2 * d2;
-        }
-        for (const t of [0, 1, 2, 4, 5, 8]) cov[t] /= sw;
-        cov[3] = cov[1];
-        cov[6] = cov[2];
-        cov[7] = cov[5];
-        model.setComponent(c, sw / total, m, cov, floor);
+        const m0 = mom[m + 1] / sw;
+        const m1 = mom[m + 2] / sw;
+        const m2 = mom[m + 3] / sw;
+        // Covariance = E[x·xᵀ] − mean·meanᵀ, clamped at 0 on the diagonal against rounding.
+        const c00 = Math.max(0, mom[m + 4] / sw - m0 * m0);
+        const c01 = mom[m + 5] / sw - m0 * m1;
+        const c02 = mom[m + 6] / sw - m0 * m2;
+        const c11 = Math.max(0, mom[m + 7] / sw - m1 * m1);
+        const c12 = mom[m + 8] / sw - m1 * m2;
+        const c22 = Math.max(0, mom[m + 9] / sw - m2 * m2);
+        model.setComponent(c, sw / total, [m0, m1, m2], [c00, c01, c02, c01, c11, c12, c02, c12, c22], floor);
       }
       if (it === iterations) break;
       // E step.
-      const lp = new Float64Array(kk);
-      for (let j = 0; j < idx.length; j++) {
-        const o = idx[j] * 3;
+      for (let j = 0; j < n; j++) {
+        const l = x[j * 3];
+        const a = x[j * 3 + 1];
+        const b = x[j * 3 + 2];
         let best = Number.NEGATIVE_INFINITY;
         for (let c = 0; c < kk; c++) {
-          lp[c] = model.componentLog(c, colours[o], colours[o + 1], colours[o + 2]);
+          lp[c] = model.componentLog(c, l, a, b);
           if (lp[c] > best) best = lp[c];
         }
-        let s = 0;
+        let sum = 0;
         for (let c = 0; c < kk; c++) {
           lp[c] = Math.exp(lp[c] - best);
-          s += lp[c];
+          sum += lp[c];
         }
-        for (let c = 0; c < kk; c++) resp[j * kk + c] = lp[c] / s;
+        for (let c = 0; c < kk; c++) resp[j * kk + c] = lp[c] / sum;
       }
     }
     return model;
@@ -147,15 +171,15 @@ export class ColourModel {
 
   /** log p(colour) under the mixture. */
   logDensity(l: number, a: number, b: number): number {
+    const lp = this.scratch;
     let best = Number.NEGATIVE_INFINITY;
     for (let c = 0; c < this.k; c++) {
-      if (this.weight[c] <= 0) continue;
-      const v = this.componentLog(c, l, a, b);
-      if (v > best) best = v;
+      lp[c] = this.weight[c] > 0 ? this.componentLog(c, l, a, b) : Number.NEGATIVE_INFINITY;
+      if (lp[c] > best) best = lp[c];
     }
     if (best === Number.NEGATIVE_INFINITY) return -1e6;
     let s = 0;
-    for (let c = 0; c < this.k; c++) if (this.weight[c] > 0) s += Math.exp(this.componentLog(c, l, a, b) - best);
+    for (let c = 0; c < this.k; c++) if (lp[c] !== Number.NEGATIVE_INFINITY) s += Math.exp(lp[c] - best);
     return best + Math.log(s);
   }
 }

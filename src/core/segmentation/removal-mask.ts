@@ -7,7 +7,7 @@
  * alpha at 128 gives back exactly the grown hard mask the eraser uses.
  */
 import { type Mask, VanishError } from "../image.js";
-import { holeBounds, squaredDistanceTo } from "../mask.js";
+import { dilateDisc, holeBounds, squaredDistanceTo } from "../mask.js";
 
 export interface RemovalMaskOptions {
   /** Pixels to grow the selection by; default 0.6 % of the long side, at least 2. */
@@ -55,32 +55,56 @@ export function removalMask(selection: Mask, options: RemovalMaskOptions = {}): 
   const ch = Math.min(height, bounds.y + bounds.height + margin) - y0;
   const crop = new Uint8Array(cw * ch);
   for (let y = 0; y < ch; y++) crop.set(data.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + cw), y * cw);
-  const outsideSq = squaredDistanceTo(crop, cw, ch);
+  if (feather === 0) {
+    // A hard edge needs no distances, only the disc dilation (run-based, far cheaper at 12 MP).
+    const grown = dilateDisc(crop, cw, ch, grow + 0.5);
+    for (let y = 0; y < ch; y++) {
+      const c0 = y * cw;
+      const i0 = (y0 + y) * width + x0;
+      mask.set(grown.subarray(c0, c0 + cw), i0);
+      for (let x = 0; x < cw; x++) if (grown[c0 + x] !== 0) alpha[i0 + x] = 255;
+    }
+    return { mask: { width, height, data: mask }, alpha, grow, feather };
+  }
+  // Only distances up to grow + feather matter; farther pixels stay unselected with alpha 0.
+  const outsideSq = squaredDistanceTo(crop, cw, ch, grow + feather + 1);
   // Inside the selection the signed distance is at least grow + ½; the inner
   // transform only matters when that can fall short of the feather.
   let insideSq: Float32Array | null = null;
   if (grow + 0.5 < feather) {
     const inverse = new Uint8Array(cw * ch);
     for (let i = 0; i < cw * ch; i++) inverse[i] = crop[i] === 0 ? 1 : 0;
-    insideSq = squaredDistanceTo(inverse, cw, ch);
+    insideSq = squaredDistanceTo(inverse, cw, ch, feather + 1);
   }
   // Signed distance to the grown edge, positive inside: for a pixel outside the
-  // selection it is grow − (distance to the selection), inside grow + (distance to outside).
+  // selection it is grow − (distance to the selection) + ½, inside
+  // grow + (distance to outside) − ½. The edge itself is a threshold on the
+  // squared distance; square roots are only taken within the feather.
+  const edgeSq = (grow + 0.5) * (grow + 0.5);
+  const outerSq = (grow + 0.5 + feather) * (grow + 0.5 + feather);
+  const slope = feather > 0 ? 1 / (2 * feather) : 0;
   for (let y = 0; y < ch; y++) {
+    const c0 = y * cw;
+    const i0 = (y0 + y) * width + x0;
     for (let x = 0; x < cw; x++) {
-      const c = y * cw + x;
-      const i = (y0 + y) * width + x0 + x;
-      const signed = crop[c] !== 0 ? grow + (insideSq ? Math.sqrt(insideSq[c]) : feather + 1) - 0.5 : grow - Math.sqrt(outsideSq[c]) + 0.5;
-      const inside = signed > 0;
-      mask[i] = inside ? 1 : 0;
-      if (feather === 0) {
-        alpha[i] = inside ? 255 : 0;
-      } else {
-        const t = Math.min(1, Math.max(0, 0.5 + signed / (2 * feather)));
-        let a = Math.round(255 * t);
-        if (inside && a < 128) a = 128;
-        if (!inside && a > 127) a = 127;
-        alpha[i] = a;
+      const c = c0 + x;
+      const i = i0 + x;
+      if (crop[c] !== 0) {
+        mask[i] = 1;
+        if (feather === 0 || !insideSq) {
+          alpha[i] = 255;
+        } else {
+          const t = 0.5 + (grow + Math.sqrt(insideSq[c]) - 0.5) * slope;
+          alpha[i] = t >= 1 ? 255 : Math.max(128, Math.round(255 * t));
+        }
+        continue;
+      }
+      const dSq = outsideSq[c];
+      if (dSq < edgeSq) {
+        mask[i] = 1;
+        alpha[i] = feather === 0 ? 255 : Math.max(128, Math.round(255 * Math.min(1, 0.5 + (grow + 0.5 - Math.sqrt(dSq)) * slope)));
+      } else if (feather > 0 && dSq < outerSq) {
+        alpha[i] = Math.min(127, Math.round(255 * (0.5 + (grow + 0.5 - Math.sqrt(dSq)) * slope)));
       }
     }
   }

@@ -6,7 +6,7 @@
  */
 import type { Mask, RgbaImage } from "../image.js";
 import { VanishError } from "../image.js";
-import { BuiltinSegmenter, type BuiltinSegmenterOptions, type SegmentEngine, type SegmentResult } from "./builtin.js";
+import { BuiltinSegmenter, type BuiltinSegmenterOptions, type SegmentEngine, type SegmentPreview, type SegmentResult } from "./builtin.js";
 import type { SegmentPrompt } from "./prompt.js";
 import { type SamModelLoader, SamSegmenter } from "./sam.js";
 
@@ -63,6 +63,24 @@ export class Segmenter {
       else for (let i = 0; i < union.data.length; i++) union.data[i] |= r.mask.data[i];
     }
     return { mask: union as Mask, score };
+  }
+
+  /**
+   * Two-step selection for interactive use: a preview at the engine's working
+   * resolution now (show it), then `refine` it to full resolution (erase with
+   * that). Engines without a cheaper preview return their full mask at scale 1.
+   */
+  async preview(prompt: SegmentPrompt): Promise<SegmentPreview> {
+    if (!this.prepared) throw new VanishError("INVALID_ARGUMENT", "Call prepare(image) before preview(); prepare once per image.");
+    if (this.engine.segmentPreview && this.engine.refine) return this.engine.segmentPreview(prompt);
+    const { mask, score } = await this.engine.segment(prompt);
+    return { mask, score, scale: 1, points: prompt.points ?? [] };
+  }
+
+  /** The full-resolution mask of a preview from `preview` (the same mask `segment` gives for its prompt). */
+  refine(preview: SegmentPreview): Mask {
+    if (!this.engine.segmentPreview || !this.engine.refine) return preview.mask;
+    return this.engine.refine(preview);
   }
 
   close(): void {

@@ -19,22 +19,36 @@ export function upsampleSelection(selection: Uint8Array, work: WorkingImage, ima
   const { width: W, height: H, data } = image;
   const { width: w, height: h, factor: f, rgb } = work;
   const out = new Uint8Array(W * H);
-  // Block fill from the nearest working cell, run by run along each row.
-  const colOf = new Int32Array(W);
-  for (let X = 0; X < W; X++) colOf[X] = Math.min(w - 1, Math.floor(X / f));
-  for (let Y = 0; Y < H; Y++) {
-    const row = Math.min(h - 1, Math.floor(Y / f)) * w;
-    let X = 0;
-    while (X < W) {
-      const v = selection[row + colOf[X]];
-      let end = X + 1;
-      while (end < W && selection[row + colOf[end]] === v) end++;
-      if (v !== 0) out.fill(1, Y * W + X, Y * W + end);
-      X = end;
+  // Block fill from the nearest working cell: each working row is expanded
+  // once and copied into the f full-resolution rows it covers.
+  const expanded = new Uint8Array(W);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) expanded.fill(selection[row + x], x * f, x === w - 1 ? W : x * f + f);
+    const Y1 = y === h - 1 ? H : y * f + f;
+    for (let Y = y * f; Y < Y1; Y++) out.set(expanded, Y * W);
+  }
+  // The kernel's 4 spatial taps depend only on a pixel's phase within its cell
+  // (its offset from the cell's corner), so they are tabulated per phase; cells
+  // on the last row or column can be longer than f, hence the wider table.
+  const phases = f + Math.max(W - w * f, H - h * f);
+  const tapOffset = new Int32Array(phases);
+  const tapWeight = new Float64Array(phases * 4);
+  for (let p = 0; p < phases; p++) {
+    const u0 = (p + 0.5) / f - 0.5;
+    const base = Math.floor(u0) - 1;
+    tapOffset[p] = base;
+    for (let k = 0; k < 4; k++) {
+      const d = base + k - u0;
+      tapWeight[p * 4 + k] = Math.exp(-0.5 * d * d);
     }
   }
+  // Range kernel exp(−|Δrgb|² / 2σ²) tabulated by whole units of |Δrgb|²,
+  // down to where it no longer matters (e^−20).
   const inv2c = 1 / (2 * options.colourSigma * options.colourSigma);
-  const spatial = new Float64Array(4);
+  const rangeSize = Math.ceil(20 / inv2c) + 1;
+  const range = new Float64Array(rangeSize);
+  for (let i = 0; i < rangeSize; i++) range[i] = Math.exp(-(i + 0.5) * inv2c);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const v = selection[y * w + x];
@@ -56,32 +70,29 @@ export function upsampleSelection(selection: Uint8Array, work: WorkingImage, ima
       const X1 = x === w - 1 ? W : X0 + f;
       const Y1 = y === h - 1 ? H : Y0 + f;
       for (let Y = Y0; Y < Y1; Y++) {
-        const v0 = (Y + 0.5) / f - 0.5;
-        const yb = Math.floor(v0) - 1;
+        const py = Y - Y0;
+        const yb = y + tapOffset[py];
         for (let X = X0; X < X1; X++) {
-          const u0 = (X + 0.5) / f - 0.5;
-          const xb = Math.floor(u0) - 1;
+          const px = X - X0;
+          const xb = x + tapOffset[px];
           const p = (Y * W + X) * 4;
           const r = data[p];
           const g = data[p + 1];
           const b = data[p + 2];
-          for (let k = 0; k < 4; k++) {
-            const dx = xb + k - u0;
-            spatial[k] = Math.exp(-0.5 * dx * dx);
-          }
           let num = 0;
           let den = 0;
           for (let j = 0; j < 4; j++) {
             const yy = Math.min(h - 1, Math.max(0, yb + j));
-            const dy = yb + j - v0;
-            const wy = Math.exp(-0.5 * dy * dy);
+            const wy = tapWeight[py * 4 + j];
             for (let k = 0; k < 4; k++) {
               const xx = Math.min(w - 1, Math.max(0, xb + k));
               const q = (yy * w + xx) * 3;
               const dr = rgb[q] - r;
               const dg = rgb[q + 1] - g;
               const db = rgb[q + 2] - b;
-              const wt = wy * spatial[k] * Math.exp(-(dr * dr + dg * dg + db * db) * inv2c);
+              const i = (dr * dr + dg * dg + db * db) | 0;
+              if (i >= rangeSize) continue;
+              const wt = wy * tapWeight[px * 4 + k] * range[i];
               den += wt;
               if (selection[yy * w + xx] !== 0) num += wt;
             }
