@@ -54,6 +54,28 @@ async function download(page: Page): Promise<Buffer> {
   return data;
 }
 
+/** Maps photo pixels to screen points for a photo fitted into the page's viewport element. */
+async function photoToScreen(page: Page): Promise<(x: number, y: number) => [number, number]> {
+  const box = (await page.getByTestId("viewport").boundingBox()) as { x: number; y: number; width: number; height: number };
+  const scale = Math.min(box.width / W, box.height / H) * 0.96;
+  return (x, y) => [box.x + (box.width - W * scale) / 2 + x * scale, box.y + (box.height - H * scale) / 2 + y * scale];
+}
+
+/** Red pixels left of the disc, and pixels changed far from it. */
+function judge(result: Buffer, pixels: Buffer): { red: number; changedFar: number } {
+  let red = 0;
+  let changedFar = 0;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const o = (y * W + x) * 3;
+      const d = Math.hypot(x - DISC.x, y - DISC.y);
+      if (d <= DISC.r && result[o] > 180 && result[o + 1] < 60) red++;
+      if (d > DISC.r + 20 && (result[o] !== pixels[o] || result[o + 1] !== pixels[o + 1] || result[o + 2] !== pixels[o + 2])) changedFar++;
+    }
+  }
+  return { red, changedFar };
+}
+
 before(async () => {
   if (skip) return;
   dir = mkdtempSync(path.join(os.tmpdir(), "vanish-web-"));
@@ -80,12 +102,7 @@ test("open, tap, erase, undo, redo, download: the object is gone and nothing els
   await page.getByTestId("open").setInputFiles(file);
   await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 30_000 });
 
-  const box = (await page.getByTestId("viewport").boundingBox()) as { x: number; y: number; width: number; height: number };
-  const scale = Math.min(box.width / W, box.height / H) * 0.96;
-  const toScreen = (x: number, y: number) => [
-    box.x + (box.width - W * scale) / 2 + x * scale,
-    box.y + (box.height - H * scale) / 2 + y * scale,
-  ];
+  const toScreen = await photoToScreen(page);
   const [sx, sy] = toScreen(DISC.x, DISC.y);
   await page.mouse.click(sx, sy);
   await page.getByTestId("status").filter({ hasText: "Selected" }).waitFor({ timeout: 30_000 });
@@ -94,16 +111,7 @@ test("open, tap, erase, undo, redo, download: the object is gone and nothing els
   await page.screenshot({ path: path.join(dir, "erased.png") });
 
   const erased = await download(page);
-  let red = 0;
-  let changedFar = 0;
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const o = (y * W + x) * 3;
-      const d = Math.hypot(x - DISC.x, y - DISC.y);
-      if (d <= DISC.r && erased[o] > 180 && erased[o + 1] < 60) red++;
-      if (d > DISC.r + 20 && (erased[o] !== pixels[o] || erased[o + 1] !== pixels[o + 1] || erased[o + 2] !== pixels[o + 2])) changedFar++;
-    }
-  }
+  const { red, changedFar } = judge(erased, pixels);
   assert.ok(red < 40, `${red} red pixels of the disc are left`);
   assert.equal(changedFar, 0, "pixels away from the object changed");
 
@@ -125,4 +133,98 @@ test("an unsupported file gets a clear message, not a broken page", { skip, time
   await page.getByTestId("open").setInputFiles({ name: "broken.jpg", mimeType: "image/jpeg", buffer: Buffer.from("not really a jpeg") });
   await page.getByTestId("error").filter({ hasText: "could not be read" }).waitFor({ timeout: 10_000 });
   await page.close();
+});
+
+test("lasso and rectangle mark what to erase; the mask eraser takes part back", { skip, timeout: 120_000 }, async () => {
+  const { file, pixels } = await scene();
+  const page = await browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
+  await page.goto(server.resolvedUrls?.local[0] as string);
+  await page.getByTestId("open").setInputFiles(file);
+  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 30_000 });
+  const toScreen = await photoToScreen(page);
+  const drag = async (points: [number, number][]) => {
+    await page.mouse.move(...toScreen(...points[0]));
+    await page.mouse.down();
+    for (const p of points.slice(1)) await page.mouse.move(...toScreen(...p), { steps: 4 });
+    await page.mouse.up();
+  };
+  const ring = (r: number): [number, number][] =>
+    Array.from({ length: 25 }, (_, i) => [DISC.x + r * Math.cos((i / 24) * 2 * Math.PI), DISC.y + r * Math.sin((i / 24) * 2 * Math.PI)]);
+
+  // Lasso round the disc: erasing it leaves no red, and nothing far away changes.
+  await page.keyboard.press("l");
+  await drag(ring(DISC.r + 8));
+  await page.getByTestId("erase").click();
+  await page.getByTestId("status").filter({ hasText: "Erased" }).waitFor({ timeout: 30_000 });
+  const lassoed = judge(await download(page), pixels);
+  assert.ok(lassoed.red < 20, `${lassoed.red} red pixels left after the lasso`);
+  assert.equal(lassoed.changedFar, 0);
+
+  // Undo; a rectangle over the disc, minus its right half rubbed out with a rectangle of the mask eraser.
+  await page.getByRole("button", { name: "Undo" }).click();
+  await page.keyboard.press("r");
+  await drag([
+    [DISC.x - DISC.r - 6, DISC.y - DISC.r - 6],
+    [DISC.x + DISC.r + 6, DISC.y + DISC.r + 6],
+  ]);
+  await page.keyboard.down("Alt");
+  await drag([
+    [DISC.x + 4, DISC.y - DISC.r - 10],
+    [DISC.x + DISC.r + 10, DISC.y + DISC.r + 10],
+  ]);
+  await page.keyboard.up("Alt");
+  await page.getByTestId("erase").click();
+  await page.getByTestId("status").filter({ hasText: "Erased" }).waitFor({ timeout: 30_000 });
+  const half = await download(page);
+  let leftRed = 0;
+  let rightRed = 0;
+  for (let y = DISC.y - DISC.r; y <= DISC.y + DISC.r; y++) {
+    for (let x = DISC.x - DISC.r; x <= DISC.x + DISC.r; x++) {
+      const o = (y * W + x) * 3;
+      if (Math.hypot(x - DISC.x, y - DISC.y) > DISC.r - 2 || half[o] < 180 || half[o + 1] > 60) continue;
+      // Next to the red half that stays, the fill may take up a little of its colour: judge the far side.
+      if (x < DISC.x - 12) leftRed++;
+      if (x > DISC.x + 8) rightRed++;
+    }
+  }
+  assert.ok(leftRed < 20, `${leftRed} red pixels left in the erased half`);
+  assert.ok(rightRed > 400, `only ${rightRed} red pixels in the half that was rubbed out of the mask`);
+  await page.close();
+});
+
+test("on a phone-sized touch screen a tap selects and the layout fits", { skip, timeout: 120_000 }, async () => {
+  const { file } = await scene();
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const page = await context.newPage();
+  await page.goto(server.resolvedUrls?.local[0] as string);
+  await page.getByTestId("open").setInputFiles(file);
+  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 30_000 });
+  const [sx, sy] = (await photoToScreen(page))(DISC.x, DISC.y);
+  await page.touchscreen.tap(sx, sy);
+  await page.getByTestId("status").filter({ hasText: "Selected" }).waitFor({ timeout: 30_000 });
+  // Nothing sticks out sideways, and the erase button is on screen.
+  assert.ok(((await page.evaluate("document.documentElement.scrollWidth")) as number) <= 390);
+  const erase = (await page.getByTestId("erase").boundingBox()) as { x: number; y: number; width: number; height: number };
+  assert.ok(erase.x >= 0 && erase.x + erase.width <= 390 && erase.y + erase.height <= 844, JSON.stringify(erase));
+  await page.screenshot({ path: path.join(dir, "phone.png") });
+  if (process.env.VANISH_SHOTS) await page.screenshot({ path: path.join(process.env.VANISH_SHOTS, "phone.png") });
+  await context.close();
+});
+
+test("after the first visit the app works offline (service worker)", { skip, timeout: 120_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+  const page = await context.newPage();
+  await page.goto(server.resolvedUrls?.local[0] as string);
+  // Installed, active and controlling the page: everything is precached.
+  await page.waitForFunction("navigator.serviceWorker.controller !== null", undefined, { timeout: 30_000 });
+  await context.setOffline(true);
+  await page.reload();
+  await page.getByTestId("sample").click();
+  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 60_000 });
+  const box = (await page.getByTestId("viewport").boundingBox()) as { x: number; y: number; width: number; height: number };
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await page.getByTestId("status").filter({ hasText: "Selected" }).waitFor({ timeout: 30_000 });
+  await page.getByTestId("erase").click();
+  await page.getByTestId("status").filter({ hasText: "Erased" }).waitFor({ timeout: 60_000 });
+  await context.close();
 });

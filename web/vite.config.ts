@@ -1,12 +1,44 @@
-/** Builds the browser app (web/) into dist/web: Preact UI, the engine in a module worker. */
+/**
+ * Builds the browser app (web/) into dist/web: Preact UI, the engine in a
+ * module worker, and a service worker (Workbox, through vite-plugin-pwa)
+ * that precaches every file of the build, so that after the first visit the
+ * app opens and works with no network at all.
+ */
 import { fileURLToPath } from "node:url";
 import preact from "@preact/preset-vite";
 import { defineConfig } from "vite";
+import { VitePWA } from "vite-plugin-pwa";
 
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
   base: "./",
-  plugins: [preact()],
+  plugins: [
+    preact(),
+    VitePWA({
+      registerType: "autoUpdate",
+      injectRegister: "script-defer",
+      includeAssets: ["icon.svg"],
+      manifest: {
+        name: "Vanish — object eraser",
+        short_name: "Vanish",
+        description: "Remove objects from your photos, on your own device. Nothing is uploaded.",
+        display: "standalone",
+        background_color: "#14161b",
+        theme_color: "#14161b",
+        icons: [{ src: "icon.svg", sizes: "any", type: "image/svg+xml", purpose: "any" }],
+      },
+      workbox: {
+        // The app shell, the engine worker and the sample photo: everything the app can ask for.
+        globPatterns: ["**/*.{html,js,css,svg,jpg,webmanifest}"],
+        maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
+        navigateFallback: "index.html",
+        cleanupOutdatedCaches: true,
+        // Take over the open page at once, so "after the first load" means this very visit.
+        clientsClaim: true,
+        skipWaiting: true,
+      },
+    }),
+  ],
   worker: { format: "es" },
   build: { outDir: "../dist/web", emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 2000 },
   preview: { host: "127.0.0.1", port: 4173, strictPort: false },
