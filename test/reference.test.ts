@@ -7,10 +7,11 @@ import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
 import { eraseWithReport } from "../src/core/erase.js";
 import type { Mask, RgbaImage } from "../src/core/image.js";
-import { holeBounds } from "../src/core/mask.js";
+import { holeBounds, squaredDistanceTo } from "../src/core/mask.js";
 import { FIXED, SOLVE, solveMembrane } from "../src/core/membrane.js";
 import { psnr } from "../src/core/metrics.js";
 import { Random } from "../src/core/random.js";
+import { flowAt, parallaxFlow } from "../src/core/reference/flow.js";
 import { fitHomography, type Homography, project, ransacHomography } from "../src/core/reference/homography.js";
 import { warpReference } from "../src/core/reference/warp.js";
 
@@ -161,6 +162,49 @@ describe("geometry", () => {
     assert.ok(robust);
     assert.equal(robust.inlierCount, 36);
     for (let i = 0; i < n; i++) assert.equal(robust.inliers[i], i % 5 < 2 ? 0 : 1);
+  });
+
+  test("parallax the homography leaves is measured around the hole and carried into it", () => {
+    const w = 256;
+    const h = 192;
+    const texture = (x: number, y: number) =>
+      128 + 40 * Math.sin(0.21 * x + 0.13 * y) + 30 * Math.sin(0.07 * x - 0.23 * y) + 25 * Math.sin(0.31 * x + 0.05 * y + 1);
+    // The reference sees each row shifted by its own amount (depth varying down the photo): no homography does that.
+    const shift = (y: number) => 1 + 0.8 * Math.sin((Math.PI * y) / h);
+    const photo = new Uint8ClampedArray(w * h * 4);
+    const ref = new Uint8ClampedArray(w * h * 4);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const p = (y * w + x) * 4;
+        photo[p] = photo[p + 1] = photo[p + 2] = texture(x + 0.5, y + 0.5);
+        ref[p] = ref[p + 1] = ref[p + 2] = texture(x + 0.5 + shift(y + 0.5), y + 0.5);
+        photo[p + 3] = ref[p + 3] = 255;
+      }
+    }
+    const hole = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) hole[y * w + x] = (x - 128) ** 2 + (y - 96) ** 2 <= 30 * 30 ? 1 : 0;
+    const crop = { x: 0, y: 0, width: w, height: h };
+    const identity = Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1);
+    const flow = parallaxFlow(
+      { width: w, height: h, data: photo },
+      hole,
+      squaredDistanceTo(hole, w, h),
+      crop,
+      { width: w, height: h, data: ref },
+      identity,
+    );
+    assert.ok(flow !== null && flow.measured >= 12);
+    const d = new Float64Array(2);
+    for (const [x, y] of [
+      [128, 96],
+      [110, 80],
+      [140, 115],
+    ]) {
+      flowAt(flow, x, y, d);
+      // Sampling the reference at x + dx shows the photo's x: dx = −shift.
+      assert.ok(Math.abs(d[0] + shift(y + 0.5)) < 0.5, `dx ${d[0]} at (${x}, ${y}), expected ${-shift(y + 0.5)}`);
+      assert.ok(Math.abs(d[1]) < 0.5, `dy ${d[1]} at (${x}, ${y})`);
+    }
   });
 
   test("the membrane reproduces a linear field from its boundary (a harmonic function)", () => {

@@ -28,6 +28,7 @@ import { dilate, holeBounds, squaredDistanceTo } from "../mask.js";
 import { extendGrid, FIXED, type Grid, SOLVE, sampleGrid, solveMembrane } from "../membrane.js";
 import type { Random } from "../random.js";
 import { type AlignmentCandidate, alignReference } from "./align.js";
+import { flowAt, parallaxFlow } from "./flow.js";
 import type { Homography } from "./homography.js";
 import { warpReference } from "./warp.js";
 
@@ -151,16 +152,42 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
 
   const needed = new Uint8Array(geo.n);
   for (let i = 0; i < geo.n; i++) needed[i] = geo.hole[i] | ringNarrow[i];
-  const warp = warpReference(reference, best.h, crop, needed);
-  const ref = warp.rgb;
-  const g = best.gain;
-  for (let i = 0; i < geo.n; i++) {
-    if (!warp.valid[i]) continue;
-    for (let c = 0; c < 3; c++) ref[i * 3 + c] = g[c] * ref[i * 3 + c] + g[3 + c];
+  // Parallax the homography leaves: measured on the ring, carried into the hole.
+  // Kept only when it predicts the ring better than the homography alone.
+  const flow = parallaxFlow(image, geo.hole, geo.toHole, crop, reference, best.h);
+  let displace: ((x: number, y: number, out: Float64Array) => void) | undefined;
+  if (flow && flow.largest >= 0.5) {
+    const withFlow = (x: number, y: number, out: Float64Array) => flowAt(flow, x, y, out);
+    const check = warpReference(reference, best.h, crop, scoreNarrow, withFlow);
+    const score = ringScore(geo.rgb, check.rgb, scoreNarrow, check.valid, best.gain);
+    if (score > best.score) {
+      displace = withFlow;
+      report.notes.push(`Parallax corrected: up to ${flow.largest.toFixed(1)} px from ${flow.measured} points around the hole.`);
+    }
   }
+  const g = best.gain;
+  const colourCorrected = (d: typeof displace) => {
+    const wp = warpReference(reference, best.h, crop, needed, d);
+    for (let i = 0; i < geo.n; i++) {
+      if (!wp.valid[i]) continue;
+      for (let c = 0; c < 3; c++) wp.rgb[i * 3 + c] = g[c] * wp.rgb[i * 3 + c] + g[3 + c];
+    }
+    return wp;
+  };
+  const warp = colourCorrected(displace);
+  const ref = warp.rgb;
 
   const edge = edgeCorrection(geo, ref, warp.valid, ringNarrow, crop);
-  const stale = staleInterior(geo, ref, warp.valid, crop, Math.ceil(0.006 * Math.max(W, H)) + 3, Math.max(2, Math.round(long / 48)));
+  const staleMargin = Math.ceil(0.006 * Math.max(W, H)) + 3;
+  const staleRadius = Math.max(2, Math.round(long / 48));
+  const stale = staleInterior(geo, ref, warp.valid, crop, staleMargin, staleRadius);
+  if (displace) {
+    // The flow is interpolated, not measured, inside the hole: whether the
+    // reference still shows the object is also asked of the homography alone.
+    const plain = colourCorrected(undefined);
+    const stalePlain = staleInterior(geo, plain.rgb, plain.valid, crop, staleMargin, staleRadius);
+    for (let i = 0; i < geo.n; i++) stale[i] |= stalePlain[i];
+  }
 
   const out = new Uint8ClampedArray(image.data);
   const trusted = new Uint8Array(geo.n);

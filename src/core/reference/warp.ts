@@ -17,8 +17,18 @@ export interface WarpedReference {
   valid: Uint8Array;
 }
 
-/** Samples `reference` at h(x, y) for every pixel (x, y) of `rect` (only where `needed` is set, when given). */
-export function warpReference(reference: RgbaImage, h: Homography, rect: Rect, needed?: Uint8Array): WarpedReference {
+/**
+ * Samples `reference` at h(x, y) for every pixel (x, y) of `rect` (only where
+ * `needed` is set, when given). With `displace`, at h(x + dx, y + dy) where
+ * displace(x, y) gives (dx, dy) for the rect's pixel (x, y): a residual flow.
+ */
+export function warpReference(
+  reference: RgbaImage,
+  h: Homography,
+  rect: Rect,
+  needed?: Uint8Array,
+  displace?: (x: number, y: number, out: Float64Array) => void,
+): WarpedReference {
   const factor = Math.floor(localScale(h, rect.x + rect.width / 2, rect.y + rect.height / 2));
   let src = reference;
   let map = h;
@@ -31,13 +41,15 @@ export function warpReference(reference: RgbaImage, h: Homography, rect: Rect, n
   const rgb = new Float32Array(n * 3);
   const valid = new Uint8Array(n);
   const pt = new Float64Array(2);
+  const shift = new Float64Array(2);
   const wx = new Float64Array(4);
   const wy = new Float64Array(4);
   for (let y = 0; y < rect.height; y++) {
     for (let x = 0; x < rect.width; x++) {
       const i = y * rect.width + x;
       if (needed && !needed[i]) continue;
-      if (!project(map, rect.x + x, rect.y + y, pt)) continue;
+      if (displace) displace(x, y, shift);
+      if (!project(map, rect.x + x + shift[0], rect.y + y + shift[1], pt)) continue;
       const u = pt[0];
       const v = pt[1];
       if (u < -0.5 || v < -0.5 || u > W - 0.5 || v > H - 0.5) continue;

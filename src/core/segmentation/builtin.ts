@@ -189,6 +189,13 @@ export class BuiltinSegmenter implements SegmentEngine {
     if (!hardFg.includes(1) && !box) {
       for (const pt of edgeTaps) if (pt.label === 1) hardFg[this.regionForTap(pt.x, pt.y).region] = 1;
     }
+    // A negative tap on a thin structure (a dark gap, a wire) lands where no
+    // superpixel has its colour; it still says "not this": the closest region goes.
+    for (const pt of edgeTaps) {
+      if (pt.label !== 0) continue;
+      const r = this.regionForTap(pt.x, pt.y).region;
+      if (!hardFg[r]) hardBg[r] = 1;
+    }
     for (let r = 0; r < n; r++) if (hardFg[r] && hardBg[r]) hardBg[r] = 0;
 
     const INF = Number.POSITIVE_INFINITY;

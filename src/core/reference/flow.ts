@@ -1,0 +1,268 @@
+/**
+ * Residual parallax flow: what a homography cannot explain. A homography maps
+ * one plane of the scene exactly; with depth (a stereo pair, a step aside),
+ * points off that plane still move between the photos. This measures that
+ * remaining motion densely around the hole and carries it into the hole, so
+ * the reference is sampled where the background behind the object really is.
+ *
+ *  1. Work on luma at a reduced scale (crop long side about 320 px): the photo
+ *     box-averaged over its known pixels, the reference warped through the
+ *     homography (warpReference anti-aliases the shrink).
+ *  2. Block matching on a lattice of nodes in the known ring: each node's
+ *     9×9 patch against the warped reference at integer shifts within ±3
+ *     pixels, by zero-mean SSD (insensitive to exposure), refined to sub-pixel
+ *     by a parabola through the neighbouring costs. A node counts only when
+ *     its patch has texture, its best shift beats no shift clearly, and the
+ *     match is good relative to the patch's own variance: flat sky or a moved
+ *     person say nothing.
+ *  3. A 3×3 median over the measured nodes removes isolated wrong matches.
+ *  4. The membrane (harmonic interpolation, `membrane.ts`) spreads the flow
+ *     from the measured nodes into the hole: the smoothest field that agrees
+ *     with the ring, as in the seam correction.
+ */
+import type { Rect, RgbaImage } from "../image.js";
+import { extendGrid, FIXED, type Grid, SOLVE, sampleGrid, solveMembrane } from "../membrane.js";
+import { compose, type Homography } from "./homography.js";
+import { warpReference } from "./warp.js";
+
+/** A displacement field over a crop: sample (dx, dy) in full-resolution pixels with `flowAt`. */
+export interface ParallaxFlow {
+  /** Full-resolution pixels per grid cell. */
+  cell: number;
+  /** Two channels: dx, dy (full-resolution target pixels, added before the homography). */
+  grid: Grid;
+  /** Ring nodes where the shift was measured reliably. */
+  measured: number;
+  /** Largest measured shift, in full-resolution pixels. */
+  largest: number;
+}
+
+const WORK_SIDE = 320;
+/** Patch radius and search radius, in working pixels. */
+const PATCH = 4;
+const SEARCH = 3;
+/** Node spacing in working pixels. */
+const NODE_STEP = 3;
+/** Nodes farther than this from the hole (working pixels) say little about it. */
+const RING_REACH = 24;
+/** A patch flatter than this (luma standard deviation) cannot be matched. */
+const MIN_TEXTURE = 3;
+const MIN_NODES = 12;
+
+/**
+ * The residual flow of `reference` through `h` around the hole of `crop`, or
+ * null when too few ring nodes can be matched reliably. `hole` and `toHole`
+ * (squared distance to the hole) are crop-sized.
+ */
+export function parallaxFlow(
+  image: RgbaImage,
+  hole: Uint8Array,
+  toHole: Float32Array,
+  crop: Rect,
+  reference: RgbaImage,
+  h: Homography,
+): ParallaxFlow | null {
+  const f = Math.max(1, Math.ceil(Math.max(crop.width, crop.height) / WORK_SIDE));
+  const w = Math.ceil(crop.width / f);
+  const ht = Math.ceil(crop.height / f);
+  const n = w * ht;
+  // The photo's luma, box-averaged over known pixels; a cell with any hole pixel is hole.
+  const target = new Float32Array(n);
+  const count = new Float32Array(n);
+  const cellHole = new Uint8Array(n);
+  const cellDistance = new Float32Array(n).fill(Number.POSITIVE_INFINITY);
+  for (let y = 0; y < crop.height; y++) {
+    const cy = Math.floor(y / f);
+    for (let x = 0; x < crop.width; x++) {
+      const i = y * crop.width + x;
+      const c = cy * w + Math.floor(x / f);
+      if (toHole[i] < cellDistance[c]) cellDistance[c] = toHole[i];
+      if (hole[i]) {
+        cellHole[c] = 1;
+        continue;
+      }
+      const p = ((crop.y + y) * image.width + crop.x + x) * 4;
+      target[c] += 0.299 * image.data[p] + 0.587 * image.data[p + 1] + 0.114 * image.data[p + 2];
+      count[c]++;
+    }
+  }
+  for (let c = 0; c < n; c++) target[c] = count[c] > 0 ? target[c] / count[c] : 0;
+  // Working pixel (X, Y) sits at full-resolution (crop.x + f·X + (f − 1)/2, …).
+  const toFull = Float64Array.of(f, 0, crop.x + (f - 1) / 2, 0, f, crop.y + (f - 1) / 2, 0, 0, 1);
+  const warp = warpReference(reference, compose(h, toFull), { x: 0, y: 0, width: w, height: ht });
+  const ref = new Float32Array(n);
+  for (let c = 0; c < n; c++) ref[c] = 0.299 * warp.rgb[c * 3] + 0.587 * warp.rgb[c * 3 + 1] + 0.114 * warp.rgb[c * 3 + 2];
+
+  // Block matching on the ring's nodes.
+  const gw = Math.ceil(w / NODE_STEP);
+  const gh = Math.ceil(ht / NODE_STEP);
+  const grid: Grid = { width: gw, height: gh, channels: 2, data: new Float32Array(gw * gh * 2) };
+  const kind = new Uint8Array(gw * gh);
+  const reach = (RING_REACH * f) ** 2;
+  const side = 2 * SEARCH + 1;
+  const costs = new Float64Array(side * side);
+  const patchSize = (2 * PATCH + 1) ** 2;
+  for (let gy = 0; gy < gh; gy++) {
+    for (let gx = 0; gx < gw; gx++) {
+      const g = gy * gw + gx;
+      const X = Math.min(w - 1, gx * NODE_STEP + (NODE_STEP >> 1));
+      const Y = Math.min(ht - 1, gy * NODE_STEP + (NODE_STEP >> 1));
+      let holeInside = false;
+      for (let yy = Y - NODE_STEP; yy <= Y + NODE_STEP && !holeInside; yy++) {
+        for (let xx = X - NODE_STEP; xx <= X + NODE_STEP; xx++) {
+          if (xx >= 0 && yy >= 0 && xx < w && yy < ht && cellHole[yy * w + xx]) {
+            holeInside = true;
+            break;
+          }
+        }
+      }
+      if (holeInside) {
+        kind[g] = SOLVE;
+        continue;
+      }
+      if (cellDistance[Y * w + X] > reach) continue;
+      const m = measure(target, ref, warp.valid, cellHole, w, ht, X, Y, costs, patchSize);
+      if (m === null) {
+        // Part of the domain, so the flow passes through on its way into the hole.
+        kind[g] = SOLVE;
+        continue;
+      }
+      kind[g] = FIXED;
+      grid.data[g * 2] = m[0] * f;
+      grid.data[g * 2 + 1] = m[1] * f;
+    }
+  }
+  medianOfMeasured(grid, kind);
+  let measured = 0;
+  let largest = 0;
+  for (let g = 0; g < gw * gh; g++) {
+    if (kind[g] !== FIXED) continue;
+    measured++;
+    largest = Math.max(largest, Math.hypot(grid.data[g * 2], grid.data[g * 2 + 1]));
+  }
+  if (measured < MIN_NODES) return null;
+  solveMembrane(grid, kind);
+  extendGrid(grid, kind);
+  return { cell: f * NODE_STEP, grid, measured, largest };
+}
+
+/** The flow at crop pixel (x, y), written into out[0], out[1]. */
+export function flowAt(flow: ParallaxFlow, x: number, y: number, out: Float64Array): void {
+  const u = (x + 0.5) / flow.cell;
+  const v = (y + 0.5) / flow.cell;
+  out[0] = sampleGrid(flow.grid, u, v, 0);
+  out[1] = sampleGrid(flow.grid, u, v, 1);
+}
+
+/** Best sub-pixel shift of the patch at (X, Y), or null when the match is not trustworthy. */
+function measure(
+  target: Float32Array,
+  ref: Float32Array,
+  valid: Uint8Array,
+  cellHole: Uint8Array,
+  w: number,
+  h: number,
+  X: number,
+  Y: number,
+  costs: Float64Array,
+  patchSize: number,
+): [number, number] | null {
+  const R = PATCH + SEARCH;
+  if (X - R < 0 || Y - R < 0 || X + R >= w || Y + R >= h) return null;
+  let mean = 0;
+  let sq = 0;
+  for (let dy = -PATCH; dy <= PATCH; dy++) {
+    for (let dx = -PATCH; dx <= PATCH; dx++) {
+      const i = (Y + dy) * w + X + dx;
+      if (cellHole[i]) return null;
+      mean += target[i];
+      sq += target[i] * target[i];
+    }
+  }
+  mean /= patchSize;
+  const variance = sq / patchSize - mean * mean;
+  if (variance < MIN_TEXTURE * MIN_TEXTURE) return null;
+  const side = 2 * SEARCH + 1;
+  let best = -1;
+  for (let sy = -SEARCH; sy <= SEARCH; sy++) {
+    for (let sx = -SEARCH; sx <= SEARCH; sx++) {
+      let rMean = 0;
+      let ok = true;
+      for (let dy = -PATCH; dy <= PATCH && ok; dy++) {
+        for (let dx = -PATCH; dx <= PATCH; dx++) {
+          const j = (Y + dy + sy) * w + X + dx + sx;
+          if (!valid[j]) {
+            ok = false;
+            break;
+          }
+          rMean += ref[j];
+        }
+      }
+      const k = (sy + SEARCH) * side + sx + SEARCH;
+      if (!ok) {
+        costs[k] = Number.POSITIVE_INFINITY;
+        continue;
+      }
+      rMean /= patchSize;
+      let cost = 0;
+      for (let dy = -PATCH; dy <= PATCH; dy++) {
+        for (let dx = -PATCH; dx <= PATCH; dx++) {
+          const d = target[(Y + dy) * w + X + dx] - mean - (ref[(Y + dy + sy) * w + X + dx + sx] - rMean);
+          cost += d * d;
+        }
+      }
+      costs[k] = cost / patchSize;
+      if (best < 0 || costs[k] < costs[best]) best = k;
+    }
+  }
+  if (best < 0) return null;
+  const centre = SEARCH * side + SEARCH;
+  const bestCost = costs[best];
+  // A good match (error well below the patch's own variance) that beats no shift clearly (or is no shift).
+  if (bestCost > 0.25 * variance) return null;
+  if (best !== centre && !(bestCost < 0.7 * costs[centre])) return null;
+  const bx = (best % side) - SEARCH;
+  const by = Math.floor(best / side) - SEARCH;
+  // On the search window's rim the true shift may lie outside it.
+  if (Math.abs(bx) === SEARCH || Math.abs(by) === SEARCH) return null;
+  return [
+    bx + parabolaOffset(costs[best - 1], bestCost, costs[best + 1]),
+    by + parabolaOffset(costs[best - side], bestCost, costs[best + side]),
+  ];
+}
+
+/** Vertex of the parabola through (−1, a), (0, b), (1, c), clamped to ±½. */
+function parabolaOffset(a: number, b: number, c: number): number {
+  const den = a - 2 * b + c;
+  if (!Number.isFinite(den) || den <= 1e-9) return 0;
+  return Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / den));
+}
+
+/** Replaces every measured node by the median of the measured nodes in its 3×3 neighbourhood (per component). */
+function medianOfMeasured(grid: Grid, kind: Uint8Array): void {
+  const { width: w, height: h, data } = grid;
+  const out = new Float32Array(data);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (kind[y * w + x] !== FIXED) continue;
+      xs.length = 0;
+      ys.length = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          const yy = y + dy;
+          if (xx < 0 || yy < 0 || xx >= w || yy >= h || kind[yy * w + xx] !== FIXED) continue;
+          xs.push(data[(yy * w + xx) * 2]);
+          ys.push(data[(yy * w + xx) * 2 + 1]);
+        }
+      }
+      xs.sort((a, b) => a - b);
+      ys.sort((a, b) => a - b);
+      out[(y * w + x) * 2] = xs[xs.length >> 1];
+      out[(y * w + x) * 2 + 1] = ys[ys.length >> 1];
+    }
+  }
+  data.set(out);
+}
