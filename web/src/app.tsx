@@ -189,7 +189,7 @@ export function App() {
     setBusy("Selecting…");
     try {
       const r = await engine.select(taps, box);
-      const layer: SelectionLayer = { width: r.width, height: r.height, data: r.mask };
+      const layer: SelectionLayer = { width: r.width, height: r.height, data: r.mask, empty: r.empty };
       record({ pixels: s.pixels, mask: { ...s.mask, selection: layer }, taps, ...(box ? { box } : {}) });
       const prompt = `${taps.length} tap${taps.length === 1 ? "" : "s"}${box ? " and a box" : ""}`;
       setStatus(`Selected from ${prompt} in ${Math.round(r.ms)} ms · tap more to add, Alt+tap (or −) to carve away`);
@@ -205,7 +205,7 @@ export function App() {
   const refine = async (layer: SelectionLayer, id: number, taps: SegmentPoint[], box?: SegmentBox) => {
     try {
       const r = await engine.refine(id, taps, box);
-      const full: SelectionLayer = { width: r.width, height: r.height, data: r.mask };
+      const full: SelectionLayer = { width: r.width, height: r.height, data: r.mask, empty: r.empty };
       history.current.replaceAll((state) =>
         state.mask.selection === layer ? { ...state, mask: { ...state.mask, selection: full } } : state,
       );

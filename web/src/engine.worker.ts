@@ -21,6 +21,8 @@ export interface SelectResult {
   ms: number;
   /** Pass to `refine` for the full-resolution mask; absent when `mask` is already full resolution. */
   preview?: number;
+  /** True when nothing is selected (known from the small preview, so nobody scans the full mask for it). */
+  empty: boolean;
 }
 
 export interface EraseResult {
@@ -80,7 +82,8 @@ class Engine {
     const grow = defaultGrow(image.width, image.height) / preview.scale;
     const grown = removalMask(preview.mask, { grow, feather: 0 }).mask.data;
     const { width, height } = preview.mask;
-    const result: SelectResult = { mask: grown, width, height, score: preview.score, ms: performance.now() - t0 };
+    const empty = preview.mask.data.indexOf(1) < 0;
+    const result: SelectResult = { mask: grown, width, height, score: preview.score, ms: performance.now() - t0, empty };
     if (width !== image.width || height !== image.height) {
       const id = ++this.previewCount;
       this.previews.set(id, preview);
@@ -104,6 +107,7 @@ class Engine {
       height: image.height,
       score: preview.score,
       ms: performance.now() - t0,
+      empty: preview.mask.data.indexOf(1) < 0,
     };
     return Comlink.transfer(result, [grown.buffer]);
   }

@@ -13,6 +13,8 @@ export interface SelectionLayer {
   readonly width: number;
   readonly height: number;
   readonly data: Uint8Array;
+  /** True when no pixel is selected. */
+  readonly empty: boolean;
 }
 
 export interface MaskState {
@@ -120,6 +122,8 @@ function computeCombined(m: MaskState): Uint8Array {
   const { width, height, paint } = m;
   const out = new Uint8Array(width * height);
   const sel = m.selection;
+  // Nothing painted: the full-resolution selection is the mask itself (no pass over 12 MP).
+  if (m.painted === 0 && sel && !isPreview(m)) return sel.data;
   if (sel && !isPreview(m)) {
     for (let i = 0; i < out.length; i++) {
       const p = paint[i];
@@ -215,8 +219,8 @@ export function hasMarks(m: MaskState): boolean {
   let known = marks.get(m);
   if (known === undefined) {
     known =
-      m.paint.indexOf(-1) < 0
-        ? m.paint.indexOf(1) >= 0 || (m.selection !== null && m.selection.data.indexOf(1) >= 0)
+      (m.painted & PAINT_RUBS) === 0
+        ? (m.painted & PAINT_ADDS) !== 0 || (m.selection !== null && !m.selection.empty)
         : combinedMask(m).indexOf(1) >= 0;
     marks.set(m, known);
   }
