@@ -55,6 +55,17 @@ describe("erase", () => {
     assert.ok(quality > 30, `PSNR ${quality.toFixed(1)} dB should show an exact continuation`);
   });
 
+  test("progress is reported from 0 to 1, never decreasing, and does not change the pixels", async () => {
+    const img = noiseImage(200, 150, 4);
+    const mask = rectMask(200, 150, 60, 40, 70, 50);
+    const seen: number[] = [];
+    const withProgress = await erase(img, mask, { seed: 3, onProgress: (f) => seen.push(f) });
+    assert.ok(seen.length >= 10, `only ${seen.length} reports`);
+    assert.equal(seen[seen.length - 1], 1);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i] > seen[i - 1], `progress went from ${seen[i - 1]} to ${seen[i]}`);
+    assert.deepEqual(withProgress.data, (await erase(img, mask, { seed: 3 })).data);
+  });
+
   test("an empty mask returns an unchanged copy", async () => {
     const image = noiseImage(40, 30);
     const rep = await eraseWithReport(image, { width: 40, height: 30, data: new Uint8Array(1200) });

@@ -24,6 +24,8 @@ export interface CoarseInput {
   /** 1 = hole. */
   hole: Uint8Array;
   rng: Random;
+  /** Called with the fraction of the work done, now and then (optional for a stage to call). */
+  progress?: (fraction: number) => void;
 }
 
 /** What a coarse stage returns. */
@@ -76,7 +78,7 @@ export class PatchMatchCoarse implements CoarseStage {
     this.sharpFinish = options.sharpFinish ?? true;
   }
 
-  fill({ image, hole, rng }: CoarseInput): CoarseOutput {
+  fill({ image, hole, rng, progress }: CoarseInput): CoarseOutput {
     const r = this.radius;
     const levels: { image: FloatImage; hole: Uint8Array }[] = [{ image: copyImage(image), hole }];
     for (;;) {
@@ -86,6 +88,13 @@ export class PatchMatchCoarse implements CoarseStage {
       if (!hasUsableSource(next.hole, next.image.width, next.image.height, r)) break;
       levels.push(next);
     }
+
+    // Progress: EM iterations weighted by their level's pixel count.
+    const emAt = (L: number) =>
+      L === levels.length - 1 ? this.coarsestEm : L === 0 ? this.finestEm : Math.max(this.finestEm, Math.min(this.coarsestEm - 2, 1 + L));
+    let totalWork = 0;
+    for (let L = 0; L < levels.length; L++) totalWork += levels[L].image.width * levels[L].image.height * (emAt(L) + 1);
+    let doneWork = 0;
 
     let prev: { problem: PatchProblem; nnf: Nnf; image: FloatImage } | null = null;
     for (let L = levels.length - 1; L >= 0; L--) {
@@ -112,16 +121,21 @@ export class PatchMatchCoarse implements CoarseStage {
         nnf = up.nnf;
         voter.vote(nnf, up.trusted);
         refreshDistances(problem, nnf);
-        emIterations = L === 0 ? this.finestEm : Math.max(this.finestEm, Math.min(this.coarsestEm - 2, 1 + L));
+        emIterations = emAt(L);
         pmIterations = L === 0 ? 1 : 2;
         searchRadius = L === 0 ? 8 : Math.max(8, longSide >> 2);
         // Targets with no coarse match need a global search once.
         improveNnf(problem, nnf, 1, longSide, rng);
       }
+      const levelPixels = img.width * img.height;
+      doneWork += levelPixels;
+      progress?.(Math.min(1, doneWork / totalWork));
       for (let em = 0; em < emIterations; em++) {
         improveNnf(problem, nnf, pmIterations, searchRadius, rng);
         voter.vote(nnf, voter.similarityWeights(nnf));
         refreshDistances(problem, nnf);
+        doneWork += levelPixels;
+        progress?.(Math.min(1, doneWork / totalWork));
       }
       prev = { problem, nnf, image: img };
     }

@@ -46,6 +46,11 @@ export interface EraseOptions {
    * trusted; an unrelated photo is detected and ignored (see `report.reference`).
    */
   reference?: RgbaImage;
+  /**
+   * Called with the fraction of the erase done (0 to 1, never decreasing), a
+   * few dozen times per erase: for a progress bar.
+   */
+  onProgress?: (fraction: number) => void;
 }
 
 /** Milliseconds spent per stage. */
@@ -113,7 +118,9 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
     hole = filled.residual;
   }
   const t1 = performance.now();
-  const fill = await selfSimilarFill(source, hole, options, rng);
+  const progress = new ProgressSpan(options.onProgress);
+  const fill = await selfSimilarFill(source, hole, options, rng, progress.part(reference ? 0.25 : 0, 1));
+  progress.report(1);
   const report: EraseReport = { ...fill, holePixels, timings: { ...fill.timings, totalMs: performance.now() - t0 } };
   if (reference) {
     report.reference = reference;
@@ -129,7 +136,13 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
 type SelfFill = Omit<EraseReport, "holePixels" | "reference">;
 
 /** Steps 1–5 of the module comment on the hole plane `hole` of `image`. */
-async function selfSimilarFill(image: RgbaImage, hole: Uint8Array, options: EraseOptions, rng: Random): Promise<SelfFill> {
+async function selfSimilarFill(
+  image: RgbaImage,
+  hole: Uint8Array,
+  options: EraseOptions,
+  rng: Random,
+  progress: (fraction: number) => void,
+): Promise<SelfFill> {
   const t0 = performance.now();
   const { width: W, height: H } = image;
   const holePixels = countHole(hole);
@@ -161,8 +174,11 @@ async function selfSimilarFill(image: RgbaImage, hole: Uint8Array, options: Eras
   const t1 = performance.now();
 
   const coarse = options.coarse ?? new PatchMatchCoarse();
-  const filled = await coarse.fill({ image: low.image, hole: low.hole, rng });
+  const stage = (from: number, to: number) => (f: number) => progress(from + (to - from) * f);
+  progress(STAGE_END.prepare);
+  const filled = await coarse.fill({ image: low.image, hole: low.hole, rng, progress: stage(STAGE_END.prepare, STAGE_END.coarse) });
   const t2 = performance.now();
+  progress(STAGE_END.coarse);
 
   const attention = buildAttention(
     filled.image,
@@ -172,6 +188,7 @@ async function selfSimilarFill(image: RgbaImage, hole: Uint8Array, options: Eras
     rng,
   );
   const t3 = performance.now();
+  progress(STAGE_END.attention);
 
   const holeRect = { x: bounds.x - crop.x, y: bounds.y - crop.y, width: bounds.width, height: bounds.height };
   upscaleInto(
@@ -184,6 +201,7 @@ async function selfSimilarFill(image: RgbaImage, hole: Uint8Array, options: Eras
       attention,
       holeRect,
       seamWidth: options.seamWidth ?? Math.max(2, Math.min(12, s)),
+      progress: stage(STAGE_END.attention, 1),
     },
     out,
   );
@@ -196,6 +214,32 @@ async function selfSimilarFill(image: RgbaImage, hole: Uint8Array, options: Eras
     coarse: coarse.name,
     timings: { ...none, prepareMs: t1 - t0, coarseMs: t2 - t1, attentionMs: t3 - t2, upscaleMs: t4 - t3 },
   };
+}
+
+/** Where each stage of the self-similar fill ends, as a fraction of it (typical shares of its time). */
+const STAGE_END = { prepare: 0.08, coarse: 0.6, attention: 0.64 };
+
+/**
+ * Forwards progress to the caller's callback: never decreasing, and only in
+ * steps of at least 1 % (the callback may cross a thread).
+ */
+class ProgressSpan {
+  private last = -1;
+
+  constructor(private readonly callback: ((fraction: number) => void) | undefined) {}
+
+  report(fraction: number): void {
+    if (!this.callback) return;
+    const f = Math.min(1, Math.max(0, fraction));
+    if (f < this.last + 0.01 && !(f === 1 && this.last < 1)) return;
+    this.last = f;
+    this.callback(f);
+  }
+
+  /** A reporter for a part of the work that spans [from, to] of the whole. */
+  part(from: number, to: number): (fraction: number) => void {
+    return (f) => this.report(from + (to - from) * f);
+  }
 }
 
 /**

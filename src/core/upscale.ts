@@ -34,6 +34,8 @@ export interface UpscaleInput {
   holeRect: Rect;
   /** Width in pixels of the seam band inside the hole's edge. */
   seamWidth: number;
+  /** Called with the fraction of the hole's rows done, now and then. */
+  progress?: (fraction: number) => void;
 }
 
 /** Evaluates base + attention-weighted high frequencies at any crop pixel. */
@@ -198,7 +200,10 @@ export function upscaleInto(input: UpscaleInput, out: Uint8ClampedArray): void {
   const transfer = new DetailTransfer(input);
   const res = new Float32Array(4);
   const hr = input.holeRect;
+  const report = input.progress;
+  const every = Math.max(1, Math.ceil(hr.height / 25));
   for (let y = hr.y; y < hr.y + hr.height; y++) {
+    if (report && (y - hr.y) % every === 0) report((y - hr.y) / hr.height);
     let m = (crop.y + y) * W + crop.x + hr.x;
     for (let x = hr.x; x < hr.x + hr.width; x++, m++) {
       if (mask[m] === 0) continue;

@@ -59,6 +59,8 @@ export function App() {
   const [negative, setNegative] = useState(false);
   const [brushSize, setBrushSize] = useState(40);
   const [busy, setBusy] = useState<string | null>(null);
+  /** Fraction of the running erase done, or null when the busy work reports none. */
+  const [progress, setProgress] = useState<number | null>(null);
   const [status, setStatus] = useState("Open a photo, or try the sample.");
   const [error, setError] = useState<string | null>(null);
   const [reference, setReference] = useState<string | null>(null);
@@ -279,7 +281,12 @@ export function App() {
     setBusy("Erasing…");
     try {
       await syncEngine(s.pixels);
-      const r = await engine.erase(new Uint8Array(mask), seed);
+      setProgress(0);
+      const r = await engine.erase(
+        new Uint8Array(mask),
+        seed,
+        Comlink.proxy((f: number) => setProgress(f)),
+      );
       const next: Snapshot = { pixels: r.data, mask: emptyMask(w, h), taps: [], erased: { before: s.pixels, mask, seed } };
       rememberView(r.data, r.view);
       // The engine's photo is now the result.
@@ -292,6 +299,7 @@ export function App() {
       setError((err as Error).message);
     } finally {
       setBusy(null);
+      setProgress(null);
     }
   };
 
@@ -591,8 +599,15 @@ export function App() {
         )}
         {busy ? (
           <div class="busy" role="status" data-testid="busy">
-            <div class="bar" />
+            {progress === null ? (
+              <div class="bar" />
+            ) : (
+              <div class="bar determinate" data-testid="progress" data-fraction={progress.toFixed(2)}>
+                <div style={{ width: `${Math.round(progress * 100)}%` }} />
+              </div>
+            )}
             {busy}
+            {progress === null ? null : ` ${Math.round(progress * 100)} %`}
           </div>
         ) : null}
       </main>

@@ -113,7 +113,7 @@ class Engine {
   }
 
   /** Erases the masked pixels of the current photo; the result becomes the current photo. */
-  async erase(mask: Uint8Array, seed: number): Promise<EraseResult> {
+  async erase(mask: Uint8Array, seed: number, onProgress?: (fraction: number) => void): Promise<EraseResult> {
     const image = this.current();
     const t0 = performance.now();
     const report = await eraseWithReport(
@@ -122,6 +122,8 @@ class Engine {
       {
         seed,
         ...(this.reference ? { reference: this.reference } : {}),
+        // The fill is one synchronous run: progress messages queue up and are seen by the page as they are posted.
+        ...(onProgress ? { onProgress: (f: number) => void onProgress(f) } : {}),
       },
     );
     this.image = report.image;
