@@ -1,8 +1,9 @@
 /**
  * `vanish bench --reference`: reference-guided erase on real pairs of photos
  * of one scene from Debian's opencv-doc examples. The pairs cover stereo
- * parallax, a strong change of viewpoint, a step aside with other light, and
- * consecutive video frames.
+ * parallax, a strong change of viewpoint, a step aside with other light,
+ * consecutive video frames, and two frames 6 s apart of a video of people
+ * walking (decoded with OpenCV for Python when it is installed).
  *
  * In each case a textured object (a person or a blob, see objects.ts, with
  * its texture from the wallpaper photos) is composited onto the first photo.
@@ -28,6 +29,7 @@ import { psnr } from "../core/metrics.js";
 import { removalMask } from "../core/segmentation/removal-mask.js";
 import { compositeObject, type ObjectShape, objectSilhouette } from "./objects.js";
 import { ensureOpenCvDoc } from "./opencv-doc.js";
+import { findOpenCvPython, videoFrame } from "./opencv-python.js";
 import { decodeFitted, ensurePhotos } from "./photos.js";
 
 export interface ReferenceBenchOptions {
@@ -40,10 +42,16 @@ export interface ReferenceBenchOptions {
 
 interface Pair {
   name: string;
-  target: string;
-  reference: string;
+  /** Files in opencv-doc's data folder, or frames of one of its videos. */
+  target: string | VideoFrame;
+  reference: string | VideoFrame;
   /** The camera does not move, so an object pasted at the same pixels of the reference stands at the same place in the scene. */
   still: boolean;
+}
+
+interface VideoFrame {
+  video: string;
+  frame: number;
 }
 
 const PAIRS: readonly Pair[] = [
@@ -53,6 +61,13 @@ const PAIRS: readonly Pair[] = [
   { name: "rubber whale (video frames)", target: "rubberwhale1.png", reference: "rubberwhale2.png", still: true },
   { name: "basketball (video frames)", target: "basketball1.png", reference: "basketball2.png", still: false },
   { name: "Suzanne (camera moved)", target: "Blender_Suzanne1.jpg", reference: "Blender_Suzanne2.jpg", still: false },
+  // People walking across a square (10 frames per second): the same place 6 s later, others in other spots.
+  {
+    name: "pedestrians (video, 6 s later)",
+    target: { video: "vtest.avi", frame: 100 },
+    reference: { video: "vtest.avi", frame: 160 },
+    still: true,
+  },
 ];
 
 interface CaseResult {
@@ -73,19 +88,28 @@ export async function runReferenceBench(options: ReferenceBenchOptions): Promise
   const examples = await ensureOpenCvDoc(options.cacheDir, log);
   if (examples === null) throw new Error("The reference benchmark needs Debian's opencv-doc package (apt-get download opencv-doc).");
   const photos = await ensurePhotos(options.cacheDir, log);
+  // Video frames need OpenCV's decoder; without it those pairs are left out.
+  const python = await findOpenCvPython();
+  const pairs = PAIRS.filter((p) => python !== null || (typeof p.target === "string" && typeof p.reference === "string"));
+  if (pairs.length < PAIRS.length) log("OpenCV for Python not found; the video pairs are skipped (apt-get install python3-opencv)");
+  const framesDir = path.join(options.cacheDir, "video-frames");
+  const file = async (f: string | VideoFrame) =>
+    typeof f === "string"
+      ? path.join(examples, "data", f)
+      : videoFrame(python as string, path.join(examples, "data", f.video), f.frame, framesDir);
   const perPair = options.cases ?? 4;
   const seed = options.seed ?? 7;
   await fs.mkdir(options.outDir, { recursive: true });
   const results: CaseResult[] = [];
   const sheet: Buffer[] = [];
   const stillControls = 3;
-  const total = PAIRS.reduce((n, p) => n + perPair + 1 + (p.still ? stillControls : 0), 0);
+  const total = pairs.reduce((n, p) => n + perPair + 1 + (p.still ? stillControls : 0), 0);
   const progress = new Progress(total, "reference bench");
-  for (let p = 0; p < PAIRS.length; p++) {
-    const pair = PAIRS[p];
-    const truth = await decodeFitted(path.join(examples, "data", pair.target), null);
-    const reference = await decodeFitted(path.join(examples, "data", pair.reference), null);
-    const other = await decodeFitted(path.join(examples, "data", PAIRS[(p + 1) % PAIRS.length].reference), null);
+  for (let p = 0; p < pairs.length; p++) {
+    const pair = pairs[p];
+    const truth = await decodeFitted(await file(pair.target), null);
+    const reference = await decodeFitted(await file(pair.reference), null);
+    const other = await decodeFitted(await file(pairs[(p + 1) % pairs.length].reference), null);
     const texture = await decodeFitted(photos[p % photos.length], { width: truth.width, height: truth.height });
     for (let k = 0; k < perPair + 1 + (pair.still ? stillControls : 0); k++) {
       const shape: ObjectShape = k % 2 === 0 ? "person" : "blob";

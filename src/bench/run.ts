@@ -22,6 +22,7 @@ import { holeBounds } from "../core/mask.js";
 import { gradientEnergyRatio, holeL1, maxChangeOutside, psnr, ssim } from "../core/metrics.js";
 import { loadInpaintingModel } from "../node/inpainting-model.js";
 import { benchmarkMask, MASK_KINDS } from "./masks.js";
+import { findOpenCvPython } from "./opencv-python.js";
 import { ensurePhotos } from "./photos.js";
 
 const exec = promisify(execFile);
@@ -69,18 +70,6 @@ async function loadPhoto(file: string, size: number): Promise<RgbaImage> {
     .raw()
     .toBuffer({ resolveWithObject: true });
   return rgba(data, info.width, info.height);
-}
-
-async function findOpenCvPython(): Promise<string | null> {
-  for (const py of ["/usr/bin/python3", "python3"]) {
-    try {
-      await exec(py, ["-c", "import cv2"]);
-      return py;
-    } catch {
-      // try the next interpreter
-    }
-  }
-  return null;
 }
 
 function measure(result: RgbaImage, truth: RgbaImage, hole: Uint8Array, box: Rect, fillMs: number): Quality {
