@@ -105,6 +105,17 @@ export function App() {
     }
     return base;
   };
+  /** Adds the full-resolution bitmap to an erase result's view, which arrived with the halved copies only. */
+  const completeView = async (pixels: Uint8ClampedArray, reduced: ImageBitmap[]) => {
+    if (reduced.length === 0 || reduced[0].width === photoRef.current?.width) return;
+    const full = await engine.fullView();
+    if (views.current.get(pixels) !== reduced) {
+      full.close();
+      return;
+    }
+    const base = rememberView(pixels, [full, ...reduced]);
+    if (history.current.current?.pixels === pixels) setBase(base);
+  };
   const viewOf = async (pixels: Uint8ClampedArray): Promise<ImageBitmap> => {
     const known = views.current.get(pixels);
     if (known) return rememberView(pixels, known);
@@ -289,6 +300,7 @@ export function App() {
       );
       const next: Snapshot = { pixels: r.data, mask: emptyMask(w, h), taps: [], erased: { before: s.pixels, mask, seed } };
       rememberView(r.data, r.view);
+      void completeView(r.data, r.view);
       // The engine's photo is now the result.
       enginePixels.current = r.data;
       history.current.push(next);

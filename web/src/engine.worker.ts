@@ -129,13 +129,21 @@ class Engine {
     this.image = report.image;
     const data = new Uint8ClampedArray(report.image.data);
     const ms = performance.now() - t0;
-    const view = await makeViewBitmaps(report.image.data, image.width, image.height);
+    // The halved copies only: the result shows sooner; `fullView` gives the full-resolution bitmap after.
+    const view = await makeViewBitmaps(report.image.data, image.width, image.height, false);
     const result: EraseResult = { data, view, holePixels: report.holePixels, ms };
     if (report.reference) {
       result.referenceUsed = report.reference.used;
       result.referenceNotes = report.reference.notes;
     }
     return Comlink.transfer(result, [data.buffer, ...view]);
+  }
+
+  /** The full-resolution bitmap of the current photo (see `erase`). */
+  async fullView(): Promise<ImageBitmap> {
+    const image = this.current();
+    const [full] = await makeViewBitmaps(image.data as Uint8ClampedArray, image.width, image.height, true);
+    return Comlink.transfer(full, [full]);
   }
 
   /** View bitmaps of some pixels (the page's thread stays free while they are made). */

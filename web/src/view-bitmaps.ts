@@ -7,18 +7,27 @@
  * spends the 150–250 ms that decoding pixels into bitmaps takes at 12 MP.
  */
 
-/** The photo's bitmap first, then each halving, smallest last. */
-export async function makeViewBitmaps(data: Uint8ClampedArray, width: number, height: number): Promise<ImageBitmap[]> {
-  const levels = [await createImageBitmap(new ImageData(data as Uint8ClampedArray<ArrayBuffer>, width, height))];
-  let source = levels[0];
-  while (Math.max(source.width, source.height) >= 2048) {
-    source = await createImageBitmap(source, {
-      resizeWidth: Math.max(1, Math.round(source.width / 2)),
-      resizeHeight: Math.max(1, Math.round(source.height / 2)),
-      // At exactly half size, bilinear sampling averages each 2×2 block: a proper box filter, and the cheapest.
-      resizeQuality: "low",
-    });
-    levels.push(source);
+/**
+ * The photo's bitmap first, then each halving, smallest last. Without
+ * `full`, only the halvings (the first made straight from the pixels), when
+ * the photo is large enough to have any: what a view needs first, in a
+ * fraction of the time; the full-resolution bitmap can follow.
+ */
+export async function makeViewBitmaps(data: Uint8ClampedArray, width: number, height: number, full = true): Promise<ImageBitmap[]> {
+  const pixels = new ImageData(data as Uint8ClampedArray<ArrayBuffer>, width, height);
+  const levels: ImageBitmap[] = [];
+  if (full || Math.max(width, height) < MIN_HALVED) levels.push(await createImageBitmap(pixels));
+  let w = width;
+  let h = height;
+  while (Math.max(w, h) >= MIN_HALVED) {
+    w = Math.max(1, Math.round(w / 2));
+    h = Math.max(1, Math.round(h / 2));
+    const source = levels.length > 0 ? levels[levels.length - 1] : pixels;
+    // At exactly half size, bilinear sampling averages each 2×2 block: a proper box filter, and the cheapest.
+    levels.push(await createImageBitmap(source, { resizeWidth: w, resizeHeight: h, resizeQuality: "low" }));
   }
   return levels;
 }
+
+/** Photos at least this long are also kept halved for display. */
+const MIN_HALVED = 2048;
