@@ -125,13 +125,24 @@ test("open, tap, erase, undo, redo, download: the object is gone and nothing els
   await page.close();
 });
 
-test("an unsupported file gets a clear message, not a broken page", { skip, timeout: 60_000 }, async () => {
+test("unsupported, damaged and huge files get clear messages, not a broken page", { skip, timeout: 90_000 }, async () => {
   const page = await browser.newPage();
   await page.goto(server.resolvedUrls?.local[0] as string);
   await page.getByTestId("open").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
   await page.getByTestId("error").filter({ hasText: "not a JPEG, PNG or WebP" }).waitFor({ timeout: 10_000 });
   await page.getByTestId("open").setInputFiles({ name: "broken.jpg", mimeType: "image/jpeg", buffer: Buffer.from("not really a jpeg") });
   await page.getByTestId("error").filter({ hasText: "could not be read" }).waitFor({ timeout: 10_000 });
+  // Over the 50-megapixel limit: a clear message, and the page still works.
+  const huge = await sharp({ create: { width: 8200, height: 6200, channels: 3, background: { r: 90, g: 120, b: 80 } } })
+    .png({ compressionLevel: 1 })
+    .toBuffer();
+  await page.getByTestId("open").setInputFiles({ name: "huge.png", mimeType: "image/png", buffer: huge });
+  await page
+    .getByTestId("error")
+    .filter({ hasText: "51 megapixels; Vanish opens photos up to 50 megapixels" })
+    .waitFor({ timeout: 30_000 });
+  await page.getByTestId("sample").click();
+  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 30_000 });
   await page.close();
 });
 
