@@ -9,7 +9,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import sampleUrl from "../../samples/harbour.jpg?url";
 import { dilate } from "../../src/core/mask.js";
 import type { SegmentBox, SegmentPoint } from "../../src/core/segmentation/prompt.js";
-import { decodePhoto, downloadName, encodePhoto, type Photo, PhotoError } from "./codec.js";
+import { downloadName, type Photo } from "./codec.js";
 import type { EngineApi } from "./engine.worker.js";
 import { History } from "./history.js";
 import {
@@ -164,17 +164,18 @@ export function App() {
     setError(null);
     setBusy("Opening…");
     try {
-      const decoded = await decodePhoto(file, name);
-      const { data, ...meta } = decoded;
+      const opened = await engine.open(file, name);
+      const { data, ...meta } = opened.photo;
       photoRef.current = meta;
       setPhoto(meta);
       const first: Snapshot = { pixels: data, mask: emptyMask(meta.width, meta.height), taps: [] };
       history.current.reset(first);
       setBrushSize(Math.max(4, Math.round(0.03 * Math.max(meta.width, meta.height))));
-      enginePixels.current = null;
+      // The engine decoded these very pixels and keeps them.
+      enginePixels.current = data;
       for (const levels of views.current.values()) for (const b of levels) b.close();
       views.current.clear();
-      const originalView = await viewOf(data);
+      const originalView = rememberView(data, opened.view);
       originalRef.current = originalView;
       setOriginal(originalView);
       await show(first, true);
@@ -183,7 +184,7 @@ export function App() {
       const ms = await engine.prepare();
       setStatus(`${meta.width}×${meta.height} · ready in ${Math.round(ms)} ms · tap what you want to remove`);
     } catch (err) {
-      setError(err instanceof PhotoError ? err.message : `Could not open ${name}: ${(err as Error).message}`);
+      setError((err as Error).name === "PhotoError" ? (err as Error).message : `Could not open ${name}: ${(err as Error).message}`);
     } finally {
       setBusy(null);
     }
@@ -378,7 +379,8 @@ export function App() {
     if (!s || !photo) return;
     setBusy("Encoding…");
     try {
-      const blob = await encodePhoto(w, h, s.pixels, photo.mime);
+      await syncEngine(s.pixels);
+      const blob = await engine.encodeCurrent(photo.mime);
       saveBlob(blob, downloadName(photo.name, photo.mime));
     } finally {
       setBusy(null);
@@ -388,7 +390,8 @@ export function App() {
   const exportMask = async () => {
     const s = await settled();
     if (!s || !photo) return;
-    const blob = await encodePhoto(w, h, maskToRgba(s.mask), "image/png");
+    const rgba = maskToRgba(s.mask);
+    const blob = await engine.encode(w, h, Comlink.transfer(rgba, [rgba.buffer]), "image/png");
     saveBlob(blob, `${photo.name.replace(/\.[^.]+$/, "")}-mask.png`);
   };
 
@@ -396,7 +399,7 @@ export function App() {
     const s = history.current.current;
     if (!s) return;
     try {
-      const m = await decodePhoto(file, file.name);
+      const m = await engine.decode(file, file.name);
       if (m.width !== w || m.height !== h) {
         setError(`The mask is ${m.width}×${m.height} but the photo is ${w}×${h}; use a mask of the same size.`);
         return;
@@ -409,8 +412,7 @@ export function App() {
 
   const openReference = async (file: File) => {
     try {
-      const r = await decodePhoto(file, file.name);
-      await engine.setReference(r.width, r.height, Comlink.transfer(r.data, [r.data.buffer]));
+      await engine.openReference(file, file.name);
       setReference(file.name);
     } catch (err) {
       setError((err as Error).message);

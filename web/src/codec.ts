@@ -1,7 +1,8 @@
 /**
  * Decoding and encoding in the browser: the platform's own codecs
  * (createImageBitmap applies EXIF orientation; OffscreenCanvas encodes JPEG,
- * PNG and WebP), with the size limits and messages the app shows.
+ * PNG and WebP), with the size limits and messages the app shows. Runs in
+ * the engine worker, so a 12-megapixel decode never blocks the page.
  */
 
 export const MAX_MEGAPIXELS = 50;
@@ -15,7 +16,10 @@ export interface Photo {
   data: Uint8ClampedArray;
 }
 
-export class PhotoError extends Error {}
+/** A file that cannot be opened, with a message for the user (its name survives the trip from the worker). */
+export class PhotoError extends Error {
+  override name = "PhotoError";
+}
 
 /** Decodes a JPEG, PNG or WebP file to RGBA, orientation applied. */
 export async function decodePhoto(file: Blob, name: string): Promise<Photo> {

@@ -1,6 +1,7 @@
 /**
  * The engine worker: holds the photo being edited and runs the library's core
- * (tap-to-select, erase) off the main thread, so the page never stalls.
+ * (tap-to-select, erase), decoding, encoding and the view bitmaps off the
+ * main thread, so the page never stalls.
  * Exposed through Comlink; pixel buffers cross as transferables.
  */
 import * as Comlink from "comlink";
@@ -10,6 +11,7 @@ import type { SegmentPreview } from "../../src/core/segmentation/builtin.js";
 import type { SegmentBox, SegmentPoint } from "../../src/core/segmentation/prompt.js";
 import { defaultGrow, removalMask } from "../../src/core/segmentation/removal-mask.js";
 import { Segmenter } from "../../src/core/segmentation/segmenter.js";
+import { decodePhoto, encodePhoto, type Photo } from "./codec.js";
 import { makeViewBitmaps } from "./view-bitmaps.js";
 
 export interface SelectResult {
@@ -43,14 +45,46 @@ class Engine {
   private readonly previews = new Map<number, SegmentPreview>();
   private previewCount = 0;
 
+  /**
+   * Decodes a photo and makes it the one to work on. Resolves to a copy of
+   * its pixels for the page (the worker keeps its own) and its view bitmaps.
+   */
+  async open(file: Blob, name: string): Promise<{ photo: Photo; view: ImageBitmap[] }> {
+    const photo = await decodePhoto(file, name);
+    this.image = { width: photo.width, height: photo.height, data: photo.data };
+    this.previews.clear();
+    const view = await makeViewBitmaps(photo.data, photo.width, photo.height);
+    const copy = new Uint8ClampedArray(photo.data);
+    return Comlink.transfer({ photo: { ...photo, data: copy }, view }, [copy.buffer, ...view]);
+  }
+
+  /** Decodes an image (a mask to import) without keeping it. */
+  async decode(file: Blob, name: string): Promise<Photo> {
+    const photo = await decodePhoto(file, name);
+    return Comlink.transfer(photo, [photo.data.buffer]);
+  }
+
+  /** Decodes the reference photo and keeps it for the next erases. */
+  async openReference(file: Blob, name: string): Promise<void> {
+    const r = await decodePhoto(file, name);
+    this.reference = { width: r.width, height: r.height, data: r.data };
+  }
+
+  /** The current photo encoded as `mime` at full resolution. */
+  async encodeCurrent(mime: string): Promise<Blob> {
+    const image = this.current();
+    return encodePhoto(image.width, image.height, image.data as Uint8ClampedArray, mime);
+  }
+
+  /** Encodes the given pixels as `mime`. */
+  async encode(width: number, height: number, data: Uint8ClampedArray, mime: string): Promise<Blob> {
+    return encodePhoto(width, height, data, mime);
+  }
+
   /** The photo to work on (a copy stays here; the caller keeps its own). */
   setImage(width: number, height: number, data: Uint8ClampedArray): void {
     this.image = { width, height, data };
     this.previews.clear();
-  }
-
-  setReference(width: number, height: number, data: Uint8ClampedArray): void {
-    this.reference = { width, height, data };
   }
 
   clearReference(): void {
@@ -100,7 +134,10 @@ class Engine {
     const seg = await this.segmenter;
     await seg.prepare(image);
     const preview = this.previews.get(id) ?? (await seg.preview({ points, ...(box ? { box } : {}) }));
-    const grown = removalMask(seg.refine(preview), { feather: 0 }).mask.data;
+    const full = seg.refine(preview);
+    // A tap made meanwhile is answered before the growing step (its preview is what the user waits for).
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const grown = removalMask(full, { feather: 0 }).mask.data;
     const result: SelectResult = {
       mask: grown,
       width: image.width,
