@@ -94,7 +94,7 @@ export function Viewport(props: ViewportProps) {
         ctx.imageSmoothingEnabled = true;
       }
       const g = gesture.current;
-      if (g && g.moved && (g.kind === "stroke" || g.kind === "area" || g.kind === "tap-or-box")) {
+      if (g?.moved && (g.kind === "stroke" || g.kind === "area" || g.kind === "tap-or-box")) {
         ctx.lineJoin = "round";
         ctx.lineCap = "round";
         if (g.kind === "stroke") {

@@ -173,8 +173,6 @@ export class BuiltinSegmenter implements SegmentEngine {
     const { points, box } = validatePrompt(prompt, image.width, image.height);
     const n = g.count;
     const f = work.factor;
-    const regionAt = (x: number, y: number): number =>
-      labels[Math.min(work.height - 1, Math.floor(y / f)) * work.width + Math.min(work.width - 1, Math.floor(x / f))];
 
     const hardFg = new Uint8Array(n);
     const hardBg = new Uint8Array(n);
