@@ -5,13 +5,14 @@
  * elsewhere the test is skipped when /usr/bin/chromium is missing.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
 import sharp from "sharp";
 import { build, type PreviewServer, preview } from "vite";
+import { tinyLamaLike, tinySamDecoder, tinySamEncoder } from "./support/onnx-builder.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const skip = !existsSync(CHROMIUM) && process.env.CI !== "true" ? "Chromium is not installed (apt-get install chromium)" : false;
@@ -238,4 +239,62 @@ test("after the first visit the app works offline (service worker)", { skip, tim
   await page.getByTestId("erase").click();
   await page.getByTestId("status").filter({ hasText: "Erased" }).waitFor({ timeout: 60_000 });
   await context.close();
+});
+
+test("ONNX models picked in the page: Segment Anything selects and the network fills (onnxruntime-web)", {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  const { file, pixels } = await scene();
+  // SAM's answer is a disc of radius 150 in its 1024 frame (47 px here), larger than the red disc (26 px):
+  // what gets erased shows which engine selected.
+  const models = {
+    encoder: path.join(dir, "tiny_sam_encoder.onnx"),
+    decoder: path.join(dir, "tiny_sam_decoder.onnx"),
+    network: path.join(dir, "tiny_inpainter.onnx"),
+  };
+  writeFileSync(models.encoder, tinySamEncoder());
+  writeFileSync(models.decoder, tinySamDecoder({ radii: [150, 150, 150, 150], ious: [0.9, 0.9, 0.9, 0.9] }));
+  writeFileSync(models.network, tinyLamaLike({ fill: [0.1, 0.8, 0.2] }));
+  const page = await browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(server.resolvedUrls?.local[0] as string);
+  await page.getByTestId("open").setInputFiles(file);
+  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 30_000 });
+  await page.getByTestId("models-input").setInputFiles([models.encoder, models.decoder, models.network]);
+  await page.getByTestId("status").filter({ hasText: "Models loaded" }).waitFor({ timeout: 60_000 });
+  assert.match((await page.getByTestId("models").textContent()) ?? "", /SAM \+ tiny_inpainter\.onnx/);
+  const [sx, sy] = (await photoToScreen(page))(DISC.x, DISC.y);
+  await page.mouse.click(sx, sy);
+  await page.getByTestId("status").filter({ hasText: "Selected" }).waitFor({ timeout: 30_000 });
+  await page.getByTestId("erase").click();
+  await page.getByTestId("status").filter({ hasText: "Erased" }).waitFor({ timeout: 60_000 });
+  const result = await download(page);
+  const at = (x: number, y: number) => result.subarray((y * W + x) * 3, (y * W + x) * 3 + 3);
+  // The network's colour (0.1, 0.8, 0.2) × 255 fills the middle, give or take the texture attention adds.
+  const mean = [0, 0, 0];
+  for (let y = DISC.y - 5; y <= DISC.y + 5; y++)
+    for (let x = DISC.x - 5; x <= DISC.x + 5; x++) for (let c = 0; c < 3; c++) mean[c] += at(x, y)[c] / 121;
+  assert.ok(Math.abs(mean[0] - 25) < 30 && Math.abs(mean[1] - 204) < 30 && Math.abs(mean[2] - 51) < 30, `middle ${mean.map(Math.round)}`);
+  // SAM's disc, not the red one, was erased: 38 px from the centre changed; beyond SAM's disc nothing did.
+  let changedRing = 0;
+  let ring = 0;
+  let changedFar = 0;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const d = Math.hypot(x + 0.5 - DISC.x, y + 0.5 - DISC.y);
+      const o = (y * W + x) * 3;
+      const changed = result[o] !== pixels[o] || result[o + 1] !== pixels[o + 1] || result[o + 2] !== pixels[o + 2];
+      if (d > 36 && d < 40) {
+        ring++;
+        if (changed) changedRing++;
+      }
+      if (d > 47 + 20 && changed) changedFar++;
+    }
+  }
+  assert.ok(changedRing > 0.9 * ring, `only ${changedRing} of ${ring} pixels 36–40 px from the centre changed`);
+  assert.equal(changedFar, 0);
+  assert.deepEqual(errors, []);
+  await page.close();
 });

@@ -28,9 +28,10 @@ export default defineConfig({
         icons: [{ src: "icon.svg", sizes: "any", type: "image/svg+xml", purpose: "any" }],
       },
       workbox: {
-        // The app shell, the engine worker and the sample photo: everything the app can ask for.
-        globPatterns: ["**/*.{html,js,css,svg,jpg,webmanifest}"],
-        maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
+        // The app shell, the engine worker, the sample photo and ONNX Runtime's
+        // WebAssembly (14 MB, for the user's models): everything the app can ask for.
+        globPatterns: ["**/*.{html,js,css,svg,jpg,wasm,webmanifest}"],
+        maximumFileSizeToCacheInBytes: 24 * 1024 * 1024,
         navigateFallback: "index.html",
         cleanupOutdatedCaches: true,
         // Take over the open page at once, so "after the first load" means this very visit.

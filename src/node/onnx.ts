@@ -1,12 +1,14 @@
 /**
  * The ONNX Runtime adapter for Node: loads a model file with
- * onnxruntime-node (CPU) and presents it as an `InferenceModel`. The runtime
+ * onnxruntime-node (CPU) and presents it as an `InferenceModel` (through
+ * `runtime/ort-session.ts`, shared with the web app). The runtime
  * itself is imported on first use, so commands that never touch a neural
  * model do not pay for loading it.
  */
 import { promises as fs } from "node:fs";
 import { VanishError } from "../core/image.js";
-import type { InferenceModel, TensorData, ValueInfo } from "../core/model.js";
+import type { InferenceModel } from "../core/model.js";
+import { notAModel, type OrtSessionLike, type OrtTensorConstructor, sessionModel } from "../runtime/ort-session.js";
 
 type Ort = typeof import("onnxruntime-node");
 let runtime: Promise<Ort> | null = null;
@@ -14,20 +16,6 @@ let runtime: Promise<Ort> | null = null;
 function ort(): Promise<Ort> {
   runtime ??= import("onnxruntime-node");
   return runtime;
-}
-
-interface OrtValueMetadata {
-  name: string;
-  isTensor?: boolean;
-  type?: string;
-  shape?: readonly (number | string)[];
-}
-
-function infos(names: readonly string[], metadata: readonly OrtValueMetadata[] | undefined): ValueInfo[] {
-  return names.map((name) => {
-    const m = metadata?.find((x) => x.name === name);
-    return m && m.isTensor !== false ? { name, type: m.type, shape: m.shape } : { name };
-  });
 }
 
 /** Loads an ONNX model from `file`; errors say which file and what went wrong. */
@@ -50,27 +38,7 @@ export async function loadOnnxModel(file: string, options: { threads?: number } 
       ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
     });
   } catch (err) {
-    throw new VanishError("UNSUPPORTED_FORMAT", `${file} is not a model ONNX Runtime can load: ${(err as Error).message.split("\n")[0]}`);
+    throw notAModel(file, err);
   }
-  const s = session as typeof session & { inputMetadata?: readonly OrtValueMetadata[]; outputMetadata?: readonly OrtValueMetadata[] };
-  return {
-    inputs: infos(session.inputNames, s.inputMetadata),
-    outputs: infos(session.outputNames, s.outputMetadata),
-    async run(feeds: Record<string, TensorData>, fetch?: readonly string[]): Promise<Record<string, TensorData>> {
-      const ortFeeds: Record<string, InstanceType<typeof Tensor>> = {};
-      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new Tensor(t.type, t.data, t.dims);
-      const result = fetch ? await session.run(ortFeeds, [...fetch]) : await session.run(ortFeeds);
-      const out: Record<string, TensorData> = {};
-      for (const [name, t] of Object.entries(result)) {
-        if (t.type !== "float32" && t.type !== "int64" && t.type !== "uint8") {
-          throw new VanishError("UNSUPPORTED_FORMAT", `${file} returned ${name} as ${t.type}; expected float32, int64 or uint8.`);
-        }
-        out[name] = { type: t.type, dims: t.dims, data: t.data as Float32Array | BigInt64Array | Uint8Array };
-      }
-      return out;
-    },
-    async release(): Promise<void> {
-      await session.release();
-    },
-  };
+  return sessionModel(session as unknown as OrtSessionLike, Tensor as unknown as OrtTensorConstructor, file);
 }

@@ -64,6 +64,8 @@ export function App() {
   const [status, setStatus] = useState("Open a photo, or try the sample.");
   const [error, setError] = useState<string | null>(null);
   const [reference, setReference] = useState<string | null>(null);
+  /** The user's ONNX models in use: SAM for taps, a network for the fill. */
+  const [models, setModels] = useState<{ sam?: string; inpainter?: string }>({});
   const [fitKey, setFitKey] = useState(0);
   const [dragging, setDragging] = useState(false);
   const [, setVersion] = useState(0);
@@ -72,6 +74,7 @@ export function App() {
   const overlay = useMemo(() => document.createElement("canvas"), []);
   const fileInput = useRef<HTMLInputElement>(null);
   const referenceInput = useRef<HTMLInputElement>(null);
+  const modelsInput = useRef<HTMLInputElement>(null);
   const maskInput = useRef<HTMLInputElement>(null);
 
   const w = photo?.width ?? 0;
@@ -419,6 +422,69 @@ export function App() {
     }
   };
 
+  /**
+   * Loads the ONNX files the user picked: a SAM encoder and decoder (names
+   * containing "encoder" and "decoder") for taps, and/or one inpainting
+   * network for the fill. They run in the worker with onnxruntime-web.
+   */
+  const loadModels = async (files: File[]) => {
+    setError(null);
+    const notOnnx = files.filter((f) => !f.name.toLowerCase().endsWith(".onnx"));
+    if (notOnnx.length > 0) {
+      setError(`Models are ONNX files; ${notOnnx.map((f) => f.name).join(", ")} is not.`);
+      return;
+    }
+    const encoders = files.filter((f) => f.name.toLowerCase().includes("encoder"));
+    const decoders = files.filter((f) => f.name.toLowerCase().includes("decoder"));
+    const networks = files.filter((f) => !encoders.includes(f) && !decoders.includes(f));
+    if ((encoders.length > 0 || decoders.length > 0) && (encoders.length !== 1 || decoders.length !== 1)) {
+      setError("For Segment Anything, pick its encoder and its decoder together (file names containing “encoder” and “decoder”).");
+      return;
+    }
+    if (networks.length > 1) {
+      setError(`Pick one inpainting network at a time (got ${networks.map((f) => f.name).join(", ")}).`);
+      return;
+    }
+    setBusy("Loading models…");
+    try {
+      const loaded: string[] = [];
+      if (encoders.length === 1) {
+        await engine.useSam(encoders[0], encoders[0].name, decoders[0], decoders[0].name);
+        setModels((m) => ({ ...m, sam: encoders[0].name }));
+        loaded.push(`taps use Segment Anything (${encoders[0].name})`);
+      }
+      if (networks.length === 1) {
+        await engine.useInpainter(networks[0], networks[0].name);
+        setModels((m) => ({ ...m, inpainter: networks[0].name }));
+        loaded.push(`the fill uses ${networks[0].name}`);
+      }
+      if (encoders.length === 1 && photoRef.current) {
+        setBusy("Preparing selection…");
+        await engine.prepare();
+      }
+      setStatus(`Models loaded: ${loaded.join("; ")}.`);
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const builtinModels = async () => {
+    await engine.useBuiltinSegmenter();
+    await engine.useInpainter(null);
+    setModels({});
+    if (photoRef.current) {
+      setBusy("Preparing selection…");
+      try {
+        await engine.prepare();
+      } finally {
+        setBusy(null);
+      }
+    }
+    setStatus("Back to the built-in engines (no model files).");
+  };
+
   const openSample = async () => open(await (await fetch(sampleUrl)).blob(), "harbour.jpg");
 
   const keyHandler = useRef<(e: KeyboardEvent) => void>(() => {});
@@ -579,6 +645,35 @@ export function App() {
             </button>
           ) : null}
           <input ref={referenceInput} type="file" accept="image/jpeg,image/png,image/webp" hidden onChange={onPicked(openReference)} />
+          <button
+            type="button"
+            onClick={() => modelsInput.current?.click()}
+            title="ONNX models: a Segment Anything encoder and decoder for taps, an inpainting network (LaMa, MI-GAN) for the fill"
+            data-testid="models"
+          >
+            {models.sam || models.inpainter
+              ? `Models: ${[models.sam ? "SAM" : "", models.inpainter ?? ""].filter(Boolean).join(" + ")}`
+              : "Models…"}
+          </button>
+          {models.sam || models.inpainter ? (
+            <button type="button" onClick={() => void builtinModels()} aria-label="Use the built-in engines">
+              ×
+            </button>
+          ) : null}
+          <input
+            ref={modelsInput}
+            type="file"
+            accept=".onnx"
+            multiple
+            hidden
+            data-testid="models-input"
+            onChange={(e) => {
+              const input = e.currentTarget;
+              const files = [...(input.files ?? [])];
+              input.value = "";
+              if (files.length > 0) void loadModels(files);
+            }}
+          />
         </div>
       ) : null}
 

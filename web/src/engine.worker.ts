@@ -7,11 +7,14 @@
 import * as Comlink from "comlink";
 import { eraseWithReport } from "../../src/core/erase.js";
 import type { RgbaImage } from "../../src/core/image.js";
+import { NetworkCoarse } from "../../src/core/network-coarse.js";
 import type { SegmentPreview } from "../../src/core/segmentation/builtin.js";
 import type { SegmentBox, SegmentPoint } from "../../src/core/segmentation/prompt.js";
 import { defaultGrow, removalMask } from "../../src/core/segmentation/removal-mask.js";
+import { checkSamDecoder, checkSamEncoder } from "../../src/core/segmentation/sam.js";
 import { Segmenter } from "../../src/core/segmentation/segmenter.js";
 import { decodePhoto, encodePhoto, type Photo } from "./codec.js";
+import { loadWebModel } from "./onnx-web.js";
 import { makeViewBitmaps } from "./view-bitmaps.js";
 
 export interface SelectResult {
@@ -40,7 +43,9 @@ export interface EraseResult {
 class Engine {
   private image: RgbaImage | null = null;
   private reference: RgbaImage | null = null;
-  private readonly segmenter = Segmenter.create();
+  private segmenter: Promise<Segmenter> = Segmenter.create();
+  /** The user's inpainting network for the low-resolution fill, when one is loaded. */
+  private coarse: NetworkCoarse | null = null;
   /** Recent previews by number, for `refine` (only the last few are kept). */
   private readonly previews = new Map<number, SegmentPreview>();
   private previewCount = 0;
@@ -79,6 +84,41 @@ class Engine {
   /** Encodes the given pixels as `mime`. */
   async encode(width: number, height: number, data: Uint8ClampedArray, mime: string): Promise<Blob> {
     return encodePhoto(width, height, data, mime);
+  }
+
+  /**
+   * Tap-to-select with a SAM-family encoder and decoder (ONNX files the user
+   * picked) instead of the built-in engine. Both are loaded and checked now;
+   * the photo is prepared again with them on the next tap or `prepare`.
+   */
+  async useSam(encoder: Blob, encoderName: string, decoder: Blob, decoderName: string): Promise<void> {
+    const models = { encoder: await loadWebModel(encoder, encoderName), decoder: await loadWebModel(decoder, decoderName) };
+    try {
+      // Checked now, so that a wrong file fails here and not at the next tap.
+      checkSamEncoder(models.encoder, encoderName);
+      checkSamDecoder(models.decoder, decoderName);
+    } catch (err) {
+      await Promise.all([models.encoder.release(), models.decoder.release()]);
+      throw err;
+    }
+    const next = await Segmenter.create({ engine: "sam", loadSamModel: async (part) => models[part] });
+    (await this.segmenter).close();
+    this.segmenter = Promise.resolve(next);
+    this.previews.clear();
+  }
+
+  /** Back to the built-in tap-to-select engine. */
+  async useBuiltinSegmenter(): Promise<void> {
+    (await this.segmenter).close();
+    this.segmenter = Segmenter.create();
+    this.previews.clear();
+  }
+
+  /** Fills with the user's inpainting network (LaMa, MI-GAN style ONNX) as the coarse stage; null goes back to PatchMatch. */
+  async useInpainter(file: Blob | null, name = "network"): Promise<void> {
+    const previous = this.coarse;
+    this.coarse = file ? new NetworkCoarse(await loadWebModel(file, name), { name }) : null;
+    if (previous) await previous.release();
   }
 
   /** The photo to work on (a copy stays here; the caller keeps its own). */
@@ -159,6 +199,7 @@ class Engine {
       {
         seed,
         ...(this.reference ? { reference: this.reference } : {}),
+        ...(this.coarse ? { coarse: this.coarse } : {}),
         // The fill is one synchronous run: progress messages queue up and are seen by the page as they are posted.
         ...(onProgress ? { onProgress: (f: number) => void onProgress(f) } : {}),
       },

@@ -1,0 +1,35 @@
+/**
+ * The ONNX Runtime adapter for the browser: loads a model file the user
+ * picked with onnxruntime-web (its WebAssembly backend, one thread, since the
+ * page is not cross-origin isolated) and presents it as the core's
+ * `InferenceModel` through the adapter shared with Node. The runtime (about
+ * 14 MB of WebAssembly, precached for offline use) is fetched on first use.
+ */
+import wasmUrl from "onnxruntime-web/ort-wasm-simd-threaded.wasm?url";
+import type { InferenceModel } from "../../src/core/model.js";
+import { notAModel, type OrtSessionLike, type OrtTensorConstructor, sessionModel } from "../../src/runtime/ort-session.js";
+
+type Ort = typeof import("onnxruntime-web/wasm");
+let runtime: Promise<Ort> | null = null;
+
+function ort(): Promise<Ort> {
+  runtime ??= import("onnxruntime-web/wasm").then((m) => {
+    m.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href };
+    m.env.wasm.numThreads = 1;
+    return m;
+  });
+  return runtime;
+}
+
+/** Loads the model in `file`; errors name the file and say what went wrong. */
+export async function loadWebModel(file: Blob, name: string): Promise<InferenceModel> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const { InferenceSession, Tensor } = await ort();
+  let session: Awaited<ReturnType<typeof InferenceSession.create>>;
+  try {
+    session = await InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+  } catch (err) {
+    throw notAModel(name, err);
+  }
+  return sessionModel(session as unknown as OrtSessionLike, Tensor as unknown as OrtTensorConstructor, name);
+}
