@@ -14,7 +14,7 @@ let runtime: Promise<Ort> | null = null;
 
 function ort(): Promise<Ort> {
   runtime ??= import("onnxruntime-web/wasm").then((m) => {
-    m.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href };
+    m.env.wasm.wasmPaths = { wasm: wasmUrl };
     m.env.wasm.numThreads = 1;
     return m;
   });
