@@ -55,6 +55,16 @@ async function download(page: Page): Promise<Buffer> {
   return data;
 }
 
+/** Loads the app in `page`, opens `file` and waits until it is prepared; page errors are collected in the returned list. */
+async function openInApp(page: Page, file: string): Promise<string[]> {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(server.resolvedUrls?.local[0] as string);
+  await page.getByTestId("open").setInputFiles(file);
+  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 30_000 });
+  return errors;
+}
+
 /** Maps photo pixels to screen points for a photo fitted into the page's viewport element. */
 async function photoToScreen(page: Page): Promise<(x: number, y: number) => [number, number]> {
   const box = (await page.getByTestId("viewport").boundingBox()) as { x: number; y: number; width: number; height: number };
@@ -97,11 +107,7 @@ after(async () => {
 test("open, tap, erase, undo, redo, download: the object is gone and nothing else changed", { skip, timeout: 120_000 }, async () => {
   const { file, pixels } = await scene();
   const page = await browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(server.resolvedUrls?.local[0] as string);
-  await page.getByTestId("open").setInputFiles(file);
-  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 30_000 });
+  const errors = await openInApp(page, file);
 
   const toScreen = await photoToScreen(page);
   const [sx, sy] = toScreen(DISC.x, DISC.y);
@@ -150,9 +156,7 @@ test("unsupported, damaged and huge files get clear messages, not a broken page"
 test("lasso and rectangle mark what to erase; the mask eraser takes part back", { skip, timeout: 120_000 }, async () => {
   const { file, pixels } = await scene();
   const page = await browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
-  await page.goto(server.resolvedUrls?.local[0] as string);
-  await page.getByTestId("open").setInputFiles(file);
-  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 30_000 });
+  await openInApp(page, file);
   const toScreen = await photoToScreen(page);
   const drag = async (points: [number, number][]) => {
     await page.mouse.move(...toScreen(...points[0]));
@@ -208,9 +212,7 @@ test("on a phone-sized touch screen a tap selects and the layout fits", { skip, 
   const { file } = await scene();
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
   const page = await context.newPage();
-  await page.goto(server.resolvedUrls?.local[0] as string);
-  await page.getByTestId("open").setInputFiles(file);
-  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 30_000 });
+  await openInApp(page, file);
   const [sx, sy] = (await photoToScreen(page))(DISC.x, DISC.y);
   await page.touchscreen.tap(sx, sy);
   await page.getByTestId("status").filter({ hasText: "Selected" }).waitFor({ timeout: 30_000 });
@@ -257,11 +259,7 @@ test("ONNX models picked in the page: Segment Anything selects and the network f
   writeFileSync(models.decoder, tinySamDecoder({ radii: [150, 150, 150, 150], ious: [0.9, 0.9, 0.9, 0.9] }));
   writeFileSync(models.network, tinyLamaLike({ fill: [0.1, 0.8, 0.2] }));
   const page = await browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(server.resolvedUrls?.local[0] as string);
-  await page.getByTestId("open").setInputFiles(file);
-  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 30_000 });
+  const errors = await openInApp(page, file);
   await page.getByTestId("models-input").setInputFiles([models.encoder, models.decoder, models.network]);
   await page.getByTestId("status").filter({ hasText: "Models loaded" }).waitFor({ timeout: 60_000 });
   assert.match((await page.getByTestId("models").textContent()) ?? "", /SAM \+ tiny_inpainter\.onnx/);
