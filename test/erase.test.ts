@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { PatchMatchCoarse } from "../src/core/completion.js";
 import { erase, eraseWithReport } from "../src/core/erase.js";
 import { type RgbaImage, VanishError } from "../src/core/image.js";
 import { gradientEnergyRatio, maxChangeOutside, psnr } from "../src/core/metrics.js";
+import { Random } from "../src/core/random.js";
 import { noiseImage, rectMask } from "./helpers.js";
 
 describe("erase", () => {
@@ -53,6 +55,31 @@ describe("erase", () => {
     assert.ok(ratio > 0.9 && ratio < 1.1, `gradient energy ratio ${ratio.toFixed(3)} should be ≈ 1`);
     const quality = psnr(rep.image, truth, { x: 100, y: 70, width: 48, height: 40 });
     assert.ok(quality > 30, `PSNR ${quality.toFixed(1)} dB should show an exact continuation`);
+  });
+
+  test("a hole in texture next to a flat area of the same mean is filled with texture, not washed out", async () => {
+    // Left half grey noise, right half flat grey of the same mean: colour alone
+    // prefers the flat sources for a blurry estimate; the texture term does not.
+    const w = 192;
+    const h = 128;
+    const data = new Uint8ClampedArray(w * h * 4);
+    const rng = new Random(5);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const v = x < w / 2 ? 128 + rng.int(-50, 50) : 128;
+        data.set([v, v, v, 255], (y * w + x) * 4);
+      }
+    }
+    const truth: RgbaImage = { width: w, height: h, data };
+    const mask = rectMask(w, h, 40, 34, 56, 60);
+    const textured = gradientEnergyRatio(await erase(truth, mask, { seed: 1 }), truth, mask.data);
+    const colourOnly = gradientEnergyRatio(
+      await erase(truth, mask, { seed: 1, coarse: new PatchMatchCoarse({ textureWeight: 0 }) }),
+      truth,
+      mask.data,
+    );
+    assert.ok(textured > 0.5, `gradient energy ratio ${textured.toFixed(3)} with texture features`);
+    assert.ok(colourOnly < 0.2, `colour alone washes out (${colourOnly.toFixed(3)}), which this test guards against`);
   });
 
   test("progress is reported from 0 to 1, never decreasing, and does not change the pixels", async () => {

@@ -8,8 +8,10 @@
  * is improved by alternating-order scans: propagation from the previous
  * neighbour's match shifted by one pixel, then random search around the best
  * match at radii R, R/2, … 1. Distances are sums of squared differences over
- * the first three channels, with early exit once a candidate is worse than the
- * current best.
+ * the first three channels, plus optionally two texture-feature channels
+ * weighted by λ (Newson, Almansa, Fradet, Gousseau, Pérez, "Video Inpainting
+ * of Complex Scenes", SIAM J. Imaging Sciences 2014, §3.3), with early exit
+ * once a candidate is worse than the current best.
  */
 import { holeIntegral } from "./mask.js";
 import type { Random } from "./random.js";
@@ -32,6 +34,16 @@ export interface PatchProblem {
   sources: Int32Array;
   /** Target slot of each pixel, −1 if not a target. */
   slotOf: Int32Array;
+  /** First of two texture-feature channels compared by the distance, or −1 for none. */
+  textureChannel: number;
+  /** λ, the weight of the texture channels' squared differences. */
+  textureWeight: number;
+}
+
+/** Texture channels that the patch distance also compares. */
+export interface TextureTerm {
+  channel: number;
+  weight: number;
 }
 
 /** A nearest-neighbour field: one source centre and its distance per target. */
@@ -48,6 +60,7 @@ export function makePatchProblem(
   channels: number,
   hole: Uint8Array,
   radius: number,
+  texture?: TextureTerm,
 ): PatchProblem | null {
   const r = radius;
   const side = 2 * r + 1;
@@ -86,13 +99,26 @@ export function makePatchProblem(
       }
     }
   }
-  return { width, height, channels, image, hole, radius: r, targets: Int32Array.from(list), validSource, sources, slotOf };
+  return {
+    width,
+    height,
+    channels,
+    image,
+    hole,
+    radius: r,
+    targets: Int32Array.from(list),
+    validSource,
+    sources,
+    slotOf,
+    textureChannel: texture?.channel ?? -1,
+    textureWeight: texture?.weight ?? 0,
+  };
 }
 
 /**
  * Sum of squared differences between the target patch at t and the source
- * patch at s (first three channels), clipped to the image around t. Stops
- * early once the sum reaches `best`.
+ * patch at s (first three channels, plus λ times the texture channels'),
+ * clipped to the image around t. Stops early once the sum reaches `best`.
  */
 export function patchDistance(p: PatchProblem, t: number, s: number, best: number): number {
   const { width: w, height: h, channels: C, image: img, radius: r } = p;
@@ -104,6 +130,25 @@ export function patchDistance(p: PatchProblem, t: number, s: number, best: numbe
   const y1 = ty + r >= h ? h - 1 - ty : r;
   const span = (x1 - x0 + 1) * C;
   let sum = 0;
+  const F = p.textureChannel;
+  if (F >= 0) {
+    const lambda = p.textureWeight;
+    for (let dy = y0; dy <= y1; dy++) {
+      let ti = (t + dy * w + x0) * C;
+      let si = (s + dy * w + x0) * C;
+      const end = ti + span;
+      for (; ti < end; ti += C, si += C) {
+        const a = img[ti] - img[si];
+        const b = img[ti + 1] - img[si + 1];
+        const c = img[ti + 2] - img[si + 2];
+        const e = img[ti + F] - img[si + F];
+        const f = img[ti + F + 1] - img[si + F + 1];
+        sum += a * a + b * b + c * c + lambda * (e * e + f * f);
+      }
+      if (sum >= best) return sum;
+    }
+    return sum;
+  }
   for (let dy = y0; dy <= y1; dy++) {
     let ti = (t + dy * w + x0) * C;
     let si = (s + dy * w + x0) * C;
@@ -150,12 +195,13 @@ export function refreshDistances(p: PatchProblem, nnf: Nnf): void {
 
 /**
  * Runs `iterations` PatchMatch scans (alternating raster order), with random
- * search starting at `maxRadius` pixels around the current best.
+ * search starting at `maxRadius` pixels around the current best. With `only`
+ * (target slots in raster order), just those targets are visited.
  */
-export function improveNnf(p: PatchProblem, nnf: Nnf, iterations: number, maxRadius: number, rng: Random): void {
+export function improveNnf(p: PatchProblem, nnf: Nnf, iterations: number, maxRadius: number, rng: Random, only?: Int32Array): void {
   const { width: w, height: h, radius: r, targets, validSource, slotOf } = p;
   const { source, distance } = nnf;
-  const n = targets.length;
+  const n = only ? only.length : targets.length;
   const xMin = r;
   const xMax = w - 1 - r;
   const yMin = r;
@@ -164,7 +210,8 @@ export function improveNnf(p: PatchProblem, nnf: Nnf, iterations: number, maxRad
     const forward = (it & 1) === 0;
     const step = forward ? 1 : -1;
     for (let q = 0; q < n; q++) {
-      const k = forward ? q : n - 1 - q;
+      const visit = forward ? q : n - 1 - q;
+      const k = only ? only[visit] : visit;
       const t = targets[k];
       const tx = t % w;
       const ty = (t - tx) / w;

@@ -11,7 +11,8 @@
  * blended bilinearly by distance to their centres: inside a coherent region
  * all four agree and the copy is exact; across token borders the blend hides
  * the seam (the paper's coherence filter). Sources that fall on hole pixels or
- * outside the crop are skipped and the remaining weights renormalised.
+ * outside the crop are skipped and the remaining weights renormalised so that
+ * the blended detail keeps the amplitude of one source (see MAX_BLEND_GAIN).
  *
  * Composite: pixels outside the mask are never written. Inside a band of b
  * pixels along the hole's edge the fill is corrected by the mismatch measured
@@ -133,6 +134,7 @@ class DetailTransfer {
     }
 
     let wsum = 0;
+    let energy = 0;
     let h0 = 0;
     let h1 = 0;
     let h2 = 0;
@@ -156,18 +158,26 @@ class DetailTransfer {
       const d = (sy1 * lw + sx1) * C;
       const p = m * 4;
       const wgt = offW[u];
-      h0 += wgt * (src[p] - (w00 * lr[a] + w10 * lr[b] + w01 * lr[c0] + w11 * lr[d]));
-      h1 += wgt * (src[p + 1] - (w00 * lr[a + 1] + w10 * lr[b + 1] + w01 * lr[c0 + 1] + w11 * lr[d + 1]));
-      h2 += wgt * (src[p + 2] - (w00 * lr[a + 2] + w10 * lr[b + 2] + w01 * lr[c0 + 2] + w11 * lr[d + 2]));
+      const d0 = src[p] - (w00 * lr[a] + w10 * lr[b] + w01 * lr[c0] + w11 * lr[d]);
+      const d1 = src[p + 1] - (w00 * lr[a + 1] + w10 * lr[b + 1] + w01 * lr[c0 + 1] + w11 * lr[d + 1]);
+      const d2 = src[p + 2] - (w00 * lr[a + 2] + w10 * lr[b + 2] + w01 * lr[c0 + 2] + w11 * lr[d + 2]);
+      h0 += wgt * d0;
+      h1 += wgt * d1;
+      h2 += wgt * d2;
       if (C === 4) h3 += wgt * (src[p + 3] - (w00 * lr[a + 3] + w10 * lr[b + 3] + w01 * lr[c0 + 3] + w11 * lr[d + 3]));
+      energy += wgt * (d0 * d0 + d1 * d1 + d2 * d2);
       wsum += wgt;
     }
     if (wsum > 0) {
       const inv = 1 / wsum;
-      res[0] += h0 * inv;
-      res[1] += h1 * inv;
-      res[2] += h2 * inv;
-      if (C === 4) res[3] += h3 * inv;
+      const blended = (h0 * h0 + h1 * h1 + h2 * h2) * inv * inv;
+      const target = energy * inv;
+      const gain =
+        blended * MAX_BLEND_GAIN * MAX_BLEND_GAIN <= target ? MAX_BLEND_GAIN : blended > target ? 1 : Math.sqrt(target / blended);
+      res[0] += h0 * inv * gain;
+      res[1] += h1 * inv * gain;
+      res[2] += h2 * inv * gain;
+      if (C === 4) res[3] += h3 * inv * gain;
     }
     return wsum;
   }
@@ -185,6 +195,17 @@ function sharpen(f: number): number {
   return Math.min(1, Math.max(0, g));
 }
 
+/**
+ * A weighted mean of high bands that disagree is weaker than any of them: four
+ * uncorrelated sources of equal weight keep half the amplitude, and the fill
+ * looks soft. So the blended band is rescaled to the weighted RMS of the
+ * sources' bands at that pixel, √(Σ aⱼ‖HFⱼ‖² / Σ aⱼ), the variance-preserving
+ * idea of Heitz and Neyret ("High-Performance By-Example Noise using a
+ * Histogram-Preserving Blending Operator", HPG 2018). Sources that agree
+ * (one offset, or a periodic texture's repeats) get no gain; the gain is
+ * capped where the bands nearly cancel.
+ */
+const MAX_BLEND_GAIN = 2;
 function clampIndex(i: number, n: number): number {
   return i < 0 ? 0 : i >= n ? n - 1 : i;
 }
