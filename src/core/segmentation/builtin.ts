@@ -90,6 +90,8 @@ interface Prepared {
   cost: Float64Array;
   /** Boundary-weighted mean contrast over all edges (β̄). */
   beta: number;
+  /** The colour samples (region tertiles) in order of lightness, for every fit. */
+  tertileOrder: Int32Array;
 }
 
 export class BuiltinSegmenter implements SegmentEngine {
@@ -130,6 +132,7 @@ export class BuiltinSegmenter implements SegmentEngine {
       graph,
       cost,
       beta: den > 0 ? Math.max(1, num / den) : 1,
+      tertileOrder: ColourModel.lightnessOrder(graph.tertiles),
     };
     // The first selections on a page or process run before the JavaScript
     // engine has optimised this code (measured at 12 MP: 160–220 ms for the
@@ -250,8 +253,8 @@ export class BuiltinSegmenter implements SegmentEngine {
         fgSamples.fill(fg[r], 3 * r, 3 * r + 3);
         bgSamples.fill(fg[r] ? 0 : 1, 3 * r, 3 * r + 3);
       }
-      const fgModel = ColourModel.fit(g.tertiles, sampleWeight, fgSamples, components, 4, 2);
-      const bgModel = ColourModel.fit(g.tertiles, sampleWeight, bgSamples, components, 4, 2);
+      const fgModel = ColourModel.fit(g.tertiles, sampleWeight, fgSamples, components, 4, 2, p.tertileOrder);
+      const bgModel = ColourModel.fit(g.tertiles, sampleWeight, bgSamples, components, 4, 2, p.tertileOrder);
       for (let r = 0; r < n; r++) {
         let ratio = 0;
         for (let t = 0; t < 3; t++) {

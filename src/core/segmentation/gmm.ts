@@ -30,7 +30,15 @@ export class ColourModel {
    * only samples where `use[i]` is non-zero. `floor` is added to each
    * covariance's diagonal (Lab units²) to keep thin clusters from collapsing.
    */
-  static fit(colours: Float64Array, w: Float64Array, use: Uint8Array, k: number, floor: number, iterations = 4): ColourModel {
+  static fit(
+    colours: Float64Array,
+    w: Float64Array,
+    use: Uint8Array,
+    k: number,
+    floor: number,
+    iterations = 4,
+    byLightness: Int32Array = ColourModel.lightnessOrder(colours),
+  ): ColourModel {
     let n = 0;
     for (let i = 0; i < w.length; i++) if (use[i] !== 0 && w[i] > 0) n++;
     const kk = Math.max(1, Math.min(k, n));
@@ -40,15 +48,11 @@ export class ColourModel {
       return model;
     }
     // The samples in use, packed, in order of lightness (stable on ties).
-    // Sorted as numbers keyed (lightness in millionths, then position): a
-    // typed-array sort without a comparator callback, several times faster.
-    const keys = new Float64Array(n);
-    for (let i = 0, j = 0; i < w.length; i++) {
-      if (use[i] !== 0 && w[i] > 0) keys[j++] = Math.floor(Math.max(0, colours[i * 3]) * 1e6) * w.length + i;
-    }
-    keys.sort();
     const order = new Int32Array(n);
-    for (let j = 0; j < n; j++) order[j] = keys[j] % w.length;
+    for (let q = 0, j = 0; q < byLightness.length; q++) {
+      const i = byLightness[q];
+      if (use[i] !== 0 && w[i] > 0) order[j++] = i;
+    }
     const x = new Float64Array(n * 3);
     const ws = new Float64Array(n);
     let total = 0;
@@ -128,6 +132,22 @@ export class ColourModel {
       }
     }
     return model;
+  }
+
+  /**
+   * All samples' indices in order of lightness, stable on ties: the order
+   * `fit` starts from. Callers that fit the same samples many times (every
+   * tap) compute it once. Sorted as numbers keyed (lightness in millionths,
+   * then position): a typed-array sort without a comparator callback.
+   */
+  static lightnessOrder(colours: Float64Array): Int32Array {
+    const n = colours.length / 3;
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = Math.floor(Math.max(0, colours[i * 3]) * 1e6) * n + i;
+    keys.sort();
+    const order = new Int32Array(n);
+    for (let j = 0; j < n; j++) order[j] = keys[j] % n;
+    return order;
   }
 
   private setComponent(c: number, weight: number, m: ArrayLike<number>, cov: number[], floor: number): void {
