@@ -236,8 +236,15 @@ export class BuiltinSegmenter implements SegmentEngine {
       prior[r] = Math.min(0.97, Math.max(0.03, v));
     }
 
+    // The first colour models see only what the prior is sure of: a region
+    // half-way between the tap and the border (the water around a sign, the
+    // wall behind a plant) would otherwise teach the object model its colour,
+    // and the cut would then keep it. The first cut labels those regions.
     let fg = new Uint8Array(n);
-    for (let r = 0; r < n; r++) fg[r] = hardFg[r] || (!hardBg[r] && prior[r] > 0.5) ? 1 : 0;
+    for (let r = 0; r < n; r++) fg[r] = hardFg[r] || (!hardBg[r] && prior[r] > INITIAL_CONFIDENCE) ? 1 : 0;
+    const unsure = new Uint8Array(n);
+    for (let r = 0; r < n; r++)
+      unsure[r] = !hardFg[r] && !hardBg[r] && prior[r] >= 1 - INITIAL_CONFIDENCE && prior[r] <= INITIAL_CONFIDENCE ? 1 : 0;
     const logit = new Float64Array(n);
     const { smoothness, geodesicWeight, components, iterations } = this.opts;
     const twoBeta = 2 * p.beta;
@@ -251,7 +258,7 @@ export class BuiltinSegmenter implements SegmentEngine {
     for (let it = 0; it < iterations; it++) {
       for (let r = 0; r < n; r++) {
         fgSamples.fill(fg[r], 3 * r, 3 * r + 3);
-        bgSamples.fill(fg[r] ? 0 : 1, 3 * r, 3 * r + 3);
+        bgSamples.fill(fg[r] || (it === 0 && unsure[r]) ? 0 : 1, 3 * r, 3 * r + 3);
       }
       const fgModel = ColourModel.fit(g.tertiles, sampleWeight, fgSamples, components, 4, 2, p.tertileOrder);
       const bgModel = ColourModel.fit(g.tertiles, sampleWeight, bgSamples, components, 4, 2, p.tertileOrder);
@@ -476,6 +483,14 @@ function forceTaps(mask: Mask, points: readonly SegmentPoint[], radius: number):
     }
   }
 }
+
+/**
+ * Geodesic prior a region needs (or 1 minus it, for background) to be used
+ * in the first colour fits. Measured with `vanish bench --segmentation
+ * --cases 48`: 0.5 (every region) gave mIoU@3 0.836 / 0.833 on the first and
+ * second 24 cases, 0.65 gives 0.853 / 0.850.
+ */
+const INITIAL_CONFIDENCE = 0.65;
 
 /** How many times a tapped region counts when fitting the colour models. */
 const SEED_WEIGHT = 20;
