@@ -41,7 +41,7 @@ export interface BuiltinSegmenterOptions {
   smoothness?: number;
   /** Weight of the geodesic prior against the colour models (default 2). */
   geodesicWeight?: number;
-  /** GrabCut iterations per tap (default 3). */
+  /** GrabCut iterations per tap (default 5; fewer when the labels stop changing). */
   iterations?: number;
   /** Gaussian components per colour model (default 5). */
   components?: number;
@@ -106,7 +106,7 @@ export class BuiltinSegmenter implements SegmentEngine {
       compactness: options.compactness ?? 12,
       smoothness: options.smoothness ?? 1.2,
       geodesicWeight: options.geodesicWeight ?? 2,
-      iterations: options.iterations ?? 3,
+      iterations: options.iterations ?? 5,
       components: options.components ?? 5,
     };
     if (!(this.opts.workingSize >= 32))
@@ -233,7 +233,7 @@ export class BuiltinSegmenter implements SegmentEngine {
       else if (!Number.isFinite(a)) v = 0;
       else if (!Number.isFinite(b)) v = 1;
       else v = a + b > 0 ? b / (a + b) : 0.5;
-      prior[r] = Math.min(0.97, Math.max(0.03, v));
+      prior[r] = Math.min(1 - PRIOR_FLOOR, Math.max(PRIOR_FLOOR, v));
     }
 
     // The first colour models see only what the prior is sure of: a region
@@ -491,6 +491,14 @@ function forceTaps(mask: Mask, points: readonly SegmentPoint[], radius: number):
  * second 24 cases, 0.65 gives 0.853 / 0.850.
  */
 const INITIAL_CONFIDENCE = 0.65;
+
+/**
+ * The geodesic prior is kept within [PRIOR_FLOOR, 1 − PRIOR_FLOOR]: at most
+ * ±2.4 nats (times geodesicWeight), so a region the colour models call object
+ * clearly (the legs of a person cut by the frame, whose prior the image border
+ * pulls down) can still be selected.
+ */
+const PRIOR_FLOOR = 0.08;
 
 /** How many times a tapped region counts when fitting the colour models. */
 const SEED_WEIGHT = 20;
