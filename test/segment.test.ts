@@ -96,6 +96,22 @@ describe("built-in segmenter", () => {
     assert.ok(kept / cupArea > 0.95, "the tapped object stays selected");
   });
 
+  test("a negative tap keeps its colour out of the object: a same-coloured surround goes, far from the tap too", async () => {
+    // A bluish sign in bluish water (a weak edge), above a textured bank.
+    const sign = (x: number, y: number) => x >= 140 && x < 180 && y >= 60 && y < 100;
+    const water = (_x: number, y: number) => y < 130;
+    const lake = scene(W, H, (x, y) => (sign(x, y) ? [80, 105, 165] : water(x, y) ? [62, 84, 128] : null), 11);
+    const seg = await Segmenter.create();
+    await seg.prepare(lake);
+    const tap = { x: 160, y: 80, label: 1 as const };
+    const result = await seg.segment({ points: [tap, { x: 40, y: 70, label: 0 }] });
+    const truth = truthOf(W, H, sign);
+    assert.ok(iou(result.mask.data, truth) > 0.8, `IoU ${iou(result.mask.data, truth)}`);
+    let leaked = 0;
+    for (let y = 20; y < 120; y++) for (let x = 220; x < 300; x++) leaked += result.mask.data[y * W + x];
+    assert.equal(leaked, 0, "water on the far side of the sign stays unselected");
+  });
+
   test("a preview at working resolution, refined, is exactly the mask segment gives", async () => {
     // A photo larger than the working size, so the preview really is coarser.
     const big = scene(1280, 960, (x, y) => ((x / 4 + 0.5 - 110) ** 2 + (y / 4 + 0.5 - 120) ** 2 <= 2500 ? [200, 50, 40] : null));
