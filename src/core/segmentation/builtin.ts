@@ -13,10 +13,12 @@
  *     is d₋/(d₊ + d₋), with d₊ the geodesic distance to the nearest positive
  *     tap and d₋ to the nearest negative tap or the image border (the box's
  *     outside when there is one);
- *  3. alternate between fitting foreground and background colour mixtures and
- *     a minimum graph cut (Boykov & Jolly 2001) of
+ *  3. alternate (up to five times) between fitting foreground and background
+ *     colour mixtures and a minimum graph cut (Boykov & Jolly 2001) of
  *     E = Σ size·(−log P(label)) + λ Σ boundary·exp(−contrast / 2β̄) over cut
- *     edges, where P mixes the colour likelihood ratio with the geodesic prior;
+ *     edges, where P mixes the colour likelihood ratio with the geodesic prior.
+ *     The first fits use only regions the prior is sure of, and the object
+ *     model never learns the colours of negatively tapped regions;
  *  4. keep the parts connected to a positive tap (or inside the box), fill
  *     enclosed holes, and upsample to full resolution along the photo's edges.
  */
