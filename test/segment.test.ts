@@ -112,6 +112,21 @@ describe("built-in segmenter", () => {
     assert.equal(leaked, 0, "water on the far side of the sign stays unselected");
   });
 
+  test("a tap on a post thinner than the working grid selects the post, not the water around it", async () => {
+    // 960×600 is worked on at 480×300: the 2-px posts are 1 working pixel wide.
+    const post = (x: number, y: number) => ((x >= 401 && x < 403) || (x >= 471 && x < 473)) && y >= 200 && y < 260;
+    const harbour = scene(960, 600, (x, y) => (post(x, y) ? [70, 55, 45] : y < 300 ? [200, 170, 120] : null), 13);
+    const seg = await Segmenter.create();
+    await seg.prepare(harbour);
+    const tap = { x: 402, y: 230, label: 1 as const };
+    const preview = await seg.preview({ points: [tap] });
+    const r = await seg.segment({ points: [tap] });
+    const first = truthOf(960, 600, (x, y) => post(x, y) && x < 440);
+    assert.ok(iou(r.mask.data, first) > 0.8, `IoU ${iou(r.mask.data, first)}`);
+    assert.deepEqual(seg.refine(preview).data, r.mask.data);
+    assert.equal(preview.mask.data[115 * 480 + 200], 1, "the preview shows the post");
+  });
+
   test("a preview at working resolution, refined, is exactly the mask segment gives", async () => {
     // A photo larger than the working size, so the preview really is coarser.
     const big = scene(1280, 960, (x, y) => ((x / 4 + 0.5 - 110) ** 2 + (y / 4 + 0.5 - 120) ** 2 <= 2500 ? [200, 50, 40] : null));

@@ -21,6 +21,10 @@
  *     model never learns the colours of negatively tapped regions;
  *  4. keep the parts connected to a positive tap (or inside the box), fill
  *     enclosed holes, and upsample to full resolution along the photo's edges.
+ *
+ * Taps on something thinner than the working grid (a post, a wire: no
+ * superpixel has the tapped colour) select it by region growing at full
+ * resolution instead (thin.ts).
  */
 import { assertImage, type Mask, type RgbaImage, VanishError } from "../image.js";
 import { geodesicCosts, geodesicDistance } from "./geodesic.js";
@@ -29,6 +33,7 @@ import { FlowGraph } from "./maxflow.js";
 import { type SegmentPoint, type SegmentPrompt, validatePrompt } from "./prompt.js";
 import { buildRegionGraph, type RegionGraph } from "./regions.js";
 import { slic } from "./slic.js";
+import { type CropMask, growThinStructure, outlineContrast, unionCrops } from "./thin.js";
 import { upsampleSelection } from "./upsample.js";
 import { labOfRgb, makeWorkingImage, type WorkingImage } from "./working.js";
 
@@ -71,6 +76,11 @@ export interface SegmentPreview {
   scale: number;
   /** The taps it was made from (a refined mask always honours them). */
   points: readonly SegmentPoint[];
+  /**
+   * Present when the taps picked structures thinner than the working grid
+   * (posts, wires): their full-resolution selection, which refine uses as is.
+   */
+  detail?: CropMask;
 }
 
 /** Anything that can select objects from taps (built-in or neural). */
@@ -165,7 +175,9 @@ export class BuiltinSegmenter implements SegmentEngine {
     if (preview.mask.width !== p.work.width || preview.mask.height !== p.work.height || preview.scale !== p.work.factor) {
       throw new VanishError("INVALID_ARGUMENT", "This preview belongs to another image; segment again after prepare().");
     }
-    const mask = upsampleSelection(preview.mask.data, p.work, p.image, { colourSigma: 18 });
+    const mask = preview.detail
+      ? pasteCrop(preview.detail, p.image.width, p.image.height)
+      : upsampleSelection(preview.mask.data, p.work, p.image, { colourSigma: 18 });
     forceTaps(mask, preview.points, Math.max(1, p.work.factor));
     return mask;
   }
@@ -190,6 +202,28 @@ export class BuiltinSegmenter implements SegmentEngine {
       else (pt.label === 1 ? hardFg : hardBg)[r.region] = 1;
     }
     if (!hardFg.includes(1) && !box) {
+      // Every positive tap sits where no superpixel has its colour: on
+      // something thinner than the working grid. Grow it at full resolution;
+      // only when it turns out not to be thin does the closest region stand in.
+      const thin = this.thinSelection(edgeTaps);
+      if (thin) {
+        const selection = new Uint8Array(work.width * work.height);
+        for (let y = 0; y < thin.height; y++) {
+          for (let x = 0; x < thin.width; x++) {
+            if (!thin.data[y * thin.width + x]) continue;
+            const wx = Math.min(work.width - 1, Math.floor((thin.x0 + x) / f));
+            const wy = Math.min(work.height - 1, Math.floor((thin.y0 + y) / f));
+            selection[wy * work.width + wx] = 1;
+          }
+        }
+        return {
+          mask: { width: work.width, height: work.height, data: selection },
+          score: outlineContrast(image, thin, p.beta),
+          scale: f,
+          points,
+          detail: thin,
+        };
+      }
       for (const pt of edgeTaps) if (pt.label === 1) hardFg[this.regionForTap(pt.x, pt.y).region] = 1;
     }
     // A negative tap on a thin structure (a dark gap, a wire) lands where no
@@ -376,6 +410,27 @@ export class BuiltinSegmenter implements SegmentEngine {
     return { region: best, distance: bestD };
   }
 
+  /**
+   * The thin structures under the positive taps, grown at full resolution
+   * (see thin.ts); null when any of them is not thin.
+   */
+  private thinSelection(taps: readonly SegmentPoint[]): CropMask | null {
+    const { image } = this.prepared as Prepared;
+    const window = Math.max(64, Math.round(THIN_WINDOW * Math.max(image.width, image.height)));
+    const crops: CropMask[] = [];
+    for (const pt of taps) {
+      if (pt.label !== 1) continue;
+      const { distance } = this.regionForTap(pt.x, pt.y);
+      // Half-way between the tapped colour and the closest region's (itself a
+      // blend of the structure and what lies behind it): tight on purpose.
+      const tolerance = Math.max(TAP_COLOUR_TOLERANCE, distance) / 2;
+      const crop = growThinStructure(image, pt.x, pt.y, { tolerance, window, maxFill: THIN_MAX_FILL });
+      if (!crop) return null;
+      crops.push(crop);
+    }
+    return crops.length > 0 ? unionCrops(crops) : null;
+  }
+
   /** Fraction of each region's working pixels that lie inside the box. */
   private boxCoverage(box: { x0: number; y0: number; x1: number; y1: number }): Float64Array {
     const p = this.prepared as Prepared;
@@ -508,6 +563,13 @@ function withoutColoursOf(regions: readonly number[], tertiles: Float64Array, we
   return out;
 }
 
+/** A full-size mask holding `crop` at its place. */
+function pasteCrop(crop: CropMask, width: number, height: number): Mask {
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < crop.height; y++) data.set(crop.data.subarray(y * crop.width, (y + 1) * crop.width), (crop.y0 + y) * width + crop.x0);
+  return { width, height, data };
+}
+
 /** Makes the pixels within `radius` of each tap take the tap's label: a tap is never ignored. */
 function forceTaps(mask: Mask, points: readonly SegmentPoint[], radius: number): void {
   const { width, height, data } = mask;
@@ -547,6 +609,12 @@ const PRIOR_FLOOR = 0.08;
  * 0.855; σ 8: 0.863 / 0.864; σ 14: 0.869 / 0.873; σ 20: 0.868 / 0.877.
  */
 const NEGATIVE_COLOUR_SIGMA = 14;
+
+/** Side of the window, centred on the tap, that a thin structure may cover: this fraction of the photo's long side. */
+const THIN_WINDOW = 0.3;
+
+/** A grown structure that fills more than this fraction of its window is not thin. */
+const THIN_MAX_FILL = 0.05;
 
 /** How many times a tapped region counts when fitting the colour models. */
 const SEED_WEIGHT = 20;

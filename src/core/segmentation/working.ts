@@ -42,6 +42,19 @@ export function labOfRgb(r: number, g: number, b: number): [number, number, numb
   return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
 }
 
+/** L*a*b* of one sRGB colour given as 0–255 integers, written to out[0..2] (no allocation: for per-pixel loops). */
+export function labOfBytes(r: number, g: number, b: number, out: Float64Array): void {
+  const lr = SRGB_TO_LINEAR[r];
+  const lg = SRGB_TO_LINEAR[g];
+  const lb = SRGB_TO_LINEAR[b];
+  const fx = labF((0.4124564 * lr + 0.3575761 * lg + 0.1804375 * lb) / 0.95047);
+  const fy = labF(0.2126729 * lr + 0.7151522 * lg + 0.072175 * lb);
+  const fz = labF((0.0193339 * lr + 0.119192 * lg + 0.9503041 * lb) / 1.08883);
+  out[0] = 116 * fy - 16;
+  out[1] = 500 * (fx - fy);
+  out[2] = 200 * (fy - fz);
+}
+
 /** Box-averages `image` by the smallest integer factor that brings its long side to ≤ `longSide`. */
 export function makeWorkingImage(image: RgbaImage, longSide: number): WorkingImage {
   const { width: W, height: H, data } = image;

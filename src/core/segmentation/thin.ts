@@ -1,0 +1,143 @@
+/**
+ * Thin structures under a tap: posts, wires and cables narrower than the
+ * segmenter's working grid, which no superpixel can represent (their pixels
+ * are averaged with the background's). They are selected at full resolution
+ * by seeded region growing (Adams & Bischof, TPAMI 1994) from the tapped
+ * pixel: 4-connected pixels whose L*a*b* colour lies within a tolerance of
+ * the tapped colour, inside a window around the tap. A region that fills a
+ * large part of its window is not thin, and is left to the region graph.
+ */
+import type { RgbaImage } from "../image.js";
+import { labOfBytes } from "./working.js";
+
+/** A selection confined to a rectangle of the photo: data is width × height, 1 = selected. */
+export interface CropMask {
+  x0: number;
+  y0: number;
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export interface ThinOptions {
+  /** Largest L*a*b* distance from the tapped colour a pixel may have. */
+  tolerance: number;
+  /** Side of the square window around the tap that the region may cover, in pixels. */
+  window: number;
+  /** Largest fraction of the window the region may fill and still count as thin. */
+  maxFill: number;
+}
+
+/**
+ * Grows the structure under the tap at (x, y); null when it is not thin (it
+ * fills more than `maxFill` of its window).
+ */
+export function growThinStructure(image: RgbaImage, x: number, y: number, options: ThinOptions): CropMask | null {
+  const { width: W, height: H, data } = image;
+  const half = Math.floor(options.window / 2);
+  const tx = Math.min(W - 1, Math.max(0, Math.floor(x)));
+  const ty = Math.min(H - 1, Math.max(0, Math.floor(y)));
+  const x0 = Math.max(0, tx - half);
+  const y0 = Math.max(0, ty - half);
+  const w = Math.min(W, tx + half + 1) - x0;
+  const h = Math.min(H, ty + half + 1) - y0;
+  const p0 = (ty * W + tx) * 4;
+  const lab = new Float64Array(3);
+  labOfBytes(data[p0], data[p0 + 1], data[p0 + 2], lab);
+  const l0 = lab[0];
+  const a0 = lab[1];
+  const b0 = lab[2];
+  const tol2 = options.tolerance * options.tolerance;
+  const limit = Math.floor(options.maxFill * w * h);
+  // 0 unvisited, 1 selected, 2 rejected: each pixel's colour is converted once.
+  const state = new Uint8Array(w * h);
+  const queue = new Int32Array(w * h);
+  let head = 0;
+  let tail = 0;
+  const seed = (ty - y0) * w + (tx - x0);
+  state[seed] = 1;
+  queue[tail++] = seed;
+  const visit = (q: number, qx: number, qy: number): void => {
+    if (state[q] !== 0) return;
+    const p = ((y0 + qy) * W + x0 + qx) * 4;
+    labOfBytes(data[p], data[p + 1], data[p + 2], lab);
+    const dl = lab[0] - l0;
+    const da = lab[1] - a0;
+    const db = lab[2] - b0;
+    if (dl * dl + da * da + db * db <= tol2) {
+      state[q] = 1;
+      queue[tail++] = q;
+    } else {
+      state[q] = 2;
+    }
+  };
+  while (head < tail) {
+    if (tail > limit) return null;
+    const q = queue[head++];
+    const qx = q % w;
+    const qy = (q - qx) / w;
+    if (qx > 0) visit(q - 1, qx - 1, qy);
+    if (qx + 1 < w) visit(q + 1, qx + 1, qy);
+    if (qy > 0) visit(q - w, qx, qy - 1);
+    if (qy + 1 < h) visit(q + w, qx, qy + 1);
+  }
+  if (tail > limit) return null;
+  const mask = new Uint8Array(w * h);
+  for (let i = 0; i < tail; i++) mask[queue[i]] = 1;
+  return { x0, y0, width: w, height: h, data: mask };
+}
+
+/** The union of crop masks, as one crop mask over their bounding rectangle. */
+export function unionCrops(crops: readonly CropMask[]): CropMask {
+  const x0 = Math.min(...crops.map((c) => c.x0));
+  const y0 = Math.min(...crops.map((c) => c.y0));
+  const x1 = Math.max(...crops.map((c) => c.x0 + c.width));
+  const y1 = Math.max(...crops.map((c) => c.y0 + c.height));
+  const width = x1 - x0;
+  const data = new Uint8Array(width * (y1 - y0));
+  for (const c of crops) {
+    for (let y = 0; y < c.height; y++) {
+      const row = (c.y0 - y0 + y) * width + (c.x0 - x0);
+      for (let x = 0; x < c.width; x++) data[row + x] |= c.data[y * c.width + x];
+    }
+  }
+  return { x0, y0, width, height: y1 - y0, data };
+}
+
+/**
+ * How clearly the crop's outline follows an edge: the mean over its
+ * 4-neighbour pairs (selected, not selected) of 1 − exp(−|ΔLab|² / 2β), the
+ * score the region graph reports for its cuts.
+ */
+export function outlineContrast(image: RgbaImage, crop: CropMask, beta: number): number {
+  const { width: W, height: H, data } = image;
+  const inside = new Float64Array(3);
+  const outside = new Float64Array(3);
+  let sum = 0;
+  let count = 0;
+  const pair = (x: number, y: number, nx: number, ny: number): void => {
+    if (nx < 0 || ny < 0 || nx >= W || ny >= H) return;
+    const cx = nx - crop.x0;
+    const cy = ny - crop.y0;
+    if (cx >= 0 && cy >= 0 && cx < crop.width && cy < crop.height && crop.data[cy * crop.width + cx]) return;
+    const p = (y * W + x) * 4;
+    const q = (ny * W + nx) * 4;
+    labOfBytes(data[p], data[p + 1], data[p + 2], inside);
+    labOfBytes(data[q], data[q + 1], data[q + 2], outside);
+    const d2 = (inside[0] - outside[0]) ** 2 + (inside[1] - outside[1]) ** 2 + (inside[2] - outside[2]) ** 2;
+    sum += 1 - Math.exp(-d2 / (2 * beta));
+    count++;
+  };
+  for (let cy = 0; cy < crop.height; cy++) {
+    for (let cx = 0; cx < crop.width; cx++) {
+      if (!crop.data[cy * crop.width + cx]) continue;
+      const x = crop.x0 + cx;
+      const y = crop.y0 + cy;
+      pair(x, y, x - 1, y);
+      pair(x, y, x + 1, y);
+      pair(x, y, x, y - 1);
+      pair(x, y, x, y + 1);
+    }
+  }
+  return count > 0 ? sum / count : 0;
+}
