@@ -112,7 +112,7 @@ describe("built-in segmenter", () => {
     assert.equal(leaked, 0, "water on the far side of the sign stays unselected");
   });
 
-  test("a tap on a post thinner than the working grid selects the post, not the water around it", async () => {
+  test("a tap on a post thinner than the working grid selects the post, not the water around it, alone or beside another object", async () => {
     // 960×600 is worked on at 480×300: the 2-px posts are 1 working pixel wide.
     const post = (x: number, y: number) => ((x >= 401 && x < 403) || (x >= 471 && x < 473)) && y >= 200 && y < 260;
     const harbour = scene(960, 600, (x, y) => (post(x, y) ? [70, 55, 45] : y < 300 ? [200, 170, 120] : null), 13);
@@ -125,6 +125,21 @@ describe("built-in segmenter", () => {
     assert.ok(iou(r.mask.data, first) > 0.8, `IoU ${iou(r.mask.data, first)}`);
     assert.deepEqual(seg.refine(preview).data, r.mask.data);
     assert.equal(preview.mask.data[115 * 480 + 200], 1, "the preview shows the post");
+    // A post tapped beside a larger object joins it.
+    const buoy = disc(600, 230, 30);
+    const withBuoy = scene(
+      960,
+      600,
+      (x, y) => (post(x, y) ? [70, 55, 45] : buoy(x, y) ? [200, 40, 40] : y < 300 ? [200, 170, 120] : null),
+      13,
+    );
+    await seg.prepare(withBuoy);
+    const both = await seg.segment({ points: [{ x: 600, y: 230, label: 1 }, tap] });
+    const buoyTruth = truthOf(960, 600, buoy);
+    assert.ok(iou(both.mask.data, buoyTruth) > 0.8, `buoy IoU ${iou(both.mask.data, buoyTruth)}`);
+    let covered = 0;
+    for (let i = 0; i < first.length; i++) covered += first[i] & both.mask.data[i];
+    assert.ok(covered >= 0.8 * 120, `${covered} of the post's 120 pixels selected`);
   });
 
   test("a preview at working resolution, refined, is exactly the mask segment gives", async () => {

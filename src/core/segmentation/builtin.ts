@@ -77,10 +77,11 @@ export interface SegmentPreview {
   /** The taps it was made from (a refined mask always honours them). */
   points: readonly SegmentPoint[];
   /**
-   * Present when the taps picked structures thinner than the working grid
-   * (posts, wires): their full-resolution selection, which refine uses as is.
+   * Structures thinner than the working grid (posts, wires) that the taps
+   * picked, selected at full resolution. refine adds them to the upsampled
+   * mask, or uses them alone when nothing else was tapped (`alone`).
    */
-  detail?: CropMask;
+  detail?: { crop: CropMask; alone: boolean };
 }
 
 /** Anything that can select objects from taps (built-in or neural). */
@@ -175,9 +176,11 @@ export class BuiltinSegmenter implements SegmentEngine {
     if (preview.mask.width !== p.work.width || preview.mask.height !== p.work.height || preview.scale !== p.work.factor) {
       throw new VanishError("INVALID_ARGUMENT", "This preview belongs to another image; segment again after prepare().");
     }
-    const mask = preview.detail
-      ? pasteCrop(preview.detail, p.image.width, p.image.height)
+    const { width, height } = p.image;
+    const mask = preview.detail?.alone
+      ? { width, height, data: new Uint8Array(width * height) }
       : upsampleSelection(preview.mask.data, p.work, p.image, { colourSigma: 18 });
+    if (preview.detail) addCrop(mask, preview.detail.crop);
     forceTaps(mask, preview.points, Math.max(1, p.work.factor));
     return mask;
   }
@@ -205,7 +208,7 @@ export class BuiltinSegmenter implements SegmentEngine {
       // Every positive tap sits where no superpixel has its colour: on
       // something thinner than the working grid. Grow it at full resolution;
       // only when it turns out not to be thin does the closest region stand in.
-      const thin = this.thinSelection(edgeTaps);
+      const thin = this.thinSelection(edgeTaps, true);
       if (thin) {
         const selection = new Uint8Array(work.width * work.height);
         for (let y = 0; y < thin.height; y++) {
@@ -221,7 +224,7 @@ export class BuiltinSegmenter implements SegmentEngine {
           score: outlineContrast(image, thin, p.beta),
           scale: f,
           points,
-          detail: thin,
+          detail: { crop: thin, alone: true },
         };
       }
       for (const pt of edgeTaps) if (pt.label === 1) hardFg[this.regionForTap(pt.x, pt.y).region] = 1;
@@ -357,11 +360,14 @@ export class BuiltinSegmenter implements SegmentEngine {
     }
     const selection = new Uint8Array(work.width * work.height);
     for (let i = 0; i < selection.length; i++) selection[i] = fg[labels[i]];
+    // Thin structures tapped beside larger objects join at full resolution.
+    const thin = this.thinSelection(edgeTaps, false);
     return {
       mask: { width: work.width, height: work.height, data: selection },
       score: den > 0 ? num / den : 0,
       scale: f,
       points,
+      ...(thin ? { detail: { crop: thin, alone: false } } : {}),
     };
   }
 
@@ -412,9 +418,10 @@ export class BuiltinSegmenter implements SegmentEngine {
 
   /**
    * The thin structures under the positive taps, grown at full resolution
-   * (see thin.ts); null when any of them is not thin.
+   * (see thin.ts). With `all`, null unless every one of them is thin;
+   * otherwise the ones that are (null when none is).
    */
-  private thinSelection(taps: readonly SegmentPoint[]): CropMask | null {
+  private thinSelection(taps: readonly SegmentPoint[], all: boolean): CropMask | null {
     const { image } = this.prepared as Prepared;
     const window = Math.max(64, Math.round(THIN_WINDOW * Math.max(image.width, image.height)));
     const crops: CropMask[] = [];
@@ -425,8 +432,8 @@ export class BuiltinSegmenter implements SegmentEngine {
       // blend of the structure and what lies behind it): tight on purpose.
       const tolerance = Math.max(TAP_COLOUR_TOLERANCE, distance) / 2;
       const crop = growThinStructure(image, pt.x, pt.y, { tolerance, window, maxFill: THIN_MAX_FILL });
-      if (!crop) return null;
-      crops.push(crop);
+      if (crop) crops.push(crop);
+      else if (all) return null;
     }
     return crops.length > 0 ? unionCrops(crops) : null;
   }
@@ -563,11 +570,12 @@ function withoutColoursOf(regions: readonly number[], tertiles: Float64Array, we
   return out;
 }
 
-/** A full-size mask holding `crop` at its place. */
-function pasteCrop(crop: CropMask, width: number, height: number): Mask {
-  const data = new Uint8Array(width * height);
-  for (let y = 0; y < crop.height; y++) data.set(crop.data.subarray(y * crop.width, (y + 1) * crop.width), (crop.y0 + y) * width + crop.x0);
-  return { width, height, data };
+/** Selects the pixels of `mask` that `crop` selects. */
+function addCrop(mask: Mask, crop: CropMask): void {
+  for (let y = 0; y < crop.height; y++) {
+    const row = (crop.y0 + y) * mask.width + crop.x0;
+    for (let x = 0; x < crop.width; x++) if (crop.data[y * crop.width + x]) mask.data[row + x] = 1;
+  }
 }
 
 /** Makes the pixels within `radius` of each tap take the tap's label: a tap is never ignored. */
