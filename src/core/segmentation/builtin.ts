@@ -33,7 +33,7 @@ import { FlowGraph } from "./maxflow.js";
 import { type SegmentPoint, type SegmentPrompt, validatePrompt } from "./prompt.js";
 import { buildRegionGraph, type RegionGraph } from "./regions.js";
 import { slic } from "./slic.js";
-import { type CropMask, growThinStructure, outlineContrast, unionCrops } from "./thin.js";
+import { type CropMask, cropOnGrid, growThinStructure, outlineContrast, unionCrops } from "./thin.js";
 import { upsampleSelection } from "./upsample.js";
 import { labOfRgb, makeWorkingImage, type WorkingImage } from "./working.js";
 
@@ -204,23 +204,17 @@ export class BuiltinSegmenter implements SegmentEngine {
       if (r.distance > TAP_COLOUR_TOLERANCE) edgeTaps.push(pt);
       else (pt.label === 1 ? hardFg : hardBg)[r.region] = 1;
     }
+    // A positive edge tap may sit on something thinner than the working grid
+    // (a post, a wire): each is grown once at full resolution (null: not thin).
+    const grown = edgeTaps.filter((pt) => pt.label === 1).map((pt) => this.growThin(pt));
+    const thinCrops = grown.filter((c): c is CropMask => c !== null);
+    const thin = thinCrops.length > 0 ? unionCrops(thinCrops) : null;
     if (!hardFg.includes(1) && !box) {
-      // Every positive tap sits where no superpixel has its colour: on
-      // something thinner than the working grid. Grow it at full resolution;
-      // only when it turns out not to be thin does the closest region stand in.
-      const thin = this.thinSelection(edgeTaps, true);
-      if (thin) {
-        const selection = new Uint8Array(work.width * work.height);
-        for (let y = 0; y < thin.height; y++) {
-          for (let x = 0; x < thin.width; x++) {
-            if (!thin.data[y * thin.width + x]) continue;
-            const wx = Math.min(work.width - 1, Math.floor((thin.x0 + x) / f));
-            const wy = Math.min(work.height - 1, Math.floor((thin.y0 + y) / f));
-            selection[wy * work.width + wx] = 1;
-          }
-        }
+      // Every positive tap is an edge tap: when all of them are thin, they are
+      // the selection; otherwise the closest regions stand in.
+      if (thin && thinCrops.length === grown.length) {
         return {
-          mask: { width: work.width, height: work.height, data: selection },
+          mask: { width: work.width, height: work.height, data: cropOnGrid(thin, work.width, work.height, f) },
           score: outlineContrast(image, thin, p.beta),
           scale: f,
           points,
@@ -361,7 +355,6 @@ export class BuiltinSegmenter implements SegmentEngine {
     const selection = new Uint8Array(work.width * work.height);
     for (let i = 0; i < selection.length; i++) selection[i] = fg[labels[i]];
     // Thin structures tapped beside larger objects join at full resolution.
-    const thin = this.thinSelection(edgeTaps, false);
     return {
       mask: { width: work.width, height: work.height, data: selection },
       score: den > 0 ? num / den : 0,
@@ -416,26 +409,15 @@ export class BuiltinSegmenter implements SegmentEngine {
     return { region: best, distance: bestD };
   }
 
-  /**
-   * The thin structures under the positive taps, grown at full resolution
-   * (see thin.ts). With `all`, null unless every one of them is thin;
-   * otherwise the ones that are (null when none is).
-   */
-  private thinSelection(taps: readonly SegmentPoint[], all: boolean): CropMask | null {
+  /** The thin structure under a tap, grown at full resolution (see thin.ts); null when it is not thin. */
+  private growThin(pt: SegmentPoint): CropMask | null {
     const { image } = this.prepared as Prepared;
     const window = Math.max(64, Math.round(THIN_WINDOW * Math.max(image.width, image.height)));
-    const crops: CropMask[] = [];
-    for (const pt of taps) {
-      if (pt.label !== 1) continue;
-      const { distance } = this.regionForTap(pt.x, pt.y);
-      // Half-way between the tapped colour and the closest region's (itself a
-      // blend of the structure and what lies behind it): tight on purpose.
-      const tolerance = Math.max(TAP_COLOUR_TOLERANCE, distance) / 2;
-      const crop = growThinStructure(image, pt.x, pt.y, { tolerance, window, maxFill: THIN_MAX_FILL });
-      if (crop) crops.push(crop);
-      else if (all) return null;
-    }
-    return crops.length > 0 ? unionCrops(crops) : null;
+    const { distance } = this.regionForTap(pt.x, pt.y);
+    // Half-way between the tapped colour and the closest region's (itself a
+    // blend of the structure and what lies behind it): tight on purpose.
+    const tolerance = Math.max(TAP_COLOUR_TOLERANCE, distance) / 2;
+    return growThinStructure(image, pt.x, pt.y, { tolerance, window, maxFill: THIN_MAX_FILL });
   }
 
   /** Fraction of each region's working pixels that lie inside the box. */

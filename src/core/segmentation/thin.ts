@@ -105,6 +105,22 @@ export function unionCrops(crops: readonly CropMask[]): CropMask {
 }
 
 /**
+ * The crop on a coarser grid of `width` × `height` cells of `factor` pixels:
+ * a cell is selected when any of its pixels is, so a thin structure stays visible.
+ */
+export function cropOnGrid(crop: CropMask, width: number, height: number, factor: number): Uint8Array {
+  const grid = new Uint8Array(width * height);
+  for (let y = 0; y < crop.height; y++) {
+    const gy = Math.min(height - 1, Math.floor((crop.y0 + y) / factor));
+    for (let x = 0; x < crop.width; x++) {
+      if (!crop.data[y * crop.width + x]) continue;
+      grid[gy * width + Math.min(width - 1, Math.floor((crop.x0 + x) / factor))] = 1;
+    }
+  }
+  return grid;
+}
+
+/**
  * How clearly the crop's outline follows an edge: the mean over its
  * 4-neighbour pairs (selected, not selected) of 1 − exp(−|ΔLab|² / 2β), the
  * score the region graph reports for its cuts.

@@ -27,32 +27,30 @@ function labF(t: number): number {
   return t > 0.008856451679 ? Math.cbrt(t) : t * 7.787037037 + 16 / 116;
 }
 
+/** L*a*b* of a linear-light RGB colour, written to out[o..o+2]. */
+function linearToLab(r: number, g: number, b: number, out: Float32Array | Float64Array, o: number): void {
+  const fx = labF((0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047);
+  const fy = labF(0.2126729 * r + 0.7151522 * g + 0.072175 * b);
+  const fz = labF((0.0193339 * r + 0.119192 * g + 0.9503041 * b) / 1.08883);
+  out[o] = 116 * fy - 16;
+  out[o + 1] = 500 * (fx - fy);
+  out[o + 2] = 200 * (fy - fz);
+}
+
 /** L*a*b* of one sRGB colour given as 0–255 floats (linearised without the table). */
 export function labOfRgb(r: number, g: number, b: number): [number, number, number] {
   const lin = (v: number): number => {
     const c = v / 255;
     return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
   };
-  const lr = lin(r);
-  const lg = lin(g);
-  const lb = lin(b);
-  const fx = labF((0.4124564 * lr + 0.3575761 * lg + 0.1804375 * lb) / 0.95047);
-  const fy = labF(0.2126729 * lr + 0.7151522 * lg + 0.072175 * lb);
-  const fz = labF((0.0193339 * lr + 0.119192 * lg + 0.9503041 * lb) / 1.08883);
-  return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
+  const out = new Float64Array(3);
+  linearToLab(lin(r), lin(g), lin(b), out, 0);
+  return [out[0], out[1], out[2]];
 }
 
 /** L*a*b* of one sRGB colour given as 0–255 integers, written to out[0..2] (no allocation: for per-pixel loops). */
 export function labOfBytes(r: number, g: number, b: number, out: Float64Array): void {
-  const lr = SRGB_TO_LINEAR[r];
-  const lg = SRGB_TO_LINEAR[g];
-  const lb = SRGB_TO_LINEAR[b];
-  const fx = labF((0.4124564 * lr + 0.3575761 * lg + 0.1804375 * lb) / 0.95047);
-  const fy = labF(0.2126729 * lr + 0.7151522 * lg + 0.072175 * lb);
-  const fz = labF((0.0193339 * lr + 0.119192 * lg + 0.9503041 * lb) / 1.08883);
-  out[0] = 116 * fy - 16;
-  out[1] = 500 * (fx - fy);
-  out[2] = 200 * (fy - fz);
+  linearToLab(SRGB_TO_LINEAR[r], SRGB_TO_LINEAR[g], SRGB_TO_LINEAR[b], out, 0);
 }
 
 /** Box-averages `image` by the smallest integer factor that brings its long side to ≤ `longSide`. */
@@ -94,16 +92,6 @@ export function makeWorkingImage(image: RgbaImage, longSide: number): WorkingIma
     }
   }
   const lab = new Float32Array(n * 3);
-  for (let i = 0; i < n * 3; i += 3) {
-    const r = lin[i];
-    const g = lin[i + 1];
-    const b = lin[i + 2];
-    const fx = labF((0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047);
-    const fy = labF(0.2126729 * r + 0.7151522 * g + 0.072175 * b);
-    const fz = labF((0.0193339 * r + 0.119192 * g + 0.9503041 * b) / 1.08883);
-    lab[i] = 116 * fy - 16;
-    lab[i + 1] = 500 * (fx - fy);
-    lab[i + 2] = 200 * (fy - fz);
-  }
+  for (let i = 0; i < n * 3; i += 3) linearToLab(lin[i], lin[i + 1], lin[i + 2], lab, i);
   return { width: w, height: h, factor, rgb, lab };
 }
