@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { PatchMatchCoarse } from "../src/core/completion.js";
-import { erase, eraseWithReport } from "../src/core/erase.js";
+import { gradientEnergyRatio, maxChangeOutside, psnr } from "../src/bench/metrics.js";
 import { type RgbaImage, VanishError } from "../src/core/image.js";
-import { gradientEnergyRatio, maxChangeOutside, psnr } from "../src/core/metrics.js";
+import { PatchMatchCoarse } from "../src/core/inpaint/completion.js";
+import { erase, eraseWithReport } from "../src/core/inpaint/erase.js";
 import { Random } from "../src/core/random.js";
 import { noiseImage, rectMask } from "./helpers.js";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { improveNnf, makePatchProblem, randomNnf } from "../src/core/patchmatch.js";
+import { improveNnf, makePatchProblem, randomNnf } from "../src/core/inpaint/patchmatch.js";
 import { Random } from "../src/core/random.js";
 
 test("PatchMatch recovers a known shift of a random texture exactly", () => {

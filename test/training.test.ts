@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { BENCH_PHOTOS } from "../src/bench/photos.js";
-import { eraseWithReport } from "../src/core/erase.js";
+import { eraseWithReport } from "../src/core/inpaint/erase.js";
 import { loadInpaintingModel } from "../src/node/inpainting-model.js";
 import { loadOnnxModel } from "../src/node/onnx.js";
 import { noiseImage, rectMask } from "./helpers.js";

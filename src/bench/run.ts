@@ -16,12 +16,12 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import sharp from "sharp";
 import { Progress } from "../cli/progress.js";
-import { eraseWithReport } from "../core/erase.js";
 import type { Rect, RgbaImage } from "../core/image.js";
+import { eraseWithReport } from "../core/inpaint/erase.js";
 import { holeBounds } from "../core/mask.js";
-import { gradientEnergyRatio, holeL1, maxChangeOutside, psnr, ssim } from "../core/metrics.js";
 import { loadInpaintingModel } from "../node/inpainting-model.js";
 import { benchmarkMask, MASK_KINDS } from "./masks.js";
+import { gradientEnergyRatio, holeL1, maxChangeOutside, psnr, ssim } from "./metrics.js";
 import { findOpenCvPython } from "./opencv-python.js";
 import { ensurePhotos } from "./photos.js";
 

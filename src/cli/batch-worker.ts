@@ -1,6 +1,6 @@
 /** Worker-thread task of `vanish erase DIR`: one file per call. */
-import type { EraseOptions } from "../core/erase.js";
-import type { NetworkCoarse } from "../core/network-coarse.js";
+import type { EraseOptions } from "../core/inpaint/erase.js";
+import type { NetworkCoarse } from "../core/inpaint/network-coarse.js";
 import { type EraseFileResult, eraseFile } from "../node/erase-file.js";
 import { type InpaintingModelOptions, loadInpaintingModel } from "../node/inpainting-model.js";
 

@@ -5,8 +5,8 @@
  */
 import { promises as fs } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import type { EraseOptions } from "../core/erase.js";
 import { type RgbaImage, VanishError } from "../core/image.js";
+import type { EraseOptions } from "../core/inpaint/erase.js";
 import type { ReferenceReport } from "../core/reference/guided-fill.js";
 import type { SegmentBox, SegmentPoint, SegmentPrompt } from "../core/segmentation/prompt.js";
 import { eraseFile } from "../node/erase-file.js";

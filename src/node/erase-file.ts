@@ -5,8 +5,8 @@
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { type EraseOptions, eraseWithReport } from "../core/erase.js";
 import type { Mask, RgbaImage } from "../core/image.js";
+import { type EraseOptions, eraseWithReport } from "../core/inpaint/erase.js";
 import type { ReferenceReport } from "../core/reference/guided-fill.js";
 import { assertNotSameFile, encodeEdited, formatForPath, readImage, readMask, writeFileAtomic } from "./io.js";
 import { VERSION } from "./version.js";

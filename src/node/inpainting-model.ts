@@ -4,7 +4,7 @@
  * file fails before any photo is touched.
  */
 import path from "node:path";
-import { NetworkCoarse, type NetworkCoarseOptions } from "../core/network-coarse.js";
+import { NetworkCoarse, type NetworkCoarseOptions } from "../core/inpaint/network-coarse.js";
 import { loadOnnxModel } from "./onnx.js";
 
 export interface InpaintingModelOptions extends Omit<NetworkCoarseOptions, "name"> {

@@ -5,9 +5,9 @@
  * Exposed through Comlink; pixel buffers cross as transferables.
  */
 import * as Comlink from "comlink";
-import { eraseWithReport } from "../../src/core/erase.js";
 import type { RgbaImage } from "../../src/core/image.js";
-import { NetworkCoarse } from "../../src/core/network-coarse.js";
+import { eraseWithReport } from "../../src/core/inpaint/erase.js";
+import { NetworkCoarse } from "../../src/core/inpaint/network-coarse.js";
 import type { SegmentPreview } from "../../src/core/segmentation/builtin.js";
 import type { SegmentBox, SegmentPoint } from "../../src/core/segmentation/prompt.js";
 import { defaultGrow, removalMask } from "../../src/core/segmentation/removal-mask.js";

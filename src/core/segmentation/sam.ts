@@ -19,8 +19,8 @@
  *   IoU among masks 1–3 is taken (an ambiguous tap), otherwise mask 0.
  */
 import { assertImage, type Mask, type RgbaImage, VanishError } from "../image.js";
+import { resizeWeights } from "../inpaint/resample.js";
 import { float32, type InferenceModel, type TensorData, type ValueInfo } from "../model.js";
-import { resizeWeights } from "../resample.js";
 import type { SegmentEngine, SegmentResult } from "./builtin.js";
 import { type SegmentBox, type SegmentPoint, type SegmentPrompt, validatePrompt } from "./prompt.js";
 

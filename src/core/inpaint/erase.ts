@@ -13,13 +13,14 @@
  * only what is left, with the restored pixels as context.
  * Pure TypeScript over typed arrays; runs in Node, browsers and workers.
  */
+
+import { assertImage, assertMaskFits, type Mask, type Rect, type RgbaImage, VanishError } from "../image.js";
+import { countHole, holeBounds } from "../mask.js";
+import { Random } from "../random.js";
+import { fillFromReference, type ReferenceReport } from "../reference/guided-fill.js";
 import { buildAttention } from "./attention.js";
 import { type CoarseStage, PatchMatchCoarse } from "./completion.js";
-import { assertImage, assertMaskFits, type Mask, type Rect, type RgbaImage, VanishError } from "./image.js";
-import { countHole, holeBounds } from "./mask.js";
 import { makePatchProblem } from "./patchmatch.js";
-import { Random } from "./random.js";
-import { fillFromReference, type ReferenceReport } from "./reference/guided-fill.js";
 import { downsampleCrop } from "./resample.js";
 import { upscaleInto } from "./upscale.js";
 

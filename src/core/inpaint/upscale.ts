@@ -19,8 +19,9 @@
  * just outside (known value − fill evaluated there), fading linearly to zero,
  * so that neither brightness nor texture phase jumps at the boundary.
  */
+
+import type { Rect, RgbaImage } from "../image.js";
 import type { Attention } from "./attention.js";
-import type { Rect, RgbaImage } from "./image.js";
 import { type AxisTable, bilinearAxis, type FloatImage } from "./resample.js";
 
 export interface UpscaleInput {

@@ -11,7 +11,7 @@
  * centres aligned (u = (x + ½)/s − ½), the same operator on both sides of the
  * attention transfer so that base + high frequencies reproduce known pixels.
  */
-import type { Rect, RgbaImage } from "./image.js";
+import type { Rect, RgbaImage } from "../image.js";
 
 /** A low-resolution float image, `channels` values per pixel, interleaved. */
 export interface FloatImage {

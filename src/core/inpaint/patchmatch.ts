@@ -13,8 +13,8 @@
  * of Complex Scenes", SIAM J. Imaging Sciences 2014, §3.3), with early exit
  * once a candidate is worse than the current best.
  */
-import { holeIntegral } from "./mask.js";
-import type { Random } from "./random.js";
+import { holeIntegral } from "../mask.js";
+import type { Random } from "../random.js";
 
 /** One completion problem at one pyramid level. */
 export interface PatchProblem {

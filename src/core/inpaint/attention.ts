@@ -16,9 +16,9 @@
  * match: A_ij ∝ exp(−(d_ij − d_i,min) / (τ·max(d_i,min, 1))).
  */
 
-import { blockHoleCount, holeIntegral } from "./mask.js";
+import { blockHoleCount, holeIntegral } from "../mask.js";
+import type { Random } from "../random.js";
 import type { Nnf, PatchProblem } from "./patchmatch.js";
-import type { Random } from "./random.js";
 import type { FloatImage } from "./resample.js";
 
 /** Sparse attention of hole tokens over known blocks; offsets in low-res pixels. */

@@ -21,10 +21,11 @@
  * mapping best reproduces the known pixels the network was given.
  * Pure TypeScript: the runtime is reached through `InferenceModel`.
  */
+
+import { VanishError } from "../image.js";
+import { FIXED, SOLVE, solveMembrane } from "../membrane.js";
+import type { InferenceModel, TensorData, ValueInfo } from "../model.js";
 import type { CoarseInput, CoarseOutput, CoarseStage } from "./completion.js";
-import { VanishError } from "./image.js";
-import { FIXED, SOLVE, solveMembrane } from "./membrane.js";
-import type { InferenceModel, TensorData, ValueInfo } from "./model.js";
 import { resizeWeights } from "./resample.js";
 
 type Layout = "nchw" | "nhwc";

@@ -21,9 +21,9 @@
  * matches flat sources best and the fill washes out; with them a hole in
  * texture keeps asking for texture.
  */
-import { distanceToKnown } from "./mask.js";
+import { distanceToKnown } from "../mask.js";
+import type { Random } from "../random.js";
 import { improveNnf, makePatchProblem, type Nnf, type PatchProblem, patchArea, randomNnf, refreshDistances } from "./patchmatch.js";
-import type { Random } from "./random.js";
 import { type FloatImage, halve } from "./resample.js";
 
 /** What a coarse stage receives: the low-res crop with its hole. */

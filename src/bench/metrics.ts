@@ -7,7 +7,7 @@
  * far below 1, a noisy one above); and the largest change outside the hole,
  * which must be 0.
  */
-import type { Rect, RgbaImage } from "./image.js";
+import type { Rect, RgbaImage } from "../core/image.js";
 
 function luma(img: RgbaImage, rect: Rect): Float32Array {
   const out = new Float32Array(rect.width * rect.height);
