@@ -15,8 +15,9 @@ export { inpaintingSignature, NetworkCoarse } from "./core/inpaint/network-coars
 export type { FloatImage } from "./core/inpaint/resample.js";
 export type { InferenceModel, TensorData, TensorType, ValueInfo } from "./core/model.js";
 export type { ReferenceReport } from "./core/reference/guided-fill.js";
-export type { BuiltinSegmenterOptions, SegmentEngine, SegmentPreview, SegmentResult } from "./core/segmentation/builtin.js";
+export type { BuiltinSegmenterOptions } from "./core/segmentation/builtin.js";
 export { BuiltinSegmenter } from "./core/segmentation/builtin.js";
+export type { SegmentEngine, SegmentPreview, SegmentResult } from "./core/segmentation/engine.js";
 export type { SegmentBox, SegmentPoint, SegmentPrompt } from "./core/segmentation/prompt.js";
 export type { RemovalMask, RemovalMaskOptions } from "./core/segmentation/removal-mask.js";
 export { defaultGrow, removalMask } from "./core/segmentation/removal-mask.js";

@@ -21,11 +21,11 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
-import { Progress } from "../cli/progress.js";
 import type { RgbaImage } from "../core/image.js";
 import { eraseWithReport } from "../core/inpaint/erase.js";
 import { holeBounds } from "../core/mask.js";
 import { removalMask } from "../core/segmentation/removal-mask.js";
+import { Progress } from "../terminal/progress.js";
 import { psnr } from "./metrics.js";
 import { compositeObject, type ObjectShape, objectSilhouette } from "./objects.js";
 import { ensureOpenCvDoc } from "./opencv-doc.js";

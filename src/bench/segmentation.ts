@@ -11,11 +11,11 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
-import { Progress } from "../cli/progress.js";
 import type { RgbaImage } from "../core/image.js";
 import type { BuiltinSegmenterOptions } from "../core/segmentation/builtin.js";
 import type { SegmentPoint } from "../core/segmentation/prompt.js";
 import { Segmenter } from "../core/segmentation/segmenter.js";
+import { Progress } from "../terminal/progress.js";
 import { clicksToReach, iou, nextClick } from "./clicks.js";
 import { compositeObject, OBJECT_SHAPES, objectSilhouette } from "./objects.js";
 import { ensureOpenCvDoc } from "./opencv-doc.js";

@@ -10,8 +10,8 @@ import { Piscina } from "piscina";
 import { VanishError } from "../core/image.js";
 import type { EraseOptions } from "../core/inpaint/erase.js";
 import type { EraseFileResult } from "../node/erase-file.js";
+import { Progress } from "../terminal/progress.js";
 import type { BatchTask } from "./batch-worker.js";
-import { Progress } from "./progress.js";
 
 const IMAGE_EXT = new Set([".jpg", ".jpeg", ".png", ".webp"]);
 

@@ -8,7 +8,7 @@ import * as Comlink from "comlink";
 import type { RgbaImage } from "../../src/core/image.js";
 import { eraseWithReport } from "../../src/core/inpaint/erase.js";
 import { NetworkCoarse } from "../../src/core/inpaint/network-coarse.js";
-import type { SegmentPreview } from "../../src/core/segmentation/builtin.js";
+import type { SegmentPreview } from "../../src/core/segmentation/engine.js";
 import type { SegmentBox, SegmentPoint } from "../../src/core/segmentation/prompt.js";
 import { defaultGrow, removalMask } from "../../src/core/segmentation/removal-mask.js";
 import { checkSamDecoder, checkSamEncoder } from "../../src/core/segmentation/sam.js";

@@ -27,6 +27,7 @@
  * resolution instead (thin.ts).
  */
 import { assertImage, type Mask, type RgbaImage, VanishError } from "../image.js";
+import type { SegmentEngine, SegmentPreview, SegmentResult } from "./engine.js";
 import { geodesicCosts, geodesicDistance } from "./geodesic.js";
 import { ColourModel } from "./gmm.js";
 import { FlowGraph } from "./maxflow.js";
@@ -52,47 +53,6 @@ export interface BuiltinSegmenterOptions {
   iterations?: number;
   /** Gaussian components per colour model (default 5). */
   components?: number;
-}
-
-/** One selection: the mask at full resolution (1 = selected) and a confidence in [0, 1]. */
-export interface SegmentResult {
-  mask: Mask;
-  /**
-   * How well the selection's outline follows edges in the photo: the mean
-   * colour contrast across the cut, 0 (no edge) to 1 (a strong edge all round).
-   */
-  score: number;
-}
-
-/**
- * A selection at the engine's working resolution, before it is brought to
- * full resolution: cheap enough to show while the full mask is computed.
- */
-export interface SegmentPreview {
-  /** The selection at working resolution (1 = selected). */
-  mask: Mask;
-  score: number;
-  /** Full-resolution pixels per preview pixel along each axis. */
-  scale: number;
-  /** The taps it was made from (a refined mask always honours them). */
-  points: readonly SegmentPoint[];
-  /**
-   * Structures thinner than the working grid (posts, wires) that the taps
-   * picked, selected at full resolution. refine adds them to the upsampled
-   * mask, or uses them alone when nothing else was tapped (`alone`).
-   */
-  detail?: { crop: CropMask; alone: boolean };
-}
-
-/** Anything that can select objects from taps (built-in or neural). */
-export interface SegmentEngine {
-  readonly name: string;
-  prepare(image: RgbaImage): Promise<void>;
-  segment(prompt: SegmentPrompt): Promise<SegmentResult>;
-  /** Optional two-step selection: a fast working-resolution preview, then its refinement to full resolution. */
-  segmentPreview?(prompt: SegmentPrompt): Promise<SegmentPreview>;
-  refine?(preview: SegmentPreview): Mask;
-  dispose(): void;
 }
 
 interface Prepared {

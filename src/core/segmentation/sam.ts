@@ -21,7 +21,7 @@
 import { assertImage, type Mask, type RgbaImage, VanishError } from "../image.js";
 import { resizeWeights } from "../inpaint/resample.js";
 import { float32, type InferenceModel, type TensorData, type ValueInfo } from "../model.js";
-import type { SegmentEngine, SegmentResult } from "./builtin.js";
+import type { SegmentEngine, SegmentResult } from "./engine.js";
 import { type SegmentBox, type SegmentPoint, type SegmentPrompt, validatePrompt } from "./prompt.js";
 
 export const SAM_SIZE = 1024;

@@ -6,7 +6,8 @@
  */
 import type { Mask, RgbaImage } from "../image.js";
 import { VanishError } from "../image.js";
-import { BuiltinSegmenter, type BuiltinSegmenterOptions, type SegmentEngine, type SegmentPreview, type SegmentResult } from "./builtin.js";
+import { BuiltinSegmenter, type BuiltinSegmenterOptions } from "./builtin.js";
+import type { SegmentEngine, SegmentPreview, SegmentResult } from "./engine.js";
 import type { SegmentPrompt } from "./prompt.js";
 import { type SamModelLoader, SamSegmenter } from "./sam.js";
 

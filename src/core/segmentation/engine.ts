@@ -1,0 +1,49 @@
+/**
+ * What every tap-to-select engine (built-in or neural) provides, and the
+ * selections it returns. Engines implement it; the Segmenter facade, the
+ * CLI and the app depend only on this.
+ */
+import type { Mask, RgbaImage } from "../image.js";
+import type { SegmentPoint, SegmentPrompt } from "./prompt.js";
+import type { CropMask } from "./thin.js";
+
+/** One selection: the mask at full resolution (1 = selected) and a confidence in [0, 1]. */
+export interface SegmentResult {
+  mask: Mask;
+  /**
+   * How well the selection's outline follows edges in the photo: the mean
+   * colour contrast across the cut, 0 (no edge) to 1 (a strong edge all round).
+   */
+  score: number;
+}
+
+/**
+ * A selection at the engine's working resolution, before it is brought to
+ * full resolution: cheap enough to show while the full mask is computed.
+ */
+export interface SegmentPreview {
+  /** The selection at working resolution (1 = selected). */
+  mask: Mask;
+  score: number;
+  /** Full-resolution pixels per preview pixel along each axis. */
+  scale: number;
+  /** The taps it was made from (a refined mask always honours them). */
+  points: readonly SegmentPoint[];
+  /**
+   * Structures thinner than the working grid (posts, wires) that the taps
+   * picked, selected at full resolution. refine adds them to the upsampled
+   * mask, or uses them alone when nothing else was tapped (`alone`).
+   */
+  detail?: { crop: CropMask; alone: boolean };
+}
+
+/** Anything that can select objects from taps (built-in or neural). */
+export interface SegmentEngine {
+  readonly name: string;
+  prepare(image: RgbaImage): Promise<void>;
+  segment(prompt: SegmentPrompt): Promise<SegmentResult>;
+  /** Optional two-step selection: a fast working-resolution preview, then its refinement to full resolution. */
+  segmentPreview?(prompt: SegmentPrompt): Promise<SegmentPreview>;
+  refine?(preview: SegmentPreview): Mask;
+  dispose(): void;
+}
