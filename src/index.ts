@@ -5,7 +5,6 @@
 
 export type { Mask, Rect, RgbaImage, VanishErrorCode } from "./core/image.js";
 export { maskFromChannel, VanishError } from "./core/image.js";
-export type { Attention, AttentionOptions } from "./core/inpaint/attention.js";
 export type { CoarseInput, CoarseOutput, CoarseStage, PatchMatchCoarseOptions } from "./core/inpaint/completion.js";
 export { PatchMatchCoarse } from "./core/inpaint/completion.js";
 export type { EraseOptions, EraseReport, EraseTimings } from "./core/inpaint/erase.js";
@@ -13,6 +12,7 @@ export { erase, eraseWithReport } from "./core/inpaint/erase.js";
 export type { InpaintingSignature, NetworkCoarseOptions, TensorSlot } from "./core/inpaint/network-coarse.js";
 export { inpaintingSignature, NetworkCoarse } from "./core/inpaint/network-coarse.js";
 export type { FloatImage } from "./core/inpaint/resample.js";
+export { dilate } from "./core/mask.js";
 export type { InferenceModel, TensorData, TensorType, ValueInfo } from "./core/model.js";
 export type { ReferenceReport } from "./core/reference/guided-fill.js";
 export type { BuiltinSegmenterOptions } from "./core/segmentation/builtin.js";
@@ -22,6 +22,8 @@ export type { SegmentBox, SegmentPoint, SegmentPrompt } from "./core/segmentatio
 export type { RemovalMask, RemovalMaskOptions } from "./core/segmentation/removal-mask.js";
 export { defaultGrow, removalMask } from "./core/segmentation/removal-mask.js";
 export type { SamModelLoader } from "./core/segmentation/sam.js";
-export { SamSegmenter } from "./core/segmentation/sam.js";
+export { checkSamDecoder, checkSamEncoder, SamSegmenter } from "./core/segmentation/sam.js";
 export type { SegmenterOptions } from "./core/segmentation/segmenter.js";
 export { Segmenter } from "./core/segmentation/segmenter.js";
+export type { OrtSessionLike, OrtTensorConstructor, OrtTensorLike } from "./runtime/ort-session.js";
+export { notAModel, sessionModel } from "./runtime/ort-session.js";

@@ -72,7 +72,7 @@ describe("ONNX inpainting networks as the coarse stage", () => {
         const mean = holeMean(report.image, 70, 50, 60, 30, 6);
         for (let c = 0; c < 3; c++) assert.ok(Math.abs(mean[c] - expected[c]) < 8, `channel ${c}: ${mean[c]} vs ${expected[c]}`);
       } finally {
-        await coarse.release();
+        await coarse.close();
       }
     });
   }
@@ -90,7 +90,7 @@ describe("ONNX inpainting networks as the coarse stage", () => {
     const hole = rectMask(120, 90, 40, 30, 30, 20);
     const coarse = await loadInpaintingModel(modelFile("alpha.onnx", tinyLamaLike()));
     const out = (await eraseWithReport(rgba, hole, { coarse })).image;
-    await coarse.release();
+    await coarse.close();
     for (let y = 34; y < 46; y++) {
       const a = out.data[(y * 120 + 55) * 4 + 3];
       assert.ok(Math.abs(a - (100 + y)) <= 6, `alpha ${a} at row ${y}`);

@@ -53,7 +53,7 @@ test("training recipe: train, re-parameterise, export; ONNX Runtime matches PyTo
   assert.equal(meta.step, 5);
   const model = await loadOnnxModel(path.join(exported, "coarse.onnx"));
   const result = await model.run({ input: { type: "float32", dims: meta.input, data: floats(path.join(exported, "check-input.bin")) } });
-  await model.release();
+  await model.close();
   const want = floats(path.join(exported, "check-output.bin"));
   const got = result.output.data as Float32Array;
   assert.deepEqual(result.output.dims, meta.output);
@@ -66,7 +66,7 @@ test("training recipe: train, re-parameterise, export; ONNX Runtime matches PyTo
   const image = noiseImage(150, 100, 6, 20);
   const mask = rectMask(150, 100, 50, 30, 40, 30);
   const report = await eraseWithReport(image, mask, { coarse });
-  await coarse.release();
+  await coarse.close();
   assert.equal(report.coarse, "coarse.onnx");
   for (let i = 0; i < mask.data.length; i++) {
     if (mask.data[i] === 0) {

@@ -1,5 +1,5 @@
 """Vanish's coarse inpainting network, after RETHINED's coarse model
-(Kulshreshtha et al. 2024, section 3.1): an encoder-decoder built only from
+(Sanchez et al. 2024, section 3.1): an encoder-decoder built only from
 depthwise 3x3 and pointwise 1x1 convolutions with batch norm.
 
 Every block trains with extra branches in the style of MobileOne/RepVGG

@@ -21,7 +21,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
-import type { RgbaImage } from "../core/image.js";
+import { type RgbaImage, VanishError } from "../core/image.js";
 import { eraseWithReport } from "../core/inpaint/erase.js";
 import { holeBounds } from "../core/mask.js";
 import { removalMask } from "../core/segmentation/removal-mask.js";
@@ -31,6 +31,7 @@ import { compositeObject, type ObjectShape, objectSilhouette } from "./objects.j
 import { ensureOpenCvDoc } from "./opencv-doc.js";
 import { findOpenCvPython, videoFrame } from "./opencv-python.js";
 import { decodeFitted, ensurePhotos } from "./photos.js";
+import { median } from "./stats.js";
 
 export interface ReferenceBenchOptions {
   outDir: string;
@@ -86,7 +87,8 @@ interface CaseResult {
 export async function runReferenceBench(options: ReferenceBenchOptions): Promise<string> {
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   const examples = await ensureOpenCvDoc(options.cacheDir, log);
-  if (examples === null) throw new Error("The reference benchmark needs Debian's opencv-doc package (apt-get download opencv-doc).");
+  if (examples === null)
+    throw new VanishError("UNREADABLE", "The reference benchmark needs Debian's opencv-doc package (apt-get download opencv-doc).");
   const photos = await ensurePhotos(options.cacheDir, log);
   // Video frames need OpenCV's decoder; without it those pairs are left out.
   const python = await findOpenCvPython();
@@ -153,7 +155,6 @@ export async function runReferenceBench(options: ReferenceBenchOptions): Promise
 function formatReport(results: CaseResult[]): string {
   const f = (v: number, d = 2) => v.toFixed(d);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
   const same = results.filter((r) => r.kind === "same scene");
   const unrelated = results.filter((r) => r.kind === "unrelated");
   const stale = results.filter((r) => r.kind === "object in reference");

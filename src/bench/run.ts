@@ -15,7 +15,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import sharp from "sharp";
-import type { Rect, RgbaImage } from "../core/image.js";
+import { type Rect, type RgbaImage, VanishError } from "../core/image.js";
 import { eraseWithReport } from "../core/inpaint/erase.js";
 import { holeBounds } from "../core/mask.js";
 import { loadInpaintingModel } from "../node/inpainting-model.js";
@@ -23,7 +23,8 @@ import { Progress } from "../terminal/progress.js";
 import { benchmarkMask, MASK_KINDS } from "./masks.js";
 import { gradientEnergyRatio, holeL1, maxChangeOutside, psnr, ssim } from "./metrics.js";
 import { findOpenCvPython } from "./opencv-python.js";
-import { ensurePhotos } from "./photos.js";
+import { decodeFitted, ensurePhotos } from "./photos.js";
+import { median } from "./stats.js";
 
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -61,15 +62,6 @@ interface CaseResult {
 
 function rgba(data: Buffer, width: number, height: number): RgbaImage {
   return { width, height, data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length) };
-}
-
-async function loadPhoto(file: string, size: number): Promise<RgbaImage> {
-  const { data, info } = await sharp(file)
-    .resize(size, size, { fit: "inside", kernel: "lanczos3", withoutEnlargement: false })
-    .ensureAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return rgba(data, info.width, info.height);
 }
 
 function measure(result: RgbaImage, truth: RgbaImage, hole: Uint8Array, box: Rect, fillMs: number): Quality {
@@ -174,10 +166,6 @@ async function peakMemory4k(photo: string, workDir: string, seed: number): Promi
 }
 
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "∞");
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 function report(results: CaseResult[], memory: { rssMb: number; inpaintMs: number } | null, options: BenchOptions): string {
@@ -244,7 +232,8 @@ function report(results: CaseResult[], memory: { rssMb: number; inpaintMs: numbe
 /** Runs the whole benchmark and writes report.md, results.json and contact-sheet.png. */
 export async function runBench(options: BenchOptions): Promise<void> {
   for (const s of options.sizes) {
-    if (!Number.isInteger(s) || s < 64 || s > 8192) throw new Error(`--sizes takes long sides from 64 to 8192, not ${s}`);
+    if (!Number.isInteger(s) || s < 64 || s > 8192)
+      throw new VanishError("INVALID_ARGUMENT", `--sizes takes long sides from 64 to 8192, not ${s}`);
   }
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   await fs.mkdir(options.outDir, { recursive: true });
@@ -256,7 +245,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), "vanish-bench-"));
 
   // Warm the JIT so the first measured case is not penalised.
-  const warm = await loadPhoto(photos[0], 256);
+  const warm = await decodeFitted(photos[0], 256);
   await eraseWithReport(warm, { width: warm.width, height: warm.height, data: benchmarkMask("box", warm.width, warm.height, 1) });
 
   const results: CaseResult[] = [];
@@ -269,7 +258,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
         const kind = MASK_KINDS[c % MASK_KINDS.length];
         const name = path.basename(photo.includes("/contents/") ? photo.split("/contents/")[0] : photo, ".jpg");
         progress.note(`${size} ${name} ${kind}`);
-        const truth = await loadPhoto(photo, size);
+        const truth = await decodeFitted(photo, size);
         const { width: W, height: H } = truth;
         const hole = benchmarkMask(kind, W, H, options.seed * 7919 + size * 31 + c);
         const box = holeBounds(hole, W, H) as Rect;
@@ -322,7 +311,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
     }
   } finally {
     progress.stop();
-    await network?.release();
+    await network?.close();
   }
   log("measuring peak memory on 4096×4096");
   const memory = await peakMemory4k(photos[1], work, options.seed);

@@ -20,6 +20,7 @@ import { clicksToReach, iou, nextClick } from "./clicks.js";
 import { compositeObject, OBJECT_SHAPES, objectSilhouette } from "./objects.js";
 import { ensureOpenCvDoc } from "./opencv-doc.js";
 import { decodeFitted, ensurePhotos } from "./photos.js";
+import { median } from "./stats.js";
 
 const MAX_CLICKS = 20;
 
@@ -126,7 +127,6 @@ export async function runSegmentationBench(options: SegmentationBenchOptions): P
 
   const mean = (k: number) => perCase.reduce((s, c) => s + c.ious[k], 0) / perCase.length;
   const noc = (t: number) => perCase.reduce((s, c) => s + clicksToReach(c.ious, t, MAX_CLICKS), 0) / perCase.length;
-  const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
   const p95 = (v: number[]) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(v.length * 0.95))];
   const lines = [
     `| engine | cases | mIoU@1 | mIoU@3 | mIoU@5 | NoC@85 | NoC@90 | tap ms (median / p95, 1024 px) | prepare ms (12 MP) | tap ms (12 MP, median: preview / full mask) |`,

@@ -1,5 +1,6 @@
 /**
- * The `vanish` command line: `erase` (one file or a folder) and `bench`.
+ * The `vanish` command line: `erase` (one file or a folder), `segment` (taps
+ * or a box to a mask) and `bench`.
  * Bad input ends with one line on stderr saying what to do, and exit code 2;
  * an unexpected failure exits with 1.
  */
@@ -139,7 +140,7 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
       erase,
       ...(flags.model ? { model: { path: flags.model, options: modelOptions } } : {}),
     });
-    await network?.release();
+    await network?.close();
     for (const s of summary.skipped) process.stderr.write(`vanish: skipped ${s.input}: ${s.reason}\n`);
     for (const f of summary.failed) process.stderr.write(`vanish: failed ${f.input}: ${f.error}\n`);
     for (const d of summary.done) for (const w of d.warnings) process.stderr.write(`vanish: warning: ${w}\n`);

@@ -54,6 +54,27 @@ export class VanishError extends Error {
   }
 }
 
+/** How a received value reads in an "Expected … but received …" message. */
+function describeReceived(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (ArrayBuffer.isView(value))
+    return `a ${value.constructor.name} of ${(value as unknown as ArrayLike<unknown>).length ?? value.byteLength} elements`;
+  if (Array.isArray(value)) return value.every((v) => typeof v === "number") ? `[${value.join(", ")}]` : `an array of ${value.length}`;
+  if (typeof value === "function") return "a function";
+  return "an object";
+}
+
+/**
+ * The one shape of argument errors: "Expected <what> but received <value>".
+ * `received` is described (quoted strings, array contents, typed-array sizes),
+ * so a caller never formats it by hand.
+ */
+export function expectedError(expected: string, received: unknown, code: VanishErrorCode = "INVALID_ARGUMENT"): VanishError {
+  return new VanishError(code, `Expected ${expected} but received ${describeReceived(received)}`);
+}
+
 /** Largest image the engine accepts, in pixels (about 16384 × 16384 / 2). */
 export const MAX_PIXELS = 134_217_728;
 
@@ -61,7 +82,7 @@ export const MAX_PIXELS = 134_217_728;
 export function assertImage(image: RgbaImage, what = "image"): void {
   const { width, height, data } = image;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new VanishError("INVALID_ARGUMENT", `Expected positive integer width and height for ${what} but received ${width}×${height}`);
+    throw expectedError(`positive integer width and height for ${what}`, [width, height]);
   }
   if (width * height > MAX_PIXELS) {
     throw new VanishError(
@@ -70,10 +91,7 @@ export function assertImage(image: RgbaImage, what = "image"): void {
     );
   }
   if (!(data instanceof Uint8ClampedArray) || data.length !== width * height * 4) {
-    throw new VanishError(
-      "INVALID_ARGUMENT",
-      `Expected ${what}.data to be a Uint8ClampedArray of ${width * height * 4} bytes (RGBA) but received ${data?.length ?? typeof data}`,
-    );
+    throw expectedError(`${what}.data to be a Uint8ClampedArray of ${width * height * 4} bytes (RGBA)`, data);
   }
 }
 
@@ -86,13 +104,8 @@ export function assertMaskFits(mask: Mask, image: RgbaImage): void {
     );
   }
   if (!(mask.data instanceof Uint8Array) || mask.data.length !== mask.width * mask.height) {
-    throw new VanishError("INVALID_ARGUMENT", `Expected mask.data to be a Uint8Array of ${mask.width * mask.height} bytes (one per pixel)`);
+    throw expectedError(`mask.data to be a Uint8Array of ${mask.width * mask.height} bytes (one per pixel)`, mask.data);
   }
-}
-
-/** Makes a copy of an image that owns its pixels. */
-export function cloneImage(image: RgbaImage): RgbaImage {
-  return { width: image.width, height: image.height, data: new Uint8ClampedArray(image.data) };
 }
 
 /**
@@ -102,7 +115,7 @@ export function cloneImage(image: RgbaImage): RgbaImage {
 export function maskFromChannel(width: number, height: number, values: ArrayLike<number>, channels = 1, threshold = 128): Mask {
   const n = width * height;
   if (values.length < n * channels) {
-    throw new VanishError("INVALID_ARGUMENT", `Expected ${n * channels} mask values but received ${values.length}`);
+    throw expectedError(`${n * channels} mask values`, values);
   }
   const data = new Uint8Array(n);
   for (let i = 0, j = 0; i < n; i++, j += channels) data[i] = values[j] >= threshold ? 1 : 0;

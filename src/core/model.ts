@@ -27,7 +27,8 @@ export interface InferenceModel {
   readonly outputs: readonly ValueInfo[];
   /** Runs the model; `fetch` names the outputs wanted (all when omitted). */
   run(feeds: Record<string, TensorData>, fetch?: readonly string[]): Promise<Record<string, TensorData>>;
-  release(): Promise<void>;
+  /** Frees the runtime session; the model cannot run afterwards. */
+  close(): Promise<void>;
 }
 
 export function float32(dims: readonly number[], data: Float32Array): TensorData {

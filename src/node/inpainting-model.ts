@@ -19,7 +19,7 @@ export async function loadInpaintingModel(file: string, options: InpaintingModel
   try {
     return new NetworkCoarse(model, { ...rest, name: path.basename(file) });
   } catch (err) {
-    await model.release();
+    await model.close();
     throw err;
   }
 }

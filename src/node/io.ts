@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
-import { MAX_PIXELS, type Mask, type RgbaImage, VanishError } from "../core/image.js";
+import { MAX_PIXELS, type Mask, maskFromChannel, type RgbaImage, VanishError } from "../core/image.js";
 
 export const OUTPUT_FORMATS = ["jpeg", "png", "webp"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -88,10 +88,7 @@ export async function readMask(file: string): Promise<Mask> {
       .greyscale()
       .raw()
       .toBuffer({ resolveWithObject: true });
-    const n = info.width * info.height;
-    const mask = new Uint8Array(n);
-    for (let i = 0, j = 0; i < n; i++, j += info.channels) mask[i] = data[j] >= 128 ? 1 : 0;
-    return { width: info.width, height: info.height, data: mask };
+    return maskFromChannel(info.width, info.height, data, info.channels);
   } catch (err) {
     throw decodeError(file, err);
   }

@@ -10,7 +10,7 @@ import type { Mask, RgbaImage } from "../core/image.js";
 import { VanishError } from "../core/image.js";
 import type { SegmentPrompt } from "../core/segmentation/prompt.js";
 import { removalMask } from "../core/segmentation/removal-mask.js";
-import { Segmenter } from "../core/segmentation/segmenter.js";
+import { Segmenter, type SegmenterOptions } from "../core/segmentation/segmenter.js";
 import { assertNotSameFile, readImage, writeFileAtomic } from "./io.js";
 import { samModelsFromDir } from "./sam-models.js";
 
@@ -35,21 +35,16 @@ export interface Selection {
   timings: { prepareMs: number; segmentMs: number; maskMs: number };
 }
 
-/** Makes a segmenter for `options`; the SAM models load on first use. */
-export async function createSegmenter(options: SelectOptions): Promise<Segmenter> {
-  const engine = options.engine ?? "builtin";
-  if (engine === "sam") {
-    if (!options.modelDir)
-      throw new VanishError("INVALID_ARGUMENT", "The sam engine needs --model-dir DIR with the encoder and decoder .onnx files.");
-    return Segmenter.create({ engine: "sam", loadSamModel: samModelsFromDir(options.modelDir) });
-  }
-  if (engine !== "builtin") throw new VanishError("INVALID_ARGUMENT", `Expected engine builtin or sam but received ${engine}`);
-  return Segmenter.create({ engine: "builtin" });
+/** The library's segmenter options for a file-level engine choice; the SAM models load from `modelDir` on first use. */
+export function segmenterOptions(options: SelectOptions): SegmenterOptions {
+  if (options.engine === "sam" && !options.modelDir)
+    throw new VanishError("INVALID_ARGUMENT", "The sam engine needs --model-dir DIR with the encoder and decoder .onnx files.");
+  return { engine: options.engine, loadSamModel: options.modelDir ? samModelsFromDir(options.modelDir) : undefined };
 }
 
 /** Selects what the prompt points at in an already decoded image and turns it into a removal mask. */
 export async function selectForRemoval(image: RgbaImage, prompt: SegmentPrompt, options: SelectOptions = {}): Promise<Selection> {
-  const segmenter = await createSegmenter(options);
+  const segmenter = await Segmenter.create(segmenterOptions(options));
   try {
     const t0 = performance.now();
     await segmenter.prepare(image);

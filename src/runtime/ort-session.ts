@@ -60,7 +60,7 @@ export function sessionModel(session: OrtSessionLike, Tensor: OrtTensorConstruct
       }
       return out;
     },
-    async release(): Promise<void> {
+    async close(): Promise<void> {
       await session.release();
     },
   };

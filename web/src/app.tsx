@@ -7,9 +7,9 @@
 import * as Comlink from "comlink";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import sampleUrl from "../../samples/harbour.jpg?url";
-import { dilate } from "../../src/core/mask.js";
-import type { SegmentBox, SegmentPoint } from "../../src/core/segmentation/prompt.js";
+import { dilate, type SegmentBox, type SegmentPoint, VanishError } from "../../src/index.js";
 import { downloadName, type Photo } from "./codec.js";
+import "./errors.js";
 import type { EngineApi } from "./engine.worker.js";
 import { History } from "./history.js";
 import {
@@ -187,7 +187,7 @@ export function App() {
       const ms = await engine.prepare();
       setStatus(`${meta.width}×${meta.height} · ready in ${Math.round(ms)} ms · tap what you want to remove`);
     } catch (err) {
-      setError((err as Error).name === "PhotoError" ? (err as Error).message : `Could not open ${name}: ${(err as Error).message}`);
+      setError(err instanceof VanishError ? err.message : `Could not open ${name}: ${(err as Error).message}`);
     } finally {
       setBusy(null);
     }

@@ -2,8 +2,11 @@
  * Decoding and encoding in the browser: the platform's own codecs
  * (createImageBitmap applies EXIF orientation; OffscreenCanvas encodes JPEG,
  * PNG and WebP), with the size limits and messages the app shows. Runs in
- * the engine worker, so a 12-megapixel decode never blocks the page.
+ * the engine worker, so a 12-megapixel decode never blocks the page. A file
+ * that cannot be opened throws a VanishError whose message is for the user.
  */
+
+import { VanishError } from "../../src/index.js";
 
 export const MAX_MEGAPIXELS = 50;
 const SUPPORTED = ["image/jpeg", "image/png", "image/webp"];
@@ -16,25 +19,21 @@ export interface Photo {
   data: Uint8ClampedArray;
 }
 
-/** A file that cannot be opened, with a message for the user (its name survives the trip from the worker). */
-export class PhotoError extends Error {
-  override name = "PhotoError";
-}
-
 /** Decodes a JPEG, PNG or WebP file to RGBA, orientation applied. */
 export async function decodePhoto(file: Blob, name: string): Promise<Photo> {
   const mime = SUPPORTED.includes(file.type) ? file.type : guessMime(name);
-  if (!mime) throw new PhotoError(`${name} is not a JPEG, PNG or WebP photo.`);
+  if (!mime) throw new VanishError("UNSUPPORTED_FORMAT", `${name} is not a JPEG, PNG or WebP photo.`);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
   } catch {
-    throw new PhotoError(`${name} could not be read: the file is damaged or not an image.`);
+    throw new VanishError("UNREADABLE", `${name} could not be read: the file is damaged or not an image.`);
   }
   const { width, height } = bitmap;
   if (width * height > MAX_MEGAPIXELS * 1e6) {
     bitmap.close();
-    throw new PhotoError(
+    throw new VanishError(
+      "IMAGE_TOO_LARGE",
       `${name} is ${((width * height) / 1e6).toFixed(0)} megapixels; Vanish opens photos up to ${MAX_MEGAPIXELS} megapixels.`,
     );
   }

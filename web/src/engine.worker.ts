@@ -5,15 +5,21 @@
  * Exposed through Comlink; pixel buffers cross as transferables.
  */
 import * as Comlink from "comlink";
-import type { RgbaImage } from "../../src/core/image.js";
-import { eraseWithReport } from "../../src/core/inpaint/erase.js";
-import { NetworkCoarse } from "../../src/core/inpaint/network-coarse.js";
-import type { SegmentPreview } from "../../src/core/segmentation/engine.js";
-import type { SegmentBox, SegmentPoint } from "../../src/core/segmentation/prompt.js";
-import { defaultGrow, removalMask } from "../../src/core/segmentation/removal-mask.js";
-import { checkSamDecoder, checkSamEncoder } from "../../src/core/segmentation/sam.js";
-import { Segmenter } from "../../src/core/segmentation/segmenter.js";
+import {
+  checkSamDecoder,
+  checkSamEncoder,
+  defaultGrow,
+  eraseWithReport,
+  NetworkCoarse,
+  type RgbaImage,
+  removalMask,
+  type SegmentBox,
+  Segmenter,
+  type SegmentPoint,
+  type SegmentPreview,
+} from "../../src/index.js";
 import { decodePhoto, encodePhoto, type Photo } from "./codec.js";
+import "./errors.js";
 import { loadWebModel } from "./onnx-web.js";
 import { makeViewBitmaps } from "./view-bitmaps.js";
 
@@ -98,7 +104,7 @@ class Engine {
       checkSamEncoder(models.encoder, encoderName);
       checkSamDecoder(models.decoder, decoderName);
     } catch (err) {
-      await Promise.all([models.encoder.release(), models.decoder.release()]);
+      await Promise.all([models.encoder.close(), models.decoder.close()]);
       throw err;
     }
     const next = await Segmenter.create({ engine: "sam", loadSamModel: async (part) => models[part] });
@@ -118,7 +124,7 @@ class Engine {
   async useInpainter(file: Blob | null, name = "network"): Promise<void> {
     const previous = this.coarse;
     this.coarse = file ? new NetworkCoarse(await loadWebModel(file, name), { name }) : null;
-    if (previous) await previous.release();
+    if (previous) await previous.close();
   }
 
   /** The photo to work on (a copy stays here; the caller keeps its own). */
@@ -136,9 +142,6 @@ class Engine {
     const t0 = performance.now();
     const image = this.current();
     await (await this.segmenter).prepare(image);
-    // One throwaway selection, so the first real tap does not pay for compiling this path.
-    await this.select([{ x: image.width / 2, y: image.height / 2, label: 1 }]);
-    this.previews.clear();
     return performance.now() - t0;
   }
 

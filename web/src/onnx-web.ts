@@ -6,8 +6,7 @@
  * 14 MB of WebAssembly, precached for offline use) is fetched on first use.
  */
 import wasmUrl from "onnxruntime-web/ort-wasm-simd-threaded.wasm?url";
-import type { InferenceModel } from "../../src/core/model.js";
-import { notAModel, type OrtSessionLike, type OrtTensorConstructor, sessionModel } from "../../src/runtime/ort-session.js";
+import { type InferenceModel, notAModel, type OrtSessionLike, type OrtTensorConstructor, sessionModel } from "../../src/index.js";
 
 type Ort = typeof import("onnxruntime-web/wasm");
 let runtime: Promise<Ort> | null = null;

@@ -1,7 +1,7 @@
 /**
  * Masked patch attention on the low-resolution fill — RETHINED's
- * NeuralPatchMatch step (Kulshreshtha et al., "RETHINED: A New Benchmark and
- * Baseline for Real-Time High-Resolution Image Inpainting on Edge Devices",
+ * NeuralPatchMatch step (Sanchez, Triginer, Sarasua, Raad & Ballester,
+ * "RETHINED: A New Benchmark and Baseline for Real-Time High-Resolution Image Inpainting on Edge Devices",
  * 2024, §3.2), computed sparsely.
  *
  * The low-res image is split into P×P tokens (P = 8 in the paper). Every token

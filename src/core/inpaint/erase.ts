@@ -1,9 +1,10 @@
 /**
- * The erase pipeline, RETHINED-style (Kulshreshtha et al. 2024):
+ * The erase pipeline, RETHINED-style (Sanchez, Triginer, Sarasua, Raad &
+ * Ballester 2024):
  *   1. crop to the hole's box plus context, downsample by an integer factor s
  *      with an anti-aliasing prefilter so the long side is ≈ `lowResLongSide`;
  *   2. coarse fill at low resolution (`CoarseStage`: PatchMatch completion by
- *      default, a neural network later);
+ *      default, or an ONNX inpainting network through `NetworkCoarse`);
  *   3. masked sparse patch attention between hole tokens and known blocks;
  *   4. attention upscaling: upsampled fill + attention-weighted copy of the
  *      known full-resolution high frequencies;
@@ -14,7 +15,7 @@
  * Pure TypeScript over typed arrays; runs in Node, browsers and workers.
  */
 
-import { assertImage, assertMaskFits, type Mask, type Rect, type RgbaImage, VanishError } from "../image.js";
+import { assertImage, assertMaskFits, expectedError, type Mask, type Rect, type RgbaImage, VanishError } from "../image.js";
 import { countHole, holeBounds } from "../mask.js";
 import { Random } from "../random.js";
 import { fillFromReference, type ReferenceReport } from "../reference/guided-fill.js";
@@ -85,7 +86,8 @@ export interface EraseReport {
 }
 
 const MIN_SIDE = 16;
-const MAX_KNOWN_FRACTION_SEARCH = 0.6;
+/** The crop grows until at least this share of it is known pixels (sources). */
+const MIN_KNOWN_FRACTION_IN_CROP = 0.6;
 
 /** Removes the masked pixels and fills the hole; resolves to a new image. */
 export async function erase(image: RgbaImage, mask: Mask, options: EraseOptions = {}): Promise<RgbaImage> {
@@ -256,7 +258,7 @@ export function chooseCrop(bounds: Rect, holePixels: number, W: number, H: numbe
     const y1 = Math.min(H, bounds.y + bounds.height + margin);
     const rect = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
     const whole = rect.width === W && rect.height === H;
-    if (whole || 1 - holePixels / (rect.width * rect.height) >= MAX_KNOWN_FRACTION_SEARCH) return rect;
+    if (whole || 1 - holePixels / (rect.width * rect.height) >= MIN_KNOWN_FRACTION_IN_CROP) return rect;
     margin = Math.ceil(margin * 1.5);
   }
 }
@@ -273,10 +275,7 @@ function validateOptions(o: EraseOptions): void {
   const check = (name: string, v: number | undefined, lo: number, hi: number, integer: boolean) => {
     if (v === undefined) return;
     if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi || (integer && !Number.isInteger(v))) {
-      throw new VanishError(
-        "INVALID_ARGUMENT",
-        `Expected ${integer ? "integer" : "number"} between ${lo} and ${hi} for ${name} but received ${v}`,
-      );
+      throw expectedError(`${integer ? "integer" : "number"} between ${lo} and ${hi} for ${name}`, v);
     }
   };
   check("seed", o.seed, -(2 ** 31), 2 ** 32, true);

@@ -214,8 +214,8 @@ export class NetworkCoarse implements CoarseStage {
     return { image: { width: w, height: h, channels: C, data: out } };
   }
 
-  release(): Promise<void> {
-    return this.model.release();
+  close(): Promise<void> {
+    return this.model.close();
   }
 
   private feeds(rgb: Float32Array, hole: Uint8Array, mw: number, mh: number): Record<string, TensorData> {

@@ -26,7 +26,7 @@
  * superpixel has the tapped colour) select it by region growing at full
  * resolution instead (thin.ts).
  */
-import { assertImage, type Mask, type RgbaImage, VanishError } from "../image.js";
+import { assertImage, expectedError, type Mask, type RgbaImage, VanishError } from "../image.js";
 import type { SegmentEngine, SegmentPreview, SegmentResult } from "./engine.js";
 import { geodesicCosts, geodesicDistance } from "./geodesic.js";
 import { ColourModel } from "./gmm.js";
@@ -82,8 +82,7 @@ export class BuiltinSegmenter implements SegmentEngine {
       iterations: options.iterations ?? 5,
       components: options.components ?? 5,
     };
-    if (!(this.opts.workingSize >= 32))
-      throw new VanishError("INVALID_ARGUMENT", `Expected workingSize ≥ 32 but received ${this.opts.workingSize}`);
+    if (!(this.opts.workingSize >= 32)) throw expectedError("workingSize ≥ 32", this.opts.workingSize);
   }
 
   async prepare(image: RgbaImage): Promise<void> {
@@ -324,7 +323,7 @@ export class BuiltinSegmenter implements SegmentEngine {
     };
   }
 
-  dispose(): void {
+  close(): void {
     this.prepared = null;
   }
 

@@ -45,5 +45,5 @@ export interface SegmentEngine {
   /** Optional two-step selection: a fast working-resolution preview, then its refinement to full resolution. */
   segmentPreview?(prompt: SegmentPrompt): Promise<SegmentPreview>;
   refine?(preview: SegmentPreview): Mask;
-  dispose(): void;
+  close(): void;
 }

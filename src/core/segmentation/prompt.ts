@@ -3,7 +3,7 @@
  * points and an optional box, all in the image's pixel coordinates
  * (x to the right, y down, the centre of the top-left pixel at 0.5, 0.5).
  */
-import { VanishError } from "../image.js";
+import { expectedError, VanishError } from "../image.js";
 
 /** One tap: label 1 adds the thing under it, label 0 carves it away. */
 export interface SegmentPoint {
@@ -34,7 +34,7 @@ export function validatePrompt(prompt: SegmentPrompt, width: number, height: num
   }
   for (const p of points) {
     if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) {
-      throw new VanishError("INVALID_ARGUMENT", `Expected finite point coordinates but received (${p.x}, ${p.y})`);
+      throw expectedError("finite point coordinates", [p.x, p.y]);
     }
     if (p.x < 0 || p.y < 0 || p.x >= width || p.y >= height) {
       throw new VanishError(
@@ -43,7 +43,7 @@ export function validatePrompt(prompt: SegmentPrompt, width: number, height: num
       );
     }
     if (p.label !== 0 && p.label !== 1) {
-      throw new VanishError("INVALID_ARGUMENT", `Expected point label 1 (select) or 0 (carve away) but received ${p.label}`);
+      throw expectedError("point label 1 (select) or 0 (carve away)", p.label);
     }
   }
   if (points.length > 0 && !prompt.box && points.every((p) => p.label === 0)) {
@@ -56,7 +56,7 @@ export function validatePrompt(prompt: SegmentPrompt, width: number, height: num
   if (prompt.box) {
     const b = prompt.box;
     if (![b.x0, b.y0, b.x1, b.y1].every(Number.isFinite)) {
-      throw new VanishError("INVALID_ARGUMENT", `Expected four finite box coordinates but received ${b.x0},${b.y0},${b.x1},${b.y1}`);
+      throw expectedError("four finite box coordinates", [b.x0, b.y0, b.x1, b.y1]);
     }
     box = {
       x0: Math.max(0, Math.min(b.x0, b.x1)),

@@ -6,7 +6,7 @@
  * export. The feather is symmetric around the grown edge, so thresholding the
  * alpha at 128 gives back exactly the grown hard mask the eraser uses.
  */
-import { type Mask, VanishError } from "../image.js";
+import { expectedError, type Mask } from "../image.js";
 import { dilateDisc, holeBounds, squaredDistanceTo } from "../mask.js";
 
 export interface RemovalMaskOptions {
@@ -39,7 +39,7 @@ export function removalMask(selection: Mask, options: RemovalMaskOptions = {}): 
   const grow = options.grow ?? defaultGrow(width, height);
   const feather = options.feather ?? Math.max(1, Math.round(0.004 * long));
   if (!(grow >= 0) || !(feather >= 0) || !Number.isFinite(grow) || !Number.isFinite(feather)) {
-    throw new VanishError("INVALID_ARGUMENT", `Expected grow and feather ≥ 0 pixels but received grow ${grow}, feather ${feather}`);
+    throw expectedError("grow and feather ≥ 0 pixels", [grow, feather]);
   }
   const n = width * height;
   const mask = new Uint8Array(n);

@@ -291,10 +291,10 @@ export class SamSegmenter implements SegmentEngine {
     return { mask, score: Math.max(0, Math.min(1, iou[choice])) };
   }
 
-  dispose(): void {
+  close(): void {
     this.state = null;
-    void this.encoder?.release();
-    void this.decoder?.release();
+    void this.encoder?.close();
+    void this.decoder?.close();
     this.encoder = null;
     this.decoder = null;
   }

@@ -5,7 +5,7 @@
  * prompts selects several objects and returns their union.
  */
 import type { Mask, RgbaImage } from "../image.js";
-import { VanishError } from "../image.js";
+import { expectedError, VanishError } from "../image.js";
 import { BuiltinSegmenter, type BuiltinSegmenterOptions } from "./builtin.js";
 import type { SegmentEngine, SegmentPreview, SegmentResult } from "./engine.js";
 import type { SegmentPrompt } from "./prompt.js";
@@ -39,7 +39,7 @@ export class Segmenter {
     }
     if (typeof engine === "object" && typeof engine.prepare === "function" && typeof engine.segment === "function")
       return new Segmenter(engine);
-    throw new VanishError("INVALID_ARGUMENT", `Expected engine "builtin" or "sam" but received ${String(engine)}`);
+    throw expectedError('engine "builtin" or "sam"', engine);
   }
 
   /** Analyses the image once; calling it again with the same image object does nothing. */
@@ -85,7 +85,7 @@ export class Segmenter {
   }
 
   close(): void {
-    this.engine.dispose();
+    this.engine.close();
     this.prepared = null;
   }
 }
