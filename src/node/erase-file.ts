@@ -40,7 +40,18 @@ export interface EraseFileResult {
   warnings: string[];
 }
 
-/** Erases the masked object of `input` and writes the result to `output`. */
+/**
+ * Erases the masked object of `input` and writes the result to `output`
+ * (written atomically; the format follows the output's extension; the input
+ * is never overwritten).
+ *
+ * @example
+ * ```ts
+ * import { eraseFile } from "vanish/node";
+ * const result = await eraseFile("photo.jpg", "mask.png", "out.jpg", { erase: { seed: 1 }, quality: 90 });
+ * console.log(result.holePixels, result.timings.totalMs, result.warnings);
+ * ```
+ */
 export async function eraseFile(
   input: string,
   maskPath: string | null,

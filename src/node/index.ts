@@ -5,3 +5,11 @@ export { type InpaintingModelOptions, loadInpaintingModel } from "./inpainting-m
 export { type DecodedImage, encodeEdited, formatForPath, readImage, readMask, writeFileAtomic } from "./io.js";
 export { loadOnnxModel } from "./onnx.js";
 export { findSamModels, samModelsFromDir } from "./sam-models.js";
+export {
+  type SegmentFileResult,
+  type Selection,
+  type SelectOptions,
+  segmenterOptions,
+  segmentFile,
+  selectForRemoval,
+} from "./segment-file.js";

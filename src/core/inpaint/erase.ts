@@ -89,12 +89,35 @@ const MIN_SIDE = 16;
 /** The crop grows until at least this share of it is known pixels (sources). */
 const MIN_KNOWN_FRACTION_IN_CROP = 0.6;
 
-/** Removes the masked pixels and fills the hole; resolves to a new image. */
+/**
+ * Removes the masked pixels and fills the hole; resolves to a new image.
+ * Pixels outside the mask come back bit-identical; the same seed gives the same fill.
+ *
+ * @example
+ * ```ts
+ * import { erase } from "vanish";
+ * // image: { width, height, data: Uint8ClampedArray } (RGBA, e.g. a canvas's ImageData)
+ * // mask: { width, height, data: Uint8Array } (1 = remove)
+ * const result = await erase(image, mask, { seed: 1 });
+ * ctx.putImageData(new ImageData(result.data, result.width, result.height), 0, 0);
+ * ```
+ */
 export async function erase(image: RgbaImage, mask: Mask, options: EraseOptions = {}): Promise<RgbaImage> {
   return (await eraseWithReport(image, mask, options)).image;
 }
 
-/** `erase`, also reporting per-stage timings and the geometry it used. */
+/**
+ * `erase`, also reporting per-stage timings, the geometry it used and, with a
+ * reference photo, what the reference contributed.
+ *
+ * @example
+ * ```ts
+ * import { eraseWithReport } from "vanish";
+ * const report = await eraseWithReport(image, mask, { reference: laterPhoto, onProgress: (f) => bar.update(f) });
+ * console.log(report.timings.totalMs, report.coarse, report.reference?.used);
+ * show(report.image);
+ * ```
+ */
 export async function eraseWithReport(image: RgbaImage, mask: Mask, options: EraseOptions = {}): Promise<EraseReport> {
   const t0 = performance.now();
   assertImage(image);

@@ -25,6 +25,19 @@ export class Segmenter {
 
   private constructor(readonly engine: SegmentEngine) {}
 
+  /**
+   * Makes a segmenter; create it once and reuse it for every image and tap.
+   *
+   * @example
+   * ```ts
+   * import { Segmenter } from "vanish";
+   * const segmenter = await Segmenter.create({ engine: "builtin" });
+   * await segmenter.prepare(image); // once per image: the heavy part
+   * const { mask } = await segmenter.segment({ points: [{ x: 420, y: 310, label: 1 }] });
+   * const more = await segmenter.segment({ points: [{ x: 420, y: 310, label: 1 }, { x: 500, y: 200, label: 0 }] });
+   * segmenter.close();
+   * ```
+   */
   static async create(options: SegmenterOptions = {}): Promise<Segmenter> {
     const engine = options.engine ?? "builtin";
     if (engine === "builtin") return new Segmenter(new BuiltinSegmenter(options.builtin));
