@@ -42,7 +42,8 @@ export type VanishErrorCode =
   | "UNREADABLE"
   | "UNSUPPORTED_FORMAT"
   | "OUTPUT_IS_INPUT"
-  | "WRITE_FAILED";
+  | "WRITE_FAILED"
+  | "MISSING_DEPENDENCY";
 
 /** The only error type Vanish throws on bad input. */
 export class VanishError extends Error {

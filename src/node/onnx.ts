@@ -14,7 +14,16 @@ type Ort = typeof import("onnxruntime-node");
 let runtime: Promise<Ort> | null = null;
 
 function ort(): Promise<Ort> {
-  runtime ??= import("onnxruntime-node");
+  runtime ??= import("onnxruntime-node").catch((err: NodeJS.ErrnoException) => {
+    runtime = null;
+    if (err?.code === "ERR_MODULE_NOT_FOUND" || err?.code === "MODULE_NOT_FOUND") {
+      throw new VanishError(
+        "MISSING_DEPENDENCY",
+        "ONNX models need onnxruntime-node, which is not installed; run `npm install onnxruntime-node` in your project.",
+      );
+    }
+    throw err;
+  });
   return runtime;
 }
 
