@@ -43,10 +43,9 @@ test("training recipe: train, re-parameterise, export; ONNX Runtime matches PyTo
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l));
-  assert.deepEqual(
-    log.map((e) => e.step),
-    [3, 5],
-  );
+  // A checkpoint entry at the end of each run; a slow machine may log an extra one (once a minute).
+  const steps = log.map((e) => e.step);
+  assert.ok(steps.includes(3) && steps.at(-1) === 5, `expected log entries at steps 3 and 5, got ${steps.join(", ")}`);
   python("export.py", "--checkpoint", path.join(run, "last.pt"), "--out", exported, "--check-size", "64");
 
   const meta = JSON.parse(readFileSync(path.join(exported, "check.json"), "utf8"));
