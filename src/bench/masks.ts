@@ -10,7 +10,7 @@ import { Random } from "../core/random.js";
 export type MaskKind = "strokes" | "person" | "box";
 export const MASK_KINDS: readonly MaskKind[] = ["strokes", "person", "box"];
 
-function stampDisc(m: Uint8Array, w: number, h: number, cx: number, cy: number, r: number): void {
+export function stampDisc(m: Uint8Array, w: number, h: number, cx: number, cy: number, r: number): void {
   const x0 = Math.max(0, Math.floor(cx - r));
   const x1 = Math.min(w - 1, Math.ceil(cx + r));
   const y0 = Math.max(0, Math.floor(cy - r));
@@ -19,7 +19,7 @@ function stampDisc(m: Uint8Array, w: number, h: number, cx: number, cy: number, 
   for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= r2) m[y * w + x] = 1;
 }
 
-function stampEllipse(m: Uint8Array, w: number, h: number, cx: number, cy: number, rx: number, ry: number): void {
+export function stampEllipse(m: Uint8Array, w: number, h: number, cx: number, cy: number, rx: number, ry: number): void {
   const x0 = Math.max(0, Math.floor(cx - rx));
   const x1 = Math.min(w - 1, Math.ceil(cx + rx));
   const y0 = Math.max(0, Math.floor(cy - ry));
@@ -27,7 +27,7 @@ function stampEllipse(m: Uint8Array, w: number, h: number, cx: number, cy: numbe
   for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) if (((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1) m[y * w + x] = 1;
 }
 
-function stampLine(m: Uint8Array, w: number, h: number, ax: number, ay: number, bx: number, by: number, width: number): void {
+export function stampLine(m: Uint8Array, w: number, h: number, ax: number, ay: number, bx: number, by: number, width: number): void {
   const len = Math.hypot(bx - ax, by - ay);
   const steps = Math.max(1, Math.ceil(len / Math.max(1, width / 4)));
   for (let i = 0; i <= steps; i++) stampDisc(m, w, h, ax + ((bx - ax) * i) / steps, ay + ((by - ay) * i) / steps, width / 2);

@@ -25,6 +25,7 @@ import { gradientEnergyRatio, holeL1, maxChangeOutside, psnr, ssim } from "./met
 import { findOpenCvPython } from "./opencv-python.js";
 import { decodeFitted, ensurePhotos } from "./photos.js";
 import { median } from "./stats.js";
+import { structureScores } from "./structure-metrics.js";
 
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -45,6 +46,10 @@ interface Quality {
   ssim: number;
   l1: number;
   gradientRatio: number;
+  /** Line recall and Canny-edge F1 in the hole (structure-metrics.ts); NaN where undefined. */
+  lineR: number;
+  edgeF: number;
+  linePoints: number;
   maxOutside: number;
   fillMs: number;
 }
@@ -70,6 +75,7 @@ function measure(result: RgbaImage, truth: RgbaImage, hole: Uint8Array, box: Rec
     ssim: ssim(result, truth, box),
     l1: holeL1(result, truth, hole),
     gradientRatio: gradientEnergyRatio(result, truth, hole),
+    ...structureScores(result, truth, hole),
     maxOutside: maxChangeOutside(result, truth, hole),
     fillMs,
   };
@@ -167,6 +173,12 @@ async function peakMemory4k(photo: string, workDir: string, seed: number): Promi
 
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "∞");
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const finiteMean = (xs: number[]) => mean(xs.filter((x) => Number.isFinite(x)));
+/** lineR over all cases' in-hole line samples together. */
+const pooledLineR = (q: Quality[]) => {
+  const points = q.reduce((a, x) => a + x.linePoints, 0);
+  return points === 0 ? Number.NaN : q.reduce((a, x) => a + (x.linePoints > 0 ? x.lineR * x.linePoints : 0), 0) / points;
+};
 
 function report(results: CaseResult[], memory: { rssMb: number; inpaintMs: number } | null, options: BenchOptions): string {
   const lines: string[] = [];
@@ -176,16 +188,19 @@ function report(results: CaseResult[], memory: { rssMb: number; inpaintMs: numbe
   lines.push(
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}. Quality on the hole's bounding box; fill time is the fill alone (image decoded).`,
   );
+  lines.push(
+    "lineR (line recall, pooled over line samples) and edgeF (Canny F1 in the hole) on copies scaled to 1024 px; see `vanish bench --structure`.",
+  );
   lines.push("");
-  lines.push("| size | method | PSNR dB | SSIM | L1 (hole) | gradient ratio | max change outside | fill ms (median) |");
-  lines.push("|---|---|---|---|---|---|---|---|");
+  lines.push("| size | method | PSNR dB | SSIM | L1 (hole) | gradient ratio | lineR | edgeF | max change outside | fill ms (median) |");
+  lines.push("|---|---|---|---|---|---|---|---|---|---|");
   for (const size of options.sizes) {
     const rows = results.filter((r) => r.size === size);
     if (rows.length === 0) continue;
     for (const method of Object.keys(rows[0].methods)) {
       const q = rows.map((r) => r.methods[method]).filter(Boolean);
       lines.push(
-        `| ${size} | ${method} | ${fmt(mean(q.map((x) => x.psnr)))} | ${fmt(mean(q.map((x) => x.ssim)), 3)} | ${fmt(mean(q.map((x) => x.l1)), 4)} | ${fmt(mean(q.map((x) => x.gradientRatio)))} | ${Math.max(...q.map((x) => x.maxOutside))} | ${fmt(median(q.map((x) => x.fillMs)), 0)} |`,
+        `| ${size} | ${method} | ${fmt(mean(q.map((x) => x.psnr)))} | ${fmt(mean(q.map((x) => x.ssim)), 3)} | ${fmt(mean(q.map((x) => x.l1)), 4)} | ${fmt(mean(q.map((x) => x.gradientRatio)))} | ${fmt(pooledLineR(q))} | ${fmt(finiteMean(q.map((x) => x.edgeF)))} | ${Math.max(...q.map((x) => x.maxOutside))} | ${fmt(median(q.map((x) => x.fillMs)), 0)} |`,
       );
     }
   }

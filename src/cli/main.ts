@@ -258,7 +258,20 @@ export function buildProgram(): Command {
     .option("--model <file>", "also measure this ONNX inpainting network as the coarse stage")
     .option("--segmentation", "benchmark tap-to-select instead of erasing (mIoU, NoC, latency)")
     .option("--reference", "benchmark reference-guided erase on real photo pairs (PSNR gain, controls, alignment time)")
+    .option("--structure", "benchmark holes crossed by lines, edges and outlines (lineR, edgeF, PSNR) at each size")
     .action(async (flags) => {
+      if (flags.structure) {
+        const { runStructureBench } = await import("../bench/structure.js");
+        await runStructureBench({
+          sizes: String(flags.sizes)
+            .split(",")
+            .map((s: string) => Number(s.trim())),
+          outDir: flags.out,
+          cacheDir: flags.cache,
+          seed: flags.seed,
+        });
+        return;
+      }
       if (flags.reference) {
         const { runReferenceBench } = await import("../bench/reference.js");
         await runReferenceBench({ outDir: flags.out, cacheDir: flags.cache, seed: flags.seed });

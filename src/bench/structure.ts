@@ -1,0 +1,428 @@
+/**
+ * `vanish bench --structure`: holes crossed by structure. Real photos from the
+ * bench's sources (Debian's wallpapers, opencv-doc's examples, scikit-image's
+ * data) with an object-shaped hole placed by hand where something continues
+ * through it: cables and towers, horizons and shorelines, building and table
+ * edges, planks, a lattice fence. Measured per size with lineR and edgeF
+ * (structure-metrics.ts) beside PSNR, SSIM and the gradient ratio; the cases
+ * alternate between a tuning half and a held-out half that is only reported.
+ * Writes report.md, results.json and a contact sheet (input / result / truth).
+ */
+import { execFile } from "node:child_process";
+import { existsSync, promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import sharp from "sharp";
+import type { Rect, RgbaImage } from "../core/image.js";
+import { eraseWithReport } from "../core/inpaint/erase.js";
+import { holeBounds } from "../core/mask.js";
+import { Progress } from "../terminal/progress.js";
+import { stampDisc, stampEllipse, stampLine } from "./masks.js";
+import { gradientEnergyRatio, psnr, ssim } from "./metrics.js";
+import { ensureOpenCvDoc } from "./opencv-doc.js";
+import { ensurePhotos } from "./photos.js";
+import { median } from "./stats.js";
+import { type StructureScores, structureScores } from "./structure-metrics.js";
+
+const run = promisify(execFile);
+
+type Shape = "person" | "ellipse" | "box";
+
+/** A case: a photo and a hole of `shape` inscribed in `rect` (fractions of the photo's width and height). */
+export interface StructureCase {
+  name: string;
+  /** What crosses the hole. */
+  structure: string;
+  source: "wallpapers" | "opencv-doc" | "skimage";
+  file: string;
+  shape: Shape;
+  rect: [number, number, number, number];
+}
+
+const WALL = "usr/share/wallpapers";
+const MATE = "usr/share/backgrounds/mate/nature";
+
+/** Fixed list; even indices are the tuning half, odd ones the held-out half. */
+export const STRUCTURE_CASES: readonly StructureCase[] = [
+  {
+    name: "dock",
+    structure: "planks (diagonal lines)",
+    source: "wallpapers",
+    file: `${WALL}/BytheWater/contents/images/2560x1600.jpg`,
+    shape: "person",
+    rect: [0.4, 0.4, 0.55, 1],
+  },
+  {
+    name: "pier",
+    structure: "pier edges (horizontal)",
+    source: "wallpapers",
+    file: `${WALL}/ColdRipple/contents/images/2560x1600.jpg`,
+    shape: "ellipse",
+    rect: [0.55, 0.42, 0.72, 0.68],
+  },
+  {
+    name: "lake-horizon",
+    structure: "horizon",
+    source: "wallpapers",
+    file: `${WALL}/summer_1am/contents/images/2560x1600.jpg`,
+    shape: "person",
+    rect: [0.4, 0.45, 0.52, 1],
+  },
+  {
+    name: "shore",
+    structure: "far shore, horizon",
+    source: "wallpapers",
+    file: `${WALL}/EveningGlow/contents/images/2560x1600.jpg`,
+    shape: "person",
+    rect: [0.82, 0.15, 0.92, 0.55],
+  },
+  {
+    name: "facade",
+    structure: "building floors (lines)",
+    source: "opencv-doc",
+    file: "building.jpg",
+    shape: "person",
+    rect: [0.45, 0.05, 0.6, 0.65],
+  },
+  {
+    name: "road",
+    structure: "horizon, road lines",
+    source: "wallpapers",
+    file: `${MATE}/Storm.jpg`,
+    shape: "ellipse",
+    rect: [0.4, 0.55, 0.6, 0.85],
+  },
+  {
+    name: "curves",
+    structure: "curved bands",
+    source: "wallpapers",
+    file: `${WALL}/Grey/contents/images/2560x1600.jpg`,
+    shape: "ellipse",
+    rect: [0.35, 0.35, 0.6, 0.65],
+  },
+  {
+    name: "roofs",
+    structure: "roof and wall edges",
+    source: "opencv-doc",
+    file: "leuvenA.jpg",
+    shape: "ellipse",
+    rect: [0.55, 0.2, 0.75, 0.45],
+  },
+  {
+    name: "trunks",
+    structure: "tree trunks (vertical)",
+    source: "wallpapers",
+    file: `${WALL}/Path/contents/images/2560x1600.jpg`,
+    shape: "ellipse",
+    rect: [0.15, 0.25, 0.3, 0.55],
+  },
+  {
+    name: "lattice",
+    structure: "lattice fence",
+    source: "opencv-doc",
+    file: "rubberwhale1.png",
+    shape: "box",
+    rect: [0.15, 0.05, 0.35, 0.35],
+  },
+  { name: "grain", structure: "wood grain", source: "wallpapers", file: `${MATE}/Wood.jpg`, shape: "ellipse", rect: [0.4, 0.3, 0.65, 0.6] },
+  {
+    name: "skyline",
+    structure: "field and sky border",
+    source: "skimage",
+    file: "camera.png",
+    shape: "ellipse",
+    rect: [0.72, 0.38, 0.95, 0.55],
+  },
+  {
+    name: "saucer",
+    structure: "saucer rim (curve)",
+    source: "skimage",
+    file: "coffee.png",
+    shape: "ellipse",
+    rect: [0.05, 0.55, 0.25, 0.9],
+  },
+  {
+    name: "sea",
+    structure: "sea horizon behind grass",
+    source: "wallpapers",
+    file: `${MATE}/Dune.jpg`,
+    shape: "ellipse",
+    rect: [0.55, 0.2, 0.75, 0.6],
+  },
+  {
+    name: "tower",
+    structure: "launch tower (cables, struts)",
+    source: "skimage",
+    file: "rocket.jpg",
+    shape: "person",
+    rect: [0.62, 0.35, 0.78, 0.8],
+  },
+  { name: "cornice", structure: "cornice lines", source: "opencv-doc", file: "home.jpg", shape: "ellipse", rect: [0.25, 0.55, 0.45, 0.8] },
+  {
+    name: "doorframe",
+    structure: "door frame and wall edges",
+    source: "opencv-doc",
+    file: "basketball1.png",
+    shape: "ellipse",
+    rect: [0.24, 0.5, 0.44, 0.92],
+  },
+];
+
+export interface StructureBenchOptions {
+  sizes: number[];
+  outDir: string;
+  cacheDir: string;
+  seed: number;
+}
+
+interface StructureResult extends StructureScores {
+  name: string;
+  half: "tuning" | "held-out";
+  size: number;
+  psnr: number;
+  ssim: number;
+  gradientRatio: number;
+  fillMs: number;
+}
+
+/** The hole of a case for a w×h image: 1 = hole. */
+export function structureCaseMask(c: StructureCase, w: number, h: number): Uint8Array {
+  const m = new Uint8Array(w * h);
+  const [fx0, fy0, fx1, fy1] = c.rect;
+  const x0 = fx0 * w;
+  const y0 = fy0 * h;
+  const x1 = fx1 * w;
+  const y1 = fy1 * h;
+  if (c.shape === "box") {
+    for (let y = Math.round(y0); y < Math.round(y1); y++) m.fill(1, y * w + Math.round(x0), y * w + Math.round(x1));
+  } else if (c.shape === "ellipse") {
+    stampEllipse(m, w, h, (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2);
+  } else {
+    // A standing person filling the box: head, torso, two legs, an arm.
+    const height = y1 - y0;
+    const cx = (x0 + x1) / 2;
+    const foot = y1 - 1;
+    const head = height * 0.13;
+    stampDisc(m, w, h, cx, foot - height + head, head * 0.8);
+    stampEllipse(m, w, h, cx, foot - height * 0.58, Math.min(height * 0.14, (x1 - x0) / 2), height * 0.24);
+    stampLine(m, w, h, cx - height * 0.05, foot - height * 0.4, cx - height * 0.07, foot, height * 0.09);
+    stampLine(m, w, h, cx + height * 0.05, foot - height * 0.4, cx + height * 0.08, foot, height * 0.09);
+    stampLine(m, w, h, cx - height * 0.12, foot - height * 0.75, cx - height * 0.2, foot - height * 0.42, height * 0.06);
+  }
+  return m;
+}
+
+/** scikit-image's sample data, fetched once with `apt-get download python3-skimage`; null when unavailable. */
+async function ensureSkimageData(cacheDir: string, log: (line: string) => void): Promise<string | null> {
+  const root = path.join(cacheDir, "root");
+  const data = path.join(root, "usr/lib/python3/dist-packages/skimage/data");
+  if (existsSync(path.join(data, "camera.png"))) return data;
+  try {
+    await fs.mkdir(cacheDir, { recursive: true });
+    log("downloading python3-skimage (apt-get download) for its sample photos");
+    await run("apt-get", ["download", "python3-skimage"], { cwd: cacheDir, maxBuffer: 1 << 24 });
+    for (const deb of (await fs.readdir(cacheDir)).filter((f) => f.startsWith("python3-skimage") && f.endsWith(".deb"))) {
+      await run("dpkg", ["-x", path.join(cacheDir, deb), root]);
+      await fs.rm(path.join(cacheDir, deb));
+    }
+    return existsSync(path.join(data, "camera.png")) ? data : null;
+  } catch (err) {
+    log(`python3-skimage unavailable (${(err as Error).message.split("\n")[0]})`);
+    return null;
+  }
+}
+
+async function loadPhoto(file: string, size: number): Promise<RgbaImage> {
+  const { data, info } = await sharp(file)
+    .resize(size, size, { fit: "inside", kernel: "lanczos3", withoutEnlargement: false })
+    .toColourspace("srgb")
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length) };
+}
+
+const TILE_H = 200;
+
+/** input / result / truth crops around the hole, side by side, labelled. */
+async function sheetRow(label: string, images: { label: string; image: RgbaImage }[], box: Rect): Promise<Buffer> {
+  const { width: W, height: H } = images[0].image;
+  const pad = Math.round(Math.max(box.width, box.height) * 0.25);
+  const left = Math.max(0, box.x - pad);
+  const top = Math.max(0, box.y - pad);
+  const region = { left, top, width: Math.min(W, box.x + box.width + pad) - left, height: Math.min(H, box.y + box.height + pad) - top };
+  const tileW = Math.max(80, Math.round((region.width * TILE_H) / region.height));
+  const tiles = await Promise.all(
+    images.map(async ({ label: l, image }) => {
+      const tile = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+        raw: { width: W, height: H, channels: 4 },
+      })
+        .extract(region)
+        .resize(tileW, TILE_H)
+        .png()
+        .toBuffer();
+      const text = Buffer.from(
+        `<svg width="${tileW}" height="20"><rect width="100%" height="100%" fill="black" fill-opacity="0.6"/><text x="5" y="14" font-family="sans-serif" font-size="12" fill="white">${l}</text></svg>`,
+      );
+      return sharp(tile)
+        .composite([{ input: text, left: 0, top: 0 }])
+        .png()
+        .toBuffer();
+    }),
+  );
+  const width = 150 + (tileW + 4) * images.length;
+  const caption = Buffer.from(
+    `<svg width="150" height="${TILE_H}"><text x="6" y="20" font-family="sans-serif" font-size="13" fill="white">${label
+      .split("\n")
+      .map((line, i) => `<tspan x="6" dy="${i === 0 ? 0 : 17}">${line}</tspan>`)
+      .join("")}</text></svg>`,
+  );
+  return sharp({ create: { width, height: TILE_H, channels: 3, background: "#202020" } })
+    .composite([{ input: caption, left: 0, top: 0 }, ...tiles.map((t, i) => ({ input: t, left: 150 + i * (tileW + 4), top: 0 }))])
+    .png()
+    .toBuffer();
+}
+
+const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "–");
+const meanOf = (xs: number[]) => {
+  const ok = xs.filter((x) => Number.isFinite(x));
+  return ok.length === 0 ? Number.NaN : ok.reduce((a, b) => a + b, 0) / ok.length;
+};
+
+/** lineR pooled over the in-hole samples of all cases; the other measures averaged per case. */
+function summary(rows: StructureResult[]): string {
+  let points = 0;
+  let hits = 0;
+  for (const r of rows) {
+    if (r.linePoints === 0) continue;
+    points += r.linePoints;
+    hits += r.lineR * r.linePoints;
+  }
+  const lineR = points === 0 ? Number.NaN : hits / points;
+  return `${fmt(lineR)} | ${fmt(meanOf(rows.map((r) => r.edgeF)))} | ${fmt(meanOf(rows.map((r) => r.psnr)))} | ${fmt(meanOf(rows.map((r) => r.ssim)), 3)} | ${fmt(meanOf(rows.map((r) => r.gradientRatio)))} | ${fmt(median(rows.map((r) => r.fillMs)), 0)}`;
+}
+
+function report(results: StructureResult[], options: StructureBenchOptions): string {
+  const lines: string[] = [];
+  lines.push(
+    `${STRUCTURE_CASES.length} photos with a hole crossed by structure (even cases tune, odd cases held out); seed ${options.seed}; ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}.`,
+  );
+  lines.push("lineR and edgeF on copies scaled to 1024 px (lineR pooled over in-hole line samples); PSNR and SSIM on the hole's box.");
+  lines.push("");
+  lines.push("| size | half | lineR | edgeF | PSNR dB | SSIM | gradient ratio | fill ms (median) |");
+  lines.push("|---|---|---|---|---|---|---|---|");
+  for (const size of options.sizes) {
+    for (const half of ["tuning", "held-out", "all"] as const) {
+      const rows = results.filter((r) => r.size === size && (half === "all" || r.half === half));
+      if (rows.length > 0) lines.push(`| ${size} | ${half} | ${summary(rows)} |`);
+    }
+  }
+  lines.push("");
+  lines.push("| size | case | half | structure | lineR | edgeF | PSNR | gradient ratio | fill ms |");
+  lines.push("|---|---|---|---|---|---|---|---|---|");
+  for (const r of results) {
+    const c = STRUCTURE_CASES.find((k) => k.name === r.name);
+    lines.push(
+      `| ${r.size} | ${r.name} | ${r.half} | ${c?.structure ?? ""} | ${fmt(r.lineR)} | ${fmt(r.edgeF)} | ${fmt(r.psnr)} | ${fmt(r.gradientRatio)} | ${fmt(r.fillMs, 0)} |`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function photoPath(c: StructureCase, roots: { wallpapers: string; opencv: string | null; skimage: string | null }): string | null {
+  if (c.source === "wallpapers") return path.join(roots.wallpapers, c.file);
+  if (c.source === "opencv-doc") return roots.opencv ? path.join(roots.opencv, "data", c.file) : null;
+  return roots.skimage ? path.join(roots.skimage, c.file) : null;
+}
+
+/** Runs the structure cases at every size; writes report.md, results.json and contact-sheet.png into outDir. */
+export async function runStructureBench(options: StructureBenchOptions): Promise<void> {
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  await fs.mkdir(options.outDir, { recursive: true });
+  await ensurePhotos(options.cacheDir, log);
+  const roots = {
+    wallpapers: path.join(options.cacheDir, "root"),
+    opencv: await ensureOpenCvDoc(options.cacheDir, log),
+    skimage: await ensureSkimageData(options.cacheDir, log),
+  };
+  const warm = await loadPhoto(path.join(roots.wallpapers, STRUCTURE_CASES[0].file), 256);
+  await eraseWithReport(warm, {
+    width: warm.width,
+    height: warm.height,
+    data: structureCaseMask(STRUCTURE_CASES[0], warm.width, warm.height),
+  });
+
+  const results: StructureResult[] = [];
+  const rows: Buffer[] = [];
+  const progress = new Progress(options.sizes.length * STRUCTURE_CASES.length, "structure");
+  try {
+    for (const size of options.sizes) {
+      for (let k = 0; k < STRUCTURE_CASES.length; k++) {
+        const c = STRUCTURE_CASES[k];
+        const file = photoPath(c, roots);
+        if (file === null || !existsSync(file)) {
+          log(`${c.name}: photo unavailable, skipped`);
+          progress.tick(c.name);
+          continue;
+        }
+        progress.note(`${size} ${c.name}`);
+        const truth = await loadPhoto(file, size);
+        const { width: W, height: H } = truth;
+        const hole = structureCaseMask(c, W, H);
+        const box = holeBounds(hole, W, H) as Rect;
+        const input: RgbaImage = { width: W, height: H, data: new Uint8ClampedArray(truth.data) };
+        for (let i = 0; i < hole.length; i++) {
+          if (hole[i] === 0) continue;
+          input.data[i * 4] = 0;
+          input.data[i * 4 + 1] = 0;
+          input.data[i * 4 + 2] = 0;
+        }
+        const rep = await eraseWithReport(input, { width: W, height: H, data: hole }, { seed: options.seed });
+        const scores = structureScores(rep.image, truth, hole);
+        const half = k % 2 === 0 ? "tuning" : "held-out";
+        const r: StructureResult = {
+          name: c.name,
+          half,
+          size,
+          ...scores,
+          psnr: psnr(rep.image, truth, box),
+          ssim: ssim(rep.image, truth, box),
+          gradientRatio: gradientEnergyRatio(rep.image, truth, hole),
+          fillMs: rep.timings.totalMs,
+        };
+        results.push(r);
+        if (size === options.sizes[0]) {
+          const label = `${c.name} (${half})\n${W}×${H}\nlineR ${fmt(r.lineR)}\nedgeF ${fmt(r.edgeF)}\nPSNR ${fmt(r.psnr)}`;
+          rows.push(
+            await sheetRow(
+              label,
+              [
+                { label: "input", image: input },
+                { label: "vanish", image: rep.image },
+                { label: "truth", image: truth },
+              ],
+              box,
+            ),
+          );
+        }
+        progress.tick(`${size} ${c.name}`);
+      }
+    }
+  } finally {
+    progress.stop();
+  }
+  const md = report(results, options);
+  await fs.writeFile(path.join(options.outDir, "report.md"), md);
+  await fs.writeFile(path.join(options.outDir, "results.json"), JSON.stringify({ options, results }, null, 1));
+  if (rows.length > 0) {
+    const metas = await Promise.all(rows.map((r) => sharp(r).metadata()));
+    const sheetW = Math.max(...metas.map((m) => m.width ?? 0));
+    await sharp({ create: { width: sheetW, height: rows.length * (TILE_H + 6), channels: 3, background: "#101010" } })
+      .composite(rows.map((r, i) => ({ input: r, left: 0, top: i * (TILE_H + 6) })))
+      .png()
+      .toFile(path.join(options.outDir, "contact-sheet.png"));
+  }
+  process.stdout.write(md);
+  log(`wrote ${path.join(options.outDir, "report.md")} and contact-sheet.png`);
+}

@@ -1,0 +1,424 @@
+/**
+ * LSD, the line segment detector of Grompone von Gioi, Jakubowicz, Morel and
+ * Randall ("LSD: a Line Segment Detector", IPOL 2012), on a grey plane.
+ *
+ * 1. A Gaussian prefilter (σ = 0.6/0.8 px, the paper's anti-staircase blur;
+ *    the 0.8 subsampling itself is left out so coordinates stay in pixels).
+ * 2. Gradient on 2×2 stencils; the level-line angle of each pixel, pixels
+ *    whose gradient is below ρ = q / sin τ (q = 2, τ = 22.5°) are unusable.
+ * 3. Seeds in decreasing gradient order (pseudo-sorted in 1024 bins); each
+ *    grows an 8-connected region of pixels whose level-line angle is within τ
+ *    of the region's mean angle.
+ * 4. Each region is approximated by the rectangle of its gradient-weighted
+ *    inertia; a rectangle with too few aligned points (density < 0.7) is
+ *    retried once from a tighter region around the seed (the paper's refinement).
+ * 5. The a-contrario test: NFA = (XY)^(5/2) · B(n, k, p) with p = τ/π; the
+ *    segment is kept when NFA ≤ 1 (ε = 1).
+ * An optional `allowed` plane restricts the work to a band of pixels (used
+ * around a hole: nothing inside the hole is looked at). Pure; typed arrays.
+ */
+
+/** A detected segment, in pixel coordinates of the input plane. */
+export interface LineSegment {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  /** Width of the segment's rectangle, in pixels. */
+  width: number;
+  /** −log10 of the number of false alarms: larger is more meaningful. */
+  logNfa: number;
+  /** Mean gradient magnitude of the region's pixels (grey levels per pixel). */
+  contrast: number;
+}
+
+export interface LsdOptions {
+  /** Only pixels with a non-zero value here are used (default: all). */
+  allowed?: Uint8Array;
+  /** Segments shorter than this are dropped (pixels). Default 0. */
+  minLength?: number;
+}
+
+const TAU = Math.PI / 8;
+const PRECISION = 1 / 8;
+const RHO = 2 / Math.sin(TAU);
+const BINS = 1024;
+const UNUSABLE = 2;
+const USED = 1;
+
+/** Detects line segments in a grey plane (values 0–255, row stride = width). */
+export function detectSegments(grey: Float32Array, width: number, height: number, options: LsdOptions = {}): LineSegment[] {
+  const w = width;
+  const h = height;
+  if (w < 3 || h < 3) return [];
+  const blurred = gaussianBlur(grey, w, h, 0.6 / 0.8);
+  const angle = new Float32Array(w * h);
+  const magnitude = new Float32Array(w * h);
+  const state = new Uint8Array(w * h);
+  const allowed = options.allowed;
+  let maxMagnitude = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      // The 2×2 stencil must lie in the allowed band: a gradient across its border (into a hole) is no edge.
+      if (
+        x === w - 1 ||
+        y === h - 1 ||
+        (allowed !== undefined && (allowed[i] & allowed[i + 1] & allowed[i + w] & allowed[i + w + 1]) === 0)
+      ) {
+        state[i] = UNUSABLE;
+        continue;
+      }
+      const a = blurred[i];
+      const b = blurred[i + 1];
+      const c = blurred[i + w];
+      const d = blurred[i + w + 1];
+      const gx = (b + d - a - c) / 2;
+      const gy = (c + d - a - b) / 2;
+      const m = Math.sqrt(gx * gx + gy * gy);
+      magnitude[i] = m;
+      if (m <= RHO) state[i] = UNUSABLE;
+      else {
+        angle[i] = Math.atan2(gx, -gy);
+        if (m > maxMagnitude) maxMagnitude = m;
+      }
+    }
+  }
+  if (maxMagnitude === 0) return [];
+  // Pseudo-ordering: counting sort of usable pixels into magnitude bins, strongest first.
+  const binOf = (m: number) => Math.min(BINS - 1, Math.floor((m * BINS) / (maxMagnitude * 1.0001)));
+  const counts = new Int32Array(BINS + 1);
+  let usable = 0;
+  for (let i = 0; i < w * h; i++) {
+    if (state[i] === UNUSABLE) continue;
+    counts[BINS - 1 - binOf(magnitude[i])]++;
+    usable++;
+  }
+  for (let b = 1; b <= BINS; b++) counts[b] += counts[b - 1];
+  const order = new Int32Array(usable);
+  const start = new Int32Array(BINS);
+  for (let b = 1; b < BINS; b++) start[b] = counts[b - 1];
+  for (let i = 0; i < w * h; i++) if (state[i] !== UNUSABLE) order[start[BINS - 1 - binOf(magnitude[i])]++] = i;
+
+  const logTests = 2.5 * (Math.log10(w) + Math.log10(h));
+  const region = new Int32Array(w * h);
+  const minLength = options.minLength ?? 0;
+  const out: LineSegment[] = [];
+  for (let o = 0; o < order.length; o++) {
+    const seed = order[o];
+    if (state[seed] !== 0) continue;
+    let n = growRegion(seed, TAU, angle, state, w, h, region);
+    if (n < 2) {
+      state[region[0]] = 0;
+      continue;
+    }
+    let rect = regionRectangle(region, n, magnitude, angle, w);
+    let density = alignedDensity(rect, angle, state, w, h, TAU);
+    if (density < 0.7) {
+      // Refinement: regrow from the seed with the tolerance the region really shows.
+      for (let k = 0; k < n; k++) state[region[k]] = 0;
+      const spread = angleSpread(region, n, seed, angle, w, rect.width);
+      n = growRegion(seed, Math.max(spread, TAU / 4), angle, state, w, h, region);
+      if (n < 2) {
+        for (let k = 0; k < n; k++) state[region[k]] = 0;
+        state[seed] = USED;
+        continue;
+      }
+      rect = regionRectangle(region, n, magnitude, angle, w);
+      density = alignedDensity(rect, angle, state, w, h, TAU);
+      if (density < 0.7) continue;
+    }
+    const logNfa = rectangleLogNfa(rect, angle, state, w, h, logTests, allowed);
+    if (logNfa < 0) continue;
+    const length = Math.hypot(rect.x2 - rect.x1, rect.y2 - rect.y1);
+    if (length < minLength) continue;
+    let contrast = 0;
+    for (let k = 0; k < n; k++) contrast += magnitude[region[k]];
+    out.push({
+      x1: rect.x1 + 0.5,
+      y1: rect.y1 + 0.5,
+      x2: rect.x2 + 0.5,
+      y2: rect.y2 + 0.5,
+      width: rect.width,
+      logNfa,
+      contrast: contrast / n,
+    });
+  }
+  return out;
+}
+
+/** Angle difference wrapped to [0, π]. */
+function angleDiff(a: number, b: number): number {
+  let d = Math.abs(a - b);
+  if (d > Math.PI) d = 2 * Math.PI - d;
+  return d;
+}
+
+/** 8-connected region growing of pixels aligned with the region's running mean angle; returns its size. */
+function growRegion(
+  seed: number,
+  tolerance: number,
+  angle: Float32Array,
+  state: Uint8Array,
+  w: number,
+  h: number,
+  region: Int32Array,
+): number {
+  let n = 1;
+  region[0] = seed;
+  state[seed] = USED;
+  let sumCos = Math.cos(angle[seed]);
+  let sumSin = Math.sin(angle[seed]);
+  let regionAngle = angle[seed];
+  for (let k = 0; k < n; k++) {
+    const p = region[k];
+    const px = p % w;
+    const py = (p - px) / w;
+    for (let dy = -1; dy <= 1; dy++) {
+      const y = py + dy;
+      if (y < 0 || y >= h) continue;
+      for (let dx = -1; dx <= 1; dx++) {
+        const x = px + dx;
+        if (x < 0 || x >= w) continue;
+        const q = y * w + x;
+        if (state[q] !== 0 || angleDiff(angle[q], regionAngle) > tolerance) continue;
+        state[q] = USED;
+        region[n++] = q;
+        sumCos += Math.cos(angle[q]);
+        sumSin += Math.sin(angle[q]);
+        regionAngle = Math.atan2(sumSin, sumCos);
+      }
+    }
+  }
+  return n;
+}
+
+interface Rectangle {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  width: number;
+  /** Centre and unit direction along the segment. */
+  cx: number;
+  cy: number;
+  dx: number;
+  dy: number;
+  /** Level-line angle of the segment (the region's). */
+  theta: number;
+}
+
+/** The rectangle of a region: gradient-weighted centroid, principal inertia axis, extents. */
+function regionRectangle(region: Int32Array, n: number, magnitude: Float32Array, angle: Float32Array, w: number): Rectangle {
+  let sum = 0;
+  let cx = 0;
+  let cy = 0;
+  for (let k = 0; k < n; k++) {
+    const p = region[k];
+    const x = p % w;
+    const m = magnitude[p];
+    cx += m * x;
+    cy += m * ((p - x) / w);
+    sum += m;
+  }
+  cx /= sum;
+  cy /= sum;
+  let ixx = 0;
+  let iyy = 0;
+  let ixy = 0;
+  let sumCos = 0;
+  let sumSin = 0;
+  for (let k = 0; k < n; k++) {
+    const p = region[k];
+    const x = (p % w) - cx;
+    const y = (p - (p % w)) / w - cy;
+    const m = magnitude[p];
+    ixx += m * y * y;
+    iyy += m * x * x;
+    ixy -= m * x * y;
+    sumCos += Math.cos(angle[p]);
+    sumSin += Math.sin(angle[p]);
+  }
+  const regionAngle = Math.atan2(sumSin, sumCos);
+  // Smallest eigenvalue's eigenvector of [[ixx, ixy], [ixy, iyy]] is the segment direction.
+  const lambda = 0.5 * (ixx + iyy - Math.sqrt((ixx - iyy) * (ixx - iyy) + 4 * ixy * ixy));
+  let theta = Math.abs(ixx) > Math.abs(iyy) ? Math.atan2(lambda - ixx, ixy) : Math.atan2(ixy, lambda - iyy);
+  if (angleDiff(theta, regionAngle) > PRECISION * Math.PI * 4) theta += Math.PI;
+  const dx = Math.cos(theta);
+  const dy = Math.sin(theta);
+  let lMin = 0;
+  let lMax = 0;
+  let wMin = 0;
+  let wMax = 0;
+  for (let k = 0; k < n; k++) {
+    const p = region[k];
+    const x = (p % w) - cx;
+    const y = (p - (p % w)) / w - cy;
+    const l = x * dx + y * dy;
+    const t = -x * dy + y * dx;
+    if (l < lMin) lMin = l;
+    if (l > lMax) lMax = l;
+    if (t < wMin) wMin = t;
+    if (t > wMax) wMax = t;
+  }
+  return {
+    x1: cx + lMin * dx,
+    y1: cy + lMin * dy,
+    x2: cx + lMax * dx,
+    y2: cy + lMax * dy,
+    width: Math.max(1, wMax - wMin),
+    cx,
+    cy,
+    dx,
+    dy,
+    theta,
+  };
+}
+
+/** Visits the pixels inside a rectangle (centres within half a pixel of it). */
+function forEachInRectangle(r: Rectangle, w: number, h: number, visit: (i: number) => void): void {
+  const half = r.width / 2;
+  const nx = -r.dy;
+  const ny = r.dx;
+  const corners = [
+    [r.x1 + nx * half, r.y1 + ny * half],
+    [r.x1 - nx * half, r.y1 - ny * half],
+    [r.x2 + nx * half, r.y2 + ny * half],
+    [r.x2 - nx * half, r.y2 - ny * half],
+  ];
+  const xs = corners.map((c) => c[0]);
+  const ys = corners.map((c) => c[1]);
+  const x0 = Math.max(0, Math.floor(Math.min(...xs)));
+  const x1 = Math.min(w - 1, Math.ceil(Math.max(...xs)));
+  const y0 = Math.max(0, Math.floor(Math.min(...ys)));
+  const y1 = Math.min(h - 1, Math.ceil(Math.max(...ys)));
+  const length = Math.hypot(r.x2 - r.x1, r.y2 - r.y1);
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      const ex = x - r.x1;
+      const ey = y - r.y1;
+      const l = ex * r.dx + ey * r.dy;
+      const t = -ex * r.dy + ey * r.dx;
+      if (l >= -0.5 && l <= length + 0.5 && t >= -half - 0.5 && t <= half + 0.5) visit(y * w + x);
+    }
+  }
+}
+
+/** Share of a rectangle's pixels that are aligned with it (the region's density test). */
+function alignedDensity(r: Rectangle, angle: Float32Array, state: Uint8Array, w: number, h: number, tolerance: number): number {
+  let total = 0;
+  let aligned = 0;
+  forEachInRectangle(r, w, h, (i) => {
+    total++;
+    if (state[i] !== UNUSABLE && angleDiff(angle[i], r.theta) <= tolerance) aligned++;
+  });
+  return total === 0 ? 0 : aligned / total;
+}
+
+/** Mean angular deviation of the region's pixels near the seed, for the refinement's tighter tolerance. */
+function angleSpread(region: Int32Array, n: number, seed: number, angle: Float32Array, w: number, width: number): number {
+  const sx = seed % w;
+  const sy = (seed - sx) / w;
+  const radius = Math.max(2, width);
+  let sum = 0;
+  let sum2 = 0;
+  let count = 0;
+  for (let k = 0; k < n; k++) {
+    const p = region[k];
+    const x = p % w;
+    if (Math.hypot(x - sx, (p - x) / w - sy) > radius) continue;
+    const d = angle[p] - angle[seed];
+    const wrapped = d > Math.PI ? d - 2 * Math.PI : d < -Math.PI ? d + 2 * Math.PI : d;
+    sum += wrapped;
+    sum2 += wrapped * wrapped;
+    count++;
+  }
+  if (count < 2) return TAU;
+  const mean = sum / count;
+  return 2 * Math.sqrt(Math.max(0, sum2 / count - mean * mean));
+}
+
+/** −log10 NFA of a rectangle: log10 of the tests minus log10 of the binomial tail of its aligned points. */
+function rectangleLogNfa(
+  r: Rectangle,
+  angle: Float32Array,
+  state: Uint8Array,
+  w: number,
+  h: number,
+  logTests: number,
+  allowed?: Uint8Array,
+): number {
+  let n = 0;
+  let k = 0;
+  forEachInRectangle(r, w, h, (i) => {
+    if (allowed !== undefined && allowed[i] === 0) return;
+    n++;
+    if (state[i] !== UNUSABLE && angleDiff(angle[i], r.theta) <= TAU) k++;
+  });
+  return -logBinomialTail(n, k, PRECISION) - logTests;
+}
+
+/** log10 of P[X ≥ k] for X ~ Binomial(n, p), summed term by term from k (terms fall fast). */
+function logBinomialTail(n: number, k: number, p: number): number {
+  if (n === 0 || k === 0) return 0;
+  if (k > n) return Number.NEGATIVE_INFINITY;
+  const logTerm = (i: number) => logGamma(n + 1) - logGamma(i + 1) - logGamma(n - i + 1) + i * Math.log(p) + (n - i) * Math.log(1 - p);
+  const first = logTerm(k);
+  let sum = 1;
+  let term = 1;
+  for (let i = k + 1; i <= n; i++) {
+    term *= ((n - i + 1) / i) * (p / (1 - p));
+    sum += term;
+    if (term < sum * 1e-12) break;
+  }
+  return (first + Math.log(sum)) / Math.LN10;
+}
+
+/** ln Γ(x) by Lanczos' approximation (g = 7, 9 terms). */
+function logGamma(x: number): number {
+  const g = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
+    -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  const z = x - 1;
+  let a = g[0];
+  const t = z + 7.5;
+  for (let i = 1; i < 9; i++) a += g[i] / (z + i);
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** Separable Gaussian blur with clamped borders. */
+export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: number): Float32Array {
+  const radius = Math.max(1, Math.ceil(3 * sigma));
+  const kernel = new Float32Array(2 * radius + 1);
+  let sum = 0;
+  for (let i = -radius; i <= radius; i++) {
+    kernel[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
+    sum += kernel[i + radius];
+  }
+  for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
+  const tmp = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      let v = 0;
+      for (let k = -radius; k <= radius; k++) {
+        const xx = x + k < 0 ? 0 : x + k >= w ? w - 1 : x + k;
+        v += kernel[k + radius] * src[row + xx];
+      }
+      tmp[row + x] = v;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let v = 0;
+      for (let k = -radius; k <= radius; k++) {
+        const yy = y + k < 0 ? 0 : y + k >= h ? h - 1 : y + k;
+        v += kernel[k + radius] * tmp[yy * w + x];
+      }
+      out[y * w + x] = v;
+    }
+  }
+  return out;
+}

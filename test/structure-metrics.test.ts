@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { canny, structureScores } from "../src/bench/structure-metrics.js";
+import type { RgbaImage } from "../src/core/image.js";
+import { detectSegments } from "../src/core/inpaint/structure/lsd.js";
+
+/** Grey background, an anti-aliased dark 3-px bar along y = 0.25x + 30 and a light lower half below y = 0.8h. */
+function scene(w: number, h: number): RgbaImage {
+  const data = new Uint8ClampedArray(w * h * 4);
+  const norm = Math.hypot(1, 0.25);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let v = y > 0.8 * h ? 200 : 120;
+      const distance = Math.abs(y - (0.25 * x + 30)) / norm;
+      const cover = Math.min(1, Math.max(0, 2 - distance));
+      v = v * (1 - cover) + 20 * cover;
+      data.set([v, v, v, 255], (y * w + x) * 4);
+    }
+  }
+  return { width: w, height: h, data };
+}
+
+describe("LSD", () => {
+  test("finds a straight step edge and both sides of a bar, and nothing in flat noise-free areas", () => {
+    const w = 160;
+    const h = 120;
+    const img = scene(w, h);
+    const grey = new Float32Array(w * h);
+    for (let i = 0; i < w * h; i++) grey[i] = img.data[i * 4];
+    const segments = detectSegments(grey, w, h, { minLength: 40 });
+    const horizontal = segments.filter((s) => Math.abs(s.y1 - s.y2) < 2 && Math.abs(s.y1 - 0.8 * h) < 2);
+    assert.ok(horizontal.length >= 1, "the step at y = 0.8h");
+    assert.ok(Math.abs(horizontal[0].x2 - horizontal[0].x1) > 0.8 * w);
+    const slanted = segments.filter((s) => Math.abs((s.y2 - s.y1) / (s.x2 - s.x1) - 0.25) < 0.03);
+    assert.ok(slanted.length >= 2, "both edges of the bar");
+    for (const s of segments) assert.ok(s.logNfa >= 0);
+  });
+
+  test("an allowed band limits detection to it", () => {
+    const w = 160;
+    const h = 120;
+    const img = scene(w, h);
+    const grey = new Float32Array(w * h);
+    for (let i = 0; i < w * h; i++) grey[i] = img.data[i * 4];
+    const allowed = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < 60; x++) allowed[y * w + x] = 1;
+    for (const s of detectSegments(grey, w, h, { allowed })) assert.ok(Math.max(s.x1, s.x2) < 62);
+  });
+});
+
+describe("structure metrics", () => {
+  test("Canny marks a thin line once per side and nothing on flat ground", () => {
+    const w = 64;
+    const h = 48;
+    const grey = new Float32Array(w * h).fill(100);
+    for (let y = 0; y < h; y++) grey[y * w + 30] = 200;
+    const edges = canny(grey, w, h);
+    let onFlat = 0;
+    for (let y = 0; y < h; y++) for (let x = 0; x < 20; x++) onFlat += edges[y * w + x];
+    assert.equal(onFlat, 0);
+    let nearLine = 0;
+    for (let x = 26; x <= 34; x++) nearLine += edges[20 * w + x];
+    assert.ok(nearLine >= 1 && nearLine <= 3);
+  });
+
+  test("the truth scores lineR = edgeF = 1; a flat fill loses the line and the edges", () => {
+    const w = 320;
+    const h = 240;
+    const truth = scene(w, h);
+    const hole = new Uint8Array(w * h);
+    for (let y = 40; y < 120; y++) hole.fill(1, y * w + 100, y * w + 180);
+    const perfect = structureScores(truth, truth, hole);
+    assert.equal(perfect.lineR, 1);
+    assert.equal(perfect.edgeF, 1);
+    assert.ok(perfect.linePoints > 20);
+    const flat = new Uint8ClampedArray(truth.data);
+    for (let i = 0; i < hole.length; i++) if (hole[i]) flat.set([120, 120, 120], i * 4);
+    const broken = structureScores({ width: w, height: h, data: flat }, truth, hole);
+    assert.ok(broken.lineR < 0.2, `lineR ${broken.lineR}`);
+    assert.ok(broken.edgeF < 0.2, `edgeF ${broken.edgeF}`);
+  });
+});
