@@ -258,7 +258,15 @@ export function buildProgram(): Command {
     .option("--model <file>", "also measure this ONNX inpainting network as the coarse stage")
     .option("--segmentation", "benchmark tap-to-select instead of erasing (mIoU, NoC, latency)")
     .option("--reference", "benchmark reference-guided erase on real photo pairs (PSNR gain, controls, alignment time)")
+    .option("--suggest", "benchmark suggestions (people, text, main subjects) on hand-labelled photos")
+    .option("--model-dir <dir>", "with --suggest: folder with nanodet.json, nanodet.bin and ch_PP-OCRv4_det_infer.onnx")
+    .option("--no-speed", "with --suggest: skip the 12-megapixel timing")
     .action(async (flags) => {
+      if (flags.suggest) {
+        const { runSuggestBench } = await import("../bench/suggest.js");
+        await runSuggestBench({ outDir: flags.out, cacheDir: flags.cache, modelDir: flags.modelDir, noSpeed: flags.speed === false });
+        return;
+      }
       if (flags.reference) {
         const { runReferenceBench } = await import("../bench/reference.js");
         await runReferenceBench({ outDir: flags.out, cacheDir: flags.cache, seed: flags.seed });
