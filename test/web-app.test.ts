@@ -136,7 +136,7 @@ test("unsupported, damaged and huge files get clear messages, not a broken page"
   const page = await browser.newPage();
   await page.goto(server.resolvedUrls?.local[0] as string);
   await page.getByTestId("open").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
-  await page.getByTestId("error").filter({ hasText: "not a JPEG, PNG or WebP" }).waitFor({ timeout: 10_000 });
+  await page.getByTestId("error").filter({ hasText: "not a JPEG, PNG, WebP or AVIF" }).waitFor({ timeout: 10_000 });
   await page.getByTestId("open").setInputFiles({ name: "broken.jpg", mimeType: "image/jpeg", buffer: Buffer.from("not really a jpeg") });
   await page.getByTestId("error").filter({ hasText: "could not be read" }).waitFor({ timeout: 10_000 });
   // Over the 50-megapixel limit: a clear message, and the page still works.
@@ -260,8 +260,10 @@ test("ONNX models picked in the page: Segment Anything selects and the network f
   writeFileSync(models.network, tinyLamaLike({ fill: [0.1, 0.8, 0.2] }));
   const page = await browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
   const errors = await openInApp(page, file);
+  await page.getByTestId("models").click();
   await page.getByTestId("models-input").setInputFiles([models.encoder, models.decoder, models.network]);
-  await page.getByTestId("status").filter({ hasText: "Models loaded" }).waitFor({ timeout: 60_000 });
+  await page.getByTestId("models-done").filter({ hasText: "Models loaded" }).waitFor({ timeout: 60_000 });
+  await page.getByRole("button", { name: "Close" }).click();
   assert.match((await page.getByTestId("models").textContent()) ?? "", /SAM \+ tiny_inpainter\.onnx/);
   const [sx, sy] = (await photoToScreen(page))(DISC.x, DISC.y);
   await page.mouse.click(sx, sy);

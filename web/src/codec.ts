@@ -3,13 +3,17 @@
  * (createImageBitmap applies EXIF orientation; OffscreenCanvas encodes JPEG,
  * PNG and WebP), with the size limits and messages the app shows. Runs in
  * the engine worker, so a 12-megapixel decode never blocks the page. A file
- * that cannot be opened throws a VanishError whose message is for the user.
+ * that cannot be opened throws a VanishError whose message is for the user
+ * (IMAGE_TOO_LARGE: the app offers to open it downscaled).
  */
 
 import { VanishError } from "../../src/index.js";
 
 export const MAX_MEGAPIXELS = 50;
-const SUPPORTED = ["image/jpeg", "image/png", "image/webp"];
+/** The smallest photo side the eraser can work with (it needs content around the hole to copy from). */
+export const MIN_SIDE = 16;
+const SUPPORTED = ["image/jpeg", "image/png", "image/webp", "image/avif"];
+const HEIC = ["image/heic", "image/heif"];
 
 export interface Photo {
   name: string;
@@ -19,23 +23,55 @@ export interface Photo {
   data: Uint8ClampedArray;
 }
 
-/** Decodes a JPEG, PNG or WebP file to RGBA, orientation applied. */
-export async function decodePhoto(file: Blob, name: string): Promise<Photo> {
-  const mime = SUPPORTED.includes(file.type) ? file.type : guessMime(name);
-  if (!mime) throw new VanishError("UNSUPPORTED_FORMAT", `${name} is not a JPEG, PNG or WebP photo.`);
+export interface DecodeOptions {
+  /** Open a photo over the megapixel limit scaled down to just under it, instead of refusing it. */
+  downscale?: boolean;
+}
+
+/** Decodes a JPEG, PNG, WebP or AVIF file (AVIF where the browser decodes it) to RGBA, orientation applied. */
+export async function decodePhoto(file: Blob, name: string, options: DecodeOptions = {}): Promise<Photo> {
+  const guessed = guessMime(name);
+  if (HEIC.includes(file.type) || guessed === "image/heic") {
+    throw new VanishError(
+      "UNSUPPORTED_FORMAT",
+      `${name} is a HEIC photo, which this browser cannot open. On an iPhone, pick it with “Open photo” in Safari (Safari hands over a JPEG), or set Settings → Camera → Formats → Most Compatible; on a Mac, open it in Preview and use File → Export → JPEG.`,
+    );
+  }
+  const mime = SUPPORTED.includes(file.type) ? file.type : guessed;
+  if (!mime) throw new VanishError("UNSUPPORTED_FORMAT", `${name} is not a JPEG, PNG, WebP or AVIF photo.`);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
   } catch {
-    throw new VanishError("UNREADABLE", `${name} could not be read: the file is damaged or not an image.`);
+    throw new VanishError(
+      "UNREADABLE",
+      mime === "image/avif"
+        ? `${name} could not be read: this browser does not decode AVIF, or the file is damaged. Save it as JPEG or PNG and open that.`
+        : `${name} could not be read: the file is damaged or not an image.`,
+    );
   }
-  const { width, height } = bitmap;
-  if (width * height > MAX_MEGAPIXELS * 1e6) {
+  let { width, height } = bitmap;
+  if (width < MIN_SIDE || height < MIN_SIDE) {
     bitmap.close();
     throw new VanishError(
-      "IMAGE_TOO_LARGE",
-      `${name} is ${((width * height) / 1e6).toFixed(0)} megapixels; Vanish opens photos up to ${MAX_MEGAPIXELS} megapixels.`,
+      "IMAGE_TOO_SMALL",
+      `${name} is ${width}×${height} pixels; Vanish needs at least ${MIN_SIDE}×${MIN_SIDE} to find content to fill with.`,
     );
+  }
+  if (width * height > MAX_MEGAPIXELS * 1e6) {
+    if (!options.downscale) {
+      bitmap.close();
+      throw new VanishError(
+        "IMAGE_TOO_LARGE",
+        `${name} is ${((width * height) / 1e6).toFixed(0)} megapixels; Vanish opens photos up to ${MAX_MEGAPIXELS} megapixels.`,
+      );
+    }
+    const k = Math.sqrt((MAX_MEGAPIXELS * 0.98e6) / (width * height));
+    width = Math.max(MIN_SIDE, Math.floor(width * k));
+    height = Math.max(MIN_SIDE, Math.floor(height * k));
+    const resized = await createImageBitmap(bitmap, { resizeWidth: width, resizeHeight: height, resizeQuality: "high" });
+    bitmap.close();
+    bitmap = resized;
   }
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext("2d", { willReadFrequently: true }) as OffscreenCanvasRenderingContext2D;
@@ -47,7 +83,21 @@ export async function decodePhoto(file: Blob, name: string): Promise<Photo> {
 
 function guessMime(name: string): string | null {
   const ext = name.toLowerCase().split(".").pop();
-  return ext === "jpg" || ext === "jpeg" ? "image/jpeg" : ext === "png" ? "image/png" : ext === "webp" ? "image/webp" : null;
+  const byExt: Record<string, string> = {
+    jpg: "image/jpeg",
+    jpeg: "image/jpeg",
+    png: "image/png",
+    webp: "image/webp",
+    avif: "image/avif",
+    heic: "image/heic",
+    heif: "image/heic",
+  };
+  return (ext && byExt[ext]) ?? null;
+}
+
+/** The format a photo is downloaded in: its own, or JPEG for formats the browser can read but not write (AVIF). */
+export function outputMime(mime: string): string {
+  return mime === "image/png" || mime === "image/webp" ? mime : "image/jpeg";
 }
 
 /** Encodes RGBA pixels in `mime` at full resolution. */

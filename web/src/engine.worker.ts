@@ -9,18 +9,17 @@ import {
   checkSamDecoder,
   checkSamEncoder,
   defaultGrow,
+  type EraseOptions,
   eraseWithReport,
   NetworkCoarse,
   type RgbaImage,
   removalMask,
-  type SegmentBox,
   Segmenter,
-  type SegmentPoint,
-  type SegmentPreview,
 } from "../../src/index.js";
-import { decodePhoto, encodePhoto, type Photo } from "./codec.js";
+import { type DecodeOptions, decodePhoto, encodePhoto, type Photo } from "./codec.js";
 import "./errors.js";
 import { loadWebModel } from "./onnx-web.js";
+import { SelectionComposer, type SelectionPrompt } from "./selection-compose.js";
 import { makeViewBitmaps } from "./view-bitmaps.js";
 
 export interface SelectResult {
@@ -30,8 +29,8 @@ export interface SelectResult {
   height: number;
   score: number;
   ms: number;
-  /** Pass to `refine` for the full-resolution mask; absent when `mask` is already full resolution. */
-  preview?: number;
+  /** True when `mask` is a preview: `refine` with the same prompt gives the full-resolution mask. */
+  preview: boolean;
   /** True when nothing is selected (known from the small preview, so nobody scans the full mask for it). */
   empty: boolean;
 }
@@ -46,24 +45,30 @@ export interface EraseResult {
   referenceNotes?: string[];
 }
 
+/**
+ * Fills that "Try another" cycles through: each draws on other source
+ * regions (a wider or narrower context around the hole, fewer attention
+ * matches, another patch size), so the candidates differ visibly, not by a
+ * seed's few hundred pixels.
+ */
+const VARIANTS: EraseOptions[] = [{}, { context: 1.2, topK: 1 }, { context: 0.25, patchSize: 6 }, { context: 2, topK: 2, patchSize: 12 }];
+
 class Engine {
   private image: RgbaImage | null = null;
   private reference: RgbaImage | null = null;
   private segmenter: Promise<Segmenter> = Segmenter.create();
+  private composer: Promise<SelectionComposer> = this.segmenter.then((s) => new SelectionComposer(s));
   /** The user's inpainting network for the low-resolution fill, when one is loaded. */
   private coarse: NetworkCoarse | null = null;
-  /** Recent previews by number, for `refine` (only the last few are kept). */
-  private readonly previews = new Map<number, SegmentPreview>();
-  private previewCount = 0;
 
   /**
    * Decodes a photo and makes it the one to work on. Resolves to a copy of
    * its pixels for the page (the worker keeps its own) and its view bitmaps.
    */
-  async open(file: Blob, name: string): Promise<{ photo: Photo; view: ImageBitmap[] }> {
-    const photo = await decodePhoto(file, name);
+  async open(file: Blob, name: string, options: DecodeOptions = {}): Promise<{ photo: Photo; view: ImageBitmap[] }> {
+    const photo = await decodePhoto(file, name, options);
     this.image = { width: photo.width, height: photo.height, data: photo.data };
-    this.previews.clear();
+    (await this.composer).reset();
     const view = await makeViewBitmaps(photo.data, photo.width, photo.height);
     const copy = new Uint8ClampedArray(photo.data);
     return Comlink.transfer({ photo: { ...photo, data: copy }, view }, [copy.buffer, ...view]);
@@ -110,14 +115,14 @@ class Engine {
     const next = await Segmenter.create({ engine: "sam", loadSamModel: async (part) => models[part] });
     (await this.segmenter).close();
     this.segmenter = Promise.resolve(next);
-    this.previews.clear();
+    this.composer = Promise.resolve(new SelectionComposer(next));
   }
 
   /** Back to the built-in tap-to-select engine. */
   async useBuiltinSegmenter(): Promise<void> {
     (await this.segmenter).close();
     this.segmenter = Segmenter.create();
-    this.previews.clear();
+    this.composer = this.segmenter.then((s) => new SelectionComposer(s));
   }
 
   /** Fills with the user's inpainting network (LaMa, MI-GAN style ONNX) as the coarse stage; null goes back to PatchMatch. */
@@ -128,9 +133,9 @@ class Engine {
   }
 
   /** The photo to work on (a copy stays here; the caller keeps its own). */
-  setImage(width: number, height: number, data: Uint8ClampedArray): void {
+  async setImage(width: number, height: number, data: Uint8ClampedArray): Promise<void> {
     this.image = { width, height, data };
-    this.previews.clear();
+    (await this.composer).reset();
   }
 
   clearReference(): void {
@@ -146,38 +151,39 @@ class Engine {
   }
 
   /**
-   * Selects from taps and/or a box. Answers fast with a preview at the
-   * segmenter's working resolution (grown by the same amount, in its pixels);
-   * `refine(preview)` then gives the full-resolution mask.
+   * Selects from the user's taps and boxes (see selection-compose.ts). Answers
+   * fast with a preview at the segmenter's working resolution (grown by the
+   * same amount, in its pixels); `refine` with the same prompt then gives the
+   * full-resolution mask.
    */
-  async select(points: SegmentPoint[], box?: SegmentBox): Promise<SelectResult> {
+  async select(prompt: SelectionPrompt): Promise<SelectResult> {
     const t0 = performance.now();
     const image = this.current();
-    const seg = await this.segmenter;
-    await seg.prepare(image);
-    const preview = await seg.preview({ points, ...(box ? { box } : {}) });
+    await (await this.segmenter).prepare(image);
+    const preview = await (await this.composer).preview(prompt);
     const grow = defaultGrow(image.width, image.height) / preview.scale;
     const grown = removalMask(preview.mask, { grow, feather: 0 }).mask.data;
     const { width, height } = preview.mask;
     const empty = preview.mask.data.indexOf(1) < 0;
-    const result: SelectResult = { mask: grown, width, height, score: preview.score, ms: performance.now() - t0, empty };
-    if (width !== image.width || height !== image.height) {
-      const id = ++this.previewCount;
-      this.previews.set(id, preview);
-      this.previews.delete(id - PREVIEWS_KEPT);
-      result.preview = id;
-    }
+    const isPreview = width !== image.width || height !== image.height;
+    const result: SelectResult = {
+      mask: grown,
+      width,
+      height,
+      score: preview.score,
+      ms: performance.now() - t0,
+      empty,
+      preview: isPreview,
+    };
     return Comlink.transfer(result, [grown.buffer]);
   }
 
-  /** The full-resolution removal mask of a preview from `select`; with the preview forgotten, selects again from the prompt. */
-  async refine(id: number, points: SegmentPoint[], box?: SegmentBox): Promise<SelectResult> {
+  /** The full-resolution removal mask of a prompt `select` previewed. */
+  async refine(prompt: SelectionPrompt): Promise<SelectResult> {
     const t0 = performance.now();
     const image = this.current();
-    const seg = await this.segmenter;
-    await seg.prepare(image);
-    const preview = this.previews.get(id) ?? (await seg.preview({ points, ...(box ? { box } : {}) }));
-    const full = seg.refine(preview);
+    await (await this.segmenter).prepare(image);
+    const full = await (await this.composer).full(prompt);
     // A tap made meanwhile is answered before the growing step (its preview is what the user waits for).
     await new Promise((resolve) => setTimeout(resolve, 0));
     const grown = removalMask(full, { feather: 0 }).mask.data;
@@ -185,21 +191,24 @@ class Engine {
       mask: grown,
       width: image.width,
       height: image.height,
-      score: preview.score,
+      score: 1,
       ms: performance.now() - t0,
-      empty: preview.mask.data.indexOf(1) < 0,
+      empty: full.data.indexOf(1) < 0,
+      preview: false,
     };
     return Comlink.transfer(result, [grown.buffer]);
   }
 
   /** Erases the masked pixels of the current photo; the result becomes the current photo. */
-  async erase(mask: Uint8Array, seed: number, onProgress?: (fraction: number) => void): Promise<EraseResult> {
+  /** `variant` picks one of the fills "Try another" cycles through (0: the default fill). */
+  async erase(mask: Uint8Array, seed: number, onProgress?: (fraction: number) => void, variant = 0): Promise<EraseResult> {
     const image = this.current();
     const t0 = performance.now();
     const report = await eraseWithReport(
       image,
       { width: image.width, height: image.height, data: mask },
       {
+        ...VARIANTS[variant % VARIANTS.length],
         seed,
         ...(this.reference ? { reference: this.reference } : {}),
         ...(this.coarse ? { coarse: this.coarse } : {}),
@@ -208,6 +217,7 @@ class Engine {
       },
     );
     this.image = report.image;
+    (await this.composer).reset();
     const data = new Uint8ClampedArray(report.image.data);
     const ms = performance.now() - t0;
     // The halved copies only: the result shows sooner; `fullView` gives the full-resolution bitmap after.
@@ -240,8 +250,5 @@ class Engine {
 }
 
 export type EngineApi = Engine;
-
-/** How many previews `refine` can still find (older ones are selected again). */
-const PREVIEWS_KEPT = 8;
 
 Comlink.expose(new Engine());

@@ -29,6 +29,11 @@ export class History<T> {
     return this.states[this.index];
   }
 
+  /** The oldest state still kept (undo goes no further). */
+  get oldest(): T | undefined {
+    return this.states[0];
+  }
+
   get canUndo(): boolean {
     return this.index > 0;
   }

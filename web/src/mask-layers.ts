@@ -21,7 +21,10 @@ export interface MaskState {
   readonly width: number;
   readonly height: number;
   readonly selection: SelectionLayer | null;
+  /** The paint layer's pixels (shared by every state; see `paintVersion`). */
   readonly paint: Int8Array;
+  /** The paint layer's version this state shows (`PaintLayer.goTo` it before reading `paint`). */
+  readonly paintVersion: number;
   /** What the paint layer may hold (PAINT_ADDS, PAINT_RUBS; 0 = untouched), so that nothing has to scan it to know. */
   readonly painted: number;
 }
@@ -31,13 +34,14 @@ export const PAINT_ADDS = 1;
 /** The paint layer has (or had) −1 pixels. */
 export const PAINT_RUBS = 2;
 
-export function emptyMask(width: number, height: number): MaskState {
-  return { width, height, selection: null, paint: new Int8Array(width * height), painted: 0 };
+/** No selection, and the paint layer at a version where it is all 0. */
+export function emptyMask(width: number, height: number, paint: Int8Array, paintVersion: number): MaskState {
+  return { width, height, selection: null, paint, paintVersion, painted: 0 };
 }
 
-/** `m` with a new paint layer that `value` was painted into. */
-export function withPaint(m: MaskState, paint: Int8Array, value: 1 | -1): MaskState {
-  return { ...m, paint, painted: m.painted | (value > 0 ? PAINT_ADDS : PAINT_RUBS) };
+/** `m` at the paint layer's `version`, which `value` was painted into. */
+export function withPaint(m: MaskState, version: number, value: 1 | -1 | 0): MaskState {
+  return { ...m, paintVersion: version, painted: m.painted | (value > 0 ? PAINT_ADDS : value < 0 ? PAINT_RUBS : PAINT_ADDS | PAINT_RUBS) };
 }
 
 /** Whether `layer` is a preview (coarser than the photo) rather than the full-resolution selection. */
@@ -197,15 +201,36 @@ export function maskToRgba(m: MaskState): Uint8ClampedArray {
   return out;
 }
 
-/** Replaces the layers by an imported mask: any channel ≥ 128 marks removal. */
-export function maskFromRgba(rgba: Uint8ClampedArray, width: number, height: number): MaskState {
-  const paint = new Int8Array(width * height);
-  for (let i = 0; i < width * height; i++) {
+/** Writes an imported mask into the paint layer: any channel ≥ 128 marks removal (+1), the rest is 0. */
+export function paintFromRgba(paint: Int8Array, rgba: Uint8ClampedArray): void {
+  for (let i = 0; i < paint.length; i++) {
     const o = i * 4;
     const v = Math.max(rgba[o], rgba[o + 1], rgba[o + 2]) * (rgba[o + 3] / 255);
     paint[i] = v >= 128 ? 1 : 0;
   }
-  return { width, height, selection: null, paint, painted: PAINT_ADDS };
+}
+
+/** The pixels a stroke of radius r through `points` can touch. */
+export function strokeBounds(points: readonly { x: number; y: number }[], r: number): { x0: number; y0: number; x1: number; y1: number } {
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = Number.NEGATIVE_INFINITY;
+  let y1 = Number.NEGATIVE_INFINITY;
+  for (const p of points) {
+    x0 = Math.min(x0, p.x);
+    y0 = Math.min(y0, p.y);
+    x1 = Math.max(x1, p.x);
+    y1 = Math.max(y1, p.y);
+  }
+  return { x0: Math.floor(x0 - r - 1), y0: Math.floor(y0 - r - 1), x1: Math.ceil(x1 + r + 2), y1: Math.ceil(y1 + r + 2) };
+}
+
+/** How many pixels the mask marks for removal. */
+export function markedPixels(m: MaskState): number {
+  const c = combinedMask(m);
+  let n = 0;
+  for (let i = 0; i < c.length; i++) n += c[i];
+  return n;
 }
 
 const marks = new WeakMap<MaskState, boolean>();

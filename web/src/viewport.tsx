@@ -4,13 +4,38 @@
  * Select tool: click = tap, drag = box. Brush / mask eraser: drag paints.
  * Lasso and rectangle: drag outlines an area. Pan: wheel or pinch zooms; the
  * hand tool, the middle button, Space+drag or two fingers move the view.
+ * Feedback drawn over the photo: the brush's circle under the pointer, a
+ * marker on every tap (+ adds, − carves), the outline of every box, and a
+ * crosshair that the arrow keys move (Enter taps there) for keyboard use.
+ * Zoom controls: fit, 100 %, in and out, with a readout.
  */
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 
 export type Tool = "select" | "brush" | "eraser" | "lasso" | "rect" | "pan";
 export interface Point {
   x: number;
   y: number;
+}
+
+export interface Marker {
+  x: number;
+  y: number;
+  /** 1: a tap that adds, 0: one that carves away. */
+  label: 0 | 1;
+}
+
+export interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** What the app can ask of the view (the zoom actions). */
+export interface ViewControl {
+  fit(): void;
+  actualSize(): void;
+  zoomBy(factor: number): void;
 }
 
 export interface ViewportProps {
@@ -23,6 +48,13 @@ export interface ViewportProps {
   brushSize: number;
   /** Changes when a new photo is opened, to fit it to the view. */
   fitKey: number;
+  /** Where the user tapped, and the boxes drawn, for the current selection. */
+  markers: readonly Marker[];
+  boxes: readonly Box[];
+  /** Filled in by the view: zoom commands for the app's actions. */
+  control: { current: ViewControl | null };
+  /** Spoken name of the canvas. */
+  label: string;
   onTap(p: Point, negative: boolean): void;
   onBox(a: Point, b: Point, negative: boolean): void;
   onStroke(points: Point[], erase: boolean): void;
@@ -64,6 +96,13 @@ export function Viewport(props: ViewportProps) {
   const propsRef = useRef(props);
   propsRef.current = props;
   const frame = useRef(0);
+  /** The pointer's place over the photo (for the brush circle), or null when it is elsewhere. */
+  const hover = useRef<Point | null>(null);
+  /** The keyboard crosshair, in photo pixels, or null while the arrow keys have not been used. */
+  const crosshair = useRef<Point | null>(null);
+  const [zoom, setZoom] = useState(1);
+  /** The scale that fits the photo in the view; zooming out stops at half of it. */
+  const fitScale = useRef(1);
 
   const draw = () => {
     cancelAnimationFrame(frame.current);
@@ -93,6 +132,36 @@ export function Viewport(props: ViewportProps) {
         ctx.drawImage(p.overlay, 0, 0, p.width, p.height);
         ctx.imageSmoothingEnabled = true;
       }
+      drawMarkers(ctx, p, scale);
+      if (hover.current && (p.tool === "brush" || p.tool === "eraser") && !gesture.current) {
+        const { x, y } = hover.current;
+        ctx.lineWidth = 1.5 / scale;
+        ctx.strokeStyle = "rgba(0,0,0,0.7)";
+        ctx.beginPath();
+        ctx.arc(x, y, p.brushSize / 2 + 1 / scale, 0, 2 * Math.PI);
+        ctx.stroke();
+        ctx.strokeStyle = p.tool === "eraser" ? "#8cc4ff" : "#fff";
+        ctx.beginPath();
+        ctx.arc(x, y, p.brushSize / 2, 0, 2 * Math.PI);
+        ctx.stroke();
+      }
+      if (crosshair.current) {
+        const { x, y } = crosshair.current;
+        const arm = 14 / scale;
+        for (const [color, width] of [
+          ["#000", 4],
+          ["#fff", 2],
+        ] as const) {
+          ctx.strokeStyle = color;
+          ctx.lineWidth = width / scale;
+          ctx.beginPath();
+          ctx.moveTo(x - arm, y);
+          ctx.lineTo(x + arm, y);
+          ctx.moveTo(x, y - arm);
+          ctx.lineTo(x, y + arm);
+          ctx.stroke();
+        }
+      }
       const g = gesture.current;
       if (g?.moved && (g.kind === "stroke" || g.kind === "area" || g.kind === "tap-or-box")) {
         ctx.lineJoin = "round";
@@ -120,14 +189,40 @@ export function Viewport(props: ViewportProps) {
     });
   };
 
+  /** Sets the view to `scale` (within the limits) with photo point (px, py) at screen point (sx, sy) of the canvas. */
+  const setView = (scale: number, px: number, py: number, sx: number, sy: number) => {
+    const next = Math.min(MAX_ZOOM, Math.max(fitScale.current * MIN_ZOOM_OF_FIT, scale));
+    view.current = { scale: next, tx: sx - px * next, ty: sy - py * next };
+    setZoom(next);
+    draw();
+  };
+
   const fit = () => {
     const canvas = canvasRef.current;
     if (!canvas || !props.width) return;
     const cw = canvas.clientWidth;
     const ch = canvas.clientHeight;
     const scale = Math.min(cw / props.width, ch / props.height) * 0.96;
+    fitScale.current = Math.min(1, scale);
     view.current = { scale, tx: (cw - props.width * scale) / 2, ty: (ch - props.height * scale) / 2 };
+    setZoom(scale);
     draw();
+  };
+
+  /** Zooms about the middle of the view. */
+  const zoomAboutCentre = (scale: number) => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    const { scale: s, tx, ty } = view.current;
+    const sx = canvas.clientWidth / 2;
+    const sy = canvas.clientHeight / 2;
+    setView(scale, (sx - tx) / s, (sy - ty) / s, sx, sy);
+  };
+
+  props.control.current = {
+    fit,
+    actualSize: () => zoomAboutCentre(1 / (window.devicePixelRatio || 1)),
+    zoomBy: (f) => zoomAboutCentre(view.current.scale * f),
   };
 
   useEffect(fit, [props.fitKey]);
@@ -189,6 +284,10 @@ export function Viewport(props: ViewportProps) {
   };
 
   const onPointerMove = (e: PointerEvent) => {
+    if (e.pointerType === "mouse" || e.pointerType === "pen") {
+      hover.current = toPhoto(e);
+      if (props.tool === "brush" || props.tool === "eraser") draw();
+    }
     if (!pointers.current.has(e.pointerId)) return;
     pointers.current.set(e.pointerId, { x: e.clientX, y: e.clientY });
     if (pinch.current && pointers.current.size === 2) {
@@ -196,12 +295,10 @@ export function Viewport(props: ViewportProps) {
       const dist = Math.hypot(a.x - b.x, a.y - b.y);
       const mid = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
       const s0 = pinch.current;
-      const scale = Math.min(64, Math.max(0.02, (s0.scale * dist) / Math.max(1, s0.dist)));
       const r = (canvasRef.current as HTMLCanvasElement).getBoundingClientRect();
       const px = (s0.mid.x - r.left - s0.tx) / s0.scale;
       const py = (s0.mid.y - r.top - s0.ty) / s0.scale;
-      view.current = { scale, tx: mid.x - r.left - px * scale, ty: mid.y - r.top - py * scale };
-      draw();
+      setView((s0.scale * dist) / Math.max(1, s0.dist), px, py, mid.x - r.left, mid.y - r.top);
       return;
     }
     const g = gesture.current;
@@ -245,24 +342,120 @@ export function Viewport(props: ViewportProps) {
     const r = (canvasRef.current as HTMLCanvasElement).getBoundingClientRect();
     const { scale, tx, ty } = view.current;
     const factor = Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015));
-    const next = Math.min(64, Math.max(0.02, scale * factor));
-    const px = (e.clientX - r.left - tx) / scale;
-    const py = (e.clientY - r.top - ty) / scale;
-    view.current = { scale: next, tx: e.clientX - r.left - px * next, ty: e.clientY - r.top - py * next };
-    draw();
+    setView(scale * factor, (e.clientX - r.left - tx) / scale, (e.clientY - r.top - ty) / scale, e.clientX - r.left, e.clientY - r.top);
   };
 
+  /** Arrow keys move the crosshair (Shift: in bigger steps), Enter taps under it (Alt+Enter carves), Esc hides it. */
+  const onKeyDown = (e: KeyboardEvent) => {
+    const moves: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    const move = moves[e.key];
+    if (move && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      const step = Math.max(1, Math.round(Math.max(props.width, props.height) / (e.shiftKey ? 20 : 100)));
+      const c = crosshair.current ?? { x: props.width / 2, y: props.height / 2 };
+      crosshair.current = {
+        x: Math.min(props.width - 0.5, Math.max(0.5, c.x + (crosshair.current ? move[0] * step : 0))),
+        y: Math.min(props.height - 0.5, Math.max(0.5, c.y + (crosshair.current ? move[1] * step : 0))),
+      };
+      draw();
+    } else if (e.key === "Enter" && crosshair.current && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      props.onTap({ ...crosshair.current }, e.altKey);
+    } else if (e.key === "Escape" && crosshair.current) {
+      e.preventDefault();
+      crosshair.current = null;
+      draw();
+    }
+  };
+
+  const percent = Math.round(zoom * (window.devicePixelRatio || 1) * 100);
   return (
-    <canvas
-      ref={canvasRef}
-      class={`viewport tool-${props.tool}`}
-      data-testid="viewport"
-      onPointerDown={onPointerDown}
-      onPointerMove={onPointerMove}
-      onPointerUp={onPointerUp}
-      onPointerCancel={onPointerUp}
-      onWheel={onWheel}
-      onContextMenu={(e) => e.preventDefault()}
-    />
+    <div class="view">
+      {/* biome-ignore lint/a11y/noInteractiveElementToNoninteractiveRole: the canvas is a keyboard-operated widget (crosshair, Enter taps); "application" hands it the keys */}
+      <canvas
+        ref={canvasRef}
+        class={`viewport tool-${props.tool}`}
+        data-testid="viewport"
+        tabIndex={0}
+        role="application"
+        aria-label={props.label}
+        aria-roledescription="photo"
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        onPointerCancel={onPointerUp}
+        onPointerLeave={() => {
+          hover.current = null;
+          draw();
+        }}
+        onWheel={onWheel}
+        onKeyDown={onKeyDown}
+        onBlur={() => {
+          crosshair.current = null;
+          draw();
+        }}
+        onContextMenu={(e) => e.preventDefault()}
+      />
+      <div class="zoom">
+        <button type="button" onClick={() => props.control.current?.zoomBy(1 / 1.5)} aria-label="Zoom out (−)" title="Zoom out">
+          −
+        </button>
+        <span class="readout" data-testid="zoom" aria-live="polite">
+          {percent} %
+        </span>
+        <button type="button" onClick={() => props.control.current?.zoomBy(1.5)} aria-label="Zoom in (+)" title="Zoom in">
+          +
+        </button>
+        <button type="button" onClick={fit} title="Fit the photo to the view (0)" data-testid="zoom-fit">
+          Fit
+        </button>
+        <button
+          type="button"
+          onClick={() => props.control.current?.actualSize()}
+          title="One photo pixel per screen pixel (1)"
+          data-testid="zoom-100"
+        >
+          100 %
+        </button>
+      </div>
+    </div>
   );
+}
+
+/** Zoom limits: 32 screen pixels per photo pixel, and half the fitted size (or of 100 % for a photo smaller than the view). */
+const MAX_ZOOM = 32;
+const MIN_ZOOM_OF_FIT = 0.5;
+
+/** The taps (+ green, − red) and the boxes of the current selection, drawn at a constant size on screen. */
+function drawMarkers(ctx: CanvasRenderingContext2D, p: ViewportProps, scale: number): void {
+  ctx.save();
+  ctx.setLineDash([6 / scale, 4 / scale]);
+  for (const b of p.boxes) {
+    ctx.lineWidth = 3 / scale;
+    ctx.strokeStyle = "rgba(0,0,0,0.6)";
+    ctx.strokeRect(b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
+    ctx.lineWidth = 1.5 / scale;
+    ctx.strokeStyle = "#fff";
+    ctx.strokeRect(b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
+  }
+  ctx.setLineDash([]);
+  const r = 9 / scale;
+  for (const m of p.markers) {
+    ctx.beginPath();
+    ctx.arc(m.x, m.y, r, 0, 2 * Math.PI);
+    ctx.fillStyle = m.label ? "#12a150" : "#d7263d";
+    ctx.fill();
+    ctx.lineWidth = 2 / scale;
+    ctx.strokeStyle = "#fff";
+    ctx.stroke();
+    ctx.beginPath();
+    ctx.moveTo(m.x - r * 0.5, m.y);
+    ctx.lineTo(m.x + r * 0.5, m.y);
+    if (m.label) {
+      ctx.moveTo(m.x, m.y - r * 0.5);
+      ctx.lineTo(m.x, m.y + r * 0.5);
+    }
+    ctx.stroke();
+  }
+  ctx.restore();
 }

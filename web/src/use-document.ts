@@ -1,0 +1,661 @@
+/**
+ * The document being edited, as a Preact hook: the photo's pixels, the mask
+ * (selection from taps and boxes, paint layer with diff history), undo and
+ * redo over whole editing steps, and keeping the engine worker's copy of the
+ * photo in step. Every change goes through `record` (a new step) or
+ * `show` (moving in the history); whatever a step shows (overlay, status,
+ * view) follows the current state, so late answers from the worker never
+ * show a state that is no longer current.
+ */
+import * as Comlink from "comlink";
+import { useMemo, useRef, useState } from "preact/hooks";
+import sampleUrl from "../../samples/harbour.jpg?url";
+import { dilate, type SegmentPoint, VanishError } from "../../src/index.js";
+import { type DecodeOptions, downloadName, outputMime, type Photo } from "./codec.js";
+import { type Engine, EngineHost, isAbort } from "./engine-host.js";
+import "./errors.js";
+import { History } from "./history.js";
+import {
+  combinedMask,
+  drawOverlay,
+  emptyMask,
+  hasMarks,
+  isPreview,
+  type MaskState,
+  maskToRgba,
+  PAINT_ADDS,
+  paintFromRgba,
+  paintPolygon,
+  paintSegment,
+  type SelectionLayer,
+  strokeBounds,
+  withPaint,
+} from "./mask-layers.js";
+import { PaintLayer } from "./paint-layer.js";
+import type { SelectionPrompt } from "./selection-compose.js";
+import { viewBase } from "./viewport.js";
+
+export type PhotoInfo = Omit<Photo, "data">;
+
+export interface Snapshot {
+  pixels: Uint8ClampedArray;
+  mask: MaskState;
+  /** The taps and boxes the selection was made from. */
+  prompt: SelectionPrompt;
+  /** What made this state ("the erase", "a brush stroke"), for Undo's and Redo's status. */
+  step: string;
+  /** Set on the state an erase produced: what it erased, to try another fill. */
+  erased?: { before: Uint8ClampedArray; mask: Uint8Array; variant: number };
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+const NO_PROMPT: SelectionPrompt = { parts: [], carves: [] };
+const OVERLAY_LONG_SIDE = 2048;
+/** How many photo states keep their view bitmaps (about 64 MB each at 12 MP). */
+const VIEWS_KEPT = 3;
+const HISTORY_STEPS = 30;
+
+/** How to say "carve" on this device: no Alt key on a phone. */
+export function carveHint(): string {
+  return matchMedia("(pointer: coarse)").matches ? "turn on − Subtract to carve away" : "Alt+tap (or − Subtract) to carve away";
+}
+
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "2 taps and a box, 1 carve" — what a selection was made from. */
+export function describePrompt(prompt: SelectionPrompt): string {
+  const taps = prompt.parts.filter((p) => !p.box).length;
+  const boxes = prompt.parts.length - taps;
+  const things = [taps > 0 ? count(taps, "tap") : "", boxes > 0 ? (boxes === 1 ? "a box" : count(boxes, "box", "boxes")) : ""].filter(
+    Boolean,
+  );
+  const carves = prompt.carves.length > 0 ? `, ${count(prompt.carves.length, "tap")} carving away` : "";
+  return `${things.join(" and ")}${carves}`;
+}
+
+export function useDocument() {
+  const [photo, setPhoto] = useState<PhotoInfo | null>(null);
+  const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
+  const [base, setBase] = useState<ImageBitmap | null>(null);
+  const [original, setOriginal] = useState<ImageBitmap | null>(null);
+  const [busy, setBusyState] = useState<string | null>(null);
+  /** Fraction of the running erase done, or null when the busy work reports none. */
+  const [progress, setProgress] = useState<number | null>(null);
+  const [status, setStatus] = useState("Open a photo, or try the sample.");
+  const [error, setError] = useState<string | null>(null);
+  /** A photo over the size limit that can be opened downscaled. */
+  const [tooLarge, setTooLarge] = useState<{ file: Blob; name: string } | null>(null);
+  const [reference, setReference] = useState<string | null>(null);
+  const [cancellable, setCancellable] = useState(false);
+  const host = useMemo(() => new EngineHost(setError), []);
+  const overlay = useMemo(() => document.createElement("canvas"), []);
+  const history = useRef(new History<Snapshot>(HISTORY_STEPS));
+  const layer = useRef<PaintLayer | null>(null);
+  const photoRef = useRef<PhotoInfo | null>(null);
+  const originalRef = useRef<ImageBitmap | null>(null);
+  /** The pixels the engine holds, so that they cross to the worker only when they change. */
+  const enginePixels = useRef<Uint8ClampedArray | null>(null);
+  const abort = useRef<AbortController | null>(null);
+  /** Selections wait for the one before (each builds on the last recorded prompt). */
+  const selecting = useRef<Promise<void>>(Promise.resolve());
+  /** Full-resolution refinements under way, by the preview layer they replace. */
+  const refinements = useRef(new Map<SelectionLayer, Promise<void>>());
+  /** What the engine is busy with, known at once (the state arrives with the next render). */
+  const busyRef = useRef<string | null>(null);
+  const setBusy = (what: string | null) => {
+    busyRef.current = what;
+    setBusyState(what);
+  };
+
+  const w = photo?.width ?? 0;
+  const h = photo?.height ?? 0;
+
+  /** View bitmaps of the last few pixel buffers shown (bitmaps are large: older ones are closed). */
+  const views = useRef(new Map<Uint8ClampedArray, ImageBitmap[]>());
+  const rememberView = (pixels: Uint8ClampedArray, levels: ImageBitmap[]): ImageBitmap => {
+    const b = viewBase(levels);
+    views.current.delete(pixels);
+    views.current.set(pixels, levels);
+    for (const [key, old] of views.current) {
+      if (views.current.size <= VIEWS_KEPT) break;
+      if (old[0] === originalRef.current) continue;
+      views.current.delete(key);
+      for (const bm of old) bm.close();
+    }
+    return b;
+  };
+  const viewOf = async (pixels: Uint8ClampedArray): Promise<ImageBitmap> => {
+    const known = views.current.get(pixels);
+    if (known) return rememberView(pixels, known);
+    const p = photoRef.current as PhotoInfo;
+    const copy = new Uint8ClampedArray(pixels);
+    const engine = await host.engine();
+    return rememberView(pixels, await engine.view(p.width, p.height, Comlink.transfer(copy, [copy.buffer])));
+  };
+  /** Adds the full-resolution bitmap to an erase result's view, which arrived with the halved copies only. */
+  const completeView = async (pixels: Uint8ClampedArray, reduced: ImageBitmap[]) => {
+    if (reduced.length === 0 || reduced[0].width === photoRef.current?.width) return;
+    const full = await (await host.engine()).fullView();
+    if (views.current.get(pixels) !== reduced) {
+      full.close();
+      return;
+    }
+    const b = rememberView(pixels, [full, ...reduced]);
+    if (history.current.current?.pixels === pixels) setBase(b);
+  };
+
+  const syncEngine = async (engine: Engine, pixels: Uint8ClampedArray) => {
+    if (enginePixels.current === pixels) return;
+    const p = photoRef.current as PhotoInfo;
+    const copy = new Uint8ClampedArray(pixels);
+    await engine.setImage(p.width, p.height, Comlink.transfer(copy, [copy.buffer]));
+    enginePixels.current = pixels;
+  };
+  host.onRestart = async (engine) => {
+    enginePixels.current = null;
+    const s = history.current.current;
+    if (!s) return;
+    await syncEngine(engine, s.pixels);
+    await engine.prepare();
+  };
+
+  const overlayPixels = useRef<ImageData | null>(null);
+  const renderOverlay = (mask: MaskState) => {
+    const p = photoRef.current;
+    if (!p) return;
+    // A selection alone is shown at its own resolution when that is coarser
+    // (a preview), so a tap's overlay costs next to nothing to build.
+    const sel = mask.selection;
+    const own = mask.painted === 0 && sel !== null && Math.max(sel.width, sel.height) <= OVERLAY_LONG_SIDE;
+    const k = Math.min(1, OVERLAY_LONG_SIDE / Math.max(p.width, p.height));
+    const ow = own ? sel.width : Math.max(1, Math.round(p.width * k));
+    const oh = own ? sel.height : Math.max(1, Math.round(p.height * k));
+    if (overlay.width !== ow || overlay.height !== oh) {
+      overlay.width = ow;
+      overlay.height = oh;
+    }
+    if (overlayPixels.current?.width !== ow || overlayPixels.current.height !== oh) overlayPixels.current = new ImageData(ow, oh);
+    const img = overlayPixels.current;
+    drawOverlay(mask, img.data, ow, oh);
+    (overlay.getContext("2d") as CanvasRenderingContext2D).putImageData(img, 0, 0);
+  };
+
+  /** Shows the current state: paint layer at its version, overlay, and (when they changed) the pixels. */
+  const show = (s: Snapshot) => {
+    layer.current?.goTo(s.mask.paintVersion);
+    renderOverlay(s.mask);
+    setSnapshot(s);
+    void (async () => {
+      const view = await viewOf(s.pixels);
+      if (history.current.current === s || history.current.current?.pixels === s.pixels) setBase(view);
+    })().catch((err: Error) => setError(err.message));
+  };
+
+  const record = (s: Snapshot) => {
+    history.current.push(s);
+    const oldest = history.current.oldest;
+    if (oldest) layer.current?.forgetBefore(oldest.mask.paintVersion);
+    show(s);
+  };
+
+  const fail = (err: unknown) => {
+    if (isAbort(err)) return;
+    setError((err as Error).message);
+  };
+
+  const open = async (file: Blob, name: string, options: DecodeOptions = {}) => {
+    if (busyRef.current) return false;
+    setError(null);
+    setTooLarge(null);
+    setBusy("Opening…");
+    try {
+      const engine = await host.engine();
+      const opened = await engine.open(file, name, options);
+      const { data, ...meta } = opened.photo;
+      photoRef.current = meta;
+      setPhoto(meta);
+      layer.current = new PaintLayer(meta.width, meta.height);
+      const first: Snapshot = {
+        pixels: data,
+        mask: emptyMask(meta.width, meta.height, layer.current.data, layer.current.version),
+        prompt: NO_PROMPT,
+        step: "opening the photo",
+      };
+      history.current.reset(first);
+      // The engine decoded these very pixels and keeps them.
+      enginePixels.current = data;
+      for (const levels of views.current.values()) for (const b of levels) b.close();
+      views.current.clear();
+      const originalView = rememberView(data, opened.view);
+      originalRef.current = originalView;
+      setOriginal(originalView);
+      setBase(originalView);
+      show(first);
+      setBusy("Preparing selection…");
+      const ms = await engine.prepare();
+      const scaled = options.downscale ? " (a downscaled copy)" : "";
+      setStatus(`${meta.width}×${meta.height}${scaled} · ready in ${Math.round(ms)} ms · tap what you want to remove`);
+      return true;
+    } catch (err) {
+      if (err instanceof VanishError) {
+        if (err.code === "IMAGE_TOO_LARGE") setTooLarge({ file, name });
+        setError(err.message);
+      } else setError(`Could not open ${name}: ${(err as Error).message}`);
+      return false;
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const openSample = async () => open(await (await fetch(sampleUrl)).blob(), "harbour.jpg");
+
+  /** Selects again from `change(prompt)` of the last recorded state (queued behind any selection under way). */
+  const select = (change: (prompt: SelectionPrompt) => SelectionPrompt | string, step: string) => {
+    selecting.current = selecting.current.then(async () => {
+      const s = history.current.current;
+      if (!s) return;
+      const prompt = change(s.prompt);
+      if (typeof prompt === "string") {
+        setStatus(prompt);
+        return;
+      }
+      setBusy("Selecting…");
+      try {
+        const engine = await host.engine();
+        await syncEngine(engine, s.pixels);
+        const r = await engine.select(prompt);
+        const sel: SelectionLayer = { width: r.width, height: r.height, data: r.mask, empty: r.empty };
+        const now = history.current.current ?? s;
+        record({ pixels: now.pixels, mask: { ...now.mask, selection: sel }, prompt, step });
+        setStatus(
+          r.empty
+            ? `Nothing found under ${describePrompt(prompt)} · tap again or use the brush`
+            : `Selected from ${describePrompt(prompt)} in ${Math.round(r.ms)} ms · tap more to add, ${carveHint()}`,
+        );
+        if (r.preview) refinements.current.set(sel, refine(sel, prompt));
+      } catch (err) {
+        fail(err);
+      } finally {
+        setBusy(null);
+      }
+    });
+  };
+
+  /** Swaps a preview selection for its full-resolution mask, wherever in the history it is. */
+  const refine = async (preview: SelectionLayer, prompt: SelectionPrompt) => {
+    try {
+      const r = await (await host.engine()).refine(prompt);
+      const full: SelectionLayer = { width: r.width, height: r.height, data: r.mask, empty: r.empty };
+      history.current.replaceAll((state) =>
+        state.mask.selection === preview ? { ...state, mask: { ...state.mask, selection: full } } : state,
+      );
+      const current = history.current.current;
+      if (current?.mask.selection === full) show(current);
+    } catch (err) {
+      fail(err);
+    } finally {
+      refinements.current.delete(preview);
+    }
+  };
+
+  /** The current state once its selection is at full resolution (what erasing and exporting need). */
+  const settled = async (): Promise<Snapshot | undefined> => {
+    await selecting.current;
+    const s = history.current.current;
+    const pending = s?.mask.selection && refinements.current.get(s.mask.selection);
+    if (pending) await pending;
+    return history.current.current;
+  };
+
+  const inside = (p: Point) => p.x >= 0 && p.y >= 0 && p.x < w && p.y < h;
+
+  const tap = (p: Point, negative: boolean) => {
+    if (!inside(p)) return;
+    const point: SegmentPoint = { x: p.x, y: p.y, label: negative ? 0 : 1 };
+    if (negative)
+      select(
+        (prompt) =>
+          prompt.parts.length === 0
+            ? `Tap the object first; negative taps carve away from a selection.`
+            : { ...prompt, carves: [...prompt.carves, point] },
+        "a tap carving away",
+      );
+    else select((prompt) => ({ ...prompt, parts: [...prompt.parts, { points: [point] }] }), "a tap");
+  };
+
+  const box = (a: Point, b: Point, negative: boolean) => {
+    const x0 = Math.max(0, Math.min(a.x, b.x));
+    const y0 = Math.max(0, Math.min(a.y, b.y));
+    const x1 = Math.min(w, Math.max(a.x, b.x));
+    const y1 = Math.min(h, Math.max(a.y, b.y));
+    if (x1 - x0 < 2 || y1 - y0 < 2) return;
+    if (negative) {
+      area(
+        [
+          { x: x0, y: y0 },
+          { x: x1, y: y0 },
+          { x: x1, y: y1 },
+          { x: x0, y: y1 },
+        ],
+        true,
+      );
+      return;
+    }
+    select((prompt) => ({ ...prompt, parts: [...prompt.parts, { points: [], box: { x0, y0, x1, y1 } }] }), "a box");
+  };
+
+  /** Paints on the layer as one step. */
+  const paint = (
+    bounds: { x0: number; y0: number; x1: number; y1: number },
+    value: 1 | -1,
+    draw: (data: Int8Array) => void,
+    step: string,
+  ) => {
+    const s = history.current.current;
+    const l = layer.current;
+    if (!s || !l) return;
+    l.goTo(s.mask.paintVersion);
+    const version = l.edit(bounds, draw);
+    if (version === s.mask.paintVersion) return;
+    record({ ...s, mask: withPaint(s.mask, version, value), erased: undefined, step });
+    setStatus(value > 0 ? `Painted with ${step} · Erase (Enter) when the object is covered` : `Took ${step} out of the mask`);
+  };
+
+  const stroke = (points: Point[], erase: boolean, size: number) => {
+    const r = size / 2;
+    const value = erase ? -1 : 1;
+    paint(
+      strokeBounds(points, r),
+      value,
+      (data) => {
+        for (let i = 0; i < points.length; i++) paintSegment(data, w, h, points[Math.max(0, i - 1)], points[i], r, value);
+      },
+      erase ? "a mask-eraser stroke" : "a brush stroke",
+    );
+  };
+
+  const area = (points: Point[], erase: boolean) => {
+    const value = erase ? -1 : 1;
+    paint(strokeBounds(points, 1), value, (data) => paintPolygon(data, w, h, points, value), erase ? "an area" : "an outlined area");
+  };
+
+  /** Erases `mask` from `s` and records the result; false when it failed or was cancelled. */
+  const runErase = async (s: Snapshot, mask: Uint8Array, variant: number): Promise<boolean> => {
+    const controller = new AbortController();
+    abort.current = controller;
+    setBusy("Erasing…");
+    setCancellable(true);
+    try {
+      setProgress(0);
+      const r = await host.abortable(controller.signal, async (engine) => {
+        await syncEngine(engine, s.pixels);
+        return engine.erase(
+          new Uint8Array(mask),
+          variant + 1,
+          Comlink.proxy((f: number) => setProgress(f)),
+          variant,
+        );
+      });
+      const l = layer.current as PaintLayer;
+      l.goTo(s.mask.paintVersion);
+      const next: Snapshot = {
+        pixels: r.data,
+        mask: emptyMask(w, h, l.data, l.clear()),
+        prompt: NO_PROMPT,
+        step: variant > 0 ? "another fill" : "the erase",
+        erased: { before: s.pixels, mask, variant },
+      };
+      rememberView(r.data, r.view);
+      void completeView(r.data, r.view);
+      // The engine's photo is now the result.
+      enginePixels.current = r.data;
+      record(next);
+      const ref =
+        r.referenceUsed === undefined
+          ? ""
+          : r.referenceUsed
+            ? " · restored from the reference"
+            : ` · reference not used${r.referenceNotes?.length ? `: ${r.referenceNotes[0].replace(/\.$/, "")}` : ""}`;
+      const which = variant > 0 ? ` (fill ${(variant % 4) + 1} of 4)` : "";
+      setStatus(`Erased ${r.holePixels.toLocaleString("en")} pixels in ${Math.round(r.ms)} ms${which}${ref}`);
+      return true;
+    } catch (err) {
+      if (isAbort(err)) setStatus("Erase cancelled; the photo is as it was.");
+      else fail(err);
+      return false;
+    } finally {
+      abort.current = null;
+      setCancellable(false);
+      setBusy(null);
+      setProgress(null);
+    }
+  };
+
+  const erase = async () => {
+    if (busyRef.current || !history.current.current) return;
+    if (!hasMarks(history.current.current.mask)) {
+      setStatus("Nothing is marked: tap an object or paint over it first.");
+      return;
+    }
+    setBusy("Erasing…");
+    const s = (await settled()) as Snapshot;
+    if (isPreview(s.mask)) {
+      setBusy(null);
+      setError("The selection could not be refined; tap the object again.");
+      return;
+    }
+    await runErase(s, combinedMask(s.mask), 0);
+  };
+
+  const cancel = () => abort.current?.abort();
+
+  /** Replaces the last erase's fill by the next candidate fill of the same mask. */
+  const tryAnother = async () => {
+    const s = history.current.current;
+    if (!s?.erased || busyRef.current) return;
+    const { before, mask, variant } = s.erased;
+    history.current.undo();
+    const prev = history.current.current as Snapshot;
+    layer.current?.goTo(prev.mask.paintVersion);
+    if (!(await runErase({ ...prev, pixels: before }, mask, variant + 1))) {
+      history.current.redo();
+      show(history.current.current as Snapshot);
+    }
+  };
+
+  const undo = () => {
+    if (busyRef.current || !history.current.canUndo) return;
+    const undone = history.current.current as Snapshot;
+    const s = history.current.undo() as Snapshot;
+    show(s);
+    setError(null);
+    setStatus(`Undid ${undone.step}`);
+  };
+
+  const redo = () => {
+    if (busyRef.current || !history.current.canRedo) return;
+    const s = history.current.redo() as Snapshot;
+    show(s);
+    setError(null);
+    setStatus(`Redid ${s.step}`);
+  };
+
+  const clear = () => {
+    const s = history.current.current;
+    const l = layer.current;
+    if (!s || !l || !hasMarks(s.mask)) return;
+    l.goTo(s.mask.paintVersion);
+    record({ pixels: s.pixels, mask: emptyMask(w, h, l.data, l.clear()), prompt: NO_PROMPT, step: "clearing the mask" });
+    setStatus("Mask cleared");
+  };
+
+  /** Grows (pixels > 0) or shrinks the mask: the ring that changes is painted in or rubbed out. */
+  const grow = async (pixels: number) => {
+    const s = await settled();
+    const l = layer.current;
+    if (!s || !l) return;
+    const mask = combinedMask(s.mask);
+    const full = { x0: 0, y0: 0, x1: w, y1: h };
+    if (pixels > 0) {
+      const next = dilate(mask, w, h, pixels);
+      paint(
+        full,
+        1,
+        (data) => {
+          for (let i = 0; i < data.length; i++) if (next[i] && !mask[i]) data[i] = 1;
+        },
+        "growing the mask",
+      );
+    } else {
+      const inverse = new Uint8Array(mask.length);
+      for (let i = 0; i < mask.length; i++) inverse[i] = mask[i] ? 0 : 1;
+      const out = dilate(inverse, w, h, -pixels);
+      paint(
+        full,
+        -1,
+        (data) => {
+          for (let i = 0; i < data.length; i++) if (out[i] && mask[i]) data[i] = -1;
+        },
+        "shrinking the mask",
+      );
+    }
+  };
+
+  const download = async () => {
+    const s = history.current.current;
+    if (!s || !photo || busyRef.current) return;
+    setBusy("Encoding…");
+    try {
+      const engine = await host.engine();
+      await syncEngine(engine, s.pixels);
+      const mime = outputMime(photo.mime);
+      const blob = await engine.encodeCurrent(mime);
+      saveBlob(blob, downloadName(photo.name, mime));
+    } catch (err) {
+      fail(err);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const exportMask = async () => {
+    const s = await settled();
+    if (!s || !photo) return;
+    const rgba = maskToRgba(s.mask);
+    const blob = await (await host.engine()).encode(w, h, Comlink.transfer(rgba, [rgba.buffer]), "image/png");
+    saveBlob(blob, `${photo.name.replace(/\.[^.]+$/, "")}-mask.png`);
+  };
+
+  const importMask = async (file: File) => {
+    const s = history.current.current;
+    const l = layer.current;
+    if (!s || !l) return;
+    try {
+      const m = await (await host.engine()).decode(file, file.name);
+      if (m.width !== w || m.height !== h) {
+        setError(`The mask is ${m.width}×${m.height} but the photo is ${w}×${h}; use a mask of the same size.`);
+        return;
+      }
+      l.goTo(s.mask.paintVersion);
+      const version = l.edit({ x0: 0, y0: 0, x1: w, y1: h }, (data) => paintFromRgba(data, m.data));
+      let marked = 0;
+      for (let i = 0; i < l.data.length; i++) marked += l.data[i] > 0 ? 1 : 0;
+      record({
+        pixels: s.pixels,
+        mask: { width: w, height: h, selection: null, paint: l.data, paintVersion: version, painted: PAINT_ADDS },
+        prompt: NO_PROMPT,
+        step: "importing a mask",
+      });
+      setStatus(`Mask imported from ${file.name}: ${marked.toLocaleString("en")} pixels marked`);
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  const openReference = async (file: File) => {
+    try {
+      await (await host.engine()).openReference(file, file.name);
+      host.remember("reference", (engine) => engine.openReference(file, file.name));
+      setReference(file.name);
+      setStatus(`Reference ${file.name} will be used where it shows what is behind the object`);
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  const clearReference = async () => {
+    await (await host.engine()).clearReference();
+    host.remember("reference", null);
+    setReference(null);
+    setStatus("Reference removed");
+  };
+
+  return {
+    host,
+    photo,
+    snapshot,
+    base,
+    original,
+    overlay,
+    busy,
+    setBusy,
+    progress,
+    status,
+    setStatus,
+    error,
+    setError,
+    tooLarge,
+    reference,
+    cancellable,
+    canUndo: history.current.canUndo,
+    canRedo: history.current.canRedo,
+    hasMask: snapshot ? hasMarks(snapshot.mask) : false,
+    paintLayer: layer,
+    open,
+    openSample,
+    tap,
+    box,
+    stroke,
+    area,
+    erase,
+    cancel,
+    tryAnother,
+    undo,
+    redo,
+    clear,
+    grow,
+    download,
+    exportMask,
+    importMask,
+    openReference,
+    clearReference,
+    prepare: async () => {
+      if (!photoRef.current) return;
+      setBusy("Preparing selection…");
+      try {
+        await (await host.engine()).prepare();
+      } finally {
+        setBusy(null);
+      }
+    },
+  };
+}
+
+export type DocumentApi = ReturnType<typeof useDocument>;
+
+function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
