@@ -1,12 +1,12 @@
 /**
  * One selection from many prompts, as the user builds it: every positive
  * tap and every box selects its own object, and the selection is their
- * union; a negative tap carves. A carve works twice over: the objects it
- * falls in are selected again with the tap as a negative point (the
- * engine's own way to leave something out), and the region the tap lies on
- * (selected as if it had been tapped positively) is cut out of them, unless
- * that region is most of the object (then the tap meant a part the engine
- * cannot separate, and only the negative point applies).
+ * union; a negative tap carves. In each object it falls in, the region the
+ * tap lies on (selected as if it had been tapped positively) is cut out,
+ * when that region is a smaller part of the object; when it is most of the
+ * object, the engine could not tell the two apart, and the tap joins the
+ * object's prompt as a negative point instead (the engine's own way to
+ * leave something out).
  * Each object's preview and full-resolution mask are cached by prompt, so a
  * new tap costs one selection, not one per object.
  */
@@ -53,45 +53,56 @@ export class SelectionComposer {
   /** The selection at the engine's working resolution. */
   async preview(prompt: SelectionPrompt): Promise<ComposedPreview> {
     const plan = await this.plan(prompt);
-    const first = await this.previewOf(plan.parts[0]);
-    const masks = await Promise.all(plan.parts.map(async (p) => (await this.previewOf(p)).mask));
-    const carves = await Promise.all(plan.carves.map(async (c) => (await this.previewOf(c.region)).mask));
-    let score = 1;
-    for (const p of plan.parts) score = Math.min(score, (await this.previewOf(p)).score);
-    return { mask: compose(masks, plan.carves, carves), scale: first.scale, score };
+    const previews = await Promise.all(plan.map((p) => this.previewOf(p.prompt)));
+    const cuts = await Promise.all(plan.map((p) => Promise.all(p.cuts.map(async (c) => (await this.previewOf(c)).mask))));
+    return {
+      mask: compose(
+        previews.map((p) => p.mask),
+        cuts,
+      ),
+      scale: previews[0].scale,
+      score: Math.min(...previews.map((p) => p.score)),
+    };
   }
 
   /** The selection at the photo's resolution. */
   async full(prompt: SelectionPrompt): Promise<Mask> {
     const plan = await this.plan(prompt);
     const masks: Mask[] = [];
-    for (const p of plan.parts) masks.push(await this.fullOf(p));
-    const carves: Mask[] = [];
-    for (const c of plan.carves) carves.push(await this.fullOf(c.region));
-    return compose(masks, plan.carves, carves);
+    const cuts: Mask[][] = [];
+    for (const p of plan) {
+      masks.push(await this.fullOf(p.prompt));
+      const own: Mask[] = [];
+      for (const c of p.cuts) own.push(await this.fullOf(c));
+      cuts.push(own);
+    }
+    return compose(masks, cuts);
   }
 
   /**
-   * The prompt each object is selected from (its own taps or box, and the
-   * negative taps that fall inside it), and the carves with the objects they cut.
+   * What each object is selected from, and what is cut out of it: a
+   * negative tap inside an object cuts out the region under it when that
+   * region is a smaller part of the object, and otherwise joins the object's
+   * prompt as a negative point. Decided on the previews, so that the preview
+   * and the full-resolution selection agree.
    */
-  private async plan(prompt: SelectionPrompt): Promise<{ parts: SegmentPrompt[]; carves: Carve[] }> {
+  private async plan(prompt: SelectionPrompt): Promise<PartPlan[]> {
     if (prompt.parts.length === 0) throw new Error("Tap or box an object first; negative taps carve away from a selection.");
-    const parts: SegmentPrompt[] = [];
-    const carves: Carve[] = prompt.carves.map((c) => ({ point: c, region: { points: [{ x: c.x, y: c.y, label: 1 }] }, parts: [] }));
-    for (let i = 0; i < prompt.parts.length; i++) {
-      const part = prompt.parts[i];
+    const plans: PartPlan[] = [];
+    for (const part of prompt.parts) {
       const own: SegmentPrompt = { points: part.points, ...(part.box ? { box: part.box } : {}) };
-      const mask = (await this.previewOf(own)).mask;
+      const preview = await this.previewOf(own);
       const negatives: SegmentPoint[] = [];
-      for (const c of carves) {
-        if (!inBox(part.box, c.point) && !maskAt(mask, c.point, (await this.previewOf(own)).scale)) continue;
-        negatives.push({ x: c.point.x, y: c.point.y, label: 0 });
-        c.parts.push(i);
+      const cuts: SegmentPrompt[] = [];
+      for (const c of prompt.carves) {
+        if (!inBox(part.box, c) && !maskAt(preview.mask, c, preview.scale)) continue;
+        const region: SegmentPrompt = { points: [{ x: c.x, y: c.y, label: 1 }] };
+        if (overlapShare(preview.mask, (await this.previewOf(region)).mask) < CARVE_MOST) cuts.push(region);
+        else negatives.push({ x: c.x, y: c.y, label: 0 });
       }
-      parts.push(negatives.length === 0 ? own : { ...own, points: [...part.points, ...negatives] });
+      plans.push({ prompt: negatives.length === 0 ? own : { ...own, points: [...part.points, ...negatives] }, cuts });
     }
-    return { parts, carves };
+    return plans;
   }
 
   private previewOf(prompt: SegmentPrompt): Promise<SegmentPreview> {
@@ -120,12 +131,10 @@ export class SelectionComposer {
   }
 }
 
-interface Carve {
-  point: SegmentPoint;
-  /** The region under the tap, selected as if tapped positively. */
-  region: SegmentPrompt;
-  /** Indices of the objects it falls in. */
-  parts: number[];
+interface PartPlan {
+  prompt: SegmentPrompt;
+  /** Regions to cut out of it (each selected as if tapped positively). */
+  cuts: SegmentPrompt[];
 }
 
 function remember<T>(cache: Map<string, T>, key: string, value: T, kept: number): void {
@@ -146,25 +155,29 @@ function maskAt(mask: Mask, p: SegmentPoint, scale: number): boolean {
   return mask.data[y * mask.width + x] !== 0;
 }
 
-/** The union of the objects' masks, each first cut by the carve regions that fall in it (all masks the same size). */
-function compose(parts: Mask[], carves: Carve[], regions: Mask[]): Mask {
+/** The share of `object` that `region` covers. */
+function overlapShare(object: Mask, region: Mask): number {
+  let size = 0;
+  let overlap = 0;
+  for (let j = 0; j < object.data.length; j++) {
+    size += object.data[j];
+    overlap += object.data[j] & region.data[j];
+  }
+  return size === 0 ? 1 : overlap / size;
+}
+
+/** The union of the objects' masks, each less its cuts (all masks the same size). */
+function compose(parts: Mask[], cuts: Mask[][]): Mask {
   const { width, height } = parts[0];
   const out = new Uint8Array(width * height);
   for (let i = 0; i < parts.length; i++) {
     const own = parts[i].data;
-    const cuts = carves.flatMap((c, k) => (c.parts.includes(i) ? [regions[k].data] : []));
-    let size = 0;
-    for (let j = 0; j < own.length; j++) size += own[j];
-    const cutting = cuts.filter((cut) => {
-      let overlap = 0;
-      for (let j = 0; j < own.length; j++) overlap += own[j] & cut[j];
-      return overlap < CARVE_MOST * size;
-    });
+    const cut = cuts[i].map((c) => c.data);
     for (let j = 0; j < own.length; j++) {
       if (own[j] === 0) continue;
-      let keep = true;
-      for (const cut of cutting) if (cut[j] !== 0) keep = false;
-      if (keep) out[j] = 1;
+      let keep = 1;
+      for (const c of cut) if (c[j] !== 0) keep = 0;
+      out[j] |= keep;
     }
   }
   return { width, height, data: out };
