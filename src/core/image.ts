@@ -42,6 +42,7 @@ export type VanishErrorCode =
   | "UNREADABLE"
   | "UNSUPPORTED_FORMAT"
   | "OUTPUT_IS_INPUT"
+  | "ENCODE_FAILED"
   | "WRITE_FAILED"
   | "MISSING_DEPENDENCY";
 
