@@ -29,7 +29,7 @@ export function containerFormat(bytes: Uint8Array): ContainerFormat | null {
 
 /** Inflates zlib data with the platform's DecompressionStream (Node 18+, browsers). */
 async function inflateStream(z: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([z]).stream().pipeThrough(new DecompressionStream("deflate"));
+  const stream = new Blob([z as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("deflate"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 

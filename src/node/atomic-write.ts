@@ -7,7 +7,7 @@
  * (SIGKILL, power loss) is swept the next time Vanish writes into that folder.
  */
 import { randomBytes } from "node:crypto";
-import { readdirSync, unlinkSync, promises as fs, statSync } from "node:fs";
+import { promises as fs, readdirSync, statSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { threadId } from "node:worker_threads";
 import { VanishError } from "../core/image.js";

@@ -119,7 +119,10 @@ function checkArguments(input: unknown, maskPath: unknown, output: unknown, opti
     throw new VanishError("INVALID_ARGUMENT", `Expected the mask's path (or null) but received ${JSON.stringify(maskPath)}`);
   }
   if (options === null || typeof options !== "object") {
-    throw new VanishError("INVALID_ARGUMENT", `Expected options to be an object but received ${options === null ? "null" : typeof options}`);
+    throw new VanishError(
+      "INVALID_ARGUMENT",
+      `Expected options to be an object but received ${options === null ? "null" : typeof options}`,
+    );
   }
   const o = options as EraseFileOptions;
   if (!maskPath && !o.mask && !o.selectMask) {
@@ -132,7 +135,10 @@ function checkArguments(input: unknown, maskPath: unknown, output: unknown, opti
     throw new VanishError("INVALID_ARGUMENT", `Expected options.quality to be an integer from 1 to 100 but received ${o.quality}`);
   }
   if (o.referencePath !== undefined && (typeof o.referencePath !== "string" || o.referencePath === "")) {
-    throw new VanishError("INVALID_ARGUMENT", `Expected options.referencePath to be a file path but received ${JSON.stringify(o.referencePath)}`);
+    throw new VanishError(
+      "INVALID_ARGUMENT",
+      `Expected options.referencePath to be a file path but received ${JSON.stringify(o.referencePath)}`,
+    );
   }
 }
 

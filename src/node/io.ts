@@ -123,7 +123,8 @@ export async function readImage(file: string): Promise<DecodedImage> {
  * keeping what is needed to write them back faithfully. `name` is for messages.
  */
 export async function decodeImage(bytes: Buffer, name: string): Promise<DecodedImage> {
-  if (!Buffer.isBuffer(bytes)) throw new VanishError("INVALID_ARGUMENT", `Expected the file's bytes as a Buffer but received ${typeof bytes}`);
+  if (!Buffer.isBuffer(bytes))
+    throw new VanishError("INVALID_ARGUMENT", `Expected the file's bytes as a Buffer but received ${typeof bytes}`);
   try {
     const meta = await sharp(bytes, sharpOptions).metadata();
     if ((meta.pages ?? 1) > 1) {
@@ -167,7 +168,11 @@ export async function decodeImage(bytes: Buffer, name: string): Promise<DecodedI
     }
     if (grey) {
       const { data, info } = await base.keepIccProfile().toColourspace("b-w").raw().toBuffer({ resolveWithObject: true });
-      const samples: StoredSamples = { channels: info.channels as StoredSamples["channels"], bits: 8, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+      const samples: StoredSamples = {
+        channels: info.channels as StoredSamples["channels"],
+        bits: 8,
+        data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+      };
       return { ...common, image: rgbaFromSamples(samples, info.width, info.height), grey, bits, samples };
     }
     const { data, info } = await base.keepIccProfile().ensureAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -273,7 +278,9 @@ export async function assertNotSameFile(input: string, output: string): Promise<
 export function encodingLosses(source: DecodedImage, format: OutputFormat): string[] {
   const losses: string[] = [];
   if (source.bits === 16 && format !== "png") {
-    losses.push(`${format === "jpeg" ? "JPEG" : "WebP"} holds 8 bits per sample, so the 16-bit image is written with 8; write a .png to keep 16.`);
+    losses.push(
+      `${format === "jpeg" ? "JPEG" : "WebP"} holds 8 bits per sample, so the 16-bit image is written with 8; write a .png to keep 16.`,
+    );
   }
   if (source.hasAlpha && format === "jpeg") {
     losses.push("JPEG has no transparency, so transparent areas are written on white; write a .png or .webp to keep them.");
@@ -288,10 +295,15 @@ export function encodingLosses(source: DecodedImage, format: OutputFormat): stri
  * the edit did not change are written from the source's own samples.
  */
 export async function encodeEdited(source: DecodedImage, image: RgbaImage, format: OutputFormat, options: WriteOptions): Promise<Buffer> {
-  if (!source || !source.image || !(source.bytes instanceof Uint8Array)) {
+  if (!source?.image || !(source.bytes instanceof Uint8Array)) {
     throw new VanishError("INVALID_ARGUMENT", "Expected a DecodedImage from readImage or decodeImage as the source");
   }
-  if (!image || image.width !== source.image.width || image.height !== source.image.height || image.data?.length !== source.image.data.length) {
+  if (
+    !image ||
+    image.width !== source.image.width ||
+    image.height !== source.image.height ||
+    image.data?.length !== source.image.data.length
+  ) {
     throw new VanishError("SIZE_MISMATCH", "Expected the edited image to have the size and layout of the source image");
   }
   if (!OUTPUT_FORMATS.includes(format)) {
