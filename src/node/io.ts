@@ -342,7 +342,8 @@ export async function encodeEdited(source: DecodedImage, image: RgbaImage, forma
       encoded = await pipeline.toBuffer();
     }
     const meta = editedMetadata(source.metadata, { software: options.software, width, height });
-    return Buffer.from(writeMetadata(encoded, meta));
+    const written = writeMetadata(encoded, meta);
+    return Buffer.from(written.buffer, written.byteOffset, written.byteLength);
   } catch (err) {
     if (err instanceof VanishError) throw err;
     const reason = err instanceof Error ? err.message : String(err);
