@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fs, readdirSync, statSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { threadId } from "node:worker_threads";
-import { VanishError } from "../core/image.js";
+import { expectedError, VanishError } from "../core/image.js";
 
 /** `.photo.jpg.vanish-<pid>-<thread>-<hex>.tmp`, and the name versions before 0.2 used. */
 const TEMP_NAME = /^\..+\.vanish-(\d+)-\d+-[0-9a-f]+\.tmp$/;
@@ -150,10 +150,10 @@ function writeError(file: string, err: unknown): VanishError {
  */
 export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
   if (typeof file !== "string" || file === "") {
-    throw new VanishError("INVALID_ARGUMENT", `Expected a file name but received ${JSON.stringify(file)}`);
+    throw expectedError("a file name", file);
   }
   if (!(bytes instanceof Uint8Array)) {
-    throw new VanishError("INVALID_ARGUMENT", `Expected the bytes to write as a Uint8Array but received ${typeof bytes}`);
+    throw expectedError("the bytes to write as a Uint8Array", bytes);
   }
   const target = path.resolve(file);
   const dir = path.dirname(target);

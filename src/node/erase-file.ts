@@ -4,7 +4,7 @@
  * so that `inpaintMs` is the fill alone, with the image already decoded.
  */
 import path from "node:path";
-import { type Mask, type RgbaImage, VanishError } from "../core/image.js";
+import { expectedError, type Mask, type RgbaImage, VanishError } from "../core/image.js";
 import { type EraseOptions, eraseWithReport } from "../core/inpaint/erase.js";
 import type { ReferenceReport } from "../core/reference/guided-fill.js";
 import { assertNotSameFile, encodeEdited, encodingLosses, formatForPath, readImage, readMask, writeFileAtomic } from "./io.js";
@@ -110,13 +110,13 @@ export async function eraseFile(
 
 function checkArguments(input: unknown, maskPath: unknown, output: unknown, options: unknown): void {
   if (typeof input !== "string" || input === "") {
-    throw new VanishError("INVALID_ARGUMENT", `Expected the input image's path but received ${JSON.stringify(input)}`);
+    throw expectedError("the input image's path", input);
   }
   if (typeof output !== "string" || output === "") {
-    throw new VanishError("INVALID_ARGUMENT", `Expected the output file's path but received ${JSON.stringify(output)}`);
+    throw expectedError("the output file's path", output);
   }
   if (maskPath !== null && maskPath !== undefined && (typeof maskPath !== "string" || maskPath === "")) {
-    throw new VanishError("INVALID_ARGUMENT", `Expected the mask's path (or null) but received ${JSON.stringify(maskPath)}`);
+    throw expectedError("the mask's path (or null)", maskPath);
   }
   if (options === null || typeof options !== "object") {
     throw new VanishError(
@@ -129,10 +129,10 @@ function checkArguments(input: unknown, maskPath: unknown, output: unknown, opti
     throw new VanishError("INVALID_ARGUMENT", "Expected a mask: a mask file's path, options.mask or options.selectMask");
   }
   if (o.selectMask !== undefined && typeof o.selectMask !== "function") {
-    throw new VanishError("INVALID_ARGUMENT", `Expected options.selectMask to be a function but received ${typeof o.selectMask}`);
+    throw expectedError("options.selectMask to be a function", o.selectMask);
   }
   if (o.quality !== undefined && (!Number.isInteger(o.quality) || o.quality < 1 || o.quality > 100)) {
-    throw new VanishError("INVALID_ARGUMENT", `Expected options.quality to be an integer from 1 to 100 but received ${o.quality}`);
+    throw expectedError("options.quality to be an integer from 1 to 100", o.quality);
   }
   if (o.referencePath !== undefined && (typeof o.referencePath !== "string" || o.referencePath === "")) {
     throw new VanishError(

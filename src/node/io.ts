@@ -21,7 +21,7 @@ import sharp, { type Sharp } from "sharp";
 import { editedMetadata, jpegQuality, type PhotoMetadata, writeMetadata } from "../container/metadata.js";
 import { encodePng16 } from "../container/png.js";
 import { isLosslessWebp } from "../container/webp.js";
-import { MAX_PIXELS, type Mask, maskFromChannel, type RgbaImage, VanishError } from "../core/image.js";
+import { expectedError, MAX_PIXELS, type Mask, maskFromChannel, type RgbaImage, VanishError } from "../core/image.js";
 
 export { cleanUpTempsOnSignals, sweepStaleTemps, writeFileAtomic } from "./atomic-write.js";
 
@@ -66,7 +66,7 @@ export interface DecodedImage {
 /** Output format for a file name, by extension; throws for anything else. */
 export function formatForPath(file: string): OutputFormat {
   if (typeof file !== "string" || file === "") {
-    throw new VanishError("INVALID_ARGUMENT", `Expected an output file name but received ${JSON.stringify(file)}`);
+    throw expectedError("an output file name", file);
   }
   const format = EXTENSIONS[path.extname(file).toLowerCase()];
   if (!format) {
@@ -90,7 +90,7 @@ function decodeError(file: string, err: unknown): VanishError {
 /** Reads a whole file, with messages that say what is wrong (missing, permission, folder). */
 export async function readFileBytes(file: string, what = "file"): Promise<Buffer> {
   if (typeof file !== "string" || file === "") {
-    throw new VanishError("INVALID_ARGUMENT", `Expected the ${what}'s path but received ${JSON.stringify(file)}`);
+    throw expectedError(`the ${what}'s path`, file);
   }
   try {
     const st = await fs.stat(file);
@@ -123,8 +123,7 @@ export async function readImage(file: string): Promise<DecodedImage> {
  * keeping what is needed to write them back faithfully. `name` is for messages.
  */
 export async function decodeImage(bytes: Buffer, name: string): Promise<DecodedImage> {
-  if (!Buffer.isBuffer(bytes))
-    throw new VanishError("INVALID_ARGUMENT", `Expected the file's bytes as a Buffer but received ${typeof bytes}`);
+  if (!Buffer.isBuffer(bytes)) throw expectedError("the file's bytes as a Buffer", bytes);
   try {
     const meta = await sharp(bytes, sharpOptions).metadata();
     if ((meta.pages ?? 1) > 1) {
@@ -296,7 +295,7 @@ export function encodingLosses(source: DecodedImage, format: OutputFormat): stri
  */
 export async function encodeEdited(source: DecodedImage, image: RgbaImage, format: OutputFormat, options: WriteOptions): Promise<Buffer> {
   if (!source?.image || !(source.bytes instanceof Uint8Array)) {
-    throw new VanishError("INVALID_ARGUMENT", "Expected a DecodedImage from readImage or decodeImage as the source");
+    throw expectedError("a DecodedImage from readImage or decodeImage as the source", source);
   }
   if (
     !image ||
@@ -304,14 +303,14 @@ export async function encodeEdited(source: DecodedImage, image: RgbaImage, forma
     image.height !== source.image.height ||
     image.data?.length !== source.image.data.length
   ) {
-    throw new VanishError("SIZE_MISMATCH", "Expected the edited image to have the size and layout of the source image");
+    throw expectedError("the edited image in the size and layout of the source image", image, "SIZE_MISMATCH");
   }
   if (!OUTPUT_FORMATS.includes(format)) {
-    throw new VanishError("UNSUPPORTED_FORMAT", `Expected an output format (jpeg, png or webp) but received ${JSON.stringify(format)}`);
+    throw expectedError("an output format (jpeg, png or webp)", format, "UNSUPPORTED_FORMAT");
   }
   const quality = options.quality ?? (format === "jpeg" ? (source.quality ?? 92) : 92);
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
-    throw new VanishError("INVALID_ARGUMENT", `Expected quality to be an integer from 1 to 100 but received ${quality}`);
+    throw expectedError("quality to be an integer from 1 to 100", quality);
   }
   const { width, height } = image;
   try {
