@@ -3,6 +3,10 @@
  * file I/O lives in `vanish/node`.
  */
 
+export { exifOrientation, exifSoftware } from "./container/exif.js";
+export { canvasColorSpace, iccDescription } from "./container/icc.js";
+export type { ContainerFormat, EditedMetadataOptions, PhotoMetadata } from "./container/metadata.js";
+export { containerFormat, editedMetadata, jpegQuality, readMetadata, writeMetadata } from "./container/metadata.js";
 export type { Mask, Rect, RgbaImage, VanishErrorCode } from "./core/image.js";
 export { maskFromChannel, VanishError } from "./core/image.js";
 export type { CoarseInput, CoarseOutput, CoarseStage, PatchMatchCoarseOptions } from "./core/inpaint/completion.js";

@@ -5,7 +5,7 @@
  * elsewhere the test is skipped when /usr/bin/chromium is missing.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -295,6 +295,60 @@ test("ONNX models picked in the page: Segment Anything selects and the network f
   }
   assert.ok(changedRing > 0.9 * ring, `only ${changedRing} of ${ring} pixels 36–40 px from the centre changed`);
   assert.equal(changedFar, 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the download keeps EXIF (edit recorded), the ICC profile and the original's JPEG quality", { skip, timeout: 120_000 }, async () => {
+  const { pixels } = await scene();
+  const file = path.join(dir, "camera.jpg");
+  await sharp(pixels, { raw: { width: W, height: H, channels: 3 } })
+    .withIccProfile("p3")
+    .withExif({ IFD0: { Make: "TestCam", Model: "Pocket" }, IFD2: { DateTimeOriginal: "2023:07:08 09:10:11" } })
+    .jpeg({ quality: 77 })
+    .toFile(file);
+  const page = await browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
+  const errors = await openInApp(page, file);
+  const [sx, sy] = (await photoToScreen(page))(DISC.x, DISC.y);
+  await page.mouse.click(sx, sy);
+  await page.getByTestId("status").filter({ hasText: "Selected" }).waitFor({ timeout: 30_000 });
+  await page.getByTestId("erase").click();
+  await page.getByTestId("status").filter({ hasText: "Erased" }).waitFor({ timeout: 30_000 });
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download").click()]);
+  assert.equal(dl.suggestedFilename(), "camera-vanish.jpg");
+  const out = path.join(dir, "camera-vanish.jpg");
+  await dl.saveAs(out);
+  const { jpegQuality } = await import("../src/container/metadata.js");
+  const { exifSoftware } = await import("../src/container/exif.js");
+  const [a, b] = await Promise.all([sharp(file).metadata(), sharp(out).metadata()]);
+  assert.deepEqual(b.icc, a.icc, "the same ICC profile");
+  const exif = b.exif?.toString("latin1") ?? "";
+  assert.match(exif, /TestCam/);
+  assert.match(exif, /2023:07:08 09:10:11/);
+  assert.match(exifSoftware(new Uint8Array(b.exif as Buffer)) ?? "", /Vanish/);
+  assert.equal(jpegQuality(readFileSync(out)), 77);
+  // The samples stay the file's own (P3), far from the object: a re-encode apart, unchanged.
+  const [sa, sb, srgb] = await Promise.all([
+    sharp(file, { ignoreIcc: true }).raw().toBuffer(),
+    sharp(out, { ignoreIcc: true }).raw().toBuffer(),
+    sharp(file).toColourspace("srgb").raw().toBuffer(),
+  ]);
+  let kept = 0;
+  let converted = 0;
+  let n = 0;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      if (Math.hypot(x - DISC.x, y - DISC.y) < DISC.r + 30) continue;
+      for (let c = 0; c < 3; c++) {
+        const o = (y * W + x) * 3 + c;
+        kept += Math.abs(sa[o] - sb[o]);
+        converted += Math.abs(srgb[o] - sb[o]);
+        n++;
+      }
+    }
+  }
+  assert.ok(kept / n < 2.5, `samples moved by ${(kept / n).toFixed(2)} on average`);
+  assert.ok(converted > 2 * kept, "the samples are not converted to sRGB");
   assert.deepEqual(errors, []);
   await page.close();
 });

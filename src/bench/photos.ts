@@ -1,18 +1,16 @@
 /**
  * The benchmark's photographs: natural photos from Debian's wallpaper
  * packages, fetched once with `apt-get download` and unpacked with
- * `dpkg -x` into a cache folder. The list is fixed so results stay comparable
- * over time; abstract art in the same packages is left out.
+ * `dpkg -x` into the bench's own cache folder (cache.ts). The list is fixed so
+ * results stay comparable over time; abstract art in the same packages is
+ * left out.
  */
-import { execFile } from "node:child_process";
-import { existsSync, promises as fs } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import sharp from "sharp";
 import type { RgbaImage } from "../core/image.js";
 import { VanishError } from "../core/image.js";
-
-const run = promisify(execFile);
+import { ensureDebPackages, OWN_FOLDER } from "./cache.js";
 
 export const PHOTO_PACKAGES = ["plasma-workspace-wallpapers", "mate-backgrounds"] as const;
 
@@ -34,26 +32,13 @@ export const BENCH_PHOTOS = [
 
 /** Makes sure the photos are in `cacheDir` and returns their paths, in benchmark order. */
 export async function ensurePhotos(cacheDir: string, log: (line: string) => void): Promise<string[]> {
-  const root = path.join(cacheDir, "root");
+  // Photos unpacked by earlier versions straight into DIR/root are read where they are, never moved or changed.
+  for (const root of [path.join(cacheDir, OWN_FOLDER, "root"), path.join(cacheDir, "root")]) {
+    const found = BENCH_PHOTOS.map((p) => path.join(root, p));
+    if (found.every((p) => existsSync(p))) return found;
+  }
+  const root = await ensureDebPackages(cacheDir, PHOTO_PACKAGES, log);
   const paths = BENCH_PHOTOS.map((p) => path.join(root, p));
-  if (paths.every((p) => existsSync(p))) return paths;
-  await fs.mkdir(cacheDir, { recursive: true });
-  for (const pkg of PHOTO_PACKAGES) {
-    log(`downloading ${pkg} (apt-get download)`);
-    try {
-      await run("apt-get", ["download", pkg], { cwd: cacheDir, maxBuffer: 1 << 24 });
-    } catch (err) {
-      throw new VanishError(
-        "UNREADABLE",
-        `Could not download ${pkg} with apt-get (${(err as Error).message.split("\n")[0]}); run "apt-get update" or put the photos under ${root}.`,
-      );
-    }
-  }
-  for (const deb of (await fs.readdir(cacheDir)).filter((f) => f.endsWith(".deb"))) {
-    log(`unpacking ${deb}`);
-    await run("dpkg", ["-x", path.join(cacheDir, deb), root]);
-    await fs.rm(path.join(cacheDir, deb));
-  }
   const missing = paths.filter((p) => !existsSync(p));
   if (missing.length > 0) throw new VanishError("UNREADABLE", `Photos missing after unpacking: ${missing.join(", ")}`);
   return paths;

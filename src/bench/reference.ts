@@ -26,6 +26,7 @@ import { eraseWithReport } from "../core/inpaint/erase.js";
 import { holeBounds } from "../core/mask.js";
 import { removalMask } from "../core/segmentation/removal-mask.js";
 import { Progress } from "../terminal/progress.js";
+import { derivedFolder } from "./cache.js";
 import { psnr } from "./metrics.js";
 import { compositeObject, type ObjectShape, objectSilhouette } from "./objects.js";
 import { ensureOpenCvDoc } from "./opencv-doc.js";
@@ -94,7 +95,7 @@ export async function runReferenceBench(options: ReferenceBenchOptions): Promise
   const python = await findOpenCvPython();
   const pairs = PAIRS.filter((p) => python !== null || (typeof p.target === "string" && typeof p.reference === "string"));
   if (pairs.length < PAIRS.length) log("OpenCV for Python not found; the video pairs are skipped (apt-get install python3-opencv)");
-  const framesDir = path.join(options.cacheDir, "video-frames");
+  const framesDir = await derivedFolder(options.cacheDir, "video-frames");
   const file = async (f: string | VideoFrame) =>
     typeof f === "string"
       ? path.join(examples, "data", f)

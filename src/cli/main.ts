@@ -1,52 +1,68 @@
 /**
- * The `vanish` command line: `erase` (one file or a folder), `segment` (taps
- * or a box to a mask) and `bench`.
- * Bad input ends with one line on stderr saying what to do, and exit code 2;
- * an unexpected failure exits with 1.
+ * The `vanish` command line: `erase` (one file or a folder), `segment` and
+ * `bench`. Every failure ends with one line on stderr, "vanish: error: …",
+ * saying what to do, and exit code 2; `--debug` adds the stack trace.
  */
 import { promises as fs } from "node:fs";
+import path from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { type RgbaImage, VanishError } from "../core/image.js";
 import type { EraseOptions } from "../core/inpaint/erase.js";
 import type { ReferenceReport } from "../core/reference/guided-fill.js";
 import type { SegmentBox, SegmentPoint, SegmentPrompt } from "../core/segmentation/prompt.js";
+import { cleanUpTempsOnSignals, sweepStaleTemps } from "../node/atomic-write.js";
 import { eraseFile } from "../node/erase-file.js";
 import { loadInpaintingModel } from "../node/inpainting-model.js";
 import { type SelectOptions, segmentFile, selectForRemoval } from "../node/segment-file.js";
 import { VERSION } from "../node/version.js";
 import { eraseFolder } from "./batch.js";
 
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Parses a whole decimal number; "", " ", "1e3", "0x10" and "12px" are refused, not read as 0 or 12. */
+export function parseNumber(text: string, integerOnly = false): number | null {
+  const t = text.trim();
+  if (!(integerOnly ? INTEGER : DECIMAL).test(t)) return null;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : null;
+}
+
 function integer(name: string, lo: number, hi: number) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < lo || n > hi) throw new InvalidArgumentError(`${name} must be an integer from ${lo} to ${hi}.`);
+    const n = parseNumber(value, true);
+    if (n === null || !Number.isSafeInteger(n) || n < lo || n > hi) {
+      throw new InvalidArgumentError(`${name} must be an integer from ${lo} to ${hi}; received "${value}".`);
+    }
     return n;
   };
 }
 
 function number(name: string, lo: number, hi: number) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < lo || n > hi) throw new InvalidArgumentError(`${name} must be a number from ${lo} to ${hi}.`);
+    const n = parseNumber(value);
+    if (n === null || n < lo || n > hi)
+      throw new InvalidArgumentError(`${name} must be a number from ${lo} to ${hi}; received "${value}".`);
     return n;
   };
 }
 
 /** Parses repeated `--point x,y[,label]` (label 1 = select, 0 = carve away; default 1). */
 function collectPoint(value: string, previous: SegmentPoint[] = []): SegmentPoint[] {
-  const parts = value.split(",").map((p) => p.trim());
-  const [x, y, label = 1] = parts.map(Number);
-  if (parts.length < 2 || parts.length > 3 || !Number.isFinite(x) || !Number.isFinite(y) || (label !== 0 && label !== 1)) {
+  const parts = value.split(",").map((p) => parseNumber(p));
+  const [x, y, label = 1] = parts;
+  if (parts.length < 2 || parts.length > 3 || x === null || y === null || (label !== 0 && label !== 1)) {
     throw new InvalidArgumentError(`--point takes x,y or x,y,label with label 1 (select) or 0 (carve away); received "${value}".`);
   }
   return [...previous, { x, y, label: label as 0 | 1 }];
 }
 
 function parseBox(value: string): SegmentBox {
-  const v = value.split(",").map((p) => Number(p.trim()));
-  if (v.length !== 4 || !v.every(Number.isFinite))
+  const v = value.split(",").map((p) => parseNumber(p));
+  if (v.length !== 4 || v.some((n) => n === null))
     throw new InvalidArgumentError(`--box takes x0,y0,x1,y1 in pixels; received "${value}".`);
-  return { x0: v[0], y0: v[1], x1: v[2], y1: v[3] };
+  const [x0, y0, x1, y1] = v as number[];
+  return { x0, y0, x1, y1 };
 }
 
 interface SelectFlags {
@@ -83,6 +99,7 @@ const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o
 async function runSegment(input: string, flags: SelectFlags & { output: string; json?: boolean }): Promise<void> {
   const prompt = promptOf(flags);
   if (!prompt) throw new VanishError("INVALID_ARGUMENT", "Say what to select with --point x,y (repeatable) and/or --box x0,y0,x1,y1.");
+  await prepareOutputFolder(path.dirname(path.resolve(flags.output)));
   const r = await segmentFile(input, prompt, flags.output, selectOptions(flags));
   if (flags.json) {
     const { width, height, selectedPixels, maskPixels, score, timings, output } = r;
@@ -118,6 +135,13 @@ async function isDirectory(p: string): Promise<boolean> {
   }
 }
 
+/** Sweeps what a killed run left in the output folder, and removes this run's temporary files on Ctrl-C. */
+async function prepareOutputFolder(dir: string): Promise<void> {
+  cleanUpTempsOnSignals([dir]);
+  const removed = await sweepStaleTemps(dir);
+  if (removed.length > 0) process.stderr.write(`vanish: removed ${removed.length} temporary file(s) an interrupted run left in ${dir}\n`);
+}
+
 async function runErase(input: string, flags: EraseFlags): Promise<void> {
   const erase: EraseOptions = { seed: flags.seed, lowResLongSide: flags.lowRes };
   if (flags.modelMask && !flags.model) throw new VanishError("INVALID_ARGUMENT", "--model-mask goes with --model FILE.");
@@ -131,6 +155,7 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
     if (flags.reference) {
       throw new VanishError("INVALID_ARGUMENT", "--reference goes with one image, not a folder: erase each photo with its own reference.");
     }
+    await prepareOutputFolder(path.resolve(flags.output));
     const summary = await eraseFolder({
       inputDir: input,
       maskDir,
@@ -146,14 +171,26 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
     for (const d of summary.done) for (const w of d.warnings) process.stderr.write(`vanish: warning: ${w}\n`);
     if (flags.json) {
       process.stdout.write(
-        `${JSON.stringify({ done: summary.done.length, failed: summary.failed.length, skipped: summary.skipped.length, files: summary.done })}\n`,
-      );
-    } else {
-      process.stderr.write(
-        `vanish: ${summary.done.length} erased, ${summary.failed.length} failed, ${summary.skipped.length} skipped → ${flags.output}\n`,
+        `${JSON.stringify({ done: summary.done.length, failed: summary.failed.length, skipped: summary.skipped.length, jobs: summary.jobs, files: summary.done })}\n`,
       );
     }
-    if (summary.failed.length > 0) process.exitCode = 2;
+    process.stderr.write(
+      `vanish: ${summary.done.length} erased, ${summary.failed.length} failed, ${summary.skipped.length} skipped → ${flags.output}\n`,
+    );
+    if (summary.failed.length > 0) {
+      throw new VanishError(
+        "BATCH_FAILED",
+        `${summary.failed.length} of ${summary.failed.length + summary.done.length} images failed (listed above).`,
+      );
+    }
+    if (summary.done.length === 0) {
+      throw new VanishError(
+        "BATCH_FAILED",
+        summary.skipped.length > 0
+          ? `Nothing was erased: none of the ${summary.skipped.length} images has a mask with the same base name in "${maskDir}".`
+          : `Nothing was erased: "${input}" holds no .jpg, .png or .webp images.`,
+      );
+    }
     return;
   }
   const prompt = promptOf(flags);
@@ -164,6 +201,7 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
       "Give the mask with --mask MASK (white marks what to remove), or tap the object with --point x,y.",
     );
   }
+  await prepareOutputFolder(path.dirname(path.resolve(flags.output)));
   const selectMask = prompt ? async (image: RgbaImage) => (await selectForRemoval(image, prompt, selectOptions(flags))).mask : undefined;
   const result = await eraseFile(input, flags.mask ?? null, flags.output, {
     quality: flags.quality,
@@ -210,8 +248,10 @@ export function buildProgram(): Command {
     .name("vanish")
     .description("Remove objects from photos, on your own machine.")
     .version(VERSION)
+    .option("--debug", "on failure, also print the stack trace")
     .exitOverride()
-    .showHelpAfterError();
+    .configureOutput({ outputError: (text, write) => write(`vanish: ${text}`) })
+    .showHelpAfterError("(add --help for the options)");
 
   withSelectOptions(
     program
@@ -263,16 +303,18 @@ export function buildProgram(): Command {
     .option("--model-dir <dir>", "with --suggest: folder with nanodet.json, nanodet.bin and ch_PP-OCRv4_det_infer.onnx")
     .option("--no-speed", "with --suggest: skip the 12-megapixel timing")
     .action(async (flags) => {
+      const sizes = String(flags.sizes)
+        .split(",")
+        .map((s: string) => parseNumber(s, true));
+      if (sizes.some((n) => n === null || n < 64 || n > 16384)) {
+        throw new VanishError(
+          "INVALID_ARGUMENT",
+          `--sizes takes long sides from 64 to 16384, separated by commas; received "${flags.sizes}".`,
+        );
+      }
       if (flags.structure) {
         const { runStructureBench } = await import("../bench/structure.js");
-        await runStructureBench({
-          sizes: String(flags.sizes)
-            .split(",")
-            .map((s: string) => Number(s.trim())),
-          outDir: flags.out,
-          cacheDir: flags.cache,
-          seed: flags.seed,
-        });
+        await runStructureBench({ sizes: sizes as number[], outDir: flags.out, cacheDir: flags.cache, seed: flags.seed });
         return;
       }
       if (flags.suggest) {
@@ -292,9 +334,7 @@ export function buildProgram(): Command {
       }
       const { runBench } = await import("../bench/run.js");
       await runBench({
-        sizes: String(flags.sizes)
-          .split(",")
-          .map((s: string) => Number(s.trim())),
+        sizes: sizes as number[],
         cases: flags.cases,
         outDir: flags.out,
         cacheDir: flags.cache,
@@ -307,18 +347,24 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  const debug = argv.slice(2).includes("--debug") || process.env.VANISH_DEBUG === "1";
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Commander has printed its message; usage errors are bad input like any other.
+      // Commander has printed its message ("vanish: error: …"); usage errors are bad input like any other.
       process.exitCode = err.exitCode === 0 ? 0 : 2;
-    } else if (err instanceof VanishError) {
-      process.stderr.write(`vanish: error: ${err.message}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`vanish: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = 1;
+      return;
     }
+    const message = err instanceof VanishError ? err.message : unexpectedMessage(err);
+    process.stderr.write(`vanish: error: ${message}\n`);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 2;
   }
+}
+
+/** A failure Vanish did not foresee, in the same one-line shape. */
+function unexpectedMessage(err: unknown): string {
+  const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
+  return `${reason} (unexpected; run again with --debug for details, and report it if it persists)`;
 }

@@ -42,6 +42,8 @@ export type VanishErrorCode =
   | "UNREADABLE"
   | "UNSUPPORTED_FORMAT"
   | "OUTPUT_IS_INPUT"
+  | "ENCODE_FAILED"
+  | "BATCH_FAILED"
   | "WRITE_FAILED"
   | "MISSING_DEPENDENCY";
 
@@ -81,6 +83,7 @@ export const MAX_PIXELS = 134_217_728;
 
 /** Checks that an image is well formed and of a size we can process. */
 export function assertImage(image: RgbaImage, what = "image"): void {
+  if (image === null || typeof image !== "object") throw expectedError(`the ${what} as { width, height, data }`, image);
   const { width, height, data } = image;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw expectedError(`positive integer width and height for ${what}`, [width, height]);
@@ -98,6 +101,7 @@ export function assertImage(image: RgbaImage, what = "image"): void {
 
 /** Checks a mask against its image. */
 export function assertMaskFits(mask: Mask, image: RgbaImage): void {
+  if (mask === null || typeof mask !== "object") throw expectedError("the mask as { width, height, data }", mask);
   if (mask.width !== image.width || mask.height !== image.height) {
     throw new VanishError(
       "SIZE_MISMATCH",
@@ -114,8 +118,11 @@ export function assertMaskFits(mask: Mask, image: RgbaImage): void {
  * `channels` > 1 reads the first channel of interleaved data.
  */
 export function maskFromChannel(width: number, height: number, values: ArrayLike<number>, channels = 1, threshold = 128): Mask {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || !Number.isInteger(channels) || channels < 1) {
+    throw expectedError("positive integer width, height and channels", [width, height, channels]);
+  }
   const n = width * height;
-  if (values.length < n * channels) {
+  if (values === null || typeof values !== "object" || typeof values.length !== "number" || values.length < n * channels) {
     throw expectedError(`${n * channels} mask values`, values);
   }
   const data = new Uint8Array(n);

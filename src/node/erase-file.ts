@@ -1,14 +1,13 @@
 /**
- * Erase one file with one mask file: decode, erase, encode, write atomically.
- * Timings are split so that `inpaintMs` is the fill alone, with the image
- * already decoded.
+ * Erase one file with one mask file: read and decode once, erase, encode in
+ * the file's own colour space and depth, write atomically. Timings are split
+ * so that `inpaintMs` is the fill alone, with the image already decoded.
  */
-import { promises as fs } from "node:fs";
 import path from "node:path";
-import type { Mask, RgbaImage } from "../core/image.js";
+import { expectedError, type Mask, type RgbaImage, VanishError } from "../core/image.js";
 import { type EraseOptions, eraseWithReport } from "../core/inpaint/erase.js";
 import type { ReferenceReport } from "../core/reference/guided-fill.js";
-import { assertNotSameFile, encodeEdited, formatForPath, readImage, readMask, writeFileAtomic } from "./io.js";
+import { assertNotSameFile, encodeEdited, encodingLosses, formatForPath, readImage, readMask, writeFileAtomic } from "./io.js";
 import { VERSION } from "./version.js";
 
 export interface EraseFileOptions {
@@ -59,6 +58,7 @@ export async function eraseFile(
   options: EraseFileOptions = {},
 ): Promise<EraseFileResult> {
   const t0 = performance.now();
+  checkArguments(input, maskPath, output, options);
   const format = formatForPath(output);
   await assertNotSameFile(input, output);
   if (maskPath) await assertNotSameFile(maskPath, output);
@@ -74,7 +74,7 @@ export async function eraseFile(
   const eraseOptions = reference ? { ...options.erase, reference: reference.image } : options.erase;
   const report = await eraseWithReport(decoded.image, mask, eraseOptions);
   const t2 = performance.now();
-  const warnings: string[] = [];
+  const warnings: string[] = [...decoded.notes];
   if (report.reference && !report.reference.used) {
     warnings.push(`The reference "${options.referencePath}" was not used: ${report.reference.notes.join(" ")}`);
   }
@@ -82,10 +82,13 @@ export async function eraseFile(
   if (report.holePixels === 0) {
     warnings.push(`The mask for "${input}" marks no pixel (nothing is ≥ 128); the image is written unchanged.`);
     const sameFormat = decoded.format === format && path.extname(input).toLowerCase() === path.extname(output).toLowerCase();
-    bytes = sameFormat
-      ? await fs.readFile(input)
-      : await encodeEdited(decoded, decoded.image, format, { quality: options.quality, software: softwareTag() });
+    if (sameFormat) bytes = decoded.bytes;
+    else {
+      warnings.push(...encodingLosses(decoded, format));
+      bytes = await encodeEdited(decoded, decoded.image, format, { quality: options.quality, software: softwareTag() });
+    }
   } else {
+    warnings.push(...encodingLosses(decoded, format));
     bytes = await encodeEdited(decoded, report.image, format, { quality: options.quality, software: softwareTag() });
   }
   await writeFileAtomic(output, bytes);
@@ -103,6 +106,40 @@ export async function eraseFile(
     ...(report.reference ? { reference: report.reference } : {}),
     warnings,
   };
+}
+
+function checkArguments(input: unknown, maskPath: unknown, output: unknown, options: unknown): void {
+  if (typeof input !== "string" || input === "") {
+    throw expectedError("the input image's path", input);
+  }
+  if (typeof output !== "string" || output === "") {
+    throw expectedError("the output file's path", output);
+  }
+  if (maskPath !== null && maskPath !== undefined && (typeof maskPath !== "string" || maskPath === "")) {
+    throw expectedError("the mask's path (or null)", maskPath);
+  }
+  if (options === null || typeof options !== "object") {
+    throw new VanishError(
+      "INVALID_ARGUMENT",
+      `Expected options to be an object but received ${options === null ? "null" : typeof options}`,
+    );
+  }
+  const o = options as EraseFileOptions;
+  if (!maskPath && !o.mask && !o.selectMask) {
+    throw new VanishError("INVALID_ARGUMENT", "Expected a mask: a mask file's path, options.mask or options.selectMask");
+  }
+  if (o.selectMask !== undefined && typeof o.selectMask !== "function") {
+    throw expectedError("options.selectMask to be a function", o.selectMask);
+  }
+  if (o.quality !== undefined && (!Number.isInteger(o.quality) || o.quality < 1 || o.quality > 100)) {
+    throw expectedError("options.quality to be an integer from 1 to 100", o.quality);
+  }
+  if (o.referencePath !== undefined && (typeof o.referencePath !== "string" || o.referencePath === "")) {
+    throw new VanishError(
+      "INVALID_ARGUMENT",
+      `Expected options.referencePath to be a file path but received ${JSON.stringify(o.referencePath)}`,
+    );
+  }
 }
 
 /** What the EXIF Software tag says about an edited file. */

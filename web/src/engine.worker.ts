@@ -16,7 +16,7 @@ import {
   removalMask,
   Segmenter,
 } from "../../src/index.js";
-import { type DecodeOptions, decodePhoto, encodePhoto, type Photo } from "./codec.js";
+import { type DecodeOptions, decodePhoto, encodePhoto, type Photo, type PhotoSource, readSource } from "./codec.js";
 import "./errors.js";
 import { loadWebModel } from "./onnx-web.js";
 import { SelectionComposer, type SelectionPrompt } from "./selection-compose.js";
@@ -55,6 +55,8 @@ const VARIANTS: EraseOptions[] = [{}, { context: 1.2, topK: 1 }, { context: 0.25
 
 class Engine {
   private image: RgbaImage | null = null;
+  /** The open photo's metadata, quality and colour space, for views and the download. */
+  private source: PhotoSource | null = null;
   private reference: RgbaImage | null = null;
   private segmenter: Promise<Segmenter> = Segmenter.create();
   private composer: Promise<SelectionComposer> = this.segmenter.then((s) => new SelectionComposer(s));
@@ -66,10 +68,11 @@ class Engine {
    * its pixels for the page (the worker keeps its own) and its view bitmaps.
    */
   async open(file: Blob, name: string, options: DecodeOptions = {}): Promise<{ photo: Photo; view: ImageBitmap[] }> {
-    const photo = await decodePhoto(file, name, options);
+    const [photo, source] = await Promise.all([decodePhoto(file, name, options), readSource(file)]);
     this.image = { width: photo.width, height: photo.height, data: photo.data };
+    this.source = source;
     (await this.composer).reset();
-    const view = await makeViewBitmaps(photo.data, photo.width, photo.height);
+    const view = await makeViewBitmaps(photo.data, photo.width, photo.height, true, source.colorSpace);
     const copy = new Uint8ClampedArray(photo.data);
     return Comlink.transfer({ photo: { ...photo, data: copy }, view }, [copy.buffer, ...view]);
   }
@@ -89,7 +92,7 @@ class Engine {
   /** The current photo encoded as `mime` at full resolution. */
   async encodeCurrent(mime: string): Promise<Blob> {
     const image = this.current();
-    return encodePhoto(image.width, image.height, image.data as Uint8ClampedArray, mime);
+    return encodePhoto(image.width, image.height, image.data as Uint8ClampedArray, mime, this.source ?? undefined);
   }
 
   /** Encodes the given pixels as `mime`. */
@@ -221,7 +224,7 @@ class Engine {
     const data = new Uint8ClampedArray(report.image.data);
     const ms = performance.now() - t0;
     // The halved copies only: the result shows sooner; `fullView` gives the full-resolution bitmap after.
-    const view = await makeViewBitmaps(report.image.data, image.width, image.height, false);
+    const view = await makeViewBitmaps(report.image.data, image.width, image.height, false, this.colorSpace());
     const result: EraseResult = { data, view, holePixels: report.holePixels, ms };
     if (report.reference) {
       result.referenceUsed = report.reference.used;
@@ -233,14 +236,18 @@ class Engine {
   /** The full-resolution bitmap of the current photo (see `erase`). */
   async fullView(): Promise<ImageBitmap> {
     const image = this.current();
-    const [full] = await makeViewBitmaps(image.data as Uint8ClampedArray, image.width, image.height, true);
+    const [full] = await makeViewBitmaps(image.data as Uint8ClampedArray, image.width, image.height, true, this.colorSpace());
     return Comlink.transfer(full, [full]);
   }
 
   /** View bitmaps of some pixels (the page's thread stays free while they are made). */
   async view(width: number, height: number, data: Uint8ClampedArray): Promise<ImageBitmap[]> {
-    const levels = await makeViewBitmaps(data, width, height);
+    const levels = await makeViewBitmaps(data, width, height, true, this.colorSpace());
     return Comlink.transfer(levels, levels);
+  }
+
+  private colorSpace(): PredefinedColorSpace {
+    return this.source?.colorSpace ?? "srgb";
   }
 
   private current(): RgbaImage {

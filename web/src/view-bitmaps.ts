@@ -12,9 +12,17 @@
  * `full`, only the halvings (the first made straight from the pixels), when
  * the photo is large enough to have any: what a view needs first, in a
  * fraction of the time; the full-resolution bitmap can follow.
+ * `colorSpace` is the space the samples are in (the photo's own: Display P3
+ * values are shown as P3, not read as sRGB).
  */
-export async function makeViewBitmaps(data: Uint8ClampedArray, width: number, height: number, full = true): Promise<ImageBitmap[]> {
-  const pixels = new ImageData(data as Uint8ClampedArray<ArrayBuffer>, width, height);
+export async function makeViewBitmaps(
+  data: Uint8ClampedArray,
+  width: number,
+  height: number,
+  full = true,
+  colorSpace: PredefinedColorSpace = "srgb",
+): Promise<ImageBitmap[]> {
+  const pixels = new ImageData(data as Uint8ClampedArray<ArrayBuffer>, width, height, { colorSpace });
   const levels: ImageBitmap[] = [];
   if (full || Math.max(width, height) < MIN_HALVED) levels.push(await createImageBitmap(pixels));
   let w = width;

@@ -21,6 +21,7 @@
  * matches flat sources best and the fill washes out; with them a hole in
  * texture keeps asking for texture.
  */
+import { expectedError } from "../image.js";
 import { distanceToKnown } from "../mask.js";
 import type { Random } from "../random.js";
 import { improveNnf, makePatchProblem, type Nnf, type PatchProblem, patchArea, randomNnf, refreshDistances } from "./patchmatch.js";
@@ -86,6 +87,21 @@ export class PatchMatchCoarse implements CoarseStage {
   private readonly textureWindow: number;
 
   constructor(options: PatchMatchCoarseOptions = {}) {
+    if (options === null || typeof options !== "object") throw expectedError("PatchMatchCoarse options as an object", options);
+    const whole = (name: keyof PatchMatchCoarseOptions, lo: number, hi: number) => {
+      const v = options[name];
+      if (v !== undefined && (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi)) {
+        throw expectedError(`${name} to be an integer from ${lo} to ${hi}`, v);
+      }
+    };
+    whole("patchRadius", 1, 16);
+    whole("minLevelSize", 4, 4096);
+    whole("coarsestEmIterations", 1, 100);
+    whole("finestEmIterations", 1, 100);
+    whole("textureWindow", 1, 64);
+    if (options.textureWeight !== undefined && !(options.textureWeight >= 0 && Number.isFinite(options.textureWeight))) {
+      throw expectedError("textureWeight ≥ 0", options.textureWeight);
+    }
     this.radius = options.patchRadius ?? 3;
     this.minLevelSize = options.minLevelSize ?? 24;
     this.coarsestEm = options.coarsestEmIterations ?? 6;

@@ -295,6 +295,7 @@ function hasTranslucency(image: RgbaImage, rect: Rect): boolean {
 }
 
 function validateOptions(o: EraseOptions): void {
+  if (o === null || typeof o !== "object") throw expectedError("options as an object", o);
   const check = (name: string, v: number | undefined, lo: number, hi: number, integer: boolean) => {
     if (v === undefined) return;
     if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi || (integer && !Number.isInteger(v))) {

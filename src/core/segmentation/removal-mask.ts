@@ -29,11 +29,21 @@ export interface RemovalMask {
 
 /** Default growth for an image of this size: 0.6 % of the long side (6 px at 1K, 24 px at 4K). */
 export function defaultGrow(width: number, height: number): number {
+  if (!(width > 0) || !(height > 0) || !Number.isFinite(width) || !Number.isFinite(height)) {
+    throw expectedError("a positive image size", [width, height]);
+  }
   return Math.max(2, Math.round(0.006 * Math.max(width, height)));
 }
 
 /** Grows `selection` by `grow` pixels and feathers the result. */
 export function removalMask(selection: Mask, options: RemovalMaskOptions = {}): RemovalMask {
+  if (selection === null || typeof selection !== "object" || !(selection.data instanceof Uint8Array)) {
+    throw expectedError("the selection as a Mask { width, height, data: Uint8Array }", selection);
+  }
+  if (selection.data.length !== selection.width * selection.height || !(selection.width > 0)) {
+    throw expectedError(`${selection.width}×${selection.height} mask values`, selection.data);
+  }
+  if (options === null || typeof options !== "object") throw expectedError("options to be an object", options);
   const { width, height, data } = selection;
   const long = Math.max(width, height);
   const grow = options.grow ?? defaultGrow(width, height);
