@@ -12,7 +12,8 @@ import { holeBounds, squaredDistanceTo } from "../src/core/mask.js";
 import { FIXED, SOLVE, solveMembrane } from "../src/core/membrane.js";
 import { Random } from "../src/core/random.js";
 import { flowAt, parallaxFlow } from "../src/core/reference/flow.js";
-import { fitHomography, type Homography, project, ransacHomography } from "../src/core/reference/homography.js";
+import { fitHomography, type Homography, project, ransacAffine, ransacHomography } from "../src/core/reference/homography.js";
+import { applyTone, fitToneCurves } from "../src/core/reference/tone.js";
 import { warpReference } from "../src/core/reference/warp.js";
 
 /** A photo-like test scene: overlapping rectangles and discs of random colours with mild noise (plenty of corners). */
@@ -133,6 +134,63 @@ describe("reference-guided erase", () => {
     assert.ok(sameOutside(guided.image, photo, mask.data));
   });
 
+  /** Reference pixel → truth pixel for a camera turned by `degrees` and zoomed by `zoom` about the hole's centre, which lands at (cx, cy) of the reference. */
+  const turnedAndZoomed = (degrees: number, zoom: number, cx: number, cy: number): Homography => {
+    const a = (-degrees * Math.PI) / 180;
+    const c = Math.cos(a) / zoom;
+    const s = Math.sin(a) / zoom;
+    const hx = 250;
+    const hy = 170;
+    return Float64Array.of(c, -s, hx - c * cx + s * cy, s, c, hy - s * cx - c * cy, 0, 0, 1);
+  };
+
+  test("a second photo turned 35° and zoomed 1.8× is aligned and used", async () => {
+    const reference = viewOf(truth, turnedAndZoomed(35, 1.8, 300, 220), 600, 440, 1, 0);
+    const alone = await eraseWithReport(photo, mask, {});
+    const guided = await eraseWithReport(photo, mask, { reference });
+    const r = guided.reference;
+    assert.ok(r?.used, `reference not used: ${r?.notes.join(" ")}`);
+    assert.ok(r.filledFraction > 0.8, `only ${r.filledFraction} of the hole restored`);
+    const pGuided = psnr(guided.image, truth, box);
+    assert.ok(pGuided > psnr(alone.image, truth, box) + 6, `${pGuided.toFixed(1)} dB with the reference`);
+    assert.ok(sameOutside(guided.image, photo, mask.data));
+  });
+
+  test("a second photo zoomed out to 0.55× and turned the other way is aligned and used", async () => {
+    const reference = viewOf(truth, turnedAndZoomed(-25, 0.55, 200, 150), 400, 300, 1, 0);
+    const guided = await eraseWithReport(photo, mask, { reference });
+    const r = guided.reference;
+    assert.ok(r?.used, `reference not used: ${r?.notes.join(" ")}`);
+    assert.ok(r.filledFraction > 0.8, `only ${r.filledFraction} of the hole restored`);
+  });
+
+  test("a second photo in other light (gamma 1.5, warmer white balance) is used, and its colours are brought to the photo's", async () => {
+    const lit = viewOf(truth, toTruth, 560, 420, 1, 0);
+    const curve = (v: number, gain: number) => Math.min(255, 255 * (v / 255) ** 1.5 * gain);
+    for (let i = 0; i < lit.width * lit.height; i++) {
+      lit.data[i * 4] = curve(lit.data[i * 4], 1.2);
+      lit.data[i * 4 + 1] = curve(lit.data[i * 4 + 1], 1);
+      lit.data[i * 4 + 2] = curve(lit.data[i * 4 + 2], 0.8);
+    }
+    const alone = await eraseWithReport(photo, mask, {});
+    const guided = await eraseWithReport(photo, mask, { reference: lit });
+    const r = guided.reference;
+    assert.ok(r?.used, `reference not used: ${r?.notes.join(" ")}`);
+    assert.ok(r.ringCorrelation > 0.9, `ring correlation ${r.ringCorrelation}`);
+    const pGuided = psnr(guided.image, truth, box);
+    assert.ok(pGuided > 28, `PSNR with the relit reference ${pGuided.toFixed(1)} dB`);
+    assert.ok(pGuided > psnr(alone.image, truth, box) + 6);
+  });
+
+  test("an unrelated photo, turned and zoomed, is refused and changes nothing", async () => {
+    const other = scene(480, 360, 1234);
+    const unrelated = viewOf(other, turnedAndZoomed(30, 1.5, 280, 200), 560, 420, 0.9, 12);
+    const alone = await eraseWithReport(photo, mask, { seed: 3 });
+    const guided = await eraseWithReport(photo, mask, { seed: 3, reference: unrelated });
+    assert.equal(guided.reference?.used, false);
+    assert.deepEqual(guided.image.data, alone.image.data);
+  });
+
   test("rejects a malformed reference with a clear error", async () => {
     const bad = { width: 10, height: 10, data: new Uint8ClampedArray(12) };
     await assert.rejects(eraseWithReport(photo, mask, { reference: bad }), /reference\.data/);
@@ -162,6 +220,57 @@ describe("geometry", () => {
     assert.ok(robust);
     assert.equal(robust.inlierCount, 36);
     for (let i = 0; i < n; i++) assert.equal(robust.inliers[i], i % 5 < 2 ? 0 : 1);
+  });
+
+  test("affine RANSAC through outliers, when few matches are left", () => {
+    const a = Float64Array.of(0.7, -0.4, 30, 0.4, 0.7, -12, 0, 0, 1);
+    const rng = new Random(9);
+    const n = 14;
+    const from = new Float64Array(2 * n);
+    const to = new Float64Array(2 * n);
+    const p = new Float64Array(2);
+    for (let i = 0; i < n; i++) {
+      from[2 * i] = rng.int(0, 640);
+      from[2 * i + 1] = rng.int(0, 480);
+      project(a, from[2 * i], from[2 * i + 1], p);
+      const outlier = i % 3 === 0;
+      to[2 * i] = outlier ? rng.int(0, 640) : p[0] + 0.3 * (rng.next() - 0.5);
+      to[2 * i + 1] = outlier ? rng.int(0, 480) : p[1] + 0.3 * (rng.next() - 0.5);
+    }
+    const fit = ransacAffine({ count: n, from, to }, 2, new Random(2), { minInliers: 6 });
+    assert.ok(fit);
+    assert.equal(fit.inlierCount, 9);
+    for (let k = 0; k < 6; k++) assert.ok(Math.abs(fit.homography[k] - a[k]) < 0.05 * Math.max(1, Math.abs(a[k])), `a[${k}]`);
+    // A mirror image is no camera motion.
+    const mirrored = { count: n, from, to: from.map((v, i) => (i % 2 === 0 ? 640 - v : v)) };
+    assert.equal(ransacAffine(mirrored, 2, new Random(2), { minInliers: 6 }), null);
+  });
+
+  test("tone curves follow a gamma and a white-balance change, and ignore moved pixels", () => {
+    const n = 20000;
+    const rng = new Random(5);
+    const target = new Float32Array(3 * n);
+    const ref = new Float32Array(3 * n);
+    const gains = [1.15, 1, 0.85];
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < 3; c++) {
+        const t = rng.int(10, 245);
+        target[i * 3 + c] = t;
+        // Reference = photo through gamma 1.6 and a channel gain; one pixel in ten is something else.
+        ref[i * 3 + c] = i % 10 === 0 ? rng.int(0, 255) : Math.min(255, 255 * (t / 255) ** 1.6 * gains[c]);
+      }
+    }
+    const all = new Uint8Array(n).fill(1);
+    const curves = fitToneCurves(target, ref, all, all, Float64Array.of(1, 1, 1, 0, 0, 0));
+    let worst = 0;
+    for (let c = 0; c < 3; c++) {
+      for (const t of [30, 80, 128, 200, 235]) {
+        const r = Math.min(255, 255 * (t / 255) ** 1.6 * gains[c]);
+        if (r >= 254) continue;
+        worst = Math.max(worst, Math.abs(applyTone(curves, c, r) - t));
+      }
+    }
+    assert.ok(worst < 3, `tone curve off by ${worst.toFixed(1)} levels`);
   });
 
   test("parallax the homography leaves is measured around the hole and carried into it", () => {

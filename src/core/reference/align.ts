@@ -1,7 +1,8 @@
 /**
  * Geometric alignment of a reference photo to the photo being edited, using
  * only what lies outside the hole: MOPS features on luma copies with a long
- * side of about 1024 px, ratio-test matches, and RANSAC homographies.
+ * side of about 1024 px, mutual ratio-test matches, and RANSAC homographies
+ * (an affine map when too few matches agree on a homography).
  *
  * Two candidates are proposed: a global homography from every match (right
  * for distant scenes and planar ones), and a local one from the matches near
@@ -12,16 +13,16 @@
 import type { Rect, RgbaImage } from "../image.js";
 import { squaredDistanceTo } from "../mask.js";
 import type { Random } from "../random.js";
-import { detectFeatures } from "./features.js";
-import { workingGrey, workingHole } from "./grey.js";
-import { type Correspondences, compose, type Homography, ransacHomography, scaling } from "./homography.js";
+import { detectFeatures, type Features } from "./features.js";
+import { type WorkingGrey, workingGrey, workingHole } from "./grey.js";
+import { type Correspondences, compose, type Homography, ransacAffine, ransacHomography, scaling } from "./homography.js";
 import { matchFeatures } from "./matching.js";
 import { type RefineRegion, refineHomography, refinePyramid } from "./refine.js";
 
 export interface AlignmentCandidate {
   /** Maps full-resolution target pixels to full-resolution reference pixels. */
   homography: Homography;
-  kind: "global" | "local" | "global, refined" | "local, refined";
+  kind: "global" | "local" | "affine" | "global, refined" | "local, refined" | "affine, refined";
   inliers: number;
 }
 
@@ -33,9 +34,12 @@ export interface Alignment {
 }
 
 const WORKING_SIDE = 1024;
+const TARGET_POINTS = 1000;
+const REFERENCE_POINTS = 1200;
 /** Reprojection tolerance in working pixels. */
 const INLIER_THRESHOLD = 3;
 const MIN_INLIERS = 12;
+const MIN_AFFINE_INLIERS = 7;
 /** Features closer than this to the hole (working pixels) would describe the object. */
 const HOLE_CLEARANCE = 6;
 
@@ -45,10 +49,97 @@ export function alignReference(target: RgbaImage, hole: Uint8Array, bounds: Rect
   const rg = workingGrey(reference, WORKING_SIDE);
   const wh = workingHole(hole, target.width, tg.factor, tg.width, tg.height);
   const d2 = squaredDistanceTo(wh, tg.width, tg.height);
-  const exclude = new Uint8Array(wh.length);
+  const tf = detectFeatures(tg, { maxPoints: TARGET_POINTS, exclude: clearance(d2) });
+  const rf = detectFeatures(rg, { maxPoints: REFERENCE_POINTS });
+  // The pyramids overlap well for zooms up to about 1.5× either way; beyond
+  // that, match against a copy of half the size: the reference when it was
+  // taken zoomed in (or from closer), the photo when the reference was zoomed
+  // out. Homographies are sought at every such scale before any affine map.
+  const attempts: (() => Proposal)[] = [
+    () => propose(tf, tg.factor, rf, rg.factor, bounds, rng),
+    () => {
+      const rh = halve(rg);
+      return propose(tf, tg.factor, detectFeatures(rh, { maxPoints: REFERENCE_POINTS }), rh.factor, bounds, rng);
+    },
+    () => {
+      const th = halve(tg);
+      const hh = workingHole(hole, target.width, th.factor, th.width, th.height);
+      const tfh = detectFeatures(th, { maxPoints: TARGET_POINTS, exclude: clearance(squaredDistanceTo(hh, th.width, th.height)) });
+      return propose(tfh, th.factor, rf, rg.factor, bounds, rng, 2);
+    },
+  ];
+  let matches = 0;
+  let candidates: AlignmentCandidate[] = [];
+  let fallback: AlignmentCandidate | null = null;
+  for (const attempt of attempts) {
+    const p = attempt();
+    matches = Math.max(matches, p.matches);
+    if (p.affine && (fallback === null || p.affine.inliers > fallback.inliers)) fallback = p.affine;
+    if (p.candidates.length > 0) {
+      candidates = p.candidates;
+      break;
+    }
+  }
+  if (candidates.length === 0 && fallback) candidates = [fallback];
+  // Each candidate again, refined photometrically on the known ring around the hole.
+  const region = ringRegion(d2, tg.width, tg.height, Math.max(16, (0.6 * Math.max(bounds.width, bounds.height)) / tg.factor));
+  if (candidates.length > 0 && region.count >= 64) {
+    const pyramid = refinePyramid(tg, rg);
+    const toWorkingRef = scaling(1 / rg.factor, 0.5 / rg.factor - 0.5);
+    const toFullTarget = scaling(tg.factor, 0.5 * tg.factor - 0.5);
+    const toFullRef = scaling(rg.factor, 0.5 * rg.factor - 0.5);
+    const toWorkingTarget = scaling(1 / tg.factor, 0.5 / tg.factor - 0.5);
+    for (const c of [...candidates]) {
+      const working = compose(toWorkingRef, compose(c.homography, toFullTarget));
+      const refined = refineHomography(pyramid, region, working);
+      if (refined) {
+        candidates.push({
+          homography: compose(toFullRef, compose(refined, toWorkingTarget)),
+          kind: `${c.kind}, refined` as AlignmentCandidate["kind"],
+          inliers: c.inliers,
+        });
+      }
+    }
+  }
+  return { candidates, targetFeatures: tf.count, referenceFeatures: rf.count, matches };
+}
+
+interface Proposal {
+  /** Homographies: global, and local to the hole when enough matches lie near it. */
+  candidates: AlignmentCandidate[];
+  /** An affine map, fitted only when no global homography was found. */
+  affine: AlignmentCandidate | null;
+  matches: number;
+}
+
+/** Working pixels too close to the hole for a feature: its window would see the object. */
+function clearance(d2: Float32Array): Uint8Array {
+  const exclude = new Uint8Array(d2.length);
   for (let i = 0; i < exclude.length; i++) exclude[i] = d2[i] < HOLE_CLEARANCE * HOLE_CLEARANCE ? 1 : 0;
-  const tf = detectFeatures(tg, { maxPoints: 1000, exclude });
-  const rf = detectFeatures(rg, { maxPoints: 1200 });
+  return exclude;
+}
+
+/** A working copy of half the size (2×2 box average). */
+function halve(g: WorkingGrey): WorkingGrey {
+  const w = Math.max(1, g.width >> 1);
+  const h = Math.max(1, g.height >> 1);
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const a = 2 * y * g.width;
+    const b = a + g.width;
+    for (let x = 0; x < w; x++)
+      out[y * w + x] = 0.25 * (g.data[a + 2 * x] + g.data[a + 2 * x + 1] + g.data[b + 2 * x] + g.data[b + 2 * x + 1]);
+  }
+  return { width: w, height: h, data: out, factor: 2 * g.factor };
+}
+
+/**
+ * Matches two feature sets (each in its working copy, `tFactor` / `rFactor`
+ * full-resolution pixels per working pixel) and fits the global and local
+ * models, returned as full-resolution maps. `halved` is 2 when the target's
+ * working copy is the half-size one.
+ */
+function propose(tf: Features, tFactor: number, rf: Features, rFactor: number, bounds: Rect, rng: Random, halved = 1): Proposal {
   const m = matchFeatures(tf, rf);
   const corr: Correspondences = { count: m.count, from: new Float64Array(2 * m.count), to: new Float64Array(2 * m.count) };
   for (let k = 0; k < m.count; k++) {
@@ -58,16 +149,22 @@ export function alignReference(target: RgbaImage, hole: Uint8Array, bounds: Rect
     corr.to[2 * k + 1] = rf.y[m.reference[k]];
   }
   // Working ↔ full resolution: full = (working + ½)·f − ½.
-  const toWorking = scaling(1 / tg.factor, 0.5 / tg.factor - 0.5);
-  const toFull = scaling(rg.factor, 0.5 * rg.factor - 0.5);
+  const toWorking = scaling(1 / tFactor, 0.5 / tFactor - 0.5);
+  const toFull = scaling(rFactor, 0.5 * rFactor - 0.5);
   const full = (h: Homography) => compose(toFull, compose(h, toWorking));
   const candidates: AlignmentCandidate[] = [];
   const global = ransacHomography(corr, INLIER_THRESHOLD, rng, { minInliers: MIN_INLIERS });
+  let affine: AlignmentCandidate | null = null;
   if (global) candidates.push({ homography: full(global.homography), kind: "global", inliers: global.inlierCount });
+  else {
+    // Too few matches agree on a homography: an affine map needs fewer to be trusted.
+    const fit = ransacAffine(corr, INLIER_THRESHOLD, rng, { minInliers: MIN_AFFINE_INLIERS });
+    if (fit) affine = { homography: full(fit.homography), kind: "affine", inliers: fit.inlierCount };
+  }
 
-  const cx = (bounds.x + bounds.width / 2 + 0.5) / tg.factor - 0.5;
-  const cy = (bounds.y + bounds.height / 2 + 0.5) / tg.factor - 0.5;
-  const radius = Math.max(160, (1.5 * Math.hypot(bounds.width, bounds.height)) / tg.factor);
+  const cx = (bounds.x + bounds.width / 2 + 0.5) / tFactor - 0.5;
+  const cy = (bounds.y + bounds.height / 2 + 0.5) / tFactor - 0.5;
+  const radius = Math.max(160 / halved, (1.5 * Math.hypot(bounds.width, bounds.height)) / tFactor);
   const near: number[] = [];
   for (let k = 0; k < corr.count; k++) {
     if (Math.hypot(corr.from[2 * k] - cx, corr.from[2 * k + 1] - cy) <= radius) near.push(k);
@@ -81,20 +178,7 @@ export function alignReference(target: RgbaImage, hole: Uint8Array, bounds: Rect
     const fit = ransacHomography(local, INLIER_THRESHOLD, rng, { minInliers: MIN_INLIERS });
     if (fit) candidates.push({ homography: full(fit.homography), kind: "local", inliers: fit.inlierCount });
   }
-  // Each candidate again, refined photometrically on the known ring around the hole.
-  const region = ringRegion(d2, tg.width, tg.height, Math.max(16, (0.6 * Math.max(bounds.width, bounds.height)) / tg.factor));
-  if (candidates.length > 0 && region.count >= 64) {
-    const pyramid = refinePyramid(tg, rg);
-    const toWorkingRef = scaling(1 / rg.factor, 0.5 / rg.factor - 0.5);
-    const toFullTarget = scaling(tg.factor, 0.5 * tg.factor - 0.5);
-    for (const c of [...candidates]) {
-      const working = compose(toWorkingRef, compose(c.homography, toFullTarget));
-      const refined = refineHomography(pyramid, region, working);
-      if (refined)
-        candidates.push({ homography: full(refined), kind: `${c.kind}, refined` as AlignmentCandidate["kind"], inliers: c.inliers });
-    }
-  }
-  return { candidates, targetFeatures: tf.count, referenceFeatures: rf.count, matches: m.count };
+  return { candidates, affine, matches: m.count };
 }
 
 /** Known working pixels within `width` of the hole, thinned to at most ~20 000. */

@@ -37,6 +37,8 @@ export const DESCRIPTOR_SIZE = 64;
 const LEVEL_STEP = 1.5;
 const MIN_LEVEL_SIDE = 48;
 const HARRIS_THRESHOLD = 10;
+const MIN_HARRIS_THRESHOLD = 1;
+const RELATIVE_THRESHOLD = 0.05;
 /** Half the diagonal of the 40×40 sampling window, in level pixels. */
 const WINDOW_RADIUS = 29;
 const SUPPRESSION_ROBUSTNESS = 0.9;
@@ -62,10 +64,16 @@ export function detectFeatures(img: GreyImage, options: FeatureOptions = {}): Fe
     levels.push(resizeBilinear(gaussianBlur(prev, 0.6 * LEVEL_STEP), w, h));
     scales.push(img.width / w);
   }
-  const candidates: Candidate[] = [];
+  let candidates: Candidate[] = [];
   // The top level only serves as the blurred sampling level of the one below.
   for (let l = 0; l < levels.length - 1; l++) harrisCorners(levels[l], l, scales[l], img.width, options.exclude, candidates);
   candidates.sort((a, b) => b.strength - a.strength);
+  // MOPS's absolute threshold, lowered for soft or low-contrast photos (a
+  // blurred background, a dark scene, a flattening tone curve) down to a
+  // fraction of the image's own strongest corners, so they still get points.
+  const top = candidates.length > 0 ? candidates[Math.min(candidates.length - 1, 50)].strength : 0;
+  const threshold = Math.min(HARRIS_THRESHOLD, Math.max(MIN_HARRIS_THRESHOLD, RELATIVE_THRESHOLD * top));
+  candidates = candidates.filter((c) => c.strength >= threshold);
   if (candidates.length > MAX_CANDIDATES) candidates.length = MAX_CANDIDATES;
   const chosen = suppress(candidates, scales, maxPoints);
 
@@ -137,7 +145,7 @@ function harrisCorners(
   for (let y = margin; y < h - margin; y++) {
     for (let x = margin, p = y * w + margin; x < w - margin; x++, p++) {
       const v = f[p];
-      if (v < HARRIS_THRESHOLD) continue;
+      if (v < MIN_HARRIS_THRESHOLD) continue;
       if (
         v <= f[p - 1] ||
         v <= f[p + 1] ||

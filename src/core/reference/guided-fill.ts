@@ -8,7 +8,9 @@
  *      normalised correlation of luma after colour correction. The best
  *      candidate wins; with none good enough the reference is declared
  *      unrelated and nothing is used.
- *   2. Colour: a per-channel gain and bias fitted on a wide ring by trimmed
+ *   2. Colour: per-channel tone curves (`tone.ts`) fitted on a wide ring,
+ *      robust to moved people and non-linear tone changes, around a
+ *      per-channel gain and bias fitted by trimmed
  *      least squares (exposure and white balance). Then a membrane correction
  *      (`membrane.ts`) spreads the remaining difference along the hole's edge
  *      inward, so the seam vanishes while the reference's full-resolution
@@ -30,6 +32,7 @@ import type { Random } from "../random.js";
 import { type AlignmentCandidate, alignReference } from "./align.js";
 import { flowAt, parallaxFlow } from "./flow.js";
 import type { Homography } from "./homography.js";
+import { applyTone, fitToneCurves, type ToneCurves } from "./tone.js";
 import { warpReference } from "./warp.js";
 
 export interface ReferenceReport {
@@ -130,14 +133,14 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
     if (geo.toHole[i] <= wide * wide && onLattice) ringWide[i] = 1;
   }
 
-  let best: { h: Homography; kind: AlignmentCandidate["kind"]; inliers: number; gain: Float64Array; score: number } | null = null;
+  let best: { h: Homography; kind: AlignmentCandidate["kind"]; inliers: number; tone: ToneCurves; score: number } | null = null;
   for (const c of alignment.candidates) {
     const needed = new Uint8Array(geo.n);
     for (let i = 0; i < geo.n; i++) needed[i] = ringWide[i] | scoreNarrow[i];
     const warp = warpReference(reference, c.homography, crop, needed);
-    const gain = fitColour(geo.rgb, warp.rgb, ringWide, warp.valid);
-    const score = ringScore(geo.rgb, warp.rgb, scoreNarrow, warp.valid, gain);
-    if (best === null || score > best.score) best = { h: c.homography, kind: c.kind, inliers: c.inliers, gain, score };
+    const tone = fitToneCurves(geo.rgb, warp.rgb, ringWide, warp.valid, fitColour(geo.rgb, warp.rgb, ringWide, warp.valid));
+    const score = ringScore(geo.rgb, warp.rgb, scoreNarrow, warp.valid, tone);
+    if (best === null || score > best.score) best = { h: c.homography, kind: c.kind, inliers: c.inliers, tone, score };
   }
   if (best === null) return unused("The reference could not be aligned to the photo.");
   report.alignment = best.kind;
@@ -159,18 +162,18 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
   if (flow && flow.largest >= 0.5) {
     const withFlow = (x: number, y: number, out: Float64Array) => flowAt(flow, x, y, out);
     const check = warpReference(reference, best.h, crop, scoreNarrow, withFlow);
-    const score = ringScore(geo.rgb, check.rgb, scoreNarrow, check.valid, best.gain);
+    const score = ringScore(geo.rgb, check.rgb, scoreNarrow, check.valid, best.tone);
     if (score > best.score) {
       displace = withFlow;
       report.notes.push(`Parallax corrected: up to ${flow.largest.toFixed(1)} px from ${flow.measured} points around the hole.`);
     }
   }
-  const g = best.gain;
+  const tone = best.tone;
   const colourCorrected = (d: typeof displace) => {
     const wp = warpReference(reference, best.h, crop, needed, d);
     for (let i = 0; i < geo.n; i++) {
       if (!wp.valid[i]) continue;
-      for (let c = 0; c < 3; c++) wp.rgb[i * 3 + c] = g[c] * wp.rgb[i * 3 + c] + g[3 + c];
+      for (let c = 0; c < 3; c++) wp.rgb[i * 3 + c] = applyTone(tone, c, wp.rgb[i * 3 + c]);
     }
     return wp;
   };
@@ -332,8 +335,8 @@ function medianAbs(v: Float64Array, histogram: Int32Array): number {
   return top / 4;
 }
 
-/** Zero-mean normalised correlation of luma on the ring; flat rings score by mean error. */
-function ringScore(target: Float32Array, ref: Float32Array, use: Uint8Array, valid: Uint8Array, g: Float64Array): number {
+/** Zero-mean normalised correlation of luma on the ring, after the tone curves; flat rings score by mean error. */
+function ringScore(target: Float32Array, ref: Float32Array, use: Uint8Array, valid: Uint8Array, tone: ToneCurves): number {
   let n = 0;
   let st = 0;
   let sr = 0;
@@ -344,7 +347,8 @@ function ringScore(target: Float32Array, ref: Float32Array, use: Uint8Array, val
   for (let i = 0; i < use.length; i++) {
     if (!use[i] || !valid[i]) continue;
     const t = 0.299 * target[i * 3] + 0.587 * target[i * 3 + 1] + 0.114 * target[i * 3 + 2];
-    const r = 0.299 * (g[0] * ref[i * 3] + g[3]) + 0.587 * (g[1] * ref[i * 3 + 1] + g[4]) + 0.114 * (g[2] * ref[i * 3 + 2] + g[5]);
+    const r =
+      0.299 * applyTone(tone, 0, ref[i * 3]) + 0.587 * applyTone(tone, 1, ref[i * 3 + 1]) + 0.114 * applyTone(tone, 2, ref[i * 3 + 2]);
     n++;
     st += t;
     sr += r;

@@ -3,7 +3,9 @@
  * linear transform (Hartley & Zisserman, Multiple View Geometry, Alg. 4.2) and
  * RANSAC (Fischler & Bolles 1981) with the adaptive number of trials of
  * Alg. 4.5. A homography is 9 numbers, row-major, mapping (x, y, 1) of one
- * photo to homogeneous coordinates of the other.
+ * photo to homogeneous coordinates of the other. With few matches an affine
+ * model (3-point samples, 6 parameters) is the safer hypothesis: a random
+ * consensus is much less likely with fewer degrees of freedom.
  */
 import type { Random } from "../random.js";
 
@@ -132,6 +134,120 @@ export function ransacHomography(
   count = classify(homography, c, t2, mark);
   if (count < minInliers) return null;
   return { homography, inliers: mark, inlierCount: count };
+}
+
+/** Least-squares affine map through the listed correspondences, as a homography; null when degenerate. */
+export function fitAffine(c: Correspondences, subset: ArrayLike<number>, size = subset.length): Homography | null {
+  if (size < 3) return null;
+  // Normal equations of x' = a·x + b·y + c (and y' alike) about the centroid.
+  let mx = 0;
+  let my = 0;
+  let mu = 0;
+  let mv = 0;
+  for (let k = 0; k < size; k++) {
+    const i = subset[k];
+    mx += c.from[2 * i];
+    my += c.from[2 * i + 1];
+    mu += c.to[2 * i];
+    mv += c.to[2 * i + 1];
+  }
+  mx /= size;
+  my /= size;
+  mu /= size;
+  mv /= size;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  let sxu = 0;
+  let syu = 0;
+  let sxv = 0;
+  let syv = 0;
+  for (let k = 0; k < size; k++) {
+    const i = subset[k];
+    const x = c.from[2 * i] - mx;
+    const y = c.from[2 * i + 1] - my;
+    const u = c.to[2 * i] - mu;
+    const v = c.to[2 * i + 1] - mv;
+    sxx += x * x;
+    sxy += x * y;
+    syy += y * y;
+    sxu += x * u;
+    syu += y * u;
+    sxv += x * v;
+    syv += y * v;
+  }
+  const det = sxx * syy - sxy * sxy;
+  if (!(Math.abs(det) > 1e-6 * Math.max(1, sxx * syy))) return null;
+  const a = (sxu * syy - syu * sxy) / det;
+  const b = (syu * sxx - sxu * sxy) / det;
+  const d = (sxv * syy - syv * sxy) / det;
+  const e = (syv * sxx - sxv * sxy) / det;
+  return Float64Array.of(a, b, mu - a * mx - b * my, d, e, mv - d * mx - e * my, 0, 0, 1);
+}
+
+/**
+ * Robust affine map: minimal 3-point samples, then a least-squares refit on
+ * the inliers, as `ransacHomography`. Null when no sample yields
+ * `minInliers` inliers, or the map flips or collapses the image.
+ */
+export function ransacAffine(
+  c: Correspondences,
+  threshold: number,
+  rng: Random,
+  options: { maxTrials?: number; minInliers?: number; confidence?: number } = {},
+): RansacResult | null {
+  const n = c.count;
+  const minInliers = options.minInliers ?? 6;
+  if (n < Math.max(3, minInliers)) return null;
+  const maxTrials = options.maxTrials ?? 1000;
+  const confidence = options.confidence ?? 0.999;
+  const t2 = threshold * threshold;
+  const sample = new Int32Array(3);
+  const mark = new Uint8Array(n);
+  let best: Homography | null = null;
+  let bestCount = 0;
+  let needed = maxTrials;
+  for (let trial = 0; trial < needed && trial < maxTrials; trial++) {
+    sample[0] = rng.int(0, n - 1);
+    sample[1] = rng.int(0, n - 1);
+    sample[2] = rng.int(0, n - 1);
+    if (sample[0] === sample[1] || sample[1] === sample[2] || sample[0] === sample[2]) continue;
+    const h = fitAffine(c, sample);
+    if (h === null || !plausibleAffine(h)) continue;
+    const count = classify(h, c, t2, mark);
+    if (count > bestCount) {
+      bestCount = count;
+      best = h;
+      const p = 1 - (count / n) ** 3;
+      needed = p <= 1e-12 ? 1 : Math.ceil(Math.log(1 - confidence) / Math.log(p));
+    }
+  }
+  if (best === null || bestCount < minInliers) return null;
+  let model = best;
+  let count = classify(model, c, t2, mark);
+  for (let round = 0; round < 5; round++) {
+    const refit = fitAffine(c, indicesOf(mark));
+    if (refit === null || !plausibleAffine(refit)) break;
+    const m2 = new Uint8Array(n);
+    const c2 = classify(refit, c, t2, m2);
+    if (c2 < count) break;
+    model = refit;
+    mark.set(m2);
+    if (c2 === count) break;
+    count = c2;
+  }
+  count = classify(model, c, t2, mark);
+  if (count < minInliers) return null;
+  return { homography: model, inliers: mark, inlierCount: count };
+}
+
+/** A camera can turn and zoom (here up to 4× either way) but not mirror the scene or squash it flat. */
+function plausibleAffine(h: Homography): boolean {
+  const det = h[0] * h[4] - h[1] * h[3];
+  if (!(det > 1 / 16 && det < 16)) return false;
+  const sx = Math.hypot(h[0], h[3]);
+  const sy = Math.hypot(h[1], h[4]);
+  return sx / sy < 3 && sy / sx < 3;
 }
 
 function classify(h: Homography, c: Correspondences, t2: number, mark: Uint8Array): number {

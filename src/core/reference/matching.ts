@@ -1,9 +1,11 @@
 /**
- * Descriptor matching between two photos: exhaustive nearest neighbours with
- * Lowe's ratio test (IJCV 2004, §7.1) — a match is kept only when its best
- * neighbour is clearly closer than the second best — and at most one match
- * per reference point (the closest wins), so a repeated texture cannot vote
- * many times for one place.
+ * Descriptor matching between two photos: exhaustive nearest neighbours in
+ * both directions, kept when they are mutual (the target point's nearest
+ * reference point has that target point as its own nearest) and pass Lowe's
+ * ratio test (IJCV 2004, §7.1): the best neighbour clearly closer than the
+ * second best. Mutuality makes at most one match per point on either side,
+ * so a repeated texture cannot vote many times for one place, and lets the
+ * ratio be a little looser than one-sided matching needs.
  */
 import { DESCRIPTOR_SIZE, type Features } from "./features.js";
 
@@ -15,27 +17,34 @@ export interface Matches {
   distance: Float32Array;
 }
 
-/** Matches every target feature to its nearest reference feature, keeping distinctive ones. */
-export function matchFeatures(target: Features, reference: Features, ratio = 0.8): Matches {
+/** Mutual nearest neighbours between the two feature sets that pass the ratio test. */
+export function matchFeatures(target: Features, reference: Features, ratio = 0.85): Matches {
   const D = DESCRIPTOR_SIZE;
   const a = target.descriptors;
   const b = reference.descriptors;
-  const bestOf = new Int32Array(reference.count).fill(-1);
-  const bestDist = new Float32Array(reference.count).fill(Number.POSITIVE_INFINITY);
-  const pick = new Int32Array(target.count).fill(-1);
-  const pickDist = new Float32Array(target.count);
+  const nt = target.count;
+  const nr = reference.count;
+  // Nearest target point of every reference point.
+  const backBest = new Int32Array(nr).fill(-1);
+  const backDist = new Float32Array(nr).fill(Number.POSITIVE_INFINITY);
+  const pick = new Int32Array(nt).fill(-1);
+  const pickDist = new Float32Array(nt);
   const r2 = ratio * ratio;
-  for (let i = 0; i < target.count; i++) {
+  for (let i = 0; i < nt; i++) {
     const ai = i * D;
     let d1 = Number.POSITIVE_INFINITY;
     let d2 = Number.POSITIVE_INFINITY;
     let j1 = -1;
-    for (let j = 0; j < reference.count; j++) {
+    for (let j = 0; j < nr; j++) {
       const bj = j * D;
       let d = 0;
-      for (let k = 0; k < D && d < d2; k++) {
+      for (let k = 0; k < D; k++) {
         const e = a[ai + k] - b[bj + k];
         d += e * e;
+      }
+      if (d < backDist[j]) {
+        backDist[j] = d;
+        backBest[j] = i;
       }
       if (d < d1) {
         d2 = d1;
@@ -48,17 +57,13 @@ export function matchFeatures(target: Features, reference: Features, ratio = 0.8
     if (j1 < 0 || d1 >= r2 * d2) continue;
     pick[i] = j1;
     pickDist[i] = d1;
-    if (d1 < bestDist[j1]) {
-      bestDist[j1] = d1;
-      bestOf[j1] = i;
-    }
   }
   const t: number[] = [];
   const r: number[] = [];
   const dist: number[] = [];
-  for (let i = 0; i < target.count; i++) {
+  for (let i = 0; i < nt; i++) {
     const j = pick[i];
-    if (j >= 0 && bestOf[j] === i) {
+    if (j >= 0 && backBest[j] === i) {
       t.push(i);
       r.push(j);
       dist.push(pickDist[i]);
