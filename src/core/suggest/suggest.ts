@@ -94,7 +94,7 @@ async function load(
   }
 }
 
-/** The selected pixels of `mask` inside `box` (grown by `margin` of its size), as a crop. */
+/** The selected pixels of `mask` inside `box` grown by `margin` of its size, as a crop of that rectangle. */
 function cropOf(mask: Mask, box: Detection["box"], margin: number): CropMask {
   const mx = (box.x1 - box.x0) * margin;
   const my = (box.y1 - box.y0) * margin;
@@ -107,15 +107,35 @@ function cropOf(mask: Mask, box: Detection["box"], margin: number): CropMask {
     const src = (y0 + y) * mask.width + x0;
     for (let x = 0; x < width; x++) data[y * width + x] = mask.data[src + x] ? 1 : 0;
   }
-  return trimCrop({ x0, y0, width, height, data });
+  return { x0, y0, width, height, data };
 }
 
-function boxCrop(box: Detection["box"]): CropMask {
+/**
+ * The ellipse inscribed in the box, added to the segmenter's selection of an
+ * object: a detector's box is tight, so its inscribed ellipse holds the
+ * head, torso and feet of a standing person, which a box-prompted
+ * segmentation of a small figure often loses (thin legs, a dark head
+ * against a dark background). Without a segmenter it is the mask.
+ */
+function ellipseCrop(box: Detection["box"], into?: CropMask): CropMask {
   const x0 = Math.floor(box.x0);
   const y0 = Math.floor(box.y0);
   const width = Math.max(1, Math.ceil(box.x1) - x0);
   const height = Math.max(1, Math.ceil(box.y1) - y0);
-  return { x0, y0, width, height, data: new Uint8Array(width * height).fill(1) };
+  const out = into ?? { x0, y0, width, height, data: new Uint8Array(width * height) };
+  const cx = (box.x0 + box.x1) / 2;
+  const cy = (box.y0 + box.y1) / 2;
+  const rx = Math.max(0.5, (box.x1 - box.x0) / 2);
+  const ry = Math.max(0.5, (box.y1 - box.y0) / 2);
+  for (let y = 0; y < out.height; y++) {
+    const dy = (out.y0 + y + 0.5 - cy) / ry;
+    if (dy * dy > 1) continue;
+    const half = rx * Math.sqrt(1 - dy * dy);
+    const a = Math.max(0, Math.ceil(cx - half - 0.5) - out.x0);
+    const b = Math.min(out.width, Math.floor(cx + half - 0.5) + 1 - out.x0);
+    if (b > a) out.data.fill(1, y * out.width + a, y * out.width + b);
+  }
+  return out;
 }
 
 function cropBox(crop: CropMask): Detection["box"] {
@@ -158,10 +178,10 @@ export async function suggest(image: RgbaImage, options: SuggestOptions = {}): P
       if (kept.length > 0 && options.segmenter) await options.segmenter.prepare(image);
       for (const d of kept) {
         const kind = objectKinds.map((k) => OBJECT_CLASSES[k]).find((c) => c?.labels.includes(d.label))?.kind ?? "person";
-        let mask = boxCrop(d.box);
+        let mask = ellipseCrop(d.box);
         if (options.segmenter) {
           const selected = cropOf((await options.segmenter.segment({ box: d.box })).mask, d.box, 0.02);
-          if (selected.data.some((v) => v)) mask = selected;
+          mask = trimCrop(ellipseCrop(d.box, selected));
         }
         out.push({ kind, label: d.label, box: d.box, score: d.score, mask });
       }
