@@ -25,7 +25,7 @@ import sharp from "sharp";
 import type { RgbaImage } from "../core/image.js";
 import type { SegmentBox } from "../core/segmentation/prompt.js";
 import { Segmenter } from "../core/segmentation/segmenter.js";
-import { suggest } from "../core/suggest/suggest.js";
+import { SUGGEST_SEGMENTER, suggest } from "../core/suggest/suggest.js";
 import { intersectionArea, iou, type Suggestion } from "../core/suggest/suggestion.js";
 import { suggestModels } from "../node/suggest-models.js";
 import { Progress } from "../terminal/progress.js";
@@ -320,7 +320,7 @@ export async function runSuggestBench(options: SuggestBenchOptions): Promise<str
     const shift = c.crop ? { x: c.crop[0], y: c.crop[1] } : { x: 0, y: 0 };
     if (c.crop) image = crop(image, c.crop);
     const labelled: LabelledCase = { ...c, text: [...(c.text ?? []), ...captionBoxes] };
-    const segmenter = await Segmenter.create();
+    const segmenter = await Segmenter.create({ builtin: SUGGEST_SEGMENTER });
     const t0 = performance.now();
     const found = await suggest(image, { models, segmenter, onSkip });
     const ms = performance.now() - t0;
@@ -341,7 +341,7 @@ export async function runSuggestBench(options: SuggestBenchOptions): Promise<str
   if (!options.noSpeed) {
     const source = results.length > 0 ? labels.cases.find((c) => c.source === "caption") : undefined;
     const big = await decodeFitted(photos[source?.photo ?? 0], { width: 4000, height: 3000 });
-    const segmenter = await Segmenter.create();
+    const segmenter = await Segmenter.create({ builtin: SUGGEST_SEGMENTER });
     const runs: number[] = [];
     for (let i = 0; i < 4; i++) {
       const t0 = performance.now();

@@ -12,7 +12,7 @@ import type { Mask, RgbaImage } from "../core/image.js";
 import { VanishError } from "../core/image.js";
 import { removalMask } from "../core/segmentation/removal-mask.js";
 import { Segmenter } from "../core/segmentation/segmenter.js";
-import { suggest, suggestionMask } from "../core/suggest/suggest.js";
+import { SUGGEST_SEGMENTER, suggest, suggestionMask } from "../core/suggest/suggest.js";
 import type { Suggestion, SuggestKindOption } from "../core/suggest/suggestion.js";
 import { readImage, writeFileAtomic } from "./io.js";
 import { type SelectOptions, segmenterOptions } from "./segment-file.js";
@@ -48,7 +48,7 @@ export async function closeSuggestModels(): Promise<void> {
 
 /** The suggestions for an already decoded photo; object boxes become masks through the chosen segmenter's box prompt. */
 export async function suggestForImage(image: RgbaImage, options: SuggestFileOptions = {}): Promise<Suggestion[]> {
-  const segmenter = await Segmenter.create(segmenterOptions(options));
+  const segmenter = await Segmenter.create({ ...segmenterOptions(options), builtin: SUGGEST_SEGMENTER });
   try {
     return await suggest(image, {
       kinds: options.kinds,

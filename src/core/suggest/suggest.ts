@@ -12,6 +12,7 @@
  */
 import { assertImage, expectedError, type Mask, type RgbaImage, VanishError } from "../image.js";
 import type { InferenceModel } from "../model.js";
+import type { BuiltinSegmenterOptions } from "../segmentation/builtin.js";
 import type { Segmenter } from "../segmentation/segmenter.js";
 import type { CropMask } from "../segmentation/thin.js";
 import { COCO_LABELS, detectObjects } from "./nanodet.js";
@@ -57,6 +58,14 @@ const OBJECT_CLASSES: Partial<Record<SuggestKindOption, { kind: SuggestionKind; 
   vehicles: { kind: "vehicle", labels: ["bicycle", "car", "motorcycle", "bus", "truck", "boat"] },
   animals: { kind: "animal", labels: ["bird", "cat", "dog", "horse", "sheep", "cow"] },
 };
+
+/**
+ * Built-in segmenter settings for turning object boxes into masks: a box
+ * needs less detail than a tap (the mask is joined with the box's ellipse
+ * and grown for removal), and at 12 MP this prepares in about a quarter of
+ * the default's time (135 against 568 ms of CPU).
+ */
+export const SUGGEST_SEGMENTER: BuiltinSegmenterOptions = { workingSize: 512, superpixels: 1200 };
 
 /** Long side of the copy the detectors read. */
 const PLANES_LONG_SIDE = 1280;
@@ -152,6 +161,23 @@ export async function suggest(image: RgbaImage, options: SuggestOptions = {}): P
   const sy = H / planes.height;
   const out: Suggestion[] = [];
 
+  // The text network runs on ONNX Runtime's own threads: started first, it overlaps the object detector and the wire finder.
+  const textTask = kinds.includes("text")
+    ? (async (): Promise<Suggestion[]> => {
+        const model = await load("text", options.models?.text, options.onSkip);
+        if (!model) return [];
+        return (await detectText(model, planes, W, H)).map((r) => ({
+          kind: "text",
+          label: "text",
+          box: cropBox(r.mask),
+          score: r.score,
+          mask: r.mask,
+        }));
+      })()
+    : Promise.resolve([]);
+  // Settled later; kept from rejecting unobserved meanwhile.
+  textTask.catch(() => {});
+
   const objectKinds = kinds.filter((k) => OBJECT_CLASSES[k]);
   if (objectKinds.length > 0) {
     const model = await load(objectKinds[0], options.models?.objects, (_, reason) => {
@@ -188,19 +214,11 @@ export async function suggest(image: RgbaImage, options: SuggestOptions = {}): P
     }
   }
 
-  if (kinds.includes("text")) {
-    const model = await load("text", options.models?.text, options.onSkip);
-    if (model) {
-      for (const r of await detectText(model, planes, W, H)) {
-        out.push({ kind: "text", label: "text", box: cropBox(r.mask), score: r.score, mask: r.mask });
-      }
-    }
-  }
-
   if (kinds.includes("wires")) {
     for (const r of detectWires(planes, W, H))
       out.push({ kind: "wire", label: "wire", box: cropBox(r.mask), score: r.score, mask: r.mask });
   }
+  out.push(...(await textTask));
 
   const order: SuggestionKind[] = ["person", "vehicle", "animal", "text", "wire"];
   return out.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || b.score - a.score);
