@@ -544,6 +544,7 @@ describe("library and batch planning", () => {
       ["eraseFile(null)", () => lib.eraseFile(null as never, null, "x.png")],
       ["eraseFile(no mask)", () => lib.eraseFile("a.png", null, "x.png")],
       ["readImage('')", () => lib.readImage("")],
+      ["decodeImage(null)", () => lib.decodeImage(null as never, "x.png")],
       ["readMask(3)", () => lib.readMask(3 as never)],
       ["formatForPath(null)", () => lib.formatForPath(null as never)],
       ["writeFileAtomic(null)", () => lib.writeFileAtomic(null as never, new Uint8Array(1))],

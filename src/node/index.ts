@@ -2,7 +2,17 @@
 export * from "../index.js";
 export { type EraseFileOptions, type EraseFileResult, eraseFile } from "./erase-file.js";
 export { type InpaintingModelOptions, loadInpaintingModel } from "./inpainting-model.js";
-export { type DecodedImage, encodeEdited, formatForPath, readImage, readMask, writeFileAtomic } from "./io.js";
+export {
+  type DecodedImage,
+  decodeImage,
+  encodeEdited,
+  encodingLosses,
+  formatForPath,
+  readImage,
+  readMask,
+  type StoredSamples,
+  writeFileAtomic,
+} from "./io.js";
 export { loadOnnxModel } from "./onnx.js";
 export { findSamModels, samModelsFromDir } from "./sam-models.js";
 export {
