@@ -16,5 +16,6 @@ for (const file of process.argv.slice(2)) {
   }
 }
 const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 25));
-for (const [key, us] of rows) process.stdout.write(`${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)} %  ${key}\n`);
+for (const [key, us] of rows)
+  process.stdout.write(`${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)} %  ${key}\n`);
 process.stdout.write(`${(total / 1000).toFixed(0).padStart(7)} ms total\n`);

@@ -6,7 +6,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { objectMask } from "../dist/src/bench/masks.js";
 import { ensurePhotos } from "../dist/src/bench/photos.js";
-import { eraseWithReport } from "../dist/src/core/erase.js";
+import { eraseWithReport } from "../dist/src/core/inpaint/erase.js";
 
 const size = Number(process.argv[2] ?? 2048);
 const runs = Number(process.argv[3] ?? 3);
@@ -14,7 +14,11 @@ const photos = await ensurePhotos(path.resolve(".cache/photos"), (l) => process.
 const kinds = ["person", "box", "strokes"];
 const cases = [];
 for (let c = 0; c < 3; c++) {
-  const { data, info } = await sharp(photos[c]).resize(size, size, { fit: "inside" }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(photos[c])
+    .resize(size, size, { fit: "inside" })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const image = { width: info.width, height: info.height, data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length) };
   const hole = objectMask(kinds[c], info.width, info.height, 1000 + c);
   cases.push({ image, mask: { width: info.width, height: info.height, data: hole } });

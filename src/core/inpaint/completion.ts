@@ -23,7 +23,16 @@
  */
 import { distanceToKnown } from "../mask.js";
 import type { Random } from "../random.js";
-import { countSources, improveNnf, makePatchProblem, type Nnf, type PatchProblem, patchArea, randomNnf, refreshDistances } from "./patchmatch.js";
+import {
+  countSources,
+  improveNnf,
+  makePatchProblem,
+  type Nnf,
+  type PatchProblem,
+  patchArea,
+  randomNnf,
+  refreshDistances,
+} from "./patchmatch.js";
 import { type FloatImage, halve } from "./resample.js";
 
 /** What a coarse stage receives: the low-res crop with its hole. */
