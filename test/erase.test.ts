@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { gradientEnergyRatio, maxChangeOutside, psnr } from "../src/bench/metrics.js";
 import { type RgbaImage, VanishError } from "../src/core/image.js";
 import { PatchMatchCoarse } from "../src/core/inpaint/completion.js";
-import { erase, eraseWithReport } from "../src/core/inpaint/erase.js";
+import { erase, eraseWithReport, workingScale } from "../src/core/inpaint/erase.js";
 import { Random } from "../src/core/random.js";
 import { noiseImage, rectMask } from "./helpers.js";
 
@@ -91,6 +91,27 @@ describe("erase", () => {
     assert.equal(seen[seen.length - 1], 1);
     for (let i = 1; i < seen.length; i++) assert.ok(seen[i] > seen[i - 1], `progress went from ${seen[i - 1]} to ${seen[i]}`);
     assert.deepEqual(withProgress.data, (await erase(img, mask, { seed: 3 })).data);
+  });
+
+  test("the working scale follows an object-sized hole, and leaves large holes at the 512-px working image", () => {
+    const crop = { x: 0, y: 0, width: 600, height: 500 };
+    // 2 % of a 2048×1280 photo: about 2000 low-res hole pixels, however small the crop.
+    assert.equal(workingScale(crop, 52_000, 2048 * 1280, 512, 2000), 5);
+    // A tiny hole needs no downsampling beyond the crop's.
+    assert.equal(workingScale(crop, 900, 2048 * 1280, 512, 2000), 2);
+    assert.equal(workingScale({ x: 0, y: 0, width: 300, height: 200 }, 900, 2048 * 1280, 512, 2000), 1);
+    // 15 % of the photo: the long-side rule alone.
+    const big = { x: 0, y: 0, width: 2048, height: 1280 };
+    assert.equal(workingScale(big, 0.15 * 2048 * 1280, 2048 * 1280, 512, 2000), 4);
+  });
+
+  test("an object-sized hole is filled at a coarser working scale, with its detail restored", async () => {
+    const image = noiseImage(400, 300, 4);
+    const mask = rectMask(400, 300, 180, 120, 40, 40);
+    const report = await eraseWithReport(image, mask, { seed: 3, lowResHoleBudget: 400 });
+    assert.equal(report.scale, 2);
+    assert.equal(maxChangeOutside(report.image, image, mask.data), 0);
+    assert.ok(gradientEnergyRatio(report.image, image, mask.data) > 0.6, "the noise's detail comes back by attention");
   });
 
   test("an empty mask returns an unchanged copy", async () => {

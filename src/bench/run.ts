@@ -4,9 +4,14 @@
  * Markdown report, a JSON dump and a contact sheet of side-by-side crops.
  *
  * Every case: a photo resized to the size's long side (Lanczos; photos smaller
- * than the size are upscaled), a seeded mask (strokes, person, box; 10–30 %),
- * hole pixels blacked out before any method sees them, and metrics on the
- * hole's bounding box against the untouched photo.
+ * than the size are upscaled), a seeded mask (strokes, person, box; object-
+ * sized 0.5–5 % or large 10–30 %), hole pixels blacked out before any method
+ * sees them, and metrics on the hole's bounding box against the untouched
+ * photo. The first half of each suite's cases is the tuning half, the second
+ * (other photos) the held-out half; both are reported. Fill times are the
+ * fastest of `repeats` runs of each method, Vanish and Telea timed in the same
+ * run case by case (the machine may be shared), with their ratio per case and
+ * a log-log plot of fill time against hole pixels.
  */
 import { execFile, spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
@@ -20,10 +25,11 @@ import { eraseWithReport } from "../core/inpaint/erase.js";
 import { holeBounds } from "../core/mask.js";
 import { loadInpaintingModel } from "../node/inpainting-model.js";
 import { Progress } from "../terminal/progress.js";
-import { benchmarkMask, MASK_KINDS } from "./masks.js";
+import { benchmarkMask, HOLE_FRACTION, type HoleSize, MASK_KINDS, objectMask } from "./masks.js";
 import { gradientEnergyRatio, holeL1, maxChangeOutside, psnr, ssim } from "./metrics.js";
 import { findOpenCvPython } from "./opencv-python.js";
 import { decodeFitted, ensurePhotos } from "./photos.js";
+import { writeLogLogPng } from "./plot.js";
 import { median } from "./stats.js";
 import { structureScores } from "./structure-metrics.js";
 
@@ -37,6 +43,10 @@ export interface BenchOptions {
   cacheDir: string;
   peers: boolean;
   seed: number;
+  /** Hole-size suites to run, in order. Default: object-sized, then large. */
+  holes?: HoleSize[];
+  /** Timed runs of each method per case; the fastest counts. Default 1. */
+  repeats?: number;
   /** An ONNX inpainting network measured as a second coarse stage beside PatchMatch. */
   model?: string;
 }
@@ -55,6 +65,10 @@ interface Quality {
 }
 
 interface CaseResult {
+  holes: HoleSize;
+  /** "tune" for the first half of a suite's cases, "held-out" for the rest. */
+  half: "tune" | "held-out";
+  holePixels: number;
   size: number;
   photo: string;
   kind: string;
@@ -171,7 +185,7 @@ async function peakMemory4k(photo: string, workDir: string, seed: number): Promi
   });
 }
 
-const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "∞");
+const fmt = (v: number, d = 2) => (Number.isNaN(v) ? "–" : Number.isFinite(v) ? v.toFixed(d) : "∞");
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const finiteMean = (xs: number[]) => mean(xs.filter((x) => Number.isFinite(x)));
 /** lineR over all cases' in-hole line samples together. */
@@ -180,21 +194,12 @@ const pooledLineR = (q: Quality[]) => {
   return points === 0 ? Number.NaN : q.reduce((a, x) => a + (x.linePoints > 0 ? x.lineR * x.linePoints : 0), 0) / points;
 };
 
-function report(results: CaseResult[], memory: { rssMb: number; inpaintMs: number } | null, options: BenchOptions): string {
-  const lines: string[] = [];
-  lines.push(
-    `Photos: ${options.cases} per size from Debian's wallpaper packages; masks: strokes, person, box (10–30 % of the image); seed ${options.seed}.`,
-  );
-  lines.push(
-    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}. Quality on the hole's bounding box; fill time is the fill alone (image decoded).`,
-  );
-  lines.push(
-    "lineR (line recall, pooled over line samples) and edgeF (Canny F1 in the hole) on copies scaled to 1024 px; see `vanish bench --structure`.",
-  );
-  lines.push("");
+const HOLE_LABEL: Record<HoleSize, string> = { object: "object-sized holes", large: "large holes" };
+
+function qualityTable(results: CaseResult[], sizes: number[], lines: string[]): void {
   lines.push("| size | method | PSNR dB | SSIM | L1 (hole) | gradient ratio | lineR | edgeF | max change outside | fill ms (median) |");
   lines.push("|---|---|---|---|---|---|---|---|---|---|");
-  for (const size of options.sizes) {
+  for (const size of sizes) {
     const rows = results.filter((r) => r.size === size);
     if (rows.length === 0) continue;
     for (const method of Object.keys(rows[0].methods)) {
@@ -204,44 +209,86 @@ function report(results: CaseResult[], memory: { rssMb: number; inpaintMs: numbe
       );
     }
   }
-  lines.push("");
-  lines.push("Vanish stages, median ms:");
-  lines.push("");
-  lines.push("| size | prepare | coarse | attention | upscale |");
-  lines.push("|---|---|---|---|---|");
-  for (const size of options.sizes) {
-    const rows = results.filter((r) => r.size === size);
-    if (rows.length === 0) continue;
-    const m = (k: keyof CaseResult["stages"]) => fmt(median(rows.map((r) => r.stages[k])), 0);
-    lines.push(`| ${size} | ${m("prepareMs")} | ${m("coarseMs")} | ${m("attentionMs")} | ${m("upscaleMs")} |`);
+}
+
+/** Vanish's fill time over Telea's for one case, or NaN without Telea. */
+const teleaRatio = (r: CaseResult) => (r.methods["opencv-telea"] ? r.methods.vanish.fillMs / r.methods["opencv-telea"].fillMs : Number.NaN);
+
+function report(results: CaseResult[], memory: { rssMb: number; inpaintMs: number } | null, options: BenchOptions): string {
+  const lines: string[] = [];
+  const holes = options.holes ?? ["object", "large"];
+  const suites = holes.map((h) => `${HOLE_LABEL[h]} (${HOLE_FRACTION[h].map((f) => `${100 * f}`).join("–")} % of the image)`);
+  lines.push(
+    `Photos: ${options.cases} per size and hole size from Debian's wallpaper packages; masks: strokes, person, box; ${suites.join(", ")}; seed ${options.seed}.`,
+  );
+  lines.push(
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}. Quality on the hole's bounding box; fill time is the fill alone (image decoded), the fastest of ${options.repeats ?? 1} run(s) per method and case.`,
+  );
+  lines.push(
+    "lineR (line recall, pooled over line samples) and edgeF (Canny F1 in the hole) on copies scaled to 1024 px; see `vanish bench --structure`.",
+  );
+  for (const h of holes) {
+    const suite = results.filter((r) => r.holes === h);
+    if (suite.length === 0) continue;
+    lines.push("", `### ${HOLE_LABEL[h][0].toUpperCase()}${HOLE_LABEL[h].slice(1)}`, "");
+    qualityTable(suite, options.sizes, lines);
+    lines.push("");
+    for (const half of ["tune", "held-out"] as const) {
+      const part = suite.filter((r) => r.half === half);
+      if (part.length === 0) continue;
+      const q = part.map((r) => r.methods.vanish);
+      lines.push(
+        `Vanish on the ${half === "tune" ? "tuning" : "held-out"} half (${part.length} cases, all sizes): PSNR ${fmt(mean(q.map((x) => x.psnr)))} dB, SSIM ${fmt(mean(q.map((x) => x.ssim)), 3)}, gradient ratio ${fmt(mean(q.map((x) => x.gradientRatio)))}.`,
+      );
+    }
+    const ratios = options.sizes
+      .map((size) => ({ size, ratios: suite.filter((r) => r.size === size).map(teleaRatio) }))
+      .filter((x) => x.ratios.length > 0 && x.ratios.every(Number.isFinite));
+    if (ratios.length > 0) {
+      lines.push("");
+      lines.push(
+        `Vanish fill time / Telea fill time, median of the per-case ratios: ${ratios.map((x) => `${x.size}: ${fmt(median(x.ratios))}×`).join(", ")}.`,
+      );
+    }
+    lines.push("", "Vanish stages, median ms:", "", "| size | prepare | coarse | attention | upscale |", "|---|---|---|---|---|");
+    for (const size of options.sizes) {
+      const rows = suite.filter((r) => r.size === size);
+      if (rows.length === 0) continue;
+      const m = (k: keyof CaseResult["stages"]) => fmt(median(rows.map((r) => r.stages[k])), 0);
+      lines.push(`| ${size} | ${m("prepareMs")} | ${m("coarseMs")} | ${m("attentionMs")} | ${m("upscaleMs")} |`);
+    }
   }
   lines.push("");
   if (memory)
     lines.push(
       `Peak resident memory of \`vanish erase\` on a 4096×4096 photo: ${memory.rssMb.toFixed(0)} MiB (fill ${memory.inpaintMs.toFixed(0)} ms).`,
+      "",
     );
-  lines.push("");
-  lines.push("Per case:");
-  lines.push("");
+  lines.push("Fill time against hole pixels: fill-time.png (log-log).", "", "Per case:", "");
+  const methods = Object.keys(results[0]?.methods ?? {});
   lines.push(
-    "| size | photo | mask | hole % | " +
-      Object.keys(results[0]?.methods ?? {})
-        .map((m) => `${m} PSNR / grad / ms`)
-        .join(" | ") +
-      " |",
+    `| holes | half | size | photo | mask | hole % | hole px | ${methods.map((m) => `${m} PSNR / grad / ms`).join(" | ")} | vanish / telea |`,
   );
-  lines.push(
-    "|---|---|---|---|" +
-      Object.keys(results[0]?.methods ?? {})
-        .map(() => "---")
-        .join("|") +
-      "|",
-  );
+  lines.push(`|---|---|---|---|---|---|---|${methods.map(() => "---").join("|")}|---|`);
   for (const r of results) {
     const cells = Object.values(r.methods).map((q) => `${fmt(q.psnr)} / ${fmt(q.gradientRatio)} / ${fmt(q.fillMs, 0)}`);
-    lines.push(`| ${r.size} | ${r.photo} | ${r.kind} | ${(100 * r.holeFraction).toFixed(1)} | ${cells.join(" | ")} |`);
+    lines.push(
+      `| ${r.holes} | ${r.half} | ${r.size} | ${r.photo} | ${r.kind} | ${(100 * r.holeFraction).toFixed(1)} | ${r.holePixels} | ${cells.join(" | ")} | ${fmt(teleaRatio(r))} |`,
+    );
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** The fill-time curve of every method, log-log. */
+async function plotFillTimes(results: CaseResult[], file: string): Promise<void> {
+  const colours: Record<string, string> = { vanish: "#d62728", "opencv-telea": "#1f77b4", "opencv-ns": "#2ca02c" };
+  const methods = Object.keys(results[0]?.methods ?? {});
+  const series = methods.map((m, i) => ({
+    label: m,
+    colour: colours[m] ?? ["#9467bd", "#8c564b", "#e377c2"][i % 3],
+    points: results.filter((r) => r.methods[m]).map((r) => ({ x: r.holePixels, y: r.methods[m].fillMs })),
+  }));
+  await writeLogLogPng(file, "Fill time against hole size (all sizes and hole suites)", "hole pixels", "fill ms", series);
 }
 
 /** Runs the whole benchmark and writes report.md, results.json and contact-sheet.png. */
@@ -265,63 +312,87 @@ export async function runBench(options: BenchOptions): Promise<void> {
 
   const results: CaseResult[] = [];
   const rows: { buffer: Buffer; width: number }[] = [];
-  const progress = new Progress(options.sizes.length * options.cases, "bench");
+  const holes = options.holes ?? ["object", "large"];
+  const repeats = Math.max(1, options.repeats ?? 1);
+  const progress = new Progress(holes.length * options.sizes.length * options.cases, "bench");
   try {
-    for (const size of options.sizes) {
-      for (let c = 0; c < options.cases; c++) {
-        const photo = photos[c % photos.length];
-        const kind = MASK_KINDS[c % MASK_KINDS.length];
-        const name = path.basename(photo.includes("/contents/") ? photo.split("/contents/")[0] : photo, ".jpg");
-        progress.note(`${size} ${name} ${kind}`);
-        const truth = await decodeFitted(photo, size);
-        const { width: W, height: H } = truth;
-        const hole = benchmarkMask(kind, W, H, options.seed * 7919 + size * 31 + c);
-        const box = holeBounds(hole, W, H) as Rect;
-        const input: RgbaImage = { width: W, height: H, data: new Uint8ClampedArray(truth.data) };
-        let holeCount = 0;
-        for (let i = 0; i < hole.length; i++) {
-          if (hole[i] === 0) continue;
-          holeCount++;
-          input.data[i * 4] = 0;
-          input.data[i * 4 + 1] = 0;
-          input.data[i * 4 + 2] = 0;
-        }
-        const rep = await eraseWithReport(input, { width: W, height: H, data: hole }, { seed: options.seed });
-        const methods: Record<string, Quality> = { vanish: measure(rep.image, truth, hole, box, rep.timings.totalMs) };
-        const sheet = [
-          { label: "input", image: input },
-          { label: "vanish", image: rep.image },
-        ];
-        if (network) {
-          const withNetwork = await eraseWithReport(input, { width: W, height: H, data: hole }, { seed: options.seed, coarse: network });
-          methods[`vanish+${network.name}`] = measure(withNetwork.image, truth, hole, box, withNetwork.timings.totalMs);
-          sheet.push({ label: network.name, image: withNetwork.image });
-        }
-        if (python) {
-          const inFile = path.join(work, "in.png");
-          const maskFile = path.join(work, "mask.png");
-          await savePng(input, inFile);
-          const mb = Buffer.alloc(W * H);
-          for (let i = 0; i < hole.length; i++) mb[i] = hole[i] ? 255 : 0;
-          await sharp(mb, { raw: { width: W, height: H, channels: 1 } })
-            .png()
-            .toFile(maskFile);
-          const telea = path.join(work, "telea.png");
-          const ns = path.join(work, "ns.png");
-          const { stdout } = await exec(python, [path.join(ROOT, "scripts", "opencv_inpaint.py"), inFile, maskFile, telea, ns], {
-            maxBuffer: 1 << 20,
+    for (const holeSize of holes) {
+      for (const size of options.sizes) {
+        for (let c = 0; c < options.cases; c++) {
+          const photo = photos[c % photos.length];
+          const kind = MASK_KINDS[c % MASK_KINDS.length];
+          const name = path.basename(photo.includes("/contents/") ? photo.split("/contents/")[0] : photo, ".jpg");
+          progress.note(`${holeSize} ${size} ${name} ${kind}`);
+          const truth = await decodeFitted(photo, size);
+          const { width: W, height: H } = truth;
+          const caseSeed = options.seed * 7919 + size * 31 + c;
+          const hole = holeSize === "large" ? benchmarkMask(kind, W, H, caseSeed) : objectMask(kind, W, H, caseSeed);
+          const box = holeBounds(hole, W, H) as Rect;
+          const input: RgbaImage = { width: W, height: H, data: new Uint8ClampedArray(truth.data) };
+          let holeCount = 0;
+          for (let i = 0; i < hole.length; i++) {
+            if (hole[i] === 0) continue;
+            holeCount++;
+            input.data[i * 4] = 0;
+            input.data[i * 4 + 1] = 0;
+            input.data[i * 4 + 2] = 0;
+          }
+          const mask = { width: W, height: H, data: hole };
+          let rep = await eraseWithReport(input, mask, { seed: options.seed });
+          for (let k = 1; k < repeats; k++) {
+            const again = await eraseWithReport(input, mask, { seed: options.seed });
+            if (again.timings.totalMs < rep.timings.totalMs) rep = again;
+          }
+          const methods: Record<string, Quality> = { vanish: measure(rep.image, truth, hole, box, rep.timings.totalMs) };
+          const sheet = [
+            { label: "input", image: input },
+            { label: "vanish", image: rep.image },
+          ];
+          if (network) {
+            const withNetwork = await eraseWithReport(input, mask, { seed: options.seed, coarse: network });
+            methods[`vanish+${network.name}`] = measure(withNetwork.image, truth, hole, box, withNetwork.timings.totalMs);
+            sheet.push({ label: network.name, image: withNetwork.image });
+          }
+          if (python) {
+            const inFile = path.join(work, "in.png");
+            const maskFile = path.join(work, "mask.png");
+            await savePng(input, inFile);
+            const mb = Buffer.alloc(W * H);
+            for (let i = 0; i < hole.length; i++) mb[i] = hole[i] ? 255 : 0;
+            await sharp(mb, { raw: { width: W, height: H, channels: 1 } })
+              .png()
+              .toFile(maskFile);
+            const telea = path.join(work, "telea.png");
+            const ns = path.join(work, "ns.png");
+            const { stdout } = await exec(
+              python,
+              [path.join(ROOT, "scripts", "opencv_inpaint.py"), inFile, maskFile, telea, ns, "5", String(repeats)],
+              { maxBuffer: 1 << 20 },
+            );
+            const t = JSON.parse(stdout.trim());
+            const teleaImg = await readRgba(telea);
+            const nsImg = await readRgba(ns);
+            methods["opencv-telea"] = measure(teleaImg, truth, hole, box, t.teleaMs);
+            methods["opencv-ns"] = measure(nsImg, truth, hole, box, t.nsMs);
+            sheet.push({ label: "telea", image: teleaImg }, { label: "navier-stokes", image: nsImg });
+          }
+          sheet.push({ label: "truth", image: truth });
+          rows.push(await sheetRow(sheet, box));
+          results.push({
+            holes: holeSize,
+            half: c < Math.ceil(options.cases / 2) ? "tune" : "held-out",
+            holePixels: holeCount,
+            size,
+            photo: name,
+            kind,
+            width: W,
+            height: H,
+            holeFraction: holeCount / (W * H),
+            methods,
+            stages: rep.timings,
           });
-          const t = JSON.parse(stdout.trim());
-          const teleaImg = await readRgba(telea);
-          const nsImg = await readRgba(ns);
-          methods["opencv-telea"] = measure(teleaImg, truth, hole, box, t.teleaMs);
-          methods["opencv-ns"] = measure(nsImg, truth, hole, box, t.nsMs);
-          sheet.push({ label: "telea", image: teleaImg }, { label: "navier-stokes", image: nsImg });
+          progress.tick(`${holeSize} ${size} ${name} ${kind}`);
         }
-        sheet.push({ label: "truth", image: truth });
-        rows.push(await sheetRow(sheet, box));
-        results.push({ size, photo: name, kind, width: W, height: H, holeFraction: holeCount / (W * H), methods, stages: rep.timings });
-        progress.tick(`${size} ${name} ${kind}`);
       }
     }
   } finally {
@@ -335,11 +406,12 @@ export async function runBench(options: BenchOptions): Promise<void> {
   const md = report(results, memory, options);
   await fs.writeFile(path.join(options.outDir, "report.md"), md);
   await fs.writeFile(path.join(options.outDir, "results.json"), JSON.stringify({ options, results, memory }, null, 1));
+  await plotFillTimes(results, path.join(options.outDir, "fill-time.png"));
   const sheetW = Math.max(...rows.map((r) => r.width));
   await sharp({ create: { width: sheetW, height: rows.length * (TILE_H + 6), channels: 3, background: "#101010" } })
     .composite(rows.map((r, i) => ({ input: r.buffer, left: 0, top: i * (TILE_H + 6) })))
     .png()
     .toFile(path.join(options.outDir, "contact-sheet.png"));
   process.stdout.write(md);
-  log(`wrote ${path.join(options.outDir, "report.md")} and contact-sheet.png`);
+  log(`wrote ${path.join(options.outDir, "report.md")}, fill-time.png and contact-sheet.png`);
 }

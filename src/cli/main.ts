@@ -6,6 +6,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { HOLE_SIZES, type HoleSize } from "../bench/masks.js";
 import { type RgbaImage, VanishError } from "../core/image.js";
 import type { EraseOptions } from "../core/inpaint/erase.js";
 import type { ReferenceReport } from "../core/reference/guided-fill.js";
@@ -48,6 +49,17 @@ function number(name: string, lo: number, hi: number) {
       throw new InvalidArgumentError(`${name} must be a number from ${lo} to ${hi}; received "${value}".`);
     return n;
   };
+}
+
+/** Parses `--holes object,large`. */
+function parseHoleSizes(value: string): HoleSize[] {
+  const sizes = value.split(",").map((s) => s.trim());
+  for (const s of sizes) {
+    if (!(HOLE_SIZES as readonly string[]).includes(s)) {
+      throw new InvalidArgumentError(`--holes takes a comma-separated list of ${HOLE_SIZES.join(", ")}; received "${value}".`);
+    }
+  }
+  return sizes as HoleSize[];
 }
 
 /** Parses repeated `--point x,y[,label]` (label 1 = select, 0 = carve away; default 1). */
@@ -381,7 +393,13 @@ export function buildProgram(): Command {
     .command("bench")
     .description("Measure quality and speed on real photos at 1K, 2K and 4K against OpenCV's inpainting")
     .addOption(new Option("--sizes <list>", "long sides to test").default("1024,2048,4096"))
-    .option("--cases <n>", "photos per size", integer("--cases", 1, 100), 6)
+    .option("--cases <n>", "photos per size and hole size", integer("--cases", 1, 100), 6)
+    .addOption(
+      new Option("--holes <list>", "hole sizes: object (0.5–5 % of the photo), large (10–30 %)")
+        .argParser(parseHoleSizes)
+        .default(["object", "large"], "object,large"),
+    )
+    .option("--repeats <n>", "timed runs of each method per case (the fastest counts)", integer("--repeats", 1, 20), 1)
     .option("--out <dir>", "folder for the report and contact sheet", "bench-out")
     .option("--cache <dir>", "folder for downloaded photos", ".cache/photos")
     .option("--no-peers", "skip OpenCV's Telea and Navier–Stokes")
@@ -431,6 +449,8 @@ export function buildProgram(): Command {
         cacheDir: flags.cache,
         peers: flags.peers !== false,
         seed: flags.seed,
+        holes: flags.holes,
+        repeats: flags.repeats,
         ...(flags.model ? { model: flags.model } : {}),
       });
     });

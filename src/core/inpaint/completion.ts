@@ -24,7 +24,16 @@
 import { expectedError } from "../image.js";
 import { distanceToKnown } from "../mask.js";
 import type { Random } from "../random.js";
-import { improveNnf, makePatchProblem, type Nnf, type PatchProblem, patchArea, randomNnf, refreshDistances } from "./patchmatch.js";
+import {
+  countSources,
+  improveNnf,
+  makePatchProblem,
+  type Nnf,
+  type PatchProblem,
+  patchArea,
+  randomNnf,
+  refreshDistances,
+} from "./patchmatch.js";
 import { type FloatImage, halve } from "./resample.js";
 
 /** What a coarse stage receives: the low-res crop with its hole. */
@@ -282,9 +291,7 @@ function withoutExtraChannels(img: FloatImage, channels: number): FloatImage {
 }
 
 function hasUsableSource(hole: Uint8Array, w: number, h: number, r: number): boolean {
-  if (w < 2 * r + 1 || h < 2 * r + 1) return false;
-  const probe = makePatchProblem(new Float32Array(w * h * 3), w, h, 3, hole, r);
-  return probe !== null && probe.sources.length >= 16;
+  return countSources(hole, w, h, r) >= 16;
 }
 
 /** γ^(−distance of the target centre to the known region), per target. */
@@ -422,9 +429,10 @@ class Voter {
   private readonly area: Float32Array;
 
   constructor(private readonly p: PatchProblem) {
-    const list: number[] = [];
-    for (let i = 0; i < p.hole.length; i++) if (p.hole[i] !== 0) list.push(i);
-    this.holeIndex = Int32Array.from(list);
+    let n = 0;
+    for (let i = 0; i < p.hole.length; i++) if (p.hole[i] !== 0) n++;
+    this.holeIndex = new Int32Array(n);
+    for (let i = 0, q = 0; i < p.hole.length; i++) if (p.hole[i] !== 0) this.holeIndex[q++] = i;
     this.acc = new Float32Array(p.width * p.height * p.channels);
     this.wacc = new Float32Array(p.width * p.height);
     this.boundary = boundaryWeights(p);

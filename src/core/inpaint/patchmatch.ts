@@ -84,18 +84,25 @@ export function makePatchProblem(
   const sources = new Int32Array(nSources);
   for (let i = 0, k = 0; i < validSource.length; i++) if (validSource[i] !== 0) sources[k++] = i;
 
+  // Targets lie within r of the hole, so only the hole's box grown by r is scanned.
   const slotOf = new Int32Array(width * height).fill(-1);
-  const list: number[] = [];
-  for (let y = 0; y < height; y++) {
+  const box = holeBoxOf(integral, width, height);
+  const gx0 = Math.max(0, box.x0 - r);
+  const gx1 = Math.min(width, box.x1 + r);
+  const gy0 = Math.max(0, box.y0 - r);
+  const gy1 = Math.min(height, box.y1 + r);
+  const list = new Int32Array(Math.max(0, (gx1 - gx0) * (gy1 - gy0)));
+  let nTargets = 0;
+  for (let y = gy0; y < gy1; y++) {
     const ya = Math.max(0, y - r);
     const yb = Math.min(height, y + r + 1);
-    for (let x = 0; x < width; x++) {
+    for (let x = gx0; x < gx1; x++) {
       const xa = Math.max(0, x - r);
       const xb = Math.min(width, x + r + 1);
       const count = integral[yb * w1 + xb] - integral[ya * w1 + xb] - integral[yb * w1 + xa] + integral[ya * w1 + xa];
       if (count > 0) {
-        slotOf[y * width + x] = list.length;
-        list.push(y * width + x);
+        slotOf[y * width + x] = nTargets;
+        list[nTargets++] = y * width + x;
       }
     }
   }
@@ -106,13 +113,47 @@ export function makePatchProblem(
     image,
     hole,
     radius: r,
-    targets: Int32Array.from(list),
+    targets: list.slice(0, nTargets),
     validSource,
     sources,
     slotOf,
     textureChannel: texture?.channel ?? -1,
     textureWeight: texture?.weight ?? 0,
   };
+}
+
+/** The hole's bounding box [x0, x1) × [y0, y1) read off its summed-area table (empty when there is no hole). */
+function holeBoxOf(integral: Int32Array, width: number, height: number): { x0: number; x1: number; y0: number; y1: number } {
+  const w1 = width + 1;
+  const total = integral[height * w1 + width];
+  if (total === 0) return { x0: 0, x1: 0, y0: 0, y1: 0 };
+  let y0 = 0;
+  while (integral[(y0 + 1) * w1 + width] === 0) y0++;
+  let y1 = height;
+  while (integral[(y1 - 1) * w1 + width] === total) y1--;
+  let x0 = 0;
+  while (integral[height * w1 + x0 + 1] === 0) x0++;
+  let x1 = width;
+  while (integral[height * w1 + x1 - 1] === total) x1--;
+  return { x0, x1, y0, y1 };
+}
+
+/** Number of valid source centres of (2r+1)² patches for a hole plane, without building the problem. */
+export function countSources(hole: Uint8Array, width: number, height: number, radius: number): number {
+  const r = radius;
+  const side = 2 * r + 1;
+  if (width < side || height < side) return 0;
+  const integral = holeIntegral(hole, width, height);
+  const w1 = width + 1;
+  let n = 0;
+  for (let y0 = 0; y0 + side <= height; y0++) {
+    for (let x0 = 0; x0 + side <= width; x0++) {
+      const count =
+        integral[(y0 + side) * w1 + x0 + side] - integral[y0 * w1 + x0 + side] - integral[(y0 + side) * w1 + x0] + integral[y0 * w1 + x0];
+      if (count === 0) n++;
+    }
+  }
+  return n;
 }
 
 /**
