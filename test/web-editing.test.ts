@@ -542,3 +542,38 @@ test("phone: 44 px touch targets, a steady Erase button, no Alt hint, compact la
   await shot(page, "phone-landscape");
   assert.deepEqual(errors, []);
 });
+
+test("the status says why a reference photo was not used; a wrong model file gets a plain message", {
+  skip,
+  timeout: 180_000,
+}, async (t) => {
+  const { page, errors, close } = await newPage();
+  t.after(close);
+  await open(page);
+  // An unrelated reference: flat grey with a little noise, nothing to align to.
+  const noise = Buffer.alloc(W * H * 3);
+  for (let i = 0; i < noise.length; i++) noise[i] = 120 + ((i * 7919) % 13);
+  const reference = await sharp(noise, { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toBuffer();
+  const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.getByRole("button", { name: "Add reference" }).click()]);
+  await chooser.setFiles({ name: "grey.png", mimeType: "image/png", buffer: reference });
+  await status(page, "Reference grey.png");
+  await tap(page, DISC.x, DISC.y);
+  await selected(page, "Selected");
+  await page.getByTestId("erase").click();
+  await status(page, "Erased");
+  assert.match((await page.getByTestId("status").textContent()) ?? "", /reference not used: \S/);
+
+  await page.getByTestId("models").click();
+  await page
+    .getByTestId("models-input")
+    .setInputFiles({ name: "lama.onnx", mimeType: "application/octet-stream", buffer: Buffer.from("not a model") });
+  await page
+    .getByTestId("models-error")
+    .filter({ hasText: "lama.onnx is not an ONNX model this app can run" })
+    .waitFor({ timeout: 30_000 });
+  await shot(page, "desktop-models-error");
+  assert.deepEqual(await axe(page), [], "the Models dialog with an error");
+  assert.deepEqual(errors, []);
+});

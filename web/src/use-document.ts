@@ -217,6 +217,8 @@ export function useDocument() {
     try {
       const engine = await host.engine();
       const opened = await engine.open(file, name, options);
+      // Replayed if the engine is restarted (a cancelled erase): it keeps the file's metadata for the download.
+      host.remember("photo", (e) => e.open(file, name, options));
       const { data, ...meta } = opened.photo;
       photoRef.current = meta;
       setPhoto(meta);

@@ -13,7 +13,7 @@ export interface LoadedModels {
 
 interface Step {
   label: string;
-  state: "waiting" | "running" | "done";
+  state: "waiting" | "running" | "done" | "failed";
 }
 
 function megabytes(bytes: number): string {
@@ -134,6 +134,7 @@ export function ModelsDialog(props: { doc: DocumentApi; models: LoadedModels; on
       setDone(message);
       doc.setStatus(message);
     } catch (err) {
+      if (i < plan.length) mark(i, "failed");
       setError(friendlyModelError((err as Error).message));
     } finally {
       doc.setBusy(null);
@@ -192,7 +193,7 @@ export function ModelsDialog(props: { doc: DocumentApi; models: LoadedModels; on
         <ol class="steps" data-testid="models-progress" aria-live="polite">
           {steps.map((s) => (
             <li key={s.label} class={s.state}>
-              {s.state === "done" ? "✓ " : s.state === "running" ? "… " : ""}
+              {s.state === "done" ? "✓ " : s.state === "running" ? "… " : s.state === "failed" ? "✗ " : ""}
               {s.label}
               {s.state === "running" && started !== null ? ` — ${((now - started) / 1000).toFixed(0)} s` : ""}
             </li>
