@@ -13,7 +13,7 @@ import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { ensureDebPackages, OWN_FOLDER } from "../src/bench/cache.js";
 import { batchThreads, estimatedJobBytes } from "../src/cli/batch.js";
-import { exifOrientation, exifSoftware } from "../src/container/exif.js";
+import { editExif, exifOrientation, exifSoftware } from "../src/container/exif.js";
 import { editedMetadata, jpegQuality, readMetadata, writeMetadata } from "../src/container/metadata.js";
 import { encodePng16 } from "../src/container/png.js";
 import { eraseFile } from "../src/node/erase-file.js";
@@ -522,6 +522,26 @@ describe("metadata across formats (shared with the browser app)", () => {
       assert.deepEqual(again.icc, meta.icc, `${format}: our reader reads what we wrote`);
     }
   });
+});
+
+test("EXIF too full for a new IFD0 (64 KB segment limit) is still edited in place, not dropped", () => {
+  const tiff = new Uint8Array(65500);
+  const v = new DataView(tiff.buffer);
+  tiff.set([0x49, 0x49, 42, 0]);
+  v.setUint32(4, 8, true);
+  v.setUint16(8, 1, true);
+  v.setUint16(10, 0x0112, true);
+  v.setUint16(12, 3, true);
+  v.setUint32(14, 1, true);
+  v.setUint16(18, 6, true);
+  v.setUint32(22, 100, true); // a thumbnail IFD1
+  const out = editExif(tiff, { software: "Vanish test" });
+  assert.ok(out, "kept");
+  assert.equal(out.length, tiff.length);
+  assert.equal(exifOrientation(out), 1);
+  assert.equal(new DataView(out.buffer).getUint32(22, true), 0, "thumbnail dropped");
+  const small = editExif(tiff.subarray(0, 200), { software: "Vanish test" });
+  assert.equal(small && exifSoftware(small), "Vanish test");
 });
 
 describe("library and batch planning", () => {

@@ -85,7 +85,7 @@ export function editExif(exif: Uint8Array, edit: ExifEdit): Uint8Array | null {
   const ifdBytes = 2 + entries.length * 12 + 4;
   const softwareAt = ifdAt + ifdBytes;
   const total = softwareAt + software.length;
-  if (total > MAX_TIFF_BYTES) return null;
+  if (total > MAX_TIFF_BYTES) return editInPlace(tiff, ifd0, count, little);
   const out = new Uint8Array(total);
   out.set(tiff);
   const w = new DataView(out.buffer);
@@ -120,6 +120,21 @@ export function editExif(exif: Uint8Array, edit: ExifEdit): Uint8Array | null {
       }
     }
   }
+  return out;
+}
+
+/**
+ * For a block too full to take a new IFD0 (near JPEG's 64 KB segment limit):
+ * the same edits that need no room, made in place; Software is left as it was.
+ */
+function editInPlace(tiff: Uint8Array, ifd0: number, count: number, little: boolean): Uint8Array {
+  const out = tiff.slice();
+  const w = new DataView(out.buffer);
+  for (let i = 0; i < count; i++) {
+    const at = ifd0 + 2 + i * 12;
+    if (w.getUint16(at, little) === TAG_ORIENTATION) setInlineNumber(w, at, 1, little);
+  }
+  w.setUint32(ifd0 + 2 + count * 12, 0, little);
   return out;
 }
 
