@@ -2,7 +2,8 @@
 
 usage: opencv_inpaint.py IMAGE MASK OUT_TELEA OUT_NS [RADIUS [REPEATS]]
 Prints one JSON line with the time of each cv2.inpaint call alone, in milliseconds
-(the fastest of REPEATS calls, default 1: the machine may be shared).
+(the fastest of REPEATS calls, default 1: the machine may be shared), wall clock
+and the process's CPU time (teleaCpuMs, nsCpuMs).
 """
 import json
 import sys
@@ -23,11 +24,15 @@ def main() -> None:
     timings = {}
     for name, flag, out in (("teleaMs", cv2.INPAINT_TELEA, out_telea), ("nsMs", cv2.INPAINT_NS, out_ns)):
         best = float("inf")
+        best_cpu = float("inf")
         for _ in range(max(1, repeats)):
             start = time.perf_counter()
+            start_cpu = time.process_time()
             result = cv2.inpaint(image, mask, radius, flag)
+            best_cpu = min(best_cpu, (time.process_time() - start_cpu) * 1000)
             best = min(best, (time.perf_counter() - start) * 1000)
         timings[name] = best
+        timings[name.replace("Ms", "CpuMs")] = best_cpu
         cv2.imwrite(out, result)
     print(json.dumps(timings))
 

@@ -36,11 +36,23 @@ import {
 } from "./patchmatch.js";
 import { type FloatImage, halve } from "./resample.js";
 
-/** What a coarse stage receives: the low-res crop with its hole. */
+/**
+ * What a coarse stage receives: the low-res crop with its hole.
+ *
+ * The contract, which callers that add constraints rely on: exactly the
+ * pixels with `hole[i] !== 0` are filled; every other pixel is known, is
+ * returned unchanged, and may be copied from (the PatchMatch stage uses as
+ * sources the centres of patches made only of known pixels). To pin pixels
+ * inside the hole (a propagated structure, a restored region), write their
+ * values into `image` and clear them in `hole`: they then act as known
+ * pixels and sources like any other. The working scale is chosen by the
+ * caller (`erase.ts`, from the hole's size), so a stage never sees more than
+ * about `lowResHoleBudget` hole pixels for an object-sized hole.
+ */
 export interface CoarseInput {
-  /** Low-res image; values at hole pixels are meaningless. */
+  /** Low-res image, `channels` values per pixel; values at hole pixels are meaningless. */
   image: FloatImage;
-  /** 1 = hole. */
+  /** One byte per pixel: non-zero = to fill, 0 = known (kept, and usable as a source). */
   hole: Uint8Array;
   rng: Random;
   /** Called with the fraction of the work done, now and then (optional for a stage to call). */
