@@ -23,10 +23,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import sharp from "sharp";
-import { type RgbaImage, VanishError } from "../core/image.js";
+import { type Mask, type RgbaImage, VanishError } from "../core/image.js";
+import { dilate } from "../core/mask.js";
 import type { SegmentBox } from "../core/segmentation/prompt.js";
 import { Segmenter } from "../core/segmentation/segmenter.js";
-import { SUGGEST_SEGMENTER, suggest } from "../core/suggest/suggest.js";
+import { SUGGEST_SEGMENTER, suggest, suggestionMask } from "../core/suggest/suggest.js";
 import { intersectionArea, iou, type Suggestion } from "../core/suggest/suggestion.js";
 import { suggestModels } from "../node/suggest-models.js";
 import { Progress } from "../terminal/progress.js";
@@ -52,9 +53,18 @@ interface Caption {
   weight: "bold" | "normal";
 }
 
+/** A cable rendered across a photo: ends as fractions of its size, sag as a fraction of its height, width in pixels. */
+interface Cable {
+  from: [number, number];
+  to: [number, number];
+  sag: number;
+  width: number;
+  colour: string;
+}
+
 interface LabelledCase {
   id: string;
-  source: "skimage" | "opencv-doc" | "vtest" | "caption";
+  source: "skimage" | "opencv-doc" | "vtest" | "caption" | "wires";
   file?: string;
   frame?: number;
   photo?: number;
@@ -66,6 +76,7 @@ interface LabelledCase {
   ignore?: Box4[];
   text?: Box4[];
   captions?: Caption[];
+  cables?: Cable[];
 }
 
 export interface SuggestBenchOptions {
@@ -85,6 +96,11 @@ interface Counts {
   textTruth: number;
   textMatched: number;
   textFound: number;
+  wiresTruth: number;
+  wiresMatched: number;
+  wiresFound: number;
+  /** Wire suggestions with less than half of their pixels on a cable. */
+  wiresFalse: number;
   portraits: number;
   subjectsSuggested: number;
 }
@@ -116,7 +132,73 @@ function match(found: readonly Suggestion[], truth: readonly SegmentBox[]): bool
   });
 }
 
-function score(c: LabelledCase, found: readonly Suggestion[], shift: { x: number; y: number }): Counts {
+/** Wire counts: a cable is found when wire masks cover half of its pixels; a wire suggestion is false when under half of it lies on a cable. */
+function wireCounts(found: readonly Suggestion[], cables: readonly Mask[], width: number, height: number) {
+  const wires = found.filter((s) => s.kind === "wire");
+  const union = suggestionMask(wires, width, height);
+  let wiresFalse = 0;
+  for (const w of wires) {
+    const m = suggestionMask(w, width, height);
+    let on = 0;
+    let all = 0;
+    for (let i = 0; i < m.data.length; i++) {
+      if (!m.data[i]) continue;
+      all++;
+      if (cables.some((c) => c.data[i])) on++;
+    }
+    if (on < 0.5 * all) wiresFalse++;
+  }
+  let wiresMatched = 0;
+  for (const c of cables) {
+    let covered = 0;
+    let all = 0;
+    for (let i = 0; i < c.data.length; i++) {
+      if (!c.data[i]) continue;
+      all++;
+      if (union.data[i]) covered++;
+    }
+    if (covered >= 0.5 * all) wiresMatched++;
+  }
+  return { wiresTruth: cables.length, wiresMatched, wiresFound: wires.length, wiresFalse };
+}
+
+/** The photo with its cables rendered (quadratic curves sagging in the middle), and each cable's pixels, grown by 3 px. */
+async function cabled(photo: string, cables: readonly Cable[]): Promise<{ image: RgbaImage; cables: Mask[] }> {
+  const base = await decodeFitted(photo, 1600);
+  const { width, height } = base;
+  const paths = cables.map((c) => {
+    const [x0, y0] = [c.from[0] * width, c.from[1] * height];
+    const [x1, y1] = [c.to[0] * width, c.to[1] * height];
+    // A quadratic Bézier's midpoint lies halfway to its control point: twice the sag below the chord's middle.
+    const cx = (x0 + x1) / 2;
+    const cy = (y0 + y1) / 2 + 2 * c.sag * height;
+    return `<path d="M ${x0} ${y0} Q ${cx} ${cy} ${x1} ${y1}" fill="none" stroke="${c.colour}" stroke-width="${c.width}" stroke-linecap="round"/>`;
+  });
+  const svg = (body: string) => Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${body}</svg>`);
+  const masks: Mask[] = [];
+  for (const p of paths) {
+    const alpha = await sharp(svg(p)).ensureAlpha().extractChannel(3).raw().toBuffer();
+    const data = new Uint8Array(width * height);
+    for (let i = 0; i < data.length; i++) data[i] = alpha[i] >= 64 ? 1 : 0;
+    masks.push({ width, height, data: dilate(data, width, height, 3) });
+  }
+  const { data, info } = await sharp(Buffer.from(base.data.buffer, base.data.byteOffset, base.data.length), {
+    raw: { width, height, channels: 4 },
+  })
+    .composite([{ input: svg(paths.join("")) }])
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return {
+    image: { width: info.width, height: info.height, data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length) },
+    cables: masks,
+  };
+}
+
+function score(
+  c: LabelledCase,
+  found: readonly Suggestion[],
+  shift: { x: number; y: number },
+): Omit<Counts, "wiresTruth" | "wiresMatched" | "wiresFound" | "wiresFalse"> {
   const move = (b: Box4): SegmentBox => box([b[0] - shift.x, b[1] - shift.y, b[2] - shift.x, b[3] - shift.y]);
   const people = (c.people ?? []).map(move);
   const subjects = (c.subjects ?? []).map(move);
@@ -275,6 +357,8 @@ function summary(rs: readonly Counts[]) {
     textRecall: ratio(sum(rs, "textMatched"), sum(rs, "textTruth")),
     textPrecision: ratio(sum(rs, "textMatched"), sum(rs, "textFound")),
     subjectsSuggested: sum(rs, "subjectsSuggested"),
+    wiresRecall: ratio(sum(rs, "wiresMatched"), sum(rs, "wiresTruth")),
+    wiresFalse: sum(rs, "wiresFalse"),
     portraits: sum(rs, "portraits"),
   };
 }
@@ -306,10 +390,15 @@ export async function runSuggestBench(options: SuggestBenchOptions): Promise<str
   for (const c of labels.cases) {
     let image: RgbaImage | null = null;
     let captionBoxes: Box4[] = [];
+    let cableMasks: Mask[] = [];
     if (c.source === "caption") {
       const made = await captioned(photos[c.photo ?? 0], c.captions ?? []);
       image = made.image;
       captionBoxes = made.text;
+    } else if (c.source === "wires") {
+      const made = await cabled(photos[c.photo ?? 0], c.cables ?? []);
+      image = made.image;
+      cableMasks = made.cables;
     } else if (c.source === "vtest" && examples && python) {
       image = await decodeFitted(
         await videoFrame(python, path.join(examples, "data", "vtest.avi"), c.frame ?? 0, path.join(options.cacheDir, "video-frames")),
@@ -338,7 +427,14 @@ export async function runSuggestBench(options: SuggestBenchOptions): Promise<str
       score: Math.round(s.score * 1000) / 1000,
       box: [s.box.x0, s.box.y0, s.box.x1, s.box.y1].map(Math.round) as Box4,
     }));
-    results.push({ id: c.id, split: c.split, ms, found: listed, ...score(labelled, found, shift) });
+    results.push({
+      id: c.id,
+      split: c.split,
+      ms,
+      found: listed,
+      ...score(labelled, found, shift),
+      ...wireCounts(found, cableMasks, image.width, image.height),
+    });
     await overlay(image, labelled, found, shift, path.join(options.outDir, `suggest-${c.id.replace(/[^a-z0-9]+/gi, "-")}.png`));
     progress.tick(c.id);
   }
@@ -390,8 +486,8 @@ function formatReport(results: CaseResult[], speed: Speed | null, skipped: strin
     "",
     "Hand-labelled photos (src/bench/suggest-labels.json); IoU ≥ 0.5, one-to-one matching. Targets: people recall ≥ 0.9 at precision ≥ 0.8, text recall ≥ 0.85, no main subject suggested on portraits.",
     "",
-    "| cases | people recall | people precision | text recall | text precision | subjects suggested (portraits) |",
-    "|---|---|---|---|---|---|",
+    "| cases | people recall | people precision | text recall | text precision | subjects suggested (portraits) | wire recall | false wires |",
+    "|---|---|---|---|---|---|---|---|",
   ];
   for (const [name, rs] of [
     ["tune", results.filter((r) => r.split === "tune")],
@@ -400,17 +496,17 @@ function formatReport(results: CaseResult[], speed: Speed | null, skipped: strin
   ] as const) {
     const s = summary(rs);
     lines.push(
-      `| ${name} (${rs.length}) | ${f(s.peopleRecall)} | ${f(s.peoplePrecision)} | ${f(s.textRecall)} | ${f(s.textPrecision)} | ${s.subjectsSuggested} (${s.portraits}) |`,
+      `| ${name} (${rs.length}) | ${f(s.peopleRecall)} | ${f(s.peoplePrecision)} | ${f(s.textRecall)} | ${f(s.textPrecision)} | ${s.subjectsSuggested} (${s.portraits}) | ${f(s.wiresRecall)} | ${s.wiresFalse} |`,
     );
   }
   lines.push(
     "",
-    "| case | split | people found / labelled (false) | text found / labelled | subjects suggested | ms |",
-    "|---|---|---|---|---|---|",
+    "| case | split | people found / labelled (false) | text found / labelled | subjects suggested | wires found / drawn (false) | ms |",
+    "|---|---|---|---|---|---|---|",
   );
   for (const r of results) {
     lines.push(
-      `| ${r.id} | ${r.split} | ${r.peopleMatched} / ${r.peopleTruth} (${r.peopleFalse}) | ${r.textMatched} / ${r.textTruth} | ${r.portraits ? r.subjectsSuggested : "–"} | ${r.ms.toFixed(0)} |`,
+      `| ${r.id} | ${r.split} | ${r.peopleMatched} / ${r.peopleTruth} (${r.peopleFalse}) | ${r.textMatched} / ${r.textTruth} | ${r.portraits ? r.subjectsSuggested : "–"} | ${r.wiresMatched} / ${r.wiresTruth} (${r.wiresFalse}) | ${r.ms.toFixed(0)} |`,
     );
   }
   if (speed)
