@@ -39,6 +39,8 @@ export interface BenchOptions {
   seed: number;
   /** An ONNX inpainting network measured as a second coarse stage beside PatchMatch. */
   model?: string;
+  /** Structure propagation in the erase (default true; false measures the fill without it). */
+  structure?: boolean;
 }
 
 interface Quality {
@@ -286,14 +288,18 @@ export async function runBench(options: BenchOptions): Promise<void> {
           input.data[i * 4 + 1] = 0;
           input.data[i * 4 + 2] = 0;
         }
-        const rep = await eraseWithReport(input, { width: W, height: H, data: hole }, { seed: options.seed });
+        const rep = await eraseWithReport(input, { width: W, height: H, data: hole }, { seed: options.seed, structure: options.structure });
         const methods: Record<string, Quality> = { vanish: measure(rep.image, truth, hole, box, rep.timings.totalMs) };
         const sheet = [
           { label: "input", image: input },
           { label: "vanish", image: rep.image },
         ];
         if (network) {
-          const withNetwork = await eraseWithReport(input, { width: W, height: H, data: hole }, { seed: options.seed, coarse: network });
+          const withNetwork = await eraseWithReport(
+            input,
+            { width: W, height: H, data: hole },
+            { seed: options.seed, coarse: network, structure: options.structure },
+          );
           methods[`vanish+${network.name}`] = measure(withNetwork.image, truth, hole, box, withNetwork.timings.totalMs);
           sheet.push({ label: network.name, image: withNetwork.image });
         }
