@@ -179,7 +179,7 @@ export function findEntries(img: FloatImage, hole: Uint8Array, segments: LineSeg
 }
 
 /**
- * Entries with two or more parallel neighbours close beside them are a
+ * Entries with three or more parallel neighbours close beside them are a
  * repeated pattern (stripes, grain, a grille): texture, which the patch-based
  * fill continues in phase, where joining single lines would go wrong.
  */
@@ -192,7 +192,7 @@ function dropRepeated(entries: Entry[]): Entry[] {
       const oy = b.y - a.y;
       if (Math.abs(ox * a.dx + oy * a.dy) <= 10 && Math.abs(ox * a.dy - oy * a.dx) <= 3 * Math.max(a.width, b.width) + 6) crowd++;
     }
-    return crowd < 2;
+    return crowd < 3;
   });
 }
 
