@@ -41,6 +41,8 @@ const MAX_CANDIDATES = 40;
 const OVERLAP = 2;
 /** λ: preference for nearby sources, in mean-squared-difference units per pixel of arc. */
 const DISTANCE_COST = 2;
+/** Largest mean squared difference (grey levels², ≈ 30² ) between a chosen copy and the known pixels it overlaps. */
+const MAX_EDGE_MISMATCH = 900;
 
 /** Position and unit left normal of a curve at arc length t (clamped to the polyline). */
 function locate(c: StructureCurve, t: number, out: Float32Array): void {
@@ -157,6 +159,9 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
 
   // E_I: agreement with what is known under each anchor's window.
   const unary = new Float32Array(K * M);
+  // Mean squared difference per known sample, per anchor and candidate (the check below).
+  const fit = new Float32Array(K * M);
+  const knownCount = new Int32Array(K);
   const known = new Float32Array(stride);
   const mask = new Uint8Array(D * U);
   for (let k = 0; k < K; k++) {
@@ -173,6 +178,7 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
         }
       }
     }
+    knownCount[k] = count;
     for (let m = 0; m < M; m++) {
       let ssd = 0;
       if (count > 0) {
@@ -187,6 +193,7 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
         }
       }
       unary[k * M + m] = ssd / (D * U * 3) + DISTANCE_COST * Math.abs(candidates[m] - tk);
+      fit[k * M + m] = count > 0 ? ssd / (count * 3) : 0;
     }
   }
 
@@ -236,6 +243,10 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
   const source = new Float32Array(K);
   for (let k = K - 1; k >= 0; k--) {
     source[k] = candidates[arg];
+    // Verification: where the hole's edge is under an anchor, the copied
+    // structure must look like what is really there; if not, the pairing or
+    // the curve was wrong, and no structure beats wrong structure.
+    if (knownCount[k] > 0 && fit[k * M + arg] > MAX_EDGE_MISMATCH) return null;
     arg = from[k * M + arg];
   }
   return { first, spacing, source };
