@@ -49,6 +49,8 @@ export interface BenchOptions {
   repeats?: number;
   /** An ONNX inpainting network measured as a second coarse stage beside PatchMatch. */
   model?: string;
+  /** Structure propagation in the erase (default true; false measures the fill without it). */
+  structure?: boolean;
 }
 
 interface Quality {
@@ -348,11 +350,11 @@ export async function runBench(options: BenchOptions): Promise<void> {
             input.data[i * 4 + 2] = 0;
           }
           const mask = { width: W, height: H, data: hole };
-          let rep = await eraseWithReport(input, mask, { seed: options.seed });
+          let rep = await eraseWithReport(input, mask, { seed: options.seed, structure: options.structure });
           let cpuMs = Number.POSITIVE_INFINITY;
           for (let k = 0; k < repeats; k++) {
             const before = process.cpuUsage();
-            const again = await eraseWithReport(input, mask, { seed: options.seed });
+            const again = await eraseWithReport(input, mask, { seed: options.seed, structure: options.structure });
             const used = process.cpuUsage(before);
             cpuMs = Math.min(cpuMs, (used.user + used.system) / 1000);
             if (again.timings.totalMs < rep.timings.totalMs) rep = again;
@@ -363,7 +365,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
             { label: "vanish", image: rep.image },
           ];
           if (network) {
-            const withNetwork = await eraseWithReport(input, mask, { seed: options.seed, coarse: network });
+            const withNetwork = await eraseWithReport(input, mask, { seed: options.seed, coarse: network, structure: options.structure });
             methods[`vanish+${network.name}`] = measure(withNetwork.image, truth, hole, box, withNetwork.timings.totalMs, Number.NaN);
             sheet.push({ label: network.name, image: withNetwork.image });
           }

@@ -176,10 +176,17 @@ export interface StructureBenchOptions {
   seed: number;
 }
 
+/** With structure propagation (the default), and with it turned off: the step's own effect, under the same load. */
+const METHODS = ["vanish", "no-structure"] as const;
+type Method = (typeof METHODS)[number];
+
 interface StructureResult extends StructureScores {
   name: string;
   half: "tuning" | "held-out";
   size: number;
+  method: Method;
+  /** Time of the structure step alone (0 when off). */
+  structureMs: number;
   psnr: number;
   ssim: number;
   gradientRatio: number;
@@ -271,15 +278,15 @@ async function sheetRow(label: string, images: { label: string; image: RgbaImage
         .toBuffer();
     }),
   );
-  const width = 150 + (tileW + 4) * images.length;
+  const width = 170 + (tileW + 4) * images.length;
   const caption = Buffer.from(
-    `<svg width="150" height="${TILE_H}"><text x="6" y="20" font-family="sans-serif" font-size="13" fill="white">${label
+    `<svg width="170" height="${TILE_H}"><text x="6" y="20" font-family="sans-serif" font-size="13" fill="white">${label
       .split("\n")
       .map((line, i) => `<tspan x="6" dy="${i === 0 ? 0 : 17}">${line}</tspan>`)
       .join("")}</text></svg>`,
   );
   return sharp({ create: { width, height: TILE_H, channels: 3, background: "#202020" } })
-    .composite([{ input: caption, left: 0, top: 0 }, ...tiles.map((t, i) => ({ input: t, left: 150 + i * (tileW + 4), top: 0 }))])
+    .composite([{ input: caption, left: 0, top: 0 }, ...tiles.map((t, i) => ({ input: t, left: 170 + i * (tileW + 4), top: 0 }))])
     .png()
     .toBuffer();
 }
@@ -300,7 +307,7 @@ function summary(rows: StructureResult[]): string {
     hits += r.lineR * r.linePoints;
   }
   const lineR = points === 0 ? Number.NaN : hits / points;
-  return `${fmt(lineR)} | ${fmt(meanOf(rows.map((r) => r.edgeF)))} | ${fmt(meanOf(rows.map((r) => r.psnr)))} | ${fmt(meanOf(rows.map((r) => r.ssim)), 3)} | ${fmt(meanOf(rows.map((r) => r.gradientRatio)))} | ${fmt(median(rows.map((r) => r.fillMs)), 0)}`;
+  return `${fmt(lineR)} | ${fmt(meanOf(rows.map((r) => r.edgeF)))} | ${fmt(meanOf(rows.map((r) => r.psnr)))} | ${fmt(meanOf(rows.map((r) => r.ssim)), 3)} | ${fmt(meanOf(rows.map((r) => r.gradientRatio)))} | ${fmt(median(rows.map((r) => r.fillMs)), 0)} | ${fmt(median(rows.map((r) => r.structureMs)), 0)}`;
 }
 
 function report(results: StructureResult[], options: StructureBenchOptions): string {
@@ -310,21 +317,28 @@ function report(results: StructureResult[], options: StructureBenchOptions): str
   );
   lines.push("lineR and edgeF on copies scaled to 1024 px (lineR pooled over in-hole line samples); PSNR and SSIM on the hole's box.");
   lines.push("");
-  lines.push("| size | half | lineR | edgeF | PSNR dB | SSIM | gradient ratio | fill ms (median) |");
-  lines.push("|---|---|---|---|---|---|---|---|");
+  lines.push("| size | half | method | lineR | edgeF | PSNR dB | SSIM | gradient ratio | fill ms (median) | structure ms (median) |");
+  lines.push("|---|---|---|---|---|---|---|---|---|---|");
   for (const size of options.sizes) {
     for (const half of ["tuning", "held-out", "all"] as const) {
-      const rows = results.filter((r) => r.size === size && (half === "all" || r.half === half));
-      if (rows.length > 0) lines.push(`| ${size} | ${half} | ${summary(rows)} |`);
+      for (const method of METHODS) {
+        const rows = results.filter((r) => r.size === size && r.method === method && (half === "all" || r.half === half));
+        if (rows.length > 0) lines.push(`| ${size} | ${half} | ${method} | ${summary(rows)} |`);
+      }
     }
   }
   lines.push("");
-  lines.push("| size | case | half | structure | lineR | edgeF | PSNR | gradient ratio | fill ms |");
-  lines.push("|---|---|---|---|---|---|---|---|---|");
+  lines.push(
+    "| size | case | half | structure | lineR | edgeF | PSNR | gradient ratio | fill ms | without structure: lineR / edgeF / PSNR / ms |",
+  );
+  lines.push("|---|---|---|---|---|---|---|---|---|---|");
   for (const r of results) {
+    if (r.method !== "vanish") continue;
     const c = STRUCTURE_CASES.find((k) => k.name === r.name);
+    const o = results.find((x) => x.method === "no-structure" && x.name === r.name && x.size === r.size);
+    const off = o ? `${fmt(o.lineR)} / ${fmt(o.edgeF)} / ${fmt(o.psnr)} / ${fmt(o.fillMs, 0)}` : "";
     lines.push(
-      `| ${r.size} | ${r.name} | ${r.half} | ${c?.structure ?? ""} | ${fmt(r.lineR)} | ${fmt(r.edgeF)} | ${fmt(r.psnr)} | ${fmt(r.gradientRatio)} | ${fmt(r.fillMs, 0)} |`,
+      `| ${r.size} | ${r.name} | ${r.half} | ${c?.structure ?? ""} | ${fmt(r.lineR)} | ${fmt(r.edgeF)} | ${fmt(r.psnr)} | ${fmt(r.gradientRatio)} | ${fmt(r.fillMs, 0)} | ${off} |`,
     );
   }
   return `${lines.join("\n")}\n`;
@@ -378,28 +392,39 @@ export async function runStructureBench(options: StructureBenchOptions): Promise
           input.data[i * 4 + 1] = 0;
           input.data[i * 4 + 2] = 0;
         }
-        const rep = await eraseWithReport(input, { width: W, height: H, data: hole }, { seed: options.seed });
-        const scores = structureScores(rep.image, truth, hole);
         const half = k % 2 === 0 ? "tuning" : "held-out";
-        const r: StructureResult = {
-          name: c.name,
-          half,
-          size,
-          ...scores,
-          psnr: psnr(rep.image, truth, box),
-          ssim: ssim(rep.image, truth, box),
-          gradientRatio: gradientEnergyRatio(rep.image, truth, hole),
-          fillMs: rep.timings.totalMs,
-        };
-        results.push(r);
+        const images: Record<Method, RgbaImage> = { vanish: input, "no-structure": input };
+        for (const method of METHODS) {
+          const rep = await eraseWithReport(
+            input,
+            { width: W, height: H, data: hole },
+            { seed: options.seed, structure: method === "vanish" },
+          );
+          images[method] = rep.image;
+          results.push({
+            name: c.name,
+            half,
+            size,
+            method,
+            ...structureScores(rep.image, truth, hole),
+            psnr: psnr(rep.image, truth, box),
+            ssim: ssim(rep.image, truth, box),
+            gradientRatio: gradientEnergyRatio(rep.image, truth, hole),
+            fillMs: rep.timings.totalMs,
+            structureMs: rep.timings.structureMs,
+          });
+        }
         if (size === options.sizes[0]) {
-          const label = `${c.name} (${half})\n${W}×${H}\nlineR ${fmt(r.lineR)}\nedgeF ${fmt(r.edgeF)}\nPSNR ${fmt(r.psnr)}`;
+          const r = results[results.length - 2];
+          const o = results[results.length - 1];
+          const label = `${c.name} (${half})\n${W}×${H}\nlineR ${fmt(o.lineR)} → ${fmt(r.lineR)}\nedgeF ${fmt(o.edgeF)} → ${fmt(r.edgeF)}\nPSNR ${fmt(o.psnr)} → ${fmt(r.psnr)}`;
           rows.push(
             await sheetRow(
               label,
               [
                 { label: "input", image: input },
-                { label: "vanish", image: rep.image },
+                { label: "no structure", image: images["no-structure"] },
+                { label: "vanish", image: images.vanish },
                 { label: "truth", image: truth },
               ],
               box,

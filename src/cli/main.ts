@@ -411,6 +411,7 @@ export function buildProgram(): Command {
     .option("--suggest", "benchmark suggestions (people, text, main subjects) on hand-labelled photos")
     .option("--model-dir <dir>", "with --suggest: folder with nanodet.json, nanodet.bin and ch_PP-OCRv4_det_infer.onnx")
     .option("--no-speed", "with --suggest: skip the 12-megapixel timing")
+    .option("--no-structure-step", "erase without structure propagation (to measure its effect)")
     .action(async (flags) => {
       const sizes = String(flags.sizes)
         .split(",")
@@ -448,6 +449,7 @@ export function buildProgram(): Command {
         outDir: flags.out,
         cacheDir: flags.cache,
         peers: flags.peers !== false,
+        structure: flags.structureStep !== false,
         seed: flags.seed,
         holes: flags.holes,
         repeats: flags.repeats,

@@ -3,6 +3,10 @@
  * Ballester 2024):
  *   1. crop to the hole's box plus context, downsample by an integer factor s
  *      with an anti-aliasing prefilter so the long side is ≈ `lowResLongSide`;
+ *   1½. structure first (`structure/`): lines and edges that run into the
+ *      hole are paired into curves and a band along each is copied from the
+ *      same curve outside the hole, at full resolution; those pixels are known
+ *      constraints for every later step;
  *   2. coarse fill at low resolution (`CoarseStage`: PatchMatch completion by
  *      default, or an ONNX inpainting network through `NetworkCoarse`);
  *   3. masked sparse patch attention between hole tokens and known blocks;
@@ -23,6 +27,7 @@ import { buildAttention } from "./attention.js";
 import { type CoarseStage, PatchMatchCoarse } from "./completion.js";
 import { countSources } from "./patchmatch.js";
 import { downsampleCrop } from "./resample.js";
+import { continueStructure } from "./structure/structure.js";
 import { upscaleInto } from "./upscale.js";
 
 export interface EraseOptions {
@@ -49,6 +54,11 @@ export interface EraseOptions {
   temperature?: number;
   /** Seam band inside the hole's edge, in full-res pixels. Default: the scale factor, 2 to 12. */
   seamWidth?: number;
+  /**
+   * Continue lines, edges and outlines through the hole before the texture
+   * fill (structure propagation). Default true.
+   */
+  structure?: boolean;
   /** The low-resolution fill. Default: multi-scale PatchMatch completion. */
   coarse?: CoarseStage;
   /**
@@ -68,6 +78,8 @@ export interface EraseOptions {
 export interface EraseTimings {
   /** Crop, alpha check and anti-aliased downsampling. */
   prepareMs: number;
+  /** Finding, pairing and propagating structure (0 when turned off). */
+  structureMs: number;
   coarseMs: number;
   attentionMs: number;
   /** Attention upscaling and compositing at full resolution. */
@@ -89,6 +101,8 @@ export interface EraseReport {
   scale: number;
   lowRes: { width: number; height: number };
   coarse: string;
+  /** Curves continued through the hole and the pixels written along them. */
+  structure: { curves: number; pixels: number };
   timings: EraseTimings;
   /** What the reference photo contributed, when one was given. */
   reference?: ReferenceReport;
@@ -183,7 +197,7 @@ async function selfSimilarFill(
   const holePixels = countHole(hole);
   const out = new Uint8ClampedArray(image.data);
   const bounds = holeBounds(hole, W, H);
-  const none = { prepareMs: 0, coarseMs: 0, attentionMs: 0, upscaleMs: 0, alignMs: 0, referenceMs: 0, totalMs: 0 };
+  const none = { prepareMs: 0, structureMs: 0, coarseMs: 0, attentionMs: 0, upscaleMs: 0, alignMs: 0, referenceMs: 0, totalMs: 0 };
   if (holePixels === 0 || bounds === null) {
     return {
       image: { width: W, height: H, data: out },
@@ -191,14 +205,33 @@ async function selfSimilarFill(
       scale: 1,
       lowRes: { width: 0, height: 0 },
       coarse: "none",
+      structure: { curves: 0, pixels: 0 },
       timings: none,
     };
   }
   const crop = chooseCrop(bounds, holePixels, W, H, options.context ?? 0.5);
+  const ts0 = performance.now();
+  // Structure pixels are written into `out` and leave the hole: from here on
+  // the photo is `out` and the hole what is left of it.
+  const structure = options.structure === false ? null : continueStructure(image, hole, crop, out);
+  const structureMs = options.structure === false ? 0 : performance.now() - ts0;
+  const photo: RgbaImage = structure ? { width: W, height: H, data: out } : image;
+  const fillHole = structure ? structure.remaining : hole;
+  if (structure && structure.pixels === holePixels) {
+    return {
+      image: { width: W, height: H, data: out },
+      crop,
+      scale: 1,
+      lowRes: { width: 0, height: 0 },
+      coarse: "none",
+      structure: { curves: structure.curves.length, pixels: structure.pixels },
+      timings: { ...none, prepareMs: performance.now() - t0 - structureMs, structureMs },
+    };
+  }
   const longSide = options.lowResLongSide ?? 512;
   const s = workingScale(crop, holePixels, W * H, longSide, options.lowResHoleBudget ?? DEFAULT_HOLE_BUDGET);
-  const channels = hasTranslucency(image, crop) ? 4 : 3;
-  const low = downsampleCrop(image, hole, crop, s, channels);
+  const channels = hasTranslucency(photo, crop) ? 4 : 3;
+  const low = downsampleCrop(photo, fillHole, crop, s, channels);
   if (countSources(low.hole, low.image.width, low.image.height, 3) === 0) {
     const pct = ((100 * holePixels) / (W * H)).toFixed(1);
     throw new VanishError(
@@ -228,8 +261,8 @@ async function selfSimilarFill(
   const holeRect = { x: bounds.x - crop.x, y: bounds.y - crop.y, width: bounds.width, height: bounds.height };
   upscaleInto(
     {
-      source: image,
-      mask: hole,
+      source: photo,
+      mask: fillHole,
       crop,
       scale: s,
       lowRes: filled.image,
@@ -247,7 +280,8 @@ async function selfSimilarFill(
     scale: s,
     lowRes: { width: low.image.width, height: low.image.height },
     coarse: coarse.name,
-    timings: { ...none, prepareMs: t1 - t0, coarseMs: t2 - t1, attentionMs: t3 - t2, upscaleMs: t4 - t3 },
+    structure: { curves: structure?.curves.length ?? 0, pixels: structure?.pixels ?? 0 },
+    timings: { ...none, prepareMs: t1 - t0 - structureMs, structureMs, coarseMs: t2 - t1, attentionMs: t3 - t2, upscaleMs: t4 - t3 },
   };
 }
 

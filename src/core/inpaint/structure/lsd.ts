@@ -280,18 +280,12 @@ function forEachInRectangle(r: Rectangle, w: number, h: number, visit: (i: numbe
   const half = r.width / 2;
   const nx = -r.dy;
   const ny = r.dx;
-  const corners = [
-    [r.x1 + nx * half, r.y1 + ny * half],
-    [r.x1 - nx * half, r.y1 - ny * half],
-    [r.x2 + nx * half, r.y2 + ny * half],
-    [r.x2 - nx * half, r.y2 - ny * half],
-  ];
-  const xs = corners.map((c) => c[0]);
-  const ys = corners.map((c) => c[1]);
-  const x0 = Math.max(0, Math.floor(Math.min(...xs)));
-  const x1 = Math.min(w - 1, Math.ceil(Math.max(...xs)));
-  const y0 = Math.max(0, Math.floor(Math.min(...ys)));
-  const y1 = Math.min(h - 1, Math.ceil(Math.max(...ys)));
+  const ex = Math.abs(nx * half);
+  const ey = Math.abs(ny * half);
+  const x0 = Math.max(0, Math.floor(Math.min(r.x1, r.x2) - ex));
+  const x1 = Math.min(w - 1, Math.ceil(Math.max(r.x1, r.x2) + ex));
+  const y0 = Math.max(0, Math.floor(Math.min(r.y1, r.y2) - ey));
+  const y1 = Math.min(h - 1, Math.ceil(Math.max(r.y1, r.y2) + ey));
   const length = Math.hypot(r.x2 - r.x1, r.y2 - r.y1);
   for (let y = y0; y <= y1; y++) {
     for (let x = x0; x <= x1; x++) {

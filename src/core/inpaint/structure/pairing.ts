@@ -1,0 +1,462 @@
+/**
+ * Which structure continues through the hole, and along which curve.
+ *
+ * 1. Entries: line segments (LSD, lsd.ts) found in a band around the hole
+ *    whose extension reaches the hole within a small gap. Each entry keeps the
+ *    point where it meets the hole, its direction into the hole, its width and
+ *    its cross-section colours (left side, centre, right side). The two edges
+ *    of a thin bar (a cable, a post) are merged into one entry on its axis.
+ * 2. Pairing (after Sun, Yuan, Jia and Shum 2005, who had the user draw the
+ *    curves, and the completion-by-pairing literature): two entries continue
+ *    into each other when the chord between them leaves each at a small angle
+ *    (collinear, or a smooth turn), their cross-sections look alike (sides
+ *    swapped, since the second one is walked backwards) and their widths
+ *    agree; mutual best pairs are taken greedily by cost. The joining curve is
+ *    the cubic Bézier with the entries' tangents (a straight line when they are
+ *    collinear), and must run inside the hole.
+ * 3. Endings: an unpaired entry whose straight extension meets a continued
+ *    curve inside the hole ends there (a T-junction); two unpaired entries
+ *    whose extensions cross inside the hole end at their crossing (a corner).
+ *    Any other unpaired entry is not continued: the region it bounds is closed
+ *    off by the texture fill.
+ * Pure geometry and colour statistics on a low-resolution float image.
+ */
+import type { FloatImage } from "../resample.js";
+import type { LineSegment } from "./lsd.js";
+
+/** Where a segment enters the hole, in analysis-image pixels (centres at integers). */
+export interface Entry {
+  x: number;
+  y: number;
+  /** Unit direction into the hole. */
+  dx: number;
+  dy: number;
+  /** Cross-section width of the structure (px). */
+  width: number;
+  /** Length of the known segment behind the entry point (px): where sources come from. */
+  length: number;
+  /** Mean RGB on the left of the direction, on the axis, and on the right. */
+  profile: Float32Array;
+  /** Length × contrast: how sure we are that this is structure. */
+  strength: number;
+}
+
+/** A curve through the hole that structure propagation fills along. */
+export interface StructureCurve {
+  /** Polyline vertices (x, y pairs) from the first entry's source end to the far end. */
+  points: Float32Array;
+  /** Arc length at each vertex; 0 at the first entry point. */
+  arc: Float32Array;
+  /** Arc length where the curve leaves the hole at the far entry (or stops). */
+  end: number;
+  /** Known source stretches along the curve: [from, to] arc lengths. */
+  sources: [number, number][];
+  /** Half-width of the band copied along the curve (px). */
+  halfWidth: number;
+  /** Through-curve (paired), or an ending (T-junction or corner). */
+  kind: "pair" | "junction" | "corner";
+}
+
+export interface PairingOptions {
+  /** Largest angle between an entry's direction and the chord to its partner. Default 30°. */
+  maxChordAngle?: number;
+  /** Largest mean absolute colour difference of two cross-sections (0–255 scale). Default 40. */
+  maxProfileDifference?: number;
+}
+
+const GAP = 3;
+/** Largest chord angle for an S-shaped (inflected) join. */
+const S_CURVE_ANGLE = (6 * Math.PI) / 180;
+/** Below this chord angle a pair is treated as one straight line along the chord. */
+const COLLINEAR_ANGLE = (4 * Math.PI) / 180;
+/** Corners are only made between clearly different directions, closer to square than to straight. */
+const CORNER_MIN_ANGLE = (50 * Math.PI) / 180;
+/** An unpaired entry is extended at most this many times its visible length. */
+const MAX_EXTRAPOLATION = 1.5;
+/** Mean absolute colour difference (0–255) up to which a cross-section still belongs to the same structure. */
+const TRACE_TOLERANCE = 24;
+
+/** Bilinear RGB at (x, y); false when any tap is a hole pixel or outside. */
+function sampleKnown(img: FloatImage, hole: Uint8Array, x: number, y: number, out: Float32Array, o: number): boolean {
+  const { width: w, height: h, channels: C, data } = img;
+  if (x < 0 || y < 0 || x > w - 1 || y > h - 1) return false;
+  const x0 = Math.floor(x);
+  const y0 = Math.floor(y);
+  const x1 = Math.min(x0 + 1, w - 1);
+  const y1 = Math.min(y0 + 1, h - 1);
+  if (hole[y0 * w + x0] | hole[y0 * w + x1] | hole[y1 * w + x0] | hole[y1 * w + x1]) return false;
+  const fx = x - x0;
+  const fy = y - y0;
+  for (let c = 0; c < 3; c++) {
+    const a = data[(y0 * w + x0) * C + c] * (1 - fx) + data[(y0 * w + x1) * C + c] * fx;
+    const b = data[(y1 * w + x0) * C + c] * (1 - fx) + data[(y1 * w + x1) * C + c] * fx;
+    out[o + c] = a * (1 - fy) + b * fy;
+  }
+  return true;
+}
+
+function isHole(hole: Uint8Array, w: number, h: number, x: number, y: number): boolean {
+  const xi = Math.round(x);
+  const yi = Math.round(y);
+  return xi >= 0 && yi >= 0 && xi < w && yi < h && hole[yi * w + xi] !== 0;
+}
+
+/**
+ * Mean colours left of, on, and right of the axis through (x, y) with unit
+ * direction (dx, dy), over `reach` pixels behind the point; null if too little is known.
+ */
+function crossSection(
+  img: FloatImage,
+  hole: Uint8Array,
+  x: number,
+  y: number,
+  dx: number,
+  dy: number,
+  width: number,
+  reach: number,
+): Float32Array | null {
+  const profile = new Float32Array(9);
+  const counts = [0, 0, 0];
+  const tmp = new Float32Array(3);
+  const side = width / 2 + 1.5;
+  const offsets = [side, 0, -side];
+  for (let t = 1; t <= reach; t++) {
+    const px = x - dx * t;
+    const py = y - dy * t;
+    for (let k = 0; k < 3; k++) {
+      // Left of the direction (dx, dy) is (dy, −dx) in image coordinates (y down).
+      if (!sampleKnown(img, hole, px + dy * offsets[k], py - dx * offsets[k], tmp, 0)) continue;
+      for (let c = 0; c < 3; c++) profile[k * 3 + c] += tmp[c];
+      counts[k]++;
+    }
+  }
+  for (let k = 0; k < 3; k++) {
+    if (counts[k] < 2) return null;
+    for (let c = 0; c < 3; c++) profile[k * 3 + c] /= counts[k];
+  }
+  return profile;
+}
+
+/** Entries of the hole among `segments` (analysis-image coordinates, pixel centres at +0.5). */
+export function findEntries(img: FloatImage, hole: Uint8Array, segments: LineSegment[]): Entry[] {
+  const { width: w, height: h } = img;
+  const raw: Entry[] = [];
+  for (const s of segments) {
+    const x1 = s.x1 - 0.5;
+    const y1 = s.y1 - 0.5;
+    const x2 = s.x2 - 0.5;
+    const y2 = s.y2 - 0.5;
+    const length = Math.hypot(x2 - x1, y2 - y1);
+    if (length < 1) continue;
+    const ux = (x2 - x1) / length;
+    const uy = (y2 - y1) / length;
+    const ends: [number, number, number, number][] = [
+      [x2, y2, ux, uy],
+      [x1, y1, -ux, -uy],
+    ];
+    for (const [ex, ey, dx, dy] of ends) {
+      const reachGap = GAP + s.width;
+      let hit = -1;
+      for (let g = 0.5; g <= reachGap; g += 0.5) {
+        if (isHole(hole, w, h, ex + dx * g, ey + dy * g)) {
+          hit = g;
+          break;
+        }
+      }
+      if (hit < 0) continue;
+      // The entry point: the last known position on the axis before the hole.
+      const px = ex + dx * Math.max(0, hit - 1);
+      const py = ey + dy * Math.max(0, hit - 1);
+      const known = length + Math.max(0, hit - 1);
+      const profile = crossSection(img, hole, px, py, dx, dy, s.width, Math.min(known, 3 * s.width + 10));
+      if (profile === null) continue;
+      raw.push({ x: px, y: py, dx, dy, width: s.width, length: known, profile, strength: length * s.contrast });
+    }
+  }
+  const merged = dropRepeated(mergeBarEdges(img, hole, raw));
+  for (const e of merged) e.length = traceBack(img, hole, e);
+  return merged;
+}
+
+/**
+ * Entries with three or more parallel neighbours close beside them are a
+ * repeated pattern (stripes, grain, a grille): texture, which the patch-based
+ * fill continues in phase, where joining single lines would go wrong.
+ */
+function dropRepeated(entries: Entry[]): Entry[] {
+  return entries.filter((a) => {
+    let crowd = 0;
+    for (const b of entries) {
+      if (b === a || a.dx * b.dx + a.dy * b.dy < Math.cos((10 * Math.PI) / 180)) continue;
+      const ox = b.x - a.x;
+      const oy = b.y - a.y;
+      if (Math.abs(ox * a.dx + oy * a.dy) <= 10 && Math.abs(ox * a.dy - oy * a.dx) <= 3 * Math.max(a.width, b.width) + 6) crowd++;
+    }
+    return crowd < 3;
+  });
+}
+
+/**
+ * How far the structure really runs behind an entry: LSD only looked in a
+ * band, but the line usually goes on. Walks back along the axis while the
+ * cross-section (left, axis, right) stays close to the entry's own.
+ */
+function traceBack(img: FloatImage, hole: Uint8Array, e: Entry): number {
+  const side = e.width / 2 + 1.5;
+  const offsets = [side, 0, -side];
+  const tmp = new Float32Array(3);
+  const limit = Math.max(img.width, img.height);
+  let t = Math.floor(e.length);
+  let misses = 0;
+  let last = t;
+  while (t < limit) {
+    t++;
+    const px = e.x - e.dx * t;
+    const py = e.y - e.dy * t;
+    let diff = 0;
+    let ok = true;
+    for (let k = 0; k < 3 && ok; k++) {
+      if (!sampleKnown(img, hole, px + e.dy * offsets[k], py - e.dx * offsets[k], tmp, 0)) ok = false;
+      else for (let c = 0; c < 3; c++) diff += Math.abs(tmp[c] - e.profile[k * 3 + c]);
+    }
+    if (!ok) break;
+    if (diff / 9 > TRACE_TOLERANCE) {
+      if (++misses > 2) break;
+      continue;
+    }
+    misses = 0;
+    last = t;
+  }
+  return Math.max(e.length, last);
+}
+
+/**
+ * The two edges of a thin bar enter side by side, parallel, with opposite
+ * polarity: they become one entry on the bar's axis, as wide as the bar.
+ */
+function mergeBarEdges(img: FloatImage, hole: Uint8Array, entries: Entry[]): Entry[] {
+  entries.sort((a, b) => b.strength - a.strength);
+  const used = new Uint8Array(entries.length);
+  const out: Entry[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    if (used[i]) continue;
+    const a = entries[i];
+    let merged = a;
+    for (let j = i + 1; j < entries.length; j++) {
+      if (used[j]) continue;
+      const b = entries[j];
+      if (a.dx * b.dx + a.dy * b.dy < Math.cos((12 * Math.PI) / 180)) continue;
+      // Separation across the direction, and along it.
+      const ox = b.x - a.x;
+      const oy = b.y - a.y;
+      const across = ox * a.dy - oy * a.dx;
+      const along = ox * a.dx + oy * a.dy;
+      if (Math.abs(across) > Math.max(8, 2 * (a.width + b.width)) || Math.abs(along) > 6) continue;
+      used[j] = 1;
+      const width = Math.abs(across) + (a.width + b.width) / 2;
+      const x = (a.x + b.x) / 2;
+      const y = (a.y + b.y) / 2;
+      const profile = crossSection(img, hole, x, y, a.dx, a.dy, width, Math.min(Math.min(a.length, b.length), 3 * width + 10)) ?? a.profile;
+      merged = { x, y, dx: a.dx, dy: a.dy, width, length: Math.min(a.length, b.length), profile, strength: a.strength + b.strength };
+      break;
+    }
+    out.push(merged);
+  }
+  return out;
+}
+
+/** Mean absolute difference of a's profile against b's walked backwards (left ↔ right). */
+function profileDifference(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let k = 0; k < 3; k++) for (let c = 0; c < 3; c++) sum += Math.abs(a[k * 3 + c] - b[(2 - k) * 3 + c]);
+  return sum / 9;
+}
+
+/** Cubic Bézier from a's entry to b's entry with their tangents, sampled about every pixel. */
+function bridge(a: Entry, b: Entry): Float32Array {
+  const chord = Math.hypot(b.x - a.x, b.y - a.y);
+  const handle = chord / 3;
+  const p1x = a.x + a.dx * handle;
+  const p1y = a.y + a.dy * handle;
+  const p2x = b.x + b.dx * handle;
+  const p2y = b.y + b.dy * handle;
+  const n = Math.max(2, Math.ceil(chord * 1.2));
+  const out = new Float32Array((n + 1) * 2);
+  for (let i = 0; i <= n; i++) {
+    const t = i / n;
+    const m = 1 - t;
+    out[2 * i] = m * m * m * a.x + 3 * m * m * t * p1x + 3 * m * t * t * p2x + t * t * t * b.x;
+    out[2 * i + 1] = m * m * m * a.y + 3 * m * m * t * p1y + 3 * m * t * t * p2y + t * t * t * b.y;
+  }
+  return out;
+}
+
+/** Share of a polyline's vertices (interior ones) inside the hole. */
+function insideShare(points: Float32Array, hole: Uint8Array, w: number, h: number): number {
+  const n = points.length / 2;
+  let inside = 0;
+  let total = 0;
+  for (let i = 1; i < n - 1; i++) {
+    total++;
+    if (isHole(hole, w, h, points[2 * i], points[2 * i + 1])) inside++;
+  }
+  return total === 0 ? 1 : inside / total;
+}
+
+/** Joins the known stretch behind `a`, the bridge, and the known stretch behind `b` into one curve. */
+function buildCurve(a: Entry, middle: Float32Array, b: Entry | null, kind: StructureCurve["kind"]): StructureCurve {
+  const pts: number[] = [];
+  const back = Math.floor(a.length);
+  for (let t = back; t >= 1; t--) pts.push(a.x - a.dx * t, a.y - a.dy * t);
+  for (let i = 0; i < middle.length; i++) pts.push(middle[i]);
+  const bBack = b ? Math.floor(b.length) : 0;
+  if (b) for (let t = 1; t <= bBack; t++) pts.push(b.x - b.dx * t, b.y - b.dy * t);
+  const points = Float32Array.from(pts);
+  const n = points.length / 2;
+  const arc = new Float32Array(n);
+  for (let i = 1; i < n; i++) arc[i] = arc[i - 1] + Math.hypot(points[2 * i] - points[2 * i - 2], points[2 * i + 1] - points[2 * i - 1]);
+  const zero = arc[back];
+  for (let i = 0; i < n; i++) arc[i] -= zero;
+  const end = arc[back + middle.length / 2 - 1];
+  const sources: [number, number][] = [[arc[0], 0]];
+  if (b) sources.push([end, arc[n - 1]]);
+  const width = b ? Math.max(a.width, b.width) : a.width;
+  return { points, arc, end, sources, halfWidth: Math.max(3, Math.ceil(width / 2) + 2), kind };
+}
+
+/** Straight extension of an entry: where it first meets a polyline inside the hole (distance along it), or −1. */
+function rayHitsPolyline(e: Entry, points: Float32Array, from: number, to: number): number {
+  let best = -1;
+  for (let i = from; i < to; i++) {
+    const ax = points[2 * i];
+    const ay = points[2 * i + 1];
+    const bx = points[2 * i + 2];
+    const by = points[2 * i + 3];
+    const sx = bx - ax;
+    const sy = by - ay;
+    const denom = e.dx * sy - e.dy * sx;
+    if (Math.abs(denom) < 1e-9) continue;
+    const qx = ax - e.x;
+    const qy = ay - e.y;
+    const t = (qx * sy - qy * sx) / denom;
+    const u = (qx * e.dy - qy * e.dx) / denom;
+    if (t > 0 && u >= 0 && u <= 1 && (best < 0 || t < best)) best = t;
+  }
+  return best;
+}
+
+/** Whether some side colour of one cross-section matches some side colour of the other (the region a corner closes). */
+function sharesASide(a: Float32Array, b: Float32Array, maxColour: number): boolean {
+  for (const ka of [0, 2]) {
+    for (const kb of [0, 2]) {
+      let d = 0;
+      for (let c = 0; c < 3; c++) d += Math.abs(a[ka * 3 + c] - b[kb * 3 + c]);
+      if (d / 3 <= maxColour) return true;
+    }
+  }
+  return false;
+}
+
+function straight(e: Entry, distance: number): Float32Array {
+  const n = Math.max(1, Math.ceil(distance));
+  const out = new Float32Array((n + 1) * 2);
+  for (let i = 0; i <= n; i++) {
+    out[2 * i] = e.x + (e.dx * distance * i) / n;
+    out[2 * i + 1] = e.y + (e.dy * distance * i) / n;
+  }
+  return out;
+}
+
+/** Curves to fill along: continued pairs first in the list's end (they are drawn last, over endings). */
+export function pairEntries(img: FloatImage, hole: Uint8Array, entries: Entry[], options: PairingOptions = {}): StructureCurve[] {
+  const { width: w, height: h } = img;
+  const maxAngle = ((options.maxChordAngle ?? 30) * Math.PI) / 180;
+  const maxColour = options.maxProfileDifference ?? 40;
+  const candidates: { i: number; j: number; cost: number; middle: Float32Array; a: Entry; b: Entry }[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    for (let j = i + 1; j < entries.length; j++) {
+      const a = entries[i];
+      const b = entries[j];
+      const cx = b.x - a.x;
+      const cy = b.y - a.y;
+      const chord = Math.hypot(cx, cy);
+      if (chord < 2) continue;
+      const angleA = Math.acos(Math.max(-1, Math.min(1, (a.dx * cx + a.dy * cy) / chord)));
+      const angleB = Math.acos(Math.max(-1, Math.min(1, -(b.dx * cx + b.dy * cy) / chord)));
+      if (angleA > maxAngle || angleB > maxAngle) continue;
+      // A smooth continuation turns one way (a C); an S between two parallel
+      // entries offset sideways is two different lines, unless it is nearly straight.
+      const turnA = a.dx * cy - a.dy * cx;
+      const turnB = cx * -b.dy - cy * -b.dx;
+      if (turnA * turnB < 0 && Math.max(angleA, angleB) > S_CURVE_ANGLE) continue;
+      const colour = profileDifference(a.profile, b.profile);
+      if (colour > maxColour) continue;
+      const widthRatio = Math.min(a.width, b.width) / Math.max(a.width, b.width);
+      if (widthRatio < 0.25) continue;
+      // Nearly collinear: the chord across the hole measures the direction far
+      // better than either short segment, and a copy from afar must not drift.
+      const collinear = Math.max(angleA, angleB) <= COLLINEAR_ANGLE;
+      const ea = collinear ? { ...a, dx: cx / chord, dy: cy / chord } : a;
+      const eb = collinear ? { ...b, dx: -cx / chord, dy: -cy / chord } : b;
+      const middle = bridge(ea, eb);
+      if (insideShare(middle, hole, w, h) < 0.5) continue;
+      const cost = (angleA / maxAngle) ** 2 + (angleB / maxAngle) ** 2 + (colour / maxColour) ** 2 + (1 - widthRatio);
+      candidates.push({ i, j, cost, middle, a: ea, b: eb });
+    }
+  }
+  candidates.sort((p, q) => p.cost - q.cost);
+  const paired = new Uint8Array(entries.length);
+  const through: StructureCurve[] = [];
+  for (const c of candidates) {
+    if (paired[c.i] || paired[c.j]) continue;
+    paired[c.i] = 1;
+    paired[c.j] = 1;
+    through.push(buildCurve(c.a, c.middle, c.b, "pair"));
+  }
+
+  const endings: StructureCurve[] = [];
+  const loose = entries.map((_, k) => k).filter((k) => !paired[k]);
+  const ended = new Uint8Array(entries.length);
+  // T-junctions: the nearest continued curve ahead, inside the hole.
+  for (const k of loose) {
+    const e = entries[k];
+    let best = -1;
+    for (const c of through) {
+      const n = c.points.length / 2;
+      const t = rayHitsPolyline(e, c.points, 0, n - 1);
+      if (t > 0 && (best < 0 || t < best)) best = t;
+    }
+    if (best <= 0 || best > MAX_EXTRAPOLATION * e.length) continue;
+    const path = straight(e, best);
+    if (insideShare(path, hole, w, h) < 0.9) continue;
+    ended[k] = 1;
+    endings.push(buildCurve(e, path, null, "junction"));
+  }
+  // Corners: two loose extensions that cross inside the hole, at a clear angle, with alike colours on the shared side.
+  for (let ii = 0; ii < loose.length; ii++) {
+    const i = loose[ii];
+    if (ended[i]) continue;
+    for (let jj = ii + 1; jj < loose.length; jj++) {
+      const j = loose[jj];
+      if (ended[j] || ended[i]) continue;
+      const a = entries[i];
+      const b = entries[j];
+      const denom = a.dx * b.dy - a.dy * b.dx;
+      if (Math.abs(denom) < Math.sin(CORNER_MIN_ANGLE)) continue;
+      if (!sharesASide(a.profile, b.profile, maxColour)) continue;
+      const qx = b.x - a.x;
+      const qy = b.y - a.y;
+      const ta = (qx * b.dy - qy * b.dx) / denom;
+      const tb = (qx * a.dy - qy * a.dx) / denom;
+      if (ta <= 0 || tb <= 0 || ta > MAX_EXTRAPOLATION * a.length || tb > MAX_EXTRAPOLATION * b.length) continue;
+      if (!isHole(hole, w, h, a.x + a.dx * ta, a.y + a.dy * ta)) continue;
+      const pa = straight(a, ta);
+      const pb = straight(b, tb);
+      if (insideShare(pa, hole, w, h) < 0.9 || insideShare(pb, hole, w, h) < 0.9) continue;
+      ended[i] = 1;
+      ended[j] = 1;
+      endings.push(buildCurve(a, pa, null, "corner"), buildCurve(b, pb, null, "corner"));
+    }
+  }
+  return [...endings, ...through];
+}

@@ -1,0 +1,392 @@
+/**
+ * Structure propagation along curves (Sun, Yuan, Jia and Shum, "Image
+ * Completion with Structure Propagation", SIGGRAPH 2005, §3).
+ *
+ * Anchors are spaced along the part of a curve that lies in the hole; each
+ * one takes its content from a position on the same curve outside the hole
+ * (the curve's known stretches, see pairing.ts). The positions are chosen
+ * jointly by dynamic programming over the chain of anchors, minimising
+ *   Σ_k E_I(k) + Σ_k E_2(k, k+1) + λ·Σ_k |t_source − t_anchor|
+ * where E_I is the disagreement with known pixels under the anchor's window
+ * (at the hole's edge), E_2 the disagreement of neighbouring anchors where
+ * their windows overlap, and the last term prefers nearby sources. E_S, the
+ * structure term of the paper, is zero by construction: every candidate lies
+ * on the curve itself.
+ *
+ * Content is described in curve coordinates: arc length t along the curve and
+ * signed distance u across it. The band |u| ≤ half-width is copied at full
+ * resolution, anchor by anchor, each anchor's stretch translated by the whole
+ * number of pixels that takes its position on the curve to its source's (the
+ * patches of Sun et al.), so a cable's cross-section is carried along the
+ * cable, never averaged or resampled.
+ */
+import type { Rect, RgbaImage } from "../../image.js";
+import type { FloatImage } from "../resample.js";
+import type { StructureCurve } from "./pairing.js";
+
+/** Analysis image and its mapping to the full-resolution photo. */
+export interface PropagationFrame {
+  /** Low-resolution analysis image of the crop (RGB, 0–255) and its hole (any pixel of the cell). */
+  low: FloatImage;
+  lowHole: Uint8Array;
+  /** Full-resolution photo, its hole plane, the crop the analysis image covers and the integer factor between them. */
+  image: RgbaImage;
+  hole: Uint8Array;
+  crop: Rect;
+  scale: number;
+}
+
+const MAX_CANDIDATES = 40;
+/** Arc length by which neighbouring anchors' windows overlap on each side (px). */
+const OVERLAP = 2;
+/** λ: preference for nearby sources, in mean-squared-difference units per pixel of arc. */
+const DISTANCE_COST = 2;
+/** Largest mean squared difference (grey levels², ≈ 30² ) between a chosen copy and the known pixels it overlaps. */
+const MAX_EDGE_MISMATCH = 900;
+
+/** Position and unit left normal of a curve at arc length t (clamped to the polyline). */
+function locate(c: StructureCurve, t: number, out: Float32Array): void {
+  const { arc, points } = c;
+  const n = arc.length;
+  let lo = 0;
+  let hi = n - 1;
+  if (t <= arc[0]) hi = 1;
+  else if (t >= arc[n - 1]) lo = n - 2;
+  else {
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (arc[mid] <= t) lo = mid;
+      else hi = mid;
+    }
+  }
+  lo = Math.max(0, Math.min(lo, n - 2));
+  hi = lo + 1;
+  const span = arc[hi] - arc[lo];
+  const f = span > 1e-6 ? (t - arc[lo]) / span : 0;
+  const ax = points[2 * lo];
+  const ay = points[2 * lo + 1];
+  const bx = points[2 * hi];
+  const by = points[2 * hi + 1];
+  let tx = bx - ax;
+  let ty = by - ay;
+  const len = Math.hypot(tx, ty) || 1;
+  tx /= len;
+  ty /= len;
+  out[0] = ax + (bx - ax) * f;
+  out[1] = ay + (by - ay) * f;
+  out[2] = ty;
+  out[3] = -tx;
+}
+
+/** Bilinear RGB of the analysis image; false when a tap is in the hole or outside. */
+function sampleLow(img: FloatImage, hole: Uint8Array, x: number, y: number, out: Float32Array, o: number): boolean {
+  const { width: w, height: h, channels: C, data } = img;
+  if (!(x >= 0 && y >= 0 && x <= w - 1 && y <= h - 1)) return false;
+  const x0 = Math.floor(x);
+  const y0 = Math.floor(y);
+  const x1 = Math.min(x0 + 1, w - 1);
+  const y1 = Math.min(y0 + 1, h - 1);
+  if (hole[y0 * w + x0] | hole[y0 * w + x1] | hole[y1 * w + x0] | hole[y1 * w + x1]) return false;
+  const fx = x - x0;
+  const fy = y - y0;
+  for (let c = 0; c < 3; c++) {
+    const a = data[(y0 * w + x0) * C + c] * (1 - fx) + data[(y0 * w + x1) * C + c] * fx;
+    const b = data[(y1 * w + x0) * C + c] * (1 - fx) + data[(y1 * w + x1) * C + c] * fx;
+    out[o + c] = a * (1 - fy) + b * fy;
+  }
+  return true;
+}
+
+/** The anchors of a curve and the source arc position chosen for each. */
+export interface AnchorPlan {
+  /** Arc length of the first anchor's centre and the spacing between anchors. */
+  first: number;
+  spacing: number;
+  /** Chosen source arc length per anchor. */
+  source: Float32Array;
+}
+
+/** Chooses each anchor's source on the curve by dynamic programming; null when the curve has no usable source. */
+export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorPlan | null {
+  const { low, lowHole } = frame;
+  const hw = c.halfWidth;
+  const spacing = Math.max(3, hw);
+  const K = Math.max(1, Math.ceil(c.end / spacing));
+  const first = spacing / 2 - (K * spacing - c.end) / 2;
+  const reach = Math.ceil(spacing / 2) + OVERLAP;
+  const D = 2 * reach + 1;
+  const U = 2 * hw + 1;
+  const stride = D * U * 3;
+
+  // Candidate source positions: windows entirely on a known stretch of the curve.
+  // On the anchors' grid shifted by whole pixels, so that a straight stretch is
+  // compared (and later copied) at the same sub-pixel phase as the target.
+  const positions: number[] = [];
+  for (const [from, to] of c.sources) {
+    for (let t = first + Math.floor(to - reach - first); t >= from + reach; t--) positions.push(t);
+  }
+  if (positions.length === 0) return null;
+  const pick: number[] = [];
+  const every = Math.max(1, positions.length / MAX_CANDIDATES);
+  for (let k = 0; k < positions.length && pick.length < MAX_CANDIDATES; k++) {
+    const p = positions[Math.floor(k * every)];
+    if (p === undefined) break;
+    pick.push(p);
+  }
+  const at = new Float32Array(4);
+  const strips: Float32Array[] = [];
+  const candidates: number[] = [];
+  for (const p of pick) {
+    const strip = new Float32Array(stride);
+    let ok = true;
+    for (let d = 0; d < D && ok; d++) {
+      locate(c, p + d - reach, at);
+      for (let u = 0; u < U; u++) {
+        const off = u - hw;
+        if (!sampleLow(low, lowHole, at[0] + at[2] * off, at[1] + at[3] * off, strip, (d * U + u) * 3)) {
+          ok = false;
+          break;
+        }
+      }
+    }
+    if (ok) {
+      strips.push(strip);
+      candidates.push(p);
+    }
+  }
+  const M = candidates.length;
+  if (M === 0) return null;
+
+  // E_I: agreement with what is known under each anchor's window.
+  const unary = new Float32Array(K * M);
+  // Mean squared difference per known sample, per anchor and candidate (the check below).
+  const fit = new Float32Array(K * M);
+  const knownCount = new Int32Array(K);
+  const known = new Float32Array(stride);
+  const mask = new Uint8Array(D * U);
+  for (let k = 0; k < K; k++) {
+    const tk = first + k * spacing;
+    let count = 0;
+    mask.fill(0);
+    for (let d = 0; d < D; d++) {
+      locate(c, tk + d - reach, at);
+      for (let u = 0; u < U; u++) {
+        const off = u - hw;
+        if (sampleLow(low, lowHole, at[0] + at[2] * off, at[1] + at[3] * off, known, (d * U + u) * 3)) {
+          mask[d * U + u] = 1;
+          count++;
+        }
+      }
+    }
+    knownCount[k] = count;
+    for (let m = 0; m < M; m++) {
+      let ssd = 0;
+      if (count > 0) {
+        const s = strips[m];
+        for (let q = 0; q < D * U; q++) {
+          if (mask[q] === 0) continue;
+          const o = q * 3;
+          const a = known[o] - s[o];
+          const b = known[o + 1] - s[o + 1];
+          const e = known[o + 2] - s[o + 2];
+          ssd += a * a + b * b + e * e;
+        }
+      }
+      unary[k * M + m] = ssd / (D * U * 3) + DISTANCE_COST * Math.abs(candidates[m] - tk);
+      fit[k * M + m] = count > 0 ? ssd / (count * 3) : 0;
+    }
+  }
+
+  // E_2 and the Viterbi pass: the overlap of anchor k (positions d ≥ spacing) with k+1 (d − spacing).
+  const overlap = D - spacing;
+  const pair = new Float32Array(M * M);
+  if (overlap > 0) {
+    for (let m = 0; m < M; m++) {
+      const a = strips[m];
+      for (let n = 0; n < M; n++) {
+        const b = strips[n];
+        let ssd = 0;
+        for (let d = spacing; d < D; d++) {
+          const oa = d * U * 3;
+          const ob = (d - spacing) * U * 3;
+          for (let q = 0; q < U * 3; q++) {
+            const diff = a[oa + q] - b[ob + q];
+            ssd += diff * diff;
+          }
+        }
+        pair[m * M + n] = ssd / (overlap * U * 3);
+      }
+    }
+  }
+  const cost = new Float32Array(K * M);
+  const from = new Int32Array(K * M);
+  for (let m = 0; m < M; m++) cost[m] = unary[m];
+  for (let k = 1; k < K; k++) {
+    for (let n = 0; n < M; n++) {
+      let best = Number.POSITIVE_INFINITY;
+      let arg = 0;
+      for (let m = 0; m < M; m++) {
+        // A source that simply continues its predecessor's stretch costs nothing to join.
+        const join = Math.abs(candidates[n] - candidates[m] - spacing) < 0.5 ? 0 : pair[m * M + n];
+        const v = cost[(k - 1) * M + m] + join;
+        if (v < best) {
+          best = v;
+          arg = m;
+        }
+      }
+      cost[k * M + n] = best + unary[k * M + n];
+      from[k * M + n] = arg;
+    }
+  }
+  let arg = 0;
+  for (let m = 1; m < M; m++) if (cost[(K - 1) * M + m] < cost[(K - 1) * M + arg]) arg = m;
+  const source = new Float32Array(K);
+  for (let k = K - 1; k >= 0; k--) {
+    source[k] = candidates[arg];
+    // Verification: where the hole's edge is under an anchor, the copied
+    // structure must look like what is really there; if not, the pairing or
+    // the curve was wrong, and no structure beats wrong structure.
+    if (knownCount[k] > 0 && fit[k * M + arg] > MAX_EDGE_MISMATCH) return null;
+    arg = from[k * M + arg];
+  }
+  return { first, spacing, source };
+}
+
+/**
+ * Writes the band along the curve's in-hole part into `out` (full-resolution
+ * RGBA), pixel by pixel from the planned sources, and clears the written
+ * pixels in `remaining` (the hole left for the texture fill). Only hole pixels
+ * are written, only from known ones. Returns how many left the hole.
+ */
+export function copyAlong(
+  c: StructureCurve,
+  plan: AnchorPlan,
+  frame: PropagationFrame,
+  out: Uint8ClampedArray,
+  remaining: Uint8Array,
+): number {
+  const { image, hole, crop, scale: q, low } = frame;
+  const W = image.width;
+  const src = image.data;
+  const hw = c.halfWidth;
+  const { arc, points } = c;
+  // The in-hole vertices of the curve: from t = 0 to t = end.
+  let i0 = 0;
+  while (i0 < arc.length - 1 && arc[i0 + 1] <= 0) i0++;
+  let i1 = arc.length - 1;
+  while (i1 > 0 && arc[i1 - 1] >= c.end) i1--;
+  if (i1 <= i0) return 0;
+
+  // Nearest segment per analysis pixel around the in-hole part, by stamping each segment's neighbourhood.
+  const margin = hw + 2;
+  let bx0 = Number.POSITIVE_INFINITY;
+  let by0 = Number.POSITIVE_INFINITY;
+  let bx1 = Number.NEGATIVE_INFINITY;
+  let by1 = Number.NEGATIVE_INFINITY;
+  for (let i = i0; i <= i1; i++) {
+    bx0 = Math.min(bx0, points[2 * i]);
+    bx1 = Math.max(bx1, points[2 * i]);
+    by0 = Math.min(by0, points[2 * i + 1]);
+    by1 = Math.max(by1, points[2 * i + 1]);
+  }
+  const lx0 = Math.max(0, Math.floor(bx0 - margin));
+  const ly0 = Math.max(0, Math.floor(by0 - margin));
+  const lx1 = Math.min(low.width - 1, Math.ceil(bx1 + margin));
+  const ly1 = Math.min(low.height - 1, Math.ceil(by1 + margin));
+  const mw = lx1 - lx0 + 1;
+  const mh = ly1 - ly0 + 1;
+  if (mw <= 0 || mh <= 0) return 0;
+  const nearestSeg = new Int32Array(mw * mh).fill(-1);
+  const nearestDist = new Float32Array(mw * mh).fill(Number.POSITIVE_INFINITY);
+  for (let i = i0; i < i1; i++) {
+    const ax = points[2 * i];
+    const ay = points[2 * i + 1];
+    const sx = points[2 * i + 2] - ax;
+    const sy = points[2 * i + 3] - ay;
+    const len2 = sx * sx + sy * sy;
+    const xa = Math.max(lx0, Math.floor(Math.min(ax, ax + sx) - margin));
+    const xb = Math.min(lx1, Math.ceil(Math.max(ax, ax + sx) + margin));
+    const ya = Math.max(ly0, Math.floor(Math.min(ay, ay + sy) - margin));
+    const yb = Math.min(ly1, Math.ceil(Math.max(ay, ay + sy) + margin));
+    for (let y = ya; y <= yb; y++) {
+      for (let x = xa; x <= xb; x++) {
+        const f = len2 > 0 ? Math.max(0, Math.min(1, ((x - ax) * sx + (y - ay) * sy) / len2)) : 0;
+        const d = Math.hypot(x - ax - f * sx, y - ay - f * sy);
+        const m = (y - ly0) * mw + (x - lx0);
+        if (d < nearestDist[m]) {
+          nearestDist[m] = d;
+          nearestSeg[m] = i;
+        }
+      }
+    }
+  }
+
+  const at = new Float32Array(4);
+  const K = plan.source.length;
+  const shiftX = new Int32Array(K);
+  const shiftY = new Int32Array(K);
+  for (let k = 0; k < K; k++) {
+    locate(c, plan.first + k * plan.spacing, at);
+    const tx = at[0];
+    const ty = at[1];
+    locate(c, plan.source[k], at);
+    shiftX[k] = Math.round((at[0] - tx) * q);
+    shiftY[k] = Math.round((at[1] - ty) * q);
+  }
+  let count = 0;
+  const X0 = crop.x + lx0 * q;
+  const Y0 = crop.y + ly0 * q;
+  const X1 = Math.min(crop.x + crop.width, crop.x + (lx1 + 1) * q);
+  const Y1 = Math.min(crop.y + crop.height, crop.y + (ly1 + 1) * q);
+  const H = image.height;
+  for (let Y = Y0; Y < Y1; Y++) {
+    const ly = (Y - crop.y + 0.5) / q - 0.5;
+    const my = Math.min(mh - 1, Math.max(0, Math.round(ly) - ly0));
+    for (let X = X0; X < X1; X++) {
+      const p = Y * W + X;
+      if (hole[p] === 0) continue;
+      const lx = (X - crop.x + 0.5) / q - 0.5;
+      const mx = Math.min(mw - 1, Math.max(0, Math.round(lx) - lx0));
+      const seg = nearestSeg[my * mw + mx];
+      if (seg < 0) continue;
+      // Exact projection onto the nearest of the three segments around the stamped one.
+      let bestD = Number.POSITIVE_INFINITY;
+      let bestT = 0;
+      let bestU = 0;
+      for (let s = Math.max(i0, seg - 1); s <= Math.min(i1 - 1, seg + 1); s++) {
+        const ax = points[2 * s];
+        const ay = points[2 * s + 1];
+        const sx = points[2 * s + 2] - ax;
+        const sy = points[2 * s + 3] - ay;
+        const len = Math.hypot(sx, sy);
+        if (len < 1e-6) continue;
+        const along = ((lx - ax) * sx + (ly - ay) * sy) / len;
+        const across = ((lx - ax) * sy - (ly - ay) * sx) / len;
+        const over = along < 0 ? -along : along > len ? along - len : 0;
+        const d = Math.hypot(over, across);
+        if (d < bestD) {
+          bestD = d;
+          bestT = arc[s] + (along * (arc[s + 1] - arc[s])) / len;
+          // `across` is the coordinate along the left normal (ty, −tx) that `locate` uses.
+          bestU = across;
+        }
+      }
+      if (bestT < 0 || bestT > c.end || Math.abs(bestU) > hw) continue;
+      const k = Math.min(K - 1, Math.max(0, Math.floor((bestT - plan.first) / plan.spacing + 0.5)));
+      // Each anchor's patch is a translation by a whole number of pixels (as in Sun et al.), so detail is copied exactly.
+      const sx = X + shiftX[k];
+      const sy = Y + shiftY[k];
+      if (sx < 0 || sy < 0 || sx >= W || sy >= H) continue;
+      const a = sy * W + sx;
+      if (hole[a] !== 0) continue;
+      const o = p * 4;
+      out[o] = src[a * 4];
+      out[o + 1] = src[a * 4 + 1];
+      out[o + 2] = src[a * 4 + 2];
+      out[o + 3] = src[a * 4 + 3];
+      if (remaining[p] !== 0) count++;
+      remaining[p] = 0;
+    }
+  }
+  return count;
+}

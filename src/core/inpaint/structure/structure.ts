@@ -1,0 +1,89 @@
+/**
+ * Structure first (Sun, Yuan, Jia and Shum 2005): before the texture fill,
+ * the lines and edges that run into the hole are found (LSD in a band around
+ * it, lsd.ts), paired into curves that continue through it (pairing.ts), and
+ * a band along each curve is filled by copying the structure's cross-section
+ * from along the same curve outside the hole (propagate.ts). The written
+ * pixels leave the hole: the rest of the pipeline (PatchMatch completion,
+ * attention upscaling, compositing) treats them as known constraints.
+ *
+ * Analysis runs on the crop downsampled so its long side is at most
+ * `ANALYSIS_SIDE` pixels; the copy itself runs at full resolution.
+ */
+import type { Rect, RgbaImage } from "../../image.js";
+import { squaredDistanceTo } from "../../mask.js";
+import { downsampleCrop } from "../resample.js";
+import { detectSegments } from "./lsd.js";
+import { findEntries, pairEntries, type StructureCurve } from "./pairing.js";
+import { copyAlong, planAnchors } from "./propagate.js";
+
+/** Long side of the analysis image, in pixels. */
+export const ANALYSIS_SIDE = 384;
+/** Segments kept per hole, strongest first: enough for a fence, few enough to stay cheap. */
+const MAX_SEGMENTS = 24;
+
+export interface StructureResult {
+  /** The hole still to fill: the input hole less the pixels written along curves. */
+  remaining: Uint8Array;
+  /** Curves filled along (pairs, T-junction and corner endings). */
+  curves: StructureCurve[];
+  /** Pixels written. */
+  pixels: number;
+  /** Factor between the crop and the analysis image. */
+  scale: number;
+}
+
+/**
+ * Finds the structure entering the hole inside `crop`, continues it, and
+ * writes the band along each continued curve into `out` (an RGBA copy of
+ * `image`). Returns null when nothing continues (and `out` is untouched).
+ */
+export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect, out: Uint8ClampedArray): StructureResult | null {
+  const q = Math.max(1, Math.ceil(Math.max(crop.width, crop.height) / ANALYSIS_SIDE));
+  const { image: low, hole: lowHole } = downsampleCrop(image, hole, crop, q, 3);
+  const { width: w, height: h, data } = low;
+  let hx0 = w;
+  let hy0 = h;
+  let hx1 = -1;
+  let hy1 = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (lowHole[y * w + x] === 0) continue;
+      if (x < hx0) hx0 = x;
+      if (x > hx1) hx1 = x;
+      if (y < hy0) hy0 = y;
+      if (y > hy1) hy1 = y;
+    }
+  }
+  if (hx1 < 0) return null;
+  const holeSide = Math.max(hx1 - hx0 + 1, hy1 - hy0 + 1);
+  // Segments are looked for in a band around the hole a quarter of its size wide.
+  const reach = Math.max(10, Math.round(holeSide / 4));
+  const distance = squaredDistanceTo(lowHole, w, h, reach + 1);
+  const band = new Uint8Array(w * h);
+  const grey = new Float32Array(w * h);
+  for (let i = 0; i < w * h; i++) {
+    grey[i] = 0.299 * data[i * 3] + 0.587 * data[i * 3 + 1] + 0.114 * data[i * 3 + 2];
+    if (lowHole[i] === 0 && distance[i] <= reach * reach) band[i] = 1;
+  }
+  const minLength = Math.max(8, holeSide / 12);
+  const segments = detectSegments(grey, w, h, { allowed: band, minLength })
+    .sort((a, b) => Math.hypot(b.x2 - b.x1, b.y2 - b.y1) * b.contrast - Math.hypot(a.x2 - a.x1, a.y2 - a.y1) * a.contrast)
+    .slice(0, MAX_SEGMENTS);
+  const entries = findEntries(low, lowHole, segments);
+  if (entries.length === 0) return null;
+  const curves = pairEntries(low, lowHole, entries);
+  if (curves.length === 0) return null;
+  const frame = { low, lowHole, image, hole, crop, scale: q };
+  const remaining = new Uint8Array(hole);
+  let pixels = 0;
+  const drawn: StructureCurve[] = [];
+  for (const c of curves) {
+    const plan = planAnchors(c, frame);
+    if (plan === null) continue;
+    pixels += copyAlong(c, plan, frame, out, remaining);
+    drawn.push(c);
+  }
+  if (pixels === 0) return null;
+  return { remaining, curves: drawn, pixels, scale: q };
+}

@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { maxChangeOutside } from "../src/bench/metrics.js";
+import type { RgbaImage } from "../src/core/image.js";
+import { eraseWithReport } from "../src/core/inpaint/erase.js";
+import { Random } from "../src/core/random.js";
+import { rectMask } from "./helpers.js";
+
+/** Mildly noisy ground of `base` grey with anti-aliased dark bars painted by `bars` (distance functions). */
+function scene(w: number, h: number, base: number, bars: ((x: number, y: number) => number)[], seed = 4): RgbaImage {
+  const rng = new Random(seed);
+  const data = new Uint8ClampedArray(w * h * 4);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let v = base + 16 * (rng.next() - 0.5);
+      for (const bar of bars) {
+        const cover = Math.min(1, Math.max(0, 2 - bar(x + 0.5, y + 0.5)));
+        v = v * (1 - cover) + 30 * cover;
+      }
+      data.set([v, v * 0.95, v * 0.9, 255], (y * w + x) * 4);
+    }
+  }
+  return { width: w, height: h, data };
+}
+
+/** Mean luma of the pixels within `radius` of the points (x, y) produced by `path` for t in [0, 1]. */
+function meanAlong(img: RgbaImage, path: (t: number) => [number, number], radius = 0.6): number {
+  let sum = 0;
+  let n = 0;
+  for (let t = 0; t <= 1; t += 0.01) {
+    const [px, py] = path(t);
+    for (let y = Math.floor(py - radius); y <= Math.ceil(py + radius); y++) {
+      for (let x = Math.floor(px - radius); x <= Math.ceil(px + radius); x++) {
+        if (Math.hypot(x + 0.5 - px, y + 0.5 - py) > radius + 0.5) continue;
+        const p = (y * img.width + x) * 4;
+        sum += 0.299 * img.data[p] + 0.587 * img.data[p + 1] + 0.114 * img.data[p + 2];
+        n++;
+      }
+    }
+  }
+  return sum / n;
+}
+
+describe("structure propagation", () => {
+  test("a slanted line that crosses the hole continues through it, drawn as dark as outside", async () => {
+    const w = 240;
+    const h = 180;
+    const line = (x: number, y: number) => Math.abs(y - (0.4 * x + 40)) / Math.hypot(1, 0.4);
+    const image = scene(w, h, 170, [line]);
+    const mask = rectMask(w, h, 90, 50, 50, 60);
+    const withStructure = await eraseWithReport(image, mask, { seed: 3 });
+    const without = await eraseWithReport(image, mask, { seed: 3, structure: false });
+    assert.ok(withStructure.structure.curves >= 1, "a curve is continued");
+    const inHole = (t: number): [number, number] => {
+      const x = 92 + 46 * t;
+      return [x, 0.4 * x + 40];
+    };
+    const dark = meanAlong(withStructure.image, inHole);
+    assert.ok(dark < 80, `the line is dark inside the hole (mean luma ${dark.toFixed(0)})`);
+    assert.ok(dark < meanAlong(without.image, inHole) - 20, "darker than without structure propagation");
+    // Beside the line, the ground stays ground.
+    const beside = meanAlong(withStructure.image, (t) => [92 + 46 * t, 0.4 * (92 + 46 * t) + 52]);
+    assert.ok(beside > 130, `no smear beside the line (${beside.toFixed(0)})`);
+    assert.equal(maxChangeOutside(withStructure.image, image, mask.data), 0);
+  });
+
+  test("a T-junction: the stem ends at the bar it meets, the bar goes on", async () => {
+    const w = 240;
+    const h = 200;
+    const bar = (_x: number, y: number) => Math.abs(y - 110);
+    const stem = (x: number, y: number) => (y <= 110 ? Math.abs(x - 120) : Math.hypot(x - 120, y - 110));
+    const image = scene(w, h, 180, [bar, stem], 7);
+    const mask = rectMask(w, h, 85, 70, 70, 70);
+    const out = await eraseWithReport(image, mask, { seed: 5 });
+    const barInHole = meanAlong(out.image, (t) => [88 + 64 * t, 110]);
+    const stemInHole = meanAlong(out.image, (t) => [120, 73 + 30 * t]);
+    const belowBar = meanAlong(out.image, (t) => [120, 118 + 18 * t]);
+    assert.ok(barInHole < 80, `the bar continues (${barInHole.toFixed(0)})`);
+    assert.ok(stemInHole < 90, `the stem reaches the bar (${stemInHole.toFixed(0)})`);
+    assert.ok(belowBar > 130, `the stem does not go on below the bar (${belowBar.toFixed(0)})`);
+  });
+
+  test("deterministic with a seed, and turned off on request", async () => {
+    const w = 200;
+    const h = 150;
+    const line = (x: number, y: number) => Math.abs(x - (0.3 * y + 80)) / Math.hypot(1, 0.3);
+    const image = scene(w, h, 150, [line], 9);
+    const mask = rectMask(w, h, 70, 50, 60, 45);
+    const a = await eraseWithReport(image, mask, { seed: 21 });
+    const b = await eraseWithReport(image, mask, { seed: 21 });
+    assert.deepEqual(a.image.data, b.image.data);
+    assert.ok(a.structure.pixels > 0);
+    const off = await eraseWithReport(image, mask, { seed: 21, structure: false });
+    assert.equal(off.structure.pixels, 0);
+    assert.equal(off.timings.structureMs, 0);
+  });
+});
