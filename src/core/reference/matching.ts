@@ -37,10 +37,15 @@ export function matchFeatures(target: Features, reference: Features, ratio = 0.8
     let j1 = -1;
     for (let j = 0; j < nr; j++) {
       const bj = j * D;
+      // Past both this row's second best and this column's best, the exact distance no longer matters.
+      const bound = d2 > backDist[j] ? d2 : backDist[j];
       let d = 0;
-      for (let k = 0; k < D; k++) {
-        const e = a[ai + k] - b[bj + k];
-        d += e * e;
+      for (let k = 0; k < D && d < bound; k += 4) {
+        const e0 = a[ai + k] - b[bj + k];
+        const e1 = a[ai + k + 1] - b[bj + k + 1];
+        const e2 = a[ai + k + 2] - b[bj + k + 2];
+        const e3 = a[ai + k + 3] - b[bj + k + 3];
+        d += e0 * e0 + e1 * e1 + e2 * e2 + e3 * e3;
       }
       if (d < backDist[j]) {
         backDist[j] = d;
