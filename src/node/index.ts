@@ -14,7 +14,17 @@ export {
   writeFileAtomic,
 } from "./io.js";
 export { loadOnnxModel } from "./onnx.js";
-export { findSamModels, samModelsFromDir } from "./sam-models.js";
+export {
+  BUNDLED_SAM,
+  bundledSamFiles,
+  bundledSamModel,
+  findSamModels,
+  type SamLoaderOptions,
+  samModelsFromDir,
+  sha256File,
+  verifySamFile,
+} from "./sam-models.js";
+export { type NodeSegmenterOptions, Segmenter, warnOnce } from "./segmenter.js";
 export {
   type SegmentFileResult,
   type Selection,

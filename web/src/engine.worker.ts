@@ -58,7 +58,7 @@ class Engine {
   /** The open photo's metadata, quality and colour space, for views and the download. */
   private source: PhotoSource | null = null;
   private reference: RgbaImage | null = null;
-  private segmenter: Promise<Segmenter> = Segmenter.create();
+  private segmenter: Promise<Segmenter> = Segmenter.create({ engine: "builtin" });
   private composer: Promise<SelectionComposer> = this.segmenter.then((s) => new SelectionComposer(s));
   /** The user's inpainting network for the low-resolution fill, when one is loaded. */
   private coarse: NetworkCoarse | null = null;
@@ -124,7 +124,7 @@ class Engine {
   /** Back to the built-in tap-to-select engine. */
   async useBuiltinSegmenter(): Promise<void> {
     (await this.segmenter).close();
-    this.segmenter = Segmenter.create();
+    this.segmenter = Segmenter.create({ engine: "builtin" });
     this.composer = this.segmenter.then((s) => new SelectionComposer(s));
   }
 

