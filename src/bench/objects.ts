@@ -80,3 +80,31 @@ export function compositeObject(background: RgbaImage, texture: RgbaImage, silho
   }
   return { width: w, height: h, data: out };
 }
+
+/**
+ * Pastes a cut-out object (RGBA, alpha = its matte) onto `background` with
+ * its top-left corner at (left, top), blending by the matte, so the edge is
+ * the object's real one (soft hair, leaf tips, colour spill included). The
+ * truth mask is matte ≥ 128, clipped to the background.
+ */
+export function pasteMatte(background: RgbaImage, object: RgbaImage, left: number, top: number): { image: RgbaImage; truth: Uint8Array } {
+  const { width: w, height: h } = background;
+  const out = new Uint8ClampedArray(background.data);
+  const truth = new Uint8Array(w * h);
+  for (let y = 0; y < object.height; y++) {
+    const by = top + y;
+    if (by < 0 || by >= h) continue;
+    for (let x = 0; x < object.width; x++) {
+      const bx = left + x;
+      if (bx < 0 || bx >= w) continue;
+      const o = (y * object.width + x) * 4;
+      const alpha = object.data[o + 3];
+      if (alpha === 0) continue;
+      const a = alpha / 255;
+      const p = (by * w + bx) * 4;
+      for (let k = 0; k < 3; k++) out[p + k] = Math.round(a * object.data[o + k] + (1 - a) * background.data[p + k]);
+      if (alpha >= 128) truth[by * w + bx] = 1;
+    }
+  }
+  return { image: { width: w, height: h, data: out }, truth };
+}

@@ -9,7 +9,7 @@ import { VanishError } from "../image.js";
 import { BuiltinSegmenter, type BuiltinSegmenterOptions } from "./builtin.js";
 import type { SegmentEngine, SegmentPreview, SegmentResult } from "./engine.js";
 import type { SegmentPrompt } from "./prompt.js";
-import { type SamModelLoader, SamSegmenter } from "./sam.js";
+import { type SamModelLoader, SamSegmenter, type SamSegmenterOptions } from "./sam.js";
 
 export class AutoSegmenter implements SegmentEngine {
   private readonly sam: SamSegmenter | null;
@@ -18,10 +18,10 @@ export class AutoSegmenter implements SegmentEngine {
 
   constructor(
     loader: SamModelLoader | undefined,
-    private readonly builtinOptions: BuiltinSegmenterOptions | undefined,
+    private readonly options: { builtin?: BuiltinSegmenterOptions; sam?: SamSegmenterOptions },
     private readonly warn: (message: string) => void,
   ) {
-    this.sam = loader ? new SamSegmenter(loader) : null;
+    this.sam = loader ? new SamSegmenter(loader, options.sam) : null;
   }
 
   /** "sam" or "builtin" once decided; "auto" before the first `prepare`. */
@@ -45,7 +45,7 @@ export class AutoSegmenter implements SegmentEngine {
     } else {
       this.warn("No Segment Anything model is available; using the built-in tap-to-select engine.");
     }
-    this.builtin = new BuiltinSegmenter(this.builtinOptions);
+    this.builtin = new BuiltinSegmenter(this.options.builtin);
     this.active = this.builtin;
     return this.builtin;
   }

@@ -29,6 +29,8 @@ import { resizeWeights } from "../inpaint/resample.js";
 import { float32, type InferenceModel, type TensorData, type ValueInfo } from "../model.js";
 import type { SegmentEngine, SegmentResult } from "./engine.js";
 import { type SegmentBox, type SegmentPoint, type SegmentPrompt, validatePrompt } from "./prompt.js";
+import { upsampleSelection } from "./upsample.js";
+import { makeWorkingImage, type WorkingImage } from "./working.js";
 
 export const SAM_SIZE = 1024;
 export const SAM_MEAN = [123.675, 116.28, 103.53] as const;
@@ -133,14 +135,19 @@ interface AxisTaps {
   w: Float32Array;
 }
 
-function axisTaps(size: number, resized: number): AxisTaps {
+/**
+ * Taps for `count` samples spaced `step` full-resolution pixels apart (the
+ * centre of sample i at (i + 0.5)·step) along an axis of `size` pixels that
+ * the encoder saw resized to `resized`.
+ */
+function axisTaps(count: number, step: number, size: number, resized: number): AxisTaps {
   const k = LOW_RES / SAM_SIZE;
   const f = resized / size;
-  const i0 = new Int32Array(size);
-  const i1 = new Int32Array(size);
-  const w = new Float32Array(size);
-  for (let x = 0; x < size; x++) {
-    const u = Math.min(LOW_RES - 1, Math.max(0, (x + 0.5) * f * k - 0.5));
+  const i0 = new Int32Array(count);
+  const i1 = new Int32Array(count);
+  const w = new Float32Array(count);
+  for (let x = 0; x < count; x++) {
+    const u = Math.min(LOW_RES - 1, Math.max(0, (x + 0.5) * step * f * k - 0.5));
     i0[x] = Math.floor(u);
     i1[x] = Math.min(LOW_RES - 1, i0[x] + 1);
     w[x] = u - i0[x];
@@ -164,7 +171,24 @@ function touching(t: AxisTaps, lo: number, hi: number): [number, number] {
  * positive logits are interpolated: a bilinear mix of values ≤ 0 is ≤ 0.
  */
 export function samLogitsToMask(logits: Float32Array, offset: number, width: number, height: number, scale: number): Mask {
-  const out = new Uint8Array(width * height);
+  return { width, height, data: sampleLogits(logits, offset, width, height, scale, 1, width, height) };
+}
+
+/**
+ * The logits sampled on a grid of `cols` × `rows` cells of `step` × `step`
+ * full-resolution pixels (at each cell's centre), thresholded at 0.
+ */
+export function sampleLogits(
+  logits: Float32Array,
+  offset: number,
+  width: number,
+  height: number,
+  scale: number,
+  step: number,
+  cols: number,
+  rows: number,
+): Uint8Array {
+  const out = new Uint8Array(cols * rows);
   const rw = Math.floor(width * scale + 0.5);
   const rh = Math.floor(height * scale + 0.5);
   const gw = Math.min(LOW_RES, Math.ceil((rw * LOW_RES) / SAM_SIZE) + 1);
@@ -184,16 +208,16 @@ export function samLogitsToMask(logits: Float32Array, offset: number, width: num
       }
     }
   }
-  if (cx1 < 0) return { width, height, data: out };
-  const tx = axisTaps(width, rw);
-  const ty = axisTaps(height, rh);
+  if (cx1 < 0) return out;
+  const tx = axisTaps(cols, step, width, rw);
+  const ty = axisTaps(rows, step, height, rh);
   const [xFrom, xTo] = touching(tx, cx0, cx1);
   const [yFrom, yTo] = touching(ty, cy0, cy1);
   for (let y = yFrom; y < yTo; y++) {
     const wy = ty.w[y];
     const r0 = offset + ty.i0[y] * LOW_RES;
     const r1 = offset + ty.i1[y] * LOW_RES;
-    const o = y * width;
+    const o = y * cols;
     for (let x = xFrom; x < xTo; x++) {
       const a = tx.i0[x];
       const b = tx.i1[x];
@@ -203,7 +227,7 @@ export function samLogitsToMask(logits: Float32Array, offset: number, width: num
       if (top + (bottom - top) * wy > 0) out[o + x] = 1;
     }
   }
-  return { width, height, data: out };
+  return out;
 }
 
 function describe(info: ValueInfo): string {
@@ -281,10 +305,23 @@ export function checkSamDecoder(model: InferenceModel, file = "the decoder"): vo
   }
 }
 
+/** Options of the SAM engine. */
+export interface SamSegmenterOptions {
+  /**
+   * Snap the outline to the photo's edges: the logits are sampled on a grid
+   * of about `longSide` cells and brought to full resolution by joint
+   * bilateral upsampling (upsample.ts) with range σ `colourSigma`; false
+   * keeps the plain bilinear upsampling of the logits.
+   */
+  snap?: { longSide: number; colourSigma: number } | false;
+}
+
 interface SamState {
   image: RgbaImage;
   embedding: TensorData;
   scale: number;
+  /** The working copy the outline is snapped on (when snapping). */
+  work: WorkingImage | null;
   /** The last prompt's points and low-res logits, fed back when the next prompt adds taps to it. */
   last: { points: SegmentPoint[]; box?: SegmentBox; logits: Float32Array } | null;
 }
@@ -301,7 +338,14 @@ export class SamSegmenter implements SegmentEngine {
   private models: SamModels | null = null;
   private state: SamState | null = null;
 
-  constructor(private readonly loader: SamModelLoader) {}
+  private readonly snap: SamSegmenterOptions["snap"];
+
+  constructor(
+    private readonly loader: SamModelLoader,
+    options: SamSegmenterOptions = {},
+  ) {
+    this.snap = options.snap ?? false;
+  }
 
   /**
    * Loads and checks both models (once; `prepare` calls it too). Rejects with
@@ -340,7 +384,8 @@ export class SamSegmenter implements SegmentEngine {
         `The encoder returned ${embedding?.dims.join("×") ?? "nothing"} as ${convention.output}; expected an embedding 1×256×64×64.`,
       );
     }
-    this.state = { image, embedding: { ...embedding, dims: [1, 256, 64, 64] }, scale: input.scale, last: null };
+    const work = this.snap ? makeWorkingImage(image, this.snap.longSide) : null;
+    this.state = { image, embedding: { ...embedding, dims: [1, 256, 64, 64] }, scale: input.scale, work, last: null };
   }
 
   async segment(prompt: SegmentPrompt): Promise<SegmentResult> {
@@ -378,7 +423,7 @@ export class SamSegmenter implements SegmentEngine {
     let mask: Mask;
     if (lowResName === "low_res_masks") {
       const plane = logits.dims[2] * logits.dims[3];
-      mask = samLogitsToMask(data, choice * plane, width, height, state.scale);
+      mask = this.toMask(data, choice * plane, state);
       state.last = { points, box, logits: data.slice(choice * plane, (choice + 1) * plane) };
     } else {
       // Only full-size masks: the graph already resized them to (H, W).
@@ -389,6 +434,15 @@ export class SamSegmenter implements SegmentEngine {
       state.last = null;
     }
     return { mask, score: Math.max(0, Math.min(1, iou[choice])) };
+  }
+
+  /** Full-resolution mask of one candidate's low-res logits (snapped to edges when so configured). */
+  private toMask(logits: Float32Array, offset: number, state: SamState): Mask {
+    const { width, height } = state.image;
+    const work = state.work;
+    if (!work || !this.snap) return samLogitsToMask(logits, offset, width, height, state.scale);
+    const grid = sampleLogits(logits, offset, width, height, state.scale, work.factor, work.width, work.height);
+    return upsampleSelection(grid, work, state.image, { colourSigma: this.snap.colourSigma });
   }
 
   close(): void {

