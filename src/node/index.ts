@@ -24,7 +24,6 @@ export {
   sha256File,
   verifySamFile,
 } from "./sam-models.js";
-export { type NodeSegmenterOptions, Segmenter, warnOnce } from "./segmenter.js";
 export {
   type SegmentFileResult,
   type Selection,
@@ -33,6 +32,7 @@ export {
   segmentFile,
   selectForRemoval,
 } from "./segment-file.js";
+export { type NodeSegmenterOptions, Segmenter, warnOnce } from "./segmenter.js";
 export {
   autoMask,
   closeSuggestModels,
