@@ -457,7 +457,11 @@ export class SamSegmenter implements SegmentEngine {
       singles.push(hit);
     }
     const parent = positives.map((_, i) => i);
-    const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+    const find = (i: number): number => {
+      let r = i;
+      while (parent[r] !== r) r = parent[r];
+      return r;
+    };
     for (let i = 0; i < positives.length; i++) {
       for (let j = i + 1; j < positives.length; j++) {
         if (
