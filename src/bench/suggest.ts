@@ -416,7 +416,7 @@ export async function runSuggestBench(options: SuggestBenchOptions): Promise<str
     const shift = c.crop ? { x: c.crop[0], y: c.crop[1] } : { x: 0, y: 0 };
     if (c.crop) image = crop(image, c.crop);
     const labelled: LabelledCase = { ...c, text: [...(c.text ?? []), ...captionBoxes] };
-    const segmenter = await Segmenter.create({ builtin: SUGGEST_SEGMENTER });
+    const segmenter = await Segmenter.create({ engine: "builtin", builtin: SUGGEST_SEGMENTER });
     const t0 = performance.now();
     const found = await suggest(image, { models, segmenter, onSkip });
     const ms = performance.now() - t0;
@@ -444,7 +444,7 @@ export async function runSuggestBench(options: SuggestBenchOptions): Promise<str
   if (!options.noSpeed) {
     const source = results.length > 0 ? labels.cases.find((c) => c.source === "caption") : undefined;
     const big = await decodeFitted(photos[source?.photo ?? 0], { width: 4000, height: 3000 });
-    const segmenter = await Segmenter.create({ builtin: SUGGEST_SEGMENTER });
+    const segmenter = await Segmenter.create({ engine: "builtin", builtin: SUGGEST_SEGMENTER });
     const runs: number[] = [];
     const cpu: number[] = [];
     for (let i = 0; i < 4; i++) {
