@@ -320,8 +320,8 @@ describe("SAM engine (tiny ONNX models built here)", () => {
     seg.close();
   });
 
-  test("positive taps on different objects give the union of their masks; taps on one object are decoded together", async () => {
-    const seg = await Segmenter.create({ engine: "sam", loadSamModel: samModelsFromDir(dir) });
+  test("with unionOfObjects, positive taps on different objects give the union of their masks; taps on one object are decoded together", async () => {
+    const seg = await Segmenter.create({ engine: "sam", loadSamModel: samModelsFromDir(dir), sam: { unionOfObjects: true } });
     const W = 1024;
     const H = 512;
     await seg.prepare({ width: W, height: H, data: new Uint8ClampedArray(W * H * 4).fill(128) });

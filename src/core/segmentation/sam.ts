@@ -319,12 +319,18 @@ export interface SamSegmenterOptions {
   snap?: { longSide: number; colourSigma: number } | false;
   /** Feed the previous prompt's low-res logits back as mask_input when taps are added (default true). */
   feedback?: boolean;
-  /** Positive taps on different objects select the union of the objects (default true). */
+  /**
+   * Positive taps in one prompt on clearly separate objects select the union
+   * of the objects (default false: on the benchmark's same-object clicks it
+   * cost 0.085 mIoU@3; a list of prompts, as the web app sends, always gives
+   * the union).
+   */
   unionOfObjects?: boolean;
   /**
    * A tap added to the previous prompt changes only the region connected to
    * it (where the new mask differs from the previous one), as in FocalClick
    * (Chen et al. 2022); the model's changes far from the tap are dropped.
+   * Default false: on the tuning half it gave −0.020 mIoU@3 and +0.021 mIoU@5.
    */
   localRefine?: boolean;
 }
@@ -364,7 +370,7 @@ export class SamSegmenter implements SegmentEngine {
   ) {
     this.snap = options.snap ?? DEFAULT_SNAP;
     this.feedback = options.feedback ?? true;
-    this.unionOfObjects = options.unionOfObjects ?? true;
+    this.unionOfObjects = options.unionOfObjects ?? false;
     this.localRefine = options.localRefine ?? false;
   }
 
