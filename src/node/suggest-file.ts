@@ -11,11 +11,11 @@ import sharp from "sharp";
 import type { Mask, RgbaImage } from "../core/image.js";
 import { VanishError } from "../core/image.js";
 import { removalMask } from "../core/segmentation/removal-mask.js";
-import { Segmenter } from "../core/segmentation/segmenter.js";
 import { SUGGEST_SEGMENTER, suggest, suggestionMask } from "../core/suggest/suggest.js";
 import type { Suggestion, SuggestKindOption } from "../core/suggest/suggestion.js";
 import { readImage, writeFileAtomic } from "./io.js";
 import { type SelectOptions, segmenterOptions } from "./segment-file.js";
+import { Segmenter } from "./segmenter.js";
 import { suggestModels } from "./suggest-models.js";
 
 export interface SuggestFileOptions extends SelectOptions {
@@ -48,7 +48,9 @@ export async function closeSuggestModels(): Promise<void> {
 
 /** The suggestions for an already decoded photo; object boxes become masks through the chosen segmenter's box prompt. */
 export async function suggestForImage(image: RgbaImage, options: SuggestFileOptions = {}): Promise<Suggestion[]> {
-  const segmenter = await Segmenter.create({ ...segmenterOptions(options), builtin: SUGGEST_SEGMENTER });
+  // Suggestions were tuned with the built-in engine: it stays theirs unless SAM is asked for by name.
+  const engine = options.engine === "sam" ? "sam" : "builtin";
+  const segmenter = await Segmenter.create({ ...segmenterOptions(options), engine, builtin: SUGGEST_SEGMENTER });
   try {
     return await suggest(image, {
       kinds: options.kinds,
