@@ -55,3 +55,28 @@ export async function decodeFitted(file: string, fit: { width: number; height: n
   const { data, info } = await pipeline.toColourspace("srgb").ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length) };
 }
+
+const SKIMAGE_DATA = "usr/lib/python3/dist-packages/skimage/data";
+
+/**
+ * scikit-image's sample images (Debian's python3-skimage, unpacked once into
+ * the bench's own cache folder), or null with a logged reason when apt-get
+ * cannot fetch it. Folders unpacked by earlier versions are read where they are.
+ */
+export async function ensureSkimageData(cacheDir: string, log: (line: string) => void): Promise<string | null> {
+  for (const root of [path.join(cacheDir, OWN_FOLDER, "root"), path.join(cacheDir, "root"), path.join(cacheDir, "skimage-root")]) {
+    const data = path.join(root, SKIMAGE_DATA);
+    if (existsSync(path.join(data, "astronaut.png"))) return data;
+  }
+  try {
+    return path.join(await ensureDebPackages(cacheDir, ["python3-skimage"], log), SKIMAGE_DATA);
+  } catch (err) {
+    log(`python3-skimage unavailable (${(err as Error).message.split("\n")[0]})`);
+    return null;
+  }
+}
+
+/** The folder the benchmark photos were unpacked into (what `BENCH_PHOTOS` paths are relative to). */
+export function photoRoot(photos: readonly string[]): string {
+  return photos[0].slice(0, photos[0].length - BENCH_PHOTOS[0].length - 1);
+}

