@@ -25,6 +25,7 @@ import { eraseWithReport } from "../core/inpaint/erase.js";
 import { holeBounds } from "../core/mask.js";
 import { loadInpaintingModel } from "../node/inpainting-model.js";
 import { Progress } from "../terminal/progress.js";
+import { labelledTiles } from "./contact-sheet.js";
 import { benchmarkMask, HOLE_FRACTION, type HoleSize, MASK_KINDS, objectMask } from "./masks.js";
 import { gradientEnergyRatio, holeL1, maxChangeOutside, psnr, ssim } from "./metrics.js";
 import { findOpenCvPython } from "./opencv-python.js";
@@ -117,35 +118,7 @@ const TILE_H = 220;
 
 /** One contact-sheet row: the hole's neighbourhood in each image, side by side, labelled. */
 async function sheetRow(images: { label: string; image: RgbaImage }[], box: Rect): Promise<{ buffer: Buffer; width: number }> {
-  const { width: W, height: H } = images[0].image;
-  const pad = Math.round(Math.max(box.width, box.height) * 0.15);
-  const x0 = Math.max(0, box.x - pad);
-  const y0 = Math.max(0, box.y - pad);
-  const region = {
-    left: x0,
-    top: y0,
-    width: Math.min(W, box.x + box.width + pad) - x0,
-    height: Math.min(H, box.y + box.height + pad) - y0,
-  };
-  const tileW = Math.max(60, Math.round((region.width * TILE_H) / region.height));
-  const tiles = await Promise.all(
-    images.map(async ({ label, image }) => {
-      const tile = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
-        raw: { width: W, height: H, channels: 4 },
-      })
-        .extract(region)
-        .resize(tileW, TILE_H)
-        .png()
-        .toBuffer();
-      const text = Buffer.from(
-        `<svg width="${tileW}" height="22"><rect width="100%" height="100%" fill="black" fill-opacity="0.6"/><text x="6" y="16" font-family="sans-serif" font-size="14" fill="white">${label}</text></svg>`,
-      );
-      return sharp(tile)
-        .composite([{ input: text, left: 0, top: 0 }])
-        .png()
-        .toBuffer();
-    }),
-  );
+  const { tiles, tileWidth: tileW } = await labelledTiles(images, box, { height: TILE_H, pad: 0.15, minWidth: 60, fontSize: 14 });
   const width = tileW * images.length + 4 * (images.length - 1);
   const buffer = await sharp({ create: { width, height: TILE_H, channels: 3, background: "#202020" } })
     .composite(tiles.map((t, i) => ({ input: t, left: i * (tileW + 4), top: 0 })))

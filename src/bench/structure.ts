@@ -16,10 +16,11 @@ import type { Rect, RgbaImage } from "../core/image.js";
 import { eraseWithReport } from "../core/inpaint/erase.js";
 import { holeBounds } from "../core/mask.js";
 import { Progress } from "../terminal/progress.js";
+import { labelledTiles } from "./contact-sheet.js";
 import { stampDisc, stampEllipse, stampLine } from "./masks.js";
 import { gradientEnergyRatio, psnr, ssim } from "./metrics.js";
 import { ensureOpenCvDoc } from "./opencv-doc.js";
-import { ensurePhotos, ensureSkimageData, photoRoot } from "./photos.js";
+import { decodeFitted, ensurePhotos, ensureSkimageData, photoRoot } from "./photos.js";
 import { median } from "./stats.js";
 import { type StructureScores, structureScores } from "./structure-metrics.js";
 
@@ -216,44 +217,11 @@ export function structureCaseMask(c: StructureCase, w: number, h: number): Uint8
   return m;
 }
 
-async function loadPhoto(file: string, size: number): Promise<RgbaImage> {
-  const { data, info } = await sharp(file)
-    .resize(size, size, { fit: "inside", kernel: "lanczos3", withoutEnlargement: false })
-    .toColourspace("srgb")
-    .ensureAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length) };
-}
-
 const TILE_H = 200;
 
 /** input / result / truth crops around the hole, side by side, labelled. */
 async function sheetRow(label: string, images: { label: string; image: RgbaImage }[], box: Rect): Promise<Buffer> {
-  const { width: W, height: H } = images[0].image;
-  const pad = Math.round(Math.max(box.width, box.height) * 0.25);
-  const left = Math.max(0, box.x - pad);
-  const top = Math.max(0, box.y - pad);
-  const region = { left, top, width: Math.min(W, box.x + box.width + pad) - left, height: Math.min(H, box.y + box.height + pad) - top };
-  const tileW = Math.max(80, Math.round((region.width * TILE_H) / region.height));
-  const tiles = await Promise.all(
-    images.map(async ({ label: l, image }) => {
-      const tile = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
-        raw: { width: W, height: H, channels: 4 },
-      })
-        .extract(region)
-        .resize(tileW, TILE_H)
-        .png()
-        .toBuffer();
-      const text = Buffer.from(
-        `<svg width="${tileW}" height="20"><rect width="100%" height="100%" fill="black" fill-opacity="0.6"/><text x="5" y="14" font-family="sans-serif" font-size="12" fill="white">${l}</text></svg>`,
-      );
-      return sharp(tile)
-        .composite([{ input: text, left: 0, top: 0 }])
-        .png()
-        .toBuffer();
-    }),
-  );
+  const { tiles, tileWidth: tileW } = await labelledTiles(images, box, { height: TILE_H, pad: 0.25, minWidth: 80, fontSize: 12 });
   const width = 170 + (tileW + 4) * images.length;
   const caption = Buffer.from(
     `<svg width="170" height="${TILE_H}"><text x="6" y="20" font-family="sans-serif" font-size="13" fill="white">${label
@@ -336,7 +304,7 @@ export async function runStructureBench(options: StructureBenchOptions): Promise
     opencv: await ensureOpenCvDoc(options.cacheDir, log),
     skimage: await ensureSkimageData(options.cacheDir, log),
   };
-  const warm = await loadPhoto(path.join(roots.wallpapers, STRUCTURE_CASES[0].file), 256);
+  const warm = await decodeFitted(path.join(roots.wallpapers, STRUCTURE_CASES[0].file), 256);
   await eraseWithReport(warm, {
     width: warm.width,
     height: warm.height,
@@ -357,7 +325,7 @@ export async function runStructureBench(options: StructureBenchOptions): Promise
           continue;
         }
         progress.note(`${size} ${c.name}`);
-        const truth = await loadPhoto(file, size);
+        const truth = await decodeFitted(file, size);
         const { width: W, height: H } = truth;
         const hole = structureCaseMask(c, W, H);
         const box = holeBounds(hole, W, H) as Rect;
