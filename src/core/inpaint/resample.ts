@@ -232,3 +232,26 @@ export function resizeWeights(src: number, dst: number): { start: Int32Array; in
   }
   return { start, index: Int32Array.from(index), weight: Float32Array.from(weight) };
 }
+
+/**
+ * Bilinear RGB of a float image at (x, y) into `out[o..o+2]`; false (and
+ * nothing written) when (x, y) lies outside, is not a number, or any of the
+ * four taps is a hole pixel.
+ */
+export function bilinearKnownRgb(img: FloatImage, hole: Uint8Array, x: number, y: number, out: Float32Array, o: number): boolean {
+  const { width: w, height: h, channels: C, data } = img;
+  if (!(x >= 0 && y >= 0 && x <= w - 1 && y <= h - 1)) return false;
+  const x0 = Math.floor(x);
+  const y0 = Math.floor(y);
+  const x1 = Math.min(x0 + 1, w - 1);
+  const y1 = Math.min(y0 + 1, h - 1);
+  if (hole[y0 * w + x0] | hole[y0 * w + x1] | hole[y1 * w + x0] | hole[y1 * w + x1]) return false;
+  const fx = x - x0;
+  const fy = y - y0;
+  for (let c = 0; c < 3; c++) {
+    const top = data[(y0 * w + x0) * C + c] * (1 - fx) + data[(y0 * w + x1) * C + c] * fx;
+    const bottom = data[(y1 * w + x0) * C + c] * (1 - fx) + data[(y1 * w + x1) * C + c] * fx;
+    out[o + c] = top * (1 - fy) + bottom * fy;
+  }
+  return true;
+}

@@ -21,7 +21,7 @@
  *    off by the texture fill.
  * Pure geometry and colour statistics on a low-resolution float image.
  */
-import type { FloatImage } from "../resample.js";
+import { bilinearKnownRgb, type FloatImage } from "../resample.js";
 import type { LineSegment } from "./lsd.js";
 
 /** Where a segment enters the hole, in analysis-image pixels (centres at integers). */
@@ -76,25 +76,6 @@ const MAX_EXTRAPOLATION = 1.5;
 /** Mean absolute colour difference (0–255) up to which a cross-section still belongs to the same structure. */
 const TRACE_TOLERANCE = 24;
 
-/** Bilinear RGB at (x, y); false when any tap is a hole pixel or outside. */
-function sampleKnown(img: FloatImage, hole: Uint8Array, x: number, y: number, out: Float32Array, o: number): boolean {
-  const { width: w, height: h, channels: C, data } = img;
-  if (x < 0 || y < 0 || x > w - 1 || y > h - 1) return false;
-  const x0 = Math.floor(x);
-  const y0 = Math.floor(y);
-  const x1 = Math.min(x0 + 1, w - 1);
-  const y1 = Math.min(y0 + 1, h - 1);
-  if (hole[y0 * w + x0] | hole[y0 * w + x1] | hole[y1 * w + x0] | hole[y1 * w + x1]) return false;
-  const fx = x - x0;
-  const fy = y - y0;
-  for (let c = 0; c < 3; c++) {
-    const a = data[(y0 * w + x0) * C + c] * (1 - fx) + data[(y0 * w + x1) * C + c] * fx;
-    const b = data[(y1 * w + x0) * C + c] * (1 - fx) + data[(y1 * w + x1) * C + c] * fx;
-    out[o + c] = a * (1 - fy) + b * fy;
-  }
-  return true;
-}
-
 function isHole(hole: Uint8Array, w: number, h: number, x: number, y: number): boolean {
   const xi = Math.round(x);
   const yi = Math.round(y);
@@ -125,7 +106,7 @@ function crossSection(
     const py = y - dy * t;
     for (let k = 0; k < 3; k++) {
       // Left of the direction (dx, dy) is (dy, −dx) in image coordinates (y down).
-      if (!sampleKnown(img, hole, px + dy * offsets[k], py - dx * offsets[k], tmp, 0)) continue;
+      if (!bilinearKnownRgb(img, hole, px + dy * offsets[k], py - dx * offsets[k], tmp, 0)) continue;
       for (let c = 0; c < 3; c++) profile[k * 3 + c] += tmp[c];
       counts[k]++;
     }
@@ -216,7 +197,7 @@ function traceBack(img: FloatImage, hole: Uint8Array, e: Entry): number {
     let diff = 0;
     let ok = true;
     for (let k = 0; k < 3 && ok; k++) {
-      if (!sampleKnown(img, hole, px + e.dy * offsets[k], py - e.dx * offsets[k], tmp, 0)) ok = false;
+      if (!bilinearKnownRgb(img, hole, px + e.dy * offsets[k], py - e.dx * offsets[k], tmp, 0)) ok = false;
       else for (let c = 0; c < 3; c++) diff += Math.abs(tmp[c] - e.profile[k * 3 + c]);
     }
     if (!ok) break;

@@ -21,7 +21,7 @@
  * cable, never averaged or resampled.
  */
 import type { Rect, RgbaImage } from "../../image.js";
-import type { FloatImage } from "../resample.js";
+import { bilinearKnownRgb, type FloatImage } from "../resample.js";
 import type { StructureCurve } from "./pairing.js";
 
 /** Analysis image and its mapping to the full-resolution photo. */
@@ -78,25 +78,6 @@ function locate(c: StructureCurve, t: number, out: Float32Array): void {
   out[3] = -tx;
 }
 
-/** Bilinear RGB of the analysis image; false when a tap is in the hole or outside. */
-function sampleLow(img: FloatImage, hole: Uint8Array, x: number, y: number, out: Float32Array, o: number): boolean {
-  const { width: w, height: h, channels: C, data } = img;
-  if (!(x >= 0 && y >= 0 && x <= w - 1 && y <= h - 1)) return false;
-  const x0 = Math.floor(x);
-  const y0 = Math.floor(y);
-  const x1 = Math.min(x0 + 1, w - 1);
-  const y1 = Math.min(y0 + 1, h - 1);
-  if (hole[y0 * w + x0] | hole[y0 * w + x1] | hole[y1 * w + x0] | hole[y1 * w + x1]) return false;
-  const fx = x - x0;
-  const fy = y - y0;
-  for (let c = 0; c < 3; c++) {
-    const a = data[(y0 * w + x0) * C + c] * (1 - fx) + data[(y0 * w + x1) * C + c] * fx;
-    const b = data[(y1 * w + x0) * C + c] * (1 - fx) + data[(y1 * w + x1) * C + c] * fx;
-    out[o + c] = a * (1 - fy) + b * fy;
-  }
-  return true;
-}
-
 /** The anchors of a curve and the source arc position chosen for each. */
 export interface AnchorPlan {
   /** Arc length of the first anchor's centre and the spacing between anchors. */
@@ -143,7 +124,7 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
       locate(c, p + d - reach, at);
       for (let u = 0; u < U; u++) {
         const off = u - hw;
-        if (!sampleLow(low, lowHole, at[0] + at[2] * off, at[1] + at[3] * off, strip, (d * U + u) * 3)) {
+        if (!bilinearKnownRgb(low, lowHole, at[0] + at[2] * off, at[1] + at[3] * off, strip, (d * U + u) * 3)) {
           ok = false;
           break;
         }
@@ -172,7 +153,7 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
       locate(c, tk + d - reach, at);
       for (let u = 0; u < U; u++) {
         const off = u - hw;
-        if (sampleLow(low, lowHole, at[0] + at[2] * off, at[1] + at[3] * off, known, (d * U + u) * 3)) {
+        if (bilinearKnownRgb(low, lowHole, at[0] + at[2] * off, at[1] + at[3] * off, known, (d * U + u) * 3)) {
           mask[d * U + u] = 1;
           count++;
         }
