@@ -350,10 +350,18 @@ test("Enter erases once, and on a focused button only presses that button; the k
   // Enter on "Add reference": its file picker opens, and nothing is erased.
   await page.getByRole("button", { name: "Add reference" }).focus();
   assert.equal(await page.evaluate("document.activeElement?.textContent"), "Add reference");
-  const chooser = page.waitForEvent("filechooser", { timeout: 10_000 });
+  // Counted in the page rather than through Playwright's "filechooser" event, whose interception can
+  // start after a fast key press; the picker itself is kept shut.
+  await page.evaluate(`(() => {
+    window.__pickers = 0;
+    document.addEventListener("click", (e) => {
+      if (e.target instanceof HTMLInputElement && e.target.type === "file") { window.__pickers++; e.preventDefault(); }
+    }, true);
+  })()`);
   await page.keyboard.press("Enter");
-  await chooser;
+  await page.waitForFunction("window.__pickers > 0", undefined, { timeout: 10_000 });
   await page.waitForTimeout(1_000);
+  assert.equal(await page.evaluate("window.__pickers"), 1, "one file picker, opened once");
   assert.doesNotMatch((await page.getByTestId("status").textContent()) ?? "", /Erased/);
   // Enter with the photo focused erases, once: one undo gives the selection back.
   await page.getByTestId("viewport").focus();
