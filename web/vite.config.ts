@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 import preact from "@preact/preset-vite";
 import { defineConfig } from "vite";
 import { VitePWA } from "vite-plugin-pwa";
+import { modelFiles } from "./model-files.js";
+import { SUGGEST_MODEL_FILES } from "./src/suggest-models.js";
 
 /**
  * Cross-origin isolation, so that onnxruntime-web may use threads
@@ -24,6 +26,7 @@ export default defineConfig({
   base: "./",
   plugins: [
     preact(),
+    modelFiles(SUGGEST_MODEL_FILES),
     VitePWA({
       registerType: "autoUpdate",
       injectRegister: "script-defer",
@@ -44,6 +47,14 @@ export default defineConfig({
         maximumFileSizeToCacheInBytes: 24 * 1024 * 1024,
         navigateFallback: "index.html",
         cleanupOutdatedCaches: true,
+        // Model files (models/, fetched on first use only) are kept once fetched, for offline use.
+        runtimeCaching: [
+          {
+            urlPattern: ({ url }) => url.pathname.includes("/models/"),
+            handler: "CacheFirst",
+            options: { cacheName: "vanish-models" },
+          },
+        ],
         // Take over the open page at once, so "after the first load" means this very visit.
         clientsClaim: true,
         skipWaiting: true,

@@ -11,6 +11,7 @@ import { MAX_MEGAPIXELS } from "./codec.js";
 import { ActionButton, HoldButton } from "./components/action-button.js";
 import { type LoadedModels, ModelsDialog } from "./components/models-dialog.js";
 import { useDocument } from "./use-document.js";
+import { useSuggestions } from "./use-suggestions.js";
 import { type Tool, type ViewControl, Viewport } from "./viewport.js";
 
 const TOOLS: { tool: Tool; label: string; key: string }[] = [
@@ -24,6 +25,7 @@ const TOOLS: { tool: Tool; label: string; key: string }[] = [
 
 export function App() {
   const doc = useDocument();
+  const suggestions = useSuggestions(doc);
   const [tool, setTool] = useState<Tool>("select");
   const [negative, setNegative] = useState(false);
   const [brushSize, setBrushSize] = useState(40);
@@ -166,6 +168,21 @@ export function App() {
       enabled: ready && doc.hasMask,
       run: () => void doc.erase(),
     },
+    suggest: {
+      id: "suggest",
+      label: "Suggestions",
+      keyName: "F",
+      key: plain("f"),
+      enabled: ready,
+      pressed: suggestions.shown,
+      run: () => void suggestions.show(),
+    },
+    eraseSuggested: {
+      id: "erase-suggested",
+      label: "Erase all",
+      enabled: ready && suggestions.shown && suggestions.items.length > 0,
+      run: () => void suggestions.eraseAll(),
+    },
     fit: { id: "fit", label: "Fit", keyName: "0", key: plain("0"), enabled: !!photo, run: () => view.current?.fit() },
     actual: { id: "actual", label: "100 %", keyName: "1", key: plain("1"), enabled: !!photo, run: () => view.current?.actualSize() },
     zoomIn: {
@@ -262,6 +279,11 @@ export function App() {
               onInput={(e) => setBrushSize(Number(e.currentTarget.value))}
             />
           </label>
+          <ActionButton
+            action={actions.suggest}
+            testId="suggest"
+            title="Suggestions: outline text and wires to erase (models load on first use)"
+          />
           <ActionButton action={actions.grow} title="Grow the mask" />
           <ActionButton action={actions.shrink} title="Shrink the mask" />
           <ActionButton action={actions.clear} title="Clear the mask" />
@@ -297,6 +319,7 @@ export function App() {
             markers={comparing ? [] : markers}
             boxes={comparing ? [] : boxes}
             control={view}
+            outlines={suggestions.shown && !comparing ? { ...suggestions, onToggle: suggestions.toggle } : undefined}
             label={`Photo ${photo.name}, ${w} by ${h}. Tap or click what to remove; arrow keys move a crosshair, Enter taps under it, Alt+Enter carves away.`}
             onTap={(p, alt) => doc.tap(p, negative !== alt)}
             onBox={(a, b, alt) => doc.box(a, b, negative !== alt)}
@@ -374,6 +397,13 @@ export function App() {
               Hold to compare
             </HoldButton>
             <ActionButton action={actions.tryAnother} title="A visibly different fill of the same mask" testId="try-another" />
+            {suggestions.shown && suggestions.items.length > 0 ? (
+              <ActionButton
+                action={actions.eraseSuggested}
+                testId="erase-suggested"
+                title={`Erase every suggestion (${suggestions.items.length})`}
+              />
+            ) : null}
             <ActionButton action={actions.erase} class="primary" testId="erase" />
           </div>
         ) : null}

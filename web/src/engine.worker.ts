@@ -20,6 +20,7 @@ import { type DecodeOptions, decodePhoto, encodePhoto, type Photo, type PhotoSou
 import "./errors.js";
 import { loadWebModel } from "./onnx-web.js";
 import { SelectionComposer, type SelectionPrompt } from "./selection-compose.js";
+import { type SuggestAnswer, WebSuggester } from "./suggest-engine.js";
 import { makeViewBitmaps } from "./view-bitmaps.js";
 
 export interface SelectResult {
@@ -62,6 +63,8 @@ class Engine {
   private composer: Promise<SelectionComposer> = this.segmenter.then((s) => new SelectionComposer(s));
   /** The user's inpainting network for the low-resolution fill, when one is loaded. */
   private coarse: NetworkCoarse | null = null;
+  /** What "Suggestions" runs; its models load on its first use. */
+  private suggester = new WebSuggester();
 
   /**
    * Decodes a photo and makes it the one to work on. Resolves to a copy of
@@ -231,6 +234,15 @@ class Engine {
       result.referenceNotes = report.reference.notes;
     }
     return Comlink.transfer(result, [data.buffer, ...view]);
+  }
+
+  /** Suggestions for the current photo (see suggest-engine.ts); `modelsUrl` is the app's `models/` folder. */
+  async suggest(modelsUrl: string, onProgress?: (what: string, fraction: number) => void): Promise<SuggestAnswer> {
+    const answer = await this.suggester.find(this.current(), modelsUrl, onProgress && ((what, f) => void onProgress(what, f)));
+    return Comlink.transfer(
+      answer,
+      answer.items.map((s) => s.mask.data.buffer),
+    );
   }
 
   /** The full-resolution bitmap of the current photo (see `erase`). */

@@ -10,7 +10,7 @@
 import * as Comlink from "comlink";
 import { useMemo, useRef, useState } from "preact/hooks";
 import sampleUrl from "../../samples/harbour.jpg?url";
-import { dilate, type SegmentPoint, VanishError } from "../../src/index.js";
+import { type CropMask, dilate, type SegmentPoint, VanishError } from "../../src/index.js";
 import { type DecodeOptions, downloadName, outputMime, type Photo } from "./codec.js";
 import { type Engine, EngineHost, isAbort } from "./engine-host.js";
 import "./errors.js";
@@ -529,6 +529,37 @@ export function useDocument() {
     }
   };
 
+  /** Marks the pixels of `crops` for erasing (on), or gives them back to the selection underneath (off), as one step. */
+  const markCrops = (crops: readonly CropMask[], on: boolean, step: string) => {
+    const s = history.current.current;
+    const l = layer.current;
+    if (!s || !l || crops.length === 0) return;
+    l.goTo(s.mask.paintVersion);
+    const bounds = {
+      x0: Math.min(...crops.map((c) => c.x0)),
+      y0: Math.min(...crops.map((c) => c.y0)),
+      x1: Math.max(...crops.map((c) => c.x0 + c.width)),
+      y1: Math.max(...crops.map((c) => c.y0 + c.height)),
+    };
+    const value = on ? 1 : 0;
+    const version = l.edit(bounds, (data) => {
+      for (const c of crops)
+        for (let y = 0; y < c.height; y++)
+          for (let x = 0; x < c.width; x++) if (c.data[y * c.width + x]) data[(c.y0 + y) * w + c.x0 + x] = value;
+    });
+    if (version === s.mask.paintVersion) return;
+    record({ ...s, mask: withPaint(s.mask, version, value), erased: undefined, step });
+  };
+
+  /** Runs `call` on the engine once it holds the current state's pixels. */
+  const onCurrent = async <T>(call: (engine: Engine, s: Snapshot) => Promise<T>): Promise<T | undefined> => {
+    const s = history.current.current;
+    if (!s) return undefined;
+    const engine = await host.engine();
+    await syncEngine(engine, s.pixels);
+    return call(engine, s);
+  };
+
   const download = async () => {
     const s = history.current.current;
     if (!s || !photo || busyRef.current) return;
@@ -619,6 +650,8 @@ export function useDocument() {
     canRedo: history.current.canRedo,
     hasMask: snapshot ? hasMarks(snapshot.mask) : false,
     paintLayer: layer,
+    markCrops,
+    onCurrent,
     open,
     openSample,
     tap,

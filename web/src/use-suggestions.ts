@@ -1,0 +1,156 @@
+/**
+ * The page's side of "Suggestions": asks the engine worker what to erase in
+ * the current photo (suggest-engine.ts), keeps the answer per photo state,
+ * and turns taps on the outlines into selection steps. An outline is
+ * pressed while every pixel of its mask is marked for erasing, so undo and
+ * redo move the outlines with the mask. After an erase, the suggestions it
+ * did not touch stay; undoing the erase brings back the ones it removed.
+ * A kind that is skipped (no model) is told once per session.
+ */
+import * as Comlink from "comlink";
+import { useMemo, useRef, useState } from "preact/hooks";
+import type { FoundSuggestion } from "./suggest-engine.js";
+import type { DocumentApi } from "./use-document.js";
+
+export interface SuggestionsApi {
+  /** Whether the outlines are on (they show while the photo state has suggestions). */
+  shown: boolean;
+  /** The current photo state's suggestions (empty while none were looked for). */
+  items: readonly FoundSuggestion[];
+  /** For each item: whether it is in the selection. */
+  pressed: readonly boolean[];
+  /** Shows the outlines (looking first, when the photo state was not looked at yet), or hides the ones shown. */
+  show(): Promise<void>;
+  toggle(index: number): void;
+  /** Marks every suggestion and erases. */
+  eraseAll(): Promise<void>;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** "2 texts and 1 wire" — what was found. */
+export function describeFound(items: readonly FoundSuggestion[]): string {
+  const counts = new Map<string, number>();
+  for (const s of items) counts.set(s.label, (counts.get(s.label) ?? 0) + 1);
+  const parts = [...counts].map(([label, n]) => plural(n, label));
+  return parts.length <= 1 ? (parts[0] ?? "nothing") : `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
+}
+
+/** Whether any pixel of `crop` is set in `mask` (the photo's width). */
+function touches(crop: FoundSuggestion["mask"], mask: Uint8Array, width: number): boolean {
+  for (let y = 0; y < crop.height; y++) {
+    const row = (crop.y0 + y) * width + crop.x0;
+    for (let x = 0; x < crop.width; x++) if (crop.data[y * crop.width + x] && mask[row + x]) return true;
+  }
+  return false;
+}
+
+export function useSuggestions(doc: DocumentApi): SuggestionsApi {
+  const [shown, setShown] = useState(false);
+  /** Suggestions by the photo state's pixels they were found in (or carried over to). */
+  const found = useRef(new WeakMap<Uint8ClampedArray, FoundSuggestion[]>());
+  const told = useRef(new Set<string>());
+  const [, setVersion] = useState(0);
+  const s = doc.snapshot;
+  const width = doc.photo?.width ?? 0;
+
+  let items = s ? found.current.get(s.pixels) : undefined;
+  if (s && !items && s.erased) {
+    const before = found.current.get(s.erased.before);
+    const mask = s.erased.mask;
+    const left = before?.filter((it) => !touches(it.mask, mask, width));
+    // With none left, the next press looks again (the erase may have uncovered something).
+    if (left && left.length > 0) {
+      items = left;
+      found.current.set(s.pixels, items);
+    }
+  }
+  const current = items ?? [];
+
+  const paintVersion = s?.mask.paintVersion;
+  // The paint layer is at `paintVersion` whenever the snapshot shows it.
+  const pressed = useMemo(() => {
+    const paint = doc.paintLayer.current?.data;
+    if (!paint) return current.map(() => false);
+    return current.map((it) => {
+      const m = it.mask;
+      for (let y = 0; y < m.height; y++) {
+        const row = (m.y0 + y) * width + m.x0;
+        for (let x = 0; x < m.width; x++) if (m.data[y * m.width + x] && paint[row + x] <= 0) return false;
+      }
+      return true;
+    });
+  }, [current, paintVersion, width]);
+
+  const show = async () => {
+    if (shown && items) {
+      setShown(false);
+      doc.setStatus("Suggestions hidden");
+      return;
+    }
+    if (!s || doc.busy) return;
+    if (items) {
+      setShown(true);
+      if (items.length === 0) {
+        doc.setStatus("Found no text or wires here");
+        return;
+      }
+      doc.setStatus(`${describeFound(items)} suggested · tap an outline to select it`);
+      return;
+    }
+    doc.setBusy("Looking for text and wires…");
+    let lastPercent = -1;
+    try {
+      const answer = await doc.onCurrent((engine) =>
+        engine.suggest(
+          new URL("models/", document.baseURI).href,
+          Comlink.proxy((what: string, fraction: number) => {
+            const percent = Math.floor(fraction * 100);
+            if (percent === lastPercent) return;
+            lastPercent = percent;
+            doc.setBusy(`Loading the ${what} (first time only)… ${percent} %`);
+          }),
+        ),
+      );
+      if (!answer) return;
+      found.current.set(s.pixels, answer.items);
+      setVersion((v) => v + 1);
+      setShown(true);
+      const news = answer.skipped.filter((k) => !told.current.has(k.kind));
+      for (const k of news) told.current.add(k.kind);
+      const skippedNote = news.map((k) => ` · ${k.kind} not looked for: ${k.reason}`).join("");
+      const loaded = answer.loadMs > 0 ? ` (model loaded in ${Math.round(answer.loadMs)} ms)` : "";
+      doc.setStatus(
+        answer.items.length > 0
+          ? `${describeFound(answer.items)} suggested in ${Math.round(answer.ms)} ms${loaded} · tap an outline to select it, or Erase all${skippedNote}`
+          : `Found no text or wires in ${Math.round(answer.ms)} ms${loaded}${skippedNote}`,
+      );
+    } catch (err) {
+      doc.setError(`Suggestions failed: ${(err as Error).message}`);
+    } finally {
+      doc.setBusy(null);
+    }
+  };
+
+  const toggle = (index: number) => {
+    const it = current[index];
+    if (!it || doc.busy) return;
+    const on = !pressed[index];
+    doc.markCrops([it.mask], on, on ? `selecting the suggested ${it.label}` : `deselecting the suggested ${it.label}`);
+    doc.setStatus(on ? `Suggested ${it.label} selected · Erase (Enter) to remove it` : `Suggested ${it.label} no longer selected`);
+  };
+
+  const eraseAll = async () => {
+    if (current.length === 0 || doc.busy) return;
+    doc.markCrops(
+      current.map((it) => it.mask),
+      true,
+      "selecting every suggestion",
+    );
+    await doc.erase();
+  };
+
+  return { shown, items: current, pressed, show, toggle, eraseAll };
+}
