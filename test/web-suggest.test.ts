@@ -113,7 +113,8 @@ test("Suggestions outline the caption; a tap toggles it; Erase all erases it and
   const before = ink(pixels);
   assert.ok(before > 2000, `the caption has ${before} dark pixels`);
 
-  const page = await browser.newPage({ viewport: { width: 1000, height: 720 }, acceptDownloads: true });
+  // No service worker: every request is the page's own, seen and routed by the test whatever the worker's timing.
+  const page = await browser.newPage({ viewport: { width: 1000, height: 720 }, acceptDownloads: true, serviceWorkers: "block" });
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   const modelRequests: string[] = [];
@@ -198,7 +199,8 @@ test("Suggestions outline the caption; a tap toggles it; Erase all erases it and
 
 test("without the text model, text is skipped and the user is told once", { skip, timeout: 120_000 }, async () => {
   const { file } = await captioned();
-  const page = await browser.newPage({ viewport: { width: 1000, height: 720 } });
+  // No service worker: its fetches would bypass the route that answers 404.
+  const page = await browser.newPage({ viewport: { width: 1000, height: 720 }, serviceWorkers: "block" });
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   await page.route("**/models/**", (route) => route.fulfill({ status: 404, body: "" }));
