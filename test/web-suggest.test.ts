@@ -113,7 +113,8 @@ test("Suggestions outline the caption; a tap toggles it; Erase all erases it and
   const before = ink(pixels);
   assert.ok(before > 2000, `the caption has ${before} dark pixels`);
 
-  const page = await browser.newPage({ viewport: { width: 1000, height: 720 }, acceptDownloads: true });
+  // No service worker: every request is the page's own, seen and routed by the test whatever the worker's timing.
+  const page = await browser.newPage({ viewport: { width: 1000, height: 720 }, acceptDownloads: true, serviceWorkers: "block" });
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   const modelRequests: string[] = [];
@@ -192,6 +193,30 @@ test("Suggestions outline the caption; a tap toggles it; Erase all erases it and
     }
   }
   assert.equal(changedFar, 0, "pixels away from the suggestions changed");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("without the text model, text is skipped and the user is told once", { skip, timeout: 120_000 }, async () => {
+  const { file } = await captioned();
+  // No service worker: its fetches would bypass the route that answers 404.
+  const page = await browser.newPage({ viewport: { width: 1000, height: 720 }, serviceWorkers: "block" });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.route("**/models/**", (route) => route.fulfill({ status: 404, body: "" }));
+  await page.goto(server.resolvedUrls?.local[0] as string);
+  const status = page.getByTestId("status");
+  for (const round of [1, 2]) {
+    await page.getByTestId("open").setInputFiles(file);
+    await status.filter({ hasText: "ready" }).waitFor({ timeout: 60_000 });
+    await page.getByTestId("suggest").click();
+    await status.filter({ hasText: "Found no text or wires" }).waitFor({ timeout: 60_000 });
+    const said = (await status.textContent()) ?? "";
+    if (round === 1) {
+      assert.match(said, /people not looked for/);
+      assert.match(said, /text not looked for: models\/ch_PP-OCRv4_det_infer\.onnx is not part of this build \(HTTP 404\)/);
+    } else assert.doesNotMatch(said, /not looked for/, "each skipped kind is told once");
+  }
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -34,7 +34,7 @@ export interface FoundSuggestion {
 export interface SuggestAnswer {
   items: FoundSuggestion[];
   skipped: { kind: SuggestKindOption; reason: string }[];
-  /** Time spent fetching and starting models (0 once they are loaded); the wire finder runs meanwhile. */
+  /** Time spent fetching and starting models on this call (0 once they are loaded); the wire finder runs meanwhile. */
   loadMs: number;
   /** Time from the call to the answer, loading included. */
   ms: number;
@@ -120,6 +120,8 @@ export function maskBounds(crop: CropMask): FoundSuggestion["box"] {
 
 export class WebSuggester {
   private text: Promise<InferenceModel> | null = null;
+  /** How long fetching and starting the text model took (the wire finder runs on this thread meanwhile). */
+  private textLoadMs = 0;
 
   /**
    * Suggestions for `image`; `modelsUrl` is the app's `models/` folder.
@@ -127,20 +129,11 @@ export class WebSuggester {
    */
   async find(image: RgbaImage, modelsUrl: string, onProgress?: (what: string, fraction: number) => void): Promise<SuggestAnswer> {
     const skipped: SuggestAnswer["skipped"] = [{ kind: "people", reason: PEOPLE_SKIPPED }];
-    let loadMs = 0;
+    const firstLoad = this.text === null;
     const t0 = performance.now();
     const found = await suggest(image, {
       kinds: ["text", "wires"],
-      models: {
-        text: async () => {
-          const l0 = performance.now();
-          try {
-            return await this.textModel(modelsUrl, onProgress);
-          } finally {
-            loadMs = performance.now() - l0;
-          }
-        },
-      },
+      models: { text: () => this.textModel(modelsUrl, onProgress) },
       onSkip: (kind, reason) => skipped.push({ kind, reason }),
     });
     const grow = defaultGrow(image.width, image.height);
@@ -150,17 +143,20 @@ export class WebSuggester {
       const box = maskBounds(mask);
       return { kind: s.kind, label: s.label, score: s.score, box, mask };
     });
-    return { items, skipped, loadMs, ms: performance.now() - t0 };
+    return { items, skipped, loadMs: firstLoad ? this.textLoadMs : 0, ms: performance.now() - t0 };
   }
 
   /** The text detector, fetched and started once (a failure is kept, so the kind stays skipped without asking again). */
   private textModel(modelsUrl: string, onProgress?: (what: string, fraction: number) => void): Promise<InferenceModel> {
     this.text ??= (async () => {
-      const blob = await fetchModel(modelsUrl, TEXT_MODEL, (f) => onProgress?.("text detector", f));
+      const t0 = performance.now();
       try {
+        const blob = await fetchModel(modelsUrl, TEXT_MODEL, (f) => onProgress?.("text detector", f));
         return await loadWebModel(blob, TEXT_MODEL.name);
       } catch (err) {
-        throw new VanishError("UNREADABLE", (err as Error).message);
+        throw err instanceof VanishError ? err : new VanishError("UNREADABLE", (err as Error).message);
+      } finally {
+        this.textLoadMs = performance.now() - t0;
       }
     })();
     return this.text;

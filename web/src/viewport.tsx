@@ -376,7 +376,8 @@ export function Viewport(props: ViewportProps) {
 
   const percent = Math.round(zoom * (window.devicePixelRatio || 1) * 100);
   return (
-    <div class="view">
+    // Wheel zoom anywhere over the photo, suggestion outlines included.
+    <div class="view" onWheel={onWheel}>
       {/* biome-ignore lint/a11y/noInteractiveElementToNoninteractiveRole: the canvas is a keyboard-operated widget (crosshair, Enter taps); "application" hands it the keys */}
       <canvas
         ref={canvasRef}
@@ -394,7 +395,6 @@ export function Viewport(props: ViewportProps) {
           hover.current = null;
           draw();
         }}
-        onWheel={onWheel}
         onKeyDown={onKeyDown}
         onBlur={() => {
           crosshair.current = null;
