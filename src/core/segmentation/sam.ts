@@ -29,6 +29,7 @@ import { resizeWeights } from "../inpaint/resample.js";
 import { float32, type InferenceModel, type TensorData, type ValueInfo } from "../model.js";
 import type { SegmentEngine, SegmentResult } from "./engine.js";
 import { type SegmentBox, type SegmentPoint, type SegmentPrompt, validatePrompt } from "./prompt.js";
+import { addCrop, type CropMask, thinStructureAt } from "./thin.js";
 import { upsampleSelection } from "./upsample.js";
 import { makeWorkingImage, type WorkingImage } from "./working.js";
 
@@ -406,18 +407,22 @@ export interface SamSegmenterOptions {
    * / 4.09 "every", 0.669 / 0.794 / 4.00 "second" — no clear gain.
    */
   correction?: "every" | "second" | "off";
+  /** Select the post or wire under a positive tap that the model misses (see withThinStructures). Default true. */
+  thin?: boolean;
 }
 
 interface SamState {
   image: RgbaImage;
   embedding: TensorData;
   scale: number;
-  /** The working copy the outline is snapped on (when snapping). */
-  work: WorkingImage | null;
+  /** The working copy the outline is snapped on and thin structures are told by. */
+  work: WorkingImage;
   /** The last prompt's points and low-res logits, fed back when the next prompt adds taps to it. */
   last: { points: SegmentPoint[]; box?: SegmentBox; logits: Float32Array; mask: Mask } | null;
   /** Single-tap decodes (with the negative taps and box) by prompt, for telling objects apart. */
   singles: Map<string, { logits: Float32Array; score: number }>;
+  /** The thin structure under each positive tap (null: none), by position. */
+  thin: Map<string, CropMask | null>;
 }
 
 interface SamModels {
@@ -438,6 +443,7 @@ export class SamSegmenter implements SegmentEngine {
   private readonly localRefine: boolean;
   private readonly granularity: boolean;
   private readonly correction: "every" | "second" | "off";
+  private readonly thin: boolean;
 
   constructor(
     private readonly loader: SamModelLoader,
@@ -449,6 +455,7 @@ export class SamSegmenter implements SegmentEngine {
     this.localRefine = options.localRefine ?? false;
     this.granularity = options.granularity ?? true;
     this.correction = options.correction ?? "off";
+    this.thin = options.thin ?? true;
   }
 
   /**
@@ -488,8 +495,16 @@ export class SamSegmenter implements SegmentEngine {
         `The encoder returned ${embedding?.dims.join("×") ?? "nothing"} as ${convention.output}; expected an embedding 1×256×64×64.`,
       );
     }
-    const work = this.snap ? makeWorkingImage(image, this.snap.longSide) : null;
-    this.state = { image, embedding: { ...embedding, dims: [1, 256, 64, 64] }, scale: input.scale, work, last: null, singles: new Map() };
+    const work = makeWorkingImage(image, this.snap ? this.snap.longSide : DEFAULT_SNAP.longSide);
+    this.state = {
+      image,
+      embedding: { ...embedding, dims: [1, 256, 64, 64] },
+      scale: input.scale,
+      work,
+      last: null,
+      singles: new Map(),
+      thin: new Map(),
+    };
   }
 
   async segment(prompt: SegmentPrompt): Promise<SegmentResult> {
@@ -516,7 +531,7 @@ export class SamSegmenter implements SegmentEngine {
         mask = localChange(extended.mask, mask, points[points.length - 1]);
       }
       state.last = { points, box, logits: d.logits, mask };
-      return { mask, score: d.score };
+      return { mask: this.withThinStructures(mask, state, positives, box), score: d.score };
     }
     state.last = null;
     return { mask: { width, height, data: d.full as Uint8Array }, score: d.score };
@@ -650,11 +665,35 @@ export class SamSegmenter implements SegmentEngine {
     return { logits: null, full, score };
   }
 
+  /**
+   * Posts and wires under positive taps (thin.ts), which the model, seeing
+   * the photo at 1024 px and answering on a 256² grid, misses: when every
+   * positive tap is on one, they are the selection (as in the built-in
+   * engine); otherwise they are added to it. Not with a box.
+   */
+  private withThinStructures(mask: Mask, state: SamState, positives: SegmentPoint[], box: SegmentBox | undefined): Mask {
+    if (!this.thin || box || positives.length === 0) return mask;
+    const crops: CropMask[] = [];
+    for (const p of positives) {
+      const key = `${p.x},${p.y}`;
+      let crop = state.thin.get(key);
+      if (crop === undefined) {
+        crop = thinStructureAt(state.image, state.work, p.x, p.y);
+        state.thin.set(key, crop);
+      }
+      if (crop) crops.push(crop);
+    }
+    if (crops.length === 0) return mask;
+    const out = crops.length === positives.length ? { width: mask.width, height: mask.height, data: new Uint8Array(mask.data.length) } : mask;
+    for (const c of crops) addCrop(out, c);
+    return out;
+  }
+
   /** Full-resolution mask of one candidate's low-res logits (snapped to edges when so configured). */
   private toMask(logits: Float32Array, offset: number, state: SamState): Mask {
     const { width, height } = state.image;
     const work = state.work;
-    if (!work || !this.snap) return samLogitsToMask(logits, offset, width, height, state.scale);
+    if (!this.snap) return samLogitsToMask(logits, offset, width, height, state.scale);
     const grid = sampleLogits(logits, offset, width, height, state.scale, work.factor, work.width, work.height);
     return upsampleSelection(grid, work, state.image, { colourSigma: this.snap.colourSigma });
   }
