@@ -9,7 +9,14 @@ import { dilateDisc, squaredDistanceTo } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { FlowGraph } from "../src/core/segmentation/maxflow.js";
 import { removalMask } from "../src/core/segmentation/removal-mask.js";
-import { chooseCorrection, chooseSamMask, recogniseSamEncoder, SAM_MEAN, samPointInputs, samPreprocess } from "../src/core/segmentation/sam.js";
+import {
+  chooseCorrection,
+  chooseSamMask,
+  recogniseSamEncoder,
+  SAM_MEAN,
+  samPointInputs,
+  samPreprocess,
+} from "../src/core/segmentation/sam.js";
 import { Segmenter } from "../src/core/segmentation/segmenter.js";
 import { loadOnnxModel } from "../src/node/onnx.js";
 import { samModelsFromDir, verifySamFile } from "../src/node/sam-models.js";

@@ -160,7 +160,12 @@ export function chooseSamMask(iou: ArrayLike<number>, candidates: number, pointC
  * loses what the first tap got right (on the benchmark's tuning half the
  * second RITM click lowered the IoU in 5 of 11 cases).
  */
-export function chooseCorrection(candidates: readonly Float32Array[], previous: Float32Array, points: readonly SegmentPoint[], scale: number): number {
+export function chooseCorrection(
+  candidates: readonly Float32Array[],
+  previous: Float32Array,
+  points: readonly SegmentPoint[],
+  scale: number,
+): number {
   let best = 0;
   let bestHonoured = -1;
   let bestOverlap = -1;
@@ -523,7 +528,9 @@ export class SamSegmenter implements SegmentEngine {
       points,
       box,
       this.feedback && extended ? extended.logits : null,
-      extended && (this.correction === "every" || (this.correction === "second" && extended.points.length === 1 && !box)) ? extended.logits : null,
+      extended && (this.correction === "every" || (this.correction === "second" && extended.points.length === 1 && !box))
+        ? extended.logits
+        : null,
     );
     if (d.logits) {
       let mask = this.toMask(d.logits, 0, state);
@@ -684,7 +691,8 @@ export class SamSegmenter implements SegmentEngine {
       if (crop) crops.push(crop);
     }
     if (crops.length === 0) return mask;
-    const out = crops.length === positives.length ? { width: mask.width, height: mask.height, data: new Uint8Array(mask.data.length) } : mask;
+    const out =
+      crops.length === positives.length ? { width: mask.width, height: mask.height, data: new Uint8Array(mask.data.length) } : mask;
     for (const c of crops) addCrop(out, c);
     return out;
   }
