@@ -129,7 +129,7 @@ function findCandidates(nodes: GraphNode[]): { masks: string; iou: string } | nu
   const argMax = nodes.filter((n) => n.op === "ArgMax");
   if (argMax.length !== 1) return null;
   const scored = producer.get(argMax[0].inputs[0]);
-  if (!scored || scored.op !== "Add") return null;
+  if (scored?.op !== "Add") return null;
   // Indices derived from the ArgMax (Add(ArgMax, row offsets)) select the kept candidate out of Flatten(all candidates).
   const picks = nodes.filter((n) => n.op === "Add" && n.inputs.includes(argMax[0].outputs[0])).map((n) => n.outputs[0]);
   const sources: string[] = [];
