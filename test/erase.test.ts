@@ -4,6 +4,7 @@ import { gradientEnergyRatio, maxChangeOutside, psnr } from "../src/bench/metric
 import { type RgbaImage, VanishError } from "../src/core/image.js";
 import { PatchMatchCoarse } from "../src/core/inpaint/completion.js";
 import { erase, eraseWithReport, workingScale } from "../src/core/inpaint/erase.js";
+import { countHole, holeBounds, holeStats } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { noiseImage, rectMask } from "./helpers.js";
 
@@ -155,5 +156,30 @@ describe("erase", () => {
       erase({ width: 40, height: 30, data: new Uint8ClampedArray(10) }, rectMask(40, 30, 5, 5, 5, 5)),
       (e: unknown) => e instanceof VanishError && e.code === "INVALID_ARGUMENT",
     );
+  });
+});
+
+describe("hole statistics", () => {
+  test("holeStats gives countHole's count and holeBounds' box, at any byte offset and width", () => {
+    const rng = new Random(3);
+    for (const [width, height] of [
+      [1, 1],
+      [7, 5],
+      [33, 17],
+      [64, 3],
+    ]) {
+      for (let offset = 0; offset < 4; offset++) {
+        for (let trial = 0; trial < 6; trial++) {
+          const backing = new Uint8Array(width * height + offset + 3);
+          const data = backing.subarray(offset, offset + width * height);
+          const holes = trial === 0 ? 0 : rng.int(1, 4);
+          for (let k = 0; k < holes; k++) data[rng.int(0, data.length - 1)] = rng.int(1, 255);
+          backing[offset + width * height] = 1;
+          const stats = holeStats(data, width, height);
+          assert.equal(stats.count, countHole(data), `${width}×${height} at +${offset}`);
+          assert.deepEqual(stats.bounds, holeBounds(data, width, height), `${width}×${height} at +${offset}`);
+        }
+      }
+    }
   });
 });
