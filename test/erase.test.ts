@@ -183,3 +183,24 @@ describe("hole statistics", () => {
     }
   });
 });
+
+describe("fill threads", () => {
+  test("the same seed gives the same pixels with 0, 1 or 3 worker threads", async () => {
+    const { FieldThreadPool } = await import("../src/node/field-threads.js");
+    const image = noiseImage(220, 170, 4);
+    const mask = rectMask(220, 170, 70, 50, 75, 70);
+    const one = new FieldThreadPool(1);
+    const three = new FieldThreadPool(3);
+    try {
+      const report = await eraseWithReport(image, mask, { seed: 3 });
+      assert.equal(report.scale, 1, "a fine level large enough for several bands");
+      const withOne = await erase(image, mask, { seed: 3, coarse: new PatchMatchCoarse({ threads: one }) });
+      const withThree = await erase(image, mask, { seed: 3, coarse: new PatchMatchCoarse({ threads: three }) });
+      assert.deepEqual(withOne.data, report.image.data);
+      assert.deepEqual(withThree.data, report.image.data);
+    } finally {
+      await one.close();
+      await three.close();
+    }
+  });
+});

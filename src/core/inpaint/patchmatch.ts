@@ -306,7 +306,14 @@ export function improveNnf(p: PatchProblem, nnf: Nnf, iterations: number, maxRad
  * R/2, … 1. `snapshot` (the sources when the scan started) is read for
  * neighbours outside the band; null when the band is the whole scan.
  */
-export function scanBand(p: PatchProblem, nnf: Nnf, snapshot: Int32Array | null, only: Int32Array | undefined, band: BandScan, rng: Random): void {
+export function scanBand(
+  p: PatchProblem,
+  nnf: Nnf,
+  snapshot: Int32Array | null,
+  only: Int32Array | undefined,
+  band: BandScan,
+  rng: Random,
+): void {
   const { width: w, height: h, radius: r, targets, validSource, slotOf } = p;
   const { source, distance } = nnf;
   const { lo, hi, forward, maxRadius } = band;
@@ -377,4 +384,59 @@ export function scanBand(p: PatchProblem, nnf: Nnf, snapshot: Int32Array | null,
     distance[k] = best;
     source[k] = bestS;
   }
+}
+
+/**
+ * Runs the bands of one PatchMatch scan on other threads. Implemented over a
+ * worker pool where the runtime has one (Node: `vanish/node`'s
+ * `FieldThreadPool`); the problem's and the field's arrays are then backed by
+ * `SharedArrayBuffer`s (`shareProblem`, `shareNnf`), so only their handles travel.
+ */
+export interface FieldThreads {
+  /** Runs `scanBand` for every band (concurrently); resolves when all are done. */
+  scan(p: PatchProblem, nnf: Nnf, snapshot: Int32Array, only: Int32Array | undefined, bands: readonly BandScan[]): Promise<void>;
+}
+
+/** `improveNnf` with the bands of each large scan run by `threads`: the same plan, so the same field. */
+export async function improveNnfOn(
+  threads: FieldThreads,
+  p: PatchProblem,
+  nnf: Nnf,
+  iterations: number,
+  maxRadius: number,
+  rng: Random,
+  only?: Int32Array,
+): Promise<void> {
+  const visited = only ? only.length : p.targets.length;
+  const plan = planScans(visited, iterations, maxRadius, rng);
+  let snapshot: Int32Array | null = null;
+  const sharedOnly = only && plan.some((scan) => scan.length > 1) ? shared(only) : only;
+  for (const scan of plan) {
+    if (scan.length === 1) {
+      scanBand(p, nnf, null, only, scan[0], rng);
+      continue;
+    }
+    snapshot ??= new Int32Array(new SharedArrayBuffer(nnf.source.length * 4));
+    snapshot.set(nnf.source);
+    await threads.scan(p, nnf, snapshot, sharedOnly, scan);
+  }
+}
+
+/** A copy of a typed array in shared memory (the array itself when it already is). */
+export function shared<T extends Float32Array | Int32Array | Uint8Array>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const Ctor = a.constructor as new (buffer: SharedArrayBuffer) => T;
+  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
+  out.set(a as never);
+  return out;
+}
+
+/** The problem with the arrays that scans read (image, targets, sources, slots) in shared memory. */
+export function shareProblem(p: PatchProblem): PatchProblem {
+  return { ...p, image: shared(p.image), targets: shared(p.targets), validSource: shared(p.validSource), slotOf: shared(p.slotOf) };
+}
+
+/** The field in shared memory. */
+export function shareNnf(nnf: Nnf): Nnf {
+  return { source: shared(nnf.source), distance: shared(nnf.distance) };
 }
