@@ -15,6 +15,7 @@ export type { EraseOptions, EraseReport, EraseTimings } from "./core/inpaint/era
 export { erase, eraseWithReport } from "./core/inpaint/erase.js";
 export type { InpaintingSignature, NetworkCoarseOptions, TensorSlot } from "./core/inpaint/network-coarse.js";
 export { inpaintingSignature, NetworkCoarse } from "./core/inpaint/network-coarse.js";
+export type { FieldThreads } from "./core/inpaint/patchmatch.js";
 export type { FloatImage } from "./core/inpaint/resample.js";
 export { dilate } from "./core/mask.js";
 export type { InferenceModel, TensorData, TensorType, ValueInfo } from "./core/model.js";

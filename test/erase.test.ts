@@ -4,6 +4,7 @@ import { gradientEnergyRatio, maxChangeOutside, psnr } from "../src/bench/metric
 import { type RgbaImage, VanishError } from "../src/core/image.js";
 import { PatchMatchCoarse } from "../src/core/inpaint/completion.js";
 import { erase, eraseWithReport, workingScale } from "../src/core/inpaint/erase.js";
+import { countHole, holeBounds, holeStats } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { noiseImage, rectMask } from "./helpers.js";
 
@@ -155,5 +156,51 @@ describe("erase", () => {
       erase({ width: 40, height: 30, data: new Uint8ClampedArray(10) }, rectMask(40, 30, 5, 5, 5, 5)),
       (e: unknown) => e instanceof VanishError && e.code === "INVALID_ARGUMENT",
     );
+  });
+});
+
+describe("hole statistics", () => {
+  test("holeStats gives countHole's count and holeBounds' box, at any byte offset and width", () => {
+    const rng = new Random(3);
+    for (const [width, height] of [
+      [1, 1],
+      [7, 5],
+      [33, 17],
+      [64, 3],
+    ]) {
+      for (let offset = 0; offset < 4; offset++) {
+        for (let trial = 0; trial < 6; trial++) {
+          const backing = new Uint8Array(width * height + offset + 3);
+          const data = backing.subarray(offset, offset + width * height);
+          const holes = trial === 0 ? 0 : rng.int(1, 4);
+          for (let k = 0; k < holes; k++) data[rng.int(0, data.length - 1)] = rng.int(1, 255);
+          backing[offset + width * height] = 1;
+          const stats = holeStats(data, width, height);
+          assert.equal(stats.count, countHole(data), `${width}×${height} at +${offset}`);
+          assert.deepEqual(stats.bounds, holeBounds(data, width, height), `${width}×${height} at +${offset}`);
+        }
+      }
+    }
+  });
+});
+
+describe("fill threads", () => {
+  test("the same seed gives the same pixels with 0, 1 or 3 worker threads", async () => {
+    const { FieldThreadPool } = await import("../src/node/field-threads.js");
+    const image = noiseImage(220, 170, 4);
+    const mask = rectMask(220, 170, 70, 50, 75, 70);
+    const one = new FieldThreadPool(1);
+    const three = new FieldThreadPool(3);
+    try {
+      const report = await eraseWithReport(image, mask, { seed: 3 });
+      assert.equal(report.scale, 1, "a fine level large enough for several bands");
+      const withOne = await erase(image, mask, { seed: 3, coarse: new PatchMatchCoarse({ threads: one }) });
+      const withThree = await erase(image, mask, { seed: 3, coarse: new PatchMatchCoarse({ threads: three }) });
+      assert.deepEqual(withOne.data, report.image.data);
+      assert.deepEqual(withThree.data, report.image.data);
+    } finally {
+      await one.close();
+      await three.close();
+    }
   });
 });

@@ -648,3 +648,44 @@ describe("bench cache", () => {
     assert.equal(readFileSync(path.join(other, OWN_FOLDER, "x.jpg"), "utf8"), "user file");
   });
 });
+
+describe("JPEG encoding memory", () => {
+  /** The 16 code-length counts of the luminance DC Huffman table (class 0, id 0) of a JPEG. */
+  const lumaDcCounts = (jpeg: Uint8Array): number[] => {
+    for (let i = 2; i + 4 < jpeg.length; ) {
+      if (jpeg[i] !== 0xff) throw new Error("not a marker");
+      const marker = jpeg[i + 1];
+      const length = (jpeg[i + 2] << 8) | jpeg[i + 3];
+      if (marker === 0xc4) {
+        for (let p = i + 4; p < i + 2 + length; ) {
+          const counts = Array.from(jpeg.subarray(p + 1, p + 17));
+          if (jpeg[p] === 0x00) return counts;
+          p += 17 + counts.reduce((a, b) => a + b, 0);
+        }
+      }
+      if (marker === 0xda) break;
+      i += 2 + length;
+    }
+    throw new Error("no luminance DC table");
+  };
+  const STANDARD_LUMA_DC = [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
+
+  test("Huffman tables are optimised up to 24 MP; larger images stream with the standard tables (no whole-image coefficient buffer)", async () => {
+    const { decodeImage, encodeEdited, OPTIMISED_JPEG_MAX_PIXELS } = await import("../src/node/io.js");
+    const flat = async (width: number, height: number) => {
+      const bytes = await sharp({ create: { width, height, channels: 3, background: "#808080" } })
+        .jpeg({ quality: 90 })
+        .toBuffer();
+      const decoded = await decodeImage(bytes, "flat.jpg");
+      return encodeEdited(decoded, decoded.image, "jpeg", { software: "test" });
+    };
+    assert.notDeepEqual(lumaDcCounts(await flat(64, 48)), STANDARD_LUMA_DC);
+    const width = 6000;
+    const height = Math.floor(OPTIMISED_JPEG_MAX_PIXELS / width) + 1;
+    const large = await flat(width, height);
+    assert.deepEqual(lumaDcCounts(large), STANDARD_LUMA_DC);
+    const meta = await sharp(large).metadata();
+    assert.equal(meta.width, width);
+    assert.equal(meta.height, height);
+  });
+});

@@ -8,6 +8,7 @@ import path from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { HOLE_SIZES, type HoleSize } from "../bench/masks.js";
 import { type RgbaImage, VanishError } from "../core/image.js";
+import { PatchMatchCoarse } from "../core/inpaint/completion.js";
 import type { EraseOptions } from "../core/inpaint/erase.js";
 import type { ReferenceReport } from "../core/reference/guided-fill.js";
 import type { SegmentBox, SegmentPoint, SegmentPrompt } from "../core/segmentation/prompt.js";
@@ -16,6 +17,7 @@ import { parseKinds } from "../core/suggest/suggest.js";
 import { DEFAULT_SUGGEST_KINDS, SUGGEST_KINDS, type SuggestKindOption } from "../core/suggest/suggestion.js";
 import { cleanUpTempsOnSignals, sweepStaleTemps } from "../node/atomic-write.js";
 import { eraseFile } from "../node/erase-file.js";
+import { defaultFieldThreads, FieldThreadPool } from "../node/field-threads.js";
 import { loadInpaintingModel } from "../node/inpainting-model.js";
 import { type SelectOptions, segmentFile, selectForRemoval } from "../node/segment-file.js";
 import { autoMask, closeSuggestModels, suggestFile } from "../node/suggest-file.js";
@@ -249,12 +251,16 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
     : prompt
       ? async (image: RgbaImage) => (await selectForRemoval(image, prompt, selectOptions(flags))).mask
       : undefined;
+  // The fill's worker threads start while the photo is decoded; --jobs 1 keeps everything on this thread.
+  const fieldThreads = flags.jobs === undefined ? defaultFieldThreads() : flags.jobs - 1;
+  const threads = !network && fieldThreads > 0 ? new FieldThreadPool(fieldThreads) : null;
+  const coarse = network ?? (threads ? new PatchMatchCoarse({ threads }) : undefined);
   const result = await eraseFile(input, flags.mask ?? null, flags.output, {
     quality: flags.quality,
-    erase: network ? { ...erase, coarse: network } : erase,
+    erase: coarse ? { ...erase, coarse } : erase,
     selectMask,
     referencePath: flags.reference,
-  });
+  }).finally(() => threads?.close());
   await closeSuggestModels();
   for (const w of [...warnings, ...result.warnings]) process.stderr.write(`vanish: warning: ${w}\n`);
   if (flags.json) {
@@ -390,7 +396,11 @@ export function buildProgram(): Command {
         "known",
       ]),
     )
-    .option("--jobs <n>", "worker threads for a folder (default: all cores)", integer("--jobs", 1, 256))
+    .option(
+      "--jobs <n>",
+      "threads: one image per thread for a folder; for one image, threads of its fill (default: all cores)",
+      integer("--jobs", 1, 256),
+    )
     .option("--json", "print one JSON line with sizes and timings on stdout")
     .action((input: string, flags: EraseFlags) => runErase(input, flags));
 

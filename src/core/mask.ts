@@ -39,6 +39,45 @@ export function holeBounds(data: Uint8Array, width: number, height: number): Rec
   return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
 
+/** Pixel count and tight bounding box of a hole plane (bounds null when empty). */
+export interface HoleStats {
+  count: number;
+  bounds: Rect | null;
+}
+
+/**
+ * `countHole` and `holeBounds` in one pass that reads four bytes at a time
+ * and looks at single bytes only in words holding hole: an object covers a
+ * few percent of the photo, so the pass costs about a quarter of a byte scan.
+ */
+export function holeStats(data: Uint8Array, width: number, height: number): HoleStats {
+  let count = 0;
+  let x0 = width;
+  let y0 = height;
+  let x1 = -1;
+  let y1 = -1;
+  const visit = (i: number) => {
+    count++;
+    const y = (i / width) | 0;
+    const x = i - y * width;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  };
+  const n = width * height;
+  const head = Math.min(n, (4 - (data.byteOffset & 3)) & 3);
+  for (let i = 0; i < head; i++) if (data[i] !== 0) visit(i);
+  const words = head < n ? (n - head) >> 2 : 0;
+  const packed = words > 0 ? new Uint32Array(data.buffer, data.byteOffset + head, words) : new Uint32Array(0);
+  for (let w = 0; w < words; w++) {
+    if (packed[w] === 0) continue;
+    for (let i = head + 4 * w, e = i + 4; i < e; i++) if (data[i] !== 0) visit(i);
+  }
+  for (let i = head + 4 * words; i < n; i++) if (data[i] !== 0) visit(i);
+  return { count, bounds: x1 < 0 ? null : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 } };
+}
+
 /**
  * City-block distance (in pixels) from every hole pixel to the nearest known
  * pixel, by two raster passes; known pixels get 0. Capped at 65535.

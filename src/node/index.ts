@@ -1,6 +1,7 @@
 /** Node entry point (`vanish/node`): file I/O around the platform-neutral core. */
 export * from "../index.js";
 export { type EraseFileOptions, type EraseFileResult, eraseFile } from "./erase-file.js";
+export { defaultFieldThreads, FieldThreadPool } from "./field-threads.js";
 export { type InpaintingModelOptions, loadInpaintingModel } from "./inpainting-model.js";
 export {
   type DecodedImage,

@@ -26,13 +26,18 @@ import { distanceToKnown } from "../mask.js";
 import type { Random } from "../random.js";
 import {
   countSources,
+  type FieldThreads,
   improveNnf,
+  improveNnfOn,
   makePatchProblem,
   type Nnf,
   type PatchProblem,
   patchArea,
   randomNnf,
   refreshDistances,
+  shared,
+  shareNnf,
+  shareProblem,
 } from "./patchmatch.js";
 import { type FloatImage, halve } from "./resample.js";
 
@@ -92,6 +97,12 @@ export interface PatchMatchCoarseOptions {
   textureWeight?: number;
   /** ν, side of the window the texture features average over, in pixels. Default 8. */
   textureWindow?: number;
+  /**
+   * Threads for the bands of large PatchMatch scans (Node: `FieldThreadPool`
+   * from `vanish/node`). The field, and so the pixels, are the same with or
+   * without them. Default: none, everything on the calling thread.
+   */
+  threads?: FieldThreads;
 }
 
 const GAMMA = 1.3;
@@ -106,6 +117,7 @@ export class PatchMatchCoarse implements CoarseStage {
   private readonly sharpFinish: boolean;
   private readonly textureWeight: number;
   private readonly textureWindow: number;
+  private readonly threads: FieldThreads | undefined;
 
   constructor(options: PatchMatchCoarseOptions = {}) {
     if (options === null || typeof options !== "object") throw expectedError("PatchMatchCoarse options as an object", options);
@@ -130,9 +142,18 @@ export class PatchMatchCoarse implements CoarseStage {
     this.sharpFinish = options.sharpFinish ?? true;
     this.textureWeight = options.textureWeight ?? 64;
     this.textureWindow = options.textureWindow ?? 8;
+    if (options.threads !== undefined && typeof options.threads?.scan !== "function") {
+      throw expectedError("threads with a scan method (a FieldThreadPool)", options.threads);
+    }
+    this.threads = options.threads;
   }
 
-  fill({ image, hole, rng, progress }: CoarseInput): CoarseOutput {
+  private async improve(p: PatchProblem, nnf: Nnf, iterations: number, radius: number, rng: Random, only?: Int32Array): Promise<void> {
+    if (this.threads) await improveNnfOn(this.threads, p, nnf, iterations, radius, rng, only);
+    else improveNnf(p, nnf, iterations, radius, rng, only);
+  }
+
+  async fill({ image, hole, rng, progress }: CoarseInput): Promise<CoarseOutput> {
     const r = this.radius;
     const texture = this.textureWeight > 0 ? { channel: image.channels, weight: this.textureWeight } : undefined;
     const work = texture ? withTextureFeatures(image, hole, this.textureWindow) : copyImage(image);
@@ -158,8 +179,10 @@ export class PatchMatchCoarse implements CoarseStage {
 
     let prev: { problem: PatchProblem; nnf: Nnf; image: FloatImage } | null = null;
     for (let L = levels.length - 1; L >= 0; L--) {
+      // With threads, the level's image (which the votes update) lives in shared memory.
+      if (this.threads) levels[L] = { image: { ...levels[L].image, data: shared(levels[L].image.data) }, hole: levels[L].hole };
       const { image: img, hole: h } = levels[L];
-      const problem = makePatchProblem(
+      const made = makePatchProblem(
         img.data,
         img.width,
         img.height,
@@ -168,7 +191,8 @@ export class PatchMatchCoarse implements CoarseStage {
         r,
         img.channels > image.channels ? texture : undefined,
       );
-      if (!problem) throw new Error("no known patch to copy from at this level");
+      if (!made) throw new Error("no known patch to copy from at this level");
+      const problem = this.threads ? shareProblem(made) : made;
       const voter = new Voter(problem);
       const longSide = Math.max(img.width, img.height);
       let nnf: Nnf;
@@ -178,6 +202,7 @@ export class PatchMatchCoarse implements CoarseStage {
       if (prev === null) {
         diffuseFill(img, h);
         nnf = randomNnf(problem, rng);
+        if (this.threads) nnf = shareNnf(nnf);
         emIterations = this.coarsestEm;
         pmIterations = 3;
         searchRadius = longSide;
@@ -186,7 +211,7 @@ export class PatchMatchCoarse implements CoarseStage {
         // level had a match, the upsampled field's vote replaces it (sharper).
         upsampleInto(prev.image, img, h);
         const up = upsampleNnf(prev.problem, prev.nnf, problem, voter.boundary, rng);
-        nnf = up.nnf;
+        nnf = this.threads ? shareNnf(up.nnf) : up.nnf;
         voter.vote(nnf, up.trusted);
         refreshDistances(problem, nnf);
         emIterations = emAt(L);
@@ -195,13 +220,13 @@ export class PatchMatchCoarse implements CoarseStage {
         // A global search once; on the finest level only for targets without a
         // coarse match (the rest inherit sources that level 1 chose with the
         // texture term: 30 ms less at 2K, within 0.04 dB).
-        improveNnf(problem, nnf, 1, longSide, rng, L === 0 ? untrustedSlots(up.trusted) : undefined);
+        await this.improve(problem, nnf, 1, longSide, rng, L === 0 ? untrustedSlots(up.trusted) : undefined);
       }
       const levelPixels = img.width * img.height;
       doneWork += levelPixels;
       progress?.(Math.min(1, doneWork / totalWork));
       for (let em = 0; em < emIterations; em++) {
-        improveNnf(problem, nnf, pmIterations, searchRadius, rng);
+        await this.improve(problem, nnf, pmIterations, searchRadius, rng);
         voter.vote(nnf, voter.similarityWeights(nnf));
         refreshDistances(problem, nnf);
         doneWork += levelPixels;

@@ -20,7 +20,7 @@
  */
 
 import { assertImage, assertMaskFits, expectedError, type Mask, type Rect, type RgbaImage, VanishError } from "../image.js";
-import { countHole, holeBounds } from "../mask.js";
+import { type HoleStats, holeStats } from "../mask.js";
 import { Random } from "../random.js";
 import { fillFromReference, type ReferenceReport } from "../reference/guided-fill.js";
 import { buildAttention } from "./attention.js";
@@ -154,7 +154,8 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
     );
   }
   if (options.reference !== undefined) assertImage(options.reference, "reference");
-  const holePixels = countHole(mask.data);
+  const stats = holeStats(mask.data, W, H);
+  const holePixels = stats.count;
   const rng = new Random(options.seed ?? 1);
   let source = image;
   let hole = mask.data;
@@ -166,9 +167,10 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
     source = filled.image;
     hole = filled.residual;
   }
+  const holeStatsOfFill = hole === mask.data ? stats : holeStats(hole, W, H);
   const t1 = performance.now();
   const progress = new ProgressSpan(options.onProgress);
-  const fill = await selfSimilarFill(source, hole, options, rng, progress.part(reference ? 0.25 : 0, 1));
+  const fill = await selfSimilarFill(source, hole, holeStatsOfFill, options, rng, progress.part(reference ? 0.25 : 0, 1));
   progress.report(1);
   const report: EraseReport = { ...fill, holePixels, timings: { ...fill.timings, totalMs: performance.now() - t0 } };
   if (reference) {
@@ -184,19 +186,19 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
 
 type SelfFill = Omit<EraseReport, "holePixels" | "reference">;
 
-/** Steps 1–5 of the module comment on the hole plane `hole` of `image`. */
+/** Steps 1–5 of the module comment on the hole plane `hole` of `image` (`stats`: its count and bounds). */
 async function selfSimilarFill(
   image: RgbaImage,
   hole: Uint8Array,
+  stats: HoleStats,
   options: EraseOptions,
   rng: Random,
   progress: (fraction: number) => void,
 ): Promise<SelfFill> {
   const t0 = performance.now();
   const { width: W, height: H } = image;
-  const holePixels = countHole(hole);
+  const { count: holePixels, bounds } = stats;
   const out = new Uint8ClampedArray(image.data);
-  const bounds = holeBounds(hole, W, H);
   const none = { prepareMs: 0, structureMs: 0, coarseMs: 0, attentionMs: 0, upscaleMs: 0, alignMs: 0, referenceMs: 0, totalMs: 0 };
   if (holePixels === 0 || bounds === null) {
     return {

@@ -14,7 +14,7 @@
  * once a candidate is worse than the current best.
  */
 import { holeIntegral } from "../mask.js";
-import type { Random } from "../random.js";
+import { Random } from "../random.js";
 
 /** One completion problem at one pyramid level. */
 export interface PatchProblem {
@@ -235,79 +235,208 @@ export function refreshDistances(p: PatchProblem, nnf: Nnf): void {
 }
 
 /**
+ * Targets per band of a scan. A scan over more targets is split into bands
+ * (at most `MAX_BANDS`) that can run on separate threads: within a band
+ * propagation reads its neighbours' matches as they are updated, across a
+ * band border it reads the matches the scan started from, so the result does
+ * not depend on the order or the threads the bands run on. The number of bands
+ * depends only on the number of targets, never on the threads available, so
+ * the same seed gives the same pixels on any machine.
+ */
+export const BAND_TARGETS = 2048;
+export const MAX_BANDS = 8;
+
+/** Bands for a scan over `n` targets: 1 up to 2·BAND_TARGETS, then one per BAND_TARGETS, at most MAX_BANDS. */
+export function bandCount(n: number): number {
+  return Math.max(1, Math.min(MAX_BANDS, Math.floor(n / BAND_TARGETS)));
+}
+
+/** One band of one PatchMatch scan: visited positions [lo, hi) of the target list (or of `only`). */
+export interface BandScan {
+  lo: number;
+  hi: number;
+  forward: boolean;
+  maxRadius: number;
+  /** Seed of the band's own random stream (unused when the scan has a single band). */
+  seed: number;
+}
+
+/** The scans of `improveNnf`, band by band: one inner list per scan, run one after the other. */
+export function planScans(visited: number, iterations: number, maxRadius: number, rng: Random): BandScan[][] {
+  const bands = bandCount(visited);
+  const plan: BandScan[][] = [];
+  for (let it = 0; it < iterations; it++) {
+    const forward = (it & 1) === 0;
+    const scan: BandScan[] = [];
+    for (let b = 0; b < bands; b++) {
+      const lo = Math.floor((b * visited) / bands);
+      const hi = Math.floor(((b + 1) * visited) / bands);
+      scan.push({ lo, hi, forward, maxRadius, seed: bands > 1 ? rng.int(0, 0x7fffffff) : 0 });
+    }
+    plan.push(scan);
+  }
+  return plan;
+}
+
+/**
  * Runs `iterations` PatchMatch scans (alternating raster order), with random
  * search starting at `maxRadius` pixels around the current best. With `only`
- * (target slots in raster order), just those targets are visited.
+ * (target slots in raster order), just those targets are visited. Large scans
+ * are split into bands (`bandCount`), run here one after the other; a thread
+ * pool runs the same plan (`planScans`, `scanBand`) with the same result.
  */
 export function improveNnf(p: PatchProblem, nnf: Nnf, iterations: number, maxRadius: number, rng: Random, only?: Int32Array): void {
+  const visited = only ? only.length : p.targets.length;
+  const plan = planScans(visited, iterations, maxRadius, rng);
+  let snapshot: Int32Array | null = null;
+  for (const scan of plan) {
+    if (scan.length === 1) {
+      scanBand(p, nnf, null, only, scan[0], rng);
+      continue;
+    }
+    snapshot ??= new Int32Array(nnf.source.length);
+    snapshot.set(nnf.source);
+    for (const band of scan) scanBand(p, nnf, snapshot, only, band, new Random(band.seed));
+  }
+}
+
+/**
+ * One scan over one band: propagation from the previous neighbour's match
+ * shifted by one pixel, then random search around the best match at radii R,
+ * R/2, … 1. `snapshot` (the sources when the scan started) is read for
+ * neighbours outside the band; null when the band is the whole scan.
+ */
+export function scanBand(
+  p: PatchProblem,
+  nnf: Nnf,
+  snapshot: Int32Array | null,
+  only: Int32Array | undefined,
+  band: BandScan,
+  rng: Random,
+): void {
   const { width: w, height: h, radius: r, targets, validSource, slotOf } = p;
   const { source, distance } = nnf;
-  const n = only ? only.length : targets.length;
+  const { lo, hi, forward, maxRadius } = band;
   const xMin = r;
   const xMax = w - 1 - r;
   const yMin = r;
   const yMax = h - 1 - r;
-  for (let it = 0; it < iterations; it++) {
-    const forward = (it & 1) === 0;
-    const step = forward ? 1 : -1;
-    for (let q = 0; q < n; q++) {
-      const visit = forward ? q : n - 1 - q;
-      const k = only ? only[visit] : visit;
-      const t = targets[k];
-      const tx = t % w;
-      const ty = (t - tx) / w;
-      let best = distance[k];
-      let bestS = source[k];
+  // Slots this band updates: [first, last]; any other slot is read as the scan found it.
+  const first = only ? only[lo] : lo;
+  const last = only ? only[hi - 1] : hi - 1;
+  const step = forward ? 1 : -1;
+  for (let q = 0, n = hi - lo; q < n; q++) {
+    const visit = forward ? lo + q : hi - 1 - q;
+    const k = only ? only[visit] : visit;
+    const t = targets[k];
+    const tx = t % w;
+    const ty = (t - tx) / w;
+    let best = distance[k];
+    let bestS = source[k];
 
-      const nx = tx - step;
-      if (nx >= 0 && nx < w) {
-        const slot = slotOf[t - step];
-        if (slot >= 0) {
-          const cand = source[slot] + step;
-          const cx = cand % w;
-          if (cand !== bestS && cx >= xMin && cx <= xMax && validSource[cand] !== 0) {
-            const d = patchDistance(p, t, cand, best);
-            if (d < best) {
-              best = d;
-              bestS = cand;
-            }
+    const nx = tx - step;
+    if (nx >= 0 && nx < w) {
+      const slot = slotOf[t - step];
+      if (slot >= 0) {
+        const cand = (snapshot === null || (slot >= first && slot <= last) ? source[slot] : snapshot[slot]) + step;
+        const cx = cand % w;
+        if (cand !== bestS && cx >= xMin && cx <= xMax && validSource[cand] !== 0) {
+          const d = patchDistance(p, t, cand, best);
+          if (d < best) {
+            best = d;
+            bestS = cand;
           }
         }
       }
-      const ny = ty - step;
-      if (ny >= 0 && ny < h) {
-        const slot = slotOf[t - step * w];
-        if (slot >= 0) {
-          const cand = source[slot] + step * w;
-          if (cand !== bestS && cand >= 0 && cand < w * h && validSource[cand] !== 0) {
-            const d = patchDistance(p, t, cand, best);
-            if (d < best) {
-              best = d;
-              bestS = cand;
-            }
-          }
-        }
-      }
-
-      const bx = bestS % w;
-      const by = (bestS - bx) / w;
-      for (let R = maxRadius; R >= 1; R = R >> 1) {
-        let sx = bx + rng.int(-R, R);
-        let sy = by + rng.int(-R, R);
-        if (sx < xMin) sx = xMin;
-        else if (sx > xMax) sx = xMax;
-        if (sy < yMin) sy = yMin;
-        else if (sy > yMax) sy = yMax;
-        const cand = sy * w + sx;
-        if (cand === bestS || validSource[cand] === 0) continue;
-        const d = patchDistance(p, t, cand, best);
-        if (d < best) {
-          best = d;
-          bestS = cand;
-        }
-      }
-      distance[k] = best;
-      source[k] = bestS;
     }
+    const ny = ty - step;
+    if (ny >= 0 && ny < h) {
+      const slot = slotOf[t - step * w];
+      if (slot >= 0) {
+        const cand = (snapshot === null || (slot >= first && slot <= last) ? source[slot] : snapshot[slot]) + step * w;
+        if (cand !== bestS && cand >= 0 && cand < w * h && validSource[cand] !== 0) {
+          const d = patchDistance(p, t, cand, best);
+          if (d < best) {
+            best = d;
+            bestS = cand;
+          }
+        }
+      }
+    }
+
+    const bx = bestS % w;
+    const by = (bestS - bx) / w;
+    for (let R = maxRadius; R >= 1; R = R >> 1) {
+      let sx = bx + rng.int(-R, R);
+      let sy = by + rng.int(-R, R);
+      if (sx < xMin) sx = xMin;
+      else if (sx > xMax) sx = xMax;
+      if (sy < yMin) sy = yMin;
+      else if (sy > yMax) sy = yMax;
+      const cand = sy * w + sx;
+      if (cand === bestS || validSource[cand] === 0) continue;
+      const d = patchDistance(p, t, cand, best);
+      if (d < best) {
+        best = d;
+        bestS = cand;
+      }
+    }
+    distance[k] = best;
+    source[k] = bestS;
   }
+}
+
+/**
+ * Runs the bands of one PatchMatch scan on other threads. Implemented over a
+ * worker pool where the runtime has one (Node: `vanish/node`'s
+ * `FieldThreadPool`); the problem's and the field's arrays are then backed by
+ * `SharedArrayBuffer`s (`shareProblem`, `shareNnf`), so only their handles travel.
+ */
+export interface FieldThreads {
+  /** Runs `scanBand` for every band (concurrently); resolves when all are done. */
+  scan(p: PatchProblem, nnf: Nnf, snapshot: Int32Array, only: Int32Array | undefined, bands: readonly BandScan[]): Promise<void>;
+}
+
+/** `improveNnf` with the bands of each large scan run by `threads`: the same plan, so the same field. */
+export async function improveNnfOn(
+  threads: FieldThreads,
+  p: PatchProblem,
+  nnf: Nnf,
+  iterations: number,
+  maxRadius: number,
+  rng: Random,
+  only?: Int32Array,
+): Promise<void> {
+  const visited = only ? only.length : p.targets.length;
+  const plan = planScans(visited, iterations, maxRadius, rng);
+  let snapshot: Int32Array | null = null;
+  const sharedOnly = only && plan.some((scan) => scan.length > 1) ? shared(only) : only;
+  for (const scan of plan) {
+    if (scan.length === 1) {
+      scanBand(p, nnf, null, only, scan[0], rng);
+      continue;
+    }
+    snapshot ??= new Int32Array(new SharedArrayBuffer(nnf.source.length * 4));
+    snapshot.set(nnf.source);
+    await threads.scan(p, nnf, snapshot, sharedOnly, scan);
+  }
+}
+
+/** A copy of a typed array in shared memory (the array itself when it already is). */
+export function shared<T extends Float32Array | Int32Array | Uint8Array>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const Ctor = a.constructor as new (buffer: SharedArrayBuffer) => T;
+  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
+  out.set(a as never);
+  return out;
+}
+
+/** The problem with the arrays that scans read (image, targets, sources, slots) in shared memory. */
+export function shareProblem(p: PatchProblem): PatchProblem {
+  return { ...p, image: shared(p.image), targets: shared(p.targets), validSource: shared(p.validSource), slotOf: shared(p.slotOf) };
+}
+
+/** The field in shared memory. */
+export function shareNnf(nnf: Nnf): Nnf {
+  return { source: shared(nnf.source), distance: shared(nnf.distance) };
 }

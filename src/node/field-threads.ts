@@ -1,0 +1,60 @@
+/**
+ * A warm pool of worker threads for the PatchMatch scans of the fill
+ * (`PatchMatchCoarseOptions.threads`). Each large scan is split into bands
+ * (`planScans`); the calling thread runs the first band while the pool runs
+ * the others over the same shared memory. The bands and their random streams
+ * depend only on the problem, so the pixels are the same with any number of
+ * threads, or none.
+ */
+import os from "node:os";
+import { Piscina } from "piscina";
+import type { BandScan, FieldThreads, Nnf, PatchProblem } from "../core/inpaint/patchmatch.js";
+import { scanBand } from "../core/inpaint/patchmatch.js";
+import { Random } from "../core/random.js";
+import type { FieldTask } from "./field-worker.js";
+
+/** Threads a pool gets by default: one per core besides the calling thread's. */
+export function defaultFieldThreads(): number {
+  return Math.max(0, os.availableParallelism() - 1);
+}
+
+/**
+ * Worker threads for the fill. Create once, pass to every erase, `close()` at the end.
+ *
+ * @example
+ * ```ts
+ * import { erase, PatchMatchCoarse } from "vanish";
+ * import { FieldThreadPool } from "vanish/node";
+ * const threads = new FieldThreadPool();
+ * const out = await erase(image, mask, { coarse: new PatchMatchCoarse({ threads }) });
+ * await threads.close();
+ * ```
+ */
+export class FieldThreadPool implements FieldThreads {
+  private readonly pool: Piscina;
+  readonly threads: number;
+
+  constructor(threads = defaultFieldThreads()) {
+    if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+      throw new RangeError(`FieldThreadPool needs 1 to 256 threads, not ${threads}`);
+    }
+    this.threads = threads;
+    this.pool = new Piscina({
+      filename: new URL("./field-worker.js", import.meta.url).href,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: 60_000,
+    });
+  }
+
+  async scan(p: PatchProblem, nnf: Nnf, snapshot: Int32Array, only: Int32Array | undefined, bands: readonly BandScan[]): Promise<void> {
+    const rest = bands.slice(1).map((band) => this.pool.run({ problem: p, nnf, snapshot, only, band } satisfies FieldTask));
+    scanBand(p, nnf, snapshot, only, bands[0], new Random(bands[0].seed));
+    await Promise.all(rest);
+  }
+
+  /** Stops the threads. */
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
