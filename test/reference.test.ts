@@ -12,17 +12,18 @@ import { holeBounds, squaredDistanceTo } from "../src/core/mask.js";
 import { FIXED, SOLVE, solveMembrane } from "../src/core/membrane.js";
 import { Random } from "../src/core/random.js";
 import { flowAt, parallaxFlow } from "../src/core/reference/flow.js";
+import { fillFromReference } from "../src/core/reference/guided-fill.js";
 import { fitHomography, type Homography, project, ransacAffine, ransacHomography } from "../src/core/reference/homography.js";
 import { applyTone, fitToneCurves } from "../src/core/reference/tone.js";
 import { warpReference } from "../src/core/reference/warp.js";
 
 /** A photo-like test scene: overlapping rectangles and discs of random colours with mild noise (plenty of corners). */
-function scene(w: number, h: number, seed: number): RgbaImage {
+function scene(w: number, h: number, seed: number, shapes = 140): RgbaImage {
   const rng = new Random(seed);
   const data = new Uint8ClampedArray(w * h * 4);
   const base = [rng.int(60, 200), rng.int(60, 200), rng.int(60, 200)];
   for (let i = 0; i < w * h; i++) for (let c = 0; c < 4; c++) data[i * 4 + c] = c === 3 ? 255 : base[c];
-  for (let k = 0; k < 140; k++) {
+  for (let k = 0; k < shapes; k++) {
     const colour = [rng.int(0, 255), rng.int(0, 255), rng.int(0, 255)];
     const cx = rng.int(0, w - 1);
     const cy = rng.int(0, h - 1);
@@ -154,6 +155,26 @@ describe("reference-guided erase", () => {
     const pGuided = psnr(guided.image, truth, box);
     assert.ok(pGuided > psnr(alone.image, truth, box) + 6, `${pGuided.toFixed(1)} dB with the reference`);
     assert.ok(sameOutside(guided.image, photo, mask.data));
+  });
+
+  test("a second photo zoomed in 2.4× on the object, turned 30°, showing only its neighbourhood in a wide busy scene, is aligned", () => {
+    // The whole-photo detector spreads its points over all of the scene; the reference shows a sixth of it.
+    const W = 1000;
+    const H = 700;
+    const wide = scene(W, H, 8, 600);
+    const { photo: busy, mask: hole } = withObject(wide, 620, 300, 45);
+    const a = (30 * Math.PI) / 180;
+    const c = Math.cos(a) / 2.4;
+    const s = Math.sin(a) / 2.4;
+    const toTruth = Float64Array.of(c, -s, 620 - c * 300 + s * 220, s, c, 300 - s * 300 - c * 220, 0, 0, 1);
+    const reference = viewOf(wide, toTruth, 600, 440, 1, 0);
+    const r = fillFromReference(busy, hole, reference, new Random(1));
+    assert.ok(r.report.used, `reference not used: ${r.report.notes.join(" ")}`);
+    assert.match(r.report.alignment, /global|local/);
+    assert.ok(r.report.inliers >= 20, `${r.report.inliers} inliers`);
+    assert.ok(r.report.filledFraction > 0.8, `only ${r.report.filledFraction} of the hole restored`);
+    const restored = holeBounds(hole.data, W, H);
+    assert.ok(restored && psnr(r.image, wide, restored) > 28, "restored pixels differ from the truth");
   });
 
   test("a second photo zoomed out to 0.55× and turned the other way is aligned and used", async () => {

@@ -40,6 +40,10 @@ const REFERENCE_POINTS = 1200;
 const INLIER_THRESHOLD = 3;
 const MIN_INLIERS = 12;
 const MIN_AFFINE_INLIERS = 7;
+/** A global homography with this many inliers is trusted without trying other framings. */
+const CONFIDENT_INLIERS = 40;
+/** The window around the hole: this fraction of the working photo's width and height. */
+const WINDOW_FRACTION = 0.5;
 /** Features closer than this to the hole (working pixels) would describe the object. */
 const HOLE_CLEARANCE = 6;
 
@@ -49,17 +53,44 @@ export function alignReference(target: RgbaImage, hole: Uint8Array, bounds: Rect
   const rg = workingGrey(reference, WORKING_SIDE);
   const wh = workingHole(hole, target.width, tg.factor, tg.width, tg.height);
   const d2 = squaredDistanceTo(wh, tg.width, tg.height);
-  const tf = detectFeatures(tg, { maxPoints: TARGET_POINTS, exclude: clearance(d2) });
+  const exclude = clearance(d2);
+  const tf = detectFeatures(tg, { maxPoints: TARGET_POINTS, exclude });
   const rf = detectFeatures(rg, { maxPoints: REFERENCE_POINTS });
-  // The pyramids overlap well for zooms up to about 1.5× either way; beyond
-  // that, match against a copy of half the size: the reference when it was
-  // taken zoomed in (or from closer), the photo when the reference was zoomed
-  // out. Homographies are sought at every such scale before any affine map.
-  const attempts: (() => Proposal)[] = [
+  // The whole photo against the whole reference first. When that is weak,
+  // other framings: a reference taken zoomed in (or from closer) shows only
+  // the neighbourhood of the hole, where a whole-photo detector spends a
+  // tenth of its points, so the photo's window around the hole gets its own
+  // full set; beyond a 1.5× zoom the pyramids barely overlap, so the
+  // reference is also matched at half size, and the photo at half size for a
+  // reference taken zoomed out. The proposal whose global homography gathers
+  // the most inliers wins; affine maps only when no homography was found.
+  let halfRef: { grey: WorkingGrey; features: Features } | null = null;
+  const halvedReference = () => {
+    if (halfRef === null) {
+      const grey = halve(rg);
+      halfRef = { grey, features: detectFeatures(grey, { maxPoints: REFERENCE_POINTS }) };
+    }
+    return halfRef;
+  };
+  let windowFeatures: Features | null | undefined;
+  const nearHole = () => {
+    if (windowFeatures === undefined) windowFeatures = windowAroundHole(tg, exclude, bounds);
+    return windowFeatures;
+  };
+  const attempts: (() => Proposal | null)[] = [
     () => propose(tf, tg.factor, rf, rg.factor, bounds, rng),
     () => {
-      const rh = halve(rg);
-      return propose(tf, tg.factor, detectFeatures(rh, { maxPoints: REFERENCE_POINTS }), rh.factor, bounds, rng);
+      const wf = nearHole();
+      return wf && propose(wf, tg.factor, rf, rg.factor, bounds, rng);
+    },
+    () => {
+      const wf = nearHole();
+      const rh = halvedReference();
+      return wf && propose(wf, tg.factor, rh.features, rh.grey.factor, bounds, rng);
+    },
+    () => {
+      const rh = halvedReference();
+      return propose(tf, tg.factor, rh.features, rh.grey.factor, bounds, rng);
     },
     () => {
       const th = halve(tg);
@@ -73,12 +104,11 @@ export function alignReference(target: RgbaImage, hole: Uint8Array, bounds: Rect
   let fallback: AlignmentCandidate | null = null;
   for (const attempt of attempts) {
     const p = attempt();
+    if (p === null) continue;
     matches = Math.max(matches, p.matches);
     if (p.affine && (fallback === null || p.affine.inliers > fallback.inliers)) fallback = p.affine;
-    if (p.candidates.length > 0) {
-      candidates = p.candidates;
-      break;
-    }
+    if (support(p.candidates) > support(candidates)) candidates = p.candidates;
+    if (support(candidates) >= CONFIDENT_INLIERS) break;
   }
   if (candidates.length === 0 && fallback) candidates = [fallback];
   // Each candidate again, refined photometrically on the known ring around the hole.
@@ -112,11 +142,43 @@ interface Proposal {
   matches: number;
 }
 
+/** The most inliers any of the homographies gathered (0 for none). */
+function support(candidates: AlignmentCandidate[]): number {
+  return candidates.reduce((m, c) => Math.max(m, c.inliers), 0);
+}
+
 /** Working pixels too close to the hole for a feature: its window would see the object. */
 function clearance(d2: Float32Array): Uint8Array {
   const exclude = new Uint8Array(d2.length);
   for (let i = 0; i < exclude.length; i++) exclude[i] = d2[i] < HOLE_CLEARANCE * HOLE_CLEARANCE ? 1 : 0;
   return exclude;
+}
+
+/**
+ * Features of the working photo inside a window around the hole (half its
+ * width and height, moved inside the frame), with a full budget of points,
+ * in working coordinates; null when the window would be most of the photo.
+ */
+function windowAroundHole(tg: WorkingGrey, exclude: Uint8Array, bounds: Rect): Features | null {
+  const cx = (bounds.x + bounds.width / 2 + 0.5) / tg.factor - 0.5;
+  const cy = (bounds.y + bounds.height / 2 + 0.5) / tg.factor - 0.5;
+  const w = Math.min(tg.width, Math.max(Math.round(WINDOW_FRACTION * tg.width), Math.ceil((2 * bounds.width) / tg.factor)));
+  const h = Math.min(tg.height, Math.max(Math.round(WINDOW_FRACTION * tg.height), Math.ceil((2 * bounds.height) / tg.factor)));
+  if (w * h > 0.6 * tg.width * tg.height) return null;
+  const x0 = Math.min(tg.width - w, Math.max(0, Math.round(cx - w / 2)));
+  const y0 = Math.min(tg.height - h, Math.max(0, Math.round(cy - h / 2)));
+  const data = new Float32Array(w * h);
+  const ex = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    data.set(tg.data.subarray((y0 + y) * tg.width + x0, (y0 + y) * tg.width + x0 + w), y * w);
+    ex.set(exclude.subarray((y0 + y) * tg.width + x0, (y0 + y) * tg.width + x0 + w), y * w);
+  }
+  const f = detectFeatures({ width: w, height: h, data }, { maxPoints: TARGET_POINTS, exclude: ex });
+  for (let k = 0; k < f.count; k++) {
+    f.x[k] += x0;
+    f.y[k] += y0;
+  }
+  return f;
 }
 
 /** A working copy of half the size (2×2 box average). */

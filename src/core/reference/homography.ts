@@ -5,7 +5,9 @@
  * Alg. 4.5. A homography is 9 numbers, row-major, mapping (x, y, 1) of one
  * photo to homogeneous coordinates of the other. With few matches an affine
  * model (3-point samples, 6 parameters) is the safer hypothesis: a random
- * consensus is much less likely with fewer degrees of freedom.
+ * consensus is much less likely with fewer degrees of freedom. Both models
+ * go through one RANSAC driver; a model only says how to sample, fit and
+ * judge plausibility.
  */
 import type { Random } from "../random.js";
 
@@ -80,62 +82,6 @@ export function fitHomography(c: Correspondences, subset?: ArrayLike<number>, si
   return h;
 }
 
-/**
- * Robust homography: minimal 4-point samples, inliers within `threshold`
- * pixels (reprojection error in the `to` photo), a least-squares refit on the
- * inliers repeated until the set stops growing. Null when no sample yields
- * `minInliers` inliers.
- */
-export function ransacHomography(
-  c: Correspondences,
-  threshold: number,
-  rng: Random,
-  options: { maxTrials?: number; minInliers?: number; confidence?: number } = {},
-): RansacResult | null {
-  const n = c.count;
-  const minInliers = options.minInliers ?? 8;
-  if (n < Math.max(4, minInliers)) return null;
-  const maxTrials = options.maxTrials ?? 2000;
-  const confidence = options.confidence ?? 0.999;
-  const t2 = threshold * threshold;
-  const sample = new Int32Array(4);
-  const mark = new Uint8Array(n);
-  let best: Homography | null = null;
-  let bestCount = 0;
-  let needed = maxTrials;
-  for (let trial = 0; trial < needed && trial < maxTrials; trial++) {
-    if (!drawSample(c, n, rng, sample)) continue;
-    const h = fitHomography(c, sample);
-    if (h === null || !preservesOrientation(h, c, sample)) continue;
-    const count = classify(h, c, t2, mark);
-    if (count > bestCount) {
-      bestCount = count;
-      best = h;
-      const w = count / n;
-      const p = 1 - w ** 4;
-      needed = p <= 1e-12 ? 1 : Math.ceil(Math.log(1 - confidence) / Math.log(p));
-    }
-  }
-  if (best === null || bestCount < minInliers) return null;
-  let homography = best;
-  let count = classify(homography, c, t2, mark);
-  for (let round = 0; round < 5; round++) {
-    const idx = indicesOf(mark);
-    const refit = fitHomography(c, idx);
-    if (refit === null) break;
-    const m2 = new Uint8Array(n);
-    const c2 = classify(refit, c, t2, m2);
-    if (c2 < count) break;
-    homography = refit;
-    mark.set(m2);
-    if (c2 === count) break;
-    count = c2;
-  }
-  count = classify(homography, c, t2, mark);
-  if (count < minInliers) return null;
-  return { homography, inliers: mark, inlierCount: count };
-}
-
 /** Least-squares affine map through the listed correspondences, as a homography; null when degenerate. */
 export function fitAffine(c: Correspondences, subset: ArrayLike<number>, size = subset.length): Homography | null {
   if (size < 3) return null;
@@ -186,59 +132,114 @@ export function fitAffine(c: Correspondences, subset: ArrayLike<number>, size = 
 }
 
 /**
+ * A model RANSAC can fit: how many correspondences a minimal sample holds,
+ * how to draw one, the least-squares fit through a set, and which fits are
+ * a plausible camera motion (checked on the minimal fit and on every refit).
+ */
+interface RansacModel {
+  sampleSize: number;
+  /** Fills `sample` with distinct indices; false when the draw is degenerate and the trial is lost. */
+  draw(c: Correspondences, rng: Random, sample: Int32Array): boolean;
+  fit(c: Correspondences, subset: ArrayLike<number>): Homography | null;
+  plausible(h: Homography, c: Correspondences, subset: ArrayLike<number>): boolean;
+}
+
+export interface RansacOptions {
+  maxTrials?: number;
+  minInliers?: number;
+  confidence?: number;
+}
+
+const HOMOGRAPHY_MODEL: RansacModel = {
+  sampleSize: 4,
+  draw: drawSample,
+  fit: (c, subset) => fitHomography(c, subset),
+  plausible: preservesOrientation,
+};
+
+const AFFINE_MODEL: RansacModel = {
+  sampleSize: 3,
+  draw: (c, rng, s) => {
+    s[0] = rng.int(0, c.count - 1);
+    s[1] = rng.int(0, c.count - 1);
+    s[2] = rng.int(0, c.count - 1);
+    return s[0] !== s[1] && s[1] !== s[2] && s[0] !== s[2];
+  },
+  fit: (c, subset) => fitAffine(c, subset),
+  plausible: (h) => plausibleAffine(h),
+};
+
+/**
+ * Robust homography: minimal 4-point samples, inliers within `threshold`
+ * pixels (reprojection error in the `to` photo), a least-squares refit on the
+ * inliers repeated until the set stops growing. Null when no sample yields
+ * `minInliers` inliers (default 8).
+ */
+export function ransacHomography(c: Correspondences, threshold: number, rng: Random, options: RansacOptions = {}): RansacResult | null {
+  return ransac(HOMOGRAPHY_MODEL, c, threshold, rng, options.maxTrials ?? 2000, options.minInliers ?? 8, options.confidence ?? 0.999);
+}
+
+/**
  * Robust affine map: minimal 3-point samples, then a least-squares refit on
  * the inliers, as `ransacHomography`. Null when no sample yields
- * `minInliers` inliers, or the map flips or collapses the image.
+ * `minInliers` inliers (default 6), or the map flips or collapses the image.
  */
-export function ransacAffine(
+export function ransacAffine(c: Correspondences, threshold: number, rng: Random, options: RansacOptions = {}): RansacResult | null {
+  return ransac(AFFINE_MODEL, c, threshold, rng, options.maxTrials ?? 1000, options.minInliers ?? 6, options.confidence ?? 0.999);
+}
+
+/**
+ * The RANSAC loop shared by both models: random minimal samples, the number
+ * of trials adapted to the best inlier ratio so far (Hartley & Zisserman
+ * Alg. 4.5), then least-squares refits on the inliers while the set grows.
+ */
+function ransac(
+  model: RansacModel,
   c: Correspondences,
   threshold: number,
   rng: Random,
-  options: { maxTrials?: number; minInliers?: number; confidence?: number } = {},
+  maxTrials: number,
+  minInliers: number,
+  confidence: number,
 ): RansacResult | null {
   const n = c.count;
-  const minInliers = options.minInliers ?? 6;
-  if (n < Math.max(3, minInliers)) return null;
-  const maxTrials = options.maxTrials ?? 1000;
-  const confidence = options.confidence ?? 0.999;
+  if (n < Math.max(model.sampleSize, minInliers)) return null;
   const t2 = threshold * threshold;
-  const sample = new Int32Array(3);
+  const sample = new Int32Array(model.sampleSize);
   const mark = new Uint8Array(n);
   let best: Homography | null = null;
   let bestCount = 0;
   let needed = maxTrials;
   for (let trial = 0; trial < needed && trial < maxTrials; trial++) {
-    sample[0] = rng.int(0, n - 1);
-    sample[1] = rng.int(0, n - 1);
-    sample[2] = rng.int(0, n - 1);
-    if (sample[0] === sample[1] || sample[1] === sample[2] || sample[0] === sample[2]) continue;
-    const h = fitAffine(c, sample);
-    if (h === null || !plausibleAffine(h)) continue;
+    if (!model.draw(c, rng, sample)) continue;
+    const h = model.fit(c, sample);
+    if (h === null || !model.plausible(h, c, sample)) continue;
     const count = classify(h, c, t2, mark);
     if (count > bestCount) {
       bestCount = count;
       best = h;
-      const p = 1 - (count / n) ** 3;
+      const p = 1 - (count / n) ** model.sampleSize;
       needed = p <= 1e-12 ? 1 : Math.ceil(Math.log(1 - confidence) / Math.log(p));
     }
   }
   if (best === null || bestCount < minInliers) return null;
-  let model = best;
-  let count = classify(model, c, t2, mark);
+  let fitted = best;
+  let count = classify(fitted, c, t2, mark);
   for (let round = 0; round < 5; round++) {
-    const refit = fitAffine(c, indicesOf(mark));
-    if (refit === null || !plausibleAffine(refit)) break;
+    const inliers = indicesOf(mark);
+    const refit = model.fit(c, inliers);
+    if (refit === null || !model.plausible(refit, c, inliers)) break;
     const m2 = new Uint8Array(n);
     const c2 = classify(refit, c, t2, m2);
     if (c2 < count) break;
-    model = refit;
+    fitted = refit;
     mark.set(m2);
     if (c2 === count) break;
     count = c2;
   }
-  count = classify(model, c, t2, mark);
+  count = classify(fitted, c, t2, mark);
   if (count < minInliers) return null;
-  return { homography: model, inliers: mark, inlierCount: count };
+  return { homography: fitted, inliers: mark, inlierCount: count };
 }
 
 /** A camera can turn and zoom (here up to 4× either way) but not mirror the scene or squash it flat. */
@@ -275,7 +276,8 @@ function indicesOf(mark: Uint8Array): Int32Array {
 }
 
 /** Four distinct correspondences, no three of them (nearly) collinear in either photo. */
-function drawSample(c: Correspondences, n: number, rng: Random, s: Int32Array): boolean {
+function drawSample(c: Correspondences, rng: Random, s: Int32Array): boolean {
+  const n = c.count;
   for (let k = 0; k < 4; k++) {
     let i: number;
     let tries = 0;
@@ -300,10 +302,10 @@ function drawSample(c: Correspondences, n: number, rng: Random, s: Int32Array): 
   return true;
 }
 
-/** A real camera motion keeps every sample point in front of both views. */
-function preservesOrientation(h: Homography, c: Correspondences, s: Int32Array): boolean {
-  for (let k = 0; k < 4; k++) {
-    const i = s[k];
+/** A real camera motion keeps every sampled point in front of both views, and does not mirror. */
+function preservesOrientation(h: Homography, c: Correspondences, subset: ArrayLike<number>): boolean {
+  for (let k = 0; k < subset.length; k++) {
+    const i = subset[k];
     if (!(h[6] * c.from[2 * i] + h[7] * c.from[2 * i + 1] + h[8] > 0)) return false;
   }
   return h[0] * h[4] - h[1] * h[3] > 0;
