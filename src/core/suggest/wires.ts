@@ -13,6 +13,11 @@
  *    diagonal), thin (pixels per unit length) and straight or gently curved
  *    (a parabola along that axis fits it within a pixel or two) — a line
  *    detector's test, which also accepts a sagging cable.
+ * 4. Each wire found is followed along its own fitted curve through a
+ *    weaker map (lower contrast, rougher background: a cable's faint
+ *    stretch, where it crosses a cloud's edge or passes an object), as in
+ *    Canny's hysteresis but held to the curve, so a cable found in pieces
+ *    becomes one wire and the rest of the scene is not swept in.
  */
 import type { CropMask } from "../segmentation/thin.js";
 import type { RgbPlanes } from "./planes.js";
@@ -31,6 +36,11 @@ export interface WireOptions {
   maxWidth?: number;
   /** Largest RMS distance from the fitted parabola, in plane pixels (default 1.5). */
   maxResidual?: number;
+  /** The weak map's contrast and smoothness, as factors of `contrast` and `smoothness` (default 0.6 and 2). */
+  weakContrast?: number;
+  weakSmoothness?: number;
+  /** How far from a wire's fitted curve the following may go, in plane pixels (default 1.5). */
+  followDistance?: number;
 }
 
 export interface WireRegion {
@@ -75,23 +85,34 @@ function rankFilter(src: Float32Array, width: number, height: number, r: number,
   return out;
 }
 
-/** Principal-axis fit of a component: its length, and the RMS residual of a parabola along that axis. */
-export function lineFit(c: Component, width: number): { length: number; residual: number } {
-  const n = c.pixels.length;
+/** A parabola along a component's principal axis: s ≈ a·(t/scale)² + b·(t/scale) + c, with t along and s across the axis from the centroid. */
+interface CurveFit {
+  mx: number;
+  my: number;
+  ux: number;
+  uy: number;
+  scale: number;
+  coef: [number, number, number];
+  length: number;
+  residual: number;
+}
+
+function curveFit(pixels: ArrayLike<number>, width: number): CurveFit {
+  const n = pixels.length;
   let mx = 0;
   let my = 0;
-  for (const p of c.pixels) {
-    mx += p % width;
-    my += Math.floor(p / width);
+  for (let k = 0; k < n; k++) {
+    mx += pixels[k] % width;
+    my += Math.floor(pixels[k] / width);
   }
   mx /= n;
   my /= n;
   let sxx = 0;
   let syy = 0;
   let sxy = 0;
-  for (const p of c.pixels) {
-    const dx = (p % width) - mx;
-    const dy = Math.floor(p / width) - my;
+  for (let k = 0; k < n; k++) {
+    const dx = (pixels[k] % width) - mx;
+    const dy = Math.floor(pixels[k] / width) - my;
     sxx += dx * dx;
     syy += dy * dy;
     sxy += dx * dy;
@@ -106,14 +127,12 @@ export function lineFit(c: Component, width: number): { length: number; residual
   const v = new Float64Array(3);
   const ts = new Float64Array(n);
   const ss = new Float64Array(n);
-  let i = 0;
-  for (const p of c.pixels) {
-    const dx = (p % width) - mx;
-    const dy = Math.floor(p / width) - my;
+  for (let k = 0; k < n; k++) {
+    const dx = (pixels[k] % width) - mx;
+    const dy = Math.floor(pixels[k] / width) - my;
     const t = dx * ux + dy * uy;
-    const s = -dx * uy + dy * ux;
-    ts[i] = t;
-    ss[i++] = s;
+    ts[k] = t;
+    ss[k] = -dx * uy + dy * ux;
     if (t < tMin) tMin = t;
     if (t > tMax) tMax = t;
   }
@@ -134,7 +153,15 @@ export function lineFit(c: Component, width: number): { length: number; residual
     const e = ss[k] - (coef[0] * t * t + coef[1] * t + coef[2]);
     sq += e * e;
   }
-  return { length, residual: Math.sqrt(sq / n) };
+  return { mx, my, ux, uy, scale, coef, length, residual: Math.sqrt(sq / n) };
+}
+
+/** Distance across the axis from pixel (x, y) to the fitted parabola. */
+function offCurve(f: CurveFit, x: number, y: number): number {
+  const dx = x - f.mx;
+  const dy = y - f.my;
+  const t = (dx * f.ux + dy * f.uy) / f.scale;
+  return Math.abs(-dx * f.uy + dy * f.ux - (f.coef[0] * t * t + f.coef[1] * t + f.coef[2]));
 }
 
 function solve3(m: Float64Array, v: Float64Array): [number, number, number] {
@@ -162,33 +189,100 @@ export function detectWires(planes: RgbPlanes, photoWidth: number, photoHeight: 
   for (let i = 0; i < lum.length; i++) lum[i] = 0.299 * planes.r[i] + 0.587 * planes.g[i] + 0.114 * planes.b[i];
   const closing = rankFilter(rankFilter(lum, w, h, radius, true), w, h, radius, false);
   // Background gradient, taken over the closing's own scale so the removed structures leave no trace.
-  const candidates = new Uint8Array(w * h);
+  const strong = new Uint8Array(w * h);
+  const weak = new Uint8Array(w * h);
   const tophat = new Float32Array(w * h);
+  const weakContrast = contrast * (options.weakContrast ?? 0.6);
+  const weakSmoothness = smoothness * (options.weakSmoothness ?? 2);
   const step = radius + 1;
   for (let y = step; y < h - step; y++) {
     for (let x = step; x < w - step; x++) {
       const i = y * w + x;
       const t = closing[i] - lum[i];
-      if (t < contrast) continue;
+      if (t < weakContrast) continue;
       const gx = Math.abs(closing[i + step] - closing[i - step]) / (2 * step);
       const gy = Math.abs(closing[i + step * w] - closing[i - step * w]) / (2 * step);
-      if (gx > smoothness || gy > smoothness) continue;
-      candidates[i] = 1;
+      if (gx > weakSmoothness || gy > weakSmoothness) continue;
+      weak[i] = 1;
       tophat[i] = t;
+      if (t >= contrast && gx <= smoothness && gy <= smoothness) strong[i] = 1;
     }
   }
   const diagonal = Math.hypot(w, h);
   const minLength = (options.minLength ?? 0.15) * diagonal;
   const maxWidth = options.maxWidth ?? 4;
   const maxResidual = options.maxResidual ?? 1.5;
-  const found: WireRegion[] = [];
-  for (const c of connectedComponents(candidates, w, h, Math.ceil(minLength))) {
-    const fit = lineFit(c, w);
+  const followDistance = options.followDistance ?? 1.5;
+  const owner = new Int32Array(w * h).fill(-1);
+  const wires: number[][] = [];
+  const queue = new Int32Array(w * h);
+  for (const c of connectedComponents(strong, w, h, Math.ceil(minLength))) {
+    if (owner[c.pixels[0]] >= 0) continue;
+    const fit = curveFit(c.pixels, w);
     if (fit.length < minLength || c.pixels.length / fit.length > maxWidth || fit.residual > maxResidual) continue;
+    // Follow the weak map from the component, staying near its curve; meeting another wire joins it.
+    const id = wires.length;
+    const pixels: number[] = [];
+    const joined = new Set<number>();
+    let tail = 0;
+    for (const p of c.pixels) {
+      owner[p] = id;
+      queue[tail++] = p;
+    }
+    for (let head = 0; head < tail; head++) {
+      const p = queue[head];
+      pixels.push(p);
+      const x = p % w;
+      const y = (p - x) / w;
+      for (let dy = -1; dy <= 1; dy++) {
+        const ny = y + dy;
+        if (ny < 0 || ny >= h) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = x + dx;
+          if (nx < 0 || nx >= w) continue;
+          const q = ny * w + nx;
+          if (!weak[q] || owner[q] === id) continue;
+          if (owner[q] >= 0) {
+            joined.add(owner[q]);
+            continue;
+          }
+          if (offCurve(fit, nx, ny) > followDistance) continue;
+          owner[q] = id;
+          queue[tail++] = q;
+        }
+      }
+    }
+    for (const other of joined) {
+      for (const p of wires[other]) owner[p] = id;
+      pixels.push(...wires[other]);
+      wires[other] = [];
+    }
+    wires.push(pixels);
+  }
+  const found: WireRegion[] = [];
+  for (const pixels of wires) {
+    if (pixels.length === 0) continue;
+    const c = componentOf(pixels, w);
     let sum = 0;
-    for (const p of c.pixels) sum += tophat[p];
+    for (const p of pixels) sum += tophat[p];
     const mask = componentToPhotoMask(c, w, h, 1, photoWidth / w, photoHeight / h, photoWidth, photoHeight);
-    found.push({ score: Math.min(1, sum / c.pixels.length / 64), mask });
+    found.push({ score: Math.min(1, sum / pixels.length / 64), mask });
   }
   return found;
+}
+
+function componentOf(pixels: readonly number[], width: number): Component {
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = 0;
+  let y1 = 0;
+  for (const p of pixels) {
+    const x = p % width;
+    const y = (p - x) / width;
+    if (x < x0) x0 = x;
+    if (x >= x1) x1 = x + 1;
+    if (y < y0) y0 = y;
+    if (y >= y1) y1 = y + 1;
+  }
+  return { pixels: Int32Array.from(pixels), x0, y0, x1, y1 };
 }
