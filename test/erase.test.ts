@@ -204,3 +204,18 @@ describe("fill threads", () => {
     }
   });
 });
+
+describe("in place", () => {
+  test("inPlace writes the same pixels into the input's own buffer and returns it", async () => {
+    const image = noiseImage(140, 100, 6);
+    for (let x = 0; x < 140; x++) for (let y = 48; y < 52; y++) image.data.set([250, 250, 250, 255], (y * 140 + x) * 4);
+    const mask = rectMask(140, 100, 50, 30, 40, 40);
+    const copied = await eraseWithReport(image, mask, { seed: 2 });
+    const before = new Uint8ClampedArray(image.data);
+    const inPlace = await eraseWithReport(image, mask, { seed: 2, inPlace: true });
+    assert.equal(inPlace.image, image);
+    assert.deepEqual(inPlace.image.data, copied.image.data);
+    assert.notDeepEqual(image.data, before, "the input now holds the result");
+    await assert.rejects(erase(image, mask, { inPlace: "yes" as never }), VanishError);
+  });
+});

@@ -71,7 +71,10 @@ export async function eraseFile(
   const t1 = performance.now();
   const mask = given ?? (await (options.selectMask as (image: RgbaImage) => Promise<Mask>)(decoded.image));
   const tSelect = performance.now();
-  const eraseOptions = reference ? { ...options.erase, reference: reference.image } : options.erase;
+  // The decoded pixels are needed after the erase only to merge 16-bit or grey samples back; otherwise
+  // the fill is written into them, which saves a copy of the photo (192 MB at 48 MP).
+  const inPlace = decoded.samples === null && !decoded.grey;
+  const eraseOptions = { ...options.erase, inPlace, ...(reference ? { reference: reference.image } : {}) };
   const report = await eraseWithReport(decoded.image, mask, eraseOptions);
   const t2 = performance.now();
   const warnings: string[] = [...decoded.notes];

@@ -68,6 +68,13 @@ export interface EraseOptions {
    */
   reference?: RgbaImage;
   /**
+   * Write the result into `image.data` instead of a new buffer: the returned
+   * image is then `image` itself. Saves a copy of the whole photo (time, and
+   * 4 bytes a pixel of memory: 192 MB at 48 MP) when the caller no longer
+   * needs the original pixels. Default false.
+   */
+  inPlace?: boolean;
+  /**
    * Called with the fraction of the erase done (0 to 1, never decreasing), a
    * few dozen times per erase: for a progress bar.
    */
@@ -172,7 +179,10 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
   const progress = new ProgressSpan(options.onProgress);
   const fill = await selfSimilarFill(source, hole, holeStatsOfFill, options, rng, progress.part(reference ? 0.25 : 0, 1));
   progress.report(1);
-  const report: EraseReport = { ...fill, holePixels, timings: { ...fill.timings, totalMs: performance.now() - t0 } };
+  // With a reference the fill was written into the restored copy; in place, it goes back into the input.
+  if (options.inPlace === true && fill.image.data !== image.data) image.data.set(fill.image.data);
+  const result = options.inPlace === true ? image : fill.image;
+  const report: EraseReport = { ...fill, image: result, holePixels, timings: { ...fill.timings, totalMs: performance.now() - t0 } };
   if (reference) {
     report.reference = reference;
     report.timings.alignMs = reference.alignMs;
@@ -198,7 +208,8 @@ async function selfSimilarFill(
   const t0 = performance.now();
   const { width: W, height: H } = image;
   const { count: holePixels, bounds } = stats;
-  const out = new Uint8ClampedArray(image.data);
+  // Every pixel outside the hole is already right in a copy of the photo (or in the photo itself, in place).
+  const out = options.inPlace === true ? image.data : new Uint8ClampedArray(image.data);
   const none = { prepareMs: 0, structureMs: 0, coarseMs: 0, attentionMs: 0, upscaleMs: 0, alignMs: 0, referenceMs: 0, totalMs: 0 };
   if (holePixels === 0 || bounds === null) {
     return {
@@ -367,6 +378,7 @@ function validateOptions(o: EraseOptions): void {
       throw expectedError(`${integer ? "integer" : "number"} between ${lo} and ${hi} for ${name}`, v);
     }
   };
+  if (o.inPlace !== undefined && typeof o.inPlace !== "boolean") throw expectedError("true or false for inPlace", o.inPlace);
   check("seed", o.seed, -(2 ** 31), 2 ** 32, true);
   check("lowResLongSide", o.lowResLongSide, 32, 4096, true);
   check("lowResHoleBudget", o.lowResHoleBudget, 256, 1 << 22, true);
