@@ -253,6 +253,125 @@ function profileDifference(a: Float32Array, b: Float32Array): number {
   return sum / 9;
 }
 
+/** Luma of the known analysis image at (x, y), bilinear; NaN where the hole is under the stencil. */
+function knownLuma(img: FloatImage, hole: Uint8Array, x: number, y: number, tmp: Float32Array): number {
+  if (!bilinearKnownRgb(img, hole, x, y, tmp, 0)) return Number.NaN;
+  return 0.299 * tmp[0] + 0.587 * tmp[1] + 0.114 * tmp[2];
+}
+
+/**
+ * A straight pair's line, fitted to the structure seen on both sides of the
+ * hole. The chord between two entry points is off by the entries' own error
+ * (a fraction of a pixel on each blurry edge), and a copy taken a hundred
+ * pixels along a line tilted by 1/100 lands a pixel off: the horizon then
+ * steps at every change of source. Along the known stretches behind both
+ * entries, the cross-section is registered against the first entry's (1-D,
+ * to a quarter pixel) and a line u = α + β·t is fitted to the shifts, with
+ * one round of outlier rejection; the entries move onto it.
+ */
+function fitStraight(img: FloatImage, hole: Uint8Array, a: Entry, b: Entry): [Entry, Entry] | null {
+  const chord = Math.hypot(b.x - a.x, b.y - a.y);
+  const dx = (b.x - a.x) / chord;
+  const dy = (b.y - a.y) / chord;
+  // Left normal of the direction a → b, as everywhere in this module.
+  const nx = dy;
+  const ny = -dx;
+  const R = Math.ceil(Math.max(a.width, b.width) / 2) + 4;
+  const S = 3;
+  const step = 0.25;
+  const n = 2 * R + 1;
+  const tmp = new Float32Array(3);
+  const profileAt = (px: number, py: number, out: Float32Array): boolean => {
+    for (let k = 0; k < out.length; k++) {
+      const u = (k - (out.length - 1) / 2) * step;
+      const v = knownLuma(img, hole, px + nx * u, py + ny * u, tmp);
+      if (Number.isNaN(v)) return false;
+      out[k] = v;
+    }
+    return true;
+  };
+  // Reference: a's cross-section averaged over a few pixels behind it, sampled every quarter pixel.
+  const fine = Math.round((2 * R) / step) + 1;
+  const ref = new Float32Array(fine);
+  const one = new Float32Array(fine);
+  let refCount = 0;
+  for (let t = 1; t <= 4; t++) {
+    if (!profileAt(a.x - dx * t, a.y - dy * t, one)) continue;
+    for (let k = 0; k < fine; k++) ref[k] += one[k];
+    refCount++;
+  }
+  if (refCount === 0) return null;
+  for (let k = 0; k < fine; k++) ref[k] /= refCount;
+  let contrast = 0;
+  for (let k = 1; k < fine; k++) contrast = Math.max(contrast, Math.abs(ref[k] - ref[0]));
+  if (contrast < 8) return null;
+
+  const ts: number[] = [];
+  const us: number[] = [];
+  const inner = (n - 1 - 2 * S) / step;
+  const sample = (t: number) => {
+    const px = a.x + dx * t;
+    const py = a.y + dy * t;
+    if (!profileAt(px, py, one)) return;
+    let best = Number.POSITIVE_INFINITY;
+    let arg = 0;
+    // Shift s (in quarter pixels): one(k + s) against ref(k) on the inner part.
+    for (let sq = -S / step; sq <= S / step; sq++) {
+      let ssd = 0;
+      for (let k = S / step; k <= S / step + inner; k++) {
+        const d = one[k + sq] - ref[k];
+        ssd += d * d;
+      }
+      if (ssd < best) {
+        best = ssd;
+        arg = sq;
+      }
+    }
+    if (Math.abs(arg) >= S / step) return;
+    ts.push(t);
+    us.push(arg * step);
+  };
+  const reachA = Math.min(a.length, 80);
+  const reachB = Math.min(b.length, 80);
+  for (let t = 1; t <= reachA; t += 2) sample(-t);
+  for (let t = 1; t <= reachB; t += 2) sample(chord + t);
+  let keep = ts.map(() => true);
+  let alpha = 0;
+  let beta = 0;
+  for (let round = 0; round < 2; round++) {
+    let sw = 0;
+    let st = 0;
+    let su = 0;
+    let stt = 0;
+    let stu = 0;
+    for (let i = 0; i < ts.length; i++) {
+      if (!keep[i]) continue;
+      sw++;
+      st += ts[i];
+      su += us[i];
+      stt += ts[i] * ts[i];
+      stu += ts[i] * us[i];
+    }
+    const det = sw * stt - st * st;
+    if (sw < 8 || Math.abs(det) < 1e-6) return null;
+    beta = (sw * stu - st * su) / det;
+    alpha = (su - beta * st) / sw;
+    keep = ts.map((t, i) => Math.abs(us[i] - alpha - beta * t) <= 1);
+  }
+  if (Math.abs(beta) > Math.tan(COLLINEAR_ANGLE)) return null;
+  const ax = a.x + nx * alpha;
+  const ay = a.y + ny * alpha;
+  const bx = b.x + nx * (alpha + beta * chord);
+  const by = b.y + ny * (alpha + beta * chord);
+  const len = Math.hypot(bx - ax, by - ay);
+  const ux = (bx - ax) / len;
+  const uy = (by - ay) / len;
+  return [
+    { ...a, x: ax, y: ay, dx: ux, dy: uy },
+    { ...b, x: bx, y: by, dx: -ux, dy: -uy },
+  ];
+}
+
 /** Cubic Bézier from a's entry to b's entry with their tangents, sampled about every pixel. */
 function bridge(a: Entry, b: Entry): Float32Array {
   const chord = Math.hypot(b.x - a.x, b.y - a.y);
@@ -302,7 +421,7 @@ function buildCurve(a: Entry, middle: Float32Array, b: Entry | null, kind: Struc
   const sources: [number, number][] = [[arc[0], 0]];
   if (b) sources.push([end, arc[n - 1]]);
   const width = b ? Math.max(a.width, b.width) : a.width;
-  return { points, arc, end, sources, halfWidth: Math.max(3, Math.ceil(width / 2) + 2), kind };
+  return { points, arc, end, sources, halfWidth: Math.max(2, Math.ceil(width / 2) + 1), kind };
 }
 
 /** Straight extension of an entry: where it first meets a polyline inside the hole (distance along it), or −1. */
@@ -377,8 +496,12 @@ export function pairEntries(img: FloatImage, hole: Uint8Array, entries: Entry[],
       // Nearly collinear: the chord across the hole measures the direction far
       // better than either short segment, and a copy from afar must not drift.
       const collinear = Math.max(angleA, angleB) <= COLLINEAR_ANGLE;
-      const ea = collinear ? { ...a, dx: cx / chord, dy: cy / chord } : a;
-      const eb = collinear ? { ...b, dx: -cx / chord, dy: -cy / chord } : b;
+      let ea = collinear ? { ...a, dx: cx / chord, dy: cy / chord } : a;
+      let eb = collinear ? { ...b, dx: -cx / chord, dy: -cy / chord } : b;
+      if (collinear) {
+        const fitted = fitStraight(img, hole, ea, eb);
+        if (fitted) [ea, eb] = fitted;
+      }
       const middle = bridge(ea, eb);
       if (insideShare(middle, hole, w, h) < 0.5) continue;
       const cost = (angleA / maxAngle) ** 2 + (angleB / maxAngle) ** 2 + (colour / maxColour) ** 2 + (1 - widthRatio);

@@ -85,6 +85,35 @@ export interface AnchorPlan {
   spacing: number;
   /** Chosen source arc length per anchor. */
   source: Float32Array;
+  /**
+   * Colour offset (RGB) added to each anchor's copy: the difference between
+   * the band's mean colour expected there (interpolated along the curve
+   * between its known ends) and the chosen source's, so that slow shading
+   * along the structure (a horizon brightening towards the sun) does not
+   * step at every change of source. Detail is still copied, not blended.
+   */
+  offset: Float32Array;
+}
+
+/** Mean colour of the known samples of the band window centred at arc length t; false if none is known. */
+function windowMean(c: StructureCurve, frame: PropagationFrame, t: number, reach: number, hw: number, out: Float32Array): boolean {
+  const at = new Float32Array(4);
+  const tmp = new Float32Array(3);
+  let n = 0;
+  out.fill(0);
+  for (let d = -reach; d <= reach; d++) {
+    locate(c, t + d, at);
+    for (let u = -hw; u <= hw; u++) {
+      if (!bilinearKnownRgb(frame.low, frame.lowHole, at[0] + at[2] * u, at[1] + at[3] * u, tmp, 0)) continue;
+      out[0] += tmp[0];
+      out[1] += tmp[1];
+      out[2] += tmp[2];
+      n++;
+    }
+  }
+  if (n === 0) return false;
+  for (let k = 0; k < 3; k++) out[k] /= n;
+  return true;
 }
 
 /** Chooses each anchor's source on the curve by dynamic programming; null when the curve has no usable source. */
@@ -222,28 +251,50 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
   let arg = 0;
   for (let m = 1; m < M; m++) if (cost[(K - 1) * M + m] < cost[(K - 1) * M + arg]) arg = m;
   const source = new Float32Array(K);
+  const chosen = new Int32Array(K);
   for (let k = K - 1; k >= 0; k--) {
     source[k] = candidates[arg];
+    chosen[k] = arg;
     // Verification: where the hole's edge is under an anchor, the copied
     // structure must look like what is really there; if not, the pairing or
     // the curve was wrong, and no structure beats wrong structure.
     if (knownCount[k] > 0 && fit[k * M + arg] > MAX_EDGE_MISMATCH) return null;
     arg = from[k * M + arg];
   }
-  return { first, spacing, source };
+  // Expected band colour at both ends (the windows just outside the hole), interpolated along the curve.
+  const startMean = new Float32Array(3);
+  const endMean = new Float32Array(3);
+  const hasStart = windowMean(c, frame, -reach - 1, reach, hw, startMean);
+  const hasEnd = c.kind === "pair" && windowMean(c, frame, c.end + reach + 1, reach, hw, endMean);
+  if (!hasEnd) endMean.set(startMean);
+  if (!hasStart) startMean.set(endMean);
+  const offset = new Float32Array(K * 3);
+  if (hasStart || hasEnd) {
+    for (let k = 0; k < K; k++) {
+      const f = c.end > 0 ? Math.max(0, Math.min(1, (first + k * spacing) / c.end)) : 0;
+      const strip = strips[chosen[k]];
+      for (let ch = 0; ch < 3; ch++) {
+        let mean = 0;
+        for (let q = 0; q < D * U; q++) mean += strip[q * 3 + ch];
+        offset[k * 3 + ch] = startMean[ch] + (endMean[ch] - startMean[ch]) * f - mean / (D * U);
+      }
+    }
+  }
+  return { first, spacing, source, offset };
 }
 
 /**
- * Writes the band along the curve's in-hole part into `out` (full-resolution
- * RGBA), pixel by pixel from the planned sources, and clears the written
- * pixels in `remaining` (the hole left for the texture fill). Only hole pixels
- * are written, only from known ones. Returns how many left the hole.
+ * Writes the band along the curve's in-hole part into `band` (full-resolution
+ * RGBA of the crop), pixel by pixel from the planned sources, and clears the
+ * written pixels in `remaining` (full-image plane: the hole not covered by a
+ * band). Only hole pixels are written, only from known ones. Returns how many
+ * left the hole.
  */
 export function copyAlong(
   c: StructureCurve,
   plan: AnchorPlan,
   frame: PropagationFrame,
-  out: Uint8ClampedArray,
+  band: Uint8ClampedArray,
   remaining: Uint8Array,
 ): number {
   const { image, hole, crop, scale: q, low } = frame;
@@ -360,11 +411,11 @@ export function copyAlong(
       if (sx < 0 || sy < 0 || sx >= W || sy >= H) continue;
       const a = sy * W + sx;
       if (hole[a] !== 0) continue;
-      const o = p * 4;
-      out[o] = src[a * 4];
-      out[o + 1] = src[a * 4 + 1];
-      out[o + 2] = src[a * 4 + 2];
-      out[o + 3] = src[a * 4 + 3];
+      const o = ((Y - crop.y) * crop.width + X - crop.x) * 4;
+      band[o] = src[a * 4] + plan.offset[k * 3];
+      band[o + 1] = src[a * 4 + 1] + plan.offset[k * 3 + 1];
+      band[o + 2] = src[a * 4 + 2] + plan.offset[k * 3 + 2];
+      band[o + 3] = src[a * 4 + 3];
       if (remaining[p] !== 0) count++;
       remaining[p] = 0;
     }
