@@ -41,6 +41,8 @@ const MAX_CANDIDATES = 40;
 const OVERLAP = 2;
 /** λ: preference for nearby sources, in mean-squared-difference units per pixel of arc. */
 const DISTANCE_COST = 2;
+/** Cost of a source whose tangent is turned against the anchor's, per unit of (1 − cos): 1000·θ²/2, e.g. 15 at 10°. */
+const ANGLE_COST = 1000;
 /** Largest mean squared difference (grey levels², ≈ 30² ) between a chosen copy and the known pixels it overlaps. */
 const MAX_EDGE_MISMATCH = 900;
 
@@ -167,6 +169,14 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
   const M = candidates.length;
   if (M === 0) return null;
 
+  // Copies are translations: on a curve, a source whose tangent is turned would paste the structure askew.
+  const normalX = new Float32Array(M);
+  const normalY = new Float32Array(M);
+  for (let m = 0; m < M; m++) {
+    locate(c, candidates[m], at);
+    normalX[m] = at[2];
+    normalY[m] = at[3];
+  }
   // E_I: agreement with what is known under each anchor's window.
   const unary = new Float32Array(K * M);
   // Mean squared difference per known sample, per anchor and candidate (the check below).
@@ -176,6 +186,9 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
   const mask = new Uint8Array(D * U);
   for (let k = 0; k < K; k++) {
     const tk = first + k * spacing;
+    locate(c, tk, at);
+    const ax = at[2];
+    const ay = at[3];
     let count = 0;
     mask.fill(0);
     for (let d = 0; d < D; d++) {
@@ -202,7 +215,8 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
           ssd += a * a + b * b + e * e;
         }
       }
-      unary[k * M + m] = ssd / (D * U * 3) + DISTANCE_COST * Math.abs(candidates[m] - tk);
+      unary[k * M + m] =
+        ssd / (D * U * 3) + DISTANCE_COST * Math.abs(candidates[m] - tk) + ANGLE_COST * (1 - (normalX[m] * ax + normalY[m] * ay));
       fit[k * M + m] = count > 0 ? ssd / (count * 3) : 0;
     }
   }

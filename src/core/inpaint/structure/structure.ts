@@ -1,7 +1,7 @@
 /**
  * Structure first (Sun, Yuan, Jia and Shum 2005): before the texture fill,
  * the lines and edges that run into the hole are found (LSD in a band around
- * it, lsd.ts), paired into curves that continue through it (pairing.ts), and
+ * it, lsd.ts, and edge chains for curved outlines, edges.ts), paired into curves that continue through it (pairing.ts), and
  * a band along each curve is filled by copying the structure's cross-section
  * from along the same curve outside the hole (propagate.ts).
  *
@@ -19,6 +19,7 @@
 import type { Rect, RgbaImage } from "../../image.js";
 import { squaredDistanceTo } from "../../mask.js";
 import { downsampleCrop } from "../resample.js";
+import { chainEnds } from "./edges.js";
 import { detectSegments } from "./lsd.js";
 import { findEntries, pairEntries, type StructureCurve } from "./pairing.js";
 import { copyAlong, planAnchors } from "./propagate.js";
@@ -77,7 +78,13 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
   const segments = detectSegments(grey, w, h, { allowed: searchBand, minLength })
     .sort((a, b) => Math.hypot(b.x2 - b.x1, b.y2 - b.y1) * b.contrast - Math.hypot(a.x2 - a.x1, a.y2 - a.y1) * a.contrast)
     .slice(0, MAX_SEGMENTS);
-  const entries = findEntries(low, lowHole, segments);
+  const chains = chainEnds(low, lowHole, {
+    allowed: searchBand,
+    holeDistance: distance,
+    minLength: Math.max(10, holeSide / 10),
+    maxLength: 2 * reach,
+  });
+  const entries = findEntries(low, lowHole, segments, chains);
   if (entries.length === 0) return null;
   const curves = pairEntries(low, lowHole, entries);
   if (curves.length === 0) return null;
