@@ -67,23 +67,46 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
   const holeSide = Math.max(hx1 - hx0 + 1, hy1 - hy0 + 1);
   // Segments are looked for in a band around the hole a quarter of its size wide.
   const reach = Math.max(10, Math.round(holeSide / 4));
-  const distance = squaredDistanceTo(lowHole, w, h, reach + 1);
-  const searchBand = new Uint8Array(w * h);
-  const grey = new Float32Array(w * h);
-  for (let i = 0; i < w * h; i++) {
-    grey[i] = 0.299 * data[i * 3] + 0.587 * data[i * 3 + 1] + 0.114 * data[i * 3 + 2];
-    if (lowHole[i] === 0 && distance[i] <= reach * reach) searchBand[i] = 1;
+  // Edges and segments are only looked for near the hole: the analysis runs on
+  // the hole's box grown by the search band (and a margin for the filters).
+  const margin = reach + 6;
+  const sx0 = Math.max(0, hx0 - margin);
+  const sy0 = Math.max(0, hy0 - margin);
+  const sw = Math.min(w, hx1 + margin + 1) - sx0;
+  const sh = Math.min(h, hy1 + margin + 1) - sy0;
+  const near = { width: sw, height: sh, channels: 3, data: new Float32Array(sw * sh * 3) };
+  const nearHole = new Uint8Array(sw * sh);
+  for (let y = 0; y < sh; y++) {
+    const from = (sy0 + y) * w + sx0;
+    nearHole.set(lowHole.subarray(from, from + sw), y * sw);
+    near.data.set(data.subarray(from * 3, (from + sw) * 3), y * sw * 3);
+  }
+  const distance = squaredDistanceTo(nearHole, sw, sh, reach + 1);
+  const searchBand = new Uint8Array(sw * sh);
+  const grey = new Float32Array(sw * sh);
+  for (let i = 0; i < sw * sh; i++) {
+    grey[i] = 0.299 * near.data[i * 3] + 0.587 * near.data[i * 3 + 1] + 0.114 * near.data[i * 3 + 2];
+    if (nearHole[i] === 0 && distance[i] <= reach * reach) searchBand[i] = 1;
   }
   const minLength = Math.max(8, holeSide / 12);
-  const segments = detectSegments(grey, w, h, { allowed: searchBand, minLength })
+  const segments = detectSegments(grey, sw, sh, { allowed: searchBand, minLength })
     .sort((a, b) => Math.hypot(b.x2 - b.x1, b.y2 - b.y1) * b.contrast - Math.hypot(a.x2 - a.x1, a.y2 - a.y1) * a.contrast)
-    .slice(0, MAX_SEGMENTS);
-  const chains = chainEnds(low, lowHole, {
+    .slice(0, MAX_SEGMENTS)
+    .map((g) => ({ ...g, x1: g.x1 + sx0, y1: g.y1 + sy0, x2: g.x2 + sx0, y2: g.y2 + sy0 }));
+  const chains = chainEnds(near, nearHole, {
     allowed: searchBand,
     holeDistance: distance,
     minLength: Math.max(10, holeSide / 10),
     maxLength: 2 * reach,
   });
+  for (const c of chains) {
+    c.x += sx0;
+    c.y += sy0;
+    for (let i = 0; i < c.trail.length; i += 2) {
+      c.trail[i] += sx0;
+      c.trail[i + 1] += sy0;
+    }
+  }
   const entries = findEntries(low, lowHole, segments, chains);
   if (entries.length === 0) return null;
   const curves = pairEntries(low, lowHole, entries);
