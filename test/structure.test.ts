@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { maxChangeOutside } from "../src/bench/metrics.js";
-import type { RgbaImage } from "../src/core/image.js";
+import type { Mask, RgbaImage } from "../src/core/image.js";
 import { eraseWithReport } from "../src/core/inpaint/erase.js";
 import { Random } from "../src/core/random.js";
 import { rectMask } from "./helpers.js";
@@ -78,6 +78,37 @@ describe("structure propagation", () => {
     assert.ok(barInHole < 80, `the bar continues (${barInHole.toFixed(0)})`);
     assert.ok(stemInHole < 90, `the stem reaches the bar (${stemInHole.toFixed(0)})`);
     assert.ok(belowBar > 130, `the stem does not go on below the bar (${belowBar.toFixed(0)})`);
+  });
+
+  test("a curved outline (the rim of a dark disc) continues through the hole along its curve", async () => {
+    const w = 260;
+    const h = 240;
+    const cx = 170;
+    const cy = 190;
+    const r = 100;
+    // The scene paints cover = 2 − d: dark inside the disc, an anti-aliased rim.
+    const disc = (x: number, y: number) => 2 - Math.max(-2, Math.min(2, r - Math.hypot(x - cx, y - cy)));
+    const image = scene(w, h, 190, [disc], 11);
+    // A round hole centred on the rim, which turns by about 35° inside it.
+    const hx = cx + r * Math.cos((3 * Math.PI) / 4);
+    const hy = cy - r * Math.sin((3 * Math.PI) / 4);
+    const mask: Mask = { width: w, height: h, data: new Uint8Array(w * h) };
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (Math.hypot(x + 0.5 - hx, y + 0.5 - hy) <= 30) mask.data[y * w + x] = 1;
+    const withStructure = await eraseWithReport(image, mask, { seed: 2 });
+    const without = await eraseWithReport(image, mask, { seed: 2, structure: false });
+    assert.ok(withStructure.structure.curves >= 1, "the rim is continued");
+    const arc =
+      (radius: number) =>
+      (t: number): [number, number] => {
+        const angle = ((125 + 20 * t) * Math.PI) / 180;
+        return [cx + radius * Math.cos(angle), cy - radius * Math.sin(angle)];
+      };
+    const rimContrast = (img: RgbaImage) => meanAlong(img, arc(r + 2.5), 0.5) - meanAlong(img, arc(r - 2.5), 0.5);
+    const contrast = rimContrast(withStructure.image);
+    assert.ok(contrast > 80, `the rim separates light from dark inside the hole (${contrast.toFixed(0)})`);
+    const contrastWithout = rimContrast(without.image);
+    assert.ok(contrast > contrastWithout + 10, `a sharper rim than without structure (${contrastWithout.toFixed(0)})`);
+    assert.equal(maxChangeOutside(withStructure.image, image, mask.data), 0);
   });
 
   test("deterministic with a seed, and turned off on request", async () => {

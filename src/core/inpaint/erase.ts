@@ -5,8 +5,8 @@
  *      with an anti-aliasing prefilter so the long side is ≈ `lowResLongSide`;
  *   1½. structure first (`structure/`): lines and edges that run into the
  *      hole are paired into curves and a band along each is copied from the
- *      same curve outside the hole, at full resolution; those pixels are known
- *      constraints for every later step;
+ *      same curve outside the hole, at full resolution; the bands are pasted
+ *      over the fill after step 5;
  *   2. coarse fill at low resolution (`CoarseStage`: PatchMatch completion by
  *      default, or an ONNX inpainting network through `NetworkCoarse`);
  *   3. masked sparse patch attention between hole tokens and known blocks;
@@ -27,7 +27,7 @@ import { buildAttention } from "./attention.js";
 import { type CoarseStage, PatchMatchCoarse } from "./completion.js";
 import { countSources } from "./patchmatch.js";
 import { downsampleCrop } from "./resample.js";
-import { continueStructure } from "./structure/structure.js";
+import { continueStructure, pasteStructure } from "./structure/structure.js";
 import { upscaleInto } from "./upscale.js";
 
 export interface EraseOptions {
@@ -224,27 +224,13 @@ async function selfSimilarFill(
   }
   const crop = chooseCrop(bounds, holePixels, W, H, options.context ?? 0.5);
   const ts0 = performance.now();
-  // Structure pixels are written into `out` and leave the hole: from here on
-  // the photo is `out` and the hole what is left of it.
-  const structure = options.structure === false ? null : continueStructure(image, hole, crop, out);
+  // The structure's bands are drawn now and pasted over the finished fill (see structure/structure.ts).
+  const structure = options.structure === false ? null : continueStructure(image, hole, crop);
   const structureMs = options.structure === false ? 0 : performance.now() - ts0;
-  const photo: RgbaImage = structure ? { width: W, height: H, data: out } : image;
-  const fillHole = structure ? structure.remaining : hole;
-  if (structure && structure.pixels === holePixels) {
-    return {
-      image: { width: W, height: H, data: out },
-      crop,
-      scale: 1,
-      lowRes: { width: 0, height: 0 },
-      coarse: "none",
-      structure: { curves: structure.curves.length, pixels: structure.pixels },
-      timings: { ...none, prepareMs: performance.now() - t0 - structureMs, structureMs },
-    };
-  }
   const longSide = options.lowResLongSide ?? 512;
   const s = workingScale(crop, holePixels, W * H, longSide, options.lowResHoleBudget ?? DEFAULT_HOLE_BUDGET);
-  const channels = hasTranslucency(photo, crop) ? 4 : 3;
-  const low = downsampleCrop(photo, fillHole, crop, s, channels);
+  const channels = hasTranslucency(image, crop) ? 4 : 3;
+  const low = downsampleCrop(image, hole, crop, s, channels);
   if (countSources(low.hole, low.image.width, low.image.height, 3) === 0) {
     const pct = ((100 * holePixels) / (W * H)).toFixed(1);
     throw new VanishError(
@@ -274,8 +260,8 @@ async function selfSimilarFill(
   const holeRect = { x: bounds.x - crop.x, y: bounds.y - crop.y, width: bounds.width, height: bounds.height };
   upscaleInto(
     {
-      source: photo,
-      mask: fillHole,
+      source: image,
+      mask: hole,
       crop,
       scale: s,
       lowRes: filled.image,
@@ -286,6 +272,7 @@ async function selfSimilarFill(
     },
     out,
   );
+  if (structure) pasteStructure(structure, hole, crop, W, out);
   const t4 = performance.now();
   return {
     image: { width: W, height: H, data: out },

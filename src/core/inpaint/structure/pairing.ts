@@ -22,6 +22,7 @@
  * Pure geometry and colour statistics on a low-resolution float image.
  */
 import { bilinearKnownRgb, type FloatImage } from "../resample.js";
+import type { ChainEnd } from "./edges.js";
 import type { LineSegment } from "./lsd.js";
 
 /** Where a segment enters the hole, in analysis-image pixels (centres at integers). */
@@ -39,6 +40,13 @@ export interface Entry {
   profile: Float32Array;
   /** Length × contrast: how sure we are that this is structure. */
   strength: number;
+  /**
+   * For an edge chain's end (edges.ts): the smoothed chain from the entry
+   * outwards, and its signed curvature walking into the hole. Absent for a
+   * straight segment, which runs back along (−dx, −dy).
+   */
+  trail?: Float32Array;
+  curvature?: number;
 }
 
 /** A curve through the hole that structure propagation fills along. */
@@ -75,6 +83,21 @@ const CORNER_MIN_ANGLE = (50 * Math.PI) / 180;
 const MAX_EXTRAPOLATION = 1.5;
 /** Mean absolute colour difference (0–255) up to which a cross-section still belongs to the same structure. */
 const TRACE_TOLERANCE = 24;
+/** A chain within this distance (px, plus half the segment's width) and angle of a segment's entry is the same edge. */
+const DUPLICATE_DISTANCE = 4;
+const DUPLICATE_ANGLE = (20 * Math.PI) / 180;
+/** Cross-section width given to an edge chain (px): a step between two regions. */
+const CHAIN_WIDTH = 2;
+/** Largest chord angle of a curved join (an arc turning by up to twice this). */
+const CURVE_CHORD_ANGLE = (60 * Math.PI) / 180;
+/**
+ * Largest difference between a curved join's curvature and the chain's own at
+ * each end, times the chord (radians of turn). Loose: a chain's curvature,
+ * fitted over its last few dozen analysis pixels, is noisy (a saucer's rim
+ * measured nearly straight at the hole, a test disc's rim four times too
+ * curved); on the tuning half, 0.6 and 1.0 rejected the saucer rim's join.
+ */
+const CURVATURE_TOLERANCE = 1.5;
 
 function isHole(hole: Uint8Array, w: number, h: number, x: number, y: number): boolean {
   const xi = Math.round(x);
@@ -119,7 +142,7 @@ function crossSection(
 }
 
 /** Entries of the hole among `segments` (analysis-image coordinates, pixel centres at +0.5). */
-export function findEntries(img: FloatImage, hole: Uint8Array, segments: LineSegment[]): Entry[] {
+export function findEntries(img: FloatImage, hole: Uint8Array, segments: LineSegment[], chains: ChainEnd[] = []): Entry[] {
   const { width: w, height: h } = img;
   const raw: Entry[] = [];
   for (const s of segments) {
@@ -154,9 +177,37 @@ export function findEntries(img: FloatImage, hole: Uint8Array, segments: LineSeg
       raw.push({ x: px, y: py, dx, dy, width: s.width, length: known, profile, strength: length * s.contrast });
     }
   }
-  const merged = dropRepeated(mergeBarEdges(img, hole, raw));
+  const merged = mergeBarEdges(img, hole, raw);
   for (const e of merged) e.length = traceBack(img, hole, e);
-  return merged;
+  const curved: Entry[] = [];
+  for (const c of chains) {
+    // A straight edge is LSD's (its line is fitted better); a chain adds what LSD saw only as short chords.
+    const duplicate = merged.some(
+      (e) => Math.hypot(e.x - c.x, e.y - c.y) <= DUPLICATE_DISTANCE + e.width / 2 && e.dx * c.dx + e.dy * c.dy >= Math.cos(DUPLICATE_ANGLE),
+    );
+    if (duplicate) continue;
+    let length = 0;
+    for (let i = 2; i < c.trail.length; i += 2) length += Math.hypot(c.trail[i] - c.trail[i - 2], c.trail[i + 1] - c.trail[i - 1]);
+    let meets = false;
+    for (let g = 0.5; g <= GAP + 2 && !meets; g += 0.5) meets = isHole(hole, w, h, c.x + c.dx * g, c.y + c.dy * g);
+    if (!meets) continue;
+    const profile = crossSection(img, hole, c.x, c.y, c.dx, c.dy, CHAIN_WIDTH, Math.min(length, 8));
+    if (profile === null) continue;
+    curved.push({
+      x: c.x,
+      y: c.y,
+      dx: c.dx,
+      dy: c.dy,
+      width: CHAIN_WIDTH,
+      length,
+      profile,
+      strength: length * c.contrast,
+      trail: c.trail,
+      curvature: c.curvature,
+    });
+  }
+  const all = [...merged, ...curved];
+  return [...dropRepeated(merged, merged), ...dropRepeated(curved, all)];
 }
 
 /**
@@ -164,10 +215,10 @@ export function findEntries(img: FloatImage, hole: Uint8Array, segments: LineSeg
  * repeated pattern (stripes, grain, a grille): texture, which the patch-based
  * fill continues in phase, where joining single lines would go wrong.
  */
-function dropRepeated(entries: Entry[]): Entry[] {
+function dropRepeated(entries: Entry[], among: Entry[]): Entry[] {
   return entries.filter((a) => {
     let crowd = 0;
-    for (const b of entries) {
+    for (const b of among) {
       if (b === a || a.dx * b.dx + a.dy * b.dy < Math.cos((10 * Math.PI) / 180)) continue;
       const ox = b.x - a.x;
       const oy = b.y - a.y;
@@ -253,10 +304,133 @@ function profileDifference(a: Float32Array, b: Float32Array): number {
   return sum / 9;
 }
 
-/** Cubic Bézier from a's entry to b's entry with their tangents, sampled about every pixel. */
-function bridge(a: Entry, b: Entry): Float32Array {
+/** Luma of the known analysis image at (x, y), bilinear; NaN where the hole is under the stencil. */
+function knownLuma(img: FloatImage, hole: Uint8Array, x: number, y: number, tmp: Float32Array): number {
+  if (!bilinearKnownRgb(img, hole, x, y, tmp, 0)) return Number.NaN;
+  return 0.299 * tmp[0] + 0.587 * tmp[1] + 0.114 * tmp[2];
+}
+
+/**
+ * A straight pair's line, fitted to the structure seen on both sides of the
+ * hole. The chord between two entry points is off by the entries' own error
+ * (a fraction of a pixel on each blurry edge), and a copy taken a hundred
+ * pixels along a line tilted by 1/100 lands a pixel off: the horizon then
+ * steps at every change of source. Along the known stretches behind both
+ * entries, the cross-section is registered against the first entry's (1-D,
+ * to a quarter pixel) and a line u = α + β·t is fitted to the shifts, with
+ * one round of outlier rejection; the entries move onto it.
+ */
+function fitStraight(img: FloatImage, hole: Uint8Array, a: Entry, b: Entry): [Entry, Entry] | null {
   const chord = Math.hypot(b.x - a.x, b.y - a.y);
-  const handle = chord / 3;
+  const dx = (b.x - a.x) / chord;
+  const dy = (b.y - a.y) / chord;
+  // Left normal of the direction a → b, as everywhere in this module.
+  const nx = dy;
+  const ny = -dx;
+  const R = Math.ceil(Math.max(a.width, b.width) / 2) + 4;
+  const S = 3;
+  const step = 0.25;
+  const n = 2 * R + 1;
+  const tmp = new Float32Array(3);
+  const profileAt = (px: number, py: number, out: Float32Array): boolean => {
+    for (let k = 0; k < out.length; k++) {
+      const u = (k - (out.length - 1) / 2) * step;
+      const v = knownLuma(img, hole, px + nx * u, py + ny * u, tmp);
+      if (Number.isNaN(v)) return false;
+      out[k] = v;
+    }
+    return true;
+  };
+  // Reference: a's cross-section averaged over a few pixels behind it, sampled every quarter pixel.
+  const fine = Math.round((2 * R) / step) + 1;
+  const ref = new Float32Array(fine);
+  const one = new Float32Array(fine);
+  let refCount = 0;
+  for (let t = 1; t <= 4; t++) {
+    if (!profileAt(a.x - dx * t, a.y - dy * t, one)) continue;
+    for (let k = 0; k < fine; k++) ref[k] += one[k];
+    refCount++;
+  }
+  if (refCount === 0) return null;
+  for (let k = 0; k < fine; k++) ref[k] /= refCount;
+  let contrast = 0;
+  for (let k = 1; k < fine; k++) contrast = Math.max(contrast, Math.abs(ref[k] - ref[0]));
+  if (contrast < 8) return null;
+
+  const ts: number[] = [];
+  const us: number[] = [];
+  const inner = (n - 1 - 2 * S) / step;
+  const sample = (t: number) => {
+    const px = a.x + dx * t;
+    const py = a.y + dy * t;
+    if (!profileAt(px, py, one)) return;
+    let best = Number.POSITIVE_INFINITY;
+    let arg = 0;
+    // Shift s (in quarter pixels): one(k + s) against ref(k) on the inner part.
+    for (let sq = -S / step; sq <= S / step; sq++) {
+      let ssd = 0;
+      for (let k = S / step; k <= S / step + inner; k++) {
+        const d = one[k + sq] - ref[k];
+        ssd += d * d;
+      }
+      if (ssd < best) {
+        best = ssd;
+        arg = sq;
+      }
+    }
+    if (Math.abs(arg) >= S / step) return;
+    ts.push(t);
+    us.push(arg * step);
+  };
+  const reachA = Math.min(a.length, 80);
+  const reachB = Math.min(b.length, 80);
+  for (let t = 1; t <= reachA; t += 2) sample(-t);
+  for (let t = 1; t <= reachB; t += 2) sample(chord + t);
+  let keep = ts.map(() => true);
+  let alpha = 0;
+  let beta = 0;
+  for (let round = 0; round < 2; round++) {
+    let sw = 0;
+    let st = 0;
+    let su = 0;
+    let stt = 0;
+    let stu = 0;
+    for (let i = 0; i < ts.length; i++) {
+      if (!keep[i]) continue;
+      sw++;
+      st += ts[i];
+      su += us[i];
+      stt += ts[i] * ts[i];
+      stu += ts[i] * us[i];
+    }
+    const det = sw * stt - st * st;
+    if (sw < 8 || Math.abs(det) < 1e-6) return null;
+    beta = (sw * stu - st * su) / det;
+    alpha = (su - beta * st) / sw;
+    keep = ts.map((t, i) => Math.abs(us[i] - alpha - beta * t) <= 1);
+  }
+  if (Math.abs(beta) > Math.tan(COLLINEAR_ANGLE)) return null;
+  const ax = a.x + nx * alpha;
+  const ay = a.y + ny * alpha;
+  const bx = b.x + nx * (alpha + beta * chord);
+  const by = b.y + ny * (alpha + beta * chord);
+  const len = Math.hypot(bx - ax, by - ay);
+  const ux = (bx - ax) / len;
+  const uy = (by - ay) / len;
+  return [
+    { ...a, x: ax, y: ay, dx: ux, dy: uy },
+    { ...b, x: bx, y: by, dx: -ux, dy: -uy },
+  ];
+}
+
+/**
+ * Cubic Bézier from a's entry to b's entry with their tangents, sampled about
+ * every pixel. `turn` is the total turning angle: the handles are those of the
+ * cubic closest to a circular arc turning that much (chord/3 when straight).
+ */
+function bridge(a: Entry, b: Entry, turn = 0): Float32Array {
+  const chord = Math.hypot(b.x - a.x, b.y - a.y);
+  const handle = chord / (3 * Math.cos(turn / 4) ** 2);
   const p1x = a.x + a.dx * handle;
   const p1y = a.y + a.dy * handle;
   const p2x = b.x + b.dx * handle;
@@ -270,6 +444,23 @@ function bridge(a: Entry, b: Entry): Float32Array {
     out[2 * i + 1] = m * m * m * a.y + 3 * m * m * t * p1y + 3 * m * t * t * p2y + t * t * t * b.y;
   }
   return out;
+}
+
+/** Signed curvature of the join at a (t = 0) and at b (t = 1), walking from a to b, for the handles `bridge` uses. */
+function bridgeCurvatures(a: Entry, b: Entry, turn: number): [number, number] {
+  const chord = Math.hypot(b.x - a.x, b.y - a.y);
+  const handle = chord / (3 * Math.cos(turn / 4) ** 2);
+  const p0 = [a.x, a.y];
+  const p1 = [a.x + a.dx * handle, a.y + a.dy * handle];
+  const p2 = [b.x + b.dx * handle, b.y + b.dy * handle];
+  const p3 = [b.x, b.y];
+  const k = (d1: number[], d2: number[]) => (d1[0] * d2[1] - d1[1] * d2[0]) / Math.max(1e-9, Math.hypot(d1[0], d1[1]) ** 3);
+  // B'(0) = 3(p1 − p0), B''(0) = 6(p0 − 2p1 + p2); B'(1) = 3(p3 − p2), B''(1) = 6(p1 − 2p2 + p3).
+  const d10 = [3 * (p1[0] - p0[0]), 3 * (p1[1] - p0[1])];
+  const d20 = [6 * (p0[0] - 2 * p1[0] + p2[0]), 6 * (p0[1] - 2 * p1[1] + p2[1])];
+  const d11 = [3 * (p3[0] - p2[0]), 3 * (p3[1] - p2[1])];
+  const d21 = [6 * (p1[0] - 2 * p2[0] + p3[0]), 6 * (p1[1] - 2 * p2[1] + p3[1])];
+  return [k(d10, d20), k(d11, d21)];
 }
 
 /** Share of a polyline's vertices (interior ones) inside the hole. */
@@ -287,11 +478,17 @@ function insideShare(points: Float32Array, hole: Uint8Array, w: number, h: numbe
 /** Joins the known stretch behind `a`, the bridge, and the known stretch behind `b` into one curve. */
 function buildCurve(a: Entry, middle: Float32Array, b: Entry | null, kind: StructureCurve["kind"]): StructureCurve {
   const pts: number[] = [];
-  const back = Math.floor(a.length);
-  for (let t = back; t >= 1; t--) pts.push(a.x - a.dx * t, a.y - a.dy * t);
+  let back = 0;
+  if (a.trail) {
+    back = a.trail.length / 2 - 1;
+    for (let i = back; i >= 1; i--) pts.push(a.trail[2 * i], a.trail[2 * i + 1]);
+  } else {
+    back = Math.floor(a.length);
+    for (let t = back; t >= 1; t--) pts.push(a.x - a.dx * t, a.y - a.dy * t);
+  }
   for (let i = 0; i < middle.length; i++) pts.push(middle[i]);
-  const bBack = b ? Math.floor(b.length) : 0;
-  if (b) for (let t = 1; t <= bBack; t++) pts.push(b.x - b.dx * t, b.y - b.dy * t);
+  if (b?.trail) for (let i = 2; i < b.trail.length; i++) pts.push(b.trail[i]);
+  else if (b) for (let t = 1; t <= Math.floor(b.length); t++) pts.push(b.x - b.dx * t, b.y - b.dy * t);
   const points = Float32Array.from(pts);
   const n = points.length / 2;
   const arc = new Float32Array(n);
@@ -302,7 +499,7 @@ function buildCurve(a: Entry, middle: Float32Array, b: Entry | null, kind: Struc
   const sources: [number, number][] = [[arc[0], 0]];
   if (b) sources.push([end, arc[n - 1]]);
   const width = b ? Math.max(a.width, b.width) : a.width;
-  return { points, arc, end, sources, halfWidth: Math.max(3, Math.ceil(width / 2) + 2), kind };
+  return { points, arc, end, sources, halfWidth: Math.max(2, Math.ceil(width / 2) + 1), kind };
 }
 
 /** Straight extension of an entry: where it first meets a polyline inside the hole (distance along it), or −1. */
@@ -364,7 +561,10 @@ export function pairEntries(img: FloatImage, hole: Uint8Array, entries: Entry[],
       if (chord < 2) continue;
       const angleA = Math.acos(Math.max(-1, Math.min(1, (a.dx * cx + a.dy * cy) / chord)));
       const angleB = Math.acos(Math.max(-1, Math.min(1, -(b.dx * cx + b.dy * cy) / chord)));
-      if (angleA > maxAngle || angleB > maxAngle) continue;
+      // Edge chains know their curvature: an arc may turn further, if both ends agree with it.
+      const curved = a.trail !== undefined || b.trail !== undefined;
+      const limit = curved ? Math.max(maxAngle, CURVE_CHORD_ANGLE) : maxAngle;
+      if (angleA > limit || angleB > limit) continue;
       // A smooth continuation turns one way (a C); an S between two parallel
       // entries offset sideways is two different lines, unless it is nearly straight.
       const turnA = a.dx * cy - a.dy * cx;
@@ -377,11 +577,22 @@ export function pairEntries(img: FloatImage, hole: Uint8Array, entries: Entry[],
       // Nearly collinear: the chord across the hole measures the direction far
       // better than either short segment, and a copy from afar must not drift.
       const collinear = Math.max(angleA, angleB) <= COLLINEAR_ANGLE;
-      const ea = collinear ? { ...a, dx: cx / chord, dy: cy / chord } : a;
-      const eb = collinear ? { ...b, dx: -cx / chord, dy: -cy / chord } : b;
-      const middle = bridge(ea, eb);
+      let ea = collinear && !curved ? { ...a, dx: cx / chord, dy: cy / chord } : a;
+      let eb = collinear && !curved ? { ...b, dx: -cx / chord, dy: -cy / chord } : b;
+      if (collinear && !curved) {
+        const fitted = fitStraight(img, hole, ea, eb);
+        if (fitted) [ea, eb] = fitted;
+      }
+      const turn = curved ? angleA + angleB : 0;
+      if (curved) {
+        // The join's curvature at each end against the chain's own (walking a → b, b's is reversed).
+        const [ka, kb] = bridgeCurvatures(ea, eb, turn);
+        if (Math.abs(ka - (a.curvature ?? 0)) * chord > CURVATURE_TOLERANCE) continue;
+        if (Math.abs(kb + (b.curvature ?? 0)) * chord > CURVATURE_TOLERANCE) continue;
+      }
+      const middle = bridge(ea, eb, turn);
       if (insideShare(middle, hole, w, h) < 0.5) continue;
-      const cost = (angleA / maxAngle) ** 2 + (angleB / maxAngle) ** 2 + (colour / maxColour) ** 2 + (1 - widthRatio);
+      const cost = (angleA / limit) ** 2 + (angleB / limit) ** 2 + (colour / maxColour) ** 2 + (1 - widthRatio);
       candidates.push({ i, j, cost, middle, a: ea, b: eb });
     }
   }
@@ -396,7 +607,8 @@ export function pairEntries(img: FloatImage, hole: Uint8Array, entries: Entry[],
   }
 
   const endings: StructureCurve[] = [];
-  const loose = entries.map((_, k) => k).filter((k) => !paired[k]);
+  // Endings extend straight: only segments', not curved chains'.
+  const loose = entries.map((_, k) => k).filter((k) => !paired[k] && entries[k].trail === undefined);
   const ended = new Uint8Array(entries.length);
   // T-junctions: the nearest continued curve ahead, inside the hole.
   for (const k of loose) {

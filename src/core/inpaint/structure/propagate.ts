@@ -41,6 +41,8 @@ const MAX_CANDIDATES = 40;
 const OVERLAP = 2;
 /** λ: preference for nearby sources, in mean-squared-difference units per pixel of arc. */
 const DISTANCE_COST = 2;
+/** Cost of a source whose tangent is turned against the anchor's, per unit of (1 − cos): 1000·θ²/2, e.g. 15 at 10°. */
+const ANGLE_COST = 1000;
 /** Largest mean squared difference (grey levels², ≈ 30² ) between a chosen copy and the known pixels it overlaps. */
 const MAX_EDGE_MISMATCH = 900;
 
@@ -85,6 +87,35 @@ export interface AnchorPlan {
   spacing: number;
   /** Chosen source arc length per anchor. */
   source: Float32Array;
+  /**
+   * Colour offset (RGB) added to each anchor's copy: the difference between
+   * the band's mean colour expected there (interpolated along the curve
+   * between its known ends) and the chosen source's, so that slow shading
+   * along the structure (a horizon brightening towards the sun) does not
+   * step at every change of source. Detail is still copied, not blended.
+   */
+  offset: Float32Array;
+}
+
+/** Mean colour of the known samples of the band window centred at arc length t; false if none is known. */
+function windowMean(c: StructureCurve, frame: PropagationFrame, t: number, reach: number, hw: number, out: Float32Array): boolean {
+  const at = new Float32Array(4);
+  const tmp = new Float32Array(3);
+  let n = 0;
+  out.fill(0);
+  for (let d = -reach; d <= reach; d++) {
+    locate(c, t + d, at);
+    for (let u = -hw; u <= hw; u++) {
+      if (!bilinearKnownRgb(frame.low, frame.lowHole, at[0] + at[2] * u, at[1] + at[3] * u, tmp, 0)) continue;
+      out[0] += tmp[0];
+      out[1] += tmp[1];
+      out[2] += tmp[2];
+      n++;
+    }
+  }
+  if (n === 0) return false;
+  for (let k = 0; k < 3; k++) out[k] /= n;
+  return true;
 }
 
 /** Chooses each anchor's source on the curve by dynamic programming; null when the curve has no usable source. */
@@ -138,6 +169,14 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
   const M = candidates.length;
   if (M === 0) return null;
 
+  // Copies are translations: on a curve, a source whose tangent is turned would paste the structure askew.
+  const normalX = new Float32Array(M);
+  const normalY = new Float32Array(M);
+  for (let m = 0; m < M; m++) {
+    locate(c, candidates[m], at);
+    normalX[m] = at[2];
+    normalY[m] = at[3];
+  }
   // E_I: agreement with what is known under each anchor's window.
   const unary = new Float32Array(K * M);
   // Mean squared difference per known sample, per anchor and candidate (the check below).
@@ -147,6 +186,9 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
   const mask = new Uint8Array(D * U);
   for (let k = 0; k < K; k++) {
     const tk = first + k * spacing;
+    locate(c, tk, at);
+    const ax = at[2];
+    const ay = at[3];
     let count = 0;
     mask.fill(0);
     for (let d = 0; d < D; d++) {
@@ -173,7 +215,8 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
           ssd += a * a + b * b + e * e;
         }
       }
-      unary[k * M + m] = ssd / (D * U * 3) + DISTANCE_COST * Math.abs(candidates[m] - tk);
+      unary[k * M + m] =
+        ssd / (D * U * 3) + DISTANCE_COST * Math.abs(candidates[m] - tk) + ANGLE_COST * (1 - (normalX[m] * ax + normalY[m] * ay));
       fit[k * M + m] = count > 0 ? ssd / (count * 3) : 0;
     }
   }
@@ -222,28 +265,50 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
   let arg = 0;
   for (let m = 1; m < M; m++) if (cost[(K - 1) * M + m] < cost[(K - 1) * M + arg]) arg = m;
   const source = new Float32Array(K);
+  const chosen = new Int32Array(K);
   for (let k = K - 1; k >= 0; k--) {
     source[k] = candidates[arg];
+    chosen[k] = arg;
     // Verification: where the hole's edge is under an anchor, the copied
     // structure must look like what is really there; if not, the pairing or
     // the curve was wrong, and no structure beats wrong structure.
     if (knownCount[k] > 0 && fit[k * M + arg] > MAX_EDGE_MISMATCH) return null;
     arg = from[k * M + arg];
   }
-  return { first, spacing, source };
+  // Expected band colour at both ends (the windows just outside the hole), interpolated along the curve.
+  const startMean = new Float32Array(3);
+  const endMean = new Float32Array(3);
+  const hasStart = windowMean(c, frame, -reach - 1, reach, hw, startMean);
+  const hasEnd = c.kind === "pair" && windowMean(c, frame, c.end + reach + 1, reach, hw, endMean);
+  if (!hasEnd) endMean.set(startMean);
+  if (!hasStart) startMean.set(endMean);
+  const offset = new Float32Array(K * 3);
+  if (hasStart || hasEnd) {
+    for (let k = 0; k < K; k++) {
+      const f = c.end > 0 ? Math.max(0, Math.min(1, (first + k * spacing) / c.end)) : 0;
+      const strip = strips[chosen[k]];
+      for (let ch = 0; ch < 3; ch++) {
+        let mean = 0;
+        for (let q = 0; q < D * U; q++) mean += strip[q * 3 + ch];
+        offset[k * 3 + ch] = startMean[ch] + (endMean[ch] - startMean[ch]) * f - mean / (D * U);
+      }
+    }
+  }
+  return { first, spacing, source, offset };
 }
 
 /**
- * Writes the band along the curve's in-hole part into `out` (full-resolution
- * RGBA), pixel by pixel from the planned sources, and clears the written
- * pixels in `remaining` (the hole left for the texture fill). Only hole pixels
- * are written, only from known ones. Returns how many left the hole.
+ * Writes the band along the curve's in-hole part into `band` (full-resolution
+ * RGBA of the crop), pixel by pixel from the planned sources, and clears the
+ * written pixels in `remaining` (full-image plane: the hole not covered by a
+ * band). Only hole pixels are written, only from known ones. Returns how many
+ * left the hole.
  */
 export function copyAlong(
   c: StructureCurve,
   plan: AnchorPlan,
   frame: PropagationFrame,
-  out: Uint8ClampedArray,
+  band: Uint8ClampedArray,
   remaining: Uint8Array,
 ): number {
   const { image, hole, crop, scale: q, low } = frame;
@@ -360,11 +425,11 @@ export function copyAlong(
       if (sx < 0 || sy < 0 || sx >= W || sy >= H) continue;
       const a = sy * W + sx;
       if (hole[a] !== 0) continue;
-      const o = p * 4;
-      out[o] = src[a * 4];
-      out[o + 1] = src[a * 4 + 1];
-      out[o + 2] = src[a * 4 + 2];
-      out[o + 3] = src[a * 4 + 3];
+      const o = ((Y - crop.y) * crop.width + X - crop.x) * 4;
+      band[o] = src[a * 4] + plan.offset[k * 3];
+      band[o + 1] = src[a * 4 + 1] + plan.offset[k * 3 + 1];
+      band[o + 2] = src[a * 4 + 2] + plan.offset[k * 3 + 2];
+      band[o + 3] = src[a * 4 + 3];
       if (remaining[p] !== 0) count++;
       remaining[p] = 0;
     }

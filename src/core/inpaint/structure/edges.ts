@@ -1,0 +1,332 @@
+/**
+ * Curved outlines and region borders that enter the hole: Canny edges (Canny
+ * 1986) linked into chains, for what LSD (lsd.ts) only sees as short chords —
+ * a saucer's rim, a curved band, a shoreline.
+ *
+ * The edges are those of the colour image (per pixel, the channel with the
+ * strongest gradient, so a border between two colours of equal brightness
+ * counts), computed only from known pixels: the Gaussian is normalised over
+ * the known pixels under it and a gradient needs its whole 3×3 stencil known,
+ * so the hole's own outline is never an edge. Non-maximum suppression in four
+ * sectors and hysteresis follow. Chains are traced from the edge pixels
+ * nearest the hole outwards; each chain's end at the hole is fitted by a
+ * parabola in arc length (position, tangent and curvature), and becomes an
+ * entry when the fit is smooth and its extension runs into the hole. The
+ * chain itself, smoothed, is the source stretch that propagation copies from.
+ */
+import type { FloatImage } from "../resample.js";
+
+/** A chain's end at the hole: where it meets it, its direction into it, its curvature, and the way back. */
+export interface ChainEnd {
+  x: number;
+  y: number;
+  /** Unit direction into the hole. */
+  dx: number;
+  dy: number;
+  /** Signed curvature (1/px) when walking into the hole; positive turns towards +90° in image coordinates (x→y). */
+  curvature: number;
+  /** Smoothed chain from the entry outwards, (x, y) pairs about one pixel apart; the first point is the entry. */
+  trail: Float32Array;
+  /** Mean gradient magnitude along the chain (grey levels per pixel). */
+  contrast: number;
+}
+
+export interface EdgeChainOptions {
+  /** Where edges may be found (1 = yes): a band around the hole, known pixels only. */
+  allowed: Uint8Array;
+  /** Squared distance of each pixel to the hole. */
+  holeDistance: Float32Array;
+  /** Shortest chain kept (px). */
+  minLength: number;
+  /** Longest trail traced (px). */
+  maxLength: number;
+}
+
+const SIGMA = 1;
+const LOW = 6;
+const HIGH = 14;
+/** Edge pixels this close to the hole (px) start chains. */
+const START_DISTANCE = 3;
+/** Arc length over which a chain's end is fitted (px). */
+const FIT_LENGTH = 30;
+/** Pixels dropped from a chain's far end. */
+const END_TRIM = 3;
+/** Largest RMS distance of the chain's end from its fitted parabola (px): above, the outline is not smooth. */
+const MAX_FIT_RMS = 0.9;
+
+/** Gaussian blur normalised over the known pixels (known = allowed or any non-hole pixel given). */
+function knownBlur(src: Float32Array, known: Uint8Array, w: number, h: number): Float32Array {
+  const radius = Math.ceil(3 * SIGMA);
+  const kernel = new Float32Array(2 * radius + 1);
+  for (let i = -radius; i <= radius; i++) kernel[i + radius] = Math.exp(-(i * i) / (2 * SIGMA * SIGMA));
+  const tv = new Float32Array(w * h);
+  const tw = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let v = 0;
+      let s = 0;
+      for (let k = -radius; k <= radius; k++) {
+        const xx = x + k;
+        if (xx < 0 || xx >= w || known[y * w + xx] === 0) continue;
+        v += kernel[k + radius] * src[y * w + xx];
+        s += kernel[k + radius];
+      }
+      tv[y * w + x] = v;
+      tw[y * w + x] = s;
+    }
+  }
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let v = 0;
+      let s = 0;
+      for (let k = -radius; k <= radius; k++) {
+        const yy = y + k;
+        if (yy < 0 || yy >= h) continue;
+        v += kernel[k + radius] * tv[yy * w + x];
+        s += kernel[k + radius] * tw[yy * w + x];
+      }
+      out[y * w + x] = s > 0 ? v / s : 0;
+    }
+  }
+  return out;
+}
+
+/** Canny edges of the colour image from known pixels only (1 = edge), and the gradient magnitude. */
+export function knownCanny(img: FloatImage, hole: Uint8Array, allowed: Uint8Array): { edges: Uint8Array; magnitude: Float32Array } {
+  const { width: w, height: h, channels: C, data } = img;
+  const known = new Uint8Array(w * h);
+  for (let i = 0; i < w * h; i++) known[i] = hole[i] === 0 ? 1 : 0;
+  const blurred: Float32Array[] = [];
+  const plane = new Float32Array(w * h);
+  for (let c = 0; c < 3; c++) {
+    for (let i = 0; i < w * h; i++) plane[i] = data[i * C + c];
+    blurred.push(knownBlur(plane, known, w, h));
+  }
+  const mag = new Float32Array(w * h);
+  const dir = new Uint8Array(w * h);
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      if (allowed[i] === 0) continue;
+      let stencil = true;
+      for (let dy = -1; dy <= 1 && stencil; dy++) for (let dx = -1; dx <= 1; dx++) if (known[i + dy * w + dx] === 0) stencil = false;
+      if (!stencil) continue;
+      let best = -1;
+      let bx = 0;
+      let by = 0;
+      for (let c = 0; c < 3; c++) {
+        const g = blurred[c];
+        const gx = (g[i - w + 1] + 2 * g[i + 1] + g[i + w + 1] - g[i - w - 1] - 2 * g[i - 1] - g[i + w - 1]) / 8;
+        const gy = (g[i + w - 1] + 2 * g[i + w] + g[i + w + 1] - g[i - w - 1] - 2 * g[i - w] - g[i - w + 1]) / 8;
+        const m = gx * gx + gy * gy;
+        if (m > best) {
+          best = m;
+          bx = gx;
+          by = gy;
+        }
+      }
+      mag[i] = Math.sqrt(best);
+      const ax = Math.abs(bx);
+      const ay = Math.abs(by);
+      dir[i] = ay <= ax * 0.4142 ? 0 : ax <= ay * 0.4142 ? 2 : bx * by > 0 ? 3 : 1;
+    }
+  }
+  const label = new Uint8Array(w * h);
+  const stack: number[] = [];
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      const m = mag[i];
+      if (m < LOW) continue;
+      const d = dir[i];
+      const step = d === 0 ? 1 : d === 2 ? w : d === 3 ? w + 1 : w - 1;
+      if (m < mag[i - step] || m < mag[i + step]) continue;
+      label[i] = m >= HIGH ? 2 : 1;
+      if (label[i] === 2) stack.push(i);
+    }
+  }
+  const edges = new Uint8Array(w * h);
+  while (stack.length > 0) {
+    const i = stack.pop() as number;
+    if (edges[i] !== 0) continue;
+    edges[i] = 1;
+    for (let dy = -w; dy <= w; dy += w) {
+      for (let dx = -1; dx <= 1; dx++) {
+        const j = i + dy + dx;
+        if (label[j] !== 0 && edges[j] === 0) stack.push(j);
+      }
+    }
+  }
+  return { edges, magnitude: mag };
+}
+
+/** Moving average over ±2 points (ends kept), then resampled about every pixel. */
+function smoothChain(xs: number[], ys: number[]): Float32Array {
+  const n = xs.length;
+  const sx: number[] = [];
+  const sy: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = Math.max(0, i - 2);
+    const b = Math.min(n - 1, i + 2);
+    const r = Math.min(i - a, b - i);
+    let mx = 0;
+    let my = 0;
+    for (let k = i - r; k <= i + r; k++) {
+      mx += xs[k];
+      my += ys[k];
+    }
+    sx.push(mx / (2 * r + 1));
+    sy.push(my / (2 * r + 1));
+  }
+  const out: number[] = [sx[0], sy[0]];
+  let carry = 0;
+  for (let i = 1; i < n; i++) {
+    const seg = Math.hypot(sx[i] - sx[i - 1], sy[i] - sy[i - 1]);
+    carry += seg;
+    if (carry >= 1 || i === n - 1) {
+      out.push(sx[i], sy[i]);
+      carry = 0;
+    }
+  }
+  return Float32Array.from(out);
+}
+
+/**
+ * Least-squares parabola x(s), y(s) = p0 + p1·s + p2·s² through the points
+ * (arc length s from the first): position, unit tangent and curvature at s = 0.
+ */
+function fitEnd(
+  xs: number[],
+  ys: number[],
+  ss: number[],
+): { x: number; y: number; tx: number; ty: number; curvature: number; rms: number } | null {
+  const n = xs.length;
+  if (n < 6) return null;
+  // Normal equations of [1, s, s²].
+  const m = new Float64Array(9);
+  const bx = new Float64Array(3);
+  const by = new Float64Array(3);
+  for (let i = 0; i < n; i++) {
+    const b = [1, ss[i], ss[i] * ss[i]];
+    for (let r = 0; r < 3; r++) {
+      for (let c = 0; c < 3; c++) m[r * 3 + c] += b[r] * b[c];
+      bx[r] += b[r] * xs[i];
+      by[r] += b[r] * ys[i];
+    }
+  }
+  const px = solve3(m, bx);
+  const py = solve3(m, by);
+  if (px === null || py === null) return null;
+  let sq = 0;
+  for (let i = 0; i < n; i++) {
+    const s = ss[i];
+    const ex = px[0] + px[1] * s + px[2] * s * s - xs[i];
+    const ey = py[0] + py[1] * s + py[2] * s * s - ys[i];
+    sq += ex * ex + ey * ey;
+  }
+  const speed = Math.hypot(px[1], py[1]);
+  if (speed < 1e-6) return null;
+  const curvature = (px[1] * 2 * py[2] - py[1] * 2 * px[2]) / speed ** 3;
+  return { x: px[0], y: py[0], tx: px[1] / speed, ty: py[1] / speed, curvature, rms: Math.sqrt(sq / n) };
+}
+
+function solve3(m: Float64Array, b: Float64Array): Float64Array | null {
+  const a = Float64Array.from(m);
+  const v = Float64Array.from(b);
+  for (let c = 0; c < 3; c++) {
+    let p = c;
+    for (let r = c + 1; r < 3; r++) if (Math.abs(a[r * 3 + c]) > Math.abs(a[p * 3 + c])) p = r;
+    if (Math.abs(a[p * 3 + c]) < 1e-9) return null;
+    if (p !== c) {
+      for (let k = 0; k < 3; k++) [a[c * 3 + k], a[p * 3 + k]] = [a[p * 3 + k], a[c * 3 + k]];
+      [v[c], v[p]] = [v[p], v[c]];
+    }
+    for (let r = 0; r < 3; r++) {
+      if (r === c) continue;
+      const f = a[r * 3 + c] / a[c * 3 + c];
+      for (let k = 0; k < 3; k++) a[r * 3 + k] -= f * a[c * 3 + k];
+      v[r] -= f * v[c];
+    }
+  }
+  return Float64Array.from([v[0] / a[0], v[1] / a[4], v[2] / a[8]]);
+}
+
+/** The ends at the hole of the edge chains around it, nearest the hole first. */
+export function chainEnds(img: FloatImage, hole: Uint8Array, options: EdgeChainOptions): ChainEnd[] {
+  const { width: w, height: h } = img;
+  const { edges, magnitude } = knownCanny(img, hole, options.allowed);
+  const dist = options.holeDistance;
+  const starts: number[] = [];
+  for (let i = 0; i < w * h; i++) if (edges[i] !== 0 && dist[i] <= START_DISTANCE * START_DISTANCE) starts.push(i);
+  starts.sort((a, b) => dist[a] - dist[b] || a - b);
+  const visited = new Uint8Array(w * h);
+  const out: ChainEnd[] = [];
+  for (const s of starts) {
+    if (visited[s] !== 0) continue;
+    const xs: number[] = [];
+    const ys: number[] = [];
+    const ss: number[] = [];
+    let i = s;
+    let px = -1;
+    let py = -1;
+    let length = 0;
+    let contrast = 0;
+    for (;;) {
+      visited[i] = 1;
+      const x = i % w;
+      const y = (i - x) / w;
+      if (xs.length > 0) length += Math.hypot(x - xs[xs.length - 1], y - ys[ys.length - 1]);
+      xs.push(x);
+      ys.push(y);
+      ss.push(length);
+      contrast += magnitude[i];
+      if (length >= options.maxLength) break;
+      // Next: an unvisited edge neighbour, the one that keeps the direction best (or moves away from the hole at the start).
+      let next = -1;
+      let bestScore = Number.NEGATIVE_INFINITY;
+      const hx = px < 0 ? 0 : x - px;
+      const hy = px < 0 ? 0 : y - py;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          if (dx === 0 && dy === 0) continue;
+          const nx = x + dx;
+          const ny = y + dy;
+          if (nx < 1 || ny < 1 || nx >= w - 1 || ny >= h - 1) continue;
+          const j = ny * w + nx;
+          if (edges[j] === 0 || visited[j] !== 0) continue;
+          const score = px < 0 ? dist[j] : (hx * dx + hy * dy) / Math.hypot(dx, dy);
+          if (score > bestScore) {
+            bestScore = score;
+            next = j;
+          }
+        }
+      }
+      if (next < 0) break;
+      // Neighbours of the step taken are the same chain: mark them so that no second chain starts beside this one.
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) if (edges[i + dy * w + dx] !== 0 && i + dy * w + dx !== next) visited[i + dy * w + dx] = 1;
+      px = x;
+      py = y;
+      i = next;
+    }
+    // A chain's last pixels bend where the edge fades or the search band ends: not part of the outline's course.
+    if (xs.length > 8) {
+      xs.length -= END_TRIM;
+      ys.length -= END_TRIM;
+      ss.length -= END_TRIM;
+      length = ss[ss.length - 1];
+    }
+    if (length < options.minLength) continue;
+    let k = 0;
+    while (k < ss.length && ss[k] <= FIT_LENGTH) k++;
+    const fit = fitEnd(xs.slice(0, k), ys.slice(0, k), ss.slice(0, k));
+    if (fit === null || fit.rms > MAX_FIT_RMS) continue;
+    const trail = smoothChain(xs, ys);
+    trail[0] = fit.x;
+    trail[1] = fit.y;
+    // The fitted tangent points away from the hole (s grows outwards); walking in, the curvature changes sign.
+    out.push({ x: fit.x, y: fit.y, dx: -fit.tx, dy: -fit.ty, curvature: -fit.curvature, trail, contrast: contrast / xs.length });
+  }
+  return out;
+}
