@@ -185,12 +185,14 @@ export function exposeSamCandidates(model: Uint8Array): Uint8Array | null {
   if (outputs.includes(MULTIMASK_MASKS)) return model;
   const found = findCandidates(nodes);
   if (!found) return null;
-  const newGraph = concat([
-    model.subarray(graph.payloadStart, graph.end),
+  const added = concat([
     identityNode(found.masks, MULTIMASK_MASKS),
     identityNode(found.iou, MULTIMASK_IOU),
     floatOutput(MULTIMASK_MASKS),
     floatOutput(MULTIMASK_IOU),
   ]);
-  return concat([model.subarray(0, graph.start), delimited(7, newGraph), model.subarray(graph.end)]);
+  // One copy of the (16 MB) model: the graph field's new header, its old payload, the additions, the rest.
+  const graphLength = graph.end - graph.payloadStart + added.length;
+  const head = Uint8Array.from([...varint(7 * 8 + 2), ...varint(graphLength)]);
+  return concat([model.subarray(0, graph.start), head, model.subarray(graph.payloadStart, graph.end), added, model.subarray(graph.end)]);
 }
