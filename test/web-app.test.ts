@@ -325,7 +325,7 @@ test("a damaged model file: the built-in engine takes over, the status says so o
   await page.goto(app.url("auto"));
   await page.waitForFunction("navigator.serviceWorker.controller !== null", undefined, { timeout: 30_000 });
   // A copy of the encoder of the right size but the wrong bytes, as if the cache had been damaged.
-  const encoder = readdirSync(path.join(dir, "web", "models")).find((f) => f.startsWith("encoder-")) as string;
+  const encoder = readdirSync(path.join(dir, "web", "models")).find((f) => f.endsWith("-encoder.onnx")) as string;
   const encoderUrl = new URL(`models/${encoder}`, app.url("auto")).href;
   const size = readFileSync(path.join(dir, "web", "models", encoder)).length;
   await page.evaluate(

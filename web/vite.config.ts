@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import preact from "@preact/preset-vite";
 import { defineConfig } from "vite";
 import { VitePWA } from "vite-plugin-pwa";
-import { modelFiles } from "./model-download.js";
+import { modelFiles } from "./model-files.js";
 import { SAM_MODEL_FILES } from "./src/sam-files.js";
 import { SUGGEST_MODEL_FILES } from "./src/suggest-models.js";
 
