@@ -8,7 +8,7 @@
  */
 import type { InferenceModel, SamModelLoader } from "../../src/index.js";
 import { downloadFiles, modelsFolderUrl } from "./model-download.js";
-import { loadWebModel, runtimeWasmUrl } from "./onnx-web.js";
+import { exposeAllCandidates, loadWebModel, runtimeWasmUrl } from "./onnx-web.js";
 import { SAM_MODEL_FILES } from "./sam-files.js";
 
 /** What loading reports: bytes while downloading, then the runtime starting the models. */
@@ -40,7 +40,11 @@ export function bundledSamLoader(onProgress: (p: SamLoadProgress) => void): SamM
       if (files === pending) files = null;
     });
     const got = await pending;
-    const model = await loadWebModel(got[part], SAM_MODEL_FILES[part].name, got.wasm);
+    const model = await loadWebModel(got[part], SAM_MODEL_FILES[part].name, {
+      wasmBinary: got.wasm,
+      // Every candidate mask of a tap, as the Node loader exposes them (sam-decoder-graph.ts).
+      ...(part === "decoder" ? { rewrite: exposeAllCandidates } : {}),
+    });
     // Each file is needed once; the session holds its own copy.
     if (part === "decoder") files = null;
     return model;

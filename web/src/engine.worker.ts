@@ -22,7 +22,7 @@ import {
 import { bundledSamLoader, type SamLoadProgress } from "./bundled-sam.js";
 import { type DecodeOptions, decodePhoto, encodePhoto, type Photo, type PhotoSource, readSource } from "./codec.js";
 import "./errors.js";
-import { loadWebModel } from "./onnx-web.js";
+import { exposeAllCandidates, loadWebModel } from "./onnx-web.js";
 import { SelectionComposer, type SelectionPrompt } from "./selection-compose.js";
 import { type SuggestAnswer, WebSuggester } from "./suggest-engine.js";
 import { makeViewBitmaps } from "./view-bitmaps.js";
@@ -130,7 +130,10 @@ class Engine {
    * the photo is prepared again with them on the next tap or `prepare`.
    */
   async useSam(encoder: Blob, encoderName: string, decoder: Blob, decoderName: string): Promise<void> {
-    const models = { encoder: await loadWebModel(encoder, encoderName), decoder: await loadWebModel(decoder, decoderName) };
+    const models = {
+      encoder: await loadWebModel(encoder, encoderName),
+      decoder: await loadWebModel(decoder, decoderName, { rewrite: exposeAllCandidates }),
+    };
     try {
       // Checked now, so that a wrong file fails here and not at the next tap.
       checkSamEncoder(models.encoder, encoderName);

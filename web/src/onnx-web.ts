@@ -12,6 +12,12 @@
 import webgpuWasmUrl from "onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url";
 import wasmUrl from "onnxruntime-web/ort-wasm-simd-threaded.wasm?url";
 import { type InferenceModel, notAModel, type OrtSessionLike, type OrtTensorConstructor, sessionModel } from "../../src/index.js";
+import { exposeSamCandidates } from "../../src/runtime/sam-decoder-graph.js";
+
+/** A SAM decoder with every candidate mask among its outputs (unchanged when it is not a single-mask export). */
+export function exposeAllCandidates(bytes: Uint8Array): Uint8Array {
+  return exposeSamCandidates(bytes) ?? bytes;
+}
 
 type Ort = typeof import("onnxruntime-web/wasm");
 export type OrtBackend = "webgpu" | "wasm";
@@ -64,15 +70,20 @@ function ort(wasmBinary?: Uint8Array): Promise<Runtime> {
   return runtime;
 }
 
-/**
- * Loads a model from its bytes (or a file the user picked); errors name it
- * and say what went wrong. `wasmBinary` is used if the runtime is not started yet.
- */
-export async function loadWebModel(file: Blob | Uint8Array, name: string, wasmBinary?: Uint8Array): Promise<InferenceModel> {
-  const bytes = file instanceof Uint8Array ? file : new Uint8Array(await file.arrayBuffer());
+export interface WebModelOptions {
+  /** The runtime's WebAssembly (the bytes at `runtimeWasmUrl`), used if the runtime is not started yet. */
+  wasmBinary?: Uint8Array;
+  /** Edits the model's bytes before the runtime loads them (as the Node loader's `rewrite`). */
+  rewrite?: (bytes: Uint8Array) => Uint8Array;
+}
+
+/** Loads a model from its bytes (or a file the user picked); errors name it and say what went wrong. */
+export async function loadWebModel(file: Blob | Uint8Array, name: string, options: WebModelOptions = {}): Promise<InferenceModel> {
+  let bytes = file instanceof Uint8Array ? file : new Uint8Array(await file.arrayBuffer());
+  if (options.rewrite) bytes = options.rewrite(bytes);
   let started: Runtime;
   try {
-    started = await ort(wasmBinary);
+    started = await ort(options.wasmBinary);
   } catch (err) {
     throw notAModel(name, err);
   }
