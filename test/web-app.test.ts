@@ -1,29 +1,34 @@
 /**
  * End-to-end test of the browser app in Debian's Chromium (playwright-core,
  * never a downloaded browser): open a photo, tap the object, erase, undo, redo,
- * download, and check the downloaded pixels. CI installs chromium (.ci/run);
- * elsewhere the test is skipped when /usr/bin/chromium is missing.
+ * download, and check the downloaded pixels; the default Segment Anything
+ * engine loads with a progress bar, works offline after one visit, and gives
+ * way to the built-in engine when its model is damaged. Setup in
+ * support/web-app.ts.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import sharp from "sharp";
-import { build, type PreviewServer, preview } from "vite";
 import { tinyLamaLike, tinySamDecoder, tinySamEncoder } from "./support/onnx-builder.js";
+import {
+  newPage,
+  openPhoto,
+  skipBrowser as skip,
+  startWebApp,
+  statusSays,
+  photoToScreen as toScreenOf,
+  type WebApp,
+} from "./support/web-app.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const skip = !existsSync(CHROMIUM) && process.env.CI !== "true" ? "Chromium is not installed (apt-get install chromium)" : false;
-const CONFIG = path.resolve("web/vite.config.ts");
 const W = 320;
 const H = 240;
 const DISC = { x: 200, y: 110, r: 26 };
 
+let app: WebApp;
 let dir: string;
-let server: PreviewServer;
-let browser: Browser;
 
 /** A textured scene with a red disc to remove, as PNG (lossless, so pixels can be compared exactly). */
 async function scene(): Promise<{ file: string; pixels: Buffer }> {
@@ -55,22 +60,16 @@ async function download(page: Page): Promise<Buffer> {
   return data;
 }
 
-/** Loads the app in `page`, opens `file` and waits until it is prepared; page errors are collected in the returned list. */
+/** Loads the app (built-in tap engine) in `page`, opens `file` and waits until it is prepared; page errors are collected in the returned list. */
 async function openInApp(page: Page, file: string): Promise<string[]> {
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(server.resolvedUrls?.local[0] as string);
-  await page.getByTestId("open").setInputFiles(file);
-  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 30_000 });
+  await openPhoto(app, page, file);
   return errors;
 }
 
-/** Maps photo pixels to screen points for a photo fitted into the page's viewport element. */
-async function photoToScreen(page: Page): Promise<(x: number, y: number) => [number, number]> {
-  const box = (await page.getByTestId("viewport").boundingBox()) as { x: number; y: number; width: number; height: number };
-  const scale = Math.min(box.width / W, box.height / H) * 0.96;
-  return (x, y) => [box.x + (box.width - W * scale) / 2 + x * scale, box.y + (box.height - H * scale) / 2 + y * scale];
-}
+/** Maps photo pixels to screen points for the scene fitted into the page's viewport element. */
+const photoToScreen = (page: Page) => toScreenOf(page, W, H);
 
 /** Red pixels left of the disc, and pixels changed far from it. */
 function judge(result: Buffer, pixels: Buffer): { red: number; changedFar: number } {
@@ -89,24 +88,17 @@ function judge(result: Buffer, pixels: Buffer): { red: number; changedFar: numbe
 
 before(async () => {
   if (skip) return;
-  dir = mkdtempSync(path.join(os.tmpdir(), "vanish-web-"));
-  await build({ configFile: CONFIG, logLevel: "silent", build: { outDir: path.join(dir, "web"), emptyOutDir: true } });
-  server = await preview({ configFile: CONFIG, logLevel: "silent", build: { outDir: path.join(dir, "web") }, preview: { port: 4190 } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-  });
+  app = await startWebApp("web", 4190);
+  dir = app.dir;
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await app?.close();
 });
 
 test("open, tap, erase, undo, redo, download: the object is gone and nothing else changed", { skip, timeout: 120_000 }, async () => {
   const { file, pixels } = await scene();
-  const page = await browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
+  const page = await app.browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
   const errors = await openInApp(page, file);
 
   const toScreen = await photoToScreen(page);
@@ -133,8 +125,8 @@ test("open, tap, erase, undo, redo, download: the object is gone and nothing els
 });
 
 test("unsupported, damaged and huge files get clear messages, not a broken page", { skip, timeout: 90_000 }, async () => {
-  const page = await browser.newPage();
-  await page.goto(server.resolvedUrls?.local[0] as string);
+  const page = await app.browser.newPage();
+  await page.goto(app.url());
   await page.getByTestId("open").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
   await page.getByTestId("error").filter({ hasText: "not a JPEG, PNG, WebP or AVIF" }).waitFor({ timeout: 10_000 });
   await page.getByTestId("open").setInputFiles({ name: "broken.jpg", mimeType: "image/jpeg", buffer: Buffer.from("not really a jpeg") });
@@ -155,7 +147,7 @@ test("unsupported, damaged and huge files get clear messages, not a broken page"
 
 test("lasso and rectangle mark what to erase; the mask eraser takes part back", { skip, timeout: 120_000 }, async () => {
   const { file, pixels } = await scene();
-  const page = await browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
+  const page = await app.browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
   await openInApp(page, file);
   const toScreen = await photoToScreen(page);
   const drag = async (points: [number, number][]) => {
@@ -210,7 +202,12 @@ test("lasso and rectangle mark what to erase; the mask eraser takes part back", 
 
 test("on a phone-sized touch screen a tap selects and the layout fits", { skip, timeout: 120_000 }, async () => {
   const { file } = await scene();
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const context = await app.browser.newContext({
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+    deviceScaleFactor: 2,
+  });
   const page = await context.newPage();
   await openInApp(page, file);
   const [sx, sy] = (await photoToScreen(page))(DISC.x, DISC.y);
@@ -225,22 +222,131 @@ test("on a phone-sized touch screen a tap selects and the layout fits", { skip, 
   await context.close();
 });
 
-test("after the first visit the app works offline (service worker)", { skip, timeout: 120_000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+/** Records every value the page's progress bar shows (role=progressbar), from before the app starts. */
+const RECORD_PROGRESS = `window.__progress = [];
+new MutationObserver(() => {
+  const bar = document.querySelector("[role=progressbar]");
+  if (!bar) return;
+  const value = bar.getAttribute("aria-valuenow") + " " + bar.getAttribute("aria-valuetext") + " " + bar.getAttribute("aria-label");
+  if (window.__progress.at(-1) !== value) window.__progress.push(value);
+}).observe(document, { subtree: true, childList: true, attributes: true });`;
+
+/** The URLs (file names) each cache of the page's origin holds. */
+async function cacheContents(page: Page): Promise<Record<string, string[]>> {
+  return page.evaluate(`(async () => {
+    const out = {};
+    for (const name of await caches.keys()) out[name] = (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname.split("/").pop());
+    return out;
+  })()`);
+}
+
+/** Taps a boat of the harbour sample (960×600) and returns how many pixels the exported mask marks. */
+async function tapBoat(page: Page): Promise<number> {
+  const [x, y] = (await toScreenOf(page, 960, 600))(355, 400);
+  await page.mouse.click(x, y);
+  await statusSays(page, "Selected", 120_000);
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export mask" }).click()]);
+  const { data } = await sharp(await dl.path())
+    .greyscale()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return data.reduce((n, v) => n + (v >= 128 ? 1 : 0), 0);
+}
+
+test("the default engine: Segment Anything loads with a progress bar on the first photo; after that visit it works offline from the caches", {
+  skip,
+  timeout: 600_000,
+}, async () => {
+  const context = await app.browser.newContext({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
+  await context.addInitScript(RECORD_PROGRESS);
   const page = await context.newPage();
-  await page.goto(server.resolvedUrls?.local[0] as string);
-  // Installed, active and controlling the page: everything is precached.
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(app.url("auto"));
+  assert.equal(await page.evaluate("crossOriginIsolated"), true, "COOP/COEP from the preview server");
+  // Installed, active and controlling the page: the app itself is precached.
   await page.waitForFunction("navigator.serviceWorker.controller !== null", undefined, { timeout: 30_000 });
+  const precached = Object.entries(await cacheContents(page)).flatMap(([name, files]) => (name.includes("precache") ? files : []));
+  assert.ok(
+    precached.some((f) => f.endsWith(".jpg")),
+    "the sample photo is precached",
+  );
+  assert.deepEqual(
+    precached.filter((f) => /\.(wasm|onnx)$/.test(f)),
+    [],
+    "neither ONNX Runtime nor the model is precached",
+  );
+
+  await page.getByTestId("sample").click();
+  await statusSays(page, "ready", 300_000);
+  assert.equal(await page.locator(".app").getAttribute("data-tap-engine"), "sam");
+  const status = (await page.getByTestId("status").textContent()) ?? "";
+  assert.doesNotMatch(status, /built-in/, status);
+  // The download showed as a progress bar counting megabytes, up to the whole.
+  const progress = (await page.evaluate("window.__progress")) as string[];
+  const shown = progress.filter((p) => p.includes("of 59 MB"));
+  assert.ok(shown.length >= 2, progress.join(" | "));
+  const values = shown.map((p) => Number(p.split(" ")[0]));
+  assert.deepEqual(
+    values,
+    [...values].sort((a, b) => a - b),
+    "it only moves forward",
+  );
+  assert.equal(values.at(-1), 100);
+  assert.match(shown[0], /Loading the tap-to-select model/);
+  // One boat: Segment Anything's mask of the hull tapped (the built-in engine takes in the gravel around it).
+  const online = await tapBoat(page);
+  assert.ok(online > 7_000 && online < 20_000, `${online} pixels selected`);
+  const cached = await cacheContents(page);
+  assert.equal(cached["vanish-models"]?.filter((f) => f.endsWith(".onnx")).length, 2, JSON.stringify(cached));
+  assert.equal(cached["vanish-runtime"]?.filter((f) => f.endsWith(".wasm")).length, 1, JSON.stringify(cached));
+
+  // Offline: the page, ONNX Runtime and the model all come from the caches.
   await context.setOffline(true);
   await page.reload();
+  assert.equal(await page.evaluate("crossOriginIsolated"), true, "the cached page keeps its COOP/COEP headers");
   await page.getByTestId("sample").click();
-  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 60_000 });
-  const box = (await page.getByTestId("viewport").boundingBox()) as { x: number; y: number; width: number; height: number };
-  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-  await page.getByTestId("status").filter({ hasText: "Selected" }).waitFor({ timeout: 30_000 });
+  await statusSays(page, "ready", 300_000);
+  assert.equal(await page.locator(".app").getAttribute("data-tap-engine"), "sam");
+  const offline = await tapBoat(page);
+  assert.ok(Math.abs(offline - online) <= 0.01 * online, `${offline} pixels offline, ${online} online`);
   await page.getByTestId("erase").click();
-  await page.getByTestId("status").filter({ hasText: "Erased" }).waitFor({ timeout: 60_000 });
+  await statusSays(page, "Erased", 120_000);
+  assert.deepEqual(errors, []);
   await context.close();
+});
+
+test("a damaged model file: the built-in engine takes over, the status says so once, and the bad copy leaves the cache", {
+  skip,
+  timeout: 300_000,
+}, async () => {
+  const { file } = await scene();
+  const { page, errors, close } = await newPage(app, { viewport: { width: 900, height: 700 }, acceptDownloads: true });
+  await page.goto(app.url("auto"));
+  await page.waitForFunction("navigator.serviceWorker.controller !== null", undefined, { timeout: 30_000 });
+  // A copy of the encoder of the right size but the wrong bytes, as if the cache had been damaged.
+  const encoder = readdirSync(path.join(dir, "web", "models")).find((f) => f.endsWith("-encoder.onnx")) as string;
+  const encoderUrl = new URL(`models/${encoder}`, app.url("auto")).href;
+  const size = readFileSync(path.join(dir, "web", "models", encoder)).length;
+  await page.evaluate(
+    `caches.open("vanish-models").then((c) => c.put(${JSON.stringify(encoderUrl)}, new Response(new Uint8Array(${size}))))`,
+  );
+  await page.getByTestId("open").setInputFiles(file);
+  await statusSays(page, "ready", 120_000);
+  const said = (await page.getByTestId("status").textContent()) ?? "";
+  assert.match(said, /damaged or not the expected version/);
+  assert.match(said, /built-in tap-to-select engine/);
+  assert.equal(await page.locator(".app").getAttribute("data-tap-engine"), "builtin");
+  assert.equal(await page.evaluate(`caches.match(${JSON.stringify(encoderUrl)}).then((r) => r === undefined)`), true);
+  // Taps work (built-in engine), and the next photo is not told again.
+  const [sx, sy] = (await photoToScreen(page))(DISC.x, DISC.y);
+  await page.mouse.click(sx, sy);
+  await statusSays(page, "Selected");
+  await page.getByTestId("open").setInputFiles(file);
+  await statusSays(page, "ready");
+  assert.doesNotMatch((await page.getByTestId("status").textContent()) ?? "", /built-in/);
+  assert.deepEqual(errors, []);
+  await close();
 });
 
 test("ONNX models picked in the page: Segment Anything selects and the network fills (onnxruntime-web)", {
@@ -258,7 +364,7 @@ test("ONNX models picked in the page: Segment Anything selects and the network f
   writeFileSync(models.encoder, tinySamEncoder());
   writeFileSync(models.decoder, tinySamDecoder({ radii: [150, 150, 150, 150], ious: [0.9, 0.9, 0.9, 0.9] }));
   writeFileSync(models.network, tinyLamaLike({ fill: [0.1, 0.8, 0.2] }));
-  const page = await browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
+  const page = await app.browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
   const errors = await openInApp(page, file);
   await page.getByTestId("models").click();
   await page.getByTestId("models-input").setInputFiles([models.encoder, models.decoder, models.network]);
@@ -307,7 +413,7 @@ test("the download keeps EXIF (edit recorded), the ICC profile and the original'
     .withExif({ IFD0: { Make: "TestCam", Model: "Pocket" }, IFD2: { DateTimeOriginal: "2023:07:08 09:10:11" } })
     .jpeg({ quality: 77 })
     .toFile(file);
-  const page = await browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
+  const page = await app.browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
   const errors = await openInApp(page, file);
   const [sx, sy] = (await photoToScreen(page))(DISC.x, DISC.y);
   await page.mouse.click(sx, sy);

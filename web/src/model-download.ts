@@ -1,0 +1,136 @@
+/**
+ * Downloads the app's own model files (served from its origin under
+ * models/, and the runtime's WebAssembly) with byte-level progress, and
+ * checks each model's sha256 with SubtleCrypto before anything uses it.
+ * The service worker keeps these files in runtime caches (CacheFirst); a
+ * file that fails its check is dropped from them, so the next visit
+ * downloads it again instead of failing for ever.
+ */
+import { VanishError } from "../../src/index.js";
+
+/** The service worker's runtime caches (see web/vite.config.ts). */
+export const MODEL_CACHE = "vanish-models";
+export const RUNTIME_CACHE = "vanish-runtime";
+
+/** The app's models/ folder, seen from a worker of the app (its scripts are one folder down: assets/ built, src/ in development). */
+export function modelsFolderUrl(): string {
+  return new URL("../models/", self.location.href).href;
+}
+
+export interface RemoteFile {
+  url: string;
+  /** For messages: the file's name under models/, or what it is. */
+  name: string;
+  /** Expected size, when known in advance (else the response's Content-Length). */
+  bytes?: number;
+  /** The sha256 (hex) the file must have. */
+  sha256?: string;
+}
+
+/** Bytes downloaded so far of all files together, and their total (0 while unknown). */
+export type DownloadProgress = (loaded: number, total: number) => void;
+
+/** Fetches every file at once, reporting their bytes together; resolves to their contents in order. */
+export async function downloadFiles(files: readonly RemoteFile[], onProgress?: DownloadProgress): Promise<Uint8Array[]> {
+  const responses = await Promise.all(files.map(open));
+  const expected = responses.map((r, i) => files[i].bytes ?? (Number(r.headers.get("content-length")) || 0));
+  const loaded = files.map(() => 0);
+  let reported = -1;
+  const report = (force = false) => {
+    if (!onProgress) return;
+    const done = loaded.reduce((a, b) => a + b, 0);
+    // A file larger than announced (compressed transfer) raises the total instead of overflowing the bar.
+    const total = expected.reduce((a, b, i) => a + Math.max(b, loaded[i]), 0);
+    // About 200 updates for the whole download are plenty for a progress bar.
+    if (force || done - reported >= total / 200) {
+      reported = done;
+      onProgress(done, total);
+    }
+  };
+  report(true);
+  const contents = await Promise.all(
+    responses.map((r, i) =>
+      readBody(r, files[i], expected[i], (n) => {
+        loaded[i] = n;
+        report();
+      }),
+    ),
+  );
+  report(true);
+  await Promise.all(files.map((f, i) => verify(f, contents[i])));
+  return contents;
+}
+
+async function open(file: RemoteFile): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(file.url);
+  } catch (err) {
+    throw new VanishError(
+      "UNREADABLE",
+      `Could not download ${file.name} (${(err as Error).message}); it is downloaded once and then kept for offline use.`,
+    );
+  }
+  if (response.status === 404) {
+    // Files under models/ come with the build; a 404 means this build left it out.
+    throw new VanishError("MISSING_DEPENDENCY", `${file.name} is not part of this build (HTTP 404)`);
+  }
+  if (!response.ok || !response.body) {
+    throw new VanishError("UNREADABLE", `Could not download ${file.name} (HTTP ${response.status}).`);
+  }
+  return response;
+}
+
+async function readBody(response: Response, file: RemoteFile, expected: number, onBytes: (n: number) => void): Promise<Uint8Array> {
+  let buffer = new Uint8Array(expected > 0 ? expected : 1 << 20);
+  let size = 0;
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (size + value.length > buffer.length) {
+        const grown = new Uint8Array(Math.max(buffer.length * 2, size + value.length));
+        grown.set(buffer.subarray(0, size));
+        buffer = grown;
+      }
+      buffer.set(value, size);
+      size += value.length;
+      onBytes(size);
+    }
+  } catch (err) {
+    throw new VanishError("UNREADABLE", `The download of ${file.name} broke off (${(err as Error).message}).`);
+  }
+  return size === buffer.length ? buffer : buffer.slice(0, size);
+}
+
+/** The sha256 of `bytes`, hex. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  if (!crypto.subtle) {
+    throw new VanishError("UNREADABLE", "This page is not a secure context (https or localhost), so model files cannot be checked.");
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function verify(file: RemoteFile, bytes: Uint8Array): Promise<void> {
+  if (!file.sha256) return;
+  const actual = await sha256Hex(bytes);
+  if (actual === file.sha256) return;
+  await forget(file.url);
+  throw new VanishError(
+    "UNSUPPORTED_FORMAT",
+    `The model ${file.name} is damaged or not the expected version (sha256 ${actual.slice(0, 12)}…, expected ${file.sha256.slice(0, 12)}…); reload the page to download it again.`,
+  );
+}
+
+/** Drops a file from the service worker's caches. */
+async function forget(url: string): Promise<void> {
+  if (typeof caches === "undefined") return;
+  const absolute = new URL(url, self.location.href).href;
+  await Promise.all(
+    [MODEL_CACHE, RUNTIME_CACHE].map(async (name) => {
+      if (await caches.has(name)) await (await caches.open(name)).delete(absolute);
+    }),
+  ).catch(() => undefined);
+}
