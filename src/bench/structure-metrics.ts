@@ -18,6 +18,7 @@
  */
 import type { RgbaImage } from "../core/image.js";
 import { resizeWeights } from "../core/inpaint/resample.js";
+import { gradientSector, suppressAndLink } from "../core/inpaint/structure/edges.js";
 import { detectSegments, gaussianBlur } from "../core/inpaint/structure/lsd.js";
 import { dilateDisc, holeBounds } from "../core/mask.js";
 
@@ -77,41 +78,10 @@ export function canny(grey: Float32Array, w: number, h: number, low = CANNY_LOW,
       const gx = (g[i - w + 1] + 2 * g[i + 1] + g[i + w + 1] - g[i - w - 1] - 2 * g[i - 1] - g[i + w - 1]) / 8;
       const gy = (g[i + w - 1] + 2 * g[i + w] + g[i + w + 1] - g[i - w - 1] - 2 * g[i - w] - g[i - w + 1]) / 8;
       mag[i] = Math.sqrt(gx * gx + gy * gy);
-      // Sector of the gradient direction: 0 horizontal, 1 diagonal /, 2 vertical, 3 diagonal \.
-      const ax = Math.abs(gx);
-      const ay = Math.abs(gy);
-      dir[i] = ay <= ax * 0.4142 ? 0 : ax <= ay * 0.4142 ? 2 : gx * gy > 0 ? 3 : 1;
+      dir[i] = gradientSector(gx, gy);
     }
   }
-  const STRONG = 2;
-  const WEAK = 1;
-  const label = new Uint8Array(w * h);
-  const stack: number[] = [];
-  for (let y = 1; y < h - 1; y++) {
-    for (let x = 1; x < w - 1; x++) {
-      const i = y * w + x;
-      const m = mag[i];
-      if (m < low) continue;
-      const d = dir[i];
-      const step = d === 0 ? 1 : d === 2 ? w : d === 3 ? w + 1 : w - 1;
-      if (m < mag[i - step] || m < mag[i + step]) continue;
-      label[i] = m >= high ? STRONG : WEAK;
-      if (label[i] === STRONG) stack.push(i);
-    }
-  }
-  const out = new Uint8Array(w * h);
-  while (stack.length > 0) {
-    const i = stack.pop() as number;
-    if (out[i] !== 0) continue;
-    out[i] = 1;
-    for (let dy = -w; dy <= w; dy += w) {
-      for (let dx = -1; dx <= 1; dx++) {
-        const j = i + dy + dx;
-        if (label[j] !== 0 && out[j] === 0) stack.push(j);
-      }
-    }
-  }
-  return out;
+  return suppressAndLink(mag, dir, w, h, low, high);
 }
 
 /** lineR and edgeF of `result` against `truth` for the hole plane `hole` (full resolution). */

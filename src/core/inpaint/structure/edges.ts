@@ -127,23 +127,38 @@ export function knownCanny(img: FloatImage, hole: Uint8Array, allowed: Uint8Arra
         }
       }
       mag[i] = Math.sqrt(best);
-      const ax = Math.abs(bx);
-      const ay = Math.abs(by);
-      dir[i] = ay <= ax * 0.4142 ? 0 : ax <= ay * 0.4142 ? 2 : bx * by > 0 ? 3 : 1;
+      dir[i] = gradientSector(bx, by);
     }
   }
+  return { edges: suppressAndLink(mag, dir, w, h, LOW, HIGH), magnitude: mag };
+}
+
+/** Sector of a gradient's direction (tan 22.5° = 0.4142): 0 horizontal, 1 diagonal /, 2 vertical, 3 diagonal \\. */
+export function gradientSector(gx: number, gy: number): number {
+  const ax = Math.abs(gx);
+  const ay = Math.abs(gy);
+  return ay <= ax * 0.4142 ? 0 : ax <= ay * 0.4142 ? 2 : gx * gy > 0 ? 3 : 1;
+}
+
+/**
+ * Canny's last two steps (Canny 1986): non-maximum suppression across the
+ * gradient's sector, then hysteresis: weak maxima (≥ low) are kept where
+ * 8-connected to a strong one (≥ high). Returns 1 on edge pixels.
+ */
+export function suppressAndLink(mag: Float32Array, dir: Uint8Array, w: number, h: number, low: number, high: number): Uint8Array {
+  const STRONG = 2;
   const label = new Uint8Array(w * h);
   const stack: number[] = [];
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
       const i = y * w + x;
       const m = mag[i];
-      if (m < LOW) continue;
+      if (m < low) continue;
       const d = dir[i];
       const step = d === 0 ? 1 : d === 2 ? w : d === 3 ? w + 1 : w - 1;
       if (m < mag[i - step] || m < mag[i + step]) continue;
-      label[i] = m >= HIGH ? 2 : 1;
-      if (label[i] === 2) stack.push(i);
+      label[i] = m >= high ? STRONG : 1;
+      if (label[i] === STRONG) stack.push(i);
     }
   }
   const edges = new Uint8Array(w * h);
@@ -158,7 +173,7 @@ export function knownCanny(img: FloatImage, hole: Uint8Array, allowed: Uint8Arra
       }
     }
   }
-  return { edges, magnitude: mag };
+  return edges;
 }
 
 /** Moving average over ±2 points (ends kept), then resampled about every pixel. */
