@@ -218,22 +218,28 @@ describe("reference-guided erase", () => {
   });
 });
 
+/** `n` random points of a 640×480 frame and their images under `h`; outliers go anywhere, inliers get ±noise/2 jitter. */
+function correspondences(h: Float64Array, n: number, rng: Random, outlier: (i: number) => boolean, noise = 0) {
+  const from = new Float64Array(2 * n);
+  const to = new Float64Array(2 * n);
+  const p = new Float64Array(2);
+  const jitter = () => (noise > 0 ? noise * (rng.next() - 0.5) : 0);
+  for (let i = 0; i < n; i++) {
+    from[2 * i] = rng.int(0, 640);
+    from[2 * i + 1] = rng.int(0, 480);
+    project(h, from[2 * i], from[2 * i + 1], p);
+    const out = outlier(i);
+    to[2 * i] = out ? rng.int(0, 640) : p[0] + jitter();
+    to[2 * i + 1] = out ? rng.int(0, 480) : p[1] + jitter();
+  }
+  return { from, to };
+}
+
 describe("geometry", () => {
   test("homography from exact correspondences, and RANSAC through 40 % outliers", () => {
     const h = Float64Array.of(1.1, 0.1, 5, -0.05, 0.95, 12, 0.0004, -0.0002, 1);
-    const rng = new Random(4);
     const n = 60;
-    const from = new Float64Array(2 * n);
-    const to = new Float64Array(2 * n);
-    const p = new Float64Array(2);
-    for (let i = 0; i < n; i++) {
-      from[2 * i] = rng.int(0, 640);
-      from[2 * i + 1] = rng.int(0, 480);
-      project(h, from[2 * i], from[2 * i + 1], p);
-      const outlier = i % 5 < 2;
-      to[2 * i] = outlier ? rng.int(0, 640) : p[0];
-      to[2 * i + 1] = outlier ? rng.int(0, 480) : p[1];
-    }
+    const { from, to } = correspondences(h, n, new Random(4), (i) => i % 5 < 2);
     const exact = fitHomography({ count: n, from, to }, [2, 3, 7, 8, 12, 13]);
     assert.ok(exact);
     for (let k = 0; k < 9; k++) assert.ok(Math.abs(exact[k] - h[k]) < 1e-6 * Math.max(1, Math.abs(h[k])), `h[${k}]`);
@@ -245,19 +251,8 @@ describe("geometry", () => {
 
   test("affine RANSAC through outliers, when few matches are left", () => {
     const a = Float64Array.of(0.7, -0.4, 30, 0.4, 0.7, -12, 0, 0, 1);
-    const rng = new Random(9);
     const n = 14;
-    const from = new Float64Array(2 * n);
-    const to = new Float64Array(2 * n);
-    const p = new Float64Array(2);
-    for (let i = 0; i < n; i++) {
-      from[2 * i] = rng.int(0, 640);
-      from[2 * i + 1] = rng.int(0, 480);
-      project(a, from[2 * i], from[2 * i + 1], p);
-      const outlier = i % 3 === 0;
-      to[2 * i] = outlier ? rng.int(0, 640) : p[0] + 0.3 * (rng.next() - 0.5);
-      to[2 * i + 1] = outlier ? rng.int(0, 480) : p[1] + 0.3 * (rng.next() - 0.5);
-    }
+    const { from, to } = correspondences(a, n, new Random(9), (i) => i % 3 === 0, 0.3);
     const fit = ransacAffine({ count: n, from, to }, 2, new Random(2), { minInliers: 6 });
     assert.ok(fit);
     assert.equal(fit.inlierCount, 9);
