@@ -169,6 +169,36 @@ describe("wires", () => {
     const block = sky(w, h, (x, y) => (x > 100 && x < 500 && y > 150 && y < 250 ? 1 : 0));
     assert.equal(detectWires(shrinkToPlanes(block, 1280), w, h).length, 0);
   });
+  test("two cables that cross are both found; the parallel gaps between planks are not wires", () => {
+    // A sagging cable and a steep straight one crossing it: together an X that no single curve fits.
+    const steep = (x: number, y: number) => Math.max(0, Math.min(1, 2 - Math.abs(x - (300 + 0.25 * (y - 200)))));
+    const crossed = sky(w, h, (x, y) => Math.max(wire(x, y), y < 300 ? steep(x, y) : 0));
+    const found = detectWires(shrinkToPlanes(crossed, 1280), w, h);
+    const mask = suggestionMask(
+      found.map((f) => ({ kind: "wire" as const, label: "wire", box: { x0: 0, y0: 0, x1: w, y1: h }, score: f.score, mask: f.mask })),
+      w,
+      h,
+    );
+    for (const [name, ink] of [
+      ["sagging", wire],
+      ["steep", (x: number, y: number) => (y < 300 ? steep(x, y) : 0)],
+    ] as const) {
+      let inked = 0;
+      let covered = 0;
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          if (ink(x, y) <= 0.5) continue;
+          inked++;
+          if (mask.data[y * w + x]) covered++;
+        }
+      }
+      assert.ok(covered / inked > 0.9, `the ${name} cable: covered ${covered} of ${inked}`);
+    }
+    // Dark straight gaps 2 px wide every 9 px across the lower half, as between the planks of a pier
+    // (the clutter test looks 4–12 px to each side of a wire: gaps farther apart than that pass it).
+    const planks = sky(w, h, (_x, y) => (y > 200 && y % 9 < 2 ? 1 : 0));
+    assert.equal(detectWires(shrinkToPlanes(planks, 1280), w, h).length, 0);
+  });
 });
 
 describe("main subject", () => {

@@ -3,7 +3,9 @@
  * app's own origin under `models/`: copied into the build, and served from
  * node_modules by the dev server. The app fetches them only when a feature
  * needs them (never at page load); a file whose package is not installed is
- * left out with a warning, and the feature that needs it tells the user.
+ * looked for by its own name in the folder VANISH_MODEL_DIR names (for
+ * model files whose package is not a dependency), else left out with a
+ * warning, and the feature that needs it tells the user.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -20,8 +22,11 @@ export interface ModelFile {
 const NODE_MODULES = fileURLToPath(new URL("../node_modules/", import.meta.url));
 
 function locate(from: string): string | null {
-  const file = path.join(NODE_MODULES, from);
-  return existsSync(file) ? file : null;
+  const dir = process.env.VANISH_MODEL_DIR;
+  for (const file of [path.join(NODE_MODULES, from), dir ? path.join(dir, path.basename(from)) : null]) {
+    if (file && existsSync(file)) return file;
+  }
+  return null;
 }
 
 export function modelFiles(files: readonly ModelFile[]): Plugin {
@@ -41,7 +46,7 @@ export function modelFiles(files: readonly ModelFile[]): Plugin {
       for (const f of files) {
         const found = locate(f.from);
         if (!found) {
-          this.warn(`${f.from} is not installed: models/${f.name} is left out of the build`);
+          this.warn(`${f.from} is not installed (nor in VANISH_MODEL_DIR): models/${f.name} is left out of the build`);
           continue;
         }
         this.emitFile({ type: "asset", fileName: `models/${f.name}`, source: readFileSync(found) });

@@ -1,26 +1,24 @@
 /**
  * The TensorFlow.js adapter for Node: loads a tfjs graph model (model.json
  * plus its weight files) with tfjs-core, tfjs-converter and the WebAssembly
- * backend, and presents it as the core's `InferenceModel`. The packages are
+ * backend, and presents it as the core's `InferenceModel`
+ * (src/runtime/tfjs-graph.ts, shared with the browser app). The packages are
  * optional dependencies, imported on first use; without them the caller
  * gets a VanishError naming the install command.
  */
 import { createRequire } from "node:module";
 import path from "node:path";
 import { VanishError } from "../core/image.js";
-import type { InferenceModel, TensorData } from "../core/model.js";
-
-type Tf = typeof import("@tensorflow/tfjs-core");
-type Converter = typeof import("@tensorflow/tfjs-converter");
-type WeightSpecs = import("@tensorflow/tfjs-core").io.WeightsManifestEntry[];
+import type { InferenceModel } from "../core/model.js";
+import { type TfjsRuntime, tfjsGraphModel } from "../runtime/tfjs-graph.js";
 
 export const TFJS_PACKAGES = "@tensorflow/tfjs-core@4.22.0 @tensorflow/tfjs-converter@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0";
 
-let runtime: Promise<{ tf: Tf; converter: Converter }> | null = null;
+let runtime: Promise<TfjsRuntime> | null = null;
 
-async function importRuntime(): Promise<{ tf: Tf; converter: Converter }> {
-  let tf: Tf;
-  let converter: Converter;
+async function importRuntime(): Promise<TfjsRuntime> {
+  let tf: TfjsRuntime["tf"];
+  let converter: TfjsRuntime["converter"];
   let wasm: typeof import("@tensorflow/tfjs-backend-wasm");
   try {
     tf = await import("@tensorflow/tfjs-core");
@@ -40,7 +38,7 @@ async function importRuntime(): Promise<{ tf: Tf; converter: Converter }> {
 }
 
 /** tfjs-core with the WebAssembly backend ready (imported once). */
-export function tfjsRuntime(): Promise<{ tf: Tf; converter: Converter }> {
+export function tfjsRuntime(): Promise<TfjsRuntime> {
   runtime ??= importRuntime().catch((err) => {
     runtime = null;
     throw err;
@@ -50,44 +48,5 @@ export function tfjsRuntime(): Promise<{ tf: Tf; converter: Converter }> {
 
 /** A tfjs graph model from its parsed model.json and the concatenated bytes of its weight files. */
 export async function loadTfjsGraphModel(modelJson: Record<string, unknown>, weights: Uint8Array, label: string): Promise<InferenceModel> {
-  const { tf, converter } = await tfjsRuntime();
-  const manifest = modelJson.weightsManifest as { weights: unknown[] }[] | undefined;
-  if (!modelJson.modelTopology || !Array.isArray(manifest)) {
-    throw new VanishError("UNSUPPORTED_FORMAT", `${label} is not a TensorFlow.js graph model (no modelTopology or weightsManifest).`);
-  }
-  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
-  const graph = await converter.loadGraphModel(
-    tf.io.fromMemory({
-      modelTopology: modelJson.modelTopology as object,
-      weightSpecs: manifest.flatMap((g) => g.weights) as WeightSpecs,
-      weightData,
-    }),
-  );
-  const outputNames = graph.outputNodes;
-  return {
-    inputs: graph.inputs.map((i) => ({ name: i.name, shape: i.shape })),
-    outputs: outputNames.map((name) => ({ name })),
-    async run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
-      const inputs: Record<string, ReturnType<typeof tf.tensor>> = {};
-      for (const [name, t] of Object.entries(feeds)) {
-        if (!(t.data instanceof Float32Array)) throw new VanishError("INVALID_ARGUMENT", `${label} takes float32 inputs.`);
-        inputs[name] = tf.tensor(t.data, [...t.dims], "float32");
-      }
-      try {
-        const result = graph.execute(inputs, outputNames);
-        const list = Array.isArray(result) ? result : [result];
-        const out: Record<string, TensorData> = {};
-        for (let i = 0; i < list.length; i++) {
-          out[outputNames[i]] = { type: "float32", dims: list[i].shape, data: (await list[i].data()) as Float32Array };
-          list[i].dispose();
-        }
-        return out;
-      } finally {
-        for (const t of Object.values(inputs)) t.dispose();
-      }
-    },
-    async close(): Promise<void> {
-      graph.dispose();
-    },
-  };
+  return tfjsGraphModel(await tfjsRuntime(), modelJson, weights, label);
 }

@@ -282,7 +282,7 @@ export function App() {
           <ActionButton
             action={actions.suggest}
             testId="suggest"
-            title="Suggestions: outline text and wires to erase (models load on first use)"
+            title="Suggestions: outline people, text and wires to erase (models load on first use)"
           />
           <ActionButton action={actions.grow} title="Grow the mask" />
           <ActionButton action={actions.shrink} title="Shrink the mask" />

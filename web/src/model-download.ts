@@ -75,6 +75,10 @@ async function open(file: RemoteFile): Promise<Response> {
     // Files under models/ come with the build; a 404 means this build left it out.
     throw new VanishError("MISSING_DEPENDENCY", `${file.name} is not part of this build (HTTP 404)`);
   }
+  if (response.ok && (response.headers.get("content-type") ?? "").startsWith("text/html")) {
+    // A server with a single-page fallback (Vite's preview, `npm start`) answers a missing file with the app's page.
+    throw new VanishError("MISSING_DEPENDENCY", `${file.name} is not part of this build (the server sent a web page instead)`);
+  }
   if (!response.ok || !response.body) {
     throw new VanishError("UNREADABLE", `Could not download ${file.name} (HTTP ${response.status}).`);
   }

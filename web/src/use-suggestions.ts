@@ -94,13 +94,13 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
     if (items) {
       setShown(true);
       if (items.length === 0) {
-        doc.setStatus("Found no text or wires here");
+        doc.setStatus("Found no people, text or wires here");
         return;
       }
       doc.setStatus(`${describeFound(items)} suggested · tap an outline to select it`);
       return;
     }
-    doc.setBusy("Looking for text and wires…");
+    doc.setBusy("Looking for people, text and wires…");
     let lastPercent = -1;
     try {
       const answer = await doc.onCurrent((engine) =>
@@ -125,7 +125,7 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
       doc.setStatus(
         answer.items.length > 0
           ? `${describeFound(answer.items)} suggested in ${Math.round(answer.ms)} ms${loaded} · tap an outline to select it, or Erase all${skippedNote}`
-          : `Found no text or wires in ${Math.round(answer.ms)} ms${loaded}${skippedNote}`,
+          : `Found no people, text or wires in ${Math.round(answer.ms)} ms${loaded}${skippedNote}`,
       );
     } catch (err) {
       doc.setError(`Suggestions failed: ${(err as Error).message}`);

@@ -179,45 +179,51 @@ export async function suggest(image: RgbaImage, options: SuggestOptions = {}): P
   textTask.catch(() => {});
 
   const objectKinds = kinds.filter((k) => OBJECT_CLASSES[k]);
-  if (objectKinds.length > 0) {
-    const model = await load(objectKinds[0], options.models?.objects, (_, reason) => {
-      for (const k of objectKinds) options.onSkip?.(k, reason);
-    });
-    if (model) {
-      const classes = objectKinds.flatMap((k) => OBJECT_CLASSES[k]?.labels ?? []).map((l) => COCO_LABELS.indexOf(l as never));
-      const found = (await detectObjects(model, planes, { classes, scoreThreshold: options.minScore ?? 0.45 })).map((d) => ({
-        ...d,
-        box: {
-          x0: Math.max(0, d.box.x0 * sx),
-          y0: Math.max(0, d.box.y0 * sy),
-          x1: Math.min(W, d.box.x1 * sx),
-          y1: Math.min(H, d.box.y1 * sy),
-        },
-      }));
-      const people = found.filter((d) => d.label === "person");
-      const subject = mainSubjects(
-        people.map((p) => p.box),
-        W,
-        H,
-      );
-      const kept = found.filter((d) => options.includeSubjects || d.label !== "person" || !subject[people.indexOf(d)]);
-      if (kept.length > 0 && options.segmenter) await options.segmenter.prepare(image);
-      for (const d of kept) {
-        const kind = objectKinds.map((k) => OBJECT_CLASSES[k]).find((c) => c?.labels.includes(d.label))?.kind ?? "person";
-        let mask = ellipseCrop(d.box);
-        if (options.segmenter) {
-          const selected = cropOf((await options.segmenter.segment({ box: d.box })).mask, d.box, 0.02);
-          mask = trimCrop(ellipseCrop(d.box, selected));
-        }
-        out.push({ kind, label: d.label, box: d.box, score: d.score, mask });
-      }
-    }
-  }
+  // Started before the wire finder, so that fetching or starting the detector overlaps it.
+  const objectModel =
+    objectKinds.length > 0
+      ? load(objectKinds[0], options.models?.objects, (_, reason) => {
+          for (const k of objectKinds) options.onSkip?.(k, reason);
+        })
+      : Promise.resolve(null);
+  objectModel.catch(() => {});
 
   if (kinds.includes("wires")) {
     for (const r of detectWires(planes, W, H))
       out.push({ kind: "wire", label: "wire", box: cropBox(r.mask), score: r.score, mask: r.mask });
   }
+
+  const model = await objectModel;
+  if (model) {
+    const classes = objectKinds.flatMap((k) => OBJECT_CLASSES[k]?.labels ?? []).map((l) => COCO_LABELS.indexOf(l as never));
+    const found = (await detectObjects(model, planes, { classes, scoreThreshold: options.minScore ?? 0.45 })).map((d) => ({
+      ...d,
+      box: {
+        x0: Math.max(0, d.box.x0 * sx),
+        y0: Math.max(0, d.box.y0 * sy),
+        x1: Math.min(W, d.box.x1 * sx),
+        y1: Math.min(H, d.box.y1 * sy),
+      },
+    }));
+    const people = found.filter((d) => d.label === "person");
+    const subject = mainSubjects(
+      people.map((p) => p.box),
+      W,
+      H,
+    );
+    const kept = found.filter((d) => options.includeSubjects || d.label !== "person" || !subject[people.indexOf(d)]);
+    if (kept.length > 0 && options.segmenter) await options.segmenter.prepare(image);
+    for (const d of kept) {
+      const kind = objectKinds.map((k) => OBJECT_CLASSES[k]).find((c) => c?.labels.includes(d.label))?.kind ?? "person";
+      let mask = ellipseCrop(d.box);
+      if (options.segmenter) {
+        const selected = cropOf((await options.segmenter.segment({ box: d.box })).mask, d.box, 0.02);
+        mask = trimCrop(ellipseCrop(d.box, selected));
+      }
+      out.push({ kind, label: d.label, box: d.box, score: d.score, mask });
+    }
+  }
+
   out.push(...(await textTask));
 
   const order: SuggestionKind[] = ["person", "vehicle", "animal", "text", "wire"];
