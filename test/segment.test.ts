@@ -12,6 +12,7 @@ import { removalMask } from "../src/core/segmentation/removal-mask.js";
 import {
   chooseCorrection,
   chooseSamMask,
+  chooseTrusted,
   recogniseSamEncoder,
   SAM_MEAN,
   samPointInputs,
@@ -325,6 +326,43 @@ describe("SAM engine (tiny ONNX models built here)", () => {
       { x: 520, y: 200, label: 1 as const },
     ];
     assert.equal(chooseCorrection([redrawn, missed, grown], previous, taps, 1), 2);
+  });
+
+  test("a single tap is not promoted to more than half the photo; the best-predicted candidate is kept whatever its size", () => {
+    // A boat (0.96, 2 %), the lake with its boats (0.95, 60 %), the whole photo (0.80): the boat.
+    assert.equal(chooseSamMask([0.5, 0.96, 0.95, 0.8], 4, 2, [200, 50, 600, 1000], 1000), 1);
+    assert.equal(chooseSamMask([0.5, 0.96, 0.95, 0.8], 4, 2, [200, 50, 600, 1000]), 2, "without the photo's size: no cap");
+    // A tap on the sky, where the model is surest of the large candidate: still the large one.
+    assert.equal(chooseSamMask([0.5, 0.9, 0.7, 0.98], 4, 2, [200, 50, 100, 900], 1000), 3);
+  });
+
+  test("a corrective tap keeps the model's mask when it fixes the tapped error without redrawing the selection", () => {
+    const cells = (set: (x: number, y: number) => boolean) => {
+      const l = new Float32Array(256 * 256).fill(-5);
+      for (let y = 0; y < 256; y++) for (let x = 0; x < 256; x++) if (set(x, y)) l[y * 256 + x] = 5;
+      return l;
+    };
+    const previous = cells((x, y) => x >= 20 && x < 120 && y >= 20 && y < 120);
+    // A negative tap at cell (110, 110), in a corner the selection should not have.
+    const tap = { x: 442, y: 442, label: 0 as const };
+    const trimmed = cells((x, y) => x >= 20 && x < 120 && y >= 20 && y < 120 && !(x >= 100 && y >= 100));
+    const halved = cells((x, y) => x >= 20 && x < 70 && y >= 20 && y < 120);
+    const unchanged = previous;
+    assert.equal(
+      chooseTrusted([trimmed, halved, unchanged, halved], [0.9, 0.99, 0.99, 0.99], previous, tap, 1),
+      0,
+      "the model's mask fixes it",
+    );
+    assert.equal(
+      chooseTrusted([halved, trimmed, unchanged, halved], [0.9, 0.8, 0.99, 0.99], previous, tap, 1),
+      1,
+      "a redrawn mask loses to a candidate that keeps the rest",
+    );
+    assert.equal(
+      chooseTrusted([halved, halved, unchanged, halved], [0.9, 0.9, 0.99, 0.99], previous, tap, 1),
+      0,
+      "nothing trusted: the model's mask",
+    );
   });
 
   test("a tap gives the best-IoU ambiguous mask at the tap, scaled back to the photo", async () => {

@@ -107,19 +107,23 @@ async function timeAt12MP(big: RgbaImage, engine: Exclude<SegmentEngineName, "au
   await seg.prepare(big);
   const prepare = performance.now() - t0;
   const taps: number[] = [];
+  const tapCpu: number[] = [];
   const previews: number[] = [];
   const points: SegmentPoint[] = [{ x: 2100, y: 1500, label: 1 }];
   for (let i = 0; i < 5; i++) {
     const t1 = performance.now();
     await seg.preview({ points });
     previews.push(performance.now() - t1);
+    const c2 = process.cpuUsage();
     const t2 = performance.now();
     await seg.segment({ points });
     taps.push(performance.now() - t2);
+    const c = process.cpuUsage(c2);
+    tapCpu.push((c.user + c.system) / 1000);
     points.push({ x: 400 + 600 * i, y: 300, label: 0 });
   }
   seg.close();
-  return { prepare, tap: median(taps), preview: median(previews) };
+  return { prepare, tap: median(taps), tapCpu: median(tapCpu), preview: median(previews) };
 }
 
 export async function runSegmentationBench(options: SegmentationBenchOptions): Promise<string> {
@@ -177,8 +181,8 @@ export async function runSegmentationBench(options: SegmentationBenchOptions): P
     }
   }
   const speed = [
-    "| engine | tap ms (median / p95, 1024 px) | prepare ms (12 MP) | tap ms (12 MP, median: preview / full mask) |",
-    "|---|---|---|---|",
+    "| engine | tap ms (median / p95, 1024 px) | prepare ms (12 MP) | tap ms (12 MP, median: preview / full mask) | full-mask tap CPU ms (12 MP, all threads) |",
+    "|---|---|---|---|---|",
   ];
   for (const engine of engines) {
     const t = taps.get(engine) ?? [];
@@ -186,7 +190,7 @@ export async function runSegmentationBench(options: SegmentationBenchOptions): P
     const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? 0;
     const big12 = timing.get(engine);
     speed.push(
-      `| ${engine} | ${fmt(median(t), 0)} / ${fmt(p95, 0)} | ${fmt(big12?.prepare ?? 0, 0)} | ${fmt(big12?.preview ?? 0, 0)} / ${fmt(big12?.tap ?? 0, 0)} |`,
+      `| ${engine} | ${fmt(median(t), 0)} / ${fmt(p95, 0)} | ${fmt(big12?.prepare ?? 0, 0)} | ${fmt(big12?.preview ?? 0, 0)} / ${fmt(big12?.tap ?? 0, 0)} | ${fmt(big12?.tapCpu ?? 0, 0)} |`,
     );
   }
   const detail = ["", "| case | kind | half | engine | IoU after 1 / 3 / 5 / 10 clicks | NoC@85 |", "|---|---|---|---|---|---|"];
