@@ -1,16 +1,24 @@
 /**
  * Feature points for aligning two photos of one scene: Multi-Scale Oriented
  * Patches (Brown, Szeliski & Winder, CVPR 2005).
- *   - A pyramid with a step of 1.5 between levels.
+ *   - A pyramid with a step of ∛2 between levels (MOPS uses 1.5): a zoomed
+ *     reference's corners then find a level within 12 % of their scale in
+ *     the photo's pyramid, close enough for the descriptor to match.
  *   - Harris corners per level, scored by the harmonic mean det(H)/tr(H) of
  *     the smoothed structure tensor (§2), refined to sub-pixel by a
  *     quadratic fit.
- *   - Adaptive non-maximal suppression over all levels (§3), so the points
- *     spread over the image instead of piling up on its most textured part.
+ *   - Adaptive non-maximal suppression (§3), so the points spread over the
+ *     image instead of piling up on its most textured part; per level, with
+ *     a share of the points in proportion to the level's area. Over all
+ *     levels at once, a corner kept only at its strongest level in each
+ *     photo, and Harris strength does not select a scale, so under a zoom
+ *     the two photos kept one corner at unrelated levels and it could not
+ *     match.
  *   - Orientation from the gradient around the point, weighted by a Gaussian
  *     of σ = 4.5 (MOPS's σ_o), summed at the point only instead of blurring
  *     whole levels.
- *   - An 8×8 descriptor sampled every 5 pixels from a blurred copy along that
+ *   - An 8×8 descriptor sampled every 5 pixels from a blurred copy (the
+ *     level about 1.5× coarser, as in MOPS) along that
  *     orientation, bias/gain normalised (§2.2), so exposure and white-balance
  *     changes between the photos do not matter.
  */
@@ -34,7 +42,10 @@ export interface FeatureOptions {
 }
 
 export const DESCRIPTOR_SIZE = 64;
-const LEVEL_STEP = 1.5;
+const LEVEL_STEP = 2 ** (1 / 3);
+/** Descriptors are sampled this many levels up (LEVEL_STEP² ≈ 1.59 coarser). */
+const SAMPLING_LEVELS_UP = 2;
+const MAX_LEVELS = 16;
 const MIN_LEVEL_SIDE = 48;
 const HARRIS_THRESHOLD = 10;
 const MIN_HARRIS_THRESHOLD = 1;
@@ -60,13 +71,14 @@ export function detectFeatures(img: GreyImage, options: FeatureOptions = {}): Fe
     const prev = levels[levels.length - 1];
     const w = Math.floor(prev.width / LEVEL_STEP);
     const h = Math.floor(prev.height / LEVEL_STEP);
-    if (Math.min(w, h) < MIN_LEVEL_SIDE || levels.length >= 7) break;
+    if (Math.min(w, h) < MIN_LEVEL_SIDE || levels.length >= MAX_LEVELS) break;
     levels.push(resizeBilinear(gaussianBlur(prev, 0.6 * LEVEL_STEP), w, h));
     scales.push(img.width / w);
   }
   let candidates: Candidate[] = [];
-  // The top level only serves as the blurred sampling level of the one below.
-  for (let l = 0; l < levels.length - 1; l++) harrisCorners(levels[l], l, scales[l], img.width, options.exclude, candidates);
+  // The top levels only serve as the blurred sampling levels of those below.
+  for (let l = 0; l < levels.length - SAMPLING_LEVELS_UP; l++)
+    harrisCorners(levels[l], l, scales[l], img.width, options.exclude, candidates);
   candidates.sort((a, b) => b.strength - a.strength);
   // MOPS's absolute threshold, lowered for soft or low-contrast photos (a
   // blurred background, a dark scene, a flattening tone curve) down to a
@@ -74,8 +86,17 @@ export function detectFeatures(img: GreyImage, options: FeatureOptions = {}): Fe
   const top = candidates.length > 0 ? candidates[Math.min(candidates.length - 1, 50)].strength : 0;
   const threshold = Math.min(HARRIS_THRESHOLD, Math.max(MIN_HARRIS_THRESHOLD, RELATIVE_THRESHOLD * top));
   candidates = candidates.filter((c) => c.strength >= threshold);
-  if (candidates.length > MAX_CANDIDATES) candidates.length = MAX_CANDIDATES;
-  const chosen = suppress(candidates, scales, maxPoints);
+  const chosen: Candidate[] = [];
+  const detecting = levels.length - SAMPLING_LEVELS_UP;
+  let area = 0;
+  for (let l = 0; l < detecting; l++) area += levels[l].width * levels[l].height;
+  for (let l = 0; l < detecting; l++) {
+    const share = (levels[l].width * levels[l].height) / area;
+    const own = candidates.filter((c) => c.level === l);
+    const limit = Math.ceil(2 * MAX_CANDIDATES * share);
+    if (own.length > limit) own.length = limit;
+    for (const c of suppress(own, scales, Math.ceil(maxPoints * share))) chosen.push(c);
+  }
 
   const xs = new Float32Array(chosen.length);
   const ys = new Float32Array(chosen.length);
@@ -83,15 +104,16 @@ export function detectFeatures(img: GreyImage, options: FeatureOptions = {}): Fe
   const desc = new Float32Array(chosen.length * DESCRIPTOR_SIZE);
   let n = 0;
   for (const c of chosen) {
-    // MOPS samples one level up: blurred, and 1.5× fewer pixels per window.
-    const up = levels[c.level + 1];
-    const ux = (c.x + 0.5) / LEVEL_STEP - 0.5;
-    const uy = (c.y + 0.5) / LEVEL_STEP - 0.5;
+    // MOPS samples a coarser level: blurred, and about 1.5× fewer pixels per window.
+    const up = levels[c.level + SAMPLING_LEVELS_UP];
+    const ratio = scales[c.level + SAMPLING_LEVELS_UP] / scales[c.level];
+    const ux = (c.x + 0.5) / ratio - 0.5;
+    const uy = (c.y + 0.5) / ratio - 0.5;
     const [gx, gy] = dominantGradient(up, ux, uy);
     const norm = Math.hypot(gx, gy);
     const cos = norm > 1e-6 ? gx / norm : 1;
     const sin = norm > 1e-6 ? gy / norm : 0;
-    if (!describe(up, ux, uy, cos, sin, desc, n * DESCRIPTOR_SIZE)) continue;
+    if (!describe(up, ux, uy, cos, sin, desc, n * DESCRIPTOR_SIZE, 5 / ratio)) continue;
     const s = scales[c.level];
     xs[n] = (c.x + 0.5) * s - 0.5;
     ys[n] = (c.y + 0.5) * s - 0.5;
@@ -213,7 +235,7 @@ function suppress(c: Candidate[], scales: number[], count: number): Candidate[] 
   return order.slice(0, count).map((i) => c[i]);
 }
 
-/** Gaussian-weighted sum of central-difference gradients on a 9×9 grid (σ = 3 sampling pixels = 4.5 level pixels). */
+/** Gaussian-weighted sum of central-difference gradients on a 9×9 grid (σ = 3 pixels of the sampling level, about 4.8 detection-level pixels). */
 function dominantGradient(img: GreyImage, x: number, y: number): [number, number] {
   let gx = 0;
   let gy = 0;
@@ -230,9 +252,8 @@ function dominantGradient(img: GreyImage, x: number, y: number): [number, number
 }
 
 /** Writes the normalised 8×8 descriptor; false for a flat patch. */
-function describe(img: GreyImage, x: number, y: number, cos: number, sin: number, out: Float32Array, o: number): boolean {
+function describe(img: GreyImage, x: number, y: number, cos: number, sin: number, out: Float32Array, o: number, spacing: number): boolean {
   let sum = 0;
-  const spacing = 5 / LEVEL_STEP;
   for (let j = 0, k = o; j < 8; j++) {
     const v = (j - 3.5) * spacing;
     for (let i = 0; i < 8; i++, k++) {

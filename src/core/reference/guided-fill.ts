@@ -63,6 +63,19 @@ export interface ReferenceFill {
 
 /** Below this ring correlation the reference does not show the scene around the hole. */
 const MIN_RING_CORRELATION = 0.5;
+/**
+ * How far below MIN_RING_CORRELATION a homography alone may score and still
+ * be judged after the parallax correction (which moves ring points by a few
+ * pixels at most, so it cannot make another scene's ring correlate).
+ */
+const PARALLAX_ALLOWANCE = 0.15;
+/**
+ * An alignment that fewer feature matches agree on is weak evidence: on a
+ * self-similar texture (stripes, a façade) a wrong one can still correlate
+ * moderately on the ring, so it must correlate clearly.
+ */
+const WEAK_INLIERS = 20;
+const MIN_WEAK_CORRELATION = 0.75;
 /** A flat ring (luma std below this) is judged by its mean error instead. */
 const FLAT_RING_STD = 4;
 const FLAT_RING_MAX_ERROR = 8;
@@ -94,7 +107,8 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
     fillMs: 0,
   };
   const unused = (note: string): ReferenceFill => {
-    report.notes.push(note);
+    // Why first, before what was tried on the way (a parallax correction).
+    report.notes.unshift(note);
     report.fillMs = performance.now() - t0 - report.alignMs;
     return { image, residual: new Uint8Array(hole), report };
   };
@@ -140,23 +154,31 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
     const warp = warpReference(reference, c.homography, crop, needed);
     const tone = fitToneCurves(geo.rgb, warp.rgb, ringWide, warp.valid, fitColour(geo.rgb, warp.rgb, ringWide, warp.valid));
     const score = ringScore(geo.rgb, warp.rgb, scoreNarrow, warp.valid, tone);
+    if (Number.isNaN(score)) continue;
     if (best === null || score > best.score) best = { h: c.homography, kind: c.kind, inliers: c.inliers, tone, score };
   }
-  if (best === null) return unused("The reference could not be aligned to the photo.");
+  if (best === null) {
+    return unused(
+      "Aligned, the reference does not show the surroundings of the hole (it was taken further to one side); the hole is filled from the photo alone.",
+    );
+  }
   report.alignment = best.kind;
   report.inliers = best.inliers;
   report.ringCorrelation = best.score;
   report.homography = Array.from(best.h);
-  if (best.score < MIN_RING_CORRELATION) {
-    return unused(
-      `The aligned reference does not match the photo around the hole (correlation ${best.score.toFixed(2)} < ${MIN_RING_CORRELATION}); it is probably of another scene or view.`,
+  const rejected = (score: number) =>
+    unused(
+      `The aligned reference does not match the photo around the hole (correlation ${score.toFixed(2)} < ${MIN_RING_CORRELATION}); it is probably of another scene or view.`,
     );
-  }
+  if (best.score < MIN_RING_CORRELATION - PARALLAX_ALLOWANCE) return rejected(best.score);
 
   const needed = new Uint8Array(geo.n);
   for (let i = 0; i < geo.n; i++) needed[i] = geo.hole[i] | ringNarrow[i];
   // Parallax the homography leaves: measured on the ring, carried into the hole.
-  // Kept only when it predicts the ring better than the homography alone.
+  // Kept only when it predicts the ring better than the homography alone; the
+  // decision to use the reference is then taken on the corrected ring, so a
+  // scene with depth (a stereo pair, a step aside) is judged on its geometry
+  // once the parallax is explained, not on the plane of one homography.
   const flow = parallaxFlow(image, geo.hole, geo.toHole, crop, reference, best.h);
   let displace: ((x: number, y: number, out: Float64Array) => void) | undefined;
   if (flow && flow.largest >= 0.5) {
@@ -165,8 +187,15 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
     const score = ringScore(geo.rgb, check.rgb, scoreNarrow, check.valid, best.tone);
     if (score > best.score) {
       displace = withFlow;
+      report.ringCorrelation = score;
       report.notes.push(`Parallax corrected: up to ${flow.largest.toFixed(1)} px from ${flow.measured} points around the hole.`);
     }
+  }
+  if (report.ringCorrelation < MIN_RING_CORRELATION) return rejected(report.ringCorrelation);
+  if (best.inliers < WEAK_INLIERS && report.ringCorrelation < MIN_WEAK_CORRELATION) {
+    return unused(
+      `Only ${best.inliers} feature matches agree on the alignment, and the aligned reference matches the photo around the hole too loosely for so few (correlation ${report.ringCorrelation.toFixed(2)} < ${MIN_WEAK_CORRELATION}).`,
+    );
   }
   const tone = best.tone;
   const colourCorrected = (d: typeof displace) => {
@@ -335,7 +364,11 @@ function medianAbs(v: Float64Array, histogram: Int32Array): number {
   return top / 4;
 }
 
-/** Zero-mean normalised correlation of luma on the ring, after the tone curves; flat rings score by mean error. */
+/**
+ * Zero-mean normalised correlation of luma on the ring, after the tone
+ * curves; flat rings score by mean error; NaN when the reference covers
+ * almost none of the ring.
+ */
 function ringScore(target: Float32Array, ref: Float32Array, use: Uint8Array, valid: Uint8Array, tone: ToneCurves): number {
   let n = 0;
   let st = 0;
@@ -357,7 +390,7 @@ function ringScore(target: Float32Array, ref: Float32Array, use: Uint8Array, val
     str += t * r;
     err += Math.abs(t - r);
   }
-  if (n < 16) return 0;
+  if (n < 16) return Number.NaN;
   const vt = stt / n - (st / n) ** 2;
   const vr = srr / n - (sr / n) ** 2;
   if (Math.sqrt(vt) < FLAT_RING_STD) return err / n <= FLAT_RING_MAX_ERROR ? 1 : 0;
