@@ -45,6 +45,10 @@ const DISTANCE_COST = 2;
 const ANGLE_COST = 1000;
 /** Largest mean squared difference (grey levels², ≈ 30² ) between a chosen copy and the known pixels it overlaps. */
 const MAX_EDGE_MISMATCH = 900;
+/** Width (analysis px) beside each band copied along the curve and offered to the paste (see pasteStructure). */
+const SIDE_EXTRA = 3;
+/** Value of `remaining` on a hole pixel beside a band (still filled by the texture fill). */
+export const SIDE = 2;
 
 /** Position and unit left normal of a curve at arc length t (clamped to the polyline). */
 function locate(c: StructureCurve, t: number, out: Float32Array): void {
@@ -300,9 +304,10 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
 /**
  * Writes the band along the curve's in-hole part into `band` (full-resolution
  * RGBA of the crop), pixel by pixel from the planned sources, and clears the
- * written pixels in `remaining` (full-image plane: the hole not covered by a
- * band). Only hole pixels are written, only from known ones. Returns how many
- * left the hole.
+ * written pixels in `remaining` (full-image plane: 1 on the hole not covered
+ * by a band). The strip `SIDE_EXTRA` wide beside the band is written too and
+ * marked `SIDE` there, unless a band already holds it. Only hole pixels are
+ * written, only from known ones. Returns how many band pixels left the hole.
  */
 export function copyAlong(
   c: StructureCurve,
@@ -315,6 +320,7 @@ export function copyAlong(
   const W = image.width;
   const src = image.data;
   const hw = c.halfWidth;
+  const side = hw + SIDE_EXTRA;
   const { arc, points } = c;
   // The in-hole vertices of the curve: from t = 0 to t = end.
   let i0 = 0;
@@ -324,7 +330,7 @@ export function copyAlong(
   if (i1 <= i0) return 0;
 
   // Nearest segment per analysis pixel around the in-hole part, by stamping each segment's neighbourhood.
-  const margin = hw + 2;
+  const margin = side + 2;
   let bx0 = Number.POSITIVE_INFINITY;
   let by0 = Number.POSITIVE_INFINITY;
   let bx1 = Number.NEGATIVE_INFINITY;
@@ -417,7 +423,10 @@ export function copyAlong(
           bestU = across;
         }
       }
-      if (bestT < 0 || bestT > c.end || Math.abs(bestU) > hw) continue;
+      if (bestT < 0 || bestT > c.end || Math.abs(bestU) > side) continue;
+      const beside = Math.abs(bestU) > hw;
+      // Beside the band: offered to the paste, which takes it only where the fill put the other side's content; never over a band.
+      if (beside && remaining[p] !== 1) continue;
       const k = Math.min(K - 1, Math.max(0, Math.floor((bestT - plan.first) / plan.spacing + 0.5)));
       // Each anchor's patch is a translation by a whole number of pixels (as in Sun et al.), so detail is copied exactly.
       const sx = X + shiftX[k];
@@ -430,6 +439,10 @@ export function copyAlong(
       band[o + 1] = src[a * 4 + 1] + plan.offset[k * 3 + 1];
       band[o + 2] = src[a * 4 + 2] + plan.offset[k * 3 + 2];
       band[o + 3] = src[a * 4 + 3];
+      if (beside) {
+        remaining[p] = SIDE;
+        continue;
+      }
       if (remaining[p] !== 0) count++;
       remaining[p] = 0;
     }
