@@ -400,7 +400,8 @@ export function copyAlong(
       const lx = (X - crop.x + 0.5) / q - 0.5;
       const mx = Math.min(mw - 1, Math.max(0, Math.round(lx) - lx0));
       const seg = nearestSeg[my * mw + mx];
-      if (seg < 0) continue;
+      // The cell centre is within 0.71 px of the pixel: farther than that from the band's edge, no projection can land in it.
+      if (seg < 0 || nearestDist[my * mw + mx] > side + 1) continue;
       // Exact projection onto the nearest of the three segments around the stamped one.
       let bestD = Number.POSITIVE_INFINITY;
       let bestT = 0;
