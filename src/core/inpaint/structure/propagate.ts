@@ -349,6 +349,7 @@ export function copyAlong(
   const mh = ly1 - ly0 + 1;
   if (mw <= 0 || mh <= 0) return 0;
   const nearestSeg = new Int32Array(mw * mh).fill(-1);
+  // Squared distances (Math.hypot costs several times a square root here, in the step's hottest loop).
   const nearestDist = new Float32Array(mw * mh).fill(Number.POSITIVE_INFINITY);
   for (let i = i0; i < i1; i++) {
     const ax = points[2 * i];
@@ -363,7 +364,9 @@ export function copyAlong(
     for (let y = ya; y <= yb; y++) {
       for (let x = xa; x <= xb; x++) {
         const f = len2 > 0 ? Math.max(0, Math.min(1, ((x - ax) * sx + (y - ay) * sy) / len2)) : 0;
-        const d = Math.hypot(x - ax - f * sx, y - ay - f * sy);
+        const ex = x - ax - f * sx;
+        const ey = y - ay - f * sy;
+        const d = ex * ex + ey * ey;
         const m = (y - ly0) * mw + (x - lx0);
         if (d < nearestDist[m]) {
           nearestDist[m] = d;
@@ -401,7 +404,7 @@ export function copyAlong(
       const mx = Math.min(mw - 1, Math.max(0, Math.round(lx) - lx0));
       const seg = nearestSeg[my * mw + mx];
       // The cell centre is within 0.71 px of the pixel: farther than that from the band's edge, no projection can land in it.
-      if (seg < 0 || nearestDist[my * mw + mx] > side + 1) continue;
+      if (seg < 0 || nearestDist[my * mw + mx] > (side + 1) * (side + 1)) continue;
       // Exact projection onto the nearest of the three segments around the stamped one.
       let bestD = Number.POSITIVE_INFINITY;
       let bestT = 0;
@@ -411,12 +414,12 @@ export function copyAlong(
         const ay = points[2 * s + 1];
         const sx = points[2 * s + 2] - ax;
         const sy = points[2 * s + 3] - ay;
-        const len = Math.hypot(sx, sy);
+        const len = Math.sqrt(sx * sx + sy * sy);
         if (len < 1e-6) continue;
         const along = ((lx - ax) * sx + (ly - ay) * sy) / len;
         const across = ((lx - ax) * sy - (ly - ay) * sx) / len;
         const over = along < 0 ? -along : along > len ? along - len : 0;
-        const d = Math.hypot(over, across);
+        const d = over * over + across * across;
         if (d < bestD) {
           bestD = d;
           bestT = arc[s] + (along * (arc[s + 1] - arc[s])) / len;
