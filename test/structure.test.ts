@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import { maxChangeOutside } from "../src/bench/metrics.js";
 import type { Mask, RgbaImage } from "../src/core/image.js";
 import { eraseWithReport } from "../src/core/inpaint/erase.js";
+import { continueStructure, pasteStructure, type StructureResult } from "../src/core/inpaint/structure/structure.js";
 import { Random } from "../src/core/random.js";
 import { rectMask } from "./helpers.js";
 
@@ -124,5 +125,47 @@ describe("structure propagation", () => {
     const off = await eraseWithReport(image, mask, { seed: 21, structure: false });
     assert.equal(off.structure.pixels, 0);
     assert.equal(off.timings.structureMs, 0);
+  });
+
+  test("a hole in a flat ground skips the step, even with a line far from it; a line through it does not", () => {
+    const w = 200;
+    const h = 160;
+    const far = (_x: number, y: number) => Math.abs(y - 20);
+    const image = scene(w, h, 150, [far], 5);
+    // Remove the noise: a flat ground (the ring check sees no gradient) with one line far above the hole.
+    for (let i = 0; i < w * h; i++) if (image.data[i * 4] > 100) image.data.set([150, 142, 135, 255], i * 4);
+    const mask = rectMask(w, h, 80, 90, 40, 40);
+    assert.equal(continueStructure(image, mask.data, { x: 40, y: 50, width: 120, height: 110 }), null);
+    const crossed = scene(w, h, 150, [(_x: number, y: number) => Math.abs(y - 110)], 5);
+    for (let i = 0; i < w * h; i++) if (crossed.data[i * 4] > 100) crossed.data.set([150, 142, 135, 255], i * 4);
+    assert.notEqual(continueStructure(crossed, mask.data, { x: 40, y: 50, width: 120, height: 110 }), null);
+  });
+
+  test("beside a band, the copy replaces the fill only where the fill disagrees with it", () => {
+    const w = 7;
+    const h = 1;
+    const hole = new Uint8Array([0, 1, 1, 1, 1, 1, 0]);
+    // Pixel 1: band; 2 to 4: beside the band; 5: left to the fill.
+    const remaining = new Uint8Array([0, 0, 2, 2, 2, 1, 0]);
+    const band = new Uint8ClampedArray(w * 4);
+    band.set([10, 10, 10, 255], 4);
+    band.set([200, 200, 200, 255], 8);
+    band.set([200, 200, 200, 255], 12);
+    band.set([100, 100, 100, 255], 16);
+    const out = new Uint8ClampedArray(w * 4).fill(255);
+    out.set([0, 0, 0, 255], 0);
+    out.set([50, 50, 50, 255], 4);
+    out.set([40, 40, 40, 255], 8);
+    out.set([40, 40, 40, 255], 12);
+    out.set([105, 105, 105, 255], 16);
+    out.set([60, 60, 60, 255], 20);
+    const structure: StructureResult = { remaining, band, curves: [], pixels: 1, scale: 1 };
+    pasteStructure(structure, hole, { x: 0, y: 0, width: w, height: h }, w, out);
+    assert.deepEqual(Array.from(out.subarray(4, 8)), [10, 10, 10, 255], "the band is copied");
+    assert.deepEqual(Array.from(out.subarray(8, 12)), [200, 200, 200, 255], "beside it, a fill of the other side's colour gives way");
+    assert.deepEqual(Array.from(out.subarray(12, 16)), [120, 120, 120, 255], "mixed half and half next to the plain fill");
+    assert.deepEqual(Array.from(out.subarray(16, 20)), [105, 105, 105, 255], "a fill that agrees with the copy stays");
+    assert.deepEqual(Array.from(out.subarray(20, 24)), [60, 60, 60, 255], "the rest of the hole is the plain fill");
+    assert.deepEqual(Array.from(out.subarray(0, 4)), [0, 0, 0, 255], "outside pixels are untouched");
   });
 });

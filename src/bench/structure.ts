@@ -251,7 +251,9 @@ function summary(rows: StructureResult[]): string {
     hits += r.lineR * r.linePoints;
   }
   const lineR = points === 0 ? Number.NaN : hits / points;
-  return `${fmt(lineR)} | ${fmt(meanOf(rows.map((r) => r.edgeF)))} | ${fmt(meanOf(rows.map((r) => r.psnr)))} | ${fmt(meanOf(rows.map((r) => r.ssim)), 3)} | ${fmt(meanOf(rows.map((r) => r.gradientRatio)))} | ${fmt(median(rows.map((r) => r.fillMs)), 0)} | ${fmt(median(rows.map((r) => r.structureMs)), 0)}`;
+  // The step's cost against the rest of the same erase (the fill without it), per case.
+  const share = median(rows.map((r) => r.structureMs / Math.max(1e-6, r.fillMs - r.structureMs)));
+  return `${fmt(lineR)} | ${fmt(meanOf(rows.map((r) => r.edgeF)))} | ${fmt(meanOf(rows.map((r) => r.psnr)))} | ${fmt(meanOf(rows.map((r) => r.ssim)), 3)} | ${fmt(meanOf(rows.map((r) => r.gradientRatio)))} | ${fmt(median(rows.map((r) => r.fillMs)), 0)} | ${fmt(median(rows.map((r) => r.structureMs)), 0)} | ${fmt(100 * share, 0)} % |`;
 }
 
 function report(results: StructureResult[], options: StructureBenchOptions): string {
@@ -261,13 +263,15 @@ function report(results: StructureResult[], options: StructureBenchOptions): str
   );
   lines.push("lineR and edgeF on copies scaled to 1024 px (lineR pooled over in-hole line samples); PSNR and SSIM on the hole's box.");
   lines.push("");
-  lines.push("| size | half | method | lineR | edgeF | PSNR dB | SSIM | gradient ratio | fill ms (median) | structure ms (median) |");
-  lines.push("|---|---|---|---|---|---|---|---|---|---|");
+  lines.push(
+    "| size | half | method | lineR | edgeF | PSNR dB | SSIM | gradient ratio | fill ms (median) | structure ms (median) | structure / rest of the erase (median) |",
+  );
+  lines.push("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const size of options.sizes) {
     for (const half of ["tuning", "held-out", "all"] as const) {
       for (const method of METHODS) {
         const rows = results.filter((r) => r.size === size && r.method === method && (half === "all" || r.half === half));
-        if (rows.length > 0) lines.push(`| ${size} | ${half} | ${method} | ${summary(rows)} |`);
+        if (rows.length > 0) lines.push(`| ${size} | ${half} | ${method} | ${summary(rows)}`);
       }
     }
   }

@@ -7,7 +7,9 @@
  * strongest gradient, so a border between two colours of equal brightness
  * counts), computed only from known pixels: the Gaussian is normalised over
  * the known pixels under it and a gradient needs its whole 3×3 stencil known,
- * so the hole's own outline is never an edge. Non-maximum suppression in four
+ * so the hole's own outline is never an edge. Only the band around the hole
+ * that the caller allows is computed (the blur too, for all three channels in
+ * one pass). Non-maximum suppression in four
  * sectors and hysteresis follow. Chains are traced from the edge pixels
  * nearest the hole outwards; each chain's end at the hole is fitted by a
  * parabola in arc length (position, tangent and curvature), and becomes an
@@ -54,55 +56,98 @@ const END_TRIM = 3;
 /** Largest RMS distance of the chain's end from its fitted parabola (px): above, the outline is not smooth. */
 const MAX_FIT_RMS = 0.9;
 
-/** Gaussian blur normalised over the known pixels (known = allowed or any non-hole pixel given). */
-function knownBlur(src: Float32Array, known: Uint8Array, w: number, h: number): Float32Array {
+/**
+ * Gaussian blur of the first three channels normalised over the known
+ * pixels, computed only where `need` is set (elsewhere 0): one plane per
+ * channel. The horizontal pass runs only on pixels that a needed pixel's
+ * vertical pass reads; the known pixels' weight is summed once for all three.
+ */
+function knownBlur(img: FloatImage, known: Uint8Array, need: Uint8Array): Float32Array[] {
+  const { width: w, height: h, channels: C, data } = img;
   const radius = Math.ceil(3 * SIGMA);
   const kernel = new Float32Array(2 * radius + 1);
   for (let i = -radius; i <= radius; i++) kernel[i + radius] = Math.exp(-(i * i) / (2 * SIGMA * SIGMA));
-  const tv = new Float32Array(w * h);
+  const rowNeed = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (need[y * w + x] === 0) continue;
+      for (let k = Math.max(0, y - radius); k <= Math.min(h - 1, y + radius); k++) rowNeed[k * w + x] = 1;
+    }
+  }
+  // Horizontal pass: weighted sums of the three channels (interleaved) and of the weights.
+  const tv = new Float32Array(w * h * 3);
   const tw = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      let v = 0;
+      const i = y * w + x;
+      if (rowNeed[i] === 0) continue;
+      let r = 0;
+      let g = 0;
+      let b = 0;
       let s = 0;
-      for (let k = -radius; k <= radius; k++) {
-        const xx = x + k;
-        if (xx < 0 || xx >= w || known[y * w + xx] === 0) continue;
-        v += kernel[k + radius] * src[y * w + xx];
-        s += kernel[k + radius];
+      const k0 = Math.max(-radius, -x);
+      const k1 = Math.min(radius, w - 1 - x);
+      for (let k = k0; k <= k1; k++) {
+        const j = i + k;
+        if (known[j] === 0) continue;
+        const f = kernel[k + radius];
+        const o = j * C;
+        r += f * data[o];
+        g += f * data[o + 1];
+        b += f * data[o + 2];
+        s += f;
       }
-      tv[y * w + x] = v;
-      tw[y * w + x] = s;
+      tv[i * 3] = r;
+      tv[i * 3 + 1] = g;
+      tv[i * 3 + 2] = b;
+      tw[i] = s;
     }
   }
-  const out = new Float32Array(w * h);
+  const out = [new Float32Array(w * h), new Float32Array(w * h), new Float32Array(w * h)];
   for (let y = 0; y < h; y++) {
+    const k0 = Math.max(-radius, -y);
+    const k1 = Math.min(radius, h - 1 - y);
     for (let x = 0; x < w; x++) {
-      let v = 0;
+      const i = y * w + x;
+      if (need[i] === 0) continue;
+      let r = 0;
+      let g = 0;
+      let b = 0;
       let s = 0;
-      for (let k = -radius; k <= radius; k++) {
-        const yy = y + k;
-        if (yy < 0 || yy >= h) continue;
-        v += kernel[k + radius] * tv[yy * w + x];
-        s += kernel[k + radius] * tw[yy * w + x];
+      for (let k = k0; k <= k1; k++) {
+        const j = i + k * w;
+        const f = kernel[k + radius];
+        r += f * tv[j * 3];
+        g += f * tv[j * 3 + 1];
+        b += f * tv[j * 3 + 2];
+        s += f * tw[j];
       }
-      out[y * w + x] = s > 0 ? v / s : 0;
+      if (s <= 0) continue;
+      out[0][i] = r / s;
+      out[1][i] = g / s;
+      out[2][i] = b / s;
     }
   }
   return out;
 }
 
-/** Canny edges of the colour image from known pixels only (1 = edge), and the gradient magnitude. */
+/**
+ * Canny edges of the colour image from known pixels only (1 = edge), and the
+ * gradient magnitude, computed only on `allowed` pixels (the band around the
+ * hole) and the 3×3 stencils around them.
+ */
 export function knownCanny(img: FloatImage, hole: Uint8Array, allowed: Uint8Array): { edges: Uint8Array; magnitude: Float32Array } {
-  const { width: w, height: h, channels: C, data } = img;
+  const { width: w, height: h } = img;
   const known = new Uint8Array(w * h);
+  const need = new Uint8Array(w * h);
   for (let i = 0; i < w * h; i++) known[i] = hole[i] === 0 ? 1 : 0;
-  const blurred: Float32Array[] = [];
-  const plane = new Float32Array(w * h);
-  for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < w * h; i++) plane[i] = data[i * C + c];
-    blurred.push(knownBlur(plane, known, w, h));
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      if (allowed[y * w + x] === 0) continue;
+      for (let dy = -1; dy <= 1; dy++) need.fill(1, (y + dy) * w + x - 1, (y + dy) * w + x + 2);
+    }
   }
+  const blurred = knownBlur(img, known, need);
   const mag = new Float32Array(w * h);
   const dir = new Uint8Array(w * h);
   for (let y = 1; y < h - 1; y++) {

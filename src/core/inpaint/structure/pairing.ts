@@ -75,6 +75,8 @@ export interface PairingOptions {
 const GAP = 3;
 /** Largest chord angle for an S-shaped (inflected) join. */
 const S_CURVE_ANGLE = (6 * Math.PI) / 180;
+/** Sideways offset (px) up to which two parallel straight entries can still be one line (the entries' own error). */
+const PARALLEL_OFFSET = 1.5;
 /** Below this chord angle a pair is treated as one straight line along the chord. */
 const COLLINEAR_ANGLE = (4 * Math.PI) / 180;
 /** Corners are only made between clearly different directions, closer to square than to straight. */
@@ -498,7 +500,9 @@ function buildCurve(a: Entry, middle: Float32Array, b: Entry | null, kind: Struc
   const end = arc[back + middle.length / 2 - 1];
   const sources: [number, number][] = [[arc[0], 0]];
   if (b) sources.push([end, arc[n - 1]]);
-  const width = b ? Math.max(a.width, b.width) : a.width;
+  // The wider entry's width, but at most twice the narrower's: LSD's rectangle around a soft edge can be several times
+  // the structure's width (a 22 px "bar" for a treeline at 2048, whose band then pasted a block of sky over the water).
+  const width = b ? Math.min(Math.max(a.width, b.width), 2 * Math.min(a.width, b.width)) : a.width;
   return { points, arc, end, sources, halfWidth: Math.max(2, Math.ceil(width / 2) + 1), kind };
 }
 
@@ -570,6 +574,11 @@ export function pairEntries(img: FloatImage, hole: Uint8Array, entries: Entry[],
       const turnA = a.dx * cy - a.dy * cx;
       const turnB = cx * -b.dy - cy * -b.dx;
       if (turnA * turnB < 0 && Math.max(angleA, angleB) > S_CURVE_ANGLE) continue;
+      // Two parallel straight lines offset sideways by more than a fraction of their width are two lines, however small the angle.
+      if (!curved && turnA * turnB < 0 && -(a.dx * b.dx + a.dy * b.dy) >= Math.cos(S_CURVE_ANGLE)) {
+        const offset = Math.abs(cx * a.dy - cy * a.dx);
+        if (offset > Math.max(PARALLEL_OFFSET, 0.5 * Math.min(a.width, b.width))) continue;
+      }
       const colour = profileDifference(a.profile, b.profile);
       if (colour > maxColour) continue;
       const widthRatio = Math.min(a.width, b.width) / Math.max(a.width, b.width);

@@ -45,6 +45,10 @@ const DISTANCE_COST = 2;
 const ANGLE_COST = 1000;
 /** Largest mean squared difference (grey levels², ≈ 30² ) between a chosen copy and the known pixels it overlaps. */
 const MAX_EDGE_MISMATCH = 900;
+/** Width (analysis px) beside each band copied along the curve and offered to the paste (see pasteStructure). */
+const SIDE_EXTRA = 3;
+/** Value of `remaining` on a hole pixel beside a band (still filled by the texture fill). */
+export const SIDE = 2;
 
 /** Position and unit left normal of a curve at arc length t (clamped to the polyline). */
 function locate(c: StructureCurve, t: number, out: Float32Array): void {
@@ -300,9 +304,10 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
 /**
  * Writes the band along the curve's in-hole part into `band` (full-resolution
  * RGBA of the crop), pixel by pixel from the planned sources, and clears the
- * written pixels in `remaining` (full-image plane: the hole not covered by a
- * band). Only hole pixels are written, only from known ones. Returns how many
- * left the hole.
+ * written pixels in `remaining` (full-image plane: 1 on the hole not covered
+ * by a band). The strip `SIDE_EXTRA` wide beside the band is written too and
+ * marked `SIDE` there, unless a band already holds it. Only hole pixels are
+ * written, only from known ones. Returns how many band pixels left the hole.
  */
 export function copyAlong(
   c: StructureCurve,
@@ -315,6 +320,7 @@ export function copyAlong(
   const W = image.width;
   const src = image.data;
   const hw = c.halfWidth;
+  const side = hw + SIDE_EXTRA;
   const { arc, points } = c;
   // The in-hole vertices of the curve: from t = 0 to t = end.
   let i0 = 0;
@@ -324,7 +330,7 @@ export function copyAlong(
   if (i1 <= i0) return 0;
 
   // Nearest segment per analysis pixel around the in-hole part, by stamping each segment's neighbourhood.
-  const margin = hw + 2;
+  const margin = side + 2;
   let bx0 = Number.POSITIVE_INFINITY;
   let by0 = Number.POSITIVE_INFINITY;
   let bx1 = Number.NEGATIVE_INFINITY;
@@ -343,6 +349,7 @@ export function copyAlong(
   const mh = ly1 - ly0 + 1;
   if (mw <= 0 || mh <= 0) return 0;
   const nearestSeg = new Int32Array(mw * mh).fill(-1);
+  // Squared distances (Math.hypot costs several times a square root here, in the step's hottest loop).
   const nearestDist = new Float32Array(mw * mh).fill(Number.POSITIVE_INFINITY);
   for (let i = i0; i < i1; i++) {
     const ax = points[2 * i];
@@ -357,7 +364,9 @@ export function copyAlong(
     for (let y = ya; y <= yb; y++) {
       for (let x = xa; x <= xb; x++) {
         const f = len2 > 0 ? Math.max(0, Math.min(1, ((x - ax) * sx + (y - ay) * sy) / len2)) : 0;
-        const d = Math.hypot(x - ax - f * sx, y - ay - f * sy);
+        const ex = x - ax - f * sx;
+        const ey = y - ay - f * sy;
+        const d = ex * ex + ey * ey;
         const m = (y - ly0) * mw + (x - lx0);
         if (d < nearestDist[m]) {
           nearestDist[m] = d;
@@ -394,7 +403,8 @@ export function copyAlong(
       const lx = (X - crop.x + 0.5) / q - 0.5;
       const mx = Math.min(mw - 1, Math.max(0, Math.round(lx) - lx0));
       const seg = nearestSeg[my * mw + mx];
-      if (seg < 0) continue;
+      // The cell centre is within 0.71 px of the pixel: farther than that from the band's edge, no projection can land in it.
+      if (seg < 0 || nearestDist[my * mw + mx] > (side + 1) * (side + 1)) continue;
       // Exact projection onto the nearest of the three segments around the stamped one.
       let bestD = Number.POSITIVE_INFINITY;
       let bestT = 0;
@@ -404,12 +414,12 @@ export function copyAlong(
         const ay = points[2 * s + 1];
         const sx = points[2 * s + 2] - ax;
         const sy = points[2 * s + 3] - ay;
-        const len = Math.hypot(sx, sy);
+        const len = Math.sqrt(sx * sx + sy * sy);
         if (len < 1e-6) continue;
         const along = ((lx - ax) * sx + (ly - ay) * sy) / len;
         const across = ((lx - ax) * sy - (ly - ay) * sx) / len;
         const over = along < 0 ? -along : along > len ? along - len : 0;
-        const d = Math.hypot(over, across);
+        const d = over * over + across * across;
         if (d < bestD) {
           bestD = d;
           bestT = arc[s] + (along * (arc[s + 1] - arc[s])) / len;
@@ -417,7 +427,10 @@ export function copyAlong(
           bestU = across;
         }
       }
-      if (bestT < 0 || bestT > c.end || Math.abs(bestU) > hw) continue;
+      if (bestT < 0 || bestT > c.end || Math.abs(bestU) > side) continue;
+      const beside = Math.abs(bestU) > hw;
+      // Beside the band: offered to the paste, which takes it only where the fill put the other side's content; never over a band.
+      if (beside && remaining[p] !== 1) continue;
       const k = Math.min(K - 1, Math.max(0, Math.floor((bestT - plan.first) / plan.spacing + 0.5)));
       // Each anchor's patch is a translation by a whole number of pixels (as in Sun et al.), so detail is copied exactly.
       const sx = X + shiftX[k];
@@ -430,6 +443,10 @@ export function copyAlong(
       band[o + 1] = src[a * 4 + 1] + plan.offset[k * 3 + 1];
       band[o + 2] = src[a * 4 + 2] + plan.offset[k * 3 + 2];
       band[o + 3] = src[a * 4 + 3];
+      if (beside) {
+        remaining[p] = SIDE;
+        continue;
+      }
       if (remaining[p] !== 0) count++;
       remaining[p] = 0;
     }
