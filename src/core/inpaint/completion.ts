@@ -89,6 +89,16 @@ export interface PatchMatchCoarseOptions {
   /** EM iterations at the finest level. Default 1. */
   finestEmIterations?: number;
   /**
+   * A level stops iterating early once an M-step moves the hole's colours by
+   * less than this, on average (mean absolute change per channel, 0–255).
+   * 0 runs every iteration. Default 0.
+   */
+  emTolerance?: number;
+  /** PatchMatch scans per EM iteration at the coarsest level. Default 3. */
+  coarsestScans?: number;
+  /** PatchMatch scans per EM iteration at the levels between the coarsest and the finest. Default 2. */
+  levelScans?: number;
+  /**
    * Finish with each hole pixel copied from the centre of its own patch's
    * match instead of the mean vote, which keeps edges sharp. Default true.
    */
@@ -114,6 +124,9 @@ export class PatchMatchCoarse implements CoarseStage {
   private readonly minLevelSize: number;
   private readonly coarsestEm: number;
   private readonly finestEm: number;
+  private readonly emTolerance: number;
+  private readonly coarsestScans: number;
+  private readonly levelScans: number;
   private readonly sharpFinish: boolean;
   private readonly textureWeight: number;
   private readonly textureWindow: number;
@@ -131,6 +144,11 @@ export class PatchMatchCoarse implements CoarseStage {
     whole("minLevelSize", 4, 4096);
     whole("coarsestEmIterations", 1, 100);
     whole("finestEmIterations", 1, 100);
+    whole("coarsestScans", 1, 16);
+    whole("levelScans", 1, 16);
+    if (options.emTolerance !== undefined && !(options.emTolerance >= 0 && Number.isFinite(options.emTolerance))) {
+      throw expectedError("emTolerance ≥ 0", options.emTolerance);
+    }
     whole("textureWindow", 1, 64);
     if (options.textureWeight !== undefined && !(options.textureWeight >= 0 && Number.isFinite(options.textureWeight))) {
       throw expectedError("textureWeight ≥ 0", options.textureWeight);
@@ -139,6 +157,9 @@ export class PatchMatchCoarse implements CoarseStage {
     this.minLevelSize = options.minLevelSize ?? 24;
     this.coarsestEm = options.coarsestEmIterations ?? 6;
     this.finestEm = options.finestEmIterations ?? 1;
+    this.emTolerance = options.emTolerance ?? 0;
+    this.coarsestScans = options.coarsestScans ?? 3;
+    this.levelScans = options.levelScans ?? 2;
     this.sharpFinish = options.sharpFinish ?? true;
     this.textureWeight = options.textureWeight ?? 64;
     this.textureWindow = options.textureWindow ?? 8;
@@ -204,7 +225,7 @@ export class PatchMatchCoarse implements CoarseStage {
         nnf = randomNnf(problem, rng);
         if (this.threads) nnf = shareNnf(nnf);
         emIterations = this.coarsestEm;
-        pmIterations = 3;
+        pmIterations = this.coarsestScans;
         searchRadius = longSide;
       } else {
         // Hole pixels start from the upsampled coarse image; where the coarse
@@ -215,7 +236,7 @@ export class PatchMatchCoarse implements CoarseStage {
         voter.vote(nnf, up.trusted);
         refreshDistances(problem, nnf);
         emIterations = emAt(L);
-        pmIterations = L === 0 ? 1 : 2;
+        pmIterations = L === 0 ? 1 : this.levelScans;
         searchRadius = L === 0 ? 8 : Math.max(8, longSide >> 2);
         // A global search once; on the finest level only for targets without a
         // coarse match (the rest inherit sources that level 1 chose with the
@@ -227,10 +248,20 @@ export class PatchMatchCoarse implements CoarseStage {
       progress?.(Math.min(1, doneWork / totalWork));
       for (let em = 0; em < emIterations; em++) {
         await this.improve(problem, nnf, pmIterations, searchRadius, rng);
-        voter.vote(nnf, voter.similarityWeights(nnf));
-        refreshDistances(problem, nnf);
+        const last = em === emIterations - 1;
         doneWork += levelPixels;
         progress?.(Math.min(1, doneWork / totalWork));
+        // The sharp finish overwrites every hole pixel of the finest level with
+        // its match's centre, so that level's last vote would be thrown away.
+        if (last && L === 0 && this.sharpFinish) break;
+        const change = voter.vote(nnf, voter.similarityWeights(nnf));
+        // The next level and the attention read only the field's sources; its
+        // distances are refreshed only for another iteration of this level.
+        if (last || change < this.emTolerance) {
+          doneWork += levelPixels * (emIterations - 1 - em);
+          break;
+        }
+        refreshDistances(problem, nnf);
       }
       prev = { problem, nnf, image: img };
     }
@@ -491,8 +522,11 @@ class Voter {
     return out;
   }
 
-  /** Every hole pixel becomes the weighted mean of its overlapping patches' matches. */
-  vote(nnf: Nnf, weights: Float32Array): void {
+  /**
+   * Every hole pixel becomes the weighted mean of its overlapping patches'
+   * matches. Returns the mean absolute change of the first three channels.
+   */
+  vote(nnf: Nnf, weights: Float32Array): number {
     const { width: w, height: h, channels: C, image: img, hole, radius: r, targets } = this.p;
     const { acc, wacc, holeIndex } = this;
     for (let q = 0; q < holeIndex.length; q++) {
@@ -527,11 +561,18 @@ class Voter {
         }
       }
     }
+    let change = 0;
     for (let q = 0; q < holeIndex.length; q++) {
       const i = holeIndex[q];
       if (wacc[i] === 0) continue;
       const inv = 1 / wacc[i];
-      for (let c = 0; c < C; c++) img[i * C + c] = acc[i * C + c] * inv;
+      const o = i * C;
+      for (let c = 0; c < C; c++) {
+        const v = acc[o + c] * inv;
+        if (c < 3) change += Math.abs(v - img[o + c]);
+        img[o + c] = v;
+      }
     }
+    return holeIndex.length === 0 ? 0 : change / (3 * holeIndex.length);
   }
 }
