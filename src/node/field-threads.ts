@@ -1,8 +1,9 @@
 /**
  * A warm pool of worker threads for the PatchMatch scans of the fill
  * (`PatchMatchCoarseOptions.threads`). Each large scan is split into bands
- * (`planScans`); the calling thread runs the first band while the pool runs
- * the others over the same shared memory. The bands and their random streams
+ * (`planScans`); the calling thread runs its share of them (the first
+ * bands/(threads + 1)) while the pool runs the others over the same shared
+ * memory. The bands and their random streams
  * depend only on the problem, so the pixels are the same with any number of
  * threads, or none.
  */
@@ -48,8 +49,10 @@ export class FieldThreadPool implements FieldThreads {
   }
 
   async scan(p: PatchProblem, nnf: Nnf, snapshot: Int32Array, only: Int32Array | undefined, bands: readonly BandScan[]): Promise<void> {
-    const rest = bands.slice(1).map((band) => this.pool.run({ problem: p, nnf, snapshot, only, band } satisfies FieldTask));
-    scanBand(p, nnf, snapshot, only, bands[0], new Random(bands[0].seed));
+    // The calling thread takes its share of the bands, the pool's threads the rest.
+    const own = Math.ceil(bands.length / (this.threads + 1));
+    const rest = bands.slice(own).map((band) => this.pool.run({ problem: p, nnf, snapshot, only, band } satisfies FieldTask));
+    for (let b = 0; b < own; b++) scanBand(p, nnf, snapshot, only, bands[b], new Random(bands[b].seed));
     await Promise.all(rest);
   }
 

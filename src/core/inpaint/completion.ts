@@ -91,7 +91,9 @@ export interface PatchMatchCoarseOptions {
   /**
    * A level stops iterating early once an M-step moves the hole's colours by
    * less than this, on average (mean absolute change per channel, 0–255).
-   * 0 runs every iteration. Default 0.
+   * 0 runs every iteration. Default 1: on the benchmark's tuning half it
+   * saved 9 % of the coarse work at −0.03 dB (object holes) and −0.01 dB
+   * (large holes), less than changing the seed moves the means.
    */
   emTolerance?: number;
   /** PatchMatch scans per EM iteration at the coarsest level. Default 3. */
@@ -157,7 +159,7 @@ export class PatchMatchCoarse implements CoarseStage {
     this.minLevelSize = options.minLevelSize ?? 24;
     this.coarsestEm = options.coarsestEmIterations ?? 6;
     this.finestEm = options.finestEmIterations ?? 1;
-    this.emTolerance = options.emTolerance ?? 0;
+    this.emTolerance = options.emTolerance ?? 1;
     this.coarsestScans = options.coarsestScans ?? 3;
     this.levelScans = options.levelScans ?? 2;
     this.sharpFinish = options.sharpFinish ?? true;
