@@ -240,10 +240,11 @@ export class PatchMatchCoarse implements CoarseStage {
         emIterations = emAt(L);
         pmIterations = L === 0 ? 1 : this.levelScans;
         searchRadius = L === 0 ? 8 : Math.max(8, longSide >> 2);
-        // A global search once; on the finest level only for targets without a
-        // coarse match (the rest inherit sources that level 1 chose with the
-        // texture term: 30 ms less at 2K, within 0.04 dB).
-        await this.improve(problem, nnf, 1, longSide, rng, L === 0 ? untrustedSlots(up.trusted) : undefined);
+        // A global search once, only for targets without a coarse match: the
+        // rest inherit sources the coarser level already searched globally for
+        // (on the finest level 30 ms less at 2K, within 0.04 dB; on the others
+        // 8–10 % of the distance work, within 0.01 dB on the tuning half).
+        await this.improve(problem, nnf, 1, longSide, rng, untrustedSlots(up.trusted));
       }
       const levelPixels = img.width * img.height;
       doneWork += levelPixels;
