@@ -205,6 +205,21 @@ describe("fill threads", () => {
   });
 });
 
+describe("adaptive EM stop", () => {
+  test("a level stops iterating once an M-step moves the hole's colours by less than emTolerance", async () => {
+    const image = noiseImage(160, 120, 6);
+    const mask = rectMask(160, 120, 50, 40, 45, 35);
+    const fill = (coarse: PatchMatchCoarse) => erase(image, mask, { seed: 2, structure: false, coarse });
+    // An unreachable tolerance stops every level after its first iteration: the same as one iteration everywhere.
+    const stopAtOnce = await fill(new PatchMatchCoarse({ emTolerance: 1e9 }));
+    const oneIteration = await fill(new PatchMatchCoarse({ emTolerance: 0, coarsestEmIterations: 1 }));
+    assert.deepEqual(stopAtOnce.data, oneIteration.data);
+    const everyIteration = await fill(new PatchMatchCoarse({ emTolerance: 0 }));
+    assert.notDeepEqual(everyIteration.data, oneIteration.data, "more iterations change the fill");
+    assert.equal(maxChangeOutside(stopAtOnce, image, mask.data), 0);
+  });
+});
+
 describe("in place", () => {
   test("inPlace writes the same pixels into the input's own buffer and returns it", async () => {
     const image = noiseImage(140, 100, 6);
