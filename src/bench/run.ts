@@ -293,9 +293,13 @@ export async function runBench(options: BenchOptions): Promise<void> {
   if (network) log(`measuring ${network.name} as the coarse stage beside PatchMatch`);
   const work = await fs.mkdtemp(path.join(os.tmpdir(), "vanish-bench-"));
 
-  // Warm the JIT so the first measured case is not penalised.
-  const warm = await decodeFitted(photos[0], 256);
-  await eraseWithReport(warm, { width: warm.width, height: warm.height, data: benchmarkMask("box", warm.width, warm.height, 1) });
+  // Warm the JIT so the first measured cases are not penalised: one erase of a
+  // small photo left the hot loops half-optimised, and the first 1K case then
+  // took up to twice the CPU time of its later runs. OpenCV is native code.
+  const warm = await decodeFitted(photos[photos.length - 1], 1024);
+  for (const kind of MASK_KINDS) {
+    await eraseWithReport(warm, { width: warm.width, height: warm.height, data: objectMask(kind, warm.width, warm.height, 1) });
+  }
 
   // One warm pool for every fill, as the CLI keeps one per run; the pixels are the same without it.
   const pool = defaultFieldThreads() > 0 ? new FieldThreadPool(defaultFieldThreads()) : null;
