@@ -9,8 +9,9 @@
  * M-step: every hole pixel becomes the weighted vote of the overlapping
  * patches' matches, weight exp(−d/2σ²)·γ^(−dist to boundary) with σ² the 75th
  * percentile of patch distances and γ = 1.3. The pyramid is solved coarse to
- * fine; between levels the field (not the image) is upsampled, and coarse
- * levels get more EM iterations than fine ones.
+ * fine; between levels the field (not the image) is upsampled, coarse
+ * levels get more EM iterations than fine ones, and a level stops iterating
+ * once an M-step barely moves the fill (`emTolerance`).
  *
  * Texture features (Newson et al., "Video Inpainting of Complex Scenes", SIAM
  * J. Imaging Sci. 2014, §3.3): two extra channels, the local means of |∂x|
