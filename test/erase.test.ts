@@ -187,8 +187,9 @@ describe("hole statistics", () => {
 describe("fill threads", () => {
   test("the same seed gives the same pixels with 0, 1 or 3 worker threads", async () => {
     const { FieldThreadPool } = await import("../src/node/field-threads.js");
-    const image = noiseImage(220, 170, 4);
-    const mask = rectMask(220, 170, 70, 50, 75, 70);
+    // The finest level's scans visit over 8192 targets, so their bands go to the pool's threads.
+    const image = noiseImage(300, 230, 4);
+    const mask = rectMask(300, 230, 90, 60, 100, 90);
     const one = new FieldThreadPool(1);
     const three = new FieldThreadPool(3);
     try {
@@ -202,6 +203,21 @@ describe("fill threads", () => {
       await one.close();
       await three.close();
     }
+  });
+});
+
+describe("adaptive EM stop", () => {
+  test("a level stops iterating once an M-step moves the hole's colours by less than emTolerance", async () => {
+    const image = noiseImage(160, 120, 6);
+    const mask = rectMask(160, 120, 50, 40, 45, 35);
+    const fill = (coarse: PatchMatchCoarse) => erase(image, mask, { seed: 2, structure: false, coarse });
+    // An unreachable tolerance stops every level after its first iteration: the same as one iteration everywhere.
+    const stopAtOnce = await fill(new PatchMatchCoarse({ emTolerance: 1e9 }));
+    const oneIteration = await fill(new PatchMatchCoarse({ emTolerance: 0, coarsestEmIterations: 1 }));
+    assert.deepEqual(stopAtOnce.data, oneIteration.data);
+    const everyIteration = await fill(new PatchMatchCoarse({ emTolerance: 0 }));
+    assert.notDeepEqual(everyIteration.data, oneIteration.data, "more iterations change the fill");
+    assert.equal(maxChangeOutside(stopAtOnce, image, mask.data), 0);
   });
 });
 

@@ -243,7 +243,7 @@ export function refreshDistances(p: PatchProblem, nnf: Nnf): void {
  * depends only on the number of targets, never on the threads available, so
  * the same seed gives the same pixels on any machine.
  */
-export const BAND_TARGETS = 2048;
+export const BAND_TARGETS = 1024;
 export const MAX_BANDS = 8;
 
 /** Bands for a scan over `n` targets: 1 up to 2·BAND_TARGETS, then one per BAND_TARGETS, at most MAX_BANDS. */
