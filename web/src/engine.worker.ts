@@ -278,6 +278,8 @@ class Engine {
   async erase(mask: Uint8Array, seed: number, onProgress?: (fraction: number) => void, variant = 0): Promise<EraseResult> {
     const image = this.current();
     const t0 = performance.now();
+    // Each report re-renders the page: a few per second are enough for a progress bar.
+    let reported = Number.NEGATIVE_INFINITY;
     const report = await eraseWithReport(
       image,
       { width: image.width, height: image.height, data: mask },
@@ -287,7 +289,16 @@ class Engine {
         ...(this.reference ? { reference: this.reference } : {}),
         ...(this.coarse ? { coarse: this.coarse } : {}),
         // The fill is one synchronous run: progress messages queue up and are seen by the page as they are posted.
-        ...(onProgress ? { onProgress: (f: number) => void onProgress(f) } : {}),
+        ...(onProgress
+          ? {
+              onProgress: (f: number) => {
+                const now = performance.now();
+                if (now - reported < 150 && f < 1) return;
+                reported = now;
+                void onProgress(f);
+              },
+            }
+          : {}),
       },
     );
     this.image = report.image;

@@ -202,6 +202,10 @@ export function drawOverlay(m: MaskState, rgba: Uint8ClampedArray, ow: number, o
   const red = probe[0] === 4 ? (130 << 24) | (60 << 16) | (40 << 8) | 255 : (255 << 24) | (40 << 16) | (60 << 8) | 130;
   const selData = sel?.data;
   const painted = m.painted !== 0;
+  if (!selData && !painted) {
+    pixels.fill(0);
+    return;
+  }
   for (let y = 0; y < oh; y++) {
     const paintRow = Math.min(height - 1, Math.floor(((y + 0.5) * height) / oh)) * width;
     const o = y * ow;

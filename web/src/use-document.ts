@@ -452,8 +452,10 @@ export function useDocument() {
       setProgress(0);
       const r = await host.abortable(controller.signal, async (engine) => {
         await syncEngine(engine, s.pixels);
+        // A copy crosses (moved, not cloned again): `mask` may be the selection the history keeps.
+        const sent = new Uint8Array(mask);
         return engine.erase(
-          new Uint8Array(mask),
+          Comlink.transfer(sent, [sent.buffer]),
           variant + 1,
           Comlink.proxy((f: number) => setProgress(f)),
           variant,
