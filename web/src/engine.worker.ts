@@ -6,7 +6,6 @@
  */
 import * as Comlink from "comlink";
 import {
-  AutoSegmenter,
   checkSamDecoder,
   checkSamEncoder,
   defaultGrow,
@@ -15,7 +14,6 @@ import {
   NetworkCoarse,
   type RgbaImage,
   removalMask,
-  SamSegmenter,
   type SegmentEngineName,
   Segmenter,
 } from "../../src/index.js";
@@ -82,6 +80,8 @@ class Engine {
   private tapEngine: SegmentEngineName = "auto";
   /** Where the bundled model's loading reports to (the `prepare` call under way). */
   private loadProgress: ((p: PrepareProgress) => void) | null = null;
+  /** The loading's last report while it is under way (null once done), for a `prepare` that joins it. */
+  private lastLoad: PrepareProgress | null = null;
   /** The default engine's fallback warning, not yet handed to the page. */
   private warning: string | null = null;
   private selector: Promise<TapSelector> = this.defaultSelector();
@@ -96,6 +96,15 @@ class Engine {
    * its pixels for the page (the worker keeps its own) and its view bitmaps.
    */
   async open(file: Blob, name: string, options: DecodeOptions = {}): Promise<{ photo: Photo; view: ImageBitmap[] }> {
+    // The tap-to-select model loads while the photo decodes (reading, checking
+    // and compiling happen off this thread); `prepare` picks it up and reports
+    // its progress, or its failure.
+    void this.selector
+      .then((s) => s.load())
+      .catch(() => undefined)
+      .finally(() => {
+        this.lastLoad = null;
+      });
     const [photo, source] = await Promise.all([decodePhoto(file, name, options), readSource(file)]);
     this.image = { width: photo.width, height: photo.height, data: photo.data };
     this.source = source;
@@ -169,7 +178,12 @@ class Engine {
 
   private async defaultSelector(): Promise<TapSelector> {
     if (this.tapEngine === "builtin") return new TapSelector(await Segmenter.create({ engine: "builtin" }), null);
-    const shared = new SharedSamModels(bundledSamLoader((p) => this.loadProgress?.(p)));
+    const shared = new SharedSamModels(
+      bundledSamLoader((p) => {
+        this.lastLoad = p;
+        this.loadProgress?.(p);
+      }),
+    );
     const segmenter = await Segmenter.create({
       engine: this.tapEngine,
       loadSamModel: shared.loader(true),
@@ -206,14 +220,14 @@ class Engine {
     const t0 = performance.now();
     const image = this.current();
     const selector = await this.selector;
-    const segmenter = selector.segmenter;
     this.loadProgress = onProgress ?? null;
+    // A load under way (started by `open`) shows where it is at once.
+    if (this.lastLoad) onProgress?.(this.lastLoad);
     try {
-      const engine = segmenter.engine;
-      if (engine instanceof AutoSegmenter) await engine.resolve();
-      else if (engine instanceof SamSegmenter) await engine.load();
+      await selector.load();
     } finally {
       this.loadProgress = null;
+      this.lastLoad = null;
     }
     onProgress?.({ stage: "analyse" });
     await selector.prepare(image);

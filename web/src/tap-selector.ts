@@ -122,6 +122,13 @@ export class TapSelector {
     return e instanceof SamSegmenter || (e instanceof AutoSegmenter && e.name === "sam");
   }
 
+  /** Loads the engine's models, if it has any (for "auto": decides between SAM and the built-in engine). */
+  async load(): Promise<void> {
+    const e = this.segmenter.engine;
+    if (e instanceof AutoSegmenter) await e.resolve();
+    else if (e instanceof SamSegmenter) await e.load();
+  }
+
   /** Prepares the photo: the segmenter (for SAM: the encoder), then the preview engine on the shrunk copy. */
   async prepare(image: RgbaImage): Promise<void> {
     if (this.shared) this.shared.photo = image;
