@@ -9,8 +9,8 @@
  * objects on fresh pages of that profile (model from the service worker's
  * cache): open + prepare, tap → mask on screen, then Enter at once → erased
  * photo on screen; and the longest main-thread tasks while opening and after.
- * Prints the load average: on a shared machine the wall times say little
- * without it.
+ * Prints the load average (on a shared machine the wall times say little
+ * without it) and each step's CPU time, summed over Chromium's threads.
  * Needs `npm run build:web` first (it serves dist/web).
  */
 import os from "node:os";
@@ -19,6 +19,7 @@ import { chromium } from "playwright-core";
 import sharp from "sharp";
 import { preview } from "vite";
 import { ensurePhotos } from "../dist/src/bench/photos.js";
+import { chromiumCpu, chromiumCpuSince } from "./chromium-cpu.mjs";
 
 const W = 4240;
 const H = 2832;
@@ -83,27 +84,32 @@ try {
           polling: 10,
           timeout: 300_000,
         });
+      let cpu = chromiumCpu();
       const open = await openPhoto(page);
+      const openCpu = chromiumCpuSince(cpu);
       const longestOpening = Math.max(0, ...(await page.evaluate(() => window.__longTasks)));
       await page.evaluate(() => {
         window.__longTasks = [];
       });
       const box = await page.getByTestId("viewport").boundingBox();
       const scale = Math.min(box.width / W, box.height / H) * 0.96;
+      cpu = chromiumCpu();
       const t0 = Date.now();
       await page.mouse.click(box.x + (box.width - W * scale) / 2 + x * scale, box.y + (box.height - H * scale) / 2 + y * scale);
       await status("Selected");
       const tap = Date.now() - t0;
+      const tapCpu = chromiumCpuSince(cpu);
       const selectedText = await page.getByTestId("status").textContent();
       const inWorker = selectedText.match(/ in (\d+) ms/)?.[1] ?? "?";
       await page.keyboard.press("Enter");
       await status("Erased");
       const erased = Date.now() - t0;
+      const erasedCpu = chromiumCpuSince(cpu);
       const text = await page.getByTestId("status").textContent();
       const longest = Math.max(0, ...(await page.evaluate(() => window.__longTasks)));
       const erasedPixels = text.match(/Erased ([\d,]+) pixels/)?.[1] ?? "?";
       rows.push(
-        `| ${engine} | (${x}, ${y}) | ${open} | ${tap} | ${inWorker} | ${erased} | ${erasedPixels} | ${Math.round(longestOpening)} | ${Math.round(longest)} |`,
+        `| ${engine} | (${x}, ${y}) | ${open} (${Math.round(openCpu)}) | ${tap} (${Math.round(tapCpu)}) | ${inWorker} | ${erased} (${Math.round(erasedCpu)}) | ${erasedPixels} | ${Math.round(longestOpening)} | ${Math.round(longest)} |`,
       );
       process.stderr.write(`bench:web: ${engine} tap (${x}, ${y}) done\n`);
       await page.close();
@@ -118,6 +124,7 @@ process.stdout.write(
   [
     `Browser app, ${W}×${H} photo, headless Chromium without GPU (WebAssembly, ${os.availableParallelism()} cores), ms.`,
     `Load average (1 / 5 / 15 min): ${loadBefore} before, ${load()} after.`,
+    "In brackets: CPU time of all Chromium's threads over the same step (from /proc), which a busy machine changes far less than the wall time.",
     "",
     ...(firstVisits.length > 0
       ? ["First visit, open + prepare including the model download:", "", "| engine | ms |", "|---|---|", ...firstVisits, ""]

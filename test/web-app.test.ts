@@ -458,3 +458,67 @@ test("the download keeps EXIF (edit recorded), the ICC profile and the original'
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("a large photo with Segment Anything: the tap answers from a shrunk copy, and the erase uses the full-resolution mask", {
+  skip,
+  timeout: 240_000,
+}, async () => {
+  // 2600 px long: taps are previewed on a copy shrunk 3× (tap-selector.ts), then refined on the photo itself.
+  const BW = 2600;
+  const BH = 1600;
+  const tap = { x: 1500, y: 700 };
+  const data = Buffer.alloc(BW * BH * 3);
+  for (let y = 0; y < BH; y++) {
+    for (let x = 0; x < BW; x++) {
+      const o = (y * BW + x) * 3;
+      const t = ((x * 7 + y * 13) % 17) * 3;
+      // Gradients across and down: no pixel outside the disc repeats one inside, so every filled pixel differs.
+      data[o] = 60 + t + x / 40;
+      data[o + 1] = 110 + ((x >> 3) % 2) * 12 + t / 2;
+      data[o + 2] = 80 + y / 12;
+    }
+  }
+  const file = path.join(dir, "large.png");
+  await sharp(data, { raw: { width: BW, height: BH, channels: 3 } })
+    .png({ compressionLevel: 1 })
+    .toFile(file);
+  const models = { encoder: path.join(dir, "tiny_sam_encoder.onnx"), decoder: path.join(dir, "tiny_sam_decoder.onnx") };
+  writeFileSync(models.encoder, tinySamEncoder());
+  writeFileSync(models.decoder, tinySamDecoder({ radii: [150, 150, 150, 150], ious: [0.9, 0.9, 0.9, 0.9] }));
+  const page = await app.browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
+  const errors = await openInApp(page, file);
+  await page.getByTestId("models").click();
+  await page.getByTestId("models-input").setInputFiles([models.encoder, models.decoder]);
+  await page.getByTestId("models-done").filter({ hasText: "Models loaded" }).waitFor({ timeout: 60_000 });
+  await page.getByRole("button", { name: "Close" }).click();
+  const [sx, sy] = (await toScreenOf(page, BW, BH))(tap.x, tap.y);
+  await page.mouse.click(sx, sy);
+  await page.getByTestId("status").filter({ hasText: "Selected" }).waitFor({ timeout: 60_000 });
+  await page.getByTestId("erase").click();
+  await page.getByTestId("status").filter({ hasText: "Erased" }).waitFor({ timeout: 180_000 });
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download").click()]);
+  const saved = path.join(dir, "large-vanish.png");
+  await dl.saveAs(saved);
+  const result = await sharp(saved).removeAlpha().raw().toBuffer();
+  // SAM's disc: radius 150 in the 1024 frame is 381 px here, grown by 0.6 % of the long side (16 px).
+  const radius = (150 * BW) / 1024;
+  let inner = 0;
+  let changedInner = 0;
+  let changedFar = 0;
+  for (let y = 0; y < BH; y += 2) {
+    for (let x = 0; x < BW; x += 2) {
+      const d = Math.hypot(x + 0.5 - tap.x, y + 0.5 - tap.y);
+      const o = (y * BW + x) * 3;
+      const changed = result[o] !== data[o] || result[o + 1] !== data[o + 1] || result[o + 2] !== data[o + 2];
+      if (d > radius - 30 && d < radius - 5) {
+        inner++;
+        if (changed) changedInner++;
+      }
+      if (d > radius + 16 + 12 && changed) changedFar++;
+    }
+  }
+  assert.ok(changedInner > 0.9 * inner, `only ${changedInner} of ${inner} pixels just inside SAM's disc changed`);
+  assert.equal(changedFar, 0, "pixels beyond the grown disc changed");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -14,6 +14,9 @@ import { useDocument } from "./use-document.js";
 import { useSuggestions } from "./use-suggestions.js";
 import { type Tool, type ViewControl, Viewport } from "./viewport.js";
 
+/** No markers or boxes (one array, so the view sees no change while comparing). */
+const NONE: readonly never[] = [];
+
 const TOOLS: { tool: Tool; label: string; key: string }[] = [
   { tool: "select", label: "Tap", key: "S" },
   { tool: "brush", label: "Brush", key: "B" },
@@ -313,11 +316,12 @@ export function App() {
             height={h}
             base={comparing ? doc.original : doc.base}
             overlay={comparing ? null : doc.overlay}
+            overlayKey={doc.snapshot}
             tool={tool}
             brushSize={brushSize}
             fitKey={fitKey}
-            markers={comparing ? [] : markers}
-            boxes={comparing ? [] : boxes}
+            markers={comparing ? NONE : markers}
+            boxes={comparing ? NONE : boxes}
             control={view}
             outlines={suggestions.shown && !comparing ? { ...suggestions, onToggle: suggestions.toggle } : undefined}
             label={`Photo ${photo.name}, ${w} by ${h}. Tap or click what to remove; arrow keys move a crosshair, Enter taps under it, Alt+Enter carves away.`}

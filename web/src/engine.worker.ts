@@ -6,7 +6,6 @@
  */
 import * as Comlink from "comlink";
 import {
-  AutoSegmenter,
   checkSamDecoder,
   checkSamEncoder,
   defaultGrow,
@@ -15,16 +14,17 @@ import {
   NetworkCoarse,
   type RgbaImage,
   removalMask,
-  SamSegmenter,
   type SegmentEngineName,
   Segmenter,
 } from "../../src/index.js";
 import { bundledSamLoader, type SamLoadProgress } from "./bundled-sam.js";
 import { type DecodeOptions, decodePhoto, encodePhoto, type Photo, type PhotoSource, readSource } from "./codec.js";
 import "./errors.js";
+import { overlaySize, sampleNearest } from "./mask-layers.js";
 import { exposeAllCandidates, loadWebModel } from "./onnx-web.js";
 import { SelectionComposer, type SelectionPrompt } from "./selection-compose.js";
 import { type SuggestAnswer, WebSuggester } from "./suggest-engine.js";
+import { SharedSamModels, TapSelector } from "./tap-selector.js";
 import { makeViewBitmaps } from "./view-bitmaps.js";
 
 export interface SelectResult {
@@ -38,6 +38,8 @@ export interface SelectResult {
   preview: boolean;
   /** True when nothing is selected (known from the small preview, so nobody scans the full mask for it). */
   empty: boolean;
+  /** `mask` sampled onto the overlay's grid, when `mask` is larger than that (see SelectionLayer.display). */
+  display?: { width: number; height: number; data: Uint8Array };
 }
 
 /** What `prepare` reports while it runs: the model's download and start (first photo only), then the photo's analysis. */
@@ -78,10 +80,12 @@ class Engine {
   private tapEngine: SegmentEngineName = "auto";
   /** Where the bundled model's loading reports to (the `prepare` call under way). */
   private loadProgress: ((p: PrepareProgress) => void) | null = null;
+  /** The loading's last report while it is under way (null once done), for a `prepare` that joins it. */
+  private lastLoad: PrepareProgress | null = null;
   /** The default engine's fallback warning, not yet handed to the page. */
   private warning: string | null = null;
-  private segmenter: Promise<Segmenter> = this.defaultSegmenter();
-  private composer: Promise<SelectionComposer> = this.segmenter.then((s) => new SelectionComposer(s));
+  private selector: Promise<TapSelector> = this.defaultSelector();
+  private composer: Promise<SelectionComposer> = this.selector.then((s) => new SelectionComposer(s));
   /** The user's inpainting network for the low-resolution fill, when one is loaded. */
   private coarse: NetworkCoarse | null = null;
   /** What "Suggestions" runs; its models load on its first use. */
@@ -92,6 +96,15 @@ class Engine {
    * its pixels for the page (the worker keeps its own) and its view bitmaps.
    */
   async open(file: Blob, name: string, options: DecodeOptions = {}): Promise<{ photo: Photo; view: ImageBitmap[] }> {
+    // The tap-to-select model loads while the photo decodes (reading, checking
+    // and compiling happen off this thread); `prepare` picks it up and reports
+    // its progress, or its failure.
+    void this.selector
+      .then((s) => s.load())
+      .catch(() => undefined)
+      .finally(() => {
+        this.lastLoad = null;
+      });
     const [photo, source] = await Promise.all([decodePhoto(file, name, options), readSource(file)]);
     this.image = { width: photo.width, height: photo.height, data: photo.data };
     this.source = source;
@@ -142,9 +155,10 @@ class Engine {
       await Promise.all([models.encoder.close(), models.decoder.close()]);
       throw err;
     }
-    const next = await Segmenter.create({ engine: "sam", loadSamModel: async (part) => models[part] });
-    (await this.segmenter).close();
-    this.segmenter = Promise.resolve(next);
+    const shared = new SharedSamModels(async (part) => models[part]);
+    const next = new TapSelector(await Segmenter.create({ engine: "sam", loadSamModel: shared.loader(true) }), shared);
+    (await this.selector).close();
+    this.selector = Promise.resolve(next);
     this.composer = Promise.resolve(new SelectionComposer(next));
   }
 
@@ -155,22 +169,29 @@ class Engine {
    * drops models the user picked.
    */
   async useDefaultSegmenter(engine: SegmentEngineName = this.tapEngine): Promise<void> {
-    const previous = this.segmenter;
+    const previous = this.selector;
     this.tapEngine = engine;
-    this.segmenter = this.defaultSegmenter();
-    this.composer = this.segmenter.then((s) => new SelectionComposer(s));
+    this.selector = this.defaultSelector();
+    this.composer = this.selector.then((s) => new SelectionComposer(s));
     (await previous).close();
   }
 
-  private defaultSegmenter(): Promise<Segmenter> {
-    if (this.tapEngine === "builtin") return Segmenter.create({ engine: "builtin" });
-    return Segmenter.create({
+  private async defaultSelector(): Promise<TapSelector> {
+    if (this.tapEngine === "builtin") return new TapSelector(await Segmenter.create({ engine: "builtin" }), null);
+    const shared = new SharedSamModels(
+      bundledSamLoader((p) => {
+        this.lastLoad = p;
+        this.loadProgress?.(p);
+      }),
+    );
+    const segmenter = await Segmenter.create({
       engine: this.tapEngine,
-      loadSamModel: bundledSamLoader((p) => this.loadProgress?.(p)),
+      loadSamModel: shared.loader(true),
       onWarning: (message) => {
         this.warning = message;
       },
     });
+    return new TapSelector(segmenter, shared);
   }
 
   /** Fills with the user's inpainting network (LaMa, MI-GAN style ONNX) as the coarse stage; null goes back to PatchMatch. */
@@ -198,18 +219,19 @@ class Engine {
   async prepare(onProgress?: (p: PrepareProgress) => void): Promise<PrepareResult> {
     const t0 = performance.now();
     const image = this.current();
-    const segmenter = await this.segmenter;
+    const selector = await this.selector;
     this.loadProgress = onProgress ?? null;
+    // A load under way (started by `open`) shows where it is at once.
+    if (this.lastLoad) onProgress?.(this.lastLoad);
     try {
-      const engine = segmenter.engine;
-      if (engine instanceof AutoSegmenter) await engine.resolve();
-      else if (engine instanceof SamSegmenter) await engine.load();
+      await selector.load();
     } finally {
       this.loadProgress = null;
+      this.lastLoad = null;
     }
     onProgress?.({ stage: "analyse" });
-    await segmenter.prepare(image);
-    const result: PrepareResult = { ms: performance.now() - t0, engine: segmenter.engine.name };
+    await selector.prepare(image);
+    const result: PrepareResult = { ms: performance.now() - t0, engine: selector.engine };
     if (this.warning) result.warning = this.warning;
     this.warning = null;
     return result;
@@ -224,35 +246,37 @@ class Engine {
   async select(prompt: SelectionPrompt): Promise<SelectResult> {
     const t0 = performance.now();
     const image = this.current();
-    await (await this.segmenter).prepare(image);
+    await (await this.selector).prepare(image);
     const preview = await (await this.composer).preview(prompt);
     const grow = defaultGrow(image.width, image.height) / preview.scale;
     const grown = removalMask(preview.mask, { grow, feather: 0 }).mask.data;
     const { width, height } = preview.mask;
     const empty = preview.mask.data.indexOf(1) < 0;
     const isPreview = width !== image.width || height !== image.height;
-    const result: SelectResult = {
-      mask: grown,
-      width,
-      height,
-      score: preview.score,
-      ms: performance.now() - t0,
-      empty,
-      preview: isPreview,
-    };
-    return Comlink.transfer(result, [grown.buffer]);
+    return this.selectResult({ mask: grown, width, height, score: preview.score, ms: performance.now() - t0, empty, preview: isPreview });
+  }
+
+  /** Adds the overlay's copy of a large mask (made here, so the page never samples 12 MB) and transfers the buffers. */
+  private selectResult(result: SelectResult): SelectResult {
+    const image = this.current();
+    const grid = overlaySize(image.width, image.height);
+    if (result.width > grid.width || result.height > grid.height) {
+      result.display = { ...grid, data: sampleNearest(result.mask, result.width, result.height, grid.width, grid.height) };
+      return Comlink.transfer(result, [result.mask.buffer, result.display.data.buffer]);
+    }
+    return Comlink.transfer(result, [result.mask.buffer]);
   }
 
   /** The full-resolution removal mask of a prompt `select` previewed. */
   async refine(prompt: SelectionPrompt): Promise<SelectResult> {
     const t0 = performance.now();
     const image = this.current();
-    await (await this.segmenter).prepare(image);
+    await (await this.selector).prepare(image);
     const full = await (await this.composer).full(prompt);
     // A tap made meanwhile is answered before the growing step (its preview is what the user waits for).
     await new Promise((resolve) => setTimeout(resolve, 0));
     const grown = removalMask(full, { feather: 0 }).mask.data;
-    const result: SelectResult = {
+    return this.selectResult({
       mask: grown,
       width: image.width,
       height: image.height,
@@ -260,8 +284,7 @@ class Engine {
       ms: performance.now() - t0,
       empty: full.data.indexOf(1) < 0,
       preview: false,
-    };
-    return Comlink.transfer(result, [grown.buffer]);
+    });
   }
 
   /** Erases the masked pixels of the current photo; the result becomes the current photo. */
@@ -269,6 +292,8 @@ class Engine {
   async erase(mask: Uint8Array, seed: number, onProgress?: (fraction: number) => void, variant = 0): Promise<EraseResult> {
     const image = this.current();
     const t0 = performance.now();
+    // Each report re-renders the page: a few per second are enough for a progress bar.
+    let reported = Number.NEGATIVE_INFINITY;
     const report = await eraseWithReport(
       image,
       { width: image.width, height: image.height, data: mask },
@@ -278,7 +303,16 @@ class Engine {
         ...(this.reference ? { reference: this.reference } : {}),
         ...(this.coarse ? { coarse: this.coarse } : {}),
         // The fill is one synchronous run: progress messages queue up and are seen by the page as they are posted.
-        ...(onProgress ? { onProgress: (f: number) => void onProgress(f) } : {}),
+        ...(onProgress
+          ? {
+              onProgress: (f: number) => {
+                const now = performance.now();
+                if (now - reported < 150 && f < 1) return;
+                reported = now;
+                void onProgress(f);
+              },
+            }
+          : {}),
       },
     );
     this.image = report.image;

@@ -15,6 +15,34 @@ export interface SelectionLayer {
   readonly data: Uint8Array;
   /** True when no pixel is selected. */
   readonly empty: boolean;
+  /**
+   * The same selection sampled onto the overlay's grid (`overlaySize`), made
+   * in the worker: drawing the overlay then reads 3 MB in order instead of
+   * picking pixels out of a 12 MB full-resolution mask on the page's thread.
+   */
+  readonly display?: { readonly width: number; readonly height: number; readonly data: Uint8Array };
+}
+
+/** The overlay is drawn at most this long (the photo is rarely shown larger; enlarging it is smoothed). */
+export const OVERLAY_LONG_SIDE = 2048;
+
+/** The overlay's size for a photo of `width`×`height`: the photo scaled to at most OVERLAY_LONG_SIDE. */
+export function overlaySize(width: number, height: number): { width: number; height: number } {
+  const k = Math.min(1, OVERLAY_LONG_SIDE / Math.max(width, height));
+  return { width: Math.max(1, Math.round(width * k)), height: Math.max(1, Math.round(height * k)) };
+}
+
+/** `data` (`width`×`height`) sampled nearest onto `ow`×`oh`, as `drawOverlay` samples it (pixel centres). */
+export function sampleNearest(data: Uint8Array, width: number, height: number, ow: number, oh: number): Uint8Array {
+  const out = new Uint8Array(ow * oh);
+  const cols = new Int32Array(ow);
+  for (let x = 0; x < ow; x++) cols[x] = Math.min(width - 1, Math.floor(((x + 0.5) * width) / ow));
+  for (let y = 0; y < oh; y++) {
+    const row = Math.min(height - 1, Math.floor(((y + 0.5) * height) / oh)) * width;
+    const o = y * ow;
+    for (let x = 0; x < ow; x++) out[o + x] = data[row + cols[x]];
+  }
+  return out;
 }
 
 export interface MaskState {
@@ -157,12 +185,15 @@ function selectionColumns(m: MaskState, n: number): Int32Array {
 /**
  * Writes the mask as a translucent red overlay into `rgba`, `ow`×`oh` (the
  * photo scaled down for display; nearest sample of each layer per overlay
- * pixel, so a full-resolution mask is never built just to be shown).
+ * pixel, so a full-resolution mask is never built just to be shown). The
+ * selection is read from its `display` copy when it has one.
  */
 export function drawOverlay(m: MaskState, rgba: Uint8ClampedArray, ow: number, oh: number): void {
   const { width, height, paint } = m;
-  const sel = m.selection;
-  const selCols = selectionColumns(m, ow);
+  const sel = m.selection ? (m.selection.display ?? m.selection) : null;
+  const selCols = new Int32Array(ow);
+  const sw = sel?.width ?? 1;
+  for (let x = 0; x < ow; x++) selCols[x] = Math.min(sw - 1, Math.floor(((x + 0.5) * sw) / ow));
   const paintCols = new Int32Array(ow);
   for (let x = 0; x < ow; x++) paintCols[x] = Math.min(width - 1, Math.floor(((x + 0.5) * width) / ow));
   // One 32-bit store per pixel; the byte order of RGBA in a word follows the platform's endianness.
@@ -170,6 +201,11 @@ export function drawOverlay(m: MaskState, rgba: Uint8ClampedArray, ow: number, o
   const probe = new Uint8Array(new Uint32Array([0x01020304]).buffer);
   const red = probe[0] === 4 ? (130 << 24) | (60 << 16) | (40 << 8) | 255 : (255 << 24) | (40 << 16) | (60 << 8) | 130;
   const selData = sel?.data;
+  const painted = m.painted !== 0;
+  if (!selData && !painted) {
+    pixels.fill(0);
+    return;
+  }
   for (let y = 0; y < oh; y++) {
     const paintRow = Math.min(height - 1, Math.floor(((y + 0.5) * height) / oh)) * width;
     const o = y * ow;
@@ -177,9 +213,13 @@ export function drawOverlay(m: MaskState, rgba: Uint8ClampedArray, ow: number, o
       for (let x = 0; x < ow; x++) pixels[o + x] = paint[paintRow + paintCols[x]] > 0 ? red : 0;
       continue;
     }
-    const selRow =
-      Math.min((sel as SelectionLayer).height - 1, Math.floor(((y + 0.5) * (sel as SelectionLayer).height) / oh)) *
-      (sel as SelectionLayer).width;
+    const sh = (sel as { height: number }).height;
+    const selRow = Math.min(sh - 1, Math.floor(((y + 0.5) * sh) / oh)) * sw;
+    if (!painted) {
+      // The paint layer is all 0: the selection alone (no reads of the full-resolution layer).
+      for (let x = 0; x < ow; x++) pixels[o + x] = selData[selRow + selCols[x]] !== 0 ? red : 0;
+      continue;
+    }
     for (let x = 0; x < ow; x++) {
       const p = paint[paintRow + paintCols[x]];
       pixels[o + x] = p > 0 || (p === 0 && selData[selRow + selCols[x]] !== 0) ? red : 0;

@@ -32,6 +32,8 @@ export class PaintLayer {
   private next = 1;
   /** Versions by the diff that made them (a version number is never reused, so history states can name them). */
   private versions: number[] = [0];
+  /** The union of every rectangle an edit may have changed (null: none yet), outside which the layer is all 0. */
+  private touched: PixelRect | null = null;
 
   constructor(
     readonly width: number,
@@ -57,6 +59,10 @@ export class PaintLayer {
     const x1 = Math.min(width, Math.ceil(rect.x1));
     const y1 = Math.min(this.height, Math.ceil(rect.y1));
     if (x1 <= x0 || y1 <= y0) return this.version;
+    const t = this.touched;
+    this.touched = t
+      ? { x0: Math.min(t.x0, x0), y0: Math.min(t.y0, y0), x1: Math.max(t.x1, x1), y1: Math.max(t.y1, y1) }
+      : { x0, y0, x1, y1 };
     const rw = x1 - x0;
     const saved = new Int8Array(rw * (y1 - y0));
     for (let y = y0; y < y1; y++) saved.set(data.subarray(y * width + x0, y * width + x1), (y - y0) * rw);
@@ -92,9 +98,18 @@ export class PaintLayer {
     return this.version;
   }
 
-  /** Sets every pixel to 0 (as an edit); returns the new version. */
+  /**
+   * Sets every pixel to 0 (as an edit); returns the new version (the current
+   * one when nothing was painted). Only the rectangle edits have touched is
+   * visited: after a tap alone (nothing painted) this costs nothing instead
+   * of a pass over 12 MB on the page's thread.
+   */
   clear(): number {
-    return this.edit({ x0: 0, y0: 0, x1: this.width, y1: this.height }, (d) => d.fill(0));
+    const t = this.touched;
+    if (!t) return this.version;
+    return this.edit(t, (d) => {
+      for (let y = t.y0; y < t.y1; y++) d.fill(0, y * this.width + t.x0, y * this.width + t.x1);
+    });
   }
 
   /** Brings the layer to `version` (one this layer made and still keeps). */

@@ -10,7 +10,13 @@
  * Each object's preview and full-resolution mask are cached by prompt, so a
  * new tap costs one selection, not one per object.
  */
-import type { Mask, SegmentBox, Segmenter, SegmentPoint, SegmentPreview, SegmentPrompt } from "../../src/index.js";
+import type { Mask, SegmentBox, SegmentPoint, SegmentPreview, SegmentPrompt } from "../../src/index.js";
+
+/** Selects one object in two steps (tap-selector.ts): a quick preview, then the full-resolution mask. */
+export interface TwoStepSelector {
+  preview(prompt: SegmentPrompt): Promise<SegmentPreview>;
+  full(preview: SegmentPreview, prompt: SegmentPrompt): Promise<Mask>;
+}
 
 /** One object: positive taps and/or a box. */
 export interface SelectionPart {
@@ -42,7 +48,7 @@ export class SelectionComposer {
   private readonly previews = new Map<string, Promise<SegmentPreview>>();
   private readonly fulls = new Map<string, Mask>();
 
-  constructor(private readonly segmenter: Segmenter) {}
+  constructor(private readonly selector: TwoStepSelector) {}
 
   /** Forgets every cached mask (a new photo, or new pixels after an erase). */
   reset(): void {
@@ -109,7 +115,7 @@ export class SelectionComposer {
     const key = JSON.stringify(prompt);
     let p = this.previews.get(key);
     if (!p) {
-      p = this.segmenter.preview(prompt);
+      p = this.selector.preview(prompt);
       p.catch(() => this.previews.delete(key));
       remember(this.previews, key, p, PREVIEWS_KEPT);
     } else {
@@ -123,7 +129,7 @@ export class SelectionComposer {
     const key = JSON.stringify(prompt);
     const known = this.fulls.get(key);
     if (known) return known;
-    const mask = this.segmenter.refine(await this.previewOf(prompt));
+    const mask = await this.selector.full(await this.previewOf(prompt), prompt);
     remember(this.fulls, key, mask, FULL_KEPT);
     // Another request may come in between objects (a tap waits for less).
     await new Promise((resolve) => setTimeout(resolve, 0));

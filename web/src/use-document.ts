@@ -24,6 +24,8 @@ import {
   isPreview,
   type MaskState,
   maskToRgba,
+  OVERLAY_LONG_SIDE,
+  overlaySize,
   PAINT_ADDS,
   paintFromRgba,
   paintPolygon,
@@ -55,7 +57,6 @@ export interface Point {
 }
 
 const NO_PROMPT: SelectionPrompt = { parts: [], carves: [] };
-const OVERLAY_LONG_SIDE = 2048;
 /** How many photo states keep their view bitmaps (about 64 MB each at 12 MP). */
 const VIEWS_KEPT = 3;
 const HISTORY_STEPS = 30;
@@ -199,11 +200,11 @@ export function useDocument() {
     if (!p) return;
     // A selection alone is shown at its own resolution when that is coarser
     // (a preview), so a tap's overlay costs next to nothing to build.
-    const sel = mask.selection;
+    const sel = mask.selection ? (mask.selection.display ?? mask.selection) : null;
     const own = mask.painted === 0 && sel !== null && Math.max(sel.width, sel.height) <= OVERLAY_LONG_SIDE;
-    const k = Math.min(1, OVERLAY_LONG_SIDE / Math.max(p.width, p.height));
-    const ow = own ? sel.width : Math.max(1, Math.round(p.width * k));
-    const oh = own ? sel.height : Math.max(1, Math.round(p.height * k));
+    const grid = overlaySize(p.width, p.height);
+    const ow = own ? sel.width : grid.width;
+    const oh = own ? sel.height : grid.height;
     if (overlay.width !== ow || overlay.height !== oh) {
       overlay.width = ow;
       overlay.height = oh;
@@ -326,7 +327,7 @@ export function useDocument() {
         const engine = await host.engine();
         await syncEngine(engine, s.pixels);
         const r = await engine.select(prompt);
-        const sel: SelectionLayer = { width: r.width, height: r.height, data: r.mask, empty: r.empty };
+        const sel: SelectionLayer = { width: r.width, height: r.height, data: r.mask, empty: r.empty, display: r.display };
         const now = history.current.current ?? s;
         record({ pixels: now.pixels, mask: { ...now.mask, selection: sel }, prompt, step });
         setStatus(
@@ -347,7 +348,7 @@ export function useDocument() {
   const refine = async (preview: SelectionLayer, prompt: SelectionPrompt) => {
     try {
       const r = await (await host.engine()).refine(prompt);
-      const full: SelectionLayer = { width: r.width, height: r.height, data: r.mask, empty: r.empty };
+      const full: SelectionLayer = { width: r.width, height: r.height, data: r.mask, empty: r.empty, display: r.display };
       history.current.replaceAll((state) =>
         state.mask.selection === preview ? { ...state, mask: { ...state.mask, selection: full } } : state,
       );
@@ -451,8 +452,10 @@ export function useDocument() {
       setProgress(0);
       const r = await host.abortable(controller.signal, async (engine) => {
         await syncEngine(engine, s.pixels);
+        // A copy crosses (moved, not cloned again): `mask` may be the selection the history keeps.
+        const sent = new Uint8Array(mask);
         return engine.erase(
-          new Uint8Array(mask),
+          Comlink.transfer(sent, [sent.buffer]),
           variant + 1,
           Comlink.proxy((f: number) => setProgress(f)),
           variant,

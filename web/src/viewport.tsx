@@ -46,6 +46,8 @@ export interface ViewportProps {
   /** What to draw: the photo (or the original while comparing). */
   base: CanvasImageSource | null;
   overlay: CanvasImageSource | null;
+  /** Changes whenever the overlay's pixels change (the overlay canvas itself stays the same object). */
+  overlayKey?: unknown;
   tool: Tool;
   brushSize: number;
   /** Changes when a new photo is opened, to fit it to the view. */
@@ -232,7 +234,37 @@ export function Viewport(props: ViewportProps) {
   };
 
   useEffect(fit, [props.fitKey]);
-  useEffect(draw);
+  // Redrawn when what it shows changes, not on every render of the app (an
+  // erase's progress renders many times; each redraw resamples the photo and
+  // hands the compositor a new canvas, 10–60 ms of the page's thread on a
+  // 12-megapixel photo). Gestures, zooming and resizing draw by themselves.
+  const shown = useRef<unknown[]>([]);
+  useEffect(() => {
+    const p = props;
+    const now = [
+      p.base,
+      p.overlay,
+      p.overlayKey,
+      p.width,
+      p.height,
+      p.tool,
+      p.brushSize,
+      p.markers,
+      p.boxes,
+      p.outlines?.items,
+      p.outlines?.pressed,
+    ];
+    if (now.length === shown.current.length && now.every((v, i) => v === shown.current[i])) return;
+    shown.current = now;
+    draw();
+  });
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    const observer = new ResizeObserver(() => draw());
+    observer.observe(canvas);
+    return () => observer.disconnect();
+  }, []);
   useEffect(() => {
     const onResize = () => fit();
     const down = (e: KeyboardEvent) => {

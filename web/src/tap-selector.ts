@@ -1,0 +1,185 @@
+/**
+ * Tap-to-select in two steps for the app: a preview to show at once, then
+ * the full-resolution mask to erase with.
+ *
+ * The built-in engine has its own preview (its working resolution). Segment
+ * Anything's answer is a full-resolution mask whose edges are snapped to the
+ * photo's, which at 12 MP costs far more than the decoder itself; so the
+ * preview comes from a second SAM engine that works on the photo shrunk by a
+ * whole factor (to at most PREVIEW_LONG_SIDE px) and shares the first one's
+ * models and embedding: the encoder runs once per photo, on the full photo
+ * (as in Node), and each tap runs the decoder on the small copy for the
+ * preview, then again on the full photo for the mask that is erased.
+ */
+import { boxReduce } from "../../src/core/box-reduce.js";
+import {
+  AutoSegmenter,
+  type InferenceModel,
+  type Mask,
+  type RgbaImage,
+  type SamModelLoader,
+  SamSegmenter,
+  type Segmenter,
+  type SegmentPreview,
+  type SegmentPrompt,
+  type TensorData,
+} from "../../src/index.js";
+
+/** SAM previews are made on a copy of the photo at most this long (a whole-factor box reduction). */
+export const PREVIEW_LONG_SIDE = 1280;
+
+/**
+ * One loader for two SAM engines: each part is loaded once and shared, and
+ * the encoder's answer for a photo is kept, so the second engine's `prepare`
+ * of the same photo (`photo`, set by the caller) costs no second encoding.
+ * Only the owner's models close the sessions.
+ */
+export class SharedSamModels {
+  /** The photo the next encoder run is for. */
+  photo: object | null = null;
+  private readonly parts = new Map<string, Promise<InferenceModel>>();
+  private embedding: { photo: object; out: Promise<Record<string, TensorData>> } | null = null;
+
+  constructor(private readonly load: SamModelLoader) {}
+
+  /** The loader for the engine that owns the sessions (`owner`) or for one that borrows them. */
+  loader(owner: boolean): SamModelLoader {
+    return async (part) => {
+      let model = this.parts.get(part);
+      if (!model) {
+        model = this.load(part).then((m) => (part === "encoder" ? this.remembering(m) : m));
+        this.parts.set(part, model);
+        model.catch(() => this.parts.delete(part));
+      }
+      const m = await model;
+      if (owner) {
+        return {
+          inputs: m.inputs,
+          outputs: m.outputs,
+          run: (feeds, fetch) => m.run(feeds, fetch),
+          close: async () => {
+            this.parts.delete(part);
+            this.embedding = null;
+            await m.close();
+          },
+        };
+      }
+      return { inputs: m.inputs, outputs: m.outputs, run: (feeds, fetch) => m.run(feeds, fetch), close: async () => {} };
+    };
+  }
+
+  private remembering(m: InferenceModel): InferenceModel {
+    return {
+      inputs: m.inputs,
+      outputs: m.outputs,
+      run: (feeds, fetch) => {
+        const photo = this.photo;
+        if (photo && this.embedding?.photo === photo) return this.embedding.out;
+        const out = m.run(feeds, fetch);
+        if (photo) {
+          const kept = { photo, out };
+          this.embedding = kept;
+          out.catch(() => {
+            if (this.embedding === kept) this.embedding = null;
+          });
+        }
+        return out;
+      },
+      close: () => m.close(),
+    };
+  }
+}
+
+/** The preview engine's state for one photo. */
+interface Quick {
+  image: RgbaImage;
+  engine: SamSegmenter;
+  /** Full-resolution pixels per preview pixel. */
+  factor: number;
+  prepared: Promise<void>;
+}
+
+/**
+ * What the selection composer asks for: `preview` (fast, any resolution that
+ * covers the photo) and `full` (the photo's resolution) of a prompt.
+ */
+export class TapSelector {
+  private quick: Quick | null = null;
+
+  constructor(
+    readonly segmenter: Segmenter,
+    /** The SAM models the segmenter uses when it is (or may become) Segment Anything; null: no quick previews. */
+    private readonly shared: SharedSamModels | null,
+  ) {}
+
+  /** The engine in use ("sam", "builtin"). */
+  get engine(): string {
+    return this.segmenter.engine.name;
+  }
+
+  private usesSam(): boolean {
+    const e = this.segmenter.engine;
+    return e instanceof SamSegmenter || (e instanceof AutoSegmenter && e.name === "sam");
+  }
+
+  /** Loads the engine's models, if it has any (for "auto": decides between SAM and the built-in engine). */
+  async load(): Promise<void> {
+    const e = this.segmenter.engine;
+    if (e instanceof AutoSegmenter) await e.resolve();
+    else if (e instanceof SamSegmenter) await e.load();
+  }
+
+  /** Prepares the photo: the segmenter (for SAM: the encoder), then the preview engine on the shrunk copy. */
+  async prepare(image: RgbaImage): Promise<void> {
+    if (this.shared) this.shared.photo = image;
+    await this.segmenter.prepare(image);
+    if (!this.shared || !this.usesSam()) return;
+    const factor = Math.ceil(Math.max(image.width, image.height) / PREVIEW_LONG_SIDE);
+    if (factor < 2) {
+      this.quick = null;
+      return;
+    }
+    if (this.quick?.image === image) return this.quick.prepared;
+    const small = boxReduce(image, factor);
+    const engine = this.quick?.engine ?? new SamSegmenter(this.shared.loader(false));
+    const shared = this.shared;
+    const quick: Quick = {
+      image,
+      engine,
+      factor,
+      prepared: (async () => {
+        // The embedding is the full photo's (kept from the segmenter's encoding).
+        shared.photo = image;
+        await engine.prepare(small);
+      })(),
+    };
+    this.quick = quick;
+    await quick.prepared;
+  }
+
+  async preview(prompt: SegmentPrompt): Promise<SegmentPreview> {
+    const quick = this.quick;
+    if (!quick || !this.usesSam()) return this.segmenter.preview(prompt);
+    await quick.prepared;
+    const f = quick.factor;
+    const small = quick.engine;
+    const scaled: SegmentPrompt = {
+      ...(prompt.points ? { points: prompt.points.map((p) => ({ ...p, x: p.x / f, y: p.y / f })) } : {}),
+      ...(prompt.box ? { box: { x0: prompt.box.x0 / f, y0: prompt.box.y0 / f, x1: prompt.box.x1 / f, y1: prompt.box.y1 / f } } : {}),
+    };
+    const { mask, score } = await small.segment(scaled);
+    return { mask, score, scale: f, points: prompt.points ?? [] };
+  }
+
+  /** The full-resolution mask of `prompt`, whose preview is `preview`. */
+  async full(preview: SegmentPreview, prompt: SegmentPrompt): Promise<Mask> {
+    if (preview.scale === 1 || !this.quick || !this.usesSam()) return this.segmenter.refine(preview);
+    return (await this.segmenter.segment(prompt)).mask;
+  }
+
+  close(): void {
+    this.quick?.engine.close();
+    this.quick = null;
+    this.segmenter.close();
+  }
+}
