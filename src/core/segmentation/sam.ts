@@ -179,6 +179,19 @@ export function chooseSamMask(
  */
 export const CORRECTION_TRUST = 0.7;
 
+/** IoU of the cells where two logit maps of the same size are positive (1 when both are empty). */
+function positiveIoU(a: Float32Array, b: Float32Array): number {
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < a.length; i++) {
+    const inA = a[i] > 0;
+    const inB = b[i] > 0;
+    if (inA && inB) inter++;
+    if (inA || inB) union++;
+  }
+  return union > 0 ? inter / union : 1;
+}
+
 /**
  * The candidate for a corrective tap, as a trust region: the model's
  * multi-tap mask (candidate 0) when it honours the new tap (a positive tap's
@@ -198,15 +211,7 @@ export function chooseTrusted(
 ): number {
   const trusted = (logits: Float32Array): boolean => {
     if (logitAt(logits, tap, scale) > 0 !== (tap.label === 1)) return false;
-    let inter = 0;
-    let union = 0;
-    for (let i = 0; i < logits.length; i++) {
-      const a = logits[i] > 0;
-      const b = previous[i] > 0;
-      if (a && b) inter++;
-      if (a || b) union++;
-    }
-    return (union > 0 ? inter / union : 1) >= CORRECTION_TRUST;
+    return positiveIoU(logits, previous) >= CORRECTION_TRUST;
   };
   if (trusted(candidates[0])) return 0;
   let pick = 0;
@@ -242,15 +247,7 @@ export function chooseCorrection(
     const logits = candidates[c];
     let honoured = 0;
     for (const p of points) if (logitAt(logits, p, scale) > 0 === (p.label === 1)) honoured++;
-    let inter = 0;
-    let union = 0;
-    for (let i = 0; i < logits.length; i++) {
-      const a = logits[i] > 0;
-      const b = previous[i] > 0;
-      if (a && b) inter++;
-      if (a || b) union++;
-    }
-    const overlap = union > 0 ? inter / union : 1;
+    const overlap = positiveIoU(logits, previous);
     if (honoured > bestHonoured || (honoured === bestHonoured && overlap > bestOverlap)) {
       best = c;
       bestHonoured = honoured;
