@@ -159,7 +159,7 @@ describe("structure propagation", () => {
     out.set([40, 40, 40, 255], 12);
     out.set([105, 105, 105, 255], 16);
     out.set([60, 60, 60, 255], 20);
-    const structure: StructureResult = { remaining, band, curves: [], pixels: 1, scale: 1 };
+    const structure: StructureResult = { rect: { x: 0, y: 0, width: w, height: h }, remaining, band, curves: [], pixels: 1, scale: 1 };
     pasteStructure(structure, hole, { x: 0, y: 0, width: w, height: h }, w, out);
     assert.deepEqual(Array.from(out.subarray(4, 8)), [10, 10, 10, 255], "the band is copied");
     assert.deepEqual(Array.from(out.subarray(8, 12)), [200, 200, 200, 255], "beside it, a fill of the other side's colour gives way");

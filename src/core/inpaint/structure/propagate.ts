@@ -302,35 +302,22 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
 }
 
 /**
- * Writes the band along the curve's in-hole part into `band` (full-resolution
- * RGBA of the crop), pixel by pixel from the planned sources, and clears the
- * written pixels in `remaining` (full-image plane: 1 on the hole not covered
- * by a band). The strip `SIDE_EXTRA` wide beside the band is written too and
- * marked `SIDE` there, unless a band already holds it. Only hole pixels are
- * written, only from known ones. Returns how many band pixels left the hole.
+ * The in-hole vertices of a curve (from t = 0 to t = end) and the box of
+ * analysis pixels around them that its band and side strip can reach
+ * (clipped to the w×h analysis image); null when the curve has no in-hole part.
  */
-export function copyAlong(
+export function inHoleBox(
   c: StructureCurve,
-  plan: AnchorPlan,
-  frame: PropagationFrame,
-  band: Uint8ClampedArray,
-  remaining: Uint8Array,
-): number {
-  const { image, hole, crop, scale: q, low } = frame;
-  const W = image.width;
-  const src = image.data;
-  const hw = c.halfWidth;
-  const side = hw + SIDE_EXTRA;
+  w: number,
+  h: number,
+): { i0: number; i1: number; lx0: number; ly0: number; lx1: number; ly1: number } | null {
   const { arc, points } = c;
-  // The in-hole vertices of the curve: from t = 0 to t = end.
   let i0 = 0;
   while (i0 < arc.length - 1 && arc[i0 + 1] <= 0) i0++;
   let i1 = arc.length - 1;
   while (i1 > 0 && arc[i1 - 1] >= c.end) i1--;
-  if (i1 <= i0) return 0;
-
-  // Nearest segment per analysis pixel around the in-hole part, by stamping each segment's neighbourhood.
-  const margin = side + 2;
+  if (i1 <= i0) return null;
+  const margin = c.halfWidth + SIDE_EXTRA + 2;
   let bx0 = Number.POSITIVE_INFINITY;
   let by0 = Number.POSITIVE_INFINITY;
   let bx1 = Number.NEGATIVE_INFINITY;
@@ -343,11 +330,55 @@ export function copyAlong(
   }
   const lx0 = Math.max(0, Math.floor(bx0 - margin));
   const ly0 = Math.max(0, Math.floor(by0 - margin));
-  const lx1 = Math.min(low.width - 1, Math.ceil(bx1 + margin));
-  const ly1 = Math.min(low.height - 1, Math.ceil(by1 + margin));
+  const lx1 = Math.min(w - 1, Math.ceil(bx1 + margin));
+  const ly1 = Math.min(h - 1, Math.ceil(by1 + margin));
+  if (lx1 < lx0 || ly1 < ly0) return null;
+  return { i0, i1, lx0, ly0, lx1, ly1 };
+}
+
+/**
+ * The full-resolution rectangle (image coordinates) that `copyAlong` may
+ * write for a curve: its `inHoleBox` mapped through the frame.
+ */
+export function bandRect(c: StructureCurve, frame: PropagationFrame): Rect | null {
+  const { crop, scale: q, low } = frame;
+  const box = inHoleBox(c, low.width, low.height);
+  if (box === null) return null;
+  const x = crop.x + box.lx0 * q;
+  const y = crop.y + box.ly0 * q;
+  const width = Math.min(crop.x + crop.width, crop.x + (box.lx1 + 1) * q) - x;
+  const height = Math.min(crop.y + crop.height, crop.y + (box.ly1 + 1) * q) - y;
+  return width > 0 && height > 0 ? { x, y, width, height } : null;
+}
+
+/**
+ * Writes the band along the curve's in-hole part into `band` (full-resolution
+ * RGBA over `rect`, which holds the curve's `bandRect`), pixel by pixel from
+ * the planned sources, and clears the written pixels in `remaining` (a plane
+ * over `rect`: 1 on the hole not covered by a band). The strip `SIDE_EXTRA` wide beside the band is written too and
+ * marked `SIDE` there, unless a band already holds it. Only hole pixels are
+ * written, only from known ones. Returns how many band pixels left the hole.
+ */
+export function copyAlong(
+  c: StructureCurve,
+  plan: AnchorPlan,
+  frame: PropagationFrame,
+  band: Uint8ClampedArray,
+  remaining: Uint8Array,
+  rect: Rect,
+): number {
+  const { image, hole, crop, scale: q, low } = frame;
+  const W = image.width;
+  const src = image.data;
+  const hw = c.halfWidth;
+  const side = hw + SIDE_EXTRA;
+  const { arc, points } = c;
+  const box = inHoleBox(c, low.width, low.height);
+  if (box === null) return 0;
+  const { i0, i1, lx0, ly0, lx1, ly1 } = box;
+  const margin = side + 2;
   const mw = lx1 - lx0 + 1;
   const mh = ly1 - ly0 + 1;
-  if (mw <= 0 || mh <= 0) return 0;
   const nearestSeg = new Int32Array(mw * mh).fill(-1);
   // Squared distances (Math.hypot costs several times a square root here, in the step's hottest loop).
   const nearestDist = new Float32Array(mw * mh).fill(Number.POSITIVE_INFINITY);
@@ -397,9 +428,10 @@ export function copyAlong(
   for (let Y = Y0; Y < Y1; Y++) {
     const ly = (Y - crop.y + 0.5) / q - 0.5;
     const my = Math.min(mh - 1, Math.max(0, Math.round(ly) - ly0));
+    const rowOut = (Y - rect.y) * rect.width - rect.x;
     for (let X = X0; X < X1; X++) {
-      const p = Y * W + X;
-      if (hole[p] === 0) continue;
+      if (hole[Y * W + X] === 0) continue;
+      const p = rowOut + X;
       const lx = (X - crop.x + 0.5) / q - 0.5;
       const mx = Math.min(mw - 1, Math.max(0, Math.round(lx) - lx0));
       const seg = nearestSeg[my * mw + mx];
@@ -438,7 +470,7 @@ export function copyAlong(
       if (sx < 0 || sy < 0 || sx >= W || sy >= H) continue;
       const a = sy * W + sx;
       if (hole[a] !== 0) continue;
-      const o = ((Y - crop.y) * crop.width + X - crop.x) * 4;
+      const o = p * 4;
       band[o] = src[a * 4] + plan.offset[k * 3];
       band[o + 1] = src[a * 4 + 1] + plan.offset[k * 3 + 1];
       band[o + 2] = src[a * 4 + 2] + plan.offset[k * 3 + 2];
