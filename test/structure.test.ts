@@ -3,6 +3,9 @@ import { describe, test } from "node:test";
 import { maxChangeOutside } from "../src/bench/metrics.js";
 import type { Mask, RgbaImage } from "../src/core/image.js";
 import { eraseWithReport } from "../src/core/inpaint/erase.js";
+import { improveNnf, makePatchProblem, randomNnf, sidesAgree } from "../src/core/inpaint/patchmatch.js";
+import type { StructureCurve } from "../src/core/inpaint/structure/pairing.js";
+import { sideLabels } from "../src/core/inpaint/structure/sides.js";
 import { continueStructure, pasteStructure, type StructureResult } from "../src/core/inpaint/structure/structure.js";
 import { Random } from "../src/core/random.js";
 import { rectMask } from "./helpers.js";
@@ -167,5 +170,52 @@ describe("structure propagation", () => {
     assert.deepEqual(Array.from(out.subarray(16, 20)), [105, 105, 105, 255], "a fill that agrees with the copy stays");
     assert.deepEqual(Array.from(out.subarray(20, 24)), [60, 60, 60, 255], "the rest of the hole is the plain fill");
     assert.deepEqual(Array.from(out.subarray(0, 4)), [0, 0, 0, 255], "outside pixels are untouched");
+  });
+
+  test("side labels: a straight curve splits its surroundings, with no label on the band or beyond its ends", () => {
+    // A horizontal pair curve at y = 20 from x = 0 to x = 60 in analysis pixels, its in-hole part x ∈ [20, 40].
+    const points = new Float32Array([0, 20, 20, 20, 40, 20, 60, 20]);
+    const curve: StructureCurve = {
+      points,
+      arc: new Float32Array([-20, 0, 20, 40]),
+      end: 20,
+      sources: [[-20, 0]],
+      halfWidth: 2,
+      kind: "pair",
+    };
+    // Analysis scale 2, working scale 4: a working pixel covers 2×2 analysis pixels.
+    const labels = sideLabels([curve], 2, 4, 40, 20) as Uint8Array;
+    assert.ok(labels !== null);
+    const at = (x: number, y: number) => labels[y * 40 + x];
+    // Working pixel (15, 5) has its centre at analysis (30.5, 10.5): the left normal (ty, −tx) of a curve along +x points to −y.
+    assert.equal(at(15, 5), 1, "above the line: bit 0");
+    assert.equal(at(15, 15), 2, "below it: bit 1");
+    assert.equal(at(15, 10), 0, "on the band: no label");
+    assert.equal(at(35, 5), 0, "beyond the curve's end: no label");
+    assert.equal(sidesAgree(labels, 5 * 40 + 15, 5 * 40 + 5), true);
+    assert.equal(sidesAgree(labels, 5 * 40 + 15, 15 * 40 + 5), false);
+    assert.equal(sidesAgree(labels, 5 * 40 + 15, 5 * 40 + 35), true, "an unlabelled source agrees with every target");
+  });
+
+  test("PatchMatch with side labels never copies a target from the other side of a curve", () => {
+    const w = 48;
+    const h = 40;
+    const rng = new Random(3);
+    // Noise everywhere, so the best matches ignore the sides unless the labels forbid it.
+    const image = new Float32Array(w * h * 3);
+    for (let i = 0; i < image.length; i++) image[i] = 255 * rng.next();
+    const hole = new Uint8Array(w * h);
+    for (let y = 12; y < 28; y++) hole.fill(1, y * w + 16, y * w + 32);
+    const p = makePatchProblem(image, w, h, 3, hole, 2);
+    assert.ok(p !== null);
+    // Left of x = 24 is one side of a vertical curve, right of it the other.
+    const side = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) side[y * w + x] = x < 24 ? 1 : 2;
+    p.side = side;
+    const nnf = randomNnf(p, rng);
+    improveNnf(p, nnf, 4, Math.max(w, h), rng);
+    let crossed = 0;
+    for (let k = 0; k < p.targets.length; k++) if (!sidesAgree(side, p.targets[k], nnf.source[k])) crossed++;
+    assert.equal(crossed, 0);
   });
 });

@@ -63,6 +63,12 @@ export interface CoarseInput {
   rng: Random;
   /** Called with the fraction of the work done, now and then (optional for a stage to call). */
   progress?: (fraction: number) => void;
+  /**
+   * Optional side labels of continued structure, one byte per pixel (see
+   * `PatchProblem.side`): the PatchMatch stage never copies a hole pixel from
+   * the other side of a continued curve. Other stages may ignore them.
+   */
+  sides?: Uint8Array;
 }
 
 /** What a coarse stage returns. */
@@ -177,7 +183,7 @@ export class PatchMatchCoarse implements CoarseStage {
     else improveNnf(p, nnf, iterations, radius, rng, only);
   }
 
-  async fill({ image, hole, rng, progress }: CoarseInput): Promise<CoarseOutput> {
+  async fill({ image, hole, rng, progress, sides }: CoarseInput): Promise<CoarseOutput> {
     const r = this.radius;
     const texture = this.textureWeight > 0 ? { channel: image.channels, weight: this.textureWeight } : undefined;
     const work = texture ? withTextureFeatures(image, hole, this.textureWindow) : copyImage(image);
@@ -188,6 +194,12 @@ export class PatchMatchCoarse implements CoarseStage {
       const next = halve(last.image, last.hole);
       if (!hasUsableSource(next.hole, next.image.width, next.image.height, r)) break;
       levels.push(next);
+    }
+    const sideLevels: Uint8Array[] = [];
+    if (sides !== undefined) {
+      sideLevels.push(sides);
+      for (let L = 1; L < levels.length; L++)
+        sideLevels.push(halveSides(sideLevels[L - 1], levels[L - 1].image.width, levels[L - 1].image.height));
     }
     // The finest level, three quarters of the work, matches on colour alone: its
     // field comes from level 1, where the texture term already chose the sources
@@ -216,6 +228,7 @@ export class PatchMatchCoarse implements CoarseStage {
         img.channels > image.channels ? texture : undefined,
       );
       if (!made) throw new Error("no known patch to copy from at this level");
+      if (sides !== undefined) made.side = sideLevels[L];
       const problem = this.threads ? shareProblem(made) : made;
       const voter = new Voter(problem);
       const longSide = Math.max(img.width, img.height);
@@ -273,6 +286,21 @@ export class PatchMatchCoarse implements CoarseStage {
     const finest = levels[0].image.channels > image.channels ? withoutExtraChannels(levels[0].image, image.channels) : levels[0].image;
     return { image: finest, field: prev ? { problem: prev.problem, nnf: prev.nnf } : undefined };
   }
+}
+
+/** Side labels of the next coarser level: the bits that all four pixels of a 2×2 block share. */
+function halveSides(side: Uint8Array, w: number, h: number): Uint8Array {
+  const cw = Math.ceil(w / 2);
+  const ch = Math.ceil(h / 2);
+  const out = new Uint8Array(cw * ch);
+  for (let y = 0; y < ch; y++) {
+    const y1 = Math.min(2 * y + 1, h - 1);
+    for (let x = 0; x < cw; x++) {
+      const x1 = Math.min(2 * x + 1, w - 1);
+      out[y * cw + x] = side[2 * y * w + 2 * x] & side[2 * y * w + x1] & side[y1 * w + 2 * x] & side[y1 * w + x1];
+    }
+  }
+  return out;
 }
 
 /** Slots whose weight is 0, in order. */

@@ -27,6 +27,7 @@ import { buildAttention } from "./attention.js";
 import { type CoarseStage, PatchMatchCoarse } from "./completion.js";
 import { countSources } from "./patchmatch.js";
 import { downsampleCrop } from "./resample.js";
+import { sideLabels } from "./structure/sides.js";
 import { continueStructure, pasteStructure } from "./structure/structure.js";
 import { upscaleInto } from "./upscale.js";
 
@@ -226,11 +227,15 @@ async function selfSimilarFill(
   const ts0 = performance.now();
   // The structure's bands are drawn now and pasted over the finished fill (see structure/structure.ts).
   const structure = options.structure === false ? null : continueStructure(image, hole, crop);
-  const structureMs = options.structure === false ? 0 : performance.now() - ts0;
+  const continueMs = performance.now() - ts0;
   const longSide = options.lowResLongSide ?? 512;
   const s = workingScale(crop, holePixels, W * H, longSide, options.lowResHoleBudget ?? DEFAULT_HOLE_BUDGET);
   const channels = hasTranslucency(image, crop) ? 4 : 3;
   const low = downsampleCrop(image, hole, crop, s, channels);
+  // Each side of a continued curve is filled from its own side (structure/sides.ts).
+  const ts1 = performance.now();
+  const sides = structure ? sideLabels(structure.curves, structure.scale, s, low.image.width, low.image.height) : null;
+  const structureMs = options.structure === false ? 0 : continueMs + performance.now() - ts1;
   if (countSources(low.hole, low.image.width, low.image.height, 3) === 0) {
     const pct = ((100 * holePixels) / (W * H)).toFixed(1);
     throw new VanishError(
@@ -243,7 +248,13 @@ async function selfSimilarFill(
   const coarse = options.coarse ?? new PatchMatchCoarse();
   const stage = (from: number, to: number) => (f: number) => progress(from + (to - from) * f);
   progress(STAGE_END.prepare);
-  const filled = await coarse.fill({ image: low.image, hole: low.hole, rng, progress: stage(STAGE_END.prepare, STAGE_END.coarse) });
+  const filled = await coarse.fill({
+    image: low.image,
+    hole: low.hole,
+    rng,
+    progress: stage(STAGE_END.prepare, STAGE_END.coarse),
+    ...(sides ? { sides } : {}),
+  });
   const t2 = performance.now();
   progress(STAGE_END.coarse);
 

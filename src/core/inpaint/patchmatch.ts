@@ -38,6 +38,19 @@ export interface PatchProblem {
   textureChannel: number;
   /** λ, the weight of the texture channels' squared differences. */
   textureWeight: number;
+  /**
+   * Optional side labels per pixel (structure propagation, `sideLabels` in
+   * structure/): bits 2k and 2k+1 mark the left and right of continued curve
+   * k. A source on the other side of a curve than its target is never taken.
+   */
+  side?: Uint8Array;
+}
+
+/** Whether source s lies on no other side of a continued curve than target t (see `PatchProblem.side`). */
+export function sidesAgree(side: Uint8Array, t: number, s: number): boolean {
+  const a = side[t];
+  const b = side[s];
+  return ((((a >> 1) & b) | ((b >> 1) & a)) & 0x55) === 0;
 }
 
 /** Texture channels that the patch distance also compares. */
@@ -314,7 +327,7 @@ export function scanBand(
   band: BandScan,
   rng: Random,
 ): void {
-  const { width: w, height: h, radius: r, targets, validSource, slotOf } = p;
+  const { width: w, height: h, radius: r, targets, validSource, slotOf, side } = p;
   const { source, distance } = nnf;
   const { lo, hi, forward, maxRadius } = band;
   const xMin = r;
@@ -331,8 +344,9 @@ export function scanBand(
     const t = targets[k];
     const tx = t % w;
     const ty = (t - tx) / w;
-    let best = distance[k];
     let bestS = source[k];
+    // A match from the other side of a continued curve (an initial or upsampled one) gives way to any allowed candidate.
+    let best = side === undefined || sidesAgree(side, t, bestS) ? distance[k] : Number.POSITIVE_INFINITY;
 
     const nx = tx - step;
     if (nx >= 0 && nx < w) {
@@ -340,7 +354,7 @@ export function scanBand(
       if (slot >= 0) {
         const cand = (snapshot === null || (slot >= first && slot <= last) ? source[slot] : snapshot[slot]) + step;
         const cx = cand % w;
-        if (cand !== bestS && cx >= xMin && cx <= xMax && validSource[cand] !== 0) {
+        if (cand !== bestS && cx >= xMin && cx <= xMax && validSource[cand] !== 0 && (side === undefined || sidesAgree(side, t, cand))) {
           const d = patchDistance(p, t, cand, best);
           if (d < best) {
             best = d;
@@ -354,7 +368,7 @@ export function scanBand(
       const slot = slotOf[t - step * w];
       if (slot >= 0) {
         const cand = (snapshot === null || (slot >= first && slot <= last) ? source[slot] : snapshot[slot]) + step * w;
-        if (cand !== bestS && cand >= 0 && cand < w * h && validSource[cand] !== 0) {
+        if (cand !== bestS && cand >= 0 && cand < w * h && validSource[cand] !== 0 && (side === undefined || sidesAgree(side, t, cand))) {
           const d = patchDistance(p, t, cand, best);
           if (d < best) {
             best = d;
@@ -374,14 +388,15 @@ export function scanBand(
       if (sy < yMin) sy = yMin;
       else if (sy > yMax) sy = yMax;
       const cand = sy * w + sx;
-      if (cand === bestS || validSource[cand] === 0) continue;
+      if (cand === bestS || validSource[cand] === 0 || (side !== undefined && !sidesAgree(side, t, cand))) continue;
       const d = patchDistance(p, t, cand, best);
       if (d < best) {
         best = d;
         bestS = cand;
       }
     }
-    distance[k] = best;
+    // No allowed candidate turned up: the old match stays, with its distance.
+    if (best !== Number.POSITIVE_INFINITY) distance[k] = best;
     source[k] = bestS;
   }
 }
@@ -433,7 +448,14 @@ export function shared<T extends Float32Array | Int32Array | Uint8Array>(a: T): 
 
 /** The problem with the arrays that scans read (image, targets, sources, slots) in shared memory. */
 export function shareProblem(p: PatchProblem): PatchProblem {
-  return { ...p, image: shared(p.image), targets: shared(p.targets), validSource: shared(p.validSource), slotOf: shared(p.slotOf) };
+  return {
+    ...p,
+    image: shared(p.image),
+    targets: shared(p.targets),
+    validSource: shared(p.validSource),
+    slotOf: shared(p.slotOf),
+    side: p.side && shared(p.side),
+  };
 }
 
 /** The field in shared memory. */

@@ -20,6 +20,10 @@
  * comes from the matching side of the curve. Tuning half: saucer +0.8 dB,
  * curves +0.4 dB, the others within ±0.05 dB.
  *
+ * The fill itself gets the curves' sides (sides.ts): PatchMatch never takes
+ * a source from the other side of a continued curve than its target (a ridge's
+ * sky from below it, a band's white from the dark beside it).
+ *
  * Analysis runs on the crop downsampled so its long side is at most
  * `ANALYSIS_SIDE` pixels; the copy itself runs at full resolution. A hole
  * whose surroundings are flat (no gradient the detectors could see in a ring
