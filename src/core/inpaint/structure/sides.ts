@@ -22,8 +22,8 @@ const MAX_CURVES = 4;
  * labels, 0.5 gave +0.02 and +0.03.
  */
 const REACH = 1.5;
-/** Vertex step (analysis px) of the simplified polyline that the labels are measured against. */
-const STEP = 3;
+/** Largest distance (analysis px) of a dropped vertex from the simplified polyline that the labels are measured against. */
+const TOLERANCE = 0.5;
 
 /**
  * Side labels over the fill's working image (`width`×`height`, the crop
@@ -46,47 +46,103 @@ export function sideLabels(
     const c = chosen[k];
     const { points } = c;
     const n = points.length / 2;
-    // Every STEP-th vertex and the last: the side of a pixel far from the band does not need every vertex.
-    const idx: number[] = [];
-    for (let i = 0; i < n; i += STEP) idx.push(i);
-    if (idx[idx.length - 1] !== n - 1) idx.push(n - 1);
-    if (idx.length < 2) continue;
+    // The polyline simplified (Douglas–Peucker, TOLERANCE): a straight horizon is one chord, a rim a dozen.
+    const keep = simplify(points, 0, n - 1, new Uint8Array(n));
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (keep[i] === 0) continue;
+      xs.push(points[2 * i]);
+      ys.push(points[2 * i + 1]);
+    }
+    const m = xs.length;
+    if (m < 2) continue;
     const inner = c.halfWidth;
     const outer = Math.max(REACH * c.end, 10) + inner;
     const left = 1 << (2 * k);
     const right = 2 << (2 * k);
-    for (let y = 0; y < height; y++) {
-      // Centre of the working pixel in analysis-pixel coordinates (centres at integers there).
-      const py = (y + 0.5) * f - 0.5;
-      for (let x = 0; x < width; x++) {
-        const px = (x + 0.5) * f - 0.5;
-        let bestD = Number.POSITIVE_INFINITY;
-        let bestU = 0;
-        let bestOver = 0;
-        for (let j = 0; j + 1 < idx.length; j++) {
-          const ax = points[2 * idx[j]];
-          const ay = points[2 * idx[j] + 1];
-          const sx = points[2 * idx[j + 1]] - ax;
-          const sy = points[2 * idx[j + 1] + 1] - ay;
-          const len = Math.sqrt(sx * sx + sy * sy);
-          if (len < 1e-6) continue;
-          const along = ((px - ax) * sx + (py - ay) * sy) / len;
-          const across = ((px - ax) * sy - (py - ay) * sx) / len;
+    // Signed distance of an analysis-space point to the chords: sets `across` and `over`, returns the squared distance.
+    let across = 0;
+    let over = 0;
+    const measure = (px: number, py: number): number => {
+      let bestD = Number.POSITIVE_INFINITY;
+      for (let j = 0; j + 1 < m; j++) {
+        const ax = xs[j];
+        const ay = ys[j];
+        const sx = xs[j + 1] - ax;
+        const sy = ys[j + 1] - ay;
+        const len = Math.sqrt(sx * sx + sy * sy);
+        if (len < 1e-6) continue;
+        const along = ((px - ax) * sx + (py - ay) * sy) / len;
+        const u = ((px - ax) * sy - (py - ay) * sx) / len;
+        const outside = along < 0 ? -along : along > len ? along - len : 0;
+        const d = outside * outside + u * u;
+        if (d < bestD) {
+          bestD = d;
+          across = u;
           // Beyond the first or last vertex only: inside the polyline a corner's outside is still beside it.
-          const over = along < 0 && j === 0 ? -along : along > len && j + 2 === idx.length ? along - len : 0;
-          const clampedAlong = along < 0 ? -along : along > len ? along - len : 0;
-          const d = clampedAlong * clampedAlong + across * across;
-          if (d < bestD) {
-            bestD = d;
-            bestU = across;
-            bestOver = over;
+          over = (along < 0 && j === 0) || (along > len && j + 2 === m) ? outside : 0;
+        }
+      }
+      return bestD;
+    };
+    const label = (d: number): number => (over > 0.5 || Math.abs(across) <= inner || d > outer * outer ? 0 : across > 0 ? left : right);
+    // 2×2 blocks of working pixels, decided at the block's centre where the band is farther than the block reaches.
+    const slack = f + 0.5;
+    // Only the chords' box grown by `outer` can be labelled (on even pixels, where the blocks start).
+    const toWork = (v: number) => (v + 0.5) / f - 0.5;
+    const x0 = Math.max(0, Math.floor(toWork(Math.min(...xs) - outer)) & ~1);
+    const y0 = Math.max(0, Math.floor(toWork(Math.min(...ys) - outer)) & ~1);
+    const x1 = Math.min(width, Math.ceil(toWork(Math.max(...xs) + outer)) + 1);
+    const y1 = Math.min(height, Math.ceil(toWork(Math.max(...ys) + outer)) + 1);
+    for (let by = y0; by < y1; by += 2) {
+      for (let bx = x0; bx < x1; bx += 2) {
+        const cx = (bx + 1) * f - 0.5;
+        const cy = (by + 1) * f - 0.5;
+        const d = measure(cx, cy);
+        const dist = Math.sqrt(d);
+        const beyond = over > 0.5 + slack;
+        const uniform = beyond || (over === 0 && Math.abs(Math.abs(across) - inner) > slack && Math.abs(dist - outer) > slack);
+        const blockLabel = beyond ? 0 : uniform ? label(d) : -1;
+        for (let y = by; y < Math.min(by + 2, height); y++) {
+          for (let x = bx; x < Math.min(bx + 2, width); x++) {
+            const v = blockLabel >= 0 ? blockLabel : label(measure((x + 0.5) * f - 0.5, (y + 0.5) * f - 0.5));
+            if (v === 0) continue;
+            out[y * width + x] |= v;
+            any = true;
           }
         }
-        if (bestOver > 0.5 || Math.abs(bestU) <= inner || bestD > outer * outer) continue;
-        out[y * width + x] |= bestU > 0 ? left : right;
-        any = true;
       }
     }
   }
   return any ? out : null;
+}
+
+/** Douglas–Peucker: marks in `keep` the vertices of points[first..last] that stay within TOLERANCE of the chords. */
+function simplify(points: Float32Array, first: number, last: number, keep: Uint8Array): Uint8Array {
+  keep[first] = 1;
+  keep[last] = 1;
+  const stack = [first, last];
+  while (stack.length > 0) {
+    const b = stack.pop() as number;
+    const a = stack.pop() as number;
+    const ax = points[2 * a];
+    const ay = points[2 * a + 1];
+    const sx = points[2 * b] - ax;
+    const sy = points[2 * b + 1] - ay;
+    const len = Math.hypot(sx, sy) || 1;
+    let worst = -1;
+    let at = -1;
+    for (let i = a + 1; i < b; i++) {
+      const d = Math.abs((points[2 * i] - ax) * sy - (points[2 * i + 1] - ay) * sx) / len;
+      if (d > worst) {
+        worst = d;
+        at = i;
+      }
+    }
+    if (at < 0 || worst <= TOLERANCE) continue;
+    keep[at] = 1;
+    stack.push(a, at, at, b);
+  }
+  return keep;
 }
