@@ -51,7 +51,7 @@ export function detectSegments(grey: Float32Array, width: number, height: number
   const w = width;
   const h = height;
   if (w < 3 || h < 3) return [];
-  const blurred = gaussianBlur(grey, w, h, 0.6 / 0.8);
+  const blurred = gaussianBlur(grey, w, h, 0.6 / 0.8, options.allowed);
   const angle = new Float32Array(w * h);
   const magnitude = new Float32Array(w * h);
   const state = new Uint8Array(w * h);
@@ -381,8 +381,12 @@ function logGamma(x: number): number {
   return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
-/** Separable Gaussian blur with clamped borders. */
-export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: number): Float32Array {
+/**
+ * Separable Gaussian blur with clamped borders. With `need`, only the pixels
+ * where it is set are computed (the rest are 0), and the horizontal pass only
+ * on the rows those pixels read: the gradients use nothing else.
+ */
+export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: number, need?: Uint8Array): Float32Array {
   const radius = Math.max(1, Math.ceil(3 * sigma));
   const kernel = new Float32Array(2 * radius + 1);
   let sum = 0;
@@ -391,11 +395,22 @@ export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: num
     sum += kernel[i + radius];
   }
   for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
+  let rowNeed: Uint8Array | null = null;
+  if (need !== undefined) {
+    rowNeed = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        if (need[y * w + x] === 0) continue;
+        for (let k = Math.max(0, y - radius); k <= Math.min(h - 1, y + radius); k++) rowNeed[k * w + x] = 1;
+      }
+    }
+  }
   const tmp = new Float32Array(w * h);
   const out = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
     const row = y * w;
     for (let x = 0; x < w; x++) {
+      if (rowNeed !== null && rowNeed[row + x] === 0) continue;
       let v = 0;
       for (let k = -radius; k <= radius; k++) {
         const xx = x + k < 0 ? 0 : x + k >= w ? w - 1 : x + k;
@@ -406,6 +421,7 @@ export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: num
   }
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
+      if (need !== undefined && need[y * w + x] === 0) continue;
       let v = 0;
       for (let k = -radius; k <= radius; k++) {
         const yy = y + k < 0 ? 0 : y + k >= h ? h - 1 : y + k;
