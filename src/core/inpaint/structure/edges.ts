@@ -74,6 +74,15 @@ function knownBlur(img: FloatImage, known: Uint8Array, need: Uint8Array): Float3
       for (let k = Math.max(0, y - radius); k <= Math.min(h - 1, y + radius); k++) rowNeed[k * w + x] = 1;
     }
   }
+  // The known pixels' colours and weights, zero elsewhere, so that the taps below need no test (adding 0 changes no sum).
+  const kv = new Float32Array(w * h * 4);
+  for (let i = 0; i < w * h; i++) {
+    if (known[i] === 0) continue;
+    kv[i * 4] = data[i * C];
+    kv[i * 4 + 1] = data[i * C + 1];
+    kv[i * 4 + 2] = data[i * C + 2];
+    kv[i * 4 + 3] = 1;
+  }
   // Horizontal pass: weighted sums of the three channels (interleaved) and of the weights.
   const tv = new Float32Array(w * h * 3);
   const tw = new Float32Array(w * h);
@@ -88,14 +97,12 @@ function knownBlur(img: FloatImage, known: Uint8Array, need: Uint8Array): Float3
       const k0 = Math.max(-radius, -x);
       const k1 = Math.min(radius, w - 1 - x);
       for (let k = k0; k <= k1; k++) {
-        const j = i + k;
-        if (known[j] === 0) continue;
         const f = kernel[k + radius];
-        const o = j * C;
-        r += f * data[o];
-        g += f * data[o + 1];
-        b += f * data[o + 2];
-        s += f;
+        const o = (i + k) * 4;
+        r += f * kv[o];
+        g += f * kv[o + 1];
+        b += f * kv[o + 2];
+        s += f * kv[o + 3];
       }
       tv[i * 3] = r;
       tv[i * 3 + 1] = g;
