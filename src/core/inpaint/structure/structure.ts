@@ -183,9 +183,9 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
 
 /**
  * The crop reduced by q: each q×q cell the mean RGB of its known pixels (of
- * every other row from `HALF_ROWS_FROM` on), and hole where any of its pixels is, then the same light anti-aliasing blur
- * (as `downsampleCrop`, on three channels and with integer sums: a third of
- * its time).
+ * every other row from `HALF_ROWS_FROM` on), and hole where any of its pixels
+ * is, then the same light anti-aliasing blur as `downsampleCrop` (on three
+ * channels, with integer sums).
  */
 function analysisImage(image: RgbaImage, mask: Uint8Array, rect: Rect, q: number): { image: FloatImage; hole: Uint8Array } {
   const lw = Math.ceil(rect.width / q);
