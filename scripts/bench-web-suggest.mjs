@@ -2,8 +2,9 @@
  * The app's "Suggestions" latency in Debian's Chromium (headless, the
  * tests' flags): for each tap-to-select engine (BENCH_WEB_ENGINES, default
  * builtin,auto), a first visit (fresh browser profile, nothing cached) and
- * then a cached visit (a new tab of the same profile: the service worker
- * and its caches hold the app, the models and the runtimes). Each visit
+ * then a cached visit, offline (a new tab of the same profile with the
+ * network cut: only the service worker's caches, filled by the first
+ * visit, can serve the app, the models and the runtimes). Each visit
  * opens the photo given on the command line, presses Suggestions as soon
  * as the app takes the press, and waits for the outlines. Prints open →
  * outlines, open → tap-to-select ready, and Chromium's CPU time over the
@@ -112,10 +113,12 @@ try {
     await first.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 60_000 });
     await visit(first, engine, "first visit");
     await first.close();
+    // Offline: the second visit can only use what the first one left in the service worker's caches.
+    await context.setOffline(true);
     const cached = await context.newPage();
     cached.on("pageerror", (e) => process.stderr.write(`page error: ${e.message}\n`));
     await cached.goto(`${base}?engine=${engine}`);
-    await visit(cached, engine, "cached visit");
+    await visit(cached, engine, "cached visit (offline)");
     await context.close();
   }
 } finally {
