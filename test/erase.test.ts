@@ -206,6 +206,17 @@ describe("fill threads", () => {
   });
 });
 
+describe("patch distance kernels", () => {
+  test("the WebAssembly SIMD and the TypeScript kernel erase to the same pixels", async () => {
+    const image = noiseImage(200, 150, 8);
+    const mask = rectMask(200, 150, 60, 40, 70, 60);
+    const wasm = await erase(image, mask, { seed: 4, coarse: new PatchMatchCoarse({ kernel: "wasm" }) });
+    const typescript = await erase(image, mask, { seed: 4, coarse: new PatchMatchCoarse({ kernel: "typescript" }) });
+    assert.deepEqual(wasm.data, typescript.data);
+    assert.throws(() => new PatchMatchCoarse({ kernel: "gpu" as "wasm" }), /kernel/);
+  });
+});
+
 describe("adaptive EM stop", () => {
   test("a level stops iterating once an M-step moves the hole's colours by less than emTolerance", async () => {
     const image = noiseImage(160, 120, 6);

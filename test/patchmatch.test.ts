@@ -1,7 +1,50 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { test } from "node:test";
-import { bandCount, improveNnf, makePatchProblem, planScans, randomNnf, scanBand } from "../src/core/inpaint/patchmatch.js";
+import {
+  bandCount,
+  improveNnf,
+  makePatchProblem,
+  type PatchProblem,
+  patchDistance,
+  planScans,
+  randomNnf,
+  refreshDistances,
+  scanBand,
+} from "../src/core/inpaint/patchmatch.js";
 import { Random } from "../src/core/random.js";
+
+/** A random colour image (plus two texture-like channels when C = 5) with a rectangular hole. */
+function randomProblem(C: 3 | 5, kernel: "wasm" | "typescript", seed: number): PatchProblem {
+  const w = 90;
+  const h = 70;
+  const rng = new Random(seed);
+  const image = new Float32Array(w * h * C);
+  for (let i = 0; i < image.length; i++) image[i] = i % C < 3 ? rng.next() * 255 : rng.next() * 40;
+  const hole = new Uint8Array(w * h);
+  for (let y = 20; y < 50; y++) hole.fill(1, y * w + 30, y * w + 60);
+  const problem = makePatchProblem(image, w, h, C, hole, 3, C === 5 ? { channel: 3, weight: 64 } : undefined, kernel);
+  assert.ok(problem);
+  return problem;
+}
+
+/** The float sum of squared differences the packed distance approximates (first three channels + λ × texture). */
+function floatDistance(p: PatchProblem, t: number, s: number): number {
+  const { width: w, height: h, channels: C, image, radius: r } = p;
+  const tx = t % w;
+  const ty = (t - tx) / w;
+  let sum = 0;
+  for (let dy = -r; dy <= r; dy++) {
+    for (let dx = -r; dx <= r; dx++) {
+      if (tx + dx < 0 || tx + dx >= w || ty + dy < 0 || ty + dy >= h) continue;
+      const a = (t + dy * w + dx) * C;
+      const b = (s + dy * w + dx) * C;
+      for (let c = 0; c < C; c++) sum += (c < 3 ? 1 : p.textureWeight) * (image[a + c] - image[b + c]) ** 2;
+    }
+  }
+  return sum;
+}
 
 test("PatchMatch recovers a known shift of a random texture exactly", () => {
   const w = 120;
@@ -71,4 +114,69 @@ test("a banded scan does not depend on the order its bands run in (so threads gi
   assert.deepEqual(reversed.source, inOrder.source);
   assert.deepEqual(reversed.distance, inOrder.distance);
   assert.notDeepEqual(inOrder.source, start.source, "the scans changed the field");
+});
+
+test("the WebAssembly SIMD and the TypeScript patch distance agree exactly, early exit included", () => {
+  for (const C of [3, 5] as const) {
+    const wasm = randomProblem(C, "wasm", 21);
+    const typescript = randomProblem(C, "typescript", 21);
+    assert.ok(wasm.kernel, "Node 20 runs the WebAssembly SIMD kernel");
+    assert.equal(typescript.kernel, null);
+    const rng = new Random(5);
+    for (let i = 0; i < 5000; i++) {
+      // Targets include the image border, where patches are clipped.
+      const t = rng.int(0, wasm.width * wasm.height - 1);
+      const s = wasm.sources[rng.int(0, wasm.sources.length - 1)];
+      const best = i % 2 === 0 ? Number.POSITIVE_INFINITY : rng.next() * 2e5;
+      assert.equal(patchDistance(wasm, t, s, best), patchDistance(typescript, t, s, best), `C=${C}, t=${t}, s=${s}, best=${best}`);
+    }
+    const a = randomNnf(wasm, new Random(2));
+    const b = randomNnf(typescript, new Random(2));
+    improveNnf(wasm, a, 3, 60, new Random(3));
+    improveNnf(typescript, b, 3, 60, new Random(3));
+    assert.deepEqual(a.source, b.source);
+    assert.deepEqual(a.distance, b.distance);
+  }
+});
+
+test("the packed distance is the float distance to within its rounding", () => {
+  for (const C of [3, 5] as const) {
+    const p = randomProblem(C, "wasm", 8);
+    const rng = new Random(6);
+    for (let i = 0; i < 500; i++) {
+      const t = p.targets[rng.int(0, p.targets.length - 1)];
+      const s = p.sources[rng.int(0, p.sources.length - 1)];
+      const exact = floatDistance(p, t, s);
+      const packed = patchDistance(p, t, s, Number.POSITIVE_INFINITY);
+      assert.ok(Math.abs(packed - exact) <= 0.002 * exact + 1, `C=${C}: ${packed} vs ${exact}`);
+    }
+  }
+});
+
+test("refreshDistances re-packs the hole after the estimate changed", () => {
+  const p = randomProblem(3, "wasm", 12);
+  const nnf = randomNnf(p, new Random(1));
+  const t = p.targets.find((x) => p.hole[x] !== 0)!;
+  const k = p.slotOf[t];
+  const stale = nnf.distance[k];
+  for (let c = 0; c < 3; c++) p.image[t * 3 + c] = p.image[t * 3 + c] < 128 ? 255 : 0;
+  refreshDistances(p, nnf);
+  assert.notEqual(nnf.distance[k], stale);
+  assert.equal(nnf.distance[k], Math.fround(patchDistance(p, t, nnf.source[k], Number.POSITIVE_INFINITY)));
+  assert.ok(Math.abs(nnf.distance[k] - floatDistance(p, t, nnf.source[k])) <= 0.002 * nnf.distance[k] + 1);
+});
+
+const assemblyScript = (() => {
+  try {
+    return createRequire(import.meta.url).resolve("assemblyscript/package.json");
+  } catch {
+    return null;
+  }
+})();
+
+test("the committed WebAssembly kernel is what its AssemblyScript source compiles to", {
+  skip: assemblyScript === null && "assemblyscript (a devDependency) is not installed",
+}, () => {
+  const run = spawnSync(process.execPath, ["scripts/build-wasm.mjs", "--check"], { encoding: "utf8" });
+  assert.equal(run.status, 0, run.stderr);
 });

@@ -11,9 +11,11 @@ import type { InferenceModel, TensorData } from "../src/core/model.js";
 import { COCO_LABELS, decodeNanodet, NANODET_INPUT, type NanodetLevel } from "../src/core/suggest/nanodet.js";
 import { shrinkToPlanes } from "../src/core/suggest/planes.js";
 import { mainSubjects } from "../src/core/suggest/subject.js";
-import { parseKinds, suggest, suggestionMask } from "../src/core/suggest/suggest.js";
+import { parseKinds, SUGGEST_SEGMENTER, suggest, suggestionMask } from "../src/core/suggest/suggest.js";
 import { detectText, textInputSize, textRegionsFromMap } from "../src/core/suggest/text.js";
 import { detectWires } from "../src/core/suggest/wires.js";
+import { Segmenter } from "../src/node/segmenter.js";
+import { Suggester } from "../src/node/suggest-file.js";
 import { findTextDetector, loadTextDetector, suggestModels } from "../src/node/suggest-models.js";
 
 const BINS = 11;
@@ -270,6 +272,33 @@ describe("suggest", () => {
     assert.equal(all.length, 2);
   });
 
+  test("on a photo larger than the detectors' copy, people's masks come back at the photo's scale, inside their boxes", async () => {
+    // 2600 px wide: the copy is a third of it, and the boxes are segmented there.
+    const large = sky(2600, 1950, () => 0);
+    const segmenter = await Segmenter.create({ engine: "builtin", builtin: SUGGEST_SEGMENTER });
+    try {
+      const found = await suggest(large, { kinds: ["people"], models: { objects: async () => fakeDetector() }, segmenter });
+      assert.equal(found.length, 1);
+      const { box, mask } = found[0];
+      const cx = Math.floor((box.x0 + box.x1) / 2);
+      const cy = Math.floor((box.y0 + box.y1) / 2);
+      assert.ok(mask.width > 10 && mask.height > 10, `${mask.width}×${mask.height}`);
+      assert.equal(mask.data[(cy - mask.y0) * mask.width + (cx - mask.x0)], 1, "the box's centre is in the mask");
+      const marginX = 0.05 * (box.x1 - box.x0) + 3;
+      const marginY = 0.05 * (box.y1 - box.y0) + 3;
+      for (let y = 0; y < mask.height; y++)
+        for (let x = 0; x < mask.width; x++) {
+          if (!mask.data[y * mask.width + x]) continue;
+          const px = mask.x0 + x;
+          const py = mask.y0 + y;
+          assert.ok(px >= box.x0 - marginX && px < box.x1 + marginX && py >= box.y0 - marginY && py < box.y1 + marginY, `${px},${py}`);
+        }
+      assert.ok(mask.x0 + mask.width <= large.width && mask.y0 + mask.height <= large.height);
+    } finally {
+      segmenter.close();
+    }
+  });
+
   test("kinds are checked", () => {
     assert.deepEqual(parseKinds(["people", " Text ", "people"]), ["people", "text"]);
     assert.throws(() => parseKinds(["faces"]), /Expected kinds among people, text, wires/);
@@ -277,6 +306,29 @@ describe("suggest", () => {
 });
 
 describe("suggestion models in Node", () => {
+  test("a Suggester loads once and finds on every photo; a missing model is told once", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "vanish-suggest-"));
+    const skipped: string[] = [];
+    const suggester = await Suggester.create({ kinds: ["people", "wires"], suggestModelDir: dir, onSkip: (kind) => skipped.push(kind) });
+    try {
+      const w = 600;
+      const h = 400;
+      const photo = sky(w, h, (x, y) => Math.max(0, Math.min(1, 1.5 - Math.abs(y - 120 - 40 * ((x - w / 2) / (w / 2)) ** 2))));
+      for (let i = 0; i < 2; i++) {
+        const found = await suggester.find(photo);
+        assert.deepEqual(
+          found.map((f) => f.kind),
+          ["wire"],
+        );
+      }
+      const installed = await import("../src/node/suggest-models.js").then((m) => m.findNanodet(dir));
+      assert.deepEqual(skipped, installed ? [] : ["people"]);
+    } finally {
+      await suggester.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("a missing NanoDet is a VanishError naming the install command; an altered file is refused by its hash", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "vanish-suggest-"));
     try {

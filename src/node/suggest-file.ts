@@ -12,7 +12,7 @@ import type { Mask, RgbaImage } from "../core/image.js";
 import { VanishError } from "../core/image.js";
 import { removalMask } from "../core/segmentation/removal-mask.js";
 import { SUGGEST_SEGMENTER, suggest, suggestionMask } from "../core/suggest/suggest.js";
-import type { Suggestion, SuggestKindOption } from "../core/suggest/suggestion.js";
+import { DEFAULT_SUGGEST_KINDS, type Suggestion, type SuggestKindOption } from "../core/suggest/suggestion.js";
 import { readImage, writeFileAtomic } from "./io.js";
 import { type SelectOptions, segmenterOptions } from "./segment-file.js";
 import { Segmenter } from "./segmenter.js";
@@ -64,6 +64,57 @@ export async function suggestForImage(image: RgbaImage, options: SuggestFileOpti
     });
   } finally {
     segmenter.close();
+  }
+}
+
+/**
+ * Suggestions for many photos with one set of models, for a program that
+ * looks at photos as they come: `create` loads the networks and the
+ * segmenter now (the part of a first call that no later call repeats), and
+ * `find` then only looks. A kind whose model cannot be loaded is skipped;
+ * `onSkip` hears it once, at the first `find`.
+ */
+export class Suggester {
+  private told = new Set<string>();
+
+  private constructor(
+    private readonly models: Models,
+    private readonly segmenter: Segmenter,
+    private readonly options: SuggestFileOptions,
+  ) {}
+
+  static async create(options: SuggestFileOptions = {}): Promise<Suggester> {
+    const models = suggestModels(options.suggestModelDir ? { modelDir: options.suggestModelDir } : {});
+    // Suggestions were tuned with the built-in engine: it stays theirs unless SAM is asked for by name.
+    const engine = options.engine === "sam" ? "sam" : "builtin";
+    const kinds = options.kinds ?? DEFAULT_SUGGEST_KINDS;
+    const [segmenter] = await Promise.all([
+      Segmenter.create({ ...segmenterOptions(options), engine, builtin: SUGGEST_SEGMENTER }),
+      // A failure stays in the loader's promise: `find` reports the kind as skipped.
+      kinds.includes("text") ? models.text().catch(() => undefined) : undefined,
+      kinds.some((k) => k !== "text" && k !== "wires") ? models.objects().catch(() => undefined) : undefined,
+    ]);
+    return new Suggester(models, segmenter, options);
+  }
+
+  /** The suggestions for a decoded photo (see `suggest`). */
+  find(image: RgbaImage): Promise<Suggestion[]> {
+    return suggest(image, {
+      kinds: this.options.kinds,
+      models: this.models,
+      segmenter: this.segmenter,
+      onSkip: (kind, reason) => {
+        if (this.told.has(kind)) return;
+        this.told.add(kind);
+        this.options.onSkip?.(kind, reason);
+      },
+    });
+  }
+
+  /** Frees the models and the segmenter. */
+  async close(): Promise<void> {
+    this.segmenter.close();
+    await this.models.close();
   }
 }
 

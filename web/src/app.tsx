@@ -48,12 +48,15 @@ export function App() {
 
   /** Opens a photo; the view fits it, the brush suits its size, and the keyboard focus goes to it. */
   const open = async (file: Blob, name: string, downscale = false) => {
+    // The suggestion models (when cached) load while the photo decodes.
+    suggestions.warm();
     if (await doc.open(file, name, { downscale })) {
       setFitKey((k) => k + 1);
       canvasFocus.current = true;
     }
   };
   const openSample = async () => {
+    suggestions.warm();
     if (await doc.openSample()) {
       setFitKey((k) => k + 1);
       canvasFocus.current = true;
@@ -176,7 +179,8 @@ export function App() {
       label: "Suggestions",
       keyName: "F",
       key: plain("f"),
-      enabled: ready,
+      // Suggestions run in their own worker: pressing them need not wait for the photo's preparation.
+      enabled: !!photo && !suggestions.looking,
       pressed: suggestions.shown,
       run: () => void suggestions.show(),
     },

@@ -23,7 +23,6 @@ import "./errors.js";
 import { overlaySize, sampleNearest } from "./mask-layers.js";
 import { exposeAllCandidates, loadWebModel } from "./onnx-web.js";
 import { SelectionComposer, type SelectionPrompt } from "./selection-compose.js";
-import { type SuggestAnswer, WebSuggester } from "./suggest-engine.js";
 import { SharedSamModels, TapSelector } from "./tap-selector.js";
 import { makeViewBitmaps } from "./view-bitmaps.js";
 
@@ -88,8 +87,6 @@ class Engine {
   private composer: Promise<SelectionComposer> = this.selector.then((s) => new SelectionComposer(s));
   /** The user's inpainting network for the low-resolution fill, when one is loaded. */
   private coarse: NetworkCoarse | null = null;
-  /** What "Suggestions" runs; its models load on its first use. */
-  private suggester = new WebSuggester();
 
   /**
    * Decodes a photo and makes it the one to work on. Resolves to a copy of
@@ -327,15 +324,6 @@ class Engine {
       result.referenceNotes = report.reference.notes;
     }
     return Comlink.transfer(result, [data.buffer, ...view]);
-  }
-
-  /** Suggestions for the current photo (see suggest-engine.ts); `modelsUrl` is the app's `models/` folder. */
-  async suggest(modelsUrl: string, onProgress?: (what: string, fraction: number) => void): Promise<SuggestAnswer> {
-    const answer = await this.suggester.find(this.current(), modelsUrl, onProgress && ((what, f) => void onProgress(what, f)));
-    return Comlink.transfer(
-      answer,
-      answer.items.map((s) => s.mask.data.buffer),
-    );
   }
 
   /** The full-resolution bitmap of the current photo (see `erase`). */

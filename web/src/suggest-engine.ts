@@ -1,14 +1,17 @@
 /**
- * "Suggestions" in the engine worker: the library's `suggest` on the open
- * photo, as in Node: people from NanoDet (TensorFlow.js, WebAssembly
- * backend, tfjs-web.ts), each box turned into a mask by the built-in
- * segmenter's box prompt with the settings Node uses (SUGGEST_SEGMENTER);
- * text from PP-OCRv4's detector (ONNX, through onnxruntime-web); wires from
- * the pure-TypeScript finder. The models are fetched from the app's own
- * origin on the first call only, with one progress report for all of them,
- * their SHA-256 checked, and kept for the next photos; a kind whose model
- * cannot be fetched is reported as skipped. Each mask is grown like a
- * tapped selection, so that erasing it leaves no rim.
+ * "Suggestions" in their own worker (suggest.worker.ts): the library's
+ * `suggest` on the open photo, as in Node: people from NanoDet
+ * (TensorFlow.js, WebAssembly backend, tfjs-web.ts), each box turned into a
+ * mask by the built-in segmenter's box prompt with the settings Node uses
+ * (SUGGEST_SEGMENTER); text from PP-OCRv4's detector (ONNX, through
+ * onnxruntime-web); wires from the pure-TypeScript finder. The models are
+ * fetched from the app's own origin on the first call only, with one
+ * progress report for all of them, their SHA-256 checked, and kept for the
+ * next photos; a kind whose model cannot be fetched is reported as skipped.
+ * Once an earlier visit left them in the service worker's cache,
+ * `warmIfCached` starts them as a photo opens, so that the first press
+ * finds them compiled. Each mask is grown like a tapped selection, so that
+ * erasing it leaves no rim.
  */
 import {
   type CropMask,
@@ -134,14 +137,34 @@ export class WebSuggester {
   private objectsLoadMs = 0;
 
   /**
+   * Starts fetching and compiling every model (and the segmenter) now, when
+   * all the model files are in the service worker's cache (an earlier visit
+   * fetched them): reading them costs no download, and the first press then
+   * finds them ready. Resolves to whether it started them.
+   */
+  async warmIfCached(modelsUrl: string): Promise<boolean> {
+    if (this.text && this.objects) return true;
+    if (typeof caches === "undefined") return false;
+    const files = [TEXT_MODEL, NANODET_MODEL.json, NANODET_MODEL.weights];
+    const cached = await Promise.all(files.map((f) => caches.match(new URL(f.name, modelsUrl).href).then((r) => r !== undefined)));
+    if (!cached.every(Boolean)) return false;
+    const ignore = () => {};
+    this.segmenter ??= Segmenter.create({ engine: "builtin", builtin: SUGGEST_SEGMENTER });
+    // A failure stays in the promise and is reported as a skipped kind by the next `find`.
+    void this.textModel(modelsUrl, ignore).catch(ignore);
+    void this.objectModel(modelsUrl, ignore).catch(ignore);
+    return true;
+  }
+
+  /**
    * Suggestions for `image`; `modelsUrl` is the app's `models/` folder.
    * `onProgress` hears the first download's progress.
    */
   async find(image: RgbaImage, modelsUrl: string, onProgress?: (what: string, fraction: number) => void): Promise<SuggestAnswer> {
+    const t0 = performance.now();
     const skipped: SuggestAnswer["skipped"] = [];
     const firstLoad = this.text === null || this.objects === null;
     const tally = new DownloadTally(onProgress);
-    const t0 = performance.now();
     this.segmenter ??= Segmenter.create({ engine: "builtin", builtin: SUGGEST_SEGMENTER });
     const found = await suggest(image, {
       kinds: ["people", "text", "wires"],

@@ -1,24 +1,41 @@
 /**
- * The page's side of "Suggestions": asks the engine worker what to erase in
- * the current photo (suggest-engine.ts), keeps the answer per photo state,
- * and turns taps on the outlines into selection steps. An outline is
- * pressed while every pixel of its mask is marked for erasing, so undo and
- * redo move the outlines with the mask. After an erase, the suggestions it
+ * The page's side of "Suggestions": asks the suggestions worker
+ * (suggest.worker.ts) what to erase in the current photo, keeps the answer
+ * per photo state, and turns taps on the outlines into selection steps. An
+ * outline is pressed while every pixel of its mask is marked for erasing,
+ * so undo and redo move the outlines with the mask. After an erase, the suggestions it
  * did not touch stay; undoing the erase brings back the ones it removed.
  * A kind that is skipped (no model) is told once per session.
+ * The worker is its own, not the engine's, so that Suggestions can be
+ * pressed while the engine still prepares the photo for tap-to-select;
+ * it starts with the first photo, and warms its models up at once when
+ * an earlier visit left them in the cache.
  */
 import * as Comlink from "comlink";
-import { useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import "./errors.js";
+import type { SuggestWorkerApi } from "./suggest.worker.js";
 import type { FoundSuggestion } from "./suggest-engine.js";
 import type { DocumentApi } from "./use-document.js";
+
+type SuggestWorker = Comlink.Remote<SuggestWorkerApi>;
+
+/** The app's models/ folder. */
+function modelsUrl(): string {
+  return new URL("models/", document.baseURI).href;
+}
 
 export interface SuggestionsApi {
   /** Whether the outlines are on (they show while the photo state has suggestions). */
   shown: boolean;
+  /** Whether the worker is looking (a press meanwhile does nothing). */
+  looking: boolean;
   /** The current photo state's suggestions (empty while none were looked for). */
   items: readonly FoundSuggestion[];
   /** For each item: whether it is in the selection. */
   pressed: readonly boolean[];
+  /** Starts the worker and, when the models are cached, their loading: call it as a photo starts opening. */
+  warm(): void;
   /** Shows the outlines (looking first, when the photo state was not looked at yet), or hides the ones shown. */
   show(): Promise<void>;
   toggle(index: number): void;
@@ -49,6 +66,16 @@ function touches(crop: FoundSuggestion["mask"], mask: Uint8Array, width: number)
 
 export function useSuggestions(doc: DocumentApi): SuggestionsApi {
   const [shown, setShown] = useState(false);
+  const [looking, setLooking] = useState(false);
+  const lookingRef = useRef(false);
+  const worker = useRef<SuggestWorker | null>(null);
+  const startWorker = (): SuggestWorker => {
+    if (worker.current) return worker.current;
+    const w = new Worker(new URL("./suggest.worker.ts", import.meta.url), { type: "module" });
+    w.addEventListener("error", (e) => doc.setError(`Suggestions stopped (${e.message || "worker error"}). Reload the page to use them.`));
+    worker.current = Comlink.wrap<SuggestWorkerApi>(w);
+    return worker.current;
+  };
   /** Suggestions by the photo state's pixels they were found in (or carried over to). */
   const found = useRef(new WeakMap<Uint8ClampedArray, FoundSuggestion[]>());
   const told = useRef(new Set<string>());
@@ -68,6 +95,17 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
     }
   }
   const current = items ?? [];
+
+  const warm = () => {
+    void startWorker()
+      .warm(modelsUrl())
+      .catch(() => undefined);
+  };
+  // A photo opened another way than through `warm`'s caller: the worker starts now.
+  const photo = doc.photo;
+  useEffect(() => {
+    if (photo) warm();
+  }, [photo]);
 
   const paintVersion = s?.mask.paintVersion;
   // The paint layer is at `paintVersion` whenever the snapshot shows it.
@@ -90,7 +128,8 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
       doc.setStatus("Suggestions hidden");
       return;
     }
-    if (!s || doc.busy) return;
+    // Looking needs no engine: a press while the photo is prepared for tap-to-select goes ahead.
+    if (!s || lookingRef.current) return;
     if (items) {
       setShown(true);
       if (items.length === 0) {
@@ -100,21 +139,25 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
       doc.setStatus(`${describeFound(items)} suggested · tap an outline to select it`);
       return;
     }
-    doc.setBusy("Looking for people, text and wires…");
+    // The status line, not the busy bar: the engine may be busy preparing the photo meanwhile, and stays free for it.
+    lookingRef.current = true;
+    setLooking(true);
+    doc.setStatus("Looking for people, text and wires…");
     let lastPercent = -1;
     try {
-      const answer = await doc.onCurrent((engine) =>
-        engine.suggest(
-          new URL("models/", document.baseURI).href,
-          Comlink.proxy((what: string, fraction: number) => {
-            const percent = Math.floor(fraction * 100);
-            if (percent === lastPercent) return;
-            lastPercent = percent;
-            doc.setBusy(`Loading the ${what} (first time only)… ${percent} %`);
-          }),
-        ),
+      const pixels = new Uint8ClampedArray(s.pixels);
+      const answer = await startWorker().find(
+        width,
+        doc.photo?.height ?? 0,
+        Comlink.transfer(pixels, [pixels.buffer]),
+        modelsUrl(),
+        Comlink.proxy((what: string, fraction: number) => {
+          const percent = Math.floor(fraction * 100);
+          if (percent === lastPercent) return;
+          lastPercent = percent;
+          doc.setStatus(`Loading the ${what} (first time only)… ${percent} %`);
+        }),
       );
-      if (!answer) return;
       found.current.set(s.pixels, answer.items);
       setVersion((v) => v + 1);
       setShown(true);
@@ -130,7 +173,8 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
     } catch (err) {
       doc.setError(`Suggestions failed: ${(err as Error).message}`);
     } finally {
-      doc.setBusy(null);
+      lookingRef.current = false;
+      setLooking(false);
     }
   };
 
@@ -152,5 +196,5 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
     await doc.erase();
   };
 
-  return { shown, items: current, pressed, show, toggle, eraseAll };
+  return { shown, looking, items: current, pressed, warm, show, toggle, eraseAll };
 }

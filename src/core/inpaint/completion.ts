@@ -122,6 +122,12 @@ export interface PatchMatchCoarseOptions {
    * without them. Default: none, everything on the calling thread.
    */
   threads?: FieldThreads;
+  /**
+   * The patch distance kernel: "wasm" (WebAssembly SIMD, where the runtime
+   * has it; else TypeScript) or "typescript". Both give the same field and
+   * pixels. Default "wasm".
+   */
+  kernel?: "wasm" | "typescript";
 }
 
 const GAMMA = 1.3;
@@ -140,6 +146,7 @@ export class PatchMatchCoarse implements CoarseStage {
   private readonly textureWeight: number;
   private readonly textureWindow: number;
   private readonly threads: FieldThreads | undefined;
+  private readonly kernel: "wasm" | "typescript";
 
   constructor(options: PatchMatchCoarseOptions = {}) {
     if (options === null || typeof options !== "object") throw expectedError("PatchMatchCoarse options as an object", options);
@@ -176,6 +183,10 @@ export class PatchMatchCoarse implements CoarseStage {
       throw expectedError("threads with a scan method (a FieldThreadPool)", options.threads);
     }
     this.threads = options.threads;
+    if (options.kernel !== undefined && options.kernel !== "wasm" && options.kernel !== "typescript") {
+      throw expectedError('kernel "wasm" or "typescript"', options.kernel);
+    }
+    this.kernel = options.kernel ?? "wasm";
   }
 
   private async improve(p: PatchProblem, nnf: Nnf, iterations: number, radius: number, rng: Random, only?: Int32Array): Promise<void> {
@@ -226,6 +237,7 @@ export class PatchMatchCoarse implements CoarseStage {
         h,
         r,
         img.channels > image.channels ? texture : undefined,
+        this.kernel,
       );
       if (!made) throw new Error("no known patch to copy from at this level");
       if (sides !== undefined) made.side = sideLevels[L];

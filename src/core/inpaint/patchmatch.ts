@@ -12,9 +12,16 @@
  * weighted by λ (Newson, Almansa, Fradet, Gousseau, Pérez, "Video Inpainting
  * of Complex Scenes", SIAM J. Imaging Sciences 2014, §3.3), with early exit
  * once a candidate is worse than the current best.
+ *
+ * The distance reads a compact copy of the image (`packed`): 16-bit integers,
+ * colours × `unit` and texture channels × unit·√λ, so that one 128-bit SIMD
+ * lane group holds a pixel and squared differences sum exactly in integers.
+ * A WebAssembly SIMD kernel (`wasm/patch-distance.ts`) and a TypeScript one
+ * compute the same sums, so fields do not depend on which one ran.
  */
 import { holeIntegral } from "../mask.js";
 import { Random } from "../random.js";
+import { createDistanceKernel } from "./wasm/patch-distance.js";
 
 /** One completion problem at one pyramid level. */
 export interface PatchProblem {
@@ -39,6 +46,19 @@ export interface PatchProblem {
   /** λ, the weight of the texture channels' squared differences. */
   textureWeight: number;
   /**
+   * The image as the distance reads it: `lanes` 16-bit values per pixel (4:
+   * three colours and a zero; 8: three colours, the two texture channels × √λ
+   * and three zeros), each × `unit` and rounded. Hole pixels are re-packed by
+   * `refreshDistances` and `randomNnf`, the calls that follow a change of the
+   * estimate.
+   */
+  packed: Int16Array;
+  lanes: 4 | 8;
+  /** Scale of the packed values: a power of two, so distances convert back exactly. */
+  unit: number;
+  /** The WebAssembly SIMD distance over `packed` (packed units), or null for the TypeScript kernel. */
+  kernel: ((t: number, s: number, best: number) => number) | null;
+  /**
    * Optional side labels per pixel (structure propagation, `sideLabels` in
    * structure/): bits 2k and 2k+1 mark the left and right of continued curve
    * k. A source on the other side of a curve than its target is never taken.
@@ -52,6 +72,9 @@ export function sidesAgree(side: Uint8Array, t: number, s: number): boolean {
   const b = side[s];
   return ((((a >> 1) & b) | ((b >> 1) & a)) & 0x55) === 0;
 }
+
+/** Largest packed magnitude: differences then fit 16 bits and a row of 33 pixels sums within 32 bits. */
+const PACKED_MAX = 2047;
 
 /** Texture channels that the patch distance also compares. */
 export interface TextureTerm {
@@ -74,6 +97,7 @@ export function makePatchProblem(
   hole: Uint8Array,
   radius: number,
   texture?: TextureTerm,
+  kernel: "wasm" | "typescript" = "wasm",
 ): PatchProblem | null {
   const r = radius;
   const side = 2 * r + 1;
@@ -119,7 +143,11 @@ export function makePatchProblem(
       }
     }
   }
-  return {
+  const textureChannel = texture?.channel ?? -1;
+  const textureWeight = texture?.weight ?? 0;
+  const lanes = textureChannel >= 0 ? 8 : 4;
+  const wasm = kernel === "wasm" ? createDistanceKernel(width, height, r, lanes) : null;
+  const problem: PatchProblem = {
     width,
     height,
     channels,
@@ -130,9 +158,60 @@ export function makePatchProblem(
     validSource,
     sources,
     slotOf,
-    textureChannel: texture?.channel ?? -1,
-    textureWeight: texture?.weight ?? 0,
+    textureChannel,
+    textureWeight,
+    packed: wasm?.packed ?? new Int16Array(width * height * lanes),
+    lanes,
+    unit: packingUnit(image, hole, channels, textureChannel, textureWeight),
+    kernel: wasm?.distance ?? null,
   };
+  for (let i = 0; i < width * height; i++) packPixel(problem, i);
+  return problem;
+}
+
+/**
+ * The largest power of two (at most 16) by which the known pixels' values,
+ * texture channels × √λ, stay within ±PACKED_MAX. Hole pixels are filled
+ * with mixes of known values, so they stay within it too (they are clamped
+ * regardless).
+ */
+function packingUnit(image: Float32Array, hole: Uint8Array, C: number, F: number, lambda: number): number {
+  const root = Math.sqrt(lambda);
+  let m = 0;
+  for (let i = 0; i < hole.length; i++) {
+    if (hole[i] !== 0) continue;
+    const o = i * C;
+    m = Math.max(m, Math.abs(image[o]), Math.abs(image[o + 1]), Math.abs(image[o + 2]));
+    if (F >= 0) m = Math.max(m, root * Math.abs(image[o + F]), root * Math.abs(image[o + F + 1]));
+  }
+  if (!(m > 0)) return 16;
+  return Math.min(16, 2 ** Math.floor(Math.log2(PACKED_MAX / m)));
+}
+
+function packValue(v: number): number {
+  const q = Math.round(v);
+  return Math.min(PACKED_MAX, Math.max(-PACKED_MAX, q));
+}
+
+/** Writes pixel i of the image into `packed`. */
+function packPixel(p: PatchProblem, i: number): void {
+  const { image, channels: C, packed, lanes, unit } = p;
+  const o = i * C;
+  const q = i * lanes;
+  packed[q] = packValue(image[o] * unit);
+  packed[q + 1] = packValue(image[o + 1] * unit);
+  packed[q + 2] = packValue(image[o + 2] * unit);
+  if (lanes === 8) {
+    const scale = unit * Math.sqrt(p.textureWeight);
+    packed[q + 3] = packValue(image[o + p.textureChannel] * scale);
+    packed[q + 4] = packValue(image[o + p.textureChannel + 1] * scale);
+  }
+}
+
+/** Re-packs the hole pixels (every hole pixel is a target) after the estimate changed. */
+export function packHole(p: PatchProblem): void {
+  const { targets, hole } = p;
+  for (let k = 0; k < targets.length; k++) if (hole[targets[k]] !== 0) packPixel(p, targets[k]);
 }
 
 /** The hole's bounding box [x0, x1) × [y0, y1) read off its summed-area table (empty when there is no hole). */
@@ -172,46 +251,50 @@ export function countSources(hole: Uint8Array, width: number, height: number, ra
 /**
  * Sum of squared differences between the target patch at t and the source
  * patch at s (first three channels, plus λ times the texture channels'),
- * clipped to the image around t. Stops early once the sum reaches `best`.
+ * clipped to the image around t, over the packed image. Stops early once the
+ * sum reaches `best`.
  */
 export function patchDistance(p: PatchProblem, t: number, s: number, best: number): number {
-  const { width: w, height: h, channels: C, image: img, radius: r } = p;
+  const u2 = p.unit * p.unit;
+  const kernel = p.kernel;
+  return (kernel !== null ? kernel(t, s, best * u2) : packedDistance(p, t, s, best * u2)) / u2;
+}
+
+/**
+ * The TypeScript kernel: `patchDistance` in packed units. Integer sums, exact
+ * in doubles, tested for the early exit after each row as the WebAssembly
+ * kernel does, so both return the same number.
+ */
+export function packedDistance(p: PatchProblem, t: number, s: number, best: number): number {
+  const { width: w, height: h, packed: img, lanes: L, radius: r } = p;
   const tx = t % w;
   const ty = (t - tx) / w;
   const x0 = tx - r < 0 ? -tx : -r;
   const x1 = tx + r >= w ? w - 1 - tx : r;
   const y0 = ty - r < 0 ? -ty : -r;
   const y1 = ty + r >= h ? h - 1 - ty : r;
-  const span = (x1 - x0 + 1) * C;
+  const span = (x1 - x0 + 1) * L;
   let sum = 0;
-  const F = p.textureChannel;
-  if (F >= 0) {
-    const lambda = p.textureWeight;
-    for (let dy = y0; dy <= y1; dy++) {
-      let ti = (t + dy * w + x0) * C;
-      let si = (s + dy * w + x0) * C;
-      const end = ti + span;
-      for (; ti < end; ti += C, si += C) {
+  for (let dy = y0; dy <= y1; dy++) {
+    let ti = (t + dy * w + x0) * L;
+    let si = (s + dy * w + x0) * L;
+    const end = ti + span;
+    if (L === 8) {
+      for (; ti < end; ti += 8, si += 8) {
         const a = img[ti] - img[si];
         const b = img[ti + 1] - img[si + 1];
         const c = img[ti + 2] - img[si + 2];
-        const e = img[ti + F] - img[si + F];
-        const f = img[ti + F + 1] - img[si + F + 1];
-        sum += a * a + b * b + c * c + lambda * (e * e + f * f);
+        const e = img[ti + 3] - img[si + 3];
+        const f = img[ti + 4] - img[si + 4];
+        sum += a * a + b * b + c * c + e * e + f * f;
       }
-      if (sum >= best) return sum;
-    }
-    return sum;
-  }
-  for (let dy = y0; dy <= y1; dy++) {
-    let ti = (t + dy * w + x0) * C;
-    let si = (s + dy * w + x0) * C;
-    const end = ti + span;
-    for (; ti < end; ti += C, si += C) {
-      const a = img[ti] - img[si];
-      const b = img[ti + 1] - img[si + 1];
-      const c = img[ti + 2] - img[si + 2];
-      sum += a * a + b * b + c * c;
+    } else {
+      for (; ti < end; ti += 4, si += 4) {
+        const a = img[ti] - img[si];
+        const b = img[ti + 1] - img[si + 1];
+        const c = img[ti + 2] - img[si + 2];
+        sum += a * a + b * b + c * c;
+      }
     }
     if (sum >= best) return sum;
   }
@@ -230,6 +313,7 @@ export function patchArea(p: PatchProblem, t: number): number {
 
 /** A field of uniformly random valid sources, with distances. */
 export function randomNnf(p: PatchProblem, rng: Random): Nnf {
+  packHole(p);
   const n = p.targets.length;
   const source = new Int32Array(n);
   const distance = new Float32Array(n);
@@ -240,8 +324,9 @@ export function randomNnf(p: PatchProblem, rng: Random): Nnf {
   return { source, distance };
 }
 
-/** Recomputes every distance after the image estimate changed. */
+/** Recomputes every distance after the image estimate changed (re-packing the hole first). */
 export function refreshDistances(p: PatchProblem, nnf: Nnf): void {
+  packHole(p);
   for (let k = 0; k < p.targets.length; k++) {
     nnf.distance[k] = patchDistance(p, p.targets[k], nnf.source[k], Number.POSITIVE_INFINITY);
   }
@@ -438,7 +523,7 @@ export async function improveNnfOn(
 }
 
 /** A copy of a typed array in shared memory (the array itself when it already is). */
-export function shared<T extends Float32Array | Int32Array | Uint8Array>(a: T): T {
+export function shared<T extends Float32Array | Int32Array | Int16Array | Uint8Array>(a: T): T {
   if (a.buffer instanceof SharedArrayBuffer) return a;
   const Ctor = a.constructor as new (buffer: SharedArrayBuffer) => T;
   const out = new Ctor(new SharedArrayBuffer(a.byteLength));
@@ -446,16 +531,29 @@ export function shared<T extends Float32Array | Int32Array | Uint8Array>(a: T): 
   return out;
 }
 
-/** The problem with the arrays that scans read (image, targets, sources, slots) in shared memory. */
+/**
+ * The problem with the arrays that scans read (image, packed image, targets,
+ * sources, slots) in shared memory. The WebAssembly kernel stays only when its
+ * memory already is shared (otherwise it would read a copy the re-packing no
+ * longer updates).
+ */
 export function shareProblem(p: PatchProblem): PatchProblem {
+  const packedShared = p.packed.buffer instanceof SharedArrayBuffer;
   return {
     ...p,
     image: shared(p.image),
+    packed: shared(p.packed),
+    kernel: packedShared ? p.kernel : null,
     targets: shared(p.targets),
     validSource: shared(p.validSource),
     slotOf: shared(p.slotOf),
     side: p.side && shared(p.side),
   };
+}
+
+/** The problem as a worker thread receives it: a function does not travel, the worker uses the TypeScript kernel. */
+export function withoutKernel(p: PatchProblem): PatchProblem {
+  return p.kernel === null ? p : { ...p, kernel: null };
 }
 
 /** The field in shared memory. */

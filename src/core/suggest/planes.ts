@@ -16,6 +16,19 @@ export interface RgbPlanes {
   b: Float32Array;
 }
 
+/** The planes as an RGBA image (rounded, opaque), for a step that reads bytes (the segmenter). */
+export function planesToRgba(planes: RgbPlanes): RgbaImage {
+  const { width, height, r, g, b } = planes;
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0, p = 0; i < r.length; i++, p += 4) {
+    data[p] = r[i];
+    data[p + 1] = g[i];
+    data[p + 2] = b[i];
+    data[p + 3] = 255;
+  }
+  return { width, height, data };
+}
+
 /** Box-averages `image` by the smallest integer factor that brings its long side to ≤ `longSide`. */
 export function shrinkToPlanes(image: RgbaImage, longSide: number): RgbPlanes {
   const { width: W, height: H, data } = image;
