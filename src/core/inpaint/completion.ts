@@ -564,6 +564,20 @@ class Voter {
       for (let dy = y0; dy <= y1; dy++) {
         const rowT = t + dy * w;
         const rowS = s + dy * w;
+        if (C === 3) {
+          // The common case without the loop over extra channels (same sums).
+          for (let dx = x0; dx <= x1; dx++) {
+            const q = rowT + dx;
+            if (hole[q] === 0) continue;
+            const sq = (rowS + dx) * 3;
+            const o = q * 3;
+            acc[o] += weight * img[sq];
+            acc[o + 1] += weight * img[sq + 1];
+            acc[o + 2] += weight * img[sq + 2];
+            wacc[q] += weight;
+          }
+          continue;
+        }
         for (let dx = x0; dx <= x1; dx++) {
           const q = rowT + dx;
           if (hole[q] === 0) continue;
