@@ -529,9 +529,10 @@ class Voter {
   similarityWeights(nnf: Nnf): Float32Array {
     const n = this.p.targets.length;
     const step = Math.max(1, Math.floor(n / 2048));
-    const sample: number[] = [];
-    for (let k = 0; k < n; k += step) sample.push(nnf.distance[k] / this.area[k]);
-    sample.sort((a, b) => a - b);
+    // A typed array sorts numerically without a comparator call and a boxed number per element.
+    const sample = new Float64Array(Math.ceil(n / step));
+    for (let k = 0, j = 0; k < n; k += step) sample[j++] = nnf.distance[k] / this.area[k];
+    sample.sort();
     const sigma2 = Math.max(sample[Math.floor(sample.length * 0.75)] ?? 1, 1e-3);
     const out = this.weights;
     for (let k = 0; k < n; k++) out[k] = Math.exp(-(nnf.distance[k] / this.area[k]) / (2 * sigma2)) * this.boundary[k];
