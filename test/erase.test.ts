@@ -4,6 +4,7 @@ import { gradientEnergyRatio, maxChangeOutside, psnr } from "../src/bench/metric
 import { type RgbaImage, VanishError } from "../src/core/image.js";
 import { PatchMatchCoarse } from "../src/core/inpaint/completion.js";
 import { erase, eraseWithReport, workingScale } from "../src/core/inpaint/erase.js";
+import { blurKnown, downsampleCrop } from "../src/core/inpaint/resample.js";
 import { countHole, holeBounds, holeStats } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { noiseImage, rectMask } from "./helpers.js";
@@ -244,5 +245,87 @@ describe("in place", () => {
     assert.deepEqual(inPlace.image.data, copied.image.data);
     assert.notDeepEqual(image.data, before, "the input now holds the result");
     await assert.rejects(erase(image, mask, { inPlace: "yes" as never }), VanishError);
+  });
+});
+
+describe("resampling", () => {
+  // The definitions, written per pixel and per channel with float32 planes: the optimised passes must give the same bits.
+  function referenceBlur(data: Float32Array, hole: Uint8Array, w: number, h: number, C: number): Float32Array {
+    const side = 0.1065;
+    const mid = 0.787;
+    const tmp = new Float32Array(data.length);
+    const out = new Float32Array(data);
+    for (const [from, to, horizontal] of [
+      [data, tmp, true],
+      [tmp, out, false],
+    ] as const) {
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const i = y * w + x;
+          if (hole[i] !== 0) continue;
+          const a = horizontal ? (x > 0 ? i - 1 : -1) : y > 0 ? i - w : -1;
+          const b = horizontal ? (x < w - 1 ? i + 1 : -1) : y < h - 1 ? i + w : -1;
+          let wsum = mid;
+          for (let c = 0; c < C; c++) to[i * C + c] = mid * from[i * C + c];
+          for (const j of [a, b]) {
+            if (j < 0 || hole[j] !== 0) continue;
+            wsum += side;
+            for (let c = 0; c < C; c++) to[i * C + c] += side * from[j * C + c];
+          }
+          for (let c = 0; c < C; c++) to[i * C + c] /= wsum;
+        }
+      }
+    }
+    return out;
+  }
+
+  test("blurKnown gives the per-pixel definition's bits and leaves hole values alone, for 3 and 4 channels", () => {
+    const rng = new Random(3);
+    for (const C of [3, 4, 5]) {
+      const w = 37;
+      const h = 23;
+      const data = new Float32Array(w * h * C);
+      for (let i = 0; i < data.length; i++) data[i] = rng.next() * 255;
+      const hole = new Uint8Array(w * h);
+      for (let i = 0; i < hole.length; i++) hole[i] = rng.next() < 0.3 ? 1 : 0;
+      const expected = referenceBlur(data, hole, w, h, C);
+      const img = { width: w, height: h, channels: C, data: new Float32Array(data) };
+      blurKnown(img, hole);
+      assert.deepEqual(img.data, expected);
+      for (let i = 0; i < hole.length; i++) if (hole[i]) for (let c = 0; c < C; c++) assert.equal(img.data[i * C + c], data[i * C + c]);
+    }
+  });
+
+  test("downsampleCrop averages the known pixels of each cell and marks cells with any hole pixel", () => {
+    const image = noiseImage(50, 40, 4);
+    const mask = rectMask(50, 40, 12, 9, 13, 11);
+    const rect = { x: 3, y: 2, width: 44, height: 35 };
+    const s = 3;
+    const low = downsampleCrop(image, mask.data, rect, s, 4);
+    const lw = Math.ceil(rect.width / s);
+    const lh = Math.ceil(rect.height / s);
+    assert.equal(low.image.width, lw);
+    const means = new Float32Array(lw * lh * 4);
+    const hole = new Uint8Array(lw * lh);
+    for (let ly = 0; ly < lh; ly++) {
+      for (let lx = 0; lx < lw; lx++) {
+        const sum = [0, 0, 0, 0];
+        let n = 0;
+        for (let y = rect.y + ly * s; y < Math.min(rect.y + (ly + 1) * s, rect.y + rect.height); y++) {
+          for (let x = rect.x + lx * s; x < Math.min(rect.x + (lx + 1) * s, rect.x + rect.width); x++) {
+            const m = y * 50 + x;
+            if (mask.data[m]) {
+              hole[ly * lw + lx] = 1;
+              continue;
+            }
+            for (let c = 0; c < 4; c++) sum[c] += image.data[m * 4 + c];
+            n++;
+          }
+        }
+        if (n > 0) for (let c = 0; c < 4; c++) means[(ly * lw + lx) * 4 + c] = sum[c] / n;
+      }
+    }
+    assert.deepEqual(low.hole, hole);
+    assert.deepEqual(low.image.data, referenceBlur(means, hole, lw, lh, 4));
   });
 });

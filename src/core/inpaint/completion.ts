@@ -557,9 +557,10 @@ class Voter {
   similarityWeights(nnf: Nnf): Float32Array {
     const n = this.p.targets.length;
     const step = Math.max(1, Math.floor(n / 2048));
-    const sample: number[] = [];
-    for (let k = 0; k < n; k += step) sample.push(nnf.distance[k] / this.area[k]);
-    sample.sort((a, b) => a - b);
+    // A typed array sorts numerically without a comparator call and a boxed number per element.
+    const sample = new Float64Array(Math.ceil(n / step));
+    for (let k = 0, j = 0; k < n; k += step) sample[j++] = nnf.distance[k] / this.area[k];
+    sample.sort();
     const sigma2 = Math.max(sample[Math.floor(sample.length * 0.75)] ?? 1, 1e-3);
     const out = this.weights;
     for (let k = 0; k < n; k++) out[k] = Math.exp(-(nnf.distance[k] / this.area[k]) / (2 * sigma2)) * this.boundary[k];
@@ -592,6 +593,20 @@ class Voter {
       for (let dy = y0; dy <= y1; dy++) {
         const rowT = t + dy * w;
         const rowS = s + dy * w;
+        if (C === 3) {
+          // The common case without the loop over extra channels (same sums).
+          for (let dx = x0; dx <= x1; dx++) {
+            const q = rowT + dx;
+            if (hole[q] === 0) continue;
+            const sq = (rowS + dx) * 3;
+            const o = q * 3;
+            acc[o] += weight * img[sq];
+            acc[o + 1] += weight * img[sq + 1];
+            acc[o + 2] += weight * img[sq + 2];
+            wacc[q] += weight;
+          }
+          continue;
+        }
         for (let dx = x0; dx <= x1; dx++) {
           const q = rowT + dx;
           if (hole[q] === 0) continue;

@@ -165,7 +165,7 @@ export function makePatchProblem(
     unit: packingUnit(image, hole, channels, textureChannel, textureWeight),
     kernel: wasm?.distance ?? null,
   };
-  for (let i = 0; i < width * height; i++) packPixel(problem, i);
+  packAll(problem);
   return problem;
 }
 
@@ -205,6 +205,24 @@ function packPixel(p: PatchProblem, i: number): void {
     const scale = unit * Math.sqrt(p.textureWeight);
     packed[q + 3] = packValue(image[o + p.textureChannel] * scale);
     packed[q + 4] = packValue(image[o + p.textureChannel + 1] * scale);
+  }
+}
+
+/** Writes every pixel into `packed`: `packPixel`'s arithmetic in one loop, without a call and a lookup of the problem's fields per pixel. */
+function packAll(p: PatchProblem): void {
+  const { image, channels: C, packed, lanes, unit } = p;
+  const n = p.width * p.height;
+  for (let i = 0, o = 0, q = 0; i < n; i++, o += C, q += lanes) {
+    packed[q] = packValue(image[o] * unit);
+    packed[q + 1] = packValue(image[o + 1] * unit);
+    packed[q + 2] = packValue(image[o + 2] * unit);
+  }
+  if (lanes !== 8) return;
+  const scale = unit * Math.sqrt(p.textureWeight);
+  const F = p.textureChannel;
+  for (let i = 0, o = F, q = 3; i < n; i++, o += C, q += lanes) {
+    packed[q] = packValue(image[o] * scale);
+    packed[q + 1] = packValue(image[o + 1] * scale);
   }
 }
 

@@ -39,33 +39,45 @@ export function downsampleCrop(image: RgbaImage, mask: Uint8Array, rect: Rect, s
   const C = channels;
   const out = new Float32Array(lw * lh * C);
   const hole = new Uint8Array(lw * lh);
-  const rowSum = new Float64Array(lw * 4);
+  // Integer sums (at most 255·s² per channel) are exact, so the means equal float sums' to the bit.
+  const rowSum = new Int32Array(lw * 4);
   const rowCount = new Int32Array(lw);
   const src = image.data;
   const W = image.width;
+  const xEnd = rect.x + rect.width;
   for (let ly = 0; ly < lh; ly++) {
     rowSum.fill(0);
     rowCount.fill(0);
     const yStart = rect.y + ly * s;
     const yEnd = Math.min(yStart + s, rect.y + rect.height);
+    const holeRow = ly * lw;
     for (let y = yStart; y < yEnd; y++) {
-      let m = y * W + rect.x;
-      let p = m * 4;
-      for (let x = 0, lx = 0, k = 0; x < rect.width; x++, m++, p += 4) {
-        if (mask[m] !== 0) {
-          hole[ly * lw + lx] = 1;
-        } else {
-          const o = lx * 4;
-          rowSum[o] += src[p];
-          rowSum[o + 1] += src[p + 1];
-          rowSum[o + 2] += src[p + 2];
-          rowSum[o + 3] += src[p + 3];
-          rowCount[lx]++;
+      const row = y * W;
+      for (let lx = 0, x = rect.x; lx < lw; lx++) {
+        const cellEnd = Math.min(x + s, xEnd);
+        const cellWidth = cellEnd - x;
+        let r = 0;
+        let g = 0;
+        let b = 0;
+        let a = 0;
+        let n = 0;
+        for (; x < cellEnd; x++) {
+          const m = row + x;
+          if (mask[m] !== 0) continue;
+          const p = m * 4;
+          r += src[p];
+          g += src[p + 1];
+          b += src[p + 2];
+          a += src[p + 3];
+          n++;
         }
-        if (++k === s) {
-          k = 0;
-          lx++;
-        }
+        if (n < cellWidth) hole[holeRow + lx] = 1;
+        const o = lx * 4;
+        rowSum[o] += r;
+        rowSum[o + 1] += g;
+        rowSum[o + 2] += b;
+        rowSum[o + 3] += a;
+        rowCount[lx] += n;
       }
     }
     for (let lx = 0; lx < lw; lx++) {
@@ -83,48 +95,97 @@ export function downsampleCrop(image: RgbaImage, mask: Uint8Array, rect: Rect, s
 /**
  * 3-tap Gaussian (σ = ½: weights .1065 .787 .1065 per axis) over known pixels
  * only, renormalised where neighbours are hole or outside. Hole values are left
- * as they are.
+ * as they are. Each pass keeps a run's values in locals (one pixel's channels
+ * are read once and rounded to float32 after every step, as a Float32Array
+ * store would), which is several times faster than indexing per channel and
+ * gives the same bits.
  */
 export function blurKnown(img: FloatImage, hole: Uint8Array): void {
   const { width: w, height: h, channels: C, data } = img;
-  const side = 0.1065;
-  const mid = 0.787;
-  const tmp = new Float32Array(data.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
+  const tmp = scratchFloats(data.length);
+  if (C === 3) {
+    blurPass3(data, tmp, hole, w, h, 1, w);
+    blurPass3(tmp, data, hole, h, w, w, 1);
+    return;
+  }
+  blurPassAny(data, tmp, hole, w, h, C, 1, w);
+  blurPassAny(tmp, data, hole, h, w, C, w, 1);
+}
+
+const SIDE = 0.1065;
+const MID = 0.787;
+const f32 = Math.fround;
+
+/** Planes up to this many floats (16 MB) are kept for the next call instead of left to the GC. */
+const SCRATCH_KEEP = 1 << 22;
+let scratch = new Float32Array(0);
+/** A scratch plane of at least n floats; its contents are dead once the caller returns (one thread per module instance). */
+function scratchFloats(n: number): Float32Array {
+  if (scratch.length >= n) return scratch;
+  if (n > SCRATCH_KEEP) return new Float32Array(n);
+  scratch = new Float32Array(n);
+  return scratch;
+}
+
+/**
+ * One axis of `blurKnown` from `src` into `dst`: `n` pixels along the axis,
+ * `lines` lines across it; `step` and `lineStep` are pixel strides.
+ */
+function blurPass3(src: Float32Array, dst: Float32Array, hole: Uint8Array, n: number, lines: number, step: number, lineStep: number): void {
+  const cs = 3 * step;
+  for (let l = 0; l < lines; l++) {
+    let i = l * lineStep;
+    for (let k = 0; k < n; k++, i += step) {
       if (hole[i] !== 0) continue;
-      let wsum = mid;
-      const o = i * C;
-      for (let c = 0; c < C; c++) tmp[o + c] = mid * data[o + c];
-      if (x > 0 && hole[i - 1] === 0) {
-        wsum += side;
-        for (let c = 0; c < C; c++) tmp[o + c] += side * data[o - C + c];
+      const o = 3 * i;
+      let wsum = MID;
+      let a = f32(MID * src[o]);
+      let b = f32(MID * src[o + 1]);
+      let c = f32(MID * src[o + 2]);
+      if (k > 0 && hole[i - step] === 0) {
+        wsum += SIDE;
+        a = f32(a + SIDE * src[o - cs]);
+        b = f32(b + SIDE * src[o - cs + 1]);
+        c = f32(c + SIDE * src[o - cs + 2]);
       }
-      if (x < w - 1 && hole[i + 1] === 0) {
-        wsum += side;
-        for (let c = 0; c < C; c++) tmp[o + c] += side * data[o + C + c];
+      if (k < n - 1 && hole[i + step] === 0) {
+        wsum += SIDE;
+        a = f32(a + SIDE * src[o + cs]);
+        b = f32(b + SIDE * src[o + cs + 1]);
+        c = f32(c + SIDE * src[o + cs + 2]);
       }
-      for (let c = 0; c < C; c++) tmp[o + c] /= wsum;
+      dst[o] = a / wsum;
+      dst[o + 1] = b / wsum;
+      dst[o + 2] = c / wsum;
     }
   }
-  const stride = w * C;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
+}
+
+function blurPassAny(
+  src: Float32Array,
+  dst: Float32Array,
+  hole: Uint8Array,
+  n: number,
+  lines: number,
+  C: number,
+  step: number,
+  lineStep: number,
+): void {
+  const cs = C * step;
+  for (let l = 0; l < lines; l++) {
+    let i = l * lineStep;
+    for (let k = 0; k < n; k++, i += step) {
       if (hole[i] !== 0) continue;
-      let wsum = mid;
-      const o = i * C;
-      for (let c = 0; c < C; c++) data[o + c] = mid * tmp[o + c];
-      if (y > 0 && hole[i - w] === 0) {
-        wsum += side;
-        for (let c = 0; c < C; c++) data[o + c] += side * tmp[o - stride + c];
+      const o = C * i;
+      const left = k > 0 && hole[i - step] === 0;
+      const right = k < n - 1 && hole[i + step] === 0;
+      const wsum = MID + (left ? SIDE : 0) + (right ? SIDE : 0);
+      for (let c = 0; c < C; c++) {
+        let v = f32(MID * src[o + c]);
+        if (left) v = f32(v + SIDE * src[o - cs + c]);
+        if (right) v = f32(v + SIDE * src[o + cs + c]);
+        dst[o + c] = v / wsum;
       }
-      if (y < h - 1 && hole[i + w] === 0) {
-        wsum += side;
-        for (let c = 0; c < C; c++) data[o + c] += side * tmp[o + stride + c];
-      }
-      for (let c = 0; c < C; c++) data[o + c] /= wsum;
     }
   }
 }

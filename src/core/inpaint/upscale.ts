@@ -258,20 +258,26 @@ function blendSeam(input: UpscaleInput, transfer: DetailTransfer, out: Uint8Clam
   const slot = new Int32Array(rw * rh).fill(-1);
   const res = new Float32Array(4);
   const offset = (crop.y + ry) * W + crop.x + rx;
-  const isHole = (x: number, y: number): boolean => mask[offset + y * W + x] !== 0;
+  // The box's hole plane, copied once so that the scans below index it directly.
+  const inHole = new Uint8Array(rw * rh);
+  for (let y = 0; y < rh; y++) for (let x = 0; x < rw; x++) inHole[y * rw + x] = mask[offset + y * W + x] !== 0 ? 1 : 0;
 
   let frontier: number[] = [];
   let errors: number[] = [];
   for (let y = 0; y < rh; y++) {
     for (let x = 0; x < rw; x++) {
-      if (isHole(x, y)) continue;
+      const i = y * rw + x;
+      if (inHole[i] !== 0) continue;
       const touches =
-        (x > 0 && isHole(x - 1, y)) || (x < rw - 1 && isHole(x + 1, y)) || (y > 0 && isHole(x, y - 1)) || (y < rh - 1 && isHole(x, y + 1));
+        (x > 0 && inHole[i - 1] !== 0) ||
+        (x < rw - 1 && inHole[i + 1] !== 0) ||
+        (y > 0 && inHole[i - rw] !== 0) ||
+        (y < rh - 1 && inHole[i + rw] !== 0);
       if (!touches) continue;
-      depth[y * rw + x] = 1;
+      depth[i] = 1;
       if (transfer.at(x + rx, y + ry, res) === 0) continue;
       const p = (offset + y * W + x) * 4;
-      frontier.push(y * rw + x);
+      frontier.push(i);
       for (let c = 0; c < 4; c++) errors.push(c < C ? source.data[p + c] - res[c] : 0);
     }
   }
@@ -289,7 +295,7 @@ function blendSeam(input: UpscaleInput, transfer: DetailTransfer, out: Uint8Clam
         const y = nb === 2 ? qy - 1 : nb === 3 ? qy + 1 : qy;
         if (x < 0 || y < 0 || x >= rw || y >= rh) continue;
         const i = y * rw + x;
-        if (depth[i] !== 0 || !isHole(x, y)) continue;
+        if (depth[i] !== 0 || inHole[i] === 0) continue;
         depth[i] = d + 1;
         let e0 = 0;
         let e1 = 0;
