@@ -7,8 +7,11 @@
  * Two candidates are proposed: a global homography from every match (right
  * for distant scenes and planar ones), and a local one from the matches near
  * the hole (right for the plane behind the object when the scene has depth,
- * the idea of TransFill's multiple homographies, Zhou et al. CVPR 2021). The
- * caller keeps the candidate that best predicts the known ring around the hole.
+ * the idea of TransFill's multiple homographies, Zhou et al. CVPR 2021). When
+ * fewer than 20 matches agree (a soft photo, a strong zoom), a direct search
+ * over rotation and scale on the pixels themselves (`direct.ts`) adds its
+ * best poses. The caller keeps the candidate that best predicts the known
+ * ring around the hole.
  */
 import type { Rect, RgbaImage } from "../image.js";
 import { squaredDistanceTo } from "../mask.js";

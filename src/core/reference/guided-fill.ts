@@ -7,7 +7,11 @@
  *      scored on the known ring around the hole. The score is the zero-mean
  *      normalised correlation of luma after colour correction. The best
  *      candidate wins; with none good enough the reference is declared
- *      unrelated and nothing is used.
+ *      unrelated and nothing is used. An alignment that few or no feature
+ *      matches vouch for must also be pinned down by the ring: moved a
+ *      little along the ring's least-constrained direction it must fit
+ *      clearly worse (a sky or stripes fit anywhere along their lines), and
+ *      a flat ring cannot confirm it at all.
  *   2. Colour: per-channel tone curves (`tone.ts`) fitted on a wide ring,
  *      robust to moved people and non-linear tone changes, around a
  *      per-channel gain and bias fitted by trimmed
