@@ -92,7 +92,7 @@ const MIN_DIRECT_CORRELATION = 0.9;
  * MIN_PINNED_DROP.
  */
 const PINNED_SHIFT = 0.04;
-const MIN_PINNED_DROP = 0.02;
+const MIN_PINNED_DROP = 0.01;
 /** A flat ring (luma std below this) is judged by its mean error instead. */
 const FLAT_RING_STD = 4;
 const FLAT_RING_MAX_ERROR = 8;
