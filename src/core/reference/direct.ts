@@ -353,7 +353,7 @@ function baseLevel(g: WorkingGrey, exclude: Uint8Array | null): Base {
     for (let x = 0; x < w * f; x++) {
       const c = o + Math.floor(x / f);
       data[c] += g.data[row + x] * inv;
-      if (excluded && exclude && exclude[row + x]) excluded[c] += inv;
+      if (excluded && exclude?.[row + x]) excluded[c] += inv;
     }
   }
   return { grey: { width: w, height: h, data }, factor: f, excluded };
