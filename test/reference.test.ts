@@ -11,9 +11,11 @@ import { eraseWithReport } from "../src/core/inpaint/erase.js";
 import { holeBounds, squaredDistanceTo } from "../src/core/mask.js";
 import { FIXED, SOLVE, solveMembrane } from "../src/core/membrane.js";
 import { Random } from "../src/core/random.js";
+import { searchSimilarity } from "../src/core/reference/direct.js";
 import { detectFeatures } from "../src/core/reference/features.js";
+import { Fft2d } from "../src/core/reference/fft.js";
 import { flowAt, parallaxFlow } from "../src/core/reference/flow.js";
-import { gaussianBlur, workingGrey } from "../src/core/reference/grey.js";
+import { gaussianBlur, workingGrey, workingHole } from "../src/core/reference/grey.js";
 import { fillFromReference } from "../src/core/reference/guided-fill.js";
 import { fitHomography, type Homography, project, ransacAffine, ransacHomography } from "../src/core/reference/homography.js";
 import { matchFeatures } from "../src/core/reference/matching.js";
@@ -283,6 +285,105 @@ describe("geometry", () => {
     }
     // A pyramid step of 1.5 with suppression across levels found 44 here.
     assert.ok(correct >= 70, `${correct} correct matches of ${m.count}`);
+  });
+
+  test("the FFT inverts itself, and a shifted impulse transforms to unit magnitude", () => {
+    const fft = new Fft2d(16);
+    const rng = new Random(4);
+    const re = Float64Array.from({ length: 256 }, () => rng.next());
+    const im = Float64Array.from({ length: 256 }, () => rng.next());
+    const [re0, im0] = [new Float64Array(re), new Float64Array(im)];
+    fft.forward(re, im);
+    fft.inverse(re, im);
+    for (let i = 0; i < 256; i++) assert.ok(Math.abs(re[i] - re0[i]) < 1e-9 && Math.abs(im[i] - im0[i]) < 1e-9);
+    const dRe = new Float64Array(256);
+    const dIm = new Float64Array(256);
+    dRe[3 * 16 + 5] = 1;
+    fft.forward(dRe, dIm);
+    for (let i = 0; i < 256; i++) assert.ok(Math.abs(Math.hypot(dRe[i], dIm[i]) - 1) < 1e-9);
+    // e^{−2πi(5·1)/16} at frequency (1, 0).
+    assert.ok(Math.abs(dRe[1] - Math.cos((2 * Math.PI * 5) / 16)) < 1e-9 && Math.abs(dIm[1] + Math.sin((2 * Math.PI * 5) / 16)) < 1e-9);
+  });
+
+  test("the direct search finds a soft photo's pose, zoomed 1.8× and turned 12°, to within 2 px at the hole", () => {
+    // Noise blurred to soft blobs of ~30 px, and a hole in the middle: few corners, no sharp detail.
+    const W = 640;
+    const H = 400;
+    const rng = new Random(8);
+    const noise = { width: W, height: H, data: new Float32Array(W * H) };
+    for (let i = 0; i < W * H; i++) noise.data[i] = rng.next() * 255;
+    const soft = gaussianBlur(noise, 10).data;
+    let lo = 255;
+    let hi = 0;
+    for (const v of soft) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    const photo: RgbaImage = { width: W, height: H, data: new Uint8ClampedArray(W * H * 4) };
+    for (let i = 0; i < W * H; i++) {
+      const v = 20 + (215 * (soft[i] - lo)) / (hi - lo);
+      photo.data.set([v, 0.7 * v + 30, 240 - 0.5 * v, 255], i * 4);
+    }
+    const hole = new Uint8Array(W * H);
+    for (let y = 150; y < 250; y++) for (let x = 280; x < 350; x++) hole[y * W + x] = 1;
+    // Reference pixel → photo pixel: zoomed 1.8× about (300, 210) and turned 12°.
+    const a = (12 * Math.PI) / 180;
+    const c = Math.cos(a) / 1.8;
+    const s = Math.sin(a) / 1.8;
+    const toPhoto = Float64Array.of(c, -s, 300 - c * 320 + s * 200, s, c, 210 - s * 320 - c * 200, 0, 0, 1);
+    const reference = viewOf(photo, toPhoto, W, H, 0.9, 10);
+    const tg = workingGrey(photo, 1024);
+    const rg = workingGrey(reference, 1024);
+    const wh = workingHole(hole, W, tg.factor, tg.width, tg.height);
+    const d2 = squaredDistanceTo(wh, W, H);
+    const exclude = Uint8Array.from(d2, (v) => (v < 36 ? 1 : 0));
+    const points: number[] = [];
+    for (let y = 0; y < H; y += 2) for (let x = 0; x < W; x += 2) if (d2[y * W + x] > 0 && d2[y * W + x] < 150 * 150) points.push(x, y);
+    const found = searchSimilarity(tg, exclude, { x: 280, y: 150, width: 70, height: 100 }, rg, {
+      count: points.length / 2,
+      points: Float64Array.from(points),
+    });
+    assert.ok(found.length > 0, "no pose found");
+    // Where the hole's corners really are in the reference: the inverse of toPhoto.
+    const toRef = Float64Array.of(c / (c * c + s * s), s / (c * c + s * s), 0, -s / (c * c + s * s), c / (c * c + s * s), 0, 0, 0, 1);
+    toRef[2] = -(toRef[0] * toPhoto[2] + toRef[1] * toPhoto[5]);
+    toRef[5] = -(toRef[3] * toPhoto[2] + toRef[4] * toPhoto[5]);
+    const p = new Float64Array(2);
+    const q = new Float64Array(2);
+    let worst = 0;
+    for (const [x, y] of [
+      [280, 150],
+      [350, 150],
+      [280, 250],
+      [350, 250],
+    ]) {
+      project(found[0].homography, x, y, p);
+      project(toRef, x, y, q);
+      worst = Math.max(worst, Math.hypot(p[0] - q[0], p[1] - q[1]));
+    }
+    assert.ok(worst < 2, `hole corners off by ${worst.toFixed(1)} px`);
+  });
+
+  test("parallel stripes, which fit as well when slid along their lines, are not used without feature matches", () => {
+    // The direct search finds a pose that correlates almost perfectly, but the
+    // ring cannot tell where along the stripes it is: that is no evidence.
+    const W = 480;
+    const H = 320;
+    const rng = new Random(12);
+    const stripes = (scale: number, angle: number): RgbaImage => {
+      const data = new Uint8ClampedArray(W * H * 4);
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const u = ((x - W / 2) * Math.cos(angle) + (y - H / 2) * Math.sin(angle)) / scale;
+          const v = 120 + 70 * Math.sin((2 * Math.PI * u) / 48) + rng.int(-1, 1);
+          data.set([v, 0.8 * v + 20, 200 - 0.4 * v, 255], (y * W + x) * 4);
+        }
+      }
+      return { width: W, height: H, data };
+    };
+    const { photo, mask } = withObject(stripes(1, 0.3), 240, 160, 60);
+    const result = fillFromReference(photo, mask, stripes(1.5, 0.45), new Random(3));
+    const r = result.report;
+    assert.equal(r.used, false, r.notes.join(" "));
+    assert.match(r.notes[0], /does not pin it down/);
+    assert.deepEqual(result.image.data, photo.data);
   });
 
   test("homography from exact correspondences, and RANSAC through 40 % outliers", () => {

@@ -422,6 +422,7 @@ export function buildProgram(): Command {
     .option("--model <file>", "also measure this ONNX inpainting network as the coarse stage")
     .option("--segmentation", "benchmark tap-to-select instead of erasing (mIoU, NoC, latency)")
     .option("--reference", "benchmark reference-guided erase on real photo pairs (PSNR gain, controls, alignment time)")
+    .option("--tuning-only", "with --reference: leave out the held-out half")
     .option("--structure", "benchmark holes crossed by lines, edges and outlines (lineR, edgeF, PSNR) at each size")
     .option("--suggest", "benchmark suggestions (people, text, main subjects) on hand-labelled photos")
     .option("--model-dir <dir>", "with --suggest: folder with nanodet.json, nanodet.bin and ch_PP-OCRv4_det_infer.onnx")
@@ -449,7 +450,7 @@ export function buildProgram(): Command {
       }
       if (flags.reference) {
         const { runReferenceBench } = await import("../bench/reference.js");
-        await runReferenceBench({ outDir: flags.out, cacheDir: flags.cache, seed: flags.seed });
+        await runReferenceBench({ outDir: flags.out, cacheDir: flags.cache, seed: flags.seed, tuningOnly: flags.tuningOnly === true });
         return;
       }
       if (flags.segmentation) {

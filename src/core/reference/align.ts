@@ -7,12 +7,16 @@
  * Two candidates are proposed: a global homography from every match (right
  * for distant scenes and planar ones), and a local one from the matches near
  * the hole (right for the plane behind the object when the scene has depth,
- * the idea of TransFill's multiple homographies, Zhou et al. CVPR 2021). The
- * caller keeps the candidate that best predicts the known ring around the hole.
+ * the idea of TransFill's multiple homographies, Zhou et al. CVPR 2021). When
+ * fewer than 20 matches agree (a soft photo, a strong zoom), a direct search
+ * over rotation and scale on the pixels themselves (`direct.ts`) adds its
+ * best poses. The caller keeps the candidate that best predicts the known
+ * ring around the hole.
  */
 import type { Rect, RgbaImage } from "../image.js";
 import { squaredDistanceTo } from "../mask.js";
 import type { Random } from "../random.js";
+import { searchSimilarity } from "./direct.js";
 import { detectFeatures, type Features } from "./features.js";
 import { type WorkingGrey, workingGrey, workingHole } from "./grey.js";
 import { type Correspondences, compose, type Homography, ransacAffine, ransacHomography, scaling } from "./homography.js";
@@ -22,7 +26,7 @@ import { type RefineRegion, refineHomography, refinePyramid } from "./refine.js"
 export interface AlignmentCandidate {
   /** Maps full-resolution target pixels to full-resolution reference pixels. */
   homography: Homography;
-  kind: "global" | "local" | "affine" | "global, refined" | "local, refined" | "affine, refined";
+  kind: "global" | "local" | "affine" | "direct" | "global, refined" | "local, refined" | "affine, refined" | "direct, refined";
   inliers: number;
 }
 
@@ -42,6 +46,8 @@ const MIN_INLIERS = 12;
 const MIN_AFFINE_INLIERS = 7;
 /** A global homography with this many inliers is trusted without trying other framings. */
 const CONFIDENT_INLIERS = 40;
+/** Below this many inliers the features are weak evidence, and the direct search is tried too. */
+const DIRECT_BELOW_INLIERS = 20;
 /** The window around the hole: this fraction of the working photo's width and height. */
 const WINDOW_FRACTION = 0.5;
 /** Features closer than this to the hole (working pixels) would describe the object. */
@@ -111,14 +117,21 @@ export function alignReference(target: RgbaImage, hole: Uint8Array, bounds: Rect
     if (support(candidates) >= CONFIDENT_INLIERS) break;
   }
   if (candidates.length === 0 && fallback) candidates = [fallback];
+  const toWorkingRef = scaling(1 / rg.factor, 0.5 / rg.factor - 0.5);
+  const toFullTarget = scaling(tg.factor, 0.5 * tg.factor - 0.5);
+  const toFullRef = scaling(rg.factor, 0.5 * rg.factor - 0.5);
+  const toWorkingTarget = scaling(1 / tg.factor, 0.5 / tg.factor - 0.5);
+  if (support(candidates) < DIRECT_BELOW_INLIERS) {
+    // Too few feature matches agree (a soft photo, a strong zoom): search the pose directly on the pixels.
+    const wide = ringRegion(d2, tg.width, tg.height, Math.max(32, (1.5 * Math.max(bounds.width, bounds.height)) / tg.factor));
+    for (const d of searchSimilarity(tg, exclude, bounds, rg, wide)) {
+      candidates.push({ homography: compose(toFullRef, compose(d.homography, toWorkingTarget)), kind: "direct", inliers: 0 });
+    }
+  }
   // Each candidate again, refined photometrically on the known ring around the hole.
   const region = ringRegion(d2, tg.width, tg.height, Math.max(16, (0.6 * Math.max(bounds.width, bounds.height)) / tg.factor));
   if (candidates.length > 0 && region.count >= 64) {
     const pyramid = refinePyramid(tg, rg);
-    const toWorkingRef = scaling(1 / rg.factor, 0.5 / rg.factor - 0.5);
-    const toFullTarget = scaling(tg.factor, 0.5 * tg.factor - 0.5);
-    const toFullRef = scaling(rg.factor, 0.5 * rg.factor - 0.5);
-    const toWorkingTarget = scaling(1 / tg.factor, 0.5 / tg.factor - 0.5);
     for (const c of [...candidates]) {
       const working = compose(toWorkingRef, compose(c.homography, toFullTarget));
       const refined = refineHomography(pyramid, region, working);

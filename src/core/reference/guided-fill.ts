@@ -7,7 +7,11 @@
  *      scored on the known ring around the hole. The score is the zero-mean
  *      normalised correlation of luma after colour correction. The best
  *      candidate wins; with none good enough the reference is declared
- *      unrelated and nothing is used.
+ *      unrelated and nothing is used. An alignment that few or no feature
+ *      matches vouch for must also be pinned down by the ring: moved a
+ *      little along the ring's least-constrained direction it must fit
+ *      clearly worse (a sky or stripes fit anywhere along their lines), and
+ *      a flat ring cannot confirm it at all.
  *   2. Colour: per-channel tone curves (`tone.ts`) fitted on a wide ring,
  *      robust to moved people and non-linear tone changes, around a
  *      per-channel gain and bias fitted by trimmed
@@ -31,7 +35,7 @@ import { extendGrid, FIXED, type Grid, SOLVE, sampleGrid, solveMembrane } from "
 import type { Random } from "../random.js";
 import { type AlignmentCandidate, alignReference } from "./align.js";
 import { flowAt, parallaxFlow } from "./flow.js";
-import type { Homography } from "./homography.js";
+import { compose, type Homography } from "./homography.js";
 import { applyTone, fitToneCurves, type ToneCurves } from "./tone.js";
 import { warpReference } from "./warp.js";
 
@@ -76,6 +80,19 @@ const PARALLAX_ALLOWANCE = 0.15;
  */
 const WEAK_INLIERS = 20;
 const MIN_WEAK_CORRELATION = 0.75;
+/**
+ * An alignment found by the direct search (no feature matches at all) must
+ * predict the ring almost exactly: the search itself maximised correlation
+ * over many poses, so a moderate score is what chance gives a soft texture.
+ */
+const MIN_DIRECT_CORRELATION = 0.9;
+/**
+ * A weakly supported alignment is pinned down when moving it by this
+ * fraction of the hole's long side lowers the ring correlation by at least
+ * MIN_PINNED_DROP.
+ */
+const PINNED_SHIFT = 0.04;
+const MIN_PINNED_DROP = 0.01;
 /** A flat ring (luma std below this) is judged by its mean error instead. */
 const FLAT_RING_STD = 4;
 const FLAT_RING_MAX_ERROR = 8;
@@ -192,10 +209,43 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
     }
   }
   if (report.ringCorrelation < MIN_RING_CORRELATION) return rejected(report.ringCorrelation);
+  const direct = best.kind.startsWith("direct");
+  if (direct && report.ringCorrelation < MIN_DIRECT_CORRELATION) {
+    return unused(
+      `No feature matches agree on an alignment, and the best one found on the pixels matches the photo around the hole too loosely (correlation ${report.ringCorrelation.toFixed(2)} < ${MIN_DIRECT_CORRELATION}).`,
+    );
+  }
+  if (best.inliers < WEAK_INLIERS && ringStd(geo.rgb, scoreNarrow) < FLAT_RING_STD) {
+    // A flat ring agrees with any alignment: only the features could vouch for it, and too few do.
+    return unused(
+      `${few(best.inliers)} feature matches agree on the alignment, and the ring around the hole is too flat to confirm it; the hole is filled from the photo alone.`,
+    );
+  }
   if (best.inliers < WEAK_INLIERS && report.ringCorrelation < MIN_WEAK_CORRELATION) {
     return unused(
-      `Only ${best.inliers} feature matches agree on the alignment, and the aligned reference matches the photo around the hole too loosely for so few (correlation ${report.ringCorrelation.toFixed(2)} < ${MIN_WEAK_CORRELATION}).`,
+      `${few(best.inliers)} feature matches agree on the alignment, and the aligned reference matches the photo around the hole too loosely for so few (correlation ${report.ringCorrelation.toFixed(2)} < ${MIN_WEAK_CORRELATION}).`,
     );
+  }
+  if (best.inliers < WEAK_INLIERS) {
+    // Few or no feature matches vouch for the pose, so the ring must pin it
+    // down: moved by a few pixels either way, the reference must predict the
+    // ring clearly worse. A smooth sky or parallel stripes correlate just as
+    // well shifted along their lines, and say nothing about where they are.
+    // Moved along the direction the ring's gradients constrain least (the smaller eigenvector of its structure tensor).
+    const d = Math.max(3, Math.round(PINNED_SHIFT * long));
+    const [ex, ey] = weakestDirection(geo.rgb, scoreNarrow, geo.hole, crop.width, crop.height);
+    let moved = Number.NEGATIVE_INFINITY;
+    for (const sign of [1, -1]) {
+      const shifted = compose(best.h, Float64Array.of(1, 0, sign * d * ex, 0, 1, sign * d * ey, 0, 0, 1));
+      const warp = warpReference(reference, shifted, crop, scoreNarrow);
+      const score = ringScore(geo.rgb, warp.rgb, scoreNarrow, warp.valid, best.tone);
+      if (!Number.isNaN(score)) moved = Math.max(moved, score);
+    }
+    if (best.score - moved < MIN_PINNED_DROP) {
+      return unused(
+        `${few(best.inliers)} feature matches agree on the alignment, and the ring around the hole does not pin it down (correlation ${best.score.toFixed(2)}, still ${moved.toFixed(2)} when moved by ${d} px); the hole is filled from the photo alone.`,
+      );
+    }
   }
   const tone = best.tone;
   const colourCorrected = (d: typeof displace) => {
@@ -395,6 +445,48 @@ function ringScore(target: Float32Array, ref: Float32Array, use: Uint8Array, val
   const vr = srr / n - (sr / n) ** 2;
   if (Math.sqrt(vt) < FLAT_RING_STD) return err / n <= FLAT_RING_MAX_ERROR ? 1 : 0;
   return (str / n - (st / n) * (sr / n)) / Math.sqrt(Math.max(1e-9, vt * vr));
+}
+
+/** Unit vector along which the photo's luma on `use` varies least: the structure tensor's smaller eigenvector. */
+function weakestDirection(rgb: Float32Array, use: Uint8Array, hole: Uint8Array, w: number, h: number): [number, number] {
+  const luma = (i: number) => 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2];
+  let xx = 0;
+  let yy = 0;
+  let xy = 0;
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      // Differences across the hole's edge would measure the object.
+      if (!use[i] || hole[i - 1] || hole[i + 1] || hole[i - w] || hole[i + w]) continue;
+      const gx = luma(i + 1) - luma(i - 1);
+      const gy = luma(i + w) - luma(i - w);
+      xx += gx * gx;
+      yy += gy * gy;
+      xy += gx * gy;
+    }
+  }
+  // Eigenvector of [[xx, xy], [xy, yy]] for the smaller eigenvalue.
+  const angle = 0.5 * Math.atan2(2 * xy, xx - yy) + Math.PI / 2;
+  return [Math.cos(angle), Math.sin(angle)];
+}
+
+function few(inliers: number): string {
+  return inliers === 0 ? "No" : `Only ${inliers}`;
+}
+
+/** Standard deviation of the photo's luma on the ring. */
+function ringStd(target: Float32Array, use: Uint8Array): number {
+  let n = 0;
+  let s = 0;
+  let ss = 0;
+  for (let i = 0; i < use.length; i++) {
+    if (!use[i]) continue;
+    const t = 0.299 * target[i * 3] + 0.587 * target[i * 3 + 1] + 0.114 * target[i * 3 + 2];
+    n++;
+    s += t;
+    ss += t * t;
+  }
+  return n === 0 ? 0 : Math.sqrt(Math.max(0, ss / n - (s / n) ** 2));
 }
 
 interface EdgeCorrection {
