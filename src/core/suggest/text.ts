@@ -6,7 +6,7 @@
  * reaches 0.6, and grown outward by area × 1.5 / perimeter (DB's "unclip":
  * the network predicts shrunken text kernels).
  *
- * Input: long side at most 960 px, both sides multiples of 32, BGR,
+ * Input: long side at most `limit` px (960 unless told; `suggest` uses 640), both sides multiples of 32, BGR,
  * ImageNet mean and std.
  */
 import { expectedError } from "../image.js";
