@@ -13,6 +13,7 @@ import path from "node:path";
 import { VanishError } from "../core/image.js";
 import type { SamModelLoader } from "../core/segmentation/sam.js";
 import { BUNDLED_SAM } from "../runtime/bundled-models.js";
+import { quantiseMatMulWeights } from "../runtime/onnx-quantise.js";
 import { exposeSamCandidates } from "../runtime/sam-decoder-graph.js";
 import { loadOnnxModel } from "./onnx.js";
 
@@ -103,6 +104,15 @@ export async function findSamModels(dir: string): Promise<{ encoder: string; dec
 export interface SamLoaderOptions {
   /** Threads for the encoder (default: every core; the decoder is small and keeps ONNX Runtime's default). */
   threads?: number;
+  /**
+   * Int8 weights for both graphs' constant-weight MatMuls (ONNX Runtime's
+   * DynamicQuantizeMatMul, see `runtime/onnx-quantise.ts`), quantised on load.
+   */
+  quantise?: boolean;
+}
+
+function quantised(bytes: Uint8Array, on: boolean): Uint8Array {
+  return on ? (quantiseMatMulWeights(bytes)?.model ?? bytes) : bytes;
 }
 
 function loaderOf(files: () => Promise<SamFiles>, options: SamLoaderOptions): SamModelLoader {
@@ -111,9 +121,19 @@ function loaderOf(files: () => Promise<SamFiles>, options: SamLoaderOptions): Sa
     found ??= files();
     const file = (await found)[part];
     await verifySamFile(file);
-    if (part === "encoder") return loadOnnxModel(file.path, { threads: options.threads ?? os.availableParallelism() });
+    const q = options.quantise ?? false;
+    if (part === "encoder") {
+      return loadOnnxModel(file.path, {
+        threads: options.threads ?? os.availableParallelism(),
+        rewrite: q ? (b) => quantised(b, q) : undefined,
+      });
+    }
     // The decoder runs for ~50 ms per tap: idle threads spinning between taps only burn the other cores.
-    return loadOnnxModel(file.path, { threads: options.threads, spin: false, rewrite: (bytes) => exposeSamCandidates(bytes) ?? bytes });
+    return loadOnnxModel(file.path, {
+      threads: options.threads,
+      spin: false,
+      rewrite: (bytes) => quantised(exposeSamCandidates(bytes) ?? bytes, q),
+    });
   };
 }
 
