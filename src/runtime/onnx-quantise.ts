@@ -1,0 +1,294 @@
+/**
+ * Weight-only dynamic int8 quantisation of an ONNX model, done on its
+ * protobuf bytes before the runtime loads them (like `sam-decoder-graph.ts`:
+ * only the fields needed are parsed, everything else is copied byte for
+ * byte; pure, bytes in, bytes out).
+ *
+ * Every `MatMul` whose B input is a 2-D float initializer becomes ONNX
+ * Runtime's contrib op `com.microsoft::DynamicQuantizeMatMul` with B as
+ * int8, a per-column scale (symmetric, max |w| / 127) and a zero point of 0.
+ * A is quantised by the runtime on each run. The float B is dropped when no
+ * other node reads it. The model gains an opset import for `com.microsoft`.
+ */
+
+interface Field {
+  field: number;
+  wire: number;
+  start: number;
+  end: number;
+  payloadStart: number;
+}
+
+function readVarint(b: Uint8Array, at: number): [number, number] {
+  let value = 0;
+  let shift = 1;
+  let p = at;
+  for (;;) {
+    if (p >= b.length) throw new Error("truncated varint");
+    const x = b[p++];
+    value += (x & 0x7f) * shift;
+    if ((x & 0x80) === 0) return [value, p];
+    shift *= 128;
+    if (shift > 2 ** 63) throw new Error("varint too long");
+  }
+}
+
+function parseFields(b: Uint8Array, from: number, to: number): Field[] {
+  const fields: Field[] = [];
+  let p = from;
+  while (p < to) {
+    const start = p;
+    const [tag, q] = readVarint(b, p);
+    p = q;
+    const wire = tag & 7;
+    const field = Math.floor(tag / 8);
+    let payloadStart = p;
+    if (wire === 0) p = readVarint(b, p)[1];
+    else if (wire === 1) p += 8;
+    else if (wire === 5) p += 4;
+    else if (wire === 2) {
+      const [len, r] = readVarint(b, p);
+      payloadStart = r;
+      p = r + len;
+    } else throw new Error(`unsupported wire type ${wire}`);
+    if (p > to) throw new Error("truncated field");
+    fields.push({ field, wire, start, end: p, payloadStart });
+  }
+  return fields;
+}
+
+const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
+const text = (b: Uint8Array, f: Field): string => utf8.decode(b.subarray(f.payloadStart, f.end));
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  let v = n;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return out;
+}
+
+function delimited(field: number, payload: Uint8Array): Uint8Array {
+  const head = [...varint(field * 8 + 2), ...varint(payload.length)];
+  const out = new Uint8Array(head.length + payload.length);
+  out.set(head);
+  out.set(payload, head.length);
+  return out;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const str = (field: number, s: string) => delimited(field, encoder.encode(s));
+const int = (field: number, n: number) => Uint8Array.from([...varint(field * 8), ...varint(n)]);
+
+const FLOAT = 1;
+const INT8 = 3;
+
+/** TensorProto: dims 1, data_type 2, name 8, raw_data 9. */
+function tensor(name: string, dims: number[], type: number, raw: Uint8Array): Uint8Array {
+  return concat([...dims.map((d) => int(1, d)), int(2, type), str(8, name), delimited(9, raw)]);
+}
+
+/** A float initializer's name, dims and values, or null when it is not a plain float tensor held in the file. */
+function readFloatTensor(b: Uint8Array, f: Field): { name: string; dims: number[]; values: Float32Array } | null {
+  const tf = parseFields(b, f.payloadStart, f.end);
+  let type = FLOAT;
+  let name = "";
+  const dims: number[] = [];
+  let raw: Field | null = null;
+  const packed: Field[] = [];
+  for (const x of tf) {
+    if (x.field === 1 && x.wire === 0) dims.push(readVarint(b, x.payloadStart)[0]);
+    else if (x.field === 1 && x.wire === 2) {
+      for (let p = x.payloadStart; p < x.end; ) {
+        const [d, q] = readVarint(b, p);
+        dims.push(d);
+        p = q;
+      }
+    } else if (x.field === 2 && x.wire === 0) type = readVarint(b, x.payloadStart)[0];
+    else if (x.field === 8 && x.wire === 2) name = text(b, x);
+    else if (x.field === 9 && x.wire === 2) raw = x;
+    else if (x.field === 4) packed.push(x);
+    else if (x.field === 13 || x.field === 14 || x.field === 3) return null; // external data, segments
+  }
+  if (type !== FLOAT || !name) return null;
+  const count = dims.reduce((s, d) => s * d, 1);
+  const values = new Float32Array(count);
+  if (raw) {
+    if (raw.end - raw.payloadStart !== count * 4) return null;
+    const view = new DataView(b.buffer, b.byteOffset + raw.payloadStart, count * 4);
+    for (let i = 0; i < count; i++) values[i] = view.getFloat32(i * 4, true);
+  } else {
+    let i = 0;
+    for (const x of packed) {
+      if (x.wire === 5) values[i++] = new DataView(b.buffer, b.byteOffset + x.payloadStart, 4).getFloat32(0, true);
+      else if (x.wire === 2) {
+        const view = new DataView(b.buffer, b.byteOffset + x.payloadStart, x.end - x.payloadStart);
+        for (let p = 0; p + 4 <= view.byteLength; p += 4) values[i++] = view.getFloat32(p, true);
+      }
+    }
+    if (i !== count) return null;
+  }
+  return { name, dims, values };
+}
+
+/** Symmetric per-column int8 of a [K, N] matrix: the int8 bytes and the N scales. */
+export function quantiseColumns(values: Float32Array, k: number, n: number): { q: Int8Array; scales: Float32Array } {
+  const scales = new Float32Array(n);
+  for (let r = 0; r < k; r++) {
+    for (let c = 0; c < n; c++) {
+      const a = Math.abs(values[r * n + c]);
+      if (a > scales[c]) scales[c] = a;
+    }
+  }
+  for (let c = 0; c < n; c++) scales[c] = scales[c] > 0 ? scales[c] / 127 : 1;
+  const q = new Int8Array(k * n);
+  for (let r = 0; r < k; r++) {
+    for (let c = 0; c < n; c++) q[r * n + c] = Math.max(-127, Math.min(127, Math.round(values[r * n + c] / scales[c])));
+  }
+  return { q, scales };
+}
+
+interface NodeInfo {
+  field: Field;
+  op: string;
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+  name: string;
+}
+
+export interface QuantiseResult {
+  model: Uint8Array;
+  /** MatMuls replaced. */
+  replaced: number;
+  /** Weights quantised, in elements. */
+  weights: number;
+}
+
+/**
+ * The model with its constant-weight MatMuls as DynamicQuantizeMatMul, or
+ * null when there is nothing to quantise or the bytes are not an ONNX model
+ * this module can read (then use the model as it is). `minElements` skips
+ * small weights (default 1024).
+ */
+export function quantiseMatMulWeights(model: Uint8Array, options: { minElements?: number } = {}): QuantiseResult | null {
+  const minElements = options.minElements ?? 1024;
+  let top: Field[];
+  try {
+    top = parseFields(model, 0, model.length);
+  } catch {
+    return null;
+  }
+  const graphs = top.filter((f) => f.field === 7 && f.wire === 2);
+  if (graphs.length !== 1) return null;
+  const graph = graphs[0];
+  let graphFields: Field[];
+  const nodes: NodeInfo[] = [];
+  const initializers = new Map<string, Field>();
+  try {
+    graphFields = parseFields(model, graph.payloadStart, graph.end);
+    for (const f of graphFields) {
+      if (f.wire !== 2) continue;
+      if (f.field === 1) {
+        const nf = parseFields(model, f.payloadStart, f.end);
+        const get = (n: number) => nf.find((x) => x.field === n && x.wire === 2);
+        const op = get(4);
+        const domain = get(7);
+        const name = get(3);
+        nodes.push({
+          field: f,
+          op: op ? text(model, op) : "",
+          domain: domain ? text(model, domain) : "",
+          name: name ? text(model, name) : "",
+          inputs: nf.filter((x) => x.field === 1 && x.wire === 2).map((x) => text(model, x)),
+          outputs: nf.filter((x) => x.field === 2 && x.wire === 2).map((x) => text(model, x)),
+        });
+      } else if (f.field === 5) {
+        const nameField = parseFields(model, f.payloadStart, f.end).find((x) => x.field === 8 && x.wire === 2);
+        if (nameField) initializers.set(text(model, nameField), f);
+      }
+    }
+  } catch {
+    return null;
+  }
+  // Subgraphs (If/Loop bodies) may read initializers too; leave such models alone.
+  if (nodes.some((n) => n.op === "If" || n.op === "Loop" || n.op === "Scan")) return null;
+  const readers = new Map<string, number>();
+  for (const n of nodes) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
+  const graphOutputs = new Set<string>();
+  for (const f of graphFields) {
+    if (f.field !== 12 || f.wire !== 2) continue;
+    const nameField = parseFields(model, f.payloadStart, f.end).find((x) => x.field === 1);
+    if (nameField) graphOutputs.add(text(model, nameField));
+  }
+
+  const replacedNodes = new Map<Field, Uint8Array>();
+  const dropped = new Set<Field>();
+  const added: Uint8Array[] = [];
+  const done = new Map<string, string[]>();
+  let weights = 0;
+  for (const n of nodes) {
+    if (n.op !== "MatMul" || n.domain !== "" || n.inputs.length !== 2) continue;
+    const bName = n.inputs[1];
+    const init = initializers.get(bName);
+    if (!init) continue;
+    let names = done.get(bName);
+    if (!names) {
+      const t = readFloatTensor(model, init);
+      if (t === null || t.dims.length !== 2 || t.values.length < minElements) continue;
+      const [k, cols] = t.dims;
+      const { q, scales } = quantiseColumns(t.values, k, cols);
+      names = [`${bName}_int8`, `${bName}_scale`, `${bName}_zero_point`];
+      added.push(delimited(5, tensor(names[0], [k, cols], INT8, new Uint8Array(q.buffer))));
+      added.push(delimited(5, tensor(names[1], [cols], FLOAT, new Uint8Array(scales.buffer))));
+      added.push(delimited(5, tensor(names[2], [cols], INT8, new Uint8Array(cols))));
+      done.set(bName, names);
+      weights += t.values.length;
+    }
+    const node = concat([
+      str(1, n.inputs[0]),
+      ...names.map((x) => str(1, x)),
+      ...n.outputs.map((o) => str(2, o)),
+      str(3, n.name ? `${n.name}_quant` : `${n.outputs[0]}_quant`),
+      str(4, "DynamicQuantizeMatMul"),
+      str(7, "com.microsoft"),
+    ]);
+    replacedNodes.set(n.field, delimited(1, node));
+    readers.set(bName, (readers.get(bName) ?? 1) - 1);
+  }
+  if (replacedNodes.size === 0) return null;
+  for (const name of done.keys()) {
+    if ((readers.get(name) ?? 0) === 0 && !graphOutputs.has(name)) dropped.add(initializers.get(name) as Field);
+  }
+
+  // The graph: its fields in order with nodes replaced and dropped weights left out, then the new initializers.
+  const parts: Uint8Array[] = [];
+  for (const f of graphFields) {
+    if (dropped.has(f)) continue;
+    parts.push(replacedNodes.get(f) ?? model.subarray(f.start, f.end));
+  }
+  parts.push(...added);
+  const newGraph = delimited(7, concat(parts));
+  const hasMs = top.some((f) => {
+    if (f.field !== 8 || f.wire !== 2) return false;
+    const d = parseFields(model, f.payloadStart, f.end).find((x) => x.field === 1 && x.wire === 2);
+    return d ? text(model, d) === "com.microsoft" : false;
+  });
+  const out: Uint8Array[] = [];
+  for (const f of top) out.push(f === graph ? newGraph : model.subarray(f.start, f.end));
+  if (!hasMs) out.push(delimited(8, concat([str(1, "com.microsoft"), int(2, 1)])));
+  return { model: concat(out), replaced: replacedNodes.size, weights };
+}
