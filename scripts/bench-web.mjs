@@ -8,10 +8,13 @@
  * (SAM only; its open + prepare includes the download), then for three real
  * objects of about a megapixel at 12 MP (a maple leaf, two rowing boats; the
  * issue's target is "a 1 MP object"), each on a fresh page of that profile
- * (model from the service worker's cache): open + prepare, tap → mask on
- * screen, then Enter at once → erased photo on screen; the pixels selected
- * and erased (each engine selects what it selects: the sizes differ); and the
- * longest main-thread tasks while opening and after.
+ * (model from the service worker's cache): open → ready for taps; with
+ * Segment Anything, which encodes the photo in the model worker while the
+ * built-in engine answers, a tap at once (answered by the built-in engine)
+ * and open → Segment Anything answering, then Esc; then tap → mask on
+ * screen, then Enter at once → erased photo on screen; the pixels erased
+ * (each engine selects what it selects: the sizes differ); and the longest
+ * main-thread tasks while opening (up to Segment Anything answering) and after.
  * Prints the load average (on a shared machine the wall times say little
  * without it) and each step's CPU time, summed over Chromium's threads.
  * Needs `npm run build:web` first (it serves dist/web).
@@ -96,15 +99,35 @@ try {
       let cpu = chromiumCpu();
       const open = await openPhoto(page, photoFiles.get(wallpaper));
       const openCpu = chromiumCpuSince(cpu);
+      const box = await page.getByTestId("viewport").boundingBox();
+      const scale = Math.min(box.width / W, box.height / H) * 0.96;
+      const tapObject = () =>
+        page.mouse.click(box.x + (box.width - W * scale) / 2 + x * scale, box.y + (box.height - H * scale) / 2 + y * scale);
+      const answering = () => page.locator(".app").getAttribute("data-tap-answering");
+      // While Segment Anything encodes, the built-in engine answers: tap at once, as a user would.
+      let early = "";
+      let samReady = "";
+      if ((await answering()) !== engine) {
+        const t0 = Date.now();
+        await tapObject();
+        await status("Selected");
+        const by = (await page.getByTestId("status").textContent()).includes("by the built-in engine") ? "built-in" : "?";
+        early = `${Date.now() - t0} (${by})`;
+        await page.waitForFunction((e) => document.querySelector(".app")?.dataset.tapAnswering === e, engine, {
+          polling: 10,
+          timeout: 300_000,
+        });
+        samReady = `${Date.now() - t0 + open} (${Math.round(chromiumCpuSince(cpu))})`;
+        await page.keyboard.press("Escape");
+        await status("Mask cleared");
+      }
       const longestOpening = Math.max(0, ...(await page.evaluate(() => window.__longTasks)));
       await page.evaluate(() => {
         window.__longTasks = [];
       });
-      const box = await page.getByTestId("viewport").boundingBox();
-      const scale = Math.min(box.width / W, box.height / H) * 0.96;
       cpu = chromiumCpu();
       const t0 = Date.now();
-      await page.mouse.click(box.x + (box.width - W * scale) / 2 + x * scale, box.y + (box.height - H * scale) / 2 + y * scale);
+      await tapObject();
       await status("Selected");
       const tap = Date.now() - t0;
       const tapCpu = chromiumCpuSince(cpu);
@@ -118,7 +141,7 @@ try {
       const longest = Math.max(0, ...(await page.evaluate(() => window.__longTasks)));
       const erasedPixels = text.match(/Erased ([\d,]+) pixels/)?.[1] ?? "?";
       rows.push(
-        `| ${engine} | ${what} (${x}, ${y}) | ${open} (${Math.round(openCpu)}) | ${tap} (${Math.round(tapCpu)}) | ${inWorker} | ${erased} (${Math.round(erasedCpu)}) | ${erasedPixels} | ${Math.round(longestOpening)} | ${Math.round(longest)} |`,
+        `| ${engine} | ${what} (${x}, ${y}) | ${open} (${Math.round(openCpu)}) | ${early || "–"} | ${samReady || "–"} | ${tap} (${Math.round(tapCpu)}) | ${inWorker} | ${erased} (${Math.round(erasedCpu)}) | ${erasedPixels} | ${Math.round(longestOpening)} | ${Math.round(longest)} |`,
       );
       process.stderr.write(`bench:web: ${engine} tap (${x}, ${y}) done\n`);
       await page.close();
@@ -138,8 +161,8 @@ process.stdout.write(
     ...(firstVisits.length > 0
       ? ["First visit, open + prepare including the model download:", "", "| engine | ms |", "|---|---|", ...firstVisits, ""]
       : []),
-    "| engine | object (tap at) | open + prepare | tap → mask shown | of which in the worker | tap → erased shown (Enter at once) | pixels erased | longest main-thread task: opening | after |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| engine | object (tap at) | open → ready for taps | a tap at once → mask shown (engine) | open → Segment Anything answers | tap → mask shown | of which in the worker | tap → erased shown (Enter at once) | pixels erased | longest main-thread task: opening | after |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
   ].join("\n"),

@@ -68,6 +68,14 @@ async function openInApp(page: Page, file: string): Promise<string[]> {
   return errors;
 }
 
+/**
+ * Waits until Segment Anything answers taps: it encodes the photo in the
+ * model worker while the built-in engine answers them.
+ */
+async function samAnswers(page: Page, timeout = 120_000): Promise<void> {
+  await page.waitForFunction(`document.querySelector(".app")?.dataset.tapAnswering === "sam"`, undefined, { timeout });
+}
+
 /** Maps photo pixels to screen points for the scene fitted into the page's viewport element. */
 const photoToScreen = (page: Page) => toScreenOf(page, W, H);
 
@@ -279,6 +287,7 @@ test("the default engine: Segment Anything loads with a progress bar on the firs
 
   await page.getByTestId("sample").click();
   await statusSays(page, "ready", 300_000);
+  await samAnswers(page, 300_000);
   assert.equal(await page.locator(".app").getAttribute("data-tap-engine"), "sam");
   const status = (await page.getByTestId("status").textContent()) ?? "";
   assert.doesNotMatch(status, /built-in/, status);
@@ -307,6 +316,7 @@ test("the default engine: Segment Anything loads with a progress bar on the firs
   assert.equal(await page.evaluate("crossOriginIsolated"), true, "the cached page keeps its COOP/COEP headers");
   await page.getByTestId("sample").click();
   await statusSays(page, "ready", 300_000);
+  await samAnswers(page, 300_000);
   assert.equal(await page.locator(".app").getAttribute("data-tap-engine"), "sam");
   const offline = await tapBoat(page);
   assert.ok(Math.abs(offline - online) <= 0.01 * online, `${offline} pixels offline, ${online} online`);

@@ -4,11 +4,14 @@
  * folder at build time (sam-files.ts, web/model-files.ts) and served from
  * the app's own origin. Loaded lazily, on the first photo: the two files and the ONNX
  * Runtime WebAssembly download together with one progress report, each
- * model is checked against its pinned sha256, then both sessions start.
+ * model is checked against its pinned sha256, then both sessions start in
+ * the model worker (remote-model.ts), so that the encoding never blocks the
+ * engine worker.
  */
 import type { InferenceModel, SamModelLoader } from "../../src/index.js";
 import { downloadFiles, modelsFolderUrl } from "./model-download.js";
-import { exposeAllCandidates, loadWebModel, runtimeWasmUrl } from "./onnx-web.js";
+import { exposeAllCandidates, runtimeWasmUrl } from "./onnx-web.js";
+import { loadRemoteModel } from "./remote-model.js";
 import { SAM_MODEL_FILES } from "./sam-files.js";
 
 /** What loading reports: bytes while downloading, then the runtime starting the models. */
@@ -40,11 +43,9 @@ export function bundledSamLoader(onProgress: (p: SamLoadProgress) => void): SamM
       if (files === pending) files = null;
     });
     const got = await pending;
-    const model = await loadWebModel(got[part], SAM_MODEL_FILES[part].name, {
-      wasmBinary: got.wasm,
-      // Every candidate mask of a tap, as the Node loader exposes them (sam-decoder-graph.ts).
-      ...(part === "decoder" ? { rewrite: exposeAllCandidates } : {}),
-    });
+    // Every candidate mask of a tap, as the Node loader exposes them (sam-decoder-graph.ts).
+    const bytes = part === "decoder" ? exposeAllCandidates(got[part]) : got[part];
+    const model = await loadRemoteModel(bytes, SAM_MODEL_FILES[part].name, got.wasm);
     // Each file is needed once; the session holds its own copy.
     if (part === "decoder") files = null;
     return model;

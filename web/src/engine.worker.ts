@@ -22,6 +22,7 @@ import { type DecodeOptions, decodePhoto, encodePhoto, type Photo, type PhotoSou
 import "./errors.js";
 import { overlaySize, sampleNearest } from "./mask-layers.js";
 import { exposeAllCandidates, loadWebModel } from "./onnx-web.js";
+import { loadRemoteModel } from "./remote-model.js";
 import { SelectionComposer, type SelectionPrompt } from "./selection-compose.js";
 import { type SuggestAnswer, WebSuggester } from "./suggest-engine.js";
 import { SharedSamModels, TapSelector } from "./tap-selector.js";
@@ -38,6 +39,8 @@ export interface SelectResult {
   preview: boolean;
   /** True when nothing is selected (known from the small preview, so nobody scans the full mask for it). */
   empty: boolean;
+  /** The engine that answered: "sam", or "builtin" (also while Segment Anything still encodes the photo). */
+  engine: string;
   /** `mask` sampled onto the overlay's grid, when `mask` is larger than that (see SelectionLayer.display). */
   display?: { width: number; height: number; data: Uint8Array };
 }
@@ -51,6 +54,8 @@ export interface PrepareResult {
   engine: string;
   /** Set once, when the default engine could not load Segment Anything and fell back to the built-in engine. */
   warning?: string;
+  /** The engine answering taps now: "builtin" while Segment Anything still encodes the photo (`samPrepared` says when it is done). */
+  answering: string;
 }
 
 export interface EraseResult {
@@ -78,7 +83,7 @@ class Engine {
   private reference: RgbaImage | null = null;
   /** The tap-to-select engine when the user has not picked model files: "auto" is the bundled Segment Anything model. */
   private tapEngine: SegmentEngineName = "auto";
-  /** Where the bundled model's loading reports to (the `prepare` call under way). */
+  /** Where the bundled model's loading reports to (the `prepare` call under way, until the load ends). */
   private loadProgress: ((p: PrepareProgress) => void) | null = null;
   /** The loading's last report while it is under way (null once done), for a `prepare` that joins it. */
   private lastLoad: PrepareProgress | null = null;
@@ -144,8 +149,8 @@ class Engine {
    */
   async useSam(encoder: Blob, encoderName: string, decoder: Blob, decoderName: string): Promise<void> {
     const models = {
-      encoder: await loadWebModel(encoder, encoderName),
-      decoder: await loadWebModel(decoder, decoderName, { rewrite: exposeAllCandidates }),
+      encoder: await loadRemoteModel(encoder, encoderName),
+      decoder: await loadRemoteModel(exposeAllCandidates(new Uint8Array(await decoder.arrayBuffer())), decoderName),
     };
     try {
       // Checked now, so that a wrong file fails here and not at the next tap.
@@ -156,7 +161,8 @@ class Engine {
       throw err;
     }
     const shared = new SharedSamModels(async (part) => models[part]);
-    const next = new TapSelector(await Segmenter.create({ engine: "sam", loadSamModel: shared.loader(true) }), shared);
+    // The models dialog waits for the photo's preparation with these models: no built-in answers meanwhile.
+    const next = new TapSelector(await Segmenter.create({ engine: "sam", loadSamModel: shared.loader(true) }), shared, false);
     (await this.selector).close();
     this.selector = Promise.resolve(next);
     this.composer = Promise.resolve(new SelectionComposer(next));
@@ -220,21 +226,52 @@ class Engine {
     const t0 = performance.now();
     const image = this.current();
     const selector = await this.selector;
-    this.loadProgress = onProgress ?? null;
+    // The built-in engine starts on the photo now, to answer taps while Segment Anything gets ready.
+    selector.startInterim(image);
+    let filesChecked = () => {};
+    const checked = new Promise<void>((resolve) => {
+      filesChecked = resolve;
+    });
+    this.loadProgress = (p) => {
+      onProgress?.(p);
+      if (p.stage === "start") filesChecked();
+    };
     // A load under way (started by `open`) shows where it is at once.
-    if (this.lastLoad) onProgress?.(this.lastLoad);
-    try {
-      await selector.load();
-    } finally {
+    if (this.lastLoad) this.loadProgress(this.lastLoad);
+    const loading = selector.load().finally(() => {
       this.loadProgress = null;
       this.lastLoad = null;
-    }
+    });
+    // The download shows as a progress bar and a bad file falls back at once; the
+    // sessions' start is not waited for (the built-in engine answers meanwhile).
+    await Promise.race([loading, checked]);
+    loading.catch(() => undefined);
     onProgress?.({ stage: "analyse" });
     await selector.prepare(image);
-    const result: PrepareResult = { ms: performance.now() - t0, engine: selector.engine };
+    if (selector.takeOver(image)) (await this.composer).reset();
+    return this.prepared(t0, selector);
+  }
+
+  private prepared(t0: number, selector: TapSelector): PrepareResult {
+    const result: PrepareResult = { ms: performance.now() - t0, engine: selector.engine, answering: selector.answering };
     if (this.warning) result.warning = this.warning;
     this.warning = null;
     return result;
+  }
+
+  /**
+   * Resolves once the engine in use has prepared the current photo: after
+   * `prepare`, Segment Anything may still be loading or encoding it while
+   * the built-in engine answers taps; from then on Segment Anything answers
+   * them (`ms`: since this call).
+   */
+  async samPrepared(): Promise<PrepareResult> {
+    const t0 = performance.now();
+    const image = this.current();
+    const selector = await this.selector;
+    await selector.samPrepared(image);
+    if (selector.takeOver(image)) (await this.composer).reset();
+    return this.prepared(t0, selector);
   }
 
   /**
@@ -246,14 +283,26 @@ class Engine {
   async select(prompt: SelectionPrompt): Promise<SelectResult> {
     const t0 = performance.now();
     const image = this.current();
-    await (await this.selector).prepare(image);
+    const selector = await this.selector;
+    await selector.prepare(image);
+    if (selector.takeOver(image)) (await this.composer).reset();
+    const engine = selector.answering;
     const preview = await (await this.composer).preview(prompt);
     const grow = defaultGrow(image.width, image.height) / preview.scale;
     const grown = removalMask(preview.mask, { grow, feather: 0 }).mask.data;
     const { width, height } = preview.mask;
     const empty = preview.mask.data.indexOf(1) < 0;
     const isPreview = width !== image.width || height !== image.height;
-    return this.selectResult({ mask: grown, width, height, score: preview.score, ms: performance.now() - t0, empty, preview: isPreview });
+    return this.selectResult({
+      mask: grown,
+      width,
+      height,
+      score: preview.score,
+      ms: performance.now() - t0,
+      empty,
+      preview: isPreview,
+      engine,
+    });
   }
 
   /** Adds the overlay's copy of a large mask (made here, so the page never samples 12 MB) and transfers the buffers. */
@@ -271,7 +320,8 @@ class Engine {
   async refine(prompt: SelectionPrompt): Promise<SelectResult> {
     const t0 = performance.now();
     const image = this.current();
-    await (await this.selector).prepare(image);
+    const selector = await this.selector;
+    await selector.prepare(image);
     const full = await (await this.composer).full(prompt);
     // A tap made meanwhile is answered before the growing step (its preview is what the user waits for).
     await new Promise((resolve) => setTimeout(resolve, 0));
@@ -284,6 +334,7 @@ class Engine {
       ms: performance.now() - t0,
       empty: full.data.indexOf(1) < 0,
       preview: false,
+      engine: selector.answering,
     });
   }
 
