@@ -5,6 +5,7 @@
  * Exposed through Comlink; pixel buffers cross as transferables.
  */
 import * as Comlink from "comlink";
+import { holeStats } from "../../src/core/mask.js";
 import {
   checkSamDecoder,
   checkSamEncoder,
@@ -16,6 +17,7 @@ import {
   removalMask,
   type SegmentEngineName,
   Segmenter,
+  VanishError,
 } from "../../src/index.js";
 import { bundledSamLoader, type SamLoadProgress } from "./bundled-sam.js";
 import { type DecodeOptions, decodePhoto, encodePhoto, type Photo, type PhotoSource, readSource } from "./codec.js";
@@ -26,7 +28,7 @@ import { loadRemoteModel } from "./remote-model.js";
 import { SelectionComposer, type SelectionPrompt } from "./selection-compose.js";
 import { type SuggestAnswer, WebSuggester } from "./suggest-engine.js";
 import { SharedSamModels, TapSelector } from "./tap-selector.js";
-import { makeViewBitmaps } from "./view-bitmaps.js";
+import { HalvedView, makeViewBitmaps } from "./view-bitmaps.js";
 
 export interface SelectResult {
   /** Grown removal mask (1 = remove), `width`×`height`: the photo's size, or a preview's. */
@@ -93,6 +95,8 @@ class Engine {
   private composer: Promise<SelectionComposer> = this.selector.then((s) => new SelectionComposer(s));
   /** The user's inpainting network for the low-resolution fill, when one is loaded. */
   private coarse: NetworkCoarse | null = null;
+  /** The current photo's halved view, patched after each erase. */
+  private readonly halved = new HalvedView();
   /** What "Suggestions" runs; its models load on its first use. */
   private suggester = new WebSuggester();
 
@@ -115,6 +119,7 @@ class Engine {
     this.source = source;
     (await this.composer).reset();
     const view = await makeViewBitmaps(photo.data, photo.width, photo.height, true, source.colorSpace);
+    this.halved.keep(view, photo.width, photo.height);
     const copy = new Uint8ClampedArray(photo.data);
     return Comlink.transfer({ photo: { ...photo, data: copy }, view }, [copy.buffer, ...view]);
   }
@@ -210,6 +215,7 @@ class Engine {
   /** The photo to work on (a copy stays here; the caller keeps its own). */
   async setImage(width: number, height: number, data: Uint8ClampedArray): Promise<void> {
     this.image = { width, height, data };
+    this.halved.drop();
     (await this.composer).reset();
   }
 
@@ -345,33 +351,53 @@ class Engine {
     const t0 = performance.now();
     // Each report re-renders the page: a few per second are enough for a progress bar.
     let reported = Number.NEGATIVE_INFINITY;
-    const report = await eraseWithReport(
-      image,
-      { width: image.width, height: image.height, data: mask },
-      {
-        ...VARIANTS[variant % VARIANTS.length],
-        seed,
-        ...(this.reference ? { reference: this.reference } : {}),
-        ...(this.coarse ? { coarse: this.coarse } : {}),
-        // The fill is one synchronous run: progress messages queue up and are seen by the page as they are posted.
-        ...(onProgress
-          ? {
-              onProgress: (f: number) => {
-                const now = performance.now();
-                if (now - reported < 150 && f < 1) return;
-                reported = now;
-                void onProgress(f);
-              },
-            }
-          : {}),
-      },
-    );
-    this.image = report.image;
+    let report: Awaited<ReturnType<typeof eraseWithReport>>;
+    try {
+      report = await eraseWithReport(
+        image,
+        { width: image.width, height: image.height, data: mask },
+        {
+          ...VARIANTS[variant % VARIANTS.length],
+          seed,
+          // Into this worker's own copy: no 48 MB copy of a 12 MP photo (the page gets one below).
+          inPlace: true,
+          ...(this.reference ? { reference: this.reference } : {}),
+          ...(this.coarse ? { coarse: this.coarse } : {}),
+          // The fill is one synchronous run: progress messages queue up and are seen by the page as they are posted.
+          ...(onProgress
+            ? {
+                onProgress: (f: number) => {
+                  const now = performance.now();
+                  if (now - reported < 150 && f < 1) return;
+                  reported = now;
+                  void onProgress(f);
+                },
+              }
+            : {}),
+        },
+      );
+    } catch (err) {
+      // A VanishError comes from the checks before the fill writes anything; after
+      // any other failure the pixels may be half filled: the page sends its own again.
+      if (!(err instanceof VanishError)) {
+        this.image = null;
+        this.halved.drop();
+      }
+      throw err;
+    }
+    // A new object: whatever was prepared on the photo before the erase is prepared again.
+    this.image = { width: image.width, height: image.height, data: report.image.data };
     (await this.composer).reset();
     const data = new Uint8ClampedArray(report.image.data);
     const ms = performance.now() - t0;
     // The halved copies only: the result shows sooner; `fullView` gives the full-resolution bitmap after.
-    const view = await makeViewBitmaps(report.image.data, image.width, image.height, false, this.colorSpace());
+    // Pixels outside the mask are untouched, so only the mask's rectangle is halved again.
+    const changed = holeStats(mask, image.width, image.height).bounds;
+    let view = changed ? await this.halved.patch(report.image.data, image.width, image.height, changed, this.colorSpace()) : null;
+    if (!view) {
+      view = await makeViewBitmaps(report.image.data, image.width, image.height, false, this.colorSpace());
+      this.halved.keep(view, image.width, image.height);
+    }
     const result: EraseResult = { data, view, holePixels: report.holePixels, ms };
     if (report.reference) {
       result.referenceUsed = report.reference.used;

@@ -529,7 +529,11 @@ export function useDocument() {
       return true;
     } catch (err) {
       if (isAbort(err)) setStatus("Erase cancelled; the photo is as it was.");
-      else fail(err);
+      else {
+        // The engine fills its copy in place: after a failure other than a refusal it may be half filled.
+        if (!(err instanceof VanishError)) enginePixels.current = null;
+        fail(err);
+      }
       return false;
     } finally {
       abort.current = null;
