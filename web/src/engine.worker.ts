@@ -22,7 +22,7 @@ import {
 import { bundledSamLoader, type SamLoadProgress } from "./bundled-sam.js";
 import { type DecodeOptions, decodePhoto, encodePhoto, type Photo, type PhotoSource, readSource } from "./codec.js";
 import "./errors.js";
-import { overlaySize, sampleNearest } from "./mask-layers.js";
+import { overlaySize, type SelectionDisplay, sampleNearest, selectionOverlay } from "./mask-layers.js";
 import { exposeAllCandidates, loadWebModel } from "./onnx-web.js";
 import { loadRemoteModel } from "./remote-model.js";
 import { SelectionComposer, type SelectionPrompt } from "./selection-compose.js";
@@ -43,8 +43,8 @@ export interface SelectResult {
   empty: boolean;
   /** The engine that answered: "sam", or "builtin" (also while Segment Anything still encodes the photo). */
   engine: string;
-  /** `mask` sampled onto the overlay's grid, when `mask` is larger than that (see SelectionLayer.display). */
-  display?: { width: number; height: number; data: Uint8Array };
+  /** `mask` sampled onto the overlay's grid, when `mask` is larger than that, with its overlay drawn (see SelectionLayer.display). */
+  display?: SelectionDisplay;
 }
 
 /** What `prepare` reports while it runs: the model's download and start (first photo only), then the photo's analysis. */
@@ -311,13 +311,19 @@ class Engine {
     });
   }
 
-  /** Adds the overlay's copy of a large mask (made here, so the page never samples 12 MB) and transfers the buffers. */
-  private selectResult(result: SelectResult): SelectResult {
+  /**
+   * Adds the overlay's copy of a large mask and its overlay bitmap (made
+   * here, so the page's thread neither samples 12 MB nor fills 11 MB of
+   * overlay pixels) and transfers the buffers.
+   */
+  private async selectResult(result: SelectResult): Promise<SelectResult> {
     const image = this.current();
     const grid = overlaySize(image.width, image.height);
     if (result.width > grid.width || result.height > grid.height) {
-      result.display = { ...grid, data: sampleNearest(result.mask, result.width, result.height, grid.width, grid.height) };
-      return Comlink.transfer(result, [result.mask.buffer, result.display.data.buffer]);
+      const data = sampleNearest(result.mask, result.width, result.height, grid.width, grid.height);
+      const bitmap = await createImageBitmap(new ImageData(selectionOverlay(data, grid.width, grid.height), grid.width, grid.height));
+      result.display = { ...grid, data, bitmap };
+      return Comlink.transfer(result, [result.mask.buffer, data.buffer, bitmap]);
     }
     return Comlink.transfer(result, [result.mask.buffer]);
   }

@@ -30,6 +30,7 @@ import {
   paintFromRgba,
   paintPolygon,
   paintSegment,
+  type SelectionDisplay,
   type SelectionLayer,
   strokeBounds,
   withPaint,
@@ -205,12 +206,35 @@ export function useDocument() {
   };
 
   const overlayPixels = useRef<ImageData | null>(null);
+  /** The one overlay bitmap from the worker kept alive (each is 11 MB); older selections draw from their data. */
+  const liveOverlay = useRef<SelectionDisplay | null>(null);
+  const keepOverlay = (display: SelectionDisplay | undefined) => {
+    if (!display?.bitmap || display === liveOverlay.current) return;
+    const old = liveOverlay.current;
+    if (old?.bitmap) {
+      old.bitmap.close();
+      old.bitmap = undefined;
+    }
+    liveOverlay.current = display;
+  };
   const renderOverlay = (mask: MaskState) => {
     const p = photoRef.current;
     if (!p) return;
     // A selection alone is shown at its own resolution when that is coarser
     // (a preview), so a tap's overlay costs next to nothing to build.
     const sel = mask.selection ? (mask.selection.display ?? mask.selection) : null;
+    const drawn = mask.painted === 0 ? mask.selection?.display?.bitmap : undefined;
+    if (drawn) {
+      // The worker drew this overlay: a copy, not 2–3 million pixels filled here.
+      if (overlay.width !== drawn.width || overlay.height !== drawn.height) {
+        overlay.width = drawn.width;
+        overlay.height = drawn.height;
+      }
+      const ctx = overlay.getContext("2d") as CanvasRenderingContext2D;
+      ctx.clearRect(0, 0, drawn.width, drawn.height);
+      ctx.drawImage(drawn, 0, 0);
+      return;
+    }
     const own = mask.painted === 0 && sel !== null && Math.max(sel.width, sel.height) <= OVERLAY_LONG_SIDE;
     const grid = overlaySize(p.width, p.height);
     const ow = own ? sel.width : grid.width;
@@ -367,6 +391,7 @@ export function useDocument() {
         await syncEngine(engine, s.pixels);
         const r = await engine.select(prompt);
         const sel: SelectionLayer = { width: r.width, height: r.height, data: r.mask, empty: r.empty, display: r.display };
+        keepOverlay(r.display);
         const now = history.current.current ?? s;
         record({ pixels: now.pixels, mask: { ...now.mask, selection: sel }, prompt, step });
         const by = answeredBy(r.engine, tapEngineRef.current);
@@ -392,6 +417,7 @@ export function useDocument() {
     try {
       const r = await (await host.engine()).refine(prompt);
       const full: SelectionLayer = { width: r.width, height: r.height, data: r.mask, empty: r.empty, display: r.display };
+      keepOverlay(r.display);
       history.current.replaceAll((state) =>
         state.mask.selection === preview ? { ...state, mask: { ...state.mask, selection: full } } : state,
       );
