@@ -1,6 +1,10 @@
 /**
- * `node scripts/profile-web.mjs [engine] [x,y]`: where the browser app's time
- * goes, thread by thread, on the 12-megapixel photo `npm run bench:web` uses.
+ * `node scripts/profile-web.mjs [engine] [x,y] [wallpaper]`: where the
+ * browser app's time goes, thread by thread, on a 12-megapixel copy of a
+ * bench wallpaper as `npm run bench:web` makes them (default: its maple leaf,
+ * FallenLeaf at 3000,1700). With Segment Anything, the tap waits until it
+ * answers (it encodes the photo in the model worker while the built-in
+ * engine answers taps).
  * One page (engine "sam" or "builtin", model already cached by a first
  * visit), recorded with Chrome's tracing (CDP) and its sampling profiler:
  * for each phase (open + prepare, tap → mask shown, refinement, Enter →
@@ -27,11 +31,12 @@ import { chromiumCpu } from "./chromium-cpu.mjs";
 const W = 4240;
 const H = 2832;
 const engine = process.argv[2] ?? "sam";
-const [tapX, tapY] = (process.argv[3] ?? "2120,1900").split(",").map(Number);
+const [tapX, tapY] = (process.argv[3] ?? "3000,1700").split(",").map(Number);
+const wallpaper = process.argv[4] ?? "FallenLeaf";
 
 const photos = await ensurePhotos(".cache/photos", (line) => process.stderr.write(`profile-web: ${line}\n`));
 const photo = path.join(os.tmpdir(), `vanish-profile-web-${process.pid}.jpg`);
-await sharp(photos.find((p) => p.includes("/Path/")) ?? photos[0])
+await sharp(photos.find((p) => p.includes(`/${wallpaper}/`)) ?? photos[0])
   .resize(W, H, { fit: "fill", kernel: "lanczos3" })
   .jpeg({ quality: 90 })
   .toFile(photo);
@@ -87,6 +92,8 @@ try {
   await page.getByTestId("open").setInputFiles(photo);
   await ready(page);
   await mark("opened");
+  await page.waitForFunction((e) => document.querySelector(".app")?.dataset.tapAnswering === e, engine, { timeout: 600_000 });
+  await mark("answering");
   await page.waitForTimeout(500);
   const box = await page.getByTestId("viewport").boundingBox();
   const scale = Math.min(box.width / W, box.height / H) * 0.96;
@@ -132,7 +139,8 @@ const markTs = {};
 for (const e of events)
   if (e.cat?.includes("blink.user_timing") && e.name in marks && (e.ph === "R" || e.ph === "I" || e.ph === "n")) markTs[e.name] = e.ts;
 const phases = [
-  ["open + prepare", "open", "opened"],
+  ["open → ready for taps", "open", "opened"],
+  ["ready → Segment Anything answers", "opened", "answering"],
   ["tap → selected", "tap", "selected"],
   ["after the tap (3 s)", "selected", "enter"],
   ["Enter → erased", "enter", "erased"],

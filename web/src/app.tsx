@@ -244,7 +244,11 @@ export function App() {
     models.sam || models.inpainter ? `Models: ${[models.sam ? "SAM" : "", models.inpainter ?? ""].filter(Boolean).join(" + ")}` : "Models…";
 
   return (
-    <div class={`app${dragging ? " dragging" : ""}${photo ? " has-photo" : ""}`} data-tap-engine={doc.tapEngine ?? undefined}>
+    <div
+      class={`app${dragging ? " dragging" : ""}${photo ? " has-photo" : ""}`}
+      data-tap-engine={doc.tapEngine ?? undefined}
+      data-tap-answering={doc.tapAnswering ?? undefined}
+    >
       <header>
         <h1>Vanish</h1>
         <ActionButton action={actions.open}>Open photo</ActionButton>

@@ -4,11 +4,18 @@
  * folder at build time (sam-files.ts, web/model-files.ts) and served from
  * the app's own origin. Loaded lazily, on the first photo: the two files and the ONNX
  * Runtime WebAssembly download together with one progress report, each
- * model is checked against its pinned sha256, then both sessions start.
+ * model is checked against its pinned sha256, then both sessions start in
+ * the model worker (remote-model.ts), so that the encoding never blocks the
+ * engine worker. Once the service worker keeps the runtime, ONNX Runtime
+ * fetches it itself: compiled from a response, its code is cached by the
+ * browser (optimised code from the next visit on; measured at load 13–15:
+ * open → Segment Anything answering 26–30 s → 11–18 s, the encoder's session
+ * 2.7–6.7 s → 0.9–2.1 s), where bytes handed over are compiled afresh each time.
  */
 import type { InferenceModel, SamModelLoader } from "../../src/index.js";
 import { downloadFiles, modelsFolderUrl } from "./model-download.js";
-import { exposeAllCandidates, loadWebModel, runtimeWasmUrl } from "./onnx-web.js";
+import { exposeAllCandidates, runtimeWasmUrl } from "./onnx-web.js";
+import { loadRemoteModel } from "./remote-model.js";
 import { SAM_MODEL_FILES } from "./sam-files.js";
 
 /** What loading reports: bytes while downloading, then the runtime starting the models. */
@@ -21,14 +28,19 @@ export type SamLoadProgress = { stage: "download"; loaded: number; total: number
  * call tries again.
  */
 export function bundledSamLoader(onProgress: (p: SamLoadProgress) => void): SamModelLoader {
-  let files: Promise<{ encoder: Uint8Array; decoder: Uint8Array; wasm: Uint8Array }> | null = null;
+  let files: Promise<{ encoder: Uint8Array; decoder: Uint8Array; wasm: Uint8Array | undefined }> | null = null;
   return async (part): Promise<InferenceModel> => {
     files ??= (async () => {
+      const runtimeUrl = await runtimeWasmUrl();
+      // Once the service worker keeps the runtime, ONNX Runtime fetches it itself
+      // (streaming compilation, which lets the browser cache the compiled code);
+      // bytes handed over would be compiled afresh on every visit.
+      const runtimeKept = await runtimeCached(runtimeUrl);
       const [encoder, decoder, wasm] = await downloadFiles(
         [
           { ...SAM_MODEL_FILES.encoder, url: new URL(SAM_MODEL_FILES.encoder.name, modelsFolderUrl()).href },
           { ...SAM_MODEL_FILES.decoder, url: new URL(SAM_MODEL_FILES.decoder.name, modelsFolderUrl()).href },
-          { url: await runtimeWasmUrl(), name: "the ONNX Runtime WebAssembly" },
+          ...(runtimeKept ? [] : [{ url: runtimeUrl, name: "the ONNX Runtime WebAssembly" }]),
         ],
         (loaded, total) => onProgress({ stage: "download", loaded, total }),
       );
@@ -40,13 +52,20 @@ export function bundledSamLoader(onProgress: (p: SamLoadProgress) => void): SamM
       if (files === pending) files = null;
     });
     const got = await pending;
-    const model = await loadWebModel(got[part], SAM_MODEL_FILES[part].name, {
-      wasmBinary: got.wasm,
-      // Every candidate mask of a tap, as the Node loader exposes them (sam-decoder-graph.ts).
-      ...(part === "decoder" ? { rewrite: exposeAllCandidates } : {}),
-    });
+    // Every candidate mask of a tap, as the Node loader exposes them (sam-decoder-graph.ts).
+    const bytes = part === "decoder" ? exposeAllCandidates(got[part]) : got[part];
+    const model = await loadRemoteModel(bytes, SAM_MODEL_FILES[part].name, got.wasm);
     // Each file is needed once; the session holds its own copy.
     if (part === "decoder") files = null;
     return model;
   };
+}
+
+/** Whether the service worker's runtime cache holds `url`. */
+async function runtimeCached(url: string): Promise<boolean> {
+  try {
+    return (await caches.match(new URL(url, self.location.href).href)) !== undefined;
+  } catch {
+    return false;
+  }
 }

@@ -5,6 +5,7 @@
  * Exposed through Comlink; pixel buffers cross as transferables.
  */
 import * as Comlink from "comlink";
+import { holeStats } from "../../src/core/mask.js";
 import {
   checkSamDecoder,
   checkSamEncoder,
@@ -16,15 +17,17 @@ import {
   removalMask,
   type SegmentEngineName,
   Segmenter,
+  VanishError,
 } from "../../src/index.js";
 import { bundledSamLoader, type SamLoadProgress } from "./bundled-sam.js";
 import { type DecodeOptions, decodePhoto, encodePhoto, type Photo, type PhotoSource, readSource } from "./codec.js";
 import "./errors.js";
-import { overlaySize, sampleNearest } from "./mask-layers.js";
+import { overlaySize, type SelectionDisplay, sampleNearest, selectionOverlay } from "./mask-layers.js";
 import { exposeAllCandidates, loadWebModel } from "./onnx-web.js";
+import { loadRemoteModel } from "./remote-model.js";
 import { SelectionComposer, type SelectionPrompt } from "./selection-compose.js";
 import { SharedSamModels, TapSelector } from "./tap-selector.js";
-import { makeViewBitmaps } from "./view-bitmaps.js";
+import { HalvedView, makeViewBitmaps } from "./view-bitmaps.js";
 
 export interface SelectResult {
   /** Grown removal mask (1 = remove), `width`×`height`: the photo's size, or a preview's. */
@@ -37,8 +40,10 @@ export interface SelectResult {
   preview: boolean;
   /** True when nothing is selected (known from the small preview, so nobody scans the full mask for it). */
   empty: boolean;
-  /** `mask` sampled onto the overlay's grid, when `mask` is larger than that (see SelectionLayer.display). */
-  display?: { width: number; height: number; data: Uint8Array };
+  /** The engine that answered: "sam", or "builtin" (also while Segment Anything still encodes the photo). */
+  engine: string;
+  /** `mask` sampled onto the overlay's grid, when `mask` is larger than that, with its overlay drawn (see SelectionLayer.display). */
+  display?: SelectionDisplay;
 }
 
 /** What `prepare` reports while it runs: the model's download and start (first photo only), then the photo's analysis. */
@@ -50,6 +55,8 @@ export interface PrepareResult {
   engine: string;
   /** Set once, when the default engine could not load Segment Anything and fell back to the built-in engine. */
   warning?: string;
+  /** The engine answering taps now: "builtin" while Segment Anything still encodes the photo (`samPrepared` says when it is done). */
+  answering: string;
 }
 
 export interface EraseResult {
@@ -77,7 +84,7 @@ class Engine {
   private reference: RgbaImage | null = null;
   /** The tap-to-select engine when the user has not picked model files: "auto" is the bundled Segment Anything model. */
   private tapEngine: SegmentEngineName = "auto";
-  /** Where the bundled model's loading reports to (the `prepare` call under way). */
+  /** Where the bundled model's loading reports to (the `prepare` call under way, until the load ends). */
   private loadProgress: ((p: PrepareProgress) => void) | null = null;
   /** The loading's last report while it is under way (null once done), for a `prepare` that joins it. */
   private lastLoad: PrepareProgress | null = null;
@@ -87,6 +94,8 @@ class Engine {
   private composer: Promise<SelectionComposer> = this.selector.then((s) => new SelectionComposer(s));
   /** The user's inpainting network for the low-resolution fill, when one is loaded. */
   private coarse: NetworkCoarse | null = null;
+  /** The current photo's halved view, patched after each erase. */
+  private readonly halved = new HalvedView();
 
   /**
    * Decodes a photo and makes it the one to work on. Resolves to a copy of
@@ -107,6 +116,7 @@ class Engine {
     this.source = source;
     (await this.composer).reset();
     const view = await makeViewBitmaps(photo.data, photo.width, photo.height, true, source.colorSpace);
+    this.halved.keep(view, photo.width, photo.height);
     const copy = new Uint8ClampedArray(photo.data);
     return Comlink.transfer({ photo: { ...photo, data: copy }, view }, [copy.buffer, ...view]);
   }
@@ -141,8 +151,8 @@ class Engine {
    */
   async useSam(encoder: Blob, encoderName: string, decoder: Blob, decoderName: string): Promise<void> {
     const models = {
-      encoder: await loadWebModel(encoder, encoderName),
-      decoder: await loadWebModel(decoder, decoderName, { rewrite: exposeAllCandidates }),
+      encoder: await loadRemoteModel(encoder, encoderName),
+      decoder: await loadRemoteModel(exposeAllCandidates(new Uint8Array(await decoder.arrayBuffer())), decoderName),
     };
     try {
       // Checked now, so that a wrong file fails here and not at the next tap.
@@ -153,7 +163,8 @@ class Engine {
       throw err;
     }
     const shared = new SharedSamModels(async (part) => models[part]);
-    const next = new TapSelector(await Segmenter.create({ engine: "sam", loadSamModel: shared.loader(true) }), shared);
+    // The models dialog waits for the photo's preparation with these models: no built-in answers meanwhile.
+    const next = new TapSelector(await Segmenter.create({ engine: "sam", loadSamModel: shared.loader(true) }), shared, false);
     (await this.selector).close();
     this.selector = Promise.resolve(next);
     this.composer = Promise.resolve(new SelectionComposer(next));
@@ -201,6 +212,7 @@ class Engine {
   /** The photo to work on (a copy stays here; the caller keeps its own). */
   async setImage(width: number, height: number, data: Uint8ClampedArray): Promise<void> {
     this.image = { width, height, data };
+    this.halved.drop();
     (await this.composer).reset();
   }
 
@@ -217,21 +229,52 @@ class Engine {
     const t0 = performance.now();
     const image = this.current();
     const selector = await this.selector;
-    this.loadProgress = onProgress ?? null;
+    // The built-in engine starts on the photo now, to answer taps while Segment Anything gets ready.
+    selector.startInterim(image);
+    let filesChecked = () => {};
+    const checked = new Promise<void>((resolve) => {
+      filesChecked = resolve;
+    });
+    this.loadProgress = (p) => {
+      onProgress?.(p);
+      if (p.stage === "start") filesChecked();
+    };
     // A load under way (started by `open`) shows where it is at once.
-    if (this.lastLoad) onProgress?.(this.lastLoad);
-    try {
-      await selector.load();
-    } finally {
+    if (this.lastLoad) this.loadProgress(this.lastLoad);
+    const loading = selector.load().finally(() => {
       this.loadProgress = null;
       this.lastLoad = null;
-    }
+    });
+    // The download shows as a progress bar and a bad file falls back at once; the
+    // sessions' start is not waited for (the built-in engine answers meanwhile).
+    await Promise.race([loading, checked]);
+    loading.catch(() => undefined);
     onProgress?.({ stage: "analyse" });
     await selector.prepare(image);
-    const result: PrepareResult = { ms: performance.now() - t0, engine: selector.engine };
+    if (selector.takeOver(image)) (await this.composer).reset();
+    return this.prepared(t0, selector);
+  }
+
+  private prepared(t0: number, selector: TapSelector): PrepareResult {
+    const result: PrepareResult = { ms: performance.now() - t0, engine: selector.engine, answering: selector.answering };
     if (this.warning) result.warning = this.warning;
     this.warning = null;
     return result;
+  }
+
+  /**
+   * Resolves once the engine in use has prepared the current photo: after
+   * `prepare`, Segment Anything may still be loading or encoding it while
+   * the built-in engine answers taps; from then on Segment Anything answers
+   * them (`ms`: since this call).
+   */
+  async samPrepared(): Promise<PrepareResult> {
+    const t0 = performance.now();
+    const image = this.current();
+    const selector = await this.selector;
+    await selector.samPrepared(image);
+    if (selector.takeOver(image)) (await this.composer).reset();
+    return this.prepared(t0, selector);
   }
 
   /**
@@ -243,23 +286,41 @@ class Engine {
   async select(prompt: SelectionPrompt): Promise<SelectResult> {
     const t0 = performance.now();
     const image = this.current();
-    await (await this.selector).prepare(image);
+    const selector = await this.selector;
+    await selector.prepare(image);
+    if (selector.takeOver(image)) (await this.composer).reset();
+    const engine = selector.answering;
     const preview = await (await this.composer).preview(prompt);
     const grow = defaultGrow(image.width, image.height) / preview.scale;
     const grown = removalMask(preview.mask, { grow, feather: 0 }).mask.data;
     const { width, height } = preview.mask;
     const empty = preview.mask.data.indexOf(1) < 0;
     const isPreview = width !== image.width || height !== image.height;
-    return this.selectResult({ mask: grown, width, height, score: preview.score, ms: performance.now() - t0, empty, preview: isPreview });
+    return this.selectResult({
+      mask: grown,
+      width,
+      height,
+      score: preview.score,
+      ms: performance.now() - t0,
+      empty,
+      preview: isPreview,
+      engine,
+    });
   }
 
-  /** Adds the overlay's copy of a large mask (made here, so the page never samples 12 MB) and transfers the buffers. */
-  private selectResult(result: SelectResult): SelectResult {
+  /**
+   * Adds the overlay's copy of a large mask and its overlay bitmap (made
+   * here, so the page's thread neither samples 12 MB nor fills 11 MB of
+   * overlay pixels) and transfers the buffers.
+   */
+  private async selectResult(result: SelectResult): Promise<SelectResult> {
     const image = this.current();
     const grid = overlaySize(image.width, image.height);
     if (result.width > grid.width || result.height > grid.height) {
-      result.display = { ...grid, data: sampleNearest(result.mask, result.width, result.height, grid.width, grid.height) };
-      return Comlink.transfer(result, [result.mask.buffer, result.display.data.buffer]);
+      const data = sampleNearest(result.mask, result.width, result.height, grid.width, grid.height);
+      const bitmap = await createImageBitmap(new ImageData(selectionOverlay(data, grid.width, grid.height), grid.width, grid.height));
+      result.display = { ...grid, data, bitmap };
+      return Comlink.transfer(result, [result.mask.buffer, data.buffer, bitmap]);
     }
     return Comlink.transfer(result, [result.mask.buffer]);
   }
@@ -268,7 +329,8 @@ class Engine {
   async refine(prompt: SelectionPrompt): Promise<SelectResult> {
     const t0 = performance.now();
     const image = this.current();
-    await (await this.selector).prepare(image);
+    const selector = await this.selector;
+    await selector.prepare(image);
     const full = await (await this.composer).full(prompt);
     // A tap made meanwhile is answered before the growing step (its preview is what the user waits for).
     await new Promise((resolve) => setTimeout(resolve, 0));
@@ -281,6 +343,7 @@ class Engine {
       ms: performance.now() - t0,
       empty: full.data.indexOf(1) < 0,
       preview: false,
+      engine: selector.answering,
     });
   }
 
@@ -291,33 +354,53 @@ class Engine {
     const t0 = performance.now();
     // Each report re-renders the page: a few per second are enough for a progress bar.
     let reported = Number.NEGATIVE_INFINITY;
-    const report = await eraseWithReport(
-      image,
-      { width: image.width, height: image.height, data: mask },
-      {
-        ...VARIANTS[variant % VARIANTS.length],
-        seed,
-        ...(this.reference ? { reference: this.reference } : {}),
-        ...(this.coarse ? { coarse: this.coarse } : {}),
-        // The fill is one synchronous run: progress messages queue up and are seen by the page as they are posted.
-        ...(onProgress
-          ? {
-              onProgress: (f: number) => {
-                const now = performance.now();
-                if (now - reported < 150 && f < 1) return;
-                reported = now;
-                void onProgress(f);
-              },
-            }
-          : {}),
-      },
-    );
-    this.image = report.image;
+    let report: Awaited<ReturnType<typeof eraseWithReport>>;
+    try {
+      report = await eraseWithReport(
+        image,
+        { width: image.width, height: image.height, data: mask },
+        {
+          ...VARIANTS[variant % VARIANTS.length],
+          seed,
+          // Into this worker's own copy: no 48 MB copy of a 12 MP photo (the page gets one below).
+          inPlace: true,
+          ...(this.reference ? { reference: this.reference } : {}),
+          ...(this.coarse ? { coarse: this.coarse } : {}),
+          // The fill is one synchronous run: progress messages queue up and are seen by the page as they are posted.
+          ...(onProgress
+            ? {
+                onProgress: (f: number) => {
+                  const now = performance.now();
+                  if (now - reported < 150 && f < 1) return;
+                  reported = now;
+                  void onProgress(f);
+                },
+              }
+            : {}),
+        },
+      );
+    } catch (err) {
+      // A VanishError comes from the checks before the fill writes anything; after
+      // any other failure the pixels may be half filled: the page sends its own again.
+      if (!(err instanceof VanishError)) {
+        this.image = null;
+        this.halved.drop();
+      }
+      throw err;
+    }
+    // A new object: whatever was prepared on the photo before the erase is prepared again.
+    this.image = { width: image.width, height: image.height, data: report.image.data };
     (await this.composer).reset();
     const data = new Uint8ClampedArray(report.image.data);
     const ms = performance.now() - t0;
     // The halved copies only: the result shows sooner; `fullView` gives the full-resolution bitmap after.
-    const view = await makeViewBitmaps(report.image.data, image.width, image.height, false, this.colorSpace());
+    // Pixels outside the mask are untouched, so only the mask's rectangle is halved again.
+    const changed = holeStats(mask, image.width, image.height).bounds;
+    let view = changed ? await this.halved.patch(report.image.data, image.width, image.height, changed, this.colorSpace()) : null;
+    if (!view) {
+      view = await makeViewBitmaps(report.image.data, image.width, image.height, false, this.colorSpace());
+      this.halved.keep(view, image.width, image.height);
+    }
     const result: EraseResult = { data, view, holePixels: report.holePixels, ms };
     if (report.reference) {
       result.referenceUsed = report.reference.used;

@@ -20,7 +20,19 @@ export interface SelectionLayer {
    * in the worker: drawing the overlay then reads 3 MB in order instead of
    * picking pixels out of a 12 MB full-resolution mask on the page's thread.
    */
-  readonly display?: { readonly width: number; readonly height: number; readonly data: Uint8Array };
+  readonly display?: SelectionDisplay;
+}
+
+export interface SelectionDisplay {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+  /**
+   * The overlay of the selection alone, drawn in the worker (`selectionOverlay`):
+   * the page draws it as it is when nothing is painted. The page keeps one
+   * alive (the latest) and drops the others (`bitmap` unset), which then draw from `data`.
+   */
+  bitmap?: ImageBitmap;
 }
 
 /** The overlay is drawn at most this long (the photo is rarely shown larger; enlarging it is smoothed). */
@@ -198,8 +210,7 @@ export function drawOverlay(m: MaskState, rgba: Uint8ClampedArray, ow: number, o
   for (let x = 0; x < ow; x++) paintCols[x] = Math.min(width - 1, Math.floor(((x + 0.5) * width) / ow));
   // One 32-bit store per pixel; the byte order of RGBA in a word follows the platform's endianness.
   const pixels = new Uint32Array(rgba.buffer, rgba.byteOffset, ow * oh);
-  const probe = new Uint8Array(new Uint32Array([0x01020304]).buffer);
-  const red = probe[0] === 4 ? (130 << 24) | (60 << 16) | (40 << 8) | 255 : (255 << 24) | (40 << 16) | (60 << 8) | 130;
+  const red = overlayRed();
   const selData = sel?.data;
   const painted = m.painted !== 0;
   if (!selData && !painted) {
@@ -225,6 +236,21 @@ export function drawOverlay(m: MaskState, rgba: Uint8ClampedArray, ow: number, o
       pixels[o + x] = p > 0 || (p === 0 && selData[selRow + selCols[x]] !== 0) ? red : 0;
     }
   }
+}
+
+/** The overlay's translucent red as one RGBA word in the platform's byte order. */
+function overlayRed(): number {
+  const probe = new Uint8Array(new Uint32Array([0x01020304]).buffer);
+  return probe[0] === 4 ? (130 << 24) | (60 << 16) | (40 << 8) | 255 : (255 << 24) | (40 << 16) | (60 << 8) | 130;
+}
+
+/** The overlay of a selection alone (`data`, already on the overlay's grid), as `drawOverlay` draws it. */
+export function selectionOverlay(data: Uint8Array, width: number, height: number): Uint8ClampedArray<ArrayBuffer> {
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  const pixels = new Uint32Array(rgba.buffer);
+  const red = overlayRed();
+  for (let i = 0; i < pixels.length; i++) if (data[i] !== 0) pixels[i] = red;
+  return rgba;
 }
 
 /** A mask image (white = remove) from the layers, for export. */

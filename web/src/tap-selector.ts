@@ -10,6 +10,11 @@
  * models and embedding: the encoder runs once per photo, on the full photo
  * (as in Node), and each tap runs the decoder on the small copy for the
  * preview, then again on the full photo for the mask that is erased.
+ *
+ * The encoder runs in the model worker (remote-model.ts) for seconds; until
+ * it is done with the photo, taps are answered by the built-in engine
+ * (prepared on the same photo meanwhile, in about a second), and then
+ * Segment Anything takes over (`takeOver`).
  */
 import { boxReduce } from "../../src/core/box-reduce.js";
 import {
@@ -19,7 +24,7 @@ import {
   type RgbaImage,
   type SamModelLoader,
   SamSegmenter,
-  type Segmenter,
+  Segmenter,
   type SegmentPreview,
   type SegmentPrompt,
   type TensorData,
@@ -90,6 +95,21 @@ export class SharedSamModels {
   }
 }
 
+/** The built-in engine that answers taps while Segment Anything encodes the photo. */
+interface Interim {
+  image: RgbaImage;
+  segmenter: Segmenter;
+  prepared: Promise<void>;
+}
+
+/** Segment Anything's preparation of one photo (the encoder, then the preview engine). */
+interface SamPreparation {
+  image: RgbaImage;
+  done: Promise<void>;
+  /** Set once `done` has resolved. */
+  ready: boolean;
+}
+
 /** The preview engine's state for one photo. */
 interface Quick {
   image: RgbaImage;
@@ -105,16 +125,27 @@ interface Quick {
  */
 export class TapSelector {
   private quick: Quick | null = null;
+  private sam: SamPreparation | null = null;
+  private interim: Interim | null = null;
+  /** Previews the interim engine made (their refinement is its own). */
+  private readonly interimPreviews = new WeakSet<SegmentPreview>();
 
   constructor(
     readonly segmenter: Segmenter,
     /** The SAM models the segmenter uses when it is (or may become) Segment Anything; null: no quick previews. */
     private readonly shared: SharedSamModels | null,
+    /** Whether the built-in engine answers taps while Segment Anything prepares a photo. */
+    private readonly interimTaps = true,
   ) {}
 
   /** The engine in use ("sam", "builtin"). */
   get engine(): string {
     return this.segmenter.engine.name;
+  }
+
+  /** The engine answering taps now: the built-in one while Segment Anything is still encoding the photo. */
+  get answering(): string {
+    return this.interim ? "builtin" : this.engine;
   }
 
   private usesSam(): boolean {
@@ -129,8 +160,70 @@ export class TapSelector {
     else if (e instanceof SamSegmenter) await e.load();
   }
 
-  /** Prepares the photo: the segmenter (for SAM: the encoder), then the preview engine on the shrunk copy. */
+  /**
+   * Starts preparing the built-in engine on the photo, to answer taps until
+   * Segment Anything is ready (see `prepare`), unless Segment Anything is
+   * ready already or cannot be the engine.
+   */
+  startInterim(image: RgbaImage): void {
+    if (!this.shared || !this.interimTaps || this.sam?.ready || this.interim?.image === image) return;
+    const e = this.segmenter.engine;
+    if (e instanceof AutoSegmenter && e.name === "builtin") return;
+    this.interim?.segmenter.close();
+    const segmenter = new Segmenter(Segmenter.engineFor({ engine: "builtin" }));
+    this.interim = { image, segmenter, prepared: segmenter.prepare(image) };
+  }
+
+  /**
+   * Prepares the photo for taps: resolves once some engine can answer them.
+   * For Segment Anything that is the built-in engine (`startInterim`), unless
+   * the encoding is already done (see `takeOver`); `samPrepared` waits for
+   * Segment Anything.
+   */
   async prepare(image: RgbaImage): Promise<void> {
+    const sam = this.samPreparation(image);
+    if (sam.ready) return;
+    this.startInterim(image);
+    const interim = this.interim;
+    if (!interim) return sam.done;
+    // Whichever is ready first; a failed encoding still fails the call.
+    await Promise.race([sam.done, interim.prepared]);
+  }
+
+  /** Resolves once Segment Anything (or the engine in use, if it is not SAM) has prepared the photo. */
+  samPrepared(image: RgbaImage): Promise<void> {
+    return this.samPreparation(image).done;
+  }
+
+  /**
+   * Lets Segment Anything answer the next taps once it has prepared
+   * `image`. True when it took over from the built-in engine: previews
+   * kept from before are the built-in engine's.
+   */
+  takeOver(image: RgbaImage): boolean {
+    if (!this.interim || this.sam?.image !== image || !this.sam.ready) return false;
+    this.interim.segmenter.close();
+    this.interim = null;
+    return true;
+  }
+
+  private samPreparation(image: RgbaImage): SamPreparation {
+    if (this.sam?.image === image) return this.sam;
+    const sam: SamPreparation = { image, ready: false, done: this.prepareSam(image) };
+    sam.done.then(
+      () => {
+        sam.ready = true;
+      },
+      () => {
+        if (this.sam === sam) this.sam = null;
+      },
+    );
+    this.sam = sam;
+    return sam;
+  }
+
+  /** Prepares the photo: the segmenter (for SAM: the encoder), then the preview engine on the shrunk copy. */
+  private async prepareSam(image: RgbaImage): Promise<void> {
     if (this.shared) this.shared.photo = image;
     await this.segmenter.prepare(image);
     if (!this.shared || !this.usesSam()) return;
@@ -158,6 +251,13 @@ export class TapSelector {
   }
 
   async preview(prompt: SegmentPrompt): Promise<SegmentPreview> {
+    const interim = this.interim;
+    if (interim) {
+      await interim.prepared;
+      const preview = await interim.segmenter.preview(prompt);
+      this.interimPreviews.add(preview);
+      return preview;
+    }
     const quick = this.quick;
     if (!quick || !this.usesSam()) return this.segmenter.preview(prompt);
     await quick.prepared;
@@ -173,11 +273,18 @@ export class TapSelector {
 
   /** The full-resolution mask of `prompt`, whose preview is `preview`. */
   async full(preview: SegmentPreview, prompt: SegmentPrompt): Promise<Mask> {
+    if (this.interimPreviews.has(preview)) {
+      // Segment Anything may have taken over since; then its own mask, as the next tap would get.
+      if (this.interim) return this.interim.segmenter.refine(preview);
+      return (await this.segmenter.segment(prompt)).mask;
+    }
     if (preview.scale === 1 || !this.quick || !this.usesSam()) return this.segmenter.refine(preview);
     return (await this.segmenter.segment(prompt)).mask;
   }
 
   close(): void {
+    this.interim?.segmenter.close();
+    this.interim = null;
     this.quick?.engine.close();
     this.quick = null;
     this.segmenter.close();

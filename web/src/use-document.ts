@@ -30,6 +30,7 @@ import {
   paintFromRgba,
   paintPolygon,
   paintSegment,
+  type SelectionDisplay,
   type SelectionLayer,
   strokeBounds,
   withPaint,
@@ -112,7 +113,17 @@ export function useDocument() {
   const [reference, setReference] = useState<string | null>(null);
   const [cancellable, setCancellable] = useState(false);
   /** The tap-to-select engine that prepared the photo ("sam", "builtin"), once known. */
-  const [tapEngine, setTapEngine] = useState<string | null>(null);
+  const [tapEngine, setTapEngineState] = useState<string | null>(null);
+  /** `tapEngine` at once (the state arrives with the next render). */
+  const tapEngineRef = useRef<string | null>(null);
+  const setTapEngine = (engine: string) => {
+    tapEngineRef.current = engine;
+    setTapEngineState(engine);
+  };
+  /** The engine answering taps now: "builtin" while Segment Anything still encodes the photo, then "sam". */
+  const [tapAnswering, setTapAnswering] = useState<string | null>(null);
+  /** The last status line that said the photo is ready, to be told when Segment Anything takes over (if still shown). */
+  const readyStatus = useRef<string | null>(null);
   const host = useMemo(() => {
     const h = new EngineHost(setError);
     const engine = tapEngineFromAddress();
@@ -195,12 +206,35 @@ export function useDocument() {
   };
 
   const overlayPixels = useRef<ImageData | null>(null);
+  /** The one overlay bitmap from the worker kept alive (each is 11 MB); older selections draw from their data. */
+  const liveOverlay = useRef<SelectionDisplay | null>(null);
+  const keepOverlay = (display: SelectionDisplay | undefined) => {
+    if (!display?.bitmap || display === liveOverlay.current) return;
+    const old = liveOverlay.current;
+    if (old?.bitmap) {
+      old.bitmap.close();
+      old.bitmap = undefined;
+    }
+    liveOverlay.current = display;
+  };
   const renderOverlay = (mask: MaskState) => {
     const p = photoRef.current;
     if (!p) return;
     // A selection alone is shown at its own resolution when that is coarser
     // (a preview), so a tap's overlay costs next to nothing to build.
     const sel = mask.selection ? (mask.selection.display ?? mask.selection) : null;
+    const drawn = mask.painted === 0 ? mask.selection?.display?.bitmap : undefined;
+    if (drawn) {
+      // The worker drew this overlay: a copy, not 2–3 million pixels filled here.
+      if (overlay.width !== drawn.width || overlay.height !== drawn.height) {
+        overlay.width = drawn.width;
+        overlay.height = drawn.height;
+      }
+      const ctx = overlay.getContext("2d") as CanvasRenderingContext2D;
+      ctx.clearRect(0, 0, drawn.width, drawn.height);
+      ctx.drawImage(drawn, 0, 0);
+      return;
+    }
     const own = mask.painted === 0 && sel !== null && Math.max(sel.width, sel.height) <= OVERLAY_LONG_SIDE;
     const grid = overlaySize(p.width, p.height);
     const ow = own ? sel.width : grid.width;
@@ -296,8 +330,16 @@ export function useDocument() {
       const prepared = await prepareSelection(engine);
       const scaled = options.downscale ? " (a downscaled copy)" : "";
       const fallback = prepared.warning ? ` · ${prepared.warning.replace(/\.$/, "")}` : "";
-      setStatus(`${meta.width}×${meta.height}${scaled} · ready in ${Math.round(prepared.ms)} ms · tap what you want to remove${fallback}`);
+      const ready = `${meta.width}×${meta.height}${scaled} · ready in ${Math.round(prepared.ms)} ms · tap what you want to remove${fallback}`;
       setTapEngine(prepared.engine);
+      if (prepared.answering === prepared.engine) setStatus(ready);
+      else {
+        const interim = `${ready} · ${INTERIM_NOTE}`;
+        readyStatus.current = interim;
+        setStatus(interim);
+        watchTakeOver(engine, meta, ready);
+      }
+      setTapAnswering(prepared.answering);
       return true;
     } catch (err) {
       if (err instanceof VanishError) {
@@ -308,6 +350,27 @@ export function useDocument() {
     } finally {
       setBusy(null);
     }
+  };
+
+  /**
+   * Waits for Segment Anything to finish encoding the photo (the built-in
+   * engine answers taps meanwhile), then says that it answers from now on;
+   * `ready` replaces the status line if it still says the photo is ready.
+   */
+  const watchTakeOver = (engine: Engine, photo: PhotoInfo, ready?: string) => {
+    const shown = readyStatus.current;
+    void engine.samPrepared().then(
+      (prepared) => {
+        if (photoRef.current !== photo) return;
+        setTapEngine(prepared.engine);
+        setTapAnswering(prepared.answering);
+        const fallback = prepared.warning ? ` · ${prepared.warning.replace(/\.$/, "")}` : "";
+        if (ready) setStatus((s) => (s === shown ? `${ready}${fallback}` : s));
+        else if (fallback) setStatus((s) => `${s}${fallback}`);
+      },
+      // A failing encoding is reported by the next tap, which tries again.
+      () => undefined,
+    );
   };
 
   const openSample = async () => open(await (await fetch(sampleUrl)).blob(), "harbour.jpg");
@@ -328,13 +391,18 @@ export function useDocument() {
         await syncEngine(engine, s.pixels);
         const r = await engine.select(prompt);
         const sel: SelectionLayer = { width: r.width, height: r.height, data: r.mask, empty: r.empty, display: r.display };
+        keepOverlay(r.display);
         const now = history.current.current ?? s;
         record({ pixels: now.pixels, mask: { ...now.mask, selection: sel }, prompt, step });
+        const by = answeredBy(r.engine, tapEngineRef.current);
         setStatus(
           r.empty
-            ? `Nothing found under ${describePrompt(prompt)} · tap again or use the brush`
-            : `Selected from ${describePrompt(prompt)} in ${Math.round(r.ms)} ms · tap more to add, ${carveHint()}`,
+            ? `Nothing found under ${describePrompt(prompt)}${by} · tap again or use the brush`
+            : `Selected from ${describePrompt(prompt)} in ${Math.round(r.ms)} ms${by} · tap more to add, ${carveHint()}`,
         );
+        setTapAnswering(r.engine);
+        // After an erase Segment Anything encodes the new pixels while the built-in engine answers.
+        if (r.engine !== tapEngineRef.current && photoRef.current) watchTakeOver(engine, photoRef.current);
         if (r.preview) refinements.current.set(sel, refine(sel, prompt));
       } catch (err) {
         fail(err);
@@ -349,6 +417,7 @@ export function useDocument() {
     try {
       const r = await (await host.engine()).refine(prompt);
       const full: SelectionLayer = { width: r.width, height: r.height, data: r.mask, empty: r.empty, display: r.display };
+      keepOverlay(r.display);
       history.current.replaceAll((state) =>
         state.mask.selection === preview ? { ...state, mask: { ...state.mask, selection: full } } : state,
       );
@@ -486,7 +555,11 @@ export function useDocument() {
       return true;
     } catch (err) {
       if (isAbort(err)) setStatus("Erase cancelled; the photo is as it was.");
-      else fail(err);
+      else {
+        // The engine fills its copy in place: after a failure other than a refusal it may be half filled.
+        if (!(err instanceof VanishError)) enginePixels.current = null;
+        fail(err);
+      }
       return false;
     } finally {
       abort.current = null;
@@ -729,10 +802,15 @@ export function useDocument() {
     openReference,
     clearReference,
     tapEngine,
+    tapAnswering,
     prepare: async () => {
       if (!photoRef.current) return;
       try {
-        setTapEngine((await prepareSelection(await host.engine())).engine);
+        const engine = await host.engine();
+        const prepared = await prepareSelection(engine);
+        setTapEngine(prepared.engine);
+        setTapAnswering(prepared.answering);
+        if (prepared.answering !== prepared.engine) watchTakeOver(engine, photoRef.current);
       } finally {
         setBusy(null);
       }
@@ -741,6 +819,16 @@ export function useDocument() {
 }
 
 export type DocumentApi = ReturnType<typeof useDocument>;
+
+/** What the status line adds while Segment Anything encodes the photo and the built-in engine answers taps. */
+const INTERIM_NOTE = "the built-in engine answers taps until Segment Anything has analysed the photo";
+
+/** Which engine answered a tap, for the status line (nothing when the built-in engine is the one in use). */
+function answeredBy(answered: string, inUse: string | null): string {
+  if (answered === "sam") return " by Segment Anything";
+  if (inUse !== "builtin") return " by the built-in engine (Segment Anything is still analysing the photo)";
+  return "";
+}
 
 function saveBlob(blob: Blob, name: string): void {
   const url = URL.createObjectURL(blob);

@@ -39,3 +39,76 @@ export async function makeViewBitmaps(
 
 /** Photos at least this long are also kept halved for display. */
 const MIN_HALVED = 2048;
+
+/**
+ * The halvings of a photo kept in the engine worker, so that after an erase
+ * only the changed rectangle is halved again (a few milliseconds for an
+ * object) instead of the whole 12-megapixel photo (about 100 ms).
+ */
+export class HalvedView {
+  private canvas: OffscreenCanvas | null = null;
+  private ctx: OffscreenCanvasRenderingContext2D | null = null;
+
+  /** Starts from `levels` (from `makeViewBitmaps`); false when this photo cannot be patched (odd sides, too small). */
+  keep(levels: readonly ImageBitmap[], width: number, height: number): boolean {
+    this.canvas = null;
+    this.ctx = null;
+    if (Math.max(width, height) < MIN_HALVED || width % 2 !== 0 || height % 2 !== 0) return false;
+    const half = levels.find((b) => b.width === width / 2 && b.height === height / 2);
+    if (!half) return false;
+    const canvas = new OffscreenCanvas(width / 2, height / 2);
+    const ctx = canvas.getContext("2d");
+    if (!ctx) return false;
+    ctx.drawImage(half, 0, 0);
+    this.canvas = canvas;
+    this.ctx = ctx;
+    return true;
+  }
+
+  /** Forgets the kept view (the photo changed some other way). */
+  drop(): void {
+    this.canvas = null;
+    this.ctx = null;
+  }
+
+  /**
+   * The view's bitmaps (halvings only) after the pixels inside `rect`
+   * changed in `data`; null when nothing is kept (make them afresh).
+   */
+  async patch(
+    data: Uint8ClampedArray,
+    width: number,
+    height: number,
+    rect: { x: number; y: number; width: number; height: number },
+    colorSpace: PredefinedColorSpace,
+  ): Promise<ImageBitmap[] | null> {
+    const { canvas, ctx } = this;
+    if (!canvas || !ctx || canvas.width * 2 !== width || canvas.height * 2 !== height) return null;
+    // Whole 2×2 blocks, so the patch halves exactly as the whole photo did.
+    const x0 = rect.x & ~1;
+    const y0 = rect.y & ~1;
+    const x1 = Math.min(width, (rect.x + rect.width + 1) & ~1);
+    const y1 = Math.min(height, (rect.y + rect.height + 1) & ~1);
+    // The rectangle's own pixels (a bitmap of a crop of the whole ImageData would copy all of it first).
+    const cw = x1 - x0;
+    const ch = y1 - y0;
+    const crop = new Uint8ClampedArray(cw * ch * 4);
+    for (let y = 0; y < ch; y++) crop.set(data.subarray(((y0 + y) * width + x0) * 4, ((y0 + y) * width + x1) * 4), y * cw * 4);
+    const half = await createImageBitmap(new ImageData(crop, cw, ch, { colorSpace }), {
+      resizeWidth: cw / 2,
+      resizeHeight: ch / 2,
+      resizeQuality: "low",
+    });
+    ctx.drawImage(half, x0 / 2, y0 / 2);
+    half.close();
+    const levels: ImageBitmap[] = [await createImageBitmap(canvas)];
+    let w = canvas.width;
+    let h = canvas.height;
+    while (Math.max(w, h) >= MIN_HALVED) {
+      w = Math.max(1, Math.round(w / 2));
+      h = Math.max(1, Math.round(h / 2));
+      levels.push(await createImageBitmap(levels[levels.length - 1], { resizeWidth: w, resizeHeight: h, resizeQuality: "low" }));
+    }
+    return levels;
+  }
+}
