@@ -11,86 +11,8 @@
  * other node reads it. The model gains an opset import for `com.microsoft`.
  */
 
-interface Field {
-  field: number;
-  wire: number;
-  start: number;
-  end: number;
-  payloadStart: number;
-}
+import { concat, delimited, type Field, parseFields, readVarint, str, text, varint } from "./protobuf-wire.js";
 
-function readVarint(b: Uint8Array, at: number): [number, number] {
-  let value = 0;
-  let shift = 1;
-  let p = at;
-  for (;;) {
-    if (p >= b.length) throw new Error("truncated varint");
-    const x = b[p++];
-    value += (x & 0x7f) * shift;
-    if ((x & 0x80) === 0) return [value, p];
-    shift *= 128;
-    if (shift > 2 ** 63) throw new Error("varint too long");
-  }
-}
-
-function parseFields(b: Uint8Array, from: number, to: number): Field[] {
-  const fields: Field[] = [];
-  let p = from;
-  while (p < to) {
-    const start = p;
-    const [tag, q] = readVarint(b, p);
-    p = q;
-    const wire = tag & 7;
-    const field = Math.floor(tag / 8);
-    let payloadStart = p;
-    if (wire === 0) p = readVarint(b, p)[1];
-    else if (wire === 1) p += 8;
-    else if (wire === 5) p += 4;
-    else if (wire === 2) {
-      const [len, r] = readVarint(b, p);
-      payloadStart = r;
-      p = r + len;
-    } else throw new Error(`unsupported wire type ${wire}`);
-    if (p > to) throw new Error("truncated field");
-    fields.push({ field, wire, start, end: p, payloadStart });
-  }
-  return fields;
-}
-
-const utf8 = new TextDecoder();
-const encoder = new TextEncoder();
-const text = (b: Uint8Array, f: Field): string => utf8.decode(b.subarray(f.payloadStart, f.end));
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  let v = n;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
-}
-
-function delimited(field: number, payload: Uint8Array): Uint8Array {
-  const head = [...varint(field * 8 + 2), ...varint(payload.length)];
-  const out = new Uint8Array(head.length + payload.length);
-  out.set(head);
-  out.set(payload, head.length);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-const str = (field: number, s: string) => delimited(field, encoder.encode(s));
 const int = (field: number, n: number) => Uint8Array.from([...varint(field * 8), ...varint(n)]);
 
 const FLOAT = 1;

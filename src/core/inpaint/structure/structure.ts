@@ -31,7 +31,7 @@
  */
 import type { Rect, RgbaImage } from "../../image.js";
 import { squaredDistanceTo } from "../../mask.js";
-import type { FloatImage } from "../resample.js";
+import { blurKnown, type FloatImage } from "../resample.js";
 import { chainEnds } from "./edges.js";
 import { detectSegments } from "./lsd.js";
 import { findEntries, pairEntries, type StructureCurve } from "./pairing.js";
@@ -233,75 +233,8 @@ function analysisImage(image: RgbaImage, mask: Uint8Array, rect: Rect, q: number
     }
   }
   const img = { width: lw, height: lh, channels: 3, data: out };
-  if (q > 1) blurKnownRgb(img, hole);
+  if (q > 1) blurKnown(img, hole);
   return { image: img, hole };
-}
-
-const f32 = Math.fround;
-
-/**
- * The 3-tap Gaussian of `blurKnown` (resample.ts: weights .1065 .787 .1065
- * per axis over known pixels, renormalised), written for three channels: the
- * same values (rounded to float32 at the same steps) in a fraction of the time.
- */
-function blurKnownRgb(img: FloatImage, hole: Uint8Array): void {
-  const { width: w, height: h, data } = img;
-  const side = 0.1065;
-  const mid = 0.787;
-  const tmp = new Float32Array(data.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (hole[i] !== 0) continue;
-      const o = i * 3;
-      let wsum = mid;
-      let r = f32(mid * data[o]);
-      let g = f32(mid * data[o + 1]);
-      let b = f32(mid * data[o + 2]);
-      if (x > 0 && hole[i - 1] === 0) {
-        wsum += side;
-        r = f32(r + side * data[o - 3]);
-        g = f32(g + side * data[o - 2]);
-        b = f32(b + side * data[o - 1]);
-      }
-      if (x < w - 1 && hole[i + 1] === 0) {
-        wsum += side;
-        r = f32(r + side * data[o + 3]);
-        g = f32(g + side * data[o + 4]);
-        b = f32(b + side * data[o + 5]);
-      }
-      tmp[o] = r / wsum;
-      tmp[o + 1] = g / wsum;
-      tmp[o + 2] = b / wsum;
-    }
-  }
-  const stride = w * 3;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (hole[i] !== 0) continue;
-      const o = i * 3;
-      let wsum = mid;
-      let r = f32(mid * tmp[o]);
-      let g = f32(mid * tmp[o + 1]);
-      let b = f32(mid * tmp[o + 2]);
-      if (y > 0 && hole[i - w] === 0) {
-        wsum += side;
-        r = f32(r + side * tmp[o - stride]);
-        g = f32(g + side * tmp[o - stride + 1]);
-        b = f32(b + side * tmp[o - stride + 2]);
-      }
-      if (y < h - 1 && hole[i + w] === 0) {
-        wsum += side;
-        r = f32(r + side * tmp[o + stride]);
-        g = f32(g + side * tmp[o + stride + 1]);
-        b = f32(b + side * tmp[o + stride + 2]);
-      }
-      data[o] = r / wsum;
-      data[o + 1] = g / wsum;
-      data[o + 2] = b / wsum;
-    }
-  }
 }
 
 /**
