@@ -11,7 +11,7 @@
  * other node reads it. The model gains an opset import for `com.microsoft`.
  */
 
-import { concat, delimited, type Field, parseFields, readVarint, str, text, varint } from "./protobuf-wire.js";
+import { concat, delimited, type Field, findModelGraph, parseFields, readVarint, str, text, varint } from "./protobuf-wire.js";
 
 const int = (field: number, n: number) => Uint8Array.from([...varint(field * 8), ...varint(n)]);
 
@@ -108,15 +108,9 @@ export interface QuantiseResult {
  */
 export function quantiseMatMulWeights(model: Uint8Array, options: { minElements?: number } = {}): QuantiseResult | null {
   const minElements = options.minElements ?? 1024;
-  let top: Field[];
-  try {
-    top = parseFields(model, 0, model.length);
-  } catch {
-    return null;
-  }
-  const graphs = top.filter((f) => f.field === 7 && f.wire === 2);
-  if (graphs.length !== 1) return null;
-  const graph = graphs[0];
+  const found = findModelGraph(model);
+  if (!found) return null;
+  const { top, graph } = found;
   let graphFields: Field[];
   const nodes: NodeInfo[] = [];
   const initializers = new Map<string, Field>();

@@ -92,3 +92,18 @@ export function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 export const str = (field: number, s: string) => delimited(field, encoder.encode(s));
+
+/**
+ * An ONNX ModelProto's top-level fields and its one graph (field 7), or null
+ * when the bytes do not parse or hold no single graph.
+ */
+export function findModelGraph(model: Uint8Array): { top: Field[]; graph: Field } | null {
+  let top: Field[];
+  try {
+    top = parseFields(model, 0, model.length);
+  } catch {
+    return null;
+  }
+  const graphs = top.filter((f) => f.field === 7 && f.wire === 2);
+  return graphs.length === 1 ? { top, graph: graphs[0] } : null;
+}

@@ -17,7 +17,7 @@
  */
 
 import { MULTIMASK_IOU, MULTIMASK_MASKS } from "../core/segmentation/sam.js";
-import { concat, delimited, type Field, parseFields, str, text, varint } from "./protobuf-wire.js";
+import { concat, delimited, type Field, findModelGraph, parseFields, str, text, varint } from "./protobuf-wire.js";
 
 /** NodeProto: input 1, output 2, name 3, op_type 4. */
 function identityNode(input: string, output: string): Uint8Array {
@@ -64,15 +64,9 @@ function findCandidates(nodes: GraphNode[]): { masks: string; iou: string } | nu
  * decoder export this module recognises (then use it as it is).
  */
 export function exposeSamCandidates(model: Uint8Array): Uint8Array | null {
-  let top: Field[];
-  try {
-    top = parseFields(model, 0, model.length);
-  } catch {
-    return null;
-  }
-  const graphs = top.filter((f) => f.field === 7 && f.wire === 2);
-  if (graphs.length !== 1) return null;
-  const graph = graphs[0];
+  const parsed = findModelGraph(model);
+  if (!parsed) return null;
+  const { graph } = parsed;
   let graphFields: Field[];
   const nodes: GraphNode[] = [];
   const outputs: string[] = [];
