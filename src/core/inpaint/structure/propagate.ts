@@ -18,7 +18,9 @@
  * resolution, anchor by anchor, each anchor's stretch translated by the whole
  * number of pixels that takes its position on the curve to its source's (the
  * patches of Sun et al.), so a cable's cross-section is carried along the
- * cable, never averaged or resampled.
+ * cable, never resampled. Between two anchors' centres the two copies are
+ * mixed linearly (as overlapping patches are blended), so a change of source
+ * or of colour offset does not leave a step across the band.
  */
 import type { Rect, RgbaImage } from "../../image.js";
 import { bilinearKnownRgb, type FloatImage } from "../resample.js";
@@ -336,6 +338,15 @@ export function inHoleBox(
   return { i0, i1, lx0, ly0, lx1, ly1 };
 }
 
+/** Index of the known pixel that (X, Y) copies under a translation by (dx, dy); −1 if it is off the photo or in the hole. */
+function sourceIndex(X: number, Y: number, dx: number, dy: number, W: number, H: number, hole: Uint8Array): number {
+  const x = X + dx;
+  const y = Y + dy;
+  if (x < 0 || y < 0 || x >= W || y >= H) return -1;
+  const a = y * W + x;
+  return hole[a] === 0 ? a : -1;
+}
+
 /**
  * The full-resolution rectangle (image coordinates) that `copyAlong` may
  * write for a curve: its `inHoleBox` mapped through the frame.
@@ -463,17 +474,22 @@ export function copyAlong(
       const beside = Math.abs(bestU) > hw;
       // Beside the band: offered to the paste, which takes it only where the fill put the other side's content; never over a band.
       if (beside && remaining[p] !== 1) continue;
-      const k = Math.min(K - 1, Math.max(0, Math.floor((bestT - plan.first) / plan.spacing + 0.5)));
-      // Each anchor's patch is a translation by a whole number of pixels (as in Sun et al.), so detail is copied exactly.
-      const sx = X + shiftX[k];
-      const sy = Y + shiftY[k];
-      if (sx < 0 || sy < 0 || sx >= W || sy >= H) continue;
-      const a = sy * W + sx;
-      if (hole[a] !== 0) continue;
+      // Between two anchors' centres, their two copies are mixed linearly, so a change of source does not step.
+      const position = Math.min(K - 1, Math.max(0, (bestT - plan.first) / plan.spacing));
+      const k0 = Math.min(K - 1, Math.floor(position));
+      const k1 = Math.min(K - 1, k0 + 1);
+      const a0 = sourceIndex(X, Y, shiftX[k0], shiftY[k0], W, H, hole);
+      const a1 = k1 === k0 ? -1 : sourceIndex(X, Y, shiftX[k1], shiftY[k1], W, H, hole);
+      if (a0 < 0 && a1 < 0) continue;
+      // Weight of the second anchor's copy (all of it, or none, where the other source is in the hole or off the photo).
+      const f = a1 < 0 ? 0 : a0 < 0 ? 1 : position - k0;
+      const a = f < 0.5 ? a0 : a1;
       const o = p * 4;
-      band[o] = src[a * 4] + plan.offset[k * 3];
-      band[o + 1] = src[a * 4 + 1] + plan.offset[k * 3 + 1];
-      band[o + 2] = src[a * 4 + 2] + plan.offset[k * 3 + 2];
+      for (let ch = 0; ch < 3; ch++) {
+        const v0 = a0 < 0 ? 0 : src[a0 * 4 + ch] + plan.offset[k0 * 3 + ch];
+        const v1 = a1 < 0 ? 0 : src[a1 * 4 + ch] + plan.offset[k1 * 3 + ch];
+        band[o + ch] = (1 - f) * v0 + f * v1;
+      }
       band[o + 3] = src[a * 4 + 3];
       if (beside) {
         remaining[p] = SIDE;
