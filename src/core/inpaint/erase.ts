@@ -226,7 +226,7 @@ async function selfSimilarFill(
   const crop = chooseCrop(bounds, holePixels, W, H, options.context ?? 0.5);
   const ts0 = performance.now();
   // The structure's bands are drawn now and pasted over the finished fill (see structure/structure.ts).
-  const structure = options.structure === false ? null : continueStructure(image, hole, crop);
+  const structure = options.structure === false ? null : continueStructure(image, hole, crop, bounds);
   const continueMs = performance.now() - ts0;
   const longSide = options.lowResLongSide ?? 512;
   const s = workingScale(crop, holePixels, W * H, longSide, options.lowResHoleBudget ?? DEFAULT_HOLE_BUDGET);

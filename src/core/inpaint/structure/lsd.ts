@@ -412,20 +412,30 @@ export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: num
     for (let x = 0; x < w; x++) {
       if (rowNeed !== null && rowNeed[row + x] === 0) continue;
       let v = 0;
-      for (let k = -radius; k <= radius; k++) {
-        const xx = x + k < 0 ? 0 : x + k >= w ? w - 1 : x + k;
-        v += kernel[k + radius] * src[row + xx];
+      if (x >= radius && x < w - radius) {
+        // Away from the borders no tap needs clamping (the same sum, in the same order).
+        for (let k = -radius, j = row + x - radius; k <= radius; k++, j++) v += kernel[k + radius] * src[j];
+      } else {
+        for (let k = -radius; k <= radius; k++) {
+          const xx = x + k < 0 ? 0 : x + k >= w ? w - 1 : x + k;
+          v += kernel[k + radius] * src[row + xx];
+        }
       }
       tmp[row + x] = v;
     }
   }
   for (let y = 0; y < h; y++) {
+    const inside = y >= radius && y < h - radius;
     for (let x = 0; x < w; x++) {
       if (need !== undefined && need[y * w + x] === 0) continue;
       let v = 0;
-      for (let k = -radius; k <= radius; k++) {
-        const yy = y + k < 0 ? 0 : y + k >= h ? h - 1 : y + k;
-        v += kernel[k + radius] * tmp[yy * w + x];
+      if (inside) {
+        for (let k = -radius, j = (y - radius) * w + x; k <= radius; k++, j += w) v += kernel[k + radius] * tmp[j];
+      } else {
+        for (let k = -radius; k <= radius; k++) {
+          const yy = y + k < 0 ? 0 : y + k >= h ? h - 1 : y + k;
+          v += kernel[k + radius] * tmp[yy * w + x];
+        }
       }
       out[y * w + x] = v;
     }

@@ -49,6 +49,8 @@ const MAX_SEGMENTS = 24;
 const RING = 6;
 /** Gradient (grey levels per px) below which the ring counts as flat: under LSD's ρ ≈ 5.2 and Canny's low threshold 6. */
 const FLAT_GRADIENT = 4;
+/** Largest analysis factor whose cells' red and blue sums can share one 32-bit integer (255·11² < 2^15). */
+const PACKED_MAX_FACTOR = 11;
 /** Luma difference (grey levels) above which the copy beside a band replaces the fill. */
 const SIDE_DISAGREEMENT = 20;
 
@@ -70,25 +72,34 @@ export interface StructureResult {
 /**
  * Finds the structure entering the hole inside `crop`, continues it, and
  * draws the band along each continued curve. Returns null when nothing continues.
+ * `holeBox`, the hole's exact bounding box if the caller has it, only saves time.
  */
-export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect): StructureResult | null {
+export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect): StructureResult | null {
   const q = Math.max(1, Math.ceil(Math.max(crop.width, crop.height) / ANALYSIS_SIDE));
-  const { image: low, hole: lowHole } = analysisImage(image, hole, crop, q);
+  const { image: low, hole: lowHole } = analysisImage(image, hole, crop, q, holeBox);
   const { width: w, height: h, data } = low;
   let hx0 = w;
   let hy0 = h;
   let hx1 = -1;
   let hy1 = -1;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      if (lowHole[y * w + x] === 0) continue;
-      if (x < hx0) hx0 = x;
-      if (x > hx1) hx1 = x;
-      if (y < hy0) hy0 = y;
-      if (y > hy1) hy1 = y;
+  if (holeBox !== undefined) {
+    // A cell is hole when any of its pixels is: the cells holding the box's corners bound the hole's cells.
+    hx0 = Math.max(0, Math.floor((holeBox.x - crop.x) / q));
+    hy0 = Math.max(0, Math.floor((holeBox.y - crop.y) / q));
+    hx1 = Math.min(w - 1, Math.floor((holeBox.x + holeBox.width - 1 - crop.x) / q));
+    hy1 = Math.min(h - 1, Math.floor((holeBox.y + holeBox.height - 1 - crop.y) / q));
+  } else {
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        if (lowHole[y * w + x] === 0) continue;
+        if (x < hx0) hx0 = x;
+        if (x > hx1) hx1 = x;
+        if (y < hy0) hy0 = y;
+        if (y > hy1) hy1 = y;
+      }
     }
   }
-  if (hx1 < 0) return null;
+  if (hx1 < hx0 || hy1 < hy0) return null;
   const holeSide = Math.max(hx1 - hx0 + 1, hy1 - hy0 + 1);
   // Segments are looked for in a band around the hole a quarter of its size wide.
   const reach = Math.max(10, Math.round(holeSide / 4));
@@ -177,27 +188,54 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
  * The crop reduced by q: each q×q cell the mean RGB of its known pixels, and
  * hole where any of its pixels is, then the same light anti-aliasing blur
  * (as `downsampleCrop`, on three channels and with integer sums: a third of
- * its time).
+ * its time). `holeBox` (the hole's bounding box, when known) spares the hole
+ * test on every cell outside it.
  */
-function analysisImage(image: RgbaImage, mask: Uint8Array, rect: Rect, q: number): { image: FloatImage; hole: Uint8Array } {
+function analysisImage(image: RgbaImage, mask: Uint8Array, rect: Rect, q: number, holeBox?: Rect): { image: FloatImage; hole: Uint8Array } {
   const lw = Math.ceil(rect.width / q);
   const lh = Math.ceil(rect.height / q);
   const out = new Float32Array(lw * lh * 3);
   const hole = new Uint8Array(lw * lh);
   const W = image.width;
-  // One 32-bit load per pixel where the bytes allow it (R, G, B in the low three bytes on little-endian hosts).
   const bytes = image.data;
+  // One 32-bit load per pixel where the bytes allow it (R, G, B in the low three bytes on little-endian hosts).
   const words =
     bytes.byteOffset % 4 === 0 && new Uint8Array(new Uint32Array([0x04030201]).buffer)[0] === 1
       ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2)
       : null;
+  // Red and blue summed in one integer's two 16-bit halves while a cell's blue sum stays below 2^15 (255·q² < 32768).
+  const packed = words !== null && q <= PACKED_MAX_FACTOR;
+  const bx0 = holeBox?.x ?? Number.NEGATIVE_INFINITY;
+  const by0 = holeBox?.y ?? Number.NEGATIVE_INFINITY;
+  const bx1 = holeBox ? holeBox.x + holeBox.width : Number.POSITIVE_INFINITY;
+  const by1 = holeBox ? holeBox.y + holeBox.height : Number.POSITIVE_INFINITY;
   // Cell by cell with the sums in locals: the step's only read of the full-resolution crop, so its tightest loop.
   for (let ly = 0; ly < lh; ly++) {
     const yStart = rect.y + ly * q;
     const yEnd = Math.min(yStart + q, rect.y + rect.height);
+    const rowsClear = yEnd <= by0 || yStart >= by1;
     for (let lx = 0; lx < lw; lx++) {
       const xStart = rect.x + lx * q;
       const xEnd = Math.min(xStart + q, rect.x + rect.width);
+      const cell = ly * lw + lx;
+      if (packed && (rowsClear || xEnd <= bx0 || xStart >= bx1)) {
+        // Outside the hole's box: every pixel is known.
+        let rb = 0;
+        let g = 0;
+        for (let y = yStart; y < yEnd; y++) {
+          const row = y * W;
+          for (let m = row + xStart, end = row + xEnd; m < end; m++) {
+            const v = (words as Uint32Array)[m];
+            rb += v & 0xff00ff;
+            g += (v >>> 8) & 255;
+          }
+        }
+        const n = (yEnd - yStart) * (xEnd - xStart);
+        out[cell * 3] = (rb & 0xffff) / n;
+        out[cell * 3 + 1] = g / n;
+        out[cell * 3 + 2] = (rb >>> 16) / n;
+        continue;
+      }
       let r = 0;
       let g = 0;
       let b = 0;
@@ -224,7 +262,6 @@ function analysisImage(image: RgbaImage, mask: Uint8Array, rect: Rect, q: number
           n++;
         }
       }
-      const cell = ly * lw + lx;
       hole[cell] = inHole;
       if (n === 0) continue;
       out[cell * 3] = r / n;
