@@ -482,59 +482,6 @@ describe("geometry", () => {
     }
   });
 
-  test("a band in front, moving against the background, gets its own flow inside the hole, and the background keeps its own", () => {
-    const w = 256;
-    const h = 192;
-    const back = (x: number, y: number) =>
-      110 + 40 * Math.sin(0.21 * x + 0.13 * y) + 30 * Math.sin(0.07 * x - 0.23 * y) + 25 * Math.sin(0.31 * x + 0.05 * y + 1);
-    const front = (x: number, y: number) => 60 + 25 * Math.sin(0.4 * x + 0.1 * y) + 20 * Math.sin(0.05 * x + 0.35 * y);
-    // A vertical band (a pole, a leaf) in front: the reference sees it 2 px further right, the background 2 px further left.
-    const band = (x: number) => x >= 112 && x < 148;
-    const bandShift = 2;
-    const backShift = -2;
-    const photo = new Uint8ClampedArray(w * h * 4);
-    const ref = new Uint8ClampedArray(w * h * 4);
-    const paint = (out: Uint8ClampedArray, p: number, inBand: boolean, x: number, y: number) => {
-      const v = inBand ? front(x, y) : back(x, y);
-      out[p] = inBand ? v + 120 : v;
-      out[p + 1] = v;
-      out[p + 2] = inBand ? v * 0.5 : v;
-      out[p + 3] = 255;
-    };
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const p = (y * w + x) * 4;
-        paint(photo, p, band(x), x + 0.5, y + 0.5);
-        const inBand = band(x - bandShift);
-        paint(ref, p, inBand, x - (inBand ? bandShift : backShift) + 0.5, y + 0.5);
-      }
-    }
-    const hole = new Uint8Array(w * h);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) hole[y * w + x] = (x - 128) ** 2 + (y - 96) ** 2 <= 32 * 32 ? 1 : 0;
-    const identity = Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1);
-    const flow = parallaxFlow(
-      { width: w, height: h, data: photo },
-      hole,
-      squaredDistanceTo(hole, w, h),
-      { x: 0, y: 0, width: w, height: h },
-      { width: w, height: h, data: ref },
-      identity,
-    );
-    assert.ok(flow?.layers, "two layers expected");
-    const d = new Float64Array(2);
-    // Inside the hole: on the band (sampling the reference at x + 2 shows it), and on the background beside it (at x − 2).
-    for (const [x, y, expected] of [
-      [130, 96, bandShift],
-      [120, 110, bandShift],
-      [104, 96, backShift],
-      [153, 90, backShift],
-    ]) {
-      flowAt(flow, x, y, d);
-      assert.ok(Math.abs(d[0] - expected) < 0.6, `dx ${d[0].toFixed(2)} at (${x}, ${y}), expected ${expected}`);
-      assert.ok(Math.abs(d[1]) < 0.6, `dy ${d[1].toFixed(2)} at (${x}, ${y})`);
-    }
-  });
-
   test("the membrane reproduces a linear field from its boundary (a harmonic function)", () => {
     const w = 40;
     const h = 30;

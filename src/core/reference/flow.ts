@@ -16,21 +16,9 @@
  *     match is good relative to the patch's own variance: flat sky or a moved
  *     person say nothing.
  *  3. A 3×3 median over the measured nodes removes isolated wrong matches.
- *  4. Depth layers: when the ring's shifts fall into two clearly separate
- *     groups (2-means; a leaf or a gable in front of a wall), each group is a
- *     layer with a flow of its own. One smooth field would blend the two
- *     across the hole and show the background doubled and the front smeared
- *     (TransFill's multiple homographies, Zhou et al. CVPR 2021, make the
- *     same point with planes). Which layer a hole pixel shows is read off the
- *     reference, which sees behind the object: each layer's seeds (where its
- *     ring nodes land in the reference) grow by geodesic distance that costs
- *     more across colour edges, so a layer stops at its own silhouette; a
- *     pixel takes the layer whose flow sends it to a point of that layer
- *     (Criminisi et al.'s geodesic segmentation, GeoS, ECCV 2008, with seeds
- *     from the measured flow instead of strokes).
- *  5. The membrane (harmonic interpolation, `membrane.ts`) spreads each
- *     layer's flow from its measured nodes into the hole: the smoothest field
- *     that agrees with the ring, as in the seam correction.
+ *  4. The membrane (harmonic interpolation, `membrane.ts`) spreads the flow
+ *     from the measured nodes into the hole: the smoothest field that agrees
+ *     with the ring, as in the seam correction.
  */
 import type { Rect, RgbaImage } from "../image.js";
 import { extendGrid, FIXED, type Grid, SOLVE, sampleGrid, solveMembrane } from "../membrane.js";
@@ -47,23 +35,6 @@ export interface ParallaxFlow {
   measured: number;
   /** Largest measured shift, in full-resolution pixels. */
   largest: number;
-  /** Two depth layers, when the ring's shifts fall into two clearly separate groups. */
-  layers?: FlowLayers;
-}
-
-/**
- * A second flow for the second depth layer, and which layer every working
- * pixel of the crop shows (0: `grid`, 1: `second`).
- */
-export interface FlowLayers {
-  second: Grid;
-  /** Working pixels (f × f full-resolution pixels each), crop-sized. */
-  label: Uint8Array;
-  f: number;
-  width: number;
-  height: number;
-  /** Ring nodes measured on the second layer. */
-  secondMeasured: number;
 }
 
 const WORK_SIDE = 320;
@@ -77,12 +48,6 @@ const RING_REACH = 24;
 /** A patch flatter than this (luma standard deviation) cannot be matched. */
 const MIN_TEXTURE = 3;
 const MIN_NODES = 12;
-/** Two groups of ring shifts closer than this (full-resolution pixels) are one layer. */
-const MIN_LAYER_GAP = 3;
-const MIN_LAYER_NODES = 8;
-/** Geodesic cost per unit of RGB difference between neighbouring working pixels. */
-const EDGE_COST = 0.1;
-const GEODESIC_PASSES = 3;
 
 /**
  * The residual flow of `reference` through `h` around the hole of `crop`, or
@@ -176,187 +141,17 @@ export function parallaxFlow(
     largest = Math.max(largest, Math.hypot(grid.data[g * 2], grid.data[g * 2 + 1]));
   }
   if (measured < MIN_NODES) return null;
-  const layerOf = splitLayers(grid, kind, f);
-  if (layerOf === null) {
-    solveMembrane(grid, kind);
-    extendGrid(grid, kind);
-    return { cell: f * NODE_STEP, grid, measured, largest };
-  }
-  // Each layer's flow spread from its own nodes only, so that the wall behind
-  // a leaf is not dragged along with the leaf, nor the leaf with the wall.
-  const second: Grid = { width: gw, height: gh, channels: 2, data: new Float32Array(grid.data) };
-  const kindFirst = new Uint8Array(kind);
-  const kindSecond = new Uint8Array(kind);
-  let secondMeasured = 0;
-  for (let g = 0; g < gw * gh; g++) {
-    if (kind[g] !== FIXED) continue;
-    if (layerOf[g] === 1) {
-      kindFirst[g] = SOLVE;
-      secondMeasured++;
-    } else kindSecond[g] = SOLVE;
-  }
-  solveMembrane(grid, kindFirst);
-  extendGrid(grid, kindFirst);
-  solveMembrane(second, kindSecond);
-  extendGrid(second, kindSecond);
-  const label = labelLayers(warp.rgb, warp.valid, w, ht, f, [grid, second], layerOf, kind);
-  return {
-    cell: f * NODE_STEP,
-    grid,
-    measured,
-    largest,
-    layers: { second, label, f, width: w, height: ht, secondMeasured },
-  };
+  solveMembrane(grid, kind);
+  extendGrid(grid, kind);
+  return { cell: f * NODE_STEP, grid, measured, largest };
 }
 
 /** The flow at crop pixel (x, y), written into out[0], out[1]. */
 export function flowAt(flow: ParallaxFlow, x: number, y: number, out: Float64Array): void {
   const u = (x + 0.5) / flow.cell;
   const v = (y + 0.5) / flow.cell;
-  let grid = flow.grid;
-  const layers = flow.layers;
-  if (layers) {
-    const X = Math.min(layers.width - 1, Math.floor(x / layers.f));
-    const Y = Math.min(layers.height - 1, Math.floor(y / layers.f));
-    if (layers.label[Y * layers.width + X] === 1) grid = layers.second;
-  }
-  out[0] = sampleGrid(grid, u, v, 0);
-  out[1] = sampleGrid(grid, u, v, 1);
-}
-
-/**
- * Splits the measured nodes into two depth layers by 2-means on their shifts
- * (full-resolution pixels); null when the groups are not clearly apart or one
- * is too small to carry a flow of its own.
- */
-function splitLayers(grid: Grid, kind: Uint8Array, f: number): Uint8Array | null {
-  const n = kind.length;
-  const nodes: number[] = [];
-  for (let g = 0; g < n; g++) if (kind[g] === FIXED) nodes.push(g);
-  const dx = (g: number) => grid.data[g * 2];
-  const dy = (g: number) => grid.data[g * 2 + 1];
-  const xs = nodes.map(dx).sort((a, b) => a - b);
-  const ys = nodes.map(dy).sort((a, b) => a - b);
-  let a = [xs[xs.length >> 1], ys[ys.length >> 1]];
-  // The node farthest from the median shift seeds the second group.
-  let far = nodes[0];
-  for (const g of nodes) if (Math.hypot(dx(g) - a[0], dy(g) - a[1]) > Math.hypot(dx(far) - a[0], dy(far) - a[1])) far = g;
-  let b = [dx(far), dy(far)];
-  const layer = new Uint8Array(n);
-  let countB = 0;
-  for (let iteration = 0; iteration < 12; iteration++) {
-    const sa = [0, 0, 0];
-    const sb = [0, 0, 0];
-    for (const g of nodes) {
-      const toB = Math.hypot(dx(g) - b[0], dy(g) - b[1]) < Math.hypot(dx(g) - a[0], dy(g) - a[1]);
-      layer[g] = toB ? 1 : 0;
-      const s = toB ? sb : sa;
-      s[0] += dx(g);
-      s[1] += dy(g);
-      s[2]++;
-    }
-    if (sa[2] === 0 || sb[2] === 0) return null;
-    a = [sa[0] / sa[2], sa[1] / sa[2]];
-    b = [sb[0] / sb[2], sb[1] / sb[2]];
-    countB = sb[2];
-  }
-  const countA = nodes.length - countB;
-  if (Math.hypot(a[0] - b[0], a[1] - b[1]) < Math.max(MIN_LAYER_GAP, 1.5 * f)) return null;
-  if (Math.min(countA, countB) < MIN_LAYER_NODES) return null;
-  return layer;
-}
-
-/**
- * Which layer each working pixel shows. The reference shows the scene
- * behind the object, so its own edges say where one layer ends: each layer
- * is grown through the (homography-warped) reference from the points where
- * its ring nodes land, by geodesic distance that costs more across colour
- * edges. A pixel shows layer k when the point that layer k's flow sends it
- * to lies geodesically nearest to layer k's own seeds.
- */
-function labelLayers(
-  rgb: Float32Array,
-  valid: Uint8Array,
-  w: number,
-  h: number,
-  f: number,
-  flows: Grid[],
-  layerOf: Uint8Array,
-  kind: Uint8Array,
-): Uint8Array {
-  const n = w * h;
-  const gw = flows[0].width;
-  const distances = flows.map((flow, k) => {
-    const dist = new Float32Array(n).fill(Number.POSITIVE_INFINITY);
-    for (let g = 0; g < kind.length; g++) {
-      if (kind[g] !== FIXED || layerOf[g] !== k) continue;
-      const gx = g % gw;
-      const gy = (g - gx) / gw;
-      const X = Math.min(w - 1, gx * NODE_STEP + (NODE_STEP >> 1));
-      const Y = Math.min(h - 1, gy * NODE_STEP + (NODE_STEP >> 1));
-      const sx = Math.round(X + flow.data[g * 2] / f);
-      const sy = Math.round(Y + flow.data[g * 2 + 1] / f);
-      if (sx >= 0 && sy >= 0 && sx < w && sy < h) dist[sy * w + sx] = 0;
-    }
-    geodesic(dist, rgb, valid, w, h);
-    return dist;
-  });
-  const label = new Uint8Array(n);
-  const at = (dist: Float32Array, x: number, y: number) => {
-    const X = Math.round(x);
-    const Y = Math.round(y);
-    return X < 0 || Y < 0 || X >= w || Y >= h ? Number.POSITIVE_INFINITY : dist[Y * w + X];
-  };
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      // Each layer's flow, at this pixel's cell, in working pixels.
-      let best = 0;
-      let bestDistance = Number.POSITIVE_INFINITY;
-      flows.forEach((flow, k) => {
-        const u = (x + 0.5) / NODE_STEP;
-        const v = (y + 0.5) / NODE_STEP;
-        const d = at(distances[k], x + sampleGrid(flow, u, v, 0) / f, y + sampleGrid(flow, u, v, 1) / f);
-        if (d < bestDistance) {
-          bestDistance = d;
-          best = k;
-        }
-      });
-      label[y * w + x] = best;
-    }
-  }
-  return label;
-}
-
-/**
- * Geodesic distance in place, from the zeros of `dist`: each step costs 1
- * plus EDGE_COST per unit of colour difference (summed over RGB). Alternating
- * forward and backward raster passes (a chamfer approximation).
- */
-function geodesic(dist: Float32Array, rgb: Float32Array, valid: Uint8Array, w: number, h: number): void {
-  const step = (i: number, j: number) => {
-    if (!valid[j]) return;
-    const c = Math.abs(rgb[i * 3] - rgb[j * 3]) + Math.abs(rgb[i * 3 + 1] - rgb[j * 3 + 1]) + Math.abs(rgb[i * 3 + 2] - rgb[j * 3 + 2]);
-    const d = dist[j] + 1 + EDGE_COST * c;
-    if (d < dist[i]) dist[i] = d;
-  };
-  for (let pass = 0; pass < GEODESIC_PASSES; pass++) {
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const i = y * w + x;
-        if (!valid[i]) continue;
-        if (x > 0) step(i, i - 1);
-        if (y > 0) step(i, i - w);
-      }
-    }
-    for (let y = h - 1; y >= 0; y--) {
-      for (let x = w - 1; x >= 0; x--) {
-        const i = y * w + x;
-        if (!valid[i]) continue;
-        if (x < w - 1) step(i, i + 1);
-        if (y < h - 1) step(i, i + w);
-      }
-    }
-  }
+  out[0] = sampleGrid(flow.grid, u, v, 0);
+  out[1] = sampleGrid(flow.grid, u, v, 1);
 }
 
 /** Best sub-pixel shift of the patch at (X, Y), or null when the match is not trustworthy. */
