@@ -287,6 +287,27 @@ describe("geometry", () => {
     assert.ok(correct >= 70, `${correct} correct matches of ${m.count}`);
   });
 
+  test("a Gaussian blur of one rectangle equals the whole plane's blur there, edges included", () => {
+    const w = 97;
+    const h = 61;
+    const rng = new Random(3);
+    const img = { width: w, height: h, data: new Float32Array(w * h).map(() => rng.next() * 255) };
+    const whole = gaussianBlur(img, 2.5);
+    // One rectangle inside, one running off the top-left corner (clamped edges must match too).
+    for (const rect of [
+      { x: 30, y: 20, width: 25, height: 18 },
+      { x: -5, y: -3, width: 20, height: 15 },
+    ]) {
+      const part = gaussianBlur(img, 2.5, 3, rect);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const inside = x >= rect.x && y >= rect.y && x < rect.x + rect.width && y < rect.y + rect.height;
+          assert.equal(part.data[y * w + x], inside ? whole.data[y * w + x] : 0, `(${x}, ${y})`);
+        }
+      }
+    }
+  });
+
   test("the FFT inverts itself, and a shifted impulse transforms to unit magnitude", () => {
     const fft = new Fft2d(16);
     const rng = new Random(4);

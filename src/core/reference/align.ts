@@ -19,7 +19,7 @@ import type { Random } from "../random.js";
 import { searchSimilarity } from "./direct.js";
 import { detectFeatures, type Features } from "./features.js";
 import { type WorkingGrey, workingGrey, workingHole } from "./grey.js";
-import { type Correspondences, compose, type Homography, ransacAffine, ransacHomography, scaling } from "./homography.js";
+import { type Correspondences, compose, type Homography, project, ransacAffine, ransacHomography, scaling } from "./homography.js";
 import { matchFeatures } from "./matching.js";
 import { type RefineRegion, refineHomography, refinePyramid } from "./refine.js";
 
@@ -50,6 +50,10 @@ const CONFIDENT_INLIERS = 40;
 const DIRECT_BELOW_INLIERS = 20;
 /** The window around the hole: this fraction of the working photo's width and height. */
 const WINDOW_FRACTION = 0.5;
+/** The refinement's blurred copies cover the ring's box (and its images) grown by this fraction of its size… */
+const REFINE_MARGIN = 0.25;
+/** …plus this many working pixels: the widest blur's radius and the bilinear sample's neighbour. */
+const BLUR_REACH = 10;
 /** Features closer than this to the hole (working pixels) would describe the object. */
 const HOLE_CLEARANCE = 6;
 
@@ -57,7 +61,7 @@ const HOLE_CLEARANCE = 6;
 export function alignReference(target: RgbaImage, hole: Uint8Array, bounds: Rect, reference: RgbaImage, rng: Random): Alignment {
   const tg = workingGrey(target, WORKING_SIDE);
   const rg = workingGrey(reference, WORKING_SIDE);
-  const wh = workingHole(hole, target.width, tg.factor, tg.width, tg.height);
+  const wh = workingHole(hole, target.width, tg.factor, tg.width, tg.height, bounds);
   const d2 = squaredDistanceTo(wh, tg.width, tg.height);
   const exclude = clearance(d2);
   const tf = detectFeatures(tg, { maxPoints: TARGET_POINTS, exclude });
@@ -100,7 +104,7 @@ export function alignReference(target: RgbaImage, hole: Uint8Array, bounds: Rect
     },
     () => {
       const th = halve(tg);
-      const hh = workingHole(hole, target.width, th.factor, th.width, th.height);
+      const hh = workingHole(hole, target.width, th.factor, th.width, th.height, bounds);
       const tfh = detectFeatures(th, { maxPoints: TARGET_POINTS, exclude: clearance(squaredDistanceTo(hh, th.width, th.height)) });
       return propose(tfh, th.factor, rf, rg.factor, bounds, rng, 2);
     },
@@ -131,7 +135,8 @@ export function alignReference(target: RgbaImage, hole: Uint8Array, bounds: Rect
   // Each candidate again, refined photometrically on the known ring around the hole.
   const region = ringRegion(d2, tg.width, tg.height, Math.max(16, (0.6 * Math.max(bounds.width, bounds.height)) / tg.factor));
   if (candidates.length > 0 && region.count >= 64) {
-    const pyramid = refinePyramid(tg, rg);
+    const rects = refineRects(region, candidates, toWorkingRef, toFullTarget, rg);
+    const pyramid = refinePyramid(tg, rg, rects.target, rects.reference);
     for (const c of [...candidates]) {
       const working = compose(toWorkingRef, compose(c.homography, toFullTarget));
       const refined = refineHomography(pyramid, region, working);
@@ -254,6 +259,62 @@ function propose(tf: Features, tFactor: number, rf: Features, rFactor: number, b
     if (fit) candidates.push({ homography: full(fit.homography), kind: "local", inliers: fit.inlierCount });
   }
   return { candidates, affine, matches: m.count };
+}
+
+/**
+ * Where the refinement can sample: the ring's bounding box in the working
+ * photo, and the union of where the candidates map it in the working
+ * reference, each grown by REFINE_MARGIN of its size (the fit moves the map
+ * a little) plus the blur's reach. No reference rectangle when a candidate
+ * maps the ring across the horizon.
+ */
+function refineRects(
+  region: RefineRegion,
+  candidates: AlignmentCandidate[],
+  toWorkingRef: Homography,
+  toFullTarget: Homography,
+  rg: WorkingGrey,
+): { target: Rect; reference?: Rect } {
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = Number.NEGATIVE_INFINITY;
+  let y1 = Number.NEGATIVE_INFINITY;
+  for (let k = 0; k < region.count; k++) {
+    x0 = Math.min(x0, region.points[2 * k]);
+    y0 = Math.min(y0, region.points[2 * k + 1]);
+    x1 = Math.max(x1, region.points[2 * k]);
+    y1 = Math.max(y1, region.points[2 * k + 1]);
+  }
+  const grown = (ax: number, ay: number, bx: number, by: number): Rect => {
+    const m = REFINE_MARGIN * Math.max(bx - ax, by - ay) + BLUR_REACH;
+    const left = Math.floor(ax - m);
+    const top = Math.floor(ay - m);
+    return { x: left, y: top, width: Math.ceil(bx + m) - left + 1, height: Math.ceil(by + m) - top + 1 };
+  };
+  const target = grown(x0, y0, x1, y1);
+  let rx0 = Number.POSITIVE_INFINITY;
+  let ry0 = Number.POSITIVE_INFINITY;
+  let rx1 = Number.NEGATIVE_INFINITY;
+  let ry1 = Number.NEGATIVE_INFINITY;
+  const pt = new Float64Array(2);
+  for (const c of candidates) {
+    const working = compose(toWorkingRef, compose(c.homography, toFullTarget));
+    for (const [x, y] of [
+      [x0, y0],
+      [x1, y0],
+      [x0, y1],
+      [x1, y1],
+    ]) {
+      if (!project(working, x, y, pt)) return { target };
+      rx0 = Math.min(rx0, pt[0]);
+      ry0 = Math.min(ry0, pt[1]);
+      rx1 = Math.max(rx1, pt[0]);
+      ry1 = Math.max(ry1, pt[1]);
+    }
+  }
+  // A map that throws the ring far outside the reference gains nothing from a rectangle.
+  if (!(rx1 - rx0 < 4 * rg.width && ry1 - ry0 < 4 * rg.height)) return { target };
+  return { target, reference: grown(rx0, ry0, rx1, ry1) };
 }
 
 /** Known working pixels within `width` of the hole, thinned to at most ~20 000. */

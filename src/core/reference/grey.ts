@@ -3,7 +3,7 @@
  * luma copy of a photo, separable Gaussian blur, and bilinear resizing for the
  * feature pyramid. Luma is Rec. 601 (0.299 R + 0.587 G + 0.114 B) in 0–255.
  */
-import type { RgbaImage } from "../image.js";
+import type { Rect, RgbaImage } from "../image.js";
 
 /** One float value per pixel, rows packed. */
 export interface GreyImage {
@@ -39,19 +39,32 @@ export function workingGrey(image: RgbaImage, longSide: number): WorkingGrey {
   return { width: w, height: h, data: out, factor };
 }
 
-/** Downsamples a hole plane by an integer factor: a working pixel is hole if any of its pixels is. */
-export function workingHole(mask: Uint8Array, width: number, factor: number, w: number, h: number): Uint8Array {
+/**
+ * Downsamples a hole plane by an integer factor: a working pixel is hole if
+ * any of its pixels is. Only the rows and columns of `bounds` (the hole's
+ * bounding box, when known) are read: at 12 MP the whole plane costs more
+ * than the rest of the downsampling.
+ */
+export function workingHole(mask: Uint8Array, width: number, factor: number, w: number, h: number, bounds?: Rect): Uint8Array {
   const out = new Uint8Array(w * h);
-  for (let y = 0; y < h * factor; y++) {
+  const x0 = bounds ? bounds.x : 0;
+  const y0 = bounds ? bounds.y : 0;
+  const x1 = Math.min(w * factor, bounds ? bounds.x + bounds.width : w * factor);
+  const y1 = Math.min(h * factor, bounds ? bounds.y + bounds.height : h * factor);
+  for (let y = y0; y < y1; y++) {
     const row = y * width;
     const orow = Math.floor(y / factor) * w;
-    for (let x = 0; x < w * factor; x++) if (mask[row + x] !== 0) out[orow + Math.floor(x / factor)] = 1;
+    for (let x = x0; x < x1; x++) if (mask[row + x] !== 0) out[orow + Math.floor(x / factor)] = 1;
   }
   return out;
 }
 
-/** Separable Gaussian blur with clamped edges, truncated at `extent`·σ; returns a new plane. */
-export function gaussianBlur(img: GreyImage, sigma: number, extent = 3): GreyImage {
+/**
+ * Separable Gaussian blur with clamped edges, truncated at `extent`·σ;
+ * returns a new plane. With `rect`, only that rectangle is computed (the
+ * rest is left 0), exactly as the whole plane would have it there.
+ */
+export function gaussianBlur(img: GreyImage, sigma: number, extent = 3, rect?: Rect): GreyImage {
   const { width: w, height: h } = img;
   if (sigma <= 0) return { width: w, height: h, data: new Float32Array(img.data) };
   const r = Math.max(1, Math.ceil(extent * sigma));
@@ -59,18 +72,33 @@ export function gaussianBlur(img: GreyImage, sigma: number, extent = 3): GreyIma
   let sum = 0;
   for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp((-i * i) / (2 * sigma * sigma));
   for (let i = 0; i < k.length; i++) k[i] /= sum;
+  const x0 = rect ? Math.max(0, rect.x) : 0;
+  const y0 = rect ? Math.max(0, rect.y) : 0;
+  const x1 = rect ? Math.min(w, rect.x + rect.width) : w;
+  const y1 = rect ? Math.min(h, rect.y + rect.height) : h;
   const tmp = new Float32Array(w * h);
   const out = new Float32Array(w * h);
-  convolveRows(img.data, tmp, w, h, k, r);
-  transposeConvolve(tmp, out, w, h, k, r);
+  if (x1 <= x0 || y1 <= y0) return { width: w, height: h, data: out };
+  convolveRows(img.data, tmp, w, k, r, Math.max(0, y0 - r), Math.min(h, y1 + r), x0, x1);
+  transposeConvolve(tmp, out, w, h, k, r, y0, y1, x0, x1);
   return { width: w, height: h, data: out };
 }
 
-/** Horizontal pass; the clamped-edge branches run only near the left and right borders. */
-function convolveRows(src: Float32Array, dst: Float32Array, w: number, h: number, k: Float32Array, r: number): void {
-  for (let y = 0; y < h; y++) {
+/** Horizontal pass over rows [ya, yb) and columns [xa, xb); the clamped-edge branches run only near the left and right borders. */
+function convolveRows(
+  src: Float32Array,
+  dst: Float32Array,
+  w: number,
+  k: Float32Array,
+  r: number,
+  ya: number,
+  yb: number,
+  xa: number,
+  xb: number,
+): void {
+  for (let y = ya; y < yb; y++) {
     const row = y * w;
-    for (let x = 0; x < w; x++) {
+    for (let x = xa; x < xb; x++) {
       let acc = 0;
       if (x >= r && x < w - r) {
         for (let i = -r, p = row + x - r; i <= r; i++, p++) acc += k[i + r] * src[p];
@@ -85,15 +113,26 @@ function convolveRows(src: Float32Array, dst: Float32Array, w: number, h: number
   }
 }
 
-/** Vertical pass, accumulated row by row so memory is read in order. */
-function transposeConvolve(src: Float32Array, dst: Float32Array, w: number, h: number, k: Float32Array, r: number): void {
-  for (let y = 0; y < h; y++) {
+/** Vertical pass over rows [ya, yb) and columns [xa, xb), accumulated row by row so memory is read in order. */
+function transposeConvolve(
+  src: Float32Array,
+  dst: Float32Array,
+  w: number,
+  h: number,
+  k: Float32Array,
+  r: number,
+  ya: number,
+  yb: number,
+  xa: number,
+  xb: number,
+): void {
+  for (let y = ya; y < yb; y++) {
     const row = y * w;
     for (let i = -r; i <= r; i++) {
       const yy = y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i;
       const weight = k[i + r];
       const srow = yy * w;
-      for (let x = 0; x < w; x++) dst[row + x] += weight * src[srow + x];
+      for (let x = xa; x < xb; x++) dst[row + x] += weight * src[srow + x];
     }
   }
 }

@@ -9,6 +9,7 @@
  * good to a pixel or two over the whole image; this makes it exact where it
  * matters: around the hole, for the plane that lies behind the object.
  */
+import type { Rect } from "../image.js";
 import { type GreyImage, gaussianBlur, sampleBilinear } from "./grey.js";
 import { compose, type Homography } from "./homography.js";
 
@@ -26,10 +27,16 @@ export interface RefinePyramid {
   reference: GreyImage[];
 }
 
-export function refinePyramid(target: GreyImage, reference: GreyImage): RefinePyramid {
+/**
+ * The blurred copies, computed only inside `targetRect` and `referenceRect`
+ * when given (the ring and where the candidates map it, with a margin for
+ * the refinement's own movement): at 12 MP blurring whole working images
+ * cost more than the refinement itself.
+ */
+export function refinePyramid(target: GreyImage, reference: GreyImage, targetRect?: Rect, referenceRect?: Rect): RefinePyramid {
   return {
-    target: [gaussianBlur(target, 2.5), gaussianBlur(target, 1)],
-    reference: [gaussianBlur(reference, 2.5), gaussianBlur(reference, 1)],
+    target: [gaussianBlur(target, 2.5, 3, targetRect), gaussianBlur(target, 1, 3, targetRect)],
+    reference: [gaussianBlur(reference, 2.5, 3, referenceRect), gaussianBlur(reference, 1, 3, referenceRect)],
   };
 }
 
