@@ -132,6 +132,62 @@ test("open, tap, erase, undo, redo, download: the object is gone and nothing els
   await page.close();
 });
 
+test("the fill on field workers (shared memory) gives the same pixels as on the engine worker alone", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  // A hole large enough that the fill's PatchMatch scans are split into bands that go to the field workers.
+  const w = 640;
+  const h = 400;
+  const data = Buffer.alloc(w * h * 3);
+  const mask = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const o = (y * w + x) * 3;
+      const t = ((x * 7 + y * 13) % 17) * 3 + ((x * y) % 11);
+      data[o] = 60 + t + (x >> 4);
+      data[o + 1] = 110 + ((x >> 3) % 2) * 12 + t / 2;
+      data[o + 2] = 80 + y / 6 + ((x >> 5) % 3) * 9;
+      const inHole = x >= 180 && x < 460 && y >= 90 && y < 330;
+      mask.fill(inHole ? 255 : 0, o, o + 3);
+    }
+  }
+  const photoFile = path.join(dir, "wide.png");
+  const maskFile = path.join(dir, "wide-mask.png");
+  await sharp(data, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(photoFile);
+  await sharp(mask, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(maskFile);
+  const fill = async (workers: number): Promise<Buffer> => {
+    const page = await app.browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${app.url()}&fieldWorkers=${workers}`);
+    assert.equal(await page.evaluate("crossOriginIsolated"), true, "shared memory needs COOP/COEP");
+    await page.getByTestId("open").setInputFiles(photoFile);
+    await statusSays(page, "ready");
+    const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.getByRole("button", { name: "Import mask" }).click()]);
+    await chooser.setFiles(maskFile);
+    await statusSays(page, "Mask imported");
+    await page.getByTestId("erase").click();
+    await statusSays(page, "Erased", 90_000);
+    const [dl] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download").click()]);
+    const file = path.join(dir, `wide-${workers}.png`);
+    await dl.saveAs(file);
+    assert.deepEqual(errors, []);
+    await page.close();
+    return (await sharp(file).removeAlpha().raw().toBuffer()) as Buffer;
+  };
+  const alone = await fill(0);
+  const shared = await fill(2);
+  let inHoleChanged = 0;
+  for (let y = 90; y < 330; y++) for (let x = 180; x < 460; x++) if (alone[(y * w + x) * 3] !== data[(y * w + x) * 3]) inHoleChanged++;
+  assert.ok(inHoleChanged > 0.5 * 280 * 240, "the hole was filled");
+  assert.ok(shared.equals(alone), "two field workers give the pixels of the engine worker alone");
+});
+
 test("unsupported, damaged and huge files get clear messages, not a broken page", { skip, timeout: 90_000 }, async () => {
   const page = await app.browser.newPage();
   await page.goto(app.url());

@@ -13,6 +13,7 @@ import {
   type EraseOptions,
   eraseWithReport,
   NetworkCoarse,
+  PatchMatchCoarse,
   type RgbaImage,
   removalMask,
   type SegmentEngineName,
@@ -22,6 +23,7 @@ import {
 import { bundledSamLoader, type SamLoadProgress } from "./bundled-sam.js";
 import { type DecodeOptions, decodePhoto, encodePhoto, type Photo, type PhotoSource, readSource } from "./codec.js";
 import "./errors.js";
+import { defaultFieldWorkers, WebFieldThreads } from "./field-threads.js";
 import { overlaySize, type SelectionDisplay, sampleNearest, selectionOverlay } from "./mask-layers.js";
 import { exposeAllCandidates, loadWebModel } from "./onnx-web.js";
 import { loadRemoteModel } from "./remote-model.js";
@@ -96,6 +98,21 @@ class Engine {
   private coarse: NetworkCoarse | null = null;
   /** The current photo's halved view, patched after each erase. */
   private readonly halved = new HalvedView();
+  /** Field workers for the fill's PatchMatch scans, started with this worker (none without shared memory). */
+  private fieldThreads: WebFieldThreads | null = null;
+  /** The PatchMatch fill over `fieldThreads` (the same pixels as without them). */
+  private patchMatch: PatchMatchCoarse | null = null;
+
+  constructor() {
+    this.useFieldWorkers(defaultFieldWorkers());
+  }
+
+  /** Field workers for the fill (0: the fill runs on this worker alone; the pixels are the same). */
+  useFieldWorkers(count: number): void {
+    this.fieldThreads?.close();
+    this.fieldThreads = count > 0 ? new WebFieldThreads(count) : null;
+    this.patchMatch = this.fieldThreads ? new PatchMatchCoarse({ threads: this.fieldThreads }) : null;
+  }
 
   /**
    * Decodes a photo and makes it the one to work on. Resolves to a copy of
@@ -365,7 +382,7 @@ class Engine {
           // Into this worker's own copy: no 48 MB copy of a 12 MP photo (the page gets one below).
           inPlace: true,
           ...(this.reference ? { reference: this.reference } : {}),
-          ...(this.coarse ? { coarse: this.coarse } : {}),
+          ...(this.coarse ? { coarse: this.coarse } : this.patchMatch ? { coarse: this.patchMatch } : {}),
           // The fill is one synchronous run: progress messages queue up and are seen by the page as they are posted.
           ...(onProgress
             ? {
