@@ -70,7 +70,8 @@ const rows = [];
 const firstVisits = [];
 try {
   for (const engine of ENGINES) {
-    const url = `${server.resolvedUrls?.local[0]}?engine=${engine}`;
+    // BENCH_WEB_QUERY: more of the address (e.g. "fieldWorkers=0": the fill on the engine worker alone).
+    const url = `${server.resolvedUrls?.local[0]}?engine=${engine}${process.env.BENCH_WEB_QUERY ? `&${process.env.BENCH_WEB_QUERY}` : ""}`;
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     await context.addInitScript(() => {
       window.__longTasks = [];
@@ -146,10 +147,11 @@ try {
       const erased = Date.now() - t0;
       const erasedCpu = chromiumCpuSince(cpu);
       const text = await page.getByTestId("status").textContent();
+      const eraseInWorker = text.match(/ in (\d+) ms/)?.[1] ?? "?";
       const longest = Math.max(0, ...(await page.evaluate(() => window.__longTasks)));
       const erasedPixels = text.match(/Erased ([\d,]+) pixels/)?.[1] ?? "?";
       rows.push(
-        `| ${engine} | ${what} (${x}, ${y}) | ${open} (${Math.round(openCpu)}) | ${early || "–"} | ${samReady || "–"} | ${tap} (${Math.round(tapCpu)}) | ${inWorker} | ${erased} (${Math.round(erasedCpu)}) | ${erasedPixels} | ${Math.round(longestOpening)} | ${Math.round(longest)} |`,
+        `| ${engine} | ${what} (${x}, ${y}) | ${open} (${Math.round(openCpu)}) | ${early || "–"} | ${samReady || "–"} | ${tap} (${Math.round(tapCpu)}) | ${inWorker} | ${erased} (${Math.round(erasedCpu)}) | ${eraseInWorker} | ${erasedPixels} | ${Math.round(longestOpening)} | ${Math.round(longest)} |`,
       );
       process.stderr.write(`bench:web: ${engine} tap (${x}, ${y}) done\n`);
       await page.close();
@@ -163,14 +165,14 @@ try {
 process.stdout.write(
   [
     `Browser app, ${W}×${H} photo, headless Chromium without GPU (WebAssembly, ${os.availableParallelism()} cores), ms.`,
-    `Load average (1 / 5 / 15 min): ${loadBefore} before, ${load()} after.`,
+    `Load average (1 / 5 / 15 min): ${loadBefore} before, ${load()} after.${process.env.BENCH_WEB_QUERY ? ` Address: ?engine=…&${process.env.BENCH_WEB_QUERY}.` : ""}`,
     "In brackets: CPU time of all Chromium's threads over the same step (from /proc), which a busy machine changes far less than the wall time.",
     "",
     ...(firstVisits.length > 0
       ? ["First visit, open + prepare including the model download:", "", "| engine | ms |", "|---|---|", ...firstVisits, ""]
       : []),
-    "| engine | object (tap at) | open → ready for taps | a tap at once → mask shown (engine) | open → Segment Anything answers | tap → mask shown | of which in the worker | tap → erased shown (Enter at once) | pixels erased | longest main-thread task: opening | after |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| engine | object (tap at) | open → ready for taps | a tap at once → mask shown (engine) | open → Segment Anything answers | tap → mask shown | of which in the worker | tap → erased shown (Enter at once) | of which the erase in the worker | pixels erased | longest main-thread task: opening | after |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
   ].join("\n"),

@@ -5,6 +5,7 @@ import { type RgbaImage, VanishError } from "../src/core/image.js";
 import { PatchMatchCoarse } from "../src/core/inpaint/completion.js";
 import { erase, eraseWithReport, workingScale } from "../src/core/inpaint/erase.js";
 import { blurKnown, downsampleCrop } from "../src/core/inpaint/resample.js";
+import { upscaleRows, upscaleSeam } from "../src/core/inpaint/upscale.js";
 import { countHole, holeBounds, holeStats } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { noiseImage, rectMask } from "./helpers.js";
@@ -327,5 +328,27 @@ describe("resampling", () => {
     }
     assert.deepEqual(low.hole, hole);
     assert.deepEqual(low.image.data, referenceBlur(means, hole, lw, lh, 4));
+  });
+});
+
+describe("upscale option", () => {
+  test("the upscaling's rows in bands, in any order, then the seam, give upscaleInto's pixels", async () => {
+    const image = noiseImage(160, 120, 7);
+    const mask = rectMask(160, 120, 40, 30, 70, 56);
+    const plain = await erase(image, mask, { seed: 3 });
+    let calls = 0;
+    const banded = await erase(image, mask, {
+      seed: 3,
+      upscale: async (input, out) => {
+        calls++;
+        const { y, height } = input.holeRect;
+        const cuts = [y, y + 7, y + height / 2, y + height - 1, y + height].map(Math.round);
+        for (let b = cuts.length - 2; b >= 0; b--) upscaleRows(input, out, cuts[b], cuts[b + 1]);
+        upscaleSeam(input, out);
+      },
+    });
+    assert.equal(calls, 1);
+    assert.deepEqual(banded.data, plain.data);
+    await assert.rejects(erase(image, mask, { upscale: "rows" as never }), VanishError);
   });
 });

@@ -136,11 +136,14 @@ test("the fill on field workers (shared memory) gives the same pixels as on the 
   skip,
   timeout: 180_000,
 }, async () => {
-  // A hole large enough that the fill's PatchMatch scans are split into bands that go to the field workers.
-  const w = 640;
-  const h = 400;
+  // A hole large enough that the fill's PatchMatch scans are split into bands
+  // and its upscaling's rows too, both going to the field workers.
+  const w = 800;
+  const h = 560;
+  const hole = (x: number, y: number) => ((x - 400) / 230) ** 2 + ((y - 280) / 170) ** 2 <= 1;
   const data = Buffer.alloc(w * h * 3);
   const mask = Buffer.alloc(w * h * 3);
+  let holePixels = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const o = (y * w + x) * 3;
@@ -148,8 +151,10 @@ test("the fill on field workers (shared memory) gives the same pixels as on the 
       data[o] = 60 + t + (x >> 4);
       data[o + 1] = 110 + ((x >> 3) % 2) * 12 + t / 2;
       data[o + 2] = 80 + y / 6 + ((x >> 5) % 3) * 9;
-      const inHole = x >= 180 && x < 460 && y >= 90 && y < 330;
-      mask.fill(inHole ? 255 : 0, o, o + 3);
+      if (hole(x, y)) {
+        mask.fill(255, o, o + 3);
+        holePixels++;
+      }
     }
   }
   const photoFile = path.join(dir, "wide.png");
@@ -173,6 +178,7 @@ test("the fill on field workers (shared memory) gives the same pixels as on the 
     await statusSays(page, "Mask imported");
     await page.getByTestId("erase").click();
     await statusSays(page, "Erased", 90_000);
+    if (workers > 0) await page.screenshot({ path: path.join(dir, "field-workers-erased.png") });
     const [dl] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download").click()]);
     const file = path.join(dir, `wide-${workers}.png`);
     await dl.saveAs(file);
@@ -182,9 +188,9 @@ test("the fill on field workers (shared memory) gives the same pixels as on the 
   };
   const alone = await fill(0);
   const shared = await fill(2);
-  let inHoleChanged = 0;
-  for (let y = 90; y < 330; y++) for (let x = 180; x < 460; x++) if (alone[(y * w + x) * 3] !== data[(y * w + x) * 3]) inHoleChanged++;
-  assert.ok(inHoleChanged > 0.5 * 280 * 240, "the hole was filled");
+  let changed = 0;
+  for (let i = 0; i < w * h; i++) if (alone[i * 3] !== data[i * 3] || alone[i * 3 + 1] !== data[i * 3 + 1]) changed++;
+  assert.ok(holePixels > 100_000 && changed > 0.5 * holePixels, `the hole was filled (${changed} of ${holePixels} pixels changed)`);
   assert.ok(shared.equals(alone), "two field workers give the pixels of the engine worker alone");
 });
 

@@ -383,6 +383,7 @@ class Engine {
           inPlace: true,
           ...(this.reference ? { reference: this.reference } : {}),
           ...(this.coarse ? { coarse: this.coarse } : this.patchMatch ? { coarse: this.patchMatch } : {}),
+          ...(this.fieldThreads ? { upscale: this.fieldThreads.upscale } : {}),
           // The fill is one synchronous run: progress messages queue up and are seen by the page as they are posted.
           ...(onProgress
             ? {

@@ -1,15 +1,18 @@
 /**
- * The fill's PatchMatch scans on every core of the browser: the core's
- * `FieldThreads` over field workers (field.worker.ts) that the engine worker
- * starts with itself, the page's counterpart of Node's `FieldThreadPool`.
+ * The fill on every core of the browser: the core's `FieldThreads` (the
+ * PatchMatch scans) and the erase's `upscale` (the attention upscaling's
+ * rows) over field workers (field.worker.ts) that the engine worker starts
+ * with itself; for the scans, the page's counterpart of Node's `FieldThreadPool`.
  * Each large scan is split into bands (`planScans`); the engine worker runs
  * its share (the first bands/(workers + 1)) while each field worker runs a
  * batch of the others over the same shared memory. The bands and their
  * random streams depend only on the problem, so the pixels are the same with
- * any number of workers, or none.
+ * any number of workers, or none. The upscaling's hole pixels are each
+ * computed on their own, so its rows split into bands of about equal hole
+ * pixels, one per thread, with the pixels of a single thread.
  *
  * Shared memory needs a cross-origin isolated page (COOP/COEP); without it
- * `startFieldThreads` gives null and the fill runs on the engine worker alone.
+ * `defaultFieldWorkers` is 0 and the fill runs on the engine worker alone.
  */
 import {
   type BandScan,
@@ -17,13 +20,18 @@ import {
   type Nnf,
   type PatchProblem,
   scanBand,
+  shared,
   withoutKernel,
 } from "../../src/core/inpaint/patchmatch.js";
+import { type UpscaleInput, upscaleInto, upscaleRows, upscaleSeam } from "../../src/core/inpaint/upscale.js";
 import { Random } from "../../src/core/random.js";
-import type { FieldBatch, FieldBatchDone } from "./field.worker.js";
+import type { FieldBatch, FieldBatchDone, RowsBatch } from "./field.worker.js";
 
 /** Targets a scan needs before its bands go to the field workers (below, the messages cost more than they save). */
 const PARALLEL_TARGETS = 8192;
+
+/** Hole pixels an upscaling needs before its rows go to the field workers (below, copying the crop costs more than it saves). */
+const PARALLEL_UPSCALE = 100_000;
 
 /** Field workers for this browser: one per core besides the engine worker's, at most 3; none without shared memory. */
 export function defaultFieldWorkers(): number {
@@ -83,7 +91,7 @@ export class WebFieldThreads implements FieldThreads {
     const running: Promise<void>[] = [];
     for (let w = 0; w < this.workers.length && w * per < rest.length; w++) {
       const id = this.nextBatch++;
-      const batch: FieldBatch = { id, problemId, nnf, snapshot, only, bands: rest.slice(w * per, (w + 1) * per) };
+      const batch: FieldBatch = { kind: "scan", id, problemId, nnf, snapshot, only, bands: rest.slice(w * per, (w + 1) * per) };
       if (this.sentProblem[w] !== problemId) {
         batch.problem = withoutKernel(p);
         this.sentProblem[w] = problemId;
@@ -94,6 +102,77 @@ export class WebFieldThreads implements FieldThreads {
     for (let b = 0; b < own; b++) scanBand(p, nnf, snapshot, only, bands[b], new Random(bands[b].seed));
     await Promise.all(running);
   }
+
+  /**
+   * The erase's attention upscaling (`EraseOptions.upscale`) with its rows in
+   * bands on this thread and the workers: the pixels of `upscaleInto`. The
+   * rows read the photo's crop and hole plane and write the crop, so those go
+   * to shared memory (a crop-sized copy, then its hole rectangle is copied back).
+   */
+  readonly upscale = async (input: UpscaleInput, out: Uint8ClampedArray): Promise<void> => {
+    const { crop, holeRect: hr } = input;
+    const W = input.source.width;
+    // Hole pixels per row of the hole's rectangle, to cut bands of equal work.
+    const perRow = new Float64Array(hr.height);
+    let total = 0;
+    for (let y = 0; y < hr.height; y++) {
+      const m = (crop.y + hr.y + y) * W + crop.x + hr.x;
+      let n = 0;
+      for (let x = 0; x < hr.width; x++) if (input.mask[m + x] !== 0) n++;
+      perRow[y] = n;
+      total += n;
+    }
+    if (total < PARALLEL_UPSCALE) {
+      upscaleInto(input, out);
+      return;
+    }
+    const cw = crop.width;
+    const ch = crop.height;
+    const pixels = new Uint8ClampedArray(new SharedArrayBuffer(cw * ch * 4));
+    const mask = new Uint8Array(new SharedArrayBuffer(cw * ch));
+    for (let y = 0; y < ch; y++) {
+      const o = (crop.y + y) * W + crop.x;
+      pixels.set(input.source.data.subarray(o * 4, (o + cw) * 4), y * cw * 4);
+      mask.set(input.mask.subarray(o, o + cw), y * cw);
+    }
+    const { attention: a, lowRes } = input;
+    const local: UpscaleInput = {
+      source: { width: cw, height: ch, data: pixels },
+      mask,
+      crop: { x: 0, y: 0, width: cw, height: ch },
+      scale: input.scale,
+      lowRes: { ...lowRes, data: shared(lowRes.data) },
+      attention: { ...a, count: shared(a.count), dx: shared(a.dx), dy: shared(a.dy), weight: shared(a.weight) },
+      holeRect: hr,
+      seamWidth: 0,
+    };
+    // Band b ends where the running count of hole pixels reaches (b + 1)/bands of them.
+    const bands = this.workers.length + 1;
+    const cuts = [hr.y];
+    for (let y = 0, sum = 0, b = 1; y < hr.height && b < bands; y++) {
+      sum += perRow[y];
+      if (sum >= (b * total) / bands) {
+        cuts.push(hr.y + y + 1);
+        b++;
+      }
+    }
+    while (cuts.length <= bands) cuts.push(hr.y + hr.height);
+    const running: Promise<void>[] = [];
+    for (let b = 1; b < bands; b++) {
+      if (cuts[b] >= cuts[b + 1]) continue;
+      const id = this.nextBatch++;
+      running.push(new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject })));
+      this.workers[b - 1].postMessage({ kind: "rows", id, input: local, y0: cuts[b], y1: cuts[b + 1] } satisfies RowsBatch);
+    }
+    upscaleRows(local, pixels, cuts[0], cuts[1]);
+    input.progress?.(1 / bands);
+    await Promise.all(running);
+    for (let y = hr.y; y < hr.y + hr.height; y++) {
+      const o = (crop.y + y) * W + crop.x + hr.x;
+      out.set(pixels.subarray((y * cw + hr.x) * 4, (y * cw + hr.x + hr.width) * 4), o * 4);
+    }
+    upscaleSeam(input, out);
+  };
 
   /** Stops the workers; scans under way fail. */
   close(): void {

@@ -1,7 +1,8 @@
 /**
- * A field worker: runs bands of the fill's PatchMatch scans (`scanBand`) for
- * the engine worker, over the problem's and the field's arrays in shared
- * memory (see field-threads.ts). Writes only its bands' slots of the field.
+ * A field worker: runs bands of the fill's PatchMatch scans (`scanBand`) and
+ * bands of rows of its attention upscaling (`upscaleRows`) for the engine
+ * worker, over arrays in shared memory (see field-threads.ts). Writes only
+ * its bands' slots of the field, or its rows' hole pixels.
  *
  * The engine worker's WebAssembly kernel does not travel (a function), so
  * this worker keeps one of its own per problem size and copies the packed
@@ -10,11 +11,13 @@
  * would compute.
  */
 import { type BandScan, type Nnf, type PatchProblem, scanBand } from "../../src/core/inpaint/patchmatch.js";
+import { type UpscaleInput, upscaleRows } from "../../src/core/inpaint/upscale.js";
 import { createDistanceKernel, type DistanceKernel } from "../../src/core/inpaint/wasm/patch-distance.js";
 import { Random } from "../../src/core/random.js";
 
 /** One batch of bands of one scan. `problem` comes with the first batch of a problem only. */
 export interface FieldBatch {
+  kind: "scan";
   id: number;
   problemId: number;
   problem?: PatchProblem;
@@ -22,6 +25,15 @@ export interface FieldBatch {
   snapshot: Int32Array;
   only: Int32Array | undefined;
   bands: BandScan[];
+}
+
+/** Rows [y0, y1) of an upscaling whose photo crop (read and written) and hole plane are in shared memory. */
+export interface RowsBatch {
+  kind: "rows";
+  id: number;
+  input: UpscaleInput;
+  y0: number;
+  y1: number;
 }
 
 /** The answer to a batch: done, or the error's message. */
@@ -42,7 +54,17 @@ function withOwnKernel(p: PatchProblem): PatchProblem {
   return { ...p, packed: own.packed, kernel: own.distance };
 }
 
-self.onmessage = (e: MessageEvent<FieldBatch>) => {
+self.onmessage = (e: MessageEvent<FieldBatch | RowsBatch>) => {
+  if (e.data.kind === "rows") {
+    const { id, input, y0, y1 } = e.data;
+    try {
+      upscaleRows(input, input.source.data, y0, y1);
+      self.postMessage({ id } satisfies FieldBatchDone);
+    } catch (err) {
+      self.postMessage({ id, error: (err as Error).message } satisfies FieldBatchDone);
+    }
+    return;
+  }
   const { id, problemId, nnf, snapshot, only, bands } = e.data;
   try {
     if (e.data.problem) problem = { id: problemId, p: e.data.problem };

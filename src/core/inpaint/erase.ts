@@ -29,7 +29,7 @@ import { countSources } from "./patchmatch.js";
 import { downsampleCrop } from "./resample.js";
 import { sideLabels } from "./structure/sides.js";
 import { continueStructure, pasteStructure } from "./structure/structure.js";
-import { upscaleInto } from "./upscale.js";
+import { type UpscaleInput, upscaleInto } from "./upscale.js";
 
 export interface EraseOptions {
   /** Seed of every random choice; the same seed gives the same pixels. Default 1. */
@@ -62,6 +62,12 @@ export interface EraseOptions {
   structure?: boolean;
   /** The low-resolution fill. Default: multi-scale PatchMatch completion. */
   coarse?: CoarseStage;
+  /**
+   * Runs the attention upscaling into the output; it must give `upscaleInto`'s
+   * pixels (e.g. `upscaleRows` in bands on other threads, then `upscaleSeam`).
+   * Default: `upscaleInto` on the calling thread.
+   */
+  upscale?: (input: UpscaleInput, out: Uint8ClampedArray) => Promise<void>;
   /**
    * Another photo of the same scene (any size, exposure or nearby viewpoint)
    * that shows what is behind the object. Used where it can be aligned and
@@ -269,7 +275,7 @@ async function selfSimilarFill(
   progress(STAGE_END.attention);
 
   const holeRect = { x: bounds.x - crop.x, y: bounds.y - crop.y, width: bounds.width, height: bounds.height };
-  upscaleInto(
+  await (options.upscale ?? upscaleInto)(
     {
       source: image,
       mask: hole,
@@ -377,6 +383,7 @@ function validateOptions(o: EraseOptions): void {
     }
   };
   if (o.inPlace !== undefined && typeof o.inPlace !== "boolean") throw expectedError("true or false for inPlace", o.inPlace);
+  if (o.upscale !== undefined && typeof o.upscale !== "function") throw expectedError("a function for upscale", o.upscale);
   check("seed", o.seed, -(2 ** 31), 2 ** 32, true);
   check("lowResLongSide", o.lowResLongSide, 32, 4096, true);
   check("lowResHoleBudget", o.lowResHoleBudget, 256, 1 << 22, true);
