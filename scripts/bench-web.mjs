@@ -48,6 +48,23 @@ for (const { wallpaper } of TAPS) {
   photoFiles.set(wallpaper, file);
 }
 
+/**
+ * The `n` Chromium threads that used the most CPU since `before`, as "name ms"
+ * (on a busy machine, the longest of them bounds the step's time on free cores).
+ */
+function busiestThreads(before, n) {
+  const used = [];
+  for (const [key, ms] of chromiumCpu()) {
+    const d = ms - (before.get(key) ?? 0);
+    if (d > 0) used.push([key.split(" ").slice(2).join(" "), d]);
+  }
+  return used
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, ms]) => `${name} ${Math.round(ms)}`)
+    .join(", ");
+}
+
 const ENGINES = (process.env.BENCH_WEB_ENGINES ?? "sam,builtin").split(",");
 const load = () =>
   os
@@ -142,8 +159,10 @@ try {
       const tapCpu = chromiumCpuSince(cpu);
       const selectedText = await page.getByTestId("status").textContent();
       const inWorker = selectedText.match(/ in (\d+) ms/)?.[1] ?? "?";
+      const cpuAtEnter = chromiumCpu();
       await page.keyboard.press("Enter");
       await status("Erased");
+      const busiest = busiestThreads(cpuAtEnter, 3);
       const erased = Date.now() - t0;
       const erasedCpu = chromiumCpuSince(cpu);
       const text = await page.getByTestId("status").textContent();
@@ -151,7 +170,7 @@ try {
       const longest = Math.max(0, ...(await page.evaluate(() => window.__longTasks)));
       const erasedPixels = text.match(/Erased ([\d,]+) pixels/)?.[1] ?? "?";
       rows.push(
-        `| ${engine} | ${what} (${x}, ${y}) | ${open} (${Math.round(openCpu)}) | ${early || "–"} | ${samReady || "–"} | ${tap} (${Math.round(tapCpu)}) | ${inWorker} | ${erased} (${Math.round(erasedCpu)}) | ${eraseInWorker} | ${erasedPixels} | ${Math.round(longestOpening)} | ${Math.round(longest)} |`,
+        `| ${engine} | ${what} (${x}, ${y}) | ${open} (${Math.round(openCpu)}) | ${early || "–"} | ${samReady || "–"} | ${tap} (${Math.round(tapCpu)}) | ${inWorker} | ${erased} (${Math.round(erasedCpu)}) | ${eraseInWorker} | ${busiest} | ${erasedPixels} | ${Math.round(longestOpening)} | ${Math.round(longest)} |`,
       );
       process.stderr.write(`bench:web: ${engine} tap (${x}, ${y}) done\n`);
       await page.close();
@@ -171,8 +190,8 @@ process.stdout.write(
     ...(firstVisits.length > 0
       ? ["First visit, open + prepare including the model download:", "", "| engine | ms |", "|---|---|", ...firstVisits, ""]
       : []),
-    "| engine | object (tap at) | open → ready for taps | a tap at once → mask shown (engine) | open → Segment Anything answers | tap → mask shown | of which in the worker | tap → erased shown (Enter at once) | of which the erase in the worker | pixels erased | longest main-thread task: opening | after |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| engine | object (tap at) | open → ready for taps | a tap at once → mask shown (engine) | open → Segment Anything answers | tap → mask shown | of which in the worker | tap → erased shown (Enter at once) | of which the erase in the worker | busiest threads Enter → erased (CPU) | pixels erased | longest main-thread task: opening | after |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
   ].join("\n"),

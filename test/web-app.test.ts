@@ -179,12 +179,23 @@ test("the fill on field workers (shared memory) gives the same pixels as on the 
     await page.getByTestId("erase").click();
     await statusSays(page, "Erased", 90_000);
     if (workers > 0) await page.screenshot({ path: path.join(dir, "field-workers-erased.png") });
-    const [dl] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download").click()]);
-    const file = path.join(dir, `wide-${workers}.png`);
-    await dl.saveAs(file);
+    const pixels = async (name: string) => {
+      const [dl] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download").click()]);
+      const file = path.join(dir, `wide-${workers}-${name}.png`);
+      await dl.saveAs(file);
+      return (await sharp(file).removeAlpha().raw().toBuffer()) as Buffer;
+    };
+    const first = await pixels("first");
+    if (workers > 0) {
+      // Undo hands the engine the page's copy (not in shared memory): the workers then fill a shared copy of the crop.
+      await page.getByRole("button", { name: "Undo" }).click();
+      await page.getByTestId("erase").click();
+      await statusSays(page, "Erased", 90_000);
+      assert.ok(first.equals(await pixels("again")), "the erase after undo gives the same pixels");
+    }
     assert.deepEqual(errors, []);
     await page.close();
-    return (await sharp(file).removeAlpha().raw().toBuffer()) as Buffer;
+    return first;
   };
   const alone = await fill(0);
   const shared = await fill(2);

@@ -100,6 +100,8 @@ class Engine {
   private readonly halved = new HalvedView();
   /** Field workers for the fill's PatchMatch scans, started with this worker (none without shared memory). */
   private fieldThreads: WebFieldThreads | null = null;
+  /** The last erase's mask in shared memory, reused (see `sharedMask`). */
+  private maskBuffer: Uint8Array | null = null;
   /** The PatchMatch fill over `fieldThreads` (the same pixels as without them). */
   private patchMatch: PatchMatchCoarse | null = null;
 
@@ -129,13 +131,14 @@ class Engine {
         this.lastLoad = null;
       });
     const [photo, source] = await Promise.all([decodePhoto(file, name, options), readSource(file)]);
-    this.image = { width: photo.width, height: photo.height, data: photo.data };
+    // With field workers this worker's copy lives in shared memory, so that they read and fill the photo itself.
+    const own = this.fieldThreads ? inSharedMemory(photo.data) : new Uint8ClampedArray(photo.data);
+    this.image = { width: photo.width, height: photo.height, data: own };
     this.source = source;
     (await this.composer).reset();
     const view = await makeViewBitmaps(photo.data, photo.width, photo.height, true, source.colorSpace);
     this.halved.keep(view, photo.width, photo.height);
-    const copy = new Uint8ClampedArray(photo.data);
-    return Comlink.transfer({ photo: { ...photo, data: copy }, view }, [copy.buffer, ...view]);
+    return Comlink.transfer({ photo, view }, [photo.data.buffer, ...view]);
   }
 
   /** Decodes an image (a mask to import) without keeping it. */
@@ -375,7 +378,7 @@ class Engine {
     try {
       report = await eraseWithReport(
         image,
-        { width: image.width, height: image.height, data: mask },
+        { width: image.width, height: image.height, data: this.fieldThreads ? this.sharedMask(mask) : mask },
         {
           ...VARIANTS[variant % VARIANTS.length],
           seed,
@@ -440,6 +443,13 @@ class Engine {
     return Comlink.transfer(levels, levels);
   }
 
+  /** `mask` copied into a shared buffer kept for the next erases (the field workers read it). */
+  private sharedMask(mask: Uint8Array): Uint8Array {
+    if (this.maskBuffer?.length !== mask.length) this.maskBuffer = new Uint8Array(new SharedArrayBuffer(mask.length));
+    this.maskBuffer.set(mask);
+    return this.maskBuffer;
+  }
+
   private colorSpace(): PredefinedColorSpace {
     return this.source?.colorSpace ?? "srgb";
   }
@@ -448,6 +458,13 @@ class Engine {
     if (!this.image) throw new Error("No photo is open.");
     return this.image;
   }
+}
+
+/** A copy of `data` in shared memory. */
+function inSharedMemory(data: Uint8ClampedArray): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(new SharedArrayBuffer(data.length));
+  out.set(data);
+  return out;
 }
 
 export type EngineApi = Engine;

@@ -106,8 +106,10 @@ export class WebFieldThreads implements FieldThreads {
   /**
    * The erase's attention upscaling (`EraseOptions.upscale`) with its rows in
    * bands on this thread and the workers: the pixels of `upscaleInto`. The
-   * rows read the photo's crop and hole plane and write the crop, so those go
-   * to shared memory (a crop-sized copy, then its hole rectangle is copied back).
+   * rows read the photo's crop and hole plane and write the crop, so those must
+   * be in shared memory: they are when the engine worker fills its shared copy
+   * in place; otherwise a crop-sized copy goes there and its hole rectangle
+   * comes back.
    */
   readonly upscale = async (input: UpscaleInput, out: Uint8ClampedArray): Promise<void> => {
     const { crop, holeRect: hr } = input;
@@ -126,26 +128,39 @@ export class WebFieldThreads implements FieldThreads {
       upscaleInto(input, out);
       return;
     }
-    const cw = crop.width;
-    const ch = crop.height;
-    const pixels = new Uint8ClampedArray(new SharedArrayBuffer(cw * ch * 4));
-    const mask = new Uint8Array(new SharedArrayBuffer(cw * ch));
-    for (let y = 0; y < ch; y++) {
-      const o = (crop.y + y) * W + crop.x;
-      pixels.set(input.source.data.subarray(o * 4, (o + cw) * 4), y * cw * 4);
-      mask.set(input.mask.subarray(o, o + cw), y * cw);
-    }
     const { attention: a, lowRes } = input;
-    const local: UpscaleInput = {
-      source: { width: cw, height: ch, data: pixels },
-      mask,
-      crop: { x: 0, y: 0, width: cw, height: ch },
-      scale: input.scale,
+    // The photo and its hole plane as they are when both are in shared memory and filled in place; else a crop-sized copy.
+    const direct = out === input.source.data && out.buffer instanceof SharedArrayBuffer && input.mask.buffer instanceof SharedArrayBuffer;
+    let local: UpscaleInput;
+    if (direct) {
+      local = { ...input, progress: undefined, seamWidth: 0 };
+    } else {
+      const cw = crop.width;
+      const ch = crop.height;
+      const pixels = new Uint8ClampedArray(new SharedArrayBuffer(cw * ch * 4));
+      const mask = new Uint8Array(new SharedArrayBuffer(cw * ch));
+      for (let y = 0; y < ch; y++) {
+        const o = (crop.y + y) * W + crop.x;
+        pixels.set(input.source.data.subarray(o * 4, (o + cw) * 4), y * cw * 4);
+        mask.set(input.mask.subarray(o, o + cw), y * cw);
+      }
+      local = {
+        source: { width: cw, height: ch, data: pixels },
+        mask,
+        crop: { x: 0, y: 0, width: cw, height: ch },
+        scale: input.scale,
+        lowRes,
+        attention: a,
+        holeRect: hr,
+        seamWidth: 0,
+      };
+    }
+    local = {
+      ...local,
       lowRes: { ...lowRes, data: shared(lowRes.data) },
       attention: { ...a, count: shared(a.count), dx: shared(a.dx), dy: shared(a.dy), weight: shared(a.weight) },
-      holeRect: hr,
-      seamWidth: 0,
     };
+    const written = local.source.data;
     // Band b ends where the running count of hole pixels reaches (b + 1)/bands of them.
     const bands = this.workers.length + 1;
     const cuts = [hr.y];
@@ -164,12 +179,15 @@ export class WebFieldThreads implements FieldThreads {
       running.push(new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject })));
       this.workers[b - 1].postMessage({ kind: "rows", id, input: local, y0: cuts[b], y1: cuts[b + 1] } satisfies RowsBatch);
     }
-    upscaleRows(local, pixels, cuts[0], cuts[1]);
+    upscaleRows(local, written, cuts[0], cuts[1]);
     input.progress?.(1 / bands);
     await Promise.all(running);
-    for (let y = hr.y; y < hr.y + hr.height; y++) {
-      const o = (crop.y + y) * W + crop.x + hr.x;
-      out.set(pixels.subarray((y * cw + hr.x) * 4, (y * cw + hr.x + hr.width) * 4), o * 4);
+    if (!direct) {
+      const cw = crop.width;
+      for (let y = hr.y; y < hr.y + hr.height; y++) {
+        const o = (crop.y + y) * W + crop.x + hr.x;
+        out.set(written.subarray((y * cw + hr.x) * 4, (y * cw + hr.x + hr.width) * 4), o * 4);
+      }
     }
     upscaleSeam(input, out);
   };
