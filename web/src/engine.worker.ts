@@ -5,6 +5,8 @@
  * Exposed through Comlink; pixel buffers cross as transferables.
  */
 import * as Comlink from "comlink";
+import type { Rect } from "../../src/core/image.js";
+import { type UpscaleInput, upscaleInto } from "../../src/core/inpaint/upscale.js";
 import { holeStats } from "../../src/core/mask.js";
 import {
   checkSamDecoder,
@@ -375,6 +377,9 @@ class Engine {
     // Each report re-renders the page: a few per second are enough for a progress bar.
     let reported = Number.NEGATIVE_INFINITY;
     let report: Awaited<ReturnType<typeof eraseWithReport>>;
+    // The hole's bounds, as the upscaling (which every non-empty fill ends with) sees them: no scan of the mask here.
+    let changed: Rect | null = null;
+    const upscale = this.fieldThreads?.upscale ?? (async (input: UpscaleInput, out: Uint8ClampedArray) => upscaleInto(input, out));
     try {
       report = await eraseWithReport(
         image,
@@ -386,7 +391,11 @@ class Engine {
           inPlace: true,
           ...(this.reference ? { reference: this.reference } : {}),
           ...(this.coarse ? { coarse: this.coarse } : this.patchMatch ? { coarse: this.patchMatch } : {}),
-          ...(this.fieldThreads ? { upscale: this.fieldThreads.upscale } : {}),
+          upscale: (input, out) => {
+            const { crop, holeRect: r } = input;
+            changed = { x: crop.x + r.x, y: crop.y + r.y, width: r.width, height: r.height };
+            return upscale(input, out);
+          },
           // The fill is one synchronous run: progress messages queue up and are seen by the page as they are posted.
           ...(onProgress
             ? {
@@ -415,9 +424,10 @@ class Engine {
     const data = new Uint8ClampedArray(report.image.data);
     const ms = performance.now() - t0;
     // The halved copies only: the result shows sooner; `fullView` gives the full-resolution bitmap after.
-    // Pixels outside the mask are untouched, so only the mask's rectangle is halved again.
-    const changed = holeStats(mask, image.width, image.height).bounds;
-    let view = changed ? await this.halved.patch(report.image.data, image.width, image.height, changed, this.colorSpace()) : null;
+    // Pixels outside the mask are untouched, so only the mask's rectangle is halved again: the one the upscaling
+    // filled, or with a reference photo (which restores pixels the upscaling never sees) the mask's own bounds.
+    const bounds = this.reference ? holeStats(mask, image.width, image.height).bounds : changed;
+    let view = bounds ? await this.halved.patch(report.image.data, image.width, image.height, bounds, this.colorSpace()) : null;
     if (!view) {
       view = await makeViewBitmaps(report.image.data, image.width, image.height, false, this.colorSpace());
       this.halved.keep(view, image.width, image.height);
