@@ -354,10 +354,14 @@ class Engine {
     const selector = await this.selector;
     await selector.prepare(image);
     const full = await (await this.composer).full(prompt);
+    measure("refine: full-resolution selection", t0);
     // A tap made meanwhile is answered before the growing step (its preview is what the user waits for).
     await new Promise((resolve) => setTimeout(resolve, 0));
+    const t1 = performance.now();
     const grown = removalMask(full, { feather: 0 }).mask.data;
-    return this.selectResult({
+    measure("refine: grow", t1);
+    const t2 = performance.now();
+    const result = await this.selectResult({
       mask: grown,
       width: image.width,
       height: image.height,
@@ -367,6 +371,8 @@ class Engine {
       preview: false,
       engine: selector.answering,
     });
+    measure("refine: overlay", t2);
+    return result;
   }
 
   /** Erases the masked pixels of the current photo; the result becomes the current photo. */
@@ -418,11 +424,21 @@ class Engine {
       }
       throw err;
     }
+    // The fill's stages as user timing (seen in a trace: scripts/profile-web.mjs), one after the other from t0.
+    let at = t0;
+    for (const [stage, ms] of Object.entries(report.timings)) {
+      if (stage === "totalMs" || ms <= 0) continue;
+      performance.measure(`erase: ${stage.replace(/Ms$/, "")}`, { start: at, duration: ms });
+      at += ms;
+    }
     // A new object: whatever was prepared on the photo before the erase is prepared again.
     this.image = { width: image.width, height: image.height, data: report.image.data };
     (await this.composer).reset();
+    let t1 = performance.now();
     const data = new Uint8ClampedArray(report.image.data);
+    measure("erase: copy for the page", t1);
     const ms = performance.now() - t0;
+    t1 = performance.now();
     // The halved copies only: the result shows sooner; `fullView` gives the full-resolution bitmap after.
     // Pixels outside the mask are untouched, so only the mask's rectangle is halved again: the one the upscaling
     // filled, or with a reference photo (which restores pixels the upscaling never sees) the mask's own bounds.
@@ -432,6 +448,7 @@ class Engine {
       view = await makeViewBitmaps(report.image.data, image.width, image.height, false, this.colorSpace());
       this.halved.keep(view, image.width, image.height);
     }
+    measure("erase: view", t1);
     const result: EraseResult = { data, view, holePixels: report.holePixels, ms };
     if (report.reference) {
       result.referenceUsed = report.reference.used;
@@ -468,6 +485,11 @@ class Engine {
     if (!this.image) throw new Error("No photo is open.");
     return this.image;
   }
+}
+
+/** A user timing measure from `start` to now (for traces; cheap). */
+function measure(name: string, start: number): void {
+  performance.measure(name, { start, end: performance.now() });
 }
 
 /** A copy of `data` in shared memory. */
