@@ -165,6 +165,13 @@ test("the fill on field workers (shared memory) gives the same pixels as on the 
   await sharp(mask, { raw: { width: w, height: h, channels: 3 } })
     .png()
     .toFile(maskFile);
+  // A second, smaller object in a corner, erased on top of the first erase.
+  const cornerFile = path.join(dir, "wide-corner.png");
+  const corner = Buffer.alloc(w * h * 3);
+  for (let y = 30; y < 110; y++) corner.fill(255, (y * w + 40) * 3, (y * w + 130) * 3);
+  await sharp(corner, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(cornerFile);
   const fill = async (workers: number): Promise<Buffer> => {
     const page = await app.browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
     const errors: string[] = [];
@@ -187,8 +194,18 @@ test("the fill on field workers (shared memory) gives the same pixels as on the 
     };
     const first = await pixels("first");
     if (workers > 0) {
-      // Undo hands the engine the page's copy (not in shared memory): the workers then fill a shared copy of the crop.
+      // The page's history holds the erased pixels the worker filled (shared memory): erasing again on top of
+      // them must leave that state as it was.
+      const [again] = await Promise.all([page.waitForEvent("filechooser"), page.getByRole("button", { name: "Import mask" }).click()]);
+      await again.setFiles(cornerFile);
+      await statusSays(page, "Mask imported");
+      await page.getByTestId("erase").click();
+      await statusSays(page, "Erased", 90_000);
       await page.getByRole("button", { name: "Undo" }).click();
+      assert.ok(first.equals(await pixels("undone")), "a second erase leaves the first's pixels in the history");
+      await page.getByRole("button", { name: "Undo" }).click();
+      await page.getByRole("button", { name: "Undo" }).click();
+      // Undo hands the engine the page's copy (not in shared memory): the workers then fill a shared copy of the crop.
       await page.getByTestId("erase").click();
       await statusSays(page, "Erased", 90_000);
       assert.ok(first.equals(await pixels("again")), "the erase after undo gives the same pixels");

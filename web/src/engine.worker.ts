@@ -64,6 +64,7 @@ export interface PrepareResult {
 }
 
 export interface EraseResult {
+  /** The result's pixels: the page's own (with field workers, in shared memory that the worker no longer writes). */
   data: Uint8ClampedArray;
   /** The result's view bitmaps (see view-bitmaps.ts). */
   view: ImageBitmap[];
@@ -102,6 +103,8 @@ class Engine {
   private readonly halved = new HalvedView();
   /** Field workers for the fill's PatchMatch scans, started with this worker (none without shared memory). */
   private fieldThreads: WebFieldThreads | null = null;
+  /** The photo whose pixels the last erase handed to the page, until it has a copy of its own (see `ownPixels`). */
+  private handedOver: RgbaImage | null = null;
   /** The last erase's mask in shared memory, reused (see `sharedMask`). */
   private maskBuffer: Uint8Array | null = null;
   /** The PatchMatch fill over `fieldThreads` (the same pixels as without them). */
@@ -378,6 +381,8 @@ class Engine {
   /** Erases the masked pixels of the current photo; the result becomes the current photo. */
   /** `variant` picks one of the fills "Try another" cycles through (0: the default fill). */
   async erase(mask: Uint8Array, seed: number, onProgress?: (fraction: number) => void, variant = 0): Promise<EraseResult> {
+    // The fill writes in place: never into pixels the page holds.
+    this.ownPixels();
     const image = this.current();
     const t0 = performance.now();
     // Each report re-renders the page: a few per second are enough for a progress bar.
@@ -435,8 +440,15 @@ class Engine {
     this.image = { width: image.width, height: image.height, data: report.image.data };
     (await this.composer).reset();
     let t1 = performance.now();
-    const data = new Uint8ClampedArray(report.image.data);
-    measure("erase: copy for the page", t1);
+    // Pixels in shared memory go to the page as they are (no copy before the result shows); this worker
+    // takes a copy of its own for the next erase just after the result is on its way (`ownPixels`).
+    const handOver = report.image.data.buffer instanceof SharedArrayBuffer;
+    const data = handOver ? report.image.data : new Uint8ClampedArray(report.image.data);
+    if (handOver) {
+      this.handedOver = this.image;
+      setTimeout(() => this.ownPixels(), 0);
+    }
+    measure("erase: pixels for the page", t1);
     const ms = performance.now() - t0;
     t1 = performance.now();
     // The halved copies only: the result shows sooner; `fullView` gives the full-resolution bitmap after.
@@ -454,7 +466,7 @@ class Engine {
       result.referenceUsed = report.reference.used;
       result.referenceNotes = report.reference.notes;
     }
-    return Comlink.transfer(result, [data.buffer, ...view]);
+    return Comlink.transfer(result, handOver ? view : [data.buffer, ...view]);
   }
 
   /** The full-resolution bitmap of the current photo (see `erase`). */
@@ -468,6 +480,18 @@ class Engine {
   async view(width: number, height: number, data: Uint8ClampedArray): Promise<ImageBitmap[]> {
     const levels = await makeViewBitmaps(data, width, height, true, this.colorSpace());
     return Comlink.transfer(levels, levels);
+  }
+
+  /**
+   * Gives the photo handed to the page with the last erase (shared memory,
+   * which the page's history now holds too) a copy of its own, so that the
+   * next erase, which fills in place, cannot change the page's pixels. The
+   * same image object keeps its preparations (the pixels are equal).
+   */
+  private ownPixels(): void {
+    const image = this.handedOver;
+    this.handedOver = null;
+    if (image) (image as { data: Uint8ClampedArray }).data = inSharedMemory(image.data as Uint8ClampedArray);
   }
 
   /** `mask` copied into a shared buffer kept for the next erases (the field workers read it). */
