@@ -137,7 +137,7 @@ test("the fill on field workers (shared memory) gives the same pixels as on the 
   timeout: 180_000,
 }, async () => {
   // A hole large enough that the fill's PatchMatch scans are split into bands
-  // and its upscaling's rows too, both going to the field workers.
+  // and its upscaling's rows too, all going to the field workers, as does the structure step.
   const w = 800;
   const h = 560;
   const hole = (x: number, y: number) => ((x - 400) / 230) ** 2 + ((y - 280) / 170) ** 2 <= 1;
@@ -148,9 +148,11 @@ test("the fill on field workers (shared memory) gives the same pixels as on the 
     for (let x = 0; x < w; x++) {
       const o = (y * w + x) * 3;
       const t = ((x * 7 + y * 13) % 17) * 3 + ((x * y) % 11);
-      data[o] = 60 + t + (x >> 4);
-      data[o + 1] = 110 + ((x >> 3) % 2) * 12 + t / 2;
-      data[o + 2] = 80 + y / 6 + ((x >> 5) % 3) * 9;
+      // A dark slanted line through the hole, for the structure step (which also runs on a field worker).
+      const line = Math.min(1, Math.max(0, 4 - Math.abs(y + 0.5 - (0.35 * (x + 0.5) + 140)) / Math.hypot(1, 0.35)));
+      data[o] = (60 + t + (x >> 4)) * (1 - line) + 20 * line;
+      data[o + 1] = (110 + ((x >> 3) % 2) * 12 + t / 2) * (1 - line) + 20 * line;
+      data[o + 2] = (80 + y / 6 + ((x >> 5) % 3) * 9) * (1 - line) + 20 * line;
       if (hole(x, y)) {
         mask.fill(255, o, o + 3);
         holePixels++;

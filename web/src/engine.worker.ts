@@ -6,6 +6,7 @@
  */
 import * as Comlink from "comlink";
 import type { Rect } from "../../src/core/image.js";
+import { shared } from "../../src/core/inpaint/patchmatch.js";
 import { type UpscaleInput, upscaleInto } from "../../src/core/inpaint/upscale.js";
 import { holeStats } from "../../src/core/mask.js";
 import {
@@ -345,9 +346,9 @@ class Engine {
       const data = sampleNearest(result.mask, result.width, result.height, grid.width, grid.height);
       const bitmap = await createImageBitmap(new ImageData(selectionOverlay(data, grid.width, grid.height), grid.width, grid.height));
       result.display = { ...grid, data, bitmap };
-      return Comlink.transfer(result, [result.mask.buffer, data.buffer, bitmap]);
+      return Comlink.transfer(result, [...movable(result.mask), data.buffer, bitmap]);
     }
-    return Comlink.transfer(result, [result.mask.buffer]);
+    return Comlink.transfer(result, movable(result.mask));
   }
 
   /** The full-resolution removal mask of a prompt `select` previewed. */
@@ -361,7 +362,9 @@ class Engine {
     // A tap made meanwhile is answered before the growing step (its preview is what the user waits for).
     await new Promise((resolve) => setTimeout(resolve, 0));
     const t1 = performance.now();
-    const grown = removalMask(full, { feather: 0 }).mask.data;
+    // In shared memory with field workers: the page then sends it back to erase without copying it on its thread.
+    const removal = removalMask(full, { feather: 0 }).mask.data;
+    const grown = this.fieldThreads ? shared(removal) : removal;
     measure("refine: grow", t1);
     const t2 = performance.now();
     const result = await this.selectResult({
@@ -402,6 +405,7 @@ class Engine {
           inPlace: true,
           ...(this.reference ? { reference: this.reference } : {}),
           ...(this.coarse ? { coarse: this.coarse } : this.patchMatch ? { coarse: this.patchMatch } : {}),
+          ...(this.fieldThreads ? { continueStructureOn: this.fieldThreads.continueStructureOn } : {}),
           upscale: (input, out) => {
             const { crop, holeRect: r } = input;
             changed = { x: crop.x + r.x, y: crop.y + r.y, width: r.width, height: r.height };
@@ -509,6 +513,11 @@ class Engine {
     if (!this.image) throw new Error("No photo is open.");
     return this.image;
   }
+}
+
+/** The buffer of `a` to transfer: none when it is shared memory (shared, not moved). */
+function movable(a: Uint8Array): ArrayBuffer[] {
+  return a.buffer instanceof SharedArrayBuffer ? [] : [a.buffer as ArrayBuffer];
 }
 
 /** A user timing measure from `start` to now (for traces; cheap). */

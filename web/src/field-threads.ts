@@ -14,6 +14,8 @@
  * Shared memory needs a cross-origin isolated page (COOP/COEP); without it
  * `defaultFieldWorkers` is 0 and the fill runs on the engine worker alone.
  */
+
+import type { Rect, RgbaImage } from "../../src/core/image.js";
 import {
   type BandScan,
   type FieldThreads,
@@ -23,9 +25,10 @@ import {
   shared,
   withoutKernel,
 } from "../../src/core/inpaint/patchmatch.js";
+import { continueStructure, type StructureResult } from "../../src/core/inpaint/structure/structure.js";
 import { type UpscaleInput, upscaleInto, upscaleRows, upscaleSeam } from "../../src/core/inpaint/upscale.js";
 import { Random } from "../../src/core/random.js";
-import type { FieldBatch, FieldBatchDone, RowsBatch } from "./field.worker.js";
+import type { FieldBatch, FieldBatchDone, RowsBatch, StructureBatch } from "./field.worker.js";
 
 /** Targets a scan needs before its bands go to the field workers (below, the messages cost more than they save). */
 const PARALLEL_TARGETS = 8192;
@@ -41,7 +44,7 @@ export function defaultFieldWorkers(): number {
 }
 
 interface Pending {
-  resolve: () => void;
+  resolve: (done: FieldBatchDone) => void;
   reject: (err: Error) => void;
 }
 
@@ -96,7 +99,7 @@ export class WebFieldThreads implements FieldThreads {
         batch.problem = withoutKernel(p);
         this.sentProblem[w] = problemId;
       }
-      running.push(new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject })));
+      running.push(new Promise<void>((resolve, reject) => this.pending.set(id, { resolve: () => resolve(), reject })));
       this.workers[w].postMessage(batch);
     }
     for (let b = 0; b < own; b++) scanBand(p, nnf, snapshot, only, bands[b], new Random(bands[b].seed));
@@ -176,7 +179,7 @@ export class WebFieldThreads implements FieldThreads {
     for (let b = 1; b < bands; b++) {
       if (cuts[b] >= cuts[b + 1]) continue;
       const id = this.nextBatch++;
-      running.push(new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject })));
+      running.push(new Promise<void>((resolve, reject) => this.pending.set(id, { resolve: () => resolve(), reject })));
       this.workers[b - 1].postMessage({ kind: "rows", id, input: local, y0: cuts[b], y1: cuts[b + 1] } satisfies RowsBatch);
     }
     upscaleRows(local, written, cuts[0], cuts[1]);
@@ -192,17 +195,33 @@ export class WebFieldThreads implements FieldThreads {
     upscaleSeam(input, out);
   };
 
+  /**
+   * The erase's structure step (`EraseOptions.continueStructureOn`) on the
+   * first worker, while the engine worker downsamples the crop; on this thread
+   * when the photo or its hole plane is not in shared memory (it would be copied).
+   */
+  readonly continueStructureOn = async (image: RgbaImage, hole: Uint8Array, crop: Rect): Promise<StructureResult | null> => {
+    if (!(image.data.buffer instanceof SharedArrayBuffer) || !(hole.buffer instanceof SharedArrayBuffer)) {
+      return continueStructure(image, hole, crop);
+    }
+    const id = this.nextBatch++;
+    const done = new Promise<FieldBatchDone>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.workers[0].postMessage({ kind: "structure", id, image, hole, crop } satisfies StructureBatch);
+    return (await done).structure ?? null;
+  };
+
   /** Stops the workers; scans under way fail. */
   close(): void {
     for (const worker of this.workers) worker.terminate();
     this.failAll(new Error("The field workers were stopped."));
   }
 
-  private done({ id, error }: FieldBatchDone): void {
+  private done(done: FieldBatchDone): void {
+    const { id, error } = done;
     const pending = this.pending.get(id);
     if (!pending) return;
     this.pending.delete(id);
-    if (error === undefined) pending.resolve();
+    if (error === undefined) pending.resolve(done);
     else pending.reject(new Error(error));
   }
 

@@ -1,8 +1,9 @@
 /**
- * A field worker: runs bands of the fill's PatchMatch scans (`scanBand`) and
- * bands of rows of its attention upscaling (`upscaleRows`) for the engine
- * worker, over arrays in shared memory (see field-threads.ts). Writes only
- * its bands' slots of the field, or its rows' hole pixels.
+ * A field worker: runs bands of the fill's PatchMatch scans (`scanBand`),
+ * bands of rows of its attention upscaling (`upscaleRows`) and its structure
+ * step (`continueStructure`) for the engine worker, over arrays in shared
+ * memory (see field-threads.ts). Writes only its bands' slots of the field,
+ * or its rows' hole pixels; the structure comes back as a message.
  *
  * The engine worker's WebAssembly kernel does not travel (a function), so
  * this worker keeps one of its own per problem size and copies the packed
@@ -10,7 +11,10 @@
  * a scan). The distances, and so the field, are the ones the engine worker
  * would compute.
  */
+
+import type { Rect, RgbaImage } from "../../src/core/image.js";
 import { type BandScan, type Nnf, type PatchProblem, scanBand } from "../../src/core/inpaint/patchmatch.js";
+import { continueStructure, type StructureResult } from "../../src/core/inpaint/structure/structure.js";
 import { type UpscaleInput, upscaleRows } from "../../src/core/inpaint/upscale.js";
 import { createDistanceKernel, type DistanceKernel } from "../../src/core/inpaint/wasm/patch-distance.js";
 import { Random } from "../../src/core/random.js";
@@ -36,9 +40,20 @@ export interface RowsBatch {
   y1: number;
 }
 
+/** The structure step of an erase whose photo and hole plane are in shared memory. */
+export interface StructureBatch {
+  kind: "structure";
+  id: number;
+  image: RgbaImage;
+  hole: Uint8Array;
+  crop: Rect;
+}
+
 /** The answer to a batch: done, or the error's message. */
 export interface FieldBatchDone {
   id: number;
+  /** A structure batch's result. */
+  structure?: StructureResult | null;
   error?: string;
 }
 
@@ -54,7 +69,18 @@ function withOwnKernel(p: PatchProblem): PatchProblem {
   return { ...p, packed: own.packed, kernel: own.distance };
 }
 
-self.onmessage = (e: MessageEvent<FieldBatch | RowsBatch>) => {
+self.onmessage = (e: MessageEvent<FieldBatch | RowsBatch | StructureBatch>) => {
+  if (e.data.kind === "structure") {
+    const { id, image, hole, crop } = e.data;
+    try {
+      const structure = continueStructure(image, hole, crop);
+      const done: FieldBatchDone = { id, structure };
+      self.postMessage(done, structure ? [structure.remaining.buffer, structure.band.buffer] : []);
+    } catch (err) {
+      self.postMessage({ id, error: (err as Error).message } satisfies FieldBatchDone);
+    }
+    return;
+  }
   if (e.data.kind === "rows") {
     const { id, input, y0, y1 } = e.data;
     try {
