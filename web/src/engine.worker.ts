@@ -401,7 +401,7 @@ class Engine {
         {
           ...VARIANTS[variant % VARIANTS.length],
           seed,
-          // Into this worker's own copy: no 48 MB copy of a 12 MP photo (the page gets one below).
+          // Into this worker's own copy: no 48 MB copy of a 12 MP photo (the page gets its pixels below).
           inPlace: true,
           ...(this.reference ? { reference: this.reference } : {}),
           ...(this.coarse ? { coarse: this.coarse } : this.patchMatch ? { coarse: this.patchMatch } : {}),
