@@ -48,6 +48,23 @@ for (const { wallpaper } of TAPS) {
   photoFiles.set(wallpaper, file);
 }
 
+/**
+ * The `n` Chromium threads that used the most CPU since `before`, as "name ms"
+ * (on a busy machine, the longest of them bounds the step's time on free cores).
+ */
+function busiestThreads(before, n) {
+  const used = [];
+  for (const [key, ms] of chromiumCpu()) {
+    const d = ms - (before.get(key) ?? 0);
+    if (d > 0) used.push([key.split(" ").slice(2).join(" "), d]);
+  }
+  return used
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, ms]) => `${name} ${Math.round(ms)}`)
+    .join(", ");
+}
+
 const ENGINES = (process.env.BENCH_WEB_ENGINES ?? "sam,builtin").split(",");
 const load = () =>
   os
@@ -70,7 +87,8 @@ const rows = [];
 const firstVisits = [];
 try {
   for (const engine of ENGINES) {
-    const url = `${server.resolvedUrls?.local[0]}?engine=${engine}`;
+    // BENCH_WEB_QUERY: more of the address (e.g. "fieldWorkers=0": the fill on the engine worker alone).
+    const url = `${server.resolvedUrls?.local[0]}?engine=${engine}${process.env.BENCH_WEB_QUERY ? `&${process.env.BENCH_WEB_QUERY}` : ""}`;
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     await context.addInitScript(() => {
       window.__longTasks = [];
@@ -141,15 +159,27 @@ try {
       const tapCpu = chromiumCpuSince(cpu);
       const selectedText = await page.getByTestId("status").textContent();
       const inWorker = selectedText.match(/ in (\d+) ms/)?.[1] ?? "?";
+      const cpuAtEnter = chromiumCpu();
       await page.keyboard.press("Enter");
       await status("Erased");
+      const busiest = busiestThreads(cpuAtEnter, 3);
       const erased = Date.now() - t0;
       const erasedCpu = chromiumCpuSince(cpu);
       const text = await page.getByTestId("status").textContent();
+      const eraseInWorker = text.match(/ in (\d+) ms/)?.[1] ?? "?";
       const longest = Math.max(0, ...(await page.evaluate(() => window.__longTasks)));
       const erasedPixels = text.match(/Erased ([\d,]+) pixels/)?.[1] ?? "?";
+      // The same erase again (Undo, Enter): the code is warm now, as for every erase after a page's first.
+      await page.keyboard.press("Control+z");
+      await status("Undid");
+      const cpuAgain = chromiumCpu();
+      const t1 = Date.now();
+      await page.keyboard.press("Enter");
+      await status("Erased");
+      const again = `${Date.now() - t1} (${Math.round(chromiumCpuSince(cpuAgain))}; ${busiestThreads(cpuAgain, 2)})`;
+      const againInWorker = (await page.getByTestId("status").textContent()).match(/ in (\d+) ms/)?.[1] ?? "?";
       rows.push(
-        `| ${engine} | ${what} (${x}, ${y}) | ${open} (${Math.round(openCpu)}) | ${early || "–"} | ${samReady || "–"} | ${tap} (${Math.round(tapCpu)}) | ${inWorker} | ${erased} (${Math.round(erasedCpu)}) | ${erasedPixels} | ${Math.round(longestOpening)} | ${Math.round(longest)} |`,
+        `| ${engine} | ${what} (${x}, ${y}) | ${open} (${Math.round(openCpu)}) | ${early || "–"} | ${samReady || "–"} | ${tap} (${Math.round(tapCpu)}) | ${inWorker} | ${erased} (${Math.round(erasedCpu)}) | ${eraseInWorker} | ${busiest} | ${erasedPixels} | ${again} | ${againInWorker} | ${Math.round(longestOpening)} | ${Math.round(longest)} |`,
       );
       process.stderr.write(`bench:web: ${engine} tap (${x}, ${y}) done\n`);
       await page.close();
@@ -163,14 +193,14 @@ try {
 process.stdout.write(
   [
     `Browser app, ${W}×${H} photo, headless Chromium without GPU (WebAssembly, ${os.availableParallelism()} cores), ms.`,
-    `Load average (1 / 5 / 15 min): ${loadBefore} before, ${load()} after.`,
+    `Load average (1 / 5 / 15 min): ${loadBefore} before, ${load()} after.${process.env.BENCH_WEB_QUERY ? ` Address: ?engine=…&${process.env.BENCH_WEB_QUERY}.` : ""}`,
     "In brackets: CPU time of all Chromium's threads over the same step (from /proc), which a busy machine changes far less than the wall time.",
     "",
     ...(firstVisits.length > 0
       ? ["First visit, open + prepare including the model download:", "", "| engine | ms |", "|---|---|", ...firstVisits, ""]
       : []),
-    "| engine | object (tap at) | open → ready for taps | a tap at once → mask shown (engine) | open → Segment Anything answers | tap → mask shown | of which in the worker | tap → erased shown (Enter at once) | pixels erased | longest main-thread task: opening | after |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| engine | object (tap at) | open → ready for taps | a tap at once → mask shown (engine) | open → Segment Anything answers | tap → mask shown | of which in the worker | tap → erased shown (Enter at once) | of which the erase in the worker | busiest threads Enter → erased (CPU) | pixels erased | Undo, Enter → erased again (CPU; busiest threads) | of which in the worker | longest main-thread task: opening | after |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
   ].join("\n"),

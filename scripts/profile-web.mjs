@@ -279,4 +279,26 @@ for (const [label, a, b] of phases) {
     out.push(`- samples on ${name}: ${top.map(([w, v]) => `${w} ${v.toFixed(0)}`).join("; ")}`);
   }
 }
+// The engine worker's user timing measures (refine and erase stages), by the phase they started in.
+const opened = new Map();
+const measures = [];
+for (const e of events) {
+  if (!e.cat?.includes("blink.user_timing") || e.name in marks) continue;
+  const key = `${e.pid}:${e.id ?? e.id2?.local ?? ""}:${e.name}`;
+  if (e.ph === "b") opened.set(key, e.ts);
+  else if (e.ph === "e" && opened.has(key)) {
+    measures.push({ name: e.name, ts: opened.get(key), ms: (e.ts - opened.get(key)) / 1000 });
+    opened.delete(key);
+  }
+}
+measures.sort((a, b) => a.ts - b.ts);
+for (const [label, a, b] of phases) {
+  const inPhase = measures.filter((m) => m.ts >= markTs[a] && m.ts < markTs[b]);
+  if (inPhase.length === 0) continue;
+  out.push(
+    "",
+    `## measures in ${label}`,
+    ...inPhase.map((m) => `- +${((m.ts - markTs[a]) / 1000).toFixed(0)} ms: ${m.name} ${m.ms.toFixed(0)} ms`),
+  );
+}
 process.stdout.write(`${out.join("\n")}\n`);

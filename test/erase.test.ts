@@ -5,6 +5,8 @@ import { type RgbaImage, VanishError } from "../src/core/image.js";
 import { PatchMatchCoarse } from "../src/core/inpaint/completion.js";
 import { erase, eraseWithReport, workingScale } from "../src/core/inpaint/erase.js";
 import { blurKnown, downsampleCrop } from "../src/core/inpaint/resample.js";
+import { continueStructure } from "../src/core/inpaint/structure/structure.js";
+import { upscaleRows, upscaleSeam } from "../src/core/inpaint/upscale.js";
 import { countHole, holeBounds, holeStats } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { noiseImage, rectMask } from "./helpers.js";
@@ -327,5 +329,67 @@ describe("resampling", () => {
     }
     assert.deepEqual(low.hole, hole);
     assert.deepEqual(low.image.data, referenceBlur(means, hole, lw, lh, 4));
+  });
+});
+
+describe("upscale option", () => {
+  test("the upscaling's rows in bands, in any order, then the seam, give upscaleInto's pixels", async () => {
+    const image = noiseImage(160, 120, 7);
+    const mask = rectMask(160, 120, 40, 30, 70, 56);
+    const plain = await erase(image, mask, { seed: 3 });
+    let calls = 0;
+    const banded = await erase(image, mask, {
+      seed: 3,
+      upscale: async (input, out) => {
+        calls++;
+        const { y, height } = input.holeRect;
+        const cuts = [y, y + 7, y + height / 2, y + height - 1, y + height].map(Math.round);
+        for (let b = cuts.length - 2; b >= 0; b--) upscaleRows(input, out, cuts[b], cuts[b + 1]);
+        upscaleSeam(input, out);
+      },
+    });
+    assert.equal(calls, 1);
+    assert.deepEqual(banded.data, plain.data);
+    await assert.rejects(erase(image, mask, { upscale: "rows" as never }), VanishError);
+  });
+});
+
+describe("continueStructureOn option", () => {
+  test("the structure step run by the caller (as another thread would) gives the same pixels", async () => {
+    // A grey ground crossed by a dark slanted line, which structure propagation continues through the hole.
+    const w = 240;
+    const h = 180;
+    const rng = new Random(4);
+    const data = new Uint8ClampedArray(w * h * 4);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const cover = Math.min(1, Math.max(0, 2 - Math.abs(y + 0.5 - (0.4 * (x + 0.5) + 40)) / Math.hypot(1, 0.4)));
+        const v = (170 + 16 * (rng.next() - 0.5)) * (1 - cover) + 30 * cover;
+        data.set([v, v * 0.95, v * 0.9, 255], (y * w + x) * 4);
+      }
+    }
+    const image = { width: w, height: h, data };
+    const mask = rectMask(w, h, 90, 50, 50, 60);
+    const plain = await eraseWithReport(image, mask, { seed: 2 });
+    assert.ok(plain.structure.curves > 0, "the line is continued through the hole");
+    let calls = 0;
+    const elsewhere = await eraseWithReport(image, mask, {
+      seed: 2,
+      continueStructureOn: async (img, hole, crop) => {
+        calls++;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return structuredClone(continueStructure(img, hole, crop));
+      },
+    });
+    assert.equal(calls, 1);
+    assert.equal(elsewhere.structure.curves, plain.structure.curves);
+    assert.deepEqual(elsewhere.image.data, plain.image.data);
+    const off = await eraseWithReport(image, mask, {
+      seed: 2,
+      structure: false,
+      continueStructureOn: async () => assert.fail("not called"),
+    });
+    assert.equal(off.structure.curves, 0);
+    await assert.rejects(erase(image, mask, { continueStructureOn: 1 as never }), VanishError);
   });
 });

@@ -132,6 +132,98 @@ test("open, tap, erase, undo, redo, download: the object is gone and nothing els
   await page.close();
 });
 
+test("the fill on field workers (shared memory) gives the same pixels as on the engine worker alone", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  // A hole large enough that the fill's PatchMatch scans are split into bands
+  // and its upscaling's rows too, all going to the field workers, as does the structure step.
+  const w = 800;
+  const h = 560;
+  const hole = (x: number, y: number) => ((x - 400) / 230) ** 2 + ((y - 280) / 170) ** 2 <= 1;
+  const data = Buffer.alloc(w * h * 3);
+  const mask = Buffer.alloc(w * h * 3);
+  let holePixels = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const o = (y * w + x) * 3;
+      const t = ((x * 7 + y * 13) % 17) * 3 + ((x * y) % 11);
+      // A dark slanted line through the hole, for the structure step (which also runs on a field worker).
+      const line = Math.min(1, Math.max(0, 4 - Math.abs(y + 0.5 - (0.35 * (x + 0.5) + 140)) / Math.hypot(1, 0.35)));
+      data[o] = (60 + t + (x >> 4)) * (1 - line) + 20 * line;
+      data[o + 1] = (110 + ((x >> 3) % 2) * 12 + t / 2) * (1 - line) + 20 * line;
+      data[o + 2] = (80 + y / 6 + ((x >> 5) % 3) * 9) * (1 - line) + 20 * line;
+      if (hole(x, y)) {
+        mask.fill(255, o, o + 3);
+        holePixels++;
+      }
+    }
+  }
+  const photoFile = path.join(dir, "wide.png");
+  const maskFile = path.join(dir, "wide-mask.png");
+  await sharp(data, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(photoFile);
+  await sharp(mask, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(maskFile);
+  // A second, smaller object in a corner, erased on top of the first erase.
+  const cornerFile = path.join(dir, "wide-corner.png");
+  const corner = Buffer.alloc(w * h * 3);
+  for (let y = 30; y < 110; y++) corner.fill(255, (y * w + 40) * 3, (y * w + 130) * 3);
+  await sharp(corner, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(cornerFile);
+  const fill = async (workers: number): Promise<Buffer> => {
+    const page = await app.browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${app.url()}&fieldWorkers=${workers}`);
+    assert.equal(await page.evaluate("crossOriginIsolated"), true, "shared memory needs COOP/COEP");
+    await page.getByTestId("open").setInputFiles(photoFile);
+    await statusSays(page, "ready");
+    const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.getByRole("button", { name: "Import mask" }).click()]);
+    await chooser.setFiles(maskFile);
+    await statusSays(page, "Mask imported");
+    await page.getByTestId("erase").click();
+    await statusSays(page, "Erased", 90_000);
+    if (workers > 0) await page.screenshot({ path: path.join(dir, "field-workers-erased.png") });
+    const pixels = async (name: string) => {
+      const [dl] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download").click()]);
+      const file = path.join(dir, `wide-${workers}-${name}.png`);
+      await dl.saveAs(file);
+      return (await sharp(file).removeAlpha().raw().toBuffer()) as Buffer;
+    };
+    const first = await pixels("first");
+    if (workers > 0) {
+      // The page's history holds the erased pixels the worker filled (shared memory): erasing again on top of
+      // them must leave that state as it was.
+      const [again] = await Promise.all([page.waitForEvent("filechooser"), page.getByRole("button", { name: "Import mask" }).click()]);
+      await again.setFiles(cornerFile);
+      await statusSays(page, "Mask imported");
+      await page.getByTestId("erase").click();
+      await statusSays(page, "Erased", 90_000);
+      await page.getByRole("button", { name: "Undo" }).click();
+      assert.ok(first.equals(await pixels("undone")), "a second erase leaves the first's pixels in the history");
+      await page.getByRole("button", { name: "Undo" }).click();
+      await page.getByRole("button", { name: "Undo" }).click();
+      // Undo hands the engine the page's copy (not in shared memory): the workers then fill a shared copy of the crop.
+      await page.getByTestId("erase").click();
+      await statusSays(page, "Erased", 90_000);
+      assert.ok(first.equals(await pixels("again")), "the erase after undo gives the same pixels");
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+    return first;
+  };
+  const alone = await fill(0);
+  const shared = await fill(2);
+  let changed = 0;
+  for (let i = 0; i < w * h; i++) if (alone[i * 3] !== data[i * 3] || alone[i * 3 + 1] !== data[i * 3 + 1]) changed++;
+  assert.ok(holePixels > 100_000 && changed > 0.5 * holePixels, `the hole was filled (${changed} of ${holePixels} pixels changed)`);
+  assert.ok(shared.equals(alone), "two field workers give the pixels of the engine worker alone");
+});
+
 test("unsupported, damaged and huge files get clear messages, not a broken page", { skip, timeout: 90_000 }, async () => {
   const page = await app.browser.newPage();
   await page.goto(app.url());

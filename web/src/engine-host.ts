@@ -22,6 +22,13 @@ export class EngineHost {
 
   constructor(private readonly onFailure: (message: string) => void) {
     this.ready = Promise.resolve(this.start());
+    // `?fieldWorkers=N` in the address: the fill's PatchMatch scans on N field workers (0: the engine worker alone), for tests and benchmarks.
+    const asked = new URLSearchParams(location.search).get("fieldWorkers");
+    if (asked !== null && /^[0-7]$/.test(asked)) {
+      const use = (engine: Engine) => engine.useFieldWorkers(Number(asked));
+      this.remember("field-workers", use);
+      void this.ready.then(use);
+    }
   }
 
   /** The engine, once it is ready. */

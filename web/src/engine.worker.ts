@@ -5,6 +5,9 @@
  * Exposed through Comlink; pixel buffers cross as transferables.
  */
 import * as Comlink from "comlink";
+import type { Rect } from "../../src/core/image.js";
+import { shared } from "../../src/core/inpaint/patchmatch.js";
+import { type UpscaleInput, upscaleInto } from "../../src/core/inpaint/upscale.js";
 import { holeStats } from "../../src/core/mask.js";
 import {
   checkSamDecoder,
@@ -13,6 +16,7 @@ import {
   type EraseOptions,
   eraseWithReport,
   NetworkCoarse,
+  PatchMatchCoarse,
   type RgbaImage,
   removalMask,
   type SegmentEngineName,
@@ -22,6 +26,7 @@ import {
 import { bundledSamLoader, type SamLoadProgress } from "./bundled-sam.js";
 import { type DecodeOptions, decodePhoto, encodePhoto, type Photo, type PhotoSource, readSource } from "./codec.js";
 import "./errors.js";
+import { defaultFieldWorkers, WebFieldThreads } from "./field-threads.js";
 import { overlaySize, type SelectionDisplay, sampleNearest, selectionOverlay } from "./mask-layers.js";
 import { exposeAllCandidates, loadWebModel } from "./onnx-web.js";
 import { loadRemoteModel } from "./remote-model.js";
@@ -60,6 +65,7 @@ export interface PrepareResult {
 }
 
 export interface EraseResult {
+  /** The result's pixels: the page's own (with field workers, in shared memory that the worker no longer writes). */
   data: Uint8ClampedArray;
   /** The result's view bitmaps (see view-bitmaps.ts). */
   view: ImageBitmap[];
@@ -96,6 +102,25 @@ class Engine {
   private coarse: NetworkCoarse | null = null;
   /** The current photo's halved view, patched after each erase. */
   private readonly halved = new HalvedView();
+  /** Field workers for the fill's PatchMatch scans, started with this worker (none without shared memory). */
+  private fieldThreads: WebFieldThreads | null = null;
+  /** The photo whose pixels the last erase handed to the page, until it has a copy of its own (see `ownPixels`). */
+  private handedOver: RgbaImage | null = null;
+  /** The last erase's mask in shared memory, reused (see `sharedMask`). */
+  private maskBuffer: Uint8Array | null = null;
+  /** The PatchMatch fill over `fieldThreads` (the same pixels as without them). */
+  private patchMatch: PatchMatchCoarse | null = null;
+
+  constructor() {
+    this.useFieldWorkers(defaultFieldWorkers());
+  }
+
+  /** Field workers for the fill (0: the fill runs on this worker alone; the pixels are the same). */
+  useFieldWorkers(count: number): void {
+    this.fieldThreads?.close();
+    this.fieldThreads = count > 0 ? new WebFieldThreads(count) : null;
+    this.patchMatch = this.fieldThreads ? new PatchMatchCoarse({ threads: this.fieldThreads }) : null;
+  }
 
   /**
    * Decodes a photo and makes it the one to work on. Resolves to a copy of
@@ -112,13 +137,14 @@ class Engine {
         this.lastLoad = null;
       });
     const [photo, source] = await Promise.all([decodePhoto(file, name, options), readSource(file)]);
-    this.image = { width: photo.width, height: photo.height, data: photo.data };
+    // With field workers this worker's copy lives in shared memory, so that they read and fill the photo itself.
+    const own = this.fieldThreads ? inSharedMemory(photo.data) : new Uint8ClampedArray(photo.data);
+    this.image = { width: photo.width, height: photo.height, data: own };
     this.source = source;
     (await this.composer).reset();
     const view = await makeViewBitmaps(photo.data, photo.width, photo.height, true, source.colorSpace);
     this.halved.keep(view, photo.width, photo.height);
-    const copy = new Uint8ClampedArray(photo.data);
-    return Comlink.transfer({ photo: { ...photo, data: copy }, view }, [copy.buffer, ...view]);
+    return Comlink.transfer({ photo, view }, [photo.data.buffer, ...view]);
   }
 
   /** Decodes an image (a mask to import) without keeping it. */
@@ -320,9 +346,9 @@ class Engine {
       const data = sampleNearest(result.mask, result.width, result.height, grid.width, grid.height);
       const bitmap = await createImageBitmap(new ImageData(selectionOverlay(data, grid.width, grid.height), grid.width, grid.height));
       result.display = { ...grid, data, bitmap };
-      return Comlink.transfer(result, [result.mask.buffer, data.buffer, bitmap]);
+      return Comlink.transfer(result, [...movable(result.mask), data.buffer, bitmap]);
     }
-    return Comlink.transfer(result, [result.mask.buffer]);
+    return Comlink.transfer(result, movable(result.mask));
   }
 
   /** The full-resolution removal mask of a prompt `select` previewed. */
@@ -332,10 +358,16 @@ class Engine {
     const selector = await this.selector;
     await selector.prepare(image);
     const full = await (await this.composer).full(prompt);
+    measure("refine: full-resolution selection", t0);
     // A tap made meanwhile is answered before the growing step (its preview is what the user waits for).
     await new Promise((resolve) => setTimeout(resolve, 0));
-    const grown = removalMask(full, { feather: 0 }).mask.data;
-    return this.selectResult({
+    const t1 = performance.now();
+    // In shared memory with field workers: the page then sends it back to erase without copying it on its thread.
+    const removal = removalMask(full, { feather: 0 }).mask.data;
+    const grown = this.fieldThreads ? shared(removal) : removal;
+    measure("refine: grow", t1);
+    const t2 = performance.now();
+    const result = await this.selectResult({
       mask: grown,
       width: image.width,
       height: image.height,
@@ -345,27 +377,40 @@ class Engine {
       preview: false,
       engine: selector.answering,
     });
+    measure("refine: overlay", t2);
+    return result;
   }
 
   /** Erases the masked pixels of the current photo; the result becomes the current photo. */
   /** `variant` picks one of the fills "Try another" cycles through (0: the default fill). */
   async erase(mask: Uint8Array, seed: number, onProgress?: (fraction: number) => void, variant = 0): Promise<EraseResult> {
+    // The fill writes in place: never into pixels the page holds.
+    this.ownPixels();
     const image = this.current();
     const t0 = performance.now();
     // Each report re-renders the page: a few per second are enough for a progress bar.
     let reported = Number.NEGATIVE_INFINITY;
     let report: Awaited<ReturnType<typeof eraseWithReport>>;
+    // The hole's bounds, as the upscaling (which every non-empty fill ends with) sees them: no scan of the mask here.
+    let changed: Rect | null = null;
+    const upscale = this.fieldThreads?.upscale ?? (async (input: UpscaleInput, out: Uint8ClampedArray) => upscaleInto(input, out));
     try {
       report = await eraseWithReport(
         image,
-        { width: image.width, height: image.height, data: mask },
+        { width: image.width, height: image.height, data: this.fieldThreads ? this.sharedMask(mask) : mask },
         {
           ...VARIANTS[variant % VARIANTS.length],
           seed,
-          // Into this worker's own copy: no 48 MB copy of a 12 MP photo (the page gets one below).
+          // Into this worker's own copy: no 48 MB copy of a 12 MP photo (the page gets its pixels below).
           inPlace: true,
           ...(this.reference ? { reference: this.reference } : {}),
-          ...(this.coarse ? { coarse: this.coarse } : {}),
+          ...(this.coarse ? { coarse: this.coarse } : this.patchMatch ? { coarse: this.patchMatch } : {}),
+          ...(this.fieldThreads ? { continueStructureOn: this.fieldThreads.continueStructureOn } : {}),
+          upscale: (input, out) => {
+            const { crop, holeRect: r } = input;
+            changed = { x: crop.x + r.x, y: crop.y + r.y, width: r.width, height: r.height };
+            return upscale(input, out);
+          },
           // The fill is one synchronous run: progress messages queue up and are seen by the page as they are posted.
           ...(onProgress
             ? {
@@ -388,25 +433,44 @@ class Engine {
       }
       throw err;
     }
+    // The fill's stages as user timing (seen in a trace: scripts/profile-web.mjs), one after the other from t0.
+    let at = t0;
+    for (const [stage, ms] of Object.entries(report.timings)) {
+      if (stage === "totalMs" || ms <= 0) continue;
+      performance.measure(`erase: ${stage.replace(/Ms$/, "")}`, { start: at, duration: ms });
+      at += ms;
+    }
     // A new object: whatever was prepared on the photo before the erase is prepared again.
     this.image = { width: image.width, height: image.height, data: report.image.data };
     (await this.composer).reset();
-    const data = new Uint8ClampedArray(report.image.data);
+    let t1 = performance.now();
+    // Pixels in shared memory go to the page as they are (no copy before the result shows); this worker
+    // takes a copy of its own for the next erase just after the result is on its way (`ownPixels`).
+    const handOver = report.image.data.buffer instanceof SharedArrayBuffer;
+    const data = handOver ? report.image.data : new Uint8ClampedArray(report.image.data);
+    if (handOver) {
+      this.handedOver = this.image;
+      setTimeout(() => this.ownPixels(), 0);
+    }
+    measure("erase: pixels for the page", t1);
     const ms = performance.now() - t0;
+    t1 = performance.now();
     // The halved copies only: the result shows sooner; `fullView` gives the full-resolution bitmap after.
-    // Pixels outside the mask are untouched, so only the mask's rectangle is halved again.
-    const changed = holeStats(mask, image.width, image.height).bounds;
-    let view = changed ? await this.halved.patch(report.image.data, image.width, image.height, changed, this.colorSpace()) : null;
+    // Pixels outside the mask are untouched, so only the mask's rectangle is halved again: the one the upscaling
+    // filled, or with a reference photo (which restores pixels the upscaling never sees) the mask's own bounds.
+    const bounds = this.reference ? holeStats(mask, image.width, image.height).bounds : changed;
+    let view = bounds ? await this.halved.patch(report.image.data, image.width, image.height, bounds, this.colorSpace()) : null;
     if (!view) {
       view = await makeViewBitmaps(report.image.data, image.width, image.height, false, this.colorSpace());
       this.halved.keep(view, image.width, image.height);
     }
+    measure("erase: view", t1);
     const result: EraseResult = { data, view, holePixels: report.holePixels, ms };
     if (report.reference) {
       result.referenceUsed = report.reference.used;
       result.referenceNotes = report.reference.notes;
     }
-    return Comlink.transfer(result, [data.buffer, ...view]);
+    return Comlink.transfer(result, handOver ? view : [data.buffer, ...view]);
   }
 
   /** The full-resolution bitmap of the current photo (see `erase`). */
@@ -422,6 +486,25 @@ class Engine {
     return Comlink.transfer(levels, levels);
   }
 
+  /**
+   * Gives the photo handed to the page with the last erase (shared memory,
+   * which the page's history now holds too) a copy of its own, so that the
+   * next erase, which fills in place, cannot change the page's pixels. The
+   * same image object keeps its preparations (the pixels are equal).
+   */
+  private ownPixels(): void {
+    const image = this.handedOver;
+    this.handedOver = null;
+    if (image) (image as { data: Uint8ClampedArray }).data = inSharedMemory(image.data as Uint8ClampedArray);
+  }
+
+  /** `mask` copied into a shared buffer kept for the next erases (the field workers read it). */
+  private sharedMask(mask: Uint8Array): Uint8Array {
+    if (this.maskBuffer?.length !== mask.length) this.maskBuffer = new Uint8Array(new SharedArrayBuffer(mask.length));
+    this.maskBuffer.set(mask);
+    return this.maskBuffer;
+  }
+
   private colorSpace(): PredefinedColorSpace {
     return this.source?.colorSpace ?? "srgb";
   }
@@ -430,6 +513,23 @@ class Engine {
     if (!this.image) throw new Error("No photo is open.");
     return this.image;
   }
+}
+
+/** The buffer of `a` to transfer: none when it is shared memory (shared, not moved). */
+function movable(a: Uint8Array): ArrayBuffer[] {
+  return a.buffer instanceof SharedArrayBuffer ? [] : [a.buffer as ArrayBuffer];
+}
+
+/** A user timing measure from `start` to now (for traces; cheap). */
+function measure(name: string, start: number): void {
+  performance.measure(name, { start, end: performance.now() });
+}
+
+/** A copy of `data` in shared memory. */
+function inSharedMemory(data: Uint8ClampedArray): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(new SharedArrayBuffer(data.length));
+  out.set(data);
+  return out;
 }
 
 export type EngineApi = Engine;

@@ -223,6 +223,11 @@ export function useDocument() {
     // A selection alone is shown at its own resolution when that is coarser
     // (a preview), so a tap's overlay costs next to nothing to build.
     const sel = mask.selection ? (mask.selection.display ?? mask.selection) : null;
+    if (sel === null && mask.painted === 0) {
+      // Nothing marked (after an erase, a clear): an empty canvas, not 11 MB of transparent pixels put.
+      (overlay.getContext("2d") as CanvasRenderingContext2D).clearRect(0, 0, overlay.width, overlay.height);
+      return;
+    }
     const drawn = mask.painted === 0 ? mask.selection?.display?.bitmap : undefined;
     if (drawn) {
       // The worker drew this overlay: a copy, not 2–3 million pixels filled here.
@@ -521,10 +526,12 @@ export function useDocument() {
       setProgress(0);
       const r = await host.abortable(controller.signal, async (engine) => {
         await syncEngine(engine, s.pixels);
-        // A copy crosses (moved, not cloned again): `mask` may be the selection the history keeps.
-        const sent = new Uint8Array(mask);
+        // A copy crosses (moved, not cloned again): `mask` may be the selection the history keeps. A selection
+        // in shared memory (the engine's, which it never writes again) crosses as it is, with no copy here.
+        const shared = mask.buffer instanceof SharedArrayBuffer;
+        const sent = shared ? mask : new Uint8Array(mask);
         return engine.erase(
-          Comlink.transfer(sent, [sent.buffer]),
+          shared ? sent : Comlink.transfer(sent, [sent.buffer]),
           variant + 1,
           Comlink.proxy((f: number) => setProgress(f)),
           variant,

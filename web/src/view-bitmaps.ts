@@ -22,7 +22,9 @@ export async function makeViewBitmaps(
   full = true,
   colorSpace: PredefinedColorSpace = "srgb",
 ): Promise<ImageBitmap[]> {
-  const pixels = new ImageData(data as Uint8ClampedArray<ArrayBuffer>, width, height, { colorSpace });
+  // ImageData takes no shared memory (the engine worker keeps its photo there for the field workers): a copy then.
+  const own = data.buffer instanceof SharedArrayBuffer ? new Uint8ClampedArray(data) : data;
+  const pixels = new ImageData(own as Uint8ClampedArray<ArrayBuffer>, width, height, { colorSpace });
   const levels: ImageBitmap[] = [];
   if (full || Math.max(width, height) < MIN_HALVED) levels.push(await createImageBitmap(pixels));
   let w = width;

@@ -28,8 +28,8 @@ import { type CoarseStage, PatchMatchCoarse } from "./completion.js";
 import { countSources } from "./patchmatch.js";
 import { downsampleCrop } from "./resample.js";
 import { sideLabels } from "./structure/sides.js";
-import { continueStructure, pasteStructure } from "./structure/structure.js";
-import { upscaleInto } from "./upscale.js";
+import { continueStructure, pasteStructure, type StructureResult } from "./structure/structure.js";
+import { type UpscaleInput, upscaleInto } from "./upscale.js";
 
 export interface EraseOptions {
   /** Seed of every random choice; the same seed gives the same pixels. Default 1. */
@@ -62,6 +62,18 @@ export interface EraseOptions {
   structure?: boolean;
   /** The low-resolution fill. Default: multi-scale PatchMatch completion. */
   coarse?: CoarseStage;
+  /**
+   * Runs the attention upscaling into the output; it must give `upscaleInto`'s
+   * pixels (e.g. `upscaleRows` in bands on other threads, then `upscaleSeam`).
+   * Default: `upscaleInto` on the calling thread.
+   */
+  upscale?: (input: UpscaleInput, out: Uint8ClampedArray) => Promise<void>;
+  /**
+   * Runs `continueStructure(image, hole, crop)` (e.g. on another thread while
+   * this one downsamples the crop); it must give `continueStructure`'s result.
+   * The structure time is then the wait for it. Default: on the calling thread.
+   */
+  continueStructureOn?: (image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect) => Promise<StructureResult | null>;
   /**
    * Another photo of the same scene (any size, exposure or nearby viewpoint)
    * that shows what is behind the object. Used where it can be aligned and
@@ -225,8 +237,10 @@ async function selfSimilarFill(
   }
   const crop = chooseCrop(bounds, holePixels, W, H, options.context ?? 0.5);
   const ts0 = performance.now();
-  // The structure's bands are drawn now and pasted over the finished fill (see structure/structure.ts).
-  const structure = options.structure === false ? null : continueStructure(image, hole, crop, bounds);
+  // The structure's bands are drawn now and pasted over the finished fill (see structure/structure.ts);
+  // with `continueStructureOn` elsewhere while this thread downsamples.
+  const elsewhere = options.structure === false ? undefined : options.continueStructureOn?.(image, hole, crop, bounds);
+  const drawn = options.structure === false || elsewhere ? null : continueStructure(image, hole, crop, bounds);
   const continueMs = performance.now() - ts0;
   const longSide = options.lowResLongSide ?? 512;
   const s = workingScale(crop, holePixels, W * H, longSide, options.lowResHoleBudget ?? DEFAULT_HOLE_BUDGET);
@@ -234,6 +248,7 @@ async function selfSimilarFill(
   const low = downsampleCrop(image, hole, crop, s, channels);
   // Each side of a continued curve is filled from its own side (structure/sides.ts).
   const ts1 = performance.now();
+  const structure = elsewhere ? await elsewhere : drawn;
   const sides = structure ? sideLabels(structure.curves, structure.scale, s, low.image.width, low.image.height) : null;
   const structureMs = options.structure === false ? 0 : continueMs + performance.now() - ts1;
   if (countSources(low.hole, low.image.width, low.image.height, 3) === 0) {
@@ -269,7 +284,7 @@ async function selfSimilarFill(
   progress(STAGE_END.attention);
 
   const holeRect = { x: bounds.x - crop.x, y: bounds.y - crop.y, width: bounds.width, height: bounds.height };
-  upscaleInto(
+  await (options.upscale ?? upscaleInto)(
     {
       source: image,
       mask: hole,
@@ -377,6 +392,10 @@ function validateOptions(o: EraseOptions): void {
     }
   };
   if (o.inPlace !== undefined && typeof o.inPlace !== "boolean") throw expectedError("true or false for inPlace", o.inPlace);
+  if (o.upscale !== undefined && typeof o.upscale !== "function") throw expectedError("a function for upscale", o.upscale);
+  if (o.continueStructureOn !== undefined && typeof o.continueStructureOn !== "function") {
+    throw expectedError("a function for continueStructureOn", o.continueStructureOn);
+  }
   check("seed", o.seed, -(2 ** 31), 2 ** 32, true);
   check("lowResLongSide", o.lowResLongSide, 32, 4096, true);
   check("lowResHoleBudget", o.lowResHoleBudget, 256, 1 << 22, true);

@@ -216,6 +216,16 @@ function clampIndex(i: number, n: number): number {
  * and blends the seam band. Pixels outside the mask are not touched.
  */
 export function upscaleInto(input: UpscaleInput, out: Uint8ClampedArray): void {
+  upscaleRows(input, out, input.holeRect.y, input.holeRect.y + input.holeRect.height);
+  upscaleSeam(input, out);
+}
+
+/**
+ * The hole pixels of crop rows [y0, y1) (the first part of `upscaleInto`):
+ * each pixel is computed on its own from pixels outside the hole, so bands of
+ * rows may run on separate threads, in any order, with the same result.
+ */
+export function upscaleRows(input: UpscaleInput, out: Uint8ClampedArray, y0: number, y1: number): void {
   const { crop, mask, source, lowRes } = input;
   const W = source.width;
   const C = lowRes.channels;
@@ -224,7 +234,7 @@ export function upscaleInto(input: UpscaleInput, out: Uint8ClampedArray): void {
   const hr = input.holeRect;
   const report = input.progress;
   const every = Math.max(1, Math.ceil(hr.height / 25));
-  for (let y = hr.y; y < hr.y + hr.height; y++) {
+  for (let y = y0; y < y1; y++) {
     if (report && (y - hr.y) % every === 0) report((y - hr.y) / hr.height);
     let m = (crop.y + y) * W + crop.x + hr.x;
     for (let x = hr.x; x < hr.x + hr.width; x++, m++) {
@@ -237,7 +247,11 @@ export function upscaleInto(input: UpscaleInput, out: Uint8ClampedArray): void {
       if (C === 4) out[p + 3] = res[3];
     }
   }
-  if (input.seamWidth > 0) blendSeam(input, transfer, out);
+}
+
+/** The seam band of `upscaleInto` (its second part), once every hole row is filled. */
+export function upscaleSeam(input: UpscaleInput, out: Uint8ClampedArray): void {
+  if (input.seamWidth > 0) blendSeam(input, new DetailTransfer(input), out);
 }
 
 /**
