@@ -131,6 +131,8 @@ export interface PatchMatchCoarseOptions {
 }
 
 const GAMMA = 1.3;
+/** γ^(−d) for d = 0 … 200 (the boundary weight's cap). */
+const GAMMA_POWERS = Float64Array.from({ length: 201 }, (_, d) => GAMMA ** -d);
 
 /** Multi-scale PatchMatch + EM completion, the default coarse stage. */
 export class PatchMatchCoarse implements CoarseStage {
@@ -333,13 +335,16 @@ function copyImage(img: FloatImage): FloatImage {
  * grey level, central differences) over the ν×ν window around each pixel,
  * counting only gradients whose stencil is all known. Hole pixels get 0; the
  * completion fills them like colours.
+ *
+ * The three window sums (|∂x|, |∂y| and the count of known stencils) run
+ * together over one interleaved plane, row by row in both passes: a running
+ * double per column and channel, stored as float32 after each step.
  */
 function withTextureFeatures(img: FloatImage, hole: Uint8Array, window: number): FloatImage {
   const { width: w, height: h, channels: C, data } = img;
   const n = w * h;
-  const gx = new Float32Array(n);
-  const gy = new Float32Array(n);
-  const valid = new Float32Array(n);
+  // gx, gy, valid per pixel.
+  const grad = new Float32Array(n * 3);
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
       const i = y * w + x;
@@ -348,50 +353,85 @@ function withTextureFeatures(img: FloatImage, hole: Uint8Array, window: number):
       const rr = (i + 1) * C;
       const u = (i - w) * C;
       const d = (i + w) * C;
-      gx[i] = Math.abs(data[rr] + data[rr + 1] + data[rr + 2] - data[l] - data[l + 1] - data[l + 2]) / 6;
-      gy[i] = Math.abs(data[d] + data[d + 1] + data[d + 2] - data[u] - data[u + 1] - data[u + 2]) / 6;
-      valid[i] = 1;
+      grad[3 * i] = Math.abs(data[rr] + data[rr + 1] + data[rr + 2] - data[l] - data[l + 1] - data[l + 2]) / 6;
+      grad[3 * i + 1] = Math.abs(data[d] + data[d + 1] + data[d + 2] - data[u] - data[u + 1] - data[u + 2]) / 6;
+      grad[3 * i + 2] = 1;
     }
   }
   const half = window >> 1;
-  const sx = boxSum(gx, w, h, half);
-  const sy = boxSum(gy, w, h, half);
-  const sv = boxSum(valid, w, h, half);
+  const rows = boxSumRows3(grad, w, h, half);
   const C2 = C + 2;
   const out = new Float32Array(n * C2);
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < C; c++) out[i * C2 + c] = data[i * C + c];
-    if (hole[i] !== 0 || sv[i] === 0) continue;
-    out[i * C2 + C] = sx[i] / sv[i];
-    out[i * C2 + C + 1] = sy[i] / sv[i];
+  for (let i = 0, o = 0, q = 0; i < n; i++, o += C, q += C2) for (let c = 0; c < C; c++) out[q + c] = data[o + c];
+  // Vertical pass: column sums of the row sums over [y − half, y + half], clipped.
+  const f32 = Math.fround;
+  const ax = new Float64Array(w);
+  const ay = new Float64Array(w);
+  const av = new Float64Array(w);
+  for (let y = 0; y < Math.min(half, h); y++) {
+    for (let x = 0, r = 3 * y * w; x < w; x++, r += 3) {
+      ax[x] += rows[r];
+      ay[x] += rows[r + 1];
+      av[x] += rows[r + 2];
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    if (y + half < h) {
+      for (let x = 0, r = 3 * (y + half) * w; x < w; x++, r += 3) {
+        ax[x] += rows[r];
+        ay[x] += rows[r + 1];
+        av[x] += rows[r + 2];
+      }
+    }
+    if (y - half - 1 >= 0) {
+      for (let x = 0, r = 3 * (y - half - 1) * w; x < w; x++, r += 3) {
+        ax[x] -= rows[r];
+        ay[x] -= rows[r + 1];
+        av[x] -= rows[r + 2];
+      }
+    }
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      const v = f32(av[x]);
+      if (hole[i] !== 0 || v === 0) continue;
+      out[i * C2 + C] = f32(ax[x]) / v;
+      out[i * C2 + C + 1] = f32(ay[x]) / v;
+    }
   }
   return { width: w, height: h, channels: C2, data: out };
 }
 
-/** Sums over the (2·half+1)² window around each pixel, clipped to the image (two running-sum passes). */
-function boxSum(src: Float32Array, w: number, h: number, half: number): Float32Array {
-  const rows = new Float32Array(w * h);
+/** Sums of each of three interleaved channels over [x − half, x + half] along each row, clipped to the row. */
+function boxSumRows3(src: Float32Array, w: number, h: number, half: number): Float32Array {
+  const rows = new Float32Array(w * h * 3);
   for (let y = 0; y < h; y++) {
-    const o = y * w;
-    let acc = 0;
-    for (let x = 0; x < Math.min(half, w); x++) acc += src[o + x];
+    const o = 3 * y * w;
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    for (let x = 0; x < Math.min(half, w); x++) {
+      a += src[o + 3 * x];
+      b += src[o + 3 * x + 1];
+      c += src[o + 3 * x + 2];
+    }
     for (let x = 0; x < w; x++) {
-      if (x + half < w) acc += src[o + x + half];
-      if (x - half - 1 >= 0) acc -= src[o + x - half - 1];
-      rows[o + x] = acc;
+      if (x + half < w) {
+        const p = o + 3 * (x + half);
+        a += src[p];
+        b += src[p + 1];
+        c += src[p + 2];
+      }
+      if (x - half - 1 >= 0) {
+        const p = o + 3 * (x - half - 1);
+        a -= src[p];
+        b -= src[p + 1];
+        c -= src[p + 2];
+      }
+      rows[o + 3 * x] = a;
+      rows[o + 3 * x + 1] = b;
+      rows[o + 3 * x + 2] = c;
     }
   }
-  const out = new Float32Array(w * h);
-  for (let x = 0; x < w; x++) {
-    let acc = 0;
-    for (let y = 0; y < Math.min(half, h); y++) acc += rows[y * w + x];
-    for (let y = 0; y < h; y++) {
-      if (y + half < h) acc += rows[(y + half) * w + x];
-      if (y - half - 1 >= 0) acc -= rows[(y - half - 1) * w + x];
-      out[y * w + x] = acc;
-    }
-  }
-  return out;
+  return rows;
 }
 
 /** The first `channels` channels of an image. */
@@ -403,14 +443,14 @@ function withoutExtraChannels(img: FloatImage, channels: number): FloatImage {
 }
 
 function hasUsableSource(hole: Uint8Array, w: number, h: number, r: number): boolean {
-  return countSources(hole, w, h, r) >= 16;
+  return countSources(hole, w, h, r, 16) >= 16;
 }
 
 /** γ^(−distance of the target centre to the known region), per target. */
 function boundaryWeights(p: PatchProblem): Float32Array {
   const dist = distanceToKnown(p.hole, p.width, p.height);
   const out = new Float32Array(p.targets.length);
-  for (let k = 0; k < p.targets.length; k++) out[k] = GAMMA ** -Math.min(dist[p.targets[k]], 200);
+  for (let k = 0; k < p.targets.length; k++) out[k] = GAMMA_POWERS[Math.min(dist[p.targets[k]], 200)];
   return out;
 }
 

@@ -236,7 +236,7 @@ async function selfSimilarFill(
   const ts1 = performance.now();
   const sides = structure ? sideLabels(structure.curves, structure.scale, s, low.image.width, low.image.height) : null;
   const structureMs = options.structure === false ? 0 : continueMs + performance.now() - ts1;
-  if (countSources(low.hole, low.image.width, low.image.height, 3) === 0) {
+  if (countSources(low.hole, low.image.width, low.image.height, 3, 1) === 0) {
     const pct = ((100 * holePixels) / (W * H)).toFixed(1);
     throw new VanishError(
       "MASK_TOO_LARGE",
