@@ -647,6 +647,22 @@ class Voter {
           }
           continue;
         }
+        if (C === 5) {
+          // Colours and the two texture channels of the coarser levels (same sums).
+          for (let dx = x0; dx <= x1; dx++) {
+            const q = rowT + dx;
+            if (hole[q] === 0) continue;
+            const sq = (rowS + dx) * 5;
+            const o = q * 5;
+            acc[o] += weight * img[sq];
+            acc[o + 1] += weight * img[sq + 1];
+            acc[o + 2] += weight * img[sq + 2];
+            acc[o + 3] += weight * img[sq + 3];
+            acc[o + 4] += weight * img[sq + 4];
+            wacc[q] += weight;
+          }
+          continue;
+        }
         for (let dx = x0; dx <= x1; dx++) {
           const q = rowT + dx;
           if (hole[q] === 0) continue;
