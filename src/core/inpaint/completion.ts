@@ -572,9 +572,9 @@ function upsampleNnf(
 
 /** The M-step, with buffers kept across iterations of one level. */
 class Voter {
-  private readonly acc: Float32Array;
-  private readonly wacc: Float32Array;
   private readonly holeIndex: Int32Array;
+  /** One pixel's channel sums, for channel counts without their own loop. */
+  private readonly sums: Float64Array;
   /** γ^(−boundary distance) per target. */
   readonly boundary: Float32Array;
   private readonly weights: Float32Array;
@@ -585,8 +585,7 @@ class Voter {
     for (let i = 0; i < p.hole.length; i++) if (p.hole[i] !== 0) n++;
     this.holeIndex = new Int32Array(n);
     for (let i = 0, q = 0; i < p.hole.length; i++) if (p.hole[i] !== 0) this.holeIndex[q++] = i;
-    this.acc = new Float32Array(p.width * p.height * p.channels);
-    this.wacc = new Float32Array(p.width * p.height);
+    this.sums = new Float64Array(p.channels);
     this.boundary = boundaryWeights(p);
     this.weights = new Float32Array(p.targets.length);
     this.area = new Float32Array(p.targets.length);
@@ -610,84 +609,96 @@ class Voter {
   /**
    * Every hole pixel becomes the weighted mean of its overlapping patches'
    * matches. Returns the mean absolute change of the first three channels.
+   *
+   * Gathered per hole pixel: the targets t whose patch covers it are visited
+   * in raster order (t = q − (ex, ey), ey and ex descending), and the sums
+   * are rounded to float32 after each add, so they are the bits that
+   * scattering each target's patch into float32 planes gave, without the
+   * planes. Sources are known pixels, which no vote writes, so each hole pixel
+   * is written as soon as its sum is complete.
    */
   vote(nnf: Nnf, weights: Float32Array): number {
-    const { width: w, height: h, channels: C, image: img, hole, radius: r, targets } = this.p;
-    const { acc, wacc, holeIndex } = this;
-    for (let q = 0; q < holeIndex.length; q++) {
-      const i = holeIndex[q];
-      wacc[i] = 0;
-      for (let c = 0; c < C; c++) acc[i * C + c] = 0;
-    }
-    for (let k = 0; k < targets.length; k++) {
-      const weight = weights[k];
-      if (!(weight > 0)) continue;
-      const t = targets[k];
-      const s = nnf.source[k];
-      const tx = t % w;
-      const ty = (t - tx) / w;
-      const x0 = tx - r < 0 ? -tx : -r;
-      const x1 = tx + r >= w ? w - 1 - tx : r;
-      const y0 = ty - r < 0 ? -ty : -r;
-      const y1 = ty + r >= h ? h - 1 - ty : r;
-      for (let dy = y0; dy <= y1; dy++) {
-        const rowT = t + dy * w;
-        const rowS = s + dy * w;
-        if (C === 3) {
-          // The common case without the loop over extra channels (same sums).
-          for (let dx = x0; dx <= x1; dx++) {
-            const q = rowT + dx;
-            if (hole[q] === 0) continue;
-            const sq = (rowS + dx) * 3;
-            const o = q * 3;
-            acc[o] += weight * img[sq];
-            acc[o + 1] += weight * img[sq + 1];
-            acc[o + 2] += weight * img[sq + 2];
-            wacc[q] += weight;
+    const { width: w, height: h, channels: C, image: img, radius: r, slotOf } = this.p;
+    const { holeIndex, sums } = this;
+    const source = nnf.source;
+    let change = 0;
+    for (let n = 0; n < holeIndex.length; n++) {
+      const q = holeIndex[n];
+      const qx = q % w;
+      const qy = (q - qx) / w;
+      // Covering targets lie inside the image: 0 ≤ qy − ey < h and 0 ≤ qx − ex < w.
+      const eyHi = qy < r ? qy : r;
+      const eyLo = qy + r >= h ? qy - h + 1 : -r;
+      const exHi = qx < r ? qx : r;
+      const exLo = qx + r >= w ? qx - w + 1 : -r;
+      let total = 0;
+      const o = q * C;
+      if (C === 3 || C === 5) {
+        let a = 0;
+        let b = 0;
+        let c = 0;
+        let d = 0;
+        let e = 0;
+        for (let ey = eyHi; ey >= eyLo; ey--) {
+          const row = q - ey * w;
+          const shift = ey * w;
+          for (let ex = exHi; ex >= exLo; ex--) {
+            const slot = slotOf[row - ex];
+            if (slot < 0) continue;
+            const weight = weights[slot];
+            if (!(weight > 0)) continue;
+            const sq = (source[slot] + shift + ex) * C;
+            a = f32(a + weight * img[sq]);
+            b = f32(b + weight * img[sq + 1]);
+            c = f32(c + weight * img[sq + 2]);
+            if (C === 5) {
+              d = f32(d + weight * img[sq + 3]);
+              e = f32(e + weight * img[sq + 4]);
+            }
+            total = f32(total + weight);
           }
-          continue;
         }
+        if (total === 0) continue;
+        const inv = 1 / total;
+        const va = a * inv;
+        const vb = b * inv;
+        const vc = c * inv;
+        change += Math.abs(va - img[o]);
+        img[o] = va;
+        change += Math.abs(vb - img[o + 1]);
+        img[o + 1] = vb;
+        change += Math.abs(vc - img[o + 2]);
+        img[o + 2] = vc;
         if (C === 5) {
-          // Colours and the two texture channels of the coarser levels (same sums).
-          for (let dx = x0; dx <= x1; dx++) {
-            const q = rowT + dx;
-            if (hole[q] === 0) continue;
-            const sq = (rowS + dx) * 5;
-            const o = q * 5;
-            acc[o] += weight * img[sq];
-            acc[o + 1] += weight * img[sq + 1];
-            acc[o + 2] += weight * img[sq + 2];
-            acc[o + 3] += weight * img[sq + 3];
-            acc[o + 4] += weight * img[sq + 4];
-            wacc[q] += weight;
-          }
-          continue;
+          img[o + 3] = d * inv;
+          img[o + 4] = e * inv;
         }
-        for (let dx = x0; dx <= x1; dx++) {
-          const q = rowT + dx;
-          if (hole[q] === 0) continue;
-          const sq = (rowS + dx) * C;
-          const o = q * C;
-          acc[o] += weight * img[sq];
-          acc[o + 1] += weight * img[sq + 1];
-          acc[o + 2] += weight * img[sq + 2];
-          for (let c = 3; c < C; c++) acc[o + c] += weight * img[sq + c];
-          wacc[q] += weight;
+        continue;
+      }
+      sums.fill(0);
+      for (let ey = eyHi; ey >= eyLo; ey--) {
+        const row = q - ey * w;
+        const shift = ey * w;
+        for (let ex = exHi; ex >= exLo; ex--) {
+          const slot = slotOf[row - ex];
+          if (slot < 0) continue;
+          const weight = weights[slot];
+          if (!(weight > 0)) continue;
+          const sq = (source[slot] + shift + ex) * C;
+          for (let k = 0; k < C; k++) sums[k] = f32(sums[k] + weight * img[sq + k]);
+          total = f32(total + weight);
         }
       }
-    }
-    let change = 0;
-    for (let q = 0; q < holeIndex.length; q++) {
-      const i = holeIndex[q];
-      if (wacc[i] === 0) continue;
-      const inv = 1 / wacc[i];
-      const o = i * C;
-      for (let c = 0; c < C; c++) {
-        const v = acc[o + c] * inv;
-        if (c < 3) change += Math.abs(v - img[o + c]);
-        img[o + c] = v;
+      if (total === 0) continue;
+      const inv = 1 / total;
+      for (let k = 0; k < C; k++) {
+        const v = sums[k] * inv;
+        if (k < 3) change += Math.abs(v - img[o + k]);
+        img[o + k] = v;
       }
     }
     return holeIndex.length === 0 ? 0 : change / (3 * holeIndex.length);
   }
 }
+
+const f32 = Math.fround;
