@@ -627,10 +627,10 @@ class Voter {
       const qx = q % w;
       const qy = (q - qx) / w;
       // Covering targets lie inside the image: 0 ≤ qy − ey < h and 0 ≤ qx − ex < w.
-      const eyHi = qy < r ? qy : r;
-      const eyLo = qy + r >= h ? qy - h + 1 : -r;
-      const exHi = qx < r ? qx : r;
-      const exLo = qx + r >= w ? qx - w + 1 : -r;
+      const eyHi = Math.min(qy, r);
+      const eyLo = Math.max(qy - h + 1, -r);
+      const exHi = Math.min(qx, r);
+      const exLo = Math.max(qx - w + 1, -r);
       let total = 0;
       const o = q * C;
       if (C === 3 || C === 5) {
