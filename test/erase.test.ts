@@ -4,7 +4,8 @@ import { gradientEnergyRatio, maxChangeOutside, psnr } from "../src/bench/metric
 import { type RgbaImage, VanishError } from "../src/core/image.js";
 import { PatchMatchCoarse } from "../src/core/inpaint/completion.js";
 import { erase, eraseWithReport, workingScale } from "../src/core/inpaint/erase.js";
-import { blurKnown, downsampleCrop } from "../src/core/inpaint/resample.js";
+import { countSources } from "../src/core/inpaint/patchmatch.js";
+import { blurKnown, downsampleCrop, halve } from "../src/core/inpaint/resample.js";
 import { continueStructure } from "../src/core/inpaint/structure/structure.js";
 import { upscaleRows, upscaleSeam } from "../src/core/inpaint/upscale.js";
 import { countHole, holeBounds, holeStats } from "../src/core/mask.js";
@@ -329,6 +330,69 @@ describe("resampling", () => {
     }
     assert.deepEqual(low.hole, hole);
     assert.deepEqual(low.image.data, referenceBlur(means, hole, lw, lh, 4));
+  });
+
+  test("halve averages each 2×2 block's known children in float32 and marks blocks that are mostly hole", () => {
+    const rng = new Random(5);
+    for (const [w, h, C] of [
+      [31, 20, 3],
+      [16, 17, 5],
+    ]) {
+      const data = new Float32Array(w * h * C);
+      for (let i = 0; i < data.length; i++) data[i] = rng.next() * 255;
+      const hole = new Uint8Array(w * h);
+      for (let i = 0; i < hole.length; i++) hole[i] = rng.next() < 0.4 ? 1 : 0;
+      const cw = Math.ceil(w / 2);
+      const ch = Math.ceil(h / 2);
+      const sums = new Float32Array(cw * ch * C);
+      const expectedHole = new Uint8Array(cw * ch);
+      for (let y = 0; y < ch; y++) {
+        for (let x = 0; x < cw; x++) {
+          let known = 0;
+          let total = 0;
+          for (const [xx, yy] of [
+            [2 * x, 2 * y],
+            [2 * x + 1, 2 * y],
+            [2 * x, 2 * y + 1],
+            [2 * x + 1, 2 * y + 1],
+          ]) {
+            if (xx >= w || yy >= h) continue;
+            total++;
+            if (hole[yy * w + xx]) continue;
+            known++;
+            for (let c = 0; c < C; c++) sums[(y * cw + x) * C + c] += data[(yy * w + xx) * C + c];
+          }
+          if (known > 0) for (let c = 0; c < C; c++) sums[(y * cw + x) * C + c] /= known;
+          expectedHole[y * cw + x] = known === 0 || 2 * known < total ? 1 : 0;
+        }
+      }
+      const half = halve({ width: w, height: h, channels: C, data }, hole);
+      assert.deepEqual(half.image.data, sums);
+      assert.deepEqual(half.hole, expectedHole);
+    }
+  });
+
+  test("countSources counts the hole-free (2r+1)² windows, and stops at `enough`", () => {
+    const rng = new Random(9);
+    for (const [w, h, r, p] of [
+      [40, 30, 3, 0.01],
+      [25, 33, 1, 0.1],
+      [12, 12, 3, 0.002],
+    ]) {
+      const hole = new Uint8Array(w * h);
+      for (let i = 0; i < hole.length; i++) hole[i] = rng.next() < p ? 1 : 0;
+      let expected = 0;
+      for (let y = r; y < h - r; y++) {
+        for (let x = r; x < w - r; x++) {
+          let free = true;
+          for (let dy = -r; dy <= r && free; dy++) for (let dx = -r; dx <= r; dx++) if (hole[(y + dy) * w + x + dx]) free = false;
+          if (free) expected++;
+        }
+      }
+      assert.equal(countSources(hole, w, h, r), expected);
+      assert.equal(countSources(hole, w, h, r, 3), Math.min(3, expected));
+    }
+    assert.equal(countSources(new Uint8Array(36), 6, 6, 3), 0);
   });
 });
 

@@ -180,3 +180,27 @@ test("the committed WebAssembly kernel is what its AssemblyScript source compile
   const run = spawnSync(process.execPath, ["scripts/build-wasm.mjs", "--check"], { encoding: "utf8" });
   assert.equal(run.status, 0, run.stderr);
 });
+
+test("packed values are the image × unit rounded half up (Math.round) and clamped, for colours and texture channels", () => {
+  const w = 20;
+  const h = 15;
+  const C = 5;
+  const rng = new Random(11);
+  const image = new Float32Array(w * h * C);
+  // Multiples of 1/32 hit exact halves once scaled; negatives and large texture values test the rounding and the clamp.
+  for (let i = 0; i < image.length; i++) image[i] = Math.floor((rng.next() - 0.3) * 255 * 32) / 32;
+  const hole = new Uint8Array(w * h);
+  for (let y = 5; y < 9; y++) for (let x = 6; x < 12; x++) hole[y * w + x] = 1;
+  // As stored in an Int16Array: −0 becomes 0.
+  const clamp = (v: number) => Math.min(2047, Math.max(-2047, v)) + 0;
+  // λ = 64 scales the texture channels by a power of two, λ = 2 by √2 (values off the float32 grid).
+  for (const weight of [64, 2]) {
+    const p = makePatchProblem(image, w, h, C, hole, 2, { channel: 3, weight }, "typescript");
+    assert.ok(p);
+    const texture = p.unit * Math.sqrt(weight);
+    for (let i = 0; i < w * h; i++) {
+      for (let c = 0; c < 3; c++) assert.equal(p.packed[i * 8 + c], clamp(Math.round(image[i * C + c] * p.unit)));
+      for (let c = 0; c < 2; c++) assert.equal(p.packed[i * 8 + 3 + c], clamp(Math.round(image[i * C + 3 + c] * texture)));
+    }
+  }
+});

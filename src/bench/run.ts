@@ -293,14 +293,6 @@ export async function runBench(options: BenchOptions): Promise<void> {
   if (network) log(`measuring ${network.name} as the coarse stage beside PatchMatch`);
   const work = await fs.mkdtemp(path.join(os.tmpdir(), "vanish-bench-"));
 
-  // Warm the JIT so the first measured cases are not penalised: one erase of a
-  // small photo left the hot loops half-optimised, and the first 1K case then
-  // took up to twice the CPU time of its later runs. OpenCV is native code.
-  const warm = await decodeFitted(photos[photos.length - 1], 1024);
-  for (const kind of MASK_KINDS) {
-    await eraseWithReport(warm, { width: warm.width, height: warm.height, data: objectMask(kind, warm.width, warm.height, 1) });
-  }
-
   // One warm pool for every fill, as the CLI keeps one per run; the pixels are the same without it.
   const pool = defaultFieldThreads() > 0 ? new FieldThreadPool(defaultFieldThreads()) : null;
   const fillOptions = {
@@ -314,6 +306,17 @@ export async function runBench(options: BenchOptions): Promise<void> {
   const repeats = Math.max(1, options.repeats ?? 1);
   const progress = new Progress(holes.length * options.sizes.length * options.cases, "bench");
   try {
+    // Warm the JIT (and start the pool's threads) so the first measured cases
+    // are not penalised: after three erases of one photo the first 1K cases
+    // still took 2–4× the CPU time of their later runs; it takes about a dozen
+    // erases to settle. OpenCV is native code.
+    const warm = await decodeFitted(photos[photos.length - 1], 1024);
+    for (let round = 0; round < 4; round++) {
+      for (const kind of MASK_KINDS) {
+        const data = objectMask(kind, warm.width, warm.height, 1 + round);
+        await eraseWithReport(warm, { width: warm.width, height: warm.height, data }, fillOptions);
+      }
+    }
     for (const holeSize of holes) {
       for (const size of options.sizes) {
         for (let c = 0; c < options.cases; c++) {

@@ -131,6 +131,8 @@ export interface PatchMatchCoarseOptions {
 }
 
 const GAMMA = 1.3;
+/** γ^(−d) for d = 0 … 200 (the boundary weight's cap). */
+const GAMMA_POWERS = Float64Array.from({ length: 201 }, (_, d) => GAMMA ** -d);
 
 /** Multi-scale PatchMatch + EM completion, the default coarse stage. */
 export class PatchMatchCoarse implements CoarseStage {
@@ -333,13 +335,16 @@ function copyImage(img: FloatImage): FloatImage {
  * grey level, central differences) over the ν×ν window around each pixel,
  * counting only gradients whose stencil is all known. Hole pixels get 0; the
  * completion fills them like colours.
+ *
+ * The three window sums (|∂x|, |∂y| and the count of known stencils) run
+ * together over one interleaved plane, row by row in both passes: a running
+ * double per column and channel, stored as float32 after each step.
  */
 function withTextureFeatures(img: FloatImage, hole: Uint8Array, window: number): FloatImage {
   const { width: w, height: h, channels: C, data } = img;
   const n = w * h;
-  const gx = new Float32Array(n);
-  const gy = new Float32Array(n);
-  const valid = new Float32Array(n);
+  // gx, gy, valid per pixel.
+  const grad = new Float32Array(n * 3);
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
       const i = y * w + x;
@@ -348,50 +353,85 @@ function withTextureFeatures(img: FloatImage, hole: Uint8Array, window: number):
       const rr = (i + 1) * C;
       const u = (i - w) * C;
       const d = (i + w) * C;
-      gx[i] = Math.abs(data[rr] + data[rr + 1] + data[rr + 2] - data[l] - data[l + 1] - data[l + 2]) / 6;
-      gy[i] = Math.abs(data[d] + data[d + 1] + data[d + 2] - data[u] - data[u + 1] - data[u + 2]) / 6;
-      valid[i] = 1;
+      grad[3 * i] = Math.abs(data[rr] + data[rr + 1] + data[rr + 2] - data[l] - data[l + 1] - data[l + 2]) / 6;
+      grad[3 * i + 1] = Math.abs(data[d] + data[d + 1] + data[d + 2] - data[u] - data[u + 1] - data[u + 2]) / 6;
+      grad[3 * i + 2] = 1;
     }
   }
   const half = window >> 1;
-  const sx = boxSum(gx, w, h, half);
-  const sy = boxSum(gy, w, h, half);
-  const sv = boxSum(valid, w, h, half);
+  const rows = boxSumRows3(grad, w, h, half);
   const C2 = C + 2;
   const out = new Float32Array(n * C2);
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < C; c++) out[i * C2 + c] = data[i * C + c];
-    if (hole[i] !== 0 || sv[i] === 0) continue;
-    out[i * C2 + C] = sx[i] / sv[i];
-    out[i * C2 + C + 1] = sy[i] / sv[i];
+  for (let i = 0, o = 0, q = 0; i < n; i++, o += C, q += C2) for (let c = 0; c < C; c++) out[q + c] = data[o + c];
+  // Vertical pass: column sums of the row sums over [y − half, y + half], clipped.
+  const f32 = Math.fround;
+  const ax = new Float64Array(w);
+  const ay = new Float64Array(w);
+  const av = new Float64Array(w);
+  for (let y = 0; y < Math.min(half, h); y++) {
+    for (let x = 0, r = 3 * y * w; x < w; x++, r += 3) {
+      ax[x] += rows[r];
+      ay[x] += rows[r + 1];
+      av[x] += rows[r + 2];
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    if (y + half < h) {
+      for (let x = 0, r = 3 * (y + half) * w; x < w; x++, r += 3) {
+        ax[x] += rows[r];
+        ay[x] += rows[r + 1];
+        av[x] += rows[r + 2];
+      }
+    }
+    if (y - half - 1 >= 0) {
+      for (let x = 0, r = 3 * (y - half - 1) * w; x < w; x++, r += 3) {
+        ax[x] -= rows[r];
+        ay[x] -= rows[r + 1];
+        av[x] -= rows[r + 2];
+      }
+    }
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      const v = f32(av[x]);
+      if (hole[i] !== 0 || v === 0) continue;
+      out[i * C2 + C] = f32(ax[x]) / v;
+      out[i * C2 + C + 1] = f32(ay[x]) / v;
+    }
   }
   return { width: w, height: h, channels: C2, data: out };
 }
 
-/** Sums over the (2·half+1)² window around each pixel, clipped to the image (two running-sum passes). */
-function boxSum(src: Float32Array, w: number, h: number, half: number): Float32Array {
-  const rows = new Float32Array(w * h);
+/** Sums of each of three interleaved channels over [x − half, x + half] along each row, clipped to the row. */
+function boxSumRows3(src: Float32Array, w: number, h: number, half: number): Float32Array {
+  const rows = new Float32Array(w * h * 3);
   for (let y = 0; y < h; y++) {
-    const o = y * w;
-    let acc = 0;
-    for (let x = 0; x < Math.min(half, w); x++) acc += src[o + x];
+    const o = 3 * y * w;
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    for (let x = 0; x < Math.min(half, w); x++) {
+      a += src[o + 3 * x];
+      b += src[o + 3 * x + 1];
+      c += src[o + 3 * x + 2];
+    }
     for (let x = 0; x < w; x++) {
-      if (x + half < w) acc += src[o + x + half];
-      if (x - half - 1 >= 0) acc -= src[o + x - half - 1];
-      rows[o + x] = acc;
+      if (x + half < w) {
+        const p = o + 3 * (x + half);
+        a += src[p];
+        b += src[p + 1];
+        c += src[p + 2];
+      }
+      if (x - half - 1 >= 0) {
+        const p = o + 3 * (x - half - 1);
+        a -= src[p];
+        b -= src[p + 1];
+        c -= src[p + 2];
+      }
+      rows[o + 3 * x] = a;
+      rows[o + 3 * x + 1] = b;
+      rows[o + 3 * x + 2] = c;
     }
   }
-  const out = new Float32Array(w * h);
-  for (let x = 0; x < w; x++) {
-    let acc = 0;
-    for (let y = 0; y < Math.min(half, h); y++) acc += rows[y * w + x];
-    for (let y = 0; y < h; y++) {
-      if (y + half < h) acc += rows[(y + half) * w + x];
-      if (y - half - 1 >= 0) acc -= rows[(y - half - 1) * w + x];
-      out[y * w + x] = acc;
-    }
-  }
-  return out;
+  return rows;
 }
 
 /** The first `channels` channels of an image. */
@@ -403,14 +443,14 @@ function withoutExtraChannels(img: FloatImage, channels: number): FloatImage {
 }
 
 function hasUsableSource(hole: Uint8Array, w: number, h: number, r: number): boolean {
-  return countSources(hole, w, h, r) >= 16;
+  return countSources(hole, w, h, r, 16) >= 16;
 }
 
 /** γ^(−distance of the target centre to the known region), per target. */
 function boundaryWeights(p: PatchProblem): Float32Array {
   const dist = distanceToKnown(p.hole, p.width, p.height);
   const out = new Float32Array(p.targets.length);
-  for (let k = 0; k < p.targets.length; k++) out[k] = GAMMA ** -Math.min(dist[p.targets[k]], 200);
+  for (let k = 0; k < p.targets.length; k++) out[k] = GAMMA_POWERS[Math.min(dist[p.targets[k]], 200)];
   return out;
 }
 
@@ -532,9 +572,9 @@ function upsampleNnf(
 
 /** The M-step, with buffers kept across iterations of one level. */
 class Voter {
-  private readonly acc: Float32Array;
-  private readonly wacc: Float32Array;
   private readonly holeIndex: Int32Array;
+  /** One pixel's channel sums, for channel counts without their own loop. */
+  private readonly sums: Float64Array;
   /** γ^(−boundary distance) per target. */
   readonly boundary: Float32Array;
   private readonly weights: Float32Array;
@@ -545,8 +585,7 @@ class Voter {
     for (let i = 0; i < p.hole.length; i++) if (p.hole[i] !== 0) n++;
     this.holeIndex = new Int32Array(n);
     for (let i = 0, q = 0; i < p.hole.length; i++) if (p.hole[i] !== 0) this.holeIndex[q++] = i;
-    this.acc = new Float32Array(p.width * p.height * p.channels);
-    this.wacc = new Float32Array(p.width * p.height);
+    this.sums = new Float64Array(p.channels);
     this.boundary = boundaryWeights(p);
     this.weights = new Float32Array(p.targets.length);
     this.area = new Float32Array(p.targets.length);
@@ -570,68 +609,96 @@ class Voter {
   /**
    * Every hole pixel becomes the weighted mean of its overlapping patches'
    * matches. Returns the mean absolute change of the first three channels.
+   *
+   * Gathered per hole pixel: the targets t whose patch covers it are visited
+   * in raster order (t = q − (ex, ey), ey and ex descending), and the sums
+   * are rounded to float32 after each add, so they are the bits that
+   * scattering each target's patch into float32 planes gave, without the
+   * planes. Sources are known pixels, which no vote writes, so each hole pixel
+   * is written as soon as its sum is complete.
    */
   vote(nnf: Nnf, weights: Float32Array): number {
-    const { width: w, height: h, channels: C, image: img, hole, radius: r, targets } = this.p;
-    const { acc, wacc, holeIndex } = this;
-    for (let q = 0; q < holeIndex.length; q++) {
-      const i = holeIndex[q];
-      wacc[i] = 0;
-      for (let c = 0; c < C; c++) acc[i * C + c] = 0;
-    }
-    for (let k = 0; k < targets.length; k++) {
-      const weight = weights[k];
-      if (!(weight > 0)) continue;
-      const t = targets[k];
-      const s = nnf.source[k];
-      const tx = t % w;
-      const ty = (t - tx) / w;
-      const x0 = tx - r < 0 ? -tx : -r;
-      const x1 = tx + r >= w ? w - 1 - tx : r;
-      const y0 = ty - r < 0 ? -ty : -r;
-      const y1 = ty + r >= h ? h - 1 - ty : r;
-      for (let dy = y0; dy <= y1; dy++) {
-        const rowT = t + dy * w;
-        const rowS = s + dy * w;
-        if (C === 3) {
-          // The common case without the loop over extra channels (same sums).
-          for (let dx = x0; dx <= x1; dx++) {
-            const q = rowT + dx;
-            if (hole[q] === 0) continue;
-            const sq = (rowS + dx) * 3;
-            const o = q * 3;
-            acc[o] += weight * img[sq];
-            acc[o + 1] += weight * img[sq + 1];
-            acc[o + 2] += weight * img[sq + 2];
-            wacc[q] += weight;
+    const { width: w, height: h, channels: C, image: img, radius: r, slotOf } = this.p;
+    const { holeIndex, sums } = this;
+    const source = nnf.source;
+    let change = 0;
+    for (let n = 0; n < holeIndex.length; n++) {
+      const q = holeIndex[n];
+      const qx = q % w;
+      const qy = (q - qx) / w;
+      // Covering targets lie inside the image: 0 ≤ qy − ey < h and 0 ≤ qx − ex < w.
+      const eyHi = Math.min(qy, r);
+      const eyLo = Math.max(qy - h + 1, -r);
+      const exHi = Math.min(qx, r);
+      const exLo = Math.max(qx - w + 1, -r);
+      let total = 0;
+      const o = q * C;
+      if (C === 3 || C === 5) {
+        let a = 0;
+        let b = 0;
+        let c = 0;
+        let d = 0;
+        let e = 0;
+        for (let ey = eyHi; ey >= eyLo; ey--) {
+          const row = q - ey * w;
+          const shift = ey * w;
+          for (let ex = exHi; ex >= exLo; ex--) {
+            const slot = slotOf[row - ex];
+            if (slot < 0) continue;
+            const weight = weights[slot];
+            if (!(weight > 0)) continue;
+            const sq = (source[slot] + shift + ex) * C;
+            a = f32(a + weight * img[sq]);
+            b = f32(b + weight * img[sq + 1]);
+            c = f32(c + weight * img[sq + 2]);
+            if (C === 5) {
+              d = f32(d + weight * img[sq + 3]);
+              e = f32(e + weight * img[sq + 4]);
+            }
+            total = f32(total + weight);
           }
-          continue;
         }
-        for (let dx = x0; dx <= x1; dx++) {
-          const q = rowT + dx;
-          if (hole[q] === 0) continue;
-          const sq = (rowS + dx) * C;
-          const o = q * C;
-          acc[o] += weight * img[sq];
-          acc[o + 1] += weight * img[sq + 1];
-          acc[o + 2] += weight * img[sq + 2];
-          for (let c = 3; c < C; c++) acc[o + c] += weight * img[sq + c];
-          wacc[q] += weight;
+        if (total === 0) continue;
+        const inv = 1 / total;
+        const va = a * inv;
+        const vb = b * inv;
+        const vc = c * inv;
+        change += Math.abs(va - img[o]);
+        img[o] = va;
+        change += Math.abs(vb - img[o + 1]);
+        img[o + 1] = vb;
+        change += Math.abs(vc - img[o + 2]);
+        img[o + 2] = vc;
+        if (C === 5) {
+          img[o + 3] = d * inv;
+          img[o + 4] = e * inv;
+        }
+        continue;
+      }
+      sums.fill(0);
+      for (let ey = eyHi; ey >= eyLo; ey--) {
+        const row = q - ey * w;
+        const shift = ey * w;
+        for (let ex = exHi; ex >= exLo; ex--) {
+          const slot = slotOf[row - ex];
+          if (slot < 0) continue;
+          const weight = weights[slot];
+          if (!(weight > 0)) continue;
+          const sq = (source[slot] + shift + ex) * C;
+          for (let k = 0; k < C; k++) sums[k] = f32(sums[k] + weight * img[sq + k]);
+          total = f32(total + weight);
         }
       }
-    }
-    let change = 0;
-    for (let q = 0; q < holeIndex.length; q++) {
-      const i = holeIndex[q];
-      if (wacc[i] === 0) continue;
-      const inv = 1 / wacc[i];
-      const o = i * C;
-      for (let c = 0; c < C; c++) {
-        const v = acc[o + c] * inv;
-        if (c < 3) change += Math.abs(v - img[o + c]);
-        img[o + c] = v;
+      if (total === 0) continue;
+      const inv = 1 / total;
+      for (let k = 0; k < C; k++) {
+        const v = sums[k] * inv;
+        if (k < 3) change += Math.abs(v - img[o + k]);
+        img[o + k] = v;
       }
     }
     return holeIndex.length === 0 ? 0 : change / (3 * holeIndex.length);
   }
 }
+
+const f32 = Math.fround;

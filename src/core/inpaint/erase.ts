@@ -251,7 +251,7 @@ async function selfSimilarFill(
   const structure = elsewhere ? await elsewhere : drawn;
   const sides = structure ? sideLabels(structure.curves, structure.scale, s, low.image.width, low.image.height) : null;
   const structureMs = options.structure === false ? 0 : continueMs + performance.now() - ts1;
-  if (countSources(low.hole, low.image.width, low.image.height, 3) === 0) {
+  if (countSources(low.hole, low.image.width, low.image.height, 3, 1) === 0) {
     const pct = ((100 * holePixels) / (W * H)).toFixed(1);
     throw new VanishError(
       "MASK_TOO_LARGE",

@@ -201,26 +201,30 @@ export function halve(img: FloatImage, hole: Uint8Array): LowRes {
   const out = new Float32Array(cw * ch * C);
   const cHole = new Uint8Array(cw * ch);
   for (let y = 0; y < ch; y++) {
+    const top = 2 * y * w;
+    const hasBottom = 2 * y + 1 < h;
     for (let x = 0; x < cw; x++) {
-      let known = 0;
-      let total = 0;
+      const hasRight = 2 * x + 1 < w;
+      // The known children in raster order (−1: absent or hole); their sums are rounded to float32 after each add, as the stores into `out` did.
+      const i0 = top + 2 * x;
+      const a = hole[i0] === 0 ? i0 : -1;
+      const b = hasRight && hole[i0 + 1] === 0 ? i0 + 1 : -1;
+      const c = hasBottom && hole[i0 + w] === 0 ? i0 + w : -1;
+      const d = hasBottom && hasRight && hole[i0 + w + 1] === 0 ? i0 + w + 1 : -1;
+      const known = (a >= 0 ? 1 : 0) + (b >= 0 ? 1 : 0) + (c >= 0 ? 1 : 0) + (d >= 0 ? 1 : 0);
+      const total = (hasRight ? 2 : 1) * (hasBottom ? 2 : 1);
       const o = (y * cw + x) * C;
-      for (let dy = 0; dy < 2; dy++) {
-        const yy = 2 * y + dy;
-        if (yy >= h) continue;
-        for (let dx = 0; dx < 2; dx++) {
-          const xx = 2 * x + dx;
-          if (xx >= w) continue;
-          total++;
-          const i = yy * w + xx;
-          if (hole[i] !== 0) continue;
-          known++;
-          for (let c = 0; c < C; c++) out[o + c] += data[i * C + c];
+      if (known > 0) {
+        for (let k = 0; k < C; k++) {
+          let v = 0;
+          if (a >= 0) v = f32(v + data[a * C + k]);
+          if (b >= 0) v = f32(v + data[b * C + k]);
+          if (c >= 0) v = f32(v + data[c * C + k]);
+          if (d >= 0) v = f32(v + data[d * C + k]);
+          out[o + k] = v / known;
         }
       }
-      if (known > 0) for (let c = 0; c < C; c++) out[o + c] /= known;
-      cHole[y * cw + x] = 2 * known < total ? 1 : 0;
-      if (known === 0) cHole[y * cw + x] = 1;
+      cHole[y * cw + x] = known === 0 || 2 * known < total ? 1 : 0;
     }
   }
   return { image: { width: cw, height: ch, channels: C, data: out }, hole: cHole };
