@@ -8,9 +8,11 @@
  * into a mask by the segmenter's box prompt on that copy, the mask scaled
  * back up inside the box only), PP-OCRv4's text map (text.ts) and the wire
  * finder (wires.ts, no weights). No step reads or writes the full photo
- * after the copy is made. The networks come through loaders, so the core stays free of
- * any runtime; a kind whose model cannot be loaded is skipped and reported
- * through `onSkip`.
+ * after the copy is made. The networks come through loaders, so the core
+ * stays free of any runtime; both start before the wire finder and the
+ * segmenter's preparation, which overlap them where a loader runs its
+ * network on another thread. A kind whose model cannot be loaded is
+ * skipped and reported through `onSkip`.
  */
 import { assertImage, expectedError, type Mask, type RgbaImage, VanishError } from "../image.js";
 import type { InferenceModel } from "../model.js";
@@ -185,6 +187,11 @@ function cropBox(crop: CropMask): Detection["box"] {
   return { x0: crop.x0, y0: crop.y0, x1: crop.x0 + crop.width, y1: crop.y0 + crop.height };
 }
 
+/** Resolves after pending promise chains and messages have had their turn. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** Finds what to erase in `image`; suggestions come sorted by kind order, then score. */
 export async function suggest(image: RgbaImage, options: SuggestOptions = {}): Promise<Suggestion[]> {
   assertImage(image);
@@ -196,7 +203,22 @@ export async function suggest(image: RgbaImage, options: SuggestOptions = {}): P
   const sy = H / planes.height;
   const out: Suggestion[] = [];
 
-  // The text network runs on ONNX Runtime's own threads: started first, it overlaps the object detector and the wire finder.
+  // Both networks start before the work on this thread: where a loader runs its network elsewhere (Node's network
+  // thread), the wire finder and the segmenter's preparation overlap them. People first: their boxes are awaited first.
+  const objectKinds = kinds.filter((k) => OBJECT_CLASSES[k]);
+  const classes = objectKinds.flatMap((k) => OBJECT_CLASSES[k]?.labels ?? []).map((l) => COCO_LABELS.indexOf(l as never));
+  const objectTask =
+    objectKinds.length > 0
+      ? (async (): Promise<Detection[] | null> => {
+          const model = await load(objectKinds[0], options.models?.objects, (_, reason) => {
+            for (const k of objectKinds) options.onSkip?.(k, reason);
+          });
+          return model ? detectObjects(model, planes, { classes, scoreThreshold: options.minScore ?? 0.45 }) : null;
+        })()
+      : Promise.resolve(null);
+  // Settled later; kept from rejecting unobserved meanwhile.
+  objectTask.catch(() => {});
+
   const textTask = kinds.includes("text")
     ? (async (): Promise<Suggestion[]> => {
         const model = await load("text", options.models?.text, options.onSkip);
@@ -210,28 +232,27 @@ export async function suggest(image: RgbaImage, options: SuggestOptions = {}): P
         }));
       })()
     : Promise.resolve([]);
-  // Settled later; kept from rejecting unobserved meanwhile.
   textTask.catch(() => {});
 
-  const objectKinds = kinds.filter((k) => OBJECT_CLASSES[k]);
-  // Started before the wire finder, so that fetching or starting the detector overlaps it.
-  const objectModel =
-    objectKinds.length > 0
-      ? load(objectKinds[0], options.models?.objects, (_, reason) => {
-          for (const k of objectKinds) options.onSkip?.(k, reason);
-        })
-      : Promise.resolve(null);
-  objectModel.catch(() => {});
-
+  // The networks' loaders and inputs are promise chains: a macrotask's turn lets them reach their runs before this
+  // thread is held by the wire finder, and again before the segmenter's preparation for a loader that finished meanwhile.
+  await nextTurn();
   if (kinds.includes("wires")) {
     for (const r of detectWires(planes, W, H))
       out.push({ kind: "wire", label: "wire", box: cropBox(r.mask), score: r.score, mask: r.mask });
   }
 
-  const model = await objectModel;
-  if (model) {
-    const classes = objectKinds.flatMap((k) => OBJECT_CLASSES[k]?.labels ?? []).map((l) => COCO_LABELS.indexOf(l as never));
-    const found = (await detectObjects(model, planes, { classes, scoreThreshold: options.minScore ?? 0.45 })).map((d) => ({
+  // Boxes are segmented on the small copy, each mask enlarged inside its box only: at 12 MP, preparing and 7 boxes took
+  // 211 instead of 309 ms of CPU warm (prepare 415 instead of 601 ms cold), with no full-size mask per box. The copy is
+  // prepared while the detector looks, before knowing whether it finds anything: this thread would wait otherwise.
+  const segmenter = objectKinds.length > 0 && options.models?.objects ? options.segmenter : undefined;
+  await nextTurn();
+  const prepared = segmenter?.prepare(factor > 1 ? planesToRgba(planes) : image);
+  prepared?.catch(() => {});
+
+  const detections = await objectTask;
+  if (detections) {
+    const found = detections.map((d) => ({
       ...d,
       box: {
         x0: Math.max(0, d.box.x0 * sx),
@@ -247,15 +268,13 @@ export async function suggest(image: RgbaImage, options: SuggestOptions = {}): P
       H,
     );
     const kept = found.filter((d) => options.includeSubjects || d.label !== "person" || !subject[people.indexOf(d)]);
-    // Boxes are segmented on the small copy, each mask enlarged inside its box only: at 12 MP, preparing and 7 boxes took
-    // 211 instead of 309 ms of CPU warm (prepare 415 instead of 601 ms cold), with no full-size mask per box.
-    if (kept.length > 0 && options.segmenter) await options.segmenter.prepare(factor > 1 ? planesToRgba(planes) : image);
+    if (prepared) await prepared;
     for (const d of kept) {
       const kind = objectKinds.map((k) => OBJECT_CLASSES[k]).find((c) => c?.labels.includes(d.label))?.kind ?? "person";
       let mask = ellipseCrop(d.box);
-      if (options.segmenter) {
+      if (segmenter) {
         const box = { x0: d.box.x0 / factor, y0: d.box.y0 / factor, x1: d.box.x1 / factor, y1: d.box.y1 / factor };
-        const selected = enlargeCrop(cropOf((await options.segmenter.segment({ box })).mask, box, 0.02), factor, W, H);
+        const selected = enlargeCrop(cropOf((await segmenter.segment({ box })).mask, box, 0.02), factor, W, H);
         mask = trimCrop(ellipseCrop(d.box, selected));
       }
       out.push({ kind, label: d.label, box: d.box, score: d.score, mask });
