@@ -9,9 +9,9 @@ import type { RgbaImage } from "../src/core/image.js";
 import { VanishError } from "../src/core/image.js";
 import type { InferenceModel, TensorData } from "../src/core/model.js";
 import { COCO_LABELS, decodeNanodet, NANODET_INPUT, type NanodetLevel } from "../src/core/suggest/nanodet.js";
-import { shrinkToPlanes } from "../src/core/suggest/planes.js";
+import { planesToRgba, shrinkToPlanes } from "../src/core/suggest/planes.js";
 import { mainSubjects } from "../src/core/suggest/subject.js";
-import { parseKinds, SUGGEST_SEGMENTER, suggest, suggestionMask } from "../src/core/suggest/suggest.js";
+import { parseKinds, SUGGEST_SEGMENTER, suggest, suggestCopySize, suggestionMask } from "../src/core/suggest/suggest.js";
 import { detectText, textInputSize, textRegionsFromMap } from "../src/core/suggest/text.js";
 import { detectWires } from "../src/core/suggest/wires.js";
 import { Segmenter } from "../src/node/segmenter.js";
@@ -294,6 +294,27 @@ describe("suggest", () => {
           assert.ok(px >= box.x0 - marginX && px < box.x1 + marginX && py >= box.y0 - marginY && py < box.y1 + marginY, `${px},${py}`);
         }
       assert.ok(mask.x0 + mask.width <= large.width && mask.y0 + mask.height <= large.height);
+    } finally {
+      segmenter.close();
+    }
+  });
+
+  test("given the photo's size, a copy decoded small gives the photo's suggestions; a copy of another size is refused", async () => {
+    const large = sky(2600, 1950, () => 0);
+    const copy = planesToRgba(shrinkToPlanes(large, 1280));
+    assert.deepEqual([copy.width, copy.height], [866, 650]);
+    assert.deepEqual(suggestCopySize(2600, 1950), { width: 866, height: 650 });
+    const segmenter = await Segmenter.create({ engine: "builtin", builtin: SUGGEST_SEGMENTER });
+    try {
+      const options = { kinds: ["people"] as const, models: { objects: async () => fakeDetector() }, segmenter };
+      const fromPhoto = await suggest(large, options);
+      const fromCopy = await suggest(copy, { ...options, photoSize: { width: 2600, height: 1950 } });
+      assert.equal(fromCopy.length, 1);
+      assert.deepEqual(fromCopy, fromPhoto);
+      await assert.rejects(
+        suggest(copy, { ...options, photoSize: { width: 2600, height: 1800 } }),
+        /shrunk by a whole factor \(e\.g\. 866×600\)/,
+      );
     } finally {
       segmenter.close();
     }

@@ -20,7 +20,7 @@ import type { BuiltinSegmenterOptions } from "../segmentation/builtin.js";
 import type { Segmenter } from "../segmentation/segmenter.js";
 import type { CropMask } from "../segmentation/thin.js";
 import { COCO_LABELS, detectObjects } from "./nanodet.js";
-import { planesToRgba, shrinkToPlanes } from "./planes.js";
+import { planesToRgba, shrinkToPlanes, shrunkSize } from "./planes.js";
 import { trimCrop } from "./regions.js";
 import { mainSubjects } from "./subject.js";
 import {
@@ -56,6 +56,14 @@ export interface SuggestOptions {
   includeSubjects?: boolean;
   /** Longest side of the text network's input (default TEXT_LIMIT). */
   textLimit?: number;
+  /**
+   * The photo's size, when `image` is not the photo but a copy of it
+   * already shrunk by an integer factor f (floor(width / f) ×
+   * floor(height / f); `suggestCopySize` gives the one the detectors read),
+   * e.g. decoded small by a browser: nothing then waits for the full
+   * photo, and suggestions still come in the photo's pixels.
+   */
+  photoSize?: { width: number; height: number };
 }
 
 /** The object kinds and the COCO classes each stands for. */
@@ -85,6 +93,27 @@ export const TEXT_LIMIT = 640;
 
 /** Long side of the copy the detectors read. */
 const PLANES_LONG_SIDE = 1280;
+
+/** The size of the copy of a width × height photo that the detectors read (see `SuggestOptions.photoSize`). */
+export function suggestCopySize(width: number, height: number): { width: number; height: number } {
+  const { width: w, height: h } = shrunkSize(width, height, PLANES_LONG_SIDE);
+  return { width: w, height: h };
+}
+
+/** How many photo pixels one pixel of `image` stands for along each axis, given the photo's size (1 without one). */
+function copyFactor(image: RgbaImage, photo: SuggestOptions["photoSize"]): number {
+  if (!photo) return 1;
+  const f = Math.max(1, Math.round(photo.width / image.width));
+  if (Math.floor(photo.width / f) !== image.width || Math.floor(photo.height / f) !== image.height) {
+    const copy = suggestCopySize(photo.width, photo.height);
+    throw expectedError(
+      `a copy of the ${photo.width}×${photo.height} photo shrunk by a whole factor (e.g. ${copy.width}×${copy.height})`,
+      `${image.width}×${image.height}`,
+      "INVALID_ARGUMENT",
+    );
+  }
+  return f;
+}
 
 /** Checks a list of kinds (from a caller or a command line). */
 export function parseKinds(kinds: readonly string[]): SuggestKindOption[] {
@@ -196,9 +225,11 @@ function nextTurn(): Promise<void> {
 export async function suggest(image: RgbaImage, options: SuggestOptions = {}): Promise<Suggestion[]> {
   assertImage(image);
   const kinds = parseKinds(options.kinds ?? DEFAULT_SUGGEST_KINDS);
-  const { width: W, height: H } = image;
-  const planes = shrinkToPlanes(image, PLANES_LONG_SIDE);
-  const factor = planes.factor;
+  const { width: W, height: H } = options.photoSize ?? image;
+  const shrunk = shrinkToPlanes(image, PLANES_LONG_SIDE);
+  // Photo pixels per plane pixel: the copy's own factor (given a copy) times the shrink's.
+  const factor = copyFactor(image, options.photoSize) * shrunk.factor;
+  const planes = { ...shrunk, factor };
   const sx = W / planes.width;
   const sy = H / planes.height;
   const out: Suggestion[] = [];
@@ -247,7 +278,7 @@ export async function suggest(image: RgbaImage, options: SuggestOptions = {}): P
   // prepared while the detector looks, before knowing whether it finds anything: this thread would wait otherwise.
   const segmenter = objectKinds.length > 0 && options.models?.objects ? options.segmenter : undefined;
   await nextTurn();
-  const prepared = segmenter?.prepare(factor > 1 ? planesToRgba(planes) : image);
+  const prepared = segmenter?.prepare(shrunk.factor > 1 ? planesToRgba(planes) : image);
   prepared?.catch(() => {});
 
   const detections = await objectTask;
