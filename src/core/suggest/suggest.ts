@@ -235,21 +235,8 @@ export async function suggest(image: RgbaImage, options: SuggestOptions = {}): P
   const out: Suggestion[] = [];
 
   // Both networks start before the work on this thread: where a loader runs its network elsewhere (Node's network
-  // thread), the wire finder and the segmenter's preparation overlap them. People first: their boxes are awaited first.
-  const objectKinds = kinds.filter((k) => OBJECT_CLASSES[k]);
-  const classes = objectKinds.flatMap((k) => OBJECT_CLASSES[k]?.labels ?? []).map((l) => COCO_LABELS.indexOf(l as never));
-  const objectTask =
-    objectKinds.length > 0
-      ? (async (): Promise<Detection[] | null> => {
-          const model = await load(objectKinds[0], options.models?.objects, (_, reason) => {
-            for (const k of objectKinds) options.onSkip?.(k, reason);
-          });
-          return model ? detectObjects(model, planes, { classes, scoreThreshold: options.minScore ?? 0.45 }) : null;
-        })()
-      : Promise.resolve(null);
-  // Settled later; kept from rejecting unobserved meanwhile.
-  objectTask.catch(() => {});
-
+  // thread, the app's text worker), the wire finder and the segmenter's preparation overlap them. Text first: where
+  // NanoDet runs on this thread (the app's TensorFlow.js executes synchronously), the text network is under way meanwhile.
   const textTask = kinds.includes("text")
     ? (async (): Promise<Suggestion[]> => {
         const model = await load("text", options.models?.text, options.onSkip);
@@ -263,7 +250,21 @@ export async function suggest(image: RgbaImage, options: SuggestOptions = {}): P
         }));
       })()
     : Promise.resolve([]);
+  // Settled later; kept from rejecting unobserved meanwhile.
   textTask.catch(() => {});
+
+  const objectKinds = kinds.filter((k) => OBJECT_CLASSES[k]);
+  const classes = objectKinds.flatMap((k) => OBJECT_CLASSES[k]?.labels ?? []).map((l) => COCO_LABELS.indexOf(l as never));
+  const objectTask =
+    objectKinds.length > 0
+      ? (async (): Promise<Detection[] | null> => {
+          const model = await load(objectKinds[0], options.models?.objects, (_, reason) => {
+            for (const k of objectKinds) options.onSkip?.(k, reason);
+          });
+          return model ? detectObjects(model, planes, { classes, scoreThreshold: options.minScore ?? 0.45 }) : null;
+        })()
+      : Promise.resolve(null);
+  objectTask.catch(() => {});
 
   // The networks' loaders and inputs are promise chains: a macrotask's turn lets them reach their runs before this
   // thread is held by the wire finder, and again before the segmenter's preparation for a loader that finished meanwhile.
