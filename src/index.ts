@@ -35,7 +35,7 @@ export type { CropMask } from "./core/segmentation/thin.js";
 export type { SubjectOptions } from "./core/suggest/subject.js";
 export { mainSubjects } from "./core/suggest/subject.js";
 export type { SuggestModels, SuggestOptions } from "./core/suggest/suggest.js";
-export { parseKinds, SUGGEST_SEGMENTER, suggest, suggestionMask } from "./core/suggest/suggest.js";
+export { parseKinds, SUGGEST_SEGMENTER, suggest, suggestCopySize, suggestionMask } from "./core/suggest/suggest.js";
 export type { Detection, Suggestion, SuggestionKind, SuggestKindOption } from "./core/suggest/suggestion.js";
 export { DEFAULT_SUGGEST_KINDS, SUGGEST_KINDS } from "./core/suggest/suggestion.js";
 export type { OrtSessionLike, OrtTensorConstructor, OrtTensorLike } from "./runtime/ort-session.js";

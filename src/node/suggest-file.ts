@@ -40,6 +40,18 @@ function modelsFor(dir: string | undefined): Models {
   return models;
 }
 
+/**
+ * Starts loading the networks that `kinds` need (on their own thread), so
+ * that it overlaps decoding the photo; a failure stays in the loader's
+ * promise and is reported as a skipped kind when `suggest` asks for it.
+ */
+function startLoading(models: Models, kinds: readonly SuggestKindOption[]): Promise<unknown> {
+  return Promise.all([
+    kinds.includes("text") ? models.text().catch(() => undefined) : undefined,
+    kinds.some((k) => k !== "text" && k !== "wires") ? models.objects().catch(() => undefined) : undefined,
+  ]);
+}
+
 /** Frees the suggestion models this process loaded. */
 export async function closeSuggestModels(): Promise<void> {
   for (const m of loaded.values()) await m.close();
@@ -90,9 +102,7 @@ export class Suggester {
     const kinds = options.kinds ?? DEFAULT_SUGGEST_KINDS;
     const [segmenter] = await Promise.all([
       Segmenter.create({ ...segmenterOptions(options), engine, builtin: SUGGEST_SEGMENTER }),
-      // A failure stays in the loader's promise: `find` reports the kind as skipped.
-      kinds.includes("text") ? models.text().catch(() => undefined) : undefined,
-      kinds.some((k) => k !== "text" && k !== "wires") ? models.objects().catch(() => undefined) : undefined,
+      startLoading(models, kinds),
     ]);
     return new Suggester(models, segmenter, options);
   }
@@ -142,6 +152,7 @@ export interface SuggestFileResult {
 /** Suggestions for the photo at `input`; with `outDir`, each one's removal mask is written there as <name>-<n>-<label>.png. */
 export async function suggestFile(input: string, options: SuggestFileOptions & { outDir?: string } = {}): Promise<SuggestFileResult> {
   const t0 = performance.now();
+  void startLoading(modelsFor(options.suggestModelDir), options.kinds ?? DEFAULT_SUGGEST_KINDS);
   const { image } = await readImage(input);
   const t1 = performance.now();
   const found = await suggestForImage(image, options);

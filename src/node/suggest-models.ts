@@ -14,10 +14,12 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { Worker } from "node:worker_threads";
 import { VanishError } from "../core/image.js";
-import type { InferenceModel } from "../core/model.js";
+import type { InferenceModel, TensorData, ValueInfo } from "../core/model.js";
 import type { SuggestModels } from "../core/suggest/suggest.js";
 import { loadOnnxModel } from "./onnx.js";
+import type { NetworkKind, WorkerReply, WorkerRequest } from "./suggest-worker.js";
 import { loadTfjsGraphModel } from "./tfjs-model.js";
 
 /** The model files and their SHA-256. */
@@ -35,6 +37,15 @@ export interface SuggestModelOptions {
   modelDir?: string;
   /** Threads for ONNX Runtime. */
   threads?: number;
+}
+
+export interface SuggestModelsOptions extends SuggestModelOptions {
+  /**
+   * Load and run the networks on a worker thread of their own (default
+   * true): both runtimes run a network synchronously on the calling thread,
+   * so there they would hold `suggest` from its other work.
+   */
+  thread?: boolean;
 }
 
 const require = createRequire(import.meta.url);
@@ -119,20 +130,83 @@ export async function loadTextDetector(options: SuggestModelOptions = {}): Promi
   return loadOnnxModel(file, options.threads ? { threads: options.threads } : {});
 }
 
+type Request = WorkerRequest extends infer R ? (R extends unknown ? Omit<R, "id"> : never) : never;
+
+/** The worker thread of suggest-worker.ts, answering one promise per message; it keeps the process alive only while a message waits. */
+class NetworkThread {
+  private worker: Worker | null = null;
+  private next = 1;
+  private waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+
+  call(request: Request): Promise<unknown> {
+    const worker = this.start();
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      if (this.waiting.size === 0) worker.ref();
+      this.waiting.set(id, { resolve, reject });
+      worker.postMessage({ ...request, id } as WorkerRequest);
+    });
+  }
+
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    if (worker) await worker.terminate();
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(new URL("./suggest-worker.js", import.meta.url));
+    worker.unref();
+    worker.on("message", (reply: WorkerReply) => {
+      const entry = this.waiting.get(reply.id);
+      if (!entry) return;
+      this.waiting.delete(reply.id);
+      if (this.waiting.size === 0) worker.unref();
+      if (reply.ok) entry.resolve(reply.value);
+      else entry.reject(reply.error.code ? new VanishError(reply.error.code, reply.error.message) : new Error(reply.error.message));
+    });
+    const fail = (err: Error) => {
+      if (this.worker === worker) this.worker = null;
+      for (const entry of this.waiting.values()) entry.reject(err);
+      this.waiting.clear();
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`The suggestion networks' thread stopped (exit code ${code}).`)));
+    this.worker = worker;
+    return worker;
+  }
+}
+
+/** The network `kind` loaded on `thread`, as an `InferenceModel` whose runs happen there. */
+async function threadModel(thread: NetworkThread, kind: NetworkKind, options: SuggestModelOptions): Promise<InferenceModel> {
+  const signature = (await thread.call({ op: "load", kind, options })) as { inputs: ValueInfo[]; outputs: ValueInfo[] };
+  return {
+    ...signature,
+    run: async (feeds, fetch) => (await thread.call({ op: "run", kind, feeds, fetch })) as Record<string, TensorData>,
+    close: async () => {
+      await thread.call({ op: "close", kind });
+    },
+  };
+}
+
 /**
  * Loaders for `suggest`, each model loaded once and kept for later photos
- * (a folder of photos loads them once); `close` frees them.
+ * (a folder of photos loads them once), on a worker thread of their own
+ * unless `thread` is false; `close` frees them.
  */
-export function suggestModels(options: SuggestModelOptions = {}): Required<SuggestModels> & { close(): Promise<void> } {
+export function suggestModels(options: SuggestModelsOptions = {}): Required<SuggestModels> & { close(): Promise<void> } {
+  const { thread: onThread = true, ...modelOptions } = options;
+  const thread = onThread ? new NetworkThread() : null;
   let objects: Promise<InferenceModel> | null = null;
   let text: Promise<InferenceModel> | null = null;
   return {
     objects: () => {
-      objects ??= loadNanodet(options);
+      objects ??= thread ? threadModel(thread, "objects", modelOptions) : loadNanodet(modelOptions);
       return objects;
     },
     text: () => {
-      text ??= loadTextDetector(options);
+      text ??= thread ? threadModel(thread, "text", modelOptions) : loadTextDetector(modelOptions);
       return text;
     },
     async close(): Promise<void> {
@@ -144,6 +218,9 @@ export function suggestModels(options: SuggestModelOptions = {}): Required<Sugge
           // it never loaded: nothing to free
         }
       }
+      objects = null;
+      text = null;
+      await thread?.stop();
     },
   };
 }

@@ -179,8 +179,8 @@ export function App() {
       label: "Suggestions",
       keyName: "F",
       key: plain("f"),
-      // Suggestions run in their own worker: pressing them need not wait for the photo's preparation.
-      enabled: !!photo && !suggestions.looking,
+      // Suggestions run in their own worker on their own copy of the file: a press need not wait for the photo's decoding.
+      enabled: suggestions.canLook && !suggestions.looking,
       pressed: suggestions.shown,
       run: () => void suggestions.show(),
     },
@@ -269,7 +269,8 @@ export function App() {
         <ActionButton action={actions.download} testId="download" />
       </header>
 
-      {photo ? (
+      {/* Shown while the first photo opens too: Suggestions can be pressed before its decoding ends. */}
+      {photo || doc.source ? (
         <div class="toolbar" role="toolbar" aria-label="Selection tools">
           {tools.map((a) => (
             <ActionButton key={a.id} action={a} />

@@ -4,7 +4,8 @@
  * (TensorFlow.js, WebAssembly backend, tfjs-web.ts), each box turned into a
  * mask by the built-in segmenter's box prompt with the settings Node uses
  * (SUGGEST_SEGMENTER); text from PP-OCRv4's detector (ONNX, through
- * onnxruntime-web); wires from the pure-TypeScript finder. The models are
+ * onnxruntime-web, in a worker of its own: suggest-text.worker.ts); wires
+ * from the pure-TypeScript finder. The models are
  * fetched from the app's own origin on the first call only, with one
  * progress report for all of them, their SHA-256 checked, and kept for the
  * next photos; a kind whose model cannot be fetched is reported as skipped.
@@ -13,6 +14,8 @@
  * finds them compiled. Each mask is grown like a tapped selection, so that
  * erasing it leaves no rim.
  */
+
+import * as Comlink from "comlink";
 import {
   type CropMask,
   defaultGrow,
@@ -26,8 +29,8 @@ import {
   VanishError,
 } from "../../src/index.js";
 import { downloadFiles } from "./model-download.js";
-import { loadWebModel } from "./onnx-web.js";
 import { NANODET_MODEL, type SuggestModelFile, TEXT_MODEL } from "./suggest-models.js";
+import type { TextWorkerApi } from "./suggest-text.worker.js";
 import { loadTfjsWebModel } from "./tfjs-web.js";
 
 export interface FoundSuggestion {
@@ -158,9 +161,16 @@ export class WebSuggester {
 
   /**
    * Suggestions for `image`; `modelsUrl` is the app's `models/` folder.
-   * `onProgress` hears the first download's progress.
+   * `onProgress` hears the first download's progress. With `photoSize`,
+   * `image` is a copy of the photo shrunk to `suggestCopySize` and the
+   * answer is in the photo's pixels.
    */
-  async find(image: RgbaImage, modelsUrl: string, onProgress?: (what: string, fraction: number) => void): Promise<SuggestAnswer> {
+  async find(
+    image: RgbaImage,
+    modelsUrl: string,
+    onProgress?: (what: string, fraction: number) => void,
+    photoSize?: { width: number; height: number },
+  ): Promise<SuggestAnswer> {
     const t0 = performance.now();
     const skipped: SuggestAnswer["skipped"] = [];
     const firstLoad = this.text === null || this.objects === null;
@@ -174,10 +184,12 @@ export class WebSuggester {
       },
       segmenter: await this.segmenter,
       onSkip: (kind, reason) => skipped.push({ kind, reason }),
+      photoSize,
     });
-    const grow = defaultGrow(image.width, image.height);
+    const { width, height } = photoSize ?? image;
+    const grow = defaultGrow(width, height);
     const items = found.map((s) => {
-      const mask = grownCrop(s.mask, grow, image.width, image.height);
+      const mask = grownCrop(s.mask, grow, width, height);
       // The outline shows what erasing it removes: the grown mask's bounds.
       const box = maskBounds(mask);
       return { kind: s.kind, label: s.label, score: s.score, box, mask };
@@ -186,12 +198,18 @@ export class WebSuggester {
     return { items, skipped, loadMs, ms: performance.now() - t0 };
   }
 
-  /** The text detector, fetched and started once. */
+  /** The text detector, fetched and started once, in a worker of its own (suggest-text.worker.ts), where it runs beside the rest. */
   private textModel(modelsUrl: string, onProgress: (loaded: number, total: number) => void): Promise<InferenceModel> {
     this.text ??= timed(
       async () => {
         const [bytes] = await fetchModels(modelsUrl, [TEXT_MODEL], onProgress);
-        return loadWebModel(bytes, TEXT_MODEL.name);
+        const worker = Comlink.wrap<TextWorkerApi>(new Worker(new URL("./suggest-text.worker.ts", import.meta.url), { type: "module" }));
+        const signature = await worker.load(Comlink.transfer(bytes, [bytes.buffer]), TEXT_MODEL.name);
+        return {
+          ...signature,
+          run: (feeds, fetch) => worker.run(feeds, fetch),
+          close: () => worker.close(),
+        };
       },
       (ms) => {
         this.textLoadMs = ms;

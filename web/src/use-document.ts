@@ -99,6 +99,13 @@ export function describePrompt(prompt: SelectionPrompt): string {
 export function useDocument() {
   const [photo, setPhoto] = useState<PhotoInfo | null>(null);
   const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
+  /**
+   * The file being opened, then with the pixels decoded from it (the first
+   * state's), for a reader that decodes its own copy (Suggestions) without
+   * waiting for the engine; null for a downscaled opening, which the file
+   * does not show as it is.
+   */
+  const [source, setSource] = useState<{ file: Blob; pixels: Uint8ClampedArray | null } | null>(null);
   const [base, setBase] = useState<ImageBitmap | null>(null);
   const [original, setOriginal] = useState<ImageBitmap | null>(null);
   const [busy, setBusyState] = useState<string | null>(null);
@@ -307,6 +314,7 @@ export function useDocument() {
     setError(null);
     setTooLarge(null);
     setBusy("Opening…");
+    setSource(options.downscale ? null : { file, pixels: null });
     try {
       const engine = await host.engine();
       const opened = await engine.open(file, name, options);
@@ -315,6 +323,7 @@ export function useDocument() {
       const { data, ...meta } = opened.photo;
       photoRef.current = meta;
       setPhoto(meta);
+      if (!options.downscale) setSource({ file, pixels: data });
       layer.current = new PaintLayer(meta.width, meta.height);
       const first: Snapshot = {
         pixels: data,
@@ -347,6 +356,7 @@ export function useDocument() {
       setTapAnswering(prepared.answering);
       return true;
     } catch (err) {
+      setSource(null);
       if (err instanceof VanishError) {
         if (err.code === "IMAGE_TOO_LARGE") setTooLarge({ file, name });
         setError(err.message);
@@ -770,6 +780,7 @@ export function useDocument() {
     host,
     photo,
     snapshot,
+    source,
     base,
     original,
     overlay,

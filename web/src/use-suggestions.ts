@@ -30,6 +30,8 @@ export interface SuggestionsApi {
   shown: boolean;
   /** Whether the worker is looking (a press meanwhile does nothing). */
   looking: boolean;
+  /** Whether there is a photo to look at: open, or still opening (the worker decodes its own copy of the file). */
+  canLook: boolean;
   /** The current photo state's suggestions (empty while none were looked for). */
   items: readonly FoundSuggestion[];
   /** For each item: whether it is in the selection. */
@@ -78,12 +80,34 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
   };
   /** Suggestions by the photo state's pixels they were found in (or carried over to). */
   const found = useRef(new WeakMap<Uint8ClampedArray, FoundSuggestion[]>());
+  /** Suggestions found in an opened file (its own small copy), with the photo size the worker decoded. */
+  const inFile = useRef(new WeakMap<Blob, { width: number; height: number; items: FoundSuggestion[] }>());
+  /** Files whose copy came out another size than the engine's photo: their states send their pixels instead. */
+  const unusable = useRef(new WeakSet<Blob>());
   const told = useRef(new Set<string>());
   const [, setVersion] = useState(0);
+  /** The answer's status line when it came while the photo was still opening or being prepared (else null). */
+  const said = useRef<string | null>(null);
+  const busyNow = useRef(doc.busy);
+  busyNow.current = doc.busy;
   const s = doc.snapshot;
   const width = doc.photo?.width ?? 0;
+  // While a file opens, the photo on screen is not the one a press looks at.
+  const source = doc.source;
+  const opening = source !== null && source.pixels === null;
 
-  let items = s ? found.current.get(s.pixels) : undefined;
+  let items = s && !opening ? found.current.get(s.pixels) : undefined;
+  if (s && !items && source && s.pixels === source.pixels) {
+    // Found in the file before the engine had decoded it: valid when the engine decoded the same size.
+    const early = inFile.current.get(source.file);
+    if (early && early.width === width && early.height === doc.photo?.height) {
+      items = early.items;
+      found.current.set(s.pixels, items);
+    } else if (early) {
+      inFile.current.delete(source.file);
+      unusable.current.add(source.file);
+    }
+  }
   if (s && !items && s.erased) {
     const before = found.current.get(s.erased.before);
     const mask = s.erased.mask;
@@ -107,6 +131,15 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
     if (photo) warm();
   }, [photo]);
 
+  // The photo's "ready" line, when it comes after the answer, keeps the answer's line before it instead of replacing it.
+  const status = doc.status;
+  useEffect(() => {
+    const ours = said.current;
+    if (!ours || status === ours) return;
+    said.current = null;
+    if (/ready in/.test(status)) doc.setStatus(`${ours} · ${status}`);
+  }, [status]);
+
   const paintVersion = s?.mask.paintVersion;
   // The paint layer is at `paintVersion` whenever the snapshot shows it.
   const pressed = useMemo(() => {
@@ -129,7 +162,13 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
       return;
     }
     // Looking needs no engine: a press while the photo is prepared for tap-to-select goes ahead.
-    if (!s || lookingRef.current) return;
+    if ((!s && !source) || lookingRef.current) return;
+    // The file's own small copy serves while it opens and for its first state; later states send their pixels.
+    const file = source && !unusable.current.has(source.file) && (opening || (s?.pixels === source.pixels && !items)) ? source.file : null;
+    if (file && opening && inFile.current.has(file)) {
+      setShown(true);
+      return;
+    }
     if (items) {
       setShown(true);
       if (items.length === 0) {
@@ -145,31 +184,40 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
     doc.setStatus("Looking for people, text and wires…");
     let lastPercent = -1;
     try {
-      const pixels = new Uint8ClampedArray(s.pixels);
-      const answer = await startWorker().find(
-        width,
-        doc.photo?.height ?? 0,
-        Comlink.transfer(pixels, [pixels.buffer]),
-        modelsUrl(),
-        Comlink.proxy((what: string, fraction: number) => {
-          const percent = Math.floor(fraction * 100);
-          if (percent === lastPercent) return;
-          lastPercent = percent;
-          doc.setStatus(`Loading the ${what} (first time only)… ${percent} %`);
-        }),
-      );
-      found.current.set(s.pixels, answer.items);
+      const onProgress = Comlink.proxy((what: string, fraction: number) => {
+        const percent = Math.floor(fraction * 100);
+        if (percent === lastPercent) return;
+        lastPercent = percent;
+        doc.setStatus(`Loading the ${what} (first time only)… ${percent} %`);
+      });
+      let answer: Awaited<ReturnType<SuggestWorker["find"]>>;
+      if (file) {
+        const inThisFile = await startWorker().findInFile(file, modelsUrl(), onProgress);
+        inFile.current.set(file, inThisFile);
+        answer = inThisFile;
+      } else if (s) {
+        const pixels = new Uint8ClampedArray(s.pixels);
+        answer = await startWorker().find(
+          width,
+          doc.photo?.height ?? 0,
+          Comlink.transfer(pixels, [pixels.buffer]),
+          modelsUrl(),
+          onProgress,
+        );
+        found.current.set(s.pixels, answer.items);
+      } else return;
       setVersion((v) => v + 1);
       setShown(true);
       const news = answer.skipped.filter((k) => !told.current.has(k.kind));
       for (const k of news) told.current.add(k.kind);
       const skippedNote = news.map((k) => ` · ${k.kind} not looked for: ${k.reason}`).join("");
       const loaded = answer.loadMs > 0 ? ` (model loaded in ${Math.round(answer.loadMs)} ms)` : "";
-      doc.setStatus(
+      const message =
         answer.items.length > 0
           ? `${describeFound(answer.items)} suggested in ${Math.round(answer.ms)} ms${loaded} · tap an outline to select it, or Erase all${skippedNote}`
-          : `Found no people, text or wires in ${Math.round(answer.ms)} ms${loaded}${skippedNote}`,
-      );
+          : `Found no people, text or wires in ${Math.round(answer.ms)} ms${loaded}${skippedNote}`;
+      doc.setStatus(message);
+      said.current = busyNow.current ? message : null;
     } catch (err) {
       doc.setError(`Suggestions failed: ${(err as Error).message}`);
     } finally {
@@ -196,5 +244,5 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
     await doc.erase();
   };
 
-  return { shown, looking, items: current, pressed, warm, show, toggle, eraseAll };
+  return { shown, looking, canLook: !!s || !!source, items: current, pressed, warm, show, toggle, eraseAll };
 }

@@ -29,12 +29,16 @@ export function planesToRgba(planes: RgbPlanes): RgbaImage {
   return { width, height, data };
 }
 
+/** The size of the copy `shrinkToPlanes` makes of a width × height picture: shrunk by the smallest integer factor that brings its long side to ≤ `longSide`. */
+export function shrunkSize(width: number, height: number, longSide: number): { width: number; height: number; factor: number } {
+  const factor = Math.max(1, Math.ceil(Math.max(width, height) / longSide));
+  return { width: Math.max(1, Math.floor(width / factor)), height: Math.max(1, Math.floor(height / factor)), factor };
+}
+
 /** Box-averages `image` by the smallest integer factor that brings its long side to ≤ `longSide`. */
 export function shrinkToPlanes(image: RgbaImage, longSide: number): RgbPlanes {
   const { width: W, height: H, data } = image;
-  const factor = Math.max(1, Math.ceil(Math.max(W, H) / longSide));
-  const w = Math.max(1, Math.floor(W / factor));
-  const h = Math.max(1, Math.floor(H / factor));
+  const { width: w, height: h, factor } = shrunkSize(W, H, longSide);
   const r = new Float32Array(w * h);
   const g = new Float32Array(w * h);
   const b = new Float32Array(w * h);

@@ -8,9 +8,11 @@
  * into a mask by the segmenter's box prompt on that copy, the mask scaled
  * back up inside the box only), PP-OCRv4's text map (text.ts) and the wire
  * finder (wires.ts, no weights). No step reads or writes the full photo
- * after the copy is made. The networks come through loaders, so the core stays free of
- * any runtime; a kind whose model cannot be loaded is skipped and reported
- * through `onSkip`.
+ * after the copy is made. The networks come through loaders, so the core
+ * stays free of any runtime; both start before the wire finder and the
+ * segmenter's preparation, which overlap them where a loader runs its
+ * network on another thread. A kind whose model cannot be loaded is
+ * skipped and reported through `onSkip`.
  */
 import { assertImage, expectedError, type Mask, type RgbaImage, VanishError } from "../image.js";
 import type { InferenceModel } from "../model.js";
@@ -18,7 +20,7 @@ import type { BuiltinSegmenterOptions } from "../segmentation/builtin.js";
 import type { Segmenter } from "../segmentation/segmenter.js";
 import type { CropMask } from "../segmentation/thin.js";
 import { COCO_LABELS, detectObjects } from "./nanodet.js";
-import { planesToRgba, shrinkToPlanes } from "./planes.js";
+import { planesToRgba, shrinkToPlanes, shrunkSize } from "./planes.js";
 import { trimCrop } from "./regions.js";
 import { mainSubjects } from "./subject.js";
 import {
@@ -54,6 +56,14 @@ export interface SuggestOptions {
   includeSubjects?: boolean;
   /** Longest side of the text network's input (default TEXT_LIMIT). */
   textLimit?: number;
+  /**
+   * The photo's size, when `image` is not the photo but a copy of it
+   * already shrunk by an integer factor f (floor(width / f) ×
+   * floor(height / f); `suggestCopySize` gives the one the detectors read),
+   * e.g. decoded small by a browser: nothing then waits for the full
+   * photo, and suggestions still come in the photo's pixels.
+   */
+  photoSize?: { width: number; height: number };
 }
 
 /** The object kinds and the COCO classes each stands for. */
@@ -83,6 +93,27 @@ export const TEXT_LIMIT = 640;
 
 /** Long side of the copy the detectors read. */
 const PLANES_LONG_SIDE = 1280;
+
+/** The size of the copy of a width × height photo that the detectors read (see `SuggestOptions.photoSize`). */
+export function suggestCopySize(width: number, height: number): { width: number; height: number } {
+  const { width: w, height: h } = shrunkSize(width, height, PLANES_LONG_SIDE);
+  return { width: w, height: h };
+}
+
+/** How many photo pixels one pixel of `image` stands for along each axis, given the photo's size (1 without one). */
+function copyFactor(image: RgbaImage, photo: SuggestOptions["photoSize"]): number {
+  if (!photo) return 1;
+  const f = Math.max(1, Math.round(photo.width / image.width));
+  if (Math.floor(photo.width / f) !== image.width || Math.floor(photo.height / f) !== image.height) {
+    const copy = suggestCopySize(photo.width, photo.height);
+    throw expectedError(
+      `a copy of the ${photo.width}×${photo.height} photo shrunk by a whole factor (e.g. ${copy.width}×${copy.height})`,
+      `${image.width}×${image.height}`,
+      "INVALID_ARGUMENT",
+    );
+  }
+  return f;
+}
 
 /** Checks a list of kinds (from a caller or a command line). */
 export function parseKinds(kinds: readonly string[]): SuggestKindOption[] {
@@ -185,18 +216,27 @@ function cropBox(crop: CropMask): Detection["box"] {
   return { x0: crop.x0, y0: crop.y0, x1: crop.x0 + crop.width, y1: crop.y0 + crop.height };
 }
 
+/** Resolves after pending promise chains and messages have had their turn. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** Finds what to erase in `image`; suggestions come sorted by kind order, then score. */
 export async function suggest(image: RgbaImage, options: SuggestOptions = {}): Promise<Suggestion[]> {
   assertImage(image);
   const kinds = parseKinds(options.kinds ?? DEFAULT_SUGGEST_KINDS);
-  const { width: W, height: H } = image;
-  const planes = shrinkToPlanes(image, PLANES_LONG_SIDE);
-  const factor = planes.factor;
+  const { width: W, height: H } = options.photoSize ?? image;
+  const shrunk = shrinkToPlanes(image, PLANES_LONG_SIDE);
+  // Photo pixels per plane pixel: the copy's own factor (given a copy) times the shrink's.
+  const factor = copyFactor(image, options.photoSize) * shrunk.factor;
+  const planes = { ...shrunk, factor };
   const sx = W / planes.width;
   const sy = H / planes.height;
   const out: Suggestion[] = [];
 
-  // The text network runs on ONNX Runtime's own threads: started first, it overlaps the object detector and the wire finder.
+  // Both networks start before the work on this thread: where a loader runs its network elsewhere (Node's network
+  // thread, the app's text worker), the wire finder and the segmenter's preparation overlap them. Text first: where
+  // NanoDet runs on this thread (the app's TensorFlow.js executes synchronously), the text network is under way meanwhile.
   const textTask = kinds.includes("text")
     ? (async (): Promise<Suggestion[]> => {
         const model = await load("text", options.models?.text, options.onSkip);
@@ -214,24 +254,37 @@ export async function suggest(image: RgbaImage, options: SuggestOptions = {}): P
   textTask.catch(() => {});
 
   const objectKinds = kinds.filter((k) => OBJECT_CLASSES[k]);
-  // Started before the wire finder, so that fetching or starting the detector overlaps it.
-  const objectModel =
+  const classes = objectKinds.flatMap((k) => OBJECT_CLASSES[k]?.labels ?? []).map((l) => COCO_LABELS.indexOf(l as never));
+  const objectTask =
     objectKinds.length > 0
-      ? load(objectKinds[0], options.models?.objects, (_, reason) => {
-          for (const k of objectKinds) options.onSkip?.(k, reason);
-        })
+      ? (async (): Promise<Detection[] | null> => {
+          const model = await load(objectKinds[0], options.models?.objects, (_, reason) => {
+            for (const k of objectKinds) options.onSkip?.(k, reason);
+          });
+          return model ? detectObjects(model, planes, { classes, scoreThreshold: options.minScore ?? 0.45 }) : null;
+        })()
       : Promise.resolve(null);
-  objectModel.catch(() => {});
+  objectTask.catch(() => {});
 
+  // The networks' loaders and inputs are promise chains: a macrotask's turn lets them reach their runs before this
+  // thread is held by the wire finder, and again before the segmenter's preparation for a loader that finished meanwhile.
+  await nextTurn();
   if (kinds.includes("wires")) {
     for (const r of detectWires(planes, W, H))
       out.push({ kind: "wire", label: "wire", box: cropBox(r.mask), score: r.score, mask: r.mask });
   }
 
-  const model = await objectModel;
-  if (model) {
-    const classes = objectKinds.flatMap((k) => OBJECT_CLASSES[k]?.labels ?? []).map((l) => COCO_LABELS.indexOf(l as never));
-    const found = (await detectObjects(model, planes, { classes, scoreThreshold: options.minScore ?? 0.45 })).map((d) => ({
+  // Boxes are segmented on the small copy, each mask enlarged inside its box only: at 12 MP, preparing and 7 boxes took
+  // 211 instead of 309 ms of CPU warm (prepare 415 instead of 601 ms cold), with no full-size mask per box. The copy is
+  // prepared while the detector looks, before knowing whether it finds anything: this thread would wait otherwise.
+  const segmenter = objectKinds.length > 0 && options.models?.objects ? options.segmenter : undefined;
+  await nextTurn();
+  const prepared = segmenter?.prepare(shrunk.factor > 1 ? planesToRgba(planes) : image);
+  prepared?.catch(() => {});
+
+  const detections = await objectTask;
+  if (detections) {
+    const found = detections.map((d) => ({
       ...d,
       box: {
         x0: Math.max(0, d.box.x0 * sx),
@@ -247,15 +300,13 @@ export async function suggest(image: RgbaImage, options: SuggestOptions = {}): P
       H,
     );
     const kept = found.filter((d) => options.includeSubjects || d.label !== "person" || !subject[people.indexOf(d)]);
-    // Boxes are segmented on the small copy, each mask enlarged inside its box only: at 12 MP, preparing and 7 boxes took
-    // 211 instead of 309 ms of CPU warm (prepare 415 instead of 601 ms cold), with no full-size mask per box.
-    if (kept.length > 0 && options.segmenter) await options.segmenter.prepare(factor > 1 ? planesToRgba(planes) : image);
+    if (prepared) await prepared;
     for (const d of kept) {
       const kind = objectKinds.map((k) => OBJECT_CLASSES[k]).find((c) => c?.labels.includes(d.label))?.kind ?? "person";
       let mask = ellipseCrop(d.box);
-      if (options.segmenter) {
+      if (segmenter) {
         const box = { x0: d.box.x0 / factor, y0: d.box.y0 / factor, x1: d.box.x1 / factor, y1: d.box.y1 / factor };
-        const selected = enlargeCrop(cropOf((await options.segmenter.segment({ box })).mask, box, 0.02), factor, W, H);
+        const selected = enlargeCrop(cropOf((await segmenter.segment({ box })).mask, box, 0.02), factor, W, H);
         mask = trimCrop(ellipseCrop(d.box, selected));
       }
       out.push({ kind, label: d.label, box: d.box, score: d.score, mask });
