@@ -67,21 +67,44 @@ export function workingHole(mask: Uint8Array, width: number, factor: number, w: 
 export function gaussianBlur(img: GreyImage, sigma: number, extent = 3, rect?: Rect): GreyImage {
   const { width: w, height: h } = img;
   if (sigma <= 0) return { width: w, height: h, data: new Float32Array(img.data) };
+  const { k, r } = gaussianKernel(sigma, extent);
+  const x0 = rect ? Math.max(0, rect.x) : 0;
+  const y0 = rect ? Math.max(0, rect.y) : 0;
+  const x1 = rect ? Math.min(w, rect.x + rect.width) : w;
+  const y1 = rect ? Math.min(h, rect.y + rect.height) : h;
+  const out = new Float32Array(w * h);
+  if (x1 <= x0 || y1 <= y0) return { width: w, height: h, data: out };
+  const tmp = new Float32Array(w * h);
+  convolveRows(img.data, tmp, w, k, r, Math.max(0, y0 - r), Math.min(h, y1 + r), x0, x1);
+  convolveColumns(tmp, out, w, h, k, r, y0, y1, x0, x1);
+  return { width: w, height: h, data: out };
+}
+
+/** The normalised taps of a Gaussian of `sigma` truncated at `extent`·σ (radius at least 1). */
+export function gaussianKernel(sigma: number, extent = 3): { k: Float32Array; r: number } {
   const r = Math.max(1, Math.ceil(extent * sigma));
   const k = new Float32Array(2 * r + 1);
   let sum = 0;
   for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp((-i * i) / (2 * sigma * sigma));
   for (let i = 0; i < k.length; i++) k[i] /= sum;
-  const x0 = rect ? Math.max(0, rect.x) : 0;
-  const y0 = rect ? Math.max(0, rect.y) : 0;
-  const x1 = rect ? Math.min(w, rect.x + rect.width) : w;
-  const y1 = rect ? Math.min(h, rect.y + rect.height) : h;
-  const tmp = new Float32Array(w * h);
-  const out = new Float32Array(w * h);
-  if (x1 <= x0 || y1 <= y0) return { width: w, height: h, data: out };
-  convolveRows(img.data, tmp, w, k, r, Math.max(0, y0 - r), Math.min(h, y1 + r), x0, x1);
-  transposeConvolve(tmp, out, w, h, k, r, y0, y1, x0, x1);
-  return { width: w, height: h, data: out };
+  return { k, r };
+}
+
+/**
+ * The whole-plane blur of `gaussianBlur` into caller-owned planes (`tmp` and
+ * `out` at least w·h long), so a pyramid reuses one pair for every level.
+ */
+export function gaussianBlurInto(
+  src: Float32Array,
+  w: number,
+  h: number,
+  k: Float32Array,
+  r: number,
+  tmp: Float32Array,
+  out: Float32Array,
+): void {
+  convolveRows(src, tmp, w, k, r, 0, h, 0, w);
+  convolveColumns(tmp, out, w, h, k, r, 0, h, 0, w);
 }
 
 /** Horizontal pass over rows [ya, yb) and columns [xa, xb); the clamped-edge branches run only near the left and right borders. */
@@ -113,8 +136,13 @@ function convolveRows(
   }
 }
 
-/** Vertical pass over rows [ya, yb) and columns [xa, xb), accumulated row by row so memory is read in order. */
-function transposeConvolve(
+/**
+ * Vertical pass over rows [ya, yb) and columns [xa, xb). Each output pixel is
+ * summed tap by tap in a local rounded to 32 bits after every tap (what
+ * accumulating in the Float32 plane gave, without its read-modify-write
+ * traffic); the clamped source rows are looked up once per output row.
+ */
+function convolveColumns(
   src: Float32Array,
   dst: Float32Array,
   w: number,
@@ -126,13 +154,14 @@ function transposeConvolve(
   xa: number,
   xb: number,
 ): void {
+  const rows = new Int32Array(2 * r + 1);
   for (let y = ya; y < yb; y++) {
+    for (let i = -r; i <= r; i++) rows[i + r] = (y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i) * w;
     const row = y * w;
-    for (let i = -r; i <= r; i++) {
-      const yy = y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i;
-      const weight = k[i + r];
-      const srow = yy * w;
-      for (let x = xa; x < xb; x++) dst[row + x] += weight * src[srow + x];
+    for (let x = xa; x < xb; x++) {
+      let acc = 0;
+      for (let t = 0; t <= 2 * r; t++) acc = Math.fround(acc + k[t] * src[rows[t] + x]);
+      dst[row + x] = acc;
     }
   }
 }
