@@ -230,55 +230,57 @@ const TENSOR_BOX = 2;
  */
 export function harrisResponse(img: GreyImage, scratch: HarrisScratch): Float32Array {
   const { width: w, height: h, data } = img;
-  const s = scratch;
+  const { rowXX, rowYY, rowXY, accXX, accYY, accXY, firstXX, firstYY, firstXY, secondXX, secondYY, secondXY, response: f } = scratch;
   const r = TENSOR_BOX;
   const inv = 1 / (2 * r + 1);
   for (let y = 0; y < h; y++) {
-    s.rowXX.fill(0, 0, w);
-    s.rowYY.fill(0, 0, w);
-    s.rowXY.fill(0, 0, w);
-    if (y > 0 && y < h - 1) {
+    if (y === 0 || y === h - 1) {
+      rowXX.fill(0, 0, w);
+      rowYY.fill(0, 0, w);
+      rowXY.fill(0, 0, w);
+    } else {
+      rowXX[0] = rowYY[0] = rowXY[0] = 0;
+      rowXX[w - 1] = rowYY[w - 1] = rowXY[w - 1] = 0;
       for (let x = 1, p = y * w + 1; x < w - 1; x++, p++) {
         const gx = 0.5 * (data[p + 1] - data[p - 1]);
         const gy = 0.5 * (data[p + w] - data[p - w]);
-        s.rowXX[x] = gx * gx;
-        s.rowYY[x] = gy * gy;
-        s.rowXY[x] = gx * gy;
+        rowXX[x] = gx * gx;
+        rowYY[x] = gy * gy;
+        rowXY[x] = gx * gy;
       }
     }
     const o = y * w;
-    boxRow(s.rowXX, s.firstXX, o, w, r, inv);
-    boxRow(s.rowYY, s.firstYY, o, w, r, inv);
-    boxRow(s.rowXY, s.firstXY, o, w, r, inv);
+    boxRow(rowXX, firstXX, o, w, r, inv);
+    boxRow(rowYY, firstYY, o, w, r, inv);
+    boxRow(rowXY, firstXY, o, w, r, inv);
   }
-  startColumns(s.firstXX, s.accXX, w, h, r);
-  startColumns(s.firstYY, s.accYY, w, h, r);
-  startColumns(s.firstXY, s.accXY, w, h, r);
+  startColumns(firstXX, accXX, w, h, r);
+  startColumns(firstYY, accYY, w, h, r);
+  startColumns(firstXY, accXY, w, h, r);
   for (let y = 0; y < h; y++) {
     const add = (y + r + 1 >= h ? h - 1 : y + r + 1) * w;
     const sub = (y - r < 0 ? 0 : y - r) * w;
-    columnRow(s.firstXX, s.accXX, s.rowXX, add, sub, w, inv);
-    columnRow(s.firstYY, s.accYY, s.rowYY, add, sub, w, inv);
-    columnRow(s.firstXY, s.accXY, s.rowXY, add, sub, w, inv);
+    columnRow(firstXX, accXX, rowXX, add, sub, w, inv);
+    columnRow(firstYY, accYY, rowYY, add, sub, w, inv);
+    columnRow(firstXY, accXY, rowXY, add, sub, w, inv);
     const o = y * w;
-    boxRow(s.rowXX, s.secondXX, o, w, r, inv);
-    boxRow(s.rowYY, s.secondYY, o, w, r, inv);
-    boxRow(s.rowXY, s.secondXY, o, w, r, inv);
+    boxRow(rowXX, secondXX, o, w, r, inv);
+    boxRow(rowYY, secondYY, o, w, r, inv);
+    boxRow(rowXY, secondXY, o, w, r, inv);
   }
-  startColumns(s.secondXX, s.accXX, w, h, r);
-  startColumns(s.secondYY, s.accYY, w, h, r);
-  startColumns(s.secondXY, s.accXY, w, h, r);
-  const f = s.response;
+  startColumns(secondXX, accXX, w, h, r);
+  startColumns(secondYY, accYY, w, h, r);
+  startColumns(secondXY, accXY, w, h, r);
   for (let y = 0; y < h; y++) {
     const add = (y + r + 1 >= h ? h - 1 : y + r + 1) * w;
     const sub = (y - r < 0 ? 0 : y - r) * w;
-    columnRow(s.secondXX, s.accXX, s.rowXX, add, sub, w, inv);
-    columnRow(s.secondYY, s.accYY, s.rowYY, add, sub, w, inv);
-    columnRow(s.secondXY, s.accXY, s.rowXY, add, sub, w, inv);
+    columnRow(secondXX, accXX, rowXX, add, sub, w, inv);
+    columnRow(secondYY, accYY, rowYY, add, sub, w, inv);
+    columnRow(secondXY, accXY, rowXY, add, sub, w, inv);
     for (let x = 0, p = y * w; x < w; x++, p++) {
-      const sxx = s.rowXX[x];
-      const syy = s.rowYY[x];
-      const sxy = s.rowXY[x];
+      const sxx = rowXX[x];
+      const syy = rowYY[x];
+      const sxy = rowXY[x];
       const tr = sxx + syy;
       f[p] = tr > 1e-6 ? (sxx * syy - sxy * sxy) / tr : 0;
     }

@@ -107,7 +107,7 @@ export function gaussianBlurInto(
   convolveColumns(tmp, out, w, h, k, r, 0, h, 0, w);
 }
 
-/** Horizontal pass over rows [ya, yb) and columns [xa, xb); the clamped-edge branches run only near the left and right borders. */
+/** Horizontal pass over rows [ya, yb) and columns [xa, xb), summed in doubles; the clamped-edge branches run only near the left and right borders. */
 function convolveRows(
   src: Float32Array,
   dst: Float32Array,
@@ -119,12 +119,19 @@ function convolveRows(
   xa: number,
   xb: number,
 ): void {
+  // The 7-tap kernel's interior sum unrolled, in the loop's order.
+  const [k0, k1, k2, k3, k4, k5, k6] = r === 3 ? k : [0, 0, 0, 0, 0, 0, 0];
   for (let y = ya; y < yb; y++) {
     const row = y * w;
     for (let x = xa; x < xb; x++) {
       let acc = 0;
       if (x >= r && x < w - r) {
-        for (let i = -r, p = row + x - r; i <= r; i++, p++) acc += k[i + r] * src[p];
+        if (r === 3) {
+          const p = row + x;
+          acc = k0 * src[p - 3] + k1 * src[p - 2] + k2 * src[p - 1] + k3 * src[p] + k4 * src[p + 1] + k5 * src[p + 2] + k6 * src[p + 3];
+        } else {
+          for (let i = -r, p = row + x - r; i <= r; i++, p++) acc += k[i + r] * src[p];
+        }
       } else {
         for (let i = -r; i <= r; i++) {
           const xx = x + i < 0 ? 0 : x + i >= w ? w - 1 : x + i;
@@ -137,10 +144,11 @@ function convolveRows(
 }
 
 /**
- * Vertical pass over rows [ya, yb) and columns [xa, xb). Each output pixel is
- * summed tap by tap in a local rounded to 32 bits after every tap (what
- * accumulating in the Float32 plane gave, without its read-modify-write
- * traffic); the clamped source rows are looked up once per output row.
+ * Vertical pass over rows [ya, yb) and columns [xa, xb), accumulated row by
+ * row so memory is read in order, each tap's sum rounded to 32 bits. The
+ * 7-tap kernel (σ ≤ 1: the feature pyramid, the refinement's fine level)
+ * is unrolled and summed in a local, the same roundings without the
+ * plane's read-modify-write.
  */
 function convolveColumns(
   src: Float32Array,
@@ -154,14 +162,52 @@ function convolveColumns(
   xa: number,
   xb: number,
 ): void {
-  const rows = new Int32Array(2 * r + 1);
+  if (r === 3) {
+    convolveColumns7(src, dst, w, h, k, ya, yb, xa, xb);
+    return;
+  }
   for (let y = ya; y < yb; y++) {
-    for (let i = -r; i <= r; i++) rows[i + r] = (y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i) * w;
     const row = y * w;
+    for (let i = -r; i <= r; i++) {
+      const yy = y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i;
+      const weight = k[i + r];
+      const srow = yy * w;
+      if (i === -r) for (let x = xa; x < xb; x++) dst[row + x] = weight * src[srow + x];
+      else for (let x = xa; x < xb; x++) dst[row + x] += weight * src[srow + x];
+    }
+  }
+}
+
+function convolveColumns7(
+  src: Float32Array,
+  dst: Float32Array,
+  w: number,
+  h: number,
+  k: Float32Array,
+  ya: number,
+  yb: number,
+  xa: number,
+  xb: number,
+): void {
+  const [k0, k1, k2, k3, k4, k5, k6] = k;
+  const f32 = Math.fround;
+  const clampedRow = (y: number) => (y < 0 ? 0 : y >= h ? h - 1 : y) * w;
+  for (let y = ya; y < yb; y++) {
+    const r0 = clampedRow(y - 3);
+    const r1 = clampedRow(y - 2);
+    const r2 = clampedRow(y - 1);
+    const r3 = y * w;
+    const r4 = clampedRow(y + 1);
+    const r5 = clampedRow(y + 2);
+    const r6 = clampedRow(y + 3);
     for (let x = xa; x < xb; x++) {
-      let acc = 0;
-      for (let t = 0; t <= 2 * r; t++) acc = Math.fround(acc + k[t] * src[rows[t] + x]);
-      dst[row + x] = acc;
+      let acc = f32(k0 * src[r0 + x]);
+      acc = f32(acc + k1 * src[r1 + x]);
+      acc = f32(acc + k2 * src[r2 + x]);
+      acc = f32(acc + k3 * src[r3 + x]);
+      acc = f32(acc + k4 * src[r4 + x]);
+      acc = f32(acc + k5 * src[r5 + x]);
+      dst[r3 + x] = acc + k6 * src[r6 + x];
     }
   }
 }
