@@ -145,9 +145,9 @@ export function featurePyramid(img: GreyImage): { levels: GreyImage[]; scales: n
 }
 
 /**
- * `resizeBilinear` of a `sw`×`sh` plane to `w`×`h`, with each column's and
- * row's source index and weight worked out once instead of per pixel; the
- * arithmetic per pixel is `sampleBilinear`'s, so the values are the same.
+ * Bilinear resize of a `sw`×`sh` plane to `w`×`h` with pixel centres
+ * aligned (the caller has blurred it), each column's and row's source index
+ * and weight worked out once; per pixel, `sampleBilinear`'s arithmetic.
  */
 function shrinkBilinear(src: Float32Array, sw: number, sh: number, w: number, h: number): GreyImage {
   const out = new Float32Array(w * h);
@@ -222,7 +222,7 @@ const TENSOR_BOX = 2;
 /**
  * Harris response det/tr of the smoothed structure tensor (central
  * differences; the border rows and columns have no gradient), the smoothing
- * being `boxBlur(boxBlur(·, 2), 2)` on each of xx, yy and xy. The three
+ * being a running-sum 5×5 box filter, twice, on each of xx, yy and xy. The three
  * planes go through each pass together; the first blur's vertical pass
  * feeds the second's horizontal pass row by row, and the second's vertical
  * pass feeds the response, so neither the gradients nor the smoothed tensor

@@ -1,7 +1,7 @@
 /**
  * Greyscale float planes for geometric alignment: an integer box-downsampled
- * luma copy of a photo, separable Gaussian blur, and bilinear resizing for the
- * feature pyramid. Luma is Rec. 601 (0.299 R + 0.587 G + 0.114 B) in 0–255.
+ * luma copy of a photo, separable Gaussian blur, and bilinear sampling.
+ * Luma is Rec. 601 (0.299 R + 0.587 G + 0.114 B) in 0–255.
  */
 import type { Rect, RgbaImage } from "../image.js";
 
@@ -210,55 +210,6 @@ function convolveColumns7(
       dst[r3 + x] = acc + k6 * src[r6 + x];
     }
   }
-}
-
-/**
- * Box filter of radius r (window 2r + 1) with clamped edges, by running sums:
- * O(1) per pixel whatever r. Twice in a row approximates a Gaussian of
- * σ ≈ √(2·((2r + 1)² − 1)/12).
- */
-export function boxBlur(img: GreyImage, r: number): GreyImage {
-  const { width: w, height: h, data } = img;
-  const tmp = new Float32Array(w * h);
-  const out = new Float32Array(w * h);
-  const inv = 1 / (2 * r + 1);
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    let acc = 0;
-    for (let i = -r; i <= r; i++) acc += data[row + (i < 0 ? 0 : i >= w ? w - 1 : i)];
-    for (let x = 0; x < w; x++) {
-      tmp[row + x] = acc * inv;
-      const add = x + r + 1;
-      const sub = x - r;
-      acc += data[row + (add >= w ? w - 1 : add)] - data[row + (sub < 0 ? 0 : sub)];
-    }
-  }
-  const acc = new Float64Array(w);
-  for (let i = -r; i <= r; i++) {
-    const yy = i < 0 ? 0 : i >= h ? h - 1 : i;
-    for (let x = 0; x < w; x++) acc[x] += tmp[yy * w + x];
-  }
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    const add = (y + r + 1 >= h ? h - 1 : y + r + 1) * w;
-    const sub = (y - r < 0 ? 0 : y - r) * w;
-    for (let x = 0; x < w; x++) {
-      out[row + x] = acc[x] * inv;
-      acc[x] += tmp[add + x] - tmp[sub + x];
-    }
-  }
-  return { width: w, height: h, data: out };
-}
-
-/** Bilinear resize to `w`×`h` with pixel centres aligned; the caller blurs first when shrinking. */
-export function resizeBilinear(img: GreyImage, w: number, h: number): GreyImage {
-  const out = new Float32Array(w * h);
-  const sx = img.width / w;
-  const sy = img.height / h;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) out[y * w + x] = sampleBilinear(img, (x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5);
-  }
-  return { width: w, height: h, data: out };
 }
 
 /** Bilinear sample with clamped edges. */
