@@ -119,28 +119,35 @@ function convolveRows(
   xa: number,
   xb: number,
 ): void {
-  // The 7-tap kernel's interior sum unrolled, in the loop's order.
+  // Columns split into the clamped borders and the interior, whose 7-tap sum is unrolled (in the loop's order).
+  const left = Math.min(xb, Math.max(xa, r));
+  const right = Math.max(left, Math.min(xb, w - r));
   const [k0, k1, k2, k3, k4, k5, k6] = r === 3 ? k : [0, 0, 0, 0, 0, 0, 0];
   for (let y = ya; y < yb; y++) {
     const row = y * w;
-    for (let x = xa; x < xb; x++) {
-      let acc = 0;
-      if (x >= r && x < w - r) {
-        if (r === 3) {
-          const p = row + x;
-          acc = k0 * src[p - 3] + k1 * src[p - 2] + k2 * src[p - 1] + k3 * src[p] + k4 * src[p + 1] + k5 * src[p + 2] + k6 * src[p + 3];
-        } else {
-          for (let i = -r, p = row + x - r; i <= r; i++, p++) acc += k[i + r] * src[p];
-        }
-      } else {
-        for (let i = -r; i <= r; i++) {
-          const xx = x + i < 0 ? 0 : x + i >= w ? w - 1 : x + i;
-          acc += k[i + r] * src[row + xx];
-        }
+    for (let x = xa; x < left; x++) dst[row + x] = clampedTaps(src, row, w, k, r, x);
+    if (r === 3) {
+      for (let x = left, p = row + left; x < right; x++, p++) {
+        dst[p] = k0 * src[p - 3] + k1 * src[p - 2] + k2 * src[p - 1] + k3 * src[p] + k4 * src[p + 1] + k5 * src[p + 2] + k6 * src[p + 3];
       }
-      dst[row + x] = acc;
+    } else {
+      for (let x = left; x < right; x++) {
+        let acc = 0;
+        for (let i = -r, p = row + x - r; i <= r; i++, p++) acc += k[i + r] * src[p];
+        dst[row + x] = acc;
+      }
     }
+    for (let x = right; x < xb; x++) dst[row + x] = clampedTaps(src, row, w, k, r, x);
   }
+}
+
+function clampedTaps(src: Float32Array, row: number, w: number, k: Float32Array, r: number, x: number): number {
+  let acc = 0;
+  for (let i = -r; i <= r; i++) {
+    const xx = x + i < 0 ? 0 : x + i >= w ? w - 1 : x + i;
+    acc += k[i + r] * src[row + xx];
+  }
+  return acc;
 }
 
 /**
