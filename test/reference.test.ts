@@ -12,10 +12,10 @@ import { holeBounds, squaredDistanceTo } from "../src/core/mask.js";
 import { FIXED, SOLVE, solveMembrane } from "../src/core/membrane.js";
 import { Random } from "../src/core/random.js";
 import { searchSimilarity } from "../src/core/reference/direct.js";
-import { detectFeatures } from "../src/core/reference/features.js";
+import { detectFeatures, featurePyramid, HarrisScratch, harrisResponse } from "../src/core/reference/features.js";
 import { Fft2d } from "../src/core/reference/fft.js";
 import { flowAt, parallaxFlow } from "../src/core/reference/flow.js";
-import { gaussianBlur, workingGrey, workingHole } from "../src/core/reference/grey.js";
+import { type GreyImage, gaussianBlur, sampleBilinear, workingGrey, workingHole } from "../src/core/reference/grey.js";
 import { fillFromReference } from "../src/core/reference/guided-fill.js";
 import { fitHomography, type Homography, project, ransacAffine, ransacHomography } from "../src/core/reference/homography.js";
 import { matchFeatures } from "../src/core/reference/matching.js";
@@ -308,6 +308,37 @@ describe("geometry", () => {
     }
   });
 
+  test("the feature pyramid and Harris response equal a plain per-plane computation bit for bit", () => {
+    const w = 181;
+    const h = 133;
+    const rng = new Random(11);
+    const noise = { width: w, height: h, data: new Float32Array(w * h).map(() => rng.next() * 255) };
+    const img = gaussianBlur(noise, 1.5);
+    for (let i = 0; i < 30; i++) {
+      const x0 = Math.floor(rng.next() * (w - 20));
+      const y0 = Math.floor(rng.next() * (h - 20));
+      const v = rng.next() * 255;
+      for (let y = y0; y < y0 + 12; y++) img.data.fill(v, y * w + x0, y * w + x0 + 15);
+    }
+    const same = (a: Float32Array, b: Float32Array, what: string) =>
+      assert.ok(Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength)), what);
+    for (const sigma of [1, 0.6 * 2 ** (1 / 3), 2.5]) same(gaussianBlur(img, sigma).data, plainBlur(img, sigma).data, `blur σ=${sigma}`);
+    const { levels } = featurePyramid(img);
+    assert.equal(levels.length, 5);
+    let plain = plainBlur(img, 1);
+    const scratch = new HarrisScratch(w * h, w);
+    for (let l = 0; l < levels.length; l++) {
+      if (l > 0) {
+        const blurred = plainBlur(plain, 0.6 * 2 ** (1 / 3));
+        plain = plainResize(blurred, Math.floor(plain.width / 2 ** (1 / 3)), Math.floor(plain.height / 2 ** (1 / 3)));
+      }
+      assert.equal(levels[l].width, plain.width);
+      same(levels[l].data, plain.data, `level ${l}`);
+      const { width: lw, height: lh } = plain;
+      same(harrisResponse(levels[l], scratch).subarray(0, lw * lh), plainHarris(plain), `Harris at level ${l}`);
+    }
+  });
+
   test("the FFT inverts itself, and a shifted impulse transforms to unit magnitude", () => {
     const fft = new Fft2d(16);
     const rng = new Random(4);
@@ -583,3 +614,86 @@ describe("vanish erase --reference", () => {
     assert.match(folder.stderr, /--reference goes with one image/);
   });
 });
+
+/** The blur as first written: taps summed in doubles along rows, then accumulated in the float32 plane down columns. */
+function plainBlur(img: GreyImage, sigma: number): GreyImage {
+  const { width: w, height: h, data } = img;
+  const r = Math.max(1, Math.ceil(3 * sigma));
+  const k = new Float32Array(2 * r + 1);
+  let sum = 0;
+  for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp((-i * i) / (2 * sigma * sigma));
+  for (let i = 0; i < k.length; i++) k[i] /= sum;
+  const clamp = (v: number, n: number) => Math.min(n - 1, Math.max(0, v));
+  const tmp = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let acc = 0;
+      for (let i = -r; i <= r; i++) acc += k[i + r] * data[y * w + clamp(x + i, w)];
+      tmp[y * w + x] = acc;
+    }
+  }
+  for (let y = 0; y < h; y++)
+    for (let i = -r; i <= r; i++) for (let x = 0; x < w; x++) out[y * w + x] += k[i + r] * tmp[clamp(y + i, h) * w + x];
+  return { width: w, height: h, data: out };
+}
+
+function plainResize(img: GreyImage, w: number, h: number): GreyImage {
+  const out = new Float32Array(w * h);
+  const sx = img.width / w;
+  const sy = img.height / h;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = sampleBilinear(img, (x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5);
+  return { width: w, height: h, data: out };
+}
+
+/** Running-sum box filter of radius 2 with clamped edges, one plane at a time. */
+function plainBox(data: Float32Array, w: number, h: number): Float32Array {
+  const r = 2;
+  const inv = 1 / (2 * r + 1);
+  const clamp = (v: number, n: number) => Math.min(n - 1, Math.max(0, v));
+  const tmp = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    let acc = 0;
+    for (let i = -r; i <= r; i++) acc += data[y * w + clamp(i, w)];
+    for (let x = 0; x < w; x++) {
+      tmp[y * w + x] = acc * inv;
+      acc += data[y * w + clamp(x + r + 1, w)] - data[y * w + clamp(x - r, w)];
+    }
+  }
+  const acc = new Float64Array(w);
+  for (let i = -r; i <= r; i++) for (let x = 0; x < w; x++) acc[x] += tmp[clamp(i, h) * w + x];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      out[y * w + x] = acc[x] * inv;
+      acc[x] += tmp[clamp(y + r + 1, h) * w + x] - tmp[clamp(y - r, h) * w + x];
+    }
+  }
+  return out;
+}
+
+function plainHarris(img: GreyImage): Float32Array {
+  const { width: w, height: h, data } = img;
+  const xx = new Float32Array(w * h);
+  const yy = new Float32Array(w * h);
+  const xy = new Float32Array(w * h);
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const p = y * w + x;
+      const gx = 0.5 * (data[p + 1] - data[p - 1]);
+      const gy = 0.5 * (data[p + w] - data[p - w]);
+      xx[p] = gx * gx;
+      yy[p] = gy * gy;
+      xy[p] = gx * gy;
+    }
+  }
+  const sxx = plainBox(plainBox(xx, w, h), w, h);
+  const syy = plainBox(plainBox(yy, w, h), w, h);
+  const sxy = plainBox(plainBox(xy, w, h), w, h);
+  const f = new Float32Array(w * h);
+  for (let p = 0; p < w * h; p++) {
+    const tr = sxx[p] + syy[p];
+    f[p] = tr > 1e-6 ? (sxx[p] * syy[p] - sxy[p] * sxy[p]) / tr : 0;
+  }
+  return f;
+}

@@ -22,7 +22,7 @@
  *     orientation, bias/gain normalised (§2.2), so exposure and white-balance
  *     changes between the photos do not matter.
  */
-import { boxBlur, type GreyImage, gaussianBlur, resizeBilinear, sampleBilinear } from "./grey.js";
+import { type GreyImage, gaussianBlur, gaussianBlurInto, gaussianKernel, sampleBilinear } from "./grey.js";
 
 /** Detected points in working-image coordinates, with 64-float descriptors. */
 export interface Features {
@@ -65,20 +65,12 @@ interface Candidate {
 /** Detects MOPS features in a greyscale working image. */
 export function detectFeatures(img: GreyImage, options: FeatureOptions = {}): Features {
   const maxPoints = options.maxPoints ?? 800;
-  const levels: GreyImage[] = [gaussianBlur(img, 1)];
-  const scales = [1];
-  for (;;) {
-    const prev = levels[levels.length - 1];
-    const w = Math.floor(prev.width / LEVEL_STEP);
-    const h = Math.floor(prev.height / LEVEL_STEP);
-    if (Math.min(w, h) < MIN_LEVEL_SIDE || levels.length >= MAX_LEVELS) break;
-    levels.push(resizeBilinear(gaussianBlur(prev, 0.6 * LEVEL_STEP), w, h));
-    scales.push(img.width / w);
-  }
+  const { levels, scales } = featurePyramid(img);
   let candidates: Candidate[] = [];
   // The top levels only serve as the blurred sampling levels of those below.
+  const scratch = new HarrisScratch(img.width * img.height, img.width);
   for (let l = 0; l < levels.length - SAMPLING_LEVELS_UP; l++)
-    harrisCorners(levels[l], l, scales[l], img.width, options.exclude, candidates);
+    harrisCorners(levels[l], harrisResponse(levels[l], scratch), l, scales[l], img.width, options.exclude, candidates);
   candidates.sort((a, b) => b.strength - a.strength);
   // MOPS's absolute threshold, lowered for soft or low-contrast photos (a
   // blurred background, a dark scene, a flattening tone curve) down to a
@@ -129,39 +121,224 @@ export function detectFeatures(img: GreyImage, options: FeatureOptions = {}): Fe
   };
 }
 
-/** Harris local maxima of one level, pushed in level coordinates. */
+/**
+ * The Gaussian pyramid: the image blurred by σ = 1, then each level blurred
+ * by 0.6·step and shrunk bilinearly by the step. The blur's two scratch
+ * planes are shared by all levels and the shrink reads them directly.
+ */
+export function featurePyramid(img: GreyImage): { levels: GreyImage[]; scales: number[] } {
+  const levels: GreyImage[] = [gaussianBlur(img, 1)];
+  const scales = [1];
+  const { k, r } = gaussianKernel(0.6 * LEVEL_STEP);
+  const tmp = new Float32Array(img.width * img.height);
+  const blurred = new Float32Array(img.width * img.height);
+  for (;;) {
+    const prev = levels[levels.length - 1];
+    const w = Math.floor(prev.width / LEVEL_STEP);
+    const h = Math.floor(prev.height / LEVEL_STEP);
+    if (Math.min(w, h) < MIN_LEVEL_SIDE || levels.length >= MAX_LEVELS) break;
+    gaussianBlurInto(prev.data, prev.width, prev.height, k, r, tmp, blurred);
+    levels.push(shrinkBilinear(blurred, prev.width, prev.height, w, h));
+    scales.push(img.width / w);
+  }
+  return { levels, scales };
+}
+
+/**
+ * Bilinear resize of a `sw`×`sh` plane to `w`×`h` with pixel centres
+ * aligned (the caller has blurred it), each column's and row's source index
+ * and weight worked out once; per pixel, `sampleBilinear`'s arithmetic.
+ */
+function shrinkBilinear(src: Float32Array, sw: number, sh: number, w: number, h: number): GreyImage {
+  const out = new Float32Array(w * h);
+  const image = { width: sw, height: sh, data: src };
+  const sx = sw / w;
+  const sy = sh / h;
+  if (sw < 2 || sh < 2) {
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) out[y * w + x] = sampleBilinear(image, (x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5);
+    return { width: w, height: h, data: out };
+  }
+  const col = new Int32Array(w);
+  const colWeight = new Float64Array(w);
+  for (let x = 0; x < w; x++) {
+    const u = (x + 0.5) * sx - 0.5;
+    const cx = u < 0 ? 0 : u > sw - 1 ? sw - 1 : u;
+    col[x] = Math.min(sw - 2, Math.floor(cx));
+    colWeight[x] = cx - col[x];
+  }
+  for (let y = 0; y < h; y++) {
+    const v = (y + 0.5) * sy - 0.5;
+    const cy = v < 0 ? 0 : v > sh - 1 ? sh - 1 : v;
+    const y0 = Math.min(sh - 2, Math.floor(cy));
+    const fy = cy - y0;
+    const row = y0 * sw;
+    for (let x = 0, o = y * w; x < w; x++, o++) {
+      const p = row + col[x];
+      const fx = colWeight[x];
+      const top = src[p] + fx * (src[p + 1] - src[p]);
+      const bottom = src[p + sw] + fx * (src[p + sw + 1] - src[p + sw]);
+      out[o] = top + fy * (bottom - top);
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** Planes for `harrisResponse`, sized for the pyramid's base level and reused by every level. */
+export class HarrisScratch {
+  readonly rowXX: Float32Array;
+  readonly rowYY: Float32Array;
+  readonly rowXY: Float32Array;
+  readonly accXX: Float64Array;
+  readonly accYY: Float64Array;
+  readonly accXY: Float64Array;
+  readonly firstXX: Float32Array;
+  readonly firstYY: Float32Array;
+  readonly firstXY: Float32Array;
+  readonly secondXX: Float32Array;
+  readonly secondYY: Float32Array;
+  readonly secondXY: Float32Array;
+  readonly response: Float32Array;
+  constructor(pixels: number, width: number) {
+    this.rowXX = new Float32Array(width);
+    this.rowYY = new Float32Array(width);
+    this.rowXY = new Float32Array(width);
+    this.accXX = new Float64Array(width);
+    this.accYY = new Float64Array(width);
+    this.accXY = new Float64Array(width);
+    this.firstXX = new Float32Array(pixels);
+    this.firstYY = new Float32Array(pixels);
+    this.firstXY = new Float32Array(pixels);
+    this.secondXX = new Float32Array(pixels);
+    this.secondYY = new Float32Array(pixels);
+    this.secondXY = new Float32Array(pixels);
+    this.response = new Float32Array(pixels);
+  }
+}
+
+/** Box radius of the structure tensor's smoothing: two 5×5 box passes ≈ the integration Gaussian of σ ≈ 2 (MOPS: σ_i = 1.5). */
+const TENSOR_BOX = 2;
+
+/**
+ * Harris response det/tr of the smoothed structure tensor (central
+ * differences; the border rows and columns have no gradient), the smoothing
+ * being a running-sum 5×5 box filter, twice, on each of xx, yy and xy. The three
+ * planes go through each pass together; the first blur's vertical pass
+ * feeds the second's horizontal pass row by row, and the second's vertical
+ * pass feeds the response, so neither the gradients nor the smoothed tensor
+ * is ever stored as a plane. Returns `scratch.response` (valid for w·h).
+ */
+export function harrisResponse(img: GreyImage, scratch: HarrisScratch): Float32Array {
+  const { width: w, height: h, data } = img;
+  const { rowXX, rowYY, rowXY, accXX, accYY, accXY, firstXX, firstYY, firstXY, secondXX, secondYY, secondXY, response: f } = scratch;
+  const r = TENSOR_BOX;
+  const inv = 1 / (2 * r + 1);
+  for (let y = 0; y < h; y++) {
+    if (y === 0 || y === h - 1) {
+      rowXX.fill(0, 0, w);
+      rowYY.fill(0, 0, w);
+      rowXY.fill(0, 0, w);
+    } else {
+      rowXX[0] = rowYY[0] = rowXY[0] = 0;
+      rowXX[w - 1] = rowYY[w - 1] = rowXY[w - 1] = 0;
+      for (let x = 1, p = y * w + 1; x < w - 1; x++, p++) {
+        const gx = 0.5 * (data[p + 1] - data[p - 1]);
+        const gy = 0.5 * (data[p + w] - data[p - w]);
+        rowXX[x] = gx * gx;
+        rowYY[x] = gy * gy;
+        rowXY[x] = gx * gy;
+      }
+    }
+    const o = y * w;
+    boxRow(rowXX, firstXX, o, w, r, inv);
+    boxRow(rowYY, firstYY, o, w, r, inv);
+    boxRow(rowXY, firstXY, o, w, r, inv);
+  }
+  startColumns(firstXX, accXX, w, h, r);
+  startColumns(firstYY, accYY, w, h, r);
+  startColumns(firstXY, accXY, w, h, r);
+  for (let y = 0; y < h; y++) {
+    const add = (y + r + 1 >= h ? h - 1 : y + r + 1) * w;
+    const sub = (y - r < 0 ? 0 : y - r) * w;
+    columnRow(firstXX, accXX, rowXX, add, sub, w, inv);
+    columnRow(firstYY, accYY, rowYY, add, sub, w, inv);
+    columnRow(firstXY, accXY, rowXY, add, sub, w, inv);
+    const o = y * w;
+    boxRow(rowXX, secondXX, o, w, r, inv);
+    boxRow(rowYY, secondYY, o, w, r, inv);
+    boxRow(rowXY, secondXY, o, w, r, inv);
+  }
+  startColumns(secondXX, accXX, w, h, r);
+  startColumns(secondYY, accYY, w, h, r);
+  startColumns(secondXY, accXY, w, h, r);
+  for (let y = 0; y < h; y++) {
+    const add = (y + r + 1 >= h ? h - 1 : y + r + 1) * w;
+    const sub = (y - r < 0 ? 0 : y - r) * w;
+    columnRow(secondXX, accXX, rowXX, add, sub, w, inv);
+    columnRow(secondYY, accYY, rowYY, add, sub, w, inv);
+    columnRow(secondXY, accXY, rowXY, add, sub, w, inv);
+    for (let x = 0, p = y * w; x < w; x++, p++) {
+      const sxx = rowXX[x];
+      const syy = rowYY[x];
+      const sxy = rowXY[x];
+      const tr = sxx + syy;
+      f[p] = tr > 1e-6 ? (sxx * syy - sxy * sxy) / tr : 0;
+    }
+  }
+  return f;
+}
+
+/** One row of a box filter by running sum, with clamped edges: `src` (w long) into `dst` at offset `o`. */
+function boxRow(src: Float32Array, dst: Float32Array, o: number, w: number, r: number, inv: number): void {
+  let acc = 0;
+  for (let i = -r; i <= r; i++) acc += src[i < 0 ? 0 : i >= w ? w - 1 : i];
+  const inner = w - r - 1;
+  const head = Math.min(r, w);
+  let x = 0;
+  for (; x < head; x++) {
+    dst[o + x] = acc * inv;
+    const add = x + r + 1;
+    acc += src[add >= w ? w - 1 : add] - src[0];
+  }
+  for (; x < inner; x++) {
+    dst[o + x] = acc * inv;
+    acc += src[x + r + 1] - src[x - r];
+  }
+  for (; x < w; x++) {
+    dst[o + x] = acc * inv;
+    const sub = x - r;
+    acc += src[w - 1] - src[sub < 0 ? 0 : sub];
+  }
+}
+
+/** The running column sums of a box filter at row 0, with clamped edges. */
+function startColumns(plane: Float32Array, acc: Float64Array, w: number, h: number, r: number): void {
+  acc.fill(0, 0, w);
+  for (let i = -r; i <= r; i++) {
+    const row = (i < 0 ? 0 : i >= h ? h - 1 : i) * w;
+    for (let x = 0; x < w; x++) acc[x] += plane[row + x];
+  }
+}
+
+/** One output row of a box filter's vertical pass into `out`, then the running sums step down a row. */
+function columnRow(plane: Float32Array, acc: Float64Array, out: Float32Array, add: number, sub: number, w: number, inv: number): void {
+  for (let x = 0; x < w; x++) {
+    out[x] = acc[x] * inv;
+    acc[x] += plane[add + x] - plane[sub + x];
+  }
+}
+
+/** Harris local maxima of one level's response `f`, pushed in level coordinates. */
 function harrisCorners(
   img: GreyImage,
+  f: Float32Array,
   level: number,
   scale: number,
   baseWidth: number,
   exclude: Uint8Array | undefined,
   out: Candidate[],
 ): void {
-  const { width: w, height: h, data } = img;
-  const n = w * h;
-  const xx = new Float32Array(n);
-  const yy = new Float32Array(n);
-  const xy = new Float32Array(n);
-  for (let y = 1; y < h - 1; y++) {
-    for (let x = 1, p = y * w + 1; x < w - 1; x++, p++) {
-      const gx = 0.5 * (data[p + 1] - data[p - 1]);
-      const gy = 0.5 * (data[p + w] - data[p - w]);
-      xx[p] = gx * gx;
-      yy[p] = gy * gy;
-      xy[p] = gx * gy;
-    }
-  }
-  // Two 5×5 box passes ≈ the integration Gaussian of σ ≈ 2 (MOPS: σ_i = 1.5).
-  const smooth = (p: Float32Array) => boxBlur(boxBlur({ width: w, height: h, data: p }, 2), 2).data;
-  const sxx = smooth(xx);
-  const syy = smooth(yy);
-  const sxy = smooth(xy);
-  const f = new Float32Array(n);
-  for (let p = 0; p < n; p++) {
-    const tr = sxx[p] + syy[p];
-    f[p] = tr > 1e-6 ? (sxx[p] * syy[p] - sxy[p] * sxy[p]) / tr : 0;
-  }
+  const { width: w, height: h } = img;
   const margin = WINDOW_RADIUS + 1;
   const baseHeight = exclude ? exclude.length / baseWidth : 0;
   for (let y = margin; y < h - margin; y++) {

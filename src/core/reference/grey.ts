@@ -1,7 +1,7 @@
 /**
  * Greyscale float planes for geometric alignment: an integer box-downsampled
- * luma copy of a photo, separable Gaussian blur, and bilinear resizing for the
- * feature pyramid. Luma is Rec. 601 (0.299 R + 0.587 G + 0.114 B) in 0–255.
+ * luma copy of a photo, separable Gaussian blur, and bilinear sampling.
+ * Luma is Rec. 601 (0.299 R + 0.587 G + 0.114 B) in 0–255.
  */
 import type { Rect, RgbaImage } from "../image.js";
 
@@ -67,24 +67,47 @@ export function workingHole(mask: Uint8Array, width: number, factor: number, w: 
 export function gaussianBlur(img: GreyImage, sigma: number, extent = 3, rect?: Rect): GreyImage {
   const { width: w, height: h } = img;
   if (sigma <= 0) return { width: w, height: h, data: new Float32Array(img.data) };
+  const { k, r } = gaussianKernel(sigma, extent);
+  const x0 = rect ? Math.max(0, rect.x) : 0;
+  const y0 = rect ? Math.max(0, rect.y) : 0;
+  const x1 = rect ? Math.min(w, rect.x + rect.width) : w;
+  const y1 = rect ? Math.min(h, rect.y + rect.height) : h;
+  const out = new Float32Array(w * h);
+  if (x1 <= x0 || y1 <= y0) return { width: w, height: h, data: out };
+  const tmp = new Float32Array(w * h);
+  convolveRows(img.data, tmp, w, k, r, Math.max(0, y0 - r), Math.min(h, y1 + r), x0, x1);
+  convolveColumns(tmp, out, w, h, k, r, y0, y1, x0, x1);
+  return { width: w, height: h, data: out };
+}
+
+/** The normalised taps of a Gaussian of `sigma` truncated at `extent`·σ (radius at least 1). */
+export function gaussianKernel(sigma: number, extent = 3): { k: Float32Array; r: number } {
   const r = Math.max(1, Math.ceil(extent * sigma));
   const k = new Float32Array(2 * r + 1);
   let sum = 0;
   for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp((-i * i) / (2 * sigma * sigma));
   for (let i = 0; i < k.length; i++) k[i] /= sum;
-  const x0 = rect ? Math.max(0, rect.x) : 0;
-  const y0 = rect ? Math.max(0, rect.y) : 0;
-  const x1 = rect ? Math.min(w, rect.x + rect.width) : w;
-  const y1 = rect ? Math.min(h, rect.y + rect.height) : h;
-  const tmp = new Float32Array(w * h);
-  const out = new Float32Array(w * h);
-  if (x1 <= x0 || y1 <= y0) return { width: w, height: h, data: out };
-  convolveRows(img.data, tmp, w, k, r, Math.max(0, y0 - r), Math.min(h, y1 + r), x0, x1);
-  transposeConvolve(tmp, out, w, h, k, r, y0, y1, x0, x1);
-  return { width: w, height: h, data: out };
+  return { k, r };
 }
 
-/** Horizontal pass over rows [ya, yb) and columns [xa, xb); the clamped-edge branches run only near the left and right borders. */
+/**
+ * The whole-plane blur of `gaussianBlur` into caller-owned planes (`tmp` and
+ * `out` at least w·h long), so a pyramid reuses one pair for every level.
+ */
+export function gaussianBlurInto(
+  src: Float32Array,
+  w: number,
+  h: number,
+  k: Float32Array,
+  r: number,
+  tmp: Float32Array,
+  out: Float32Array,
+): void {
+  convolveRows(src, tmp, w, k, r, 0, h, 0, w);
+  convolveColumns(tmp, out, w, h, k, r, 0, h, 0, w);
+}
+
+/** Horizontal pass over rows [ya, yb) and columns [xa, xb), summed in doubles; the clamped-edge branches run only near the left and right borders. */
 function convolveRows(
   src: Float32Array,
   dst: Float32Array,
@@ -96,25 +119,45 @@ function convolveRows(
   xa: number,
   xb: number,
 ): void {
+  // Columns split into the clamped borders and the interior, whose 7-tap sum is unrolled (in the loop's order).
+  const left = Math.min(xb, Math.max(xa, r));
+  const right = Math.max(left, Math.min(xb, w - r));
+  const [k0, k1, k2, k3, k4, k5, k6] = r === 3 ? k : [0, 0, 0, 0, 0, 0, 0];
   for (let y = ya; y < yb; y++) {
     const row = y * w;
-    for (let x = xa; x < xb; x++) {
-      let acc = 0;
-      if (x >= r && x < w - r) {
-        for (let i = -r, p = row + x - r; i <= r; i++, p++) acc += k[i + r] * src[p];
-      } else {
-        for (let i = -r; i <= r; i++) {
-          const xx = x + i < 0 ? 0 : x + i >= w ? w - 1 : x + i;
-          acc += k[i + r] * src[row + xx];
-        }
+    for (let x = xa; x < left; x++) dst[row + x] = clampedTaps(src, row, w, k, r, x);
+    if (r === 3) {
+      for (let x = left, p = row + left; x < right; x++, p++) {
+        dst[p] = k0 * src[p - 3] + k1 * src[p - 2] + k2 * src[p - 1] + k3 * src[p] + k4 * src[p + 1] + k5 * src[p + 2] + k6 * src[p + 3];
       }
-      dst[row + x] = acc;
+    } else {
+      for (let x = left; x < right; x++) {
+        let acc = 0;
+        for (let i = -r, p = row + x - r; i <= r; i++, p++) acc += k[i + r] * src[p];
+        dst[row + x] = acc;
+      }
     }
+    for (let x = right; x < xb; x++) dst[row + x] = clampedTaps(src, row, w, k, r, x);
   }
 }
 
-/** Vertical pass over rows [ya, yb) and columns [xa, xb), accumulated row by row so memory is read in order. */
-function transposeConvolve(
+function clampedTaps(src: Float32Array, row: number, w: number, k: Float32Array, r: number, x: number): number {
+  let acc = 0;
+  for (let i = -r; i <= r; i++) {
+    const xx = x + i < 0 ? 0 : x + i >= w ? w - 1 : x + i;
+    acc += k[i + r] * src[row + xx];
+  }
+  return acc;
+}
+
+/**
+ * Vertical pass over rows [ya, yb) and columns [xa, xb), accumulated row by
+ * row so memory is read in order, each tap's sum rounded to 32 bits. The
+ * 7-tap kernel (σ ≤ 1: the feature pyramid, the refinement's fine level)
+ * is unrolled and summed in a local, the same roundings without the
+ * plane's read-modify-write.
+ */
+function convolveColumns(
   src: Float32Array,
   dst: Float32Array,
   w: number,
@@ -126,64 +169,54 @@ function transposeConvolve(
   xa: number,
   xb: number,
 ): void {
+  if (r === 3) {
+    convolveColumns7(src, dst, w, h, k, ya, yb, xa, xb);
+    return;
+  }
   for (let y = ya; y < yb; y++) {
     const row = y * w;
     for (let i = -r; i <= r; i++) {
       const yy = y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i;
       const weight = k[i + r];
       const srow = yy * w;
-      for (let x = xa; x < xb; x++) dst[row + x] += weight * src[srow + x];
+      if (i === -r) for (let x = xa; x < xb; x++) dst[row + x] = weight * src[srow + x];
+      else for (let x = xa; x < xb; x++) dst[row + x] += weight * src[srow + x];
     }
   }
 }
 
-/**
- * Box filter of radius r (window 2r + 1) with clamped edges, by running sums:
- * O(1) per pixel whatever r. Twice in a row approximates a Gaussian of
- * σ ≈ √(2·((2r + 1)² − 1)/12).
- */
-export function boxBlur(img: GreyImage, r: number): GreyImage {
-  const { width: w, height: h, data } = img;
-  const tmp = new Float32Array(w * h);
-  const out = new Float32Array(w * h);
-  const inv = 1 / (2 * r + 1);
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    let acc = 0;
-    for (let i = -r; i <= r; i++) acc += data[row + (i < 0 ? 0 : i >= w ? w - 1 : i)];
-    for (let x = 0; x < w; x++) {
-      tmp[row + x] = acc * inv;
-      const add = x + r + 1;
-      const sub = x - r;
-      acc += data[row + (add >= w ? w - 1 : add)] - data[row + (sub < 0 ? 0 : sub)];
+function convolveColumns7(
+  src: Float32Array,
+  dst: Float32Array,
+  w: number,
+  h: number,
+  k: Float32Array,
+  ya: number,
+  yb: number,
+  xa: number,
+  xb: number,
+): void {
+  const [k0, k1, k2, k3, k4, k5, k6] = k;
+  const f32 = Math.fround;
+  const clampedRow = (y: number) => (y < 0 ? 0 : y >= h ? h - 1 : y) * w;
+  for (let y = ya; y < yb; y++) {
+    const r0 = clampedRow(y - 3);
+    const r1 = clampedRow(y - 2);
+    const r2 = clampedRow(y - 1);
+    const r3 = y * w;
+    const r4 = clampedRow(y + 1);
+    const r5 = clampedRow(y + 2);
+    const r6 = clampedRow(y + 3);
+    for (let x = xa; x < xb; x++) {
+      let acc = f32(k0 * src[r0 + x]);
+      acc = f32(acc + k1 * src[r1 + x]);
+      acc = f32(acc + k2 * src[r2 + x]);
+      acc = f32(acc + k3 * src[r3 + x]);
+      acc = f32(acc + k4 * src[r4 + x]);
+      acc = f32(acc + k5 * src[r5 + x]);
+      dst[r3 + x] = acc + k6 * src[r6 + x];
     }
   }
-  const acc = new Float64Array(w);
-  for (let i = -r; i <= r; i++) {
-    const yy = i < 0 ? 0 : i >= h ? h - 1 : i;
-    for (let x = 0; x < w; x++) acc[x] += tmp[yy * w + x];
-  }
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    const add = (y + r + 1 >= h ? h - 1 : y + r + 1) * w;
-    const sub = (y - r < 0 ? 0 : y - r) * w;
-    for (let x = 0; x < w; x++) {
-      out[row + x] = acc[x] * inv;
-      acc[x] += tmp[add + x] - tmp[sub + x];
-    }
-  }
-  return { width: w, height: h, data: out };
-}
-
-/** Bilinear resize to `w`×`h` with pixel centres aligned; the caller blurs first when shrinking. */
-export function resizeBilinear(img: GreyImage, w: number, h: number): GreyImage {
-  const out = new Float32Array(w * h);
-  const sx = img.width / w;
-  const sy = img.height / h;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) out[y * w + x] = sampleBilinear(img, (x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5);
-  }
-  return { width: w, height: h, data: out };
 }
 
 /** Bilinear sample with clamped edges. */
