@@ -106,6 +106,13 @@ export function useDocument() {
    * does not show as it is.
    */
   const [source, setSource] = useState<{ file: Blob; pixels: Uint8ClampedArray | null } | null>(null);
+  /**
+   * Work that goes before tap-to-select's preparation of the photo being
+   * opened (Suggestions pressed while it opens): the preparation (the
+   * built-in engine's, Segment Anything's encoding) waits for it, so that
+   * it does not share the two cores with it.
+   */
+  const prepareAfter = useRef<Promise<unknown> | null>(null);
   const [base, setBase] = useState<ImageBitmap | null>(null);
   const [original, setOriginal] = useState<ImageBitmap | null>(null);
   const [busy, setBusyState] = useState<string | null>(null);
@@ -341,6 +348,11 @@ export function useDocument() {
       setOriginal(originalView);
       setBase(originalView);
       show(first);
+      const before = prepareAfter.current;
+      if (before) {
+        setBusy("Preparing selection…");
+        await before.catch(() => undefined);
+      }
       const prepared = await prepareSelection(engine);
       const scaled = options.downscale ? " (a downscaled copy)" : "";
       const fallback = prepared.warning ? ` · ${prepared.warning.replace(/\.$/, "")}` : "";
@@ -781,6 +793,14 @@ export function useDocument() {
     photo,
     snapshot,
     source,
+    /** Makes the preparation of the photo being opened wait for `work` (see `prepareAfter`); a no-op once it has started. */
+    prepareAfter: (work: Promise<unknown>) => {
+      prepareAfter.current = work;
+      const done = () => {
+        if (prepareAfter.current === work) prepareAfter.current = null;
+      };
+      work.then(done, done);
+    },
     base,
     original,
     overlay,

@@ -181,6 +181,9 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
     // The status line, not the busy bar: the engine may be busy preparing the photo meanwhile, and stays free for it.
     lookingRef.current = true;
     setLooking(true);
+    // Pressed while the photo opens: tap-to-select's preparation waits for the outlines, so that they come first.
+    let outlined = () => {};
+    if (file && opening) doc.prepareAfter(new Promise<void>((resolve) => (outlined = resolve)));
     doc.setStatus("Looking for people, text and wires…");
     let lastPercent = -1;
     try {
@@ -223,6 +226,7 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
     } finally {
       lookingRef.current = false;
       setLooking(false);
+      outlined();
     }
   };
 
