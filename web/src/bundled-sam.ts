@@ -27,7 +27,11 @@ export type SamLoadProgress = { stage: "download"; loaded: number; total: number
  * session starts on its own call. A failure is not remembered: the next
  * call tries again.
  */
-export function bundledSamLoader(onProgress: (p: SamLoadProgress) => void): SamModelLoader {
+export function bundledSamLoader(
+  onProgress: (p: SamLoadProgress) => void,
+  /** Resolves when the sessions may start (held while Suggestions look at a photo being opened). */
+  mayStart: () => Promise<void> = async () => {},
+): SamModelLoader {
   let files: Promise<{ encoder: Uint8Array; decoder: Uint8Array; wasm: Uint8Array | undefined }> | null = null;
   return async (part): Promise<InferenceModel> => {
     files ??= (async () => {
@@ -54,6 +58,7 @@ export function bundledSamLoader(onProgress: (p: SamLoadProgress) => void): SamM
     const got = await pending;
     // Every candidate mask of a tap, as the Node loader exposes them (sam-decoder-graph.ts).
     const bytes = part === "decoder" ? exposeAllCandidates(got[part]) : got[part];
+    await mayStart();
     const model = await loadRemoteModel(bytes, SAM_MODEL_FILES[part].name, got.wasm);
     // Each file is needed once; the session holds its own copy.
     if (part === "decoder") files = null;

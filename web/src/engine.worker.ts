@@ -96,6 +96,9 @@ class Engine {
   private lastLoad: PrepareProgress | null = null;
   /** The default engine's fallback warning, not yet handed to the page. */
   private warning: string | null = null;
+  /** While set, Segment Anything's sessions wait to start (`holdSamStart`). */
+  private samHold: Promise<void> | null = null;
+  private releaseSamHold = () => {};
   private selector: Promise<TapSelector> = this.defaultSelector();
   private composer: Promise<SelectionComposer> = this.selector.then((s) => new SelectionComposer(s));
   /** The user's inpainting network for the low-resolution fill, when one is loaded. */
@@ -210,13 +213,32 @@ class Engine {
     (await previous).close();
   }
 
+  /**
+   * Holds the start of Segment Anything's sessions (their compilation, seconds
+   * of CPU) until `releaseSamStart`: Suggestions pressed while a photo opens
+   * go first.
+   */
+  holdSamStart(): void {
+    this.samHold ??= new Promise<void>((resolve) => {
+      this.releaseSamHold = resolve;
+    });
+  }
+
+  releaseSamStart(): void {
+    this.releaseSamHold();
+    this.samHold = null;
+  }
+
   private async defaultSelector(): Promise<TapSelector> {
     if (this.tapEngine === "builtin") return new TapSelector(await Segmenter.create({ engine: "builtin" }), null);
     const shared = new SharedSamModels(
-      bundledSamLoader((p) => {
-        this.lastLoad = p;
-        this.loadProgress?.(p);
-      }),
+      bundledSamLoader(
+        (p) => {
+          this.lastLoad = p;
+          this.loadProgress?.(p);
+        },
+        () => this.samHold ?? Promise.resolve(),
+      ),
     );
     const segmenter = await Segmenter.create({
       engine: this.tapEngine,

@@ -796,8 +796,12 @@ export function useDocument() {
     /** Makes the preparation of the photo being opened wait for `work` (see `prepareAfter`); a no-op once it has started. */
     prepareAfter: (work: Promise<unknown>) => {
       prepareAfter.current = work;
+      // Segment Anything's sessions, started as the photo opens, wait too.
+      const engine = host.engine();
+      void engine.then((e) => e.holdSamStart()).catch(() => undefined);
       const done = () => {
         if (prepareAfter.current === work) prepareAfter.current = null;
+        void engine.then((e) => e.releaseSamStart()).catch(() => undefined);
       };
       work.then(done, done);
     },
