@@ -71,7 +71,9 @@ export interface EraseOptions {
   /**
    * Runs `continueStructure(image, hole, crop)` (e.g. on another thread while
    * this one downsamples the crop); it must give `continueStructure`'s result.
-   * The structure time is then the wait for it. Default: on the calling thread.
+   * The structure time is then the wait for it. Meanwhile this thread starts
+   * the fill without side labels, kept when the step continues nothing (the
+   * same pixels), redone with them otherwise. Default: on the calling thread.
    */
   continueStructureOn?: (image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect) => Promise<StructureResult | null>;
   /**
@@ -98,7 +100,11 @@ export interface EraseOptions {
 export interface EraseTimings {
   /** Crop, alpha check and anti-aliased downsampling. */
   prepareMs: number;
-  /** Finding, pairing and propagating structure (0 when turned off). */
+  /**
+   * Finding, pairing and propagating structure (0 when turned off). With
+   * `continueStructureOn`, the wait for it, during which the fill without
+   * side labels proceeds (its time then counts here, not in `coarseMs`).
+   */
   structureMs: number;
   coarseMs: number;
   attentionMs: number;
