@@ -456,4 +456,47 @@ describe("continueStructureOn option", () => {
     assert.equal(off.structure.curves, 0);
     await assert.rejects(erase(image, mask, { continueStructureOn: 1 as never }), VanishError);
   });
+
+  test("on a pool thread, with the fill started before the step's answer, the pixels are the same", async () => {
+    const { FieldThreadPool } = await import("../src/node/field-threads.js");
+    // A line the step continues (the fill is redone with its side labels) and noise it does not (the early fill is kept).
+    const w = 240;
+    const h = 180;
+    const rng = new Random(4);
+    const data = new Uint8ClampedArray(w * h * 4);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const cover = Math.min(1, Math.max(0, 2 - Math.abs(y + 0.5 - (0.4 * (x + 0.5) + 40)) / Math.hypot(1, 0.4)));
+        const v = (170 + 16 * (rng.next() - 0.5)) * (1 - cover) + 30 * cover;
+        data.set([v, v * 0.95, v * 0.9, 255], (y * w + x) * 4);
+      }
+    }
+    const cases = [
+      { image: { width: w, height: h, data }, mask: rectMask(w, h, 90, 50, 50, 60), curves: true, fills: 2 },
+      { image: noiseImage(200, 150, 7), mask: rectMask(200, 150, 70, 50, 40, 30), curves: false, fills: 1 },
+    ];
+    const pool = new FieldThreadPool(1);
+    try {
+      for (const { image, mask, curves, fills } of cases) {
+        const plain = await eraseWithReport(image, mask, { seed: 5 });
+        assert.equal(plain.structure.curves > 0, curves);
+        const patchMatch = new PatchMatchCoarse({ threads: pool });
+        let calls = 0;
+        const counted = {
+          name: patchMatch.name,
+          fill: (input: Parameters<typeof patchMatch.fill>[0]) => {
+            calls++;
+            return patchMatch.fill(input);
+          },
+        };
+        const pooled = await eraseWithReport(image, mask, { seed: 5, coarse: counted, continueStructureOn: pool.continueStructureOn });
+        assert.equal(calls, fills, "the fill without sides is kept only when nothing is continued");
+        assert.equal(pooled.structure.curves, plain.structure.curves);
+        assert.equal(pooled.structure.pixels, plain.structure.pixels);
+        assert.deepEqual(pooled.image.data, plain.image.data);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
 });

@@ -298,7 +298,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
   const fillOptions = {
     seed: options.seed,
     structure: options.structure,
-    ...(pool ? { coarse: new PatchMatchCoarse({ threads: pool }) } : {}),
+    ...(pool ? { coarse: new PatchMatchCoarse({ threads: pool }), continueStructureOn: pool.continueStructureOn } : {}),
   };
   const results: CaseResult[] = [];
   const rows: { buffer: Buffer; width: number }[] = [];

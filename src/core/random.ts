@@ -9,6 +9,13 @@ export class Random {
     this.state = (seed | 0) ^ 0x9e3779b9;
   }
 
+  /** A generator that continues from this one's current state, independently of it. */
+  clone(): Random {
+    const copy = new Random(0);
+    copy.state = this.state;
+    return copy;
+  }
+
   /** Uniform float in [0, 1). */
   next(): number {
     this.state = (this.state + 0x6d2b79f5) | 0;

@@ -7,8 +7,14 @@
  * the worker runs its own: it copies the packed image (unchanged during a
  * scan) into a kernel of its own, kept while the problem's size stays the
  * same. The distances, and so the field, are the same as on the calling thread.
+ *
+ * The other task, `structure`, is the erase's structure step
+ * (`continueStructure`) for `FieldThreadPool.continueStructureOn`.
  */
+
+import type { Rect, RgbaImage } from "../core/image.js";
 import { type BandScan, type Nnf, type PatchProblem, scanBand } from "../core/inpaint/patchmatch.js";
+import { continueStructure, type StructureResult } from "../core/inpaint/structure/structure.js";
 import { createDistanceKernel, type DistanceKernel } from "../core/inpaint/wasm/patch-distance.js";
 import { Random } from "../core/random.js";
 
@@ -18,6 +24,13 @@ export interface FieldTask {
   snapshot: Int32Array;
   only: Int32Array | undefined;
   band: BandScan;
+}
+
+export interface StructureTask {
+  image: RgbaImage;
+  hole: Uint8Array;
+  crop: Rect;
+  holeBox: Rect | undefined;
 }
 
 let cached: { key: string; kernel: DistanceKernel | null } | null = null;
@@ -33,4 +46,8 @@ function withOwnKernel(p: PatchProblem): PatchProblem {
 
 export default function runBand({ problem, nnf, snapshot, only, band }: FieldTask): void {
   scanBand(withOwnKernel(problem), nnf, snapshot, only, band, new Random(band.seed));
+}
+
+export function structure({ image, hole, crop, holeBox }: StructureTask): StructureResult | null {
+  return continueStructure(image, hole, crop, holeBox);
 }

@@ -24,7 +24,7 @@ import { type HoleStats, holeStats } from "../mask.js";
 import { Random } from "../random.js";
 import { fillFromReference, type ReferenceReport } from "../reference/guided-fill.js";
 import { buildAttention } from "./attention.js";
-import { type CoarseStage, PatchMatchCoarse } from "./completion.js";
+import { type CoarseOutput, type CoarseStage, PatchMatchCoarse } from "./completion.js";
 import { countSources } from "./patchmatch.js";
 import { downsampleCrop } from "./resample.js";
 import { sideLabels } from "./structure/sides.js";
@@ -71,7 +71,9 @@ export interface EraseOptions {
   /**
    * Runs `continueStructure(image, hole, crop)` (e.g. on another thread while
    * this one downsamples the crop); it must give `continueStructure`'s result.
-   * The structure time is then the wait for it. Default: on the calling thread.
+   * The structure time is then the wait for it. Meanwhile this thread starts
+   * the fill without side labels, kept when the step continues nothing (the
+   * same pixels), redone with them otherwise. Default: on the calling thread.
    */
   continueStructureOn?: (image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect) => Promise<StructureResult | null>;
   /**
@@ -98,7 +100,11 @@ export interface EraseOptions {
 export interface EraseTimings {
   /** Crop, alpha check and anti-aliased downsampling. */
   prepareMs: number;
-  /** Finding, pairing and propagating structure (0 when turned off). */
+  /**
+   * Finding, pairing and propagating structure (0 when turned off). With
+   * `continueStructureOn`, the wait for it, during which the fill without
+   * side labels proceeds (its time then counts here, not in `coarseMs`).
+   */
   structureMs: number;
   coarseMs: number;
   attentionMs: number;
@@ -246,30 +252,51 @@ async function selfSimilarFill(
   const s = workingScale(crop, holePixels, W * H, longSide, options.lowResHoleBudget ?? DEFAULT_HOLE_BUDGET);
   const channels = hasTranslucency(image, crop) ? 4 : 3;
   const low = downsampleCrop(image, hole, crop, s, channels);
-  // Each side of a continued curve is filled from its own side (structure/sides.ts).
-  const ts1 = performance.now();
-  const structure = elsewhere ? await elsewhere : drawn;
-  const sides = structure ? sideLabels(structure.curves, structure.scale, s, low.image.width, low.image.height) : null;
-  const structureMs = options.structure === false ? 0 : continueMs + performance.now() - ts1;
   if (countSources(low.hole, low.image.width, low.image.height, 3, 1) === 0) {
+    if (elsewhere) await elsewhere;
     const pct = ((100 * holePixels) / (W * H)).toFixed(1);
     throw new VanishError(
       "MASK_TOO_LARGE",
       `The mask covers ${pct}% of the image and leaves no intact area to copy from; mark only the object to remove.`,
     );
   }
-  const t1 = performance.now();
-
   const coarse = options.coarse ?? new PatchMatchCoarse();
   const stage = (from: number, to: number) => (f: number) => progress(from + (to - from) * f);
+  const fillWith = (sides: Uint8Array | null, random: Random) =>
+    coarse.fill({
+      image: low.image,
+      hole: low.hole,
+      rng: random,
+      progress: stage(STAGE_END.prepare, STAGE_END.coarse),
+      ...(sides ? { sides } : {}),
+    });
+  // While the structure step runs elsewhere, this thread fills without side
+  // labels on a copy of the random stream: when the step continues nothing
+  // (most object holes) that is exactly the fill below, and its wait is hidden.
+  let random = rng;
+  const spare = elsewhere ? rng.clone() : null;
   progress(STAGE_END.prepare);
-  const filled = await coarse.fill({
-    image: low.image,
-    hole: low.hole,
-    rng,
-    progress: stage(STAGE_END.prepare, STAGE_END.coarse),
-    ...(sides ? { sides } : {}),
-  });
+  const tc0 = performance.now();
+  const early = spare ? fillWith(null, spare) : null;
+  // Handled below, after the structure's wait; this keeps a failure meanwhile from counting as unhandled.
+  if (early instanceof Promise) early.catch(() => undefined);
+  // Each side of a continued curve is filled from its own side (structure/sides.ts).
+  const ts1 = performance.now();
+  const structure = elsewhere ? await elsewhere : drawn;
+  const sides = structure ? sideLabels(structure.curves, structure.scale, s, low.image.width, low.image.height) : null;
+  const structureMs = options.structure === false ? 0 : continueMs + performance.now() - ts1;
+  const earlyMs = ts1 - tc0;
+  const t1 = performance.now();
+
+  let filled: CoarseOutput;
+  if (early && spare && !structure) {
+    filled = await early;
+    random = spare;
+  } else {
+    // A speculative fill is not interruptible: let it finish, then fill with the sides.
+    if (early) await early;
+    filled = await fillWith(sides, rng);
+  }
   const t2 = performance.now();
   progress(STAGE_END.coarse);
 
@@ -278,7 +305,7 @@ async function selfSimilarFill(
     low.hole,
     filled.field,
     { patch: options.patchSize, topK: options.topK, temperature: options.temperature },
-    rng,
+    random,
   );
   const t3 = performance.now();
   progress(STAGE_END.attention);
@@ -307,7 +334,14 @@ async function selfSimilarFill(
     lowRes: { width: low.image.width, height: low.image.height },
     coarse: coarse.name,
     structure: { curves: structure?.curves.length ?? 0, pixels: structure?.pixels ?? 0 },
-    timings: { ...none, prepareMs: t1 - t0 - structureMs, structureMs, coarseMs: t2 - t1, attentionMs: t3 - t2, upscaleMs: t4 - t3 },
+    timings: {
+      ...none,
+      prepareMs: t1 - t0 - structureMs - earlyMs,
+      structureMs,
+      coarseMs: t2 - t1 + earlyMs,
+      attentionMs: t3 - t2,
+      upscaleMs: t4 - t3,
+    },
   };
 }
 
