@@ -13,9 +13,8 @@
  */
 
 import type { Rect, RgbaImage } from "../core/image.js";
-import { type BandScan, type Nnf, type PatchProblem, scanBand } from "../core/inpaint/patchmatch.js";
+import { type BandScan, type Nnf, ownKernelCache, type PatchProblem, scanBand } from "../core/inpaint/patchmatch.js";
 import { continueStructure, type StructureResult } from "../core/inpaint/structure/structure.js";
-import { createDistanceKernel, type DistanceKernel } from "../core/inpaint/wasm/patch-distance.js";
 import { Random } from "../core/random.js";
 
 export interface FieldTask {
@@ -33,16 +32,7 @@ export interface StructureTask {
   holeBox: Rect | undefined;
 }
 
-let cached: { key: string; kernel: DistanceKernel | null } | null = null;
-
-function withOwnKernel(p: PatchProblem): PatchProblem {
-  const key = `${p.width}x${p.height}r${p.radius}l${p.lanes}`;
-  if (cached?.key !== key) cached = { key, kernel: createDistanceKernel(p.width, p.height, p.radius, p.lanes) };
-  const kernel = cached.kernel;
-  if (kernel === null) return p;
-  kernel.packed.set(p.packed);
-  return { ...p, packed: kernel.packed, kernel: kernel.distance };
-}
+const withOwnKernel = ownKernelCache();
 
 export default function runBand({ problem, nnf, snapshot, only, band }: FieldTask): void {
   scanBand(withOwnKernel(problem), nnf, snapshot, only, band, new Random(band.seed));

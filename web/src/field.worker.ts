@@ -13,10 +13,9 @@
  */
 
 import type { Rect, RgbaImage } from "../../src/core/image.js";
-import { type BandScan, type Nnf, type PatchProblem, scanBand } from "../../src/core/inpaint/patchmatch.js";
+import { type BandScan, type Nnf, ownKernelCache, type PatchProblem, scanBand } from "../../src/core/inpaint/patchmatch.js";
 import { continueStructure, type StructureResult } from "../../src/core/inpaint/structure/structure.js";
 import { type UpscaleInput, upscaleRows } from "../../src/core/inpaint/upscale.js";
-import { createDistanceKernel, type DistanceKernel } from "../../src/core/inpaint/wasm/patch-distance.js";
 import { Random } from "../../src/core/random.js";
 
 /** One batch of bands of one scan. `problem` comes with the first batch of a problem only. */
@@ -60,16 +59,8 @@ export interface FieldBatchDone {
 }
 
 let problem: { id: number; p: PatchProblem } | null = null;
-let kernel: { key: string; kernel: DistanceKernel | null } | null = null;
 
-function withOwnKernel(p: PatchProblem): PatchProblem {
-  const key = `${p.width}x${p.height}r${p.radius}l${p.lanes}`;
-  if (kernel?.key !== key) kernel = { key, kernel: createDistanceKernel(p.width, p.height, p.radius, p.lanes) };
-  const own = kernel.kernel;
-  if (own === null) return p;
-  own.packed.set(p.packed);
-  return { ...p, packed: own.packed, kernel: own.distance };
-}
+const withOwnKernel = ownKernelCache();
 
 self.onmessage = (e: MessageEvent<FieldBatch | RowsBatch | StructureBatch>) => {
   if (e.data.kind === "structure") {

@@ -21,7 +21,7 @@
  */
 import { holeIntegral } from "../mask.js";
 import { Random } from "../random.js";
-import { createDistanceKernel } from "./wasm/patch-distance.js";
+import { createDistanceKernel, type DistanceKernel } from "./wasm/patch-distance.js";
 
 /** One completion problem at one pyramid level. */
 export interface PatchProblem {
@@ -600,6 +600,24 @@ export function shareProblem(p: PatchProblem): PatchProblem {
     validSource: shared(p.validSource),
     slotOf: shared(p.slotOf),
     side: p.side && shared(p.side),
+  };
+}
+
+/**
+ * For a worker thread that scans problems made on another thread: a function
+ * that gives a problem this thread's own WebAssembly distance kernel (one
+ * instance, kept while the level's size stays the same), or the problem as it
+ * is where WebAssembly is unavailable.
+ */
+export function ownKernelCache(): (p: PatchProblem) => PatchProblem {
+  let cached: { key: string; kernel: DistanceKernel | null } | null = null;
+  return (p) => {
+    const key = `${p.width}x${p.height}r${p.radius}l${p.lanes}`;
+    if (cached?.key !== key) cached = { key, kernel: createDistanceKernel(p.width, p.height, p.radius, p.lanes) };
+    const kernel = cached.kernel;
+    if (kernel === null) return p;
+    kernel.packed.set(p.packed);
+    return { ...p, packed: kernel.packed, kernel: kernel.distance };
   };
 }
 
