@@ -73,9 +73,10 @@ export interface EraseOptions {
    * this one downsamples the crop); it must give `continueStructure`'s result.
    * The structure time is then the wait for it. Meanwhile this thread starts
    * the fill without side labels, kept when the step continues nothing (the
-   * same pixels), redone with them otherwise. Default: on the calling thread.
+   * same pixels), redone with them otherwise. Returning undefined (or leaving
+   * this out) runs the step on the calling thread first.
    */
-  continueStructureOn?: (image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect) => Promise<StructureResult | null>;
+  continueStructureOn?: (image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect) => Promise<StructureResult | null> | undefined;
   /**
    * Another photo of the same scene (any size, exposure or nearby viewpoint)
    * that shows what is behind the object. Used where it can be aligned and
