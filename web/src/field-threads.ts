@@ -25,7 +25,7 @@ import {
   shared,
   withoutKernel,
 } from "../../src/core/inpaint/patchmatch.js";
-import { continueStructure, type StructureResult } from "../../src/core/inpaint/structure/structure.js";
+import type { StructureResult } from "../../src/core/inpaint/structure/structure.js";
 import { type UpscaleInput, upscaleInto, upscaleRows, upscaleSeam } from "../../src/core/inpaint/upscale.js";
 import { Random } from "../../src/core/random.js";
 import type { FieldBatch, FieldBatchDone, RowsBatch, StructureBatch } from "./field.worker.js";
@@ -197,22 +197,22 @@ export class WebFieldThreads implements FieldThreads {
 
   /**
    * The erase's structure step (`EraseOptions.continueStructureOn`) on the
-   * first worker, while the engine worker downsamples the crop; on this thread
-   * when the photo or its hole plane is not in shared memory (it would be copied).
+   * first worker, while the engine worker downsamples the crop. Undefined when
+   * the photo or its hole plane is not in shared memory (it would be copied):
+   * erase then runs the step first on this thread, so a curve never costs a
+   * second fill.
    */
-  readonly continueStructureOn = async (
+  readonly continueStructureOn = (
     image: RgbaImage,
     hole: Uint8Array,
     crop: Rect,
     holeBox?: Rect,
-  ): Promise<StructureResult | null> => {
-    if (!(image.data.buffer instanceof SharedArrayBuffer) || !(hole.buffer instanceof SharedArrayBuffer)) {
-      return continueStructure(image, hole, crop, holeBox);
-    }
+  ): Promise<StructureResult | null> | undefined => {
+    if (!(image.data.buffer instanceof SharedArrayBuffer) || !(hole.buffer instanceof SharedArrayBuffer)) return undefined;
     const id = this.nextBatch++;
     const done = new Promise<FieldBatchDone>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.workers[0].postMessage({ kind: "structure", id, image, hole, crop, holeBox } satisfies StructureBatch);
-    return (await done).structure ?? null;
+    return done.then((answer) => answer.structure ?? null);
   };
 
   /** Stops the workers; scans under way fail. */
