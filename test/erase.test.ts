@@ -332,6 +332,34 @@ describe("resampling", () => {
     assert.deepEqual(low.image.data, referenceBlur(means, hole, lw, lh, 4));
   });
 
+  test("downsampleCrop gives the same cells from pixels at any byte alignment, with 3 or 4 channels", () => {
+    const image = noiseImage(61, 47, 9);
+    for (let p = 3; p < image.data.length; p += 4) image.data[p] = 255 - (p % 97);
+    const mask = rectMask(61, 47, 20, 11, 17, 14);
+    // The same pixels one byte into their buffer: read byte by byte instead of as 32-bit words.
+    const shifted = new Uint8ClampedArray(image.data.length + 1).subarray(1);
+    shifted.set(image.data);
+    const unaligned = { width: 61, height: 47, data: shifted };
+    for (const [rect, s] of [
+      [{ x: 0, y: 0, width: 61, height: 47 }, 1],
+      [{ x: 5, y: 3, width: 50, height: 41 }, 2],
+      [{ x: 1, y: 2, width: 58, height: 44 }, 5],
+    ] as const) {
+      for (const C of [3, 4]) {
+        const words = downsampleCrop(image, mask.data, rect, s, C);
+        const bytes = downsampleCrop(unaligned, mask.data, rect, s, C);
+        assert.deepEqual(bytes.hole, words.hole);
+        assert.deepEqual(bytes.image.data, words.image.data);
+        // The first three channels do not depend on whether alpha is carried.
+        if (C === 3) {
+          const rgba = downsampleCrop(image, mask.data, rect, s, 4).image.data;
+          for (let i = 0; i < words.hole.length; i++)
+            for (let c = 0; c < 3; c++) assert.equal(words.image.data[i * 3 + c], rgba[i * 4 + c]);
+        }
+      }
+    }
+  });
+
   test("halve averages each 2×2 block's known children in float32 and marks blocks that are mostly hole", () => {
     const rng = new Random(5);
     for (const [w, h, C] of [
