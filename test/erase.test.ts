@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { gradientEnergyRatio, maxChangeOutside, psnr } from "../src/bench/metrics.js";
 import { type RgbaImage, VanishError } from "../src/core/image.js";
 import { PatchMatchCoarse } from "../src/core/inpaint/completion.js";
-import { erase, eraseWithReport, workingScale } from "../src/core/inpaint/erase.js";
+import { chooseCrop, erase, eraseWithReport, workingScale } from "../src/core/inpaint/erase.js";
 import { countSources } from "../src/core/inpaint/patchmatch.js";
 import { blurKnown, downsampleCrop, halve } from "../src/core/inpaint/resample.js";
 import { continueStructure } from "../src/core/inpaint/structure/structure.js";
@@ -114,6 +114,27 @@ describe("erase", () => {
     // 15 % of the photo: the long-side rule alone.
     const big = { x: 0, y: 0, width: 2048, height: 1280 };
     assert.equal(workingScale(big, 0.15 * 2048 * 1280, 2048 * 1280, 512, 2000), 4);
+  });
+
+  test("the crop's context follows the hole's size: its box's long side, or twice the side of its area for a thin hole", () => {
+    // A compact 100×100 box: half its side on every side.
+    assert.deepEqual(chooseCrop({ x: 500, y: 500, width: 100, height: 100 }, 10_000, 2000, 2000, 0.5), {
+      x: 450,
+      y: 450,
+      width: 200,
+      height: 200,
+    });
+    // A thin 400×20 stroke of 8000 px: half of 2·√8000 ≈ 179, not half of 400.
+    assert.deepEqual(chooseCrop({ x: 500, y: 500, width: 400, height: 20 }, 8000, 2000, 2000, 0.5), {
+      x: 410,
+      y: 410,
+      width: 580,
+      height: 200,
+    });
+    // Still grown until 60 % of the crop is known, and clipped to the image.
+    const dense = chooseCrop({ x: 0, y: 0, width: 100, height: 100 }, 10_000, 2000, 2000, 0.5);
+    assert.ok(1 - 10_000 / (dense.width * dense.height) >= 0.6);
+    assert.equal(dense.x, 0);
   });
 
   test("an object-sized hole is filled at a coarser working scale, with its detail restored", async () => {

@@ -45,7 +45,11 @@ export interface EraseOptions {
    * `lowResLongSide` working image, which their structure needs. Default 2000.
    */
   lowResHoleBudget?: number;
-  /** Context kept around the hole, as a fraction of the hole box's long side. Default 0.5. */
+  /**
+   * Context kept around the hole, as a fraction of the hole's size: its box's
+   * long side, or twice the side of a square of its area where that is
+   * smaller (strokes). Default 0.5.
+   */
   context?: number;
   /** Attention token size P in low-res pixels. Default 8. */
   patchSize?: number;
@@ -408,11 +412,20 @@ class ProgressSpan {
 }
 
 /**
- * The hole's box grown by `context`·(long side) on every side, grown further
- * until at least 60 % of the crop is known (or it is the whole image).
+ * The hole's box grown by `context`·(the hole's size) on every side, grown
+ * further until at least 60 % of the crop is known (or it is the whole
+ * image). The size is the box's long side, or twice the side of a square of
+ * the hole's area where that is smaller: thin strokes span a box many times
+ * their area, and the context of a box that size only added sources far from
+ * the hole. On the 56 of 108 extra object holes drawn on the tuning half's
+ * photos at 1K and 2K that it changed (strokes, elongated people): +0.15 dB
+ * PSNR, +0.003 SSIM, −0.004 gradient ratio, about 0.9× the CPU; three times
+ * the side (more context) gained less (+0.11 dB), 1.5 times about as much
+ * (+0.14 dB).
  */
 export function chooseCrop(bounds: Rect, holePixels: number, W: number, H: number, context: number): Rect {
-  let margin = Math.max(16, Math.ceil(context * Math.max(bounds.width, bounds.height)));
+  const size = Math.min(Math.max(bounds.width, bounds.height), 2 * Math.sqrt(holePixels));
+  let margin = Math.max(16, Math.ceil(context * size));
   for (;;) {
     const x0 = Math.max(0, bounds.x - margin);
     const y0 = Math.max(0, bounds.y - margin);
