@@ -361,29 +361,14 @@ const OBJECT_SHARE = 0.05;
  * benchmark's tuning half: object holes lose nothing down to a budget of 2000
  * (the detail comes back by attention), 10–30 % holes lose 0.15–0.6 dB below
  * the 512-px working image, hence the steep growth of the budget past 5 %.
- *
- * The factor is the largest that keeps at least the budget, but never leaves
- * more than `MAX_OVER_BUDGET` times it: rounding down alone let a hole just
- * under 4× the budget (4000–8000 px for 2000) be filled at full resolution,
- * at twice the cost of one at the next factor.
  */
 export function workingScale(crop: Rect, holePixels: number, imagePixels: number, longSide: number, holeBudget: number): number {
   const bySide = Math.ceil(Math.max(crop.width, crop.height) / longSide);
   const share = holePixels / imagePixels;
   const budget = holeBudget * Math.max(1, share / OBJECT_SHARE) ** 4;
-  const atLeastBudget = Math.floor(Math.sqrt(holePixels / budget));
-  const withinCap = Math.ceil(Math.sqrt(holePixels / (MAX_OVER_BUDGET * budget)));
-  return Math.max(1, bySide, atLeastBudget, withinCap);
+  const byHole = Math.floor(Math.sqrt(holePixels / budget));
+  return Math.max(1, bySide, byHole);
 }
-
-/**
- * Most low-resolution hole pixels, as a multiple of the budget. Of 108 extra
- * object holes drawn on the tuning half's photos at 1K and 2K, 2 changed the
- * 24 that rounding down left at 2–4× the budget: +0.04 dB PSNR, +0.005 SSIM,
- * −0.017 gradient ratio on those, about 0.6× the CPU; 1.5 changed 48 for
- * −0.22 dB (going from 2 to 3 at 1.5–1.75× the budget loses detail).
- */
-const MAX_OVER_BUDGET = 2;
 
 /** Where each stage of the self-similar fill ends, as a fraction of it (typical shares of its time). */
 const STAGE_END = { prepare: 0.08, coarse: 0.6, attention: 0.64 };
