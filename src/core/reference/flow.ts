@@ -64,6 +64,8 @@ const MIN_NODES = 12;
 const DOMINANT_TOLERANCE = 1;
 /** …which must gather at least this share of the measured nodes. */
 const DOMINANT_SHARE = 0.5;
+/** Each measured node proposes the affine motion of the measured nodes within this many nodes of it. */
+const HYPOTHESIS_REACH = 3;
 
 /**
  * The residual flow of `reference` through `h` around the hole of `crop`, or
@@ -332,14 +334,14 @@ function keepDominantLayer(grid: Grid, kind: Uint8Array, tolerance: number, shar
   let best: Float64Array | null = null;
   let bestCount = 0;
   const local: number[] = [];
+  const hgt = grid.height;
   for (const g of nodes) {
     const x0 = g % w;
     const y0 = (g - x0) / w;
     local.length = 0;
-    for (const h of nodes) {
-      const x = h % w;
-      const y = (h - x) / w;
-      if (Math.abs(x - x0) <= 3 && Math.abs(y - y0) <= 3) local.push(h);
+    for (let y = Math.max(0, y0 - HYPOTHESIS_REACH); y <= Math.min(hgt - 1, y0 + HYPOTHESIS_REACH); y++) {
+      for (let x = Math.max(0, x0 - HYPOTHESIS_REACH); x <= Math.min(w - 1, x0 + HYPOTHESIS_REACH); x++)
+        if (kind[y * w + x] === FIXED) local.push(y * w + x);
     }
     const model = fitAffineFlow(grid, local);
     if (model === null) continue;
