@@ -14,7 +14,7 @@ import { Random } from "../src/core/random.js";
 import { searchSimilarity } from "../src/core/reference/direct.js";
 import { detectFeatures, featurePyramid, HarrisScratch, harrisResponse } from "../src/core/reference/features.js";
 import { Fft2d } from "../src/core/reference/fft.js";
-import { flowAt, parallaxFlow } from "../src/core/reference/flow.js";
+import { dominantFlowAt, flowAt, parallaxFlow } from "../src/core/reference/flow.js";
 import { type GreyImage, gaussianBlur, sampleBilinear, workingGrey, workingHole } from "../src/core/reference/grey.js";
 import { fillFromReference } from "../src/core/reference/guided-fill.js";
 import { fitHomography, type Homography, project, ransacAffine, ransacHomography } from "../src/core/reference/homography.js";
@@ -531,6 +531,50 @@ describe("geometry", () => {
       // Sampling the reference at x + dx shows the photo's x: dx = −shift.
       assert.ok(Math.abs(d[0] + shift(y + 0.5)) < 0.5, `dx ${d[0]} at (${x}, ${y}), expected ${-shift(y + 0.5)}`);
       assert.ok(Math.abs(d[1]) < 0.5, `dy ${d[1]} at (${x}, ${y})`);
+    }
+  });
+
+  test("a nearer layer's parallax on the ring does not bleed into the dominant flow carried into the hole", () => {
+    const w = 256;
+    const h = 192;
+    const back = (x: number, y: number) =>
+      128 + 40 * Math.sin(0.21 * x + 0.13 * y) + 30 * Math.sin(0.07 * x - 0.23 * y) + 25 * Math.sin(0.31 * x + 0.05 * y + 1);
+    const front = (x: number, y: number) => 120 + 60 * Math.sin(0.37 * x - 0.11 * y) + 40 * Math.sin(0.17 * y + 0.5);
+    // The background moves 1 px between the photos, a nearer band beside the hole 2 px the other way.
+    const band = (x: number) => x >= 166 && x < 196;
+    const photo = new Uint8ClampedArray(w * h * 4);
+    const ref = new Uint8ClampedArray(w * h * 4);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const p = (y * w + x) * 4;
+        photo[p] = photo[p + 1] = photo[p + 2] = band(x) ? front(x + 0.5, y + 0.5) : back(x + 0.5, y + 0.5);
+        ref[p] = ref[p + 1] = ref[p + 2] = band(x - 2) ? front(x - 2 + 0.5, y + 0.5) : back(x + 1.5, y + 0.5);
+        photo[p + 3] = ref[p + 3] = 255;
+      }
+    }
+    const hole = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) hole[y * w + x] = (x - 128) ** 2 + (y - 96) ** 2 <= 30 * 30 ? 1 : 0;
+    const flow = parallaxFlow(
+      { width: w, height: h, data: photo },
+      hole,
+      squaredDistanceTo(hole, w, h),
+      { x: 0, y: 0, width: w, height: h },
+      { width: w, height: h, data: ref },
+      Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1),
+    );
+    assert.ok(flow?.dominant, "a dominant layer is found");
+    const d = new Float64Array(2);
+    // Beside the band, the whole ring's flow is pulled towards the band's; the dominant one is the background's.
+    flowAt(flow, 152, 96, d);
+    assert.ok(d[0] > -0.7, `the whole flow at the band's side is pulled (${d[0]})`);
+    for (const [x, y] of [
+      [128, 96],
+      [152, 96],
+      [110, 80],
+    ]) {
+      dominantFlowAt(flow, x, y, d);
+      assert.ok(Math.abs(d[0] + 1) < 0.3, `dominant dx ${d[0]} at (${x}, ${y}), expected -1`);
+      assert.ok(Math.abs(d[1]) < 0.3, `dominant dy ${d[1]} at (${x}, ${y})`);
     }
   });
 

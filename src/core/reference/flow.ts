@@ -19,6 +19,14 @@
  *  4. The membrane (harmonic interpolation, `membrane.ts`) spreads the flow
  *     from the measured nodes into the hole: the smoothest field that agrees
  *     with the ring, as in the seam correction.
+ *  5. A second field is spread from only the nodes that move with the ring's
+ *     dominant layer: the affine motion most nodes agree with (hypotheses
+ *     fitted on each node's neighbourhood, the consensus idea of RANSAC,
+ *     Fischler & Bolles 1981). A nearer layer that crosses the ring (a leaf,
+ *     a post) has its own large shift; averaged into the hole by the
+ *     membrane it drags the background behind the object by pixels. The
+ *     caller uses the whole field at the hole's edge, where it was measured,
+ *     and the dominant one deeper inside.
  */
 import type { Rect, RgbaImage } from "../image.js";
 import { extendGrid, FIXED, type Grid, SOLVE, sampleGrid, solveMembrane } from "../membrane.js";
@@ -31,6 +39,10 @@ export interface ParallaxFlow {
   cell: number;
   /** Two channels: dx, dy (full-resolution target pixels, added before the homography). */
   grid: Grid;
+  /** The same, spread from only the nodes that follow the ring's dominant motion; null when none dominates. */
+  dominant: Grid | null;
+  /** Measured nodes in the dominant layer (0 when none dominates). */
+  dominantNodes: number;
   /** Ring nodes where the shift was measured reliably. */
   measured: number;
   /** Largest measured shift, in full-resolution pixels. */
@@ -48,6 +60,12 @@ const RING_REACH = 24;
 /** A patch flatter than this (luma standard deviation) cannot be matched. */
 const MIN_TEXTURE = 3;
 const MIN_NODES = 12;
+/** Nodes within this many working pixels of the dominant affine motion belong to its layer… */
+const DOMINANT_TOLERANCE = 1;
+/** …which must gather at least this share of the measured nodes. */
+const DOMINANT_SHARE = 0.5;
+/** Each measured node proposes the affine motion of the measured nodes within this many nodes of it. */
+const HYPOTHESIS_REACH = 3;
 
 /**
  * The residual flow of `reference` through `h` around the hole of `crop`, or
@@ -141,9 +159,16 @@ export function parallaxFlow(
     largest = Math.max(largest, Math.hypot(grid.data[g * 2], grid.data[g * 2 + 1]));
   }
   if (measured < MIN_NODES) return null;
+  const dominantKind = new Uint8Array(kind);
+  const dominantNodes = keepDominantLayer(grid, dominantKind, DOMINANT_TOLERANCE * f, DOMINANT_SHARE);
+  const dominant: Grid | null = dominantNodes > 0 ? { ...grid, data: new Float32Array(grid.data) } : null;
   solveMembrane(grid, kind);
   extendGrid(grid, kind);
-  return { cell: f * NODE_STEP, grid, measured, largest };
+  if (dominant) {
+    solveMembrane(dominant, dominantKind);
+    extendGrid(dominant, dominantKind);
+  }
+  return { cell: f * NODE_STEP, grid, dominant, dominantNodes, measured, largest };
 }
 
 /** The flow at crop pixel (x, y), written into out[0], out[1]. */
@@ -152,6 +177,15 @@ export function flowAt(flow: ParallaxFlow, x: number, y: number, out: Float64Arr
   const v = (y + 0.5) / flow.cell;
   out[0] = sampleGrid(flow.grid, u, v, 0);
   out[1] = sampleGrid(flow.grid, u, v, 1);
+}
+
+/** The dominant layer's flow at crop pixel (x, y) (the whole flow when none dominates). */
+export function dominantFlowAt(flow: ParallaxFlow, x: number, y: number, out: Float64Array): void {
+  const grid = flow.dominant ?? flow.grid;
+  const u = (x + 0.5) / flow.cell;
+  const v = (y + 0.5) / flow.cell;
+  out[0] = sampleGrid(grid, u, v, 0);
+  out[1] = sampleGrid(grid, u, v, 1);
 }
 
 /** Best sub-pixel shift of the patch at (X, Y), or null when the match is not trustworthy. */
@@ -265,4 +299,116 @@ function medianOfMeasured(grid: Grid, kind: Uint8Array): void {
     }
   }
   data.set(out);
+}
+
+/**
+ * Keeps as measured only the nodes that follow the ring's dominant motion:
+ * an affine flow (in grid coordinates) hypothesised from each measured
+ * node's neighbourhood, the one most nodes agree with (within `tolerance`
+ * pixels), refitted on those. The others (a nearer layer: leaves, a pole)
+ * become free, so their parallax does not bleed into the hole. Nothing
+ * changes when no motion gathers `share` of the nodes, or all of them
+ * follow it. Returns the number of nodes kept, 0 when nothing changed.
+ */
+function keepDominantLayer(grid: Grid, kind: Uint8Array, tolerance: number, share: number): number {
+  const { width: w, data } = grid;
+  const nodes: number[] = [];
+  for (let g = 0; g < kind.length; g++) if (kind[g] === FIXED) nodes.push(g);
+  const n = nodes.length;
+  if (n < MIN_NODES) return 0;
+  const t2 = tolerance * tolerance;
+  const inliersOf = (model: Float64Array, out: number[] | null): number => {
+    let count = 0;
+    for (const g of nodes) {
+      const x = g % w;
+      const y = (g - x) / w;
+      const ex = data[g * 2] - (model[0] * x + model[1] * y + model[2]);
+      const ey = data[g * 2 + 1] - (model[3] * x + model[4] * y + model[5]);
+      if (ex * ex + ey * ey <= t2) {
+        count++;
+        out?.push(g);
+      }
+    }
+    return count;
+  };
+  let best: Float64Array | null = null;
+  let bestCount = 0;
+  const local: number[] = [];
+  const hgt = grid.height;
+  for (const g of nodes) {
+    const x0 = g % w;
+    const y0 = (g - x0) / w;
+    local.length = 0;
+    for (let y = Math.max(0, y0 - HYPOTHESIS_REACH); y <= Math.min(hgt - 1, y0 + HYPOTHESIS_REACH); y++) {
+      for (let x = Math.max(0, x0 - HYPOTHESIS_REACH); x <= Math.min(w - 1, x0 + HYPOTHESIS_REACH); x++)
+        if (kind[y * w + x] === FIXED) local.push(y * w + x);
+    }
+    const model = fitAffineFlow(grid, local);
+    if (model === null) continue;
+    const count = inliersOf(model, null);
+    if (count > bestCount) {
+      bestCount = count;
+      best = model;
+    }
+  }
+  if (best === null || bestCount < share * n) return 0;
+  const inliers: number[] = [];
+  inliersOf(best, inliers);
+  const refit = fitAffineFlow(grid, inliers) ?? best;
+  const keep = new Uint8Array(kind.length);
+  inliers.length = 0;
+  inliersOf(refit, inliers);
+  if (inliers.length < MIN_NODES || inliers.length === n) return 0;
+  for (const g of inliers) keep[g] = 1;
+  for (const g of nodes) if (!keep[g]) kind[g] = SOLVE;
+  return inliers.length;
+}
+
+/** Least-squares affine flow (dx = a·x + b·y + c, dy = d·x + e·y + f) through the given nodes, or null when degenerate. */
+function fitAffineFlow(grid: Grid, nodes: number[]): Float64Array | null {
+  if (nodes.length < 3) return null;
+  const w = grid.width;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  let sx = 0;
+  let sy = 0;
+  const bu = [0, 0, 0];
+  const bv = [0, 0, 0];
+  for (const g of nodes) {
+    const x = g % w;
+    const y = (g - x) / w;
+    const u = grid.data[g * 2];
+    const v = grid.data[g * 2 + 1];
+    sxx += x * x;
+    sxy += x * y;
+    syy += y * y;
+    sx += x;
+    sy += y;
+    bu[0] += x * u;
+    bu[1] += y * u;
+    bu[2] += u;
+    bv[0] += x * v;
+    bv[1] += y * v;
+    bv[2] += v;
+  }
+  const m = [sxx, sxy, sx, sxy, syy, sy, sx, sy, nodes.length];
+  const det = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) + m[2] * (m[3] * m[7] - m[4] * m[6]);
+  if (Math.abs(det) < 1e-6) {
+    // Collinear nodes: a translation.
+    return Float64Array.of(0, 0, bu[2] / nodes.length, 0, 0, bv[2] / nodes.length);
+  }
+  const solve = (b: number[]) => {
+    const d = (r: number[]) => r[0] * (r[4] * r[8] - r[5] * r[7]) - r[1] * (r[3] * r[8] - r[5] * r[6]) + r[2] * (r[3] * r[7] - r[4] * r[6]);
+    const out = [0, 0, 0];
+    for (let c = 0; c < 3; c++) {
+      const r = m.slice();
+      for (let k = 0; k < 3; k++) r[k * 3 + c] = b[k];
+      out[c] = d(r) / det;
+    }
+    return out;
+  };
+  const a = solve(bu);
+  const b = solve(bv);
+  return Float64Array.of(a[0], a[1], a[2], b[0], b[1], b[2]);
 }
