@@ -163,16 +163,16 @@ describe("structure propagation", () => {
 
   test("the working planes kept between calls leave no trace: a step gives the same bands after a larger one", () => {
     const line = (x: number, y: number) => Math.abs(y - (0.3 * x + 100)) / Math.hypot(1, 0.3);
-    const image = scene(640, 400, 170, [line], 6);
-    const mask = rectMask(640, 400, 280, 120, 90, 130);
-    const crop = { x: 20, y: 10, width: 600, height: 380 };
-    const first = continueStructure(image, mask.data, crop);
-    // Other content under a larger hole fills every kept plane, over a larger area, with its own values.
+    const small = scene(300, 220, 170, [line], 6);
+    const smallMask = rectMask(300, 220, 120, 110, 50, 60);
+    const smallCrop = { x: 0, y: 0, width: 300, height: 220 };
+    const first = continueStructure(small, smallMask.data, smallCrop);
+    // A larger crop with other content and another hole fills every kept plane with its own values.
     const curve = (x: number, y: number) => Math.abs(Math.hypot(x - 200, y - 500) - 330);
-    const other = scene(640, 480, 90, [curve, (x) => Math.abs(x - 410)], 9);
-    const otherMask = rectMask(640, 480, 200, 120, 240, 200);
-    continueStructure(other, otherMask.data, { x: 0, y: 0, width: 640, height: 480 });
-    const again = continueStructure(image, mask.data, crop);
+    const large = scene(640, 480, 90, [curve, (x) => Math.abs(x - 410)], 9);
+    const largeMask = rectMask(640, 480, 250, 150, 140, 120);
+    continueStructure(large, largeMask.data, { x: 0, y: 0, width: 640, height: 480 });
+    const again = continueStructure(small, smallMask.data, smallCrop);
     assert.ok(first !== null && again !== null, "the line is continued");
     assert.deepEqual(again.rect, first.rect);
     assert.equal(again.pixels, first.pixels);
