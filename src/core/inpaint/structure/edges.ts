@@ -18,7 +18,6 @@
  */
 import type { FloatImage } from "../resample.js";
 import { verticalReach } from "./lsd.js";
-import { scratchBytes, scratchFloats } from "./scratch.js";
 
 /** A chain's end at the hole: where it meets it, its direction into it, its curvature, and the way back. */
 export interface ChainEnd {
@@ -70,12 +69,10 @@ function knownBlur(img: FloatImage, hole: Uint8Array, need: Uint8Array): Float32
   const radius = Math.ceil(3 * SIGMA);
   const kernel = new Float32Array(2 * radius + 1);
   for (let i = -radius; i <= radius; i++) kernel[i + radius] = Math.exp(-(i * i) / (2 * SIGMA * SIGMA));
-  const n = w * h;
-  // Working planes kept between calls (scratch.ts): each element read is written first.
-  const rowNeed = verticalReach(need, w, h, radius, scratchBytes("edges.rowNeed", n));
+  const rowNeed = verticalReach(need, w, h, radius);
   // Horizontal pass: weighted sums of the three channels (interleaved) and of the weights.
-  const tv = scratchFloats("edges.tv", n * 3);
-  const tw = scratchFloats("edges.tw", n);
+  const tv = new Float32Array(w * h * 3);
+  const tw = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
@@ -101,8 +98,7 @@ function knownBlur(img: FloatImage, hole: Uint8Array, need: Uint8Array): Float32
       tw[i] = s;
     }
   }
-  // Read only on needed pixels, each of which is written below.
-  const out = [scratchFloats("edges.r", n), scratchFloats("edges.g", n), scratchFloats("edges.b", n)];
+  const out = [new Float32Array(w * h), new Float32Array(w * h), new Float32Array(w * h)];
   for (let y = 0; y < h; y++) {
     const k0 = Math.max(-radius, -y);
     const k1 = Math.min(radius, h - 1 - y);
@@ -121,12 +117,7 @@ function knownBlur(img: FloatImage, hole: Uint8Array, need: Uint8Array): Float32
         b += f * tv[j * 3 + 2];
         s += f * tw[j];
       }
-      if (s <= 0) {
-        out[0][i] = 0;
-        out[1][i] = 0;
-        out[2][i] = 0;
-        continue;
-      }
+      if (s <= 0) continue;
       out[0][i] = r / s;
       out[1][i] = g / s;
       out[2][i] = b / s;
@@ -138,12 +129,11 @@ function knownBlur(img: FloatImage, hole: Uint8Array, need: Uint8Array): Float32
 /**
  * Canny edges of the colour image from known pixels only (1 = edge), and the
  * gradient magnitude, computed only on `allowed` pixels (the band around the
- * hole) and the 3×3 stencils around them. The magnitude is a working plane
- * (scratch.ts), valid until the next call.
+ * hole) and the 3×3 stencils around them.
  */
 export function knownCanny(img: FloatImage, hole: Uint8Array, allowed: Uint8Array): { edges: Uint8Array; magnitude: Float32Array } {
   const { width: w, height: h } = img;
-  const need = scratchBytes("edges.need", w * h, true);
+  const need = new Uint8Array(w * h);
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
       const i = y * w + x;
@@ -157,8 +147,8 @@ export function knownCanny(img: FloatImage, hole: Uint8Array, allowed: Uint8Arra
     }
   }
   const blurred = knownBlur(img, hole, need);
-  const mag = scratchFloats("edges.magnitude", w * h, true);
-  const dir = scratchBytes("edges.direction", w * h);
+  const mag = new Float32Array(w * h);
+  const dir = new Uint8Array(w * h);
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
       const i = y * w + x;
@@ -340,7 +330,7 @@ export function chainEnds(img: FloatImage, hole: Uint8Array, options: EdgeChainO
   const starts: number[] = [];
   for (let i = 0; i < w * h; i++) if (edges[i] !== 0 && dist[i] <= START_DISTANCE * START_DISTANCE) starts.push(i);
   starts.sort((a, b) => dist[a] - dist[b] || a - b);
-  const visited = scratchBytes("chains.visited", w * h, true);
+  const visited = new Uint8Array(w * h);
   const out: ChainEnd[] = [];
   for (const s of starts) {
     if (visited[s] !== 0) continue;

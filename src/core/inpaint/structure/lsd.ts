@@ -17,7 +17,6 @@
  * An optional `allowed` plane restricts the work to a band of pixels (used
  * around a hole: nothing inside the hole is looked at). Pure; typed arrays.
  */
-import { scratchBytes, scratchDoubles, scratchFloats, scratchInts } from "./scratch.js";
 
 /** A detected segment, in pixel coordinates of the input plane. */
 export interface LineSegment {
@@ -52,18 +51,16 @@ export function detectSegments(grey: Float32Array, width: number, height: number
   const w = width;
   const h = height;
   if (w < 3 || h < 3) return [];
-  const n = w * h;
-  // Working planes are kept between calls (scratch.ts); every element read below is written first, or asked zeroed.
-  const blurred = gaussianBlur(grey, w, h, 0.6 / 0.8, options.allowed, scratchFloats("lsd.blurred", n));
-  const angle = scratchFloats("lsd.angle", n);
-  const magnitude = scratchFloats("lsd.magnitude", n);
+  const blurred = gaussianBlur(grey, w, h, 0.6 / 0.8, options.allowed);
+  const angle = new Float32Array(w * h);
+  const magnitude = new Float32Array(w * h);
   // The cosine and sine of each usable pixel's (float32) angle, computed once: region growing and the rectangle's mean
   // angle read them for every pixel they take, often twice (the refinement regrows).
-  const cosA = scratchDoubles("lsd.cos", n);
-  const sinA = scratchDoubles("lsd.sin", n);
-  const state = scratchBytes("lsd.state", n);
+  const cosA = new Float64Array(w * h);
+  const sinA = new Float64Array(w * h);
+  const state = new Uint8Array(w * h);
   // Usable pixels in scan order, so that the ordering below visits only them.
-  const usableList = scratchInts("lsd.usable", n);
+  const usableList = new Int32Array(w * h);
   let usable = 0;
   const allowed = options.allowed;
   let maxMagnitude = 0;
@@ -89,7 +86,6 @@ export function detectSegments(grey: Float32Array, width: number, height: number
       magnitude[i] = m;
       if (m <= RHO) state[i] = UNUSABLE;
       else {
-        state[i] = 0;
         angle[i] = Math.atan2(gx, -gy);
         const t = angle[i];
         cosA[i] = Math.cos(t);
@@ -102,7 +98,7 @@ export function detectSegments(grey: Float32Array, width: number, height: number
   if (maxMagnitude === 0) return [];
   // Pseudo-ordering: counting sort of usable pixels into magnitude bins, strongest first.
   const top = maxMagnitude * 1.0001;
-  const bins = scratchInts("lsd.bins", usable);
+  const bins = new Int32Array(usable);
   const counts = new Int32Array(BINS + 1);
   for (let u = 0; u < usable; u++) {
     const b = BINS - 1 - Math.min(BINS - 1, Math.floor((magnitude[usableList[u]] * BINS) / top));
@@ -110,13 +106,13 @@ export function detectSegments(grey: Float32Array, width: number, height: number
     counts[b]++;
   }
   for (let b = 1; b <= BINS; b++) counts[b] += counts[b - 1];
-  const order = scratchInts("lsd.order", usable);
+  const order = new Int32Array(usable);
   const start = new Int32Array(BINS);
   for (let b = 1; b < BINS; b++) start[b] = counts[b - 1];
   for (let u = 0; u < usable; u++) order[start[bins[u]]++] = usableList[u];
 
   const logTests = 2.5 * (Math.log10(w) + Math.log10(h));
-  const region = scratchInts("lsd.region", n);
+  const region = new Int32Array(w * h);
   const minLength = options.minLength ?? 0;
   const out: LineSegment[] = [];
   for (let o = 0; o < order.length; o++) {
@@ -425,11 +421,10 @@ function logGamma(x: number): number {
 
 /**
  * Separable Gaussian blur with clamped borders. With `need`, only the pixels
- * where it is set are computed (the rest are 0, or as they were in `into`),
- * and the horizontal pass only on the rows those pixels read: the gradients
- * use nothing else. `into`, if given, receives the result.
+ * where it is set are computed (the rest are 0), and the horizontal pass only
+ * on the rows those pixels read: the gradients use nothing else.
  */
-export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: number, need?: Uint8Array, into?: Float32Array): Float32Array {
+export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: number, need?: Uint8Array): Float32Array {
   const radius = Math.max(1, Math.ceil(3 * sigma));
   const kernel = new Float32Array(2 * radius + 1);
   let sum = 0;
@@ -438,9 +433,9 @@ export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: num
     sum += kernel[i + radius];
   }
   for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
-  const rowNeed = need === undefined ? null : verticalReach(need, w, h, radius, scratchBytes("lsd.rowNeed", w * h));
-  const tmp = scratchFloats("lsd.blurTmp", w * h);
-  const out = into ?? new Float32Array(w * h);
+  const rowNeed = need === undefined ? null : verticalReach(need, w, h, radius);
+  const tmp = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
     const row = y * w;
     for (let x = 0; x < w; x++) {
@@ -479,10 +474,11 @@ export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: num
 
 /**
  * Marks every pixel within `radius` rows of a set pixel of `plane` in its
- * column (1 = yes, 0 = no, written into `out`), by a running count per
- * column: a few operations per pixel instead of 2·radius + 1 stores per set pixel.
+ * column (1 = yes), by a running count per column: a few operations per
+ * pixel instead of 2·radius + 1 stores per set pixel.
  */
-export function verticalReach(plane: Uint8Array, w: number, h: number, radius: number, out: Uint8Array): Uint8Array {
+export function verticalReach(plane: Uint8Array, w: number, h: number, radius: number): Uint8Array {
+  const out = new Uint8Array(w * h);
   const count = new Int32Array(w);
   for (let y = 0; y < Math.min(radius, h); y++) for (let x = 0; x < w; x++) count[x] += plane[y * w + x];
   for (let y = 0; y < h; y++) {
@@ -494,7 +490,7 @@ export function verticalReach(plane: Uint8Array, w: number, h: number, radius: n
       if (add >= 0) c += plane[add + x];
       if (drop >= 0) c -= plane[drop + x];
       count[x] = c;
-      out[row + x] = c !== 0 ? 1 : 0;
+      if (c !== 0) out[row + x] = 1;
     }
   }
   return out;

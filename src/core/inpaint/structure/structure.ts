@@ -36,7 +36,6 @@ import { chainEnds } from "./edges.js";
 import { detectSegments } from "./lsd.js";
 import { findEntries, pairEntries, type StructureCurve } from "./pairing.js";
 import { type AnchorPlan, bandRect, copyAlong, planAnchors } from "./propagate.js";
-import { scratchBytes, scratchFloats } from "./scratch.js";
 
 /**
  * Long side of the analysis image, in pixels. 288 rather than 384: the
@@ -111,9 +110,8 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
   const sy0 = Math.max(0, hy0 - margin);
   const sw = Math.min(w, hx1 + margin + 1) - sx0;
   const sh = Math.min(h, hy1 + margin + 1) - sy0;
-  // The analysis planes are working planes kept between calls (scratch.ts): each is written in full before it is read.
-  const near = { width: sw, height: sh, channels: 3, data: scratchFloats("step.near", sw * sh * 3) };
-  const nearHole = scratchBytes("step.nearHole", sw * sh);
+  const near = { width: sw, height: sh, channels: 3, data: new Float32Array(sw * sh * 3) };
+  const nearHole = new Uint8Array(sw * sh);
   for (let y = 0; y < sh; y++) {
     const from = (sy0 + y) * w + sx0;
     nearHole.set(lowHole.subarray(from, from + sw), y * sw);
@@ -121,11 +119,11 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
   }
   const distance = squaredDistanceTo(nearHole, sw, sh, reach + 1);
   if (flatAroundHole(near, nearHole, distance)) return null;
-  const searchBand = scratchBytes("step.searchBand", sw * sh);
-  const grey = scratchFloats("step.grey", sw * sh);
+  const searchBand = new Uint8Array(sw * sh);
+  const grey = new Float32Array(sw * sh);
   for (let i = 0; i < sw * sh; i++) {
     grey[i] = 0.299 * near.data[i * 3] + 0.587 * near.data[i * 3 + 1] + 0.114 * near.data[i * 3 + 2];
-    searchBand[i] = nearHole[i] === 0 && distance[i] <= reach * reach ? 1 : 0;
+    if (nearHole[i] === 0 && distance[i] <= reach * reach) searchBand[i] = 1;
   }
   const minLength = Math.max(8, holeSide / 12);
   const segments = detectSegments(grey, sw, sh, { allowed: searchBand, minLength })
@@ -196,8 +194,8 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
 function analysisImage(image: RgbaImage, mask: Uint8Array, rect: Rect, q: number, holeBox?: Rect): { image: FloatImage; hole: Uint8Array } {
   const lw = Math.ceil(rect.width / q);
   const lh = Math.ceil(rect.height / q);
-  const out = scratchFloats("step.low", lw * lh * 3);
-  const hole = scratchBytes("step.lowHole", lw * lh);
+  const out = new Float32Array(lw * lh * 3);
+  const hole = new Uint8Array(lw * lh);
   const W = image.width;
   const bytes = image.data;
   // One 32-bit load per pixel where the bytes allow it (R, G, B in the low three bytes on little-endian hosts).
@@ -233,7 +231,6 @@ function analysisImage(image: RgbaImage, mask: Uint8Array, rect: Rect, q: number
           }
         }
         const n = (yEnd - yStart) * (xEnd - xStart);
-        hole[cell] = 0;
         out[cell * 3] = (rb & 0xffff) / n;
         out[cell * 3 + 1] = g / n;
         out[cell * 3 + 2] = (rb >>> 16) / n;
@@ -266,12 +263,7 @@ function analysisImage(image: RgbaImage, mask: Uint8Array, rect: Rect, q: number
         }
       }
       hole[cell] = inHole;
-      if (n === 0) {
-        out[cell * 3] = 0;
-        out[cell * 3 + 1] = 0;
-        out[cell * 3 + 2] = 0;
-        continue;
-      }
+      if (n === 0) continue;
       out[cell * 3] = r / n;
       out[cell * 3 + 1] = g / n;
       out[cell * 3 + 2] = b / n;
