@@ -17,7 +17,6 @@
  * chain itself, smoothed, is the source stretch that propagation copies from.
  */
 import type { FloatImage } from "../resample.js";
-import { verticalReach } from "./lsd.js";
 
 /** A chain's end at the hole: where it meets it, its direction into it, its curvature, and the way back. */
 export interface ChainEnd {
@@ -59,17 +58,31 @@ const MAX_FIT_RMS = 0.9;
 
 /**
  * Gaussian blur of the first three channels normalised over the known
- * pixels (hole 0), computed only where `need` is set (elsewhere 0): one plane
- * per channel. The horizontal pass runs only on pixels that a needed pixel's
- * vertical pass reads, and skips the hole's taps (each would add 0 to every
- * sum); the known pixels' weight is summed once for all three.
+ * pixels, computed only where `need` is set (elsewhere 0): one plane per
+ * channel. The horizontal pass runs only on pixels that a needed pixel's
+ * vertical pass reads; the known pixels' weight is summed once for all three.
  */
-function knownBlur(img: FloatImage, hole: Uint8Array, need: Uint8Array): Float32Array[] {
+function knownBlur(img: FloatImage, known: Uint8Array, need: Uint8Array): Float32Array[] {
   const { width: w, height: h, channels: C, data } = img;
   const radius = Math.ceil(3 * SIGMA);
   const kernel = new Float32Array(2 * radius + 1);
   for (let i = -radius; i <= radius; i++) kernel[i + radius] = Math.exp(-(i * i) / (2 * SIGMA * SIGMA));
-  const rowNeed = verticalReach(need, w, h, radius);
+  const rowNeed = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (need[y * w + x] === 0) continue;
+      for (let k = Math.max(0, y - radius); k <= Math.min(h - 1, y + radius); k++) rowNeed[k * w + x] = 1;
+    }
+  }
+  // The known pixels' colours and weights, zero elsewhere, so that the taps below need no test (adding 0 changes no sum).
+  const kv = new Float32Array(w * h * 4);
+  for (let i = 0; i < w * h; i++) {
+    if (known[i] === 0) continue;
+    kv[i * 4] = data[i * C];
+    kv[i * 4 + 1] = data[i * C + 1];
+    kv[i * 4 + 2] = data[i * C + 2];
+    kv[i * 4 + 3] = 1;
+  }
   // Horizontal pass: weighted sums of the three channels (interleaved) and of the weights.
   const tv = new Float32Array(w * h * 3);
   const tw = new Float32Array(w * h);
@@ -84,13 +97,12 @@ function knownBlur(img: FloatImage, hole: Uint8Array, need: Uint8Array): Float32
       const k0 = Math.max(-radius, -x);
       const k1 = Math.min(radius, w - 1 - x);
       for (let k = k0; k <= k1; k++) {
-        if (hole[i + k] !== 0) continue;
         const f = kernel[k + radius];
-        const o = (i + k) * C;
-        r += f * data[o];
-        g += f * data[o + 1];
-        b += f * data[o + 2];
-        s += f;
+        const o = (i + k) * 4;
+        r += f * kv[o];
+        g += f * kv[o + 1];
+        b += f * kv[o + 2];
+        s += f * kv[o + 3];
       }
       tv[i * 3] = r;
       tv[i * 3 + 1] = g;
@@ -133,7 +145,9 @@ function knownBlur(img: FloatImage, hole: Uint8Array, need: Uint8Array): Float32
  */
 export function knownCanny(img: FloatImage, hole: Uint8Array, allowed: Uint8Array): { edges: Uint8Array; magnitude: Float32Array } {
   const { width: w, height: h } = img;
+  const known = new Uint8Array(w * h);
   const need = new Uint8Array(w * h);
+  for (let i = 0; i < w * h; i++) known[i] = hole[i] === 0 ? 1 : 0;
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
       const i = y * w + x;
@@ -146,7 +160,7 @@ export function knownCanny(img: FloatImage, hole: Uint8Array, allowed: Uint8Arra
       }
     }
   }
-  const blurred = knownBlur(img, hole, need);
+  const blurred = knownBlur(img, known, need);
   const mag = new Float32Array(w * h);
   const dir = new Uint8Array(w * h);
   for (let y = 1; y < h - 1; y++) {
@@ -154,15 +168,15 @@ export function knownCanny(img: FloatImage, hole: Uint8Array, allowed: Uint8Arra
       const i = y * w + x;
       if (allowed[i] === 0) continue;
       if (
-        (hole[i - w - 1] |
-          hole[i - w] |
-          hole[i - w + 1] |
-          hole[i - 1] |
-          hole[i] |
-          hole[i + 1] |
-          hole[i + w - 1] |
-          hole[i + w] |
-          hole[i + w + 1]) !==
+        (known[i - w - 1] &
+          known[i - w] &
+          known[i - w + 1] &
+          known[i - 1] &
+          known[i] &
+          known[i + 1] &
+          known[i + w - 1] &
+          known[i + w] &
+          known[i + w + 1]) ===
         0
       ) {
         continue;

@@ -433,7 +433,16 @@ export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: num
     sum += kernel[i + radius];
   }
   for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
-  const rowNeed = need === undefined ? null : verticalReach(need, w, h, radius);
+  let rowNeed: Uint8Array | null = null;
+  if (need !== undefined) {
+    rowNeed = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        if (need[y * w + x] === 0) continue;
+        for (let k = Math.max(0, y - radius); k <= Math.min(h - 1, y + radius); k++) rowNeed[k * w + x] = 1;
+      }
+    }
+  }
   const tmp = new Float32Array(w * h);
   const out = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
@@ -467,30 +476,6 @@ export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: num
         }
       }
       out[y * w + x] = v;
-    }
-  }
-  return out;
-}
-
-/**
- * Marks every pixel within `radius` rows of a set pixel of `plane` in its
- * column (1 = yes), by a running count per column: a few operations per
- * pixel instead of 2·radius + 1 stores per set pixel.
- */
-export function verticalReach(plane: Uint8Array, w: number, h: number, radius: number): Uint8Array {
-  const out = new Uint8Array(w * h);
-  const count = new Int32Array(w);
-  for (let y = 0; y < Math.min(radius, h); y++) for (let x = 0; x < w; x++) count[x] += plane[y * w + x];
-  for (let y = 0; y < h; y++) {
-    const add = y + radius < h ? (y + radius) * w : -1;
-    const drop = y - radius - 1 >= 0 ? (y - radius - 1) * w : -1;
-    const row = y * w;
-    for (let x = 0; x < w; x++) {
-      let c = count[x];
-      if (add >= 0) c += plane[add + x];
-      if (drop >= 0) c -= plane[drop + x];
-      count[x] = c;
-      if (c !== 0) out[row + x] = 1;
     }
   }
   return out;
