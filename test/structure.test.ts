@@ -161,25 +161,6 @@ describe("structure propagation", () => {
     assert.deepEqual(boxed.remaining, plain.remaining);
   });
 
-  test("the working planes kept between calls leave no trace: a step gives the same bands after a larger one", () => {
-    const line = (x: number, y: number) => Math.abs(y - (0.3 * x + 100)) / Math.hypot(1, 0.3);
-    const small = scene(300, 220, 170, [line], 6);
-    const smallMask = rectMask(300, 220, 120, 110, 50, 60);
-    const smallCrop = { x: 0, y: 0, width: 300, height: 220 };
-    const first = continueStructure(small, smallMask.data, smallCrop);
-    // A larger crop with other content and another hole fills every kept plane with its own values.
-    const curve = (x: number, y: number) => Math.abs(Math.hypot(x - 200, y - 500) - 330);
-    const large = scene(640, 480, 90, [curve, (x) => Math.abs(x - 410)], 9);
-    const largeMask = rectMask(640, 480, 250, 150, 140, 120);
-    continueStructure(large, largeMask.data, { x: 0, y: 0, width: 640, height: 480 });
-    const again = continueStructure(small, smallMask.data, smallCrop);
-    assert.ok(first !== null && again !== null, "the line is continued");
-    assert.deepEqual(again.rect, first.rect);
-    assert.equal(again.pixels, first.pixels);
-    assert.deepEqual(again.band, first.band);
-    assert.deepEqual(again.remaining, first.remaining);
-  });
-
   test("beside a band, the copy replaces the fill only where the fill disagrees with it", () => {
     const w = 7;
     const h = 1;
