@@ -356,13 +356,19 @@ function angleSpread(region: Int32Array, n: number, seed: number, angle: Float32
   const sx = seed % w;
   const sy = (seed - sx) / w;
   const radius = Math.max(2, width);
+  const farther = radius * radius * (1 + 1e-9);
+  const nearer = radius * radius * (1 - 1e-9);
   let sum = 0;
   let sum2 = 0;
   let count = 0;
   for (let k = 0; k < n; k++) {
     const p = region[k];
     const x = p % w;
-    if (Math.hypot(x - sx, (p - x) / w - sy) > radius) continue;
+    // Integer offsets: their squared length decides, except within rounding of the radius, where Math.hypot does as before.
+    const ox = x - sx;
+    const oy = (p - x) / w - sy;
+    const d2 = ox * ox + oy * oy;
+    if (d2 > farther || (d2 >= nearer && Math.hypot(ox, oy) > radius)) continue;
     const d = angle[p] - angle[seed];
     const wrapped = d > Math.PI ? d - 2 * Math.PI : d < -Math.PI ? d + 2 * Math.PI : d;
     sum += wrapped;
