@@ -36,6 +36,23 @@ describe("LSD", () => {
     for (const s of segments) assert.ok(s.logNfa >= 0);
   });
 
+  test("a minimum length only drops the shorter segments: over noise, the long ones are those found without it", () => {
+    const w = 160;
+    const h = 120;
+    const img = scene(w, h);
+    const grey = new Float32Array(w * h);
+    // Noise makes many short regions, which a minimum length lets the detector skip before their rectangles.
+    let seed = 12345;
+    for (let i = 0; i < w * h; i++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      grey[i] = img.data[i * 4] + 24 * (seed / 2147483648 - 0.5);
+    }
+    const long = (s: { x1: number; y1: number; x2: number; y2: number }) => Math.hypot(s.x2 - s.x1, s.y2 - s.y1) >= 30;
+    const all = detectSegments(grey, w, h);
+    assert.ok(all.length > all.filter(long).length, "the noise gives short segments");
+    assert.deepEqual(detectSegments(grey, w, h, { minLength: 30 }), all.filter(long));
+  });
+
   test("an allowed band limits detection to it", () => {
     const w = 160;
     const h = 120;
