@@ -36,6 +36,29 @@ describe("LSD", () => {
     for (const s of segments) assert.ok(s.logNfa >= 0);
   });
 
+  test("a minimum length only drops the shorter segments: over noise, the long ones are those found without it", () => {
+    const w = 160;
+    const h = 120;
+    const grey = new Float32Array(w * h);
+    // Short dashes and noise make short regions, which a minimum length lets the detector skip before their
+    // rectangles; a 50 px dark bar and a full-width step give segments of two lengths above it.
+    let seed = 12345;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        const bar = x >= 20 && x < 70 && Math.abs(y - 40) <= 1.5;
+        const dash = Math.abs(y - 65) <= 1 && x % 25 >= 5 && x % 25 < 17;
+        grey[y * w + x] = (bar || dash ? 30 : y > 90 ? 200 : 120) + 24 * (seed / 2147483648 - 0.5);
+      }
+    }
+    const length = (s: { x1: number; y1: number; x2: number; y2: number }) => Math.hypot(s.x2 - s.x1, s.y2 - s.y1);
+    const all = detectSegments(grey, w, h);
+    const long = all.filter((s) => length(s) >= 30);
+    assert.ok(all.length > long.length, "the dashes give short segments");
+    assert.ok(long.some((s) => length(s) < 60) && long.some((s) => length(s) > 120), "the bar's edges and the step");
+    assert.deepEqual(detectSegments(grey, w, h, { minLength: 30 }), long);
+  });
+
   test("an allowed band limits detection to it", () => {
     const w = 160;
     const h = 120;

@@ -360,7 +360,8 @@ export function chainEnds(img: FloatImage, hole: Uint8Array, options: EdgeChainO
       visited[i] = 1;
       const x = i % w;
       const y = (i - x) / w;
-      if (xs.length > 0) length += Math.hypot(x - xs[xs.length - 1], y - ys[ys.length - 1]);
+      // Each step goes to one of the 8 neighbours: 1 straight, √2 diagonal (the values Math.hypot gives for them).
+      if (xs.length > 0) length += x !== xs[xs.length - 1] && y !== ys[ys.length - 1] ? Math.SQRT2 : 1;
       xs.push(x);
       ys.push(y);
       ss.push(length);
@@ -379,7 +380,7 @@ export function chainEnds(img: FloatImage, hole: Uint8Array, options: EdgeChainO
           if (nx < 1 || ny < 1 || nx >= w - 1 || ny >= h - 1) continue;
           const j = ny * w + nx;
           if (edges[j] === 0 || visited[j] !== 0) continue;
-          const score = px < 0 ? dist[j] : (hx * dx + hy * dy) / Math.hypot(dx, dy);
+          const score = px < 0 ? dist[j] : (hx * dx + hy * dy) / (dx !== 0 && dy !== 0 ? Math.SQRT2 : 1);
           if (score > bestScore) {
             bestScore = score;
             next = j;
