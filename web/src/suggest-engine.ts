@@ -4,8 +4,9 @@
  * (TensorFlow.js, WebAssembly backend, tfjs-web.ts), each box turned into a
  * mask by the built-in segmenter's box prompt with the settings Node uses
  * (SUGGEST_SEGMENTER); text from PP-OCRv4's detector (ONNX, through
- * onnxruntime-web, in a worker of its own: suggest-text.worker.ts); wires
- * from the pure-TypeScript finder. The models are
+ * onnxruntime-web); wires from the pure-TypeScript finder. Each network is
+ * fetched, checked and run in a worker of its own
+ * (suggest-network.worker.ts), beside the rest. The models are
  * fetched from the app's own origin on the first call only, with one
  * progress report for all of them, their SHA-256 checked, and kept for the
  * next photos; a kind whose model cannot be fetched is reported as skipped.
@@ -28,10 +29,8 @@ import {
   suggest,
   VanishError,
 } from "../../src/index.js";
-import { downloadFiles } from "./model-download.js";
-import { NANODET_MODEL, type SuggestModelFile, TEXT_MODEL } from "./suggest-models.js";
-import type { TextWorkerApi } from "./suggest-text.worker.js";
-import { loadTfjsWebModel } from "./tfjs-web.js";
+import { NANODET_MODEL, TEXT_MODEL } from "./suggest-models.js";
+import type { NetworkWorkerApi, SuggestNetwork } from "./suggest-network.worker.js";
 
 export interface FoundSuggestion {
   kind: string;
@@ -71,16 +70,33 @@ class DownloadTally {
   }
 }
 
-/** Fetches `files` from `base` (the app's models/ folder) and checks their SHA-256 (see model-download.ts). */
-function fetchModels(
-  base: string,
-  files: readonly SuggestModelFile[],
+/**
+ * A network fetched, checked, started and run in a worker of its own
+ * (suggest-network.worker.ts): its loading and its runs leave this worker's
+ * thread to the wire finder, the segmenter and the box prompts. A worker
+ * whose network cannot load is ended.
+ */
+async function networkInWorker(
+  network: SuggestNetwork,
+  modelsUrl: string,
   onProgress: (loaded: number, total: number) => void,
-): Promise<Uint8Array[]> {
-  return downloadFiles(
-    files.map((f) => ({ url: new URL(f.name, base).href, name: `models/${f.name}`, bytes: f.bytes, sha256: f.sha256 })),
-    onProgress,
-  );
+): Promise<InferenceModel> {
+  const thread = new Worker(new URL("./suggest-network.worker.ts", import.meta.url), { type: "module" });
+  const worker = Comlink.wrap<NetworkWorkerApi>(thread);
+  try {
+    const signature = await worker.load(network, modelsUrl, Comlink.proxy(onProgress));
+    return {
+      ...signature,
+      run: (feeds, fetch) => worker.run(feeds, fetch),
+      close: async () => {
+        await worker.close();
+        thread.terminate();
+      },
+    };
+  } catch (err) {
+    thread.terminate();
+    throw err;
+  }
 }
 
 /** Runs `load` once, keeping its promise (a failure too, so the kind stays skipped without fetching again); `ms` hears how long it took. */
@@ -198,19 +214,10 @@ export class WebSuggester {
     return { items, skipped, loadMs, ms: performance.now() - t0 };
   }
 
-  /** The text detector, fetched and started once, in a worker of its own (suggest-text.worker.ts), where it runs beside the rest. */
+  /** The text detector, fetched and started once, in a network worker of its own. */
   private textModel(modelsUrl: string, onProgress: (loaded: number, total: number) => void): Promise<InferenceModel> {
     this.text ??= timed(
-      async () => {
-        const [bytes] = await fetchModels(modelsUrl, [TEXT_MODEL], onProgress);
-        const worker = Comlink.wrap<TextWorkerApi>(new Worker(new URL("./suggest-text.worker.ts", import.meta.url), { type: "module" }));
-        const signature = await worker.load(Comlink.transfer(bytes, [bytes.buffer]), TEXT_MODEL.name);
-        return {
-          ...signature,
-          run: (feeds, fetch) => worker.run(feeds, fetch),
-          close: () => worker.close(),
-        };
-      },
+      () => networkInWorker("text", modelsUrl, onProgress),
       (ms) => {
         this.textLoadMs = ms;
       },
@@ -218,13 +225,10 @@ export class WebSuggester {
     return this.text;
   }
 
-  /** NanoDet, fetched (model.json and weights together) and started once. */
+  /** NanoDet, fetched (model.json and weights together) and started once, in a network worker of its own. */
   private objectModel(modelsUrl: string, onProgress: (loaded: number, total: number) => void): Promise<InferenceModel> {
     this.objects ??= timed(
-      async () => {
-        const [json, weights] = await fetchModels(modelsUrl, [NANODET_MODEL.json, NANODET_MODEL.weights], onProgress);
-        return loadTfjsWebModel(json, weights, NANODET_MODEL.json.name);
-      },
+      () => networkInWorker("objects", modelsUrl, onProgress),
       (ms) => {
         this.objectsLoadMs = ms;
       },
