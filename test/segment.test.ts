@@ -250,6 +250,16 @@ describe("built-in segmenter", () => {
     });
   });
 
+  test("without the warm-up selections, prepare leaves every selection as it was", async () => {
+    const warm = await Segmenter.create({ engine: "builtin" });
+    const cold = await Segmenter.create({ engine: "builtin", builtin: { warmUp: false } });
+    await warm.prepare(image);
+    await cold.prepare(image);
+    for (const prompt of [{ box: { x0: 190, y0: 50, x1: 290, y1: 210 } }, { points: [{ x: 110, y: 120, label: 1 as const }] }]) {
+      assert.deepEqual(await cold.segment(prompt), await warm.segment(prompt));
+    }
+  });
+
   test("a box alone selects the object inside it", async () => {
     const seg = await Segmenter.create({ engine: "builtin" });
     await seg.prepare(image);

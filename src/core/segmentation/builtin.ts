@@ -60,6 +60,13 @@ export interface BuiltinSegmenterOptions {
   iterations?: number;
   /** Gaussian components per colour model (default 5). */
   components?: number;
+  /**
+   * Whether `prepare` runs two throwaway selections, so that the first real
+   * taps run optimised code (default true). A batch of prompts made right
+   * after `prepare` (suggestions' boxes) warms the code up itself: for it
+   * they are work thrown away. They change no selection.
+   */
+  warmUp?: boolean;
 }
 
 interface Prepared {
@@ -88,6 +95,7 @@ export class BuiltinSegmenter implements SegmentEngine {
       geodesicWeight: options.geodesicWeight ?? 2,
       iterations: options.iterations ?? 3,
       components: options.components ?? 5,
+      warmUp: options.warmUp ?? true,
     };
     if (!(this.opts.workingSize >= 32)) throw expectedError("workingSize ≥ 32", this.opts.workingSize);
   }
@@ -117,6 +125,7 @@ export class BuiltinSegmenter implements SegmentEngine {
     // engine has optimised this code (measured at 12 MP: 160–220 ms for the
     // first two taps, 30–45 ms after). Two throwaway selections here keep
     // every real tap as fast as the later ones.
+    if (!this.opts.warmUp) return;
     const { width, height } = image;
     await this.segmentPreview({ points: [{ x: width / 2, y: height / 2, label: 1 }] });
     await this.segmentPreview({

@@ -80,8 +80,11 @@ const OBJECT_CLASSES: Partial<Record<SuggestKindOption, { kind: SuggestionKind; 
  * the default's time (135 against 568 ms of CPU). Three GrabCut rounds
  * instead of five: on 27 people (the 12 MP bench photo, vtest, messi5,
  * basketball) every mask came out identical to five rounds' (IoU 1.000).
+ * No warm-up selections: the boxes follow `prepare` at once and warm the
+ * code up themselves (the same masks; at 12 MP, prepare and 7 boxes in a
+ * fresh process took 597 instead of 687 ms of CPU, mean of 4).
  */
-export const SUGGEST_SEGMENTER: BuiltinSegmenterOptions = { workingSize: 512, superpixels: 1200, iterations: 3 };
+export const SUGGEST_SEGMENTER: BuiltinSegmenterOptions = { workingSize: 512, superpixels: 1200, iterations: 3, warmUp: false };
 
 /**
  * Longest side of the text network's input. Chosen on the bench's tune half:
