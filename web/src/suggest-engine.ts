@@ -154,6 +154,8 @@ export class WebSuggester {
   /** How long fetching and starting each model took (they load together; the wire finder runs meanwhile). */
   private textLoadMs = 0;
   private objectsLoadMs = 0;
+  /** Whether an answer reported the models' loading time already (or the loading needs no report). */
+  private loadTold = false;
 
   /**
    * Starts fetching and compiling every model (and the segmenter) now, when
@@ -167,12 +169,26 @@ export class WebSuggester {
     const files = [TEXT_MODEL, NANODET_MODEL.json, NANODET_MODEL.weights];
     const cached = await Promise.all(files.map((f) => caches.match(new URL(f.name, modelsUrl).href).then((r) => r !== undefined)));
     if (!cached.every(Boolean)) return false;
+    // Loaded ahead, from the cache: no answer waits for it, none reports it.
+    if (!this.text || !this.objects) this.loadTold = true;
+    this.startModels(modelsUrl);
+    return true;
+  }
+
+  /**
+   * Starts fetching and compiling the models (and the segmenter) now, if
+   * not under way: before decoding a photo, so that their workers start
+   * while this thread waits for the decoder (a worker started from here
+   * gets going only when this thread is free). `onProgress` hears the
+   * first download's progress. A failure stays in the promise and is
+   * reported as a skipped kind by `find`.
+   */
+  startModels(modelsUrl: string, onProgress?: (what: string, fraction: number) => void): void {
+    const tally = new DownloadTally(onProgress);
     const ignore = () => {};
     this.segmenter ??= Segmenter.create({ engine: "builtin", builtin: SUGGEST_SEGMENTER });
-    // A failure stays in the promise and is reported as a skipped kind by the next `find`.
-    void this.textModel(modelsUrl, ignore).catch(ignore);
-    void this.objectModel(modelsUrl, ignore).catch(ignore);
-    return true;
+    void this.textModel(modelsUrl, tally.part("text")).catch(ignore);
+    void this.objectModel(modelsUrl, tally.part("people")).catch(ignore);
   }
 
   /**
@@ -189,7 +205,9 @@ export class WebSuggester {
   ): Promise<SuggestAnswer> {
     const t0 = performance.now();
     const skipped: SuggestAnswer["skipped"] = [];
-    const firstLoad = this.text === null || this.objects === null;
+    // The first answer after a load this worker did not start ahead on its own (`warmIfCached`) says how long it took.
+    const firstLoad = !this.loadTold;
+    this.loadTold = true;
     const tally = new DownloadTally(onProgress);
     this.segmenter ??= Segmenter.create({ engine: "builtin", builtin: SUGGEST_SEGMENTER });
     const found = await suggest(image, {

@@ -75,8 +75,10 @@ class SuggestWorker {
     onProgress?: (what: string, fraction: number) => void,
   ): Promise<SuggestAnswer & { width: number; height: number }> {
     const t0 = performance.now();
+    const progress = onProgress && ((what: string, f: number) => void onProgress(what, f));
+    this.suggester.startModels(modelsUrl, progress);
     const { image, photo } = await smallCopy(file);
-    const answer = await this.suggester.find(image, modelsUrl, onProgress && ((what, f) => void onProgress(what, f)), photo);
+    const answer = await this.suggester.find(image, modelsUrl, progress, photo);
     // The answer's time counts the decoding too.
     return Comlink.transfer(
       { ...answer, ms: performance.now() - t0, ...photo },
