@@ -11,7 +11,10 @@
  * same span (all its processes: page, workers, GPU and network), with the
  * load average; keeps a screenshot of each visit in bench-out/.
  * The first visit waits for the service worker to control the page before
- * opening the photo, as a visitor who takes a second to pick one would.
+ * opening the photo, as a visitor who takes a second to pick one would;
+ * BENCH_WEB_PICK_MS (default 0) makes both visits wait that long more
+ * after the page is up, as a visitor picking a photo does (on a cached
+ * visit the suggestion models start loading with the page).
  * Needs `npm run build:web` first (it serves dist/web), built with NanoDet
  * at hand for people (see README, "Browser app").
  * Usage: node scripts/bench-web-suggest.mjs photo.jpg
@@ -27,6 +30,7 @@ if (!photo) {
   process.exit(2);
 }
 const engines = (process.env.BENCH_WEB_ENGINES ?? "builtin,auto").split(",");
+const pickMs = Number(process.env.BENCH_WEB_PICK_MS ?? 0);
 /** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
 const TICKS = 100;
 
@@ -69,6 +73,7 @@ const browser = await chromium.launch({
 
 /** Opens the photo in `page`, presses Suggestions once the app takes it, and times the outlines and the tap-to-select preparation. */
 async function visit(page, engine, label) {
+  if (pickMs > 0) await page.waitForTimeout(pickMs);
   const status = page.getByTestId("status");
   // The status line says "ready in" once tap-to-select is prepared; later messages replace it, so it is caught as it comes.
   await page.evaluate(() => {
@@ -96,7 +101,7 @@ async function visit(page, engine, label) {
   const said = (await status.textContent()) ?? "";
   await page.screenshot({ path: `bench-out/suggest-web-${engine}-${label.replace(/ /g, "-")}.png` });
   process.stdout.write(
-    `${engine} ${label}: open → outlines ${outlined - t0} ms (open → press ${pressed - t0} ms), ${outlines} outlines, Chromium CPU ${cpu.toFixed(1)} s · load average ${os.loadavg()[0].toFixed(1)} · ${said}\n`,
+    `${engine} ${label}${pickMs > 0 ? `, opened ${pickMs} ms after the page` : ""}: open → outlines ${outlined - t0} ms (open → press ${pressed - t0} ms), ${outlines} outlines, Chromium CPU ${cpu.toFixed(1)} s · load average ${os.loadavg()[0].toFixed(1)} · ${said}\n`,
   );
   const readyAt = await page
     .waitForFunction(() => window.__readyAt, undefined, { timeout: 180_000, polling: 100 })

@@ -5,6 +5,7 @@
 
 export { exifOrientation, exifSoftware } from "./container/exif.js";
 export { canvasColorSpace, iccDescription } from "./container/icc.js";
+export { jpegSize } from "./container/jpeg.js";
 export type { ContainerFormat, EditedMetadataOptions, PhotoMetadata } from "./container/metadata.js";
 export { containerFormat, editedMetadata, jpegQuality, readMetadata, writeMetadata } from "./container/metadata.js";
 export type { Mask, Rect, RgbaImage, VanishErrorCode } from "./core/image.js";

@@ -14,6 +14,7 @@ import sharp from "sharp";
 import { ensureDebPackages, OWN_FOLDER } from "../src/bench/cache.js";
 import { batchThreads, estimatedJobBytes } from "../src/cli/batch.js";
 import { editExif, exifOrientation, exifSoftware } from "../src/container/exif.js";
+import { jpegSize } from "../src/container/jpeg.js";
 import { editedMetadata, jpegQuality, readMetadata, writeMetadata } from "../src/container/metadata.js";
 import { encodePng16 } from "../src/container/png.js";
 import { eraseFile } from "../src/node/erase-file.js";
@@ -483,6 +484,24 @@ describe("CLI strictness", () => {
 });
 
 describe("metadata across formats (shared with the browser app)", () => {
+  test("a JPEG's stored size is read from its header, before EXIF orientation; none from a cut header or another format", async () => {
+    const px = Buffer.from(noiseImage(W, H, 1).data);
+    const raw = { raw: { width: W, height: H, channels: 4 as const } };
+    const plain = await sharp(px, raw).removeAlpha().jpeg().toBuffer();
+    assert.deepEqual(jpegSize(plain), { width: W, height: H });
+    const progressive = await sharp(px, raw)
+      .removeAlpha()
+      .withMetadata({ orientation: 6 })
+      .withIccProfile("p3")
+      .jpeg({ progressive: true })
+      .toBuffer();
+    assert.deepEqual(jpegSize(progressive), { width: W, height: H });
+    const sof = progressive.indexOf(Buffer.from([0xff, 0xc2]));
+    assert.ok(sof > 0);
+    assert.equal(jpegSize(progressive.subarray(0, sof + 6)), null);
+    assert.equal(jpegSize(await sharp(px, raw).png().toBuffer()), null);
+  });
+
   test("JPEG: EXIF kept with the edit recorded, orientation reset, thumbnail dropped; ICC kept; quality read back exactly", async () => {
     const px = Buffer.from(noiseImage(W, H, 1).data);
     for (const q of [55, 75, 87, 92, 100]) {

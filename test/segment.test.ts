@@ -167,6 +167,99 @@ describe("built-in segmenter", () => {
     assert.equal(preview.score, full.score);
   });
 
+  test("segmentCrop gives exactly segment's pixels inside any rectangle, with or without the engine's own cropped path", async () => {
+    /** The pixels of `mask` inside `rect` clamped to the photo. */
+    const cropped = (
+      mask: { width: number; height: number; data: Uint8Array },
+      rect: { x0: number; y0: number; x1: number; y1: number },
+    ) => {
+      const x0 = Math.max(0, Math.floor(rect.x0));
+      const y0 = Math.max(0, Math.floor(rect.y0));
+      const x1 = Math.min(mask.width, Math.ceil(rect.x1));
+      const y1 = Math.min(mask.height, Math.ceil(rect.y1));
+      const data = new Uint8Array(Math.max(0, x1 - x0) * Math.max(0, y1 - y0));
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) data[(y - y0) * (x1 - x0) + x - x0] = mask.data[y * mask.width + x];
+      return { x0, y0, width: x1 - x0, height: y1 - y0, data };
+    };
+    // 1283×961 is worked on at a factor of 2 with a longer last row and column of cells.
+    const big = scene(1283, 961, (x, y) =>
+      (x / 4 + 0.5 - 110) ** 2 + (y / 4 + 0.5 - 120) ** 2 <= 2500
+        ? [200, 50, 40]
+        : x >= 800 && x < 1100 && y >= 250 && y < 800
+          ? [40, 60, 190]
+          : null,
+    );
+    const seg = await Segmenter.create({ engine: "builtin" });
+    await seg.prepare(big);
+    const rects = [
+      { x0: 780.4, y0: 230, x1: 1120.6, y1: 820.2 },
+      { x0: 300, y0: 300, x1: 500, y1: 700 },
+      { x0: -20, y0: -5, x1: 1400, y1: 1000 },
+      { x0: 1270, y0: 950, x1: 1283, y1: 961 },
+      { x0: 0, y0: 0, x1: 1, y1: 1 },
+    ];
+    const prompts = [{ box: { x0: 790, y0: 240, x1: 1110, y1: 810 } }, { points: [{ x: 440, y: 480, label: 1 as const }] }];
+    for (const prompt of prompts) {
+      const full = await seg.segment(prompt);
+      for (const rect of rects) {
+        const crop = await seg.segmentCrop(prompt, rect);
+        assert.deepEqual(crop.mask, cropped(full.mask, rect), `${JSON.stringify(prompt)} in ${JSON.stringify(rect)}`);
+        assert.equal(crop.score, full.score);
+      }
+    }
+    // Thin structures picked by a tap are added at full resolution inside the rectangle too.
+    const post = (x: number, y: number) => ((x >= 401 && x < 403) || (x >= 471 && x < 473)) && y >= 200 && y < 260;
+    const buoy = disc(600, 230, 30);
+    const harbour = scene(
+      960,
+      600,
+      (x, y) => (post(x, y) ? [70, 55, 45] : buoy(x, y) ? [200, 40, 40] : y < 300 ? [200, 170, 120] : null),
+      13,
+    );
+    await seg.prepare(harbour);
+    for (const prompt of [
+      { points: [{ x: 402, y: 230, label: 1 as const }] },
+      {
+        points: [
+          { x: 600, y: 230, label: 1 as const },
+          { x: 402, y: 230, label: 1 as const },
+        ],
+      },
+    ]) {
+      const full = await seg.segment(prompt);
+      for (const rect of [
+        { x0: 380, y0: 180, x1: 660, y1: 280 },
+        { x0: 402, y0: 229, x1: 420, y1: 600 },
+      ]) {
+        assert.deepEqual((await seg.segmentCrop(prompt, rect)).mask, cropped(full.mask, rect));
+      }
+    }
+    // An engine without a cropped path: the crop of its whole selection.
+    const plain = await Segmenter.create({
+      engine: {
+        name: "plain",
+        prepare: async () => {},
+        segment: async () => ({ mask: { width: 4, height: 3, data: Uint8Array.from([0, 1, 1, 0, 0, 2, 0, 0, 1, 1, 1, 1]) }, score: 0.5 }),
+        close: () => {},
+      },
+    });
+    await plain.prepare({ width: 4, height: 3, data: new Uint8ClampedArray(48) });
+    assert.deepEqual(await plain.segmentCrop({ points: [{ x: 1, y: 1, label: 1 }] }, { x0: 1, y0: 0.5, x1: 3, y1: 9 }), {
+      mask: { x0: 1, y0: 0, width: 2, height: 3, data: Uint8Array.from([1, 1, 1, 0, 1, 1]) },
+      score: 0.5,
+    });
+  });
+
+  test("without the warm-up selections, prepare leaves every selection as it was", async () => {
+    const warm = await Segmenter.create({ engine: "builtin" });
+    const cold = await Segmenter.create({ engine: "builtin", builtin: { warmUp: false } });
+    await warm.prepare(image);
+    await cold.prepare(image);
+    for (const prompt of [{ box: { x0: 190, y0: 50, x1: 290, y1: 210 } }, { points: [{ x: 110, y: 120, label: 1 as const }] }]) {
+      assert.deepEqual(await cold.segment(prompt), await warm.segment(prompt));
+    }
+  });
+
   test("a box alone selects the object inside it", async () => {
     const seg = await Segmenter.create({ engine: "builtin" });
     await seg.prepare(image);

@@ -246,6 +246,49 @@ test("Suggestions can be pressed while the photo is still prepared for tap-to-se
   await page.close();
 });
 
+test("a JPEG's small copy for the suggestions (decoded straight to its size, or from the full decode when EXIF turns it) outlines the caption where it is", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  const { pixels } = await captioned();
+  const raw = { raw: { width: W, height: H, channels: 3 as const } };
+  const upright = path.join(dir, "captioned.jpg");
+  await sharp(pixels, raw).jpeg({ quality: 92 }).toFile(upright);
+  // Stored a quarter turn back, with the EXIF orientation (6) that shows it upright.
+  const turned = path.join(dir, "captioned-turned.jpg");
+  await sharp(await sharp(pixels, raw).rotate(270).jpeg({ quality: 92 }).toBuffer())
+    .withMetadata({ orientation: 6 })
+    .toFile(turned);
+  assert.deepEqual(
+    await sharp(turned)
+      .metadata()
+      .then((m) => [m.width, m.height, m.orientation]),
+    [H, W, 6],
+  );
+  for (const file of [upright, turned]) {
+    const page = await app.browser.newPage({ viewport: { width: 1000, height: 720 }, serviceWorkers: "block" });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(app.url());
+    await page.getByTestId("open").setInputFiles(file);
+    await page.getByTestId("suggest").click();
+    const texts = page.locator("[data-testid=suggestion][data-kind=text]");
+    await texts.first().waitFor({ timeout: 90_000 });
+    const boxes = await texts.evaluateAll((els) => els.map((e) => ({ ...(e as unknown as Dataset).dataset })));
+    const overlap = boxes.map(
+      (b) =>
+        Math.max(0, Math.min(Number(b.x1), TEXT.x1) - Math.max(Number(b.x0), TEXT.x0)) *
+        Math.max(0, Math.min(Number(b.y1), TEXT.y1) - Math.max(Number(b.y0), TEXT.y0)),
+    );
+    assert.ok(
+      Math.max(...overlap) > 0.5 * (TEXT.x1 - TEXT.x0) * (TEXT.y1 - TEXT.y0) * 0.5,
+      `${path.basename(file)}: outlines ${JSON.stringify(boxes)}`,
+    );
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
+
 test("without the text model, text is skipped and the user is told once", { skip, timeout: 120_000 }, async () => {
   const { file } = await captioned();
   // No service worker: its fetches would bypass the route that answers 404.

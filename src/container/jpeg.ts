@@ -52,6 +52,24 @@ function headerSegments(bytes: Uint8Array): Segment[] {
   return segments;
 }
 
+/**
+ * The stored width and height of a JPEG (from its frame header), before any
+ * EXIF orientation; null when `bytes` (the file, or its start) holds no
+ * complete frame header.
+ */
+export function jpegSize(bytes: Uint8Array): { width: number; height: number } | null {
+  if (!isJpeg(bytes)) return null;
+  for (const s of headerSegments(bytes)) {
+    // SOF0–SOF15, less DHT (C4), JPG (C8) and DAC (CC), which share the range.
+    if (s.marker < 0xc0 || s.marker > 0xcf || s.marker === 0xc4 || s.marker === 0xc8 || s.marker === 0xcc) continue;
+    if (s.payload.length < 5) return null;
+    const height = (s.payload[1] << 8) | s.payload[2];
+    const width = (s.payload[3] << 8) | s.payload[4];
+    return width > 0 && height > 0 ? { width, height } : null;
+  }
+  return null;
+}
+
 /** ICC profile, EXIF (TIFF bytes) and XMP of a JPEG file. */
 export function readJpegMetadata(bytes: Uint8Array): PhotoMetadata {
   const meta: PhotoMetadata = {};

@@ -4,8 +4,9 @@
  * (TensorFlow.js, WebAssembly backend, tfjs-web.ts), each box turned into a
  * mask by the built-in segmenter's box prompt with the settings Node uses
  * (SUGGEST_SEGMENTER); text from PP-OCRv4's detector (ONNX, through
- * onnxruntime-web, in a worker of its own: suggest-text.worker.ts); wires
- * from the pure-TypeScript finder. The models are
+ * onnxruntime-web); wires from the pure-TypeScript finder. Each network is
+ * fetched, checked and run in a worker of its own
+ * (suggest-network.worker.ts), beside the rest. The models are
  * fetched from the app's own origin on the first call only, with one
  * progress report for all of them, their SHA-256 checked, and kept for the
  * next photos; a kind whose model cannot be fetched is reported as skipped.
@@ -28,10 +29,8 @@ import {
   suggest,
   VanishError,
 } from "../../src/index.js";
-import { downloadFiles } from "./model-download.js";
-import { NANODET_MODEL, type SuggestModelFile, TEXT_MODEL } from "./suggest-models.js";
-import type { TextWorkerApi } from "./suggest-text.worker.js";
-import { loadTfjsWebModel } from "./tfjs-web.js";
+import { NANODET_MODEL, TEXT_MODEL } from "./suggest-models.js";
+import type { NetworkWorkerApi, SuggestNetwork } from "./suggest-network.worker.js";
 
 export interface FoundSuggestion {
   kind: string;
@@ -71,16 +70,33 @@ class DownloadTally {
   }
 }
 
-/** Fetches `files` from `base` (the app's models/ folder) and checks their SHA-256 (see model-download.ts). */
-function fetchModels(
-  base: string,
-  files: readonly SuggestModelFile[],
+/**
+ * A network fetched, checked, started and run in a worker of its own
+ * (suggest-network.worker.ts): its loading and its runs leave this worker's
+ * thread to the wire finder, the segmenter and the box prompts. A worker
+ * whose network cannot load is ended.
+ */
+async function networkInWorker(
+  network: SuggestNetwork,
+  modelsUrl: string,
   onProgress: (loaded: number, total: number) => void,
-): Promise<Uint8Array[]> {
-  return downloadFiles(
-    files.map((f) => ({ url: new URL(f.name, base).href, name: `models/${f.name}`, bytes: f.bytes, sha256: f.sha256 })),
-    onProgress,
-  );
+): Promise<InferenceModel> {
+  const thread = new Worker(new URL("./suggest-network.worker.ts", import.meta.url), { type: "module" });
+  const worker = Comlink.wrap<NetworkWorkerApi>(thread);
+  try {
+    const signature = await worker.load(network, modelsUrl, Comlink.proxy(onProgress));
+    return {
+      ...signature,
+      run: (feeds, fetch) => worker.run(feeds, fetch),
+      close: async () => {
+        await worker.close();
+        thread.terminate();
+      },
+    };
+  } catch (err) {
+    thread.terminate();
+    throw err;
+  }
 }
 
 /** Runs `load` once, keeping its promise (a failure too, so the kind stays skipped without fetching again); `ms` hears how long it took. */
@@ -138,6 +154,8 @@ export class WebSuggester {
   /** How long fetching and starting each model took (they load together; the wire finder runs meanwhile). */
   private textLoadMs = 0;
   private objectsLoadMs = 0;
+  /** Whether an answer reported the models' loading time already (or the loading needs no report). */
+  private loadTold = false;
 
   /**
    * Starts fetching and compiling every model (and the segmenter) now, when
@@ -151,12 +169,26 @@ export class WebSuggester {
     const files = [TEXT_MODEL, NANODET_MODEL.json, NANODET_MODEL.weights];
     const cached = await Promise.all(files.map((f) => caches.match(new URL(f.name, modelsUrl).href).then((r) => r !== undefined)));
     if (!cached.every(Boolean)) return false;
+    // Loaded ahead, from the cache: no answer waits for it, none reports it.
+    if (!this.text || !this.objects) this.loadTold = true;
+    this.startModels(modelsUrl);
+    return true;
+  }
+
+  /**
+   * Starts fetching and compiling the models (and the segmenter) now, if
+   * not under way: before decoding a photo, so that their workers start
+   * while this thread waits for the decoder (a worker started from here
+   * gets going only when this thread is free). `onProgress` hears the
+   * first download's progress. A failure stays in the promise and is
+   * reported as a skipped kind by `find`.
+   */
+  startModels(modelsUrl: string, onProgress?: (what: string, fraction: number) => void): void {
+    const tally = new DownloadTally(onProgress);
     const ignore = () => {};
     this.segmenter ??= Segmenter.create({ engine: "builtin", builtin: SUGGEST_SEGMENTER });
-    // A failure stays in the promise and is reported as a skipped kind by the next `find`.
-    void this.textModel(modelsUrl, ignore).catch(ignore);
-    void this.objectModel(modelsUrl, ignore).catch(ignore);
-    return true;
+    void this.textModel(modelsUrl, tally.part("text")).catch(ignore);
+    void this.objectModel(modelsUrl, tally.part("people")).catch(ignore);
   }
 
   /**
@@ -173,7 +205,9 @@ export class WebSuggester {
   ): Promise<SuggestAnswer> {
     const t0 = performance.now();
     const skipped: SuggestAnswer["skipped"] = [];
-    const firstLoad = this.text === null || this.objects === null;
+    // The first answer after a load this worker did not start ahead on its own (`warmIfCached`) says how long it took.
+    const firstLoad = !this.loadTold;
+    this.loadTold = true;
     const tally = new DownloadTally(onProgress);
     this.segmenter ??= Segmenter.create({ engine: "builtin", builtin: SUGGEST_SEGMENTER });
     const found = await suggest(image, {
@@ -198,19 +232,10 @@ export class WebSuggester {
     return { items, skipped, loadMs, ms: performance.now() - t0 };
   }
 
-  /** The text detector, fetched and started once, in a worker of its own (suggest-text.worker.ts), where it runs beside the rest. */
+  /** The text detector, fetched and started once, in a network worker of its own. */
   private textModel(modelsUrl: string, onProgress: (loaded: number, total: number) => void): Promise<InferenceModel> {
     this.text ??= timed(
-      async () => {
-        const [bytes] = await fetchModels(modelsUrl, [TEXT_MODEL], onProgress);
-        const worker = Comlink.wrap<TextWorkerApi>(new Worker(new URL("./suggest-text.worker.ts", import.meta.url), { type: "module" }));
-        const signature = await worker.load(Comlink.transfer(bytes, [bytes.buffer]), TEXT_MODEL.name);
-        return {
-          ...signature,
-          run: (feeds, fetch) => worker.run(feeds, fetch),
-          close: () => worker.close(),
-        };
-      },
+      () => networkInWorker("text", modelsUrl, onProgress),
       (ms) => {
         this.textLoadMs = ms;
       },
@@ -218,13 +243,10 @@ export class WebSuggester {
     return this.text;
   }
 
-  /** NanoDet, fetched (model.json and weights together) and started once. */
+  /** NanoDet, fetched (model.json and weights together) and started once, in a network worker of its own. */
   private objectModel(modelsUrl: string, onProgress: (loaded: number, total: number) => void): Promise<InferenceModel> {
     this.objects ??= timed(
-      async () => {
-        const [json, weights] = await fetchModels(modelsUrl, [NANODET_MODEL.json, NANODET_MODEL.weights], onProgress);
-        return loadTfjsWebModel(json, weights, NANODET_MODEL.json.name);
-      },
+      () => networkInWorker("objects", modelsUrl, onProgress),
       (ms) => {
         this.objectsLoadMs = ms;
       },

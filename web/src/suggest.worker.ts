@@ -12,28 +12,61 @@
  * Exposed through Comlink; the answer's masks cross as transferables.
  */
 import * as Comlink from "comlink";
-import { suggestCopySize, VanishError } from "../../src/index.js";
+import { exifOrientation, jpegSize, readMetadata, suggestCopySize, VanishError } from "../../src/index.js";
 import "./errors.js";
 import { type SuggestAnswer, WebSuggester } from "./suggest-engine.js";
+
+/** How much of a file's start is read for its size: JPEG headers with EXIF (and its thumbnail) and ICC fit. */
+const HEAD_BYTES = 256 * 1024;
+
+/**
+ * The photo's size, known before decoding, when that is safe: a JPEG whose
+ * header says it and whose EXIF orientation keeps width and height (1–4);
+ * else null.
+ */
+async function sizeBeforeDecoding(file: Blob): Promise<{ width: number; height: number } | null> {
+  try {
+    const head = new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer());
+    const size = jpegSize(head);
+    if (!size) return null;
+    const { exif } = await readMetadata(head);
+    return exif && exifOrientation(exif) > 4 ? null : size;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * The detectors' small copy of the photo in `file`, decoded here, and the
  * photo's size. Decoded as the engine decodes it (EXIF orientation applied,
- * the file's own colours), then shrunk by the browser (mipmapped, "medium").
+ * the file's own colours) and shrunk by the browser ("medium"): straight to
+ * the copy's size when the size is known beforehand (a JPEG's header says
+ * it), which spares the full-size bitmap (at 12 MP 98–115 instead of
+ * 145–206 ms in Chromium 156), else from the full-size decode.
  */
 async function smallCopy(
   file: Blob,
 ): Promise<{ image: { width: number; height: number; data: Uint8ClampedArray }; photo: { width: number; height: number } }> {
-  let bitmap: ImageBitmap;
+  const decode: ImageBitmapOptions = { imageOrientation: "from-image", colorSpaceConversion: "none" };
+  const known = await sizeBeforeDecoding(file);
+  let photo: { width: number; height: number };
+  let small: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(file, { imageOrientation: "from-image", colorSpaceConversion: "none" });
+    if (known) {
+      photo = known;
+      const { width, height } = suggestCopySize(photo.width, photo.height);
+      small = await createImageBitmap(file, { ...decode, resizeWidth: width, resizeHeight: height, resizeQuality: "medium" });
+    } else {
+      const bitmap = await createImageBitmap(file, decode);
+      photo = { width: bitmap.width, height: bitmap.height };
+      const { width, height } = suggestCopySize(photo.width, photo.height);
+      small = await createImageBitmap(bitmap, { resizeWidth: width, resizeHeight: height, resizeQuality: "medium" });
+      bitmap.close();
+    }
   } catch {
     throw new VanishError("UNREADABLE", "The photo could not be read for suggestions.");
   }
-  const photo = { width: bitmap.width, height: bitmap.height };
-  const { width, height } = suggestCopySize(photo.width, photo.height);
-  const small = await createImageBitmap(bitmap, { resizeWidth: width, resizeHeight: height, resizeQuality: "medium" });
-  bitmap.close();
+  const { width, height } = small;
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext("2d", { willReadFrequently: true }) as OffscreenCanvasRenderingContext2D;
   ctx.drawImage(small, 0, 0);
@@ -75,8 +108,10 @@ class SuggestWorker {
     onProgress?: (what: string, fraction: number) => void,
   ): Promise<SuggestAnswer & { width: number; height: number }> {
     const t0 = performance.now();
+    const progress = onProgress && ((what: string, f: number) => void onProgress(what, f));
+    this.suggester.startModels(modelsUrl, progress);
     const { image, photo } = await smallCopy(file);
-    const answer = await this.suggester.find(image, modelsUrl, onProgress && ((what, f) => void onProgress(what, f)), photo);
+    const answer = await this.suggester.find(image, modelsUrl, progress, photo);
     // The answer's time counts the decoding too.
     return Comlink.transfer(
       { ...answer, ms: performance.now() - t0, ...photo },

@@ -1,5 +1,5 @@
 /**
- * TensorFlow.js in the suggestions worker, for NanoDet (people): tfjs-core,
+ * TensorFlow.js in NanoDet's network worker (people): tfjs-core,
  * tfjs-converter and the WebAssembly backend, as in Node
  * (src/node/tfjs-model.ts), imported on first use so that a visitor who
  * never asks for suggestions downloads none of it. The backend's

@@ -8,14 +8,15 @@
  * A kind that is skipped (no model) is told once per session.
  * The worker is its own, not the engine's, so that Suggestions can be
  * pressed while the engine still prepares the photo for tap-to-select;
- * it starts with the first photo, and warms its models up at once when
- * an earlier visit left them in the cache.
+ * it starts with the first photo, or with the page when an earlier visit
+ * left the models in the cache, and then warms them up at once.
  */
 import * as Comlink from "comlink";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import "./errors.js";
 import type { SuggestWorkerApi } from "./suggest.worker.js";
 import type { FoundSuggestion } from "./suggest-engine.js";
+import { SUGGEST_MODEL_FILES } from "./suggest-models.js";
 import type { DocumentApi } from "./use-document.js";
 
 type SuggestWorker = Comlink.Remote<SuggestWorkerApi>;
@@ -23,6 +24,17 @@ type SuggestWorker = Comlink.Remote<SuggestWorkerApi>;
 /** The app's models/ folder. */
 function modelsUrl(): string {
   return new URL("models/", document.baseURI).href;
+}
+
+/** Whether the service worker's cache holds every suggestion model (an earlier visit used them). */
+async function suggestionModelsCached(): Promise<boolean> {
+  if (typeof caches === "undefined") return false;
+  try {
+    const found = await Promise.all(SUGGEST_MODEL_FILES.map((f) => caches.match(new URL(f.name, modelsUrl()).href)));
+    return found.every((r) => r !== undefined);
+  } catch {
+    return false;
+  }
 }
 
 export interface SuggestionsApi {
@@ -125,6 +137,13 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
       .warm(modelsUrl())
       .catch(() => undefined);
   };
+  // A visit after one that used Suggestions (their models in the cache): the worker and the models start with the page,
+  // while the visitor picks a photo, so that a press right after opening finds them compiled. Others start nothing here.
+  useEffect(() => {
+    void suggestionModelsCached().then((cached) => {
+      if (cached) warm();
+    });
+  }, []);
   // A photo opened another way than through `warm`'s caller: the worker starts now.
   const photo = doc.photo;
   useEffect(() => {

@@ -35,7 +35,7 @@ import { type SegmentPoint, type SegmentPrompt, validatePrompt } from "./prompt.
 import { buildRegionGraph, type RegionGraph } from "./regions.js";
 import { slic } from "./slic.js";
 import { addCrop, type CropMask, cropOnGrid, growThinStructure, outlineContrast, THIN_MAX_FILL, THIN_WINDOW, unionCrops } from "./thin.js";
-import { upsampleSelection } from "./upsample.js";
+import { type PixelRect, upsampleSelection, upsampleSelectionCrop } from "./upsample.js";
 import { labOfRgb, makeWorkingImage, type WorkingImage } from "./working.js";
 
 export interface BuiltinSegmenterOptions {
@@ -60,6 +60,13 @@ export interface BuiltinSegmenterOptions {
   iterations?: number;
   /** Gaussian components per colour model (default 5). */
   components?: number;
+  /**
+   * Whether `prepare` runs two throwaway selections, so that the first real
+   * taps run optimised code (default true). A batch of prompts made right
+   * after `prepare` (suggestions' boxes) warms the code up itself: for it
+   * they are work thrown away. They change no selection.
+   */
+  warmUp?: boolean;
 }
 
 interface Prepared {
@@ -88,6 +95,7 @@ export class BuiltinSegmenter implements SegmentEngine {
       geodesicWeight: options.geodesicWeight ?? 2,
       iterations: options.iterations ?? 3,
       components: options.components ?? 5,
+      warmUp: options.warmUp ?? true,
     };
     if (!(this.opts.workingSize >= 32)) throw expectedError("workingSize ≥ 32", this.opts.workingSize);
   }
@@ -117,6 +125,7 @@ export class BuiltinSegmenter implements SegmentEngine {
     // engine has optimised this code (measured at 12 MP: 160–220 ms for the
     // first two taps, 30–45 ms after). Two throwaway selections here keep
     // every real tap as fast as the later ones.
+    if (!this.opts.warmUp) return;
     const { width, height } = image;
     await this.segmentPreview({ points: [{ x: width / 2, y: height / 2, label: 1 }] });
     await this.segmentPreview({
@@ -137,11 +146,7 @@ export class BuiltinSegmenter implements SegmentEngine {
    * (joint bilateral upsampling), and the pixels under the taps take their labels.
    */
   refine(preview: SegmentPreview): Mask {
-    const p = this.prepared;
-    if (!p) throw new VanishError("INVALID_ARGUMENT", "Call prepare(image) before refine().");
-    if (preview.mask.width !== p.work.width || preview.mask.height !== p.work.height || preview.scale !== p.work.factor) {
-      throw new VanishError("INVALID_ARGUMENT", "This preview belongs to another image; segment again after prepare().");
-    }
+    const p = this.checkedPreview(preview);
     const { width, height } = p.image;
     const mask = preview.detail?.alone
       ? { width, height, data: new Uint8Array(width * height) }
@@ -149,6 +154,26 @@ export class BuiltinSegmenter implements SegmentEngine {
     if (preview.detail) addCrop(mask, preview.detail.crop);
     forceTaps(mask, preview.points, Math.max(1, p.work.factor));
     return mask;
+  }
+
+  /**
+   * `refine` inside `rect` only, as a crop (the same pixels `refine` gives
+   * there): a box prompt's selection stays inside its box, so the rest of
+   * the photo need not be upsampled.
+   */
+  refineCrop(preview: SegmentPreview, rect: PixelRect): CropMask {
+    const p = this.checkedPreview(preview);
+    const full = { x0: 0, y0: 0, x1: p.image.width, y1: p.image.height };
+    const crop = preview.detail?.alone
+      ? emptyCrop(rect, full)
+      : upsampleSelectionCrop(preview.mask.data, p.work, p.image, { colourSigma: 18 }, rect);
+    if (preview.detail) addCropInside(crop, preview.detail.crop);
+    forceTaps(
+      { width: crop.width, height: crop.height, data: crop.data },
+      preview.points.map((pt) => ({ ...pt, x: pt.x - crop.x0, y: pt.y - crop.y0 })),
+      Math.max(1, p.work.factor),
+    );
+    return crop;
   }
 
   /** The selection at the working resolution only: the graph cut without the full-resolution step. */
@@ -334,6 +359,16 @@ export class BuiltinSegmenter implements SegmentEngine {
     this.prepared = null;
   }
 
+  /** The preparation `preview` was made on (an error for another image's preview). */
+  private checkedPreview(preview: SegmentPreview): Prepared {
+    const p = this.prepared;
+    if (!p) throw new VanishError("INVALID_ARGUMENT", "Call prepare(image) before refine().");
+    if (preview.mask.width !== p.work.width || preview.mask.height !== p.work.height || preview.scale !== p.work.factor) {
+      throw new VanishError("INVALID_ARGUMENT", "This preview belongs to another image; segment again after prepare().");
+    }
+    return p;
+  }
+
   /**
    * The region a tap constrains: the superpixel under it, unless its mean
    * colour is far from the colour under the tap (the tap sits on an object's
@@ -516,6 +551,28 @@ function withoutColoursOf(regions: readonly number[], tertiles: Float64Array, we
     }
   }
   return out;
+}
+
+/** An empty crop of `rect` clamped to `within`. */
+function emptyCrop(rect: PixelRect, within: PixelRect): CropMask {
+  const x0 = Math.max(within.x0, Math.min(within.x1, Math.floor(rect.x0)));
+  const y0 = Math.max(within.y0, Math.min(within.y1, Math.floor(rect.y0)));
+  const width = Math.max(x0, Math.min(within.x1, Math.ceil(rect.x1))) - x0;
+  const height = Math.max(y0, Math.min(within.y1, Math.ceil(rect.y1))) - y0;
+  return { x0, y0, width, height, data: new Uint8Array(width * height) };
+}
+
+/** Sets in `target` the pixels of `crop` that fall inside it (both crops of the same photo). */
+function addCropInside(target: CropMask, crop: CropMask): void {
+  const xa = Math.max(target.x0, crop.x0);
+  const xb = Math.min(target.x0 + target.width, crop.x0 + crop.width);
+  const ya = Math.max(target.y0, crop.y0);
+  const yb = Math.min(target.y0 + target.height, crop.y0 + crop.height);
+  for (let y = ya; y < yb; y++) {
+    for (let x = xa; x < xb; x++) {
+      if (crop.data[(y - crop.y0) * crop.width + x - crop.x0]) target.data[(y - target.y0) * target.width + x - target.x0] = 1;
+    }
+  }
 }
 
 /** Makes the pixels within `radius` of each tap take the tap's label: a tap is never ignored. */

@@ -6,6 +6,7 @@
 import type { Mask, RgbaImage } from "../image.js";
 import type { SegmentPoint, SegmentPrompt } from "./prompt.js";
 import type { CropMask } from "./thin.js";
+import type { PixelRect } from "./upsample.js";
 
 /** One selection: the mask at full resolution (1 = selected) and a confidence in [0, 1]. */
 export interface SegmentResult {
@@ -45,5 +46,7 @@ export interface SegmentEngine {
   /** Optional two-step selection: a fast working-resolution preview, then its refinement to full resolution. */
   segmentPreview?(prompt: SegmentPrompt): Promise<SegmentPreview>;
   refine?(preview: SegmentPreview): Mask;
+  /** Optional: `refine`'s pixels inside a rectangle only, as a crop (cheaper when the selection is known to lie there). */
+  refineCrop?(preview: SegmentPreview, rect: PixelRect): CropMask;
   close(): void;
 }

@@ -11,6 +11,8 @@ import { BuiltinSegmenter, type BuiltinSegmenterOptions } from "./builtin.js";
 import type { SegmentEngine, SegmentPreview, SegmentResult } from "./engine.js";
 import type { SegmentPrompt } from "./prompt.js";
 import { type SamModelLoader, SamSegmenter, type SamSegmenterOptions } from "./sam.js";
+import type { CropMask } from "./thin.js";
+import type { PixelRect } from "./upsample.js";
 
 /** The engines by name: "auto" is SAM when its models load, else the built-in engine. */
 export type SegmentEngineName = "auto" | "sam" | "builtin";
@@ -109,6 +111,22 @@ export class Segmenter {
   }
 
   /**
+   * The selection of one prompt inside `rect` only (clamped to the photo), as
+   * a crop: the pixels `segment` gives there, computed for the rectangle
+   * alone where the engine can (a box prompt whose selection cannot leave
+   * its box: the built-in engine upsamples that rectangle only).
+   */
+  async segmentCrop(prompt: SegmentPrompt, rect: PixelRect): Promise<{ mask: CropMask; score: number }> {
+    if (!this.prepared) throw new VanishError("INVALID_ARGUMENT", "Call prepare(image) before segment(); prepare once per image.");
+    if (this.engine.segmentPreview && this.engine.refineCrop) {
+      const preview = await this.engine.segmentPreview(prompt);
+      return { mask: this.engine.refineCrop(preview, rect), score: preview.score };
+    }
+    const { mask, score } = await this.engine.segment(prompt);
+    return { mask: cropOfMask(mask, rect), score };
+  }
+
+  /**
    * Two-step selection for interactive use: a preview at the engine's working
    * resolution now (show it), then `refine` it to full resolution (erase with
    * that). Engines without a cheaper preview return their full mask at scale 1.
@@ -131,4 +149,18 @@ export class Segmenter {
     this.prepared = null;
     this.preparing = null;
   }
+}
+
+/** The pixels of `mask` inside `rect` (clamped to it), as a crop of 0/1. */
+function cropOfMask(mask: Mask, rect: PixelRect): CropMask {
+  const x0 = Math.max(0, Math.min(mask.width, Math.floor(rect.x0)));
+  const y0 = Math.max(0, Math.min(mask.height, Math.floor(rect.y0)));
+  const width = Math.max(x0, Math.min(mask.width, Math.ceil(rect.x1))) - x0;
+  const height = Math.max(y0, Math.min(mask.height, Math.ceil(rect.y1))) - y0;
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const src = (y0 + y) * mask.width + x0;
+    for (let x = 0; x < width; x++) data[y * width + x] = mask.data[src + x] ? 1 : 0;
+  }
+  return { x0, y0, width, height, data };
 }

@@ -8,6 +8,7 @@
  * own edges at full resolution instead of to the working grid.
  */
 import type { Mask, RgbaImage } from "../image.js";
+import type { CropMask } from "./thin.js";
 import type { WorkingImage } from "./working.js";
 
 export interface UpsampleOptions {
@@ -15,29 +16,70 @@ export interface UpsampleOptions {
   colourSigma: number;
 }
 
+/** A rectangle of the photo (x1, y1 exclusive). */
+export interface PixelRect {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** The full-resolution selection over the whole photo. */
 export function upsampleSelection(selection: Uint8Array, work: WorkingImage, image: RgbaImage, options: UpsampleOptions): Mask {
+  const { width, height, data } = upsampleSelectionCrop(selection, work, image, options, {
+    x0: 0,
+    y0: 0,
+    x1: image.width,
+    y1: image.height,
+  });
+  return { width, height, data };
+}
+
+/**
+ * The full-resolution selection inside `rect` only (clamped to the photo),
+ * as a crop: each pixel as `upsampleSelection` decides it, at the cost of
+ * the rectangle instead of the photo (a box prompt needs its box only).
+ */
+export function upsampleSelectionCrop(
+  selection: Uint8Array,
+  work: WorkingImage,
+  image: RgbaImage,
+  options: UpsampleOptions,
+  rect: PixelRect,
+): CropMask {
   const { width: W, height: H, data } = image;
   const { width: w, height: h, factor: f, rgb } = work;
-  const out = new Uint8Array(W * H);
+  const rx0 = Math.max(0, Math.min(W, Math.floor(rect.x0)));
+  const ry0 = Math.max(0, Math.min(H, Math.floor(rect.y0)));
+  const rx1 = Math.max(rx0, Math.min(W, Math.ceil(rect.x1)));
+  const ry1 = Math.max(ry0, Math.min(H, Math.ceil(rect.y1)));
+  const RW = rx1 - rx0;
+  const out = new Uint8Array(RW * (ry1 - ry0));
+  if (out.length === 0) return { x0: rx0, y0: ry0, width: RW, height: ry1 - ry0, data: out };
+  // The working cells that cover the rectangle (the last row and column of cells reach the photo's edge).
+  const cx0 = Math.min(w - 1, Math.floor(rx0 / f));
+  const cx1 = Math.min(w - 1, Math.floor((rx1 - 1) / f)) + 1;
+  const cy0 = Math.min(h - 1, Math.floor(ry0 / f));
+  const cy1 = Math.min(h - 1, Math.floor((ry1 - 1) / f)) + 1;
   // Block fill from the nearest working cell: each working row is expanded
   // once and copied into the f full-resolution rows it covers.
   // Rows are expanded run by run (a row has few label changes), and a
   // background row needs no copy: the output starts zeroed.
-  const expanded = new Uint8Array(W);
-  for (let y = 0; y < h; y++) {
+  const expanded = new Uint8Array(RW);
+  for (let y = cy0; y < cy1; y++) {
     const row = y * w;
     let any = false;
-    for (let x = 0; x < w; ) {
+    for (let x = cx0; x < cx1; ) {
       const v = selection[row + x];
       let x1 = x + 1;
-      while (x1 < w && selection[row + x1] === v) x1++;
-      expanded.fill(v, x * f, x1 === w ? W : x1 * f);
+      while (x1 < cx1 && selection[row + x1] === v) x1++;
+      expanded.fill(v, Math.max(0, x * f - rx0), Math.min(RW, (x1 === w ? W : x1 * f) - rx0));
       if (v !== 0) any = true;
       x = x1;
     }
     if (!any) continue;
-    const Y1 = y === h - 1 ? H : y * f + f;
-    for (let Y = y * f; Y < Y1; Y++) out.set(expanded, Y * W);
+    const Y1 = Math.min(ry1, y === h - 1 ? H : y * f + f);
+    for (let Y = Math.max(ry0, y * f); Y < Y1; Y++) out.set(expanded, (Y - ry0) * RW);
   }
   // The kernel's 4 spatial taps depend only on a pixel's phase within its cell
   // (its offset from the cell's corner), so they are tabulated per phase; cells
@@ -67,8 +109,8 @@ export function upsampleSelection(selection: Uint8Array, work: WorkingImage, ima
   // windows; their 16 labels and colours are gathered once per window.
   const winLabel = new Float64Array(16);
   const winColour = new Float64Array(48);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
+  for (let y = cy0; y < cy1; y++) {
+    for (let x = cx0; x < cx1; x++) {
       const v = selection[y * w + x];
       let edge = false;
       for (let dy = -1; dy <= 1 && !edge; dy++) {
@@ -91,10 +133,19 @@ export function upsampleSelection(selection: Uint8Array, work: WorkingImage, ima
         const yStart = tapOffset[Ya - Y0];
         let Yb = Ya + 1;
         while (Yb < Y1 && tapOffset[Yb - Y0] === yStart) Yb++;
-        for (let Xa = X0; Xa < X1; ) {
+        // The run's rows inside the rectangle (none: the next run).
+        const Ys = Math.max(Ya, ry0);
+        const Ye = Math.min(Yb, ry1);
+        for (let Xa = X0; Xa < X1 && Ys < Ye; ) {
           const xStart = tapOffset[Xa - X0];
           let Xb = Xa + 1;
           while (Xb < X1 && tapOffset[Xb - X0] === xStart) Xb++;
+          const Xs = Math.max(Xa, rx0);
+          const Xe = Math.min(Xb, rx1);
+          if (Xs >= Xe) {
+            Xa = Xb;
+            continue;
+          }
           let uniform = true;
           for (let j = 0; j < 4; j++) {
             const yy = Math.min(h - 1, Math.max(0, y + yStart + j));
@@ -110,9 +161,9 @@ export function upsampleSelection(selection: Uint8Array, work: WorkingImage, ima
           }
           // A window whose labels all agree leaves its pixels as the block fill set them.
           if (!uniform) {
-            for (let Y = Ya; Y < Yb; Y++) {
+            for (let Y = Ys; Y < Ye; Y++) {
               const py = (Y - Y0) * 4;
-              for (let X = Xa; X < Xb; X++) {
+              for (let X = Xs; X < Xe; X++) {
                 const px = (X - X0) * 4;
                 const p = (Y * W + X) * 4;
                 const r = data[p];
@@ -136,7 +187,7 @@ export function upsampleSelection(selection: Uint8Array, work: WorkingImage, ima
                   den += wy * rowDen;
                   num += wy * rowNum;
                 }
-                out[Y * W + X] = den > 1e-12 ? (num >= 0.5 * den ? 1 : 0) : v;
+                out[(Y - ry0) * RW + X - rx0] = den > 1e-12 ? (num >= 0.5 * den ? 1 : 0) : v;
               }
             }
           }
@@ -146,5 +197,5 @@ export function upsampleSelection(selection: Uint8Array, work: WorkingImage, ima
       }
     }
   }
-  return { width: W, height: H, data: out };
+  return { x0: rx0, y0: ry0, width: RW, height: ry1 - ry0, data: out };
 }
