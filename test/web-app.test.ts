@@ -224,6 +224,78 @@ test("the fill on field workers (shared memory) gives the same pixels as on the 
   assert.ok(shared.equals(alone), "two field workers give the pixels of the engine worker alone");
 });
 
+test("Enter while the selection is still being refined erases what Enter after the refinement erases", {
+  skip,
+  timeout: 240_000,
+}, async () => {
+  // Large enough that the built-in engine answers the tap from its working resolution and takes a few
+  // hundred ms to refine the selection to the photo's: Enter at once comes while it does.
+  const BW = 3200;
+  const BH = 2100;
+  const disc = { x: 1900, y: 1000, r: 230 };
+  const data = Buffer.alloc(BW * BH * 3);
+  for (let y = 0; y < BH; y++) {
+    for (let x = 0; x < BW; x++) {
+      const o = (y * BW + x) * 3;
+      const t = ((x * 7 + y * 13) % 17) * 3;
+      const inDisc = (x - disc.x) ** 2 + (y - disc.y) ** 2 <= disc.r ** 2;
+      data[o] = inDisc ? 230 : 60 + t + x / 80;
+      data[o + 1] = inDisc ? 20 : 110 + ((x >> 3) % 2) * 12 + t / 2;
+      data[o + 2] = inDisc ? 30 : 80 + y / 24;
+    }
+  }
+  const file = path.join(dir, "refining.png");
+  await sharp(data, { raw: { width: BW, height: BH, channels: 3 } })
+    .png({ compressionLevel: 1 })
+    .toFile(file);
+  const marked = (page: Page, name: string) => page.evaluate((n) => performance.getEntriesByName(n).length, name);
+  const pixels = async (page: Page, name: string) => {
+    const [dl] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download").click()]);
+    const saved = path.join(dir, `refining-${name}.png`);
+    await dl.saveAs(saved);
+    return (await sharp(saved).removeAlpha().raw().toBuffer()) as Buffer;
+  };
+  const run = async (atOnce: boolean) => {
+    const page = await app.browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
+    const errors = await openInApp(page, file);
+    const [sx, sy] = (await toScreenOf(page, BW, BH))(disc.x, disc.y);
+    await page.mouse.click(sx, sy);
+    await statusSays(page, "Selected", 60_000);
+    if (!atOnce)
+      await page.waitForFunction(() => performance.getEntriesByName("selection: refined").length > 0, undefined, { timeout: 60_000 });
+    await page.keyboard.press("Enter");
+    await statusSays(page, "Erased", 180_000);
+    // The path under test was taken (or, waiting, not).
+    assert.equal(await marked(page, "erase: selection still being refined"), atOnce ? 1 : 0);
+    const erased = await pixels(page, `${atOnce}-erased`);
+    // "Try another" fills the mask the erase used again (with the engine's refined mask when it erased while refining).
+    await page.getByTestId("try-another").click();
+    await statusSays(page, "Erased", 180_000);
+    const another = await pixels(page, `${atOnce}-another`);
+    if (atOnce) {
+      // The refinement reached the history: Undo, Enter erases the refined selection the usual way, to the same pixels.
+      await page.waitForFunction(() => performance.getEntriesByName("selection: refined").length > 0, undefined, { timeout: 60_000 });
+      await page.keyboard.press("Control+z");
+      await statusSays(page, "Undid");
+      await page.keyboard.press("Enter");
+      await statusSays(page, "Erased", 180_000);
+      assert.equal(await marked(page, "erase: selection still being refined"), 1);
+      assert.ok(erased.equals(await pixels(page, "again")), "Undo, Enter after the refinement gives the same pixels");
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+    return { erased, another };
+  };
+  const atOnce = await run(true);
+  const after = await run(false);
+  let changed = 0;
+  for (let i = 0; i < BW * BH; i += 7) if (after.erased[i * 3] !== data[i * 3]) changed++;
+  assert.ok(changed > 0.8 * ((Math.PI * disc.r * disc.r) / 7), `the disc was filled (${changed} sampled pixels changed)`);
+  assert.ok(atOnce.erased.equals(after.erased), "Enter during the refinement gives the download of Enter after it");
+  assert.ok(atOnce.another.equals(after.another), "and so does Try another after it");
+  assert.ok(!atOnce.another.equals(atOnce.erased), "Try another gave another fill");
+});
+
 test("unsupported, damaged and huge files get clear messages, not a broken page", { skip, timeout: 90_000 }, async () => {
   const page = await app.browser.newPage();
   await page.goto(app.url());
