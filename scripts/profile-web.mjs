@@ -42,7 +42,13 @@ await sharp(photos.find((p) => p.includes(`/${wallpaper}/`)) ?? photos[0])
   .jpeg({ quality: 90 })
   .toFile(photo);
 
-const server = await preview({ configFile: "web/vite.config.ts", preview: { port: 4189 }, logLevel: "silent" });
+// PROFILE_WEB_DIST: another build of the app to profile (an older commit's, for a before/after pair).
+const server = await preview({
+  configFile: "web/vite.config.ts",
+  ...(process.env.PROFILE_WEB_DIST ? { build: { outDir: path.resolve(process.env.PROFILE_WEB_DIST) } } : {}),
+  preview: { port: 4189 },
+  logLevel: "silent",
+});
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],

@@ -6,9 +6,9 @@
  */
 import * as Comlink from "comlink";
 import type { Rect } from "../../src/core/image.js";
-import { shared } from "../../src/core/inpaint/patchmatch.js";
 import { type UpscaleInput, upscaleInto } from "../../src/core/inpaint/upscale.js";
 import { holeStats } from "../../src/core/mask.js";
+import { growSelection } from "../../src/core/segmentation/removal-mask.js";
 import {
   checkSamDecoder,
   checkSamEncoder,
@@ -424,10 +424,10 @@ class Engine {
     // A tap made meanwhile is answered before the growing step (its preview is what the user waits for).
     await new Promise((resolve) => setTimeout(resolve, 0));
     const t1 = performance.now();
-    // In shared memory where there is any: the page then sends it back to erase without copying it on its
-    // thread, and `eraseSelection` hands it to the page with its result while `refine` does too.
-    const removal = removalMask(full, { feather: 0 }).mask.data;
-    const grown = canShare() ? shared(removal) : removal;
+    // Grown straight into shared memory where there is any: the page then sends it back to erase without
+    // copying it on its thread, the field workers read it as it is, and `eraseSelection` hands it to the page
+    // with its result while `refine` does too. (No alpha: the overlay is drawn from the mask.)
+    const grown = growSelection(full, undefined, canShare() ? new Uint8Array(new SharedArrayBuffer(full.data.length)) : undefined);
     measure("refine: grow", t1);
     return { mask: grown, empty: full.data.indexOf(1) < 0 };
   }
@@ -575,8 +575,12 @@ class Engine {
     if (image) (image as { data: Uint8ClampedArray }).data = inSharedMemory(image.data as Uint8ClampedArray);
   }
 
-  /** `mask` copied into a shared buffer kept for the next erases (the field workers read it). */
+  /**
+   * `mask` in shared memory for the field workers: as it is when it already is there (a refined selection,
+   * which nobody writes again), else copied into a shared buffer kept for the next erases.
+   */
   private sharedMask(mask: Uint8Array): Uint8Array {
+    if (mask.buffer instanceof SharedArrayBuffer) return mask;
     if (this.maskBuffer?.length !== mask.length) this.maskBuffer = new Uint8Array(new SharedArrayBuffer(mask.length));
     this.maskBuffer.set(mask);
     return this.maskBuffer;

@@ -615,9 +615,11 @@ export function useDocument() {
     await selecting.current;
     const now = history.current.current as Snapshot;
     const sel = now.mask.selection;
-    // Enter while the selection (and nothing painted) is still being refined: the engine erases the refined
-    // selection as soon as it is grown, with no round trip through this page (and its overlay after the erase).
-    if (sel && now.mask.painted === 0 && refinements.current.has(sel) && crossOriginIsolated) {
+    // Enter while the selection (and nothing painted) is still being refined on the pixels the engine holds:
+    // the engine erases the refined selection as soon as it is grown, with no round trip through this page
+    // (and its overlay after the erase). Other pixels (an Undo meanwhile) would have it prepare them first.
+    const refining = sel && now.mask.painted === 0 && refinements.current.has(sel) && enginePixels.current === now.pixels;
+    if (refining && crossOriginIsolated) {
       performance.mark(ERASE_WHILE_REFINING);
       await runErase(now, now.prompt, 0);
       return;
