@@ -218,10 +218,13 @@ test("the fill on field workers (shared memory) gives the same pixels as on the 
   };
   const alone = await fill(0);
   const shared = await fill(2);
+  // One worker: busy with the structure step while the fill starts, so the engine worker scans alone meanwhile.
+  const one = await fill(1);
   let changed = 0;
   for (let i = 0; i < w * h; i++) if (alone[i * 3] !== data[i * 3] || alone[i * 3 + 1] !== data[i * 3 + 1]) changed++;
   assert.ok(holePixels > 100_000 && changed > 0.5 * holePixels, `the hole was filled (${changed} of ${holePixels} pixels changed)`);
   assert.ok(shared.equals(alone), "two field workers give the pixels of the engine worker alone");
+  assert.ok(one.equals(alone), "one field worker gives the pixels of the engine worker alone");
 });
 
 test("Enter while the selection is still being refined erases what Enter after the refinement erases", {
