@@ -386,7 +386,11 @@ class Engine {
     const { mask, empty } = await refinement.mask;
     // An erase that asked for this mask (Enter pressed before it was ready) goes first: the overlay is
     // only seen again after an Undo, so it is drawn once the erased photo is on its way to the page.
-    if (refinement.erase) await refinement.erase.catch(() => undefined);
+    if (refinement.erase) {
+      await refinement.erase.catch(() => undefined);
+      // A task later: the erase's answer is posted first, not after the overlay's 12 MP sampling.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
     const t2 = performance.now();
     const result = await this.selectResult({
       mask,
