@@ -388,8 +388,9 @@ class Engine {
     // only seen again after an Undo, so it is drawn once the erased photo is on its way to the page.
     if (refinement.erase) {
       await refinement.erase.catch(() => undefined);
-      // A task later: the erase's answer is posted first, not after the overlay's 12 MP sampling.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      // Later still: the page shows the erased photo first, without the overlay's 12 MP sampling and bitmap
+      // competing with it for the cores (right after the answer it added 80-100 ms there in the profiles).
+      await new Promise((resolve) => setTimeout(resolve, OVERLAY_AFTER_ERASE_MS));
     }
     const t2 = performance.now();
     const result = await this.selectResult({
@@ -599,6 +600,9 @@ class Engine {
     return this.image;
   }
 }
+
+/** How long after an erase that took up a refinement its overlay waits (it is only seen after an Undo). */
+const OVERLAY_AFTER_ERASE_MS = 300;
 
 /** A full-resolution removal mask being made for a prompt on a photo, and the erase waiting for it, if any. */
 interface Refinement {
