@@ -258,14 +258,28 @@ test("Enter while the selection is still being refined erases what Enter after t
     await dl.saveAs(saved);
     return (await sharp(saved).removeAlpha().raw().toBuffer()) as Buffer;
   };
-  const run = async (atOnce: boolean) => {
+  const refined = (page: Page) =>
+    page.waitForFunction(() => performance.getEntriesByName("selection: refined").length > 0, undefined, { timeout: 60_000 });
+  const run = async (atOnce: boolean, cancelFirst = false) => {
     const page = await app.browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
     const errors = await openInApp(page, file);
     const [sx, sy] = (await toScreenOf(page, BW, BH))(disc.x, disc.y);
     await page.mouse.click(sx, sy);
     await statusSays(page, "Selected", 60_000);
-    if (!atOnce)
-      await page.waitForFunction(() => performance.getEntriesByName("selection: refined").length > 0, undefined, { timeout: 60_000 });
+    if (cancelFirst) {
+      // Cancelled while the engine refines and erases: a fresh engine refines the selection again, and Enter erases it.
+      await page.keyboard.press("Enter");
+      await page.getByTestId("cancel").click();
+      await statusSays(page, "Erase cancelled", 60_000);
+      await refined(page);
+      await page.keyboard.press("Enter");
+      await statusSays(page, "Erased", 180_000);
+      const erased = await pixels(page, "after-cancel");
+      assert.deepEqual(errors, []);
+      await page.close();
+      return { erased, another: erased };
+    }
+    if (!atOnce) await refined(page);
     await page.keyboard.press("Enter");
     await statusSays(page, "Erased", 180_000);
     // The path under test was taken (or, waiting, not).
@@ -277,7 +291,7 @@ test("Enter while the selection is still being refined erases what Enter after t
     const another = await pixels(page, `${atOnce}-another`);
     if (atOnce) {
       // The refinement reached the history: Undo, Enter erases the refined selection the usual way, to the same pixels.
-      await page.waitForFunction(() => performance.getEntriesByName("selection: refined").length > 0, undefined, { timeout: 60_000 });
+      await refined(page);
       await page.keyboard.press("Control+z");
       await statusSays(page, "Undid");
       await page.keyboard.press("Enter");
@@ -291,12 +305,14 @@ test("Enter while the selection is still being refined erases what Enter after t
   };
   const atOnce = await run(true);
   const after = await run(false);
+  const cancelled = await run(true, true);
   let changed = 0;
   for (let i = 0; i < BW * BH; i += 7) if (after.erased[i * 3] !== data[i * 3]) changed++;
   assert.ok(changed > 0.8 * ((Math.PI * disc.r * disc.r) / 7), `the disc was filled (${changed} sampled pixels changed)`);
   assert.ok(atOnce.erased.equals(after.erased), "Enter during the refinement gives the download of Enter after it");
   assert.ok(atOnce.another.equals(after.another), "and so does Try another after it");
   assert.ok(!atOnce.another.equals(atOnce.erased), "Try another gave another fill");
+  assert.ok(cancelled.erased.equals(after.erased), "after a cancelled erase, Enter gives the same pixels");
 });
 
 test("unsupported, damaged and huge files get clear messages, not a broken page", { skip, timeout: 90_000 }, async () => {
