@@ -17,7 +17,8 @@
  * web/vite.config.ts --minify false` keeps the functions' names). Writes the
  * trace to $PROFILE_WEB_TRACE when set (open it in Perfetto), a screenshot
  * after the tap and after the erase into $PROFILE_WEB_SHOTS; with
- * PROFILE_WEB_NO_ERASE set it stops after the tap.
+ * PROFILE_WEB_NO_ERASE set it stops after the tap; with PROFILE_WEB_ENTER_AT_ONCE
+ * set, Enter follows the mask at once (as in bench:web) instead of 3 s later.
  */
 import { writeFileSync } from "node:fs";
 import os from "node:os";
@@ -41,7 +42,13 @@ await sharp(photos.find((p) => p.includes(`/${wallpaper}/`)) ?? photos[0])
   .jpeg({ quality: 90 })
   .toFile(photo);
 
-const server = await preview({ configFile: "web/vite.config.ts", preview: { port: 4189 }, logLevel: "silent" });
+// PROFILE_WEB_DIST: another build of the app to profile (an older commit's, for a before/after pair).
+const server = await preview({
+  configFile: "web/vite.config.ts",
+  ...(process.env.PROFILE_WEB_DIST ? { build: { outDir: path.resolve(process.env.PROFILE_WEB_DIST) } } : {}),
+  preview: { port: 4189 },
+  logLevel: "silent",
+});
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
@@ -103,7 +110,8 @@ try {
   await mark("selected");
   process.stderr.write(`profile-web: ${await page.getByTestId("status").textContent()}\n`);
   if (process.env.PROFILE_WEB_SHOTS) await page.screenshot({ path: path.join(process.env.PROFILE_WEB_SHOTS, `${engine}-tapped.png`) });
-  await page.waitForTimeout(3000);
+  const enterAtOnce = Boolean(process.env.PROFILE_WEB_ENTER_AT_ONCE);
+  if (!enterAtOnce) await page.waitForTimeout(3000);
   await mark("enter");
   if (!process.env.PROFILE_WEB_NO_ERASE) {
     await page.keyboard.press("Enter");
@@ -142,7 +150,7 @@ const phases = [
   ["open → ready for taps", "open", "opened"],
   ["ready → Segment Anything answers", "opened", "answering"],
   ["tap → selected", "tap", "selected"],
-  ["after the tap (3 s)", "selected", "enter"],
+  ["after the tap (3 s, unless Enter at once)", "selected", "enter"],
   ["Enter → erased", "enter", "erased"],
   ["after the erase (1.5 s)", "erased", "end"],
 ].filter(([, a, b]) => markTs[a] !== undefined && markTs[b] !== undefined);

@@ -207,6 +207,41 @@ describe("hole statistics", () => {
       }
     }
   });
+
+  test("holeBounds (word scans from both ends of each row) gives a pixel-by-pixel scan's box, never reading past its plane", () => {
+    const rng = new Random(5);
+    const plainBounds = (data: Uint8Array, width: number, height: number) => {
+      let x0 = width;
+      let y0 = height;
+      let x1 = -1;
+      let y1 = -1;
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++)
+          if (data[y * width + x] !== 0) {
+            x0 = Math.min(x0, x);
+            x1 = Math.max(x1, x);
+            y0 = Math.min(y0, y);
+            y1 = Math.max(y1, y);
+          }
+      return x1 < 0 ? null : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+    };
+    for (let width = 1; width <= 13; width++) {
+      for (const height of [1, 2, 5]) {
+        for (let offset = 0; offset < 4; offset++) {
+          for (let trial = 0; trial < 12; trial++) {
+            // Non-zero bytes just before and after the plane: a read past either end would show in the box.
+            const backing = new Uint8Array(width * height + 8).fill(1);
+            const data = backing.subarray(offset + 4, offset + 4 + width * height);
+            data.fill(0);
+            const holes = trial === 0 ? 0 : rng.int(1, 3);
+            for (let k = 0; k < holes; k++) data[rng.int(0, data.length - 1)] = rng.int(1, 255);
+            if (trial === 11) data.fill(7);
+            assert.deepEqual(holeBounds(data, width, height), plainBounds(data, width, height), `${width}×${height} at +${offset}`);
+          }
+        }
+      }
+    }
+  });
 });
 
 describe("fill threads", () => {

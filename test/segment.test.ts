@@ -8,7 +8,7 @@ import type { RgbaImage } from "../src/core/image.js";
 import { dilateDisc, squaredDistanceTo } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { FlowGraph } from "../src/core/segmentation/maxflow.js";
-import { removalMask } from "../src/core/segmentation/removal-mask.js";
+import { growSelection, removalMask } from "../src/core/segmentation/removal-mask.js";
 import {
   chooseCorrection,
   chooseSamMask,
@@ -338,6 +338,30 @@ describe("mask geometry", () => {
     const hard = removalMask(sel, { grow: 4, feather: 0 });
     assert.deepEqual(hard.mask.data, r.mask.data);
     for (let i = 0; i < w * h; i++) assert.equal(hard.alpha[i], hard.mask.data[i] ? 255 : 0);
+  });
+
+  test("growSelection gives the hard removal mask (no alpha), also into a given buffer, at the image's edges too", () => {
+    const rng = new Random(11);
+    for (let trial = 0; trial < 30; trial++) {
+      const w = 5 + rng.int(0, 40);
+      const h = 5 + rng.int(0, 30);
+      const data = new Uint8Array(w * h);
+      const blobs = trial === 0 ? 0 : rng.int(1, 3);
+      for (let b = 0; b < blobs; b++) {
+        const cx = rng.int(0, w - 1);
+        const cy = rng.int(0, h - 1);
+        const r = rng.int(0, 6);
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) data[y * w + x] = 1;
+      }
+      const sel = { width: w, height: h, data };
+      const grow = trial % 3 === 0 ? undefined : rng.next() * 6;
+      const expected = removalMask(sel, { ...(grow === undefined ? {} : { grow }), feather: 0 }).mask.data;
+      assert.deepEqual(growSelection(sel, grow), expected, `trial ${trial}`);
+      const out = new Uint8Array(new SharedArrayBuffer(w * h));
+      assert.equal(growSelection(sel, grow, out), out);
+      assert.deepEqual(new Uint8Array(out), expected, `trial ${trial} into a buffer`);
+    }
+    assert.throws(() => growSelection({ width: 4, height: 4, data: new Uint8Array(16) }, 2, new Uint8Array(15)), /output/);
   });
 
   test("minimum cut separates at the cheapest edge", () => {

@@ -218,10 +218,101 @@ test("the fill on field workers (shared memory) gives the same pixels as on the 
   };
   const alone = await fill(0);
   const shared = await fill(2);
+  // One worker: busy with the structure step while the fill starts, so the engine worker scans alone meanwhile.
+  const one = await fill(1);
   let changed = 0;
   for (let i = 0; i < w * h; i++) if (alone[i * 3] !== data[i * 3] || alone[i * 3 + 1] !== data[i * 3 + 1]) changed++;
   assert.ok(holePixels > 100_000 && changed > 0.5 * holePixels, `the hole was filled (${changed} of ${holePixels} pixels changed)`);
   assert.ok(shared.equals(alone), "two field workers give the pixels of the engine worker alone");
+  assert.ok(one.equals(alone), "one field worker gives the pixels of the engine worker alone");
+});
+
+test("Enter while the selection is still being refined erases what Enter after the refinement erases", {
+  skip,
+  timeout: 240_000,
+}, async () => {
+  // Large enough that the built-in engine answers the tap from its working resolution and takes a few
+  // hundred ms to refine the selection to the photo's: Enter at once comes while it does.
+  const BW = 3200;
+  const BH = 2100;
+  const disc = { x: 1900, y: 1000, r: 230 };
+  const data = Buffer.alloc(BW * BH * 3);
+  for (let y = 0; y < BH; y++) {
+    for (let x = 0; x < BW; x++) {
+      const o = (y * BW + x) * 3;
+      const t = ((x * 7 + y * 13) % 17) * 3;
+      const inDisc = (x - disc.x) ** 2 + (y - disc.y) ** 2 <= disc.r ** 2;
+      data[o] = inDisc ? 230 : 60 + t + x / 80;
+      data[o + 1] = inDisc ? 20 : 110 + ((x >> 3) % 2) * 12 + t / 2;
+      data[o + 2] = inDisc ? 30 : 80 + y / 24;
+    }
+  }
+  const file = path.join(dir, "refining.png");
+  await sharp(data, { raw: { width: BW, height: BH, channels: 3 } })
+    .png({ compressionLevel: 1 })
+    .toFile(file);
+  const marked = (page: Page, name: string) => page.evaluate((n) => performance.getEntriesByName(n).length, name);
+  const pixels = async (page: Page, name: string) => {
+    const [dl] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download").click()]);
+    const saved = path.join(dir, `refining-${name}.png`);
+    await dl.saveAs(saved);
+    return (await sharp(saved).removeAlpha().raw().toBuffer()) as Buffer;
+  };
+  const refined = (page: Page) =>
+    page.waitForFunction(() => performance.getEntriesByName("selection: refined").length > 0, undefined, { timeout: 60_000 });
+  const run = async (atOnce: boolean, cancelFirst = false) => {
+    const page = await app.browser.newPage({ viewport: { width: 900, height: 700 }, acceptDownloads: true });
+    const errors = await openInApp(page, file);
+    const [sx, sy] = (await toScreenOf(page, BW, BH))(disc.x, disc.y);
+    await page.mouse.click(sx, sy);
+    await statusSays(page, "Selected", 60_000);
+    if (cancelFirst) {
+      // Cancelled while the engine refines and erases: a fresh engine refines the selection again, and Enter erases it.
+      await page.keyboard.press("Enter");
+      await page.getByTestId("cancel").click();
+      await statusSays(page, "Erase cancelled", 60_000);
+      await refined(page);
+      await page.keyboard.press("Enter");
+      await statusSays(page, "Erased", 180_000);
+      const erased = await pixels(page, "after-cancel");
+      assert.deepEqual(errors, []);
+      await page.close();
+      return { erased, another: erased };
+    }
+    if (!atOnce) await refined(page);
+    await page.keyboard.press("Enter");
+    await statusSays(page, "Erased", 180_000);
+    // The path under test was taken (or, waiting, not).
+    assert.equal(await marked(page, "erase: selection still being refined"), atOnce ? 1 : 0);
+    const erased = await pixels(page, `${atOnce}-erased`);
+    // "Try another" fills the mask the erase used again (with the engine's refined mask when it erased while refining).
+    await page.getByTestId("try-another").click();
+    await statusSays(page, "Erased", 180_000);
+    const another = await pixels(page, `${atOnce}-another`);
+    if (atOnce) {
+      // The refinement reached the history: Undo, Enter erases the refined selection the usual way, to the same pixels.
+      await refined(page);
+      await page.keyboard.press("Control+z");
+      await statusSays(page, "Undid");
+      await page.keyboard.press("Enter");
+      await statusSays(page, "Erased", 180_000);
+      assert.equal(await marked(page, "erase: selection still being refined"), 1);
+      assert.ok(erased.equals(await pixels(page, "again")), "Undo, Enter after the refinement gives the same pixels");
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+    return { erased, another };
+  };
+  const atOnce = await run(true);
+  const after = await run(false);
+  const cancelled = await run(true, true);
+  let changed = 0;
+  for (let i = 0; i < BW * BH; i += 7) if (after.erased[i * 3] !== data[i * 3]) changed++;
+  assert.ok(changed > 0.8 * ((Math.PI * disc.r * disc.r) / 7), `the disc was filled (${changed} sampled pixels changed)`);
+  assert.ok(atOnce.erased.equals(after.erased), "Enter during the refinement gives the download of Enter after it");
+  assert.ok(atOnce.another.equals(after.another), "and so does Try another after it");
+  assert.ok(!atOnce.another.equals(atOnce.erased), "Try another gave another fill");
+  assert.ok(cancelled.erased.equals(after.erased), "after a cancelled erase, Enter gives the same pixels");
 });
 
 test("unsupported, damaged and huge files get clear messages, not a broken page", { skip, timeout: 90_000 }, async () => {

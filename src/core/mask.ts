@@ -12,31 +12,62 @@ export function countHole(data: Uint8Array): number {
   return n;
 }
 
-/** Tight bounding box of the non-zero pixels, or null when there are none. */
+/**
+ * Tight bounding box of a hole plane's non-zero pixels (null when empty).
+ * Each row is searched from its left end for its first hole pixel and from
+ * its right end for its last, four bytes at a time where the plane is
+ * word-aligned: an empty row costs a quarter of a byte scan, and an object's
+ * rows are never read between their ends.
+ */
 export function holeBounds(data: Uint8Array, width: number, height: number): Rect | null {
+  const n = Math.min(data.length, width * height);
+  const words = (data.byteOffset & 3) === 0 ? new Uint32Array(data.buffer, data.byteOffset, n >> 2) : null;
   let x0 = width;
   let y0 = height;
   let x1 = -1;
   let y1 = -1;
   for (let y = 0; y < height; y++) {
     const row = y * width;
-    let first = -1;
-    let last = -1;
-    for (let x = 0; x < width; x++) {
-      if (data[row + x] !== 0) {
-        if (first < 0) first = x;
-        last = x;
-      }
-    }
-    if (first >= 0) {
-      if (first < x0) x0 = first;
-      if (last > x1) x1 = last;
-      if (y < y0) y0 = y;
-      y1 = y;
-    }
+    const first = firstNonZero(data, words, row, row + width);
+    if (first < 0) continue;
+    const last = lastNonZero(data, words, first, row + width);
+    if (first - row < x0) x0 = first - row;
+    if (last - row > x1) x1 = last - row;
+    if (y < y0) y0 = y;
+    y1 = y;
   }
   if (x1 < 0) return null;
   return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+}
+
+/** Index of the first non-zero byte of `data` in [from, to), or −1; `words`: `data` read as whole words from its start. */
+function firstNonZero(data: Uint8Array, words: Uint32Array | null, from: number, to: number): number {
+  let i = from;
+  if (words) {
+    for (; i < to && (i & 3) !== 0; i++) if (data[i] !== 0) return i;
+    if (i >= to) return -1;
+    let w = i >> 2;
+    const wordsEnd = to >> 2;
+    while (w < wordsEnd && words[w] === 0) w++;
+    i = w << 2;
+  }
+  for (; i < to; i++) if (data[i] !== 0) return i;
+  return -1;
+}
+
+/** Index of the last non-zero byte of `data` in [from, to), or −1 (see `firstNonZero`). */
+function lastNonZero(data: Uint8Array, words: Uint32Array | null, from: number, to: number): number {
+  let i = to - 1;
+  if (words) {
+    for (; i >= from && ((i + 1) & 3) !== 0; i--) if (data[i] !== 0) return i;
+    if (i < from) return -1;
+    let w = (i + 1) >> 2;
+    const wordsStart = (from + 3) >> 2;
+    while (w > wordsStart && words[w - 1] === 0) w--;
+    i = (w << 2) - 1;
+  }
+  for (; i >= from; i--) if (data[i] !== 0) return i;
+  return -1;
 }
 
 /** Pixel count and tight bounding box of a hole plane (bounds null when empty). */

@@ -6,9 +6,9 @@
  */
 import * as Comlink from "comlink";
 import type { Rect } from "../../src/core/image.js";
-import { shared } from "../../src/core/inpaint/patchmatch.js";
 import { type UpscaleInput, upscaleInto } from "../../src/core/inpaint/upscale.js";
 import { holeStats } from "../../src/core/mask.js";
+import { growSelection } from "../../src/core/segmentation/removal-mask.js";
 import {
   checkSamDecoder,
   checkSamEncoder,
@@ -73,6 +73,8 @@ export interface EraseResult {
   ms: number;
   referenceUsed?: boolean;
   referenceNotes?: string[];
+  /** The mask erased, when the page did not send one (`eraseSelection`; shared memory). */
+  mask?: Uint8Array;
 }
 
 /**
@@ -113,6 +115,8 @@ class Engine {
   private maskBuffer: Uint8Array | null = null;
   /** The PatchMatch fill over `fieldThreads` (the same pixels as without them). */
   private patchMatch: PatchMatchCoarse | null = null;
+  /** The last full-resolution removal mask started (`refine`, `eraseSelection`). */
+  private refinement: Refinement | null = null;
 
   constructor() {
     this.useFieldWorkers(defaultFieldWorkers());
@@ -378,29 +382,85 @@ class Engine {
     const t0 = performance.now();
     const image = this.current();
     const selector = await this.selector;
+    const refinement = this.startRefinement(image, prompt);
+    const { mask, empty } = await refinement.mask;
+    // An erase that asked for this mask (Enter pressed before it was ready) goes first: the overlay is
+    // only seen again after an Undo, so it is drawn once the erased photo is on its way to the page.
+    if (refinement.erase) {
+      await refinement.erase.catch(() => undefined);
+      // Later still: the page shows the erased photo first, without the overlay's 12 MP sampling and bitmap
+      // competing with it for the cores (right after the answer it added 80-100 ms there in the profiles).
+      await new Promise((resolve) => setTimeout(resolve, OVERLAY_AFTER_ERASE_MS));
+    }
+    const t2 = performance.now();
+    const result = await this.selectResult({
+      mask,
+      width: image.width,
+      height: image.height,
+      score: 1,
+      ms: performance.now() - t0,
+      empty,
+      preview: false,
+      engine: selector.answering,
+    });
+    measure("refine: overlay", t2);
+    return result;
+  }
+
+  /**
+   * Starts the full-resolution removal mask of `prompt` on `image` (kept, for
+   * `eraseSelection` to take it up while it is made).
+   */
+  private startRefinement(image: RgbaImage, prompt: SelectionPrompt): Refinement {
+    const refinement: Refinement = { image, key: JSON.stringify(prompt), mask: this.fullRemovalMask(image, prompt), erase: null };
+    this.refinement = refinement;
+    refinement.mask.catch(() => {
+      if (this.refinement === refinement) this.refinement = null;
+    });
+    return refinement;
+  }
+
+  private async fullRemovalMask(image: RgbaImage, prompt: SelectionPrompt): Promise<{ mask: Uint8Array; empty: boolean }> {
+    const t0 = performance.now();
+    const selector = await this.selector;
     await selector.prepare(image);
     const full = await (await this.composer).full(prompt);
     measure("refine: full-resolution selection", t0);
     // A tap made meanwhile is answered before the growing step (its preview is what the user waits for).
     await new Promise((resolve) => setTimeout(resolve, 0));
     const t1 = performance.now();
-    // In shared memory with field workers: the page then sends it back to erase without copying it on its thread.
-    const removal = removalMask(full, { feather: 0 }).mask.data;
-    const grown = this.fieldThreads ? shared(removal) : removal;
+    // Grown straight into shared memory where there is any: the page then sends it back to erase without
+    // copying it on its thread, the field workers read it as it is, and `eraseSelection` hands it to the page
+    // with its result while `refine` does too. (No alpha: the overlay is drawn from the mask.)
+    const grown = growSelection(full, undefined, canShare() ? new Uint8Array(new SharedArrayBuffer(full.data.length)) : undefined);
     measure("refine: grow", t1);
-    const t2 = performance.now();
-    const result = await this.selectResult({
-      mask: grown,
-      width: image.width,
-      height: image.height,
-      score: 1,
-      ms: performance.now() - t0,
-      empty: full.data.indexOf(1) < 0,
-      preview: false,
-      engine: selector.answering,
-    });
-    measure("refine: overlay", t2);
-    return result;
+    return { mask: grown, empty: full.data.indexOf(1) < 0 };
+  }
+
+  /**
+   * Erases the full-resolution selection of `prompt` (what `refine` gives)
+   * without its round trip through the page: Enter pressed while the
+   * selection is still being refined starts the erase as soon as the mask is
+   * grown, before the refinement's overlay. The refinement under way for this
+   * photo and prompt is taken up; without one (after a restart) the mask is
+   * made here. Resolves to the erase's result and the mask erased (shared
+   * memory, also in `refine`'s answer); needs shared memory.
+   */
+  async eraseSelection(prompt: SelectionPrompt, seed: number, onProgress?: (fraction: number) => void, variant = 0): Promise<EraseResult> {
+    if (!canShare()) throw new Error("Erasing a selection being refined needs shared memory (cross-origin isolation).");
+    const image = this.current();
+    const key = JSON.stringify(prompt);
+    const known = this.refinement;
+    const refinement = known && known.image === image && known.key === key ? known : this.startRefinement(image, prompt);
+    const erased = (async () => {
+      const { mask } = await refinement.mask;
+      const result = await this.erase(mask, seed, onProgress, variant);
+      // The same object: it carries `erase`'s list of buffers to transfer.
+      result.mask = mask;
+      return result;
+    })();
+    refinement.erase = erased;
+    return erased;
   }
 
   /** Erases the masked pixels of the current photo; the result becomes the current photo. */
@@ -520,8 +580,12 @@ class Engine {
     if (image) (image as { data: Uint8ClampedArray }).data = inSharedMemory(image.data as Uint8ClampedArray);
   }
 
-  /** `mask` copied into a shared buffer kept for the next erases (the field workers read it). */
+  /**
+   * `mask` in shared memory for the field workers: as it is when it already is there (a refined selection,
+   * which nobody writes again), else copied into a shared buffer kept for the next erases.
+   */
   private sharedMask(mask: Uint8Array): Uint8Array {
+    if (mask.buffer instanceof SharedArrayBuffer) return mask;
     if (this.maskBuffer?.length !== mask.length) this.maskBuffer = new Uint8Array(new SharedArrayBuffer(mask.length));
     this.maskBuffer.set(mask);
     return this.maskBuffer;
@@ -535,6 +599,23 @@ class Engine {
     if (!this.image) throw new Error("No photo is open.");
     return this.image;
   }
+}
+
+/** How long after an erase that took up a refinement its overlay waits (it is only seen after an Undo). */
+const OVERLAY_AFTER_ERASE_MS = 300;
+
+/** A full-resolution removal mask being made for a prompt on a photo, and the erase waiting for it, if any. */
+interface Refinement {
+  image: RgbaImage;
+  /** The prompt, as JSON. */
+  key: string;
+  mask: Promise<{ mask: Uint8Array; empty: boolean }>;
+  erase: Promise<unknown> | null;
+}
+
+/** Whether shared memory can be made here (a cross-origin isolated page). */
+function canShare(): boolean {
+  return typeof SharedArrayBuffer === "function" && self.crossOriginIsolated === true;
 }
 
 /** The buffer of `a` to transfer: none when it is shared memory (shared, not moved). */

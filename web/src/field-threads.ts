@@ -5,7 +5,8 @@
  * with itself; for the scans, the page's counterpart of Node's `FieldThreadPool`.
  * Each large scan is split into bands (`planScans`); the engine worker runs
  * its share (the first bands/(workers + 1)) while each field worker runs a
- * batch of the others over the same shared memory. The bands and their
+ * batch of the others over the same shared memory (a worker busy with the
+ * structure step gets none: the engine worker would only wait for it). The bands and their
  * random streams depend only on the problem, so the pixels are the same with
  * any number of workers, or none. The upscaling's hole pixels are each
  * computed on their own, so its rows split into bands of about equal hole
@@ -53,6 +54,8 @@ export class WebFieldThreads implements FieldThreads {
   private readonly pending = new Map<number, Pending>();
   /** The problem each worker last received (sent once per problem, not with every scan). */
   private readonly sentProblem: number[];
+  /** Structure steps each worker has under way: a scan's bands wait behind them there, so scans skip that worker. */
+  private readonly structures: number[];
   private readonly problemIds = new WeakMap<PatchProblem, number>();
   private nextProblem = 1;
   private nextBatch = 1;
@@ -70,6 +73,7 @@ export class WebFieldThreads implements FieldThreads {
       this.workers.push(worker);
     }
     this.sentProblem = this.workers.map(() => 0);
+    this.structures = this.workers.map(() => 0);
   }
 
   get threads(): number {
@@ -78,23 +82,27 @@ export class WebFieldThreads implements FieldThreads {
 
   async scan(p: PatchProblem, nnf: Nnf, snapshot: Int32Array, only: Int32Array | undefined, bands: readonly BandScan[]): Promise<void> {
     const visited = bands[bands.length - 1].hi - bands[0].lo;
-    if (visited < PARALLEL_TARGETS) {
+    // Workers running the structure step would take the bands only after it (hundreds of ms at 12 MP), while this
+    // thread waited: the free ones split them; with none free this thread scans them all meanwhile.
+    const free = this.workers.map((_, w) => w).filter((w) => this.structures[w] === 0);
+    if (visited < PARALLEL_TARGETS || free.length === 0) {
       for (const band of bands) scanBand(p, nnf, snapshot, only, band, new Random(band.seed));
       return;
     }
-    // This thread takes its share of the bands first in order; the workers split the rest, one batch each.
-    const own = Math.ceil(bands.length / (this.workers.length + 1));
+    // This thread takes its share of the bands first in order; the free workers split the rest, one batch each.
+    const own = Math.ceil(bands.length / (free.length + 1));
     const rest = bands.slice(own);
-    const per = Math.ceil(rest.length / this.workers.length);
+    const per = Math.ceil(rest.length / free.length);
     let problemId = this.problemIds.get(p);
     if (problemId === undefined) {
       problemId = this.nextProblem++;
       this.problemIds.set(p, problemId);
     }
     const running: Promise<void>[] = [];
-    for (let w = 0; w < this.workers.length && w * per < rest.length; w++) {
+    for (let f = 0; f < free.length && f * per < rest.length; f++) {
+      const w = free[f];
       const id = this.nextBatch++;
-      const batch: FieldBatch = { kind: "scan", id, problemId, nnf, snapshot, only, bands: rest.slice(w * per, (w + 1) * per) };
+      const batch: FieldBatch = { kind: "scan", id, problemId, nnf, snapshot, only, bands: rest.slice(f * per, (f + 1) * per) };
       if (this.sentProblem[w] !== problemId) {
         batch.problem = withoutKernel(p);
         this.sentProblem[w] = problemId;
@@ -212,6 +220,11 @@ export class WebFieldThreads implements FieldThreads {
     const id = this.nextBatch++;
     const done = new Promise<FieldBatchDone>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.workers[0].postMessage({ kind: "structure", id, image, hole, crop, holeBox } satisfies StructureBatch);
+    this.structures[0]++;
+    const finished = () => {
+      this.structures[0]--;
+    };
+    done.then(finished, finished);
     return done.then((answer) => answer.structure ?? null);
   };
 

@@ -450,6 +450,7 @@ export function useDocument() {
       );
       const current = history.current.current;
       if (current?.mask.selection === full) show(current);
+      performance.mark(SELECTION_REFINED);
     } catch (err) {
       fail(err);
     } finally {
@@ -538,8 +539,11 @@ export function useDocument() {
     paint(strokeBounds(points, 1), value, (data) => paintPolygon(data, w, h, points, value), erase ? "an area" : "an outlined area");
   };
 
-  /** Erases `mask` from `s` and records the result; false when it failed or was cancelled. */
-  const runErase = async (s: Snapshot, mask: Uint8Array, variant: number): Promise<boolean> => {
+  /**
+   * Erases `mask` from `s` and records the result; false when it failed or was cancelled. A prompt
+   * instead of a mask: its selection, which the engine is still refining (see `erase`).
+   */
+  const runErase = async (s: Snapshot, mask: Uint8Array | SelectionPrompt, variant: number): Promise<boolean> => {
     const controller = new AbortController();
     abort.current = controller;
     setBusy("Erasing…");
@@ -548,17 +552,16 @@ export function useDocument() {
       setProgress(0);
       const r = await host.abortable(controller.signal, async (engine) => {
         await syncEngine(engine, s.pixels);
+        const progress = Comlink.proxy((f: number) => setProgress(f));
+        if (!(mask instanceof Uint8Array)) return engine.eraseSelection(mask, variant + 1, progress, variant);
         // A copy crosses (moved, not cloned again): `mask` may be the selection the history keeps. A selection
         // in shared memory (the engine's, which it never writes again) crosses as it is, with no copy here.
         const shared = mask.buffer instanceof SharedArrayBuffer;
         const sent = shared ? mask : new Uint8Array(mask);
-        return engine.erase(
-          shared ? sent : Comlink.transfer(sent, [sent.buffer]),
-          variant + 1,
-          Comlink.proxy((f: number) => setProgress(f)),
-          variant,
-        );
+        return engine.erase(shared ? sent : Comlink.transfer(sent, [sent.buffer]), variant + 1, progress, variant);
       });
+      // What was erased: the mask sent, or the refined selection the engine erased (shared memory, no copy).
+      const erasedMask = mask instanceof Uint8Array ? mask : (r.mask as Uint8Array);
       const l = layer.current as PaintLayer;
       l.goTo(s.mask.paintVersion);
       const next: Snapshot = {
@@ -566,7 +569,7 @@ export function useDocument() {
         mask: emptyMask(w, h, l.data, l.clear()),
         prompt: NO_PROMPT,
         step: variant > 0 ? "another fill" : "the erase",
-        erased: { before: s.pixels, mask, variant },
+        erased: { before: s.pixels, mask: erasedMask, variant },
       };
       rememberView(r.data, r.view);
       void completeView(r.data, r.view);
@@ -583,8 +586,12 @@ export function useDocument() {
       setStatus(`Erased ${r.holePixels.toLocaleString("en")} pixels in ${Math.round(r.ms)} ms${which}${ref}`);
       return true;
     } catch (err) {
-      if (isAbort(err)) setStatus("Erase cancelled; the photo is as it was.");
-      else {
+      if (isAbort(err)) {
+        setStatus("Erase cancelled; the photo is as it was.");
+        // The refinement the selection waited for went with the engine it ran on: a fresh engine makes it again.
+        const sel = s.mask.selection;
+        if (!(mask instanceof Uint8Array) && sel && refinements.current.has(sel)) refinements.current.set(sel, refine(sel, mask));
+      } else {
         // The engine fills its copy in place: after a failure other than a refusal it may be half filled.
         if (!(err instanceof VanishError)) enginePixels.current = null;
         fail(err);
@@ -605,6 +612,18 @@ export function useDocument() {
       return;
     }
     setBusy("Erasing…");
+    await selecting.current;
+    const now = history.current.current as Snapshot;
+    const sel = now.mask.selection;
+    // Enter while the selection (and nothing painted) is still being refined on the pixels the engine holds:
+    // the engine erases the refined selection as soon as it is grown, with no round trip through this page
+    // (and its overlay after the erase). Other pixels (an Undo meanwhile) would have it prepare them first.
+    const refining = sel && now.mask.painted === 0 && refinements.current.has(sel) && enginePixels.current === now.pixels;
+    if (refining && crossOriginIsolated) {
+      performance.mark(ERASE_WHILE_REFINING);
+      await runErase(now, now.prompt, 0);
+      return;
+    }
     const s = (await settled()) as Snapshot;
     if (isPreview(s.mask)) {
       setBusy(null);
@@ -861,6 +880,10 @@ export function useDocument() {
 }
 
 export type DocumentApi = ReturnType<typeof useDocument>;
+
+/** User timing marks (traces, tests): an erase that started while its selection was still being refined; a refinement that arrived. */
+export const ERASE_WHILE_REFINING = "erase: selection still being refined";
+export const SELECTION_REFINED = "selection: refined";
 
 /** What the status line adds while Segment Anything encodes the photo and the built-in engine answers taps. */
 const INTERIM_NOTE = "the built-in engine answers taps until Segment Anything has analysed the photo";

@@ -6,7 +6,7 @@
  * export. The feather is symmetric around the grown edge, so thresholding the
  * alpha at 128 gives back exactly the grown hard mask the eraser uses.
  */
-import { expectedError, type Mask } from "../image.js";
+import { expectedError, type Mask, type Rect } from "../image.js";
 import { dilateDisc, holeBounds, squaredDistanceTo } from "../mask.js";
 
 export interface RemovalMaskOptions {
@@ -35,6 +35,39 @@ export function defaultGrow(width: number, height: number): number {
   return Math.max(2, Math.round(0.006 * Math.max(width, height)));
 }
 
+/**
+ * The hard removal mask alone: `selection` grown by `grow` pixels (default
+ * as in `removalMask`), the same as `removalMask(selection, { grow, feather:
+ * 0 }).mask.data`, without making the alpha. Written into `out` when given
+ * (zeroed, width × height: e.g. shared memory the caller hands on).
+ */
+export function growSelection(selection: Mask, grow?: number, out?: Uint8Array): Uint8Array {
+  const { width, height, data } = selection;
+  const n = width * height;
+  if (!(data instanceof Uint8Array) || data.length !== n || !(width > 0)) throw expectedError(`${width}×${height} mask values`, data);
+  const g = grow ?? defaultGrow(width, height);
+  if (!(g >= 0) || !Number.isFinite(g)) throw expectedError("grow ≥ 0 pixels", g);
+  if (out !== undefined && out.length !== n) throw expectedError(`an output of ${n} values`, out.length);
+  const mask = out ?? new Uint8Array(n);
+  const bounds = holeBounds(data, width, height);
+  if (bounds === null) return mask;
+  const { crop, x0, y0, cw, ch } = cropAround(data, width, height, bounds, Math.ceil(g) + 2);
+  const grown = dilateDisc(crop, cw, ch, g + 0.5);
+  for (let y = 0; y < ch; y++) mask.set(grown.subarray(y * cw, y * cw + cw), (y0 + y) * width + x0);
+  return mask;
+}
+
+/** The selection's box plus `margin` (within the image), copied out. */
+function cropAround(data: Uint8Array, width: number, height: number, bounds: Rect, margin: number) {
+  const x0 = Math.max(0, bounds.x - margin);
+  const y0 = Math.max(0, bounds.y - margin);
+  const cw = Math.min(width, bounds.x + bounds.width + margin) - x0;
+  const ch = Math.min(height, bounds.y + bounds.height + margin) - y0;
+  const crop = new Uint8Array(cw * ch);
+  for (let y = 0; y < ch; y++) crop.set(data.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + cw), y * cw);
+  return { crop, x0, y0, cw, ch };
+}
+
 /** Grows `selection` by `grow` pixels and feathers the result. */
 export function removalMask(selection: Mask, options: RemovalMaskOptions = {}): RemovalMask {
   if (selection === null || typeof selection !== "object" || !(selection.data instanceof Uint8Array)) {
@@ -58,13 +91,7 @@ export function removalMask(selection: Mask, options: RemovalMaskOptions = {}): 
   if (bounds === null) return { mask: { width, height, data: mask }, alpha, grow, feather };
   // Nothing farther than grow + feather from the selection is touched, so the
   // distance transforms run on the selection's box plus that margin only.
-  const margin = Math.ceil(grow + feather) + 2;
-  const x0 = Math.max(0, bounds.x - margin);
-  const y0 = Math.max(0, bounds.y - margin);
-  const cw = Math.min(width, bounds.x + bounds.width + margin) - x0;
-  const ch = Math.min(height, bounds.y + bounds.height + margin) - y0;
-  const crop = new Uint8Array(cw * ch);
-  for (let y = 0; y < ch; y++) crop.set(data.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + cw), y * cw);
+  const { crop, x0, y0, cw, ch } = cropAround(data, width, height, bounds, Math.ceil(grow + feather) + 2);
   if (feather === 0) {
     // A hard edge needs no distances, only the disc dilation (run-based, far cheaper at 12 MP).
     const grown = dilateDisc(crop, cw, ch, grow + 0.5);
