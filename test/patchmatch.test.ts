@@ -2,16 +2,21 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { test } from "node:test";
+import { MessageChannel } from "node:worker_threads";
 import {
   bandCount,
   improveNnf,
   makePatchProblem,
+  ownKernelCache,
   type PatchProblem,
+  packHole,
   patchDistance,
   planScans,
   randomNnf,
   refreshDistances,
   scanBand,
+  shareProblem,
+  withoutKernel,
 } from "../src/core/inpaint/patchmatch.js";
 import { Random } from "../src/core/random.js";
 
@@ -202,5 +207,39 @@ test("packed values are the image × unit rounded half up (Math.round) and clamp
       for (let c = 0; c < 3; c++) assert.equal(p.packed[i * 8 + c], clamp(Math.round(image[i * C + c] * p.unit)));
       for (let c = 0; c < 2; c++) assert.equal(p.packed[i * 8 + 3 + c], clamp(Math.round(image[i * C + 3 + c] * texture)));
     }
+  }
+});
+
+test("a thread's own kernel reads the shared WebAssembly memory the problem came with: no copy, the same distances", async () => {
+  for (const C of [3, 5] as const) {
+    const p = shareProblem(randomProblem(C, "wasm", 11 + C));
+    assert.ok(p.kernel !== null && p.kernelMemory !== undefined, "Node has WebAssembly SIMD and shared memory");
+    // Posted as to a worker thread: a structured clone, with the kernel (a function) left behind.
+    const { port1, port2 } = new MessageChannel();
+    const received = await new Promise<PatchProblem>((resolve) => {
+      port2.once("message", resolve);
+      port1.postMessage(withoutKernel(p));
+    });
+    port1.close();
+    port2.close();
+    assert.ok(received.kernelMemory !== undefined, "the memory travels with the problem");
+    const own = ownKernelCache()(received);
+    assert.ok(own.kernel !== null);
+    assert.equal(own.packed, received.packed, "the packed image is read where it is, not copied");
+    const plain = { ...p, kernel: null };
+    const rng = new Random(C);
+    const check = () => {
+      for (let i = 0; i < 300; i++) {
+        const t = p.targets[rng.int(0, p.targets.length - 1)];
+        const s = p.sources[rng.int(0, p.sources.length - 1)];
+        const best = i % 3 === 0 ? Number.POSITIVE_INFINITY : rng.next() * 4e5;
+        assert.equal(patchDistance(own, t, s, best), patchDistance(plain, t, s, best));
+      }
+    };
+    check();
+    // A new estimate re-packed on the calling thread is what the other kernel reads next.
+    for (let i = 0; i < p.hole.length; i++) if (p.hole[i] !== 0) p.image[i * C] = 255 - p.image[i * C];
+    packHole(p);
+    check();
   }
 });

@@ -1,12 +1,13 @@
 /**
- * Worker-thread task of `FieldThreadPool`: one band of one PatchMatch scan
- * (`scanBand`) over arrays in shared memory. Writes only the band's slots of
- * the field; everything else is read.
+ * Worker-thread task of `FieldThreadPool`: consecutive bands of one PatchMatch
+ * scan (`scanBand`, each with its own random stream) over arrays in shared
+ * memory. Writes only the bands' slots of the field; everything else is read.
  *
  * The calling thread's WebAssembly kernel does not travel with the task, so
- * the worker runs its own: it copies the packed image (unchanged during a
- * scan) into a kernel of its own, kept while the problem's size stays the
- * same. The distances, and so the field, are the same as on the calling thread.
+ * the worker runs its own over the same shared memory (`ownKernelCache`;
+ * where the memory did not travel, over a copy of the packed image, which is
+ * unchanged during a scan). The distances, and so the field, are the same as
+ * on the calling thread.
  *
  * The other task, `structure`, is the erase's structure step
  * (`continueStructure`) for `FieldThreadPool.continueStructureOn`.
@@ -22,7 +23,8 @@ export interface FieldTask {
   nnf: Nnf;
   snapshot: Int32Array;
   only: Int32Array | undefined;
-  band: BandScan;
+  /** Consecutive bands of the scan, run in order. */
+  bands: BandScan[];
 }
 
 export interface StructureTask {
@@ -34,8 +36,9 @@ export interface StructureTask {
 
 const withOwnKernel = ownKernelCache();
 
-export default function runBand({ problem, nnf, snapshot, only, band }: FieldTask): void {
-  scanBand(withOwnKernel(problem), nnf, snapshot, only, band, new Random(band.seed));
+export default function runBands({ problem, nnf, snapshot, only, bands }: FieldTask): void {
+  const p = withOwnKernel(problem);
+  for (const band of bands) scanBand(p, nnf, snapshot, only, band, new Random(band.seed));
 }
 
 export function structure({ image, hole, crop, holeBox }: StructureTask): StructureResult | null {

@@ -21,7 +21,7 @@
  */
 import { holeIntegral } from "../mask.js";
 import { Random } from "../random.js";
-import { createDistanceKernel, type DistanceKernel } from "./wasm/patch-distance.js";
+import { createDistanceKernel, type DistanceKernel, distanceOverMemory } from "./wasm/patch-distance.js";
 
 /** One completion problem at one pyramid level. */
 export interface PatchProblem {
@@ -58,6 +58,12 @@ export interface PatchProblem {
   unit: number;
   /** The WebAssembly SIMD distance over `packed` (packed units), or null for the TypeScript kernel. */
   kernel: ((t: number, s: number, best: number) => number) | null;
+  /**
+   * The shared WebAssembly memory that `packed` lives in, when the WebAssembly
+   * kernel made it: unlike the kernel it travels to other threads, which run
+   * their own kernel over it (`ownKernelCache`).
+   */
+  kernelMemory?: object;
   /**
    * Optional side labels per pixel (structure propagation, `sideLabels` in
    * structure/): bits 2k and 2k+1 mark the left and right of continued curve
@@ -164,6 +170,7 @@ export function makePatchProblem(
     lanes,
     unit: packingUnit(image, hole, channels, textureChannel, textureWeight),
     kernel: wasm?.distance ?? null,
+    kernelMemory: wasm?.memory,
   };
   packAll(problem);
   return problem;
@@ -584,10 +591,12 @@ export function shared<T extends Float32Array | Int32Array | Int16Array | Uint8A
 }
 
 /**
- * The problem with the arrays that scans read (image, packed image, targets,
- * sources, slots) in shared memory. The WebAssembly kernel stays only when its
- * memory already is shared (otherwise it would read a copy the re-packing no
- * longer updates).
+ * The problem with its arrays (image, packed image, hole, targets, sources,
+ * slots, sides) in shared memory, so that handing it to a thread copies none
+ * of them: a plain array would be copied for every task of every scan (the
+ * hole and the source list of a 1K large hole's finest level, 0.5–0.7 MB
+ * per task). The WebAssembly kernel stays only when its memory already is
+ * shared (otherwise it would read a copy the re-packing no longer updates).
  */
 export function shareProblem(p: PatchProblem): PatchProblem {
   const packedShared = p.packed.buffer instanceof SharedArrayBuffer;
@@ -596,7 +605,10 @@ export function shareProblem(p: PatchProblem): PatchProblem {
     image: shared(p.image),
     packed: shared(p.packed),
     kernel: packedShared ? p.kernel : null,
+    kernelMemory: packedShared ? p.kernelMemory : undefined,
+    hole: shared(p.hole),
     targets: shared(p.targets),
+    sources: shared(p.sources),
     validSource: shared(p.validSource),
     slotOf: shared(p.slotOf),
     side: p.side && shared(p.side),
@@ -605,19 +617,26 @@ export function shareProblem(p: PatchProblem): PatchProblem {
 
 /**
  * For a worker thread that scans problems made on another thread: a function
- * that gives a problem this thread's own WebAssembly distance kernel (one
- * instance, kept while the level's size stays the same), or the problem as it
- * is where WebAssembly is unavailable.
+ * that gives a problem this thread's own WebAssembly distance kernel, or the
+ * problem as it is where WebAssembly is unavailable. Where the problem
+ * carries its kernel's shared memory (`kernelMemory`), the thread's kernel
+ * reads the packed image there; otherwise it keeps one instance per level
+ * size and copies the packed image into it for every task (0.8–1.5 MB
+ * at a 1K large hole's two finest levels: a fifth of that thread's scan samples in a profile).
  */
 export function ownKernelCache(): (p: PatchProblem) => PatchProblem {
   let cached: { key: string; kernel: DistanceKernel | null } | null = null;
   return (p) => {
+    if (p.kernelMemory !== undefined) {
+      const distance = distanceOverMemory(p.kernelMemory, p.width, p.height, p.radius, p.lanes);
+      if (distance !== null) return { ...p, kernel: distance };
+    }
     const key = `${p.width}x${p.height}r${p.radius}l${p.lanes}`;
     if (cached?.key !== key) cached = { key, kernel: createDistanceKernel(p.width, p.height, p.radius, p.lanes) };
     const kernel = cached.kernel;
     if (kernel === null) return p;
     kernel.packed.set(p.packed);
-    return { ...p, packed: kernel.packed, kernel: kernel.distance };
+    return { ...p, packed: kernel.packed, kernel: kernel.distance, kernelMemory: undefined };
   };
 }
 

@@ -16,6 +16,12 @@ export interface DistanceKernel {
   readonly packed: Int16Array;
   /** Sum of squared differences of the patches at t and s, in packed units; stops once it reaches `best`. */
   readonly distance: (t: number, s: number, best: number) => number;
+  /**
+   * The shared `WebAssembly.Memory` that holds `packed`. It can be posted to
+   * another thread, which then runs its own kernel over the same bytes
+   * (`distanceOverMemory`) instead of copying them.
+   */
+  readonly memory: object;
 }
 
 interface KernelExports {
@@ -59,7 +65,32 @@ export function createDistanceKernel(width: number, height: number, radius: numb
     const memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
     const exports = new api.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
     exports.setup(width, height, radius, lanes, 0);
-    return { packed: new Int16Array(memory.buffer, 0, values), distance: exports.distance };
+    return { packed: new Int16Array(memory.buffer, 0, values), distance: exports.distance, memory };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The distance over a kernel's memory that another thread made
+ * (`DistanceKernel.memory`, received by message), or null where this runtime
+ * can't run it. Instantiating is cheap (the module is compiled once per
+ * thread); the memory is not copied.
+ */
+export function distanceOverMemory(
+  memory: object,
+  width: number,
+  height: number,
+  radius: number,
+  lanes: 4 | 8,
+): ((t: number, s: number, best: number) => number) | null {
+  const module = kernelModule();
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (module === null || !api) return null;
+  try {
+    const exports = new api.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
+    exports.setup(width, height, radius, lanes, 0);
+    return exports.distance;
   } catch {
     return null;
   }
