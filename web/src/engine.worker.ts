@@ -218,9 +218,9 @@ class Engine {
   }
 
   /**
-   * Holds the start of Segment Anything's sessions (their compilation, seconds
-   * of CPU) until `releaseSamStart`: Suggestions pressed while a photo opens
-   * go first.
+   * Holds Segment Anything's loading (its file read and checksum, and its
+   * sessions' compilation: seconds of CPU) until `releaseSamStart`:
+   * Suggestions pressed while a photo opens go first.
    */
   holdSamStart(): void {
     this.samHold ??= new Promise<void>((resolve) => {

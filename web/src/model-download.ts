@@ -30,9 +30,23 @@ export interface RemoteFile {
 /** Bytes downloaded so far of all files together, and their total (0 while unknown). */
 export type DownloadProgress = (loaded: number, total: number) => void;
 
-/** Fetches every file at once, reporting their bytes together; resolves to their contents in order. */
-export async function downloadFiles(files: readonly RemoteFile[], onProgress?: DownloadProgress): Promise<Uint8Array[]> {
-  const responses = await Promise.all(files.map(open));
+/**
+ * Fetches every file at once, reporting their bytes together; resolves to
+ * their contents in order. `mayGoOn` (optional) is awaited before the
+ * fetches, before each chunk is read and before the checks, so that a
+ * caller can pause the reading and hashing (seconds of CPU for large files)
+ * while something more urgent runs.
+ */
+export async function downloadFiles(
+  files: readonly RemoteFile[],
+  onProgress?: DownloadProgress,
+  mayGoOn?: () => Promise<void>,
+): Promise<Uint8Array[]> {
+  await mayGoOn?.();
+  // Files the service worker keeps are read whole from its cache: a stream's chunks each wait for this thread,
+  // which is busy on a cached visit (44 MB in 64-KiB chunks took seconds beside the photo's preparation).
+  const kept = await Promise.all(files.map((f) => keptCopy(f.url)));
+  const responses = await Promise.all(files.map((f, i) => (kept[i] ? (kept[i] as Response) : open(f))));
   const expected = responses.map((r, i) => files[i].bytes ?? (Number(r.headers.get("content-length")) || 0));
   const loaded = files.map(() => 0);
   let reported = -1;
@@ -50,15 +64,47 @@ export async function downloadFiles(files: readonly RemoteFile[], onProgress?: D
   report(true);
   const contents = await Promise.all(
     responses.map((r, i) =>
-      readBody(r, files[i], expected[i], (n) => {
-        loaded[i] = n;
+      (kept[i]
+        ? readWhole(r, files[i])
+        : readBody(
+            r,
+            files[i],
+            expected[i],
+            (n) => {
+              loaded[i] = n;
+              report();
+            },
+            mayGoOn,
+          )
+      ).then((bytes) => {
+        loaded[i] = bytes.length;
         report();
+        return bytes;
       }),
     ),
   );
   report(true);
+  await mayGoOn?.();
   await Promise.all(files.map((f, i) => verify(f, contents[i])));
   return contents;
+}
+
+/** The service worker's copy of `url`, when its caches hold one (undefined elsewhere). */
+async function keptCopy(url: string): Promise<Response | undefined> {
+  if (typeof caches === "undefined") return undefined;
+  try {
+    return await caches.match(new URL(url, self.location.href).href);
+  } catch {
+    return undefined;
+  }
+}
+
+async function readWhole(response: Response, file: RemoteFile): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await response.arrayBuffer());
+  } catch (err) {
+    throw new VanishError("UNREADABLE", `Could not read ${file.name} from the cache (${(err as Error).message}).`);
+  }
 }
 
 async function open(file: RemoteFile): Promise<Response> {
@@ -85,12 +131,19 @@ async function open(file: RemoteFile): Promise<Response> {
   return response;
 }
 
-async function readBody(response: Response, file: RemoteFile, expected: number, onBytes: (n: number) => void): Promise<Uint8Array> {
+async function readBody(
+  response: Response,
+  file: RemoteFile,
+  expected: number,
+  onBytes: (n: number) => void,
+  mayGoOn?: () => Promise<void>,
+): Promise<Uint8Array> {
   let buffer = new Uint8Array(expected > 0 ? expected : 1 << 20);
   let size = 0;
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   try {
     for (;;) {
+      if (mayGoOn) await mayGoOn();
       const { done, value } = await reader.read();
       if (done) break;
       if (size + value.length > buffer.length) {

@@ -9,7 +9,11 @@
  * The worker is its own, not the engine's, so that Suggestions can be
  * pressed while the engine still prepares the photo for tap-to-select;
  * it starts with the first photo, or with the page when an earlier visit
- * left the models in the cache, and then warms them up at once.
+ * left the models in the cache, and then warms them up at once. On such a
+ * visit a photo being opened holds Segment Anything's loading (its 44 MB
+ * file read and checksum, then its sessions) until the photo has opened, or,
+ * when Suggestions are pressed meanwhile, until the outlines show: the
+ * built-in engine answers taps until Segment Anything is ready, as on every visit.
  */
 import * as Comlink from "comlink";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
@@ -48,7 +52,10 @@ export interface SuggestionsApi {
   items: readonly FoundSuggestion[];
   /** For each item: whether it is in the selection. */
   pressed: readonly boolean[];
-  /** Starts the worker and, when the models are cached, their loading: call it as a photo starts opening. */
+  /**
+   * Starts the worker and, when the models are cached, their loading: call it
+   * as a photo starts opening, before asking the document to open it.
+   */
   warm(): void;
   /** Shows the outlines (looking first, when the photo state was not looked at yet), or hides the ones shown. */
   show(): Promise<void>;
@@ -132,23 +139,70 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
   }
   const current = items ?? [];
 
-  const warm = () => {
+  const startModels = () => {
     void startWorker()
       .warm(modelsUrl())
       .catch(() => undefined);
   };
   // A visit after one that used Suggestions (their models in the cache): the worker and the models start with the page,
   // while the visitor picks a photo, so that a press right after opening finds them compiled. Others start nothing here.
+  const cachedAtLoad = useRef<Promise<boolean> | null>(null);
+  /** What `cachedAtLoad` found, once it has. */
+  const startedAtLoad = useRef<boolean | null>(null);
   useEffect(() => {
-    void suggestionModelsCached().then((cached) => {
-      if (cached) warm();
+    cachedAtLoad.current = suggestionModelsCached().then((cached) => {
+      startedAtLoad.current = cached;
+      if (cached) startModels();
+      return cached;
     });
   }, []);
   // A photo opened another way than through `warm`'s caller: the worker starts now.
   const photo = doc.photo;
   useEffect(() => {
-    if (photo) warm();
+    if (photo) startModels();
   }, [photo]);
+
+  /** Set from `warm` until the photo has opened (or failed to): a hold asked for meanwhile is in time. */
+  const opensNow = useRef(false);
+  /** Whether Segment Anything's loading is held for the photo being opened (see `warm`). */
+  const heldForOpening = useRef(false);
+  const holdSam = () => {
+    if (heldForOpening.current || !opensNow.current) return;
+    heldForOpening.current = true;
+    void doc.host
+      .engine()
+      .then((e) => e.holdSamStart())
+      .catch(() => undefined);
+  };
+  const releaseSam = () => {
+    if (!heldForOpening.current) return;
+    heldForOpening.current = false;
+    void doc.host
+      .engine()
+      .then((e) => e.releaseSamStart())
+      .catch(() => undefined);
+  };
+  // On a visit whose models started with the page, a press is likely: Segment Anything's file read, checksum and
+  // sessions (seconds of CPU on two cores) wait while the photo opens, so that they do not share the cores with
+  // the suggestions. Asked for before the engine gets the photo, so that the hold is in place when its loading starts.
+  const warm = () => {
+    startModels();
+    opensNow.current = true;
+    if (startedAtLoad.current) holdSam();
+    else if (startedAtLoad.current === null) {
+      void cachedAtLoad.current?.then((cached) => {
+        if (cached) holdSam();
+      });
+    }
+  };
+  // The photo has opened (or failed to, or was not opened: the document was busy): unless a press took the hold
+  // over (the preparation then waits for the outlines, see `show`), Segment Anything goes on now.
+  const busy = doc.busy;
+  useEffect(() => {
+    if (opening) return;
+    opensNow.current = false;
+    releaseSam();
+  }, [opening, busy]);
 
   // The photo's "ready" line, when it comes after the answer, keeps the answer's line before it instead of replacing it.
   const status = doc.status;
@@ -202,7 +256,11 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
     setLooking(true);
     // Pressed while the photo opens: tap-to-select's preparation waits for the outlines, so that they come first.
     let outlined = () => {};
-    if (file && opening) doc.prepareAfter(new Promise<void>((resolve) => (outlined = resolve)));
+    if (file && opening) {
+      doc.prepareAfter(new Promise<void>((resolve) => (outlined = resolve)));
+      // That hold (set again, the same one) now lasts until the outlines show.
+      heldForOpening.current = false;
+    }
     doc.setStatus("Looking for people, text and wires…");
     let lastPercent = -1;
     try {
