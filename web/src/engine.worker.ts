@@ -117,6 +117,8 @@ class Engine {
   private patchMatch: PatchMatchCoarse | null = null;
   /** The last full-resolution removal mask started (`refine`, `eraseSelection`). */
   private refinement: Refinement | null = null;
+  /** Ends the wait before a refinement's overlay after an erase (see `refine`), while it waits. */
+  private overlayWait: (() => void) | null = null;
 
   constructor() {
     this.useFieldWorkers(defaultFieldWorkers());
@@ -390,7 +392,16 @@ class Engine {
       await refinement.erase.catch(() => undefined);
       // Later still: the page shows the erased photo first, without the overlay's 12 MP sampling and bitmap
       // competing with it for the cores (right after the answer it added 80-100 ms there in the profiles).
-      await new Promise((resolve) => setTimeout(resolve, OVERLAY_AFTER_ERASE_MS));
+      // The page cuts the wait short (`overlayNow`) when it needs the refinement sooner: an Undo and Enter.
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          if (this.overlayWait === done) this.overlayWait = null;
+          resolve();
+        };
+        const timer = setTimeout(done, OVERLAY_AFTER_ERASE_MS);
+        this.overlayWait = done;
+      });
     }
     const t2 = performance.now();
     const result = await this.selectResult({
@@ -405,6 +416,11 @@ class Engine {
     });
     measure("refine: overlay", t2);
     return result;
+  }
+
+  /** Draws a refinement's overlay that waits after an erase now: the page is waiting for that refinement. */
+  overlayNow(): void {
+    this.overlayWait?.();
   }
 
   /**

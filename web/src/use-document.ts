@@ -463,7 +463,15 @@ export function useDocument() {
     await selecting.current;
     const s = history.current.current;
     const pending = s?.mask.selection && refinements.current.get(s.mask.selection);
-    if (pending) await pending;
+    if (pending) {
+      // A refinement that an erase took up draws its overlay a moment after that erase; waiting for it here
+      // (an Undo, then Enter or an export) it should come now.
+      void host
+        .engine()
+        .then((engine) => engine.overlayNow())
+        .catch(() => undefined);
+      await pending;
+    }
     return history.current.current;
   };
 
