@@ -34,7 +34,17 @@ import { FlowGraph } from "./maxflow.js";
 import { type SegmentPoint, type SegmentPrompt, validatePrompt } from "./prompt.js";
 import { buildRegionGraph, type RegionGraph } from "./regions.js";
 import { slic } from "./slic.js";
-import { addCrop, type CropMask, cropOnGrid, growThinStructure, outlineContrast, THIN_MAX_FILL, THIN_WINDOW, unionCrops } from "./thin.js";
+import {
+  addCrop,
+  addCropInside,
+  type CropMask,
+  cropOnGrid,
+  growThinStructure,
+  outlineContrast,
+  THIN_MAX_FILL,
+  THIN_WINDOW,
+  unionCrops,
+} from "./thin.js";
 import { type PixelRect, upsampleSelection, upsampleSelectionCrop } from "./upsample.js";
 import { labOfRgb, makeWorkingImage, type WorkingImage } from "./working.js";
 
@@ -560,19 +570,6 @@ function emptyCrop(rect: PixelRect, within: PixelRect): CropMask {
   const width = Math.max(x0, Math.min(within.x1, Math.ceil(rect.x1))) - x0;
   const height = Math.max(y0, Math.min(within.y1, Math.ceil(rect.y1))) - y0;
   return { x0, y0, width, height, data: new Uint8Array(width * height) };
-}
-
-/** Sets in `target` the pixels of `crop` that fall inside it (both crops of the same photo). */
-function addCropInside(target: CropMask, crop: CropMask): void {
-  const xa = Math.max(target.x0, crop.x0);
-  const xb = Math.min(target.x0 + target.width, crop.x0 + crop.width);
-  const ya = Math.max(target.y0, crop.y0);
-  const yb = Math.min(target.y0 + target.height, crop.y0 + crop.height);
-  for (let y = ya; y < yb; y++) {
-    for (let x = xa; x < xb; x++) {
-      if (crop.data[(y - crop.y0) * crop.width + x - crop.x0]) target.data[(y - target.y0) * target.width + x - target.x0] = 1;
-    }
-  }
 }
 
 /** Makes the pixels within `radius` of each tap take the tap's label: a tap is never ignored. */

@@ -220,8 +220,18 @@ export function thinStructureAt(image: RgbaImage, work: WorkingImage, x: number,
 
 /** Selects the crop's pixels in a full-resolution mask. */
 export function addCrop(mask: Mask, crop: CropMask): void {
-  for (let y = 0; y < crop.height; y++) {
-    const row = (crop.y0 + y) * mask.width + crop.x0;
-    for (let x = 0; x < crop.width; x++) if (crop.data[y * crop.width + x]) mask.data[row + x] = 1;
+  addCropInside({ x0: 0, y0: 0, width: mask.width, height: mask.height, data: mask.data }, crop);
+}
+
+/** Sets in `target` the pixels of `crop` that fall inside it (both crops of the same photo). */
+export function addCropInside(target: CropMask, crop: CropMask): void {
+  const xa = Math.max(target.x0, crop.x0);
+  const xb = Math.min(target.x0 + target.width, crop.x0 + crop.width);
+  const ya = Math.max(target.y0, crop.y0);
+  const yb = Math.min(target.y0 + target.height, crop.y0 + crop.height);
+  for (let y = ya; y < yb; y++) {
+    const from = (y - crop.y0) * crop.width - crop.x0;
+    const to = (y - target.y0) * target.width - target.x0;
+    for (let x = xa; x < xb; x++) if (crop.data[from + x]) target.data[to + x] = 1;
   }
 }
