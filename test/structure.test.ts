@@ -4,7 +4,7 @@ import { maxChangeOutside } from "../src/bench/metrics.js";
 import type { Mask, RgbaImage } from "../src/core/image.js";
 import { eraseWithReport } from "../src/core/inpaint/erase.js";
 import { improveNnf, makePatchProblem, randomNnf, sidesAgree } from "../src/core/inpaint/patchmatch.js";
-import type { StructureCurve } from "../src/core/inpaint/structure/pairing.js";
+import { findEntries, pairEntries, type StructureCurve } from "../src/core/inpaint/structure/pairing.js";
 import { sideLabels } from "../src/core/inpaint/structure/sides.js";
 import { continueStructure, pasteStructure, type StructureResult } from "../src/core/inpaint/structure/structure.js";
 import { Random } from "../src/core/random.js";
@@ -142,6 +142,50 @@ describe("structure propagation", () => {
     const crossed = scene(w, h, 150, [(_x: number, y: number) => Math.abs(y - 110)], 5);
     for (let i = 0; i < w * h; i++) if (crossed.data[i * 4] > 100) crossed.data.set([150, 142, 135, 255], i * 4);
     assert.notEqual(continueStructure(crossed, mask.data, { x: 40, y: 50, width: 120, height: 110 }), null);
+  });
+
+  test("a band seen by one edge on each side (its top edge left of the hole, its bottom edge right) is continued on its axis", () => {
+    // A light ground crossed by a dark band 6 px wide (rows 37–43), blurred a little at its edges; hole in the middle.
+    const w = 120;
+    const h = 80;
+    const data = new Float32Array(w * h * 3);
+    const hole = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      const inside = Math.min(1, Math.max(0, Math.min(y + 0.5 - 37, 43 - (y + 0.5)) + 0.5));
+      const v = 220 - 170 * inside;
+      for (let x = 0; x < w; x++) {
+        data.set([v, v, v], (y * w + x) * 3);
+        if (x >= 45 && x < 75 && y >= 20 && y < 60) hole[y * w + x] = 1;
+      }
+    }
+    const img = { width: w, height: h, channels: 3, data };
+    // One edge each side, as LSD would report them (pixel-centre coordinates +0.5): opposite polarity.
+    const top = { x1: 10.5, y1: 37.5, x2: 44.5, y2: 37.5, width: 2, logNfa: 10, contrast: 80 };
+    const bottom = { x1: 75.5, y1: 43.5, x2: 110.5, y2: 43.5, width: 2, logNfa: 10, contrast: 80 };
+    const entries = findEntries(img, hole, [top, bottom]);
+    const bands = entries.filter((e) => e.edge !== undefined);
+    assert.equal(bands.length, 2, "one band behind each edge");
+    for (const b of bands) {
+      assert.ok(Math.abs(b.y - 40) < 1, `the band's axis is the band's middle row (${b.y.toFixed(2)})`);
+      assert.ok(Math.abs(b.width - 6) < 1.5, `as wide as the band (${b.width.toFixed(2)})`);
+    }
+    const curves = pairEntries(img, hole, entries);
+    assert.equal(curves.length, 1, "the two entries' bands pair, and the edges are used up with them");
+    const c = curves[0];
+    for (let i = 0; i < c.points.length; i += 2) {
+      if (c.points[i] < 45 || c.points[i] > 75) continue;
+      assert.ok(Math.abs(c.points[i + 1] - 40) < 1, `the curve runs on the band's axis through the hole (${c.points[i + 1].toFixed(2)})`);
+    }
+    assert.ok(c.halfWidth >= 4, "the copied band holds both of the band's edges");
+    // Without the band behind each edge, the two opposite edges do not pair.
+    assert.equal(
+      pairEntries(
+        img,
+        hole,
+        entries.filter((e) => e.edge === undefined),
+      ).length,
+      0,
+    );
   });
 
   test("the hole's bounding box only saves time: the same bands with and without it", () => {

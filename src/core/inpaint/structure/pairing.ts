@@ -5,7 +5,9 @@
  *    whose extension reaches the hole within a small gap. Each entry keeps the
  *    point where it meets the hole, its direction into the hole, its width and
  *    its cross-section colours (left side, centre, right side). The two edges
- *    of a thin bar (a cable, a post) are merged into one entry on its axis.
+ *    of a thin bar (a cable, a post) are merged into one entry on its axis;
+ *    where only one edge of a band was found, the band behind it (followed
+ *    across in the image) is an entry too.
  * 2. Pairing (after Sun, Yuan, Jia and Shum 2005, who had the user draw the
  *    curves, and the completion-by-pairing literature): two entries continue
  *    into each other when the chord between them leaves each at a small angle
@@ -47,6 +49,11 @@ export interface Entry {
    */
   trail?: Float32Array;
   curvature?: number;
+  /**
+   * For a band found behind a single edge (`bandsBehindEdges`): the index of
+   * that edge's entry. The two are one structure, so pairing either one uses both up.
+   */
+  edge?: number;
 }
 
 /** A curve through the hole that structure propagation fills along. */
@@ -99,6 +106,14 @@ const DUPLICATE_DISTANCE = 4;
 const DUPLICATE_ANGLE = (20 * Math.PI) / 180;
 /** Cross-section width given to an edge chain (px): a step between two regions. */
 const CHAIN_WIDTH = 2;
+/** Luma step (grey levels) across an entry above which it is an edge between two regions, not a line. */
+const EDGE_CONTRAST = 24;
+/**
+ * Widths (analysis px) of a band looked for behind a single edge. At most
+ * `2 · (MAX_HALF_WIDTH − 1)`, so that the band copied along it still holds both of its edges.
+ */
+const MIN_BAND_WIDTH = 2;
+const MAX_BAND_WIDTH = 2 * (MAX_HALF_WIDTH - 1);
 /** Largest chord angle of a curved join (an arc turning by up to twice this). */
 const CURVE_CHORD_ANGLE = (60 * Math.PI) / 180;
 /**
@@ -218,7 +233,148 @@ export function findEntries(img: FloatImage, hole: Uint8Array, segments: LineSeg
     });
   }
   const all = [...merged, ...curved];
-  return [...dropRepeated(merged, merged), ...dropRepeated(curved, all)];
+  const kept = [...dropRepeated(merged, merged), ...dropRepeated(curved, all)];
+  return [...kept, ...bandsBehindEdges(img, hole, kept)];
+}
+
+/** How far behind an entry (px) its cross-section is averaged to find a band: the hole's edge is often oblique to it. */
+const BAND_DEPTH = 10;
+
+/** Luma of the known analysis image across an entry: `out[k]` at offset (k − R)/2 along its left normal, averaged over the known samples up to `BAND_DEPTH` behind it; NaN where none is known. */
+function lumaAcross(img: FloatImage, hole: Uint8Array, e: Entry, out: Float32Array): void {
+  const R = (out.length - 1) / 2;
+  const tmp = new Float32Array(3);
+  const depth = Math.max(1, Math.min(BAND_DEPTH, Math.floor(e.length)));
+  for (let k = 0; k < out.length; k++) {
+    const u = (k - R) / 2;
+    let sum = 0;
+    let n = 0;
+    for (let t = 1; t <= depth; t++) {
+      const px = e.x - e.dx * t + e.dy * u;
+      const py = e.y - e.dy * t - e.dx * u;
+      if (!bilinearKnownRgb(img, hole, px, py, tmp, 0)) continue;
+      sum += 0.299 * tmp[0] + 0.587 * tmp[1] + 0.114 * tmp[2];
+      n++;
+    }
+    out[k] = n === 0 ? Number.NaN : sum / n;
+  }
+}
+
+/**
+ * The band behind a single edge. Where only one edge of a wide line was
+ * found on each side of the hole (the top edge of a facade's shadow line on
+ * one side, its bottom edge on the other; one edge of a dark stripe), the two
+ * entries have opposite polarity and never pair, though they bound the same
+ * band. Across each edge entry, on each side, the luma is followed from the
+ * other side's level through the step to its extreme and back past the
+ * midpoint (the band's other edge) within `MAX_BAND_WIDTH`; that band becomes
+ * an entry of its own on its axis, as wide as the band between the two
+ * midpoint crossings, linked to its edge (`edge`).
+ */
+function bandsBehindEdges(img: FloatImage, hole: Uint8Array, entries: Entry[]): Entry[] {
+  const { width: w, height: h } = img;
+  const R = 2 * (MAX_BAND_WIDTH + 4);
+  const across = new Float32Array(2 * R + 1);
+  const luma = (p: Float32Array, k: number) => 0.299 * p[k * 3] + 0.587 * p[k * 3 + 1] + 0.114 * p[k * 3 + 2];
+  const out: Entry[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    const l = luma(e.profile, 0);
+    const c = luma(e.profile, 1);
+    const r = luma(e.profile, 2);
+    // A step: the sides differ, and the axis lies between them.
+    if (Math.abs(l - r) < EDGE_CONTRAST || c < Math.min(l, r) - EDGE_CONTRAST / 2 || c > Math.max(l, r) + EDGE_CONTRAST / 2) continue;
+    lumaAcross(img, hole, e, across);
+    const side = Math.round(2 * (e.width / 2 + 1.5));
+    // The band lies on the darker or the brighter side of the step: `sign` +1 is left of the direction.
+    for (const sign of [1, -1]) {
+      const near = across[R - sign * side];
+      if (!Number.isFinite(near)) continue;
+      // The band's extreme (farthest from the near level) within the widest band, from the near side on.
+      let extreme = near;
+      let at = -1;
+      for (let k = -side; k <= 2 * MAX_BAND_WIDTH; k++) {
+        const v = across[R + sign * k];
+        if (!Number.isFinite(v)) break;
+        if (Math.abs(v - near) > Math.abs(extreme - near)) {
+          extreme = v;
+          at = k;
+        }
+      }
+      if (at < 0 || Math.abs(extreme - near) < EDGE_CONTRAST) continue;
+      const mid = (near + extreme) / 2;
+      // The two midpoint crossings around the extreme, to a fraction of a sample.
+      let from = Number.NaN;
+      for (let k = at; k > -side; k--) {
+        const v = across[R + sign * (k - 1)];
+        if ((v - mid) * (near - mid) > 0) {
+          const inner = across[R + sign * k];
+          from = k - (inner - mid) / (inner - v);
+          break;
+        }
+      }
+      let to = Number.NaN;
+      for (let k = at; k < R; k++) {
+        const v = across[R + sign * (k + 1)];
+        if (!Number.isFinite(v)) break;
+        if ((v - mid) * (near - mid) > 0) {
+          const inner = across[R + sign * k];
+          to = k + (inner - mid) / (inner - v);
+          break;
+        }
+      }
+      if (!Number.isFinite(from) || !Number.isFinite(to)) continue;
+      const bandWidth = (to - from) / 2;
+      if (bandWidth < MIN_BAND_WIDTH || bandWidth > MAX_BAND_WIDTH) continue;
+      // The far side must be the near side's region again (a band, not a second step).
+      const far = across[R + sign * Math.min(R, Math.round(to) + side)];
+      if (!Number.isFinite(far) || Math.abs(far - near) > Math.abs(extreme - near) / 2) continue;
+      // The entry must be one of the band's edges, not a line inside or beyond it.
+      if (Math.abs(from) > side && Math.abs(to) > side) continue;
+      const u = (sign * (from + to)) / 4;
+      // On the band's axis, moved along it to the last known position before the hole.
+      const ax = e.x + e.dy * u;
+      const ay = e.y - e.dx * u;
+      const reachGap = GAP + bandWidth;
+      let hit = Number.NaN;
+      for (let g = -reachGap; g <= reachGap; g += 0.5) {
+        if (isHole(hole, w, h, ax + e.dx * g, ay + e.dy * g)) {
+          hit = g;
+          break;
+        }
+      }
+      if (!(hit > -reachGap)) continue;
+      const x = ax + e.dx * (hit - 1);
+      const y = ay + e.dy * (hit - 1);
+      if (isHole(hole, w, h, x, y)) continue;
+      const length = e.length + hit - 1;
+      if (length < 2) continue;
+      const profile = crossSection(img, hole, x, y, e.dx, e.dy, bandWidth, Math.min(length, 3 * bandWidth + 10));
+      if (profile === null) continue;
+      const band: Entry = { x, y, dx: e.dx, dy: e.dy, width: bandWidth, length, profile, strength: e.strength, edge: i };
+      if (e.trail) {
+        const trail = new Float32Array(e.trail);
+        const ox = x - e.x;
+        const oy = y - e.y;
+        for (let k = 0; k < trail.length; k += 2) {
+          trail[k] += ox;
+          trail[k + 1] += oy;
+        }
+        band.trail = trail;
+        band.curvature = e.curvature;
+      } else band.length = traceBack(img, hole, band);
+      // A band already found whole (its two edges merged into one entry) is not added again.
+      const known = entries.some(
+        (o) =>
+          o !== e &&
+          Math.hypot(o.x - x, o.y - y) <= DUPLICATE_DISTANCE + o.width / 2 &&
+          o.dx * e.dx + o.dy * e.dy >= Math.cos(DUPLICATE_ANGLE) &&
+          Math.abs(luma(o.profile, 1) - extreme) < EDGE_CONTRAST,
+      );
+      if (!known) out.push(band);
+    }
+  }
+  return out;
 }
 
 /**
@@ -325,7 +481,8 @@ function profileDifference(a: Float32Array, b: Float32Array): number {
  * changed nothing there.
  */
 function commonProfileDifference(img: FloatImage, hole: Uint8Array, a: Entry, b: Entry): number {
-  if (a.width === b.width) return profileDifference(a.profile, b.profile);
+  // A band behind an edge was measured between its two edges, and its sides sampled just outside them.
+  if (a.width === b.width || a.edge !== undefined || b.edge !== undefined) return profileDifference(a.profile, b.profile);
   // At the narrower width: a wide LSD rectangle around a soft edge is not the structure's width (see the band's cap).
   const width = Math.min(a.width, b.width);
   const at = (e: Entry) =>
@@ -531,7 +688,9 @@ function buildCurve(a: Entry, middle: Float32Array, b: Entry | null, kind: Struc
   if (b) sources.push([end, arc[n - 1]]);
   // The wider entry's width, but at most twice the narrower's: LSD's rectangle around a soft edge can be several times
   // the structure's width (a 22 px "bar" for a treeline at 2048, whose band then pasted a block of sky over the water).
-  const width = b ? Math.min(Math.max(a.width, b.width), 2 * Math.min(a.width, b.width)) : a.width;
+  // A band behind an edge was measured between its edges: the narrower one is the structure's width.
+  const banded = a.edge !== undefined || b?.edge !== undefined;
+  const width = b ? Math.min(banded ? Math.min(a.width, b.width) : Math.max(a.width, b.width), 2 * Math.min(a.width, b.width)) : a.width;
   return { points, arc, end, sources, halfWidth: Math.min(MAX_HALF_WIDTH, Math.max(2, Math.ceil(width / 2) + 1)), kind };
 }
 
@@ -584,8 +743,11 @@ export function pairEntries(img: FloatImage, hole: Uint8Array, entries: Entry[],
   const maxAngle = ((options.maxChordAngle ?? 30) * Math.PI) / 180;
   const maxColour = options.maxProfileDifference ?? 40;
   const candidates: { i: number; j: number; cost: number; middle: Float32Array; a: Entry; b: Entry }[] = [];
+  // A band behind an edge and the edge itself are one structure.
+  const group = entries.map((e, k) => e.edge ?? k);
   for (let i = 0; i < entries.length; i++) {
     for (let j = i + 1; j < entries.length; j++) {
+      if (group[i] === group[j]) continue;
       const a = entries[i];
       const b = entries[j];
       const cx = b.x - a.x;
@@ -638,15 +800,18 @@ export function pairEntries(img: FloatImage, hole: Uint8Array, entries: Entry[],
   const paired = new Uint8Array(entries.length);
   const through: StructureCurve[] = [];
   for (const c of candidates) {
-    if (paired[c.i] || paired[c.j]) continue;
-    paired[c.i] = 1;
-    paired[c.j] = 1;
+    if (paired[group[c.i]] || paired[group[c.j]]) continue;
+    paired[group[c.i]] = 1;
+    paired[group[c.j]] = 1;
     through.push(buildCurve(c.a, c.middle, c.b, "pair"));
   }
 
   const endings: StructureCurve[] = [];
   // Endings extend straight: only segments', not curved chains'.
-  const loose = entries.map((_, k) => k).filter((k) => !paired[k] && entries[k].trail === undefined);
+  // A band behind an edge is only ever continued as a pair.
+  const loose = entries
+    .map((_, k) => k)
+    .filter((k) => !paired[group[k]] && entries[k].trail === undefined && entries[k].edge === undefined);
   const ended = new Uint8Array(entries.length);
   // T-junctions: the nearest continued curve ahead, inside the hole.
   for (const k of loose) {
