@@ -107,7 +107,7 @@ const DUPLICATE_ANGLE = (20 * Math.PI) / 180;
 /** Cross-section width given to an edge chain (px): a step between two regions. */
 const CHAIN_WIDTH = 2;
 /** Luma step (grey levels) across an entry above which it is an edge between two regions, not a line. */
-const EDGE_CONTRAST = 24;
+const EDGE_CONTRAST = 16;
 /**
  * Widths (analysis px) of a band looked for behind a single edge. At most
  * `2 · (MAX_HALF_WIDTH − 1)`, so that the band copied along it still holds both of its edges.
