@@ -83,3 +83,159 @@ export function distance(t: i32, s: i32, best: f64): f64 {
   }
   return sum;
 }
+
+// One PatchMatch scan over one band, the loop of `scanBand` in
+// src/core/inpaint/patchmatch.ts with the same arithmetic in the same order:
+// propagation from the previous neighbour's match shifted by one pixel, then
+// random search at radii R, R/2, … 1 around the best match, drawing from the
+// same mulberry32 stream (`Random`), distances in doubles divided by the same
+// power of two and stored as float32. The problem's arrays lie in this memory
+// at the byte offsets given to `setupScan`; the field (source, distance), the
+// snapshot and the visited-slot list are copied in and out by the caller.
+
+let validAt: i32 = 0;
+let slotAt: i32 = 0;
+let targetAt: i32 = 0;
+let sideAt: i32 = 0;
+let sourceAt: i32 = 0;
+let distanceAt: i32 = 0;
+let snapshotAt: i32 = 0;
+let onlyAt: i32 = 0;
+let unitSquared: f64 = 1;
+let rngState: i32 = 0;
+
+export function setupScan(
+  valid: i32,
+  slot: i32,
+  target: i32,
+  side: i32,
+  source: i32,
+  dist: i32,
+  snapshot: i32,
+  only: i32,
+  u2: f64,
+): void {
+  validAt = valid;
+  slotAt = slot;
+  targetAt = target;
+  sideAt = side;
+  sourceAt = source;
+  distanceAt = dist;
+  snapshotAt = snapshot;
+  onlyAt = only;
+  unitSquared = u2;
+}
+
+// Random.int(lo, hi): lo + floor(next() · (hi − lo + 1)), next() mulberry32 / 2³².
+@inline
+function randomInt(lo: i32, hi: i32): i32 {
+  rngState = rngState + 0x6d2b79f5;
+  let t = rngState;
+  t = (t ^ (<i32>(<u32>t >> 15))) * (t | 1);
+  t ^= t + (t ^ (<i32>(<u32>t >> 7))) * (t | 61);
+  const u = <u32>(t ^ (<i32>(<u32>t >> 14)));
+  return lo + <i32>Math.floor((<f64>u / 4294967296.0) * <f64>(hi - lo + 1));
+}
+
+@inline
+function sidesAgree(useSide: bool, t: i32, s: i32): bool {
+  if (!useSide) return true;
+  const a = <i32>load<u8>(sideAt + t);
+  const b = <i32>load<u8>(sideAt + s);
+  return ((((a >> 1) & b) | ((b >> 1) & a)) & 0x55) == 0;
+}
+
+@inline
+function sourceOf(slot: i32, first: i32, last: i32, useSnapshot: bool): i32 {
+  return !useSnapshot || (slot >= first && slot <= last) ? load<i32>(sourceAt + (slot << 2)) : load<i32>(snapshotAt + (slot << 2));
+}
+
+/**
+ * Scans visited positions [lo, hi) (of the targets, or of the slot list when
+ * `useOnly`), in raster order when `forward`, from random state `state`;
+ * returns the random state afterwards.
+ */
+export function scan(lo: i32, hi: i32, forward: bool, maxRadius: i32, state: i32, useSnapshot: bool, useOnly: bool, useSide: bool): i32 {
+  rngState = state;
+  const w = width;
+  const h = height;
+  const r = radius;
+  const xMin = r;
+  const xMax = w - 1 - r;
+  const yMin = r;
+  const yMax = h - 1 - r;
+  const u2 = unitSquared;
+  const first = useOnly ? load<i32>(onlyAt + (lo << 2)) : lo;
+  const last = useOnly ? load<i32>(onlyAt + ((hi - 1) << 2)) : hi - 1;
+  const step = forward ? 1 : -1;
+  const n = hi - lo;
+  for (let q = 0; q < n; q++) {
+    const visit = forward ? lo + q : hi - 1 - q;
+    const k = useOnly ? load<i32>(onlyAt + (visit << 2)) : visit;
+    const t = load<i32>(targetAt + (k << 2));
+    const tx = t % w;
+    const ty = t / w;
+    let bestS = load<i32>(sourceAt + (k << 2));
+    let best: f64 = sidesAgree(useSide, t, bestS) ? <f64>load<f32>(distanceAt + (k << 2)) : Infinity;
+
+    const nx = tx - step;
+    if (nx >= 0 && nx < w) {
+      const slot = load<i32>(slotAt + ((t - step) << 2));
+      if (slot >= 0) {
+        const cand = sourceOf(slot, first, last, useSnapshot) + step;
+        const cx = cand % w;
+        if (cand != bestS && cx >= xMin && cx <= xMax && load<u8>(validAt + cand) != 0 && sidesAgree(useSide, t, cand)) {
+          const d = distance(t, cand, best * u2) / u2;
+          if (d < best) {
+            best = d;
+            bestS = cand;
+          }
+        }
+      }
+    }
+    const ny = ty - step;
+    if (ny >= 0 && ny < h) {
+      const slot = load<i32>(slotAt + ((t - step * w) << 2));
+      if (slot >= 0) {
+        const cand = sourceOf(slot, first, last, useSnapshot) + step * w;
+        if (cand != bestS && cand >= 0 && cand < w * h && load<u8>(validAt + cand) != 0 && sidesAgree(useSide, t, cand)) {
+          const d = distance(t, cand, best * u2) / u2;
+          if (d < best) {
+            best = d;
+            bestS = cand;
+          }
+        }
+      }
+    }
+
+    const bx = bestS % w;
+    const by = bestS / w;
+    for (let R = maxRadius; R >= 1; R = R >> 1) {
+      let sx = bx + randomInt(-R, R);
+      let sy = by + randomInt(-R, R);
+      if (sx < xMin) sx = xMin;
+      else if (sx > xMax) sx = xMax;
+      if (sy < yMin) sy = yMin;
+      else if (sy > yMax) sy = yMax;
+      const cand = sy * w + sx;
+      if (cand == bestS || load<u8>(validAt + cand) == 0 || !sidesAgree(useSide, t, cand)) continue;
+      const d = distance(t, cand, best * u2) / u2;
+      if (d < best) {
+        best = d;
+        bestS = cand;
+      }
+    }
+    if (best != Infinity) store<f32>(distanceAt + (k << 2), <f32>best);
+    store<i32>(sourceAt + (k << 2), bestS);
+  }
+  return rngState;
+}
+
+/** Every target's distance to its source (no early exit), stored as float32: `refreshDistances` over the field copied in. */
+export function refresh(count: i32): void {
+  const u2 = unitSquared;
+  for (let k = 0; k < count; k++) {
+    const d = distance(load<i32>(targetAt + (k << 2)), load<i32>(sourceAt + (k << 2)), Infinity * u2) / u2;
+    store<f32>(distanceAt + (k << 2), <f32>d);
+  }
+}
