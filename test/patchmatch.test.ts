@@ -205,8 +205,8 @@ test("packed values are the image × unit rounded half up (Math.round) and clamp
     assert.ok(p);
     const texture = p.unit * Math.sqrt(weight);
     for (let i = 0; i < w * h; i++) {
-      for (let c = 0; c < 3; c++) assert.equal(p.packed[i * 8 + c], clamp(Math.round(image[i * C + c] * p.unit)));
-      for (let c = 0; c < 2; c++) assert.equal(p.packed[i * 8 + 3 + c], clamp(Math.round(image[i * C + 3 + c] * texture)));
+      for (let c = 0; c < 3; c++) assert.equal(p.packed[i * 5 + c], clamp(Math.round(image[i * C + c] * p.unit)));
+      for (let c = 0; c < 2; c++) assert.equal(p.packed[i * 5 + 3 + c], clamp(Math.round(image[i * C + 3 + c] * texture)));
     }
   }
 });

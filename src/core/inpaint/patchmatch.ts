@@ -47,13 +47,13 @@ export interface PatchProblem {
   textureWeight: number;
   /**
    * The image as the distance reads it: `lanes` 16-bit values per pixel (4:
-   * three colours and a zero; 8: three colours, the two texture channels × √λ
-   * and three zeros), each × `unit` and rounded. Hole pixels are re-packed by
+   * three colours and a zero; 5: three colours and the two texture channels
+   * × √λ), each × `unit` and rounded. Hole pixels are re-packed by
    * `refreshDistances` and `randomNnf`, the calls that follow a change of the
    * estimate.
    */
   packed: Int16Array;
-  lanes: 4 | 8;
+  lanes: 4 | 5;
   /** Scale of the packed values: a power of two, so distances convert back exactly. */
   unit: number;
   /** The WebAssembly SIMD distance over `packed` (packed units), or null for the TypeScript kernel. */
@@ -158,7 +158,7 @@ export function makePatchProblem(
   }
   const textureChannel = texture?.channel ?? -1;
   const textureWeight = texture?.weight ?? 0;
-  const lanes = textureChannel >= 0 ? 8 : 4;
+  const lanes = textureChannel >= 0 ? 5 : 4;
   const unit = packingUnit(image, hole, channels, textureChannel, textureWeight);
   const wasm = kernel === "wasm" ? createDistanceKernel(width, height, r, lanes, nTargets) : null;
   const scan = wasm?.scan ?? null;
@@ -255,7 +255,7 @@ function packPixel(p: PatchProblem, i: number): void {
   packed[q] = packValue(image[o] * unit);
   packed[q + 1] = packValue(image[o + 1] * unit);
   packed[q + 2] = packValue(image[o + 2] * unit);
-  if (lanes === 8) {
+  if (lanes === 5) {
     const scale = unit * Math.sqrt(p.textureWeight);
     packed[q + 3] = packValue(image[o + p.textureChannel] * scale);
     packed[q + 4] = packValue(image[o + p.textureChannel + 1] * scale);
@@ -271,7 +271,7 @@ function packAll(p: PatchProblem): void {
     packed[q + 1] = packValue(image[o + 1] * unit);
     packed[q + 2] = packValue(image[o + 2] * unit);
   }
-  if (lanes !== 8) return;
+  if (lanes !== 5) return;
   const scale = unit * Math.sqrt(p.textureWeight);
   const F = p.textureChannel;
   for (let i = 0, o = F, q = 3; i < n; i++, o += C, q += lanes) {
@@ -357,8 +357,8 @@ export function packedDistance(p: PatchProblem, t: number, s: number, best: numb
     let ti = (t + dy * w + x0) * L;
     let si = (s + dy * w + x0) * L;
     const end = ti + span;
-    if (L === 8) {
-      for (; ti < end; ti += 8, si += 8) {
+    if (L === 5) {
+      for (; ti < end; ti += 5, si += 5) {
         const a = img[ti] - img[si];
         const b = img[ti + 1] - img[si + 1];
         const c = img[ti + 2] - img[si + 2];

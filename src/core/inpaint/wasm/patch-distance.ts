@@ -118,7 +118,7 @@ function kernelModule(): object | null {
 }
 
 /**
- * A kernel for a width×height image of `lanes` (4 or 8) values per pixel, or
+ * A kernel for a width×height image of `lanes` (4 or 5) values per pixel, or
  * null where the runtime can't run it. With `scanTargets`, its memory also
  * holds a scan's arrays for a problem with that many targets (`scan`).
  */
@@ -126,7 +126,7 @@ export function createDistanceKernel(
   width: number,
   height: number,
   radius: number,
-  lanes: 4 | 8,
+  lanes: 4 | 5,
   scanTargets?: number,
 ): DistanceKernel | null {
   const module = kernelModule();
@@ -137,7 +137,9 @@ export function createDistanceKernel(
   const n = scanTargets ?? 0;
   // Byte layout: packed image, valid-source plane, slots, targets, sides, then the field, snapshot and visited slots.
   const align4 = (b: number) => (b + 3) & ~3;
-  const validAt = values * 2;
+  // The distance reads up to 16 bytes past a row's last pixel (masked off): room after the image for the last row.
+  const imageBytes = values * 2 + 16;
+  const validAt = imageBytes;
   const slotAt = align4(validAt + pixels);
   const targetAt = slotAt + 4 * pixels;
   const sideAt = targetAt + 4 * n;
@@ -145,7 +147,7 @@ export function createDistanceKernel(
   const distanceAt = sourceAt + 4 * n;
   const snapshotAt = distanceAt + 4 * n;
   const onlyAt = snapshotAt + 4 * n;
-  const bytes = scanTargets === undefined ? values * 2 : onlyAt + 4 * n;
+  const bytes = scanTargets === undefined ? imageBytes : onlyAt + 4 * n;
   const pages = Math.max(1, Math.ceil(bytes / PAGE));
   try {
     const memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
@@ -185,7 +187,7 @@ export function distanceOverMemory(
   width: number,
   height: number,
   radius: number,
-  lanes: 4 | 8,
+  lanes: 4 | 5,
 ): ((t: number, s: number, best: number) => number) | null {
   const module = kernelModule();
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
