@@ -2,9 +2,9 @@
 // scripts/build-wasm.mjs into src/core/inpaint/wasm/patch-distance-bytes.ts).
 //
 // The image is the compact layout of `PatchProblem.packed`: per pixel `lanes`
-// signed 16-bit values (4: three colours and a zero; 5: three colours and two
-// texture channels pre-scaled by √λ, packed densely, so a patch row of 7
-// pixels is 35 values in 4⅜ vectors instead of 7), rows of `width` pixels,
+// signed 16-bit values, packed densely (3: three colours; 5: three colours
+// and two texture channels pre-scaled by √λ), so that a patch row of 7 pixels
+// is 21 or 35 values in 2⅝ or 4⅜ vectors), rows of `width` pixels,
 // starting at byte `base` of the memory, with 16 bytes of room after the
 // last pixel for a row's last, partly masked vector. The sum of squared
 // differences of one (2r+1)² patch pair, clipped to the image around the
@@ -51,40 +51,19 @@ export function distance(t: i32, s: i32, best: f64): f64 {
   let ti = base + (t + y0 * w + x0) * pixelBytes;
   let si = base + (s + y0 * w + x0) * pixelBytes;
   let sum: f64 = 0;
-  if (lanes == 5) {
-    // A row's values in whole vectors, then the rest with the next pixels' values masked off.
-    const values = cols * 5;
-    const full = values >> 3;
-    const rest = i16x8.lt_s(i16x8(0, 1, 2, 3, 4, 5, 6, 7), i16x8.splat(<i16>(values & 7)));
-    for (let dy = y0; dy <= y1; dy++) {
-      let acc = i32x4.splat(0);
-      let o = 0;
-      for (let c = 0; c < full; c++, o += 16) {
-        const d = i16x8.sub(v128.load(ti + o), v128.load(si + o));
-        acc = i32x4.add(acc, i32x4.dot_i16x8_s(d, d));
-      }
-      const d = v128.and(i16x8.sub(v128.load(ti + o), v128.load(si + o)), rest);
-      acc = i32x4.add(acc, i32x4.dot_i16x8_s(d, d));
-      sum += rowSum(acc);
-      if (sum >= best) return sum;
-      ti += rowBytes;
-      si += rowBytes;
-    }
-    return sum;
-  }
-  const pairs = cols >> 1;
-  const odd = cols & 1;
+  // A row's values in whole vectors, then the rest with the next pixels' values masked off.
+  const values = cols * lanes;
+  const full = values >> 3;
+  const rest = i16x8.lt_s(i16x8(0, 1, 2, 3, 4, 5, 6, 7), i16x8.splat(<i16>(values & 7)));
   for (let dy = y0; dy <= y1; dy++) {
     let acc = i32x4.splat(0);
     let o = 0;
-    for (let c = 0; c < pairs; c++, o += 16) {
+    for (let c = 0; c < full; c++, o += 16) {
       const d = i16x8.sub(v128.load(ti + o), v128.load(si + o));
       acc = i32x4.add(acc, i32x4.dot_i16x8_s(d, d));
     }
-    if (odd != 0) {
-      const d = i16x8.sub(v128.load64_zero(ti + o), v128.load64_zero(si + o));
-      acc = i32x4.add(acc, i32x4.dot_i16x8_s(d, d));
-    }
+    const d = v128.and(i16x8.sub(v128.load(ti + o), v128.load(si + o)), rest);
+    acc = i32x4.add(acc, i32x4.dot_i16x8_s(d, d));
     sum += rowSum(acc);
     if (sum >= best) return sum;
     ti += rowBytes;

@@ -46,14 +46,14 @@ export interface PatchProblem {
   /** λ, the weight of the texture channels' squared differences. */
   textureWeight: number;
   /**
-   * The image as the distance reads it: `lanes` 16-bit values per pixel (4:
-   * three colours and a zero; 5: three colours and the two texture channels
+   * The image as the distance reads it: `lanes` 16-bit values per pixel (3:
+   * the three colours; 5: the three colours and the two texture channels
    * × √λ), each × `unit` and rounded. Hole pixels are re-packed by
    * `refreshDistances` and `randomNnf`, the calls that follow a change of the
    * estimate.
    */
   packed: Int16Array;
-  lanes: 4 | 5;
+  lanes: 3 | 5;
   /** Scale of the packed values: a power of two, so distances convert back exactly. */
   unit: number;
   /** The WebAssembly SIMD distance over `packed` (packed units), or null for the TypeScript kernel. */
@@ -158,7 +158,7 @@ export function makePatchProblem(
   }
   const textureChannel = texture?.channel ?? -1;
   const textureWeight = texture?.weight ?? 0;
-  const lanes = textureChannel >= 0 ? 5 : 4;
+  const lanes = textureChannel >= 0 ? 5 : 3;
   const unit = packingUnit(image, hole, channels, textureChannel, textureWeight);
   const wasm = kernel === "wasm" ? createDistanceKernel(width, height, r, lanes, nTargets) : null;
   const scan = wasm?.scan ?? null;
@@ -367,7 +367,7 @@ export function packedDistance(p: PatchProblem, t: number, s: number, best: numb
         sum += a * a + b * b + c * c + e * e + f * f;
       }
     } else {
-      for (; ti < end; ti += 4, si += 4) {
+      for (; ti < end; ti += 3, si += 3) {
         const a = img[ti] - img[si];
         const b = img[ti + 1] - img[si + 1];
         const c = img[ti + 2] - img[si + 2];

@@ -118,7 +118,7 @@ function kernelModule(): object | null {
 }
 
 /**
- * A kernel for a width×height image of `lanes` (4 or 5) values per pixel, or
+ * A kernel for a width×height image of `lanes` (3 or 5) values per pixel, or
  * null where the runtime can't run it. With `scanTargets`, its memory also
  * holds a scan's arrays for a problem with that many targets (`scan`).
  */
@@ -126,7 +126,7 @@ export function createDistanceKernel(
   width: number,
   height: number,
   radius: number,
-  lanes: 4 | 5,
+  lanes: 3 | 5,
   scanTargets?: number,
 ): DistanceKernel | null {
   const module = kernelModule();
@@ -187,7 +187,7 @@ export function distanceOverMemory(
   width: number,
   height: number,
   radius: number,
-  lanes: 4 | 5,
+  lanes: 3 | 5,
 ): ((t: number, s: number, best: number) => number) | null {
   const module = kernelModule();
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
