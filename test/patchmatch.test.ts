@@ -15,6 +15,7 @@ import {
   randomNnf,
   refreshDistances,
   scanBand,
+  scanBandsHere,
   shareProblem,
   withoutKernel,
 } from "../src/core/inpaint/patchmatch.js";
@@ -204,8 +205,8 @@ test("packed values are the image × unit rounded half up (Math.round) and clamp
     assert.ok(p);
     const texture = p.unit * Math.sqrt(weight);
     for (let i = 0; i < w * h; i++) {
-      for (let c = 0; c < 3; c++) assert.equal(p.packed[i * 8 + c], clamp(Math.round(image[i * C + c] * p.unit)));
-      for (let c = 0; c < 2; c++) assert.equal(p.packed[i * 8 + 3 + c], clamp(Math.round(image[i * C + 3 + c] * texture)));
+      for (let c = 0; c < 3; c++) assert.equal(p.packed[i * 5 + c], clamp(Math.round(image[i * C + c] * p.unit)));
+      for (let c = 0; c < 2; c++) assert.equal(p.packed[i * 5 + 3 + c], clamp(Math.round(image[i * C + 3 + c] * texture)));
     }
   }
 });
@@ -242,4 +243,74 @@ test("a thread's own kernel reads the shared WebAssembly memory the problem came
     packHole(p);
     check();
   }
+});
+
+test("the WebAssembly scan gives the TypeScript scan's field and random stream: bands, visited slots, side labels, refresh", () => {
+  for (const C of [3, 5] as const) {
+    const w = 150;
+    const h = 110;
+    const rng = new Random(30 + C);
+    const image = new Float32Array(w * h * C);
+    for (let i = 0; i < image.length; i++) image[i] = i % C < 3 ? Math.floor(rng.next() * 256) : rng.next() * 30;
+    const hole = new Uint8Array(w * h);
+    for (let y = 20; y < 90; y++) hole.fill(1, y * w + 35, y * w + 110);
+    // Two sides of a vertical curve through the hole, and a strip labelled on both.
+    const side = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) side[y * w + x] = x < 70 ? 1 : x > 74 ? 2 : 3;
+    for (const sides of [undefined, side]) {
+      const wasm = makePatchProblem(image, w, h, C, hole, 3, C === 5 ? { channel: 3, weight: 64 } : undefined, "wasm", sides);
+      assert.ok(wasm?.scanKernel, "Node runs the WebAssembly scan");
+      assert.ok(bandCount(wasm.targets.length) >= 2, "several bands, so snapshots are read");
+      // The same problem and distance kernel, scanned by the TypeScript loop.
+      const typescript: PatchProblem = { ...wasm, scanKernel: null };
+      const a = randomNnf(wasm, new Random(4));
+      const b = randomNnf(typescript, new Random(4));
+      assert.deepEqual(a, b);
+      const ra = new Random(6);
+      const rb = new Random(6);
+      improveNnf(wasm, a, 3, 80, ra);
+      improveNnf(typescript, b, 3, 80, rb);
+      // Only some slots (the later global search for untrusted targets), one band and several.
+      for (const step of [3, 1]) {
+        const only = Int32Array.from({ length: Math.floor(a.source.length / step) }, (_, i) => i * step);
+        improveNnf(wasm, a, 2, 150, ra, only);
+        improveNnf(typescript, b, 2, 150, rb, only);
+      }
+      assert.deepEqual(a.source, b.source);
+      assert.deepEqual(a.distance, b.distance);
+      assert.equal(ra.position, rb.position);
+      // After the estimate changed: the same refreshed distances.
+      for (let i = 0; i < hole.length; i++) if (hole[i] !== 0) image[i * C] = 255 - image[i * C];
+      refreshDistances(wasm, a);
+      refreshDistances(typescript, b);
+      assert.deepEqual(a.distance, b.distance);
+    }
+  }
+});
+
+test("scanBandsHere writes only its own bands' slots, so other threads can scan the others meanwhile", () => {
+  const w = 160;
+  const h = 120;
+  const rng = new Random(40);
+  const image = new Float32Array(w * h * 3);
+  for (let i = 0; i < image.length; i++) image[i] = Math.floor(rng.next() * 256);
+  const hole = new Uint8Array(w * h);
+  for (let y = 25; y < 95; y++) hole.fill(1, y * w + 40, y * w + 120);
+  const p = makePatchProblem(image, w, h, 3, hole, 3);
+  assert.ok(p?.scanKernel);
+  const start = randomNnf(p, new Random(1));
+  const bands = planScans(p.targets.length, 1, 30, new Random(2))[0];
+  assert.ok(bands.length >= 2);
+  const mine = bands.slice(0, 1);
+  const nnf = { source: start.source.slice(), distance: start.distance.slice() };
+  // Another thread's writes to the other bands' slots, made while this one scans.
+  const other = { source: start.source.slice(), distance: start.distance.slice() };
+  for (let k = mine[0].hi; k < other.source.length; k++) other.source[k] = -7;
+  nnf.source.set(other.source.subarray(mine[0].hi), mine[0].hi);
+  scanBandsHere(p, nnf, start.source.slice(), undefined, mine);
+  for (let k = mine[0].hi; k < nnf.source.length; k++) assert.equal(nnf.source[k], -7);
+  const expected = { source: start.source.slice(), distance: start.distance.slice() };
+  scanBand({ ...p, scanKernel: null }, expected, start.source.slice(), undefined, mine[0], new Random(mine[0].seed));
+  assert.deepEqual(nnf.source.subarray(0, mine[0].hi), expected.source.subarray(0, mine[0].hi));
+  assert.deepEqual(nnf.distance.subarray(0, mine[0].hi), expected.distance.subarray(0, mine[0].hi));
 });

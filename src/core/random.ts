@@ -16,6 +16,18 @@ export class Random {
     return copy;
   }
 
+  /**
+   * The generator's 32-bit state, for code that draws the same stream
+   * elsewhere (the WebAssembly PatchMatch scan) and hands it back.
+   */
+  get position(): number {
+    return this.state;
+  }
+
+  set position(state: number) {
+    this.state = state | 0;
+  }
+
   /** Uniform float in [0, 1). */
   next(): number {
     this.state = (this.state + 0x6d2b79f5) | 0;

@@ -10,9 +10,8 @@
 import os from "node:os";
 import { Piscina } from "piscina";
 import type { Rect, RgbaImage } from "../core/image.js";
-import { type BandScan, type FieldThreads, type Nnf, type PatchProblem, scanBand, withoutKernel } from "../core/inpaint/patchmatch.js";
+import { type BandScan, type FieldThreads, type Nnf, type PatchProblem, scanBandsHere, withoutKernel } from "../core/inpaint/patchmatch.js";
 import type { StructureResult } from "../core/inpaint/structure/structure.js";
-import { Random } from "../core/random.js";
 import type { FieldTask, StructureTask } from "./field-worker.js";
 
 /** Targets a scan needs before its bands go to the pool's threads. */
@@ -65,7 +64,7 @@ export class FieldThreadPool implements FieldThreads {
     // bands, and so the pixels, are the same either way.
     const visited = bands[bands.length - 1].hi - bands[0].lo;
     if (visited < PARALLEL_TARGETS) {
-      for (const band of bands) scanBand(p, nnf, snapshot, only, band, new Random(band.seed));
+      scanBandsHere(p, nnf, snapshot, only, bands);
       return;
     }
     // The calling thread takes its share of the bands, the pool's threads the
@@ -79,7 +78,7 @@ export class FieldThreadPool implements FieldThreads {
     for (let at = 0; at < rest.length; at += per) {
       running.push(this.pool.run({ problem, nnf, snapshot, only, bands: rest.slice(at, at + per) } satisfies FieldTask));
     }
-    for (let b = 0; b < own; b++) scanBand(p, nnf, snapshot, only, bands[b], new Random(bands[b].seed));
+    scanBandsHere(p, nnf, snapshot, only, bands.slice(0, own));
     await Promise.all(running);
   }
 

@@ -21,7 +21,7 @@
  */
 import { holeIntegral } from "../mask.js";
 import { Random } from "../random.js";
-import { createDistanceKernel, type DistanceKernel, distanceOverMemory } from "./wasm/patch-distance.js";
+import { createDistanceKernel, type DistanceKernel, distanceOverMemory, type ScanKernel } from "./wasm/patch-distance.js";
 
 /** One completion problem at one pyramid level. */
 export interface PatchProblem {
@@ -46,14 +46,14 @@ export interface PatchProblem {
   /** λ, the weight of the texture channels' squared differences. */
   textureWeight: number;
   /**
-   * The image as the distance reads it: `lanes` 16-bit values per pixel (4:
-   * three colours and a zero; 8: three colours, the two texture channels × √λ
-   * and three zeros), each × `unit` and rounded. Hole pixels are re-packed by
+   * The image as the distance reads it: `lanes` 16-bit values per pixel (3:
+   * the three colours; 5: the three colours and the two texture channels
+   * × √λ), each × `unit` and rounded. Hole pixels are re-packed by
    * `refreshDistances` and `randomNnf`, the calls that follow a change of the
    * estimate.
    */
   packed: Int16Array;
-  lanes: 4 | 8;
+  lanes: 3 | 5;
   /** Scale of the packed values: a power of two, so distances convert back exactly. */
   unit: number;
   /** The WebAssembly SIMD distance over `packed` (packed units), or null for the TypeScript kernel. */
@@ -64,6 +64,12 @@ export interface PatchProblem {
    * their own kernel over it (`ownKernelCache`).
    */
   kernelMemory?: object;
+  /**
+   * The scan loop in WebAssembly over the same memory, where the problem's
+   * planes and targets live (`ScanKernel`); null for the TypeScript scan.
+   * Like `kernel`, it stays on the thread that made the problem.
+   */
+  scanKernel?: ScanKernel | null;
   /**
    * Optional side labels per pixel (structure propagation, `sideLabels` in
    * structure/): bits 2k and 2k+1 mark the left and right of continued curve
@@ -104,6 +110,7 @@ export function makePatchProblem(
   radius: number,
   texture?: TextureTerm,
   kernel: "wasm" | "typescript" = "wasm",
+  sides?: Uint8Array,
 ): PatchProblem | null {
   const r = radius;
   const side = 2 * r + 1;
@@ -151,8 +158,18 @@ export function makePatchProblem(
   }
   const textureChannel = texture?.channel ?? -1;
   const textureWeight = texture?.weight ?? 0;
-  const lanes = textureChannel >= 0 ? 8 : 4;
-  const wasm = kernel === "wasm" ? createDistanceKernel(width, height, r, lanes) : null;
+  const lanes = textureChannel >= 0 ? 5 : 3;
+  const unit = packingUnit(image, hole, channels, textureChannel, textureWeight);
+  const wasm = kernel === "wasm" ? createDistanceKernel(width, height, r, lanes, nTargets) : null;
+  const scan = wasm?.scan ?? null;
+  // With the WebAssembly scan, the planes and targets live in its memory (shared, so threads read them uncopied).
+  if (scan) {
+    scan.validSource.set(validSource);
+    scan.slotOf.set(slotOf);
+    scan.targets.set(list.subarray(0, nTargets));
+    if (sides) scan.side.set(sides);
+    scan.setUnit(unit);
+  }
   const problem: PatchProblem = {
     width,
     height,
@@ -160,18 +177,20 @@ export function makePatchProblem(
     image,
     hole,
     radius: r,
-    targets: list.slice(0, nTargets),
-    validSource,
+    targets: scan ? scan.targets : list.slice(0, nTargets),
+    validSource: scan ? scan.validSource : validSource,
     sources,
-    slotOf,
+    slotOf: scan ? scan.slotOf : slotOf,
     textureChannel,
     textureWeight,
     packed: wasm?.packed ?? new Int16Array(width * height * lanes),
     lanes,
-    unit: packingUnit(image, hole, channels, textureChannel, textureWeight),
+    unit,
     kernel: wasm?.distance ?? null,
     kernelMemory: wasm?.memory,
+    scanKernel: scan,
   };
+  if (sides) problem.side = scan ? scan.side : sides;
   packAll(problem);
   return problem;
 }
@@ -236,7 +255,7 @@ function packPixel(p: PatchProblem, i: number): void {
   packed[q] = packValue(image[o] * unit);
   packed[q + 1] = packValue(image[o + 1] * unit);
   packed[q + 2] = packValue(image[o + 2] * unit);
-  if (lanes === 8) {
+  if (lanes === 5) {
     const scale = unit * Math.sqrt(p.textureWeight);
     packed[q + 3] = packValue(image[o + p.textureChannel] * scale);
     packed[q + 4] = packValue(image[o + p.textureChannel + 1] * scale);
@@ -252,7 +271,7 @@ function packAll(p: PatchProblem): void {
     packed[q + 1] = packValue(image[o + 1] * unit);
     packed[q + 2] = packValue(image[o + 2] * unit);
   }
-  if (lanes !== 8) return;
+  if (lanes !== 5) return;
   const scale = unit * Math.sqrt(p.textureWeight);
   const F = p.textureChannel;
   for (let i = 0, o = F, q = 3; i < n; i++, o += C, q += lanes) {
@@ -338,8 +357,8 @@ export function packedDistance(p: PatchProblem, t: number, s: number, best: numb
     let ti = (t + dy * w + x0) * L;
     let si = (s + dy * w + x0) * L;
     const end = ti + span;
-    if (L === 8) {
-      for (; ti < end; ti += 8, si += 8) {
+    if (L === 5) {
+      for (; ti < end; ti += 5, si += 5) {
         const a = img[ti] - img[si];
         const b = img[ti + 1] - img[si + 1];
         const c = img[ti + 2] - img[si + 2];
@@ -348,7 +367,7 @@ export function packedDistance(p: PatchProblem, t: number, s: number, best: numb
         sum += a * a + b * b + c * c + e * e + f * f;
       }
     } else {
-      for (; ti < end; ti += 4, si += 4) {
+      for (; ti < end; ti += 3, si += 3) {
         const a = img[ti] - img[si];
         const b = img[ti + 1] - img[si + 1];
         const c = img[ti + 2] - img[si + 2];
@@ -372,21 +391,30 @@ export function patchArea(p: PatchProblem, t: number): number {
 
 /** A field of uniformly random valid sources, with distances. */
 export function randomNnf(p: PatchProblem, rng: Random): Nnf {
-  packHole(p);
   const n = p.targets.length;
   const source = new Int32Array(n);
   const distance = new Float32Array(n);
-  for (let k = 0; k < n; k++) {
-    source[k] = p.sources[rng.int(0, p.sources.length - 1)];
-    distance[k] = patchDistance(p, p.targets[k], source[k], Number.POSITIVE_INFINITY);
-  }
-  return { source, distance };
+  for (let k = 0; k < n; k++) source[k] = p.sources[rng.int(0, p.sources.length - 1)];
+  const nnf = { source, distance };
+  refreshDistances(p, nnf);
+  return nnf;
 }
 
-/** Recomputes every distance after the image estimate changed (re-packing the hole first). */
+/**
+ * Recomputes every distance after the image estimate changed (re-packing the
+ * hole first); in one WebAssembly call where the problem has the scan kernel.
+ */
 export function refreshDistances(p: PatchProblem, nnf: Nnf): void {
   packHole(p);
-  for (let k = 0; k < p.targets.length; k++) {
+  const n = p.targets.length;
+  const kernel = p.scanKernel;
+  if (kernel) {
+    kernel.source.set(nnf.source);
+    kernel.refresh(n);
+    nnf.distance.set(kernel.distance.subarray(0, n));
+    return;
+  }
+  for (let k = 0; k < n; k++) {
     nnf.distance[k] = patchDistance(p, p.targets[k], nnf.source[k], Number.POSITIVE_INFINITY);
   }
 }
@@ -445,6 +473,10 @@ export function planScans(visited: number, iterations: number, maxRadius: number
 export function improveNnf(p: PatchProblem, nnf: Nnf, iterations: number, maxRadius: number, rng: Random, only?: Int32Array): void {
   const visited = only ? only.length : p.targets.length;
   const plan = planScans(visited, iterations, maxRadius, rng);
+  if (p.scanKernel) {
+    scanInKernel(p.scanKernel, p, nnf, null, only, plan, rng);
+    return;
+  }
   let snapshot: Int32Array | null = null;
   for (const scan of plan) {
     if (scan.length === 1) {
@@ -455,6 +487,75 @@ export function improveNnf(p: PatchProblem, nnf: Nnf, iterations: number, maxRad
     snapshot.set(nnf.source);
     for (const band of scan) scanBand(p, nnf, snapshot, only, band, new Random(band.seed));
   }
+}
+
+/**
+ * `scans` (each a list of bands, run in order) by the WebAssembly scan: the
+ * field, the visited slots and the side labels are copied into its memory,
+ * scanned there and the field copied back. A scan of one band continues
+ * `rng`; bands of a larger scan read their neighbours outside the band from
+ * a snapshot of the sources, `snapshot` for the first scan when given (as a
+ * thread pool hands it) or else the sources when the scan starts. The same
+ * field and random stream as `scanBand` (tested).
+ */
+function scanInKernel(
+  kernel: ScanKernel,
+  p: PatchProblem,
+  nnf: Nnf,
+  snapshot: Int32Array | null,
+  only: Int32Array | undefined,
+  scans: readonly (readonly BandScan[])[],
+  rng: Random | null,
+): void {
+  const n = nnf.source.length;
+  kernel.source.set(nnf.source);
+  kernel.distance.set(nnf.distance);
+  if (only) kernel.only.set(only);
+  const useSide = p.side !== undefined;
+  if (p.side !== undefined && p.side !== kernel.side) kernel.side.set(p.side);
+  const useOnly = only !== undefined;
+  let given = snapshot;
+  for (const scan of scans) {
+    if (scan.length === 1 && given === null) {
+      const band = scan[0];
+      if (band.hi > band.lo && rng)
+        rng.position = kernel.scan(band.lo, band.hi, band.forward, band.maxRadius, rng.position, false, useOnly, useSide);
+      continue;
+    }
+    if (given) kernel.snapshot.set(given);
+    else kernel.snapshot.set(kernel.source.subarray(0, n));
+    given = null;
+    for (const band of scan) {
+      if (band.hi > band.lo)
+        kernel.scan(band.lo, band.hi, band.forward, band.maxRadius, new Random(band.seed).position, true, useOnly, useSide);
+    }
+  }
+  // Given a snapshot, other threads may be scanning the other bands of this
+  // scan into `nnf` meanwhile: only these bands' slots go back.
+  const a = snapshot === null ? 0 : only ? only[scans[0][0].lo] : scans[0][0].lo;
+  const last = scans[scans.length - 1];
+  const b = snapshot === null ? n : (only ? only[last[last.length - 1].hi - 1] : last[last.length - 1].hi - 1) + 1;
+  if (b > a) {
+    nnf.source.set(kernel.source.subarray(a, b), a);
+    nnf.distance.set(kernel.distance.subarray(a, b), a);
+  }
+}
+
+/**
+ * `scanBand` for consecutive bands of one scan, in order, on this thread: in
+ * WebAssembly where the problem has the scan kernel (one call per band).
+ * Writes only these bands' slots of `nnf`, so other threads may scan the
+ * scan's other bands meanwhile.
+ */
+export function scanBandsHere(
+  p: PatchProblem,
+  nnf: Nnf,
+  snapshot: Int32Array,
+  only: Int32Array | undefined,
+  bands: readonly BandScan[],
+): void {
+  if (p.scanKernel) scanInKernel(p.scanKernel, p, nnf, snapshot, only, [bands], null);
+  else for (const band of bands) scanBand(p, nnf, snapshot, only, band, new Random(band.seed));
 }
 
 /**
@@ -572,7 +673,8 @@ export async function improveNnfOn(
   const sharedOnly = only && plan.some((scan) => scan.length > 1) ? shared(only) : only;
   for (const scan of plan) {
     if (scan.length === 1) {
-      scanBand(p, nnf, null, only, scan[0], rng);
+      if (p.scanKernel) scanInKernel(p.scanKernel, p, nnf, null, only, [scan], rng);
+      else scanBand(p, nnf, null, only, scan[0], rng);
       continue;
     }
     snapshot ??= new Int32Array(new SharedArrayBuffer(nnf.source.length * 4));
@@ -606,6 +708,7 @@ export function shareProblem(p: PatchProblem): PatchProblem {
     packed: shared(p.packed),
     kernel: packedShared ? p.kernel : null,
     kernelMemory: packedShared ? p.kernelMemory : undefined,
+    scanKernel: packedShared ? p.scanKernel : null,
     hole: shared(p.hole),
     targets: shared(p.targets),
     sources: shared(p.sources),
@@ -640,9 +743,9 @@ export function ownKernelCache(): (p: PatchProblem) => PatchProblem {
   };
 }
 
-/** The problem as a worker thread receives it: a function does not travel, the worker uses the TypeScript kernel. */
+/** The problem as a worker thread receives it: functions do not travel, the worker uses the TypeScript kernel (or its own, `ownKernelCache`). */
 export function withoutKernel(p: PatchProblem): PatchProblem {
-  return p.kernel === null ? p : { ...p, kernel: null };
+  return p.kernel === null && !p.scanKernel ? p : { ...p, kernel: null, scanKernel: null };
 }
 
 /** The field in shared memory. */

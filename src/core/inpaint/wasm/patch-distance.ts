@@ -22,11 +22,74 @@ export interface DistanceKernel {
    * (`distanceOverMemory`) instead of copying them.
    */
   readonly memory: object;
+  /** The PatchMatch scan over the same memory, when the kernel was made with room for one. */
+  readonly scan?: ScanKernel;
+}
+
+/**
+ * A PatchMatch problem's arrays and field in the kernel's memory, and the
+ * scan of one band over them (`scanBand`'s loop in WebAssembly: one call per
+ * band instead of one JS→WebAssembly call per candidate).
+ */
+export interface ScanKernel {
+  /** The problem's planes and target list, filled in by its maker. */
+  readonly validSource: Uint8Array;
+  readonly slotOf: Int32Array;
+  readonly targets: Int32Array;
+  /** Side labels, copied in when the problem has them. */
+  readonly side: Uint8Array;
+  /** The field, the scan's snapshot of its sources and the visited slots: copied in and out around scans. */
+  readonly source: Int32Array;
+  readonly distance: Float32Array;
+  readonly snapshot: Int32Array;
+  readonly only: Int32Array;
+  /** Sets the power of two the packed values were scaled by (distances are packed sums / unit²). */
+  setUnit(unit: number): void;
+  /**
+   * Scans visited positions [lo, hi) (of the targets, or of `only`'s first
+   * hi slots when `useOnly`), reading sources outside [first, last] visited
+   * slot from the snapshot when `useSnapshot`; `state` is the random
+   * stream's (`Random.position`). Returns the stream's state afterwards.
+   */
+  scan(
+    lo: number,
+    hi: number,
+    forward: boolean,
+    maxRadius: number,
+    state: number,
+    useSnapshot: boolean,
+    useOnly: boolean,
+    useSide: boolean,
+  ): number;
+  /** Sets the first `count` distances to those of their sources (`source`), without early exit. */
+  refresh(count: number): void;
 }
 
 interface KernelExports {
   setup(width: number, height: number, radius: number, lanes: number, byteBase: number): void;
   distance(t: number, s: number, best: number): number;
+  setupScan(
+    valid: number,
+    slot: number,
+    target: number,
+    side: number,
+    source: number,
+    dist: number,
+    snapshot: number,
+    only: number,
+    u2: number,
+  ): void;
+  scan(
+    lo: number,
+    hi: number,
+    forward: number,
+    maxRadius: number,
+    state: number,
+    useSnapshot: number,
+    useOnly: number,
+    useSide: number,
+  ): number;
+  refresh(count: number): void;
 }
 
 /** The part of the WebAssembly API used here (the core is compiled without DOM or Node typings of it). */
@@ -54,18 +117,60 @@ function kernelModule(): object | null {
   return compiled;
 }
 
-/** A kernel for a width×height image of `lanes` (4 or 8) values per pixel, or null where the runtime can't run it. */
-export function createDistanceKernel(width: number, height: number, radius: number, lanes: 4 | 8): DistanceKernel | null {
+/**
+ * A kernel for a width×height image of `lanes` (3 or 5) values per pixel, or
+ * null where the runtime can't run it. With `scanTargets`, its memory also
+ * holds a scan's arrays for a problem with that many targets (`scan`).
+ */
+export function createDistanceKernel(
+  width: number,
+  height: number,
+  radius: number,
+  lanes: 3 | 5,
+  scanTargets?: number,
+): DistanceKernel | null {
   const module = kernelModule();
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
   if (module === null || !api) return null;
   const values = width * height * lanes;
-  const pages = Math.max(1, Math.ceil((values * 2) / PAGE));
+  const pixels = width * height;
+  const n = scanTargets ?? 0;
+  // Byte layout: packed image, valid-source plane, slots, targets, sides, then the field, snapshot and visited slots.
+  const align4 = (b: number) => (b + 3) & ~3;
+  // The distance reads up to 16 bytes past a row's last pixel (masked off): room after the image for the last row.
+  const imageBytes = values * 2 + 16;
+  const validAt = imageBytes;
+  const slotAt = align4(validAt + pixels);
+  const targetAt = slotAt + 4 * pixels;
+  const sideAt = targetAt + 4 * n;
+  const sourceAt = align4(sideAt + pixels);
+  const distanceAt = sourceAt + 4 * n;
+  const snapshotAt = distanceAt + 4 * n;
+  const onlyAt = snapshotAt + 4 * n;
+  const bytes = scanTargets === undefined ? imageBytes : onlyAt + 4 * n;
+  const pages = Math.max(1, Math.ceil(bytes / PAGE));
   try {
     const memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
     const exports = new api.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
     exports.setup(width, height, radius, lanes, 0);
-    return { packed: new Int16Array(memory.buffer, 0, values), distance: exports.distance, memory };
+    const packed = new Int16Array(memory.buffer, 0, values);
+    if (scanTargets === undefined) return { packed, distance: exports.distance, memory };
+    const buffer = memory.buffer;
+    const scan: ScanKernel = {
+      validSource: new Uint8Array(buffer, validAt, pixels),
+      slotOf: new Int32Array(buffer, slotAt, pixels),
+      targets: new Int32Array(buffer, targetAt, n),
+      side: new Uint8Array(buffer, sideAt, pixels),
+      source: new Int32Array(buffer, sourceAt, n),
+      distance: new Float32Array(buffer, distanceAt, n),
+      snapshot: new Int32Array(buffer, snapshotAt, n),
+      only: new Int32Array(buffer, onlyAt, n),
+      setUnit: (unit) => exports.setupScan(validAt, slotAt, targetAt, sideAt, sourceAt, distanceAt, snapshotAt, onlyAt, unit * unit),
+      scan: (lo, hi, forward, maxRadius, state, useSnapshot, useOnly, useSide) =>
+        exports.scan(lo, hi, forward ? 1 : 0, maxRadius, state, useSnapshot ? 1 : 0, useOnly ? 1 : 0, useSide ? 1 : 0),
+      refresh: exports.refresh,
+    };
+    return { packed, distance: exports.distance, memory, scan };
   } catch {
     return null;
   }
@@ -82,7 +187,7 @@ export function distanceOverMemory(
   width: number,
   height: number,
   radius: number,
-  lanes: 4 | 8,
+  lanes: 3 | 5,
 ): ((t: number, s: number, best: number) => number) | null {
   const module = kernelModule();
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
