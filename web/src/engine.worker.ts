@@ -350,6 +350,9 @@ class Engine {
     const { width, height } = preview.mask;
     const empty = preview.mask.data.indexOf(1) < 0;
     const isPreview = width !== image.width || height !== image.height;
+    // The page asks for every preview's full-resolution mask as soon as it has the preview (`refine`): started
+    // here, just after this answer is posted, it does not wait for the answer's round trip through the page.
+    if (isPreview) setTimeout(() => this.refineEarly(image, prompt), 0);
     return this.selectResult({
       mask: grown,
       width,
@@ -384,7 +387,11 @@ class Engine {
     const t0 = performance.now();
     const image = this.current();
     const selector = await this.selector;
-    const refinement = this.startRefinement(image, prompt);
+    // The refinement `select` started for this preview, unless another `refine` had it already.
+    const known = this.refinement;
+    const early = known && !known.refined && known.image === image && known.key === JSON.stringify(prompt);
+    const refinement = early ? known : this.startRefinement(image, prompt);
+    refinement.refined = true;
     const { mask, empty } = await refinement.mask;
     // An erase that asked for this mask (Enter pressed before it was ready) goes first: the overlay is
     // only seen again after an Undo, so it is drawn once the erased photo is on its way to the page.
@@ -423,12 +430,26 @@ class Engine {
     this.overlayWait?.();
   }
 
+  /** Starts the refinement of a preview just answered, unless the photo changed or it is under way already. */
+  private refineEarly(image: RgbaImage, prompt: SelectionPrompt): void {
+    const known = this.refinement;
+    if (this.image !== image || (known && known.image === image && known.key === JSON.stringify(prompt))) return;
+    this.startRefinement(image, prompt);
+    performance.mark(REFINED_EARLY);
+  }
+
   /**
    * Starts the full-resolution removal mask of `prompt` on `image` (kept, for
-   * `eraseSelection` to take it up while it is made).
+   * `refine` and `eraseSelection` to take it up while it is made).
    */
   private startRefinement(image: RgbaImage, prompt: SelectionPrompt): Refinement {
-    const refinement: Refinement = { image, key: JSON.stringify(prompt), mask: this.fullRemovalMask(image, prompt), erase: null };
+    const refinement: Refinement = {
+      image,
+      key: JSON.stringify(prompt),
+      mask: this.fullRemovalMask(image, prompt),
+      erase: null,
+      refined: false,
+    };
     this.refinement = refinement;
     refinement.mask.catch(() => {
       if (this.refinement === refinement) this.refinement = null;
@@ -627,7 +648,12 @@ interface Refinement {
   key: string;
   mask: Promise<{ mask: Uint8Array; empty: boolean }>;
   erase: Promise<unknown> | null;
+  /** Whether a `refine` call has taken it (a later one, e.g. after an erase, starts its own). */
+  refined: boolean;
 }
+
+/** User timing mark: a refinement started by `select` itself, before the page asked for it. */
+const REFINED_EARLY = "refine: started with the preview";
 
 /** Whether shared memory can be made here (a cross-origin isolated page). */
 function canShare(): boolean {
