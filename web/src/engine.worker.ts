@@ -393,6 +393,9 @@ class Engine {
     const refinement = early ? known : this.startRefinement(image, prompt);
     refinement.refined = true;
     const { mask, empty } = await refinement.mask;
+    // An Enter that came while the mask was grown is a message still queued here: let it take the refinement up
+    // first, so the overlay does not delay its erase.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     // An erase that asked for this mask (Enter pressed before it was ready) goes first: the overlay is
     // only seen again after an Undo, so it is drawn once the erased photo is on its way to the page.
     if (refinement.erase) {
