@@ -31,7 +31,7 @@ import { overlaySize, type SelectionDisplay, sampleNearest, selectionOverlay } f
 import { exposeAllCandidates, loadWebModel } from "./onnx-web.js";
 import { loadRemoteModel } from "./remote-model.js";
 import { SelectionComposer, type SelectionPrompt } from "./selection-compose.js";
-import { type RefineRows, SharedSamModels, TapSelector } from "./tap-selector.js";
+import { SharedSamModels, TapSelector } from "./tap-selector.js";
 import { HalvedView, makeViewBitmaps } from "./view-bitmaps.js";
 
 export interface SelectResult {
@@ -101,9 +101,6 @@ class Engine {
   /** While set, Segment Anything's sessions wait to start (`holdSamStart`). */
   private samHold: Promise<void> | null = null;
   private releaseSamHold = () => {};
-  /** Half of a built-in refinement's rows on a field worker (see TapSelector.refineRows). */
-  private readonly refineRows: RefineRows = (preview, work, image, rect) =>
-    this.fieldThreads?.refineRows(preview, work, image, rect) ?? null;
   private selector: Promise<TapSelector> = this.defaultSelector();
   private composer: Promise<SelectionComposer> = this.selector.then((s) => new SelectionComposer(s));
   /** The user's inpainting network for the low-resolution fill, when one is loaded. */
@@ -203,7 +200,6 @@ class Engine {
     const shared = new SharedSamModels(async (part) => models[part]);
     // The models dialog waits for the photo's preparation with these models: no built-in answers meanwhile.
     const next = new TapSelector(await Segmenter.create({ engine: "sam", loadSamModel: shared.loader(true) }), shared, false);
-    next.refineRows = this.refineRows;
     (await this.selector).close();
     this.selector = Promise.resolve(next);
     this.composer = Promise.resolve(new SelectionComposer(next));
@@ -240,12 +236,6 @@ class Engine {
   }
 
   private async defaultSelector(): Promise<TapSelector> {
-    const selector = await this.makeDefaultSelector();
-    selector.refineRows = this.refineRows;
-    return selector;
-  }
-
-  private async makeDefaultSelector(): Promise<TapSelector> {
     if (this.tapEngine === "builtin") return new TapSelector(await Segmenter.create({ engine: "builtin" }), null);
     const shared = new SharedSamModels(
       bundledSamLoader(

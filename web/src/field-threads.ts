@@ -1,7 +1,7 @@
 /**
  * The fill on every core of the browser: the core's `FieldThreads` (the
- * PatchMatch scans), the erase's `upscale` (the attention upscaling's
- * rows) and rows of a tap's full-resolution selection (`refineRows`) over field workers (field.worker.ts) that the engine worker starts
+ * PatchMatch scans) and the erase's `upscale` (the attention upscaling's
+ * rows) over field workers (field.worker.ts) that the engine worker starts
  * with itself; for the scans, the page's counterpart of Node's `FieldThreadPool`.
  * Each large scan is split into bands (`planScans`); the engine worker runs
  * its share (the first bands/(workers + 1)) while each field worker runs a
@@ -29,19 +29,13 @@ import {
 import type { StructureResult } from "../../src/core/inpaint/structure/structure.js";
 import { type UpscaleInput, upscaleInto, upscaleRows, upscaleSeam } from "../../src/core/inpaint/upscale.js";
 import { Random } from "../../src/core/random.js";
-import type { SegmentPreview } from "../../src/core/segmentation/engine.js";
-import type { CropMask } from "../../src/core/segmentation/thin.js";
-import type { PixelRect } from "../../src/core/segmentation/upsample.js";
-import type { WorkingImage } from "../../src/core/segmentation/working.js";
-import type { FieldBatch, FieldBatchDone, RefineBatch, RowsBatch, StructureBatch } from "./field.worker.js";
+import type { FieldBatch, FieldBatchDone, RowsBatch, StructureBatch } from "./field.worker.js";
 
 /** Targets a scan needs before its bands go to the field workers (below, the messages cost more than they save). */
 const PARALLEL_TARGETS = 8192;
 
 /** Hole pixels an upscaling needs before its rows go to the field workers (below, copying the crop costs more than it saves). */
 const PARALLEL_UPSCALE = 100_000;
-
-const NO_LAB = new Float32Array(0);
 
 /** Field workers for this browser: one per core besides the engine worker's, at most 3; none without shared memory. */
 export function defaultFieldWorkers(): number {
@@ -63,8 +57,6 @@ export class WebFieldThreads implements FieldThreads {
   /** Structure steps each worker has under way: a scan's bands wait behind them there, so scans skip that worker. */
   private readonly structures: number[];
   private readonly problemIds = new WeakMap<PatchProblem, number>();
-  /** Working images' colours in shared memory, for `refineRows`. */
-  private readonly sharedRgb = new WeakMap<WorkingImage, Float32Array>();
   private nextProblem = 1;
   private nextBatch = 1;
 
@@ -235,28 +227,6 @@ export class WebFieldThreads implements FieldThreads {
     done.then(finished, finished);
     return done.then((answer) => answer.structure ?? null);
   };
-
-  /**
-   * Rows `rect` of a tap's full-resolution selection (`refineCropOf`) on a
-   * free worker, while the engine worker makes the others. Null when no
-   * worker is free or the photo is not in shared memory (it would be copied).
-   */
-  refineRows(preview: SegmentPreview, work: WorkingImage, image: RgbaImage, rect: PixelRect): Promise<CropMask> | null {
-    const w = this.structures.indexOf(0);
-    if (w < 0 || !(image.data.buffer instanceof SharedArrayBuffer)) return null;
-    // The working image's colours go to shared memory once per photo; its L*a*b* plane is not read.
-    let rgb = this.sharedRgb.get(work);
-    if (!rgb) {
-      rgb = shared(work.rgb);
-      this.sharedRgb.set(work, rgb);
-    }
-    const id = this.nextBatch++;
-    const done = new Promise<FieldBatchDone>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    const { width, height, factor } = work;
-    const batch: RefineBatch = { kind: "refine", id, preview, work: { width, height, factor, rgb, lab: NO_LAB }, image, rect };
-    this.workers[w].postMessage(batch);
-    return done.then((answer) => answer.crop as CropMask);
-  }
 
   /** Stops the workers; scans under way fail. */
   close(): void {

@@ -1,8 +1,7 @@
 /**
  * A field worker: runs bands of the fill's PatchMatch scans (`scanBand`),
- * bands of rows of its attention upscaling (`upscaleRows`), its structure
- * step (`continueStructure`) and rows of a tap's full-resolution selection
- * (`refineCropOf`) for the engine worker, over arrays in shared
+ * bands of rows of its attention upscaling (`upscaleRows`) and its structure
+ * step (`continueStructure`) for the engine worker, over arrays in shared
  * memory (see field-threads.ts). Writes only its bands' slots of the field,
  * or its rows' hole pixels; the structure comes back as a message.
  *
@@ -18,11 +17,6 @@ import { type BandScan, type Nnf, ownKernelCache, type PatchProblem, scanBand } 
 import { continueStructure, type StructureResult } from "../../src/core/inpaint/structure/structure.js";
 import { type UpscaleInput, upscaleRows } from "../../src/core/inpaint/upscale.js";
 import { Random } from "../../src/core/random.js";
-import { refineCropOf } from "../../src/core/segmentation/builtin.js";
-import type { SegmentPreview } from "../../src/core/segmentation/engine.js";
-import type { CropMask } from "../../src/core/segmentation/thin.js";
-import type { PixelRect } from "../../src/core/segmentation/upsample.js";
-import type { WorkingImage } from "../../src/core/segmentation/working.js";
 
 /** One batch of bands of one scan. `problem` comes with the first batch of a problem only. */
 export interface FieldBatch {
@@ -56,23 +50,11 @@ export interface StructureBatch {
   holeBox?: Rect;
 }
 
-/** Rows `rect` of a tap's full-resolution selection (`refineCropOf`), for a photo in shared memory. */
-export interface RefineBatch {
-  kind: "refine";
-  id: number;
-  preview: SegmentPreview;
-  work: WorkingImage;
-  image: RgbaImage;
-  rect: PixelRect;
-}
-
 /** The answer to a batch: done, or the error's message. */
 export interface FieldBatchDone {
   id: number;
   /** A structure batch's result. */
   structure?: StructureResult | null;
-  /** A refine batch's rows. */
-  crop?: CropMask;
   error?: string;
 }
 
@@ -80,17 +62,7 @@ let problem: { id: number; p: PatchProblem } | null = null;
 
 const withOwnKernel = ownKernelCache();
 
-self.onmessage = (e: MessageEvent<FieldBatch | RowsBatch | StructureBatch | RefineBatch>) => {
-  if (e.data.kind === "refine") {
-    const { id, preview, work, image, rect } = e.data;
-    try {
-      const crop = refineCropOf(preview, work, image, rect);
-      self.postMessage({ id, crop } satisfies FieldBatchDone, [crop.data.buffer]);
-    } catch (err) {
-      self.postMessage({ id, error: (err as Error).message } satisfies FieldBatchDone);
-    }
-    return;
-  }
+self.onmessage = (e: MessageEvent<FieldBatch | RowsBatch | StructureBatch>) => {
   if (e.data.kind === "structure") {
     const { id, image, hole, crop, holeBox } = e.data;
     try {

@@ -17,10 +17,6 @@
  * Segment Anything takes over (`takeOver`).
  */
 import { boxReduce } from "../../src/core/box-reduce.js";
-import { BuiltinSegmenter } from "../../src/core/segmentation/builtin.js";
-import type { CropMask } from "../../src/core/segmentation/thin.js";
-import type { PixelRect } from "../../src/core/segmentation/upsample.js";
-import type { WorkingImage } from "../../src/core/segmentation/working.js";
 import {
   AutoSegmenter,
   type InferenceModel,
@@ -33,12 +29,6 @@ import {
   type SegmentPrompt,
   type TensorData,
 } from "../../src/index.js";
-
-/**
- * Rows `rect` of a built-in refinement made on another thread
- * (`WebFieldThreads.refineRows`); null when none can take them now.
- */
-export type RefineRows = (preview: SegmentPreview, work: WorkingImage, image: RgbaImage, rect: PixelRect) => Promise<CropMask> | null;
 
 /** SAM previews are made on a copy of the photo at most this long (a whole-factor box reduction). */
 export const PREVIEW_LONG_SIDE = 1280;
@@ -139,8 +129,6 @@ export class TapSelector {
   private interim: Interim | null = null;
   /** Previews the interim engine made (their refinement is its own). */
   private readonly interimPreviews = new WeakSet<SegmentPreview>();
-  /** Another thread for half of a built-in refinement's rows (see `refineBuiltin`), when there is one. */
-  refineRows: RefineRows | null = null;
 
   constructor(
     readonly segmenter: Segmenter,
@@ -287,32 +275,11 @@ export class TapSelector {
   async full(preview: SegmentPreview, prompt: SegmentPrompt): Promise<Mask> {
     if (this.interimPreviews.has(preview)) {
       // Segment Anything may have taken over since; then its own mask, as the next tap would get.
-      if (this.interim) return this.refineOn(this.interim.segmenter, preview);
+      if (this.interim) return this.interim.segmenter.refine(preview);
       return (await this.segmenter.segment(prompt)).mask;
     }
-    if (preview.scale === 1 || !this.quick || !this.usesSam()) return this.refineOn(this.segmenter, preview);
+    if (preview.scale === 1 || !this.quick || !this.usesSam()) return this.segmenter.refine(preview);
     return (await this.segmenter.segment(prompt)).mask;
-  }
-
-  /**
-   * `segmenter.refine(preview)`; for the built-in engine with `refineRows`,
-   * the rows below the middle of the selection are made on the other thread
-   * meanwhile (each pixel is decided on its own: `refineCrop` of a band gives
-   * `refine`'s pixels there), so the mask the erase waits for comes sooner.
-   */
-  private async refineOn(segmenter: Segmenter, preview: SegmentPreview): Promise<Mask> {
-    const engine = segmenter.engine;
-    if (!(engine instanceof BuiltinSegmenter) || !this.refineRows) return segmenter.refine(preview);
-    const { image, work } = engine.refineInputs(preview);
-    const { width: W, height: H } = image;
-    const cut = middleRow(preview.mask) * work.factor;
-    const far = cut > 0 && cut < H ? this.refineRows(preview, work, image, { x0: 0, y0: cut, x1: W, y1: H }) : null;
-    if (!far) return segmenter.refine(preview);
-    const near = engine.refineCrop(preview, { x0: 0, y0: 0, x1: W, y1: cut });
-    const data = new Uint8Array(W * H);
-    data.set(near.data);
-    data.set((await far).data, cut * W);
-    return { width: W, height: H, data };
   }
 
   close(): void {
@@ -322,19 +289,4 @@ export class TapSelector {
     this.quick = null;
     this.segmenter.close();
   }
-}
-
-/** The working row halfway down a selection's rows (0 when nothing is selected). */
-function middleRow(mask: Mask): number {
-  const { width: w, height: h, data } = mask;
-  let first = -1;
-  let last = -1;
-  for (let y = 0; y < h; y++) {
-    let any = false;
-    for (let x = y * w, end = x + w; x < end && !any; x++) any = data[x] !== 0;
-    if (!any) continue;
-    if (first < 0) first = y;
-    last = y;
-  }
-  return first < 0 ? 0 : (first + last + 1) >> 1;
 }

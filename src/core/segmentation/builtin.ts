@@ -173,13 +173,17 @@ export class BuiltinSegmenter implements SegmentEngine {
    */
   refineCrop(preview: SegmentPreview, rect: PixelRect): CropMask {
     const p = this.checkedPreview(preview);
-    return refineCropOf(preview, p.work, p.image, rect);
-  }
-
-  /** The photo and working image `preview` was made on: with them `refineCropOf` works without this engine (another thread's rows). */
-  refineInputs(preview: SegmentPreview): { image: RgbaImage; work: WorkingImage } {
-    const p = this.checkedPreview(preview);
-    return { image: p.image, work: p.work };
+    const full = { x0: 0, y0: 0, x1: p.image.width, y1: p.image.height };
+    const crop = preview.detail?.alone
+      ? emptyCrop(rect, full)
+      : upsampleSelectionCrop(preview.mask.data, p.work, p.image, { colourSigma: 18 }, rect);
+    if (preview.detail) addCropInside(crop, preview.detail.crop);
+    forceTaps(
+      { width: crop.width, height: crop.height, data: crop.data },
+      preview.points.map((pt) => ({ ...pt, x: pt.x - crop.x0, y: pt.y - crop.y0 })),
+      Math.max(1, p.work.factor),
+    );
+    return crop;
   }
 
   /** The selection at the working resolution only: the graph cut without the full-resolution step. */
@@ -557,24 +561,6 @@ function withoutColoursOf(regions: readonly number[], tertiles: Float64Array, we
     }
   }
   return out;
-}
-
-/**
- * `BuiltinSegmenter.refineCrop` of a preview made on `image`, whose working
- * image is `work` (see `refineInputs`): the pixels `refine` gives inside `rect`.
- */
-export function refineCropOf(preview: SegmentPreview, work: WorkingImage, image: RgbaImage, rect: PixelRect): CropMask {
-  const full = { x0: 0, y0: 0, x1: image.width, y1: image.height };
-  const crop = preview.detail?.alone
-    ? emptyCrop(rect, full)
-    : upsampleSelectionCrop(preview.mask.data, work, image, { colourSigma: 18 }, rect);
-  if (preview.detail) addCropInside(crop, preview.detail.crop);
-  forceTaps(
-    { width: crop.width, height: crop.height, data: crop.data },
-    preview.points.map((pt) => ({ ...pt, x: pt.x - crop.x0, y: pt.y - crop.y0 })),
-    Math.max(1, work.factor),
-  );
-  return crop;
 }
 
 /** An empty crop of `rect` clamped to `within`. */
