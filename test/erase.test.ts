@@ -8,7 +8,7 @@ import { countSources } from "../src/core/inpaint/patchmatch.js";
 import { blurKnown, downsampleCrop, halve } from "../src/core/inpaint/resample.js";
 import { continueStructure } from "../src/core/inpaint/structure/structure.js";
 import { upscaleRows, upscaleSeam } from "../src/core/inpaint/upscale.js";
-import { countHole, holeBounds, holeStats } from "../src/core/mask.js";
+import { addMask, countHole, holeBounds, holeStats } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { noiseImage, rectMask } from "./helpers.js";
 
@@ -238,6 +238,38 @@ describe("hole statistics", () => {
             if (trial === 11) data.fill(7);
             assert.deepEqual(holeBounds(data, width, height), plainBounds(data, width, height), `${width}×${height} at +${offset}`);
           }
+        }
+      }
+    }
+  });
+
+  test("addMask (word by word) sets 1 where a byte-by-byte union does, at any byte offset and length, any non-zero value", () => {
+    const rng = new Random(9);
+    for (let n = 0; n <= 19; n++) {
+      for (let offset = 0; offset < 4; offset++) {
+        for (let trial = 0; trial < 10; trial++) {
+          // Bytes just before and after both planes: a read or write past either end would show.
+          const maskBacking = new Uint8Array(n + 8).fill(255);
+          const mask = maskBacking.subarray(4 + offset, 4 + offset + n);
+          mask.fill(0);
+          const values = [1, 2, 0x7f, 0x80, 0x81, 0xfe, 0xff];
+          const set = trial === 0 ? 0 : rng.int(1, Math.max(1, n));
+          for (let k = 0; k < set && n > 0; k++) mask[rng.int(0, n - 1)] = values[rng.int(0, values.length - 1)];
+          const outBacking = new Uint8Array(n + 8).fill(9);
+          const out = outBacking.subarray(4 + (trial % 2 === 0 ? 0 : offset), 4 + (trial % 2 === 0 ? 0 : offset) + n);
+          for (let j = 0; j < n; j++) out[j] = rng.int(0, 3) === 0 ? 1 : 0;
+          const expected = Uint8Array.from(out, (v, j) => (mask[j] !== 0 ? v | 1 : v));
+          const outside = Array.from(outBacking).filter(
+            (_, j) => j < out.byteOffset - outBacking.byteOffset || j >= out.byteOffset - outBacking.byteOffset + n,
+          );
+          addMask(mask, out);
+          assert.deepEqual(out, expected, `${n} bytes at +${offset}, trial ${trial}`);
+          assert.deepEqual(
+            Array.from(outBacking).filter(
+              (_, j) => j < out.byteOffset - outBacking.byteOffset || j >= out.byteOffset - outBacking.byteOffset + n,
+            ),
+            outside,
+          );
         }
       }
     }

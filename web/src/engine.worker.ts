@@ -117,8 +117,10 @@ class Engine {
   private patchMatch: PatchMatchCoarse | null = null;
   /** The last full-resolution removal mask started (`refine`, `eraseSelection`). */
   private refinement: Refinement | null = null;
-  /** Ends the wait before a refinement's overlay after an erase (see `refine`), while it waits. */
+  /** Ends the current pause before a refinement's overlay (see `refine`), while it waits. */
   private overlayWait: (() => void) | null = null;
+  /** The page asked for an overlay (`overlayNow`) before its refinement's pause began: that pause is skipped. */
+  private overlayWanted = false;
 
   constructor() {
     this.useFieldWorkers(defaultFieldWorkers());
@@ -350,6 +352,9 @@ class Engine {
     const { width, height } = preview.mask;
     const empty = preview.mask.data.indexOf(1) < 0;
     const isPreview = width !== image.width || height !== image.height;
+    // The page asks for every preview's full-resolution mask as soon as it has the preview (`refine`): started
+    // here, just after this answer is posted, it does not wait for the answer's round trip through the page.
+    if (isPreview) setTimeout(() => this.refineEarly(image, prompt), 0);
     return this.selectResult({
       mask: grown,
       width,
@@ -384,24 +389,25 @@ class Engine {
     const t0 = performance.now();
     const image = this.current();
     const selector = await this.selector;
-    const refinement = this.startRefinement(image, prompt);
+    // The refinement `select` started for this preview, unless another `refine` had it already.
+    const known = this.refinement;
+    const early = known && !known.refined && known.image === image && known.key === JSON.stringify(prompt);
+    const refinement = early ? known : this.startRefinement(image, prompt);
+    refinement.refined = true;
     const { mask, empty } = await refinement.mask;
-    // An erase that asked for this mask (Enter pressed before it was ready) goes first: the overlay is
-    // only seen again after an Undo, so it is drawn once the erased photo is on its way to the page.
+    // A moment before the overlay (the 12 MP mask sampled, a bitmap: 30-120 ms of this thread, while the page
+    // shows the preview's): an Enter meanwhile takes the refinement up and its erase starts at once, instead of
+    // after the overlay (with the refinement started with the preview, the mask is often ready before Enter).
+    // An erase taking the refinement up, or the page waiting for it (`overlayNow`), ends the pause.
+    if (!refinement.erase) await this.overlayPause(refinement, OVERLAY_PAUSE_MS);
+    // An erase that asked for this mask goes first: the overlay is only seen again after an Undo, so it is
+    // drawn once the erased photo is on its way to the page.
     if (refinement.erase) {
       await refinement.erase.catch(() => undefined);
       // Later still: the page shows the erased photo first, without the overlay's 12 MP sampling and bitmap
       // competing with it for the cores (right after the answer it added 80-100 ms there in the profiles).
       // The page cuts the wait short (`overlayNow`) when it needs the refinement sooner: an Undo and Enter.
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          if (this.overlayWait === done) this.overlayWait = null;
-          resolve();
-        };
-        const timer = setTimeout(done, OVERLAY_AFTER_ERASE_MS);
-        this.overlayWait = done;
-      });
+      await this.overlayPause(null, OVERLAY_AFTER_ERASE_MS);
     }
     const t2 = performance.now();
     const result = await this.selectResult({
@@ -418,17 +424,53 @@ class Engine {
     return result;
   }
 
-  /** Draws a refinement's overlay that waits after an erase now: the page is waiting for that refinement. */
+  /** Draws a refinement's overlay that waits (see `refine`) now: the page is waiting for that refinement. */
   overlayNow(): void {
-    this.overlayWait?.();
+    if (this.overlayWait) this.overlayWait();
+    // Asked before the refinement reached its pause (its mask still being made): no pause then.
+    else this.overlayWanted = true;
+  }
+
+  /** Waits `ms` before a refinement's overlay; `overlayNow`, or an erase taking `refinement` up, ends it sooner. */
+  private overlayPause(refinement: Refinement | null, ms: number): Promise<void> {
+    if (this.overlayWanted) {
+      this.overlayWanted = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.overlayWait === done) this.overlayWait = null;
+        if (refinement?.wake === done) refinement.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.overlayWait = done;
+      if (refinement) refinement.wake = done;
+    });
+  }
+
+  /** Starts the refinement of a preview just answered, unless the photo changed or it is under way already. */
+  private refineEarly(image: RgbaImage, prompt: SelectionPrompt): void {
+    const known = this.refinement;
+    if (this.image !== image || (known && known.image === image && known.key === JSON.stringify(prompt))) return;
+    this.startRefinement(image, prompt);
+    performance.mark(REFINED_EARLY);
   }
 
   /**
    * Starts the full-resolution removal mask of `prompt` on `image` (kept, for
-   * `eraseSelection` to take it up while it is made).
+   * `refine` and `eraseSelection` to take it up while it is made).
    */
   private startRefinement(image: RgbaImage, prompt: SelectionPrompt): Refinement {
-    const refinement: Refinement = { image, key: JSON.stringify(prompt), mask: this.fullRemovalMask(image, prompt), erase: null };
+    const refinement: Refinement = {
+      image,
+      key: JSON.stringify(prompt),
+      mask: this.fullRemovalMask(image, prompt),
+      erase: null,
+      refined: false,
+      wake: null,
+    };
     this.refinement = refinement;
     refinement.mask.catch(() => {
       if (this.refinement === refinement) this.refinement = null;
@@ -476,6 +518,7 @@ class Engine {
       return result;
     })();
     refinement.erase = erased;
+    refinement.wake?.();
     return erased;
   }
 
@@ -620,6 +663,9 @@ class Engine {
 /** How long after an erase that took up a refinement its overlay waits (it is only seen after an Undo). */
 const OVERLAY_AFTER_ERASE_MS = 300;
 
+/** How long a refinement's overlay waits for an Enter to take the refinement up first (the preview's overlay shows meanwhile). */
+const OVERLAY_PAUSE_MS = 150;
+
 /** A full-resolution removal mask being made for a prompt on a photo, and the erase waiting for it, if any. */
 interface Refinement {
   image: RgbaImage;
@@ -627,7 +673,14 @@ interface Refinement {
   key: string;
   mask: Promise<{ mask: Uint8Array; empty: boolean }>;
   erase: Promise<unknown> | null;
+  /** Whether a `refine` call has taken it (a later one, e.g. after an erase, starts its own). */
+  refined: boolean;
+  /** Ends `refine`'s pause before its overlay, while it waits (an erase took the refinement up). */
+  wake: (() => void) | null;
 }
+
+/** User timing mark: a refinement started by `select` itself, before the page asked for it. */
+const REFINED_EARLY = "refine: started with the preview";
 
 /** Whether shared memory can be made here (a cross-origin isolated page). */
 function canShare(): boolean {

@@ -10,6 +10,7 @@
  * Each object's preview and full-resolution mask are cached by prompt, so a
  * new tap costs one selection, not one per object.
  */
+import { addMask } from "../../src/core/mask.js";
 import type { Mask, SegmentBox, SegmentPoint, SegmentPreview, SegmentPrompt } from "../../src/index.js";
 
 /** Selects one object in two steps (tap-selector.ts): a quick preview, then the full-resolution mask. */
@@ -172,13 +173,18 @@ function overlapShare(object: Mask, region: Mask): number {
   return size === 0 ? 1 : overlap / size;
 }
 
-/** The union of the objects' masks, each less its cuts (all masks the same size). */
+/** The union of the objects' masks, each less its cuts (all masks the same size): 1 where selected, else 0. */
 function compose(parts: Mask[], cuts: Mask[][]): Mask {
   const { width, height } = parts[0];
   const out = new Uint8Array(width * height);
   for (let i = 0; i < parts.length; i++) {
     const own = parts[i].data;
     const cut = cuts[i].map((c) => c.data);
+    // Nothing cut out (a plain tap): word by word (a byte loop took 100 ms of a page's first refinement).
+    if (cut.length === 0) {
+      addMask(own, out);
+      continue;
+    }
     for (let j = 0; j < own.length; j++) {
       if (own[j] === 0) continue;
       let keep = 1;
