@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { canny, structureScores } from "../src/bench/structure-metrics.js";
 import type { RgbaImage } from "../src/core/image.js";
-import { detectSegments } from "../src/core/inpaint/structure/lsd.js";
+import { detectSegments, rowsReadBy } from "../src/core/inpaint/structure/lsd.js";
 
 /** Grey background, an anti-aliased dark 3-px bar along y = 0.25x + 30 and a light lower half below y = 0.8h. */
 function scene(w: number, h: number): RgbaImage {
@@ -68,6 +68,34 @@ describe("LSD", () => {
     const allowed = new Uint8Array(w * h);
     for (let y = 0; y < h; y++) for (let x = 0; x < 60; x++) allowed[y * w + x] = 1;
     for (const s of detectSegments(grey, w, h, { allowed })) assert.ok(Math.max(s.x1, s.x2) < 62);
+  });
+});
+
+describe("blur support", () => {
+  test("rowsReadBy marks exactly the pixels within the radius of a needed one in its column", () => {
+    const w = 9;
+    const h = 14;
+    const need = new Uint8Array(w * h);
+    // Scattered pixels, one at each border, two in a column closer than twice the radius.
+    for (const [x, y] of [
+      [0, 0],
+      [3, 5],
+      [3, 9],
+      [8, 13],
+      [6, 2],
+    ]) {
+      need[y * w + x] = 1;
+    }
+    for (const radius of [1, 3]) {
+      const got = rowsReadBy(need, w, h, radius);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          let near = 0;
+          for (let k = Math.max(0, y - radius); k <= Math.min(h - 1, y + radius); k++) near |= need[k * w + x];
+          assert.equal(got[y * w + x], near, `radius ${radius} at (${x}, ${y})`);
+        }
+      }
+    }
   });
 });
 

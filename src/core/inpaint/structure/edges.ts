@@ -17,6 +17,7 @@
  * chain itself, smoothed, is the source stretch that propagation copies from.
  */
 import type { FloatImage } from "../resample.js";
+import { rowsReadBy } from "./lsd.js";
 
 /** A chain's end at the hole: where it meets it, its direction into it, its curvature, and the way back. */
 export interface ChainEnd {
@@ -45,6 +46,8 @@ export interface EdgeChainOptions {
 }
 
 const SIGMA = 1;
+/** The blur's radius, 3σ: `knownBlur` writes its seven taps out. */
+const RADIUS = 3;
 const LOW = 6;
 const HIGH = 14;
 /** Edge pixels this close to the hole (px) start chains. */
@@ -61,19 +64,16 @@ const MAX_FIT_RMS = 0.9;
  * pixels, computed only where `need` is set (elsewhere 0): one plane per
  * channel. The horizontal pass runs only on pixels that a needed pixel's
  * vertical pass reads; the known pixels' weight is summed once for all three.
+ * Away from the borders the seven taps are written out: the same products
+ * summed in the same order, without the kernel's loads.
  */
 function knownBlur(img: FloatImage, known: Uint8Array, need: Uint8Array): Float32Array[] {
   const { width: w, height: h, channels: C, data } = img;
-  const radius = Math.ceil(3 * SIGMA);
+  const radius = RADIUS;
   const kernel = new Float32Array(2 * radius + 1);
   for (let i = -radius; i <= radius; i++) kernel[i + radius] = Math.exp(-(i * i) / (2 * SIGMA * SIGMA));
-  const rowNeed = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      if (need[y * w + x] === 0) continue;
-      for (let k = Math.max(0, y - radius); k <= Math.min(h - 1, y + radius); k++) rowNeed[k * w + x] = 1;
-    }
-  }
+  const [f0, f1, f2, f3, f4, f5, f6] = kernel;
+  const rowNeed = rowsReadBy(need, w, h, radius);
   // The known pixels' colours and weights, zero elsewhere, so that the taps below need no test (adding 0 changes no sum).
   const kv = new Float32Array(w * h * 4);
   for (let i = 0; i < w * h; i++) {
@@ -83,9 +83,8 @@ function knownBlur(img: FloatImage, known: Uint8Array, need: Uint8Array): Float3
     kv[i * 4 + 2] = data[i * C + 2];
     kv[i * 4 + 3] = 1;
   }
-  // Horizontal pass: weighted sums of the three channels (interleaved) and of the weights.
-  const tv = new Float32Array(w * h * 3);
-  const tw = new Float32Array(w * h);
+  // Horizontal pass: weighted sums of the three channels and of the weights, interleaved.
+  const tv = new Float32Array(w * h * 4);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
@@ -94,26 +93,37 @@ function knownBlur(img: FloatImage, known: Uint8Array, need: Uint8Array): Float3
       let g = 0;
       let b = 0;
       let s = 0;
-      const k0 = Math.max(-radius, -x);
-      const k1 = Math.min(radius, w - 1 - x);
-      for (let k = k0; k <= k1; k++) {
-        const f = kernel[k + radius];
-        const o = (i + k) * 4;
-        r += f * kv[o];
-        g += f * kv[o + 1];
-        b += f * kv[o + 2];
-        s += f * kv[o + 3];
+      if (x >= radius && x < w - radius) {
+        const o = (i - radius) * 4;
+        r = 0 + f0 * kv[o] + f1 * kv[o + 4] + f2 * kv[o + 8] + f3 * kv[o + 12] + f4 * kv[o + 16] + f5 * kv[o + 20] + f6 * kv[o + 24];
+        g = 0 + f0 * kv[o + 1] + f1 * kv[o + 5] + f2 * kv[o + 9] + f3 * kv[o + 13] + f4 * kv[o + 17] + f5 * kv[o + 21] + f6 * kv[o + 25];
+        b = 0 + f0 * kv[o + 2] + f1 * kv[o + 6] + f2 * kv[o + 10] + f3 * kv[o + 14] + f4 * kv[o + 18] + f5 * kv[o + 22] + f6 * kv[o + 26];
+        s = 0 + f0 * kv[o + 3] + f1 * kv[o + 7] + f2 * kv[o + 11] + f3 * kv[o + 15] + f4 * kv[o + 19] + f5 * kv[o + 23] + f6 * kv[o + 27];
+      } else {
+        const k0 = Math.max(-radius, -x);
+        const k1 = Math.min(radius, w - 1 - x);
+        for (let k = k0; k <= k1; k++) {
+          const f = kernel[k + radius];
+          const o = (i + k) * 4;
+          r += f * kv[o];
+          g += f * kv[o + 1];
+          b += f * kv[o + 2];
+          s += f * kv[o + 3];
+        }
       }
-      tv[i * 3] = r;
-      tv[i * 3 + 1] = g;
-      tv[i * 3 + 2] = b;
-      tw[i] = s;
+      tv[i * 4] = r;
+      tv[i * 4 + 1] = g;
+      tv[i * 4 + 2] = b;
+      tv[i * 4 + 3] = s;
     }
   }
   const out = [new Float32Array(w * h), new Float32Array(w * h), new Float32Array(w * h)];
+  const [outR, outG, outB] = out;
+  const w4 = w * 4;
   for (let y = 0; y < h; y++) {
     const k0 = Math.max(-radius, -y);
     const k1 = Math.min(radius, h - 1 - y);
+    const inside = k0 === -radius && k1 === radius;
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (need[i] === 0) continue;
@@ -121,18 +131,58 @@ function knownBlur(img: FloatImage, known: Uint8Array, need: Uint8Array): Float3
       let g = 0;
       let b = 0;
       let s = 0;
-      for (let k = k0; k <= k1; k++) {
-        const j = i + k * w;
-        const f = kernel[k + radius];
-        r += f * tv[j * 3];
-        g += f * tv[j * 3 + 1];
-        b += f * tv[j * 3 + 2];
-        s += f * tw[j];
+      if (inside) {
+        const o = (i - radius * w) * 4;
+        r =
+          0 +
+          f0 * tv[o] +
+          f1 * tv[o + w4] +
+          f2 * tv[o + 2 * w4] +
+          f3 * tv[o + 3 * w4] +
+          f4 * tv[o + 4 * w4] +
+          f5 * tv[o + 5 * w4] +
+          f6 * tv[o + 6 * w4];
+        g =
+          0 +
+          f0 * tv[o + 1] +
+          f1 * tv[o + w4 + 1] +
+          f2 * tv[o + 2 * w4 + 1] +
+          f3 * tv[o + 3 * w4 + 1] +
+          f4 * tv[o + 4 * w4 + 1] +
+          f5 * tv[o + 5 * w4 + 1] +
+          f6 * tv[o + 6 * w4 + 1];
+        b =
+          0 +
+          f0 * tv[o + 2] +
+          f1 * tv[o + w4 + 2] +
+          f2 * tv[o + 2 * w4 + 2] +
+          f3 * tv[o + 3 * w4 + 2] +
+          f4 * tv[o + 4 * w4 + 2] +
+          f5 * tv[o + 5 * w4 + 2] +
+          f6 * tv[o + 6 * w4 + 2];
+        s =
+          0 +
+          f0 * tv[o + 3] +
+          f1 * tv[o + w4 + 3] +
+          f2 * tv[o + 2 * w4 + 3] +
+          f3 * tv[o + 3 * w4 + 3] +
+          f4 * tv[o + 4 * w4 + 3] +
+          f5 * tv[o + 5 * w4 + 3] +
+          f6 * tv[o + 6 * w4 + 3];
+      } else {
+        for (let k = k0; k <= k1; k++) {
+          const j = (i + k * w) * 4;
+          const f = kernel[k + radius];
+          r += f * tv[j];
+          g += f * tv[j + 1];
+          b += f * tv[j + 2];
+          s += f * tv[j + 3];
+        }
       }
       if (s <= 0) continue;
-      out[0][i] = r / s;
-      out[1][i] = g / s;
-      out[2][i] = b / s;
+      outR[i] = r / s;
+      outG[i] = g / s;
+      outB[i] = b / s;
     }
   }
   return out;
@@ -141,28 +191,15 @@ function knownBlur(img: FloatImage, known: Uint8Array, need: Uint8Array): Float3
 /**
  * Canny edges of the colour image from known pixels only (1 = edge), and the
  * gradient magnitude, computed only on `allowed` pixels (the band around the
- * hole) and the 3×3 stencils around them.
+ * hole) whose 3×3 stencil is known, and blurred only under those stencils.
  */
 export function knownCanny(img: FloatImage, hole: Uint8Array, allowed: Uint8Array): { edges: Uint8Array; magnitude: Float32Array } {
   const { width: w, height: h } = img;
   const known = new Uint8Array(w * h);
   const need = new Uint8Array(w * h);
+  // Pixels whose gradient is computed: allowed, with their whole 3×3 stencil known (else the hole's outline is an edge).
+  const stencil = new Uint8Array(w * h);
   for (let i = 0; i < w * h; i++) known[i] = hole[i] === 0 ? 1 : 0;
-  for (let y = 1; y < h - 1; y++) {
-    for (let x = 1; x < w - 1; x++) {
-      const i = y * w + x;
-      if (allowed[i] === 0) continue;
-      // The 3×3 stencil, written directly: a call to fill() per row cost more than the stores.
-      for (let j = i - w - 1; j <= i + w - 1; j += w) {
-        need[j] = 1;
-        need[j + 1] = 1;
-        need[j + 2] = 1;
-      }
-    }
-  }
-  const blurred = knownBlur(img, known, need);
-  const mag = new Float32Array(w * h);
-  const dir = new Uint8Array(w * h);
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
       const i = y * w + x;
@@ -181,6 +218,22 @@ export function knownCanny(img: FloatImage, hole: Uint8Array, allowed: Uint8Arra
       ) {
         continue;
       }
+      stencil[i] = 1;
+      // The 3×3 stencil, written directly: a call to fill() per row cost more than the stores.
+      for (let j = i - w - 1; j <= i + w - 1; j += w) {
+        need[j] = 1;
+        need[j + 1] = 1;
+        need[j + 2] = 1;
+      }
+    }
+  }
+  const blurred = knownBlur(img, known, need);
+  const mag = new Float32Array(w * h);
+  const dir = new Uint8Array(w * h);
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      if (stencil[i] === 0) continue;
       let best = -1;
       let bx = 0;
       let by = 0;
