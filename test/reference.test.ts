@@ -578,6 +578,46 @@ describe("geometry", () => {
     }
   });
 
+  test("the shift measured on the ring reaches up to the hole's edge", () => {
+    const w = 256;
+    const h = 192;
+    const tex = (x: number, y: number) =>
+      128 + 40 * Math.sin(0.21 * x + 0.13 * y) + 30 * Math.sin(0.07 * x - 0.23 * y) + 25 * Math.sin(0.31 * x + 0.05 * y + 1);
+    // A band 8 px wide around the hole (say, the near edge of a table) moves 1 px; everything beyond it stays.
+    const r = 30;
+    const inBand = (x: number, y: number) => Math.hypot(x - 128, y - 96) <= r + 8;
+    const photo = new Uint8ClampedArray(w * h * 4);
+    const ref = new Uint8ClampedArray(w * h * 4);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const p = (y * w + x) * 4;
+        photo[p] = photo[p + 1] = photo[p + 2] = tex(x + 0.5, y + 0.5);
+        ref[p] = ref[p + 1] = ref[p + 2] = inBand(x + 1, y) ? tex(x + 1.5, y + 0.5) : tex(x + 0.5, y + 0.5);
+        photo[p + 3] = ref[p + 3] = 255;
+      }
+    }
+    const hole = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) hole[y * w + x] = Math.hypot(x - 128, y - 96) <= r ? 1 : 0;
+    const flow = parallaxFlow(
+      { width: w, height: h, data: photo },
+      hole,
+      squaredDistanceTo(hole, w, h),
+      { x: 0, y: 0, width: w, height: h },
+      { width: w, height: h, data: ref },
+      Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1),
+    );
+    assert.ok(flow, "the flow is measured");
+    const d = new Float64Array(2);
+    // Just inside the hole's edge, all round, the fill takes the band's shift
+    // (−0.69 to −0.99; measured only where a patch lies wholly outside the hole, −0.17 to −0.34).
+    for (const a of [0, 1, 2, 3, 4, 5]) {
+      const x = Math.round(128 + (r - 3) * Math.cos(a));
+      const y = Math.round(96 + (r - 3) * Math.sin(a));
+      flowAt(flow, x, y, d);
+      assert.ok(Math.abs(d[0] + 1) < 0.4, `dx ${d[0]} at (${x}, ${y}), expected -1`);
+    }
+  });
+
   test("the flow spread into the hole stays on its side of the reference's colour edge", () => {
     // Node grid 30×20 over a 90×60 guide: dark left half, bright right half (a moving part's edge).
     const gw = 30;
