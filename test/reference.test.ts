@@ -14,7 +14,7 @@ import { Random } from "../src/core/random.js";
 import { searchSimilarity } from "../src/core/reference/direct.js";
 import { detectFeatures, featurePyramid, HarrisScratch, harrisResponse } from "../src/core/reference/features.js";
 import { Fft2d } from "../src/core/reference/fft.js";
-import { dominantFlowAt, flowAt, parallaxFlow } from "../src/core/reference/flow.js";
+import { dominantFlowAt, flowAt, nodeConductance, parallaxFlow, solveGuidedMembrane } from "../src/core/reference/flow.js";
 import { type GreyImage, gaussianBlur, sampleBilinear, workingGrey, workingHole } from "../src/core/reference/grey.js";
 import { fillFromReference } from "../src/core/reference/guided-fill.js";
 import { fitHomography, type Homography, project, ransacAffine, ransacHomography } from "../src/core/reference/homography.js";
@@ -576,6 +576,80 @@ describe("geometry", () => {
       assert.ok(Math.abs(d[0] + 1) < 0.3, `dominant dx ${d[0]} at (${x}, ${y}), expected -1`);
       assert.ok(Math.abs(d[1]) < 0.3, `dominant dy ${d[1]} at (${x}, ${y})`);
     }
+  });
+
+  test("the shift measured on the ring reaches up to the hole's edge", () => {
+    const w = 256;
+    const h = 192;
+    const tex = (x: number, y: number) =>
+      128 + 40 * Math.sin(0.21 * x + 0.13 * y) + 30 * Math.sin(0.07 * x - 0.23 * y) + 25 * Math.sin(0.31 * x + 0.05 * y + 1);
+    // A band 8 px wide around the hole (say, the near edge of a table) moves 1 px; everything beyond it stays.
+    const r = 30;
+    const inBand = (x: number, y: number) => Math.hypot(x - 128, y - 96) <= r + 8;
+    const photo = new Uint8ClampedArray(w * h * 4);
+    const ref = new Uint8ClampedArray(w * h * 4);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const p = (y * w + x) * 4;
+        photo[p] = photo[p + 1] = photo[p + 2] = tex(x + 0.5, y + 0.5);
+        ref[p] = ref[p + 1] = ref[p + 2] = inBand(x + 1, y) ? tex(x + 1.5, y + 0.5) : tex(x + 0.5, y + 0.5);
+        photo[p + 3] = ref[p + 3] = 255;
+      }
+    }
+    const hole = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) hole[y * w + x] = Math.hypot(x - 128, y - 96) <= r ? 1 : 0;
+    const flow = parallaxFlow(
+      { width: w, height: h, data: photo },
+      hole,
+      squaredDistanceTo(hole, w, h),
+      { x: 0, y: 0, width: w, height: h },
+      { width: w, height: h, data: ref },
+      Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1),
+    );
+    assert.ok(flow, "the flow is measured");
+    const d = new Float64Array(2);
+    // Just inside the hole's edge, all round, the fill takes the band's shift
+    // (−0.69 to −0.99; measured only where a patch lies wholly outside the hole, −0.17 to −0.34).
+    for (const a of [0, 1, 2, 3, 4, 5]) {
+      const x = Math.round(128 + (r - 3) * Math.cos(a));
+      const y = Math.round(96 + (r - 3) * Math.sin(a));
+      flowAt(flow, x, y, d);
+      assert.ok(Math.abs(d[0] + 1) < 0.4, `dx ${d[0]} at (${x}, ${y}), expected -1`);
+    }
+  });
+
+  test("the flow spread into the hole stays on its side of the reference's colour edge", () => {
+    // Node grid 30×20 over a 90×60 guide: dark left half, bright right half (a moving part's edge).
+    const gw = 30;
+    const gh = 20;
+    const w = gw * 3;
+    const h = gh * 3;
+    const rgb = new Float32Array(w * h * 3);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rgb.fill(x < w / 2 ? 40 : 200, (y * w + x) * 3, (y * w + x) * 3 + 3);
+    const guide = nodeConductance(rgb, new Uint8Array(w * h).fill(1), w, h, gw, gh);
+    // The ring measured shift 0 on the left, 1 on the right; the columns between are the hole.
+    const field = () => {
+      const grid = { width: gw, height: gh, channels: 1, data: new Float32Array(gw * gh) };
+      const kind = new Uint8Array(gw * gh);
+      for (let y = 0; y < gh; y++) {
+        for (let x = 0; x < gw; x++) {
+          kind[y * gw + x] = x === 0 || x === gw - 1 ? FIXED : SOLVE;
+          grid.data[y * gw + x] = x === gw - 1 ? 1 : 0;
+        }
+      }
+      return { grid, kind };
+    };
+    const plain = field();
+    solveMembrane(plain.grid, plain.kind, 2000);
+    const guided = field();
+    solveGuidedMembrane(guided.grid, guided.kind, guide, 2000);
+    const at = (g: { data: Float32Array }, x: number) => g.data[10 * gw + x];
+    // Plain: a ramp across the hole. Guided: most of the step at the edge (between columns 14 and 15).
+    assert.ok(Math.abs(at(plain.grid, 14) - 14 / 29) < 0.02, `plain ramp ${at(plain.grid, 14)}`);
+    assert.ok(at(guided.grid, 14) < 0.2, `left of the edge ${at(guided.grid, 14)}`);
+    assert.ok(at(guided.grid, 15) > 0.8, `right of the edge ${at(guided.grid, 15)}`);
+    // Within a uniform region the guided field is still smooth and monotone.
+    for (let x = 1; x < gw; x++) assert.ok(at(guided.grid, x) >= at(guided.grid, x - 1) - 1e-4, `monotone at ${x}`);
   });
 
   test("the membrane reproduces a linear field from its boundary (a harmonic function)", () => {
