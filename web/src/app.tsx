@@ -248,7 +248,6 @@ export function App() {
       class={`app${dragging ? " dragging" : ""}${photo ? " has-photo" : ""}`}
       data-tap-engine={doc.tapEngine ?? undefined}
       data-tap-answering={doc.tapAnswering ?? undefined}
-      data-suggestions-found={suggestions.found ?? undefined}
     >
       <header>
         <h1>Vanish</h1>

@@ -10,10 +10,7 @@
  * pressed while the engine still prepares the photo for tap-to-select;
  * it starts with the first photo, or with the page when an earlier visit
  * left the models in the cache, and then warms them up at once. On such a
- * visit (the visitor has used Suggestions before) the worker also starts
- * looking at each photo as it opens, from the file, before any press: a
- * press then waits only for the rest of that search, or for nothing. And a
- * photo being opened holds Segment Anything's loading (its 44 MB
+ * visit a photo being opened holds Segment Anything's loading (its 44 MB
  * file read and checksum, then its sessions) until the photo has opened, or,
  * when Suggestions are pressed meanwhile, until the outlines show: the
  * built-in engine answers taps until Segment Anything is ready, as on every visit.
@@ -27,7 +24,6 @@ import { SUGGEST_MODEL_FILES } from "./suggest-models.js";
 import type { DocumentApi } from "./use-document.js";
 
 type SuggestWorker = Comlink.Remote<SuggestWorkerApi>;
-type FileAnswer = Awaited<ReturnType<SuggestWorker["findInFile"]>>;
 
 /** The app's models/ folder. */
 function modelsUrl(): string {
@@ -56,8 +52,6 @@ export interface SuggestionsApi {
   items: readonly FoundSuggestion[];
   /** For each item: whether it is in the selection. */
   pressed: readonly boolean[];
-  /** How many suggestions the current photo state has when they are known (a press shows them at once), else null. */
-  found: number | null;
   /**
    * Starts the worker and, when the models are cached, their loading: call it
    * as a photo starts opening, before asking the document to open it.
@@ -107,8 +101,6 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
   const found = useRef(new WeakMap<Uint8ClampedArray, FoundSuggestion[]>());
   /** Suggestions found in an opened file (its own small copy), with the photo size the worker decoded. */
   const inFile = useRef(new WeakMap<Blob, { width: number; height: number; items: FoundSuggestion[] }>());
-  /** Searches of opened files under way (started as the file opened, or by a press), so that a press joins the one running. */
-  const searching = useRef(new WeakMap<Blob, Promise<FileAnswer>>());
   /** Files whose copy came out another size than the engine's photo: their states send their pixels instead. */
   const unusable = useRef(new WeakSet<Blob>());
   const told = useRef(new Set<string>());
@@ -151,30 +143,6 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
     void startWorker()
       .warm(modelsUrl())
       .catch(() => undefined);
-  };
-  /**
-   * The search of an opened file: the one under way, or a new one. Its answer is kept for the file (`inFile`); a
-   * failed search is forgotten, so that the next press tries again.
-   */
-  const lookInFile = (file: Blob, onProgress?: (what: string, fraction: number) => void): Promise<FileAnswer> => {
-    const running = searching.current.get(file);
-    if (running) return running;
-    const search = startWorker()
-      .findInFile(file, modelsUrl(), onProgress && Comlink.proxy(onProgress))
-      .then(
-        (answer) => {
-          inFile.current.set(file, answer);
-          // The photo may have opened meanwhile: its state takes the answer up now (`found`), shown on a press.
-          setVersion((v) => v + 1);
-          return answer;
-        },
-        (err) => {
-          searching.current.delete(file);
-          throw err;
-        },
-      );
-    searching.current.set(file, search);
-    return search;
   };
   // A visit after one that used Suggestions (their models in the cache): the worker and the models start with the page,
   // while the visitor picks a photo, so that a press right after opening finds them compiled. Others start nothing here.
@@ -236,25 +204,6 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
     releaseSam();
   }, [opening, busy]);
 
-  // On a visit whose models were cached at page load, the search of a photo starts as it opens, before any press: the
-  // visitor has used Suggestions before, and a press (0.3–1.2 s after opening in bench runs) then finds it under way or
-  // done. Nothing is shown until a press. Other visits look only when pressed (a first visit downloads nothing before).
-  const openingFile = opening ? source.file : null;
-  useEffect(() => {
-    if (!openingFile || unusable.current.has(openingFile)) return;
-    void cachedAtLoad.current?.then((cached) => {
-      if (cached) lookInFile(openingFile).catch(() => undefined);
-    });
-  }, [openingFile]);
-
-  /** Ends the hold of a press that found the answer at hand while the photo opened, once the outlines are drawn. */
-  const outlinesDrawn = useRef<(() => void) | null>(null);
-  useEffect(() => {
-    if (opening || !outlinesDrawn.current) return;
-    outlinesDrawn.current();
-    outlinesDrawn.current = null;
-  });
-
   // The photo's "ready" line, when it comes after the answer, keeps the answer's line before it instead of replacing it.
   const status = doc.status;
   useEffect(() => {
@@ -289,23 +238,17 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
     if ((!s && !source) || lookingRef.current) return;
     // The file's own small copy serves while it opens and for its first state; later states send their pixels.
     const file = source && !unusable.current.has(source.file) && (opening || (s?.pixels === source.pixels && !items)) ? source.file : null;
-    const early = file && opening ? inFile.current.get(file)?.items : undefined;
-    const ready = items ?? early;
-    if (ready) {
+    if (file && opening && inFile.current.has(file)) {
       setShown(true);
-      if (early && ready.length > 0) {
-        // Found before the press, while the photo still opens: as for a press that looks, tap-to-select's preparation
-        // (and Segment Anything's loading) waits until the outlines are on the page, which is when the photo has opened.
-        doc.prepareAfter(new Promise<void>((resolve) => (outlinesDrawn.current = resolve)));
-        heldForOpening.current = false;
-      }
-      if (ready.length === 0) {
+      return;
+    }
+    if (items) {
+      setShown(true);
+      if (items.length === 0) {
         doc.setStatus("Found no people, text or wires here");
         return;
       }
-      const message = `${describeFound(ready)} suggested · tap an outline to select it`;
-      doc.setStatus(message);
-      said.current = busyNow.current ? message : null;
+      doc.setStatus(`${describeFound(items)} suggested · tap an outline to select it`);
       return;
     }
     // The status line, not the busy bar: the engine may be busy preparing the photo meanwhile, and stays free for it.
@@ -321,22 +264,25 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
     doc.setStatus("Looking for people, text and wires…");
     let lastPercent = -1;
     try {
-      const onProgress = (what: string, fraction: number) => {
+      const onProgress = Comlink.proxy((what: string, fraction: number) => {
         const percent = Math.floor(fraction * 100);
         if (percent === lastPercent) return;
         lastPercent = percent;
         doc.setStatus(`Loading the ${what} (first time only)… ${percent} %`);
-      };
+      });
       let answer: Awaited<ReturnType<SuggestWorker["find"]>>;
-      if (file) answer = await lookInFile(file, onProgress);
-      else if (s) {
+      if (file) {
+        const inThisFile = await startWorker().findInFile(file, modelsUrl(), onProgress);
+        inFile.current.set(file, inThisFile);
+        answer = inThisFile;
+      } else if (s) {
         const pixels = new Uint8ClampedArray(s.pixels);
         answer = await startWorker().find(
           width,
           doc.photo?.height ?? 0,
           Comlink.transfer(pixels, [pixels.buffer]),
           modelsUrl(),
-          Comlink.proxy(onProgress),
+          onProgress,
         );
         found.current.set(s.pixels, answer.items);
       } else return;
@@ -379,16 +325,5 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
     await doc.erase();
   };
 
-  return {
-    shown,
-    looking,
-    canLook: !!s || !!source,
-    items: current,
-    pressed,
-    found: items ? items.length : null,
-    warm,
-    show,
-    toggle,
-    eraseAll,
-  };
+  return { shown, looking, canLook: !!s || !!source, items: current, pressed, warm, show, toggle, eraseAll };
 }
