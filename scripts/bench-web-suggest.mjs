@@ -19,7 +19,8 @@
  * app's address is loaded in it: Chromium 156 builds its omnibox popup (a
  * WebUI renderer, about 0.8 s of CPU here) for every new tab, which a
  * visitor's tab did long before; 0 leaves that inside the timed span, as
- * runs before session 7 did.
+ * runs before session 7 did. BENCH_WEB_PRESS_MS (default 0) waits that
+ * long after opening before pressing, as a person does.
  * Needs `npm run build:web` first (it serves dist/web), built with NanoDet
  * at hand for people (see README, "Browser app").
  * Usage: node scripts/bench-web-suggest.mjs photo.jpg
@@ -37,6 +38,7 @@ if (!photo) {
 const engines = (process.env.BENCH_WEB_ENGINES ?? "builtin,auto").split(",");
 const pickMs = Number(process.env.BENCH_WEB_PICK_MS ?? 0);
 const tabMs = Number(process.env.BENCH_WEB_TAB_MS ?? 2000);
+const pressMs = Number(process.env.BENCH_WEB_PRESS_MS ?? 0);
 /** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
 const TICKS = 100;
 
@@ -92,6 +94,7 @@ async function visit(page, engine, label) {
   const cpu0 = browserCpuSeconds();
   const t0 = Date.now();
   await page.getByTestId("open").setInputFiles(photo);
+  if (pressMs > 0) await page.waitForTimeout(pressMs);
   await page.getByTestId("suggest").click({ timeout: 120_000 });
   const pressed = Date.now();
   await page.waitForFunction(
