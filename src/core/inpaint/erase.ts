@@ -282,15 +282,27 @@ async function selfSimilarFill(
   const spare = elsewhere ? rng.clone() : null;
   progress(STAGE_END.prepare);
   const tc0 = performance.now();
+  // When each of the two settled, for the timings only: awaiting the step lets the early fill run on,
+  // so the time spent in that await is not the step's.
+  let structureDone = 0;
+  let earlyDone = 0;
+  if (elsewhere)
+    elsewhere.then(
+      () => (structureDone = performance.now()),
+      () => undefined,
+    );
   const early = spare ? fillWith(null, spare) : null;
   // Handled below, after the structure's wait; this keeps a failure meanwhile from counting as unhandled.
-  if (early instanceof Promise) early.catch(() => undefined);
-  // Each side of a continued curve is filled from its own side (structure/sides.ts).
-  const ts1 = performance.now();
+  if (early instanceof Promise)
+    early.then(
+      () => (earlyDone = performance.now()),
+      () => undefined,
+    );
+  else if (early) earlyDone = performance.now();
   const structure = elsewhere ? await elsewhere : drawn;
+  // Each side of a continued curve is filled from its own side (structure/sides.ts).
+  const tSides = performance.now();
   const sides = structure ? sideLabels(structure.curves, structure.scale, s, low.image.width, low.image.height) : null;
-  const structureMs = options.structure === false ? 0 : continueMs + performance.now() - ts1;
-  const earlyMs = ts1 - tc0;
   const t1 = performance.now();
 
   let filled: CoarseOutput;
@@ -304,6 +316,14 @@ async function selfSimilarFill(
   }
   const t2 = performance.now();
   progress(STAGE_END.coarse);
+  // The step's share of the wall time: its own time here, the wait for it beyond the early fill (all of the
+  // early fill's time when the step continued something, as that fill is then thrown away), and the sides.
+  let structureWaitMs = 0;
+  if (elsewhere && early) {
+    structureWaitMs = structure ? Math.max(structureDone, earlyDone) - tc0 : Math.max(0, structureDone - earlyDone);
+  }
+  const sidesMs = t1 - tSides;
+  const structureMs = options.structure === false ? 0 : continueMs + structureWaitMs + sidesMs;
 
   const attention = buildAttention(
     filled.image,
@@ -341,9 +361,9 @@ async function selfSimilarFill(
     structure: { curves: structure?.curves.length ?? 0, pixels: structure?.pixels ?? 0 },
     timings: {
       ...none,
-      prepareMs: t1 - t0 - structureMs - earlyMs,
+      prepareMs: tc0 - t0 - continueMs,
       structureMs,
-      coarseMs: t2 - t1 + earlyMs,
+      coarseMs: t2 - tc0 - structureWaitMs - sidesMs,
       attentionMs: t3 - t2,
       upscaleMs: t4 - t3,
     },
