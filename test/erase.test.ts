@@ -573,6 +573,31 @@ describe("continueStructureOn option", () => {
     await assert.rejects(erase(image, mask, { continueStructureOn: 1 as never }), VanishError);
   });
 
+  test("the early fill's run while the step's answer is awaited counts as the coarse stage, not as structure", async () => {
+    // A fill that keeps its thread busy for 80 ms after its first await, and a step answered as a message
+    // would be (a macrotask): the answer is handled only once the fill is done, which is not the step's time.
+    const image = noiseImage(200, 150, 7);
+    const mask = rectMask(200, 150, 70, 50, 40, 30);
+    const inner = new PatchMatchCoarse();
+    const busy = {
+      name: "busy",
+      async fill(input: Parameters<PatchMatchCoarse["fill"]>[0]) {
+        await Promise.resolve();
+        const end = performance.now() + 80;
+        while (performance.now() < end);
+        return inner.fill(input);
+      },
+    };
+    const report = await eraseWithReport(image, mask, {
+      seed: 5,
+      coarse: busy,
+      continueStructureOn: () => new Promise((resolve) => setTimeout(() => resolve(null), 0)),
+    });
+    assert.equal(report.structure.curves, 0);
+    assert.ok(report.timings.coarseMs >= 80, `coarse ${report.timings.coarseMs} ms`);
+    assert.ok(report.timings.structureMs < 40, `structure ${report.timings.structureMs} ms`);
+  });
+
   test("on a pool thread, with the fill started before the step's answer, the pixels are the same", async () => {
     const { FieldThreadPool } = await import("../src/node/field-threads.js");
     // A line the step continues (the fill is redone with its side labels) and noise it does not (the early fill is kept).
