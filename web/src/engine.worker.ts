@@ -390,9 +390,8 @@ class Engine {
     const image = this.current();
     const selector = await this.selector;
     // The refinement `select` started for this preview, unless another `refine` had it already.
-    const known = this.refinement;
-    const early = known && !known.refined && known.image === image && known.key === JSON.stringify(prompt);
-    const refinement = early ? known : this.startRefinement(image, prompt);
+    const known = this.refinementOf(image, prompt);
+    const refinement = known && !known.refined ? known : this.startRefinement(image, prompt);
     refinement.refined = true;
     const { mask, empty } = await refinement.mask;
     // A moment before the overlay (the 12 MP mask sampled, a bitmap: 30-120 ms of this thread, while the page
@@ -452,10 +451,15 @@ class Engine {
 
   /** Starts the refinement of a preview just answered, unless the photo changed or it is under way already. */
   private refineEarly(image: RgbaImage, prompt: SelectionPrompt): void {
-    const known = this.refinement;
-    if (this.image !== image || (known && known.image === image && known.key === JSON.stringify(prompt))) return;
+    if (this.image !== image || this.refinementOf(image, prompt)) return;
     this.startRefinement(image, prompt);
     performance.mark(REFINED_EARLY);
+  }
+
+  /** The refinement under way for `prompt` on `image`, if the last one started is it. */
+  private refinementOf(image: RgbaImage, prompt: SelectionPrompt): Refinement | null {
+    const known = this.refinement;
+    return known && known.image === image && known.key === JSON.stringify(prompt) ? known : null;
   }
 
   /**
@@ -507,9 +511,7 @@ class Engine {
   async eraseSelection(prompt: SelectionPrompt, seed: number, onProgress?: (fraction: number) => void, variant = 0): Promise<EraseResult> {
     if (!canShare()) throw new Error("Erasing a selection being refined needs shared memory (cross-origin isolation).");
     const image = this.current();
-    const key = JSON.stringify(prompt);
-    const known = this.refinement;
-    const refinement = known && known.image === image && known.key === key ? known : this.startRefinement(image, prompt);
+    const refinement = this.refinementOf(image, prompt) ?? this.startRefinement(image, prompt);
     const erased = (async () => {
       const { mask } = await refinement.mask;
       const result = await this.erase(mask, seed, onProgress, variant);
