@@ -27,7 +27,7 @@ import {
   withoutKernel,
 } from "../../src/core/inpaint/patchmatch.js";
 import type { StructureResult } from "../../src/core/inpaint/structure/structure.js";
-import { type UpscaleInput, upscaleInto, upscaleRows, upscaleSeam } from "../../src/core/inpaint/upscale.js";
+import { applySeam, planSeam, type UpscaleInput, upscaleInto, upscaleRows } from "../../src/core/inpaint/upscale.js";
 import { Random } from "../../src/core/random.js";
 import type { FieldBatch, FieldBatchDone, RowsBatch, StructureBatch } from "./field.worker.js";
 
@@ -190,6 +190,8 @@ export class WebFieldThreads implements FieldThreads {
       running.push(new Promise<void>((resolve, reject) => this.pending.set(id, { resolve: () => resolve(), reject })));
       this.workers[b - 1].postMessage({ kind: "rows", id, input: local, y0: cuts[b], y1: cuts[b + 1] } satisfies RowsBatch);
     }
+    // The seam band's mismatch reads only known pixels: it is worked out while the workers write their rows.
+    const seam = input.seamWidth > 0 ? planSeam(input) : null;
     upscaleRows(local, written, cuts[0], cuts[1]);
     input.progress?.(1 / bands);
     await Promise.all(running);
@@ -200,7 +202,7 @@ export class WebFieldThreads implements FieldThreads {
         out.set(written.subarray((y * cw + hr.x) * 4, (y * cw + hr.x + hr.width) * 4), o * 4);
       }
     }
-    upscaleSeam(input, out);
+    if (seam) applySeam(seam, out);
   };
 
   /**
