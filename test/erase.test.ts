@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { gradientEnergyRatio, maxChangeOutside, psnr } from "../src/bench/metrics.js";
 import { type RgbaImage, VanishError } from "../src/core/image.js";
 import { PatchMatchCoarse } from "../src/core/inpaint/completion.js";
-import { chooseCrop, erase, eraseWithReport, workingScale } from "../src/core/inpaint/erase.js";
+import { chooseCrop, erase, eraseWithReport, hasTranslucency, workingScale } from "../src/core/inpaint/erase.js";
 import { countSources } from "../src/core/inpaint/patchmatch.js";
 import { blurKnown, downsampleCrop, halve } from "../src/core/inpaint/resample.js";
 import { continueStructure } from "../src/core/inpaint/structure/structure.js";
@@ -185,6 +185,30 @@ describe("erase", () => {
 });
 
 describe("hole statistics", () => {
+  test("hasTranslucency finds one pixel of alpha below 255 anywhere in the rectangle, and none outside it, at any alignment", () => {
+    const width = 13;
+    const height = 6;
+    const rect = { x: 2, y: 1, width: 9, height: 4 };
+    for (const byteOffset of [0, 4, 1]) {
+      const backing = new Uint8ClampedArray(width * height * 4 + byteOffset).fill(255);
+      const image = { width, height, data: backing.subarray(byteOffset) };
+      assert.equal(hasTranslucency(image, rect), false);
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          for (const alpha of [254, 0]) {
+            image.data[(y * width + x) * 4 + 3] = alpha;
+            const inside = x >= rect.x && x < rect.x + rect.width && y >= rect.y && y < rect.y + rect.height;
+            assert.equal(hasTranslucency(image, rect), inside, `(${x}, ${y}) alpha ${alpha} at +${byteOffset}`);
+            image.data[(y * width + x) * 4 + 3] = 255;
+          }
+          // A colour byte below 255 is not translucency.
+          image.data[(y * width + x) * 4] = 0;
+          assert.equal(hasTranslucency(image, rect), false);
+        }
+      }
+    }
+  });
+
   test("holeStats gives countHole's count and holeBounds' box, at any byte offset and width", () => {
     const rng = new Random(3);
     for (const [width, height] of [
@@ -199,6 +223,11 @@ describe("hole statistics", () => {
           const data = backing.subarray(offset, offset + width * height);
           const holes = trial === 0 ? 0 : rng.int(1, 4);
           for (let k = 0; k < holes; k++) data[rng.int(0, data.length - 1)] = rng.int(1, 255);
+          // Runs of hole pixels (whole words of them, across rows' ends too) from the fourth trial on.
+          for (let k = 0; trial >= 3 && k < holes; k++) {
+            const start = rng.int(0, data.length - 1);
+            data.fill(rng.int(1, 255), start, Math.min(data.length, start + rng.int(1, 3 * width + 5)));
+          }
           backing[offset + width * height] = 1;
           const stats = holeStats(data, width, height);
           assert.equal(stats.count, countHole(data), `${width}×${height} at +${offset}`);

@@ -444,13 +444,29 @@ export function chooseCrop(bounds: Rect, holePixels: number, W: number, H: numbe
   }
 }
 
-function hasTranslucency(image: RgbaImage, rect: Rect): boolean {
+/**
+ * Whether any pixel of `rect` (hole or not) has alpha below 255. Reads the
+ * RGBA bytes as 32-bit words where it can (little-endian, aligned): the
+ * bitwise AND of four pixels keeps alpha 255 only if all four have it, so
+ * one comparison checks four pixels.
+ */
+export function hasTranslucency(image: RgbaImage, rect: Rect): boolean {
   const d = image.data;
+  const words = LITTLE_ENDIAN && d.byteOffset % 4 === 0 ? new Uint32Array(d.buffer, d.byteOffset, d.length >> 2) : null;
   for (let y = rect.y; y < rect.y + rect.height; y++) {
-    for (let p = (y * image.width + rect.x) * 4 + 3, e = p + rect.width * 4; p < e; p += 4) if (d[p] !== 255) return true;
+    let m = y * image.width + rect.x;
+    const end = m + rect.width;
+    if (words !== null) {
+      let all = 0xffffffff;
+      for (; m + 4 <= end; m += 4) all &= words[m] & words[m + 1] & words[m + 2] & words[m + 3];
+      if (all >>> 24 !== 255) return true;
+    }
+    for (let p = m * 4 + 3, e = end * 4; p < e; p += 4) if (d[p] !== 255) return true;
   }
   return false;
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([0x04030201]).buffer)[0] === 1;
 
 function validateOptions(o: EraseOptions): void {
   if (o === null || typeof o !== "object") throw expectedError("options as an object", o);
