@@ -32,7 +32,7 @@ import { exposeAllCandidates, loadWebModel } from "./onnx-web.js";
 import { loadRemoteModel } from "./remote-model.js";
 import { SelectionComposer, type SelectionPrompt } from "./selection-compose.js";
 import { SharedSamModels, TapSelector } from "./tap-selector.js";
-import { HalvedView, makeViewBitmaps } from "./view-bitmaps.js";
+import { HalvedView, makeFullBitmap, makeViewBitmaps } from "./view-bitmaps.js";
 
 export interface SelectResult {
   /** Grown removal mask (1 = remove), `width`×`height`: the photo's size, or a preview's. */
@@ -121,6 +121,8 @@ class Engine {
   private overlayWait: (() => void) | null = null;
   /** The page asked for an overlay (`overlayNow`) before its refinement's pause began: that pause is skipped. */
   private overlayWanted = false;
+  /** Erases under way (each writes the photo in place until it resolves). */
+  private erasing = 0;
 
   constructor() {
     this.useFieldWorkers(defaultFieldWorkers());
@@ -527,6 +529,20 @@ class Engine {
   /** Erases the masked pixels of the current photo; the result becomes the current photo. */
   /** `variant` picks one of the fills "Try another" cycles through (0: the default fill). */
   async erase(mask: Uint8Array, seed: number, onProgress?: (fraction: number) => void, variant = 0): Promise<EraseResult> {
+    this.erasing++;
+    try {
+      return await this.eraseNow(mask, seed, onProgress, variant);
+    } finally {
+      this.erasing--;
+    }
+  }
+
+  private async eraseNow(
+    mask: Uint8Array,
+    seed: number,
+    onProgress: ((fraction: number) => void) | undefined,
+    variant: number,
+  ): Promise<EraseResult> {
     // The fill writes in place: never into pixels the page holds.
     this.ownPixels();
     const image = this.current();
@@ -593,7 +609,9 @@ class Engine {
     const data = handOver ? report.image.data : new Uint8ClampedArray(report.image.data);
     if (handOver) {
       this.handedOver = this.image;
-      setTimeout(() => this.ownPixels(), 0);
+      // Not at once: the 48 MB copy would share the cores with the page showing the result (the next erase
+      // makes it first if it comes sooner).
+      setTimeout(() => this.ownPixels(), OWN_PIXELS_DELAY_MS);
     }
     measure("erase: pixels for the page", t1);
     const ms = performance.now() - t0;
@@ -616,10 +634,17 @@ class Engine {
     return Comlink.transfer(result, handOver ? view : [data.buffer, ...view]);
   }
 
-  /** The full-resolution bitmap of the current photo (see `erase`). */
-  async fullView(): Promise<ImageBitmap> {
+  /**
+   * The full-resolution bitmap of the current photo (see `erase`), made
+   * `afterMs` from now; null when the photo changed or an erase started meanwhile.
+   */
+  async fullView(afterMs = 0): Promise<ImageBitmap | null> {
     const image = this.current();
-    const [full] = await makeViewBitmaps(image.data as Uint8ClampedArray, image.width, image.height, true, this.colorSpace());
+    if (afterMs > 0) await new Promise((resolve) => setTimeout(resolve, afterMs));
+    // An erase under way writes the photo in place; its result comes with its own view.
+    if (this.image !== image || this.erasing > 0) return null;
+    // Only the full-resolution bitmap: the page has the halvings (making them again cost as much as it, and they leaked).
+    const full = await makeFullBitmap(image.data as Uint8ClampedArray, image.width, image.height, this.colorSpace());
     return Comlink.transfer(full, [full]);
   }
 
@@ -661,6 +686,9 @@ class Engine {
     return this.image;
   }
 }
+
+/** How long after an erase its result's pixels wait for this worker's own copy (see `ownPixels`). */
+const OWN_PIXELS_DELAY_MS = 400;
 
 /** How long after an erase that took up a refinement its overlay waits (it is only seen after an Undo). */
 const OVERLAY_AFTER_ERASE_MS = 300;

@@ -60,6 +60,8 @@ export interface Point {
 const NO_PROMPT: SelectionPrompt = { parts: [], carves: [] };
 /** How many photo states keep their view bitmaps (about 64 MB each at 12 MP). */
 const VIEWS_KEPT = 3;
+/** How long after an erase's result shows its full-resolution bitmap is made (see `completeView`). */
+const FULL_VIEW_DELAY_MS = 400;
 const HISTORY_STEPS = 30;
 
 /**
@@ -195,7 +197,10 @@ export function useDocument() {
   /** Adds the full-resolution bitmap to an erase result's view, which arrived with the halved copies only. */
   const completeView = async (pixels: Uint8ClampedArray, reduced: ImageBitmap[]) => {
     if (reduced.length === 0 || reduced[0].width === photoRef.current?.width) return;
-    const full = await (await host.engine()).fullView();
+    // A moment later: the halved copy fills the screen at fit-to-window zoom, and the 12 MP bitmap (~100 ms of
+    // the engine worker) would share the cores with the page showing the result. None when the photo changed meanwhile.
+    const full = await (await host.engine()).fullView(FULL_VIEW_DELAY_MS);
+    if (!full) return;
     if (views.current.get(pixels) !== reduced) {
       full.close();
       return;

@@ -39,6 +39,17 @@ export async function makeViewBitmaps(
   return levels;
 }
 
+/** The photo's full-resolution bitmap alone (`makeViewBitmaps`' first), without making its halvings again. */
+export async function makeFullBitmap(
+  data: Uint8ClampedArray,
+  width: number,
+  height: number,
+  colorSpace: PredefinedColorSpace = "srgb",
+): Promise<ImageBitmap> {
+  const own = data.buffer instanceof SharedArrayBuffer ? new Uint8ClampedArray(data) : data;
+  return createImageBitmap(new ImageData(own as Uint8ClampedArray<ArrayBuffer>, width, height, { colorSpace }));
+}
+
 /** Photos at least this long are also kept halved for display. */
 const MIN_HALVED = 2048;
 
