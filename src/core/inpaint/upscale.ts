@@ -53,6 +53,12 @@ export class DetailTransfer {
   private readonly lh: number;
   private readonly C: number;
   private readonly tokenCentre: number;
+  /** The token and blend fractions whose merged offsets `offX`/`offY`/`offW` hold (`mergedN` of them). */
+  private mergedTi = Number.NaN;
+  private mergedTj = Number.NaN;
+  private mergedFi = Number.NaN;
+  private mergedFj = Number.NaN;
+  private mergedN = 0;
 
   constructor(private readonly input: UpscaleInput) {
     const { crop, scale, lowRes } = input;
@@ -108,30 +114,16 @@ export class DetailTransfer {
       tj = att.rows - 1;
       fj = 0;
     }
-    let n = 0;
-    for (let corner = 0; corner < 4; corner++) {
-      const di = corner & 1;
-      const dj = corner >> 1;
-      const beta = (di ? fi : 1 - fi) * (dj ? fj : 1 - fj);
-      if (beta <= 0) continue;
-      const t = (tj + dj) * att.cols + ti + di;
-      const cnt = att.count[t];
-      const base = t * att.k;
-      for (let e = 0; e < cnt; e++) {
-        const ox = att.dx[base + e];
-        const oy = att.dy[base + e];
-        const wgt = beta * att.weight[base + e];
-        let u = 0;
-        while (u < n && (offX[u] !== ox || offY[u] !== oy)) u++;
-        if (u === n) {
-          offX[n] = ox;
-          offY[n] = oy;
-          offW[n] = wgt;
-          n++;
-        } else {
-          offW[u] += wgt;
-        }
-      }
+    // The merged offsets depend on the token and the two blend fractions only: inside a token, away from its
+    // blend band, a whole run of pixels shares them, so the last merge is kept.
+    let n = this.mergedN;
+    if (ti !== this.mergedTi || tj !== this.mergedTj || fi !== this.mergedFi || fj !== this.mergedFj) {
+      n = this.merge(ti, tj, fi, fj);
+      this.mergedTi = ti;
+      this.mergedTj = tj;
+      this.mergedFi = fi;
+      this.mergedFj = fj;
+      this.mergedN = n;
     }
 
     let wsum = 0;
@@ -181,6 +173,38 @@ export class DetailTransfer {
       if (C === 4) res[3] += h3 * inv * gain;
     }
     return wsum;
+  }
+
+  /** Merges the entries of the (up to four) tokens around a pixel into one offset list; returns its length. */
+  private merge(ti: number, tj: number, fi: number, fj: number): number {
+    const att = this.input.attention;
+    const { offX, offY, offW } = this;
+    let n = 0;
+    for (let corner = 0; corner < 4; corner++) {
+      const di = corner & 1;
+      const dj = corner >> 1;
+      const beta = (di ? fi : 1 - fi) * (dj ? fj : 1 - fj);
+      if (beta <= 0) continue;
+      const t = (tj + dj) * att.cols + ti + di;
+      const cnt = att.count[t];
+      const base = t * att.k;
+      for (let e = 0; e < cnt; e++) {
+        const ox = att.dx[base + e];
+        const oy = att.dy[base + e];
+        const wgt = beta * att.weight[base + e];
+        let u = 0;
+        while (u < n && (offX[u] !== ox || offY[u] !== oy)) u++;
+        if (u === n) {
+          offX[n] = ox;
+          offY[n] = oy;
+          offW[n] = wgt;
+          n++;
+        } else {
+          offW[u] += wgt;
+        }
+      }
+    }
+    return n;
   }
 }
 
