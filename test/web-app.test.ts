@@ -269,7 +269,13 @@ test("Enter while the selection is still being refined erases what Enter after t
     if (cancelFirst) {
       // Cancelled while the engine refines and erases: a fresh engine refines the selection again, and Enter erases it.
       await page.keyboard.press("Enter");
-      await page.getByTestId("cancel").click();
+      // Clicked in the first frame that shows it: a click through the locator (scroll, stability checks) can come
+      // after a small erase has finished and the button has gone.
+      await page.waitForFunction(
+        `(() => { const cancel = document.querySelector("[data-testid=cancel]"); cancel?.click(); return cancel !== null; })()`,
+        undefined,
+        { polling: "raf", timeout: 30_000 },
+      );
       await statusSays(page, "Erase cancelled", 60_000);
       await refined(page);
       await page.keyboard.press("Enter");

@@ -658,12 +658,14 @@ class Engine {
    * Gives the photo handed to the page with the last erase (shared memory,
    * which the page's history now holds too) a copy of its own, so that the
    * next erase, which fills in place, cannot change the page's pixels. The
-   * same image object keeps its preparations (the pixels are equal).
+   * same image object keeps its preparations (the pixels are equal). None
+   * when the page has sent another photo since (an Undo): only the current
+   * photo is ever filled.
    */
   private ownPixels(): void {
     const image = this.handedOver;
     this.handedOver = null;
-    if (image) (image as { data: Uint8ClampedArray }).data = inSharedMemory(image.data as Uint8ClampedArray);
+    if (image && image === this.image) (image as { data: Uint8ClampedArray }).data = inSharedMemory(image.data as Uint8ClampedArray);
   }
 
   /**
