@@ -190,10 +190,11 @@ export class WebFieldThreads implements FieldThreads {
       running.push(new Promise<void>((resolve, reject) => this.pending.set(id, { resolve: () => resolve(), reject })));
       this.workers[b - 1].postMessage({ kind: "rows", id, input: local, y0: cuts[b], y1: cuts[b + 1] } satisfies RowsBatch);
     }
-    // The seam band's mismatch reads only known pixels: it is worked out while the workers write their rows.
-    const seam = input.seamWidth > 0 ? planSeam(input) : null;
     upscaleRows(local, written, cuts[0], cuts[1]);
     input.progress?.(1 / bands);
+    // The seam band's mismatch reads only known pixels: it is worked out while the workers finish their rows
+    // (after this thread's, whose run has compiled the detail transfer that it calls at every ring pixel).
+    const seam = input.seamWidth > 0 ? planSeam(input) : null;
     await Promise.all(running);
     if (!direct) {
       const cw = crop.width;

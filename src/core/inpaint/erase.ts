@@ -452,12 +452,14 @@ export function chooseCrop(bounds: Rect, holePixels: number, W: number, H: numbe
  */
 export function hasTranslucency(image: RgbaImage, rect: Rect): boolean {
   const d = image.data;
-  const words = LITTLE_ENDIAN && d.byteOffset % 4 === 0 ? new Uint32Array(d.buffer, d.byteOffset, d.length >> 2) : null;
+  // Signed words: an opaque pixel's is then a small integer, not a number that unoptimised code (a page's first
+  // erase) boxes on every read (a cold 21 MB scan: 22 → 9 ms in Node).
+  const words = LITTLE_ENDIAN && d.byteOffset % 4 === 0 ? new Int32Array(d.buffer, d.byteOffset, d.length >> 2) : null;
   for (let y = rect.y; y < rect.y + rect.height; y++) {
     let m = y * image.width + rect.x;
     const end = m + rect.width;
     if (words !== null) {
-      let all = 0xffffffff;
+      let all = -1;
       for (; m + 4 <= end; m += 4) all &= words[m] & words[m + 1] & words[m + 2] & words[m + 3];
       if (all >>> 24 !== 255) return true;
     }

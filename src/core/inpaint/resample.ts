@@ -109,9 +109,13 @@ export function downsampleCrop(image: RgbaImage, mask: Uint8Array, rect: Rect, s
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([0x04030201]).buffer)[0] === 1;
 
-/** The RGBA bytes as one 32-bit word per pixel (red in the low byte), or null where the host or the alignment does not allow it. */
-function littleEndianWords(bytes: Uint8ClampedArray): Uint32Array | null {
-  return LITTLE_ENDIAN && bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2) : null;
+/**
+ * The RGBA bytes as one 32-bit word per pixel (red in the low byte), or null where the host or the alignment does
+ * not allow it. Signed: an opaque pixel's word is then a small integer, which unoptimised code (a page's first
+ * erase) does not box on every read as it does an unsigned one above 2³¹; the masks and shifts give the same bits.
+ */
+function littleEndianWords(bytes: Uint8ClampedArray): Int32Array | null {
+  return LITTLE_ENDIAN && bytes.byteOffset % 4 === 0 ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2) : null;
 }
 
 /**
