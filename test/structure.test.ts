@@ -6,7 +6,7 @@ import { eraseWithReport } from "../src/core/inpaint/erase.js";
 import { improveNnf, makePatchProblem, randomNnf, sidesAgree } from "../src/core/inpaint/patchmatch.js";
 import { findEntries, pairEntries, type StructureCurve } from "../src/core/inpaint/structure/pairing.js";
 import { sideLabels } from "../src/core/inpaint/structure/sides.js";
-import { continueStructure, pasteStructure, type StructureResult } from "../src/core/inpaint/structure/structure.js";
+import { analysisFactor, continueStructure, pasteStructure, type StructureResult } from "../src/core/inpaint/structure/structure.js";
 import { Random } from "../src/core/random.js";
 import { rectMask } from "./helpers.js";
 
@@ -203,6 +203,19 @@ describe("structure propagation", () => {
     assert.equal(boxed.pixels, plain.pixels);
     assert.deepEqual(boxed.band, plain.band);
     assert.deepEqual(boxed.remaining, plain.remaining);
+  });
+
+  test("the analysis factor: never an image over 288 px, and a crop and its double analysed alike", () => {
+    for (let side = 1; side <= 12000; side++) {
+      const q = analysisFactor(side);
+      assert.ok(Number.isInteger(q) && q >= 1 && Math.ceil(side / q) <= 288, `side ${side}: factor ${q}`);
+      // Never finer than the smallest factor that fits: never more work.
+      assert.ok(q >= Math.ceil(side / 288), `side ${side}: factor ${q}`);
+    }
+    // The facade's crop at 1024 and at 2048 px: both 227 px (the smallest fitting factor gave 227 and 272).
+    assert.equal(681 / analysisFactor(681), 1362 / analysisFactor(1362));
+    // The dock's crop at 1024 stays at 277 px: at factor 3 (185 px) its planks were lost.
+    assert.equal(analysisFactor(555), 2);
   });
 
   test("beside a band, the copy replaces the fill only where the fill disagrees with it", () => {
