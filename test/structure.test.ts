@@ -211,6 +211,8 @@ describe("structure propagation", () => {
       assert.ok(Number.isInteger(q) && q >= 1 && Math.ceil(side / q) <= 288, `side ${side}: factor ${q}`);
       // Never finer than the smallest factor that fits: never more work.
       assert.ok(q >= Math.ceil(side / 288), `side ${side}: factor ${q}`);
+      // The fast (packed) read of the crop, up to a factor of 11, is kept wherever it was.
+      if (Math.ceil(side / 288) <= 11) assert.ok(q <= 11, `side ${side}: factor ${q}`);
     }
     // The facade's crop at 1024 and at 2048 px: both 227 px (the smallest fitting factor gave 227 and 272).
     assert.equal(681 / analysisFactor(681), 1362 / analysisFactor(1362));

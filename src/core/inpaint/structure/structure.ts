@@ -198,7 +198,10 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
 
 /** The factor by which a crop whose long side is `side` px is reduced for analysis (see `ANALYSIS_TARGET`). */
 export function analysisFactor(side: number): number {
-  return Math.max(1, Math.ceil(side / ANALYSIS_SIDE), Math.round(side / ANALYSIS_TARGET));
+  const fits = Math.max(1, Math.ceil(side / ANALYSIS_SIDE));
+  const nearest = Math.round(side / ANALYSIS_TARGET);
+  // Not past the packed read's largest factor: the crop's read would then cost more than the coarser image saves.
+  return nearest <= PACKED_MAX_FACTOR ? Math.max(fits, nearest) : fits;
 }
 
 /**
