@@ -5,7 +5,7 @@ import { type RgbaImage, VanishError } from "../src/core/image.js";
 import { buildAttention } from "../src/core/inpaint/attention.js";
 import { PatchMatchCoarse } from "../src/core/inpaint/completion.js";
 import { chooseCrop, erase, eraseWithReport, workingScale } from "../src/core/inpaint/erase.js";
-import { countSources } from "../src/core/inpaint/patchmatch.js";
+import { countSources, makePatchProblem, planScans, randomNnf, shareNnf, shareProblem } from "../src/core/inpaint/patchmatch.js";
 import { blurKnown, downsampleCrop, halve } from "../src/core/inpaint/resample.js";
 import { continueStructure } from "../src/core/inpaint/structure/structure.js";
 import { upscaleInto, upscaleRows, upscaleSeam } from "../src/core/inpaint/upscale.js";
@@ -295,6 +295,46 @@ describe("fill threads", () => {
     } finally {
       await one.close();
       await three.close();
+    }
+  });
+
+  test("while a structure step holds the pool's only thread, a large scan runs on the calling thread instead of queueing behind it", async () => {
+    const { FieldThreadPool } = await import("../src/node/field-threads.js");
+    const w = 200;
+    const h = 160;
+    const image = noiseImage(w, h, 6);
+    const hole = rectMask(w, h, 50, 40, 100, 80).data;
+    const low = downsampleCrop(image, hole, { x: 0, y: 0, width: w, height: h }, 1, 3);
+    const problem = makePatchProblem(low.image.data, w, h, 3, low.hole, 3);
+    assert.ok(problem);
+    const scans = planScans(problem.targets.length, 1, 8, new Random(2));
+    assert.ok(problem.targets.length >= 8192 && scans[0].length > 1, "bands that would go to the pool");
+    const pool = new FieldThreadPool(1);
+    const posted: string[] = [];
+    const piscina = (pool as unknown as { pool: { run: (task: unknown, options?: { name?: string }) => Promise<unknown> } }).pool;
+    const run = piscina.run.bind(piscina);
+    piscina.run = (task, options) => {
+      posted.push(options?.name ?? "bands");
+      return run(task, options);
+    };
+    try {
+      const scanOnce = async () => {
+        const nnf = shareNnf(randomNnf(problem, new Random(5)));
+        const snapshot = new Int32Array(new SharedArrayBuffer(nnf.source.length * 4));
+        snapshot.set(nnf.source);
+        await pool.scan(shareProblem(problem), nnf, snapshot, undefined, scans[0]);
+        return nnf;
+      };
+      const step = pool.continueStructureOn(image, hole, { x: 0, y: 0, width: w, height: h });
+      assert.ok(step);
+      const during = await scanOnce();
+      assert.deepEqual(posted, ["structure"], "no bands posted behind the step");
+      await step;
+      const after = await scanOnce();
+      assert.deepEqual(posted, ["structure", "bands"]);
+      assert.deepEqual(during, after);
+    } finally {
+      await pool.close();
     }
   });
 });
