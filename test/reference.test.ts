@@ -16,7 +16,7 @@ import { detectFeatures, featurePyramid, HarrisScratch, harrisResponse } from ".
 import { Fft2d } from "../src/core/reference/fft.js";
 import { dominantFlowAt, flowAt, nodeConductance, parallaxFlow } from "../src/core/reference/flow.js";
 import { type GreyImage, gaussianBlur, sampleBilinear, workingGrey, workingHole } from "../src/core/reference/grey.js";
-import { fillFromReference } from "../src/core/reference/guided-fill.js";
+import { fillFromReference, pinnedDown } from "../src/core/reference/guided-fill.js";
 import { fitHomography, type Homography, project, ransacAffine, ransacHomography } from "../src/core/reference/homography.js";
 import { matchFeatures } from "../src/core/reference/matching.js";
 import { applyTone, fitToneCurves } from "../src/core/reference/tone.js";
@@ -429,6 +429,17 @@ describe("geometry", () => {
       const worst = directSearchError(4, 1.9, degrees, 8);
       assert.ok(worst < 2, `turned ${degrees}°: hole corners off by ${worst.toFixed(1)} px`);
     }
+  });
+
+  test("a pose is pinned down by a clear drop, or near a correlation of 1 by a many-fold rise of what the ring leaves unexplained", () => {
+    // Scores from the bench's tuning views: exact poses on smooth water and deck edges…
+    assert.ok(pinnedDown(0.99964, 0.99008), "exact pose, 0.0096 drop, 27× the residual");
+    assert.ok(pinnedDown(0.999, 0.99336), "exact pose, 6.6× the residual");
+    assert.ok(pinnedDown(0.9, 0.88), "a plain drop of 0.02");
+    // …and poses 400–600 px off that a smooth ring fits as well when moved.
+    assert.ok(!pinnedDown(0.98035, 0.98328), "moved fits better");
+    assert.ok(!pinnedDown(0.996, 0.991), "2.2× the residual");
+    assert.ok(!pinnedDown(0.99999, 0.99993), "a rise within the score's noise");
   });
 
   test("parallel stripes, which fit as well when slid along their lines, are not used without feature matches", () => {

@@ -509,7 +509,7 @@ function weakestDirection(rgb: Float32Array, use: Uint8Array, hole: Uint8Array, 
 }
 
 /** The ring scores `score` at the pose and at most `moved` when it is shifted: is the pose at a clear optimum? */
-function pinnedDown(score: number, moved: number): boolean {
+export function pinnedDown(score: number, moved: number): boolean {
   const drop = score - moved;
   if (drop >= MIN_PINNED_DROP) return true;
   return drop >= MIN_RATIO_DROP && 1 - moved >= PINNED_RESIDUAL_RATIO * (1 - score);
