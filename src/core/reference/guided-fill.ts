@@ -100,7 +100,7 @@ const MIN_PINNED_DROP = 0.01;
 /**
  * Near a correlation of 1 (a smooth sky or water with a few ripples) the
  * drop saturates: an exact pose at 0.9996 that moves to 0.990 has lost only
- * 0.0096, yet what the ring leaves unexplained grew 25-fold. So a pose is
+ * 0.0096, yet what the ring leaves unexplained grew 27-fold. So a pose is
  * also pinned down when the moved one leaves at least this many times as
  * much unexplained (1 − correlation)…
  */
