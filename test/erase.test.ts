@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { gradientEnergyRatio, maxChangeOutside, psnr } from "../src/bench/metrics.js";
 import { type RgbaImage, VanishError } from "../src/core/image.js";
+import { buildAttention } from "../src/core/inpaint/attention.js";
 import { PatchMatchCoarse } from "../src/core/inpaint/completion.js";
 import { chooseCrop, erase, eraseWithReport, hasTranslucency, workingScale } from "../src/core/inpaint/erase.js";
-import { countSources } from "../src/core/inpaint/patchmatch.js";
+import { countSources, makePatchProblem, planScans, randomNnf, shareNnf, shareProblem } from "../src/core/inpaint/patchmatch.js";
 import { blurKnown, downsampleCrop, halve } from "../src/core/inpaint/resample.js";
 import { continueStructure } from "../src/core/inpaint/structure/structure.js";
 import { DetailTransfer, planSeam, type UpscaleInput, upscaleInto, upscaleRows, upscaleSeam } from "../src/core/inpaint/upscale.js";
@@ -325,6 +326,46 @@ describe("fill threads", () => {
       await three.close();
     }
   });
+
+  test("while a structure step holds the pool's only thread, a large scan runs on the calling thread instead of queueing behind it", async () => {
+    const { FieldThreadPool } = await import("../src/node/field-threads.js");
+    const w = 200;
+    const h = 160;
+    const image = noiseImage(w, h, 6);
+    const hole = rectMask(w, h, 50, 40, 100, 80).data;
+    const low = downsampleCrop(image, hole, { x: 0, y: 0, width: w, height: h }, 1, 3);
+    const problem = makePatchProblem(low.image.data, w, h, 3, low.hole, 3);
+    assert.ok(problem);
+    const scans = planScans(problem.targets.length, 1, 8, new Random(2));
+    assert.ok(problem.targets.length >= 8192 && scans[0].length > 1, "bands that would go to the pool");
+    const pool = new FieldThreadPool(1);
+    const posted: string[] = [];
+    const piscina = (pool as unknown as { pool: { run: (task: unknown, options?: { name?: string }) => Promise<unknown> } }).pool;
+    const run = piscina.run.bind(piscina);
+    piscina.run = (task, options) => {
+      posted.push(options?.name ?? "bands");
+      return run(task, options);
+    };
+    try {
+      const scanOnce = async () => {
+        const nnf = shareNnf(randomNnf(problem, new Random(5)));
+        const snapshot = new Int32Array(new SharedArrayBuffer(nnf.source.length * 4));
+        snapshot.set(nnf.source);
+        await pool.scan(shareProblem(problem), nnf, snapshot, undefined, scans[0]);
+        return nnf;
+      };
+      const step = pool.continueStructureOn(image, hole, { x: 0, y: 0, width: w, height: h });
+      assert.ok(step);
+      const during = await scanOnce();
+      assert.deepEqual(posted, ["structure"], "no bands posted behind the step");
+      await step;
+      const after = await scanOnce();
+      assert.deepEqual(posted, ["structure", "bands"]);
+      assert.deepEqual(during, after);
+    } finally {
+      await pool.close();
+    }
+  });
 });
 
 describe("patch distance kernels", () => {
@@ -560,6 +601,38 @@ describe("upscale option", () => {
     assert.equal(calls, 1);
     assert.deepEqual(banded.data, plain.data);
     await assert.rejects(erase(image, mask, { upscale: "rows" as never }), VanishError);
+  });
+
+  test("at scale 1 the upscaling gets no attention entries, and a built attention would give the same pixels", async () => {
+    for (const translucent of [false, true]) {
+      const image = noiseImage(160, 120, 8);
+      if (translucent) for (let i = 3; i < image.data.length; i += 16) image.data[i] = 100 + (i % 97);
+      const mask = rectMask(160, 120, 50, 40, 24, 18);
+      let seen = 0;
+      const report = await eraseWithReport(image, mask, {
+        seed: 2,
+        upscale: async (input, out) => {
+          seen++;
+          assert.equal(input.scale, 1);
+          assert.equal(input.lowRes.channels, translucent ? 4 : 3);
+          assert.ok(input.attention.count.every((n) => n === 0));
+          const withEntries = new Uint8ClampedArray(out);
+          const lowHole = new Uint8Array(input.lowRes.width * input.lowRes.height);
+          for (let y = 0; y < input.crop.height; y++) {
+            for (let x = 0; x < input.crop.width; x++)
+              lowHole[y * input.crop.width + x] = mask.data[(input.crop.y + y) * 160 + input.crop.x + x];
+          }
+          const attention = buildAttention(input.lowRes, lowHole, undefined, {}, new Random(9));
+          assert.ok(attention.count.some((n) => n > 0));
+          upscaleInto({ ...input, attention }, withEntries);
+          upscaleInto(input, out);
+          assert.deepEqual(out, withEntries);
+        },
+      });
+      assert.equal(seen, 1);
+      assert.equal(report.scale, 1);
+      assert.equal(maxChangeOutside(report.image, image, mask.data), 0);
+    }
   });
 });
 

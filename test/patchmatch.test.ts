@@ -97,6 +97,54 @@ test("sources never overlap the hole", () => {
   }
 });
 
+test("sources, targets and slots follow their per-pixel definitions, with either kernel, on scattered holes of any value", () => {
+  for (const [w, h, r, seed] of [
+    [40, 30, 3, 1],
+    [23, 57, 2, 2],
+    [64, 9, 1, 3],
+    [15, 15, 3, 4],
+  ]) {
+    const rng = new Random(seed);
+    const hole = new Uint8Array(w * h);
+    for (let k = 0; k < 6; k++) {
+      const x0 = rng.int(0, w - 1);
+      const y0 = rng.int(0, h - 1);
+      const value = rng.int(1, 255);
+      for (let y = y0; y < Math.min(h, y0 + rng.int(1, 5)); y++) hole.fill(value, y * w + x0, y * w + Math.min(w, x0 + rng.int(1, 6)));
+    }
+    const clean = (x: number, y: number, reach: number, inside: boolean) => {
+      let any = false;
+      for (let yy = y - reach; yy <= y + reach; yy++) {
+        for (let xx = x - reach; xx <= x + reach; xx++) {
+          if (xx < 0 || yy < 0 || xx >= w || yy >= h) {
+            if (inside) return false;
+            continue;
+          }
+          if (hole[yy * w + xx] !== 0) any = true;
+        }
+      }
+      return inside ? !any : any;
+    };
+    for (const kernel of ["wasm", "typescript"] as const) {
+      const p = makePatchProblem(new Float32Array(w * h * 3), w, h, 3, hole, r, undefined, kernel);
+      if (p === null) continue;
+      const sources: number[] = [];
+      const targets: number[] = [];
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const i = y * w + x;
+          assert.equal(p.validSource[i], clean(x, y, r, true) ? 1 : 0, `source at ${x},${y}`);
+          if (p.validSource[i]) sources.push(i);
+          if (clean(x, y, r, false)) targets.push(i);
+        }
+      }
+      assert.deepEqual([...p.sources], sources);
+      assert.deepEqual([...p.targets], targets);
+      for (let i = 0; i < w * h; i++) assert.equal(p.slotOf[i], targets.indexOf(i));
+    }
+  }
+});
+
 test("a banded scan does not depend on the order its bands run in (so threads give the same field)", () => {
   const w = 160;
   const h = 120;

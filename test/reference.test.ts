@@ -16,7 +16,7 @@ import { detectFeatures, featurePyramid, HarrisScratch, harrisResponse } from ".
 import { Fft2d } from "../src/core/reference/fft.js";
 import { dominantFlowAt, flowAt, nodeConductance, parallaxFlow } from "../src/core/reference/flow.js";
 import { type GreyImage, gaussianBlur, sampleBilinear, workingGrey, workingHole } from "../src/core/reference/grey.js";
-import { fillFromReference } from "../src/core/reference/guided-fill.js";
+import { fillFromReference, pinnedDown } from "../src/core/reference/guided-fill.js";
 import { fitHomography, type Homography, project, ransacAffine, ransacHomography } from "../src/core/reference/homography.js";
 import { matchFeatures } from "../src/core/reference/matching.js";
 import { applyTone, fitToneCurves } from "../src/core/reference/tone.js";
@@ -357,14 +357,18 @@ describe("geometry", () => {
     assert.ok(Math.abs(dRe[1] - Math.cos((2 * Math.PI * 5) / 16)) < 1e-9 && Math.abs(dIm[1] + Math.sin((2 * Math.PI * 5) / 16)) < 1e-9);
   });
 
-  test("the direct search finds a soft photo's pose, zoomed 1.8× and turned 12°, to within 2 px at the hole", () => {
-    // Noise blurred to soft blobs of ~30 px, and a hole in the middle: few corners, no sharp detail.
+  /**
+   * Worst error at the hole's corners (photo pixels) of the direct search's
+   * best pose for a soft photo (noise blurred with `blur`) seen zoomed `zoom`×
+   * and turned `degrees` about (300, 210).
+   */
+  const directSearchError = (blur: number, zoom: number, degrees: number, seed: number): number => {
     const W = 640;
     const H = 400;
-    const rng = new Random(8);
+    const rng = new Random(seed);
     const noise = { width: W, height: H, data: new Float32Array(W * H) };
     for (let i = 0; i < W * H; i++) noise.data[i] = rng.next() * 255;
-    const soft = gaussianBlur(noise, 10).data;
+    const soft = gaussianBlur(noise, blur).data;
     let lo = 255;
     let hi = 0;
     for (const v of soft) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
@@ -375,10 +379,10 @@ describe("geometry", () => {
     }
     const hole = new Uint8Array(W * H);
     for (let y = 150; y < 250; y++) for (let x = 280; x < 350; x++) hole[y * W + x] = 1;
-    // Reference pixel → photo pixel: zoomed 1.8× about (300, 210) and turned 12°.
-    const a = (12 * Math.PI) / 180;
-    const c = Math.cos(a) / 1.8;
-    const s = Math.sin(a) / 1.8;
+    // Reference pixel → photo pixel: zoomed about (300, 210) and turned.
+    const a = (degrees * Math.PI) / 180;
+    const c = Math.cos(a) / zoom;
+    const s = Math.sin(a) / zoom;
     const toPhoto = Float64Array.of(c, -s, 300 - c * 320 + s * 200, s, c, 210 - s * 320 - c * 200, 0, 0, 1);
     const reference = viewOf(photo, toPhoto, W, H, 0.9, 10);
     const tg = workingGrey(photo, 1024);
@@ -392,7 +396,7 @@ describe("geometry", () => {
       count: points.length / 2,
       points: Float64Array.from(points),
     });
-    assert.ok(found.length > 0, "no pose found");
+    if (found.length === 0) return Number.POSITIVE_INFINITY;
     // Where the hole's corners really are in the reference: the inverse of toPhoto.
     const toRef = Float64Array.of(c / (c * c + s * s), s / (c * c + s * s), 0, -s / (c * c + s * s), c / (c * c + s * s), 0, 0, 0, 1);
     toRef[2] = -(toRef[0] * toPhoto[2] + toRef[1] * toPhoto[5]);
@@ -410,7 +414,32 @@ describe("geometry", () => {
       project(toRef, x, y, q);
       worst = Math.max(worst, Math.hypot(p[0] - q[0], p[1] - q[1]));
     }
+    return worst;
+  };
+
+  test("the direct search finds a soft photo's pose, zoomed 1.8× and turned 12°, to within 2 px at the hole", () => {
+    // Noise blurred to soft blobs of ~30 px, and a hole in the middle: few corners, no sharp detail.
+    const worst = directSearchError(10, 1.8, 12, 8);
     assert.ok(worst < 2, `hole corners off by ${worst.toFixed(1)} px`);
+  });
+
+  test("the direct search finds finer soft blobs' pose, zoomed 1.9× and turned −17° or 33°, to within 2 px at the hole", () => {
+    // Blobs of ~12 px: a pose half a step of a coarser grid off (7.5°, 2^¼) no longer correlates (that grid ends 400 px off or finds nothing).
+    for (const degrees of [-17, 33]) {
+      const worst = directSearchError(4, 1.9, degrees, 8);
+      assert.ok(worst < 2, `turned ${degrees}°: hole corners off by ${worst.toFixed(1)} px`);
+    }
+  });
+
+  test("a pose is pinned down by a clear drop, or near a correlation of 1 by a many-fold rise of what the ring leaves unexplained", () => {
+    // Scores from the bench's tuning views: exact poses on smooth water and deck edges…
+    assert.ok(pinnedDown(0.99964, 0.99008), "exact pose, 0.0096 drop, 27× the residual");
+    assert.ok(pinnedDown(0.999, 0.99336), "exact pose, 6.6× the residual");
+    assert.ok(pinnedDown(0.9, 0.88), "a plain drop of 0.02");
+    // …and poses 400–600 px off that a smooth ring fits as well when moved.
+    assert.ok(!pinnedDown(0.98035, 0.98328), "moved fits better");
+    assert.ok(!pinnedDown(0.996, 0.991), "2.2× the residual");
+    assert.ok(!pinnedDown(0.99999, 0.99993), "a rise within the score's noise");
   });
 
   test("parallel stripes, which fit as well when slid along their lines, are not used without feature matches", () => {

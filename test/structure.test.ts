@@ -6,7 +6,7 @@ import { eraseWithReport } from "../src/core/inpaint/erase.js";
 import { improveNnf, makePatchProblem, randomNnf, sidesAgree } from "../src/core/inpaint/patchmatch.js";
 import { findEntries, pairEntries, type StructureCurve } from "../src/core/inpaint/structure/pairing.js";
 import { sideLabels } from "../src/core/inpaint/structure/sides.js";
-import { continueStructure, pasteStructure, type StructureResult } from "../src/core/inpaint/structure/structure.js";
+import { analysisFactor, continueStructure, pasteStructure, type StructureResult } from "../src/core/inpaint/structure/structure.js";
 import { Random } from "../src/core/random.js";
 import { rectMask } from "./helpers.js";
 
@@ -201,6 +201,39 @@ describe("structure propagation", () => {
     assert.ok(plain !== null && boxed !== null, "the line is continued");
     assert.deepEqual(boxed.rect, plain.rect);
     assert.equal(boxed.pixels, plain.pixels);
+    assert.deepEqual(boxed.band, plain.band);
+    assert.deepEqual(boxed.remaining, plain.remaining);
+  });
+
+  test("the analysis factor: never an image over 288 px, and a crop and its double analysed alike", () => {
+    for (let side = 1; side <= 12000; side++) {
+      const q = analysisFactor(side);
+      assert.ok(Number.isInteger(q) && q >= 1 && Math.ceil(side / q) <= 288, `side ${side}: factor ${q}`);
+      // Never finer than the smallest factor that fits: never more work.
+      assert.ok(q >= Math.ceil(side / 288), `side ${side}: factor ${q}`);
+      // The fast (packed) read of the crop, up to a factor of 11, is kept wherever it was.
+      if (Math.ceil(side / 288) <= 11) assert.ok(q <= 11, `side ${side}: factor ${q}`);
+    }
+    // The facade's crop at 1024 and at 2048 px: both 227 px (the smallest fitting factor gave 227 and 272).
+    assert.equal(681 / analysisFactor(681), 1362 / analysisFactor(1362));
+    // The dock's crop at 1024 stays at 277 px: at factor 3 (185 px) its planks were lost.
+    assert.equal(analysisFactor(555), 2);
+  });
+
+  test("on a big crop (reduced 8×, every other pixel read) the box still only saves time, and the line still continues", () => {
+    const w = 2100;
+    const h = 900;
+    // A dark bar 28 px wide: 3.5 analysis pixels.
+    const line = (x: number, y: number) => Math.abs(y - (0.3 * x + 150)) / Math.hypot(1, 0.3) - 12;
+    const image = scene(w, h, 170, [line]);
+    const mask = rectMask(w, h, 900, 250, 300, 400);
+    const crop = { x: 50, y: 0, width: 2000, height: 900 };
+    assert.equal(analysisFactor(crop.width), 8);
+    const plain = continueStructure(image, mask.data, crop);
+    const boxed = continueStructure(image, mask.data, crop, { x: 900, y: 250, width: 300, height: 400 });
+    assert.ok(plain !== null && boxed !== null, "the line is continued");
+    assert.equal(boxed.curves.filter((c) => c.kind === "pair").length, 1);
+    assert.deepEqual(boxed.rect, plain.rect);
     assert.deepEqual(boxed.band, plain.band);
     assert.deepEqual(boxed.remaining, plain.remaining);
   });

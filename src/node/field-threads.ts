@@ -2,8 +2,9 @@
  * A warm pool of worker threads for the PatchMatch scans of the fill
  * (`PatchMatchCoarseOptions.threads`). Each large scan is split into bands
  * (`planScans`); the calling thread runs its share of them (the first
- * bands/(threads + 1)) while the pool runs the others over the same shared
- * memory. The bands and their random streams
+ * bands/(free threads + 1)) while the pool runs the others over the same
+ * shared memory. Threads running a structure step are not free: bands
+ * posted to them would wait for the step. The bands and their random streams
  * depend only on the problem, so the pixels are the same with any number of
  * threads, or none.
  */
@@ -44,6 +45,8 @@ export function defaultFieldThreads(): number {
 export class FieldThreadPool implements FieldThreads {
   private readonly pool: Piscina;
   readonly threads: number;
+  /** Structure steps running or queued on the pool (`continueStructureOn`). */
+  private structureSteps = 0;
 
   constructor(threads = defaultFieldThreads()) {
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
@@ -63,17 +66,20 @@ export class FieldThreadPool implements FieldThreads {
     // it saved (object holes, 2 cores: wall ×0.98–1.08, CPU +2–10 %). The
     // bands, and so the pixels, are the same either way.
     const visited = bands[bands.length - 1].hi - bands[0].lo;
-    if (visited < PARALLEL_TARGETS) {
+    // Threads busy with a structure step would only queue the bands behind it
+    // (the erase's early fill reaches its finest level while the step runs).
+    const free = this.threads - this.structureSteps;
+    if (visited < PARALLEL_TARGETS || free < 1) {
       scanBandsHere(p, nnf, snapshot, only, bands);
       return;
     }
-    // The calling thread takes its share of the bands, the pool's threads the
+    // The calling thread takes its share of the bands, the free threads the
     // rest, one task of consecutive bands per thread: a task per band cost a
     // message and a wake-up each (4 per scan of a 1K large hole's finest level).
-    const own = Math.ceil(bands.length / (this.threads + 1));
+    const own = Math.ceil(bands.length / (free + 1));
     const problem = withoutKernel(p);
     const rest = bands.slice(own);
-    const per = Math.ceil(rest.length / this.threads);
+    const per = Math.ceil(rest.length / free);
     const running: Promise<void>[] = [];
     for (let at = 0; at < rest.length; at += per) {
       running.push(this.pool.run({ problem, nnf, snapshot, only, bands: rest.slice(at, at + per) } satisfies FieldTask));
@@ -105,7 +111,15 @@ export class FieldThreadPool implements FieldThreads {
     const shared = image.data.buffer instanceof SharedArrayBuffer && hole.buffer instanceof SharedArrayBuffer;
     const pixels = image.width * image.height;
     if (!shared && pixels > CHEAP_COPY_PIXELS && pixels > MAX_COPIED_PHOTO_PER_CROP * crop.width * crop.height) return undefined;
-    return this.pool.run({ image, hole, crop, holeBox } satisfies StructureTask, { name: "structure" });
+    this.structureSteps++;
+    const step: Promise<StructureResult | null> = this.pool.run({ image, hole, crop, holeBox } satisfies StructureTask, {
+      name: "structure",
+    });
+    const done = () => {
+      this.structureSteps--;
+    };
+    step.then(done, done);
+    return step;
   };
 
   /** Stops the threads. */

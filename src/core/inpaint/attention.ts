@@ -46,6 +46,31 @@ export interface AttentionOptions {
   iterations?: number;
 }
 
+/**
+ * The attention of a fill at full resolution (scale 1): no token has an
+ * entry. There the low-res image is the photo itself, so every source's high
+ * band I − up(down(I)) is zero and the upscaling would add nothing; without
+ * entries it writes the fill as it is and skips the seam's diffusion of a
+ * zero mismatch (the same bytes).
+ */
+export function withoutAttention(img: FloatImage, options: AttentionOptions): Attention {
+  const P = options.patch ?? 8;
+  const K = options.topK ?? 4;
+  const cols = Math.ceil(img.width / P);
+  const rows = Math.ceil(img.height / P);
+  const T = cols * rows;
+  return {
+    patch: P,
+    cols,
+    rows,
+    count: new Uint8Array(T),
+    k: K,
+    dx: new Int16Array(T * K),
+    dy: new Int16Array(T * K),
+    weight: new Float32Array(T * K),
+  };
+}
+
 /** Builds the sparse masked attention for the filled low-res image. */
 export function buildAttention(
   img: FloatImage,

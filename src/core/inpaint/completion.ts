@@ -591,15 +591,20 @@ class Voter {
   private readonly area: Float32Array;
 
   constructor(private readonly p: PatchProblem) {
+    // Every hole pixel is a target and targets are in raster order: the hole pixels in order, without a pass over the level.
+    const { hole, targets } = p;
+    const nt = targets.length;
     let n = 0;
-    for (let i = 0; i < p.hole.length; i++) if (p.hole[i] !== 0) n++;
-    this.holeIndex = new Int32Array(n);
-    for (let i = 0, q = 0; i < p.hole.length; i++) if (p.hole[i] !== 0) this.holeIndex[q++] = i;
+    for (let k = 0; k < nt; k++) if (hole[targets[k]] !== 0) n++;
+    const holeIndex = new Int32Array(n);
+    for (let k = 0, q = 0; k < nt; k++) if (hole[targets[k]] !== 0) holeIndex[q++] = targets[k];
+    this.holeIndex = holeIndex;
     this.sums = new Float64Array(p.channels);
     this.boundary = boundaryWeights(p);
-    this.weights = new Float32Array(p.targets.length);
-    this.area = new Float32Array(p.targets.length);
-    for (let k = 0; k < p.targets.length; k++) this.area[k] = patchArea(p, p.targets[k]);
+    this.weights = new Float32Array(nt);
+    const area = new Float32Array(nt);
+    for (let k = 0; k < nt; k++) area[k] = patchArea(p, targets[k]);
+    this.area = area;
   }
 
   /** exp(−d̄/2σ²)·γ^(−boundary distance), σ² the 75th percentile of d̄ (per-pixel distance). */

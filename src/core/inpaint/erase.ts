@@ -23,7 +23,7 @@ import { assertImage, assertMaskFits, expectedError, type Mask, type Rect, type 
 import { type HoleStats, holeStats } from "../mask.js";
 import { Random } from "../random.js";
 import { fillFromReference, type ReferenceReport } from "../reference/guided-fill.js";
-import { buildAttention } from "./attention.js";
+import { buildAttention, withoutAttention } from "./attention.js";
 import { type CoarseOutput, type CoarseStage, PatchMatchCoarse } from "./completion.js";
 import { countSources } from "./patchmatch.js";
 import { downsampleCrop } from "./resample.js";
@@ -325,13 +325,12 @@ async function selfSimilarFill(
   const sidesMs = t1 - tSides;
   const structureMs = options.structure === false ? 0 : continueMs + structureWaitMs + sidesMs;
 
-  const attention = buildAttention(
-    filled.image,
-    low.hole,
-    filled.field,
-    { patch: options.patchSize, topK: options.topK, temperature: options.temperature },
-    random,
-  );
+  const attentionOptions = { patch: options.patchSize, topK: options.topK, temperature: options.temperature };
+  // At scale 1 the fill is already at full resolution: no detail to transfer (withoutAttention).
+  const attention =
+    s === 1
+      ? withoutAttention(filled.image, attentionOptions)
+      : buildAttention(filled.image, low.hole, filled.field, attentionOptions, random);
   const t3 = performance.now();
   progress(STAGE_END.attention);
 

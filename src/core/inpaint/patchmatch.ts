@@ -113,29 +113,9 @@ export function makePatchProblem(
   sides?: Uint8Array,
 ): PatchProblem | null {
   const r = radius;
-  const side = 2 * r + 1;
   const integral = holeIntegral(hole, width, height);
   const w1 = width + 1;
-  const validSource = new Uint8Array(width * height);
-  let nSources = 0;
-  for (let y = r; y < height - r; y++) {
-    for (let x = r; x < width - r; x++) {
-      const x0 = x - r;
-      const y0 = y - r;
-      const count =
-        integral[(y0 + side) * w1 + x0 + side] - integral[y0 * w1 + x0 + side] - integral[(y0 + side) * w1 + x0] + integral[y0 * w1 + x0];
-      if (count === 0) {
-        validSource[y * width + x] = 1;
-        nSources++;
-      }
-    }
-  }
-  if (nSources === 0) return null;
-  const sources = new Int32Array(nSources);
-  for (let i = 0, k = 0; i < validSource.length; i++) if (validSource[i] !== 0) sources[k++] = i;
-
   // Targets lie within r of the hole, so only the hole's box grown by r is scanned.
-  const slotOf = new Int32Array(width * height).fill(-1);
   const box = holeBoxOf(integral, width, height);
   const gx0 = Math.max(0, box.x0 - r);
   const gx1 = Math.min(width, box.x1 + r);
@@ -150,22 +130,26 @@ export function makePatchProblem(
       const xa = Math.max(0, x - r);
       const xb = Math.min(width, x + r + 1);
       const count = integral[yb * w1 + xb] - integral[ya * w1 + xb] - integral[yb * w1 + xa] + integral[ya * w1 + xa];
-      if (count > 0) {
-        slotOf[y * width + x] = nTargets;
-        list[nTargets++] = y * width + x;
-      }
+      if (count > 0) list[nTargets++] = y * width + x;
     }
   }
   const textureChannel = texture?.channel ?? -1;
   const textureWeight = texture?.weight ?? 0;
   const lanes = textureChannel >= 0 ? 5 : 3;
-  const unit = packingUnit(image, hole, channels, textureChannel, textureWeight);
   const wasm = kernel === "wasm" ? createDistanceKernel(width, height, r, lanes, nTargets) : null;
   const scan = wasm?.scan ?? null;
-  // With the WebAssembly scan, the planes and targets live in its memory (shared, so threads read them uncopied).
+  // With the WebAssembly scan, the planes and targets are written straight into its memory (shared, so
+  // threads read them uncopied).
+  const validSource = scan ? scan.validSource : new Uint8Array(width * height);
+  const nSources = markSources(hole, width, height, r, validSource);
+  if (nSources === 0) return null;
+  const sources = new Int32Array(nSources);
+  for (let i = 0, k = 0; k < nSources; i++) if (validSource[i] !== 0) sources[k++] = i;
+  const slotOf = scan ? scan.slotOf : new Int32Array(width * height);
+  slotOf.fill(-1);
+  for (let k = 0; k < nTargets; k++) slotOf[list[k]] = k;
+  const unit = packingUnit(image, hole, channels, textureChannel, textureWeight);
   if (scan) {
-    scan.validSource.set(validSource);
-    scan.slotOf.set(slotOf);
     scan.targets.set(list.subarray(0, nTargets));
     if (sides) scan.side.set(sides);
     scan.setUnit(unit);
@@ -178,9 +162,9 @@ export function makePatchProblem(
     hole,
     radius: r,
     targets: scan ? scan.targets : list.slice(0, nTargets),
-    validSource: scan ? scan.validSource : validSource,
+    validSource,
     sources,
-    slotOf: scan ? scan.slotOf : slotOf,
+    slotOf,
     textureChannel,
     textureWeight,
     packed: wasm?.packed ?? new Int16Array(width * height * lanes),
@@ -321,6 +305,35 @@ export function countSources(hole: Uint8Array, width: number, height: number, ra
       run[x] = v;
       across = v >= side ? across + 1 : 0;
       if (across >= side && ++n >= enough) return n;
+    }
+  }
+  return n;
+}
+
+/**
+ * Marks in `valid` (zeroed here) the centres of hole-free (2r+1)² windows
+ * inside the image and returns their number: `countSources`' runs of known
+ * pixels per column, where a window ends at (x, y) when the last 2r+1
+ * columns all have runs of at least 2r+1 there; its centre is r up and left.
+ */
+function markSources(hole: Uint8Array, width: number, height: number, radius: number, valid: Uint8Array): number {
+  valid.fill(0);
+  const side = 2 * radius + 1;
+  if (width < side || height < side) return 0;
+  const run = new Int32Array(width);
+  const back = radius * width + radius;
+  let n = 0;
+  for (let y = 0; y < height; y++) {
+    const o = y * width;
+    let across = 0;
+    for (let x = 0; x < width; x++) {
+      const v = hole[o + x] !== 0 ? 0 : run[x] + 1;
+      run[x] = v;
+      across = v >= side ? across + 1 : 0;
+      if (across >= side) {
+        valid[o + x - back] = 1;
+        n++;
+      }
     }
   }
   return n;

@@ -4,8 +4,8 @@
  * soft photos (blurred backgrounds, smooth shapes) have few corners, and
  * their descriptors stop matching across a zoom of 1.5–2×.
  *
- * Exhaustive over rotation (±45°, 7.5° steps) and scale (0.5–2×, steps of
- * 2^¼); for each pose the translation comes from one masked normalised
+ * Exhaustive over rotation (±45°, 5° steps) and scale (0.5–2×, steps of
+ * 2^⅙); for each pose the translation comes from one masked normalised
  * cross-correlation over all shifts in the Fourier domain (Padfield, "Masked
  * object registration in the Fourier domain", IEEE TIP 2012), so the hole and
  * the parts of either photo the other does not show drop out exactly. Both
@@ -31,9 +31,9 @@ const GRID = 128;
 /** Overlap side (target samples across) at scale 1; √s times that at scale s. */
 const SEARCH_SIDE = 45;
 const BASE_SIDE = 160;
-const ROTATION_STEP = 7.5;
+const ROTATION_STEP = 5;
 const MAX_ROTATION = 45;
-const SCALE_STEPS = 4;
+const SCALE_STEPS = 6;
 /** Shifts whose overlap is smaller than this share of the photo's known samples say too little. */
 const MIN_OVERLAP = 0.25;
 const MIN_SAMPLES = 48;

@@ -97,6 +97,16 @@ const MIN_DIRECT_CORRELATION = 0.9;
  */
 const PINNED_SHIFT = 0.04;
 const MIN_PINNED_DROP = 0.01;
+/**
+ * Near a correlation of 1 (a smooth sky or water with a few ripples) the
+ * drop saturates: an exact pose at 0.9996 that moves to 0.990 has lost only
+ * 0.0096, yet what the ring leaves unexplained grew 27-fold. So a pose is
+ * also pinned down when the moved one leaves at least this many times as
+ * much unexplained (1 − correlation)…
+ */
+const PINNED_RESIDUAL_RATIO = 4;
+/** …and the drop is still clearly above the noise of the score. */
+const MIN_RATIO_DROP = 0.003;
 /** A flat ring (luma std below this) is judged by its mean error instead. */
 const FLAT_RING_STD = 4;
 const FLAT_RING_MAX_ERROR = 8;
@@ -252,9 +262,9 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
       const score = ringScore(geo.rgb, warp.rgb, scoreNarrow, warp.valid, best.tone);
       if (!Number.isNaN(score)) moved = Math.max(moved, score);
     }
-    if (best.score - moved < MIN_PINNED_DROP) {
+    if (!pinnedDown(best.score, moved)) {
       return unused(
-        `${few(best.inliers)} feature matches agree on the alignment, and the ring around the hole does not pin it down (correlation ${best.score.toFixed(2)}, still ${moved.toFixed(2)} when moved by ${d} px); the hole is filled from the photo alone.`,
+        `${few(best.inliers)} feature matches agree on the alignment, and the ring around the hole does not pin it down (correlation ${best.score.toFixed(3)}, still ${moved.toFixed(3)} when moved by ${d} px); the hole is filled from the photo alone.`,
       );
     }
   }
@@ -496,6 +506,13 @@ function weakestDirection(rgb: Float32Array, use: Uint8Array, hole: Uint8Array, 
   // Eigenvector of [[xx, xy], [xy, yy]] for the smaller eigenvalue.
   const angle = 0.5 * Math.atan2(2 * xy, xx - yy) + Math.PI / 2;
   return [Math.cos(angle), Math.sin(angle)];
+}
+
+/** The ring scores `score` at the pose and at most `moved` when it is shifted: is the pose at a clear optimum? */
+export function pinnedDown(score: number, moved: number): boolean {
+  const drop = score - moved;
+  if (drop >= MIN_PINNED_DROP) return true;
+  return drop >= MIN_RATIO_DROP && 1 - moved >= PINNED_RESIDUAL_RATIO * (1 - score);
 }
 
 function few(inliers: number): string {
