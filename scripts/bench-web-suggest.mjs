@@ -129,7 +129,6 @@ async function visit(page, engine, label) {
 try {
   for (const engine of engines) {
     const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-
     const first = await context.newPage();
     first.on("pageerror", (e) => process.stderr.write(`page error: ${e.message}\n`));
     await first.waitForTimeout(tabMs);

