@@ -5,10 +5,10 @@
  * seconds, and ONNX Runtime blocks its thread during a run). It holds no
  * photo: each call brings the pixels it looks at, or the opened file, of
  * which it decodes a small copy itself (the engine's 12 MP decode and the
- * copy of its pixels are not waited for). `warm` starts the models
- * (read from the service worker's cache, checked, compiled) as soon as a
- * photo opens, but only when an earlier visit left them in the cache: a
- * first visit downloads nothing until Suggestions is pressed.
+ * copy of its pixels are not waited for). `start` starts the models
+ * (fetched, or read from the service worker's cache, checked, compiled) as
+ * the page loads, when the page decides so (use-suggestions.ts); `warm`
+ * starts them as a photo opens when an earlier visit left them in the cache.
  * Exposed through Comlink; the answer's masks cross as transferables.
  */
 import * as Comlink from "comlink";
@@ -80,6 +80,11 @@ class SuggestWorker {
   /** Starts loading the models when all of them are in the cache already; resolves to whether it did. */
   warm(modelsUrl: string): Promise<boolean> {
     return this.suggester.warmIfCached(modelsUrl);
+  }
+
+  /** Starts loading the models, cached or not (see `WebSuggester.startAhead`). */
+  start(modelsUrl: string): void {
+    this.suggester.startAhead(modelsUrl);
   }
 
   /** Suggestions for the given pixels (see suggest-engine.ts); `modelsUrl` is the app's `models/` folder. */

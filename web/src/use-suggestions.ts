@@ -8,9 +8,11 @@
  * A kind that is skipped (no model) is told once per session.
  * The worker is its own, not the engine's, so that Suggestions can be
  * pressed while the engine still prepares the photo for tap-to-select;
- * it starts with the first photo, or with the page when an earlier visit
- * left the models in the cache, and then warms them up at once. On such a
- * visit a photo being opened holds Segment Anything's loading (its 44 MB
+ * it starts with the page, and with it the models, when an earlier visit
+ * left them in the cache or, on a first visit, once the service worker
+ * keeps what downloads (not when the visitor saves data); else with the
+ * first photo, the models then with the first press. On a visit whose
+ * models start with the page, a photo being opened holds Segment Anything's loading (its 44 MB
  * file read and checksum, then its sessions) until the photo has opened, or,
  * when Suggestions are pressed meanwhile, until the outlines show: the
  * built-in engine answers taps until Segment Anything is ready, as on every visit.
@@ -39,6 +41,27 @@ async function suggestionModelsCached(): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Whether the visitor asks to save data (Save-Data) or is on a slow connection: then nothing downloads before a press. */
+function savingData(): boolean {
+  const connection = (navigator as Navigator & { connection?: { saveData?: boolean; effectiveType?: string } }).connection;
+  return connection?.saveData === true || /2g$|^3g$/.test(connection?.effectiveType ?? "");
+}
+
+/**
+ * Whether the models start with the page: when an earlier visit left them
+ * in the service worker's cache; on a first visit, once the service worker
+ * controls the page (so that what downloads is kept for the next visits
+ * and offline use), unless the visitor saves data. Never resolves while no
+ * service worker takes the page (the models then wait for a press).
+ */
+async function startsWithPage(): Promise<boolean> {
+  if (await suggestionModelsCached()) return true;
+  if (savingData() || !("serviceWorker" in navigator)) return false;
+  const sw = navigator.serviceWorker;
+  if (!sw.controller) await new Promise<void>((resolve) => sw.addEventListener("controllerchange", () => resolve(), { once: true }));
+  return !savingData();
 }
 
 export interface SuggestionsApi {
@@ -144,16 +167,16 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
       .warm(modelsUrl())
       .catch(() => undefined);
   };
-  // A visit after one that used Suggestions (their models in the cache): the worker and the models start with the page,
-  // while the visitor picks a photo, so that a press right after opening finds them compiled. Others start nothing here.
+  // The worker and the models start with the page (see `startsWithPage`), while the visitor picks a photo, so that a
+  // press right after opening finds them compiled.
   const cachedAtLoad = useRef<Promise<boolean> | null>(null);
   /** What `cachedAtLoad` found, once it has. */
   const startedAtLoad = useRef<boolean | null>(null);
   useEffect(() => {
-    cachedAtLoad.current = suggestionModelsCached().then((cached) => {
-      startedAtLoad.current = cached;
-      if (cached) startModels();
-      return cached;
+    cachedAtLoad.current = startsWithPage().then((starts) => {
+      startedAtLoad.current = starts;
+      if (starts) void startWorker().start(modelsUrl());
+      return starts;
     });
   }, []);
   // A photo opened another way than through `warm`'s caller: the worker starts now.
@@ -184,14 +207,17 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
   };
   // On a visit whose models started with the page, a press is likely: Segment Anything's file read, checksum and
   // sessions (seconds of CPU on two cores) wait while the photo opens, so that they do not share the cores with
-  // the suggestions. Asked for before the engine gets the photo, so that the hold is in place when its loading starts.
+  // the suggestions. Asked for before the engine gets the photo, so that the hold is in place when its loading starts:
+  // while the page has not yet found out whether they start (the cache's answer can come after the photo is picked),
+  // it holds too, and lets go if they do not.
   const warm = () => {
     startModels();
     opensNow.current = true;
-    if (startedAtLoad.current) holdSam();
-    else if (startedAtLoad.current === null) {
-      void cachedAtLoad.current?.then((cached) => {
-        if (cached) holdSam();
+    if (startedAtLoad.current === false) return;
+    holdSam();
+    if (startedAtLoad.current === null) {
+      void cachedAtLoad.current?.then((starts) => {
+        if (!starts) releaseSam();
       });
     }
   };
