@@ -12,7 +12,9 @@
  * left them in the cache or, on a first visit, once the service worker
  * keeps what downloads (not when the visitor saves data); else with the
  * first photo, the models then with the first press. On a visit whose
- * models start with the page, a photo being opened holds Segment Anything's loading (its 44 MB
+ * models start with the page, the worker decodes its small copy of each
+ * photo as it opens (a press is likely then), and a photo being opened
+ * holds Segment Anything's loading (its 44 MB
  * file read and checksum, then its sessions) until the photo has opened, or,
  * when Suggestions are pressed meanwhile, until the outlines show: the
  * built-in engine answers taps until Segment Anything is ready, as on every visit.
@@ -179,6 +181,11 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
       return starts;
     });
   }, []);
+  // A photo opening on a visit whose models started with the page: a press is likely, so the worker decodes its small
+  // copy now, while the engine decodes the photo, instead of after the press.
+  useEffect(() => {
+    if (source && opening && startedAtLoad.current) void startWorker().decodeAhead(source.file);
+  }, [source, opening]);
   // A photo opened another way than through `warm`'s caller: the worker starts now.
   const photo = doc.photo;
   useEffect(() => {
