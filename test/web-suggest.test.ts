@@ -279,8 +279,21 @@ test("on a visit that finds the suggestion models cached, Segment Anything's fil
     await cache.addAll(${JSON.stringify(models)}.map((name) => new URL("models/" + name, document.baseURI).href));
   })()`);
   await page.reload();
+  // Pressed the moment the button shows (the photo has started opening), not after the click's own waits (frames,
+  // stability): under load those took longer than the 10 MP photo's opening, and the press then came after it.
+  await page.evaluate(`(() => {
+    const observer = new MutationObserver(() => {
+      const button = document.querySelector("[data-testid=suggest]");
+      if (!button || button.disabled) return;
+      observer.disconnect();
+      window.__pressedWhileOpening = document.querySelector("[data-testid=busy]") !== null;
+      button.click();
+    });
+    observer.observe(document.body, { childList: true, subtree: true, attributes: true });
+  })()`);
   await page.getByTestId("open").setInputFiles(file);
-  await page.getByTestId("suggest").click();
+  await page.waitForFunction("window.__pressedWhileOpening !== undefined", undefined, { timeout: 30_000 });
+  assert.equal(await page.evaluate("window.__pressedWhileOpening"), true, "pressed while the photo opens");
   assert.equal(outlinesWhenAsked, null, "nothing of Segment Anything's is read while the photo opens");
   await page.locator("[data-testid=suggestion][data-kind=text]").first().waitFor({ timeout: 90_000 });
   // Tap-to-select is prepared after the outlines, with the built-in engine answering while Segment Anything starts.

@@ -231,10 +231,18 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
   // The photo has opened (or failed to, or was not opened: the document was busy): unless a press took the hold
   // over (the preparation then waits for the outlines, see `show`), Segment Anything goes on now.
   const busy = doc.busy;
+  /** Whether the photo is opening, as of the last render (for `show`, whose answer comes later). */
+  const openingNow = useRef(opening);
+  openingNow.current = opening;
+  /** Ends the hold that a press took over, once the photo has opened (an answer that came before it waits for it). */
+  const afterOpening = useRef<(() => void) | null>(null);
   useEffect(() => {
     if (opening) return;
     opensNow.current = false;
     releaseSam();
+    // The outlines of an answer that came while the photo opened show in this render.
+    afterOpening.current?.();
+    afterOpening.current = null;
   }, [opening, busy]);
 
   // The photo's "ready" line, when it comes after the answer, keeps the answer's line before it instead of replacing it.
@@ -336,7 +344,9 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
     } finally {
       lookingRef.current = false;
       setLooking(false);
-      outlined();
+      // The outlines show once the photo has opened too: an answer that comes first (its copy decoded ahead) waits for it.
+      if (openingNow.current) afterOpening.current = outlined;
+      else outlined();
     }
   };
 
