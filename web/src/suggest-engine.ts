@@ -13,10 +13,10 @@
  * fetched from the app's own origin once, with one progress report for
  * all of them (told to whoever asked last), their SHA-256 checked, and
  * kept for the next photos; a kind whose model cannot be fetched or
- * started is reported as skipped. The page starts them as it loads
- * (`startAhead`, see use-suggestions.ts) or as a photo opens when an
- * earlier visit left them in the service worker's cache (`warmIfCached`),
- * so that the first press finds them compiled. Each mask is grown like a tapped selection, so that
+ * started is reported as skipped. Once an earlier visit left them in the
+ * service worker's cache, the page starts them as it loads (`startAhead`,
+ * see use-suggestions.ts) or as a photo opens (`warmIfCached`), so that
+ * the first press finds them compiled. Each mask is grown like a tapped selection, so that
  * erasing it leaves no rim.
  */
 
@@ -225,11 +225,7 @@ export class WebSuggester {
     return true;
   }
 
-  /**
-   * Starts fetching and compiling every model (and the segmenter) now,
-   * cached or not: the page does so as it loads when the service worker
-   * keeps what is downloaded (see use-suggestions.ts).
-   */
+  /** Starts reading and compiling every model (and the segmenter) now: the page does so as it loads when it finds them cached. */
   startAhead(modelsUrl: string): void {
     // Loaded ahead: no answer waits for all of it, none reports how long it took.
     if (!this.text || !this.objects) this.loadTold = true;

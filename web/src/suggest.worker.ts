@@ -6,8 +6,8 @@
  * photo: each call brings the pixels it looks at, or the opened file, of
  * which it decodes a small copy itself (the engine's 12 MP decode and the
  * copy of its pixels are not waited for). `start` starts the models
- * (fetched, or read from the service worker's cache, checked, compiled) as
- * the page loads, when the page decides so (use-suggestions.ts); `warm`
+ * (read from the service worker's cache, checked, compiled) as the page
+ * loads, when the page finds them cached (use-suggestions.ts); `warm`
  * starts them as a photo opens when an earlier visit left them in the cache.
  * On such visits a press is likely, and `decodeAhead` decodes the small
  * copy of a photo as it opens, so that the press finds it ready.

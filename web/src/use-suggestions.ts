@@ -9,9 +9,8 @@
  * The worker is its own, not the engine's, so that Suggestions can be
  * pressed while the engine still prepares the photo for tap-to-select;
  * it starts with the page, and with it the models, when an earlier visit
- * left them in the cache or, on a first visit, once the service worker
- * keeps what downloads (not when the visitor saves data); else with the
- * first photo, the models then with the first press. On a visit whose
+ * left them in the cache; else with the first photo, the models then with
+ * the first press. On a visit whose
  * models start with the page, the worker decodes its small copy of each
  * photo as it opens (a press is likely then), and a photo being opened
  * holds Segment Anything's loading (its 44 MB
@@ -43,27 +42,6 @@ async function suggestionModelsCached(): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** Whether the visitor asks to save data (Save-Data) or is on a slow connection: then nothing downloads before a press. */
-function savingData(): boolean {
-  const connection = (navigator as Navigator & { connection?: { saveData?: boolean; effectiveType?: string } }).connection;
-  return connection?.saveData === true || /2g$|^3g$/.test(connection?.effectiveType ?? "");
-}
-
-/**
- * Whether the models start with the page: when an earlier visit left them
- * in the service worker's cache; on a first visit, once the service worker
- * controls the page (so that what downloads is kept for the next visits
- * and offline use), unless the visitor saves data. Never resolves while no
- * service worker takes the page (the models then wait for a press).
- */
-async function startsWithPage(): Promise<boolean> {
-  if (await suggestionModelsCached()) return true;
-  if (savingData() || !("serviceWorker" in navigator)) return false;
-  const sw = navigator.serviceWorker;
-  if (!sw.controller) await new Promise<void>((resolve) => sw.addEventListener("controllerchange", () => resolve(), { once: true }));
-  return !savingData();
 }
 
 export interface SuggestionsApi {
@@ -169,13 +147,15 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
       .warm(modelsUrl())
       .catch(() => undefined);
   };
-  // The worker and the models start with the page (see `startsWithPage`), while the visitor picks a photo, so that a
-  // press right after opening finds them compiled.
+  // A visit after one that used Suggestions (their models in the cache): the worker and the models start with the page,
+  // while the visitor picks a photo, so that a press right after opening finds them compiled. Others start nothing here:
+  // on a first visit the models download with the first press (started with the page, their download and compiling
+  // took seconds of CPU from whatever the visitor did first: a web-app erase test turned flaky).
   const cachedAtLoad = useRef<Promise<boolean> | null>(null);
   /** What `cachedAtLoad` found, once it has. */
   const startedAtLoad = useRef<boolean | null>(null);
   useEffect(() => {
-    cachedAtLoad.current = startsWithPage().then((starts) => {
+    cachedAtLoad.current = suggestionModelsCached().then((starts) => {
       startedAtLoad.current = starts;
       if (starts) void startWorker().start(modelsUrl());
       return starts;
