@@ -21,7 +21,8 @@
  * visitor's tab did long before; 0 leaves that inside the timed span, as
  * runs before session 7 did. BENCH_WEB_PRESS_MS (default 0) waits that
  * long after opening before pressing, as a person does.
- * Needs `npm run build:web` first (it serves dist/web), built with NanoDet
+ * Needs `npm run build:web` first (it serves dist/web, or the build folder
+ * named by BENCH_WEB_DIST, an absolute path), built with NanoDet
  * at hand for people (see README, "Browser app").
  * Usage: node scripts/bench-web-suggest.mjs photo.jpg
  */
@@ -39,6 +40,8 @@ const engines = (process.env.BENCH_WEB_ENGINES ?? "builtin,auto").split(",");
 const pickMs = Number(process.env.BENCH_WEB_PICK_MS ?? 0);
 const tabMs = Number(process.env.BENCH_WEB_TAB_MS ?? 2000);
 const pressMs = Number(process.env.BENCH_WEB_PRESS_MS ?? 0);
+/** Another build to serve than dist/web (an absolute path), to compare builds in one session. */
+const distDir = process.env.BENCH_WEB_DIST;
 /** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
 const TICKS = 100;
 
@@ -72,7 +75,12 @@ function browserCpuSeconds() {
 }
 
 mkdirSync("bench-out", { recursive: true });
-const server = await preview({ configFile: "web/vite.config.ts", logLevel: "silent", preview: { port: 4231 } });
+const server = await preview({
+  configFile: "web/vite.config.ts",
+  logLevel: "silent",
+  preview: { port: 4231 },
+  ...(distDir ? { build: { outDir: distDir } } : {}),
+});
 const base = server.resolvedUrls.local[0];
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",

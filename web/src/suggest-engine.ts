@@ -6,13 +6,17 @@
  * (SUGGEST_SEGMENTER); text from PP-OCRv4's detector (ONNX, through
  * onnxruntime-web); wires from the pure-TypeScript finder. Each network is
  * fetched, checked and run in a worker of its own
- * (suggest-network.worker.ts), beside the rest. The models are
- * fetched from the app's own origin on the first call only, with one
- * progress report for all of them, their SHA-256 checked, and kept for the
- * next photos; a kind whose model cannot be fetched is reported as skipped.
- * Once an earlier visit left them in the service worker's cache,
- * `warmIfCached` starts them as a photo opens, so that the first press
- * finds them compiled. Each mask is grown like a tapped selection, so that
+ * (suggest-network.worker.ts), beside the rest, and is handed its input
+ * as soon as its files are checked: the run starts there the moment the
+ * network has, not when this worker's thread (busy with the wire finder,
+ * the segmenter and the box prompts) is next free. The models are
+ * fetched from the app's own origin once, with one progress report for
+ * all of them (told to whoever asked last), their SHA-256 checked, and
+ * kept for the next photos; a kind whose model cannot be fetched or
+ * started is reported as skipped. Once an earlier visit left them in the
+ * service worker's cache, the page starts them as it loads (`startAhead`,
+ * see use-suggestions.ts) or as a photo opens (`warmIfCached`), so that
+ * the first press finds them compiled. Each mask is grown like a tapped selection, so that
  * erasing it leaves no rim.
  */
 
@@ -29,7 +33,7 @@ import {
   suggest,
   VanishError,
 } from "../../src/index.js";
-import { NANODET_MODEL, TEXT_MODEL } from "./suggest-models.js";
+import { NANODET_MODEL, NETWORK_INPUTS, TEXT_MODEL } from "./suggest-models.js";
 import type { NetworkWorkerApi, SuggestNetwork } from "./suggest-network.worker.js";
 
 export interface FoundSuggestion {
@@ -70,43 +74,87 @@ class DownloadTally {
   }
 }
 
+/** A network's run that failed because the network could not start after its input was handed over. */
+class NetworkStartFailed extends Error {}
+
+/** A network being fetched, checked and started in a worker of its own (see `networkInWorker`). */
+interface NetworkInWorker {
+  /**
+   * The network, once its files are fetched and checked (a missing or
+   * damaged file rejects, as a VanishError); its runs wait in the worker
+   * until the network has started.
+   */
+  model: Promise<InferenceModel>;
+  /** Resolves once the network has started; rejects, as a VanishError, when it cannot. */
+  started: Promise<void>;
+  /** Set when `started` has rejected: the kind is then skipped. */
+  failed: boolean;
+}
+
+/** Any failure as a VanishError, which `suggest` reports as a skipped kind. */
+function asVanishError(err: unknown): VanishError {
+  return err instanceof VanishError ? err : new VanishError("UNREADABLE", (err as Error).message);
+}
+
 /**
  * A network fetched, checked, started and run in a worker of its own
  * (suggest-network.worker.ts): its loading and its runs leave this worker's
  * thread to the wire finder, the segmenter and the box prompts. A worker
  * whose network cannot load is ended.
  */
-async function networkInWorker(
-  network: SuggestNetwork,
-  modelsUrl: string,
-  onProgress: (loaded: number, total: number) => void,
-): Promise<InferenceModel> {
+function networkInWorker(network: SuggestNetwork, modelsUrl: string, onProgress: (loaded: number, total: number) => void): NetworkInWorker {
   const thread = new Worker(new URL("./suggest-network.worker.ts", import.meta.url), { type: "module" });
   const worker = Comlink.wrap<NetworkWorkerApi>(thread);
-  try {
-    const signature = await worker.load(network, modelsUrl, Comlink.proxy(onProgress));
-    return {
-      ...signature,
-      run: (feeds, fetch) => worker.run(feeds, fetch),
-      close: async () => {
-        await worker.close();
-        thread.terminate();
-      },
-    };
-  } catch (err) {
+  const fetched = worker.start(network, modelsUrl, Comlink.proxy(onProgress)).catch((err) => {
+    throw asVanishError(err);
+  });
+  const handle: NetworkInWorker = {
+    failed: false,
+    started: fetched.then(async () => {
+      await worker.loaded();
+    }),
+    model: fetched.then(
+      (): InferenceModel => ({
+        inputs: [{ name: NETWORK_INPUTS[network] }],
+        // Not known before the network has started; the detectors read outputs by shape.
+        outputs: [],
+        run: async (feeds, fetch) => {
+          const outputs = worker.run(feeds, fetch);
+          outputs.catch(() => {});
+          try {
+            await handle.started;
+          } catch (err) {
+            throw new NetworkStartFailed((err as Error).message);
+          }
+          return outputs;
+        },
+        close: async () => {
+          await worker.close();
+          thread.terminate();
+        },
+      }),
+    ),
+  };
+  handle.started = handle.started.catch((err) => {
+    handle.failed = true;
     thread.terminate();
-    throw err;
-  }
+    throw asVanishError(err);
+  });
+  handle.started.catch(() => {});
+  handle.model.catch(() => thread.terminate());
+  return handle;
 }
 
-/** Runs `load` once, keeping its promise (a failure too, so the kind stays skipped without fetching again); `ms` hears how long it took. */
-function timed(load: () => Promise<InferenceModel>, ms: (value: number) => void): Promise<InferenceModel> {
+/** The loader `suggest` calls for a network: its model, or, once it failed to start, that failure (the kind is skipped). */
+function loaderOf(network: NetworkInWorker): Promise<InferenceModel> {
+  return network.failed ? network.started.then(() => network.model) : network.model;
+}
+
+/** `network`, with `ms` told how long it took to start (or to fail). */
+function timed(network: NetworkInWorker, ms: (value: number) => void): NetworkInWorker {
   const t0 = performance.now();
-  return load()
-    .catch((err) => {
-      throw err instanceof VanishError ? err : new VanishError("UNREADABLE", (err as Error).message);
-    })
-    .finally(() => ms(performance.now() - t0));
+  void network.started.catch(() => {}).finally(() => ms(performance.now() - t0));
+  return network;
 }
 
 /** `crop` grown by `grow` pixels on every side (within the photo), dilated by as much. */
@@ -147,8 +195,8 @@ export function maskBounds(crop: CropMask): FoundSuggestion["box"] {
 }
 
 export class WebSuggester {
-  private text: Promise<InferenceModel> | null = null;
-  private objects: Promise<InferenceModel> | null = null;
+  private text: NetworkInWorker | null = null;
+  private objects: NetworkInWorker | null = null;
   /** The built-in segmenter that turns people's boxes into masks (Node's settings for suggestions). */
   private segmenter: Promise<Segmenter> | null = null;
   /** How long fetching and starting each model took (they load together; the wire finder runs meanwhile). */
@@ -156,6 +204,10 @@ export class WebSuggester {
   private objectsLoadMs = 0;
   /** Whether an answer reported the models' loading time already (or the loading needs no report). */
   private loadTold = false;
+  /** Who hears the models' download progress now: the last caller that asked to (a press, while they download). */
+  private listener: ((what: string, fraction: number) => void) | undefined;
+  /** All the models' downloads as one fraction, told to `listener`. */
+  private tally = new DownloadTally((what, fraction) => this.listener?.(what, fraction));
 
   /**
    * Starts fetching and compiling every model (and the segmenter) now, when
@@ -169,10 +221,15 @@ export class WebSuggester {
     const files = [TEXT_MODEL, NANODET_MODEL.json, NANODET_MODEL.weights];
     const cached = await Promise.all(files.map((f) => caches.match(new URL(f.name, modelsUrl).href).then((r) => r !== undefined)));
     if (!cached.every(Boolean)) return false;
-    // Loaded ahead, from the cache: no answer waits for it, none reports it.
+    this.startAhead(modelsUrl);
+    return true;
+  }
+
+  /** Starts reading and compiling every model (and the segmenter) now: the page does so as it loads when it finds them cached. */
+  startAhead(modelsUrl: string): void {
+    // Loaded ahead: no answer waits for all of it, none reports how long it took.
     if (!this.text || !this.objects) this.loadTold = true;
     this.startModels(modelsUrl);
-    return true;
   }
 
   /**
@@ -180,15 +237,14 @@ export class WebSuggester {
    * not under way: before decoding a photo, so that their workers start
    * while this thread waits for the decoder (a worker started from here
    * gets going only when this thread is free). `onProgress` hears the
-   * first download's progress. A failure stays in the promise and is
-   * reported as a skipped kind by `find`.
+   * first download's progress from now on. A failure stays in the promise
+   * and is reported as a skipped kind by `find`.
    */
   startModels(modelsUrl: string, onProgress?: (what: string, fraction: number) => void): void {
-    const tally = new DownloadTally(onProgress);
-    const ignore = () => {};
+    if (onProgress) this.listener = onProgress;
     this.segmenter ??= Segmenter.create({ engine: "builtin", builtin: SUGGEST_SEGMENTER });
-    void this.textModel(modelsUrl, tally.part("text")).catch(ignore);
-    void this.objectModel(modelsUrl, tally.part("people")).catch(ignore);
+    this.textModel(modelsUrl);
+    this.objectModel(modelsUrl);
   }
 
   /**
@@ -208,18 +264,30 @@ export class WebSuggester {
     // The first answer after a load this worker did not start ahead on its own (`warmIfCached`) says how long it took.
     const firstLoad = !this.loadTold;
     this.loadTold = true;
-    const tally = new DownloadTally(onProgress);
+    if (onProgress) this.listener = onProgress;
     this.segmenter ??= Segmenter.create({ engine: "builtin", builtin: SUGGEST_SEGMENTER });
-    const found = await suggest(image, {
-      kinds: ["people", "text", "wires"],
-      models: {
-        text: () => this.textModel(modelsUrl, tally.part("text")),
-        objects: () => this.objectModel(modelsUrl, tally.part("people")),
-      },
-      segmenter: await this.segmenter,
-      onSkip: (kind, reason) => skipped.push({ kind, reason }),
-      photoSize,
-    });
+    const segmenter = await this.segmenter;
+    let found: Awaited<ReturnType<typeof suggest>>;
+    for (;;) {
+      skipped.length = 0;
+      try {
+        found = await suggest(image, {
+          kinds: ["people", "text", "wires"],
+          models: {
+            text: () => loaderOf(this.textModel(modelsUrl)),
+            objects: () => loaderOf(this.objectModel(modelsUrl)),
+          },
+          segmenter,
+          onSkip: (kind, reason) => skipped.push({ kind, reason }),
+          photoSize,
+        });
+        break;
+      } catch (err) {
+        // A network that failed to start after its input was handed over: looked again, its kind skipped (its loader
+        // now fails at once; each failure marks one more network, so this ends).
+        if (!(err instanceof NetworkStartFailed)) throw err;
+      }
+    }
     const { width, height } = photoSize ?? image;
     const grow = defaultGrow(width, height);
     const items = found.map((s) => {
@@ -233,24 +301,18 @@ export class WebSuggester {
   }
 
   /** The text detector, fetched and started once, in a network worker of its own. */
-  private textModel(modelsUrl: string, onProgress: (loaded: number, total: number) => void): Promise<InferenceModel> {
-    this.text ??= timed(
-      () => networkInWorker("text", modelsUrl, onProgress),
-      (ms) => {
-        this.textLoadMs = ms;
-      },
-    );
+  private textModel(modelsUrl: string): NetworkInWorker {
+    this.text ??= timed(networkInWorker("text", modelsUrl, this.tally.part("text")), (ms) => {
+      this.textLoadMs = ms;
+    });
     return this.text;
   }
 
   /** NanoDet, fetched (model.json and weights together) and started once, in a network worker of its own. */
-  private objectModel(modelsUrl: string, onProgress: (loaded: number, total: number) => void): Promise<InferenceModel> {
-    this.objects ??= timed(
-      () => networkInWorker("objects", modelsUrl, onProgress),
-      (ms) => {
-        this.objectsLoadMs = ms;
-      },
-    );
+  private objectModel(modelsUrl: string): NetworkInWorker {
+    this.objects ??= timed(networkInWorker("objects", modelsUrl, this.tally.part("people")), (ms) => {
+      this.objectsLoadMs = ms;
+    });
     return this.objects;
   }
 }

