@@ -362,3 +362,29 @@ test("scanBandsHere writes only its own bands' slots, so other threads can scan 
   assert.deepEqual(nnf.source.subarray(0, mine[0].hi), expected.source.subarray(0, mine[0].hi));
   assert.deepEqual(nnf.distance.subarray(0, mine[0].hi), expected.distance.subarray(0, mine[0].hi));
 });
+
+test("a released kernel's memory serves the next problem that fits, with the same field as fresh memory", async () => {
+  const { releaseDistanceKernel } = await import("../src/core/inpaint/wasm/patch-distance.js");
+  const fresh = randomProblem(5, "wasm", 21);
+  assert.ok(fresh.scanKernel, "the WebAssembly scan kernel");
+  const expected = randomNnf(fresh, new Random(4));
+  improveNnf(fresh, expected, 2, 45, new Random(5));
+  // Another problem's bytes left in the memory (other image, hole, targets and sides), then released.
+  const first = randomProblem(3, "wasm", 22);
+  const sides = new Uint8Array(90 * 70).fill(3);
+  const other = makePatchProblem(first.image, 90, 70, 3, first.hole, 3, undefined, "wasm", sides);
+  assert.ok(other);
+  releaseDistanceKernel(other.kernelMemory);
+  const again = randomProblem(5, "wasm", 21);
+  assert.equal(again.kernelMemory, other.kernelMemory, "the released memory is reused");
+  const field = randomNnf(again, new Random(4));
+  improveNnf(again, field, 2, 45, new Random(5));
+  assert.deepEqual(field.source, expected.source);
+  assert.deepEqual(field.distance, expected.distance);
+  assert.equal(again.side, undefined);
+  // A worker's distance over the reused memory is set up for the problem it now holds.
+  const own = ownKernelCache();
+  const t = again.targets[10];
+  const s = again.sources[7];
+  assert.equal(own(again).kernel?.(t, s, Number.POSITIVE_INFINITY), patchDistance(fresh, t, s, Number.POSITIVE_INFINITY) * fresh.unit ** 2);
+});

@@ -41,6 +41,7 @@ import {
   shareProblem,
 } from "./patchmatch.js";
 import { type FloatImage, halve } from "./resample.js";
+import { releaseDistanceKernel } from "./wasm/patch-distance.js";
 
 /**
  * What a coarse stage receives: the low-res crop with its hole.
@@ -263,6 +264,8 @@ export class PatchMatchCoarse implements CoarseStage {
         // level had a match, the upsampled field's vote replaces it (sharper).
         upsampleInto(prev.image, img, h);
         const up = upsampleNnf(prev.problem, prev.nnf, problem, voter.boundary, rng);
+        // The coarser level is read no more: its kernel goes to the next fill's coarse levels.
+        releaseDistanceKernel(prev.problem.kernelMemory);
         nnf = this.threads ? shareNnf(up.nnf) : up.nnf;
         voter.vote(nnf, up.trusted);
         refreshDistances(problem, nnf);
