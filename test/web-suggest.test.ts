@@ -402,7 +402,8 @@ test("when the text network cannot start after its input was handed over, text i
     const said = (await status.textContent()) ?? "";
     if (round === 1) assert.match(said, /text not looked for: /);
     else assert.doesNotMatch(said, /not looked for/, "each skipped kind is told once");
-    assert.doesNotMatch(said, /people not looked for/);
+    // Without NanoDet in the build (as in CI) people are rightly told as skipped too; with it, only text may be.
+    if (!skipPeople) assert.doesNotMatch(said, /people not looked for/);
   }
   assert.deepEqual(errors, []);
   await page.close();
