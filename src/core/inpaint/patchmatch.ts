@@ -288,36 +288,24 @@ function holeBoxOf(integral: Int32Array, width: number, height: number): { x0: n
 
 /**
  * Number of valid source centres of (2r+1)² patches for a hole plane, without
- * building the problem; counting stops at `enough`. One pass with a run of
- * known pixels per column: a window ends at (x, y) when the last 2r+1 columns
- * all have runs of at least 2r+1 there.
+ * building the problem; counting stops at `enough`.
  */
 export function countSources(hole: Uint8Array, width: number, height: number, radius: number, enough = Number.POSITIVE_INFINITY): number {
-  const side = 2 * radius + 1;
-  if (width < side || height < side) return 0;
-  const run = new Int32Array(width);
-  let n = 0;
-  for (let y = 0; y < height; y++) {
-    const o = y * width;
-    let across = 0;
-    for (let x = 0; x < width; x++) {
-      const v = hole[o + x] !== 0 ? 0 : run[x] + 1;
-      run[x] = v;
-      across = v >= side ? across + 1 : 0;
-      if (across >= side && ++n >= enough) return n;
-    }
-  }
-  return n;
+  return scanSources(hole, width, height, radius, enough, null);
+}
+
+/** Marks in `valid` (zeroed here) the centres of hole-free (2r+1)² windows inside the image and returns their number. */
+function markSources(hole: Uint8Array, width: number, height: number, radius: number, valid: Uint8Array): number {
+  valid.fill(0);
+  return scanSources(hole, width, height, radius, Number.POSITIVE_INFINITY, valid);
 }
 
 /**
- * Marks in `valid` (zeroed here) the centres of hole-free (2r+1)² windows
- * inside the image and returns their number: `countSources`' runs of known
- * pixels per column, where a window ends at (x, y) when the last 2r+1
- * columns all have runs of at least 2r+1 there; its centre is r up and left.
+ * One pass with a run of known pixels per column: a window ends at (x, y)
+ * when the last 2r+1 columns all have runs of at least 2r+1 there; its centre
+ * is r up and left (marked in `valid` when given). Stops counting at `enough`.
  */
-function markSources(hole: Uint8Array, width: number, height: number, radius: number, valid: Uint8Array): number {
-  valid.fill(0);
+function scanSources(hole: Uint8Array, width: number, height: number, radius: number, enough: number, valid: Uint8Array | null): number {
   const side = 2 * radius + 1;
   if (width < side || height < side) return 0;
   const run = new Int32Array(width);
@@ -331,8 +319,8 @@ function markSources(hole: Uint8Array, width: number, height: number, radius: nu
       run[x] = v;
       across = v >= side ? across + 1 : 0;
       if (across >= side) {
-        valid[o + x - back] = 1;
-        n++;
+        if (valid !== null) valid[o + x - back] = 1;
+        if (++n >= enough) return n;
       }
     }
   }
