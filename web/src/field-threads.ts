@@ -4,7 +4,8 @@
  * rows) over field workers (field.worker.ts) that the engine worker starts
  * with itself; for the scans, the page's counterpart of Node's `FieldThreadPool`.
  * Each large scan is split into bands (`planScans`); the engine worker runs
- * its share (the first bands/(workers + 1)) while each field worker runs a
+ * its share (the first bands/(workers + 1), in the problem's WebAssembly scan
+ * like Node's calling thread: `scanBandsHere`) while each field worker runs a
  * batch of the others over the same shared memory (a worker busy with the
  * structure step gets none: the engine worker would only wait for it). The bands and their
  * random streams depend only on the problem, so the pixels are the same with
@@ -22,13 +23,12 @@ import {
   type FieldThreads,
   type Nnf,
   type PatchProblem,
-  scanBand,
+  scanBandsHere,
   shared,
   withoutKernel,
 } from "../../src/core/inpaint/patchmatch.js";
 import type { StructureResult } from "../../src/core/inpaint/structure/structure.js";
 import { applySeam, planSeam, type UpscaleInput, upscaleInto, upscaleRows } from "../../src/core/inpaint/upscale.js";
-import { Random } from "../../src/core/random.js";
 import type { FieldBatch, FieldBatchDone, RowsBatch, StructureBatch } from "./field.worker.js";
 
 /** Targets a scan needs before its bands go to the field workers (below, the messages cost more than they save). */
@@ -86,7 +86,7 @@ export class WebFieldThreads implements FieldThreads {
     // thread waited: the free ones split them; with none free this thread scans them all meanwhile.
     const free = this.workers.map((_, w) => w).filter((w) => this.structures[w] === 0);
     if (visited < PARALLEL_TARGETS || free.length === 0) {
-      for (const band of bands) scanBand(p, nnf, snapshot, only, band, new Random(band.seed));
+      scanBandsHere(p, nnf, snapshot, only, bands);
       return;
     }
     // This thread takes its share of the bands first in order; the free workers split the rest, one batch each.
@@ -110,7 +110,7 @@ export class WebFieldThreads implements FieldThreads {
       running.push(new Promise<void>((resolve, reject) => this.pending.set(id, { resolve: () => resolve(), reject })));
       this.workers[w].postMessage(batch);
     }
-    for (let b = 0; b < own; b++) scanBand(p, nnf, snapshot, only, bands[b], new Random(bands[b].seed));
+    scanBandsHere(p, nnf, snapshot, only, bands.slice(0, own));
     await Promise.all(running);
   }
 

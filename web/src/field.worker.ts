@@ -6,17 +6,19 @@
  * or its rows' hole pixels; the structure comes back as a message.
  *
  * The engine worker's WebAssembly kernel does not travel (a function), so
- * this worker keeps one of its own per problem size and copies the packed
- * image into it before each batch of bands (the image does not change during
- * a scan). The distances, and so the field, are the ones the engine worker
- * would compute.
+ * this worker makes a scan kernel of its own per problem (its planes, targets
+ * and sides copied in once) and copies the packed image into it before each
+ * batch of bands (the image does not change during a scan, only between
+ * them): its bands run in WebAssembly like the engine worker's own
+ * (`scanBandsHere`), not in the TypeScript scan loop. The field is the one
+ * the engine worker would compute.
  */
 
 import type { Rect, RgbaImage } from "../../src/core/image.js";
-import { type BandScan, type Nnf, ownKernelCache, type PatchProblem, scanBand } from "../../src/core/inpaint/patchmatch.js";
+import { type BandScan, type Nnf, type PatchProblem, scanBandsHere } from "../../src/core/inpaint/patchmatch.js";
 import { continueStructure, type StructureResult } from "../../src/core/inpaint/structure/structure.js";
 import { type UpscaleInput, upscaleRows } from "../../src/core/inpaint/upscale.js";
-import { Random } from "../../src/core/random.js";
+import { createDistanceKernel, type DistanceKernel } from "../../src/core/inpaint/wasm/patch-distance.js";
 
 /** One batch of bands of one scan. `problem` comes with the first batch of a problem only. */
 export interface FieldBatch {
@@ -58,9 +60,32 @@ export interface FieldBatchDone {
   error?: string;
 }
 
-let problem: { id: number; p: PatchProblem } | null = null;
+/** The problem of the last batch, with this worker's own scan kernel (null where WebAssembly is unavailable). */
+let problem: { id: number; p: PatchProblem; kernel: DistanceKernel | null } | null = null;
+/** That problem as received: its packed image is the engine worker's, updated between scans. */
+let received: PatchProblem | null = null;
 
-const withOwnKernel = ownKernelCache();
+/** The problem over a scan kernel in this worker's memory, with its planes, targets and sides copied in. */
+function withOwnScan(id: number, given: PatchProblem): { id: number; p: PatchProblem; kernel: DistanceKernel | null } {
+  const { width, height, radius, lanes, targets } = given;
+  const kernel = createDistanceKernel(width, height, radius, lanes, targets.length);
+  const scan = kernel?.scan;
+  if (!kernel || !scan) return { id, p: given, kernel: null };
+  scan.validSource.set(given.validSource);
+  scan.slotOf.set(given.slotOf);
+  scan.targets.set(targets);
+  if (given.side) scan.side.set(given.side);
+  scan.setUnit(given.unit);
+  const p: PatchProblem = {
+    ...given,
+    packed: kernel.packed,
+    kernel: kernel.distance,
+    kernelMemory: kernel.memory,
+    scanKernel: scan,
+    ...(given.side ? { side: scan.side } : {}),
+  };
+  return { id, p, kernel };
+}
 
 self.onmessage = (e: MessageEvent<FieldBatch | RowsBatch | StructureBatch>) => {
   if (e.data.kind === "structure") {
@@ -86,10 +111,14 @@ self.onmessage = (e: MessageEvent<FieldBatch | RowsBatch | StructureBatch>) => {
   }
   const { id, problemId, nnf, snapshot, only, bands } = e.data;
   try {
-    if (e.data.problem) problem = { id: problemId, p: e.data.problem };
-    if (problem?.id !== problemId) throw new Error(`field worker: problem ${problemId} was not sent`);
-    const p = withOwnKernel(problem.p);
-    for (const band of bands) scanBand(p, nnf, snapshot, only, band, new Random(band.seed));
+    if (e.data.problem) {
+      received = e.data.problem;
+      problem = withOwnScan(problemId, received);
+    }
+    if (problem?.id !== problemId || !received) throw new Error(`field worker: problem ${problemId} was not sent`);
+    // The votes between scans re-pack the hole's pixels: this batch reads the packed image as it is now.
+    if (problem.kernel) problem.kernel.packed.set(received.packed);
+    scanBandsHere(problem.p, nnf, snapshot, only, bands);
     self.postMessage({ id } satisfies FieldBatchDone);
   } catch (err) {
     self.postMessage({ id, error: (err as Error).message } satisfies FieldBatchDone);
