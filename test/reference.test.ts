@@ -250,6 +250,18 @@ function correspondences(h: Float64Array, n: number, rng: Random, outlier: (i: n
   return { from, to };
 }
 
+/** `parallaxFlow` of a reference already aligned with the photo (identity homography), over the whole frame. */
+function flowOverWholeFrame(photo: Uint8ClampedArray, ref: Uint8ClampedArray, hole: Uint8Array, w: number, h: number) {
+  return parallaxFlow(
+    { width: w, height: h, data: photo },
+    hole,
+    squaredDistanceTo(hole, w, h),
+    { x: 0, y: 0, width: w, height: h },
+    { width: w, height: h, data: ref },
+    Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1),
+  );
+}
+
 describe("geometry", () => {
   test("corners of a soft texture, seen zoomed 1.8× and turned 20° in the other view, are matched", () => {
     // Blurred noise: blob-like corners whose look depends on scale (a sharp
@@ -539,16 +551,7 @@ describe("geometry", () => {
     }
     const hole = new Uint8Array(w * h);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) hole[y * w + x] = (x - 128) ** 2 + (y - 96) ** 2 <= 30 * 30 ? 1 : 0;
-    const crop = { x: 0, y: 0, width: w, height: h };
-    const identity = Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1);
-    const flow = parallaxFlow(
-      { width: w, height: h, data: photo },
-      hole,
-      squaredDistanceTo(hole, w, h),
-      crop,
-      { width: w, height: h, data: ref },
-      identity,
-    );
+    const flow = flowOverWholeFrame(photo, ref, hole, w, h);
     assert.ok(flow !== null && flow.measured >= 12);
     const d = new Float64Array(2);
     for (const [x, y] of [
@@ -583,14 +586,7 @@ describe("geometry", () => {
     }
     const hole = new Uint8Array(w * h);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) hole[y * w + x] = (x - 128) ** 2 + (y - 96) ** 2 <= 30 * 30 ? 1 : 0;
-    const flow = parallaxFlow(
-      { width: w, height: h, data: photo },
-      hole,
-      squaredDistanceTo(hole, w, h),
-      { x: 0, y: 0, width: w, height: h },
-      { width: w, height: h, data: ref },
-      Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1),
-    );
+    const flow = flowOverWholeFrame(photo, ref, hole, w, h);
     assert.ok(flow?.dominant, "a dominant layer is found");
     const d = new Float64Array(2);
     // Beside the band, the whole ring's flow is pulled towards the band's; the dominant one is the background's.
@@ -627,14 +623,7 @@ describe("geometry", () => {
     }
     const hole = new Uint8Array(w * h);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) hole[y * w + x] = Math.hypot(x - 128, y - 96) <= r ? 1 : 0;
-    const flow = parallaxFlow(
-      { width: w, height: h, data: photo },
-      hole,
-      squaredDistanceTo(hole, w, h),
-      { x: 0, y: 0, width: w, height: h },
-      { width: w, height: h, data: ref },
-      Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1),
-    );
+    const flow = flowOverWholeFrame(photo, ref, hole, w, h);
     assert.ok(flow, "the flow is measured");
     const d = new Float64Array(2);
     // Just inside the hole's edge, all round, the fill takes the band's shift

@@ -459,27 +459,19 @@ export function rowsReadBy(need: Uint8Array, w: number, h: number, radius: numbe
   const out = new Uint8Array(w * h);
   // Rows still to mark in each column past the last needed pixel met.
   const run = new Int32Array(w);
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    for (let x = 0; x < w; x++) {
-      let r = need[row + x] !== 0 ? radius + 1 : run[x];
-      if (r > 0) {
-        out[row + x] = 1;
-        r--;
+  // Down the columns, then up them.
+  for (let pass = 0; pass < 2; pass++) {
+    run.fill(0);
+    for (let k = 0; k < h; k++) {
+      const row = (pass === 0 ? k : h - 1 - k) * w;
+      for (let x = 0; x < w; x++) {
+        let r = need[row + x] !== 0 ? radius + 1 : run[x];
+        if (r > 0) {
+          out[row + x] = 1;
+          r--;
+        }
+        run[x] = r;
       }
-      run[x] = r;
-    }
-  }
-  run.fill(0);
-  for (let y = h - 1; y >= 0; y--) {
-    const row = y * w;
-    for (let x = 0; x < w; x++) {
-      let r = need[row + x] !== 0 ? radius + 1 : run[x];
-      if (r > 0) {
-        out[row + x] = 1;
-        r--;
-      }
-      run[x] = r;
     }
   }
   return out;
