@@ -5,6 +5,7 @@ import type { Mask, RgbaImage } from "../src/core/image.js";
 import { eraseWithReport } from "../src/core/inpaint/erase.js";
 import { improveNnf, makePatchProblem, randomNnf, sidesAgree } from "../src/core/inpaint/patchmatch.js";
 import { findEntries, pairEntries, type StructureCurve } from "../src/core/inpaint/structure/pairing.js";
+import { planAnchors } from "../src/core/inpaint/structure/propagate.js";
 import { sideLabels } from "../src/core/inpaint/structure/sides.js";
 import { analysisFactor, continueStructure, pasteStructure, type StructureResult } from "../src/core/inpaint/structure/structure.js";
 import { Random } from "../src/core/random.js";
@@ -311,5 +312,95 @@ describe("structure propagation", () => {
     let crossed = 0;
     for (let k = 0; k < p.targets.length; k++) if (!sidesAgree(side, p.targets[k], nnf.source[k])) crossed++;
     assert.equal(crossed, 0);
+  });
+
+  test("an anchor's copy is judged only where more than one cross-section of known pixels lies under its window", () => {
+    // Analysis image: a dark band on rows 13–17 of a light ground, a hole over columns 20–39, and in the hole a
+    // small known island (columns 28–30, rows 12–14) that disagrees with the band, as where a hole's outline grazes a window.
+    const w = 60;
+    const h = 31;
+    const band = (y: number) => (y >= 13 && y <= 17 ? 40 : 200);
+    const scene = (island: [number, number, number, number]) => {
+      const data = new Float32Array(w * h * 3);
+      const hole = new Uint8Array(w * h);
+      const [ix0, iy0, ix1, iy1] = island;
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const onIsland = x >= ix0 && x <= ix1 && y >= iy0 && y <= iy1;
+          data.fill(onIsland ? 200 : band(y), (y * w + x) * 3, (y * w + x + 1) * 3);
+          if (x >= 20 && x < 40 && !onIsland) hole[y * w + x] = 1;
+        }
+      }
+      return { low: { width: w, height: h, channels: 3, data }, lowHole: hole };
+    };
+    // The band's axis, row 15, from column 0 to 59; t = 0 at column 19 (the last known one), the far entry at 40.
+    const points = new Float32Array(2 * w);
+    const arc = new Float32Array(w);
+    for (let x = 0; x < w; x++) {
+      points.set([x, 15], 2 * x);
+      arc[x] = x - 19;
+    }
+    const curve: StructureCurve = {
+      points,
+      arc,
+      end: 21,
+      sources: [
+        [-19, 0],
+        [21, 40],
+      ],
+      halfWidth: 3,
+      kind: "pair",
+    };
+    const frame = (island: [number, number, number, number]) => {
+      const { low, lowHole } = scene(island);
+      const image = { width: w, height: h, data: new Uint8ClampedArray(w * h * 4) };
+      return { low, lowHole, image, hole: lowHole, crop: { x: 0, y: 0, width: w, height: h }, scale: 1 };
+    };
+    // A few samples (fewer than the band's 7 across) under one window: not enough to judge the copy by.
+    assert.notEqual(planAnchors(curve, frame([28, 12, 30, 14])), null, "a grazing island does not drop the curve");
+    // A known block as tall as the band's window that disagrees with it: the copy is wrong there, and dropped.
+    assert.equal(planAnchors(curve, frame([27, 11, 33, 19])), null, "a copy that disagrees with a whole cross-section is dropped");
+  });
+
+  test("the anchors' copies meet the known pixels at both edges: a band that widens across the hole is copied from each side at its own edge", () => {
+    // A dark band on rows 13–17 left of column 30 and on rows 12–18 right of it (as planks widen towards the camera); hole over columns 20–39.
+    const w = 60;
+    const h = 31;
+    const data = new Float32Array(w * h * 3);
+    const hole = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const dark = x < 30 ? y >= 13 && y <= 17 : y >= 12 && y <= 18;
+        data.fill(dark ? 40 : 200, (y * w + x) * 3, (y * w + x + 1) * 3);
+        if (x >= 20 && x < 40) hole[y * w + x] = 1;
+      }
+    }
+    const points = new Float32Array(2 * w);
+    const arc = new Float32Array(w);
+    for (let x = 0; x < w; x++) {
+      points.set([x, 15], 2 * x);
+      arc[x] = x - 19;
+    }
+    const curve: StructureCurve = {
+      points,
+      arc,
+      end: 21,
+      sources: [
+        [-19, 0],
+        [21, 40],
+      ],
+      halfWidth: 4,
+      kind: "pair",
+    };
+    const low = { width: w, height: h, channels: 3, data };
+    const image = { width: w, height: h, data: new Uint8ClampedArray(w * h * 4) };
+    const plan = planAnchors(curve, { low, lowHole: hole, image, hole, crop: { x: 0, y: 0, width: w, height: h }, scale: 1 });
+    // The cheapest chain copies the near side's stretch all the way (every join free) and misses the far edge's wider band.
+    assert.ok(plan !== null, "the curve is kept");
+    assert.ok(plan.source[0] < 0, `the first anchor copies from the near side (${plan.source[0]})`);
+    assert.ok(
+      plan.source[plan.source.length - 1] > curve.end,
+      `the last anchor copies from the far side (${plan.source[plan.source.length - 1]})`,
+    );
   });
 });
