@@ -51,20 +51,24 @@ const ANGLE_COST = 1000;
  * Largest mean squared difference (grey levels², ≈ 30²) between a copy and
  * the known pixels under its anchor's window. Sources beyond it are not
  * allowed at that anchor, so the chain of anchors must meet the known pixels
- * at both ends of the hole: before, the check came after the dynamic
+ * at both ends of the hole. Before, the check came after the dynamic
  * programming, and dropped a curve whose cheapest chain (one stretch copied
- * on from the near side, every join free) missed the far edge although a
- * source from the far side fitted there (the dock's widest gap at 1024, 1551
- * against 384; a facade floor line at 2048, 7147 against 24). Where no source
- * fits, the curve is dropped, unless the window holds no more known samples
- * than one cross-section of the band (2·half-width + 1): where the hole's
- * outline only grazes a window (between the legs, at the neck), a few samples
- * on the band's edge decide the mean and say little about the structure (the
- * dock's gap fitted 4 samples at 1512 at best). Tuning half, mean of five
- * seeds: 1024 +0.02 dB (dock +0.16), 2048 +0.14 dB (facade +1.27), every
- * other case unchanged; without the grazing exception the dock's gap is
- * still dropped, and with the exception alone (the check kept after the
- * dynamic programming) the facade gained only +0.92 dB and the dock nothing.
+ * on from the near side, every join free) missed the known pixels somewhere
+ * although another source fitted there: a plank gap of the dock at 1024
+ * (its planks widen towards the camera) met the far edge at 1551 where the
+ * far side's own stretch fitted at 384; a facade floor line at 2048 missed
+ * at 7147 where a source 17 px behind the near edge fitted at 24. Where no
+ * source fits, the curve is dropped, unless the window holds no more known
+ * samples than one cross-section of the band (2·half-width + 1): where the
+ * hole's outline only grazes a window (between the legs, at the neck), one
+ * to four samples on the band's edge decide the mean and say little about
+ * the structure (the dock's gap fits its 4 samples there at 1512 at best;
+ * half a cross-section or two gave the same on the tuning half).
+ * Tuning half, mean of five seeds: 1024 +0.02 dB (dock +0.16), 2048
+ * +0.14 dB (facade +1.27), every other case unchanged; without the grazing
+ * exception the dock's gap is still dropped, and with the exception alone
+ * (the check kept after the dynamic programming) the facade gained only
+ * +0.92 dB and the dock nothing.
  */
 const MAX_EDGE_MISMATCH = 900;
 /** Width (analysis px) beside each band copied along the curve and offered to the paste (see pasteStructure). */
