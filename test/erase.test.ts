@@ -8,7 +8,16 @@ import { chooseCrop, erase, eraseWithReport, hasTranslucency, workingScale } fro
 import { countSources, makePatchProblem, planScans, randomNnf, shareNnf, shareProblem } from "../src/core/inpaint/patchmatch.js";
 import { blurKnown, downsampleCrop, halve } from "../src/core/inpaint/resample.js";
 import { continueStructure } from "../src/core/inpaint/structure/structure.js";
-import { DetailTransfer, planSeam, type UpscaleInput, upscaleInto, upscaleRows, upscaleSeam } from "../src/core/inpaint/upscale.js";
+import {
+  DetailTransfer,
+  planSeam,
+  type UpscaleInput,
+  upscaleInto,
+  upscaleKernel,
+  upscaleRows,
+  upscaleSeam,
+} from "../src/core/inpaint/upscale.js";
+import { pixelsWithUpscaleRoom, upscaleRowsOverMemory } from "../src/core/inpaint/wasm/detail-transfer.js";
 import { addMask, countHole, holeBounds, holeStats } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { noiseImage, rectMask } from "./helpers.js";
@@ -601,6 +610,82 @@ describe("upscale option", () => {
     assert.equal(calls, 1);
     assert.deepEqual(banded.data, plain.data);
     await assert.rejects(erase(image, mask, { upscale: "rows" as never }), VanishError);
+  });
+
+  test("the detail transfer in WebAssembly gives the TypeScript loop's bytes (rows, the seam's ring, RGB and RGBA, scales 2–5)", async () => {
+    const cases = [
+      { w: 200, h: 150, hole: [60, 40, 70, 50], longSide: 64, translucent: false, seed: 4 },
+      { w: 240, h: 180, hole: [30, 100, 120, 40], longSide: 48, translucent: false, seed: 6 },
+      { w: 180, h: 200, hole: [50, 60, 60, 90], longSide: 40, translucent: true, seed: 8 },
+      { w: 300, h: 120, hole: [0, 10, 90, 60], longSide: 96, translucent: false, seed: 10 },
+    ];
+    const scales = new Set<number>();
+    for (const { w, h, hole, longSide, translucent, seed } of cases) {
+      const image = noiseImage(w, h, seed, 80);
+      // Stripes, so that the attention has real matches and blends, and the gain both caps and scales.
+      for (let i = 0; i < w * h; i++)
+        image.data[i * 4 + 1] = (image.data[i * 4 + 1] + 90 * Math.sin((i % w) / 3 + Math.floor(i / w) / 5)) & 255;
+      if (translucent) for (let i = 3; i < image.data.length; i += 12) image.data[i] = 60 + (i % 181);
+      const mask = rectMask(w, h, hole[0], hole[1], hole[2], hole[3]);
+      // A second, ragged part of the hole, so that rows hold several runs.
+      for (let y = hole[1]; y < hole[1] + hole[3]; y++) mask.data[y * w + Math.min(w - 1, hole[0] + hole[2] + 4 + (y % 7))] = 1;
+      let seen = 0;
+      await erase(image, mask, {
+        seed,
+        lowResLongSide: longSide,
+        upscale: async (input, out) => {
+          seen++;
+          scales.add(input.scale);
+          assert.equal(input.lowRes.channels, translucent ? 4 : 3);
+          const { y, height } = input.holeRect;
+          const typescript = new Uint8ClampedArray(out);
+          upscaleRows(input, typescript, y, y + height);
+          const kernel = upscaleKernel(input);
+          assert.ok(kernel, "WebAssembly with shared memory runs in Node");
+          // Rows in two bands.
+          const half = y + (height >> 1);
+          kernel.rows(y, half);
+          kernel.rows(half, y + height);
+          const wasm = new Uint8ClampedArray(out);
+          kernel.copyInto(wasm);
+          assert.deepEqual(wasm, typescript);
+          // The photo itself in a kernel's memory: read and filled in place (the page's engine worker keeps it there).
+          const hosted = pixelsWithUpscaleRoom(out.length, w * h + (1 << 20));
+          assert.ok(hosted);
+          hosted.set(out);
+          const inPlace = upscaleKernel({ ...input, source: { width: w, height: h, data: hosted } });
+          assert.ok(inPlace);
+          // In shared chunks: a second lane over the same memory, as a field worker takes them, then this thread.
+          assert.equal(upscaleRowsOverMemory(inPlace.memory, 3), true);
+          inPlace.shareRows();
+          inPlace.copyInto(hosted);
+          assert.deepEqual(new Uint8ClampedArray(hosted), typescript);
+          // With too little room, a copy of the crop.
+          const cramped = pixelsWithUpscaleRoom(out.length, 16);
+          assert.ok(cramped);
+          cramped.set(out);
+          const copied = upscaleKernel({ ...input, source: { width: w, height: h, data: cramped } });
+          assert.ok(copied && copied.memory !== inPlace.memory);
+          copied.shareRows();
+          copied.copyInto(cramped);
+          assert.deepEqual(new Uint8ClampedArray(cramped), typescript);
+          assert.deepEqual(planSeam(input, kernel), planSeam(input));
+          const transfer = new DetailTransfer(input);
+          const a = new Float32Array(4);
+          const b = new Float32Array(4);
+          for (let py = 0; py < input.crop.height; py += 3) {
+            for (let px = py % 5; px < input.crop.width; px += 5) {
+              assert.equal(kernel.at(px, py, a), transfer.at(px, py, b));
+              assert.deepEqual(a, b);
+            }
+          }
+          upscaleInto(input, out);
+        },
+      });
+      assert.equal(seen, 1);
+    }
+    assert.ok(scales.size >= 3, `scales ${[...scales]}`);
+    assert.throws(() => upscaleRowsOverMemory({}, 0), RangeError);
   });
 
   test("at scale 1 the upscaling gets no attention entries, and a built attention would give the same pixels", async () => {

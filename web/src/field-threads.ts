@@ -28,8 +28,8 @@ import {
   withoutKernel,
 } from "../../src/core/inpaint/patchmatch.js";
 import type { StructureResult } from "../../src/core/inpaint/structure/structure.js";
-import { applySeam, planSeam, type UpscaleInput, upscaleInto, upscaleRows } from "../../src/core/inpaint/upscale.js";
-import type { FieldBatch, FieldBatchDone, RowsBatch, StructureBatch } from "./field.worker.js";
+import { applySeam, planSeam, type UpscaleInput, upscaleInto, upscaleKernel, upscaleRows } from "../../src/core/inpaint/upscale.js";
+import type { FieldBatch, FieldBatchDone, KernelRowsBatch, RowsBatch, StructureBatch } from "./field.worker.js";
 
 /** Targets a scan needs before its bands go to the field workers (below, the messages cost more than they save). */
 const PARALLEL_TARGETS = 8192;
@@ -139,6 +139,37 @@ export class WebFieldThreads implements FieldThreads {
       upscaleInto(input, out);
       return;
     }
+    // The crop's hole plane, the fill and the attention in the photo's WebAssembly memory (the photo itself is
+    // there too when this worker keeps it so): every thread's rows then run compiled from their first pixel, where
+    // a page's first erase ran the TypeScript loop unoptimised. The workers take chunks of rows while this thread
+    // plans the seam band (it reads known pixels only), then this thread takes what is left: all finish together.
+    const kernel = upscaleKernel(input);
+    if (kernel) {
+      const running = this.workers.map((worker, w) => {
+        const id = this.nextBatch++;
+        worker.postMessage({ kind: "kernel-rows", id, memory: kernel.memory, lane: w + 1 } satisfies KernelRowsBatch);
+        return new Promise<void>((resolve, reject) => this.pending.set(id, { resolve: () => resolve(), reject }));
+      });
+      const seam = input.seamWidth > 0 ? planSeam(input, kernel) : null;
+      kernel.shareRows();
+      input.progress?.(0.9);
+      await Promise.all(running);
+      kernel.copyInto(out);
+      if (seam) applySeam(seam, out);
+      return;
+    }
+    // Band b ends where the running count of hole pixels reaches (b + 1)/bands of them.
+    const bands = this.workers.length + 1;
+    const cuts = [hr.y];
+    for (let y = 0, sum = 0, b = 1; y < hr.height && b < bands; y++) {
+      sum += perRow[y];
+      if (sum >= (b * total) / bands) {
+        cuts.push(hr.y + y + 1);
+        b++;
+      }
+    }
+    while (cuts.length <= bands) cuts.push(hr.y + hr.height);
+    const running: Promise<void>[] = [];
     const { attention: a, lowRes } = input;
     // The photo and its hole plane as they are when both are in shared memory and filled in place; else a crop-sized copy.
     const direct = out === input.source.data && out.buffer instanceof SharedArrayBuffer && input.mask.buffer instanceof SharedArrayBuffer;
@@ -172,18 +203,6 @@ export class WebFieldThreads implements FieldThreads {
       attention: { ...a, count: shared(a.count), dx: shared(a.dx), dy: shared(a.dy), weight: shared(a.weight) },
     };
     const written = local.source.data;
-    // Band b ends where the running count of hole pixels reaches (b + 1)/bands of them.
-    const bands = this.workers.length + 1;
-    const cuts = [hr.y];
-    for (let y = 0, sum = 0, b = 1; y < hr.height && b < bands; y++) {
-      sum += perRow[y];
-      if (sum >= (b * total) / bands) {
-        cuts.push(hr.y + y + 1);
-        b++;
-      }
-    }
-    while (cuts.length <= bands) cuts.push(hr.y + hr.height);
-    const running: Promise<void>[] = [];
     for (let b = 1; b < bands; b++) {
       if (cuts[b] >= cuts[b + 1]) continue;
       const id = this.nextBatch++;

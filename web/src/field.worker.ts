@@ -1,6 +1,7 @@
 /**
  * A field worker: runs bands of the fill's PatchMatch scans (`scanBand`),
- * bands of rows of its attention upscaling (`upscaleRows`) and its structure
+ * bands of rows of its attention upscaling (in WebAssembly over the engine
+ * worker's kernel memory, or `upscaleRows`) and its structure
  * step (`continueStructure`) for the engine worker, over arrays in shared
  * memory (see field-threads.ts). Writes only its bands' slots of the field,
  * or its rows' hole pixels; the structure comes back as a message.
@@ -18,6 +19,7 @@ import type { Rect, RgbaImage } from "../../src/core/image.js";
 import { type BandScan, type Nnf, type PatchProblem, scanBandsHere } from "../../src/core/inpaint/patchmatch.js";
 import { continueStructure, type StructureResult } from "../../src/core/inpaint/structure/structure.js";
 import { type UpscaleInput, upscaleRows } from "../../src/core/inpaint/upscale.js";
+import { upscaleRowsOverMemory } from "../../src/core/inpaint/wasm/detail-transfer.js";
 import { createDistanceKernel, type DistanceKernel } from "../../src/core/inpaint/wasm/patch-distance.js";
 
 /** One batch of bands of one scan. `problem` comes with the first batch of a problem only. */
@@ -39,6 +41,14 @@ export interface RowsBatch {
   input: UpscaleInput;
   y0: number;
   y1: number;
+}
+
+/** Chunks of an upscaling's rows in WebAssembly, over the shared memory of the engine worker's `UpscaleKernel`, on scratch lane `lane`. */
+export interface KernelRowsBatch {
+  kind: "kernel-rows";
+  id: number;
+  memory: object;
+  lane: number;
 }
 
 /** The structure step of an erase whose photo and hole plane are in shared memory. */
@@ -87,13 +97,23 @@ function withOwnScan(id: number, given: PatchProblem): { id: number; p: PatchPro
   return { id, p, kernel };
 }
 
-self.onmessage = (e: MessageEvent<FieldBatch | RowsBatch | StructureBatch>) => {
+self.onmessage = (e: MessageEvent<FieldBatch | RowsBatch | KernelRowsBatch | StructureBatch>) => {
   if (e.data.kind === "structure") {
     const { id, image, hole, crop, holeBox } = e.data;
     try {
       const structure = continueStructure(image, hole, crop, holeBox);
       const done: FieldBatchDone = { id, structure };
       self.postMessage(done, structure ? [structure.remaining.buffer, structure.band.buffer] : []);
+    } catch (err) {
+      self.postMessage({ id, error: (err as Error).message } satisfies FieldBatchDone);
+    }
+    return;
+  }
+  if (e.data.kind === "kernel-rows") {
+    const { id, memory, lane } = e.data;
+    try {
+      if (!upscaleRowsOverMemory(memory, lane)) throw new Error("field worker: WebAssembly is unavailable here");
+      self.postMessage({ id } satisfies FieldBatchDone);
     } catch (err) {
       self.postMessage({ id, error: (err as Error).message } satisfies FieldBatchDone);
     }

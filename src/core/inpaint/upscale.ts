@@ -23,6 +23,7 @@
 import type { Rect, RgbaImage } from "../image.js";
 import type { Attention } from "./attention.js";
 import { type AxisTable, bilinearAxis, type FloatImage } from "./resample.js";
+import { createUpscaleKernel, type UpscaleKernel } from "./wasm/detail-transfer.js";
 
 export interface UpscaleInput {
   source: RgbaImage;
@@ -40,8 +41,14 @@ export interface UpscaleInput {
   progress?: (fraction: number) => void;
 }
 
+/** The fill at a crop pixel: `DetailTransfer`, or the same in WebAssembly (`UpscaleKernel`). */
+export interface PixelFill {
+  /** Writes the fill at crop pixel (x, y) into `res` (C values); returns the attention weight used (0: no hole token near). */
+  at(x: number, y: number, res: Float32Array): number;
+}
+
 /** Evaluates base + attention-weighted high frequencies at any crop pixel. */
-export class DetailTransfer {
+export class DetailTransfer implements PixelFill {
   private readonly ax: AxisTable;
   private readonly ay: AxisTable;
   private readonly offX = new Int32Array(64);
@@ -237,11 +244,37 @@ function clampIndex(i: number, n: number): number {
 
 /**
  * Fills every hole pixel of the crop into `out` (an RGBA copy of the source)
- * and blends the seam band. Pixels outside the mask are not touched.
+ * and blends the seam band. Pixels outside the mask are not touched. The rows
+ * run in WebAssembly where the runtime has it (`upscaleKernel`), else in
+ * `upscaleRows`: the same bytes.
  */
 export function upscaleInto(input: UpscaleInput, out: Uint8ClampedArray): void {
-  upscaleRows(input, out, input.holeRect.y, input.holeRect.y + input.holeRect.height);
-  upscaleSeam(input, out);
+  const hr = input.holeRect;
+  const kernel = upscaleKernel(input);
+  if (!kernel) {
+    upscaleRows(input, out, hr.y, hr.y + hr.height);
+    upscaleSeam(input, out);
+    return;
+  }
+  // In runs of rows, to report progress where `upscaleRows` does.
+  const every = Math.max(1, Math.ceil(hr.height / 25));
+  for (let y = hr.y; y < hr.y + hr.height; y += every) {
+    input.progress?.((y - hr.y) / hr.height);
+    kernel.rows(y, Math.min(y + every, hr.y + hr.height));
+  }
+  kernel.copyInto(out);
+  if (input.seamWidth > 0) applySeam(planSeam(input, kernel), out);
+}
+
+/**
+ * The upscaling's detail transfer in WebAssembly, its data copied in (the
+ * crop's pixels and hole plane: a few ms at 1 MP), or null where the runtime
+ * can't run it. In a page's first erase the TypeScript loop runs unoptimised
+ * for most of its pixels; the kernel is compiled from the first.
+ */
+export function upscaleKernel(input: UpscaleInput): UpscaleKernel | null {
+  const { crop, lowRes, scale } = input;
+  return createUpscaleKernel(input, bilinearAxis(crop.width, lowRes.width, scale), bilinearAxis(crop.height, lowRes.height, scale));
 }
 
 /**
@@ -307,11 +340,11 @@ export interface SeamPlan {
  * the hole's box, and the levels live in typed arrays: a 1-megapixel hole's
  * band is a few 10⁴ pixels of a 1.4-megapixel box. Reads only known pixels
  * of the photo (the ring and the detail's sources), never the hole's, so it
- * may run while other threads write the hole's rows.
+ * may run while other threads write the hole's rows. `transfer` evaluates the
+ * fill at the ring (an `UpscaleKernel` gives the same values).
  */
-export function planSeam(input: UpscaleInput): SeamPlan {
+export function planSeam(input: UpscaleInput, transfer: PixelFill = new DetailTransfer(input)): SeamPlan {
   const { crop, mask, source, lowRes, seamWidth: b, holeRect } = input;
-  const transfer = new DetailTransfer(input);
   const W = source.width;
   const C = lowRes.channels;
   const src = source.data;

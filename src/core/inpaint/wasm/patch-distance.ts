@@ -8,6 +8,7 @@
  * cross-origin isolation), `createDistanceKernel` returns null and the
  * TypeScript kernel does the work, with the same results.
  */
+import { compiledOnce, wasmApi } from "./compile.js";
 import { PATCH_DISTANCE_WASM } from "./patch-distance-bytes.js";
 
 /** A problem's compact image in WebAssembly memory, and the distance over it. */
@@ -92,30 +93,8 @@ interface KernelExports {
   refresh(count: number): void;
 }
 
-/** The part of the WebAssembly API used here (the core is compiled without DOM or Node typings of it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
-  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBuffer | SharedArrayBuffer };
-}
-
 const PAGE = 65536;
-let compiled: object | null | undefined;
-
-function kernelModule(): object | null {
-  if (compiled !== undefined) return compiled;
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  try {
-    if (!api) throw new Error("no WebAssembly");
-    const text = atob(PATCH_DISTANCE_WASM);
-    const bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-    compiled = new api.Module(bytes);
-  } catch {
-    compiled = null;
-  }
-  return compiled;
-}
+const kernelModule = compiledOnce(PATCH_DISTANCE_WASM);
 
 /**
  * A kernel for a width×height image of `lanes` (3 or 5) values per pixel, or
@@ -130,7 +109,7 @@ export function createDistanceKernel(
   scanTargets?: number,
 ): DistanceKernel | null {
   const module = kernelModule();
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  const api = wasmApi();
   if (module === null || !api) return null;
   const values = width * height * lanes;
   const pixels = width * height;
@@ -229,7 +208,7 @@ export function distanceOverMemory(
   lanes: 3 | 5,
 ): ((t: number, s: number, best: number) => number) | null {
   const module = kernelModule();
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  const api = wasmApi();
   if (module === null || !api) return null;
   try {
     // One instance per memory and thread, set up anew for each problem (the memory may hold another by now).
