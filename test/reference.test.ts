@@ -75,10 +75,10 @@ function withObject(truth: RgbaImage, cx: number, cy: number, r: number): { phot
 
 /** Colour changes that leave luma (0.299 r + 0.587 g + 0.114 b) unchanged. */
 const LUMA_FREE_TINTS = [
-  [40, -20.4, 0],
-  [-40, 20.4, 0],
-  [0, -7.8, 40],
-  [0, 7.8, -40],
+  [60, -30.6, 0],
+  [-60, 30.6, 0],
+  [0, -11.7, 60],
+  [0, 11.7, -60],
 ];
 
 function sameOutside(a: RgbaImage, b: RgbaImage, hole: Uint8Array): boolean {
