@@ -73,6 +73,14 @@ function withObject(truth: RgbaImage, cx: number, cy: number, r: number): { phot
   return { photo: { width: w, height: h, data }, mask: { width: w, height: h, data: hole } };
 }
 
+/** Colour changes that leave luma (0.299 r + 0.587 g + 0.114 b) unchanged. */
+const LUMA_FREE_TINTS = [
+  [60, -30.6, 0],
+  [-60, 30.6, 0],
+  [0, -11.7, 60],
+  [0, 11.7, -60],
+];
+
 function sameOutside(a: RgbaImage, b: RgbaImage, hole: Uint8Array): boolean {
   for (let i = 0; i < hole.length; i++) {
     if (hole[i]) continue;
@@ -127,6 +135,30 @@ describe("reference-guided erase", () => {
       if (mask.data[i] && guided.image.data[i * 4] > 200 && guided.image.data[i * 4 + 2] < 60) red++;
     }
     assert.ok(red < 50, `${red} object pixels came back`);
+  });
+
+  test("an object as bright as the background behind it, in another colour, is not taken to be still in the reference", async () => {
+    // A tinted film over the background: every object pixel keeps the truth's luma in another colour.
+    const tinted = new Uint8ClampedArray(truth.data);
+    let kept = 0;
+    for (let i = 0; i < mask.data.length; i++) {
+      if (!mask.data[i]) continue;
+      const p = i * 4;
+      const rgb = [truth.data[p], truth.data[p + 1], truth.data[p + 2]];
+      const tint = LUMA_FREE_TINTS.map((t) => rgb.map((v, c) => v + t[c])).find((v) => v.every((x) => x >= 0 && x <= 255));
+      if (!tint) continue;
+      tinted.set(tint, p);
+      kept++;
+    }
+    assert.ok(kept > 0.95 * mask.data.reduce((a, b) => a + b, 0));
+    const sameLuma = { width: truth.width, height: truth.height, data: tinted };
+    const reference = viewOf(truth, toTruth, 560, 420, 0.8, 18);
+    const guided = await eraseWithReport(sameLuma, mask, { reference });
+    const r = guided.reference;
+    assert.ok(r?.used, `reference not used: ${r?.notes.join(" ")}`);
+    assert.ok(r.filledFraction > 0.9, `only ${r.filledFraction} of the hole restored (${r.notes.join(" ")})`);
+    assert.doesNotMatch(r.notes.join(" "), /still shows the object/);
+    assert.ok(psnr(guided.image, truth, box) > 30);
   });
 
   test("a reference that covers only part of the hole fills that part and leaves the rest to the self-similar fill", async () => {

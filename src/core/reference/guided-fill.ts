@@ -119,8 +119,20 @@ const LAYER_BLEND = 24;
  * there than the reference; graffiti gained most.)
  */
 const EDGE_MISMATCH = 32;
-/** Mean luma difference below which the reference still shows the removed pixels. */
+/**
+ * Mean difference below which the reference still shows the removed pixels:
+ * per pixel the larger of the luma difference and the mean difference over
+ * the three channels scaled by STALE_COLOUR_SCALE. On luma alone, an object
+ * whose texture had the background's brightness counted as still there (17 %
+ * of a rubber-whale hole, 2–5 % of graffiti and pedestrian holes went to the
+ * self-similar fill). Colour alone at the same level let more of an object
+ * that is still there be copied back from a view in other light, whose
+ * per-channel tone curves leave colour errors that luma averages out
+ * (12 instead of 10 of 24 such tuning views copied some of it back).
+ */
 const STALE_DIFFERENCE = 9;
+/** A colour difference of 20 levels counts as a luma difference of 9. */
+const STALE_COLOUR_SCALE = 9 / 20;
 /** Reference-filled pixels given back to the self-similar fill at every residual edge, for a soft seam. */
 const RESIDUAL_GROWTH = 2;
 /** Below this fraction of the hole, using the reference is not worth a seam. */
@@ -598,7 +610,7 @@ function edgeCorrection(geo: CropGeometry, ref: Float32Array, valid: Uint8Array,
 
 /**
  * Hole pixels deeper than `margin` inside the hole where the reference matches
- * the removed pixels (mean luma difference over a (2r+1)² window below
+ * the removed pixels (mean difference over a (2r+1)² window below
  * STALE_DIFFERENCE), grown by `margin`: the object is still there in the
  * reference. The margin keeps the band of background that every grown mask
  * includes from counting as object.
@@ -614,9 +626,10 @@ function staleInterior(geo: CropGeometry, ref: Float32Array, valid: Uint8Array, 
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (valid[i]) {
-        const t = 0.299 * geo.rgb[i * 3] + 0.587 * geo.rgb[i * 3 + 1] + 0.114 * geo.rgb[i * 3 + 2];
-        const f = 0.299 * ref[i * 3] + 0.587 * ref[i * 3 + 1] + 0.114 * ref[i * 3 + 2];
-        rowSum += Math.abs(t - f);
+        const j = i * 3;
+        const col = (Math.abs(geo.rgb[j] - ref[j]) + Math.abs(geo.rgb[j + 1] - ref[j + 1]) + Math.abs(geo.rgb[j + 2] - ref[j + 2])) / 3;
+        const lum = Math.abs(0.299 * (geo.rgb[j] - ref[j]) + 0.587 * (geo.rgb[j + 1] - ref[j + 1]) + 0.114 * (geo.rgb[j + 2] - ref[j + 2]));
+        rowSum += Math.max(lum, col * STALE_COLOUR_SCALE);
         rowCnt++;
       }
       sum[(y + 1) * w1 + x + 1] = sum[y * w1 + x + 1] + rowSum;
