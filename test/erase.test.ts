@@ -5,7 +5,17 @@ import { type RgbaImage, VanishError } from "../src/core/image.js";
 import { buildAttention } from "../src/core/inpaint/attention.js";
 import { PatchMatchCoarse } from "../src/core/inpaint/completion.js";
 import { chooseCrop, erase, eraseWithReport, hasTranslucency, workingScale } from "../src/core/inpaint/erase.js";
-import { countSources, makePatchProblem, planScans, randomNnf, shareNnf, shareProblem } from "../src/core/inpaint/patchmatch.js";
+import {
+  countSources,
+  improveNnf,
+  improveNnfOn,
+  makePatchProblem,
+  type PatchProblem,
+  planScans,
+  randomNnf,
+  shareNnf,
+  shareProblem,
+} from "../src/core/inpaint/patchmatch.js";
 import { blurKnown, downsampleCrop, halve } from "../src/core/inpaint/resample.js";
 import { continueStructure } from "../src/core/inpaint/structure/structure.js";
 import { DetailTransfer, planSeam, type UpscaleInput, upscaleInto, upscaleRows, upscaleSeam } from "../src/core/inpaint/upscale.js";
@@ -327,6 +337,54 @@ describe("fill threads", () => {
     }
   });
 
+  test("the pool's threads scan their bands in WebAssembly in the problem's shared memory: the TypeScript loop's field, with visited slots and side labels", async () => {
+    const { FieldThreadPool } = await import("../src/node/field-threads.js");
+    const w = 200;
+    const h = 160;
+    const rng = new Random(8);
+    const pool = new FieldThreadPool(3);
+    const posted: string[] = [];
+    const piscina = (pool as unknown as { pool: { run: (task: unknown, options?: { name?: string }) => Promise<unknown> } }).pool;
+    const run = piscina.run.bind(piscina);
+    piscina.run = (task, options) => {
+      posted.push(options?.name ?? "bands");
+      return run(task, options);
+    };
+    try {
+      for (const C of [3, 5] as const) {
+        const image = new Float32Array(w * h * C);
+        for (let i = 0; i < image.length; i++) image[i] = i % C < 3 ? Math.floor(rng.next() * 256) : rng.next() * 30;
+        const hole = new Uint8Array(w * h);
+        for (let y = 40; y < 120; y++) hole.fill(1, y * w + 50, y * w + 150);
+        // Two sides of a vertical curve through the hole, and a strip labelled on both.
+        const side = new Uint8Array(w * h);
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) side[y * w + x] = x < 98 ? 1 : x > 102 ? 2 : 3;
+        for (const sides of [undefined, side]) {
+          const made = makePatchProblem(image, w, h, C, hole, 3, C === 5 ? { channel: 3, weight: 64 } : undefined, "wasm", sides);
+          assert.ok(made?.scanKernel && made.targets.length >= 8192, "bands that go to the pool, in WebAssembly here");
+          const shared = shareProblem(made);
+          const typescript: PatchProblem = { ...made, kernel: null, scanKernel: null };
+          const a = shareNnf(randomNnf(shared, new Random(4)));
+          const b = randomNnf(typescript, new Random(4));
+          const ra = new Random(6);
+          const rb = new Random(6);
+          await improveNnfOn(pool, shared, a, 3, 90, ra);
+          improveNnf(typescript, b, 3, 90, rb);
+          // Every slot visited in a second pass, as the later global search for untrusted targets does with some.
+          const only = Int32Array.from({ length: a.source.length }, (_, i) => i);
+          await improveNnfOn(pool, shared, a, 1, 150, ra, only);
+          improveNnf(typescript, b, 1, 150, rb, only);
+          assert.deepEqual(a.source, b.source);
+          assert.deepEqual(a.distance, b.distance);
+          assert.equal(ra.position, rb.position);
+        }
+      }
+      assert.ok(posted.length > 0 && posted.every((name) => name === "sharedBands"));
+    } finally {
+      await pool.close();
+    }
+  });
+
   test("while a structure step holds the pool's only thread, a large scan runs on the calling thread instead of queueing behind it", async () => {
     const { FieldThreadPool } = await import("../src/node/field-threads.js");
     const w = 200;
@@ -360,7 +418,7 @@ describe("fill threads", () => {
       assert.deepEqual(posted, ["structure"], "no bands posted behind the step");
       await step;
       const after = await scanOnce();
-      assert.deepEqual(posted, ["structure", "bands"]);
+      assert.deepEqual(posted, ["structure", "sharedBands"]);
       assert.deepEqual(during, after);
     } finally {
       await pool.close();

@@ -11,9 +11,19 @@
 import os from "node:os";
 import { Piscina } from "piscina";
 import type { Rect, RgbaImage } from "../core/image.js";
-import { type BandScan, type FieldThreads, type Nnf, type PatchProblem, scanBandsHere, withoutKernel } from "../core/inpaint/patchmatch.js";
+import {
+  type BandScan,
+  type FieldThreads,
+  finishSharedScan,
+  type Nnf,
+  type PatchProblem,
+  scanBandsHere,
+  scanSharedBandsHere,
+  startSharedScan,
+  withoutKernel,
+} from "../core/inpaint/patchmatch.js";
 import type { StructureResult } from "../core/inpaint/structure/structure.js";
-import type { FieldTask, StructureTask } from "./field-worker.js";
+import type { FieldTask, SharedBandsTask, StructureTask } from "./field-worker.js";
 
 /** Targets a scan needs before its bands go to the pool's threads. */
 const PARALLEL_TARGETS = 8192;
@@ -77,10 +87,21 @@ export class FieldThreadPool implements FieldThreads {
     // rest, one task of consecutive bands per thread: a task per band cost a
     // message and a wake-up each (4 per scan of a 1K large hole's finest level).
     const own = Math.ceil(bands.length / (free + 1));
-    const problem = withoutKernel(p);
     const rest = bands.slice(own);
     const per = Math.ceil(rest.length / free);
     const running: Promise<void>[] = [];
+    // With the problem's WebAssembly scan in shared memory every thread scans there, in WebAssembly, over one copy of the field.
+    const inMemory = startSharedScan(p, nnf, snapshot, only);
+    if (inMemory) {
+      for (let at = 0; at < rest.length; at += per) {
+        running.push(this.pool.run({ scan: inMemory, bands: rest.slice(at, at + per) } satisfies SharedBandsTask, { name: "sharedBands" }));
+      }
+      scanSharedBandsHere(p, inMemory, bands.slice(0, own));
+      await Promise.all(running);
+      finishSharedScan(p, nnf);
+      return;
+    }
+    const problem = withoutKernel(p);
     for (let at = 0; at < rest.length; at += per) {
       running.push(this.pool.run({ problem, nnf, snapshot, only, bands: rest.slice(at, at + per) } satisfies FieldTask));
     }
