@@ -177,8 +177,9 @@ export class FieldThreadPool implements FieldThreads {
     return step;
   };
 
-  /** Stops the threads. */
+  /** Stops the threads and lets the staging buffers go. */
   async close(): Promise<void> {
+    this.staging = null;
     await this.pool.destroy();
   }
 }
