@@ -5,7 +5,17 @@ import { type RgbaImage, VanishError } from "../src/core/image.js";
 import { buildAttention } from "../src/core/inpaint/attention.js";
 import { PatchMatchCoarse } from "../src/core/inpaint/completion.js";
 import { chooseCrop, erase, eraseWithReport, hasTranslucency, workingScale } from "../src/core/inpaint/erase.js";
-import { countSources, makePatchProblem, planScans, randomNnf, shareNnf, shareProblem } from "../src/core/inpaint/patchmatch.js";
+import {
+  countSources,
+  improveNnf,
+  improveNnfOn,
+  makePatchProblem,
+  type PatchProblem,
+  planScans,
+  randomNnf,
+  shareNnf,
+  shareProblem,
+} from "../src/core/inpaint/patchmatch.js";
 import { blurKnown, downsampleCrop, halve } from "../src/core/inpaint/resample.js";
 import { continueStructure } from "../src/core/inpaint/structure/structure.js";
 import {
@@ -336,6 +346,54 @@ describe("fill threads", () => {
     }
   });
 
+  test("the pool's threads scan their bands in WebAssembly in the problem's shared memory: the TypeScript loop's field, with visited slots and side labels", async () => {
+    const { FieldThreadPool } = await import("../src/node/field-threads.js");
+    const w = 200;
+    const h = 160;
+    const rng = new Random(8);
+    const pool = new FieldThreadPool(3);
+    const posted: string[] = [];
+    const piscina = (pool as unknown as { pool: { run: (task: unknown, options?: { name?: string }) => Promise<unknown> } }).pool;
+    const run = piscina.run.bind(piscina);
+    piscina.run = (task, options) => {
+      posted.push(options?.name ?? "bands");
+      return run(task, options);
+    };
+    try {
+      for (const C of [3, 5] as const) {
+        const image = new Float32Array(w * h * C);
+        for (let i = 0; i < image.length; i++) image[i] = i % C < 3 ? Math.floor(rng.next() * 256) : rng.next() * 30;
+        const hole = new Uint8Array(w * h);
+        for (let y = 40; y < 120; y++) hole.fill(1, y * w + 50, y * w + 150);
+        // Two sides of a vertical curve through the hole, and a strip labelled on both.
+        const side = new Uint8Array(w * h);
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) side[y * w + x] = x < 98 ? 1 : x > 102 ? 2 : 3;
+        for (const sides of [undefined, side]) {
+          const made = makePatchProblem(image, w, h, C, hole, 3, C === 5 ? { channel: 3, weight: 64 } : undefined, "wasm", sides);
+          assert.ok(made?.scanKernel && made.targets.length >= 8192, "bands that go to the pool, in WebAssembly here");
+          const shared = shareProblem(made);
+          const typescript: PatchProblem = { ...made, kernel: null, scanKernel: null };
+          const a = shareNnf(randomNnf(shared, new Random(4)));
+          const b = randomNnf(typescript, new Random(4));
+          const ra = new Random(6);
+          const rb = new Random(6);
+          await improveNnfOn(pool, shared, a, 3, 90, ra);
+          improveNnf(typescript, b, 3, 90, rb);
+          // Every slot visited in a second pass, as the later global search for untrusted targets does with some.
+          const only = Int32Array.from({ length: a.source.length }, (_, i) => i);
+          await improveNnfOn(pool, shared, a, 1, 150, ra, only);
+          improveNnf(typescript, b, 1, 150, rb, only);
+          assert.deepEqual(a.source, b.source);
+          assert.deepEqual(a.distance, b.distance);
+          assert.equal(ra.position, rb.position);
+        }
+      }
+      assert.ok(posted.length > 0 && posted.every((name) => name === "sharedBands"));
+    } finally {
+      await pool.close();
+    }
+  });
+
   test("while a structure step holds the pool's only thread, a large scan runs on the calling thread instead of queueing behind it", async () => {
     const { FieldThreadPool } = await import("../src/node/field-threads.js");
     const w = 200;
@@ -369,7 +427,7 @@ describe("fill threads", () => {
       assert.deepEqual(posted, ["structure"], "no bands posted behind the step");
       await step;
       const after = await scanOnce();
-      assert.deepEqual(posted, ["structure", "bands"]);
+      assert.deepEqual(posted, ["structure", "sharedBands"]);
       assert.deepEqual(during, after);
     } finally {
       await pool.close();
@@ -837,22 +895,25 @@ describe("seam band", () => {
   });
 });
 
+/** A grey ground crossed by a dark slanted line, which structure propagation continues through the hole. */
+function lineCrossingHole(): { image: RgbaImage; mask: ReturnType<typeof rectMask> } {
+  const w = 240;
+  const h = 180;
+  const rng = new Random(4);
+  const data = new Uint8ClampedArray(w * h * 4);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const cover = Math.min(1, Math.max(0, 2 - Math.abs(y + 0.5 - (0.4 * (x + 0.5) + 40)) / Math.hypot(1, 0.4)));
+      const v = (170 + 16 * (rng.next() - 0.5)) * (1 - cover) + 30 * cover;
+      data.set([v, v * 0.95, v * 0.9, 255], (y * w + x) * 4);
+    }
+  }
+  return { image: { width: w, height: h, data }, mask: rectMask(w, h, 90, 50, 50, 60) };
+}
+
 describe("continueStructureOn option", () => {
   test("the structure step run by the caller (as another thread would) gives the same pixels", async () => {
-    // A grey ground crossed by a dark slanted line, which structure propagation continues through the hole.
-    const w = 240;
-    const h = 180;
-    const rng = new Random(4);
-    const data = new Uint8ClampedArray(w * h * 4);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const cover = Math.min(1, Math.max(0, 2 - Math.abs(y + 0.5 - (0.4 * (x + 0.5) + 40)) / Math.hypot(1, 0.4)));
-        const v = (170 + 16 * (rng.next() - 0.5)) * (1 - cover) + 30 * cover;
-        data.set([v, v * 0.95, v * 0.9, 255], (y * w + x) * 4);
-      }
-    }
-    const image = { width: w, height: h, data };
-    const mask = rectMask(w, h, 90, 50, 50, 60);
+    const { image, mask } = lineCrossingHole();
     const plain = await eraseWithReport(image, mask, { seed: 2 });
     assert.ok(plain.structure.curves > 0, "the line is continued through the hole");
     let calls = 0;
@@ -905,19 +966,8 @@ describe("continueStructureOn option", () => {
   test("on a pool thread, with the fill started before the step's answer, the pixels are the same", async () => {
     const { FieldThreadPool } = await import("../src/node/field-threads.js");
     // A line the step continues (the fill is redone with its side labels) and noise it does not (the early fill is kept).
-    const w = 240;
-    const h = 180;
-    const rng = new Random(4);
-    const data = new Uint8ClampedArray(w * h * 4);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const cover = Math.min(1, Math.max(0, 2 - Math.abs(y + 0.5 - (0.4 * (x + 0.5) + 40)) / Math.hypot(1, 0.4)));
-        const v = (170 + 16 * (rng.next() - 0.5)) * (1 - cover) + 30 * cover;
-        data.set([v, v * 0.95, v * 0.9, 255], (y * w + x) * 4);
-      }
-    }
     const cases = [
-      { image: { width: w, height: h, data }, mask: rectMask(w, h, 90, 50, 50, 60), curves: true, fills: 2 },
+      { ...lineCrossingHole(), curves: true, fills: 2 },
       { image: noiseImage(200, 150, 7), mask: rectMask(200, 150, 70, 50, 40, 30), curves: false, fills: 1 },
     ];
     const pool = new FieldThreadPool(1);
@@ -939,6 +989,34 @@ describe("continueStructureOn option", () => {
         assert.equal(pooled.structure.curves, plain.structure.curves);
         assert.equal(pooled.structure.pixels, plain.structure.pixels);
         assert.deepEqual(pooled.image.data, plain.image.data);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("erases sharing a pool at once, and photos of another size after them, each get their own photo's structure", async () => {
+    const { FieldThreadPool } = await import("../src/node/field-threads.js");
+    const line = lineCrossingHole();
+    // The same line on a larger photo, the hole shifted with it: the staging buffers grow for it.
+    const big = { width: 300, height: 220, data: new Uint8ClampedArray(300 * 220 * 4).fill(170) };
+    for (let y = 0; y < 180; y++) big.data.set(line.image.data.subarray(y * 240 * 4, (y + 1) * 240 * 4), ((y + 20) * 300 + 30) * 4);
+    const bigMask = rectMask(300, 220, 120, 70, 50, 60);
+    const noise = { image: noiseImage(200, 150, 7), mask: rectMask(200, 150, 70, 50, 40, 30) };
+    const plain = await Promise.all([line, noise, { image: big, mask: bigMask }].map((c) => eraseWithReport(c.image, c.mask, { seed: 5 })));
+    assert.ok(plain[0].structure.curves > 0 && plain[2].structure.curves > 0 && plain[1].structure.curves === 0);
+    const pool = new FieldThreadPool(2);
+    try {
+      const options = { seed: 5, coarse: new PatchMatchCoarse({ threads: pool }), continueStructureOn: pool.continueStructureOn };
+      // The second erase's step is posted while the first's holds the staging buffers.
+      const together = await Promise.all([
+        eraseWithReport(line.image, line.mask, options),
+        eraseWithReport(noise.image, noise.mask, options),
+      ]);
+      const after = await eraseWithReport(big, bigMask, options);
+      for (const [k, got] of [...together, after].entries()) {
+        assert.equal(got.structure.curves, plain[k].structure.curves);
+        assert.deepEqual(got.image.data, plain[k].image.data);
       }
     } finally {
       await pool.close();

@@ -2,19 +2,28 @@
  * Worker-thread task of `FieldThreadPool`: consecutive bands of one PatchMatch
  * scan (`scanBand`, each with its own random stream) over arrays in shared
  * memory. Writes only the bands' slots of the field; everything else is read.
- *
- * The calling thread's WebAssembly kernel does not travel with the task, so
- * the worker runs its own over the same shared memory (`ownKernelCache`;
- * where the memory did not travel, over a copy of the packed image, which is
- * unchanged during a scan). The distances, and so the field, are the same as
- * on the calling thread.
+ * Where the problem's WebAssembly scan kernel
+ * lives in shared memory (always, where WebAssembly runs), `sharedBands`
+ * runs the bands in WebAssembly in that memory, where the calling thread put
+ * the field (`startSharedScan`): a kernel of this thread's own over the same
+ * bytes, nothing copied. Otherwise `runBands` runs the TypeScript scan loop,
+ * with this thread's WebAssembly distance where it has one
+ * (`ownKernelCache`). The field is the same as on the calling thread.
  *
  * The other task, `structure`, is the erase's structure step
  * (`continueStructure`) for `FieldThreadPool.continueStructureOn`.
  */
 
 import type { Rect, RgbaImage } from "../core/image.js";
-import { type BandScan, type Nnf, ownKernelCache, type PatchProblem, scanBand } from "../core/inpaint/patchmatch.js";
+import {
+  type BandScan,
+  type Nnf,
+  ownKernelCache,
+  type PatchProblem,
+  type SharedScan,
+  scanBand,
+  scanSharedBandsOver,
+} from "../core/inpaint/patchmatch.js";
 import { continueStructure, type StructureResult } from "../core/inpaint/structure/structure.js";
 import { Random } from "../core/random.js";
 
@@ -24,6 +33,12 @@ export interface FieldTask {
   snapshot: Int32Array;
   only: Int32Array | undefined;
   /** Consecutive bands of the scan, run in order. */
+  bands: BandScan[];
+}
+
+/** Consecutive bands of a scan in the problem's shared WebAssembly memory (`startSharedScan`). */
+export interface SharedBandsTask {
+  scan: SharedScan;
   bands: BandScan[];
 }
 
@@ -39,6 +54,10 @@ const withOwnKernel = ownKernelCache();
 export default function runBands({ problem, nnf, snapshot, only, bands }: FieldTask): void {
   const p = withOwnKernel(problem);
   for (const band of bands) scanBand(p, nnf, snapshot, only, band, new Random(band.seed));
+}
+
+export function sharedBands({ scan, bands }: SharedBandsTask): void {
+  scanSharedBandsOver(scan, bands);
 }
 
 export function structure({ image, hole, crop, holeBox }: StructureTask): StructureResult | null {

@@ -21,7 +21,7 @@
  */
 import { holeIntegral } from "../mask.js";
 import { Random } from "../random.js";
-import { createDistanceKernel, type DistanceKernel, distanceOverMemory, type ScanKernel } from "./wasm/patch-distance.js";
+import { createDistanceKernel, type DistanceKernel, distanceOverMemory, type ScanKernel, scanOverMemory } from "./wasm/patch-distance.js";
 
 /** One completion problem at one pyramid level. */
 export interface PatchProblem {
@@ -557,6 +557,85 @@ export function scanBandsHere(
 ): void {
   if (p.scanKernel) scanInKernel(p.scanKernel, p, nnf, snapshot, only, [bands], null);
   else for (const band of bands) scanBand(p, nnf, snapshot, only, band, new Random(band.seed));
+}
+
+/**
+ * One scan whose bands this thread and others run at the same time in the
+ * problem's WebAssembly memory (`startSharedScan`): the memory and the sizes
+ * that locate the problem's arrays in it (`scanOverMemory`).
+ */
+export interface SharedScan {
+  memory: object;
+  width: number;
+  height: number;
+  radius: number;
+  lanes: 3 | 5;
+  targets: number;
+  unit: number;
+  useOnly: boolean;
+  useSide: boolean;
+}
+
+/**
+ * Readies a scan whose bands run on several threads in the problem's
+ * WebAssembly memory, where its planes and targets already lie: the field,
+ * the snapshot and the visited slots are copied in once for all threads;
+ * each thread scans its bands there (`scanSharedBandsHere`, on other
+ * threads `scanSharedBandsOver`), writing only their slots and reading the other
+ * bands' sources from the snapshot, so the field is `scanBand`'s; then
+ * `finishSharedScan` copies it back. Null when the problem has no scan
+ * kernel in shared memory (its bands then run as `scanBand`).
+ */
+export function startSharedScan(p: PatchProblem, nnf: Nnf, snapshot: Int32Array, only: Int32Array | undefined): SharedScan | null {
+  const kernel = p.scanKernel;
+  if (!kernel || p.kernelMemory === undefined) return null;
+  kernel.source.set(nnf.source);
+  kernel.distance.set(nnf.distance);
+  kernel.snapshot.set(snapshot);
+  if (only) kernel.only.set(only);
+  if (p.side !== undefined && p.side !== kernel.side) kernel.side.set(p.side);
+  return {
+    memory: p.kernelMemory,
+    width: p.width,
+    height: p.height,
+    radius: p.radius,
+    lanes: p.lanes,
+    targets: p.targets.length,
+    unit: p.unit,
+    useOnly: only !== undefined,
+    useSide: p.side !== undefined,
+  };
+}
+
+/** Scans bands of a shared scan (`startSharedScan`) with a scan kernel over its memory, in order. */
+function scanSharedBands(scan: ScanKernel["scan"], shared: SharedScan, bands: readonly BandScan[]): void {
+  for (const band of bands) {
+    if (band.hi > band.lo)
+      scan(band.lo, band.hi, band.forward, band.maxRadius, new Random(band.seed).position, true, shared.useOnly, shared.useSide);
+  }
+}
+
+/** Bands of a shared scan on the thread that made the problem, with its own scan kernel. */
+export function scanSharedBandsHere(p: PatchProblem, shared: SharedScan, bands: readonly BandScan[]): void {
+  if (!p.scanKernel) throw new Error("a shared scan needs the problem's scan kernel");
+  scanSharedBands(p.scanKernel.scan, shared, bands);
+}
+
+/** Bands of a shared scan on another thread, with a kernel of that thread's own over the received memory. */
+export function scanSharedBandsOver(shared: SharedScan, bands: readonly BandScan[]): void {
+  const { memory, width, height, radius, lanes, targets, unit } = shared;
+  const scan = scanOverMemory(memory, width, height, radius, lanes, targets, unit);
+  if (scan === null) throw new Error("no WebAssembly scan kernel on this thread for a shared scan");
+  scanSharedBands(scan, shared, bands);
+}
+
+/** Copies a shared scan's field back into `nnf` once every thread's bands are done. */
+export function finishSharedScan(p: PatchProblem, nnf: Nnf): void {
+  const kernel = p.scanKernel;
+  if (!kernel) throw new Error("finishSharedScan needs the problem's scan kernel");
+  const n = nnf.source.length;
+  nnf.source.set(kernel.source.subarray(0, n));
+  nnf.distance.set(kernel.distance.subarray(0, n));
 }
 
 /**

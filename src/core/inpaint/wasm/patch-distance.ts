@@ -3,8 +3,8 @@
  * AssemblyScript). One small instance per `PatchProblem`, over its own shared
  * memory that holds exactly the problem's compact image (`packed`), so the
  * memory never grows and the view never detaches; the problem can still be
- * handed to worker threads, which read the same memory with the TypeScript
- * kernel. Where WebAssembly, SIMD or shared memory is missing (a page without
+ * handed to worker threads, which run kernels of their own over the same
+ * memory (`distanceOverMemory`, `scanOverMemory`). Where WebAssembly, SIMD or shared memory is missing (a page without
  * cross-origin isolation), `createDistanceKernel` returns null and the
  * TypeScript kernel does the work, with the same results.
  */
@@ -114,19 +114,8 @@ export function createDistanceKernel(
   const values = width * height * lanes;
   const pixels = width * height;
   const n = scanTargets ?? 0;
-  // Byte layout: packed image, valid-source plane, slots, targets, sides, then the field, snapshot and visited slots.
-  const align4 = (b: number) => (b + 3) & ~3;
-  // The distance reads up to 16 bytes past a row's last pixel (masked off): room after the image for the last row.
-  const imageBytes = values * 2 + 16;
-  const validAt = imageBytes;
-  const slotAt = align4(validAt + pixels);
-  const targetAt = slotAt + 4 * pixels;
-  const sideAt = targetAt + 4 * n;
-  const sourceAt = align4(sideAt + pixels);
-  const distanceAt = sourceAt + 4 * n;
-  const snapshotAt = distanceAt + 4 * n;
-  const onlyAt = snapshotAt + 4 * n;
-  const bytes = scanTargets === undefined ? imageBytes : onlyAt + 4 * n;
+  const { validAt, slotAt, targetAt, sideAt, sourceAt, distanceAt, snapshotAt, onlyAt, end } = scanLayout(width, height, lanes, n);
+  const bytes = scanTargets === undefined ? validAt : end;
   const pages = Math.max(1, Math.ceil(bytes / PAGE));
   try {
     const kept = takeReleased(pages);
@@ -155,6 +144,28 @@ export function createDistanceKernel(
   } catch {
     return null;
   }
+}
+
+/**
+ * Byte offsets in a kernel's memory: the packed image, valid-source plane,
+ * slots, targets, sides, then the field, snapshot and visited slots; `end`
+ * is the first byte after them. The same for every thread that computes it,
+ * so another thread finds the arrays by the problem's sizes alone.
+ */
+function scanLayout(width: number, height: number, lanes: number, targets: number) {
+  const pixels = width * height;
+  const n = targets;
+  const align4 = (b: number) => (b + 3) & ~3;
+  // The distance reads up to 16 bytes past a row's last pixel (masked off): room after the image for the last row.
+  const validAt = pixels * lanes * 2 + 16;
+  const slotAt = align4(validAt + pixels);
+  const targetAt = slotAt + 4 * pixels;
+  const sideAt = targetAt + 4 * n;
+  const sourceAt = align4(sideAt + pixels);
+  const distanceAt = sourceAt + 4 * n;
+  const snapshotAt = distanceAt + 4 * n;
+  const onlyAt = snapshotAt + 4 * n;
+  return { validAt, slotAt, targetAt, sideAt, sourceAt, distanceAt, snapshotAt, onlyAt, end: onlyAt + 4 * n };
 }
 
 /** A kernel's memory and the instance over it, kept for another kernel once released. */
@@ -193,6 +204,19 @@ export function releaseDistanceKernel(memory: object | undefined): void {
 
 const overMemory = new WeakMap<object, KernelExports>();
 
+/** This thread's instance over a memory another thread made, or null where this runtime can't run the kernel. */
+function instanceOver(memory: object): KernelExports | null {
+  const module = kernelModule();
+  const api = wasmApi();
+  if (module === null || !api) return null;
+  let exports = overMemory.get(memory);
+  if (!exports) {
+    exports = new api.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
+    overMemory.set(memory, exports);
+  }
+  return exports;
+}
+
 /**
  * The distance over a kernel's memory that another thread made
  * (`DistanceKernel.memory`, received by message), or null where this runtime
@@ -207,18 +231,42 @@ export function distanceOverMemory(
   radius: number,
   lanes: 3 | 5,
 ): ((t: number, s: number, best: number) => number) | null {
-  const module = kernelModule();
-  const api = wasmApi();
-  if (module === null || !api) return null;
   try {
     // One instance per memory and thread, set up anew for each problem (the memory may hold another by now).
-    let exports = overMemory.get(memory);
-    if (!exports) {
-      exports = new api.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
-      overMemory.set(memory, exports);
-    }
+    const exports = instanceOver(memory);
+    if (!exports) return null;
     exports.setup(width, height, radius, lanes, 0);
     return exports.distance;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The scan (`ScanKernel.scan`) over the memory of a kernel that another thread
+ * made with room for `scanTargets` targets, reading the problem's arrays and
+ * the field that thread put there, or null where this runtime can't run it.
+ * Bands of one scan may run at once on several threads over one memory: each
+ * writes only its bands' slots of the field. Valid until the next call with
+ * the same memory on this thread.
+ */
+export function scanOverMemory(
+  memory: object,
+  width: number,
+  height: number,
+  radius: number,
+  lanes: 3 | 5,
+  scanTargets: number,
+  unit: number,
+): ScanKernel["scan"] | null {
+  try {
+    const exports = instanceOver(memory);
+    if (!exports) return null;
+    exports.setup(width, height, radius, lanes, 0);
+    const { validAt, slotAt, targetAt, sideAt, sourceAt, distanceAt, snapshotAt, onlyAt } = scanLayout(width, height, lanes, scanTargets);
+    exports.setupScan(validAt, slotAt, targetAt, sideAt, sourceAt, distanceAt, snapshotAt, onlyAt, unit * unit);
+    return (lo, hi, forward, maxRadius, state, useSnapshot, useOnly, useSide) =>
+      exports.scan(lo, hi, forward ? 1 : 0, maxRadius, state, useSnapshot ? 1 : 0, useOnly ? 1 : 0, useSide ? 1 : 0);
   } catch {
     return null;
   }
