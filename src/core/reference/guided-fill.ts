@@ -270,20 +270,26 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
       const score = ringScore(geo.rgb, warp.rgb, scoreNarrow, warp.valid, best.tone);
       if (!Number.isNaN(score)) moved = Math.max(moved, score);
     }
+    // The rest of the photo must back the pose too: a ring of sky or
+    // mist fits another scene's sky (a pale sky turned and zoomed onto
+    // another pale sky scored 0.90 on the ring), but the detail elsewhere
+    // does not correlate.
+    const wide = wideEvidence(alignment.surroundings, best.h, d);
+    if (wide === null || wide.score < MIN_WIDE_CORRELATION) {
+      return unused(
+        `${few(best.inliers)} feature matches agree on the alignment, and the reference's detail does not match the rest of the photo (correlation ${(wide?.score ?? 0).toFixed(2)} < ${MIN_WIDE_CORRELATION}); it is probably of another scene.`,
+      );
+    }
     if (!pinnedDown(best.score, moved)) {
       // A plain sky or mist around the hole pins nothing, but the rest of the
       // photo may: a horizon, trees or clouds that the reference shows too.
-      const wide = wideEvidence(alignment.surroundings, best.h, d);
       if (!pinnedByPhoto(wide)) {
-        const elsewhere = wide
-          ? `, and the photo's detail elsewhere neither (correlation ${wide.score.toFixed(2)}, ${wide.moved.toFixed(2)} when moved)`
-          : "";
         return unused(
-          `${few(best.inliers)} feature matches agree on the alignment, and the ring around the hole does not pin it down (correlation ${best.score.toFixed(3)}, still ${moved.toFixed(3)} when moved by ${d} px)${elsewhere}; the hole is filled from the photo alone.`,
+          `${few(best.inliers)} feature matches agree on the alignment, and the ring around the hole does not pin it down (correlation ${best.score.toFixed(3)}, still ${moved.toFixed(3)} when moved by ${d} px), and the photo's detail elsewhere neither (correlation ${wide.score.toFixed(2)}, ${wide.moved.toFixed(2)} when moved); the hole is filled from the photo alone.`,
         );
       }
       report.notes.push(
-        `The ring around the hole is plain; the photo's detail elsewhere pins the alignment down (correlation ${wide?.score.toFixed(2)}, ${wide?.moved.toFixed(2)} when moved by ${d} px).`,
+        `The ring around the hole is plain; the photo's detail elsewhere pins the alignment down (correlation ${wide.score.toFixed(2)}, ${wide.moved.toFixed(2)} when moved by ${d} px).`,
       );
     }
   }
