@@ -11,12 +11,13 @@ import { eraseWithReport } from "../src/core/inpaint/erase.js";
 import { holeBounds, squaredDistanceTo } from "../src/core/mask.js";
 import { FIXED, SOLVE, solveGuidedMembrane, solveMembrane } from "../src/core/membrane.js";
 import { Random } from "../src/core/random.js";
+import { wideEvidence } from "../src/core/reference/align.js";
 import { searchSimilarity } from "../src/core/reference/direct.js";
 import { detectFeatures, featurePyramid, HarrisScratch, harrisResponse } from "../src/core/reference/features.js";
 import { Fft2d } from "../src/core/reference/fft.js";
 import { dominantFlowAt, flowAt, nodeConductance, parallaxFlow } from "../src/core/reference/flow.js";
 import { type GreyImage, gaussianBlur, sampleBilinear, workingGrey, workingHole } from "../src/core/reference/grey.js";
-import { fillFromReference, pinnedDown } from "../src/core/reference/guided-fill.js";
+import { fillFromReference, pinnedByPhoto, pinnedDown } from "../src/core/reference/guided-fill.js";
 import { fitHomography, type Homography, project, ransacAffine, ransacHomography } from "../src/core/reference/homography.js";
 import { matchFeatures } from "../src/core/reference/matching.js";
 import { applyTone, fitToneCurves } from "../src/core/reference/tone.js";
@@ -484,6 +485,55 @@ describe("geometry", () => {
     assert.ok(!pinnedDown(0.98035, 0.98328), "moved fits better");
     assert.ok(!pinnedDown(0.996, 0.991), "2.2× the residual");
     assert.ok(!pinnedDown(0.99999, 0.99993), "a rise within the score's noise");
+  });
+
+  test("a plain sky around the hole pins nothing, but the photo's detail elsewhere pins the right pose and refuses a wrong one or another scene", () => {
+    // A smooth sky over soft hills (blurred noise) in the lower third; the hole in the sky.
+    const W = 640;
+    const H = 400;
+    const landscape = (seed: number): RgbaImage => {
+      const rng = new Random(seed);
+      const noise = { width: W, height: H, data: new Float32Array(W * H) };
+      for (let i = 0; i < W * H; i++) noise.data[i] = rng.next() * 255;
+      const soft = gaussianBlur(noise, 2).data;
+      const data = new Uint8ClampedArray(W * H * 4);
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const i = y * W + x;
+          const sky = 230 - 0.2 * y;
+          const v = y < 270 ? sky : 90 + 4 * (soft[i] - 127);
+          data.set([0.8 * v, 0.9 * v, v, 255], i * 4);
+        }
+      }
+      return { width: W, height: H, data };
+    };
+    const photo = landscape(5);
+    const hole = new Uint8Array(W * H);
+    for (let y = 60; y < 180; y++) for (let x = 260; x < 360; x++) hole[y * W + x] = 1;
+    // Reference pixel → photo pixel: turned 10° and zoomed out 0.8× about (320, 200).
+    const a = (10 * Math.PI) / 180;
+    const c = Math.cos(a) / 0.8;
+    const s = Math.sin(a) / 0.8;
+    const toPhoto = Float64Array.of(c, -s, 320 - c * 320 + s * 200, s, c, 200 - s * 320 - c * 200, 0, 0, 1);
+    const toRef = (dx: number) => {
+      const det = c * c + s * s;
+      const m = Float64Array.of(c / det, s / det, 0, -s / det, c / det, 0, 0, 0, 1);
+      m[2] = -(m[0] * (toPhoto[2] - dx) + m[1] * toPhoto[5]);
+      m[5] = -(m[3] * (toPhoto[2] - dx) + m[4] * toPhoto[5]);
+      return m;
+    };
+    const tg = workingGrey(photo, 1024);
+    const exclude = Uint8Array.from(squaredDistanceTo(hole, W, H), (v) => (v < 36 ? 1 : 0));
+    const same = { target: tg, reference: workingGrey(viewOf(photo, toPhoto, W, H, 0.9, 10), 1024), exclude };
+    const right = wideEvidence(same, toRef(0), 5);
+    assert.ok(pinnedByPhoto(right), `right pose: ${JSON.stringify(right)}`);
+    // 40 px along the sky: the ring would fit as well, the hills do not.
+    const off = wideEvidence(same, toRef(40), 5);
+    assert.ok(!pinnedByPhoto(off), `pose 40 px off: ${JSON.stringify(off)}`);
+    // The same sky over other hills: another scene.
+    const other = { target: tg, reference: workingGrey(viewOf(landscape(6), toPhoto, W, H, 0.9, 10), 1024), exclude };
+    const unrelated = wideEvidence(other, toRef(0), 5);
+    assert.ok(!pinnedByPhoto(unrelated), `another scene: ${JSON.stringify(unrelated)}`);
   });
 
   test("parallel stripes, which fit as well when slid along their lines, are not used without feature matches", () => {

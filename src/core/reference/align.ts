@@ -18,10 +18,11 @@ import { squaredDistanceTo } from "../mask.js";
 import type { Random } from "../random.js";
 import { searchSimilarity } from "./direct.js";
 import { detectFeatures, type Features } from "./features.js";
-import { type WorkingGrey, workingGrey, workingHole } from "./grey.js";
+import { type GreyImage, gaussianBlur, sampleBilinear, type WorkingGrey, workingGrey, workingHole } from "./grey.js";
 import { type Correspondences, compose, type Homography, project, ransacAffine, ransacHomography, scaling } from "./homography.js";
 import { matchFeatures } from "./matching.js";
 import { type RefineRegion, refineHomography, refinePyramid } from "./refine.js";
+import { localScale } from "./warp.js";
 
 export interface AlignmentCandidate {
   /** Maps full-resolution target pixels to full-resolution reference pixels. */
@@ -35,6 +36,16 @@ export interface Alignment {
   targetFeatures: number;
   referenceFeatures: number;
   matches: number;
+  /** The working copies, kept to weigh a pose on everything the photo shows (`wideEvidence`). */
+  surroundings: Surroundings;
+}
+
+/** The photo's and the reference's working copies, and where the photo is known well clear of the hole. */
+export interface Surroundings {
+  target: WorkingGrey;
+  reference: WorkingGrey;
+  /** 1 where the hole or its clearance is, in the working photo. */
+  exclude: Uint8Array;
 }
 
 const WORKING_SIDE = 1024;
@@ -149,7 +160,124 @@ export function alignReference(target: RgbaImage, hole: Uint8Array, bounds: Rect
       }
     }
   }
-  return { candidates, targetFeatures: tf.count, referenceFeatures: rf.count, matches };
+  return {
+    candidates,
+    targetFeatures: tf.count,
+    referenceFeatures: rf.count,
+    matches,
+    surroundings: { target: tg, reference: rg, exclude },
+  };
+}
+
+/** How well a pose predicts the detail of the whole photo outside the hole, and at best when moved along the least-constrained direction. */
+export interface WideEvidence {
+  /** Zero-mean normalised correlation of the blurred lumas over the overlap. */
+  score: number;
+  /** The better score of the pose moved either way. */
+  moved: number;
+}
+
+/** A difference of Gaussians (σ and WIDE_BAND·σ): the detail, without the sky's gradient that any pose of a smooth photo fits. */
+function detail(g: WorkingGrey, sigma: number): GreyImage {
+  const fine = gaussianBlur(g, sigma);
+  const coarse = gaussianBlur(g, WIDE_BAND * sigma);
+  for (let i = 0; i < fine.data.length; i++) fine.data[i] -= coarse.data[i];
+  return fine;
+}
+
+/** Known points sampled for the wide evidence: about this many. */
+const WIDE_POINTS = 20000;
+/** The detail band (working pixels of the photo): noise and resampling drop out below it, a shift of a few pixels still shows. */
+const WIDE_BLUR = 1.5;
+const WIDE_BAND = 3;
+
+/**
+ * The evidence a pose `h` (full-resolution target → reference) has beyond the
+ * ring: the correlation of the photo's and the reference's detail (a
+ * difference of Gaussians, so the smooth gradient of a sky, which any nearby
+ * pose fits, drops out) over everything the
+ * photo shows outside the hole that the reference also shows, and the same
+ * with the pose moved by `shift` full-resolution pixels either way along the
+ * direction in which the photo's structure constrains a shift least (the
+ * smaller eigenvector of its structure tensor over those points). A plain sky
+ * around the hole pins nothing, but a horizon, trees or clouds elsewhere in
+ * the photo do, and a photo of another scene does not correlate over all of
+ * it. Null when the reference covers too little of the photo to say.
+ */
+export function wideEvidence(s: Surroundings, h: Homography, shift: number): WideEvidence | null {
+  const { target: tg, reference: rg, exclude } = s;
+  const toWorkingRef = scaling(1 / rg.factor, 0.5 / rg.factor - 0.5);
+  const toFullTarget = scaling(tg.factor, 0.5 * tg.factor - 0.5);
+  const working = compose(toWorkingRef, compose(h, toFullTarget));
+  let known = 0;
+  for (let i = 0; i < exclude.length; i++) if (!exclude[i]) known++;
+  const stride = Math.max(1, Math.round(Math.sqrt(known / WIDE_POINTS)));
+  const pts: number[] = [];
+  for (let y = 1; y < tg.height - 1; y += stride) {
+    for (let x = 1; x < tg.width - 1; x += stride) if (!exclude[y * tg.width + x]) pts.push(x, y);
+  }
+  const count = pts.length / 2;
+  if (count < 64) return null;
+  // The reference's band in its own pixels: scaled by the pose's scale amid the photo's known points.
+  let cx = 0;
+  let cy = 0;
+  for (let k = 0; k < count; k++) {
+    cx += pts[2 * k] / count;
+    cy += pts[2 * k + 1] / count;
+  }
+  const scale = localScale(working, cx, cy);
+  const rs = Math.min(3, Math.max(0.35, scale));
+  const tb = detail(tg, WIDE_BLUR);
+  const rb = detail(rg, WIDE_BLUR * rs);
+  let xx = 0;
+  let yy = 0;
+  let xy = 0;
+  const values = new Float64Array(count);
+  for (let k = 0; k < count; k++) {
+    const i = pts[2 * k + 1] * tg.width + pts[2 * k];
+    values[k] = tb.data[i];
+    const gx = tb.data[i + 1] - tb.data[i - 1];
+    const gy = tb.data[i + tg.width] - tb.data[i - tg.width];
+    xx += gx * gx;
+    yy += gy * gy;
+    xy += gx * gy;
+  }
+  const angle = 0.5 * Math.atan2(2 * xy, xx - yy) + Math.PI / 2;
+  const d = shift / tg.factor;
+  const correlate = (m: Homography): { score: number; n: number } => {
+    let n = 0;
+    let st = 0;
+    let sr = 0;
+    let stt = 0;
+    let srr = 0;
+    let str = 0;
+    const pt = new Float64Array(2);
+    for (let k = 0; k < count; k++) {
+      if (!project(m, pts[2 * k], pts[2 * k + 1], pt)) continue;
+      if (!(pt[0] >= 0 && pt[1] >= 0 && pt[0] <= rg.width - 1 && pt[1] <= rg.height - 1)) continue;
+      const a = values[k];
+      const b = sampleBilinear(rb, pt[0], pt[1]);
+      n++;
+      st += a;
+      sr += b;
+      stt += a * a;
+      srr += b * b;
+      str += a * b;
+    }
+    if (n < 64) return { score: -1, n };
+    const vt = stt / n - (st / n) ** 2;
+    const vr = srr / n - (sr / n) ** 2;
+    if (vt < 1e-6 || vr < 1e-6) return { score: -1, n };
+    return { score: (str / n - (st / n) * (sr / n)) / Math.sqrt(vt * vr), n };
+  };
+  const here = correlate(working);
+  if (here.n < 64) return null;
+  let moved = -1;
+  for (const sign of [1, -1]) {
+    const m = compose(working, Float64Array.of(1, 0, sign * d * Math.cos(angle), 0, 1, sign * d * Math.sin(angle), 0, 0, 1));
+    moved = Math.max(moved, correlate(m).score);
+  }
+  return { score: here.score, moved };
 }
 
 interface Proposal {

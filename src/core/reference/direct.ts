@@ -248,12 +248,17 @@ export function searchSimilarity(
   const scoreRef = blurred.reference[blurred.reference.length - 1];
   const kept: DirectCandidate[] = [];
   for (const h of shortlist) {
-    const rq = refineHomography(blurred, region, compose(toQuarter, compose(h, fromQuarter)));
-    if (rq === null) continue;
-    const refined = compose(fromQuarter, compose(rq, toQuarter));
-    if (!plausible(refined, target.width, target.height)) continue;
-    const score = regionCorrelation(scoreOn, scoreRef, region, rq);
-    kept.push({ homography: refined, score });
+    const start = compose(toQuarter, compose(h, fromQuarter));
+    const rq = refineHomography(blurred, region, start);
+    const refined = rq && compose(fromQuarter, compose(rq, toQuarter));
+    if (rq && refined && plausible(refined, target.width, target.height)) {
+      kept.push({ homography: refined, score: regionCorrelation(scoreOn, scoreRef, region, rq) });
+    } else {
+      // On a smooth sky or mist the fit is barely constrained and drifts off
+      // (hundreds of pixels, into a shape no second photo has), while the
+      // coarse pose itself was within a step of the truth: keep that.
+      kept.push({ homography: h, score: regionCorrelation(scoreOn, scoreRef, region, start) });
+    }
   }
   kept.sort((p, q) => q.score - p.score);
   return kept.slice(0, KEPT);

@@ -37,7 +37,7 @@ import type { Mask, Rect, RgbaImage } from "../image.js";
 import { dilate, holeBounds, squaredDistanceTo } from "../mask.js";
 import { extendGrid, FIXED, type Grid, SOLVE, sampleGrid, solveMembrane } from "../membrane.js";
 import type { Random } from "../random.js";
-import { type AlignmentCandidate, alignReference } from "./align.js";
+import { type AlignmentCandidate, alignReference, type WideEvidence, wideEvidence } from "./align.js";
 import { dominantFlowAt, flowAt, parallaxFlow } from "./flow.js";
 import { compose, type Homography } from "./homography.js";
 import { applyTone, fitToneCurves, type ToneCurves } from "./tone.js";
@@ -107,6 +107,14 @@ const MIN_PINNED_DROP = 0.01;
 const PINNED_RESIDUAL_RATIO = 4;
 /** …and the drop is still clearly above the noise of the score. */
 const MIN_RATIO_DROP = 0.003;
+/**
+ * Where the ring does not pin a weak pose down, the detail of the rest of the
+ * photo may (`pinnedByPhoto`): its correlation with the reference's must
+ * reach this…
+ */
+const MIN_WIDE_CORRELATION = 0.25;
+/** …and fall to at most this share of it when the pose is moved. */
+const WIDE_MOVED_SHARE = 0.5;
 /** A flat ring (luma std below this) is judged by its mean error instead. */
 const FLAT_RING_STD = 4;
 const FLAT_RING_MAX_ERROR = 8;
@@ -274,9 +282,26 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
       const score = ringScore(geo.rgb, warp.rgb, scoreNarrow, warp.valid, best.tone);
       if (!Number.isNaN(score)) moved = Math.max(moved, score);
     }
-    if (!pinnedDown(best.score, moved)) {
+    // The rest of the photo must back the pose too: a ring of sky or
+    // mist fits another scene's sky (a pale sky turned and zoomed onto
+    // another pale sky scored 0.90 on the ring), but the detail elsewhere
+    // does not correlate.
+    const wide = wideEvidence(alignment.surroundings, best.h, d);
+    if (wide === null || wide.score < MIN_WIDE_CORRELATION) {
       return unused(
-        `${few(best.inliers)} feature matches agree on the alignment, and the ring around the hole does not pin it down (correlation ${best.score.toFixed(3)}, still ${moved.toFixed(3)} when moved by ${d} px); the hole is filled from the photo alone.`,
+        `${few(best.inliers)} feature matches agree on the alignment, and the reference's detail does not match the rest of the photo (correlation ${(wide?.score ?? 0).toFixed(2)} < ${MIN_WIDE_CORRELATION}); it is probably of another scene.`,
+      );
+    }
+    if (!pinnedDown(best.score, moved)) {
+      // A plain sky or mist around the hole pins nothing, but the rest of the
+      // photo may: a horizon, trees or clouds that the reference shows too.
+      if (!pinnedByPhoto(wide)) {
+        return unused(
+          `${few(best.inliers)} feature matches agree on the alignment, and the ring around the hole does not pin it down (correlation ${best.score.toFixed(3)}, still ${moved.toFixed(3)} when moved by ${d} px), and the photo's detail elsewhere neither (correlation ${wide.score.toFixed(2)}, ${wide.moved.toFixed(2)} when moved); the hole is filled from the photo alone.`,
+        );
+      }
+      report.notes.push(
+        `The ring around the hole is plain; the photo's detail elsewhere pins the alignment down (correlation ${wide.score.toFixed(2)}, ${wide.moved.toFixed(2)} when moved by ${d} px).`,
       );
     }
   }
@@ -525,6 +550,17 @@ export function pinnedDown(score: number, moved: number): boolean {
   const drop = score - moved;
   if (drop >= MIN_PINNED_DROP) return true;
   return drop >= MIN_RATIO_DROP && 1 - moved >= PINNED_RESIDUAL_RATIO * (1 - score);
+}
+
+/**
+ * The photo's detail outside the ring confirms a pose (`wideEvidence`): the
+ * reference's detail correlates with it over the overlap, which another
+ * scene's does not (another sky, turned and zoomed to fit the ring, scores
+ * within ±0.05), and the pose is at a clear peak, moved it keeps at most
+ * half of that correlation.
+ */
+export function pinnedByPhoto(wide: WideEvidence | null): boolean {
+  return wide !== null && wide.score >= MIN_WIDE_CORRELATION && wide.moved <= WIDE_MOVED_SHARE * wide.score;
 }
 
 function few(inliers: number): string {
