@@ -885,6 +885,8 @@ describe("seam band", () => {
             // The ring, then one level per pixel of the band's width: the discs are deeper than 12 pixels.
             assert.equal(plan.levels.length, seamWidth + 2);
             for (let d = 1; d < plan.levels.length - 1; d++) assert.ok(plan.levels[d + 1] > plan.levels[d], `level ${d} has pixels`);
+            // planSeam keeps its box plane between calls: planning again over the first plan's slots gives the same plan.
+            assert.deepEqual(planSeam(input), plan);
             upscaleInto(input, out);
             checked++;
           },

@@ -354,16 +354,19 @@ export function planSeam(input: UpscaleInput, transfer: PixelFill = new DetailTr
   const rw = Math.min(crop.width, holeRect.x + holeRect.width + 1) - rx;
   const rh = Math.min(crop.height, holeRect.y + holeRect.height + 1) - ry;
   const offset = (crop.y + ry) * W + crop.x + rx;
-  // Depth of each box pixel reached (1: the ring), and its entry in the lists plus one (0: none).
-  const depth = new Uint8Array(rw * rh);
-  const slot = new Int32Array(rw * rh);
+  // Each box pixel's entry in the lists plus one: 0 not reached, −1 a ring pixel without an entry. A pixel's
+  // depth is its entry's level (level d is [levels[d − 1], levels[d])), so no depth plane: one box plane less
+  // of fresh memory in a worker's first erase.
+  const slot = seamScratch(rw * rh);
   const list = new GrowingEntries(Math.max(1024, 2 * (rw + rh) * (b + 1)));
   const res = new Float32Array(4);
   const ring = (x: number, y: number) => {
     const i = y * rw + x;
-    if (depth[i] !== 0) return;
-    depth[i] = 1;
-    if (transfer.at(x + rx, y + ry, res) === 0) return;
+    if (slot[i] !== 0) return;
+    if (transfer.at(x + rx, y + ry, res) === 0) {
+      slot[i] = -1;
+      return;
+    }
     const p = (offset + y * W + x) * 4;
     slot[i] = list.push(i, src[p] - res[0], src[p + 1] - res[1], src[p + 2] - res[2], C === 4 ? src[p + 3] - res[3] : 0) + 1;
   };
@@ -412,8 +415,7 @@ export function planSeam(input: UpscaleInput, transfer: PixelFill = new DetailTr
         const y = nb === 2 ? qy - 1 : nb === 3 ? qy + 1 : qy;
         if (x < 0 || y < 0 || x >= rw || y >= rh) continue;
         const i = y * rw + x;
-        if (depth[i] !== 0 || mask[offset + y * W + x] === 0) continue;
-        depth[i] = d + 1;
+        if (slot[i] !== 0 || mask[offset + y * W + x] === 0) continue;
         let e0 = 0;
         let e1 = 0;
         let e2 = 0;
@@ -426,7 +428,8 @@ export function planSeam(input: UpscaleInput, transfer: PixelFill = new DetailTr
           if (xx < 0 || yy < 0 || xx >= rw || yy >= rh) continue;
           const j = yy * rw + xx;
           const e = slot[j] - 1;
-          if (e < 0 || depth[j] !== d) continue;
+          // Only neighbours at depth d: entries of level d (this level's new ones come after `end`).
+          if (e < start || e >= end) continue;
           e0 += err[e * 4];
           e1 += err[e * 4 + 1];
           e2 += err[e * 4 + 2];
@@ -447,6 +450,23 @@ export function planSeam(input: UpscaleInput, transfer: PixelFill = new DetailTr
     pixels[e] = offset + ((q - qx) / rw) * W + qx;
   }
   return { pixels, errors: list.errors.subarray(0, n * 4), levels: Int32Array.from(levels), channels: C, width: b };
+}
+
+/**
+ * Box planes up to this many pixels (4 B each: 16 MB) are kept for the next
+ * `planSeam` instead of left to the GC: fresh memory costs 15–50 µs per 4 KiB
+ * page in a sandboxed browser, ~5 MB (20–70 ms) for a 1-megapixel hole's box
+ * on every erase, against 1–2 ms to clear the kept plane.
+ */
+const SEAM_SCRATCH_KEEP = 1 << 22;
+let seamSlots = new Int32Array(0);
+
+/** `planSeam`'s box plane of at least n pixels, zero (one thread per module instance, dead after it returns). */
+function seamScratch(n: number): Int32Array {
+  if (n > SEAM_SCRATCH_KEEP) return new Int32Array(n);
+  if (seamSlots.length < n) seamSlots = new Int32Array(n);
+  else seamSlots.fill(0, 0, n);
+  return seamSlots;
 }
 
 /** One row's runs of hole pixels, [start, end) pairs in the row's own coordinates. */
