@@ -18,7 +18,7 @@ import { squaredDistanceTo } from "../mask.js";
 import type { Random } from "../random.js";
 import { searchSimilarity } from "./direct.js";
 import { detectFeatures, type Features } from "./features.js";
-import { type GreyImage, gaussianBlur, sampleBilinear, type WorkingGrey, workingGrey, workingHole } from "./grey.js";
+import { correlationFromSums, type GreyImage, gaussianBlur, sampleBilinear, type WorkingGrey, workingGrey, workingHole } from "./grey.js";
 import { type Correspondences, compose, type Homography, project, ransacAffine, ransacHomography, scaling } from "./homography.js";
 import { matchFeatures } from "./matching.js";
 import { type RefineRegion, refineHomography, refinePyramid } from "./refine.js";
@@ -264,11 +264,7 @@ export function wideEvidence(s: Surroundings, h: Homography, shift: number): Wid
       srr += b * b;
       str += a * b;
     }
-    if (n < 64) return { score: -1, n };
-    const vt = stt / n - (st / n) ** 2;
-    const vr = srr / n - (sr / n) ** 2;
-    if (vt < 1e-6 || vr < 1e-6) return { score: -1, n };
-    return { score: (str / n - (st / n) * (sr / n)) / Math.sqrt(vt * vr), n };
+    return { score: correlationFromSums(n, st, sr, stt, srr, str), n };
   };
   const here = correlate(working);
   if (here.n < 64) return null;

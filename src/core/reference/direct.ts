@@ -16,7 +16,7 @@
  */
 import type { Rect } from "../image.js";
 import { Fft2d } from "./fft.js";
-import { type GreyImage, gaussianBlur, sampleBilinear, type WorkingGrey } from "./grey.js";
+import { correlationFromSums, type GreyImage, gaussianBlur, sampleBilinear, type WorkingGrey } from "./grey.js";
 import { compose, type Homography, scaling } from "./homography.js";
 import { type RefineRegion, refineHomography } from "./refine.js";
 
@@ -325,11 +325,7 @@ function regionCorrelation(t: GreyImage, r: GreyImage, region: RefineRegion, h: 
     srr += b * b;
     str += a * b;
   }
-  if (n < 64) return -1;
-  const vt = stt / n - (st / n) ** 2;
-  const vr = srr / n - (sr / n) ** 2;
-  if (vt < 1e-6 || vr < 1e-6) return -1;
-  return (str / n - (st / n) * (sr / n)) / Math.sqrt(vt * vr);
+  return correlationFromSums(n, st, sr, stt, srr, str);
 }
 
 function wrapSigned(u: number): number {

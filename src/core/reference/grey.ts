@@ -234,3 +234,15 @@ export function sampleBilinear(img: GreyImage, x: number, y: number): number {
   const bottom = data[p + w] + fx * (data[p + w + 1] - data[p + w]);
   return top + fy * (bottom - top);
 }
+
+/**
+ * Zero-mean normalised correlation from running sums of n sample pairs (a, b):
+ * Σa, Σb, Σa², Σb², Σab. −1 where fewer than 64 pairs or either side is flat.
+ */
+export function correlationFromSums(n: number, sa: number, sb: number, saa: number, sbb: number, sab: number): number {
+  if (n < 64) return -1;
+  const va = saa / n - (sa / n) ** 2;
+  const vb = sbb / n - (sb / n) ** 2;
+  if (va < 1e-6 || vb < 1e-6) return -1;
+  return (sab / n - (sa / n) * (sb / n)) / Math.sqrt(va * vb);
+}
