@@ -333,24 +333,7 @@ describe("structure propagation", () => {
       }
       return { low: { width: w, height: h, channels: 3, data }, lowHole: hole };
     };
-    // The band's axis, row 15, from column 0 to 59; t = 0 at column 19 (the last known one), the far entry at 40.
-    const points = new Float32Array(2 * w);
-    const arc = new Float32Array(w);
-    for (let x = 0; x < w; x++) {
-      points.set([x, 15], 2 * x);
-      arc[x] = x - 19;
-    }
-    const curve: StructureCurve = {
-      points,
-      arc,
-      end: 21,
-      sources: [
-        [-19, 0],
-        [21, 40],
-      ],
-      halfWidth: 3,
-      kind: "pair",
-    };
+    const curve = acrossColumns20To39(w, 3);
     const frame = (island: [number, number, number, number]) => {
       const { low, lowHole } = scene(island);
       const image = { width: w, height: h, data: new Uint8ClampedArray(w * h * 4) };
@@ -375,23 +358,7 @@ describe("structure propagation", () => {
         if (x >= 20 && x < 40) hole[y * w + x] = 1;
       }
     }
-    const points = new Float32Array(2 * w);
-    const arc = new Float32Array(w);
-    for (let x = 0; x < w; x++) {
-      points.set([x, 15], 2 * x);
-      arc[x] = x - 19;
-    }
-    const curve: StructureCurve = {
-      points,
-      arc,
-      end: 21,
-      sources: [
-        [-19, 0],
-        [21, 40],
-      ],
-      halfWidth: 4,
-      kind: "pair",
-    };
+    const curve = acrossColumns20To39(w, 4);
     const low = { width: w, height: h, channels: 3, data };
     const image = { width: w, height: h, data: new Uint8ClampedArray(w * h * 4) };
     const plan = planAnchors(curve, { low, lowHole: hole, image, hole, crop: { x: 0, y: 0, width: w, height: h }, scale: 1 });
@@ -404,3 +371,27 @@ describe("structure propagation", () => {
     );
   });
 });
+
+/**
+ * A pair's curve along row 15 of a `w`-wide frame whose hole spans columns 20–39: t = 0 at column 19
+ * (the last known one), the far entry at 40, sources on both sides.
+ */
+function acrossColumns20To39(w: number, halfWidth: number): StructureCurve {
+  const points = new Float32Array(2 * w);
+  const arc = new Float32Array(w);
+  for (let x = 0; x < w; x++) {
+    points.set([x, 15], 2 * x);
+    arc[x] = x - 19;
+  }
+  return {
+    points,
+    arc,
+    end: 21,
+    sources: [
+      [-19, 0],
+      [21, 40],
+    ],
+    halfWidth,
+    kind: "pair",
+  };
+}
