@@ -352,13 +352,7 @@ describe("fill threads", () => {
     const h = 160;
     const rng = new Random(8);
     const pool = new FieldThreadPool(3);
-    const posted: string[] = [];
-    const piscina = (pool as unknown as { pool: { run: (task: unknown, options?: { name?: string }) => Promise<unknown> } }).pool;
-    const run = piscina.run.bind(piscina);
-    piscina.run = (task, options) => {
-      posted.push(options?.name ?? "bands");
-      return run(task, options);
-    };
+    const posted = tasksPostedTo(pool);
     try {
       for (const C of [3, 5] as const) {
         const image = new Float32Array(w * h * C);
@@ -406,13 +400,7 @@ describe("fill threads", () => {
     const scans = planScans(problem.targets.length, 1, 8, new Random(2));
     assert.ok(problem.targets.length >= 8192 && scans[0].length > 1, "bands that would go to the pool");
     const pool = new FieldThreadPool(1);
-    const posted: string[] = [];
-    const piscina = (pool as unknown as { pool: { run: (task: unknown, options?: { name?: string }) => Promise<unknown> } }).pool;
-    const run = piscina.run.bind(piscina);
-    piscina.run = (task, options) => {
-      posted.push(options?.name ?? "bands");
-      return run(task, options);
-    };
+    const posted = tasksPostedTo(pool);
     try {
       const scanOnce = async () => {
         const nnf = shareNnf(randomNnf(problem, new Random(5)));
@@ -1025,3 +1013,15 @@ describe("continueStructureOn option", () => {
     }
   });
 });
+
+/** The names of the tasks `pool` posts to its threads from now on ("bands" for unnamed ones), in order. */
+function tasksPostedTo(pool: object): string[] {
+  const posted: string[] = [];
+  const piscina = (pool as { pool: { run: (task: unknown, options?: { name?: string }) => Promise<unknown> } }).pool;
+  const run = piscina.run.bind(piscina);
+  piscina.run = (task, options) => {
+    posted.push(options?.name ?? "bands");
+    return run(task, options);
+  };
+  return posted;
+}
