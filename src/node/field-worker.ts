@@ -2,13 +2,14 @@
  * Worker-thread task of `FieldThreadPool`: consecutive bands of one PatchMatch
  * scan (`scanBand`, each with its own random stream) over arrays in shared
  * memory. Writes only the bands' slots of the field; everything else is read.
- * Where the problem's WebAssembly scan kernel
- * lives in shared memory (always, where WebAssembly runs), `sharedBands`
- * runs the bands in WebAssembly in that memory, where the calling thread put
- * the field (`startSharedScan`): a kernel of this thread's own over the same
- * bytes, nothing copied. Otherwise `runBands` runs the TypeScript scan loop,
- * with this thread's WebAssembly distance where it has one
- * (`ownKernelCache`). The field is the same as on the calling thread.
+ *
+ * Where the problem's WebAssembly scan kernel lives in shared memory (always,
+ * where WebAssembly runs), `sharedBands` runs the bands in WebAssembly in that
+ * memory, where the calling thread put the field (`startSharedScan`): a kernel
+ * of this thread's own over the same bytes, nothing copied. Otherwise
+ * `runBands` runs the TypeScript scan loop, with this thread's WebAssembly
+ * distance where it has one (`ownKernelCache`). The field is the same as on
+ * the calling thread.
  *
  * The other task, `structure`, is the erase's structure step
  * (`continueStructure`) for `FieldThreadPool.continueStructureOn`.
