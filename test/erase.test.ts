@@ -725,6 +725,17 @@ describe("upscale option", () => {
               assert.deepEqual(a, b);
             }
           }
+          // A released kernel's memory serves the next upscaling as it is, not zeroed: garbage there changes nothing.
+          kernel.release();
+          new Uint8Array((kernel.memory as { buffer: SharedArrayBuffer }).buffer).fill(0xa5);
+          const reused = upscaleKernel(input);
+          assert.ok(reused && reused.memory === kernel.memory);
+          reused.rows(y, y + height);
+          const again = new Uint8ClampedArray(out);
+          reused.copyInto(again);
+          assert.deepEqual(again, typescript);
+          assert.deepEqual(planSeam(input, reused), planSeam(input));
+          reused.release();
           upscaleInto(input, out);
         },
       });

@@ -264,6 +264,7 @@ export function upscaleInto(input: UpscaleInput, out: Uint8ClampedArray): void {
   }
   kernel.copyInto(out);
   if (input.seamWidth > 0) applySeam(planSeam(input, kernel), out);
+  kernel.release();
 }
 
 /**

@@ -62,6 +62,14 @@ export interface UpscaleKernel {
   at(x: number, y: number, res: Float32Array): number;
   /** Copies the hole rectangle's rows of the memory's crop into `out` (the photo's RGBA, an upscaling's output). */
   copyInto(out: Uint8ClampedArray): void;
+  /**
+   * Hands the kernel's memory back for this thread's next upscaling: fresh
+   * memory is dear where page faults are (here a 1K stroke's 1.5 MB kernel
+   * cost 5–15 ms of first touches, a quarter of its erase). The kernel, its
+   * memory and every view over it must not be used afterwards, nor by another
+   * thread (so not after `shareRows` with others).
+   */
+  release(): void;
 }
 
 interface KernelExports {
@@ -90,6 +98,27 @@ interface PixelHost {
   end: number;
 }
 const hosts = new WeakMap<object, PixelHost>();
+
+/** A copying kernel's memory and the instance over it, kept for the next upscaling once released. */
+interface Kept {
+  memory: { buffer: ArrayBuffer | SharedArrayBuffer };
+  exports: KernelExports;
+  pages: number;
+}
+/** Released memories, at most `KEEP_RELEASED`, up to `KEEP_PAGES` each (16 MiB: a 2-megapixel crop). */
+const released: Kept[] = [];
+const KEEP_RELEASED = 2;
+const KEEP_PAGES = 256;
+
+/** The smallest released memory with at least `pages` pages and at most twice that, taken off the list. */
+function takeReleased(pages: number): Kept | null {
+  let best = -1;
+  for (let i = 0; i < released.length; i++) {
+    const p = released[i].pages;
+    if (p >= pages && p <= 2 * pages && (best < 0 || p < released[best].pages)) best = i;
+  }
+  return best < 0 ? null : released.splice(best, 1)[0];
+}
 
 /**
  * A zeroed pixel array of `length` bytes in a shared WebAssembly memory with
@@ -150,13 +179,20 @@ export function createUpscaleKernel(input: DetailTransferInput, ax: AxisTables, 
   const scratchAt = (maskAt + cw * ch + 3) & ~3;
   let exports: KernelExports;
   let memory: { buffer: ArrayBuffer | SharedArrayBuffer };
+  // Every byte the kernel reads is written below (header, pixels, planes, tables, the result's 4th value) or by
+  // `setup` before use, so a released memory serves as well as a zeroed one.
+  let kept: Kept | null = null;
   if (inPlace) {
     ({ memory, exports } = host);
   } else {
     try {
       const pages = Math.ceil((lowAt + workspace) / PAGE);
-      memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
-      exports = new api.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
+      kept = takeReleased(pages);
+      if (!kept) {
+        const fresh = new api.Memory({ initial: pages, maximum: pages, shared: true });
+        kept = { memory: fresh, exports: new api.Instance(module, { env: { memory: fresh } }).exports as unknown as KernelExports, pages };
+      }
+      ({ memory, exports } = kept);
     } catch {
       return null;
     }
@@ -218,6 +254,8 @@ export function createUpscaleKernel(input: DetailTransferInput, ax: AxisTables, 
   new Uint8Array(buffer, countAt, a.cols * a.rows).set(a.count);
   exports.setup(0);
   const res = new Float32Array(buffer, scratchAt + 768, 4);
+  // A 3-channel fill leaves the 4th value of `at`'s result as it finds it: 0, as in fresh memory.
+  res.fill(0);
   return {
     memory,
     rows: (y0, y1) => exports.rowsInto(y0, y1, holeRect.x, holeRect.x + holeRect.width),
@@ -238,6 +276,10 @@ export function createUpscaleKernel(input: DetailTransferInput, ax: AxisTables, 
         const o = ((crop.y + y) * W + crop.x + x) * 4;
         out.set(pixels.subarray((y * srcStride + x) * 4, (y * srcStride + x + width) * 4), o);
       }
+    },
+    release: () => {
+      if (kept === null || kept.pages > KEEP_PAGES || released.length >= KEEP_RELEASED || released.includes(kept)) return;
+      released.push(kept);
     },
   };
 }
