@@ -347,8 +347,9 @@ function copyImage(img: FloatImage): FloatImage {
 function withTextureFeatures(img: FloatImage, hole: Uint8Array, window: number): FloatImage {
   const { width: w, height: h, channels: C, data } = img;
   const n = w * h;
-  // gx, gy, valid per pixel.
-  const grad = new Float32Array(n * 3);
+  // gx, gy, valid per pixel; 0 where a stencil touches the hole.
+  const grad = textureScratch(0, n * 3);
+  grad.fill(0);
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
       const i = y * w + x;
@@ -413,9 +414,22 @@ function withTextureFeatures(img: FloatImage, hole: Uint8Array, window: number):
   return { width: w, height: h, channels: C2, data: out };
 }
 
+/**
+ * Scratch planes of `withTextureFeatures`, kept between fills on this thread
+ * (it runs to its end without yielding, so no two calls share them): fresh
+ * memory costs page faults, about 2 ms for a 1K stroke's two 0.5 MB planes.
+ * Slot 0: gradients, 1: row sums. Views of `length` values.
+ */
+const textureScratchPlanes: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
+function textureScratch(slot: 0 | 1, length: number): Float32Array {
+  if (textureScratchPlanes[slot].length < length) textureScratchPlanes[slot] = new Float32Array(length);
+  return textureScratchPlanes[slot].subarray(0, length);
+}
+
 /** Sums of each of three interleaved channels over [x − half, x + half] along each row, clipped to the row. */
 function boxSumRows3(src: Float32Array, w: number, h: number, half: number): Float32Array {
-  const rows = new Float32Array(w * h * 3);
+  // Every value is written below.
+  const rows = textureScratch(1, w * h * 3);
   for (let y = 0; y < h; y++) {
     const o = 3 * y * w;
     let a = 0;
