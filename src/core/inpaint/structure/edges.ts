@@ -16,6 +16,7 @@
  * entry when the fit is smooth and its extension runs into the hole. The
  * chain itself, smoothed, is the source stretch that propagation copies from.
  */
+import { float32Scratch, uint8Scratch } from "../../scratch.js";
 import type { FloatImage } from "../resample.js";
 import { rowsReadBy } from "./lsd.js";
 
@@ -60,6 +61,14 @@ const END_TRIM = 3;
 const MAX_FIT_RMS = 0.9;
 
 /**
+ * `knownBlur`'s and `knownCanny`'s planes, kept between calls (see scratch.ts):
+ * a 1K stroke's band needs 2.5 MB of them. The blurred planes live until
+ * `knownCanny` has read them, the others within their function.
+ */
+const blurScratch = { colours: float32Scratch(), rows: float32Scratch(), out: [float32Scratch(), float32Scratch(), float32Scratch()] };
+const cannyScratch = { known: uint8Scratch(), need: uint8Scratch(), stencil: uint8Scratch(), dir: uint8Scratch(), label: uint8Scratch() };
+
+/**
  * Gaussian blur of the first three channels normalised over the known
  * pixels, computed only where `need` is set (elsewhere 0): one plane per
  * channel. The horizontal pass runs only on pixels that a needed pixel's
@@ -75,7 +84,7 @@ function knownBlur(img: FloatImage, known: Uint8Array, need: Uint8Array): Float3
   const [f0, f1, f2, f3, f4, f5, f6] = kernel;
   const rowNeed = rowsReadBy(need, w, h, radius);
   // The known pixels' colours and weights, zero elsewhere, so that the taps below need no test (adding 0 changes no sum).
-  const kv = new Float32Array(w * h * 4);
+  const kv = blurScratch.colours.take(w * h * 4, true);
   for (let i = 0; i < w * h; i++) {
     if (known[i] === 0) continue;
     kv[i * 4] = data[i * C];
@@ -84,7 +93,7 @@ function knownBlur(img: FloatImage, known: Uint8Array, need: Uint8Array): Float3
     kv[i * 4 + 3] = 1;
   }
   // Horizontal pass: weighted sums of the three channels and of the weights, interleaved.
-  const tv = new Float32Array(w * h * 4);
+  const tv = blurScratch.rows.take(w * h * 4, true);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
@@ -117,7 +126,7 @@ function knownBlur(img: FloatImage, known: Uint8Array, need: Uint8Array): Float3
       tv[i * 4 + 3] = s;
     }
   }
-  const out = [new Float32Array(w * h), new Float32Array(w * h), new Float32Array(w * h)];
+  const out = blurScratch.out.map((plane) => plane.take(w * h, true));
   const [outR, outG, outB] = out;
   const w4 = w * 4;
   for (let y = 0; y < h; y++) {
@@ -195,10 +204,10 @@ function knownBlur(img: FloatImage, known: Uint8Array, need: Uint8Array): Float3
  */
 export function knownCanny(img: FloatImage, hole: Uint8Array, allowed: Uint8Array): { edges: Uint8Array; magnitude: Float32Array } {
   const { width: w, height: h } = img;
-  const known = new Uint8Array(w * h);
-  const need = new Uint8Array(w * h);
+  const known = cannyScratch.known.take(w * h, false);
+  const need = cannyScratch.need.take(w * h, true);
   // Pixels whose gradient is computed: allowed, with their whole 3×3 stencil known (else the hole's outline is an edge).
-  const stencil = new Uint8Array(w * h);
+  const stencil = cannyScratch.stencil.take(w * h, true);
   for (let i = 0; i < w * h; i++) known[i] = hole[i] === 0 ? 1 : 0;
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
@@ -229,7 +238,7 @@ export function knownCanny(img: FloatImage, hole: Uint8Array, allowed: Uint8Arra
   }
   const blurred = knownBlur(img, known, need);
   const mag = new Float32Array(w * h);
-  const dir = new Uint8Array(w * h);
+  const dir = cannyScratch.dir.take(w * h, true);
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
       const i = y * w + x;
@@ -269,7 +278,7 @@ export function gradientSector(gx: number, gy: number): number {
  */
 export function suppressAndLink(mag: Float32Array, dir: Uint8Array, w: number, h: number, low: number, high: number): Uint8Array {
   const STRONG = 2;
-  const label = new Uint8Array(w * h);
+  const label = cannyScratch.label.take(w * h, true);
   const stack: number[] = [];
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {

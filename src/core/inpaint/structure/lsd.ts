@@ -17,6 +17,7 @@
  * An optional `allowed` plane restricts the work to a band of pixels (used
  * around a hole: nothing inside the hole is looked at). Pure; typed arrays.
  */
+import { float32Scratch, float64Scratch, int32Scratch, uint8Scratch } from "../../scratch.js";
 
 /** A detected segment, in pixel coordinates of the input plane. */
 export interface LineSegment {
@@ -39,6 +40,21 @@ export interface LsdOptions {
   minLength?: number;
 }
 
+/**
+ * `detectSegments`' per-pixel planes and `gaussianBlur`'s row pass, kept
+ * between calls (see scratch.ts): 1.6 MB for a 1K stroke's analysis image.
+ */
+const lsdScratch = {
+  angle: float32Scratch(),
+  magnitude: float32Scratch(),
+  cos: float64Scratch(),
+  sin: float64Scratch(),
+  state: uint8Scratch(),
+  usable: int32Scratch(),
+  region: int32Scratch(),
+  blurRows: float32Scratch(),
+};
+
 const TAU = Math.PI / 8;
 const PRECISION = 1 / 8;
 const RHO = 2 / Math.sin(TAU);
@@ -52,15 +68,15 @@ export function detectSegments(grey: Float32Array, width: number, height: number
   const h = height;
   if (w < 3 || h < 3) return [];
   const blurred = gaussianBlur(grey, w, h, 0.6 / 0.8, options.allowed);
-  const angle = new Float32Array(w * h);
-  const magnitude = new Float32Array(w * h);
+  const angle = lsdScratch.angle.take(w * h, true);
+  const magnitude = lsdScratch.magnitude.take(w * h, true);
   // The cosine and sine of each usable pixel's (float32) angle, computed once: region growing and the rectangle's mean
   // angle read them for every pixel they take, often twice (the refinement regrows).
-  const cosA = new Float64Array(w * h);
-  const sinA = new Float64Array(w * h);
-  const state = new Uint8Array(w * h);
+  const cosA = lsdScratch.cos.take(w * h, true);
+  const sinA = lsdScratch.sin.take(w * h, true);
+  const state = lsdScratch.state.take(w * h, true);
   // Usable pixels in scan order, so that the ordering below visits only them.
-  const usableList = new Int32Array(w * h);
+  const usableList = lsdScratch.usable.take(w * h, true);
   let usable = 0;
   const allowed = options.allowed;
   let maxMagnitude = 0;
@@ -112,7 +128,7 @@ export function detectSegments(grey: Float32Array, width: number, height: number
   for (let u = 0; u < usable; u++) order[start[bins[u]]++] = usableList[u];
 
   const logTests = 2.5 * (Math.log10(w) + Math.log10(h));
-  const region = new Int32Array(w * h);
+  const region = lsdScratch.region.take(w * h, true);
   const minLength = options.minLength ?? 0;
   const out: LineSegment[] = [];
   for (let o = 0; o < order.length; o++) {
@@ -496,7 +512,7 @@ export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: num
   const rowNeed = need === undefined ? null : rowsReadBy(need, w, h, radius);
   const seven = radius === 3;
   const [k0, k1, k2, k3, k4, k5, k6] = seven ? kernel : [0, 0, 0, 0, 0, 0, 0];
-  const tmp = new Float32Array(w * h);
+  const tmp = lsdScratch.blurRows.take(w * h, true);
   const out = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
     const row = y * w;
