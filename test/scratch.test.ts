@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { float32Scratch, Scratch } from "../src/core/scratch.js";
+
+describe("Scratch", () => {
+  test("hands out views of one kept buffer, zeroed on request, as long as asked for", () => {
+    const scratch = float32Scratch();
+    const a = scratch.take(100, true);
+    assert.equal(a.length, 100);
+    a.fill(7);
+    const b = scratch.take(60, false);
+    assert.equal(b.length, 60);
+    assert.equal(b.buffer, a.buffer, "a smaller plane reuses the buffer");
+    assert.equal(b[59], 7, "not zeroed: what the last user left");
+    const c = scratch.take(80, true);
+    assert.equal(c.buffer, a.buffer);
+    assert.ok(c.every((v) => v === 0));
+    const d = scratch.take(200, true);
+    assert.notEqual(d.buffer, a.buffer, "a larger plane replaces it");
+    assert.equal(d.length, 200);
+    assert.ok(d.every((v) => v === 0));
+  });
+
+  test("planes above the limit are fresh each time and not kept", () => {
+    const scratch = new Scratch((n) => new Uint8Array(n), 64);
+    const small = scratch.take(32, true);
+    const big = scratch.take(65, true);
+    assert.notEqual(big.buffer, small.buffer);
+    assert.notEqual(scratch.take(65, true).buffer, big.buffer);
+    assert.equal(scratch.take(16, false).buffer, small.buffer);
+  });
+});
