@@ -181,11 +181,12 @@ export function distanceToKnown(hole: Uint8Array, width: number, height: number)
 
 /**
  * Summed-area table of the hole plane, (width+1)×(height+1), so that the hole
- * count of any block is four lookups (see `blockHoleCount`).
+ * count of any block is four lookups (see `blockHoleCount`). Written into
+ * `into` when given: (width+1)·(height+1) zeroed values (a kept scratch plane).
  */
-export function holeIntegral(hole: Uint8Array, width: number, height: number): Int32Array {
+export function holeIntegral(hole: Uint8Array, width: number, height: number, into?: Int32Array): Int32Array {
   const w1 = width + 1;
-  const s = new Int32Array(w1 * (height + 1));
+  const s = into ?? new Int32Array(w1 * (height + 1));
   for (let y = 0; y < height; y++) {
     let rowSum = 0;
     for (let x = 0; x < width; x++) {

@@ -18,6 +18,7 @@
 
 import { blockHoleCount, holeIntegral } from "../mask.js";
 import type { Random } from "../random.js";
+import { int32Scratch } from "../scratch.js";
 import type { Nnf, PatchProblem } from "./patchmatch.js";
 import type { FloatImage } from "./resample.js";
 
@@ -71,6 +72,9 @@ export function withoutAttention(img: FloatImage, options: AttentionOptions): At
   };
 }
 
+/** `buildAttention`'s hole integral, kept between calls (see scratch.ts). */
+const integralScratch = int32Scratch();
+
 /** Builds the sparse masked attention for the filled low-res image. */
 export function buildAttention(
   img: FloatImage,
@@ -87,7 +91,7 @@ export function buildAttention(
   const cols = Math.ceil(w / P);
   const rows = Math.ceil(h / P);
   const T = cols * rows;
-  const integral = holeIntegral(hole, w, h);
+  const integral = holeIntegral(hole, w, h, integralScratch.take((w + 1) * (h + 1), true));
 
   const count = new Uint8Array(T);
   const dist = new Float32Array(T * K).fill(Number.POSITIVE_INFINITY);

@@ -21,6 +21,7 @@
  */
 import { holeIntegral } from "../mask.js";
 import { Random } from "../random.js";
+import { int32Scratch } from "../scratch.js";
 import { createDistanceKernel, type DistanceKernel, distanceOverMemory, type ScanKernel, scanOverMemory } from "./wasm/patch-distance.js";
 
 /** One completion problem at one pyramid level. */
@@ -100,6 +101,9 @@ export interface Nnf {
   distance: Float32Array;
 }
 
+/** `makePatchProblem`'s hole integral and candidate targets, kept between calls (see scratch.ts). */
+const problemScratch = { integral: int32Scratch(), targets: int32Scratch() };
+
 /** Sets up targets and sources for a hole; returns null if nothing can be copied from. */
 export function makePatchProblem(
   image: Float32Array,
@@ -113,7 +117,7 @@ export function makePatchProblem(
   sides?: Uint8Array,
 ): PatchProblem | null {
   const r = radius;
-  const integral = holeIntegral(hole, width, height);
+  const integral = holeIntegral(hole, width, height, problemScratch.integral.take((width + 1) * (height + 1), true));
   const w1 = width + 1;
   // Targets lie within r of the hole, so only the hole's box grown by r is scanned.
   const box = holeBoxOf(integral, width, height);
@@ -121,7 +125,7 @@ export function makePatchProblem(
   const gx1 = Math.min(width, box.x1 + r);
   const gy0 = Math.max(0, box.y0 - r);
   const gy1 = Math.min(height, box.y1 + r);
-  const list = new Int32Array(Math.max(0, (gx1 - gx0) * (gy1 - gy0)));
+  const list = problemScratch.targets.take(Math.max(0, (gx1 - gx0) * (gy1 - gy0)), false);
   let nTargets = 0;
   for (let y = gy0; y < gy1; y++) {
     const ya = Math.max(0, y - r);

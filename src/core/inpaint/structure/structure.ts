@@ -31,6 +31,7 @@
  */
 import type { Rect, RgbaImage } from "../../image.js";
 import { squaredDistanceTo } from "../../mask.js";
+import { float32Scratch, uint8Scratch } from "../../scratch.js";
 import { blurKnown, type FloatImage } from "../resample.js";
 import { chainEnds } from "./edges.js";
 import { detectSegments } from "./lsd.js";
@@ -131,8 +132,8 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
   const sy0 = Math.max(0, hy0 - margin);
   const sw = Math.min(w, hx1 + margin + 1) - sx0;
   const sh = Math.min(h, hy1 + margin + 1) - sy0;
-  const near = { width: sw, height: sh, channels: 3, data: new Float32Array(sw * sh * 3) };
-  const nearHole = new Uint8Array(sw * sh);
+  const near = { width: sw, height: sh, channels: 3, data: structureScratch.near.take(sw * sh * 3, true) };
+  const nearHole = structureScratch.nearHole.take(sw * sh, true);
   for (let y = 0; y < sh; y++) {
     const from = (sy0 + y) * w + sx0;
     nearHole.set(lowHole.subarray(from, from + sw), y * sw);
@@ -140,8 +141,8 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
   }
   const distance = squaredDistanceTo(nearHole, sw, sh, reach + 1);
   if (flatAroundHole(near, nearHole, distance)) return null;
-  const searchBand = new Uint8Array(sw * sh);
-  const grey = new Float32Array(sw * sh);
+  const searchBand = structureScratch.searchBand.take(sw * sh, true);
+  const grey = structureScratch.grey.take(sw * sh, true);
   for (let i = 0; i < sw * sh; i++) {
     grey[i] = 0.299 * near.data[i * 3] + 0.587 * near.data[i * 3 + 1] + 0.114 * near.data[i * 3 + 2];
     if (nearHole[i] === 0 && distance[i] <= reach * reach) searchBand[i] = 1;
@@ -221,11 +222,25 @@ export function analysisFactor(side: number): number {
  * (the hole's bounding box, when known) spares the hole test on every cell
  * outside it.
  */
+/**
+ * The analysis image and the planes near the hole, kept between calls on a
+ * thread (see scratch.ts): none outlives `continueStructure`, whose result
+ * holds planes of its own.
+ */
+const structureScratch = {
+  analysis: float32Scratch(),
+  analysisHole: uint8Scratch(),
+  near: float32Scratch(),
+  nearHole: uint8Scratch(),
+  searchBand: uint8Scratch(),
+  grey: float32Scratch(),
+};
+
 function analysisImage(image: RgbaImage, mask: Uint8Array, rect: Rect, q: number, holeBox?: Rect): { image: FloatImage; hole: Uint8Array } {
   const lw = Math.ceil(rect.width / q);
   const lh = Math.ceil(rect.height / q);
-  const out = new Float32Array(lw * lh * 3);
-  const hole = new Uint8Array(lw * lh);
+  const out = structureScratch.analysis.take(lw * lh * 3, true);
+  const hole = structureScratch.analysisHole.take(lw * lh, true);
   const W = image.width;
   const bytes = image.data;
   // One 32-bit load per pixel where the bytes allow it (R, G, B in the low three bytes on little-endian hosts).
