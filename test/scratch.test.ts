@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { float32Scratch, Scratch } from "../src/core/scratch.js";
+import { float32Scratch, PlanePool, Scratch } from "../src/core/scratch.js";
 
 describe("Scratch", () => {
   test("hands out views of one kept buffer, zeroed on request, as long as asked for", () => {
@@ -28,5 +28,29 @@ describe("Scratch", () => {
     assert.notEqual(big.buffer, small.buffer);
     assert.notEqual(scratch.take(65, true).buffer, big.buffer);
     assert.equal(scratch.take(16, false).buffer, small.buffer);
+  });
+
+  test("a plane pool hands a given-back plane out again, zeroed, only to one taker at a time", () => {
+    const pool = new PlanePool();
+    const a = pool.take(100);
+    a.fill(3);
+    const b = pool.take(100);
+    assert.notEqual(b.buffer, a.buffer, "a plane not given back is not handed out");
+    pool.give(a);
+    pool.give(a);
+    const c = pool.take(80);
+    assert.equal(c.buffer, a.buffer, "within twice the length");
+    assert.equal(c.length, 80);
+    assert.ok(c.every((v) => v === 0));
+    assert.notEqual(pool.take(100).buffer, a.buffer, "given twice, handed out once");
+    pool.give(c);
+    assert.notEqual(pool.take(40).buffer, a.buffer, "not for a plane under half its length");
+    const shared = pool.take(100, true);
+    assert.ok(shared.buffer instanceof SharedArrayBuffer);
+    pool.give(shared);
+    assert.ok(!(pool.take(100).buffer instanceof SharedArrayBuffer), "plain and shared planes are kept apart");
+    const foreign = new Float32Array(100);
+    pool.give(foreign);
+    assert.notEqual(pool.take(100, false).buffer, foreign.buffer, "planes the pool did not make are not taken back");
   });
 });

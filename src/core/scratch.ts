@@ -41,3 +41,55 @@ export const float32Scratch = (): Scratch<Float32Array> => new Scratch((n) => ne
 export const uint8Scratch = (): Scratch<Uint8Array> => new Scratch((n) => new Uint8Array(n));
 export const float64Scratch = (): Scratch<Float64Array> => new Scratch((n) => new Float64Array(n));
 export const int32Scratch = (): Scratch<Int32Array> => new Scratch((n) => new Int32Array(n));
+
+/**
+ * Float32 planes handed back once their user is done with them, for the next
+ * plane of about the same size: a fill's working images (the low-resolution
+ * crop, its pyramid levels and their shared copies for the pool's threads)
+ * come back at the end of each erase and serve the next one. Unlike a
+ * `Scratch`, a plane is owned by whoever took it until it is given back, so
+ * erases that interleave on one thread never share one. `take` zeroes, so a
+ * taken plane reads as a fresh one. Only planes this pool made are taken
+ * back; at most `KEEP_PLANES` planes and `KEEP_BYTES` are kept.
+ */
+export class PlanePool {
+  private readonly free: Float32Array[] = [];
+  private readonly made = new WeakSet<ArrayBufferLike>();
+  private bytes = 0;
+
+  /** A zeroed plane of `length` values, in a SharedArrayBuffer when `shared`. */
+  take(length: number, shared = false): Float32Array {
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const f = this.free[i];
+      if (f.buffer instanceof SharedArrayBuffer !== shared || f.length < length || f.length > 2 * length) continue;
+      if (best < 0 || f.length < this.free[best].length) best = i;
+    }
+    if (best < 0) {
+      const plane = shared ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float32Array(length);
+      this.made.add(plane.buffer);
+      return plane;
+    }
+    const [kept] = this.free.splice(best, 1);
+    this.bytes -= kept.byteLength;
+    const view = kept.length === length ? kept : kept.subarray(0, length);
+    view.fill(0);
+    return view;
+  }
+
+  /** Hands a plane from `take` back; it must not be used afterwards. Others (and repeats) are ignored. */
+  give(plane: Float32Array): void {
+    const buffer = plane.buffer;
+    if (!this.made.has(buffer) || this.free.some((f) => f.buffer === buffer)) return;
+    const whole = new Float32Array(buffer);
+    if (this.free.length >= KEEP_PLANES || this.bytes + whole.byteLength > KEEP_BYTES) return;
+    this.free.push(whole);
+    this.bytes += whole.byteLength;
+  }
+}
+
+const KEEP_PLANES = 16;
+const KEEP_BYTES = 48 << 20;
+
+/** This thread's pool of the fill's float planes. */
+export const floatPlanes = new PlanePool();

@@ -25,6 +25,7 @@
 import { expectedError } from "../image.js";
 import { distanceToKnown } from "../mask.js";
 import type { Random } from "../random.js";
+import { floatPlanes, Scratch } from "../scratch.js";
 import {
   countSources,
   type FieldThreads,
@@ -36,7 +37,6 @@ import {
   patchArea,
   randomNnf,
   refreshDistances,
-  shared,
   shareNnf,
   shareProblem,
 } from "./patchmatch.js";
@@ -219,7 +219,10 @@ export class PatchMatchCoarse implements CoarseStage {
     // field comes from level 1, where the texture term already chose the sources
     // (same gradient ratio on the benchmark, 90 ms less at 2K).
     // (Its colour channels are the input's, copied exactly: a plain copy of it, not a strided one of `work`.)
-    if (texture && levels.length > 1) levels[0] = { image: copyImage(image), hole };
+    if (texture && levels.length > 1) {
+      levels[0] = { image: copyImage(image), hole };
+      floatPlanes.give(work.data);
+    }
 
     // Progress: EM iterations weighted by their level's pixel count.
     const emAt = (L: number) =>
@@ -231,7 +234,7 @@ export class PatchMatchCoarse implements CoarseStage {
     let prev: { problem: PatchProblem; nnf: Nnf; image: FloatImage } | null = null;
     for (let L = levels.length - 1; L >= 0; L--) {
       // With threads, the level's image (which the votes update) lives in shared memory.
-      if (this.threads) levels[L] = { image: { ...levels[L].image, data: shared(levels[L].image.data) }, hole: levels[L].hole };
+      if (this.threads) levels[L] = { image: { ...levels[L].image, data: sharedPlane(levels[L].image.data) }, hole: levels[L].hole };
       const { image: img, hole: h } = levels[L];
       const made = makePatchProblem(
         img.data,
@@ -302,6 +305,9 @@ export class PatchMatchCoarse implements CoarseStage {
     }
     if (prev && this.sharpFinish) copyNearest(prev.problem, prev.nnf);
     const finest = levels[0].image.channels > image.channels ? withoutExtraChannels(levels[0].image, image.channels) : levels[0].image;
+    // The coarser levels' images (and a finest one with texture channels) are read no more: back to the pool. The
+    // finest image goes back when the caller is done with the fill (erase.ts).
+    for (let L = 0; L < levels.length; L++) if (levels[L].image !== finest) floatPlanes.give(levels[L].image.data);
     return { image: finest, field: prev ? { problem: prev.problem, nnf: prev.nnf } : undefined };
   }
 }
@@ -330,8 +336,20 @@ function untrustedSlots(trusted: Float32Array): Int32Array {
   return out;
 }
 
+/** A copy of the image in a plane from the pool. */
 function copyImage(img: FloatImage): FloatImage {
-  return { width: img.width, height: img.height, channels: img.channels, data: new Float32Array(img.data) };
+  const data = floatPlanes.take(img.data.length);
+  data.set(img.data);
+  return { width: img.width, height: img.height, channels: img.channels, data };
+}
+
+/** The plane in shared memory (a copy from the pool, the plane itself given back), or itself if already shared. */
+function sharedPlane(plane: Float32Array): Float32Array {
+  if (plane.buffer instanceof SharedArrayBuffer) return plane;
+  const out = floatPlanes.take(plane.length, true);
+  out.set(plane);
+  floatPlanes.give(plane);
+  return out;
 }
 
 /**
@@ -348,8 +366,7 @@ function withTextureFeatures(img: FloatImage, hole: Uint8Array, window: number):
   const { width: w, height: h, channels: C, data } = img;
   const n = w * h;
   // gx, gy, valid per pixel; 0 where a stencil touches the hole.
-  const grad = textureScratch(0, n * 3);
-  grad.fill(0);
+  const grad = gradientScratch.take(n * 3, true);
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
       const i = y * w + x;
@@ -366,7 +383,7 @@ function withTextureFeatures(img: FloatImage, hole: Uint8Array, window: number):
   const half = window >> 1;
   const rows = boxSumRows3(grad, w, h, half);
   const C2 = C + 2;
-  const out = new Float32Array(n * C2);
+  const out = floatPlanes.take(n * C2);
   if (C === 3) {
     // The usual case, without an inner loop of three (as long as the gradients above, in a profile).
     for (let i = 0, o = 0, q = 0; i < n; i++, o += 3, q += 5) {
@@ -415,21 +432,17 @@ function withTextureFeatures(img: FloatImage, hole: Uint8Array, window: number):
 }
 
 /**
- * Scratch planes of `withTextureFeatures`, kept between fills on this thread
- * (it runs to its end without yielding, so no two calls share them): fresh
- * memory costs page faults, about 2 ms for a 1K stroke's two 0.5 MB planes.
- * Slot 0: gradients, 1: row sums. Views of `length` values.
+ * Scratch planes of `withTextureFeatures` (gradients, row sums), kept between
+ * fills on this thread (see scratch.ts): about 2 ms of page faults for a 1K
+ * stroke's two 0.5 MB planes.
  */
-const textureScratchPlanes: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
-function textureScratch(slot: 0 | 1, length: number): Float32Array {
-  if (textureScratchPlanes[slot].length < length) textureScratchPlanes[slot] = new Float32Array(length);
-  return textureScratchPlanes[slot].subarray(0, length);
-}
+const gradientScratch = new Scratch((n) => new Float32Array(n));
+const rowSumScratch = new Scratch((n) => new Float32Array(n));
 
 /** Sums of each of three interleaved channels over [x − half, x + half] along each row, clipped to the row. */
 function boxSumRows3(src: Float32Array, w: number, h: number, half: number): Float32Array {
   // Every value is written below.
-  const rows = textureScratch(1, w * h * 3);
+  const rows = rowSumScratch.take(w * h * 3, false);
   for (let y = 0; y < h; y++) {
     const o = 3 * y * w;
     let a = 0;
@@ -464,7 +477,7 @@ function boxSumRows3(src: Float32Array, w: number, h: number, half: number): Flo
 /** The first `channels` channels of an image. */
 function withoutExtraChannels(img: FloatImage, channels: number): FloatImage {
   const { width: w, height: h, channels: C, data } = img;
-  const out = new Float32Array(w * h * channels);
+  const out = floatPlanes.take(w * h * channels);
   for (let i = 0; i < w * h; i++) for (let c = 0; c < channels; c++) out[i * channels + c] = data[i * C + c];
   return { width: w, height: h, channels, data: out };
 }

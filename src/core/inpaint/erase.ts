@@ -23,6 +23,7 @@ import { assertImage, assertMaskFits, expectedError, type Mask, type Rect, type 
 import { type HoleStats, holeStats } from "../mask.js";
 import { Random } from "../random.js";
 import { fillFromReference, type ReferenceReport } from "../reference/guided-fill.js";
+import { floatPlanes } from "../scratch.js";
 import { buildAttention, withoutAttention } from "./attention.js";
 import { type CoarseOutput, type CoarseStage, PatchMatchCoarse } from "./completion.js";
 import { countSources } from "./patchmatch.js";
@@ -312,9 +313,11 @@ async function selfSimilarFill(
     random = spare;
   } else {
     // A speculative fill is not interruptible: let it finish, then fill with the sides.
-    if (early) await early;
+    if (early) floatPlanes.give((await early).image.data);
     filled = await fillWith(sides, rng);
   }
+  // The fill has read the low-resolution crop for the last time: its plane serves the next erase (see scratch.ts).
+  floatPlanes.give(low.image.data);
   const t2 = performance.now();
   progress(STAGE_END.coarse);
   // The step's share of the wall time: its own time here, the wait for it beyond the early fill (all of the
@@ -354,6 +357,8 @@ async function selfSimilarFill(
     out,
   );
   if (structure) pasteStructure(structure, hole, crop, W, out);
+  // The fill's image is read no more (ignored by the pool unless the fill took it from there).
+  floatPlanes.give(filled.image.data);
   const t4 = performance.now();
   return {
     image: { width: W, height: H, data: out },

@@ -12,6 +12,7 @@
  * attention transfer so that base + high frequencies reproduce known pixels.
  */
 import type { Rect, RgbaImage } from "../image.js";
+import { floatPlanes } from "../scratch.js";
 
 /** A low-resolution float image, `channels` values per pixel, interleaved. */
 export interface FloatImage {
@@ -37,7 +38,8 @@ export function downsampleCrop(image: RgbaImage, mask: Uint8Array, rect: Rect, s
   const lw = Math.ceil(rect.width / s);
   const lh = Math.ceil(rect.height / s);
   const C = channels;
-  const out = new Float32Array(lw * lh * C);
+  // From the pool: the caller gives it back once the fill is done (see scratch.ts).
+  const out = floatPlanes.take(lw * lh * C);
   const hole = new Uint8Array(lw * lh);
   const src = image.data;
   const W = image.width;
@@ -224,7 +226,8 @@ export function halve(img: FloatImage, hole: Uint8Array): LowRes {
   const { width: w, height: h, channels: C, data } = img;
   const cw = Math.ceil(w / 2);
   const ch = Math.ceil(h / 2);
-  const out = new Float32Array(cw * ch * C);
+  // From the pool: the completion gives it back at the end of its fill.
+  const out = floatPlanes.take(cw * ch * C);
   const cHole = new Uint8Array(cw * ch);
   for (let y = 0; y < ch; y++) {
     const top = 2 * y * w;
