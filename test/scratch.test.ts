@@ -53,4 +53,20 @@ describe("Scratch", () => {
     pool.give(foreign);
     assert.notEqual(pool.take(100, false).buffer, foreign.buffer, "planes the pool did not make are not taken back");
   });
+
+  test("over its limits a plane pool drops its oldest planes, not the one given back", () => {
+    const pool = new PlanePool(3, 4 * 1000);
+    const planes = [pool.take(10), pool.take(100), pool.take(100), pool.take(100)];
+    for (const p of planes) pool.give(p);
+    assert.notEqual(pool.take(10).buffer, planes[0].buffer, "three kept: the first given went");
+    assert.equal(pool.take(100).buffer, planes[1].buffer);
+    pool.give(planes[1]);
+    const big = pool.take(900);
+    pool.give(big);
+    assert.equal(pool.take(900).buffer, big.buffer, "kept within the bytes, older planes dropped for it");
+    assert.notEqual(pool.take(100).buffer, planes[2].buffer);
+    const huge = pool.take(2000);
+    pool.give(huge);
+    assert.notEqual(pool.take(2000).buffer, huge.buffer, "a plane over the byte limit is never kept");
+  });
 });

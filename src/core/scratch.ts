@@ -50,12 +50,17 @@ export const int32Scratch = (): Scratch<Int32Array> => new Scratch((n) => new In
  * `Scratch`, a plane is owned by whoever took it until it is given back, so
  * erases that interleave on one thread never share one. `take` zeroes, so a
  * taken plane reads as a fresh one. Only planes this pool made are taken
- * back; at most `KEEP_PLANES` planes and `KEEP_BYTES` are kept.
+ * back; at most `keepPlanes` planes and `keepBytes` bytes are kept.
  */
 export class PlanePool {
   private readonly free: Float32Array[] = [];
   private readonly made = new WeakSet<ArrayBufferLike>();
   private bytes = 0;
+
+  constructor(
+    private readonly keepPlanes = 16,
+    private readonly keepBytes = 48 << 20,
+  ) {}
 
   /** A zeroed plane of `length` values, in a SharedArrayBuffer when `shared`. */
   take(length: number, shared = false): Float32Array {
@@ -77,19 +82,23 @@ export class PlanePool {
     return view;
   }
 
-  /** Hands a plane from `take` back; it must not be used afterwards. Others (and repeats) are ignored. */
+  /**
+   * Hands a plane from `take` back; it must not be used afterwards. Others
+   * (and repeats) are ignored. Over the limits the oldest kept planes go
+   * first: planes of another photo's sizes would otherwise hold the pool.
+   */
   give(plane: Float32Array): void {
     const buffer = plane.buffer;
     if (!this.made.has(buffer) || this.free.some((f) => f.buffer === buffer)) return;
     const whole = new Float32Array(buffer);
-    if (this.free.length >= KEEP_PLANES || this.bytes + whole.byteLength > KEEP_BYTES) return;
+    if (whole.byteLength > this.keepBytes) return;
+    while (this.free.length >= this.keepPlanes || this.bytes + whole.byteLength > this.keepBytes) {
+      this.bytes -= (this.free.shift() as Float32Array).byteLength;
+    }
     this.free.push(whole);
     this.bytes += whole.byteLength;
   }
 }
-
-const KEEP_PLANES = 16;
-const KEEP_BYTES = 48 << 20;
 
 /** This thread's pool of the fill's float planes. */
 export const floatPlanes = new PlanePool();

@@ -278,7 +278,9 @@ export function createUpscaleKernel(input: DetailTransferInput, ax: AxisTables, 
       }
     },
     release: () => {
-      if (kept === null || kept.pages > KEEP_PAGES || released.length >= KEEP_RELEASED || released.includes(kept)) return;
+      if (kept === null || kept.pages > KEEP_PAGES || released.includes(kept)) return;
+      // The oldest goes first: a memory of another crop's size would otherwise hold the list.
+      if (released.length >= KEEP_RELEASED) released.shift();
       released.push(kept);
     },
   };

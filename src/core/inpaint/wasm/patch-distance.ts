@@ -198,7 +198,9 @@ function takeReleased(pages: number): Instantiated | null {
  */
 export function releaseDistanceKernel(memory: object | undefined): void {
   const kept = memory === undefined ? undefined : instances.get(memory);
-  if (!kept || kept.pages > KEEP_PAGES || released.length >= KEEP_RELEASED || released.includes(kept)) return;
+  if (!kept || kept.pages > KEEP_PAGES || released.includes(kept)) return;
+  // The oldest goes first: kernels of another photo's level sizes would otherwise hold the list.
+  if (released.length >= KEEP_RELEASED) released.shift();
   released.push(kept);
 }
 
