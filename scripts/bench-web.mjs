@@ -4,7 +4,9 @@
  * WebAssembly), on a 12-megapixel photo made from a benchmark wallpaper
  * (cached by `vanish bench`; fetched on first use), for each tap-to-select
  * engine (`?engine=sam`, `?engine=builtin`; BENCH_WEB_ENGINES=sam,builtin;
- * BENCH_WEB_OBJECTS=red,front: only the objects whose names contain one of these).
+ * BENCH_WEB_OBJECTS=red,front: only the objects whose names contain one of these;
+ * BENCH_WEB_PICK_MS=1500: a pause between the page's load and the photo's
+ * open, as a person picking a file takes, instead of opening at once).
  * Per engine, one browser profile: a first visit that downloads the model
  * (SAM only; its open + prepare includes the download), then for four real
  * objects of 0.3–3 MP at 12 MP (a maple leaf, the red leaf behind it, two
@@ -72,6 +74,7 @@ function busiestThreads(before, n) {
 }
 
 const ENGINES = (process.env.BENCH_WEB_ENGINES ?? "sam,builtin").split(",");
+const pickMs = Number(process.env.BENCH_WEB_PICK_MS ?? 0);
 const load = () =>
   os
     .loadavg()
@@ -121,6 +124,7 @@ try {
     for (const { wallpaper, what, x, y } of taps) {
       const page = await context.newPage();
       await page.goto(url);
+      if (pickMs > 0) await page.waitForTimeout(pickMs);
       const status = (prefix) =>
         page.waitForFunction((p) => document.querySelector("[data-testid=status]")?.textContent?.startsWith(p), prefix, {
           polling: 10,
@@ -199,7 +203,7 @@ try {
 process.stdout.write(
   [
     `Browser app, ${W}×${H} photo, headless Chromium without GPU (WebAssembly, ${os.availableParallelism()} cores), ms.`,
-    `Load average (1 / 5 / 15 min): ${loadBefore} before, ${load()} after.${process.env.BENCH_WEB_QUERY ? ` Address: ?engine=…&${process.env.BENCH_WEB_QUERY}.` : ""}`,
+    `Load average (1 / 5 / 15 min): ${loadBefore} before, ${load()} after.${process.env.BENCH_WEB_QUERY ? ` Address: ?engine=…&${process.env.BENCH_WEB_QUERY}.` : ""}${pickMs > 0 ? ` Each photo opened ${pickMs} ms after its page loaded.` : ""}`,
     "In brackets: CPU time of all Chromium's threads over the same step (from /proc), which a busy machine changes far less than the wall time.",
     "",
     ...(firstVisits.length > 0

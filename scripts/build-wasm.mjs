@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Compiles the WebAssembly kernels (AssemblyScript, a pinned devDependency):
 // the SIMD patch distance (assembly/patch-distance.ts) and the upscaling's
-// detail transfer (assembly/detail-transfer.ts), and writes each one's bytes,
+// detail transfer (assembly/detail-transfer.ts) and the erase's preparation
+// over a photo in WebAssembly memory (assembly/downsample.ts), and writes each one's bytes,
 // base64, into src/core/inpaint/wasm/<name>-bytes.ts, so the library needs no
 // file access and no compiler at run time (Node and browser alike).
 // `--check` compares instead of writing and exits 1 when committed bytes are
@@ -14,6 +15,7 @@ const root = process.cwd();
 const KERNELS = [
   { name: "patch-distance", constant: "PATCH_DISTANCE_WASM" },
   { name: "detail-transfer", constant: "DETAIL_TRANSFER_WASM" },
+  { name: "downsample", constant: "DOWNSAMPLE_WASM" },
 ];
 const flags = [
   "-O3",

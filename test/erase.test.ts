@@ -28,6 +28,7 @@ import {
   upscaleSeam,
 } from "../src/core/inpaint/upscale.js";
 import { pixelsWithUpscaleRoom, upscaleRowsOverMemory } from "../src/core/inpaint/wasm/detail-transfer.js";
+import { downsampleInMemory, holeStatsInMemory, translucencyInMemory } from "../src/core/inpaint/wasm/downsample.js";
 import { addMask, countHole, holeBounds, holeStats } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { noiseImage, rectMask } from "./helpers.js";
@@ -743,6 +744,73 @@ describe("upscale option", () => {
     }
     assert.ok(scales.size >= 3, `scales ${[...scales]}`);
     assert.throws(() => upscaleRowsOverMemory({}, 0), RangeError);
+  });
+
+  test("the preparation in WebAssembly (hole count and bounds, translucency, downsampling) gives the TypeScript's results", async () => {
+    const cases = [
+      { w: 203, h: 150, translucent: false, seed: 4 },
+      { w: 97, h: 131, translucent: true, seed: 5 },
+      { w: 64, h: 40, translucent: false, seed: 6 },
+    ];
+    for (const { w, h, translucent, seed } of cases) {
+      const image = noiseImage(w, h, seed, 90);
+      if (translucent) for (let i = 3; i < image.data.length; i += 28) image.data[i] = 40 + (i % 191);
+      const hosted = pixelsWithUpscaleRoom(image.data.length, 40 * w * h);
+      assert.ok(hosted, "WebAssembly with shared memory runs in Node");
+      hosted.set(image.data);
+      const inMemory = { width: w, height: h, data: hosted };
+      const rng = new Random(seed);
+      // Empty, one pixel at a corner, ragged blobs of any non-zero value (1, 128, 255), a full row and column.
+      const masks: Uint8Array[] = [new Uint8Array(w * h), new Uint8Array(w * h), new Uint8Array(w * h), new Uint8Array(w * h)];
+      masks[1][w * h - 1] = 128;
+      for (let i = 0; i < 40; i++) {
+        const cx = Math.floor(rng.next() * w);
+        const cy = Math.floor(rng.next() * h);
+        const r = 1 + Math.floor(rng.next() * 9);
+        for (let y = Math.max(0, cy - r); y < Math.min(h, cy + r); y++)
+          for (let x = Math.max(0, cx - r + (y % 3)); x < Math.min(w, cx + r); x++) masks[2][y * w + x] = [1, 128, 255][i % 3];
+      }
+      for (let x = 0; x < w; x++) masks[3][7 * w + x] = 1;
+      for (let y = 0; y < h; y++) masks[3][y * w + 5] = 255;
+      for (const mask of masks) {
+        assert.deepEqual(holeStatsInMemory(inMemory, mask), holeStats(mask, w, h));
+        const rects = [
+          { x: 0, y: 0, width: w, height: h },
+          { x: 3, y: 2, width: w - 10, height: h - 5 },
+          { x: w - 37, y: h - 29, width: 37, height: 29 },
+        ];
+        for (const rect of rects) {
+          assert.equal(translucencyInMemory(inMemory, rect), hasTranslucency(image, rect));
+          for (const s of [1, 2, 3, 5, 23]) {
+            for (const channels of [3, 4]) {
+              const wasm = downsampleInMemory(inMemory, mask, rect, s, channels);
+              assert.ok(wasm);
+              assert.deepEqual(wasm, downsampleCrop(image, mask, rect, s, channels), `${w}×${h} s ${s} C ${channels}`);
+            }
+          }
+        }
+      }
+      // Not in a kernel's memory, or too little room after it: the TypeScript's turn.
+      assert.equal(holeStatsInMemory(image, masks[2]), null);
+      assert.equal(downsampleInMemory(image, masks[2], { x: 0, y: 0, width: w, height: h }, 2, 3), null);
+      // (The memory ends at a 64 KiB page: the smallest photo still has room.)
+      const cramped = pixelsWithUpscaleRoom(image.data.length, 16);
+      assert.ok(cramped);
+      cramped.set(image.data);
+      const whole = { x: 0, y: 0, width: w, height: h };
+      assert.equal(downsampleInMemory({ width: w, height: h, data: cramped }, masks[2], whole, 2, 3) === null, w * h > 10_000);
+    }
+    // A whole erase of a photo in a kernel's memory (in place, as the engine worker runs it) gives the plain erase's pixels.
+    const image = noiseImage(240, 180, 9, 70);
+    const mask = rectMask(240, 180, 70, 50, 60, 45);
+    for (let y = 50; y < 95; y++) mask.data[y * 240 + 135 + (y % 5)] = 1;
+    const plain = await erase(image, mask, { seed: 5, lowResLongSide: 64 });
+    const hosted = pixelsWithUpscaleRoom(image.data.length, 240 * 180 + (1 << 20));
+    assert.ok(hosted);
+    hosted.set(image.data);
+    const report = await eraseWithReport({ width: 240, height: 180, data: hosted }, mask, { seed: 5, lowResLongSide: 64, inPlace: true });
+    assert.ok(report.scale > 1);
+    assert.deepEqual(new Uint8ClampedArray(hosted), plain.data);
   });
 
   test("at scale 1 the upscaling gets no attention entries, and a built attention would give the same pixels", async () => {

@@ -16,7 +16,7 @@
  * With a reference photo of the same scene, the hole is first filled from it
  * where it can be trusted (`reference/guided-fill.ts`); steps 1–5 then fill
  * only what is left, with the restored pixels as context.
- * Pure TypeScript over typed arrays; runs in Node, browsers and workers.
+ * TypeScript over typed arrays; runs in Node, browsers and workers (some loops in WebAssembly where it runs).
  */
 
 import { assertImage, assertMaskFits, expectedError, type Mask, type Rect, type RgbaImage, VanishError } from "../image.js";
@@ -31,6 +31,7 @@ import { downsampleCrop } from "./resample.js";
 import { sideLabels } from "./structure/sides.js";
 import { continueStructure, pasteStructure, type StructureResult } from "./structure/structure.js";
 import { type UpscaleInput, upscaleInto } from "./upscale.js";
+import { downsampleInMemory, holeStatsInMemory, translucencyInMemory } from "./wasm/downsample.js";
 import { releaseDistanceKernel } from "./wasm/patch-distance.js";
 
 export interface EraseOptions {
@@ -187,7 +188,8 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
     );
   }
   if (options.reference !== undefined) assertImage(options.reference, "reference");
-  const stats = holeStats(mask.data, W, H);
+  // Where the photo lives in a WebAssembly kernel's memory (the page's engine worker), its kernels prepare the fill.
+  const stats = holeStatsInMemory(image, mask.data) ?? holeStats(mask.data, W, H);
   const holePixels = stats.count;
   const rng = new Random(options.seed ?? 1);
   let source = image;
@@ -257,8 +259,8 @@ async function selfSimilarFill(
   const continueMs = performance.now() - ts0;
   const longSide = options.lowResLongSide ?? 512;
   const s = workingScale(crop, holePixels, W * H, longSide, options.lowResHoleBudget ?? DEFAULT_HOLE_BUDGET);
-  const channels = hasTranslucency(image, crop) ? 4 : 3;
-  const low = downsampleCrop(image, hole, crop, s, channels);
+  const channels = (translucencyInMemory(image, crop) ?? hasTranslucency(image, crop)) ? 4 : 3;
+  const low = downsampleInMemory(image, hole, crop, s, channels) ?? downsampleCrop(image, hole, crop, s, channels);
   if (countSources(low.hole, low.image.width, low.image.height, 3, 1) === 0) {
     if (elsewhere) await elsewhere;
     const pct = ((100 * holePixels) / (W * H)).toFixed(1);

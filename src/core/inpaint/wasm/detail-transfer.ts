@@ -145,6 +145,24 @@ export function pixelsWithUpscaleRoom(length: number, room: number): Uint8Clampe
   }
 }
 
+/** Where `data` lives in a kernel memory made by `pixelsWithUpscaleRoom`: the memory, and the room after the pixels. */
+export interface PhotoInMemory {
+  memory: object;
+  buffer: ArrayBuffer | SharedArrayBuffer;
+  pixelsAt: number;
+  /** The room's first byte (4-aligned) and the memory's end. */
+  workspaceAt: number;
+  end: number;
+}
+
+/** The memory `data` lives in when it is a photo made by `pixelsWithUpscaleRoom` (the whole array), else null. */
+export function photoInMemory(data: Uint8ClampedArray): PhotoInMemory | null {
+  const host = hosts.get(data.buffer);
+  if (host === undefined || data.byteOffset !== host.pixelsAt) return null;
+  const { memory, pixelsAt, workspaceAt, end } = host;
+  return { memory, buffer: memory.buffer, pixelsAt, workspaceAt, end };
+}
+
 /**
  * The detail transfer of an upscaling, its data copied into a new shared
  * memory, or null where this runtime can't run it.
@@ -160,11 +178,13 @@ export function createUpscaleKernel(input: DetailTransferInput, ax: AxisTables, 
   const tokens = a.cols * a.rows * a.k;
   const data = input.source.data;
   // The fill, axis tables, attention, hole plane and scratch, after the crop's pixels when those are copied in.
-  const workspace = lowRes.data.length * 4 + (cw + ch) * 12 + tokens * 8 + a.cols * a.rows + cw * ch + 3 + LANES * LANE_BYTES;
+  const workspace = lowRes.data.length * 4 + (cw + ch) * 12 + tokens * 8 + a.cols * a.rows + cw * ch + 6 + LANES * LANE_BYTES;
   const host = hosts.get(data.buffer);
   // In place: the photo lives in a kernel memory with room enough (a larger working size than the default may not fit).
   const inPlace = host !== undefined && data.byteOffset === host.pixelsAt && host.workspaceAt + workspace <= host.end;
-  const lowAt = inPlace ? host.workspaceAt : HEADER_BYTES + cw * ch * 4;
+  // In place, the crop's hole plane comes first in the room, where the downsampling put it (wasm/downsample.ts):
+  // its pages are then already mapped (fresh ones cost 15–50 µs each here).
+  const lowAt = inPlace ? (host.workspaceAt + cw * ch + 3) & ~3 : HEADER_BYTES + cw * ch * 4;
   const axLoAt = lowAt + lowRes.data.length * 4;
   const axHiAt = axLoAt + cw * 4;
   const axFracAt = axHiAt + cw * 4;
@@ -175,8 +195,8 @@ export function createUpscaleKernel(input: DetailTransferInput, ax: AxisTables, 
   const dxAt = weightAt + tokens * 4;
   const dyAt = dxAt + tokens * 2;
   const countAt = dyAt + tokens * 2;
-  const maskAt = countAt + a.cols * a.rows;
-  const scratchAt = (maskAt + cw * ch + 3) & ~3;
+  const maskAt = inPlace ? host.workspaceAt : countAt + a.cols * a.rows;
+  const scratchAt = ((inPlace ? countAt + a.cols * a.rows : maskAt + cw * ch) + 3) & ~3;
   let exports: KernelExports;
   let memory: { buffer: ArrayBuffer | SharedArrayBuffer };
   // Every byte the kernel reads is written below (header, pixels, planes, tables, the result's 4th value) or by

@@ -1,0 +1,126 @@
+/**
+ * The erase's preparation in WebAssembly (source: assembly/downsample.ts,
+ * AssemblyScript) over a photo that lives in a kernel memory
+ * (`pixelsWithUpscaleRoom`, as the page's engine worker keeps it): the
+ * hole's count and bounds, the crop's translucency test and the downsampling
+ * to the working size, with the same results as `holeStats`,
+ * `hasTranslucency` and `downsampleCrop`. The photo is read in place; the
+ * mask, which lives elsewhere, crosses into the room after the photo: for the
+ * count a few rows at a time through one small buffer, for the downsampling
+ * the crop's hole plane, where the upscaling's kernel then finds its pages
+ * mapped. Each function returns null where the photo is not in such a memory
+ * (or the room is too small), and the TypeScript does the work.
+ */
+import type { Rect, RgbaImage } from "../../image.js";
+import type { HoleStats } from "../../mask.js";
+import type { LowRes } from "../resample.js";
+import { floatPlanes } from "../../scratch.js";
+import { compiledOnce, wasmApi } from "./compile.js";
+import { type PhotoInMemory, photoInMemory } from "./detail-transfer.js";
+import { DOWNSAMPLE_WASM } from "./downsample-bytes.js";
+
+interface DownsampleExports {
+  holeStart(width: number, height: number): void;
+  holeRows(at: number, width: number, rows: number, y: number): void;
+  holeCountSoFar(): number;
+  holeBoundsX0(): number;
+  holeBoundsY0(): number;
+  holeBoundsX1(): number;
+  holeBoundsY1(): number;
+  translucent(src: number, stride: number, cw: number, ch: number): number;
+  downsample(
+    src: number,
+    stride: number,
+    plane: number,
+    cw: number,
+    ch: number,
+    s: number,
+    channels: number,
+    out: number,
+    hole: number,
+    tmp: number,
+  ): void;
+}
+
+const downsampleModule = compiledOnce(DOWNSAMPLE_WASM);
+const instances = new WeakMap<object, DownsampleExports>();
+/** Bytes of mask rows copied into the room per call of the count (about 16 pages: kept mapped between calls). */
+const COUNT_CHUNK = 1 << 16;
+
+/** The kernel over the memory `data` lives in, or null (not such a memory, or no WebAssembly). */
+function kernelFor(data: Uint8ClampedArray): { at: PhotoInMemory; k: DownsampleExports } | null {
+  const at = photoInMemory(data);
+  const module = downsampleModule();
+  const api = wasmApi();
+  if (at === null || module === null || !api) return null;
+  let k = instances.get(at.memory);
+  if (!k) {
+    try {
+      k = new api.Instance(module, { env: { memory: at.memory } }).exports as unknown as DownsampleExports;
+    } catch {
+      return null;
+    }
+    instances.set(at.memory, k);
+  }
+  return { at, k };
+}
+
+/** `holeStats(mask, width, height)` of a hole plane over `image` (the photo in a kernel memory), or null. */
+export function holeStatsInMemory(image: RgbaImage, mask: Uint8Array): HoleStats | null {
+  const found = kernelFor(image.data);
+  const { width, height } = image;
+  if (found === null) return null;
+  const { at, k } = found;
+  const rowsPerChunk = Math.max(1, Math.floor(COUNT_CHUNK / width));
+  if (at.workspaceAt + rowsPerChunk * width > at.end) return null;
+  const room = new Uint8Array(at.buffer, at.workspaceAt, rowsPerChunk * width);
+  k.holeStart(width, height);
+  for (let y = 0; y < height; y += rowsPerChunk) {
+    const rows = Math.min(rowsPerChunk, height - y);
+    room.set(mask.subarray(y * width, (y + rows) * width));
+    k.holeRows(at.workspaceAt, width, rows, y);
+  }
+  const x1 = k.holeBoundsX1();
+  if (x1 < 0) return { count: 0, bounds: null };
+  const x0 = k.holeBoundsX0();
+  const y0 = k.holeBoundsY0();
+  return { count: k.holeCountSoFar(), bounds: { x: x0, y: y0, width: x1 - x0 + 1, height: k.holeBoundsY1() - y0 + 1 } };
+}
+
+/** `hasTranslucency(image, rect)` for a photo in a kernel memory, or null. */
+export function translucencyInMemory(image: RgbaImage, rect: Rect): boolean | null {
+  const found = kernelFor(image.data);
+  if (found === null) return null;
+  const { at, k } = found;
+  return k.translucent(at.pixelsAt + (rect.y * image.width + rect.x) * 4, image.width, rect.width, rect.height) !== 0;
+}
+
+/** `downsampleCrop(image, mask, rect, s, channels)` for a photo in a kernel memory, or null. */
+export function downsampleInMemory(image: RgbaImage, mask: Uint8Array, rect: Rect, s: number, channels: number): LowRes | null {
+  const found = kernelFor(image.data);
+  if (found === null) return null;
+  const { at, k } = found;
+  const { x, y, width: cw, height: ch } = rect;
+  const W = image.width;
+  const lw = Math.ceil(cw / s);
+  const lh = Math.ceil(ch / s);
+  const values = lw * lh * channels;
+  // The crop's hole plane first (as the upscaling's kernel lays it out), then the output, the blur's scratch, the cells' hole flags.
+  const planeAt = at.workspaceAt;
+  const outAt = (planeAt + cw * ch + 3) & ~3;
+  const tmpAt = outAt + values * 4;
+  const holeAt = tmpAt + values * 4;
+  if (holeAt + lw * lh > at.end) return null;
+  const plane = new Uint8Array(at.buffer, planeAt, cw * ch);
+  for (let row = 0; row < ch; row++) {
+    const o = (y + row) * W + x;
+    plane.set(mask.subarray(o, o + cw), row * cw);
+  }
+  k.downsample(at.pixelsAt + (y * W + x) * 4, W, planeAt, cw, ch, s, channels, outAt, holeAt, tmpAt);
+  // From the pool the fill gives its planes back to (see scratch.ts): a reused plane costs no page faults.
+  const data = floatPlanes.take(values);
+  data.set(new Float32Array(at.buffer, outAt, values));
+  const hole = new Uint8Array(lw * lh);
+  hole.set(new Uint8Array(at.buffer, holeAt, lw * lh));
+  return { image: { width: lw, height: lh, channels, data }, hole };
+}
