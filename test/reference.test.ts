@@ -138,6 +138,35 @@ describe("reference-guided erase", () => {
     assert.ok(red < 50, `${red} object pixels came back`);
   });
 
+  test("an object still in a reference taken in other light is not copied back where its colours no longer match", async () => {
+    // Left half striped, right half flat. In the reference only the stripes' left end keeps its colours;
+    // the rest is 20 levels brighter than the background's tone change predicts (the ring's tone
+    // curves do not reach the object's colours).
+    const half = new Uint8ClampedArray(photo.data);
+    const lit = new Uint8ClampedArray(photo.data);
+    for (let i = 0; i < mask.data.length; i++) {
+      const p = i * 4;
+      if (half[p] !== 220 || half[p + 2] !== 40) continue;
+      const x = i % photo.width;
+      if (x >= 250) half[p + 1] = 90;
+      if (x >= 225) for (let c = 0; c < 3; c++) lit[p + c] = half[p + c] + 20;
+    }
+    const object = { width: photo.width, height: photo.height, data: half };
+    const reference = viewOf({ width: photo.width, height: photo.height, data: lit }, toTruth, 560, 420, 1.1, -5);
+    const guided = await eraseWithReport(object, mask, { reference });
+    const r = guided.reference;
+    assert.ok(r);
+    assert.ok(
+      r.filledFraction < 0.1,
+      `${r.filledFraction} of the hole copied from a reference that shows the object (${r.notes.join(" ")})`,
+    );
+    let red = 0;
+    for (let i = 0; i < mask.data.length; i++) {
+      if (mask.data[i] && guided.image.data[i * 4] > 200 && guided.image.data[i * 4 + 2] < 80) red++;
+    }
+    assert.ok(red < 50, `${red} object pixels came back`);
+  });
+
   test("an object as bright as the background behind it, in another colour, is not taken to be still in the reference", async () => {
     // A tinted film over the background: every object pixel keeps the truth's luma in another colour.
     const tinted = new Uint8ClampedArray(truth.data);

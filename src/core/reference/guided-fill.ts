@@ -29,7 +29,9 @@
  *        the photo, i.e. something moved there (spread inward by the same
  *        membrane);
  *      - it lies well inside the hole, where the reference still agrees with
- *        the removed pixels, i.e. the object is in the reference too.
+ *        the removed pixels, i.e. the object is in the reference too (followed
+ *        from there over windows whose texture still correlates with it, and
+ *        over all of that hole once a quarter of it is found).
  *   Those pixels form the residual mask that the regular erase fills, with
  *   the reference-filled pixels as known context.
  */
@@ -141,6 +143,27 @@ const EDGE_MISMATCH = 32;
 const STALE_DIFFERENCE = 9;
 /** A colour difference of 20 levels counts as a luma difference of 9. */
 const STALE_COLOUR_SCALE = 9 / 20;
+/**
+ * From where it is found still there, the object is followed over windows
+ * where the reference's texture follows the removed pixels' texture: luma
+ * correlation at least STALE_CORRELATION, both textured (standard deviation
+ * at least STALE_TEXTURE_STD), the difference within
+ * STALE_CORRELATED_DIFFERENCE. The tone curves are fitted on the background
+ * around the hole, so in a view in other light (gamma 0.6–1.6) the object's
+ * own colours can stay 10–30 levels off, while its texture still correlates
+ * 0.9 or more. Such windows alone do not count: a tinted or shadowed film over
+ * the background, gone in the reference, correlates just as well.
+ */
+const STALE_CORRELATION = 0.9;
+const STALE_TEXTURE_STD = 4;
+const STALE_CORRELATED_DIFFERENCE = 3 * STALE_DIFFERENCE;
+/**
+ * An object is either still in the reference or not: where this share of a
+ * hole's interior is judged still there, all of that hole is (its flat parts
+ * can differ by more than STALE_DIFFERENCE where the tone curves
+ * extrapolate, and were copied back).
+ */
+const STALE_WHOLE_SHARE = 0.25;
 /** Reference-filled pixels given back to the self-similar fill at every residual edge, for a soft seam. */
 const RESIDUAL_GROWTH = 2;
 /** Below this fraction of the hole, using the reference is not worth a seam. */
@@ -645,11 +668,14 @@ function edgeCorrection(geo: CropGeometry, ref: Float32Array, valid: Uint8Array,
 }
 
 /**
- * Hole pixels deeper than `margin` inside the hole where the reference matches
- * the removed pixels (mean difference over a (2r+1)² window below
- * STALE_DIFFERENCE), grown by `margin`: the object is still there in the
- * reference. The margin keeps the band of background that every grown mask
- * includes from counting as object.
+ * Hole pixels deeper than `margin` inside the hole where the reference still
+ * shows the removed pixels, grown by `margin`: the object is still there in
+ * the reference. Judged over a (2r+1)² window: the mean difference is below
+ * STALE_DIFFERENCE; from there it spreads over connected windows whose
+ * textures correlate (STALE_CORRELATION). Where STALE_WHOLE_SHARE of a
+ * connected hole's interior is still there, all of it is. The margin keeps
+ * the band of background that every grown mask includes from counting as
+ * object.
  */
 function staleInterior(geo: CropGeometry, ref: Float32Array, valid: Uint8Array, crop: Rect, margin: number, r: number): Uint8Array {
   const { width: w, height: h } = crop;
@@ -674,28 +700,183 @@ function staleInterior(geo: CropGeometry, ref: Float32Array, valid: Uint8Array, 
   }
   // Square neighbourhoods (separable dilations) are plenty for a margin of a few pixels.
   const nearKnown = dilate(geo.known, w, h, margin);
-  const seed = new Uint8Array(geo.n);
-  let any = false;
-  for (let y = 0; y < h; y++) {
+  const deep = new Uint8Array(geo.n);
+  for (let i = 0; i < geo.n; i++) deep[i] = geo.hole[i] && valid[i] && !nearKnown[i] ? 1 : 0;
+  const differenceAt = (x: number, y: number) => {
+    const x0 = Math.max(0, x - r);
+    const x1 = Math.min(w, x + r + 1);
     const y0 = Math.max(0, y - r);
     const y1 = Math.min(h, y + r + 1);
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (!geo.hole[i] || !valid[i] || nearKnown[i]) continue;
-      const x0 = Math.max(0, x - r);
-      const x1 = Math.min(w, x + r + 1);
-      const n = cnt[y1 * w1 + x1] - cnt[y0 * w1 + x1] - cnt[y1 * w1 + x0] + cnt[y0 * w1 + x0];
-      const s = sum[y1 * w1 + x1] - sum[y0 * w1 + x1] - sum[y1 * w1 + x0] + sum[y0 * w1 + x0];
-      if (n > 0 && s / n < STALE_DIFFERENCE) {
-        seed[i] = 1;
-        any = true;
-      }
+    const n = cnt[y1 * w1 + x1] - cnt[y0 * w1 + x1] - cnt[y1 * w1 + x0] + cnt[y0 * w1 + x0];
+    return n === 0 ? Number.POSITIVE_INFINITY : (sum[y1 * w1 + x1] - sum[y0 * w1 + x1] - sum[y1 * w1 + x0] + sum[y0 * w1 + x0]) / n;
+  };
+  const seed = new Uint8Array(geo.n);
+  let any = false;
+  for (let i = 0; i < geo.n; i++) {
+    if (!deep[i]) continue;
+    const x = i % w;
+    if (differenceAt(x, (i - x) / w) < STALE_DIFFERENCE) {
+      seed[i] = 1;
+      any = true;
     }
   }
   if (!any) return seed;
+  // Only where something was found still there is the texture asked.
+  const window = new WindowCorrelation(geo.rgb, ref, valid, w, h, r);
+  const correlated = new Uint8Array(geo.n);
+  for (let y = 0; y < h; y++) {
+    let rowReady = false;
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (!deep[i] || seed[i] || differenceAt(x, y) >= STALE_CORRELATED_DIFFERENCE) continue;
+      if (!rowReady) {
+        window.toRow(y);
+        rowReady = true;
+      }
+      correlated[i] = window.correlated(x) ? 1 : 0;
+    }
+  }
+  spread(seed, correlated, w, h, 2 * r + 1);
+  wholeHoles(seed, deep, geo.hole, w, h);
   const grown = dilate(seed, w, h, margin);
   for (let i = 0; i < geo.n; i++) grown[i] &= geo.hole[i];
   return grown;
+}
+
+/**
+ * Zero-mean normalised correlation of the photo's and the reference's luma
+ * over (2r+1)² windows, one row of windows at a time (running column sums:
+ * memory of a few rows, not of five integral images of the crop).
+ */
+class WindowCorrelation {
+  /** Per column: count, Σt, Σq, Σt², Σq², Σtq over the window's rows. */
+  private readonly columns: Float64Array;
+  /** Prefix sums of `columns` along the row. */
+  private readonly prefix: Float64Array;
+  private top = 0;
+  private bottom = 0;
+
+  constructor(
+    private readonly target: Float32Array,
+    private readonly ref: Float32Array,
+    private readonly valid: Uint8Array,
+    private readonly w: number,
+    private readonly h: number,
+    private readonly r: number,
+  ) {
+    this.columns = new Float64Array(6 * w);
+    this.prefix = new Float64Array(6 * (w + 1));
+  }
+
+  /** Makes the window sums those of the rows y − r … y + r (call with y increasing). */
+  toRow(y: number): void {
+    const top = Math.max(0, y - this.r);
+    const bottom = Math.min(this.h, y + this.r + 1);
+    while (this.bottom < bottom) this.addRow(this.bottom++, 1);
+    while (this.top < top) this.addRow(this.top++, -1);
+    const p = this.prefix;
+    for (let x = 0; x < this.w; x++) for (let k = 0; k < 6; k++) p[(x + 1) * 6 + k] = p[x * 6 + k] + this.columns[x * 6 + k];
+  }
+
+  /** Whether the window centred on column x of the current row is textured in both and correlates at least STALE_CORRELATION. */
+  correlated(x: number): boolean {
+    const p = this.prefix;
+    const a = Math.max(0, x - this.r) * 6;
+    const b = Math.min(this.w, x + this.r + 1) * 6;
+    const n = p[b] - p[a];
+    if (n < 2) return false;
+    const mt = (p[b + 1] - p[a + 1]) / n;
+    const mq = (p[b + 2] - p[a + 2]) / n;
+    const vt = (p[b + 3] - p[a + 3]) / n - mt * mt;
+    const vq = (p[b + 4] - p[a + 4]) / n - mq * mq;
+    const floor = STALE_TEXTURE_STD * STALE_TEXTURE_STD;
+    if (vt < floor || vq < floor) return false;
+    return (p[b + 5] - p[a + 5]) / n - mt * mq >= STALE_CORRELATION * Math.sqrt(vt * vq);
+  }
+
+  private addRow(y: number, sign: number): void {
+    const { target, ref, valid, columns } = this;
+    for (let x = 0; x < this.w; x++) {
+      const i = y * this.w + x;
+      if (!valid[i]) continue;
+      const t = 0.299 * target[i * 3] + 0.587 * target[i * 3 + 1] + 0.114 * target[i * 3 + 2];
+      const q = 0.299 * ref[i * 3] + 0.587 * ref[i * 3 + 1] + 0.114 * ref[i * 3 + 2];
+      const c = x * 6;
+      columns[c] += sign;
+      columns[c + 1] += sign * t;
+      columns[c + 2] += sign * q;
+      columns[c + 3] += sign * t * t;
+      columns[c + 4] += sign * q * q;
+      columns[c + 5] += sign * t * q;
+    }
+  }
+}
+
+/**
+ * Sets `seed` on every `allowed` pixel connected (4-neighbours) through
+ * allowed pixels to one within `reach` of a seed (windows that straddle the
+ * edge between the two kinds fit neither, so a gap up to a window wide is
+ * bridged).
+ */
+function spread(seed: Uint8Array, allowed: Uint8Array, w: number, h: number, reach: number): void {
+  const near = dilate(seed, w, h, reach);
+  const stack = new Int32Array(w * h);
+  let top = 0;
+  for (let i = 0; i < w * h; i++) {
+    if (seed[i]) stack[top++] = i;
+    else if (near[i] && allowed[i]) {
+      seed[i] = 1;
+      stack[top++] = i;
+    }
+  }
+  const visit = (i: number) => {
+    if (!allowed[i] || seed[i]) return;
+    seed[i] = 1;
+    stack[top++] = i;
+  };
+  while (top > 0) {
+    const i = stack[--top];
+    const x = i % w;
+    if (x > 0) visit(i - 1);
+    if (x < w - 1) visit(i + 1);
+    if (i >= w) visit(i - w);
+    if (i < w * (h - 1)) visit(i + w);
+  }
+}
+
+/**
+ * Marks every deep pixel of a connected hole (4-neighbours) in `seed` when
+ * at least STALE_WHOLE_SHARE of that hole's deep pixels are seeds.
+ */
+function wholeHoles(seed: Uint8Array, deep: Uint8Array, hole: Uint8Array, w: number, h: number): void {
+  const seen = new Uint8Array(w * h);
+  const stack = new Int32Array(w * h);
+  const members: number[] = [];
+  for (let start = 0; start < w * h; start++) {
+    if (!hole[start] || seen[start]) continue;
+    let top = 0;
+    const visit = (i: number) => {
+      if (!hole[i] || seen[i]) return;
+      seen[i] = 1;
+      stack[top++] = i;
+    };
+    visit(start);
+    let seedCount = 0;
+    members.length = 0;
+    while (top > 0) {
+      const i = stack[--top];
+      if (deep[i]) {
+        members.push(i);
+        seedCount += seed[i];
+      }
+      const x = i % w;
+      if (x > 0) visit(i - 1);
+      if (x < w - 1) visit(i + 1);
+      if (i >= w) visit(i - w);
+      if (i < w * (h - 1)) visit(i + w);
+    }
+    if (members.length > 0 && seedCount >= STALE_WHOLE_SHARE * members.length) for (const i of members) seed[i] = 1;
+  }
 }
 
 /** hole ∧ ¬trusted, grown by RESIDUAL_GROWTH inside the hole, as a full-image plane. */
