@@ -313,7 +313,7 @@ function correspondences(h: Float64Array, n: number, rng: Random, outlier: (i: n
 }
 
 /** `parallaxFlow` of a reference already aligned with the photo (identity homography), over the whole frame. */
-function flowOverWholeFrame(photo: Uint8ClampedArray, ref: Uint8ClampedArray, hole: Uint8Array, w: number, h: number) {
+function flowOverWholeFrame(photo: Uint8ClampedArray, ref: Uint8ClampedArray, hole: Uint8Array, w: number, h: number, wide = false) {
   return parallaxFlow(
     { width: w, height: h, data: photo },
     hole,
@@ -321,6 +321,7 @@ function flowOverWholeFrame(photo: Uint8ClampedArray, ref: Uint8ClampedArray, ho
     { x: 0, y: 0, width: w, height: h },
     { width: w, height: h, data: ref },
     Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1),
+    wide,
   );
 }
 
@@ -711,6 +712,44 @@ describe("geometry", () => {
       dominantFlowAt(flow, x, y, d);
       assert.ok(Math.abs(d[0] + 1) < 0.3, `dominant dx ${d[0]} at (${x}, ${y}), expected -1`);
       assert.ok(Math.abs(d[1]) < 0.3, `dominant dy ${d[1]} at (${x}, ${y})`);
+    }
+  });
+
+  test("a nearer layer that moves beyond the search is measured by the wide search, on its own side of the ring", () => {
+    const w = 256;
+    const h = 192;
+    const back = (x: number, y: number) =>
+      128 + 40 * Math.sin(0.21 * x + 0.13 * y) + 30 * Math.sin(0.07 * x - 0.23 * y) + 25 * Math.sin(0.31 * x + 0.05 * y + 1);
+    const front = (x: number, y: number) => 120 + 60 * Math.sin(0.37 * x - 0.11 * y) + 40 * Math.sin(0.17 * y + 0.5);
+    // The background moves 1 px between the photos, a nearer band crossing the ring 5 px the other way (the search looks ±3).
+    const band = (x: number) => x >= 160 && x < 190;
+    const photo = new Uint8ClampedArray(w * h * 4);
+    const ref = new Uint8ClampedArray(w * h * 4);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const p = (y * w + x) * 4;
+        photo[p] = photo[p + 1] = photo[p + 2] = band(x) ? front(x + 0.5, y + 0.5) : back(x + 0.5, y + 0.5);
+        ref[p] = ref[p + 1] = ref[p + 2] = band(x - 5) ? front(x - 5 + 0.5, y + 0.5) : back(x + 1.5, y + 0.5);
+        photo[p + 3] = ref[p + 3] = 255;
+      }
+    }
+    const hole = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) hole[y * w + x] = (x - 128) ** 2 + (y - 96) ** 2 <= 30 * 30 ? 1 : 0;
+    const narrow = flowOverWholeFrame(photo, ref, hole, w, h);
+    const wide = flowOverWholeFrame(photo, ref, hole, w, h, true);
+    assert.ok(narrow && wide);
+    assert.equal(narrow.widened, 0);
+    assert.ok(wide.widened >= 4, `${wide.widened} nodes measured by the wide search`);
+    const d = new Float64Array(2);
+    // On the band, 12 px outside the hole: sampling the reference 5 px to the right shows the photo's pixel.
+    flowAt(narrow, 172, 96, d);
+    assert.ok(d[0] < 2, `the narrow search cannot see the band's shift (${d[0]})`);
+    flowAt(wide, 172, 96, d);
+    assert.ok(Math.abs(d[0] - 5) < 0.5, `the wide search measures it: dx ${d[0]}, expected 5`);
+    // The background across the hole keeps its own shift, in both.
+    for (const flow of [narrow, wide]) {
+      flowAt(flow, 84, 96, d);
+      assert.ok(Math.abs(d[0] + 1) < 0.3, `background dx ${d[0]}, expected -1`);
     }
   });
 

@@ -15,7 +15,10 @@
  *     by a parabola through the neighbouring costs. A node counts only when
  *     its patch has texture, its best shift beats no shift clearly, and the
  *     match is good relative to the patch's own variance: flat sky or a moved
- *     person say nothing.
+ *     person say nothing. On request, a node without such a match is
+ *     searched again within ±6 (a nearer layer, leaves or a gable, moves
+ *     further) and kept when that minimum is unique, not one of a
+ *     texture's repeats.
  *  3. A 3×3 median over the measured nodes removes isolated wrong matches.
  *  4. The membrane (harmonic interpolation, `membrane.ts`) spreads the flow
  *     from the measured nodes into the hole: the smoothest field that agrees
@@ -49,6 +52,8 @@ export interface ParallaxFlow {
   dominantNodes: number;
   /** Ring nodes where the shift was measured reliably. */
   measured: number;
+  /** Of those, the nodes measured by the wide search. */
+  widened: number;
   /** Largest measured shift, in full-resolution pixels. */
   largest: number;
 }
@@ -57,6 +62,21 @@ const WORK_SIDE = 320;
 /** Patch radius and search radius, in working pixels. */
 const PATCH = 4;
 const SEARCH = 3;
+/**
+ * Search radius (working pixels) of the wide search, tried only at nodes
+ * where the ±SEARCH one finds no trustworthy minimum. Chosen on the real
+ * tuning pairs with 42 extra holes on them (70 cases; the reference fill
+ * alone, the rest from the erase without it): ±6, ±8, ±12 gave +0.05,
+ * +0.03, −0.01 dB (aloe +0.3 at each); wider ones find more repeats.
+ */
+const WIDE_SEARCH = 6;
+/**
+ * The wide search's best cost must be below this share of the best cost at
+ * least two shifts away from it: a repeated texture (a façade's windows,
+ * graffiti strokes) has several minima, a nearer layer one. 0.35 gave the
+ * same gain as 0.5 (within 0.01 dB).
+ */
+const WIDE_UNIQUE = 0.5;
 /** Node spacing in working pixels. */
 const NODE_STEP = 3;
 /** Nodes farther than this from the hole (working pixels) say little about it. */
@@ -100,6 +120,7 @@ export function parallaxFlow(
   crop: Rect,
   reference: RgbaImage,
   h: Homography,
+  wide = false,
 ): ParallaxFlow | null {
   const f = Math.max(1, Math.ceil(Math.max(crop.width, crop.height) / WORK_SIDE));
   const w = Math.ceil(crop.width / f);
@@ -137,9 +158,11 @@ export function parallaxFlow(
   const gh = Math.ceil(ht / NODE_STEP);
   const grid: Grid = { width: gw, height: gh, channels: 2, data: new Float32Array(gw * gh * 2) };
   const kind = new Uint8Array(gw * gh);
+  const widenedAt = new Uint8Array(gw * gh);
   const reach = (RING_REACH * f) ** 2;
   const side = 2 * SEARCH + 1;
   const costs = new Float64Array(side * side);
+  const wideCosts = wide ? new Float64Array((2 * WIDE_SEARCH + 1) ** 2) : null;
   const patchSize = (2 * PATCH + 1) ** 2;
   for (let gy = 0; gy < gh; gy++) {
     for (let gx = 0; gx < gw; gx++) {
@@ -160,23 +183,26 @@ export function parallaxFlow(
         continue;
       }
       if (!holeInside && cellDistance[Y * w + X] > reach) continue;
-      const m = measure(target, ref, warp.valid, cellHole, w, ht, X, Y, costs, patchSize);
+      const m = measure(target, ref, warp.valid, cellHole, w, ht, X, Y, costs, patchSize, wideCosts);
       if (m === null) {
         // Part of the domain, so the flow passes through on its way into the hole.
         kind[g] = SOLVE;
         continue;
       }
       kind[g] = FIXED;
+      if (m[2] > SEARCH) widenedAt[g] = 1;
       grid.data[g * 2] = m[0] * f;
       grid.data[g * 2 + 1] = m[1] * f;
     }
   }
   medianOfMeasured(grid, kind);
   let measured = 0;
+  let widened = 0;
   let largest = 0;
   for (let g = 0; g < gw * gh; g++) {
     if (kind[g] !== FIXED) continue;
     measured++;
+    widened += widenedAt[g];
     largest = Math.max(largest, Math.hypot(grid.data[g * 2], grid.data[g * 2 + 1]));
   }
   if (measured < MIN_NODES) return null;
@@ -192,7 +218,7 @@ export function parallaxFlow(
     solveGuidedMembrane(dominant, dominantKind, guide);
     extendGrid(dominant, dominantKind);
   }
-  return { cell: f * NODE_STEP, grid, dominant, dominantNodes, measured, largest };
+  return { cell: f * NODE_STEP, grid, dominant, dominantNodes, measured, widened, largest };
 }
 
 /** The flow at crop pixel (x, y), written into out[0], out[1]. */
@@ -212,7 +238,10 @@ export function dominantFlowAt(flow: ParallaxFlow, x: number, y: number, out: Fl
   out[1] = sampleGrid(grid, u, v, 1);
 }
 
-/** Best sub-pixel shift of the patch at (X, Y), or null when the match is not trustworthy. */
+/**
+ * Best sub-pixel shift of the patch at (X, Y) and the radius of the search
+ * that found it, or null when the match is not trustworthy.
+ */
 function measure(
   target: Float32Array,
   ref: Float32Array,
@@ -224,7 +253,8 @@ function measure(
   Y: number,
   costs: Float64Array,
   patchSize: number,
-): [number, number] | null {
+  wideCosts: Float64Array | null,
+): [number, number, number] | null {
   const R = PATCH + SEARCH;
   if (X - R < 0 || Y - R < 0 || X + R >= w || Y + R >= h) return null;
   let mean = 0;
@@ -243,10 +273,41 @@ function measure(
   mean /= known;
   const variance = sq / known - mean * mean;
   if (variance < MIN_TEXTURE * MIN_TEXTURE) return null;
-  const side = 2 * SEARCH + 1;
+  const patch = { target, ref, valid, cellHole, w, X, Y, mean, known };
+  const near = bestShift(patch, SEARCH, costs, variance, 0);
+  if (near !== null || wideCosts === null) return near;
+  // No trustworthy minimum within ±SEARCH: a nearer layer (a leaf, a post)
+  // may move further. Searched wider only here, and kept only when its
+  // minimum is unique, because a wide search finds repeats of a texture.
+  const W = PATCH + WIDE_SEARCH;
+  if (X - W < 0 || Y - W < 0 || X + W >= w || Y + W >= h) return null;
+  return bestShift(patch, WIDE_SEARCH, wideCosts, variance, WIDE_UNIQUE);
+}
+
+interface Patch {
+  target: Float32Array;
+  ref: Float32Array;
+  valid: Uint8Array;
+  cellHole: Uint8Array;
+  w: number;
+  X: number;
+  Y: number;
+  mean: number;
+  known: number;
+}
+
+/**
+ * The patch's best shift within ±radius by zero-mean SSD over its known
+ * pixels, refined to sub-pixel, or null when it is not trustworthy. With
+ * `unique` > 0 the best cost must also be below that share of the best cost
+ * at least two shifts away from it.
+ */
+function bestShift(p: Patch, radius: number, costs: Float64Array, variance: number, unique: number): [number, number, number] | null {
+  const { target, ref, valid, cellHole, w, X, Y, mean, known } = p;
+  const side = 2 * radius + 1;
   let best = -1;
-  for (let sy = -SEARCH; sy <= SEARCH; sy++) {
-    for (let sx = -SEARCH; sx <= SEARCH; sx++) {
+  for (let sy = -radius; sy <= radius; sy++) {
+    for (let sx = -radius; sx <= radius; sx++) {
       let rMean = 0;
       let ok = true;
       for (let dy = -PATCH; dy <= PATCH && ok; dy++) {
@@ -260,7 +321,7 @@ function measure(
           rMean += ref[j];
         }
       }
-      const k = (sy + SEARCH) * side + sx + SEARCH;
+      const k = (sy + radius) * side + sx + radius;
       if (!ok) {
         costs[k] = Number.POSITIVE_INFINITY;
         continue;
@@ -279,18 +340,28 @@ function measure(
     }
   }
   if (best < 0) return null;
-  const centre = SEARCH * side + SEARCH;
+  const centre = radius * side + radius;
   const bestCost = costs[best];
   // A good match (error well below the patch's own variance) that beats no shift clearly (or is no shift).
   if (bestCost > 0.25 * variance) return null;
   if (best !== centre && !(bestCost < 0.7 * costs[centre])) return null;
-  const bx = (best % side) - SEARCH;
-  const by = Math.floor(best / side) - SEARCH;
+  const bx = (best % side) - radius;
+  const by = Math.floor(best / side) - radius;
   // On the search window's rim the true shift may lie outside it.
-  if (Math.abs(bx) === SEARCH || Math.abs(by) === SEARCH) return null;
+  if (Math.abs(bx) === radius || Math.abs(by) === radius) return null;
+  if (unique > 0) {
+    let rival = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < side * side; k++) {
+      const kx = (k % side) - radius;
+      const ky = Math.floor(k / side) - radius;
+      if (Math.max(Math.abs(kx - bx), Math.abs(ky - by)) >= 2) rival = Math.min(rival, costs[k]);
+    }
+    if (!(bestCost < unique * rival)) return null;
+  }
   return [
     bx + parabolaOffset(costs[best - 1], bestCost, costs[best + 1]),
     by + parabolaOffset(costs[best - side], bestCost, costs[best + side]),
+    radius,
   ];
 }
 
