@@ -124,15 +124,6 @@ const CURVE_CHORD_ANGLE = (60 * Math.PI) / 180;
  * curved); on the tuning half, 0.6 and 1.0 rejected the saucer rim's join.
  */
 const CURVATURE_TOLERANCE = 1.5;
-/**
- * The same between two chains' ends (both curvatures measured, both noisy).
- * The saucer's rim measures 0.015 /px at 1024 and 0.022 /px at 2048 (analysis
- * images of the same size), and at 2048 its join missed 1.5 (2.8 over a
- * 122 px chord), so a grain line took the rim's entry: 3 continues the rim at
- * both sizes. For every curved pair, 3 also let a straight segment join a
- * bending chain across BytheWater's box at 2048 (main bench −1.06 dB).
- */
-const CHAINS_CURVATURE_TOLERANCE = 3;
 
 function isHole(hole: Uint8Array, w: number, h: number, x: number, y: number): boolean {
   const xi = Math.round(x);
@@ -796,9 +787,8 @@ export function pairEntries(img: FloatImage, hole: Uint8Array, entries: Entry[],
       if (curved) {
         // The join's curvature at each end against the chain's own (walking a → b, b's is reversed).
         const [ka, kb] = bridgeCurvatures(ea, eb, turn);
-        const tolerance = a.trail !== undefined && b.trail !== undefined ? CHAINS_CURVATURE_TOLERANCE : CURVATURE_TOLERANCE;
-        if (Math.abs(ka - (a.curvature ?? 0)) * chord > tolerance) continue;
-        if (Math.abs(kb + (b.curvature ?? 0)) * chord > tolerance) continue;
+        if (Math.abs(ka - (a.curvature ?? 0)) * chord > CURVATURE_TOLERANCE) continue;
+        if (Math.abs(kb + (b.curvature ?? 0)) * chord > CURVATURE_TOLERANCE) continue;
       }
       const middle = bridge(ea, eb, turn);
       if (insideShare(middle, hole, w, h) < 0.5) continue;
