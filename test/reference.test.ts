@@ -678,26 +678,36 @@ describe("geometry", () => {
     }
   });
 
-  test("a nearer layer's parallax on the ring does not bleed into the dominant flow carried into the hole", () => {
+  /**
+   * A 256×192 textured background that moves 1 px left between the photos, a nearer vertical band over
+   * columns [bandFrom, bandFrom + 30) that moves `bandShift` px right, and a round hole of radius 30 at (128, 96).
+   */
+  function twoLayers(bandFrom: number, bandShift: number) {
     const w = 256;
     const h = 192;
     const back = (x: number, y: number) =>
       128 + 40 * Math.sin(0.21 * x + 0.13 * y) + 30 * Math.sin(0.07 * x - 0.23 * y) + 25 * Math.sin(0.31 * x + 0.05 * y + 1);
     const front = (x: number, y: number) => 120 + 60 * Math.sin(0.37 * x - 0.11 * y) + 40 * Math.sin(0.17 * y + 0.5);
-    // The background moves 1 px between the photos, a nearer band beside the hole 2 px the other way.
-    const band = (x: number) => x >= 166 && x < 196;
+    const band = (x: number) => x >= bandFrom && x < bandFrom + 30;
     const photo = new Uint8ClampedArray(w * h * 4);
     const ref = new Uint8ClampedArray(w * h * 4);
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         const p = (y * w + x) * 4;
         photo[p] = photo[p + 1] = photo[p + 2] = band(x) ? front(x + 0.5, y + 0.5) : back(x + 0.5, y + 0.5);
-        ref[p] = ref[p + 1] = ref[p + 2] = band(x - 2) ? front(x - 2 + 0.5, y + 0.5) : back(x + 1.5, y + 0.5);
+        const xb = x - bandShift;
+        ref[p] = ref[p + 1] = ref[p + 2] = band(xb) ? front(xb + 0.5, y + 0.5) : back(x + 1.5, y + 0.5);
         photo[p + 3] = ref[p + 3] = 255;
       }
     }
     const hole = new Uint8Array(w * h);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) hole[y * w + x] = (x - 128) ** 2 + (y - 96) ** 2 <= 30 * 30 ? 1 : 0;
+    return { photo, ref, hole, w, h };
+  }
+
+  test("a nearer layer's parallax on the ring does not bleed into the dominant flow carried into the hole", () => {
+    // The nearer band lies beside the hole and moves 2 px.
+    const { photo, ref, hole, w, h } = twoLayers(166, 2);
     const flow = flowOverWholeFrame(photo, ref, hole, w, h);
     assert.ok(flow?.dominant, "a dominant layer is found");
     const d = new Float64Array(2);
@@ -716,25 +726,8 @@ describe("geometry", () => {
   });
 
   test("a nearer layer that moves beyond the search is measured by the wide search, on its own side of the ring", () => {
-    const w = 256;
-    const h = 192;
-    const back = (x: number, y: number) =>
-      128 + 40 * Math.sin(0.21 * x + 0.13 * y) + 30 * Math.sin(0.07 * x - 0.23 * y) + 25 * Math.sin(0.31 * x + 0.05 * y + 1);
-    const front = (x: number, y: number) => 120 + 60 * Math.sin(0.37 * x - 0.11 * y) + 40 * Math.sin(0.17 * y + 0.5);
-    // The background moves 1 px between the photos, a nearer band crossing the ring 5 px the other way (the search looks ±3).
-    const band = (x: number) => x >= 160 && x < 190;
-    const photo = new Uint8ClampedArray(w * h * 4);
-    const ref = new Uint8ClampedArray(w * h * 4);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const p = (y * w + x) * 4;
-        photo[p] = photo[p + 1] = photo[p + 2] = band(x) ? front(x + 0.5, y + 0.5) : back(x + 0.5, y + 0.5);
-        ref[p] = ref[p + 1] = ref[p + 2] = band(x - 5) ? front(x - 5 + 0.5, y + 0.5) : back(x + 1.5, y + 0.5);
-        photo[p + 3] = ref[p + 3] = 255;
-      }
-    }
-    const hole = new Uint8Array(w * h);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) hole[y * w + x] = (x - 128) ** 2 + (y - 96) ** 2 <= 30 * 30 ? 1 : 0;
+    // The nearer band crosses the ring and moves 5 px (the search looks ±3).
+    const { photo, ref, hole, w, h } = twoLayers(160, 5);
     const narrow = flowOverWholeFrame(photo, ref, hole, w, h);
     const wide = flowOverWholeFrame(photo, ref, hole, w, h, true);
     assert.ok(narrow && wide);
