@@ -33,3 +33,36 @@ export function compiledOnce(base64: string): () => object | null {
     return compiled;
   };
 }
+
+/**
+ * Kernels' memories (each with the instance over it) handed back for reuse on
+ * this thread: a fresh memory costs page faults as it is first written, a
+ * reused one does not. Keeps at most `most` entries of at most `maxPages`
+ * pages each; when full, the oldest goes, as a memory of another photo's size
+ * would otherwise hold the list.
+ */
+export class ReleasedMemories<T extends { pages: number }> {
+  private readonly kept: T[] = [];
+
+  constructor(
+    private readonly most: number,
+    private readonly maxPages: number,
+  ) {}
+
+  /** The smallest kept entry with at least `pages` pages and at most twice that, taken off the list. */
+  take(pages: number): T | null {
+    let best = -1;
+    for (let i = 0; i < this.kept.length; i++) {
+      const p = this.kept[i].pages;
+      if (p >= pages && p <= 2 * pages && (best < 0 || p < this.kept[best].pages)) best = i;
+    }
+    return best < 0 ? null : this.kept.splice(best, 1)[0];
+  }
+
+  /** Keeps `entry` for a later `take`; too large ones and repeats are ignored. */
+  give(entry: T): void {
+    if (entry.pages > this.maxPages || this.kept.includes(entry)) return;
+    if (this.kept.length >= this.most) this.kept.shift();
+    this.kept.push(entry);
+  }
+}

@@ -15,7 +15,7 @@
  * machine: 20–50 µs a 4 KiB page, so a 6-megapixel crop's 31 MB copy cost
  * 160 ms in a trace), hence the photo in place and its workspace kept.
  */
-import { compiledOnce, wasmApi } from "./compile.js";
+import { compiledOnce, ReleasedMemories, wasmApi } from "./compile.js";
 import { DETAIL_TRANSFER_WASM } from "./detail-transfer-bytes.js";
 
 /** What the kernel copies in: the fields of `UpscaleInput` it reads, and the bilinear axis tables of the crop. */
@@ -105,20 +105,8 @@ interface Kept {
   exports: KernelExports;
   pages: number;
 }
-/** Released memories, at most `KEEP_RELEASED`, up to `KEEP_PAGES` each (16 MiB: a 2-megapixel crop). */
-const released: Kept[] = [];
-const KEEP_RELEASED = 2;
-const KEEP_PAGES = 256;
-
-/** The smallest released memory with at least `pages` pages and at most twice that, taken off the list. */
-function takeReleased(pages: number): Kept | null {
-  let best = -1;
-  for (let i = 0; i < released.length; i++) {
-    const p = released[i].pages;
-    if (p >= pages && p <= 2 * pages && (best < 0 || p < released[best].pages)) best = i;
-  }
-  return best < 0 ? null : released.splice(best, 1)[0];
-}
+/** Released memories: two, up to 256 pages each (16 MiB: a 2-megapixel crop). */
+const released = new ReleasedMemories<Kept>(2, 256);
 
 /**
  * A zeroed pixel array of `length` bytes in a shared WebAssembly memory with
@@ -207,7 +195,7 @@ export function createUpscaleKernel(input: DetailTransferInput, ax: AxisTables, 
   } else {
     try {
       const pages = Math.ceil((lowAt + workspace) / PAGE);
-      kept = takeReleased(pages);
+      kept = released.take(pages);
       if (!kept) {
         const fresh = new api.Memory({ initial: pages, maximum: pages, shared: true });
         kept = { memory: fresh, exports: new api.Instance(module, { env: { memory: fresh } }).exports as unknown as KernelExports, pages };
@@ -298,10 +286,7 @@ export function createUpscaleKernel(input: DetailTransferInput, ax: AxisTables, 
       }
     },
     release: () => {
-      if (kept === null || kept.pages > KEEP_PAGES || released.includes(kept)) return;
-      // The oldest goes first: a memory of another crop's size would otherwise hold the list.
-      if (released.length >= KEEP_RELEASED) released.shift();
-      released.push(kept);
+      if (kept !== null) released.give(kept);
     },
   };
 }

@@ -8,7 +8,7 @@
  * cross-origin isolation), `createDistanceKernel` returns null and the
  * TypeScript kernel does the work, with the same results.
  */
-import { compiledOnce, wasmApi } from "./compile.js";
+import { compiledOnce, ReleasedMemories, wasmApi } from "./compile.js";
 import { PATCH_DISTANCE_WASM } from "./patch-distance-bytes.js";
 
 /** A problem's compact image in WebAssembly memory, and the distance over it. */
@@ -118,7 +118,7 @@ export function createDistanceKernel(
   const bytes = scanTargets === undefined ? validAt : end;
   const pages = Math.max(1, Math.ceil(bytes / PAGE));
   try {
-    const kept = takeReleased(pages);
+    const kept = released.take(pages);
     const memory = kept?.memory ?? new api.Memory({ initial: pages, maximum: pages, shared: true });
     const exports = kept?.exports ?? (new api.Instance(module, { env: { memory } }).exports as unknown as KernelExports);
     if (!kept) instances.set(memory, { memory, exports, pages });
@@ -175,20 +175,8 @@ interface Instantiated {
   pages: number;
 }
 const instances = new WeakMap<object, Instantiated>();
-/** Released kernels, at most `KEEP_RELEASED`, up to `KEEP_PAGES` each (4 MiB). */
-const released: Instantiated[] = [];
-const KEEP_RELEASED = 4;
-const KEEP_PAGES = 64;
-
-/** The smallest released kernel with at least `pages` pages and at most twice that, taken off the list. */
-function takeReleased(pages: number): Instantiated | null {
-  let best = -1;
-  for (let i = 0; i < released.length; i++) {
-    const p = released[i].pages;
-    if (p >= pages && p <= 2 * pages && (best < 0 || p < released[best].pages)) best = i;
-  }
-  return best < 0 ? null : released.splice(best, 1)[0];
-}
+/** Released kernels: four, up to 64 pages each (4 MiB). */
+const released = new ReleasedMemories<Instantiated>(4, 64);
 
 /**
  * Hands a kernel's memory and instance back for the next `createDistanceKernel`
@@ -198,10 +186,7 @@ function takeReleased(pages: number): Instantiated | null {
  */
 export function releaseDistanceKernel(memory: object | undefined): void {
   const kept = memory === undefined ? undefined : instances.get(memory);
-  if (!kept || kept.pages > KEEP_PAGES || released.includes(kept)) return;
-  // The oldest goes first: kernels of another photo's level sizes would otherwise hold the list.
-  if (released.length >= KEEP_RELEASED) released.shift();
-  released.push(kept);
+  if (kept) released.give(kept);
 }
 
 const overMemory = new WeakMap<object, KernelExports>();
