@@ -11,6 +11,7 @@
 import os from "node:os";
 import { Piscina } from "piscina";
 import type { Rect, RgbaImage } from "../core/image.js";
+import type { StructureStep } from "../core/inpaint/erase.js";
 import {
   type BandScan,
   type FieldThreads,
@@ -22,7 +23,6 @@ import {
   startSharedScan,
   withoutKernel,
 } from "../core/inpaint/patchmatch.js";
-import type { StructureStep } from "../core/inpaint/erase.js";
 import type { FieldTask, SharedBandsTask, StructureTask } from "./field-worker.js";
 
 /** Targets a scan needs before its bands go to the pool's threads. */
@@ -151,12 +151,7 @@ export class FieldThreadPool implements FieldThreads {
    * const out = await erase(image, mask, { coarse: new PatchMatchCoarse({ threads }), continueStructureOn: threads.continueStructureOn });
    * ```
    */
-  readonly continueStructureOn = (
-    image: RgbaImage,
-    hole: Uint8Array,
-    crop: Rect,
-    holeBox?: Rect,
-  ): StructureStep | undefined => {
+  readonly continueStructureOn = (image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect): StructureStep | undefined => {
     const shared = image.data.buffer instanceof SharedArrayBuffer && hole.buffer instanceof SharedArrayBuffer;
     const pixels = image.width * image.height;
     if (!shared && pixels > CHEAP_COPY_PIXELS && pixels > MAX_COPIED_PHOTO_PER_CROP * crop.width * crop.height) return undefined;
