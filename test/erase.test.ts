@@ -1128,6 +1128,23 @@ describe("continueStructureOn option", () => {
     assert.deepEqual(fields, [false, true], "the early fill stopped without a field, the fill with sides finished");
     assert.equal(report.structure.curves, plain.structure.curves);
     assert.deepEqual(report.image.data, plain.image.data);
+    // A stopped fill is never kept, even where the step then continues nothing (a `continues` that was wrong).
+    const noise = noiseImage(200, 150, 7);
+    const box = rectMask(200, 150, 70, 50, 40, 30);
+    const calm = await eraseWithReport(noise, box, { seed: 5 });
+    assert.equal(calm.structure.curves, 0);
+    fields.length = 0;
+    const wrong = await eraseWithReport(noise, box, {
+      seed: 5,
+      coarse: counted,
+      continueStructureOn: () => {
+        const step: StructureStep = Promise.resolve(null);
+        step.continues = () => true;
+        return step;
+      },
+    });
+    assert.deepEqual(fields, [false, true]);
+    assert.deepEqual(wrong.image.data, calm.image.data);
   });
 
   test("erases sharing a pool at once, and photos of another size after them, each get their own photo's structure", async () => {

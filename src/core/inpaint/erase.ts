@@ -305,7 +305,10 @@ async function selfSimilarFill(
       () => (structureDone = performance.now()),
       () => undefined,
     );
-  const early = spare ? fillWith(null, spare, elsewhere?.continues) : null;
+  // Whether the early fill was told to stop: it is then unfinished and never kept, whatever the step returns.
+  let stopped = false;
+  const abandon = elsewhere?.continues ? () => (stopped ||= elsewhere?.continues?.() === true) : undefined;
+  const early = spare ? fillWith(null, spare, abandon) : null;
   // Handled below, after the structure's wait; this keeps a failure meanwhile from counting as unhandled.
   if (early instanceof Promise)
     early.then(
@@ -320,7 +323,7 @@ async function selfSimilarFill(
   const t1 = performance.now();
 
   let filled: CoarseOutput;
-  if (early && spare && !structure) {
+  if (early && spare && !structure && !stopped) {
     filled = await early;
     random = spare;
   } else {
