@@ -4,7 +4,7 @@ import { gradientEnergyRatio, maxChangeOutside, psnr } from "../src/bench/metric
 import { type RgbaImage, VanishError } from "../src/core/image.js";
 import { buildAttention } from "../src/core/inpaint/attention.js";
 import { PatchMatchCoarse } from "../src/core/inpaint/completion.js";
-import { chooseCrop, erase, eraseWithReport, hasTranslucency, workingScale } from "../src/core/inpaint/erase.js";
+import { chooseCrop, erase, eraseWithReport, hasTranslucency, type StructureStep, workingScale } from "../src/core/inpaint/erase.js";
 import {
   countSources,
   improveNnf,
@@ -384,6 +384,43 @@ describe("fill threads", () => {
         }
       }
       assert.ok(posted.length > 0 && posted.every((name) => name === "sharedBands"));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("a problem under the pool's parallelTargets stays unshared and its scans on this thread: improveNnf's field", async () => {
+    const { FieldThreadPool } = await import("../src/node/field-threads.js");
+    const w = 120;
+    const h = 90;
+    const rng = new Random(3);
+    const image = new Float32Array(w * h * 3);
+    for (let i = 0; i < image.length; i++) image[i] = Math.floor(rng.next() * 256);
+    const hole = new Uint8Array(w * h);
+    for (let y = 30; y < 70; y++) hole.fill(1, y * w + 30, y * w + 95);
+    const pool = new FieldThreadPool(1);
+    const posted = tasksPostedTo(pool);
+    try {
+      const made = makePatchProblem(image, w, h, 3, hole, 3);
+      assert.ok(made && made.targets.length >= 2048 && made.targets.length < pool.parallelTargets, "bands, below the threshold");
+      const alone = makePatchProblem(image, w, h, 3, hole, 3);
+      assert.ok(alone);
+      const a = randomNnf(made, new Random(4));
+      const b = randomNnf(alone, new Random(4));
+      const ra = new Random(6);
+      const rb = new Random(6);
+      await improveNnfOn(pool, made, a, 3, 90, ra);
+      improveNnf(alone, b, 3, 90, rb);
+      assert.deepEqual(a.source, b.source);
+      assert.deepEqual(a.distance, b.distance);
+      assert.equal(ra.position, rb.position);
+      // A whole erase of a hole this size hands no scan to the pool and gives the pixels of no pool at all.
+      const photo = noiseImage(160, 120, 9);
+      const mask = rectMask(160, 120, 50, 40, 50, 35);
+      const plain = await eraseWithReport(photo, mask, { seed: 4 });
+      const pooled = await eraseWithReport(photo, mask, { seed: 4, coarse: new PatchMatchCoarse({ threads: pool }) });
+      assert.deepEqual(pooled.image.data, plain.image.data);
+      assert.deepEqual(posted, []);
     } finally {
       await pool.close();
     }
@@ -1062,6 +1099,52 @@ describe("continueStructureOn option", () => {
     } finally {
       await pool.close();
     }
+  });
+
+  test("the fill without sides stops once the step says it continues something, and the pixels stay the same", async () => {
+    const { image, mask } = lineCrossingHole();
+    const plain = await eraseWithReport(image, mask, { seed: 5 });
+    assert.ok(plain.structure.curves > 0);
+    const inner = new PatchMatchCoarse();
+    const fields: boolean[] = [];
+    const counted = {
+      name: inner.name,
+      async fill(input: Parameters<PatchMatchCoarse["fill"]>[0]) {
+        const out = await inner.fill(input);
+        fields.push(out.field !== undefined);
+        return out;
+      },
+    };
+    const report = await eraseWithReport(image, mask, {
+      seed: 5,
+      coarse: counted,
+      continueStructureOn: (img, hole, crop, box) => {
+        const result = continueStructure(img, hole, crop, box);
+        const step: StructureStep = new Promise((resolve) => setTimeout(() => resolve(result), 0));
+        step.continues = () => result !== null;
+        return step;
+      },
+    });
+    assert.deepEqual(fields, [false, true], "the early fill stopped without a field, the fill with sides finished");
+    assert.equal(report.structure.curves, plain.structure.curves);
+    assert.deepEqual(report.image.data, plain.image.data);
+    // A stopped fill is never kept, even where the step then continues nothing (a `continues` that was wrong).
+    const noise = noiseImage(200, 150, 7);
+    const box = rectMask(200, 150, 70, 50, 40, 30);
+    const calm = await eraseWithReport(noise, box, { seed: 5 });
+    assert.equal(calm.structure.curves, 0);
+    fields.length = 0;
+    const wrong = await eraseWithReport(noise, box, {
+      seed: 5,
+      coarse: counted,
+      continueStructureOn: () => {
+        const step: StructureStep = Promise.resolve(null);
+        step.continues = () => true;
+        return step;
+      },
+    });
+    assert.deepEqual(fields, [false, true]);
+    assert.deepEqual(wrong.image.data, calm.image.data);
   });
 
   test("erases sharing a pool at once, and photos of another size after them, each get their own photo's structure", async () => {

@@ -11,6 +11,7 @@
 import os from "node:os";
 import { Piscina } from "piscina";
 import type { Rect, RgbaImage } from "../core/image.js";
+import type { StructureStep } from "../core/inpaint/erase.js";
 import {
   type BandScan,
   type FieldThreads,
@@ -22,7 +23,6 @@ import {
   startSharedScan,
   withoutKernel,
 } from "../core/inpaint/patchmatch.js";
-import type { StructureResult } from "../core/inpaint/structure/structure.js";
 import type { FieldTask, SharedBandsTask, StructureTask } from "./field-worker.js";
 
 /** Targets a scan needs before its bands go to the pool's threads. */
@@ -76,6 +76,7 @@ export function defaultFieldThreads(): number {
  * ```
  */
 export class FieldThreadPool implements FieldThreads {
+  readonly parallelTargets = PARALLEL_TARGETS;
   private readonly pool: Piscina;
   readonly threads: number;
   /** Structure steps running or queued on the pool (`continueStructureOn`). */
@@ -150,24 +151,23 @@ export class FieldThreadPool implements FieldThreads {
    * const out = await erase(image, mask, { coarse: new PatchMatchCoarse({ threads }), continueStructureOn: threads.continueStructureOn });
    * ```
    */
-  readonly continueStructureOn = (
-    image: RgbaImage,
-    hole: Uint8Array,
-    crop: Rect,
-    holeBox?: Rect,
-  ): Promise<StructureResult | null> | undefined => {
+  readonly continueStructureOn = (image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect): StructureStep | undefined => {
     const shared = image.data.buffer instanceof SharedArrayBuffer && hole.buffer instanceof SharedArrayBuffer;
     const pixels = image.width * image.height;
     if (!shared && pixels > CHEAP_COPY_PIXELS && pixels > MAX_COPIED_PHOTO_PER_CROP * crop.width * crop.height) return undefined;
     // Up to 4 MP an unshared photo is copied into the pool's staging buffers, which travel uncopied.
     const buffers = shared || pixels > CHEAP_COPY_PIXELS ? null : this.staging;
-    let task: StructureTask = { image, hole, crop, holeBox };
+    // The thread marks the step's end here, so that the erase's speculative fill can stop without waiting
+    // for the result's message (it runs on this thread, which would read that message only after it).
+    const ended = new Int32Array(new SharedArrayBuffer(4));
+    let task: StructureTask = { image, hole, crop, holeBox, ended };
     if (buffers) {
       this.staging = null;
-      task = { ...stageInto(buffers, image, hole), crop, holeBox };
+      task = { ...stageInto(buffers, image, hole), crop, holeBox, ended };
     }
     this.structureSteps++;
-    const step: Promise<StructureResult | null> = this.pool.run(task, { name: "structure" });
+    const step: StructureStep = this.pool.run(task, { name: "structure" });
+    step.continues = () => Atomics.load(ended, 0) === 2;
     const done = () => {
       this.structureSteps--;
       // Only the step read the buffers: the next erase may overwrite them.

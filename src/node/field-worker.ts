@@ -48,6 +48,8 @@ export interface StructureTask {
   hole: Uint8Array;
   crop: Rect;
   holeBox: Rect | undefined;
+  /** Set when the step ends, before its result is posted: 1 nothing continued, 2 something (`StructureStep.continues`). */
+  ended?: Int32Array;
 }
 
 const withOwnKernel = ownKernelCache();
@@ -61,6 +63,8 @@ export function sharedBands({ scan, bands }: SharedBandsTask): void {
   scanSharedBandsOver(scan, bands);
 }
 
-export function structure({ image, hole, crop, holeBox }: StructureTask): StructureResult | null {
-  return continueStructure(image, hole, crop, holeBox);
+export function structure({ image, hole, crop, holeBox, ended }: StructureTask): StructureResult | null {
+  const result = continueStructure(image, hole, crop, holeBox);
+  if (ended) Atomics.store(ended, 0, result ? 2 : 1);
+  return result;
 }

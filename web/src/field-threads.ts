@@ -50,6 +50,7 @@ interface Pending {
 }
 
 export class WebFieldThreads implements FieldThreads {
+  readonly parallelTargets = PARALLEL_TARGETS;
   private readonly workers: Worker[];
   private readonly pending = new Map<number, Pending>();
   /** The problem each worker last received (sent once per problem, not with every scan). */

@@ -70,6 +70,12 @@ export interface CoarseInput {
    * the other side of a continued curve. Other stages may ignore them.
    */
   sides?: Uint8Array;
+  /**
+   * Optional: polled now and then (the PatchMatch stage: between EM
+   * iterations); once it returns true the caller will throw this fill away,
+   * so the stage may stop and return an unfinished image, without a field.
+   */
+  abandon?: () => boolean;
 }
 
 /** What a coarse stage returns. */
@@ -197,7 +203,7 @@ export class PatchMatchCoarse implements CoarseStage {
     else improveNnf(p, nnf, iterations, radius, rng, only);
   }
 
-  async fill({ image, hole, rng, progress, sides }: CoarseInput): Promise<CoarseOutput> {
+  async fill({ image, hole, rng, progress, sides, abandon }: CoarseInput): Promise<CoarseOutput> {
     const r = this.radius;
     const texture = this.textureWeight > 0 ? { channel: image.channels, weight: this.textureWeight } : undefined;
     const work = texture ? withTextureFeatures(image, hole, this.textureWindow) : copyImage(image);
@@ -232,10 +238,10 @@ export class PatchMatchCoarse implements CoarseStage {
     let doneWork = 0;
 
     let prev: { problem: PatchProblem; nnf: Nnf; image: FloatImage } | null = null;
-    for (let L = levels.length - 1; L >= 0; L--) {
-      // With threads, the level's image (which the votes update) lives in shared memory.
-      if (this.threads) levels[L] = { image: { ...levels[L].image, data: sharedPlane(levels[L].image.data) }, hole: levels[L].hole };
-      const { image: img, hole: h } = levels[L];
+    let abandoned = false;
+    for (let L = levels.length - 1; L >= 0 && !abandoned; L--) {
+      let img = levels[L].image;
+      const h = levels[L].hole;
       const made = makePatchProblem(
         img.data,
         img.width,
@@ -248,7 +254,16 @@ export class PatchMatchCoarse implements CoarseStage {
         sides !== undefined ? sideLevels[L] : undefined,
       );
       if (!made) throw new Error("no known patch to copy from at this level");
-      const problem = this.threads ? shareProblem(made) : made;
+      // A level whose scans may go to the threads lives in shared memory, its image (which the votes update) too.
+      // Below their threshold nothing is handed over: the copies into fresh shared memory (about 0.3 MB a level
+      // for a 1K stroke) would only cost page faults.
+      const pooled = this.threads !== undefined && made.targets.length >= (this.threads.parallelTargets ?? 0);
+      let problem = made;
+      if (pooled) {
+        img = { ...img, data: sharedPlane(img.data) };
+        levels[L] = { image: img, hole: h };
+        problem = shareProblem({ ...made, image: img.data });
+      }
       const voter = new Voter(problem);
       const longSide = Math.max(img.width, img.height);
       let nnf: Nnf;
@@ -258,7 +273,7 @@ export class PatchMatchCoarse implements CoarseStage {
       if (prev === null) {
         diffuseFill(img, h);
         nnf = randomNnf(problem, rng);
-        if (this.threads) nnf = shareNnf(nnf);
+        if (pooled) nnf = shareNnf(nnf);
         emIterations = this.coarsestEm;
         pmIterations = this.coarsestScans;
         searchRadius = longSide;
@@ -269,7 +284,7 @@ export class PatchMatchCoarse implements CoarseStage {
         const up = upsampleNnf(prev.problem, prev.nnf, problem, voter.boundary, rng);
         // The coarser level is read no more: its kernel goes to the next fill's coarse levels.
         releaseDistanceKernel(prev.problem.kernelMemory);
-        nnf = this.threads ? shareNnf(up.nnf) : up.nnf;
+        nnf = pooled ? shareNnf(up.nnf) : up.nnf;
         voter.vote(nnf, up.trusted);
         refreshDistances(problem, nnf);
         emIterations = emAt(L);
@@ -285,6 +300,10 @@ export class PatchMatchCoarse implements CoarseStage {
       doneWork += levelPixels;
       progress?.(Math.min(1, doneWork / totalWork));
       for (let em = 0; em < emIterations; em++) {
+        if (abandon?.()) {
+          abandoned = true;
+          break;
+        }
         await this.improve(problem, nnf, pmIterations, searchRadius, rng);
         const last = em === emIterations - 1;
         doneWork += levelPixels;
@@ -302,6 +321,10 @@ export class PatchMatchCoarse implements CoarseStage {
         refreshDistances(problem, nnf);
       }
       prev = { problem, nnf, image: img };
+    }
+    if (abandoned && prev) {
+      releaseDistanceKernel(prev.problem.kernelMemory);
+      prev = null;
     }
     if (prev && this.sharpFinish) copyNearest(prev.problem, prev.nnf);
     const finest = levels[0].image.channels > image.channels ? withoutExtraChannels(levels[0].image, image.channels) : levels[0].image;

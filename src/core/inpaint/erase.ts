@@ -83,7 +83,7 @@ export interface EraseOptions {
    * same pixels), redone with them otherwise. Returning undefined (or leaving
    * this out) runs the step on the calling thread first.
    */
-  continueStructureOn?: (image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect) => Promise<StructureResult | null> | undefined;
+  continueStructureOn?: (image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect) => StructureStep | undefined;
   /**
    * Another photo of the same scene (any size, exposure or nearby viewpoint)
    * that shows what is behind the object. Used where it can be aligned and
@@ -103,6 +103,15 @@ export interface EraseOptions {
    */
   onProgress?: (fraction: number) => void;
 }
+
+/**
+ * A structure step under way elsewhere (`EraseOptions.continueStructureOn`):
+ * its result, and optionally `continues`, a look without waiting at whether
+ * the step has already ended with something to continue. The fill without
+ * side labels, thrown away then, stops as soon as it says so (the pixels are
+ * the same: only that fill's unused rest is skipped).
+ */
+export type StructureStep = Promise<StructureResult | null> & { continues?: () => boolean };
 
 /** Milliseconds spent per stage. */
 export interface EraseTimings {
@@ -271,13 +280,14 @@ async function selfSimilarFill(
   }
   const coarse = options.coarse ?? new PatchMatchCoarse();
   const stage = (from: number, to: number) => (f: number) => progress(from + (to - from) * f);
-  const fillWith = (sides: Uint8Array | null, random: Random) =>
+  const fillWith = (sides: Uint8Array | null, random: Random, abandon?: () => boolean) =>
     coarse.fill({
       image: low.image,
       hole: low.hole,
       rng: random,
       progress: stage(STAGE_END.prepare, STAGE_END.coarse),
       ...(sides ? { sides } : {}),
+      ...(abandon ? { abandon } : {}),
     });
   // While the structure step runs elsewhere, this thread fills without side
   // labels on a copy of the random stream: when the step continues nothing
@@ -295,7 +305,10 @@ async function selfSimilarFill(
       () => (structureDone = performance.now()),
       () => undefined,
     );
-  const early = spare ? fillWith(null, spare) : null;
+  // Whether the early fill was told to stop: it is then unfinished and never kept, whatever the step returns.
+  let stopped = false;
+  const abandon = elsewhere?.continues ? () => (stopped ||= elsewhere?.continues?.() === true) : undefined;
+  const early = spare ? fillWith(null, spare, abandon) : null;
   // Handled below, after the structure's wait; this keeps a failure meanwhile from counting as unhandled.
   if (early instanceof Promise)
     early.then(
@@ -310,11 +323,12 @@ async function selfSimilarFill(
   const t1 = performance.now();
 
   let filled: CoarseOutput;
-  if (early && spare && !structure) {
+  if (early && spare && !structure && !stopped) {
     filled = await early;
     random = spare;
   } else {
-    // A speculative fill is not interruptible: let it finish, then fill with the sides.
+    // The speculative fill stopped once the step's result showed (`StructureStep.continues`), or else ran to
+    // its end: either way it is thrown away, and the fill runs again with the sides.
     if (early) floatPlanes.give((await early).image.data);
     filled = await fillWith(sides, rng);
   }

@@ -739,6 +739,14 @@ export function scanBand(
 export interface FieldThreads {
   /** Runs `scanBand` for every band (concurrently); resolves when all are done. */
   scan(p: PatchProblem, nnf: Nnf, snapshot: Int32Array, only: Int32Array | undefined, bands: readonly BandScan[]): Promise<void>;
+  /**
+   * Scans that visit fewer targets stay on the calling thread. `improveNnfOn`
+   * runs them as `improveNnf` does (the whole plan in one pass of the
+   * WebAssembly scan, not a copy of the field in and out per scan), and a
+   * problem with fewer targets need not be shared (see completion.ts).
+   * Default 0: every scan of two bands or more goes to `scan`.
+   */
+  readonly parallelTargets?: number;
 }
 
 /** `improveNnf` with the bands of each large scan run by `threads`: the same plan, so the same field. */
@@ -752,6 +760,10 @@ export async function improveNnfOn(
   only?: Int32Array,
 ): Promise<void> {
   const visited = only ? only.length : p.targets.length;
+  if (visited < (threads.parallelTargets ?? 0)) {
+    improveNnf(p, nnf, iterations, maxRadius, rng, only);
+    return;
+  }
   const plan = planScans(visited, iterations, maxRadius, rng);
   let snapshot: Int32Array | null = null;
   const sharedOnly = only && plan.some((scan) => scan.length > 1) ? shared(only) : only;
