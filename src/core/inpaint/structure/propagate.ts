@@ -456,6 +456,13 @@ export function copyAlong(
     shiftX[k] = Math.round((at[0] - tx) * q);
     shiftY[k] = Math.round((at[1] - ty) * q);
   }
+  // Each in-hole segment's length, once: the loop below projects every band pixel onto three of them.
+  const segmentLength = new Float64Array(Math.max(0, i1 - i0));
+  for (let i = i0; i < i1; i++) {
+    const sx = points[2 * i + 2] - points[2 * i];
+    const sy = points[2 * i + 3] - points[2 * i + 1];
+    segmentLength[i - i0] = Math.sqrt(sx * sx + sy * sy);
+  }
   let count = 0;
   const X0 = crop.x + lx0 * q;
   const Y0 = crop.y + ly0 * q;
@@ -479,12 +486,12 @@ export function copyAlong(
       let bestT = 0;
       let bestU = 0;
       for (let s = Math.max(i0, seg - 1); s <= Math.min(i1 - 1, seg + 1); s++) {
+        const len = segmentLength[s - i0];
+        if (len < 1e-6) continue;
         const ax = points[2 * s];
         const ay = points[2 * s + 1];
         const sx = points[2 * s + 2] - ax;
         const sy = points[2 * s + 3] - ay;
-        const len = Math.sqrt(sx * sx + sy * sy);
-        if (len < 1e-6) continue;
         const along = ((lx - ax) * sx + (ly - ay) * sy) / len;
         const across = ((lx - ax) * sy - (ly - ay) * sx) / len;
         const over = along < 0 ? -along : along > len ? along - len : 0;

@@ -315,16 +315,36 @@ function analysisImage(image: RgbaImage, mask: Uint8Array, rect: Rect, q: number
         let rb = 0;
         let g = 0;
         let n = 0;
-        const step = sparse ? 2 : 1;
-        for (let y = yStart; y < yEnd; y++) {
-          const row = y * W;
-          // Sparse: the pixels whose x + y is even.
-          const first = sparse ? xStart + ((xStart + y) & 1) : xStart;
-          n += Math.ceil((xEnd - first) / step);
-          for (let m = row + first, end = row + xEnd; m < end; m += step) {
-            const v = (words as Uint32Array)[m];
-            rb += v & 0xff00ff;
-            g += (v >>> 8) & 255;
+        if (sparse) {
+          for (let y = yStart; y < yEnd; y++) {
+            const row = y * W;
+            // The pixels whose x + y is even: every other one from the first, counted without a division.
+            const first = xStart + ((xStart + y) & 1);
+            n += (xEnd - first + 1) >> 1;
+            for (let m = row + first, end = row + xEnd; m < end; m += 2) {
+              const v = (words as Uint32Array)[m];
+              rb += v & 0xff00ff;
+              g += (v >>> 8) & 255;
+            }
+          }
+        } else if (q === 2 && xEnd - xStart === 2 && yEnd - yStart === 2) {
+          // A whole 2×2 cell (every cell of a 1K photo's crop but the last row and column) written out.
+          const m = yStart * W + xStart;
+          const v0 = (words as Uint32Array)[m];
+          const v1 = (words as Uint32Array)[m + 1];
+          const v2 = (words as Uint32Array)[m + W];
+          const v3 = (words as Uint32Array)[m + W + 1];
+          rb = (v0 & 0xff00ff) + (v1 & 0xff00ff) + (v2 & 0xff00ff) + (v3 & 0xff00ff);
+          g = ((v0 >>> 8) & 255) + ((v1 >>> 8) & 255) + ((v2 >>> 8) & 255) + ((v3 >>> 8) & 255);
+          n = 4;
+        } else {
+          n = (yEnd - yStart) * (xEnd - xStart);
+          for (let row = yStart * W; row < yEnd * W; row += W) {
+            for (let m = row + xStart, end = row + xEnd; m < end; m++) {
+              const v = (words as Uint32Array)[m];
+              rb += v & 0xff00ff;
+              g += (v >>> 8) & 255;
+            }
           }
         }
         out[cell * 3] = (rb & 0xffff) / n;
