@@ -9,7 +9,7 @@ import type { Rect } from "../../src/core/image.js";
 import { type UpscaleInput, upscaleInto } from "../../src/core/inpaint/upscale.js";
 import { pixelsWithUpscaleRoom } from "../../src/core/inpaint/wasm/detail-transfer.js";
 import { holeStats } from "../../src/core/mask.js";
-import { growSelection } from "../../src/core/segmentation/removal-mask.js";
+import { growCropSelection } from "../../src/core/segmentation/removal-mask.js";
 import {
   checkSamDecoder,
   checkSamEncoder,
@@ -425,13 +425,14 @@ class Engine {
   /**
    * Adds the overlay's copy of a large mask and its overlay bitmap (made
    * here, so the page's thread neither samples 12 MB nor fills 11 MB of
-   * overlay pixels) and transfers the buffers.
+   * overlay pixels) and transfers the buffers. `bounds`: a box of the mask
+   * outside which it is all 0 (a refined selection's), the only part sampled.
    */
-  private async selectResult(result: SelectResult): Promise<SelectResult> {
+  private async selectResult(result: SelectResult, bounds?: Rect): Promise<SelectResult> {
     const image = this.current();
     const grid = overlaySize(image.width, image.height);
     if (result.width > grid.width || result.height > grid.height) {
-      const data = sampleNearest(result.mask, result.width, result.height, grid.width, grid.height);
+      const data = sampleNearest(result.mask, result.width, result.height, grid.width, grid.height, bounds);
       const bitmap = await createImageBitmap(new ImageData(selectionOverlay(data, grid.width, grid.height), grid.width, grid.height));
       result.display = { ...grid, data, bitmap };
       return Comlink.transfer(result, [...movable(result.mask), data.buffer, bitmap]);
@@ -448,7 +449,7 @@ class Engine {
     const known = this.refinementOf(image, prompt);
     const refinement = known && !known.refined ? known : this.startRefinement(image, prompt);
     refinement.refined = true;
-    const { mask, empty } = await refinement.mask;
+    const { mask, empty, bounds } = await refinement.mask;
     // A moment before the overlay (the 12 MP mask sampled, a bitmap: 30-120 ms of this thread, while the page
     // shows the preview's): an Enter meanwhile takes the refinement up and its erase starts at once, instead of
     // after the overlay (with the refinement started with the preview, the mask is often ready before Enter).
@@ -464,16 +465,19 @@ class Engine {
       await this.overlayPause(null, OVERLAY_AFTER_ERASE_MS);
     }
     const t2 = performance.now();
-    const result = await this.selectResult({
-      mask,
-      width: image.width,
-      height: image.height,
-      score: 1,
-      ms: performance.now() - t0,
-      empty,
-      preview: false,
-      engine: selector.answering,
-    });
+    const result = await this.selectResult(
+      {
+        mask,
+        width: image.width,
+        height: image.height,
+        score: 1,
+        ms: performance.now() - t0,
+        empty,
+        preview: false,
+        engine: selector.answering,
+      },
+      bounds,
+    );
     measure("refine: overlay", t2);
     return result;
   }
@@ -537,7 +541,7 @@ class Engine {
     return refinement;
   }
 
-  private async fullRemovalMask(image: RgbaImage, prompt: SelectionPrompt): Promise<{ mask: Uint8Array; empty: boolean }> {
+  private async fullRemovalMask(image: RgbaImage, prompt: SelectionPrompt): Promise<FullSelection> {
     const t0 = performance.now();
     const selector = await this.selector;
     await selector.prepare(image);
@@ -549,9 +553,28 @@ class Engine {
     // Grown straight into shared memory where there is any: the page then sends it back to erase without
     // copying it on its thread, the field workers read it as it is, and `eraseSelection` hands it to the page
     // with its result while `refine` does too. (No alpha: the overlay is drawn from the mask.)
-    const grown = growSelection(full, undefined, canShare() ? new Uint8Array(new SharedArrayBuffer(full.data.length)) : undefined);
+    // From the selection's crop (an object's neighbourhood): the photo-sized plane is only written where it grows.
+    const { width, height } = image;
+    const grow = defaultGrow(width, height);
+    const grown = growCropSelection(
+      full,
+      width,
+      height,
+      grow,
+      canShare() ? new Uint8Array(new SharedArrayBuffer(width * height)) : undefined,
+    );
     measure("refine: grow", t1);
-    return { mask: grown, empty: full.data.indexOf(1) < 0 };
+    // The box the grown selection lies in (the crop, grown with it): the overlay samples only that.
+    const m = Math.ceil(grow) + 1;
+    const x0 = Math.max(0, full.x0 - m);
+    const y0 = Math.max(0, full.y0 - m);
+    const bounds = {
+      x: x0,
+      y: y0,
+      width: Math.min(width, full.x0 + full.width + m) - x0,
+      height: Math.min(height, full.y0 + full.height + m) - y0,
+    };
+    return { mask: grown, empty: full.data.indexOf(1) < 0, bounds };
   }
 
   /**
@@ -757,12 +780,19 @@ interface Refinement {
   image: RgbaImage;
   /** The prompt, as JSON. */
   key: string;
-  mask: Promise<{ mask: Uint8Array; empty: boolean }>;
+  mask: Promise<FullSelection>;
   erase: Promise<unknown> | null;
   /** Whether a `refine` call has taken it (a later one, e.g. after an erase, starts its own). */
   refined: boolean;
   /** Ends `refine`'s pause before its overlay, while it waits (an erase took the refinement up). */
   wake: (() => void) | null;
+}
+
+/** A refinement's grown full-resolution mask; `bounds`: the box outside which it is all 0. */
+interface FullSelection {
+  mask: Uint8Array;
+  empty: boolean;
+  bounds: Rect;
 }
 
 /** User timing mark: a refinement started by `select` itself, before the page asked for it. */

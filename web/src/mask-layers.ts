@@ -7,6 +7,7 @@
  * refinement arrives; it is sampled nearest-neighbour onto the photo's grid.
  * Also: the red overlay the view draws, and mask import/export.
  */
+import type { Rect } from "../../src/core/image.js";
 
 /** A selection layer at any resolution covering the whole photo (1 = remove). */
 export interface SelectionLayer {
@@ -44,15 +45,35 @@ export function overlaySize(width: number, height: number): { width: number; hei
   return { width: Math.max(1, Math.round(width * k)), height: Math.max(1, Math.round(height * k)) };
 }
 
-/** `data` (`width`×`height`) sampled nearest onto `ow`×`oh`, as `drawOverlay` samples it (pixel centres). */
-export function sampleNearest(data: Uint8Array, width: number, height: number, ow: number, oh: number): Uint8Array {
+/**
+ * `data` (`width`×`height`) sampled nearest onto `ow`×`oh`, as `drawOverlay` samples it (pixel centres).
+ * `within`: a box of `data` outside which it is all 0 (an object's selection at 12 MP), so that only the
+ * grid's cells sampling inside it are read.
+ */
+export function sampleNearest(data: Uint8Array, width: number, height: number, ow: number, oh: number, within?: Rect): Uint8Array {
   const out = new Uint8Array(ow * oh);
+  const bx0 = within?.x ?? 0;
+  const by0 = within?.y ?? 0;
+  const bx1 = within ? within.x + within.width : width;
+  const by1 = within ? within.y + within.height : height;
   const cols = new Int32Array(ow);
-  for (let x = 0; x < ow; x++) cols[x] = Math.min(width - 1, Math.floor(((x + 0.5) * width) / ow));
+  // The columns sampled inside the box (consecutive: the sampled columns only grow).
+  let ox0 = ow;
+  let ox1 = 0;
+  for (let x = 0; x < ow; x++) {
+    const c = Math.min(width - 1, Math.floor(((x + 0.5) * width) / ow));
+    cols[x] = c;
+    if (c >= bx0 && c < bx1) {
+      ox0 = Math.min(ox0, x);
+      ox1 = x + 1;
+    }
+  }
   for (let y = 0; y < oh; y++) {
-    const row = Math.min(height - 1, Math.floor(((y + 0.5) * height) / oh)) * width;
+    const sy = Math.min(height - 1, Math.floor(((y + 0.5) * height) / oh));
+    if (sy < by0 || sy >= by1) continue;
+    const row = sy * width;
     const o = y * ow;
-    for (let x = 0; x < ow; x++) out[o + x] = data[row + cols[x]];
+    for (let x = ox0; x < ox1; x++) out[o + x] = data[row + cols[x]];
   }
   return out;
 }
@@ -249,7 +270,17 @@ export function selectionOverlay(data: Uint8Array, width: number, height: number
   const rgba = new Uint8ClampedArray(width * height * 4);
   const pixels = new Uint32Array(rgba.buffer);
   const red = overlayRed();
-  for (let i = 0; i < pixels.length; i++) if (data[i] !== 0) pixels[i] = red;
+  let i = 0;
+  // Four cells at a time where the grid is word-aligned: an object covers a few percent of it.
+  if ((data.byteOffset & 3) === 0) {
+    const words = new Uint32Array(data.buffer, data.byteOffset, pixels.length >> 2);
+    for (let k = 0; k < words.length; k++) {
+      if (words[k] === 0) continue;
+      for (let j = k << 2; j < (k + 1) << 2; j++) if (data[j] !== 0) pixels[j] = red;
+    }
+    i = words.length << 2;
+  }
+  for (; i < pixels.length; i++) if (data[i] !== 0) pixels[i] = red;
   return rgba;
 }
 
