@@ -11,6 +11,7 @@ import { pixelsWithUpscaleRoom } from "../../src/core/inpaint/wasm/detail-transf
 import { holeStats } from "../../src/core/mask.js";
 import { growCropSelection } from "../../src/core/segmentation/removal-mask.js";
 import {
+  BuiltinSegmenter,
   checkSamDecoder,
   checkSamEncoder,
   defaultGrow,
@@ -28,7 +29,7 @@ import { bundledSamLoader, type SamLoadProgress } from "./bundled-sam.js";
 import { type DecodeOptions, decodePhoto, encodePhoto, type Photo, type PhotoSource, readSource } from "./codec.js";
 import "./errors.js";
 import { defaultFieldWorkers, WebFieldThreads } from "./field-threads.js";
-import { overlaySize, type SelectionDisplay, sampleNearest, selectionOverlay } from "./mask-layers.js";
+import { gridBox, overlaySize, type SelectionDisplay, sampleNearest, selectionOverlay } from "./mask-layers.js";
 import { exposeAllCandidates, loadWebModel } from "./onnx-web.js";
 import { loadRemoteModel } from "./remote-model.js";
 import { SelectionComposer, type SelectionPrompt } from "./selection-compose.js";
@@ -124,6 +125,14 @@ class Engine {
   private overlayWanted = false;
   /** Erases under way (each writes the photo in place until it resolves). */
   private erasing = 0;
+  /**
+   * A zeroed mask of the photo's size in shared memory whose pages a field worker has touched
+   * (`readySpareMask`): the next refinement grows its selection into it, instead of into fresh memory whose
+   * first writes and reads cost 50–100 ms of page faults at 12 MP on this thread, just before its erase.
+   */
+  private spareMask: Uint8Array | null = null;
+  /** A spare mask is being touched. */
+  private spareMaking = false;
   /** The warm-up erase (see `warmUp`), which erases wait for. */
   private warming: Promise<void>;
 
@@ -140,7 +149,11 @@ class Engine {
    * finds this worker's and the field workers' code compiled, with its type
    * feedback gathered, instead of running in V8's unoptimised tiers (the red
    * leaf's coarse fill in bench:web: 410 ms cold, 172 ms warm, in traces).
-   * The result is thrown away; a failure here is not the user's concern.
+   * Before it, one tap-to-select on that photo with a small built-in engine
+   * (its analysis, a preview, the full-resolution crop and its growing), for
+   * the photo's own analysis and the first tap's refinement, which Enter
+   * waits for.
+   * The results are thrown away; a failure here is not the user's concern.
    */
   private async warmUp(): Promise<void> {
     const t0 = performance.now();
@@ -164,6 +177,17 @@ class Engine {
     }
     const image = { width, height, data: this.fieldThreads ? inSharedMemory(made) : made };
     const threads = this.fieldThreads;
+    try {
+      // A working copy a quarter of the photo's side: the refinement then upsamples by 4, as at 12 MP by 7.
+      const segmenter = new BuiltinSegmenter({ workingSize: 80, superpixels: 120, warmUp: false });
+      await segmenter.prepare(image);
+      const preview = await segmenter.segmentPreview({ points: [{ x: 170, y: 120, label: 1 }] });
+      growCropSelection(segmenter.refineBounded(preview), width, height);
+      segmenter.close();
+    } catch {
+      // As below.
+    }
+    measure("select: warm-up", t0);
     try {
       await eraseWithReport(
         image,
@@ -363,6 +387,8 @@ class Engine {
     onProgress?.({ stage: "analyse" });
     await selector.prepare(image);
     if (selector.takeOver(image)) (await this.composer).reset();
+    // Taps come next, and with them a refinement to grow.
+    this.readySpareMask();
     return this.prepared(t0, selector);
   }
 
@@ -433,8 +459,12 @@ class Engine {
     const grid = overlaySize(image.width, image.height);
     if (result.width > grid.width || result.height > grid.height) {
       const data = sampleNearest(result.mask, result.width, result.height, grid.width, grid.height, bounds);
-      const bitmap = await createImageBitmap(new ImageData(selectionOverlay(data, grid.width, grid.height), grid.width, grid.height));
-      result.display = { ...grid, data, bitmap };
+      // The bitmap covers the grid's cells that sample the selection's box (at least one, as a bitmap needs one).
+      const box = bounds ? gridBox(result.width, result.height, grid.width, grid.height, bounds) : { x: 0, y: 0, ...grid };
+      if (box.width === 0 || box.height === 0) Object.assign(box, { x: 0, y: 0, width: 1, height: 1 });
+      const overlay = new ImageData(selectionOverlay(data, grid.width, grid.height, box), box.width, box.height);
+      const bitmap = await createImageBitmap(overlay);
+      result.display = { ...grid, data, bitmap, bitmapAt: { x: box.x, y: box.y } };
       return Comlink.transfer(result, [...movable(result.mask), data.buffer, bitmap]);
     }
     return Comlink.transfer(result, movable(result.mask));
@@ -556,14 +586,11 @@ class Engine {
     // From the selection's crop (an object's neighbourhood): the photo-sized plane is only written where it grows.
     const { width, height } = image;
     const grow = defaultGrow(width, height);
-    const grown = growCropSelection(
-      full,
-      width,
-      height,
-      grow,
-      canShare() ? new Uint8Array(new SharedArrayBuffer(width * height)) : undefined,
-    );
-    measure("refine: grow", t1);
+    const spare = this.spareMask?.length === width * height ? this.spareMask : null;
+    this.spareMask = null;
+    const out = spare ?? (canShare() ? new Uint8Array(new SharedArrayBuffer(width * height)) : undefined);
+    const grown = growCropSelection(full, width, height, grow, out);
+    measure(spare ? "refine: grow (into a touched mask)" : "refine: grow", t1);
     // The box the grown selection lies in (the crop, grown with it): the overlay samples only that.
     const m = Math.ceil(grow) + 1;
     const x0 = Math.max(0, full.x0 - m);
@@ -688,7 +715,11 @@ class Engine {
       this.handedOver = this.image;
       // Not at once: the 48 MB copy would share the cores with the page showing the result (the next erase
       // makes it first if it comes sooner).
-      setTimeout(() => this.ownPixels(), OWN_PIXELS_DELAY_MS);
+      setTimeout(() => {
+        this.ownPixels();
+        // The next object's refinement (the erase took the spare mask, or left it).
+        this.readySpareMask();
+      }, OWN_PIXELS_DELAY_MS);
     }
     measure("erase: pixels for the page", t1);
     const ms = performance.now() - t0;
@@ -743,6 +774,29 @@ class Engine {
     const image = this.handedOver;
     this.handedOver = null;
     if (image && image === this.image) (image as { data: Uint8ClampedArray }).data = inSharedMemory(image.data as Uint8ClampedArray);
+  }
+
+  /**
+   * Has a field worker touch a new spare mask of the current photo's size (see `spareMask`), unless one is
+   * kept or being made. Only between erases: the fill's scans would wait behind the touching.
+   */
+  private readySpareMask(): void {
+    const threads = this.fieldThreads;
+    const image = this.image;
+    if (!threads || !image || this.spareMaking || this.erasing > 0) return;
+    const n = image.width * image.height;
+    if (this.spareMask?.length === n) return;
+    const buffer = new SharedArrayBuffer(n);
+    this.spareMaking = true;
+    threads
+      .touch(buffer)
+      .then(() => {
+        if (this.image && this.image.width * this.image.height === n) this.spareMask = new Uint8Array(buffer);
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.spareMaking = false;
+      });
   }
 
   /**

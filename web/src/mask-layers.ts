@@ -34,6 +34,8 @@ export interface SelectionDisplay {
    * alive (the latest) and drops the others (`bitmap` unset), which then draw from `data`.
    */
   bitmap?: ImageBitmap;
+  /** Where `bitmap`'s corner lies on the grid: it covers the box of the grid where the selection may be (0, 0 when absent). */
+  bitmapAt?: { x: number; y: number };
 }
 
 /** The overlay is drawn at most this long (the photo is rarely shown larger; enlarging it is smoothed). */
@@ -46,34 +48,40 @@ export function overlaySize(width: number, height: number): { width: number; hei
 }
 
 /**
+ * The box of the `ow`×`oh` grid whose cells sample (nearest, at pixel centres) a pixel of `within`, a box of
+ * a `width`×`height` plane (the sampled rows and columns only grow, so the box is one run of each).
+ */
+export function gridBox(width: number, height: number, ow: number, oh: number, within: Rect): Rect {
+  const run = (n: number, size: number, from: number, to: number) => {
+    let first = n;
+    let end = 0;
+    for (let i = 0; i < n; i++) {
+      const c = Math.min(size - 1, Math.floor(((i + 0.5) * size) / n));
+      if (c < from || c >= to) continue;
+      first = Math.min(first, i);
+      end = i + 1;
+    }
+    return first < end ? { first, end } : { first: 0, end: 0 };
+  };
+  const xs = run(ow, width, within.x, within.x + within.width);
+  const ys = run(oh, height, within.y, within.y + within.height);
+  return { x: xs.first, y: ys.first, width: xs.end - xs.first, height: ys.end - ys.first };
+}
+
+/**
  * `data` (`width`×`height`) sampled nearest onto `ow`×`oh`, as `drawOverlay` samples it (pixel centres).
  * `within`: a box of `data` outside which it is all 0 (an object's selection at 12 MP), so that only the
  * grid's cells sampling inside it are read.
  */
 export function sampleNearest(data: Uint8Array, width: number, height: number, ow: number, oh: number, within?: Rect): Uint8Array {
   const out = new Uint8Array(ow * oh);
-  const bx0 = within?.x ?? 0;
-  const by0 = within?.y ?? 0;
-  const bx1 = within ? within.x + within.width : width;
-  const by1 = within ? within.y + within.height : height;
+  const box = within ? gridBox(width, height, ow, oh, within) : { x: 0, y: 0, width: ow, height: oh };
   const cols = new Int32Array(ow);
-  // The columns sampled inside the box (consecutive: the sampled columns only grow).
-  let ox0 = ow;
-  let ox1 = 0;
-  for (let x = 0; x < ow; x++) {
-    const c = Math.min(width - 1, Math.floor(((x + 0.5) * width) / ow));
-    cols[x] = c;
-    if (c >= bx0 && c < bx1) {
-      ox0 = Math.min(ox0, x);
-      ox1 = x + 1;
-    }
-  }
-  for (let y = 0; y < oh; y++) {
-    const sy = Math.min(height - 1, Math.floor(((y + 0.5) * height) / oh));
-    if (sy < by0 || sy >= by1) continue;
-    const row = sy * width;
+  for (let x = box.x; x < box.x + box.width; x++) cols[x] = Math.min(width - 1, Math.floor(((x + 0.5) * width) / ow));
+  for (let y = box.y; y < box.y + box.height; y++) {
+    const row = Math.min(height - 1, Math.floor(((y + 0.5) * height) / oh)) * width;
     const o = y * ow;
-    for (let x = ox0; x < ox1; x++) out[o + x] = data[row + cols[x]];
+    for (let x = box.x; x < box.x + box.width; x++) out[o + x] = data[row + cols[x]];
   }
   return out;
 }
@@ -265,22 +273,25 @@ function overlayRed(): number {
   return probe[0] === 4 ? (130 << 24) | (60 << 16) | (40 << 8) | 255 : (255 << 24) | (40 << 16) | (60 << 8) | 130;
 }
 
-/** The overlay of a selection alone (`data`, already on the overlay's grid), as `drawOverlay` draws it. */
-export function selectionOverlay(data: Uint8Array, width: number, height: number): Uint8ClampedArray<ArrayBuffer> {
-  const rgba = new Uint8ClampedArray(width * height * 4);
+/**
+ * The overlay of a selection alone (`data`, already on the overlay's `width`×`height` grid), as `drawOverlay`
+ * draws it, over the grid's `box` only (default: all of it; outside it `data` must be 0): an object's
+ * overlay is then a fraction of the grid's 11 MB to fill and to make a bitmap of.
+ */
+export function selectionOverlay(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  box: Rect = { x: 0, y: 0, width, height },
+): Uint8ClampedArray<ArrayBuffer> {
+  const rgba = new Uint8ClampedArray(box.width * box.height * 4);
   const pixels = new Uint32Array(rgba.buffer);
   const red = overlayRed();
-  let i = 0;
-  // Four cells at a time where the grid is word-aligned: an object covers a few percent of it.
-  if ((data.byteOffset & 3) === 0) {
-    const words = new Uint32Array(data.buffer, data.byteOffset, pixels.length >> 2);
-    for (let k = 0; k < words.length; k++) {
-      if (words[k] === 0) continue;
-      for (let j = k << 2; j < (k + 1) << 2; j++) if (data[j] !== 0) pixels[j] = red;
-    }
-    i = words.length << 2;
+  for (let y = 0; y < box.height; y++) {
+    const from = (box.y + y) * width + box.x;
+    const to = y * box.width;
+    for (let x = 0; x < box.width; x++) if (data[from + x] !== 0) pixels[to + x] = red;
   }
-  for (; i < pixels.length; i++) if (data[i] !== 0) pixels[i] = red;
   return rgba;
 }
 

@@ -255,16 +255,17 @@ export function useDocument() {
       (overlay.getContext("2d") as CanvasRenderingContext2D).clearRect(0, 0, overlay.width, overlay.height);
       return;
     }
-    const drawn = mask.painted === 0 ? mask.selection?.display?.bitmap : undefined;
-    if (drawn) {
-      // The worker drew this overlay: a copy, not 2–3 million pixels filled here.
-      if (overlay.width !== drawn.width || overlay.height !== drawn.height) {
-        overlay.width = drawn.width;
-        overlay.height = drawn.height;
+    const display = mask.painted === 0 ? mask.selection?.display : undefined;
+    const drawn = display?.bitmap;
+    if (display && drawn) {
+      // The worker drew this overlay (the part of the grid the selection covers): a copy, not 2–3 million pixels filled here.
+      if (overlay.width !== display.width || overlay.height !== display.height) {
+        overlay.width = display.width;
+        overlay.height = display.height;
       }
       const ctx = overlay.getContext("2d") as CanvasRenderingContext2D;
-      ctx.clearRect(0, 0, drawn.width, drawn.height);
-      ctx.drawImage(drawn, 0, 0);
+      ctx.clearRect(0, 0, display.width, display.height);
+      ctx.drawImage(drawn, display.bitmapAt?.x ?? 0, display.bitmapAt?.y ?? 0);
       return;
     }
     const own = mask.painted === 0 && sel !== null && Math.max(sel.width, sel.height) <= OVERLAY_LONG_SIDE;

@@ -7,7 +7,7 @@
  * alpha at 128 gives back exactly the grown hard mask the eraser uses.
  */
 import { expectedError, type Mask, type Rect } from "../image.js";
-import { dilateDisc, holeBounds, squaredDistanceTo } from "../mask.js";
+import { dilateDisc, dilateDiscInto, holeBounds, squaredDistanceTo } from "../mask.js";
 import type { CropMask } from "./thin.js";
 
 export interface RemovalMaskOptions {
@@ -66,31 +66,19 @@ export function growCropSelection(selection: CropMask, width: number, height: nu
   if (!(g >= 0) || !Number.isFinite(g)) throw expectedError("grow ≥ 0 pixels", g);
   if (out !== undefined && out.length !== n) throw expectedError(`an output of ${n} values`, out.length);
   const mask = out ?? new Uint8Array(n);
-  const inCrop = cw > 0 ? holeBounds(data, cw, ch) : null;
-  if (inCrop === null) return mask;
-  const bounds = { x: x0 + inCrop.x, y: y0 + inCrop.y, width: inCrop.width, height: inCrop.height };
-  const around = cropAround(selection, width, height, bounds, Math.ceil(g) + 2);
-  const grown = dilateDisc(around.crop, around.cw, around.ch, g + 0.5);
-  for (let y = 0; y < around.ch; y++) mask.set(grown.subarray(y * around.cw, (y + 1) * around.cw), (around.y0 + y) * width + around.x0);
+  // Straight into the mask (zeroed): only the grown selection's pixels are written.
+  if (cw > 0 && ch > 0) dilateDiscInto(data, cw, ch, g + 0.5, { data: mask, width, height, x: x0, y: y0 });
   return mask;
 }
 
-/** The selection's box plus `margin` (within the image), copied out of `source` (a crop of the image, 0 outside it). */
-function cropAround(source: CropMask, width: number, height: number, bounds: Rect, margin: number) {
+/** The selection's box plus `margin` (within the image), copied out. */
+function cropAround(data: Uint8Array, width: number, height: number, bounds: Rect, margin: number) {
   const x0 = Math.max(0, bounds.x - margin);
   const y0 = Math.max(0, bounds.y - margin);
   const cw = Math.min(width, bounds.x + bounds.width + margin) - x0;
   const ch = Math.min(height, bounds.y + bounds.height + margin) - y0;
   const crop = new Uint8Array(cw * ch);
-  // The part of the box inside the source crop; the rest stays 0.
-  const sx0 = Math.max(x0, source.x0);
-  const sx1 = Math.min(x0 + cw, source.x0 + source.width);
-  const sy0 = Math.max(y0, source.y0);
-  const sy1 = Math.min(y0 + ch, source.y0 + source.height);
-  for (let y = sy0; y < sy1 && sx0 < sx1; y++) {
-    const from = (y - source.y0) * source.width - source.x0;
-    crop.set(source.data.subarray(from + sx0, from + sx1), (y - y0) * cw + sx0 - x0);
-  }
+  for (let y = 0; y < ch; y++) crop.set(data.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + cw), y * cw);
   return { crop, x0, y0, cw, ch };
 }
 
@@ -117,7 +105,7 @@ export function removalMask(selection: Mask, options: RemovalMaskOptions = {}): 
   if (bounds === null) return { mask: { width, height, data: mask }, alpha, grow, feather };
   // Nothing farther than grow + feather from the selection is touched, so the
   // distance transforms run on the selection's box plus that margin only.
-  const { crop, x0, y0, cw, ch } = cropAround({ x0: 0, y0: 0, width, height, data }, width, height, bounds, Math.ceil(grow + feather) + 2);
+  const { crop, x0, y0, cw, ch } = cropAround(data, width, height, bounds, Math.ceil(grow + feather) + 2);
   if (feather === 0) {
     // A hard edge needs no distances, only the disc dilation (run-based, far cheaper at 12 MP).
     const grown = dilateDisc(crop, cw, ch, grow + 0.5);
