@@ -26,7 +26,7 @@ import {
   VanishError,
 } from "../../src/index.js";
 import { bundledSamLoader, type SamLoadProgress } from "./bundled-sam.js";
-import { type DecodeOptions, decodePhoto, encodePhoto, type Photo, type PhotoSource, readSource } from "./codec.js";
+import { type DecodeOptions, decodePhoto, decodePhotoAndBitmap, encodePhoto, type Photo, type PhotoSource, readSource } from "./codec.js";
 import "./errors.js";
 import { defaultFieldWorkers, WebFieldThreads } from "./field-threads.js";
 import { gridBox, overlaySize, type SelectionDisplay, sampleNearest, selectionOverlay } from "./mask-layers.js";
@@ -226,13 +226,16 @@ class Engine {
       .finally(() => {
         this.lastLoad = null;
       });
-    const [photo, source] = await Promise.all([decodePhoto(file, name, options), readSource(file)]);
+    const [{ photo, bitmap }, source] = await Promise.all([decodePhotoAndBitmap(file, name, options), readSource(file)]);
+    // A JPEG's decoded bitmap (opaque, in the colour space its samples are shown in) is its view as it is.
+    const decoded = photo.mime === "image/jpeg" && source.colorSpace === "srgb" ? bitmap : undefined;
+    if (!decoded) bitmap.close();
     // With field workers this worker's copy lives in shared memory, so that they read and fill the photo itself.
     const own = this.fieldThreads ? inSharedMemory(photo.data) : new Uint8ClampedArray(photo.data);
     this.image = { width: photo.width, height: photo.height, data: own };
     this.source = source;
     (await this.composer).reset();
-    const view = await makeViewBitmaps(photo.data, photo.width, photo.height, true, source.colorSpace);
+    const view = await makeViewBitmaps(photo.data, photo.width, photo.height, true, source.colorSpace, decoded);
     this.halved.keep(view, photo.width, photo.height);
     return Comlink.transfer({ photo, view }, [photo.data.buffer, ...view]);
   }
