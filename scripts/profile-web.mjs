@@ -18,7 +18,9 @@
  * trace to $PROFILE_WEB_TRACE when set (open it in Perfetto), a screenshot
  * after the tap and after the erase into $PROFILE_WEB_SHOTS; with
  * PROFILE_WEB_NO_ERASE set it stops after the tap; with PROFILE_WEB_ENTER_AT_ONCE
- * set, Enter follows the mask at once (as in bench:web) instead of 3 s later.
+ * set, Enter follows the mask at once (as in bench:web) instead of 3 s later;
+ * with PROFILE_WEB_UNDO set, the erase is then undone and made again (Undo,
+ * Enter at once, as in bench:web: the photo the engine holds is the page's).
  */
 import { writeFileSync } from "node:fs";
 import os from "node:os";
@@ -120,6 +122,15 @@ try {
     process.stderr.write(`profile-web: ${await page.getByTestId("status").textContent()}\n`);
     await page.waitForTimeout(1500);
     await mark("end");
+    if (process.env.PROFILE_WEB_UNDO) {
+      await page.keyboard.press("Control+z");
+      await status(page, "Undid");
+      await mark("undone");
+      await page.keyboard.press("Enter");
+      await status(page, "Erased");
+      await mark("again");
+      process.stderr.write(`profile-web: again: ${await page.getByTestId("status").textContent()}\n`);
+    }
   }
   if (process.env.PROFILE_WEB_SHOTS) await page.screenshot({ path: path.join(process.env.PROFILE_WEB_SHOTS, `${engine}-erased.png`) });
   const done = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
@@ -153,6 +164,8 @@ const phases = [
   ["after the tap (3 s, unless Enter at once)", "selected", "enter"],
   ["Enter → erased", "enter", "erased"],
   ["after the erase (1.5 s)", "erased", "end"],
+  ["Undo → undone", "end", "undone"],
+  ["Enter → erased again", "undone", "again"],
 ].filter(([, a, b]) => markTs[a] !== undefined && markTs[b] !== undefined);
 
 // Busy time per thread: top-level tasks (ThreadControllerImpl::RunTask and kin) on each thread.

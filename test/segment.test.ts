@@ -8,7 +8,7 @@ import type { RgbaImage } from "../src/core/image.js";
 import { dilateDisc, squaredDistanceTo } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { FlowGraph } from "../src/core/segmentation/maxflow.js";
-import { growSelection, removalMask } from "../src/core/segmentation/removal-mask.js";
+import { growCropSelection, growSelection, removalMask } from "../src/core/segmentation/removal-mask.js";
 import {
   chooseCorrection,
   chooseSamMask,
@@ -250,6 +250,84 @@ describe("built-in segmenter", () => {
     });
   });
 
+  test("refineBounded is refine's mask as a crop: every selected pixel inside it, the same pixels, 0 outside", async () => {
+    /** `crop` placed into a photo-sized plane of zeros. */
+    const placed = (crop: { x0: number; y0: number; width: number; height: number; data: Uint8Array }, w: number, h: number) => {
+      const out = new Uint8Array(w * h);
+      for (let y = 0; y < crop.height; y++) out.set(crop.data.subarray(y * crop.width, (y + 1) * crop.width), (crop.y0 + y) * w + crop.x0);
+      return out;
+    };
+    // 1283×961 at a factor of 2 (a longer last row and column of cells), objects touching the photo's edges too.
+    const big = scene(1283, 961, (x, y) =>
+      (x / 4 + 0.5 - 110) ** 2 + (y / 4 + 0.5 - 120) ** 2 <= 2500
+        ? [200, 50, 40]
+        : x >= 1000 && y >= 700
+          ? [40, 60, 190]
+          : x < 120 && y < 90
+            ? [230, 220, 60]
+            : null,
+    );
+    const seg = await Segmenter.create({ engine: "builtin" });
+    await seg.prepare(big);
+    const prompts = [
+      { points: [{ x: 440, y: 480, label: 1 as const }] },
+      {
+        points: [
+          { x: 440.7, y: 480.3, label: 1 as const },
+          { x: 1200.5, y: 900.5, label: 1 as const },
+        ],
+      },
+      {
+        points: [
+          { x: 440, y: 480, label: 1 as const },
+          { x: 470, y: 470, label: 0 as const },
+        ],
+      },
+      { points: [{ x: 1282, y: 960, label: 1 as const }] },
+      { points: [{ x: 3, y: 2, label: 1 as const }] },
+      { box: { x0: 990, y0: 690, x1: 1283, y1: 961 } },
+    ];
+    for (const prompt of prompts) {
+      const preview = await seg.preview(prompt);
+      const crop = seg.refineBounded(preview);
+      const full = seg.refine(preview);
+      assert.ok(crop.width * crop.height < full.data.length, `${JSON.stringify(prompt)}: a crop of ${crop.width}×${crop.height}`);
+      assert.deepEqual(placed(crop, 1283, 961), full.data, JSON.stringify(prompt));
+    }
+    // Thin structures, alone or beside an object.
+    const post = (x: number, y: number) => ((x >= 401 && x < 403) || (x >= 471 && x < 473)) && y >= 200 && y < 260;
+    const buoy = disc(600, 230, 30);
+    const harbour = scene(
+      960,
+      600,
+      (x, y) => (post(x, y) ? [70, 55, 45] : buoy(x, y) ? [200, 40, 40] : y < 300 ? [200, 170, 120] : null),
+      13,
+    );
+    await seg.prepare(harbour);
+    for (const points of [
+      [{ x: 402, y: 230, label: 1 as const }],
+      [
+        { x: 600, y: 230, label: 1 as const },
+        { x: 402, y: 230, label: 1 as const },
+      ],
+    ]) {
+      const preview = await seg.preview({ points });
+      assert.deepEqual(placed(seg.refineBounded(preview), 960, 600), seg.refine(preview).data, JSON.stringify(points));
+    }
+    // An engine without a preview: its whole mask, as a crop covering the photo.
+    const plain = await Segmenter.create({
+      engine: {
+        name: "plain",
+        prepare: async () => {},
+        segment: async () => ({ mask: { width: 2, height: 2, data: Uint8Array.from([0, 1, 1, 0]) }, score: 0.5 }),
+        close: () => {},
+      },
+    });
+    await plain.prepare({ width: 2, height: 2, data: new Uint8ClampedArray(16) });
+    const whole = plain.refineBounded(await plain.preview({ points: [{ x: 1, y: 0, label: 1 }] }));
+    assert.deepEqual(whole, { x0: 0, y0: 0, width: 2, height: 2, data: Uint8Array.from([0, 1, 1, 0]) });
+  });
+
   test("without the warm-up selections, prepare leaves every selection as it was", async () => {
     const warm = await Segmenter.create({ engine: "builtin" });
     const cold = await Segmenter.create({ engine: "builtin", builtin: { warmUp: false } });
@@ -362,6 +440,30 @@ describe("mask geometry", () => {
       assert.deepEqual(new Uint8Array(out), expected, `trial ${trial} into a buffer`);
     }
     assert.throws(() => growSelection({ width: 4, height: 4, data: new Uint8Array(16) }, 2, new Uint8Array(15)), /output/);
+  });
+
+  test("growCropSelection grows a crop of the image as growSelection grows the crop placed in zeros", () => {
+    const rng = new Random(23);
+    for (let trial = 0; trial < 40; trial++) {
+      const w = 5 + rng.int(0, 40);
+      const h = 5 + rng.int(0, 30);
+      const x0 = rng.int(0, w - 1);
+      const y0 = rng.int(0, h - 1);
+      const cw = rng.int(0, w - x0);
+      const ch = rng.int(0, h - y0);
+      const data = new Uint8Array(cw * ch);
+      for (let i = 0; i < data.length; i++) data[i] = rng.next() < 0.15 ? 1 : 0;
+      const whole = new Uint8Array(w * h);
+      for (let y = 0; y < ch; y++) whole.set(data.subarray(y * cw, (y + 1) * cw), (y0 + y) * w + x0);
+      const grow = trial % 3 === 0 ? undefined : rng.next() * 6;
+      const expected = growSelection({ width: w, height: h, data: whole }, grow);
+      const crop = { x0, y0, width: cw, height: ch, data };
+      assert.deepEqual(growCropSelection(crop, w, h, grow), expected, `trial ${trial}`);
+      const out = new Uint8Array(new SharedArrayBuffer(w * h));
+      assert.equal(growCropSelection(crop, w, h, grow, out), out);
+      assert.deepEqual(new Uint8Array(out), expected, `trial ${trial} into a buffer`);
+    }
+    assert.throws(() => growCropSelection({ x0: 3, y0: 0, width: 2, height: 1, data: new Uint8Array(2) }, 4, 4), /inside 4×4/);
   });
 
   test("minimum cut separates at the cheapest edge", () => {

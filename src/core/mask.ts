@@ -246,6 +246,29 @@ export function dilate(hole: Uint8Array, width: number, height: number, radius: 
  */
 export function dilateDisc(plane: Uint8Array, width: number, height: number, radius: number): Uint8Array {
   const out = new Uint8Array(width * height);
+  dilateDiscInto(plane, width, height, radius, { data: out, width, height, x: 0, y: 0 });
+  return out;
+}
+
+/** A plane to dilate into, and where the dilated plane's corner lies in it (see `dilateDiscInto`). */
+export interface DilationTarget {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  x: number;
+  y: number;
+}
+
+/**
+ * `dilateDisc` of `plane` (`width`×`height`) written into a larger plane
+ * where `plane`'s corner lies at (`target.x`, `target.y`): every pixel of
+ * `target` within the disc of a non-zero pixel of `plane` is set to 1 (the
+ * dilation reaches past `plane`'s edges, up to `target`'s), the others are
+ * left as they are. A selection's crop grows straight into the photo-sized
+ * mask, with no margin copied around it and no crop-sized result copied back.
+ */
+export function dilateDiscInto(plane: Uint8Array, width: number, height: number, radius: number, target: DilationTarget): void {
+  const { data: out, width: ow, height: oh, x: ox, y: oy } = target;
   const reach = Math.max(0, Math.ceil(radius) - 1);
   const r2 = radius * radius;
   // half[d]: the widest horizontal offset allowed at vertical offset d (−1: none).
@@ -255,8 +278,10 @@ export function dilateDisc(plane: Uint8Array, width: number, height: number, rad
     while ((h + 1) * (h + 1) + d * d < r2) h++;
     half[d] = h;
   }
-  if (half[0] < 0) return out;
-  // Runs [start, end) of each row.
+  if (half[0] < 0) return;
+  // Runs [start, end) of each row, in the target's columns; zero words are skipped whole (a photo-sized
+  // selection is mostly zeros).
+  const words = (plane.byteOffset & 3) === 0 ? new Uint32Array(plane.buffer, plane.byteOffset, plane.length >> 2) : null;
   const rowStart = new Int32Array(height + 1);
   let starts = new Int32Array(1024);
   let ends = new Int32Array(1024);
@@ -266,7 +291,12 @@ export function dilateDisc(plane: Uint8Array, width: number, height: number, rad
     const row = y * width;
     let x = 0;
     while (x < width) {
-      if (plane[row + x] === 0) {
+      const i = row + x;
+      if (words && (i & 3) === 0 && x + 4 <= width && words[i >> 2] === 0) {
+        x += 4;
+        continue;
+      }
+      if (plane[i] === 0) {
         x++;
         continue;
       }
@@ -280,22 +310,26 @@ export function dilateDisc(plane: Uint8Array, width: number, height: number, rad
         grownEnds.set(ends);
         ends = grownEnds;
       }
-      starts[count] = a;
-      ends[count] = x;
+      starts[count] = ox + a;
+      ends[count] = ox + x;
       count++;
     }
   }
   rowStart[height] = count;
-  const diff = new Int32Array(width + 1);
-  for (let y = 0; y < height; y++) {
-    let lo = width;
+  const diff = new Int32Array(ow + 1);
+  // The target's rows the dilation can reach.
+  const y0 = Math.max(0, oy - reach);
+  const y1 = Math.min(oh - 1, oy + height - 1 + reach);
+  for (let Y = y0; Y <= y1; Y++) {
+    let lo = ow;
     let hi = 0;
+    const y = Y - oy;
     for (let yy = Math.max(0, y - reach); yy <= Math.min(height - 1, y + reach); yy++) {
       const h = half[Math.abs(yy - y)];
       if (h < 0) continue;
       for (let k = rowStart[yy]; k < rowStart[yy + 1]; k++) {
         const a = Math.max(0, starts[k] - h);
-        const b = Math.min(width, ends[k] + h);
+        const b = Math.min(ow, ends[k] + h);
         diff[a]++;
         diff[b]--;
         if (a < lo) lo = a;
@@ -303,7 +337,7 @@ export function dilateDisc(plane: Uint8Array, width: number, height: number, rad
       }
     }
     if (lo >= hi) continue;
-    const row = y * width;
+    const row = Y * ow;
     let cover = 0;
     let runStart = -1;
     for (let x = lo; x <= hi; x++) {
@@ -316,7 +350,6 @@ export function dilateDisc(plane: Uint8Array, width: number, height: number, rad
       }
     }
   }
-  return out;
 }
 
 /**

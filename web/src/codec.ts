@@ -68,6 +68,20 @@ export interface DecodeOptions {
 
 /** Decodes a JPEG, PNG, WebP or AVIF file (AVIF where the browser decodes it) to RGBA, orientation applied. */
 export async function decodePhoto(file: Blob, name: string, options: DecodeOptions = {}): Promise<Photo> {
+  const { photo, bitmap } = await decodePhotoAndBitmap(file, name, options);
+  bitmap.close();
+  return photo;
+}
+
+/**
+ * `decodePhoto`, with the decoded bitmap its pixels were read from (the caller closes it): for a JPEG (no
+ * alpha) it holds those very samples, so it can be shown as it is instead of made again from the pixels.
+ */
+export async function decodePhotoAndBitmap(
+  file: Blob,
+  name: string,
+  options: DecodeOptions = {},
+): Promise<{ photo: Photo; bitmap: ImageBitmap }> {
   const guessed = guessMime(name);
   if (HEIC.includes(file.type) || guessed === "image/heic") {
     throw new VanishError(
@@ -115,9 +129,8 @@ export async function decodePhoto(file: Blob, name: string, options: DecodeOptio
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext("2d", { willReadFrequently: true }) as OffscreenCanvasRenderingContext2D;
   ctx.drawImage(bitmap, 0, 0);
-  bitmap.close();
   const data = ctx.getImageData(0, 0, width, height).data;
-  return { name, mime, width, height, data };
+  return { photo: { name, mime, width, height, data }, bitmap };
 }
 
 function guessMime(name: string): string | null {

@@ -9,8 +9,9 @@ import type { Rect } from "../../src/core/image.js";
 import { type UpscaleInput, upscaleInto } from "../../src/core/inpaint/upscale.js";
 import { pixelsWithUpscaleRoom } from "../../src/core/inpaint/wasm/detail-transfer.js";
 import { holeStats } from "../../src/core/mask.js";
-import { growSelection } from "../../src/core/segmentation/removal-mask.js";
+import { growCropSelection } from "../../src/core/segmentation/removal-mask.js";
 import {
+  BuiltinSegmenter,
   checkSamDecoder,
   checkSamEncoder,
   defaultGrow,
@@ -25,10 +26,10 @@ import {
   VanishError,
 } from "../../src/index.js";
 import { bundledSamLoader, type SamLoadProgress } from "./bundled-sam.js";
-import { type DecodeOptions, decodePhoto, encodePhoto, type Photo, type PhotoSource, readSource } from "./codec.js";
+import { type DecodeOptions, decodePhoto, decodePhotoAndBitmap, encodePhoto, type Photo, type PhotoSource, readSource } from "./codec.js";
 import "./errors.js";
 import { defaultFieldWorkers, WebFieldThreads } from "./field-threads.js";
-import { overlaySize, type SelectionDisplay, sampleNearest, selectionOverlay } from "./mask-layers.js";
+import { gridBox, overlaySize, type SelectionDisplay, sampleNearest, selectionOverlay } from "./mask-layers.js";
 import { exposeAllCandidates, loadWebModel } from "./onnx-web.js";
 import { loadRemoteModel } from "./remote-model.js";
 import { SelectionComposer, type SelectionPrompt } from "./selection-compose.js";
@@ -124,6 +125,14 @@ class Engine {
   private overlayWanted = false;
   /** Erases under way (each writes the photo in place until it resolves). */
   private erasing = 0;
+  /**
+   * A zeroed mask of the photo's size in shared memory whose pages a field worker has touched
+   * (`readySpareMask`): the next refinement grows its selection into it, instead of into fresh memory whose
+   * first writes and reads cost 50–100 ms of page faults at 12 MP on this thread, just before its erase.
+   */
+  private spareMask: Uint8Array | null = null;
+  /** A spare mask is being touched. */
+  private spareMaking = false;
   /** The warm-up erase (see `warmUp`), which erases wait for. */
   private warming: Promise<void>;
 
@@ -140,7 +149,11 @@ class Engine {
    * finds this worker's and the field workers' code compiled, with its type
    * feedback gathered, instead of running in V8's unoptimised tiers (the red
    * leaf's coarse fill in bench:web: 410 ms cold, 172 ms warm, in traces).
-   * The result is thrown away; a failure here is not the user's concern.
+   * Before it, one tap-to-select on that photo with a small built-in engine
+   * (its analysis, a preview, the full-resolution crop and its growing), for
+   * the photo's own analysis and the first tap's refinement, which Enter
+   * waits for.
+   * The results are thrown away; a failure here is not the user's concern.
    */
   private async warmUp(): Promise<void> {
     const t0 = performance.now();
@@ -164,6 +177,17 @@ class Engine {
     }
     const image = { width, height, data: this.fieldThreads ? inSharedMemory(made) : made };
     const threads = this.fieldThreads;
+    try {
+      // A working copy a quarter of the photo's side: the refinement then upsamples by 4, as at 12 MP by 7.
+      const segmenter = new BuiltinSegmenter({ workingSize: 80, superpixels: 120, warmUp: false });
+      await segmenter.prepare(image);
+      const preview = await segmenter.segmentPreview({ points: [{ x: 170, y: 120, label: 1 }] });
+      growCropSelection(segmenter.refineBounded(preview), width, height);
+      segmenter.close();
+    } catch {
+      // As below.
+    }
+    measure("select: warm-up", t0);
     try {
       await eraseWithReport(
         image,
@@ -202,13 +226,16 @@ class Engine {
       .finally(() => {
         this.lastLoad = null;
       });
-    const [photo, source] = await Promise.all([decodePhoto(file, name, options), readSource(file)]);
+    const [{ photo, bitmap }, source] = await Promise.all([decodePhotoAndBitmap(file, name, options), readSource(file)]);
+    // A JPEG's decoded bitmap (opaque, in the colour space its samples are shown in) is its view as it is.
+    const decoded = photo.mime === "image/jpeg" && source.colorSpace === "srgb" ? bitmap : undefined;
+    if (!decoded) bitmap.close();
     // With field workers this worker's copy lives in shared memory, so that they read and fill the photo itself.
     const own = this.fieldThreads ? inSharedMemory(photo.data) : new Uint8ClampedArray(photo.data);
     this.image = { width: photo.width, height: photo.height, data: own };
     this.source = source;
     (await this.composer).reset();
-    const view = await makeViewBitmaps(photo.data, photo.width, photo.height, true, source.colorSpace);
+    const view = await makeViewBitmaps(photo.data, photo.width, photo.height, true, source.colorSpace, decoded);
     this.halved.keep(view, photo.width, photo.height);
     return Comlink.transfer({ photo, view }, [photo.data.buffer, ...view]);
   }
@@ -363,6 +390,8 @@ class Engine {
     onProgress?.({ stage: "analyse" });
     await selector.prepare(image);
     if (selector.takeOver(image)) (await this.composer).reset();
+    // Taps come next, and with them a refinement to grow.
+    this.readySpareMask();
     return this.prepared(t0, selector);
   }
 
@@ -425,15 +454,20 @@ class Engine {
   /**
    * Adds the overlay's copy of a large mask and its overlay bitmap (made
    * here, so the page's thread neither samples 12 MB nor fills 11 MB of
-   * overlay pixels) and transfers the buffers.
+   * overlay pixels) and transfers the buffers. `bounds`: a box of the mask
+   * outside which it is all 0 (a refined selection's), the only part sampled.
    */
-  private async selectResult(result: SelectResult): Promise<SelectResult> {
+  private async selectResult(result: SelectResult, bounds?: Rect): Promise<SelectResult> {
     const image = this.current();
     const grid = overlaySize(image.width, image.height);
     if (result.width > grid.width || result.height > grid.height) {
-      const data = sampleNearest(result.mask, result.width, result.height, grid.width, grid.height);
-      const bitmap = await createImageBitmap(new ImageData(selectionOverlay(data, grid.width, grid.height), grid.width, grid.height));
-      result.display = { ...grid, data, bitmap };
+      const data = sampleNearest(result.mask, result.width, result.height, grid.width, grid.height, bounds);
+      // The bitmap covers the grid's cells that sample the selection's box (at least one, as a bitmap needs one).
+      const box = bounds ? gridBox(result.width, result.height, grid.width, grid.height, bounds) : { x: 0, y: 0, ...grid };
+      if (box.width === 0 || box.height === 0) Object.assign(box, { x: 0, y: 0, width: 1, height: 1 });
+      const overlay = new ImageData(selectionOverlay(data, grid.width, grid.height, box), box.width, box.height);
+      const bitmap = await createImageBitmap(overlay);
+      result.display = { ...grid, data, bitmap, bitmapAt: { x: box.x, y: box.y } };
       return Comlink.transfer(result, [...movable(result.mask), data.buffer, bitmap]);
     }
     return Comlink.transfer(result, movable(result.mask));
@@ -448,7 +482,7 @@ class Engine {
     const known = this.refinementOf(image, prompt);
     const refinement = known && !known.refined ? known : this.startRefinement(image, prompt);
     refinement.refined = true;
-    const { mask, empty } = await refinement.mask;
+    const { mask, empty, bounds } = await refinement.mask;
     // A moment before the overlay (the 12 MP mask sampled, a bitmap: 30-120 ms of this thread, while the page
     // shows the preview's): an Enter meanwhile takes the refinement up and its erase starts at once, instead of
     // after the overlay (with the refinement started with the preview, the mask is often ready before Enter).
@@ -464,16 +498,19 @@ class Engine {
       await this.overlayPause(null, OVERLAY_AFTER_ERASE_MS);
     }
     const t2 = performance.now();
-    const result = await this.selectResult({
-      mask,
-      width: image.width,
-      height: image.height,
-      score: 1,
-      ms: performance.now() - t0,
-      empty,
-      preview: false,
-      engine: selector.answering,
-    });
+    const result = await this.selectResult(
+      {
+        mask,
+        width: image.width,
+        height: image.height,
+        score: 1,
+        ms: performance.now() - t0,
+        empty,
+        preview: false,
+        engine: selector.answering,
+      },
+      bounds,
+    );
     measure("refine: overlay", t2);
     return result;
   }
@@ -537,7 +574,7 @@ class Engine {
     return refinement;
   }
 
-  private async fullRemovalMask(image: RgbaImage, prompt: SelectionPrompt): Promise<{ mask: Uint8Array; empty: boolean }> {
+  private async fullRemovalMask(image: RgbaImage, prompt: SelectionPrompt): Promise<FullSelection> {
     const t0 = performance.now();
     const selector = await this.selector;
     await selector.prepare(image);
@@ -549,9 +586,25 @@ class Engine {
     // Grown straight into shared memory where there is any: the page then sends it back to erase without
     // copying it on its thread, the field workers read it as it is, and `eraseSelection` hands it to the page
     // with its result while `refine` does too. (No alpha: the overlay is drawn from the mask.)
-    const grown = growSelection(full, undefined, canShare() ? new Uint8Array(new SharedArrayBuffer(full.data.length)) : undefined);
-    measure("refine: grow", t1);
-    return { mask: grown, empty: full.data.indexOf(1) < 0 };
+    // From the selection's crop (an object's neighbourhood): the photo-sized plane is only written where it grows.
+    const { width, height } = image;
+    const grow = defaultGrow(width, height);
+    const spare = this.spareMask?.length === width * height ? this.spareMask : null;
+    this.spareMask = null;
+    const out = spare ?? (canShare() ? new Uint8Array(new SharedArrayBuffer(width * height)) : undefined);
+    const grown = growCropSelection(full, width, height, grow, out);
+    measure(spare ? "refine: grow (into a touched mask)" : "refine: grow", t1);
+    // The box the grown selection lies in (the crop, grown with it): the overlay samples only that.
+    const m = Math.ceil(grow) + 1;
+    const x0 = Math.max(0, full.x0 - m);
+    const y0 = Math.max(0, full.y0 - m);
+    const bounds = {
+      x: x0,
+      y: y0,
+      width: Math.min(width, full.x0 + full.width + m) - x0,
+      height: Math.min(height, full.y0 + full.height + m) - y0,
+    };
+    return { mask: grown, empty: full.data.indexOf(1) < 0, bounds };
   }
 
   /**
@@ -665,7 +718,11 @@ class Engine {
       this.handedOver = this.image;
       // Not at once: the 48 MB copy would share the cores with the page showing the result (the next erase
       // makes it first if it comes sooner).
-      setTimeout(() => this.ownPixels(), OWN_PIXELS_DELAY_MS);
+      setTimeout(() => {
+        this.ownPixels();
+        // The next object's refinement (the erase took the spare mask, or left it).
+        this.readySpareMask();
+      }, OWN_PIXELS_DELAY_MS);
     }
     measure("erase: pixels for the page", t1);
     const ms = performance.now() - t0;
@@ -723,6 +780,29 @@ class Engine {
   }
 
   /**
+   * Has a field worker touch a new spare mask of the current photo's size (see `spareMask`), unless one is
+   * kept or being made. Only between erases: the fill's scans would wait behind the touching.
+   */
+  private readySpareMask(): void {
+    const threads = this.fieldThreads;
+    const image = this.image;
+    if (!threads || !image || this.spareMaking || this.erasing > 0) return;
+    const n = image.width * image.height;
+    if (this.spareMask?.length === n) return;
+    const buffer = new SharedArrayBuffer(n);
+    this.spareMaking = true;
+    threads
+      .touch(buffer)
+      .then(() => {
+        if (this.image && this.image.width * this.image.height === n) this.spareMask = new Uint8Array(buffer);
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.spareMaking = false;
+      });
+  }
+
+  /**
    * `mask` in shared memory for the field workers: as it is when it already is there (a refined selection,
    * which nobody writes again), else copied into a shared buffer kept for the next erases.
    */
@@ -757,12 +837,19 @@ interface Refinement {
   image: RgbaImage;
   /** The prompt, as JSON. */
   key: string;
-  mask: Promise<{ mask: Uint8Array; empty: boolean }>;
+  mask: Promise<FullSelection>;
   erase: Promise<unknown> | null;
   /** Whether a `refine` call has taken it (a later one, e.g. after an erase, starts its own). */
   refined: boolean;
   /** Ends `refine`'s pause before its overlay, while it waits (an erase took the refinement up). */
   wake: (() => void) | null;
+}
+
+/** A refinement's grown full-resolution mask; `bounds`: the box outside which it is all 0. */
+interface FullSelection {
+  mask: Uint8Array;
+  empty: boolean;
+  bounds: Rect;
 }
 
 /** User timing mark: a refinement started by `select` itself, before the page asked for it. */

@@ -29,7 +29,7 @@ import {
 } from "../../src/core/inpaint/patchmatch.js";
 import type { StructureResult } from "../../src/core/inpaint/structure/structure.js";
 import { applySeam, planSeam, type UpscaleInput, upscaleInto, upscaleKernel, upscaleRows } from "../../src/core/inpaint/upscale.js";
-import type { FieldBatch, FieldBatchDone, KernelRowsBatch, RowsBatch, StructureBatch } from "./field.worker.js";
+import type { FieldBatch, FieldBatchDone, KernelRowsBatch, RowsBatch, StructureBatch, TouchBatch } from "./field.worker.js";
 
 /** Targets a scan needs before its bands go to the field workers (below, the messages cost more than they save). */
 const PARALLEL_TARGETS = 8192;
@@ -250,6 +250,18 @@ export class WebFieldThreads implements FieldThreads {
     done.then(finished, finished);
     return done.then((answer) => answer.structure ?? null);
   };
+
+  /**
+   * Resolves once the last worker has written a 0 into every page of `buffer` (fresh shared memory, zero,
+   * that the engine worker will fill later): the pages' first-write faults are taken there, not on the
+   * engine worker when it fills it. Only while the fill does not need the workers (it would wait).
+   */
+  async touch(buffer: SharedArrayBuffer): Promise<void> {
+    const id = this.nextBatch++;
+    const done = new Promise<FieldBatchDone>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.workers[this.workers.length - 1].postMessage({ kind: "touch", id, buffer } satisfies TouchBatch);
+    await done;
+  }
 
   /** Stops the workers; scans under way fail. */
   close(): void {

@@ -7,6 +7,7 @@
  * refinement arrives; it is sampled nearest-neighbour onto the photo's grid.
  * Also: the red overlay the view draws, and mask import/export.
  */
+import type { Rect } from "../../src/core/image.js";
 
 /** A selection layer at any resolution covering the whole photo (1 = remove). */
 export interface SelectionLayer {
@@ -33,6 +34,8 @@ export interface SelectionDisplay {
    * alive (the latest) and drops the others (`bitmap` unset), which then draw from `data`.
    */
   bitmap?: ImageBitmap;
+  /** Where `bitmap`'s corner lies on the grid: it covers the box of the grid where the selection may be (0, 0 when absent). */
+  bitmapAt?: { x: number; y: number };
 }
 
 /** The overlay is drawn at most this long (the photo is rarely shown larger; enlarging it is smoothed). */
@@ -44,15 +47,41 @@ export function overlaySize(width: number, height: number): { width: number; hei
   return { width: Math.max(1, Math.round(width * k)), height: Math.max(1, Math.round(height * k)) };
 }
 
-/** `data` (`width`×`height`) sampled nearest onto `ow`×`oh`, as `drawOverlay` samples it (pixel centres). */
-export function sampleNearest(data: Uint8Array, width: number, height: number, ow: number, oh: number): Uint8Array {
+/**
+ * The box of the `ow`×`oh` grid whose cells sample (nearest, at pixel centres) a pixel of `within`, a box of
+ * a `width`×`height` plane (the sampled rows and columns only grow, so the box is one run of each).
+ */
+export function gridBox(width: number, height: number, ow: number, oh: number, within: Rect): Rect {
+  const run = (n: number, size: number, from: number, to: number) => {
+    let first = n;
+    let end = 0;
+    for (let i = 0; i < n; i++) {
+      const c = Math.min(size - 1, Math.floor(((i + 0.5) * size) / n));
+      if (c < from || c >= to) continue;
+      first = Math.min(first, i);
+      end = i + 1;
+    }
+    return first < end ? { first, end } : { first: 0, end: 0 };
+  };
+  const xs = run(ow, width, within.x, within.x + within.width);
+  const ys = run(oh, height, within.y, within.y + within.height);
+  return { x: xs.first, y: ys.first, width: xs.end - xs.first, height: ys.end - ys.first };
+}
+
+/**
+ * `data` (`width`×`height`) sampled nearest onto `ow`×`oh`, as `drawOverlay` samples it (pixel centres).
+ * `within`: a box of `data` outside which it is all 0 (an object's selection at 12 MP), so that only the
+ * grid's cells sampling inside it are read.
+ */
+export function sampleNearest(data: Uint8Array, width: number, height: number, ow: number, oh: number, within?: Rect): Uint8Array {
   const out = new Uint8Array(ow * oh);
+  const box = within ? gridBox(width, height, ow, oh, within) : { x: 0, y: 0, width: ow, height: oh };
   const cols = new Int32Array(ow);
-  for (let x = 0; x < ow; x++) cols[x] = Math.min(width - 1, Math.floor(((x + 0.5) * width) / ow));
-  for (let y = 0; y < oh; y++) {
+  for (let x = box.x; x < box.x + box.width; x++) cols[x] = Math.min(width - 1, Math.floor(((x + 0.5) * width) / ow));
+  for (let y = box.y; y < box.y + box.height; y++) {
     const row = Math.min(height - 1, Math.floor(((y + 0.5) * height) / oh)) * width;
     const o = y * ow;
-    for (let x = 0; x < ow; x++) out[o + x] = data[row + cols[x]];
+    for (let x = box.x; x < box.x + box.width; x++) out[o + x] = data[row + cols[x]];
   }
   return out;
 }
@@ -244,12 +273,25 @@ function overlayRed(): number {
   return probe[0] === 4 ? (130 << 24) | (60 << 16) | (40 << 8) | 255 : (255 << 24) | (40 << 16) | (60 << 8) | 130;
 }
 
-/** The overlay of a selection alone (`data`, already on the overlay's grid), as `drawOverlay` draws it. */
-export function selectionOverlay(data: Uint8Array, width: number, height: number): Uint8ClampedArray<ArrayBuffer> {
-  const rgba = new Uint8ClampedArray(width * height * 4);
+/**
+ * The overlay of a selection alone (`data`, already on the overlay's `width`×`height` grid), as `drawOverlay`
+ * draws it, over the grid's `box` only (default: all of it; outside it `data` must be 0): an object's
+ * overlay is then a fraction of the grid's 11 MB to fill and to make a bitmap of.
+ */
+export function selectionOverlay(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  box: Rect = { x: 0, y: 0, width, height },
+): Uint8ClampedArray<ArrayBuffer> {
+  const rgba = new Uint8ClampedArray(box.width * box.height * 4);
   const pixels = new Uint32Array(rgba.buffer);
   const red = overlayRed();
-  for (let i = 0; i < pixels.length; i++) if (data[i] !== 0) pixels[i] = red;
+  for (let y = 0; y < box.height; y++) {
+    const from = (box.y + y) * width + box.x;
+    const to = y * box.width;
+    for (let x = 0; x < box.width; x++) if (data[from + x] !== 0) pixels[to + x] = red;
+  }
   return rgba;
 }
 

@@ -11,12 +11,15 @@
  * new tap costs one selection, not one per object.
  */
 import { addMask } from "../../src/core/mask.js";
-import type { Mask, SegmentBox, SegmentPoint, SegmentPreview, SegmentPrompt } from "../../src/index.js";
+import type { CropMask, Mask, SegmentBox, SegmentPoint, SegmentPreview, SegmentPrompt } from "../../src/index.js";
 
-/** Selects one object in two steps (tap-selector.ts): a quick preview, then the full-resolution mask. */
+/**
+ * Selects one object in two steps (tap-selector.ts): a quick preview, then the full-resolution mask, as a
+ * crop of the photo that holds every selected pixel (an object's neighbourhood, or the whole photo).
+ */
 export interface TwoStepSelector {
   preview(prompt: SegmentPrompt): Promise<SegmentPreview>;
-  full(preview: SegmentPreview, prompt: SegmentPrompt): Promise<Mask>;
+  full(preview: SegmentPreview, prompt: SegmentPrompt): Promise<CropMask>;
 }
 
 /** One object: positive taps and/or a box. */
@@ -47,7 +50,7 @@ export interface ComposedPreview {
 
 export class SelectionComposer {
   private readonly previews = new Map<string, Promise<SegmentPreview>>();
-  private readonly fulls = new Map<string, Mask>();
+  private readonly fulls = new Map<string, CropMask>();
 
   constructor(private readonly selector: TwoStepSelector) {}
 
@@ -72,18 +75,20 @@ export class SelectionComposer {
     };
   }
 
-  /** The selection at the photo's resolution. */
-  async full(prompt: SelectionPrompt): Promise<Mask> {
+  /** The selection at the photo's resolution, as a crop of the photo that holds every selected pixel (0 outside it). */
+  async full(prompt: SelectionPrompt): Promise<CropMask> {
     const plan = await this.plan(prompt);
-    const masks: Mask[] = [];
-    const cuts: Mask[][] = [];
+    const masks: CropMask[] = [];
+    const cuts: CropMask[][] = [];
     for (const p of plan) {
       masks.push(await this.fullOf(p.prompt));
-      const own: Mask[] = [];
+      const own: CropMask[] = [];
       for (const c of p.cuts) own.push(await this.fullOf(c));
       cuts.push(own);
     }
-    return compose(masks, cuts);
+    // One object, nothing cut out (a plain tap): its own mask, which nobody writes (no copy, no scan).
+    if (masks.length === 1 && cuts[0].length === 0) return masks[0];
+    return composeCrops(masks, cuts);
   }
 
   /**
@@ -126,7 +131,7 @@ export class SelectionComposer {
     return p;
   }
 
-  private async fullOf(prompt: SegmentPrompt): Promise<Mask> {
+  private async fullOf(prompt: SegmentPrompt): Promise<CropMask> {
     const key = JSON.stringify(prompt);
     const known = this.fulls.get(key);
     if (known) return known;
@@ -193,4 +198,41 @@ function compose(parts: Mask[], cuts: Mask[][]): Mask {
     }
   }
   return { width, height, data: out };
+}
+
+/**
+ * `compose` of full-resolution crops (all of one photo): the union of the objects' crops, each less its
+ * cuts, over the box that holds every object; 1 where selected, else 0.
+ */
+function composeCrops(parts: CropMask[], cuts: CropMask[][]): CropMask {
+  const x0 = Math.min(...parts.map((p) => p.x0));
+  const y0 = Math.min(...parts.map((p) => p.y0));
+  const width = Math.max(x0, ...parts.map((p) => p.x0 + p.width)) - x0;
+  const height = Math.max(y0, ...parts.map((p) => p.y0 + p.height)) - y0;
+  const out = new Uint8Array(width * height);
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    for (let y = 0; y < part.height; y++) {
+      const py = part.y0 + y;
+      const from = y * part.width;
+      const to = (py - y0) * width + part.x0 - x0;
+      // Nothing cut out (a plain tap): the row word by word.
+      if (cuts[i].length === 0) {
+        addMask(part.data.subarray(from, from + part.width), out.subarray(to, to + part.width));
+        continue;
+      }
+      for (let x = 0; x < part.width; x++) {
+        if (part.data[from + x] === 0) continue;
+        const px = part.x0 + x;
+        let keep = 1;
+        for (const c of cuts[i]) {
+          const cx = px - c.x0;
+          const cy = py - c.y0;
+          if (cx >= 0 && cy >= 0 && cx < c.width && cy < c.height && c.data[cy * c.width + cx] !== 0) keep = 0;
+        }
+        out[to + x] |= keep;
+      }
+    }
+  }
+  return { x0, y0, width, height, data: out };
 }

@@ -19,6 +19,7 @@
 import { boxReduce } from "../../src/core/box-reduce.js";
 import {
   AutoSegmenter,
+  type CropMask,
   type InferenceModel,
   type Mask,
   type RgbaImage,
@@ -271,15 +272,18 @@ export class TapSelector {
     return { mask, score, scale: f, points: prompt.points ?? [] };
   }
 
-  /** The full-resolution mask of `prompt`, whose preview is `preview`. */
-  async full(preview: SegmentPreview, prompt: SegmentPrompt): Promise<Mask> {
+  /**
+   * The full-resolution mask of `prompt`, whose preview is `preview`, as a crop that holds every selected
+   * pixel: the built-in engine's covers the object's neighbourhood, Segment Anything's the whole photo.
+   */
+  async full(preview: SegmentPreview, prompt: SegmentPrompt): Promise<CropMask> {
     if (this.interimPreviews.has(preview)) {
       // Segment Anything may have taken over since; then its own mask, as the next tap would get.
-      if (this.interim) return this.interim.segmenter.refine(preview);
-      return (await this.segmenter.segment(prompt)).mask;
+      if (this.interim) return this.interim.segmenter.refineBounded(preview);
+      return whole((await this.segmenter.segment(prompt)).mask);
     }
-    if (preview.scale === 1 || !this.quick || !this.usesSam()) return this.segmenter.refine(preview);
-    return (await this.segmenter.segment(prompt)).mask;
+    if (preview.scale === 1 || !this.quick || !this.usesSam()) return this.segmenter.refineBounded(preview);
+    return whole((await this.segmenter.segment(prompt)).mask);
   }
 
   close(): void {
@@ -289,4 +293,9 @@ export class TapSelector {
     this.quick = null;
     this.segmenter.close();
   }
+}
+
+/** A photo-sized mask as a crop covering the photo. */
+function whole(mask: Mask): CropMask {
+  return { x0: 0, y0: 0, width: mask.width, height: mask.height, data: mask.data };
 }

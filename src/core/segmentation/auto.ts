@@ -10,6 +10,7 @@ import { BuiltinSegmenter, type BuiltinSegmenterOptions } from "./builtin.js";
 import type { SegmentEngine, SegmentPreview, SegmentResult } from "./engine.js";
 import type { SegmentPrompt } from "./prompt.js";
 import { type SamModelLoader, SamSegmenter, type SamSegmenterOptions } from "./sam.js";
+import type { CropMask } from "./thin.js";
 
 export class AutoSegmenter implements SegmentEngine {
   private readonly sam: SamSegmenter | null;
@@ -67,6 +68,11 @@ export class AutoSegmenter implements SegmentEngine {
   get refine(): ((preview: SegmentPreview) => Mask) | undefined {
     const b = this.builtin;
     return this.active === b && b ? (preview) => b.refine(preview) : undefined;
+  }
+
+  get refineBounded(): ((preview: SegmentPreview) => CropMask) | undefined {
+    const b = this.builtin;
+    return this.active === b && b ? (preview) => b.refineBounded(preview) : undefined;
   }
 
   close(): void {

@@ -48,5 +48,7 @@ export interface SegmentEngine {
   refine?(preview: SegmentPreview): Mask;
   /** Optional: `refine`'s pixels inside a rectangle only, as a crop (cheaper when the selection is known to lie there). */
   refineCrop?(preview: SegmentPreview, rect: PixelRect): CropMask;
+  /** Optional: `refine`'s mask as a crop that holds every pixel it selects (0 everywhere outside), made without a photo-sized plane. */
+  refineBounded?(preview: SegmentPreview): CropMask;
   close(): void;
 }

@@ -144,6 +144,18 @@ export class Segmenter {
     return this.engine.refine(preview);
   }
 
+  /**
+   * `refine`'s mask as a crop that holds every pixel it selects (outside it
+   * the mask is 0): the built-in engine upsamples the selection's own
+   * neighbourhood only, with no photo-sized plane to fill and scan; other
+   * engines' masks come whole, as a crop covering the photo.
+   */
+  refineBounded(preview: SegmentPreview): CropMask {
+    if (this.engine.segmentPreview && this.engine.refine && this.engine.refineBounded) return this.engine.refineBounded(preview);
+    const mask = this.refine(preview);
+    return { x0: 0, y0: 0, width: mask.width, height: mask.height, data: mask.data };
+  }
+
   close(): void {
     this.engine.close();
     this.prepared = null;
