@@ -35,9 +35,9 @@ import type { Rect, RgbaImage } from "../../image.js";
 import { squaredDistanceTo } from "../../mask.js";
 import { float32Scratch, uint8Scratch } from "../../scratch.js";
 import { blurKnown, type FloatImage } from "../resample.js";
-import { chainEnds } from "./edges.js";
-import { detectSegments } from "./lsd.js";
-import { type Entry, findEntries, pairEntries, type StructureCurve } from "./pairing.js";
+import { type ChainEnd, chainEnds } from "./edges.js";
+import { detectSegments, type LineSegment } from "./lsd.js";
+import { findEntries, pairEntries, type StructureCurve } from "./pairing.js";
 import { type AnchorPlan, bandRect, copyAlong, planAnchors } from "./propagate.js";
 
 /**
@@ -67,7 +67,7 @@ const LSD_QUANTISATION = 2;
  * (ramped over a few pixels), is under ρ on the analysis image, so the hole
  * was left to the texture fill, which smeared a leg across it. Now the edge
  * continues and ends at the skirting board it meets: door frame at 1024
- * +1.4 to +2.0 dB over five seeds. Only as a second pass: the softer
+ * +0.9 to +1.6 dB over five seeds. Only as a second pass: the softer
  * threshold everywhere lost on the cases where the first pass already
  * continued something (tuning half, seed 7: facade −1.3 / −1.0 dB, dock
  * −0.3 / −0.6 dB at 1024 / 2048).
@@ -186,25 +186,21 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
     }
   }
   const frame = { low, lowHole, image, hole, crop, scale: q };
-  // Curves through `entries`, planned; none that starts (and ends) only at entries in `seen`.
-  const planCurves = (entries: Entry[], seen: Entry[]) => {
+  const planFrom = (found: LineSegment[], withChains: ChainEnd[]) => {
     const planned: { curve: StructureCurve; plan: AnchorPlan; rect: Rect }[] = [];
+    const entries = findEntries(low, lowHole, found, withChains);
     if (entries.length === 0) return planned;
     for (const curve of pairEntries(low, lowHole, entries)) {
-      if (seen.length > 0 && onlySeenEntries(curve, seen)) continue;
       const plan = planAnchors(curve, frame);
       const rect = plan === null ? null : bandRect(curve, frame);
       if (plan !== null && rect !== null) planned.push({ curve, plan, rect });
     }
     return planned;
   };
-  const firstEntries = findEntries(low, lowHole, segments, chains);
-  let planned = planCurves(firstEntries, []);
-  // The second pass adds only what the softer LSD sees. The chains were tried above (with other segments beside them,
-  // a chain that a first-pass segment had replaced came back: a horizon band on a large main-bench hole, −0.16 dB), and
-  // so were the first pass's entries: a curve between those alone is left to the fill as it was (the skirting board's
-  // corner at the door frame, copied a pixel or two off where the fill had drawn it in place).
-  if (planned.length === 0) planned = planCurves(findEntries(low, lowHole, segmentsAt(SOFT_QUANTISATION), []), firstEntries);
+  let planned = planFrom(segments, chains);
+  // The second pass adds only what the softer LSD sees: the chains were tried above (and, with other segments beside
+  // them, a chain that a first-pass segment had replaced came back: a horizon band on a large main-bench hole, −0.16 dB).
+  if (planned.length === 0) planned = planFrom(segmentsAt(SOFT_QUANTISATION), []);
   if (planned.length === 0) return null;
   // The bands' planes cover only the rectangle the bands can reach, never the whole photo.
   let x0 = Number.POSITIVE_INFINITY;
@@ -232,24 +228,6 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
   }
   if (pixels === 0) return null;
   return { rect, remaining, band, curves: drawn, pixels, scale: q };
-}
-
-/** How near (analysis px, plus half the entry's width) a curve's end must lie to an entry to start there. */
-const SAME_ENTRY_DISTANCE = 3;
-
-/**
- * Whether every entry `curve` runs from (its start, at arc length 0, and for a
- * pair its far end) lies at one of `seen`.
- */
-function onlySeenEntries(curve: StructureCurve, seen: Entry[]): boolean {
-  const { points, arc } = curve;
-  for (let i = 0; i < arc.length; i++) {
-    if (arc[i] !== 0 && (curve.kind !== "pair" || arc[i] !== curve.end)) continue;
-    const x = points[2 * i];
-    const y = points[2 * i + 1];
-    if (!seen.some((e) => Math.hypot(e.x - x, e.y - y) <= SAME_ENTRY_DISTANCE + e.width / 2)) return false;
-  }
-  return true;
 }
 
 /** The factor by which a crop whose long side is `side` px is reduced for analysis (see `ANALYSIS_TARGET`). */
