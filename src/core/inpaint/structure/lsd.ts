@@ -5,8 +5,7 @@
  * 1. A Gaussian prefilter (σ = 0.6/0.8 px, the paper's anti-staircase blur;
  *    the 0.8 subsampling itself is left out so coordinates stay in pixels).
  * 2. Gradient on 2×2 stencils; the level-line angle of each pixel, pixels
- *    whose gradient is below ρ = q / sin τ (q = 2 unless `quantisation`
- *    says otherwise, τ = 22.5°) are unusable.
+ *    whose gradient is below ρ = q / sin τ (q = 2, τ = 22.5°) are unusable.
  * 3. Seeds in decreasing gradient order (pseudo-sorted in 1024 bins); each
  *    grows an 8-connected region of pixels whose level-line angle is within τ
  *    of the region's mean angle.
@@ -39,11 +38,6 @@ export interface LsdOptions {
   allowed?: Uint8Array;
   /** Segments shorter than this are dropped (pixels). Default 0. */
   minLength?: number;
-  /**
-   * The paper's q, the gradient error assumed from quantisation (grey
-   * levels): pixels whose gradient is at most q / sin τ are unusable. Default 2.
-   */
-  quantisation?: number;
 }
 
 /**
@@ -63,6 +57,7 @@ const lsdScratch = {
 
 const TAU = Math.PI / 8;
 const PRECISION = 1 / 8;
+const RHO = 2 / Math.sin(TAU);
 const BINS = 1024;
 const UNUSABLE = 2;
 const USED = 1;
@@ -84,7 +79,6 @@ export function detectSegments(grey: Float32Array, width: number, height: number
   const usableList = lsdScratch.usable.take(w * h, true);
   let usable = 0;
   const allowed = options.allowed;
-  const rho = (options.quantisation ?? 2) / Math.sin(TAU);
   let maxMagnitude = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -106,7 +100,7 @@ export function detectSegments(grey: Float32Array, width: number, height: number
       const gy = (c + d - a - b) / 2;
       const m = Math.sqrt(gx * gx + gy * gy);
       magnitude[i] = m;
-      if (m <= rho) state[i] = UNUSABLE;
+      if (m <= RHO) state[i] = UNUSABLE;
       else {
         angle[i] = Math.atan2(gx, -gy);
         const t = angle[i];

@@ -27,16 +27,14 @@
  * Analysis runs on the crop downsampled so its long side is at most
  * `ANALYSIS_SIDE` pixels; the copy itself runs at full resolution. A hole
  * whose surroundings are flat (no gradient the detectors could see in a ring
- * around it) skips the step after the downsampling. Where nothing continues,
- * LSD looks once more with a lower gradient threshold (`SOFT_QUANTISATION`):
- * soft edges then continue, but only where no stronger structure does.
+ * around it) skips the step after the downsampling.
  */
 import type { Rect, RgbaImage } from "../../image.js";
 import { squaredDistanceTo } from "../../mask.js";
 import { float32Scratch, uint8Scratch } from "../../scratch.js";
 import { blurKnown, type FloatImage } from "../resample.js";
-import { type ChainEnd, chainEnds } from "./edges.js";
-import { detectSegments, type LineSegment } from "./lsd.js";
+import { chainEnds } from "./edges.js";
+import { detectSegments } from "./lsd.js";
 import { findEntries, pairEntries, type StructureCurve } from "./pairing.js";
 import { type AnchorPlan, bandRect, copyAlong, planAnchors } from "./propagate.js";
 
@@ -58,21 +56,6 @@ export const ANALYSIS_SIDE = 288;
  * 2048 (analysis images of 185 and 205 px).
  */
 const ANALYSIS_TARGET = 240;
-/** LSD's gradient quantisation q (grey levels; lsd.ts): the paper's 2, pixels under ρ ≈ 5.2 grey levels per px unusable. */
-const LSD_QUANTISATION = 2;
-/**
- * Where nothing continues at `LSD_QUANTISATION`, the segments are looked for
- * once more with half of it (ρ ≈ 2.6 grey levels per px): a soft edge, such
- * as a white wall's edge against a door frame 10–15 grey levels darker
- * (ramped over a few pixels), is under ρ on the analysis image, so the hole
- * was left to the texture fill, which smeared a leg across it. Now the edge
- * continues and ends at the skirting board it meets: door frame at 1024
- * +0.9 to +1.6 dB over five seeds. Only as a second pass: the softer
- * threshold everywhere lost on the cases where the first pass already
- * continued something (tuning half, seed 7: facade −1.3 / −1.0 dB, dock
- * −0.3 / −0.6 dB at 1024 / 2048).
- */
-const SOFT_QUANTISATION = 1;
 /** Segments kept per hole, strongest first: enough for a fence, few enough to stay cheap. */
 const MAX_SEGMENTS = 24;
 /** Ring around the hole (analysis px) that must show some gradient for the step to run. */
@@ -165,12 +148,10 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
     if (nearHole[i] === 0 && distance[i] <= reach * reach) searchBand[i] = 1;
   }
   const minLength = Math.max(8, holeSide / 12);
-  const segmentsAt = (quantisation: number) =>
-    detectSegments(grey, sw, sh, { allowed: searchBand, minLength, quantisation })
-      .sort((a, b) => Math.hypot(b.x2 - b.x1, b.y2 - b.y1) * b.contrast - Math.hypot(a.x2 - a.x1, a.y2 - a.y1) * a.contrast)
-      .slice(0, MAX_SEGMENTS)
-      .map((g) => ({ ...g, x1: g.x1 + sx0, y1: g.y1 + sy0, x2: g.x2 + sx0, y2: g.y2 + sy0 }));
-  const segments = segmentsAt(LSD_QUANTISATION);
+  const segments = detectSegments(grey, sw, sh, { allowed: searchBand, minLength })
+    .sort((a, b) => Math.hypot(b.x2 - b.x1, b.y2 - b.y1) * b.contrast - Math.hypot(a.x2 - a.x1, a.y2 - a.y1) * a.contrast)
+    .slice(0, MAX_SEGMENTS)
+    .map((g) => ({ ...g, x1: g.x1 + sx0, y1: g.y1 + sy0, x2: g.x2 + sx0, y2: g.y2 + sy0 }));
   const chains = chainEnds(near, nearHole, {
     allowed: searchBand,
     holeDistance: distance,
@@ -185,22 +166,17 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
       c.trail[i + 1] += sy0;
     }
   }
+  const entries = findEntries(low, lowHole, segments, chains);
+  if (entries.length === 0) return null;
+  const curves = pairEntries(low, lowHole, entries);
+  if (curves.length === 0) return null;
   const frame = { low, lowHole, image, hole, crop, scale: q };
-  const planFrom = (found: LineSegment[], withChains: ChainEnd[]) => {
-    const planned: { curve: StructureCurve; plan: AnchorPlan; rect: Rect }[] = [];
-    const entries = findEntries(low, lowHole, found, withChains);
-    if (entries.length === 0) return planned;
-    for (const curve of pairEntries(low, lowHole, entries)) {
-      const plan = planAnchors(curve, frame);
-      const rect = plan === null ? null : bandRect(curve, frame);
-      if (plan !== null && rect !== null) planned.push({ curve, plan, rect });
-    }
-    return planned;
-  };
-  let planned = planFrom(segments, chains);
-  // The second pass adds only what the softer LSD sees: the chains were tried above (and, with other segments beside
-  // them, a chain that a first-pass segment had replaced came back: a horizon band on a large main-bench hole, −0.16 dB).
-  if (planned.length === 0) planned = planFrom(segmentsAt(SOFT_QUANTISATION), []);
+  const planned: { curve: StructureCurve; plan: AnchorPlan; rect: Rect }[] = [];
+  for (const curve of curves) {
+    const plan = planAnchors(curve, frame);
+    const rect = plan === null ? null : bandRect(curve, frame);
+    if (plan !== null && rect !== null) planned.push({ curve, plan, rect });
+  }
   if (planned.length === 0) return null;
   // The bands' planes cover only the rectangle the bands can reach, never the whole photo.
   let x0 = Number.POSITIVE_INFINITY;
