@@ -43,6 +43,13 @@ function disc(cx: number, cy: number, r: number) {
   return (x: number, y: number) => (x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= r * r;
 }
 
+/** Two 2-px posts (x 401–402 and 471–472, y 200–259) and a red buoy of radius 30 at (600, 230) before a sandy band: thin structures beside an object. */
+function harbourWithBuoy(): RgbaImage {
+  const post = (x: number, y: number) => ((x >= 401 && x < 403) || (x >= 471 && x < 473)) && y >= 200 && y < 260;
+  const buoy = disc(600, 230, 30);
+  return scene(960, 600, (x, y) => (post(x, y) ? [70, 55, 45] : buoy(x, y) ? [200, 40, 40] : y < 300 ? [200, 170, 120] : null), 13);
+}
+
 function truthOf(w: number, h: number, inside: (x: number, y: number) => boolean): Uint8Array {
   const t = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) t[y * w + x] = inside(x, y) ? 1 : 0;
@@ -208,15 +215,7 @@ describe("built-in segmenter", () => {
       }
     }
     // Thin structures picked by a tap are added at full resolution inside the rectangle too.
-    const post = (x: number, y: number) => ((x >= 401 && x < 403) || (x >= 471 && x < 473)) && y >= 200 && y < 260;
-    const buoy = disc(600, 230, 30);
-    const harbour = scene(
-      960,
-      600,
-      (x, y) => (post(x, y) ? [70, 55, 45] : buoy(x, y) ? [200, 40, 40] : y < 300 ? [200, 170, 120] : null),
-      13,
-    );
-    await seg.prepare(harbour);
+    await seg.prepare(harbourWithBuoy());
     for (const prompt of [
       { points: [{ x: 402, y: 230, label: 1 as const }] },
       {
@@ -295,15 +294,7 @@ describe("built-in segmenter", () => {
       assert.deepEqual(placed(crop, 1283, 961), full.data, JSON.stringify(prompt));
     }
     // Thin structures, alone or beside an object.
-    const post = (x: number, y: number) => ((x >= 401 && x < 403) || (x >= 471 && x < 473)) && y >= 200 && y < 260;
-    const buoy = disc(600, 230, 30);
-    const harbour = scene(
-      960,
-      600,
-      (x, y) => (post(x, y) ? [70, 55, 45] : buoy(x, y) ? [200, 40, 40] : y < 300 ? [200, 170, 120] : null),
-      13,
-    );
-    await seg.prepare(harbour);
+    await seg.prepare(harbourWithBuoy());
     for (const points of [
       [{ x: 402, y: 230, label: 1 as const }],
       [
