@@ -32,7 +32,7 @@ export type { SamEncoderConvention, SamModelLoader } from "./core/segmentation/s
 export { checkSamDecoder, checkSamEncoder, recogniseSamEncoder, SamSegmenter } from "./core/segmentation/sam.js";
 export type { SegmentEngineName, SegmenterOptions } from "./core/segmentation/segmenter.js";
 export { SEGMENT_ENGINES, Segmenter } from "./core/segmentation/segmenter.js";
-export type { CropMask } from "./core/segmentation/thin.js";
+export { type CropMask, wholeCrop } from "./core/segmentation/thin.js";
 export type { SubjectOptions } from "./core/suggest/subject.js";
 export { mainSubjects } from "./core/suggest/subject.js";
 export type { SuggestModels, SuggestOptions } from "./core/suggest/suggest.js";

@@ -21,7 +21,6 @@ import {
   AutoSegmenter,
   type CropMask,
   type InferenceModel,
-  type Mask,
   type RgbaImage,
   type SamModelLoader,
   SamSegmenter,
@@ -29,6 +28,7 @@ import {
   type SegmentPreview,
   type SegmentPrompt,
   type TensorData,
+  wholeCrop,
 } from "../../src/index.js";
 
 /** SAM previews are made on a copy of the photo at most this long (a whole-factor box reduction). */
@@ -280,10 +280,10 @@ export class TapSelector {
     if (this.interimPreviews.has(preview)) {
       // Segment Anything may have taken over since; then its own mask, as the next tap would get.
       if (this.interim) return this.interim.segmenter.refineBounded(preview);
-      return whole((await this.segmenter.segment(prompt)).mask);
+      return wholeCrop((await this.segmenter.segment(prompt)).mask);
     }
     if (preview.scale === 1 || !this.quick || !this.usesSam()) return this.segmenter.refineBounded(preview);
-    return whole((await this.segmenter.segment(prompt)).mask);
+    return wholeCrop((await this.segmenter.segment(prompt)).mask);
   }
 
   close(): void {
@@ -293,9 +293,4 @@ export class TapSelector {
     this.quick = null;
     this.segmenter.close();
   }
-}
-
-/** A photo-sized mask as a crop covering the photo. */
-function whole(mask: Mask): CropMask {
-  return { x0: 0, y0: 0, width: mask.width, height: mask.height, data: mask.data };
 }

@@ -198,6 +198,13 @@ export class BuiltinSegmenter implements SegmentEngine {
     let y0 = H;
     let x1 = 0;
     let y1 = 0;
+    // Widens the crop [x0, x1) × [y0, y1) to hold a box, clipped to the photo.
+    const include = (bx0: number, by0: number, bx1: number, by1: number) => {
+      x0 = Math.min(x0, Math.max(0, bx0));
+      y0 = Math.min(y0, Math.max(0, by0));
+      x1 = Math.max(x1, Math.min(W, bx1));
+      y1 = Math.max(y1, Math.min(H, by1));
+    };
     const cells = holeBounds(preview.mask.data, w, h);
     if (cells && !preview.detail?.alone) {
       const cx0 = Math.max(0, cells.x - 1);
@@ -205,26 +212,14 @@ export class BuiltinSegmenter implements SegmentEngine {
       const cx1 = Math.min(w - 1, cells.x + cells.width);
       const cy1 = Math.min(h - 1, cells.y + cells.height);
       // The last row and column of cells reach the photo's edge.
-      x0 = cx0 * f;
-      y0 = cy0 * f;
-      x1 = cx1 === w - 1 ? W : (cx1 + 1) * f;
-      y1 = cy1 === h - 1 ? H : (cy1 + 1) * f;
+      include(cx0 * f, cy0 * f, cx1 === w - 1 ? W : (cx1 + 1) * f, cy1 === h - 1 ? H : (cy1 + 1) * f);
     }
     const r = Math.max(1, f);
     for (const pt of preview.points) {
-      if (pt.label !== 1) continue;
-      x0 = Math.min(x0, Math.max(0, Math.floor(pt.x - r)));
-      y0 = Math.min(y0, Math.max(0, Math.floor(pt.y - r)));
-      x1 = Math.max(x1, Math.min(W, Math.floor(pt.x + r) + 1));
-      y1 = Math.max(y1, Math.min(H, Math.floor(pt.y + r) + 1));
+      if (pt.label === 1) include(Math.floor(pt.x - r), Math.floor(pt.y - r), Math.floor(pt.x + r) + 1, Math.floor(pt.y + r) + 1);
     }
     const d = preview.detail?.crop;
-    if (d && d.width > 0 && d.height > 0) {
-      x0 = Math.min(x0, d.x0);
-      y0 = Math.min(y0, d.y0);
-      x1 = Math.max(x1, d.x0 + d.width);
-      y1 = Math.max(y1, d.y0 + d.height);
-    }
+    if (d && d.width > 0 && d.height > 0) include(d.x0, d.y0, d.x0 + d.width, d.y0 + d.height);
     if (x0 >= x1 || y0 >= y1) return { x0: 0, y0: 0, width: 0, height: 0, data: new Uint8Array(0) };
     return this.refineCrop(preview, { x0, y0, x1, y1 });
   }

@@ -8,7 +8,7 @@
  */
 import { expectedError, type Mask, type Rect } from "../image.js";
 import { dilateDisc, dilateDiscInto, holeBounds, squaredDistanceTo } from "../mask.js";
-import type { CropMask } from "./thin.js";
+import { type CropMask, wholeCrop } from "./thin.js";
 
 export interface RemovalMaskOptions {
   /** Pixels to grow the selection by; default 0.6 % of the long side, at least 2. */
@@ -46,7 +46,7 @@ export function growSelection(selection: Mask, grow?: number, out?: Uint8Array):
   const { width, height, data } = selection;
   if (!(data instanceof Uint8Array) || data.length !== width * height || !(width > 0))
     throw expectedError(`${width}×${height} mask values`, data);
-  return growCropSelection({ x0: 0, y0: 0, width, height, data }, width, height, grow, out);
+  return growCropSelection(wholeCrop(selection), width, height, grow, out);
 }
 
 /**

@@ -11,7 +11,7 @@ import { BuiltinSegmenter, type BuiltinSegmenterOptions } from "./builtin.js";
 import type { SegmentEngine, SegmentPreview, SegmentResult } from "./engine.js";
 import type { SegmentPrompt } from "./prompt.js";
 import { type SamModelLoader, SamSegmenter, type SamSegmenterOptions } from "./sam.js";
-import type { CropMask } from "./thin.js";
+import { type CropMask, wholeCrop } from "./thin.js";
 import type { PixelRect } from "./upsample.js";
 
 /** The engines by name: "auto" is SAM when its models load, else the built-in engine. */
@@ -152,8 +152,7 @@ export class Segmenter {
    */
   refineBounded(preview: SegmentPreview): CropMask {
     if (this.engine.segmentPreview && this.engine.refine && this.engine.refineBounded) return this.engine.refineBounded(preview);
-    const mask = this.refine(preview);
-    return { x0: 0, y0: 0, width: mask.width, height: mask.height, data: mask.data };
+    return wholeCrop(this.refine(preview));
   }
 
   close(): void {

@@ -218,9 +218,14 @@ export function thinStructureAt(image: RgbaImage, work: WorkingImage, x: number,
   return length >= 16 && length * length >= 8 * area ? crop : null;
 }
 
+/** A photo-sized mask as a crop covering the photo (the same plane, not copied). */
+export function wholeCrop(mask: Mask): CropMask {
+  return { x0: 0, y0: 0, width: mask.width, height: mask.height, data: mask.data };
+}
+
 /** Selects the crop's pixels in a full-resolution mask. */
 export function addCrop(mask: Mask, crop: CropMask): void {
-  addCropInside({ x0: 0, y0: 0, width: mask.width, height: mask.height, data: mask.data }, crop);
+  addCropInside(wholeCrop(mask), crop);
 }
 
 /** Sets in `target` the pixels of `crop` that fall inside it (both crops of the same photo). */
