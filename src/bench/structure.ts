@@ -292,7 +292,7 @@ function report(results: StructureResult[], options: StructureBenchOptions): str
   return `${lines.join("\n")}\n`;
 }
 
-function photoPath(c: StructureCase, roots: { wallpapers: string; opencv: string | null; skimage: string | null }): string | null {
+export function photoPath(c: StructureCase, roots: { wallpapers: string; opencv: string | null; skimage: string | null }): string | null {
   if (c.source === "wallpapers") return path.join(roots.wallpapers, c.file);
   if (c.source === "opencv-doc") return roots.opencv ? path.join(roots.opencv, "data", c.file) : null;
   return roots.skimage ? path.join(roots.skimage, c.file) : null;
