@@ -17,7 +17,7 @@ import {
   shareProblem,
 } from "../src/core/inpaint/patchmatch.js";
 import { blurKnown, downsampleCrop, halve } from "../src/core/inpaint/resample.js";
-import { continueStructure, type StructureResult } from "../src/core/inpaint/structure/structure.js";
+import { continueStructure } from "../src/core/inpaint/structure/structure.js";
 import {
   DetailTransfer,
   planSeam,
@@ -1071,28 +1071,27 @@ describe("continueStructureOn option", () => {
 
   test("on a pool thread, with the fill started before the step's answer, the pixels are the same", async () => {
     const { FieldThreadPool } = await import("../src/node/field-threads.js");
-    // A line the step continues (the side levels are solved again with its labels) and noise it does not.
+    // A line the step continues (the fill is redone with its side labels) and noise it does not (the early fill is kept).
     const cases = [
-      { ...lineCrossingHole(), curves: true },
-      { image: noiseImage(200, 150, 7), mask: rectMask(200, 150, 70, 50, 40, 30), curves: false },
+      { ...lineCrossingHole(), curves: true, fills: 2 },
+      { image: noiseImage(200, 150, 7), mask: rectMask(200, 150, 70, 50, 40, 30), curves: false, fills: 1 },
     ];
     const pool = new FieldThreadPool(1);
     try {
-      for (const { image, mask, curves } of cases) {
+      for (const { image, mask, curves, fills } of cases) {
         const plain = await eraseWithReport(image, mask, { seed: 5 });
         assert.equal(plain.structure.curves > 0, curves);
         const patchMatch = new PatchMatchCoarse({ threads: pool });
-        const given: unknown[] = [];
+        let calls = 0;
         const counted = {
           name: patchMatch.name,
           fill: (input: Parameters<typeof patchMatch.fill>[0]) => {
-            given.push(input.sides);
+            calls++;
             return patchMatch.fill(input);
           },
         };
         const pooled = await eraseWithReport(image, mask, { seed: 5, coarse: counted, continueStructureOn: pool.continueStructureOn });
-        assert.equal(given.length, 1, "one fill, which takes the labels when they come");
-        assert.ok(given[0] instanceof Promise);
+        assert.equal(calls, fills, "the fill without sides is kept only when nothing is continued");
         assert.equal(pooled.structure.curves, plain.structure.curves);
         assert.equal(pooled.structure.pixels, plain.structure.pixels);
         assert.deepEqual(pooled.image.data, plain.image.data);
@@ -1102,49 +1101,50 @@ describe("continueStructureOn option", () => {
     }
   });
 
-  test("the side levels solved without labels stop once the step says it continues something, and the pixels stay the same", async () => {
+  test("the fill without sides stops once the step says it continues something, and the pixels stay the same", async () => {
     const { image, mask } = lineCrossingHole();
     const plain = await eraseWithReport(image, mask, { seed: 5 });
     assert.ok(plain.structure.curves > 0);
     const inner = new PatchMatchCoarse();
-    let looks = 0;
+    const fields: boolean[] = [];
     const counted = {
       name: inner.name,
-      fill(input: Parameters<PatchMatchCoarse["fill"]>[0]) {
-        const { sidesComing } = input;
-        assert.ok(sidesComing);
-        const look = () => {
-          looks++;
-          return sidesComing();
-        };
-        return inner.fill({ ...input, sidesComing: look });
+      async fill(input: Parameters<PatchMatchCoarse["fill"]>[0]) {
+        const out = await inner.fill(input);
+        fields.push(out.field !== undefined);
+        return out;
       },
-    };
-    const stepOf = (result: StructureResult | null, continues: boolean): StructureStep => {
-      const step: StructureStep = new Promise((resolve) => setTimeout(() => resolve(result), 0));
-      step.continues = () => continues;
-      return step;
     };
     const report = await eraseWithReport(image, mask, {
       seed: 5,
       coarse: counted,
-      continueStructureOn: (img, hole, crop, box) => stepOf(continueStructure(img, hole, crop, box), true),
+      continueStructureOn: (img, hole, crop, box) => {
+        const result = continueStructure(img, hole, crop, box);
+        const step: StructureStep = new Promise((resolve) => setTimeout(() => resolve(result), 0));
+        step.continues = () => result !== null;
+        return step;
+      },
     });
-    assert.equal(looks, 1, "stopped at its first look");
+    assert.deepEqual(fields, [false, true], "the early fill stopped without a field, the fill with sides finished");
     assert.equal(report.structure.curves, plain.structure.curves);
     assert.deepEqual(report.image.data, plain.image.data);
-    // A stopped run is never kept, even where the step then continues nothing (a `continues` that was wrong).
+    // A stopped fill is never kept, even where the step then continues nothing (a `continues` that was wrong).
     const noise = noiseImage(200, 150, 7);
     const box = rectMask(200, 150, 70, 50, 40, 30);
     const calm = await eraseWithReport(noise, box, { seed: 5 });
     assert.equal(calm.structure.curves, 0);
-    const wrong = await eraseWithReport(noise, box, { seed: 5, coarse: counted, continueStructureOn: () => stepOf(null, true) });
+    fields.length = 0;
+    const wrong = await eraseWithReport(noise, box, {
+      seed: 5,
+      coarse: counted,
+      continueStructureOn: () => {
+        const step: StructureStep = Promise.resolve(null);
+        step.continues = () => true;
+        return step;
+      },
+    });
+    assert.deepEqual(fields, [false, true]);
     assert.deepEqual(wrong.image.data, calm.image.data);
-    // Where it says nothing is continued, the run without labels goes to its end and is kept.
-    looks = 0;
-    const kept = await eraseWithReport(noise, box, { seed: 5, coarse: counted, continueStructureOn: () => stepOf(null, false) });
-    assert.ok(looks > 1);
-    assert.deepEqual(kept.image.data, calm.image.data);
   });
 
   test("erases sharing a pool at once, and photos of another size after them, each get their own photo's structure", async () => {

@@ -157,8 +157,8 @@ export class FieldThreadPool implements FieldThreads {
     if (!shared && pixels > CHEAP_COPY_PIXELS && pixels > MAX_COPIED_PHOTO_PER_CROP * crop.width * crop.height) return undefined;
     // Up to 4 MP an unshared photo is copied into the pool's staging buffers, which travel uncopied.
     const buffers = shared || pixels > CHEAP_COPY_PIXELS ? null : this.staging;
-    // The thread marks the step's end here, so that the fill's levels solved without side labels meanwhile can stop
-    // without waiting for the result's message (it runs on this thread, which would read that message only after it).
+    // The thread marks the step's end here, so that the erase's speculative fill can stop without waiting
+    // for the result's message (it runs on this thread, which would read that message only after it).
     const ended = new Int32Array(new SharedArrayBuffer(4));
     let task: StructureTask = { image, hole, crop, holeBox, ended };
     if (buffers) {

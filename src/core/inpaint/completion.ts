@@ -39,7 +39,6 @@ import {
   refreshDistances,
   shareNnf,
   shareProblem,
-  sidesAgree,
 } from "./patchmatch.js";
 import { type FloatImage, halve } from "./resample.js";
 import { releaseDistanceKernel } from "./wasm/patch-distance.js";
@@ -68,21 +67,15 @@ export interface CoarseInput {
   /**
    * Optional side labels of continued structure, one byte per pixel (see
    * `PatchProblem.side`): the PatchMatch stage never copies a hole pixel from
-   * the other side of a continued curve on its finest `sideLevels` levels
-   * (the coarser ones, which lay out the fill, are solved without them).
-   * Other stages may ignore them. A promise stands for labels still being
-   * computed (the structure step on another thread), null where none come:
-   * the stage may start meanwhile, and must give the pixels it gives with
-   * the labels (or without, for null) known from the start.
+   * the other side of a continued curve. Other stages may ignore them.
    */
-  sides?: Uint8Array | Promise<Uint8Array | null>;
+  sides?: Uint8Array;
   /**
-   * Optional, with `sides` a promise: a look without waiting at whether it
-   * will give labels. The PatchMatch stage polls it between EM iterations of
-   * the side levels it solves without them meanwhile, and stops those once
-   * it says so (they would be solved again with the labels).
+   * Optional: polled now and then (the PatchMatch stage: between EM
+   * iterations); once it returns true the caller will throw this fill away,
+   * so the stage may stop and return an unfinished image, without a field.
    */
-  sidesComing?: () => boolean;
+  abandon?: () => boolean;
 }
 
 /** What a coarse stage returns. */
@@ -126,11 +119,6 @@ export interface PatchMatchCoarseOptions {
    * match instead of the mean vote, which keeps edges sharp. Default true.
    */
   sharpFinish?: boolean;
-  /**
-   * Levels, from the finest, on which side labels (`CoarseInput.sides`) hold;
-   * the coarser ones are solved without them. Default 2.
-   */
-  sideLevels?: number;
   /** λ, weight of the texture features in the patch distance; 0 turns them off. Default 64. */
   textureWeight?: number;
   /** ν, side of the window the texture features average over, in pixels. Default 8. */
@@ -165,7 +153,6 @@ export class PatchMatchCoarse implements CoarseStage {
   private readonly levelScans: number;
   private readonly sharpFinish: boolean;
   private readonly textureWeight: number;
-  private readonly sideLevels: number;
   private readonly textureWindow: number;
   private readonly threads: FieldThreads | undefined;
   private readonly kernel: "wasm" | "typescript";
@@ -188,7 +175,6 @@ export class PatchMatchCoarse implements CoarseStage {
       throw expectedError("emTolerance ≥ 0", options.emTolerance);
     }
     whole("textureWindow", 1, 64);
-    whole("sideLevels", 1, 16);
     if (options.textureWeight !== undefined && !(options.textureWeight >= 0 && Number.isFinite(options.textureWeight))) {
       throw expectedError("textureWeight ≥ 0", options.textureWeight);
     }
@@ -202,7 +188,6 @@ export class PatchMatchCoarse implements CoarseStage {
     this.sharpFinish = options.sharpFinish ?? true;
     this.textureWeight = options.textureWeight ?? 64;
     this.textureWindow = options.textureWindow ?? 8;
-    this.sideLevels = options.sideLevels ?? 2;
     if (options.threads !== undefined && typeof options.threads?.scan !== "function") {
       throw expectedError("threads with a scan method (a FieldThreadPool)", options.threads);
     }
@@ -218,7 +203,7 @@ export class PatchMatchCoarse implements CoarseStage {
     else improveNnf(p, nnf, iterations, radius, rng, only);
   }
 
-  async fill({ image, hole, rng, progress, sides, sidesComing }: CoarseInput): Promise<CoarseOutput> {
+  async fill({ image, hole, rng, progress, sides, abandon }: CoarseInput): Promise<CoarseOutput> {
     const r = this.radius;
     const texture = this.textureWeight > 0 ? { channel: image.channels, weight: this.textureWeight } : undefined;
     const work = texture ? withTextureFeatures(image, hole, this.textureWindow) : copyImage(image);
@@ -230,12 +215,12 @@ export class PatchMatchCoarse implements CoarseStage {
       if (!hasUsableSource(next.hole, next.image.width, next.image.height, r)) break;
       levels.push(next);
     }
-    // Side labels per level, from the finest one's.
-    const pyramidOf = (labels: Uint8Array): Uint8Array[] => {
-      const out = [labels];
-      for (let L = 1; L < levels.length; L++) out.push(halveSides(out[L - 1], levels[L - 1].image.width, levels[L - 1].image.height));
-      return out;
-    };
+    const sideLevels: Uint8Array[] = [];
+    if (sides !== undefined) {
+      sideLevels.push(sides);
+      for (let L = 1; L < levels.length; L++)
+        sideLevels.push(halveSides(sideLevels[L - 1], levels[L - 1].image.width, levels[L - 1].image.height));
+    }
     // The finest level, three quarters of the work, matches on colour alone: its
     // field comes from level 1, where the texture term already chose the sources
     // (same gradient ratio on the benchmark, 90 ms less at 2K).
@@ -252,129 +237,94 @@ export class PatchMatchCoarse implements CoarseStage {
     for (let L = 0; L < levels.length; L++) totalWork += levels[L].image.width * levels[L].image.height * (emAt(L) + 1);
     let doneWork = 0;
 
-    /**
-     * Solves levels `from` down to `to` (inclusive), starting from `start` (the
-     * solved level above `from`, or null at the coarsest), with side labels
-     * per level or none. `stop` is polled between EM iterations. With `keep`,
-     * `start`'s kernel is left alone (another run may start from it again).
-     */
-    const solve = async (
-      from: number,
-      to: number,
-      start: Solved | null,
-      labels: Uint8Array[] | undefined,
-      stop?: () => boolean,
-      keep = false,
-    ): Promise<{ prev: Solved | null; stopped: boolean }> => {
-      let prev = start;
-      let stopped = false;
-      for (let L = from; L >= to && !stopped; L--) {
-        let img = levels[L].image;
-        const h = levels[L].hole;
-        const made = makePatchProblem(
-          img.data,
-          img.width,
-          img.height,
-          img.channels,
-          h,
-          r,
-          img.channels > image.channels ? texture : undefined,
-          this.kernel,
-          labels?.[L],
-        );
-        if (!made) throw new Error("no known patch to copy from at this level");
-        // A level whose scans may go to the threads lives in shared memory, its image (which the votes update) too.
-        // Below their threshold nothing is handed over: the copies into fresh shared memory (about 0.3 MB a level
-        // for a 1K stroke) would only cost page faults.
-        const pooled = this.threads !== undefined && made.targets.length >= (this.threads.parallelTargets ?? 0);
-        let problem = made;
-        if (pooled) {
-          img = { ...img, data: sharedPlane(img.data) };
-          levels[L] = { image: img, hole: h };
-          problem = shareProblem({ ...made, image: img.data });
+    let prev: { problem: PatchProblem; nnf: Nnf; image: FloatImage } | null = null;
+    let abandoned = false;
+    for (let L = levels.length - 1; L >= 0 && !abandoned; L--) {
+      let img = levels[L].image;
+      const h = levels[L].hole;
+      const made = makePatchProblem(
+        img.data,
+        img.width,
+        img.height,
+        img.channels,
+        h,
+        r,
+        img.channels > image.channels ? texture : undefined,
+        this.kernel,
+        sides !== undefined ? sideLevels[L] : undefined,
+      );
+      if (!made) throw new Error("no known patch to copy from at this level");
+      // A level whose scans may go to the threads lives in shared memory, its image (which the votes update) too.
+      // Below their threshold nothing is handed over: the copies into fresh shared memory (about 0.3 MB a level
+      // for a 1K stroke) would only cost page faults.
+      const pooled = this.threads !== undefined && made.targets.length >= (this.threads.parallelTargets ?? 0);
+      let problem = made;
+      if (pooled) {
+        img = { ...img, data: sharedPlane(img.data) };
+        levels[L] = { image: img, hole: h };
+        problem = shareProblem({ ...made, image: img.data });
+      }
+      const voter = new Voter(problem);
+      const longSide = Math.max(img.width, img.height);
+      let nnf: Nnf;
+      let emIterations: number;
+      let pmIterations: number;
+      let searchRadius: number;
+      if (prev === null) {
+        diffuseFill(img, h);
+        nnf = randomNnf(problem, rng);
+        if (pooled) nnf = shareNnf(nnf);
+        emIterations = this.coarsestEm;
+        pmIterations = this.coarsestScans;
+        searchRadius = longSide;
+      } else {
+        // Hole pixels start from the upsampled coarse image; where the coarse
+        // level had a match, the upsampled field's vote replaces it (sharper).
+        upsampleInto(prev.image, img, h);
+        const up = upsampleNnf(prev.problem, prev.nnf, problem, voter.boundary, rng);
+        // The coarser level is read no more: its kernel goes to the next fill's coarse levels.
+        releaseDistanceKernel(prev.problem.kernelMemory);
+        nnf = pooled ? shareNnf(up.nnf) : up.nnf;
+        voter.vote(nnf, up.trusted);
+        refreshDistances(problem, nnf);
+        emIterations = emAt(L);
+        pmIterations = L === 0 ? 1 : this.levelScans;
+        searchRadius = L === 0 ? 8 : Math.max(8, longSide >> 2);
+        // A global search once, only for targets without a coarse match: the
+        // rest inherit sources the coarser level already searched globally for
+        // (on the finest level 30 ms less at 2K, within 0.04 dB; on the others
+        // 8–10 % of the distance work, within 0.01 dB on the tuning half).
+        await this.improve(problem, nnf, 1, longSide, rng, untrustedSlots(up.trusted));
+      }
+      const levelPixels = img.width * img.height;
+      doneWork += levelPixels;
+      progress?.(Math.min(1, doneWork / totalWork));
+      for (let em = 0; em < emIterations; em++) {
+        if (abandon?.()) {
+          abandoned = true;
+          break;
         }
-        const voter = new Voter(problem);
-        const longSide = Math.max(img.width, img.height);
-        let nnf: Nnf;
-        let emIterations: number;
-        let pmIterations: number;
-        let searchRadius: number;
-        if (prev === null) {
-          diffuseFill(img, h);
-          nnf = randomNnf(problem, rng);
-          if (pooled) nnf = shareNnf(nnf);
-          emIterations = this.coarsestEm;
-          pmIterations = this.coarsestScans;
-          searchRadius = longSide;
-        } else {
-          // Hole pixels start from the upsampled coarse image; where the coarse
-          // level had a match, the upsampled field's vote replaces it (sharper).
-          upsampleInto(prev.image, img, h);
-          const up = upsampleNnf(prev.problem, prev.nnf, problem, voter.boundary, rng);
-          // The coarser level is read no more: its kernel goes to the next fill's coarse levels.
-          if (!(keep && prev === start)) releaseDistanceKernel(prev.problem.kernelMemory);
-          nnf = pooled ? shareNnf(up.nnf) : up.nnf;
-          voter.vote(nnf, up.trusted);
-          refreshDistances(problem, nnf);
-          emIterations = emAt(L);
-          pmIterations = L === 0 ? 1 : this.levelScans;
-          searchRadius = L === 0 ? 8 : Math.max(8, longSide >> 2);
-          // A global search once, only for targets without a coarse match: the
-          // rest inherit sources the coarser level already searched globally for
-          // (on the finest level 30 ms less at 2K, within 0.04 dB; on the others
-          // 8–10 % of the distance work, within 0.01 dB on the tuning half).
-          await this.improve(problem, nnf, 1, longSide, rng, untrustedSlots(up.trusted));
-        }
-        const levelPixels = img.width * img.height;
+        await this.improve(problem, nnf, pmIterations, searchRadius, rng);
+        const last = em === emIterations - 1;
         doneWork += levelPixels;
         progress?.(Math.min(1, doneWork / totalWork));
-        for (let em = 0; em < emIterations; em++) {
-          if (stop?.()) {
-            stopped = true;
-            break;
-          }
-          await this.improve(problem, nnf, pmIterations, searchRadius, rng);
-          const last = em === emIterations - 1;
-          doneWork += levelPixels;
-          progress?.(Math.min(1, doneWork / totalWork));
-          // The sharp finish overwrites every hole pixel of the finest level with
-          // its match's centre, so that level's last vote would be thrown away.
-          if (last && L === 0 && this.sharpFinish) break;
-          const change = voter.vote(nnf, voter.similarityWeights(nnf));
-          // The next level and the attention read only the field's sources; its
-          // distances are refreshed only for another iteration of this level.
-          if (last || change < this.emTolerance) {
-            doneWork += levelPixels * (emIterations - 1 - em);
-            break;
-          }
-          refreshDistances(problem, nnf);
+        // The sharp finish overwrites every hole pixel of the finest level with
+        // its match's centre, so that level's last vote would be thrown away.
+        if (last && L === 0 && this.sharpFinish) break;
+        const change = voter.vote(nnf, voter.similarityWeights(nnf));
+        // The next level and the attention read only the field's sources; its
+        // distances are refreshed only for another iteration of this level.
+        if (last || change < this.emTolerance) {
+          doneWork += levelPixels * (emIterations - 1 - em);
+          break;
         }
-        prev = { problem, nnf, image: img };
+        refreshDistances(problem, nnf);
       }
-      return { prev, stopped };
-    };
-
-    // Side labels hold on the finest `sideLevels` levels only; the coarser ones are solved without them, once.
-    const top = levels.length - 1;
-    const gate = sides === undefined ? -1 : Math.min(top, this.sideLevels - 1);
-    let prev: Solved | null = gate < top ? (await solve(top, gate + 1, null, undefined)).prev : null;
-    if (sides instanceof Uint8Array) {
-      prev = (await solve(gate, 0, prev, pyramidOf(sides))).prev;
-    } else if (sides !== undefined) {
-      // Still being computed: the side levels run on without them (kept where no labels come), from the same
-      // random state as the run with them, which starts again from the shared coarser levels.
-      const at = rng.position;
-      const start = prev;
-      const early = await solve(gate, 0, start, undefined, sidesComing, true);
-      const labels = await sides;
-      if (labels === null && !early.stopped) {
-        prev = early.prev;
-        if (start) releaseDistanceKernel(start.problem.kernelMemory);
-      } else {
-        if (early.prev) releaseDistanceKernel(early.prev.problem.kernelMemory);
-        rng.position = at;
-        prev = (await solve(gate, 0, start, labels ? pyramidOf(labels) : undefined)).prev;
-      }
+      prev = { problem, nnf, image: img };
+    }
+    if (abandoned && prev) {
+      releaseDistanceKernel(prev.problem.kernelMemory);
+      prev = null;
     }
     if (prev && this.sharpFinish) copyNearest(prev.problem, prev.nnf);
     const finest = levels[0].image.channels > image.channels ? withoutExtraChannels(levels[0].image, image.channels) : levels[0].image;
@@ -383,13 +333,6 @@ export class PatchMatchCoarse implements CoarseStage {
     for (let L = 0; L < levels.length; L++) if (levels[L].image !== finest) floatPlanes.give(levels[L].image.data);
     return { image: finest, field: prev ? { problem: prev.problem, nnf: prev.nnf } : undefined };
   }
-}
-
-/** A solved level: its problem, field and filled image. */
-interface Solved {
-  problem: PatchProblem;
-  nnf: Nnf;
-  image: FloatImage;
 }
 
 /** Side labels of the next coarser level: the bits that all four pixels of a 2×2 block share. */
@@ -649,8 +592,7 @@ function upsampleInto(coarse: FloatImage, fine: FloatImage, hole: Uint8Array): v
 
 /**
  * Field of the finer level from the coarser one: source 2·s + parity. Targets
- * whose coarse pixel had no match, or whose source lies across a continued
- * curve, get a random source and are not trusted.
+ * whose coarse pixel had no match get a random source and are not trusted.
  */
 function upsampleNnf(
   coarse: PatchProblem,
@@ -659,7 +601,7 @@ function upsampleNnf(
   boundary: Float32Array,
   rng: Random,
 ): { nnf: Nnf; trusted: Float32Array } {
-  const { width: w, height: h, radius: r, targets, validSource, sources, side } = fine;
+  const { width: w, height: h, radius: r, targets, validSource, sources } = fine;
   const cw = coarse.width;
   const ch = coarse.height;
   const n = targets.length;
@@ -679,8 +621,7 @@ function upsampleNnf(
       const csy = (cs - csx) / cw;
       const sx = Math.min(Math.max(2 * csx + (x & 1), r), w - 1 - r);
       const sy = Math.min(Math.max(2 * csy + (y & 1), r), h - 1 - r);
-      // A source across a continued curve (the coarser level may have had no side labels) is searched again.
-      if (validSource[sy * w + sx] !== 0 && (side === undefined || sidesAgree(side, t, sy * w + sx))) s = sy * w + sx;
+      if (validSource[sy * w + sx] !== 0) s = sy * w + sx;
     }
     if (s >= 0) {
       source[k] = s;

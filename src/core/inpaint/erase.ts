@@ -79,10 +79,9 @@ export interface EraseOptions {
    * Runs `continueStructure(image, hole, crop)` (e.g. on another thread while
    * this one downsamples the crop); it must give `continueStructure`'s result.
    * The structure time is then the wait for it. Meanwhile this thread starts
-   * the fill, which takes the side labels when they come (the same pixels:
-   * its coarse levels never use them, its finer ones are solved again with
-   * them, and kept where nothing is continued). Returning undefined (or
-   * leaving this out) runs the step on the calling thread first.
+   * the fill without side labels, kept when the step continues nothing (the
+   * same pixels), redone with them otherwise. Returning undefined (or leaving
+   * this out) runs the step on the calling thread first.
    */
   continueStructureOn?: (image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect) => StructureStep | undefined;
   /**
@@ -108,10 +107,9 @@ export interface EraseOptions {
 /**
  * A structure step under way elsewhere (`EraseOptions.continueStructureOn`):
  * its result, and optionally `continues`, a look without waiting at whether
- * the step has already ended with something to continue. The fill's levels
- * solved without side labels meanwhile, solved again with them then, stop
- * as soon as it says so (the pixels are the same: only their unused rest is
- * skipped).
+ * the step has already ended with something to continue. The fill without
+ * side labels, thrown away then, stops as soon as it says so (the pixels are
+ * the same: only that fill's unused rest is skipped).
  */
 export type StructureStep = Promise<StructureResult | null> & { continues?: () => boolean };
 
@@ -121,9 +119,8 @@ export interface EraseTimings {
   prepareMs: number;
   /**
    * Finding, pairing and propagating structure (0 when turned off). With
-   * `continueStructureOn`, the wait for its answer when it continued
-   * something, during which the fill proceeds (that time then counts here,
-   * not in `coarseMs`).
+   * `continueStructureOn`, the wait for it, during which the fill without
+   * side labels proceeds (its time then counts here, not in `coarseMs`).
    */
   structureMs: number;
   coarseMs: number;
@@ -283,46 +280,69 @@ async function selfSimilarFill(
   }
   const coarse = options.coarse ?? new PatchMatchCoarse();
   const stage = (from: number, to: number) => (f: number) => progress(from + (to - from) * f);
+  const fillWith = (sides: Uint8Array | null, random: Random, abandon?: () => boolean) =>
+    coarse.fill({
+      image: low.image,
+      hole: low.hole,
+      rng: random,
+      progress: stage(STAGE_END.prepare, STAGE_END.coarse),
+      ...(sides ? { sides } : {}),
+      ...(abandon ? { abandon } : {}),
+    });
+  // While the structure step runs elsewhere, this thread fills without side
+  // labels on a copy of the random stream: when the step continues nothing
+  // (most object holes) that is exactly the fill below, and its wait is hidden.
+  let random = rng;
+  const spare = elsewhere ? rng.clone() : null;
   progress(STAGE_END.prepare);
   const tc0 = performance.now();
-  // Each side of a continued curve is filled from its own side (structure/sides.ts). With the step elsewhere,
-  // the fill starts at once and takes the labels when they come (see `CoarseInput.sides`): its coarse levels,
-  // solved without them either way, are not redone, and where nothing is continued nothing is.
+  // When each of the two settled, for the timings only: awaiting the step lets the early fill run on,
+  // so the time spent in that await is not the step's.
   let structureDone = 0;
-  let sidesMs = 0;
-  const labelsOf = (structure: StructureResult | null): Uint8Array | null => {
-    const ts = performance.now();
-    const sides = structure ? sideLabels(structure.curves, structure.scale, s, low.image.width, low.image.height) : null;
-    sidesMs = performance.now() - ts;
-    return sides;
-  };
-  let sides: Uint8Array | Promise<Uint8Array | null> | null = null;
-  if (elsewhere) {
-    sides = elsewhere.then((structure) => {
-      structureDone = performance.now();
-      return labelsOf(structure);
-    });
-    // A failed step is reported by the await of it below, also where the stage never awaits its labels.
-    sides.catch(() => undefined);
-  } else {
-    sides = labelsOf(drawn);
-  }
-  const filled: CoarseOutput = await coarse.fill({
-    image: low.image,
-    hole: low.hole,
-    rng,
-    progress: stage(STAGE_END.prepare, STAGE_END.coarse),
-    ...(sides ? { sides } : {}),
-    ...(elsewhere?.continues ? { sidesComing: elsewhere.continues } : {}),
-  });
+  let earlyDone = 0;
+  if (elsewhere)
+    elsewhere.then(
+      () => (structureDone = performance.now()),
+      () => undefined,
+    );
+  // Whether the early fill was told to stop: it is then unfinished and never kept, whatever the step returns.
+  let stopped = false;
+  const abandon = elsewhere?.continues ? () => (stopped ||= elsewhere?.continues?.() === true) : undefined;
+  const early = spare ? fillWith(null, spare, abandon) : null;
+  // Handled below, after the structure's wait; this keeps a failure meanwhile from counting as unhandled.
+  if (early instanceof Promise)
+    early.then(
+      () => (earlyDone = performance.now()),
+      () => undefined,
+    );
+  else if (early) earlyDone = performance.now();
   const structure = elsewhere ? await elsewhere : drawn;
+  // Each side of a continued curve is filled from its own side (structure/sides.ts).
+  const tSides = performance.now();
+  const sides = structure ? sideLabels(structure.curves, structure.scale, s, low.image.width, low.image.height) : null;
+  const t1 = performance.now();
+
+  let filled: CoarseOutput;
+  if (early && spare && !structure && !stopped) {
+    filled = await early;
+    random = spare;
+  } else {
+    // The speculative fill stopped once the step's result showed (`StructureStep.continues`), or else ran to
+    // its end: either way it is thrown away, and the fill runs again with the sides.
+    if (early) floatPlanes.give((await early).image.data);
+    filled = await fillWith(sides, rng);
+  }
   // The fill has read the low-resolution crop for the last time: its plane serves the next erase (see scratch.ts).
   floatPlanes.give(low.image.data);
   const t2 = performance.now();
   progress(STAGE_END.coarse);
-  // The step's share of the wall time: its own time here and, when it continued something, the wait for its
-  // answer (the fill meanwhile, beyond its coarse levels, is then done again), and the sides.
-  const structureWaitMs = elsewhere && structure ? Math.max(0, structureDone - tc0) : 0;
+  // The step's share of the wall time: its own time here, the wait for it beyond the early fill (all of the
+  // early fill's time when the step continued something, as that fill is then thrown away), and the sides.
+  let structureWaitMs = 0;
+  if (elsewhere && early) {
+    structureWaitMs = structure ? Math.max(structureDone, earlyDone) - tc0 : Math.max(0, structureDone - earlyDone);
+  }
+  const sidesMs = t1 - tSides;
   const structureMs = options.structure === false ? 0 : continueMs + structureWaitMs + sidesMs;
 
   const attentionOptions = { patch: options.patchSize, topK: options.topK, temperature: options.temperature };
@@ -330,7 +350,7 @@ async function selfSimilarFill(
   const attention =
     s === 1
       ? withoutAttention(filled.image, attentionOptions)
-      : buildAttention(filled.image, low.hole, filled.field, attentionOptions, rng);
+      : buildAttention(filled.image, low.hole, filled.field, attentionOptions, random);
   // The field is read no more: its kernel's memory goes to the next fill's finest level (fresh memory costs page
   // faults, 1–4 ms for a 1K stroke's 640 KB).
   if (filled.field) releaseDistanceKernel(filled.field.problem.kernelMemory);
