@@ -27,35 +27,56 @@ export function setup(w: i32, h: i32, r: i32, laneCount: i32, byteBase: i32): vo
   base = byteBase;
 }
 
+// The sum of a row's four 32-bit lanes. Every lane is a sum of squares, and
+// a whole row (at most 33 pixels of PACKED_MAX-bounded differences) stays
+// below 2³², so the lanes add exactly as unsigned 32-bit integers: two
+// vector adds and one conversion instead of four conversions and three
+// double adds.
+@inline
 function rowSum(acc: v128): f64 {
-  return (
-    <f64>i32x4.extract_lane(acc, 0) +
-    <f64>i32x4.extract_lane(acc, 1) +
-    <f64>i32x4.extract_lane(acc, 2) +
-    <f64>i32x4.extract_lane(acc, 3)
-  );
+  const pairs = i32x4.add(acc, i8x16.shuffle(acc, acc, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  const total = i32x4.add(pairs, i8x16.shuffle(pairs, pairs, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3));
+  return <f64>(<u32>i32x4.extract_lane(total, 0));
 }
 
-export function distance(t: i32, s: i32, best: f64): f64 {
+// A target's patch as the sums read it: where its clipped window starts in
+// the packed image (relative to the target's, `shift` bytes), how many rows,
+// how many whole vectors a row has and the mask of its last, partial one. The
+// scan computes it once per target (two integer divisions) instead of once
+// per candidate.
+let patchShift: i32 = 0;
+let patchRows: i32 = 0;
+let patchFull: i32 = 0;
+let patchRest: v128 = i16x8.splat(0);
+
+@inline
+function measurePatch(tx: i32, ty: i32): void {
   const w = width;
   const r = radius;
-  const tx = t % w;
-  const ty = t / w;
   const x0 = tx - r < 0 ? -tx : -r;
   const x1 = tx + r >= w ? w - 1 - tx : r;
   const y0 = ty - r < 0 ? -ty : -r;
   const y1 = ty + r >= height ? height - 1 - ty : r;
-  const cols = x1 - x0 + 1;
+  const values = (x1 - x0 + 1) * lanes;
+  patchShift = (y0 * w + x0) * (lanes << 1);
+  patchRows = y1 - y0 + 1;
+  patchFull = values >> 3;
+  patchRest = i16x8.lt_s(i16x8(0, 1, 2, 3, 4, 5, 6, 7), i16x8.splat(<i16>(values & 7)));
+}
+
+// The distance between the target patch `measurePatch` described (at pixel t)
+// and the source patch at s, in packed units; stops once it reaches `best`.
+@inline
+function patchSum(t: i32, s: i32, best: f64): f64 {
   const pixelBytes = lanes << 1;
-  const rowBytes = w * pixelBytes;
-  let ti = base + (t + y0 * w + x0) * pixelBytes;
-  let si = base + (s + y0 * w + x0) * pixelBytes;
+  const rowBytes = width * pixelBytes;
+  const full = patchFull;
+  const rest = patchRest;
+  let ti = base + t * pixelBytes + patchShift;
+  let si = base + s * pixelBytes + patchShift;
   let sum: f64 = 0;
   // A row's values in whole vectors, then the rest with the next pixels' values masked off.
-  const values = cols * lanes;
-  const full = values >> 3;
-  const rest = i16x8.lt_s(i16x8(0, 1, 2, 3, 4, 5, 6, 7), i16x8.splat(<i16>(values & 7)));
-  for (let dy = y0; dy <= y1; dy++) {
+  for (let row = patchRows; row > 0; row--) {
     let acc = i32x4.splat(0);
     let o = 0;
     for (let c = 0; c < full; c++, o += 16) {
@@ -70,6 +91,11 @@ export function distance(t: i32, s: i32, best: f64): f64 {
     si += rowBytes;
   }
   return sum;
+}
+
+export function distance(t: i32, s: i32, best: f64): f64 {
+  measurePatch(t % width, t / width);
+  return patchSum(t, s, best);
 }
 
 // One PatchMatch scan over one band, the loop of `scanBand` in
@@ -163,6 +189,7 @@ export function scan(lo: i32, hi: i32, forward: bool, maxRadius: i32, state: i32
     const t = load<i32>(targetAt + (k << 2));
     const tx = t % w;
     const ty = t / w;
+    measurePatch(tx, ty);
     let bestS = load<i32>(sourceAt + (k << 2));
     let best: f64 = sidesAgree(useSide, t, bestS) ? <f64>load<f32>(distanceAt + (k << 2)) : Infinity;
 
@@ -173,7 +200,7 @@ export function scan(lo: i32, hi: i32, forward: bool, maxRadius: i32, state: i32
         const cand = sourceOf(slot, first, last, useSnapshot) + step;
         const cx = cand % w;
         if (cand != bestS && cx >= xMin && cx <= xMax && load<u8>(validAt + cand) != 0 && sidesAgree(useSide, t, cand)) {
-          const d = distance(t, cand, best * u2) / u2;
+          const d = patchSum(t, cand, best * u2) / u2;
           if (d < best) {
             best = d;
             bestS = cand;
@@ -187,7 +214,7 @@ export function scan(lo: i32, hi: i32, forward: bool, maxRadius: i32, state: i32
       if (slot >= 0) {
         const cand = sourceOf(slot, first, last, useSnapshot) + step * w;
         if (cand != bestS && cand >= 0 && cand < w * h && load<u8>(validAt + cand) != 0 && sidesAgree(useSide, t, cand)) {
-          const d = distance(t, cand, best * u2) / u2;
+          const d = patchSum(t, cand, best * u2) / u2;
           if (d < best) {
             best = d;
             bestS = cand;
@@ -207,7 +234,7 @@ export function scan(lo: i32, hi: i32, forward: bool, maxRadius: i32, state: i32
       else if (sy > yMax) sy = yMax;
       const cand = sy * w + sx;
       if (cand == bestS || load<u8>(validAt + cand) == 0 || !sidesAgree(useSide, t, cand)) continue;
-      const d = distance(t, cand, best * u2) / u2;
+      const d = patchSum(t, cand, best * u2) / u2;
       if (d < best) {
         best = d;
         bestS = cand;
@@ -223,7 +250,9 @@ export function scan(lo: i32, hi: i32, forward: bool, maxRadius: i32, state: i32
 export function refresh(count: i32): void {
   const u2 = unitSquared;
   for (let k = 0; k < count; k++) {
-    const d = distance(load<i32>(targetAt + (k << 2)), load<i32>(sourceAt + (k << 2)), Infinity * u2) / u2;
+    const t = load<i32>(targetAt + (k << 2));
+    measurePatch(t % width, t / width);
+    const d = patchSum(t, load<i32>(sourceAt + (k << 2)), Infinity * u2) / u2;
     store<f32>(distanceAt + (k << 2), <f32>d);
   }
 }
