@@ -145,6 +145,32 @@ describe("structure propagation", () => {
     assert.notEqual(continueStructure(crossed, mask.data, { x: 40, y: 50, width: 120, height: 110 }), null);
   });
 
+  test("a faint edge on a quiet wall (under LSD's usual gradient quantisation) continues through the hole; on a busy band it does not", () => {
+    const w = 240;
+    const h = 240;
+    // A step of 8 grey levels over 2 px at x = 120: about 4 levels per px, between half of ρ ≈ 5.2 and ρ.
+    const wall = (noise: number, seed: number): RgbaImage => {
+      const rng = new Random(seed);
+      const data = new Uint8ClampedArray(w * h * 4);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const v = 140 + 8 * Math.min(1, Math.max(0, (x - 119) / 2)) + noise * (rng.next() - 0.5);
+          data.set([v, v, v, 255], (y * w + x) * 4);
+        }
+      }
+      return { width: w, height: h, data };
+    };
+    const mask = rectMask(w, h, 90, 70, 60, 100);
+    const crop = { x: 20, y: 0, width: 200, height: 240 };
+    const quiet = continueStructure(wall(1, 6), mask.data, crop);
+    assert.notEqual(quiet, null);
+    const curve = (quiet as StructureResult).curves[0];
+    // The curve runs down the edge (analysis coordinates: the crop reduced by the result's scale).
+    const edgeX = (120 - crop.x) / (quiet as StructureResult).scale;
+    for (let i = 0; i < curve.points.length; i += 2) assert.ok(Math.abs(curve.points[i] - edgeX) < 2, `x ${curve.points[i]} vs ${edgeX}`);
+    assert.equal(continueStructure(wall(24, 6), mask.data, crop), null);
+  });
+
   test("a band seen by one edge on each side (its top edge left of the hole, its bottom edge right) is continued on its axis", () => {
     // A light ground crossed by a dark band 6 px wide (rows 37–43), blurred a little at its edges; hole in the middle.
     const w = 120;

@@ -38,6 +38,14 @@ export interface LsdOptions {
   allowed?: Uint8Array;
   /** Segments shorter than this are dropped (pixels). Default 0. */
   minLength?: number;
+  /** Gradient magnitude (grey levels per px) at or below which a pixel is unusable. Default ρ = 2 / sin τ ≈ 5.2. */
+  threshold?: number;
+  /**
+   * Filled when given: how many allowed pixels have a gradient, and how many
+   * of those exceed `faint` (grey levels per px), so a caller can judge how
+   * busy the band is without a pass of its own.
+   */
+  census?: { faint: number; pixels: number; above: number };
 }
 
 /**
@@ -79,6 +87,11 @@ export function detectSegments(grey: Float32Array, width: number, height: number
   const usableList = lsdScratch.usable.take(w * h, true);
   let usable = 0;
   const allowed = options.allowed;
+  const rho = options.threshold ?? RHO;
+  const census = options.census;
+  const faint = census?.faint ?? Number.POSITIVE_INFINITY;
+  let above = 0;
+  let pixels = 0;
   let maxMagnitude = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -100,7 +113,9 @@ export function detectSegments(grey: Float32Array, width: number, height: number
       const gy = (c + d - a - b) / 2;
       const m = Math.sqrt(gx * gx + gy * gy);
       magnitude[i] = m;
-      if (m <= RHO) state[i] = UNUSABLE;
+      pixels++;
+      if (m > faint) above++;
+      if (m <= rho) state[i] = UNUSABLE;
       else {
         angle[i] = Math.atan2(gx, -gy);
         const t = angle[i];
@@ -110,6 +125,10 @@ export function detectSegments(grey: Float32Array, width: number, height: number
         if (m > maxMagnitude) maxMagnitude = m;
       }
     }
+  }
+  if (census !== undefined) {
+    census.above = above;
+    census.pixels = pixels;
   }
   if (maxMagnitude === 0) return [];
   // Pseudo-ordering: counting sort of usable pixels into magnitude bins, strongest first.

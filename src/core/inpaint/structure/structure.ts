@@ -24,6 +24,14 @@
  * a source from the other side of a continued curve than its target (a ridge's
  * sky from below it, a band's white from the dark beside it).
  *
+ * Where nothing continues and the band around the hole is quiet, LSD looks
+ * a second time at half its gradient quantisation, and only curves with an
+ * end the first look did not have are kept: a door frame against its wall
+ * (contrast ≈ 4 grey levels per px) continues, while the corner it forms
+ * with the skirting board, whose entry the first look had and dropped, is
+ * still left to the fill. On a busy band (textured ground, most object
+ * holes) the second look is skipped, so it costs nothing there.
+ *
  * Analysis runs on the crop downsampled so its long side is at most
  * `ANALYSIS_SIDE` pixels; the copy itself runs at full resolution. A hole
  * whose surroundings are flat (no gradient the detectors could see in a ring
@@ -33,10 +41,10 @@ import type { Rect, RgbaImage } from "../../image.js";
 import { squaredDistanceTo } from "../../mask.js";
 import { float32Scratch, uint8Scratch } from "../../scratch.js";
 import { blurKnown, type FloatImage } from "../resample.js";
-import { chainEnds } from "./edges.js";
-import { detectSegments } from "./lsd.js";
-import { findEntries, pairEntries, type StructureCurve } from "./pairing.js";
-import { type AnchorPlan, bandRect, copyAlong, planAnchors } from "./propagate.js";
+import { type ChainEnd, chainEnds } from "./edges.js";
+import { detectSegments, type LineSegment } from "./lsd.js";
+import { type Entry, findEntries, pairEntries, type StructureCurve } from "./pairing.js";
+import { type AnchorPlan, bandRect, copyAlong, type PropagationFrame, planAnchors } from "./propagate.js";
 
 /**
  * Longest side of the analysis image, in pixels. 288 rather than 384: the
@@ -73,6 +81,12 @@ const PACKED_MAX_FACTOR = 11;
  */
 const SPARSE_FACTOR = 8;
 const SPARSE_PACKED_MAX_FACTOR = 16;
+/** LSD's second look where nothing continues: half its usual gradient quantisation (ρ ≈ 2.6 grey levels per px). */
+const FAINT_GRADIENT = 1 / Math.sin(Math.PI / 8);
+/** The band counts as quiet when at most this share of its pixels has a gradient over `FAINT_GRADIENT`. */
+const QUIET_SHARE = 0.2;
+/** Distance (analysis px) within which a second-look entry is the first look's. */
+const SAME_ENTRY = 4;
 /** Luma difference (grey levels) above which the copy beside a band replaces the fill. */
 const SIDE_DISAGREEMENT = 20;
 
@@ -148,10 +162,9 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
     if (nearHole[i] === 0 && distance[i] <= reach * reach) searchBand[i] = 1;
   }
   const minLength = Math.max(8, holeSide / 12);
-  const segments = detectSegments(grey, sw, sh, { allowed: searchBand, minLength })
-    .sort((a, b) => Math.hypot(b.x2 - b.x1, b.y2 - b.y1) * b.contrast - Math.hypot(a.x2 - a.x1, a.y2 - a.y1) * a.contrast)
-    .slice(0, MAX_SEGMENTS)
-    .map((g) => ({ ...g, x1: g.x1 + sx0, y1: g.y1 + sy0, x2: g.x2 + sx0, y2: g.y2 + sy0 }));
+  const census = { faint: FAINT_GRADIENT, pixels: 0, above: 0 };
+  const toAnalysis = (g: LineSegment) => ({ ...g, x1: g.x1 + sx0, y1: g.y1 + sy0, x2: g.x2 + sx0, y2: g.y2 + sy0 });
+  const segments = strongest(detectSegments(grey, sw, sh, { allowed: searchBand, minLength, census })).map(toAnalysis);
   const chains = chainEnds(near, nearHole, {
     allowed: searchBand,
     holeDistance: distance,
@@ -166,16 +179,14 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
       c.trail[i + 1] += sy0;
     }
   }
-  const entries = findEntries(low, lowHole, segments, chains);
-  if (entries.length === 0) return null;
-  const curves = pairEntries(low, lowHole, entries);
-  if (curves.length === 0) return null;
   const frame = { low, lowHole, image, hole, crop, scale: q };
-  const planned: { curve: StructureCurve; plan: AnchorPlan; rect: Rect }[] = [];
-  for (const curve of curves) {
-    const plan = planAnchors(curve, frame);
-    const rect = plan === null ? null : bandRect(curve, frame);
-    if (plan !== null && rect !== null) planned.push({ curve, plan, rect });
+  const firstEntries: Entry[] = [];
+  let planned = planCurves(frame, segments, chains, firstEntries);
+  if (planned.length === 0 && census.above <= QUIET_SHARE * census.pixels) {
+    // Nothing continues and the band around the hole is quiet: a faint edge (a door frame against its wall) stands
+    // out there, so LSD looks again at half the gradient quantisation. On a busy band it would only add texture.
+    const faint = strongest(detectSegments(grey, sw, sh, { allowed: searchBand, minLength, threshold: FAINT_GRADIENT })).map(toAnalysis);
+    planned = planCurves(frame, faint, chains, undefined, firstEntries);
   }
   if (planned.length === 0) return null;
   // The bands' planes cover only the rectangle the bands can reach, never the whole photo.
@@ -204,6 +215,48 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
   }
   if (pixels === 0) return null;
   return { rect, remaining, band, curves: drawn, pixels, scale: q };
+}
+
+/** Whether the point at arc length t on a curve lies within `SAME_ENTRY` analysis px of one of the entries. */
+function nearAny(c: StructureCurve, t: number, entries: readonly Entry[]): boolean {
+  let i = 0;
+  while (i < c.arc.length - 1 && c.arc[i] < t) i++;
+  const x = c.points[2 * i];
+  const y = c.points[2 * i + 1];
+  return entries.some((e) => (e.x - x) ** 2 + (e.y - y) ** 2 <= SAME_ENTRY * SAME_ENTRY);
+}
+
+/** The `MAX_SEGMENTS` longest and most contrasted segments. */
+function strongest(segments: LineSegment[]): LineSegment[] {
+  return segments
+    .sort((a, b) => Math.hypot(b.x2 - b.x1, b.y2 - b.y1) * b.contrast - Math.hypot(a.x2 - a.x1, a.y2 - a.y1) * a.contrast)
+    .slice(0, MAX_SEGMENTS);
+}
+
+/**
+ * Entries from the segments and chains, paired into curves, each with its
+ * anchors' plan; the curves that have one. With `known`, only curves with an
+ * end on an entry none of `known` lies near.
+ */
+function planCurves(
+  frame: PropagationFrame,
+  segments: LineSegment[],
+  chains: ChainEnd[],
+  entriesOut?: Entry[],
+  known?: readonly Entry[],
+): { curve: StructureCurve; plan: AnchorPlan; rect: Rect }[] {
+  const entries = findEntries(frame.low, frame.lowHole, segments, chains);
+  if (entriesOut !== undefined) entriesOut.push(...entries);
+  if (entries.length === 0) return [];
+  let curves = pairEntries(frame.low, frame.lowHole, entries);
+  if (known !== undefined) curves = curves.filter((c) => !nearAny(c, 0, known) || (c.kind === "pair" && !nearAny(c, c.end, known)));
+  const planned: { curve: StructureCurve; plan: AnchorPlan; rect: Rect }[] = [];
+  for (const curve of curves) {
+    const plan = planAnchors(curve, frame);
+    const rect = plan === null ? null : bandRect(curve, frame);
+    if (plan !== null && rect !== null) planned.push({ curve, plan, rect });
+  }
+  return planned;
 }
 
 /** The factor by which a crop whose long side is `side` px is reduced for analysis (see `ANALYSIS_TARGET`). */
