@@ -319,32 +319,27 @@ export function App() {
       ) : null}
 
       <main>
-        {/* There before any photo, so that its canvas is ready when one opens (see viewport.tsx); the welcome covers it. */}
-        <Viewport
-          width={w}
-          height={h}
-          base={comparing ? doc.original : doc.base}
-          overlay={comparing ? null : doc.overlay}
-          overlayKey={doc.snapshot}
-          tool={tool}
-          brushSize={brushSize}
-          fitKey={fitKey}
-          markers={comparing ? NONE : markers}
-          boxes={comparing ? NONE : boxes}
-          control={view}
-          outlines={suggestions.shown && !comparing ? { ...suggestions, onToggle: suggestions.toggle } : undefined}
-          label={
-            photo
-              ? `Photo ${photo.name}, ${w} by ${h}. Tap or click what to remove; arrow keys move a crosshair, Enter taps under it, Alt+Enter carves away.`
-              : ""
-          }
-          idle={!photo && !doc.source && !busy}
-          onTap={(p, alt) => doc.tap(p, negative !== alt)}
-          onBox={(a, b, alt) => doc.box(a, b, negative !== alt)}
-          onStroke={(points, erase) => doc.stroke(points, erase || negative, brushSize)}
-          onArea={(points, erase) => doc.area(points, erase || negative || tool === "eraser")}
-        />
-        {photo ? null : (
+        {photo ? (
+          <Viewport
+            width={w}
+            height={h}
+            base={comparing ? doc.original : doc.base}
+            overlay={comparing ? null : doc.overlay}
+            overlayKey={doc.snapshot}
+            tool={tool}
+            brushSize={brushSize}
+            fitKey={fitKey}
+            markers={comparing ? NONE : markers}
+            boxes={comparing ? NONE : boxes}
+            control={view}
+            outlines={suggestions.shown && !comparing ? { ...suggestions, onToggle: suggestions.toggle } : undefined}
+            label={`Photo ${photo.name}, ${w} by ${h}. Tap or click what to remove; arrow keys move a crosshair, Enter taps under it, Alt+Enter carves away.`}
+            onTap={(p, alt) => doc.tap(p, negative !== alt)}
+            onBox={(a, b, alt) => doc.box(a, b, negative !== alt)}
+            onStroke={(points, erase) => doc.stroke(points, erase || negative, brushSize)}
+            onArea={(points, erase) => doc.area(points, erase || negative || tool === "eraser")}
+          />
+        ) : (
           <div class="empty">
             <p>Remove people, poles and bins from your photos. Everything happens on this device; nothing is uploaded.</p>
             <p>

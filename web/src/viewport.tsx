@@ -8,20 +8,6 @@
  * marker on every tap (+ adds, − carves), the outline of every box, and a
  * crosshair that the arrow keys move (Enter taps there) for keyboard use.
  * Zoom controls: fit, 100 %, in and out, with a readout.
- *
- * The canvas exists from the page's load, before any photo (the welcome
- * covers it; it stays blank and inert), and draws its first frames then,
- * while the page waits: a canvas's first frames cost Chromium a new surface
- * to clear and a new shared image for each of the first three frames it
- * hands the compositor (10–18 ms of the page's thread each), which while a
- * photo opened, with the workers busy on both cores, became a 55–160 ms task.
- * For those images to serve the photo's frames the canvas keeps its pixel
- * size while it still covers the view (the toolbar that comes with a photo
- * makes the view shorter: `object-fit: cover` from the top left shows the
- * canvas one to one and clips the rest). Once warm and until a photo comes it
- * is hidden: page changes while a photo opens (progress, toolbar) otherwise
- * made the compositor take its frame again, in quick succession, and that
- * needed a fourth shared image.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { placeOutlines, SuggestionOutlines } from "./components/suggestion-outlines.js";
@@ -75,8 +61,6 @@ export interface ViewportProps {
   outlines?: { items: readonly FoundSuggestion[]; pressed: readonly boolean[]; onToggle(index: number): void };
   /** Spoken name of the canvas. */
   label: string;
-  /** No photo, and none opening: the canvas may draw its first (blank) frames. */
-  idle?: boolean;
   onTap(p: Point, negative: boolean): void;
   onBox(a: Point, b: Point, negative: boolean): void;
   onStroke(points: Point[], erase: boolean): void;
@@ -123,108 +107,94 @@ export function Viewport(props: ViewportProps) {
   /** The keyboard crosshair, in photo pixels, or null while the arrow keys have not been used. */
   const crosshair = useRef<Point | null>(null);
   const [zoom, setZoom] = useState(1);
-  /** The first frames are drawn: until a photo comes, the canvas is hidden (see the header). */
-  const [warm, setWarm] = useState(false);
   /** The scale that fits the photo in the view; zooming out stops at half of it. */
   const fitScale = useRef(1);
   const outlineLayer = useRef<HTMLFieldSetElement>(null);
 
-  /** Draws a frame now; without a photo, a blank one, only when `blank` asks for it or the canvas must change size. */
-  const paint = (blank = false) => {
-    const canvas = canvasRef.current;
-    if (!canvas) return;
-    const dpr = window.devicePixelRatio || 1;
-    const w = Math.round(canvas.clientWidth * dpr);
-    const h = Math.round(canvas.clientHeight * dpr);
-    const p = propsRef.current;
-    const fits = covers(canvas.width, canvas.height, w, h);
-    // A blank canvas that still fits shows nothing new: another frame would only take one more shared image while a photo opens.
-    if (!p.width && fits && !blank) return;
-    if (!fits) {
-      canvas.width = w;
-      canvas.height = h;
-    }
-    const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    // All of it: a whole-canvas clear lets Chromium drop the last frame instead of copying it into the next.
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    if (!p.width) return;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(0, 0, w, h);
-    ctx.clip();
-    const { scale, tx, ty } = view.current;
-    ctx.setTransform(scale * dpr, 0, 0, scale * dpr, tx * dpr, ty * dpr);
-    ctx.imageSmoothingQuality = "high";
-    const onScreen = p.width * scale * dpr;
-    const src = p.base ? reducedFor(p.base, onScreen) : null;
-    if (src) ctx.drawImage(src, 0, 0, p.width, p.height);
-    if (p.overlay) {
-      // Shrinking the overlay needs no filtering (a flat translucent red); enlarging it is smoothed.
-      ctx.imageSmoothingEnabled = onScreen > (p.overlay as { width: number }).width;
-      ctx.drawImage(p.overlay, 0, 0, p.width, p.height);
-      ctx.imageSmoothingEnabled = true;
-    }
-    drawMarkers(ctx, p, scale);
-    placeOutlines(outlineLayer.current, view.current);
-    if (hover.current && (p.tool === "brush" || p.tool === "eraser") && !gesture.current) {
-      const { x, y } = hover.current;
-      ctx.lineWidth = 1.5 / scale;
-      ctx.strokeStyle = "rgba(0,0,0,0.7)";
-      ctx.beginPath();
-      ctx.arc(x, y, p.brushSize / 2 + 1 / scale, 0, 2 * Math.PI);
-      ctx.stroke();
-      ctx.strokeStyle = p.tool === "eraser" ? "#8cc4ff" : "#fff";
-      ctx.beginPath();
-      ctx.arc(x, y, p.brushSize / 2, 0, 2 * Math.PI);
-      ctx.stroke();
-    }
-    if (crosshair.current) {
-      const { x, y } = crosshair.current;
-      const arm = 14 / scale;
-      for (const [color, width] of [
-        ["#000", 4],
-        ["#fff", 2],
-      ] as const) {
-        ctx.strokeStyle = color;
-        ctx.lineWidth = width / scale;
-        ctx.beginPath();
-        ctx.moveTo(x - arm, y);
-        ctx.lineTo(x + arm, y);
-        ctx.moveTo(x, y - arm);
-        ctx.lineTo(x, y + arm);
-        ctx.stroke();
-      }
-    }
-    const g = gesture.current;
-    if (g?.moved && (g.kind === "stroke" || g.kind === "area" || g.kind === "tap-or-box")) {
-      ctx.lineJoin = "round";
-      ctx.lineCap = "round";
-      if (g.kind === "stroke") {
-        ctx.strokeStyle = p.tool === "eraser" ? "rgba(80,160,255,0.6)" : "rgba(255,40,60,0.55)";
-        ctx.lineWidth = p.brushSize;
-      } else {
-        ctx.strokeStyle = "#fff";
-        ctx.lineWidth = 2 / scale;
-        ctx.setLineDash([6 / scale, 4 / scale]);
-      }
-      ctx.beginPath();
-      if (g.kind === "tap-or-box" || (g.kind === "area" && p.tool === "rect")) {
-        const last = g.points[g.points.length - 1];
-        ctx.rect(g.start.x, g.start.y, last.x - g.start.x, last.y - g.start.y);
-      } else {
-        ctx.moveTo(g.points[0].x, g.points[0].y);
-        for (const q of g.points) ctx.lineTo(q.x, q.y);
-        if (g.kind === "area") ctx.closePath();
-      }
-      ctx.stroke();
-      ctx.setLineDash([]);
-    }
-    ctx.restore();
-  };
   const draw = () => {
     cancelAnimationFrame(frame.current);
-    frame.current = requestAnimationFrame(() => paint());
+    frame.current = requestAnimationFrame(() => {
+      const canvas = canvasRef.current;
+      if (!canvas) return;
+      const dpr = window.devicePixelRatio || 1;
+      const w = Math.round(canvas.clientWidth * dpr);
+      const h = Math.round(canvas.clientHeight * dpr);
+      if (canvas.width !== w || canvas.height !== h) {
+        canvas.width = w;
+        canvas.height = h;
+      }
+      const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, w, h);
+      const { scale, tx, ty } = view.current;
+      const p = propsRef.current;
+      ctx.setTransform(scale * dpr, 0, 0, scale * dpr, tx * dpr, ty * dpr);
+      ctx.imageSmoothingQuality = "high";
+      const onScreen = p.width * scale * dpr;
+      const src = p.base ? reducedFor(p.base, onScreen) : null;
+      if (src) ctx.drawImage(src, 0, 0, p.width, p.height);
+      if (p.overlay) {
+        // Shrinking the overlay needs no filtering (a flat translucent red); enlarging it is smoothed.
+        ctx.imageSmoothingEnabled = onScreen > (p.overlay as { width: number }).width;
+        ctx.drawImage(p.overlay, 0, 0, p.width, p.height);
+        ctx.imageSmoothingEnabled = true;
+      }
+      drawMarkers(ctx, p, scale);
+      placeOutlines(outlineLayer.current, view.current);
+      if (hover.current && (p.tool === "brush" || p.tool === "eraser") && !gesture.current) {
+        const { x, y } = hover.current;
+        ctx.lineWidth = 1.5 / scale;
+        ctx.strokeStyle = "rgba(0,0,0,0.7)";
+        ctx.beginPath();
+        ctx.arc(x, y, p.brushSize / 2 + 1 / scale, 0, 2 * Math.PI);
+        ctx.stroke();
+        ctx.strokeStyle = p.tool === "eraser" ? "#8cc4ff" : "#fff";
+        ctx.beginPath();
+        ctx.arc(x, y, p.brushSize / 2, 0, 2 * Math.PI);
+        ctx.stroke();
+      }
+      if (crosshair.current) {
+        const { x, y } = crosshair.current;
+        const arm = 14 / scale;
+        for (const [color, width] of [
+          ["#000", 4],
+          ["#fff", 2],
+        ] as const) {
+          ctx.strokeStyle = color;
+          ctx.lineWidth = width / scale;
+          ctx.beginPath();
+          ctx.moveTo(x - arm, y);
+          ctx.lineTo(x + arm, y);
+          ctx.moveTo(x, y - arm);
+          ctx.lineTo(x, y + arm);
+          ctx.stroke();
+        }
+      }
+      const g = gesture.current;
+      if (g?.moved && (g.kind === "stroke" || g.kind === "area" || g.kind === "tap-or-box")) {
+        ctx.lineJoin = "round";
+        ctx.lineCap = "round";
+        if (g.kind === "stroke") {
+          ctx.strokeStyle = p.tool === "eraser" ? "rgba(80,160,255,0.6)" : "rgba(255,40,60,0.55)";
+          ctx.lineWidth = p.brushSize;
+        } else {
+          ctx.strokeStyle = "#fff";
+          ctx.lineWidth = 2 / scale;
+          ctx.setLineDash([6 / scale, 4 / scale]);
+        }
+        ctx.beginPath();
+        if (g.kind === "tap-or-box" || (g.kind === "area" && p.tool === "rect")) {
+          const last = g.points[g.points.length - 1];
+          ctx.rect(g.start.x, g.start.y, last.x - g.start.x, last.y - g.start.y);
+        } else {
+          ctx.moveTo(g.points[0].x, g.points[0].y);
+          for (const q of g.points) ctx.lineTo(q.x, q.y);
+          if (g.kind === "area") ctx.closePath();
+        }
+        ctx.stroke();
+        ctx.setLineDash([]);
+      }
+    });
   };
 
   /** Sets the view to `scale` (within the limits) with photo point (px, py) at screen point (sx, sy) of the canvas. */
@@ -288,21 +258,6 @@ export function Viewport(props: ViewportProps) {
     shown.current = now;
     draw();
   });
-  // The canvas's first frames, blank, while the page waits for a photo (see the header).
-  useEffect(() => {
-    let left = WARM_FRAMES;
-    let id = 0;
-    const tick = () => {
-      if (left-- === 0 || !propsRef.current.idle) {
-        setWarm(true);
-        return;
-      }
-      paint(true);
-      id = requestAnimationFrame(tick);
-    };
-    id = requestAnimationFrame(tick);
-    return () => cancelAnimationFrame(id);
-  }, []);
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
@@ -452,17 +407,14 @@ export function Viewport(props: ViewportProps) {
   };
 
   const percent = Math.round(zoom * (window.devicePixelRatio || 1) * 100);
-  const photo = props.width > 0;
   return (
     // Wheel zoom anywhere over the photo, suggestion outlines included.
-    <div class="view" onWheel={photo ? onWheel : undefined}>
+    <div class="view" onWheel={onWheel}>
       {/* biome-ignore lint/a11y/noInteractiveElementToNoninteractiveRole: the canvas is a keyboard-operated widget (crosshair, Enter taps); "application" hands it the keys */}
       <canvas
         ref={canvasRef}
-        class={`viewport tool-${props.tool}${!photo && warm ? " standby" : ""}`}
-        // Without a photo the canvas is only there to be ready (see the header): out of reach of the pointer, keys and readers.
-        inert={!photo}
-        data-testid={photo ? "viewport" : undefined}
+        class={`viewport tool-${props.tool}`}
+        data-testid="viewport"
         tabIndex={0}
         role="application"
         aria-label={props.label}
@@ -483,30 +435,28 @@ export function Viewport(props: ViewportProps) {
         onContextMenu={(e) => e.preventDefault()}
       />
       {props.outlines && props.outlines.items.length > 0 ? <SuggestionOutlines {...props.outlines} layer={outlineLayer} /> : null}
-      {photo ? (
-        <div class="zoom">
-          <button type="button" onClick={() => props.control.current?.zoomBy(1 / 1.5)} aria-label="Zoom out (−)" title="Zoom out">
-            −
-          </button>
-          <span class="readout" data-testid="zoom" aria-live="polite">
-            {percent} %
-          </span>
-          <button type="button" onClick={() => props.control.current?.zoomBy(1.5)} aria-label="Zoom in (+)" title="Zoom in">
-            +
-          </button>
-          <button type="button" onClick={fit} title="Fit the photo to the view (0)" data-testid="zoom-fit">
-            Fit
-          </button>
-          <button
-            type="button"
-            onClick={() => props.control.current?.actualSize()}
-            title="One photo pixel per screen pixel (1)"
-            data-testid="zoom-100"
-          >
-            100 %
-          </button>
-        </div>
-      ) : null}
+      <div class="zoom">
+        <button type="button" onClick={() => props.control.current?.zoomBy(1 / 1.5)} aria-label="Zoom out (−)" title="Zoom out">
+          −
+        </button>
+        <span class="readout" data-testid="zoom" aria-live="polite">
+          {percent} %
+        </span>
+        <button type="button" onClick={() => props.control.current?.zoomBy(1.5)} aria-label="Zoom in (+)" title="Zoom in">
+          +
+        </button>
+        <button type="button" onClick={fit} title="Fit the photo to the view (0)" data-testid="zoom-fit">
+          Fit
+        </button>
+        <button
+          type="button"
+          onClick={() => props.control.current?.actualSize()}
+          title="One photo pixel per screen pixel (1)"
+          data-testid="zoom-100"
+        >
+          100 %
+        </button>
+      </div>
     </div>
   );
 }
@@ -514,19 +464,6 @@ export function Viewport(props: ViewportProps) {
 /** Zoom limits: 32 screen pixels per photo pixel, and half the fitted size (or of 100 % for a photo smaller than the view). */
 const MAX_ZOOM = 32;
 const MIN_ZOOM_OF_FIT = 0.5;
-
-/**
- * Whether a canvas of `cw`×`ch` pixels can show a view of `w`×`h` as it is:
- * at least as large, and as large in one direction, so that the canvas's
- * `object-fit: cover` from the top left shows its pixels one to one (the
- * rest is clipped). Keeping it spares a new surface and shared images.
- */
-function covers(cw: number, ch: number, w: number, h: number): boolean {
-  return cw >= w && ch >= h && (cw === w || ch === h) && w > 0 && h > 0;
-}
-
-/** Blank frames a canvas draws before any photo: Chromium allocates a new shared image for each of its first three. */
-const WARM_FRAMES = 4;
 
 /** The taps (+ green, − red) and the boxes of the current selection, drawn at a constant size on screen. */
 function drawMarkers(ctx: CanvasRenderingContext2D, p: ViewportProps, scale: number): void {
