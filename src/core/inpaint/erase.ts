@@ -79,8 +79,9 @@ export interface EraseOptions {
    * Runs `continueStructure(image, hole, crop)` (e.g. on another thread while
    * this one downsamples the crop); it must give `continueStructure`'s result.
    * The structure time is then the wait for it. Meanwhile this thread starts
-   * the fill without side labels, kept when the step continues nothing (the
-   * same pixels), redone with them otherwise. Returning undefined (or leaving
+   * the fill without side labels (and, if the step has not answered when it
+   * ends, its attention and upscaling), kept when the step continues nothing
+   * (the same pixels), redone with them otherwise. Returning undefined (or leaving
    * this out) runs the step on the calling thread first.
    */
   continueStructureOn?: (image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect) => StructureStep | undefined;
@@ -120,7 +121,9 @@ export interface EraseTimings {
   /**
    * Finding, pairing and propagating structure (0 when turned off). With
    * `continueStructureOn`, the wait for it, during which the fill without
-   * side labels proceeds (its time then counts here, not in `coarseMs`).
+   * side labels proceeds (its time then counts here, not in `coarseMs`),
+   * and its attention and upscaling when it ends first (their time counts
+   * in their own stages when kept, here when the fill is redone).
    */
   structureMs: number;
   coarseMs: number;
