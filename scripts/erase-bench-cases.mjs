@@ -53,7 +53,19 @@ for (let c = 0; c < CASES; c++) {
     input[i * 4 + 2] = 0;
   }
   const target = { width, height, data: new Uint8ClampedArray(input) };
-  cases.push({ c, name, kind, input, target, mask: { width, height, data: hole }, walls: [], ms: Infinity, cpu: Infinity, best: null, sha: "" });
+  cases.push({
+    c,
+    name,
+    kind,
+    input,
+    target,
+    mask: { width, height, data: hole },
+    walls: [],
+    ms: Infinity,
+    cpu: Infinity,
+    best: null,
+    sha: "",
+  });
 }
 const inPlace = { ...fillOptions, inPlace: true };
 for (let r = 0; r < rounds; r++) {
@@ -88,5 +100,7 @@ for (const k of cases) {
     `${k.c} ${k.name.padEnd(13)} ${k.kind.padEnd(7)} s=${k.best.scale} curves ${k.best.structure.curves}: ${k.ms.toFixed(1)} ms (median ${middle(k.walls).toFixed(1)}), CPU ${k.cpu.toFixed(1)} ms | prepare ${t.prepareMs.toFixed(1)} structure ${t.structureMs.toFixed(1)} coarse ${t.coarseMs.toFixed(1)} attention ${t.attentionMs.toFixed(1)} upscale ${t.upscaleMs.toFixed(1)} | sha1 ${k.sha}\n`,
   );
 }
-process.stdout.write(`sums of the per-case minima: wall ${wall.toFixed(1)} ms, CPU ${cpu.toFixed(1)} ms; of the medians: wall ${median.toFixed(1)} ms\n`);
+process.stdout.write(
+  `sums of the per-case minima: wall ${wall.toFixed(1)} ms, CPU ${cpu.toFixed(1)} ms; of the medians: wall ${median.toFixed(1)} ms\n`,
+);
 await pool?.close();
