@@ -1169,7 +1169,10 @@ describe("continueStructureOn option", () => {
           },
           continueStructureOn: (img, hole, crop, box) => {
             const result = structuredClone(continueStructure(img, hole, crop, box));
-            return new Promise((resolve) => setTimeout(() => resolve(result), 300));
+            const step: StructureStep = new Promise((resolve) => setTimeout(() => resolve(result), 300));
+            // Done with the photo: in place, the early composite may go into it.
+            step.readsPhoto = () => false;
+            return step;
           },
         });
         assert.equal(calls, upscales, "the early fill was upscaled before the step's answer");

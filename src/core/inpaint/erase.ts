@@ -112,7 +112,14 @@ export interface EraseOptions {
  * side labels, thrown away then, stops as soon as it says so (the pixels are
  * the same: only that fill's unused rest is skipped).
  */
-export type StructureStep = Promise<StructureResult | null> & { continues?: () => boolean };
+export type StructureStep = Promise<StructureResult | null> & {
+  continues?: () => boolean;
+  /**
+   * False once the step reads the caller's photo no more (it works on a copy, or has ended): only then may
+   * an in-place erase write the early fill's composite into the photo while the step runs.
+   */
+  readsPhoto?: () => boolean;
+};
 
 /** Milliseconds spent per stage. */
 export interface EraseTimings {
@@ -363,18 +370,18 @@ async function selfSimilarFill(
   // Where the early fill ends before the step has answered, this thread goes on with its attention and
   // upscaling, kept when the step continues nothing: the erase then waits for the longer of the two, not for
   // the step and then these stages (on 1K object holes the step, 8–14 ms, is often as long as the early fill).
-  // Not where the photo is both the output and in shared memory: the step may be reading it on its thread.
-  const outShared = out === image.data && out.buffer instanceof SharedArrayBuffer;
+  // In place, only once the step reads the photo no more (`StructureStep.readsPhoto`).
+  const mayCompose = () => out !== image.data || elsewhere?.readsPhoto?.() === false;
   let composed: { attentionMs: number; upscaleMs: number } | null = null;
   let composedEnd = 0;
   let earlyFill: CoarseOutput | null = null;
   // Whether that went on with attention and then left the upscaling undone: the early stages' random stream is
   // then spent, so they are redone from the start, as when the step continues something.
   let cut = false;
-  if (early && !outShared) {
+  if (early) {
     earlyFill = await early;
     const continues = () => answered != null || elsewhere?.continues?.() === true;
-    if (!stopped && !continues()) {
+    if (!stopped && !continues() && mayCompose()) {
       composed = await compose(earlyFill, spare as Random, continues);
       composedEnd = performance.now();
       cut = composed === null;
