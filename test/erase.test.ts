@@ -1147,6 +1147,42 @@ describe("continueStructureOn option", () => {
     assert.deepEqual(wrong.image.data, calm.image.data);
   });
 
+  test("a step answered after the early fill: its attention and upscaling run meanwhile, kept or redone, in place too, with the same pixels", async () => {
+    // The line is continued (the early composite is thrown away and the fill redone with sides), the noise is not
+    // (the early composite is the result). In place, the thrown-away composite has overwritten the hole first.
+    const cases = [
+      { ...lineCrossingHole(), curves: true, upscales: 2 },
+      { image: noiseImage(200, 150, 7), mask: rectMask(200, 150, 70, 50, 40, 30), curves: false, upscales: 1 },
+    ];
+    for (const { image, mask, curves, upscales } of cases) {
+      const plain = await eraseWithReport(image, mask, { seed: 5 });
+      assert.equal(plain.structure.curves > 0, curves);
+      for (const inPlace of [false, true]) {
+        const target = { ...image, data: new Uint8ClampedArray(image.data) };
+        let calls = 0;
+        const report = await eraseWithReport(target, mask, {
+          seed: 5,
+          inPlace,
+          upscale: async (input, out) => {
+            calls++;
+            upscaleInto(input, out);
+          },
+          continueStructureOn: (img, hole, crop, box) => {
+            const result = structuredClone(continueStructure(img, hole, crop, box));
+            const step: StructureStep = new Promise((resolve) => setTimeout(() => resolve(result), 300));
+            // Done with the photo: in place, the early composite may go into it.
+            step.readsPhoto = () => false;
+            return step;
+          },
+        });
+        assert.equal(calls, upscales, "the early fill was upscaled before the step's answer");
+        assert.equal(report.structure.curves, plain.structure.curves);
+        assert.deepEqual(report.image.data, plain.image.data);
+        if (!curves) assert.ok(report.timings.structureMs > 100, `the wait for the step: ${report.timings.structureMs} ms`);
+      }
+    }
+  });
+
   test("erases sharing a pool at once, and photos of another size after them, each get their own photo's structure", async () => {
     const { FieldThreadPool } = await import("../src/node/field-threads.js");
     const line = lineCrossingHole();

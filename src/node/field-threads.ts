@@ -168,6 +168,13 @@ export class FieldThreadPool implements FieldThreads {
     this.structureSteps++;
     const step: StructureStep = this.pool.run(task, { name: "structure" });
     step.continues = () => Atomics.load(ended, 0) === 2;
+    // A staged copy is the step's own; a photo in shared memory is read until the step ends; a photo posted
+    // to the thread is copied when the task leaves the queue, which its start marks.
+    step.readsPhoto = buffers
+      ? () => false
+      : shared
+        ? () => Atomics.load(ended, 0) === 3 || Atomics.load(ended, 0) === 0
+        : () => Atomics.load(ended, 0) === 0;
     const done = () => {
       this.structureSteps--;
       // Only the step read the buffers: the next erase may overwrite them.

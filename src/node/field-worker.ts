@@ -48,7 +48,10 @@ export interface StructureTask {
   hole: Uint8Array;
   crop: Rect;
   holeBox: Rect | undefined;
-  /** Set when the step ends, before its result is posted: 1 nothing continued, 2 something (`StructureStep.continues`). */
+  /**
+   * 3 once the step has started (a photo posted here has been copied by then), then, when it ends, before its
+   * result is posted: 1 nothing continued, 2 something (`StructureStep.continues`, `StructureStep.readsPhoto`).
+   */
   ended?: Int32Array;
 }
 
@@ -64,6 +67,7 @@ export function sharedBands({ scan, bands }: SharedBandsTask): void {
 }
 
 export function structure({ image, hole, crop, holeBox, ended }: StructureTask): StructureResult | null {
+  if (ended) Atomics.store(ended, 0, 3);
   const result = continueStructure(image, hole, crop, holeBox);
   if (ended) Atomics.store(ended, 0, result ? 2 : 1);
   return result;

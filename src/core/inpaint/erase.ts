@@ -79,8 +79,9 @@ export interface EraseOptions {
    * Runs `continueStructure(image, hole, crop)` (e.g. on another thread while
    * this one downsamples the crop); it must give `continueStructure`'s result.
    * The structure time is then the wait for it. Meanwhile this thread starts
-   * the fill without side labels, kept when the step continues nothing (the
-   * same pixels), redone with them otherwise. Returning undefined (or leaving
+   * the fill without side labels (and, if the step has not answered when it
+   * ends, its attention and upscaling), kept when the step continues nothing
+   * (the same pixels), redone with them otherwise. Returning undefined (or leaving
    * this out) runs the step on the calling thread first.
    */
   continueStructureOn?: (image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect) => StructureStep | undefined;
@@ -111,7 +112,14 @@ export interface EraseOptions {
  * side labels, thrown away then, stops as soon as it says so (the pixels are
  * the same: only that fill's unused rest is skipped).
  */
-export type StructureStep = Promise<StructureResult | null> & { continues?: () => boolean };
+export type StructureStep = Promise<StructureResult | null> & {
+  continues?: () => boolean;
+  /**
+   * False once the step reads the caller's photo no more (it works on a copy, or has ended): only then may
+   * an in-place erase write the early fill's composite into the photo while the step runs.
+   */
+  readsPhoto?: () => boolean;
+};
 
 /** Milliseconds spent per stage. */
 export interface EraseTimings {
@@ -120,7 +128,9 @@ export interface EraseTimings {
   /**
    * Finding, pairing and propagating structure (0 when turned off). With
    * `continueStructureOn`, the wait for it, during which the fill without
-   * side labels proceeds (its time then counts here, not in `coarseMs`).
+   * side labels proceeds (its time then counts here, not in `coarseMs`),
+   * and its attention and upscaling when it ends first (their time counts
+   * in their own stages when kept, here when the fill is redone).
    */
   structureMs: number;
   coarseMs: number;
@@ -300,9 +310,14 @@ async function selfSimilarFill(
   // so the time spent in that await is not the step's.
   let structureDone = 0;
   let earlyDone = 0;
+  // The step's result once it has settled (undefined before).
+  let answered: StructureResult | null | undefined;
   if (elsewhere)
     elsewhere.then(
-      () => (structureDone = performance.now()),
+      (result) => {
+        structureDone = performance.now();
+        answered = result;
+      },
       () => undefined,
     );
   // Whether the early fill was told to stop: it is then unfinished and never kept, whatever the step returns.
@@ -316,6 +331,62 @@ async function selfSimilarFill(
       () => undefined,
     );
   else if (early) earlyDone = performance.now();
+
+  const attentionOptions = { patch: options.patchSize, topK: options.topK, temperature: options.temperature };
+  const holeRect = { x: bounds.x - crop.x, y: bounds.y - crop.y, width: bounds.width, height: bounds.height };
+  // Steps 3–5 for a finished fill, into `out`. `stop` is asked between attention and upscaling: true leaves the
+  // upscaling undone (null). The upscaling reads only the photo's known pixels and writes every hole pixel, so
+  // a composite of a fill thrown away leaves nothing in `out` that a later one reads or keeps.
+  const compose = async (filled: CoarseOutput, random: Random, stop?: () => boolean) => {
+    const ta = performance.now();
+    // At scale 1 the fill is already at full resolution: no detail to transfer (withoutAttention).
+    const attention =
+      s === 1
+        ? withoutAttention(filled.image, attentionOptions)
+        : buildAttention(filled.image, low.hole, filled.field, attentionOptions, random);
+    // The field is read no more: its kernel's memory goes to the next fill's finest level (fresh memory costs page
+    // faults, 1–4 ms for a 1K stroke's 640 KB).
+    if (filled.field) releaseDistanceKernel(filled.field.problem.kernelMemory);
+    const tb = performance.now();
+    progress(STAGE_END.attention);
+    if (stop?.()) return null;
+    await (options.upscale ?? upscaleInto)(
+      {
+        source: image,
+        mask: hole,
+        crop,
+        scale: s,
+        lowRes: filled.image,
+        attention,
+        holeRect,
+        seamWidth: options.seamWidth ?? Math.max(2, Math.min(12, s)),
+        progress: stage(STAGE_END.attention, 1),
+      },
+      out,
+    );
+    return { attentionMs: tb - ta, upscaleMs: performance.now() - tb };
+  };
+
+  // Where the early fill ends before the step has answered, this thread goes on with its attention and
+  // upscaling, kept when the step continues nothing: the erase then waits for the longer of the two, not for
+  // the step and then these stages (on 1K object holes the step, 8–14 ms, is often as long as the early fill).
+  // In place, only once the step reads the photo no more (`StructureStep.readsPhoto`).
+  const mayCompose = () => out !== image.data || elsewhere?.readsPhoto?.() === false;
+  let composed: { attentionMs: number; upscaleMs: number } | null = null;
+  let composedEnd = 0;
+  let earlyFill: CoarseOutput | null = null;
+  // Whether that went on with attention and then left the upscaling undone: the early stages' random stream is
+  // then spent, so they are redone from the start, as when the step continues something.
+  let cut = false;
+  if (early) {
+    earlyFill = await early;
+    const continues = () => answered != null || elsewhere?.continues?.() === true;
+    if (!stopped && !continues() && mayCompose()) {
+      composed = await compose(earlyFill, spare as Random, continues);
+      composedEnd = performance.now();
+      cut = composed === null;
+    }
+  }
   const structure = elsewhere ? await elsewhere : drawn;
   // Each side of a continued curve is filled from its own side (structure/sides.ts).
   const tSides = performance.now();
@@ -323,59 +394,40 @@ async function selfSimilarFill(
   const t1 = performance.now();
 
   let filled: CoarseOutput;
-  if (early && spare && !structure && !stopped) {
-    filled = await early;
+  if (early && spare && !structure && !stopped && !cut) {
+    filled = earlyFill ?? (await early);
     random = spare;
   } else {
     // The speculative fill stopped once the step's result showed (`StructureStep.continues`), or else ran to
-    // its end: either way it is thrown away, and the fill runs again with the sides.
-    if (early) floatPlanes.give((await early).image.data);
+    // its end: either way it is thrown away (with its attention and upscaling, if any), and the fill runs again
+    // with the sides.
+    if (early) floatPlanes.give((earlyFill ?? (await early)).image.data);
+    composed = null;
     filled = await fillWith(sides, rng);
   }
   // The fill has read the low-resolution crop for the last time: its plane serves the next erase (see scratch.ts).
   floatPlanes.give(low.image.data);
   const t2 = performance.now();
   progress(STAGE_END.coarse);
-  // The step's share of the wall time: its own time here, the wait for it beyond the early fill (all of the
-  // early fill's time when the step continued something, as that fill is then thrown away), and the sides.
+  // The step's share of the wall time: its own time here, the wait for it beyond the early fill and what
+  // followed it meanwhile (all of the early work's time when the step continued something, as it is then thrown
+  // away), and the sides.
   let structureWaitMs = 0;
   if (elsewhere && early) {
-    structureWaitMs = structure ? Math.max(structureDone, earlyDone) - tc0 : Math.max(0, structureDone - earlyDone);
+    const earlyEnd = Math.max(earlyDone, composedEnd);
+    structureWaitMs = structure ? Math.max(structureDone, earlyEnd) - tc0 : Math.max(0, structureDone - earlyEnd);
   }
   const sidesMs = t1 - tSides;
   const structureMs = options.structure === false ? 0 : continueMs + structureWaitMs + sidesMs;
 
-  const attentionOptions = { patch: options.patchSize, topK: options.topK, temperature: options.temperature };
-  // At scale 1 the fill is already at full resolution: no detail to transfer (withoutAttention).
-  const attention =
-    s === 1
-      ? withoutAttention(filled.image, attentionOptions)
-      : buildAttention(filled.image, low.hole, filled.field, attentionOptions, random);
-  // The field is read no more: its kernel's memory goes to the next fill's finest level (fresh memory costs page
-  // faults, 1–4 ms for a 1K stroke's 640 KB).
-  if (filled.field) releaseDistanceKernel(filled.field.problem.kernelMemory);
-  const t3 = performance.now();
-  progress(STAGE_END.attention);
-
-  const holeRect = { x: bounds.x - crop.x, y: bounds.y - crop.y, width: bounds.width, height: bounds.height };
-  await (options.upscale ?? upscaleInto)(
-    {
-      source: image,
-      mask: hole,
-      crop,
-      scale: s,
-      lowRes: filled.image,
-      attention,
-      holeRect,
-      seamWidth: options.seamWidth ?? Math.max(2, Math.min(12, s)),
-      progress: stage(STAGE_END.attention, 1),
-    },
-    out,
-  );
+  // (compose without `stop` always runs both stages.)
+  const stages = composed ?? (await compose(filled, random)) ?? { attentionMs: 0, upscaleMs: 0 };
   if (structure) pasteStructure(structure, hole, crop, W, out);
   // The fill's image is read no more (ignored by the pool unless the fill took it from there).
   floatPlanes.give(filled.image.data);
   const t4 = performance.now();
+  // Kept early stages ran before t2: the coarse stage is the early fill's time.
+  const keptMs = composed ? stages.attentionMs + stages.upscaleMs : 0;
   return {
     image: { width: W, height: H, data: out },
     crop,
@@ -387,9 +439,9 @@ async function selfSimilarFill(
       ...none,
       prepareMs: tc0 - t0 - continueMs,
       structureMs,
-      coarseMs: t2 - tc0 - structureWaitMs - sidesMs,
-      attentionMs: t3 - t2,
-      upscaleMs: t4 - t3,
+      coarseMs: t2 - tc0 - structureWaitMs - sidesMs - keptMs,
+      attentionMs: stages.attentionMs,
+      upscaleMs: composed ? stages.upscaleMs : t4 - t2 - stages.attentionMs,
     },
   };
 }
