@@ -2,11 +2,12 @@
  * Who paints the photo view's canvas: the view worker, when the canvas can
  * be handed to it (`transferControlToOffscreen`), so that the canvas's
  * frames are made off the page's thread; else the page itself. Both draw
- * with `drawFrame`. The worker gets its own copies of the photo's bitmaps
- * (the page keeps its own for Undo and comparing; a copy of a bitmap shares
- * its pixels) and a bitmap of the overlay whenever the overlay changes; a
- * frame is posted only once the bitmaps it shows are there, so a photo and
- * its overlay always arrive together.
+ * with `drawFrame`. The photo's bitmaps are handed to the worker (moved,
+ * not copied: a copy of a 12 MP bitmap cost the page 190 ms of serializing)
+ * the first time a frame shows them; the page keeps the emptied objects as
+ * names and releases them with `releaseViewBitmap`. The overlay goes as a
+ * bitmap of the overlay canvas whenever it changes; a frame is posted once
+ * that bitmap is made, so a photo and its overlay always show together.
  */
 
 import type { ViewMessage } from "./view.worker.js";
@@ -63,19 +64,30 @@ class PagePainter implements ViewPainter {
   detach(): void {}
 }
 
-/** Photos whose copies the worker keeps (the one shown, the original for comparing, the one before). */
-const PHOTOS_KEPT = 3;
+/** The worker's name for each bitmap handed to it, and the bitmap's size (the page's object is emptied). */
+const handed = new WeakMap<ImageBitmap, { id: number; width: number; height: number }>();
+let nextId = 1;
+
+/** The width of a view bitmap, also once it has been handed to the view worker. */
+export function viewBitmapWidth(b: ImageBitmap): number {
+  return handed.get(b)?.width ?? b.width;
+}
+
+/** Frees a view bitmap the page no longer shows, wherever its pixels are. */
+export function releaseViewBitmap(b: ImageBitmap): void {
+  const known = handed.get(b);
+  if (known) shared?.postMessage({ kind: "drop", id: known.id } satisfies ViewMessage);
+  handed.delete(b);
+  b.close();
+}
 
 class WorkerPainter implements ViewPainter {
-  /** The photos the worker holds, by their largest bitmap, oldest first. */
-  private readonly sent = new Map<Drawable, number>();
-  private nextId = 1;
   private overlaySent: { source: Drawable | null; key: unknown } | null = null;
-  /** Copies on their way to the worker; frames wait for them. */
-  private pending: Promise<void> = Promise.resolve();
+  /** Overlay bitmaps on their way to the worker; frames wait for them. */
   private overlays: Promise<void> = Promise.resolve();
   private waiting = 0;
-  private latest: [ViewFrame, readonly Drawable[], Drawable | null, unknown] | null = null;
+  private latest: ViewFrame | null = null;
+  private latestLevels: number[] = [];
   private detached = false;
 
   constructor(private readonly worker: Worker) {}
@@ -85,59 +97,38 @@ class WorkerPainter implements ViewPainter {
   }
 
   paint(frame: ViewFrame, levels: readonly Drawable[], overlay: Drawable | null, overlayKey: unknown): void {
-    this.latest = [frame, levels, overlay, overlayKey];
-    const base = levels[0] ?? null;
-    const copies: Promise<void>[] = [];
-    const id = base ? this.sent.get(base) : undefined;
-    if (base && id === undefined) copies.push(this.sendPhoto(levels));
-    else if (base && id !== undefined) {
-      // The photo shown is the last to be dropped.
-      this.sent.delete(base);
-      this.sent.set(base, id);
+    const ids: number[] = [];
+    const moving: ImageBitmap[] = [];
+    const movingIds: number[] = [];
+    for (const b of levels) {
+      if (!(b instanceof ImageBitmap)) continue;
+      let known = handed.get(b);
+      if (!known) {
+        if (b.width === 0) continue;
+        known = { id: nextId++, width: b.width, height: b.height };
+        handed.set(b, known);
+        moving.push(b);
+        movingIds.push(known.id);
+      }
+      ids.push(known.id);
     }
+    if (moving.length > 0) this.post({ kind: "bitmaps", ids: movingIds, bitmaps: moving }, moving);
+    this.latest = frame;
+    this.latestLevels = ids;
     if (!this.overlaySent || this.overlaySent.source !== overlay || this.overlaySent.key !== overlayKey) {
       this.overlaySent = { source: overlay, key: overlayKey };
-      copies.push(this.sendOverlay(overlay));
-    }
-    if (copies.length > 0) {
       this.waiting++;
-      this.pending = Promise.all([this.pending, ...copies]).then(() => {
+      void this.sendOverlay(overlay).then(() => {
         this.waiting--;
         this.postLatest();
       });
-    } else if (this.waiting === 0) {
+    } else {
       this.postLatest();
     }
   }
 
   private postLatest(): void {
-    if (!this.latest || this.waiting > 0) return;
-    const [frame, levels] = this.latest;
-    const id = levels[0] ? (this.sent.get(levels[0]) ?? null) : null;
-    this.post({ kind: "frame", frame, photo: id });
-  }
-
-  private async sendPhoto(levels: readonly Drawable[]): Promise<void> {
-    const id = this.nextId++;
-    this.sent.set(levels[0], id);
-    for (const [old, oldId] of this.sent) {
-      if (this.sent.size <= PHOTOS_KEPT) break;
-      this.sent.delete(old);
-      this.post({ kind: "drop", id: oldId });
-    }
-    let copies: ImageBitmap[];
-    try {
-      copies = await Promise.all(levels.map((b) => createImageBitmap(b)));
-    } catch {
-      // Closed meanwhile (the page keeps a few photos' bitmaps): a newer photo is on its way.
-      this.sent.delete(levels[0]);
-      return;
-    }
-    if (this.sent.get(levels[0]) !== id) {
-      for (const c of copies) c.close();
-      return;
-    }
-    this.post({ kind: "photo", id, levels: copies }, copies);
+    if (this.latest && this.waiting === 0) this.post({ kind: "frame", frame: this.latest, levels: this.latestLevels });
   }
 
   /** The overlay's pixels now (the canvas is drawn on again later), posted after any overlay before it. */
@@ -148,7 +139,7 @@ class WorkerPainter implements ViewPainter {
   }
 
   detach(): void {
-    this.post({ kind: "reset" });
+    this.post({ kind: "detach" });
     this.detached = true;
   }
 }
