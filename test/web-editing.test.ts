@@ -126,14 +126,13 @@ async function downloadPhoto(page: Page): Promise<Buffer> {
   return (await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true })).data;
 }
 
-/** The canvas's colour at page point (x, y) (device pixels read back from the 2D canvas). */
+/**
+ * The view's colour at page point (x, y), as shown on screen: a screenshot of that one CSS pixel (the
+ * view worker draws the canvas, so the page cannot read it back), its first device pixel.
+ */
 async function canvasPixel(page: Page, x: number, y: number): Promise<number[]> {
-  return (await page.evaluate(`(() => {
-    const c = document.querySelector("[data-testid=viewport]");
-    const r = c.getBoundingClientRect();
-    const k = c.width / r.width;
-    return [...c.getContext("2d").getImageData(Math.round((${x} - r.left) * k), Math.round((${y} - r.top) * k), 1, 1).data];
-  })()`)) as number[];
+  const png = await page.screenshot({ clip: { x: Math.floor(x), y: Math.floor(y), width: 1, height: 1 } });
+  return [...(await sharp(png).ensureAlpha().raw().toBuffer()).subarray(0, 4)];
 }
 
 /** Runs axe-core in the page; returns the serious and critical violations. */

@@ -37,6 +37,7 @@ import {
 } from "./mask-layers.js";
 import { PaintLayer } from "./paint-layer.js";
 import type { SelectionPrompt } from "./selection-compose.js";
+import { releaseViewBitmap, viewBitmapWidth } from "./view-painter.js";
 import { viewBase } from "./viewport.js";
 
 export type PhotoInfo = Omit<Photo, "data">;
@@ -190,7 +191,7 @@ export function useDocument() {
       if (views.current.size <= VIEWS_KEPT) break;
       if (old[0] === originalRef.current) continue;
       views.current.delete(key);
-      for (const bm of old) bm.close();
+      for (const bm of old) releaseViewBitmap(bm);
     }
     return b;
   };
@@ -204,7 +205,7 @@ export function useDocument() {
   };
   /** Adds the full-resolution bitmap to an erase result's view, which arrived with the halved copies only. */
   const completeView = async (pixels: Uint8ClampedArray, reduced: ImageBitmap[]) => {
-    if (reduced.length === 0 || reduced[0].width === photoRef.current?.width) return;
+    if (reduced.length === 0 || viewBitmapWidth(reduced[0]) === photoRef.current?.width) return;
     // A moment later: the halved copy fills the screen at fit-to-window zoom, and the 12 MP bitmap (~100 ms of
     // the engine worker) would share the cores with the page showing the result. None when the photo changed meanwhile.
     const full = await (await host.engine()).fullView(FULL_VIEW_DELAY_MS);
@@ -359,7 +360,7 @@ export function useDocument() {
       history.current.reset(first);
       // The engine decoded these very pixels and keeps them.
       enginePixels.current = data;
-      for (const levels of views.current.values()) for (const b of levels) b.close();
+      for (const levels of views.current.values()) for (const b of levels) releaseViewBitmap(b);
       views.current.clear();
       const originalView = rememberView(data, opened.view);
       originalRef.current = originalView;

@@ -12,26 +12,10 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { placeOutlines, SuggestionOutlines } from "./components/suggestion-outlines.js";
 import type { FoundSuggestion } from "./suggest-engine.js";
+import type { Box, Marker, Point, Tool } from "./view-draw.js";
+import { type ViewPainter, viewPainter } from "./view-painter.js";
 
-export type Tool = "select" | "brush" | "eraser" | "lasso" | "rect" | "pan";
-export interface Point {
-  x: number;
-  y: number;
-}
-
-export interface Marker {
-  x: number;
-  y: number;
-  /** 1: a tap that adds, 0: one that carves away. */
-  label: 0 | 1;
-}
-
-export interface Box {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
+export type { Box, Marker, Point, Tool };
 
 /** What the app can ask of the view (the zoom actions). */
 export interface ViewControl {
@@ -85,13 +69,6 @@ export function viewBase(levels: ImageBitmap[]): ImageBitmap {
   return levels[0];
 }
 
-/** The copy of `base` to draw `onScreen` device pixels wide: the smallest one still at least that wide. */
-function reducedFor(base: CanvasImageSource, onScreen: number): CanvasImageSource {
-  let best = base;
-  if (base instanceof ImageBitmap) for (const level of reduced.get(base) ?? []) if (level.width >= onScreen) best = level;
-  return best;
-}
-
 export function Viewport(props: ViewportProps) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const view = useRef({ scale: 1, tx: 0, ty: 0 });
@@ -111,91 +88,45 @@ export function Viewport(props: ViewportProps) {
   const fitScale = useRef(1);
   const outlineLayer = useRef<HTMLFieldSetElement>(null);
 
+  const painter = useRef<ViewPainter | null>(null);
   const draw = () => {
     cancelAnimationFrame(frame.current);
     frame.current = requestAnimationFrame(() => {
       const canvas = canvasRef.current;
-      if (!canvas) return;
-      const dpr = window.devicePixelRatio || 1;
-      const w = Math.round(canvas.clientWidth * dpr);
-      const h = Math.round(canvas.clientHeight * dpr);
-      if (canvas.width !== w || canvas.height !== h) {
-        canvas.width = w;
-        canvas.height = h;
-      }
-      const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.clearRect(0, 0, w, h);
-      const { scale, tx, ty } = view.current;
+      if (!canvas || !painter.current) return;
       const p = propsRef.current;
-      ctx.setTransform(scale * dpr, 0, 0, scale * dpr, tx * dpr, ty * dpr);
-      ctx.imageSmoothingQuality = "high";
-      const onScreen = p.width * scale * dpr;
-      const src = p.base ? reducedFor(p.base, onScreen) : null;
-      if (src) ctx.drawImage(src, 0, 0, p.width, p.height);
-      if (p.overlay) {
-        // Shrinking the overlay needs no filtering (a flat translucent red); enlarging it is smoothed.
-        ctx.imageSmoothingEnabled = onScreen > (p.overlay as { width: number }).width;
-        ctx.drawImage(p.overlay, 0, 0, p.width, p.height);
-        ctx.imageSmoothingEnabled = true;
-      }
-      drawMarkers(ctx, p, scale);
-      placeOutlines(outlineLayer.current, view.current);
-      if (hover.current && (p.tool === "brush" || p.tool === "eraser") && !gesture.current) {
-        const { x, y } = hover.current;
-        ctx.lineWidth = 1.5 / scale;
-        ctx.strokeStyle = "rgba(0,0,0,0.7)";
-        ctx.beginPath();
-        ctx.arc(x, y, p.brushSize / 2 + 1 / scale, 0, 2 * Math.PI);
-        ctx.stroke();
-        ctx.strokeStyle = p.tool === "eraser" ? "#8cc4ff" : "#fff";
-        ctx.beginPath();
-        ctx.arc(x, y, p.brushSize / 2, 0, 2 * Math.PI);
-        ctx.stroke();
-      }
-      if (crosshair.current) {
-        const { x, y } = crosshair.current;
-        const arm = 14 / scale;
-        for (const [color, width] of [
-          ["#000", 4],
-          ["#fff", 2],
-        ] as const) {
-          ctx.strokeStyle = color;
-          ctx.lineWidth = width / scale;
-          ctx.beginPath();
-          ctx.moveTo(x - arm, y);
-          ctx.lineTo(x + arm, y);
-          ctx.moveTo(x, y - arm);
-          ctx.lineTo(x, y + arm);
-          ctx.stroke();
-        }
-      }
       const g = gesture.current;
-      if (g?.moved && (g.kind === "stroke" || g.kind === "area" || g.kind === "tap-or-box")) {
-        ctx.lineJoin = "round";
-        ctx.lineCap = "round";
-        if (g.kind === "stroke") {
-          ctx.strokeStyle = p.tool === "eraser" ? "rgba(80,160,255,0.6)" : "rgba(255,40,60,0.55)";
-          ctx.lineWidth = p.brushSize;
-        } else {
-          ctx.strokeStyle = "#fff";
-          ctx.lineWidth = 2 / scale;
-          ctx.setLineDash([6 / scale, 4 / scale]);
-        }
-        ctx.beginPath();
-        if (g.kind === "tap-or-box" || (g.kind === "area" && p.tool === "rect")) {
-          const last = g.points[g.points.length - 1];
-          ctx.rect(g.start.x, g.start.y, last.x - g.start.x, last.y - g.start.y);
-        } else {
-          ctx.moveTo(g.points[0].x, g.points[0].y);
-          for (const q of g.points) ctx.lineTo(q.x, q.y);
-          if (g.kind === "area") ctx.closePath();
-        }
-        ctx.stroke();
-        ctx.setLineDash([]);
-      }
+      const levels = p.base ? [p.base as ImageBitmap, ...((p.base instanceof ImageBitmap && reduced.get(p.base)) || [])] : [];
+      painter.current.paint(
+        {
+          clientWidth: canvas.clientWidth,
+          clientHeight: canvas.clientHeight,
+          dpr: window.devicePixelRatio || 1,
+          ...view.current,
+          width: p.width,
+          height: p.height,
+          tool: p.tool,
+          brushSize: p.brushSize,
+          hover: hover.current,
+          crosshair: crosshair.current,
+          gesture: g ? { kind: g.kind, start: g.start, points: g.points, moved: g.moved } : null,
+          markers: p.markers,
+          boxes: p.boxes,
+        },
+        levels,
+        p.overlay as ImageBitmap | null,
+        p.overlayKey,
+      );
+      placeOutlines(outlineLayer.current, view.current);
     });
   };
+  useEffect(() => {
+    painter.current = viewPainter(canvasRef.current as HTMLCanvasElement);
+    return () => {
+      painter.current?.detach();
+      painter.current = null;
+    };
+  }, []);
 
   /** Sets the view to `scale` (within the limits) with photo point (px, py) at screen point (sx, sy) of the canvas. */
   const setView = (scale: number, px: number, py: number, sx: number, sy: number) => {
@@ -464,37 +395,3 @@ export function Viewport(props: ViewportProps) {
 /** Zoom limits: 32 screen pixels per photo pixel, and half the fitted size (or of 100 % for a photo smaller than the view). */
 const MAX_ZOOM = 32;
 const MIN_ZOOM_OF_FIT = 0.5;
-
-/** The taps (+ green, − red) and the boxes of the current selection, drawn at a constant size on screen. */
-function drawMarkers(ctx: CanvasRenderingContext2D, p: ViewportProps, scale: number): void {
-  ctx.save();
-  ctx.setLineDash([6 / scale, 4 / scale]);
-  for (const b of p.boxes) {
-    ctx.lineWidth = 3 / scale;
-    ctx.strokeStyle = "rgba(0,0,0,0.6)";
-    ctx.strokeRect(b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
-    ctx.lineWidth = 1.5 / scale;
-    ctx.strokeStyle = "#fff";
-    ctx.strokeRect(b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
-  }
-  ctx.setLineDash([]);
-  const r = 9 / scale;
-  for (const m of p.markers) {
-    ctx.beginPath();
-    ctx.arc(m.x, m.y, r, 0, 2 * Math.PI);
-    ctx.fillStyle = m.label ? "#12a150" : "#d7263d";
-    ctx.fill();
-    ctx.lineWidth = 2 / scale;
-    ctx.strokeStyle = "#fff";
-    ctx.stroke();
-    ctx.beginPath();
-    ctx.moveTo(m.x - r * 0.5, m.y);
-    ctx.lineTo(m.x + r * 0.5, m.y);
-    if (m.label) {
-      ctx.moveTo(m.x, m.y - r * 0.5);
-      ctx.lineTo(m.x, m.y + r * 0.5);
-    }
-    ctx.stroke();
-  }
-  ctx.restore();
-}
