@@ -394,14 +394,14 @@ async function selfSimilarFill(
   const t1 = performance.now();
 
   let filled: CoarseOutput;
-  if (early && spare && !structure && !stopped && !cut) {
-    filled = earlyFill ?? (await early);
+  if (earlyFill && spare && !structure && !stopped && !cut) {
+    filled = earlyFill;
     random = spare;
   } else {
     // The speculative fill stopped once the step's result showed (`StructureStep.continues`), or else ran to
     // its end: either way it is thrown away (with its attention and upscaling, if any), and the fill runs again
     // with the sides.
-    if (early) floatPlanes.give((earlyFill ?? (await early)).image.data);
+    if (earlyFill) floatPlanes.give(earlyFill.image.data);
     composed = null;
     filled = await fillWith(sides, rng);
   }
