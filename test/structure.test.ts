@@ -85,6 +85,27 @@ describe("structure propagation", () => {
     assert.ok(belowBar > 130, `the stem does not go on below the bar (${belowBar.toFixed(0)})`);
   });
 
+  test("a pole that nothing continues across the hole runs halfway in; a region's edge with no partner does not", async () => {
+    const w = 240;
+    const h = 220;
+    // A dark pole from the top that stops inside the hole (its foot is hidden).
+    const pole = (x: number, y: number) => (y <= 110 ? Math.abs(x - 120) : Math.hypot(x - 120, y - 110));
+    const image = scene(w, h, 180, [pole], 6);
+    const mask = rectMask(w, h, 85, 70, 70, 100);
+    const out = await eraseWithReport(image, mask, { seed: 5 });
+    const without = await eraseWithReport(image, mask, { seed: 5, structure: false });
+    // The line leaves the hole at y = 170: halfway is y ≈ 120.
+    const upper = meanAlong(out.image, (t) => [120, 73 + 40 * t]);
+    const lower = meanAlong(out.image, (t) => [120, 135 + 30 * t]);
+    assert.ok(upper < 90, `the pole goes on into the hole (${upper.toFixed(0)})`);
+    assert.ok(upper < meanAlong(without.image, (t) => [120, 73 + 40 * t]) - 20, "darker than without structure propagation");
+    assert.ok(lower > 130, `and stops before the far side (${lower.toFixed(0)})`);
+    // A dark region's edge (sides unlike) from the top, with nothing across: not continued.
+    const region = scene(w, h, 180, [(x: number, y: number) => (y <= 110 && x < 120 ? 0 : Math.min(x - 120, y - 110) + 2)], 6);
+    const r = continueStructure(region, mask.data, { x: 35, y: 20, width: 170, height: 200 });
+    assert.ok(r === null || r.curves.every((c) => c.kind !== "bar"), "an edge is no bar");
+  });
+
   test("a curved outline (the rim of a dark disc) continues through the hole along its curve", async () => {
     const w = 260;
     const h = 240;

@@ -18,9 +18,11 @@
  *    collinear), and must run inside the hole.
  * 3. Endings: an unpaired entry whose straight extension meets a continued
  *    curve inside the hole ends there (a T-junction); two unpaired entries
- *    whose extensions cross inside the hole end at their crossing (a corner).
- *    Any other unpaired entry is not continued: the region it bounds is closed
- *    off by the texture fill.
+ *    whose extensions cross inside the hole end at their crossing (a corner);
+ *    a bar (a line with alike sides: a pole, a mast) that no entry across the
+ *    hole faces runs halfway to where its line leaves the hole. Any other
+ *    unpaired entry is not continued: the region it bounds is closed off by
+ *    the texture fill.
  * Pure geometry and colour statistics on a low-resolution float image.
  */
 import { bilinearKnownRgb, type FloatImage } from "../resample.js";
@@ -68,8 +70,8 @@ export interface StructureCurve {
   sources: [number, number][];
   /** Half-width of the band copied along the curve (px). */
   halfWidth: number;
-  /** Through-curve (paired), or an ending (T-junction or corner). */
-  kind: "pair" | "junction" | "corner";
+  /** Through-curve (paired), or an ending (T-junction, corner, or a bar that stops inside the hole). */
+  kind: "pair" | "junction" | "corner" | "bar";
 }
 
 export interface PairingOptions {
@@ -124,6 +126,14 @@ const CURVE_CHORD_ANGLE = (60 * Math.PI) / 180;
  * curved); on the tuning half, 0.6 and 1.0 rejected the saucer rim's join.
  */
 const CURVATURE_TOLERANCE = 1.5;
+/**
+ * A loose bar (a pole, a mast, a post: a line whose two sides are alike) is
+ * continued into the hole when its sides agree within this (mean absolute
+ * difference, 0–255) and its axis stands out from them by `EDGE_CONTRAST`.
+ */
+const BAR_SIDES = 16;
+/** A loose bar runs this share of the way to where its line leaves the hole. */
+const BAR_REACH = 0.5;
 
 function isHole(hole: Uint8Array, w: number, h: number, x: number, y: number): boolean {
   const xi = Math.round(x);
@@ -727,6 +737,16 @@ function sharesASide(a: Float32Array, b: Float32Array, maxColour: number): boole
   return false;
 }
 
+/** Whether `b` lies ahead of `a` within `maxAngle` of its line and points back along it (a geometric partner). */
+function facesAcross(a: Entry, b: Entry, maxAngle: number): boolean {
+  const cx = b.x - a.x;
+  const cy = b.y - a.y;
+  const chord = Math.hypot(cx, cy);
+  if (chord < 2) return false;
+  const cos = Math.cos(maxAngle);
+  return (a.dx * cx + a.dy * cy) / chord >= cos && -(b.dx * cx + b.dy * cy) / chord >= cos;
+}
+
 function straight(e: Entry, distance: number): Float32Array {
   const n = Math.max(1, Math.ceil(distance));
   const out = new Float32Array((n + 1) * 2);
@@ -853,6 +873,28 @@ export function pairEntries(img: FloatImage, hole: Uint8Array, entries: Entry[],
       ended[j] = 1;
       endings.push(buildCurve(a, pa, null, "corner"), buildCurve(b, pb, null, "corner"));
     }
+  }
+  // Bars: a line with alike sides that nothing across the hole continues stops somewhere inside it; drawn halfway
+  // to where its line leaves the hole (the least expected error when the stop is unknown), at most as far as endings go.
+  for (const k of loose) {
+    if (ended[k]) continue;
+    const e = entries[k];
+    const p = e.profile;
+    const sides = (Math.abs(p[0] - p[6]) + Math.abs(p[1] - p[7]) + Math.abs(p[2] - p[8])) / 3;
+    if (sides > BAR_SIDES) continue;
+    const luma = (o: number) => 0.299 * p[o] + 0.587 * p[o + 1] + 0.114 * p[o + 2];
+    if (Math.abs(luma(3) - (luma(0) + luma(6)) / 2) < EDGE_CONTRAST) continue;
+    // An entry across the hole that faces this one along its line (a partner that failed the colour or width test)
+    // says the structure goes through: half of it drawn would be worse than the fill.
+    if (entries.some((f, j) => group[j] !== group[k] && facesAcross(e, f, maxAngle))) continue;
+    let exit = 1;
+    while (isHole(hole, w, h, e.x + e.dx * exit, e.y + e.dy * exit)) exit++;
+    const reach = Math.min(BAR_REACH * exit, MAX_EXTRAPOLATION * e.length);
+    if (reach < 2) continue;
+    const path = straight(e, reach);
+    if (insideShare(path, hole, w, h) < 0.9) continue;
+    ended[k] = 1;
+    endings.push(buildCurve(e, path, null, "bar"));
   }
   return [...endings, ...through];
 }

@@ -408,7 +408,8 @@ export function copyAlong(
   const W = image.width;
   const src = image.data;
   const hw = c.halfWidth;
-  const side = hw + SIDE_EXTRA;
+  // A bar's two sides are one region: no strip beside it has the other side's content to correct.
+  const side = hw + (c.kind === "bar" ? 0 : SIDE_EXTRA);
   const { arc, points } = c;
   const box = inHoleBox(c, low.width, low.height);
   if (box === null) return 0;
