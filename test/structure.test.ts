@@ -7,7 +7,13 @@ import { improveNnf, makePatchProblem, randomNnf, sidesAgree } from "../src/core
 import { findEntries, pairEntries, type StructureCurve } from "../src/core/inpaint/structure/pairing.js";
 import { planAnchors } from "../src/core/inpaint/structure/propagate.js";
 import { sideLabels } from "../src/core/inpaint/structure/sides.js";
-import { analysisFactor, continueStructure, pasteStructure, type StructureResult } from "../src/core/inpaint/structure/structure.js";
+import {
+  analysisFactor,
+  continueStructure,
+  labelsSides,
+  pasteStructure,
+  type StructureResult,
+} from "../src/core/inpaint/structure/structure.js";
 import { Random } from "../src/core/random.js";
 import { rectMask } from "./helpers.js";
 
@@ -100,6 +106,11 @@ describe("structure propagation", () => {
     assert.ok(upper < 90, `the pole goes on into the hole (${upper.toFixed(0)})`);
     assert.ok(upper < meanAlong(without.image, (t) => [120, 73 + 40 * t]) - 20, "darker than without structure propagation");
     assert.ok(lower > 130, `and stops before the far side (${lower.toFixed(0)})`);
+    // Its two sides are one region: no side labels, so a speculative fill without them is kept.
+    const bars = continueStructure(image, mask.data, out.crop);
+    assert.ok(bars !== null && bars.curves.length > 0 && bars.curves.every((c) => c.kind === "bar"), "the pole is a bar");
+    assert.equal(labelsSides(bars), false);
+    assert.equal(sideLabels(bars.curves, bars.scale, out.scale, 64, 64), null);
     // A dark region's edge (sides unlike) from the top, with nothing across: not continued.
     const region = scene(w, h, 180, [(x: number, y: number) => (y <= 110 && x < 120 ? 0 : Math.min(x - 120, y - 110) + 2)], 6);
     const r = continueStructure(region, mask.data, { x: 35, y: 20, width: 170, height: 200 });

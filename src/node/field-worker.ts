@@ -25,7 +25,7 @@ import {
   scanBand,
   scanSharedBandsOver,
 } from "../core/inpaint/patchmatch.js";
-import { continueStructure, type StructureResult } from "../core/inpaint/structure/structure.js";
+import { continueStructure, labelsSides, type StructureResult } from "../core/inpaint/structure/structure.js";
 import { Random } from "../core/random.js";
 
 export interface FieldTask {
@@ -50,7 +50,8 @@ export interface StructureTask {
   holeBox: Rect | undefined;
   /**
    * 3 once the step has started (a photo posted here has been copied by then), then, when it ends, before its
-   * result is posted: 1 nothing continued, 2 something (`StructureStep.continues`, `StructureStep.readsPhoto`).
+   * result is posted: 1 nothing the fill must be told (nothing continued, or bars only), 2 curves whose sides
+   * label the fill (`StructureStep.continues`, `StructureStep.readsPhoto`).
    */
   ended?: Int32Array;
 }
@@ -69,6 +70,6 @@ export function sharedBands({ scan, bands }: SharedBandsTask): void {
 export function structure({ image, hole, crop, holeBox, ended }: StructureTask): StructureResult | null {
   if (ended) Atomics.store(ended, 0, 3);
   const result = continueStructure(image, hole, crop, holeBox);
-  if (ended) Atomics.store(ended, 0, result ? 2 : 1);
+  if (ended) Atomics.store(ended, 0, labelsSides(result) ? 2 : 1);
   return result;
 }

@@ -29,7 +29,7 @@ import { type CoarseOutput, type CoarseStage, PatchMatchCoarse } from "./complet
 import { countSources } from "./patchmatch.js";
 import { downsampleCrop } from "./resample.js";
 import { sideLabels } from "./structure/sides.js";
-import { continueStructure, pasteStructure, type StructureResult } from "./structure/structure.js";
+import { continueStructure, labelsSides, pasteStructure, type StructureResult } from "./structure/structure.js";
 import { type UpscaleInput, upscaleInto } from "./upscale.js";
 import { downsampleInMemory, holeStatsInMemory, translucencyInMemory } from "./wasm/downsample.js";
 import { releaseDistanceKernel } from "./wasm/patch-distance.js";
@@ -80,8 +80,8 @@ export interface EraseOptions {
    * this one downsamples the crop); it must give `continueStructure`'s result.
    * The structure time is then the wait for it. Meanwhile this thread starts
    * the fill without side labels (and, if the step has not answered when it
-   * ends, its attention and upscaling), kept when the step continues nothing
-   * (the same pixels), redone with them otherwise. Returning undefined (or leaving
+   * ends, its attention and upscaling), kept when the step gives no side
+   * labels (nothing continued, or bars only: the same pixels), redone with them otherwise. Returning undefined (or leaving
    * this out) runs the step on the calling thread first.
    */
   continueStructureOn?: (image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect) => StructureStep | undefined;
@@ -108,7 +108,7 @@ export interface EraseOptions {
 /**
  * A structure step under way elsewhere (`EraseOptions.continueStructureOn`):
  * its result, and optionally `continues`, a look without waiting at whether
- * the step has already ended with something to continue. The fill without
+ * the step has already ended with curves that label the fill's sides (`labelsSides`). The fill without
  * side labels, thrown away then, stops as soon as it says so (the pixels are
  * the same: only that fill's unused rest is skipped).
  */
@@ -380,7 +380,7 @@ async function selfSimilarFill(
   let cut = false;
   if (early) {
     earlyFill = await early;
-    const continues = () => answered != null || elsewhere?.continues?.() === true;
+    const continues = () => (answered !== undefined && labelsSides(answered)) || elsewhere?.continues?.() === true;
     if (!stopped && !continues() && mayCompose()) {
       composed = await compose(earlyFill, spare as Random, continues);
       composedEnd = performance.now();
@@ -394,7 +394,7 @@ async function selfSimilarFill(
   const t1 = performance.now();
 
   let filled: CoarseOutput;
-  if (earlyFill && spare && !structure && !stopped && !cut) {
+  if (earlyFill && spare && !labelsSides(structure) && !stopped && !cut) {
     filled = earlyFill;
     random = spare;
   } else {
@@ -415,7 +415,7 @@ async function selfSimilarFill(
   let structureWaitMs = 0;
   if (elsewhere && early) {
     const earlyEnd = Math.max(earlyDone, composedEnd);
-    structureWaitMs = structure ? Math.max(structureDone, earlyEnd) - tc0 : Math.max(0, structureDone - earlyEnd);
+    structureWaitMs = labelsSides(structure) ? Math.max(structureDone, earlyEnd) - tc0 : Math.max(0, structureDone - earlyEnd);
   }
   const sidesMs = t1 - tSides;
   const structureMs = options.structure === false ? 0 : continueMs + structureWaitMs + sidesMs;

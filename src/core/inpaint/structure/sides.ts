@@ -37,7 +37,11 @@ export function sideLabels(
   width: number,
   height: number,
 ): Uint8Array | null {
-  const chosen = [...curves.filter((c) => c.kind === "pair"), ...curves.filter((c) => c.kind !== "pair")].slice(0, MAX_CURVES);
+  // A bar's two sides are one region: it gives no label (`labelsSides`).
+  const chosen = [...curves.filter((c) => c.kind === "pair"), ...curves.filter((c) => c.kind !== "pair" && c.kind !== "bar")].slice(
+    0,
+    MAX_CURVES,
+  );
   if (chosen.length === 0) return null;
   const out = new Uint8Array(width * height);
   const f = workScale / analysisScale;

@@ -217,6 +217,15 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
   return { rect, remaining, band, curves: drawn, pixels, scale: q };
 }
 
+/**
+ * Whether the fill must be told the result's sides (sides.ts): any curve but
+ * a bar, whose two sides are one region. A result of bars only is pasted over
+ * the fill without labels, so a speculative fill made meanwhile is kept.
+ */
+export function labelsSides(result: StructureResult | null): boolean {
+  return result?.curves.some((c) => c.kind !== "bar") === true;
+}
+
 /** Whether the point at arc length t on a curve lies within `SAME_ENTRY` analysis px of one of the entries. */
 function nearAny(c: StructureCurve, t: number, entries: readonly Entry[]): boolean {
   let i = 0;
