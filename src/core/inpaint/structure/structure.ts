@@ -109,8 +109,17 @@ export interface StructureResult {
  * Finds the structure entering the hole inside `crop`, continues it, and
  * draws the band along each continued curve. Returns null when nothing continues.
  * `holeBox`, the hole's exact bounding box if the caller has it, only saves time.
+ * `onCurves`, when given, is called with the result's curves and analysis factor
+ * as soon as they are known, before their bands are drawn (the result is still
+ * null if no band pixel is drawn after all).
  */
-export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect): StructureResult | null {
+export function continueStructure(
+  image: RgbaImage,
+  hole: Uint8Array,
+  crop: Rect,
+  holeBox?: Rect,
+  onCurves?: (curves: readonly StructureCurve[], scale: number) => void,
+): StructureResult | null {
   const q = analysisFactor(Math.max(crop.width, crop.height));
   const { image: low, hole: lowHole } = analysisImage(image, hole, crop, q, holeBox);
   const { width: w, height: h, data } = low;
@@ -189,6 +198,10 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
     planned = planCurves(frame, faint, chains, undefined, firstEntries);
   }
   if (planned.length === 0) return null;
+  onCurves?.(
+    planned.map((p) => p.curve),
+    q,
+  );
   // The bands' planes cover only the rectangle the bands can reach, never the whole photo.
   let x0 = Number.POSITIVE_INFINITY;
   let y0 = Number.POSITIVE_INFINITY;
