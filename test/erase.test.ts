@@ -775,6 +775,12 @@ describe("upscale option", () => {
           assert.deepEqual(again, typescript);
           assert.deepEqual(planSeam(input, reused), planSeam(input));
           reused.release();
+          // Told to stop (the composite is thrown away), it leaves the output as it was.
+          const untouched = new Uint8ClampedArray(out);
+          let polls = 0;
+          upscaleInto({ ...input, stop: () => ++polls > 2 }, untouched);
+          assert.deepEqual(untouched, out);
+          assert.equal(polls, 3);
           upscaleInto(input, out);
         },
       });

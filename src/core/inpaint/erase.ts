@@ -341,9 +341,10 @@ async function selfSimilarFill(
 
   const attentionOptions = { patch: options.patchSize, topK: options.topK, temperature: options.temperature };
   const holeRect = { x: bounds.x - crop.x, y: bounds.y - crop.y, width: bounds.width, height: bounds.height };
-  // Steps 3–5 for a finished fill, into `out`. `stop` is asked between attention and upscaling: true leaves the
-  // upscaling undone (null). The upscaling reads only the photo's known pixels and writes every hole pixel, so
-  // a composite of a fill thrown away leaves nothing in `out` that a later one reads or keeps.
+  // Steps 3–5 for a finished fill, into `out`. `stop` is asked between attention and upscaling and by the
+  // upscaling between runs of rows: true leaves the upscaling undone or unfinished (null). The upscaling reads
+  // only the photo's known pixels and writes every hole pixel, so a composite of a fill thrown away leaves
+  // nothing in `out` that a later one reads or keeps.
   const compose = async (filled: CoarseOutput, random: Random, stop?: () => boolean) => {
     const ta = performance.now();
     // At scale 1 the fill is already at full resolution: no detail to transfer (withoutAttention).
@@ -368,9 +369,12 @@ async function selfSimilarFill(
         holeRect,
         seamWidth: options.seamWidth ?? Math.max(2, Math.min(12, s)),
         progress: stage(STAGE_END.attention, 1),
+        // A composite to be thrown away stops within the upscaling too: at 2K it is the longest stage.
+        ...(stop ? { stop } : {}),
       },
       out,
     );
+    if (stop?.()) return null;
     return { attentionMs: tb - ta, upscaleMs: performance.now() - tb };
   };
 
