@@ -162,7 +162,7 @@ export function continueStructure(
     nearHole.set(lowHole.subarray(from, from + sw), y * sw);
     near.data.set(data.subarray(from * 3, (from + sw) * 3), y * sw * 3);
   }
-  const distance = squaredDistanceTo(nearHole, sw, sh, reach + 1);
+  const distance = squaredDistanceTo(nearHole, sw, sh, reach + 1, structureScratch.distance.take(sw * sh, false));
   if (flatAroundHole(near, nearHole, distance)) return null;
   const searchBand = structureScratch.searchBand.take(sw * sh, true);
   const grey = structureScratch.grey.take(sw * sh, true);
@@ -300,6 +300,7 @@ const structureScratch = {
   nearHole: uint8Scratch(),
   searchBand: uint8Scratch(),
   grey: float32Scratch(),
+  distance: float32Scratch(),
 };
 
 function analysisImage(image: RgbaImage, mask: Uint8Array, rect: Rect, q: number, holeBox?: Rect): { image: FloatImage; hole: Uint8Array } {
