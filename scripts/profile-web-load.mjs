@@ -160,7 +160,25 @@ try {
         const layout = inner.filter((x) => x.name === "Layout").reduce((a, x) => a + (x.tdur ?? 0), 0);
         return `${kind} ${((e.tdur ?? 0) / 1000).toFixed(1)} CPU/${(e.dur / 1000).toFixed(0)} wall (compile ${(compile / 1000).toFixed(1)}, layout ${(layout / 1000).toFixed(1)}) @${((e.ts - nav) / 1000).toFixed(0)}`;
       });
-    out.push(`- most CPU: ${summary.join("; ")}`);
+    // The page's observers exist from the commit's task on (its new document's context): the tasks after it are the ones they see.
+    // (The page's document is committed in the last task that commits one before its script runs; an initial
+    // about:blank's comes first.)
+    const scriptAt = onMain.find((x) => x.name === "v8.evaluateModule")?.ts ?? Number.POSITIVE_INFINITY;
+    const commit = tasks
+      .filter(
+        (e) =>
+          e.ts < scriptAt &&
+          onMain.some((x) => x.name === "DocumentLoader::CommitNavigation" && x.dur > 0 && x.ts >= e.ts && x.ts < e.ts + e.dur),
+      )
+      .at(-1);
+    const seen = tasks.filter((e) => !commit || e.ts > commit.ts);
+    const longestCpu = Math.max(0, ...seen.map((e) => e.tdur ?? 0)) / 1000;
+    const longestWall = Math.max(0, ...seen.map((e) => e.dur)) / 1000;
+    const seenCpu = seen.reduce((a, e) => a + (e.tdur ?? 0), 0) / 1000;
+    out.push(
+      `- after the commit: longest task ${longestCpu.toFixed(1)} ms CPU, ${longestWall.toFixed(0)} ms wall; ${seenCpu.toFixed(0)} ms CPU in all`,
+      `- most CPU: ${summary.join("; ")}`,
+    );
     for (const e of long) {
       const inner = onMain
         .filter((x) => x.ph === "X" && x !== e && x.ts >= e.ts && x.ts < e.ts + e.dur && x.dur >= 2000 && !TOP.has(x.name))
