@@ -175,7 +175,11 @@ try {
     const longestCpu = Math.max(0, ...seen.map((e) => e.tdur ?? 0)) / 1000;
     const longestWall = Math.max(0, ...seen.map((e) => e.dur)) / 1000;
     const seenCpu = seen.reduce((a, e) => a + (e.tdur ?? 0), 0) / 1000;
+    // When the page first painted text (the app's first render), from the navigation's start.
+    const fcp = events.find((e) => e.name === "firstContentfulPaint" && e.pid === pageMain?.pid && e.ts >= nav);
+    const scriptTask = tasks.find((e) => e.ts + e.dur >= scriptAt);
     out.push(
+      `- first contentful paint +${fcp ? ((fcp.ts - nav) / 1000).toFixed(0) : "?"} ms; the script ran ${commit && scriptTask ? ((scriptTask.ts - commit.ts - commit.dur) / 1000).toFixed(0) : "?"} ms after the commit's task`,
       `- after the commit: longest task ${longestCpu.toFixed(1)} ms CPU, ${longestWall.toFixed(0)} ms wall; ${seenCpu.toFixed(0)} ms CPU in all`,
       `- most CPU: ${summary.join("; ")}`,
     );
