@@ -8,8 +8,11 @@
  * main-thread task over PROFILE_WEB_LOAD_OVER ms (default 30, wall or CPU)
  * with the timeline events nested in it (script evaluation of which file,
  * compile, parse, style, layout, paint, worker start) and the functions the
- * sampling profiler saw in it. The longtask entries the page itself saw
- * (PerformanceObserver, as bench:web counts them) are printed too.
+ * sampling profiler saw in it (PROFILE_WEB_LOAD_SAMPLES set: the profiler
+ * itself costs the page tens of ms); per run also the five tasks with the
+ * most CPU, the longest task the page's observers can see (after its
+ * commit), first contentful paint, and the longtask entries the page itself
+ * saw (PerformanceObserver, as bench:web counts them).
  * Env: PROFILE_WEB_DIST (another build's dist/web), PROFILE_WEB_TRACE (write
  * the last run's trace there, for Perfetto), PROFILE_WEB_SHOT (a screenshot
  * after load), PROFILE_WEB_ENGINE (default builtin).
