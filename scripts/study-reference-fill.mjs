@@ -9,8 +9,6 @@
 //   affine: the best per-channel gain and bias over the restored pixels (light, globally);
 //   local:  the restored pixels' mean error removed per 32-px block (light and offsets, locally).
 //   blend:  the restored pixels mixed with the erase without the reference at fixed weights.
-// Where the fill asks for a mix with the self-similar fill (`blend`), the erase without the
-// reference stands in for it (STUDY_NO_MIX=1 leaves the reference's pixels alone).
 // Writes the per-case rows to /tmp/study-reference-fill/<tag>.json for A/B comparisons.
 // STUDY_ONLY=<pair,...> runs only those pairs; STUDY_DUMP=<dir> writes truth | with | without
 // PNGs; STUDY_BLOCKS=1 adds per-16-px-block features and errors (with, without, mixed ½ and ¼).
@@ -84,14 +82,6 @@ for (let p = 0; p < PAIRS.length; p++) {
         restored[i] = 1;
         for (let c = 0; c < 3; c++) result.data[i * 4 + c] = fill.image.data[i * 4 + c];
       }
-      // Where the reference asks for a mix, the erase without it stands in for the self-similar fill.
-      const mix = fill.blend;
-      if (mix && !process.env.STUDY_NO_MIX)
-        for (let k = 0; k < mix.index.length; k++)
-          for (let c = 0; c < 3; c++) {
-            const p = mix.index[k] * 4 + c;
-            result.data[p] = Math.round(mix.weight * mix.rgb[k * 3 + c] + (1 - mix.weight) * without.data[p]);
-          }
     }
     const pw = psnr(without, truth, box);
     const row = {

@@ -22,7 +22,7 @@
 import { assertImage, assertMaskFits, expectedError, type Mask, type Rect, type RgbaImage, VanishError } from "../image.js";
 import { type HoleStats, holeStats } from "../mask.js";
 import { Random } from "../random.js";
-import { fillFromReference, type ReferenceBlend, type ReferenceReport } from "../reference/guided-fill.js";
+import { fillFromReference, type ReferenceReport } from "../reference/guided-fill.js";
 import { floatPlanes } from "../scratch.js";
 import { buildAttention, withoutAttention } from "./attention.js";
 import { type CoarseOutput, type CoarseStage, PatchMatchCoarse } from "./completion.js";
@@ -214,26 +214,18 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
   let source = image;
   let hole = mask.data;
   let reference: ReferenceReport | undefined;
-  let blend: ReferenceBlend | null = null;
   if (options.reference !== undefined && holePixels > 0) {
     // Its own random stream, so that an unused reference leaves the fill bit-identical.
     const filled = fillFromReference(image, mask, options.reference, new Random((options.seed ?? 1) ^ 0x5eed));
     reference = filled.report;
     source = filled.image;
     hole = filled.residual;
-    blend = filled.blend;
-    if (blend) {
-      // The self-similar fill fills the mixed pixels too; the reference's colours are kept aside.
-      hole = new Uint8Array(hole);
-      for (const p of blend.index) hole[p] = 1;
-    }
   }
   const holeStatsOfFill = hole === mask.data ? stats : holeStats(hole, W, H);
   const t1 = performance.now();
   const progress = new ProgressSpan(options.onProgress);
   const fill = await selfSimilarFill(source, hole, holeStatsOfFill, options, rng, progress.part(reference ? 0.25 : 0, 1));
   progress.report(1);
-  if (blend) mixReference(fill.image.data, blend);
   // With a reference the fill was written into the restored copy; in place, it goes back into the input.
   if (options.inPlace === true && fill.image.data !== image.data) image.data.set(fill.image.data);
   const result = options.inPlace === true ? image : fill.image;
@@ -250,15 +242,6 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
 }
 
 type SelfFill = Omit<EraseReport, "holePixels" | "reference">;
-
-/** Mixes the reference's colours back into the self-similar fill where the reference asked for it (`ReferenceFill.blend`). */
-function mixReference(data: Uint8ClampedArray, blend: ReferenceBlend): void {
-  const w = blend.weight;
-  for (let k = 0; k < blend.index.length; k++) {
-    const p = blend.index[k] * 4;
-    for (let c = 0; c < 3; c++) data[p + c] = Math.round(w * blend.rgb[k * 3 + c] + (1 - w) * data[p + c]);
-  }
-}
 
 /** Steps 1–5 of the module comment on the hole plane `hole` of `image` (`stats`: its count and bounds). */
 async function selfSimilarFill(

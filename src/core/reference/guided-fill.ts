@@ -37,10 +37,6 @@
  *        over all of that hole once a quarter of it is found).
  *   Those pixels form the residual mask that the regular erase fills, with
  *   the reference-filled pixels as known context.
- *   4. Mix, per block: where the aligned reference explains the ring near a
- *   restored block poorly (parallax or motion the flow left), the regular
- *   erase fills that block too and the result takes a fifth of its colour
- *   (`blend`): the two fills' errors are partly independent there.
  */
 import type { Mask, Rect, RgbaImage } from "../image.js";
 import { dilate, holeBounds, squaredDistanceTo } from "../mask.js";
@@ -76,19 +72,6 @@ export interface ReferenceFill {
   /** Hole pixels still to fill (a subset of the mask). */
   residual: Uint8Array;
   report: ReferenceReport;
-  /**
-   * Restored pixels whose surroundings the aligned reference explains poorly:
-   * the self-similar fill fills them too, and the result mixes the two,
-   * `weight` of the reference's colour (`rgb`, three per pixel) at the
-   * full-image pixels `index`. Null when every restored pixel is trusted fully.
-   */
-  blend: ReferenceBlend | null;
-}
-
-export interface ReferenceBlend {
-  index: Int32Array;
-  weight: number;
-  rgb: Uint8ClampedArray;
 }
 
 /** Below this ring correlation the reference does not show the scene around the hole. */
@@ -193,29 +176,6 @@ const STALE_CORRELATED_DIFFERENCE = 3 * STALE_DIFFERENCE;
 const STALE_WHOLE_SHARE = 0.25;
 /** Reference-filled pixels given back to the self-similar fill at every residual edge, for a soft seam. */
 const RESIDUAL_GROWTH = 2;
-/**
- * Near each block of the hole, how well the aligned reference (after the
- * flow and the tone curves) explains the photo: the mean luma difference
- * over the narrow ring within (the block's depth + SECTOR_REACH × the hole's
- * long side) of it. Where it exceeds LOCAL_MISFIT levels, the reference's
- * pixels there are mixed with the self-similar fill's, SELF_SHARE of the
- * latter: parallax or motion the ring shows nearby is likely inside too.
- * Chosen on the real tuning pairs with 56 extra holes on them (the reference
- * fill over the erase without it): this misfit tells the blocks where the
- * self-similar fill does better (area under the ROC curve 0.75; global ring
- * correlation 0.63, depth, texture, novelty against the ring ≤ 0.57), but
- * handing those blocks over outright lost at every threshold (where the
- * reference is better it is much better). Mixed in: a fifth +0.10 dB, a
- * quarter +0.10, a third +0.06 (at 12 levels; a quarter at 10 or 16 levels
- * +0.08, reach 0.08 or 0.25 +0.10 or +0.05).
- */
-const SECTOR_REACH = 0.15;
-const LOCAL_MISFIT = 12;
-const SELF_SHARE = 0.2;
-/** Block size (pixels) of the local misfit. */
-const MISFIT_BLOCK = 16;
-/** Long side of the hole (pixels) up to which the misfit is summed over every pixel (see misfitBlend). */
-const MISFIT_LATTICE = 512;
 /** Below this fraction of the hole, using the reference is not worth a seam. */
 const MIN_FILLED_FRACTION = 0.02;
 
@@ -241,7 +201,7 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
     // Why first, before what was tried on the way (a parallax correction).
     report.notes.unshift(note);
     report.fillMs = performance.now() - t0 - report.alignMs;
-    return { image, residual: new Uint8Array(hole), report, blend: null };
+    return { image, residual: new Uint8Array(hole), report };
   };
   if (bounds === null) return unused("The mask is empty.");
   const alignment = alignReference(image, hole, bounds, reference, rng);
@@ -486,105 +446,8 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
     return unused("The reference shows nothing usable behind the object; the hole is filled from the photo alone.");
   }
   report.used = true;
-  const blend = misfitBlend(geo, ref, warp.valid, ringNarrow, residual, crop, W, out, long);
-  if (blend)
-    report.notes.push(
-      `${pct(blend.index.length)} of the hole is mixed with the self-similar fill, where the reference explains its surroundings poorly.`,
-    );
   report.fillMs = performance.now() - t0 - report.alignMs;
-  return { image: { width: W, height: H, data: out }, residual, report, blend };
-}
-
-/**
- * The restored pixels (hole, not `residual`) whose nearby ring the reference
- * explains poorly (see LOCAL_MISFIT), with their weight and colour. Window
- * sums over summed-area tables of the narrow ring's |photo − reference| luma;
- * the window is a square (a disc's bounding box), per MISFIT_BLOCK block. On
- * a large hole the tables and the depth are taken on a lattice of every
- * f-th pixel (f = 1 below MISFIT_LATTICE pixels of long side), so a 12 MP
- * hole costs what a 1 MP one does.
- */
-function misfitBlend(
-  geo: CropGeometry,
-  ref: Float32Array,
-  valid: Uint8Array,
-  ring: Uint8Array,
-  residual: Uint8Array,
-  crop: Rect,
-  W: number,
-  out: Uint8ClampedArray,
-  long: number,
-): ReferenceBlend | null {
-  const { width: w, height: h } = crop;
-  const f = Math.max(1, Math.floor(long / MISFIT_LATTICE));
-  const lw = Math.ceil(w / f);
-  const lh = Math.ceil(h / f);
-  const w1 = lw + 1;
-  const sum = new Float64Array(w1 * (lh + 1));
-  const cnt = new Int32Array(w1 * (lh + 1));
-  const known = new Uint8Array(lw * lh);
-  for (let v = 0; v < lh; v++) {
-    let rowSum = 0;
-    let rowCnt = 0;
-    for (let u = 0; u < lw; u++) {
-      const i = v * f * w + u * f;
-      known[v * lw + u] = geo.known[i];
-      if (ring[i] && valid[i]) {
-        const j = i * 3;
-        rowSum += Math.abs(0.299 * (geo.rgb[j] - ref[j]) + 0.587 * (geo.rgb[j + 1] - ref[j + 1]) + 0.114 * (geo.rgb[j + 2] - ref[j + 2]));
-        rowCnt++;
-      }
-      sum[(v + 1) * w1 + u + 1] = sum[v * w1 + u + 1] + rowSum;
-      cnt[(v + 1) * w1 + u + 1] = cnt[v * w1 + u + 1] + rowCnt;
-    }
-  }
-  const toKnown = squaredDistanceTo(known, lw, lh);
-  const bw = Math.ceil(w / MISFIT_BLOCK);
-  const bh = Math.ceil(h / MISFIT_BLOCK);
-  const poor = new Uint8Array(bw * bh);
-  let count = 0;
-  for (let by = 0; by < bh; by++) {
-    for (let bx = 0; bx < bw; bx++) {
-      const x0 = bx * MISFIT_BLOCK;
-      const y0 = by * MISFIT_BLOCK;
-      const x1 = Math.min(w, x0 + MISFIT_BLOCK);
-      const y1 = Math.min(h, y0 + MISFIT_BLOCK);
-      let restored = 0;
-      for (let y = y0; y < y1; y++) {
-        for (let x = x0; x < x1; x++) if (geo.hole[y * w + x] && !residual[(crop.y + y) * W + crop.x + x]) restored++;
-      }
-      if (restored === 0) continue;
-      // The block's centre and window on the lattice.
-      const cu = Math.min(lw - 1, Math.floor((x0 + x1) / 2 / f));
-      const cv = Math.min(lh - 1, Math.floor((y0 + y1) / 2 / f));
-      const r = Math.ceil(Math.sqrt(toKnown[cv * lw + cu]) + (SECTOR_REACH * long) / f);
-      const au = Math.max(0, cu - r);
-      const bu = Math.min(lw, cu + r + 1);
-      const av = Math.max(0, cv - r);
-      const bv = Math.min(lh, cv + r + 1);
-      const n = cnt[bv * w1 + bu] - cnt[av * w1 + bu] - cnt[bv * w1 + au] + cnt[av * w1 + au];
-      if (n < 8) continue;
-      const misfit = (sum[bv * w1 + bu] - sum[av * w1 + bu] - sum[bv * w1 + au] + sum[av * w1 + au]) / n;
-      if (misfit > LOCAL_MISFIT) {
-        poor[by * bw + bx] = 1;
-        count += restored;
-      }
-    }
-  }
-  if (count === 0) return null;
-  const index = new Int32Array(count);
-  const rgb = new Uint8ClampedArray(3 * count);
-  let k = 0;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const p = (crop.y + y) * W + crop.x + x;
-      if (!geo.hole[y * w + x] || residual[p] || !poor[Math.floor(y / MISFIT_BLOCK) * bw + Math.floor(x / MISFIT_BLOCK)]) continue;
-      index[k] = p;
-      for (let c = 0; c < 3; c++) rgb[k * 3 + c] = out[p * 4 + c];
-      k++;
-    }
-  }
-  return { index, weight: 1 - SELF_SHARE, rgb };
+  return { image: { width: W, height: H, data: out }, residual, report };
 }
 
 interface CropGeometry {
