@@ -17,6 +17,7 @@ import {
   shareProblem,
 } from "../src/core/inpaint/patchmatch.js";
 import { blurKnown, downsampleCrop, halve } from "../src/core/inpaint/resample.js";
+import { readCurves, writeCurves } from "../src/core/inpaint/structure/curve-channel.js";
 import { continueStructure } from "../src/core/inpaint/structure/structure.js";
 import {
   DetailTransfer,
@@ -774,6 +775,12 @@ describe("upscale option", () => {
           assert.deepEqual(again, typescript);
           assert.deepEqual(planSeam(input, reused), planSeam(input));
           reused.release();
+          // Told to stop (the composite is thrown away), it leaves the output as it was.
+          const untouched = new Uint8ClampedArray(out);
+          let polls = 0;
+          upscaleInto({ ...input, stop: () => ++polls > 2 }, untouched);
+          assert.deepEqual(untouched, out);
+          assert.equal(polls, 3);
           upscaleInto(input, out);
         },
       });
@@ -1145,6 +1152,69 @@ describe("continueStructureOn option", () => {
     });
     assert.deepEqual(fields, [false, true]);
     assert.deepEqual(wrong.image.data, calm.image.data);
+  });
+
+  test("curves handed over ahead of the result: the fill with their sides starts before the bands, with the same pixels", async () => {
+    const { image, mask } = lineCrossingHole();
+    const plain = await eraseWithReport(image, mask, { seed: 5 });
+    assert.ok(plain.structure.curves > 0);
+    // The channel round trip gives the curves' courses exactly; curves too large for it are not handed over.
+    const bounds = holeBounds(mask.data, image.width, image.height);
+    assert.ok(bounds);
+    const found = continueStructure(image, mask.data, chooseCrop(bounds, countHole(mask.data), image.width, image.height, 0.5), bounds);
+    assert.ok(found);
+    const channel = new Float64Array(4096);
+    assert.equal(readCurves(channel), undefined);
+    assert.ok(writeCurves(channel, found.curves, found.scale));
+    const read = readCurves(channel);
+    assert.equal(read?.scale, found.scale);
+    assert.equal(read?.curves.length, found.curves.length);
+    for (const [k, c] of found.curves.entries()) {
+      assert.deepEqual(read?.curves[k], { kind: c.kind, halfWidth: c.halfWidth, end: c.end, points: c.points });
+    }
+    assert.equal(writeCurves(new Float64Array(8), found.curves, found.scale), false);
+    // The result comes only after the fill with the sides has started; a result that is null after all (no band
+    // pixel drawn) gives the plain fill's pixels.
+    for (const nullAfterAll of [false, true]) {
+      let answered = false;
+      let filledBefore = 0;
+      const inner = new PatchMatchCoarse();
+      const counted = {
+        name: inner.name,
+        fill(input: Parameters<PatchMatchCoarse["fill"]>[0]) {
+          if (!answered && input.sides !== undefined) filledBefore++;
+          return inner.fill(input);
+        },
+      };
+      const report = await eraseWithReport(image, mask, {
+        seed: 5,
+        coarse: counted,
+        continueStructureOn: (img, hole, crop, box) => {
+          let ahead: ReturnType<typeof readCurves>;
+          const result = continueStructure(img, hole, crop, box, (curves, scale) => {
+            ahead = { curves: [...curves], scale };
+          });
+          const step: StructureStep = new Promise((resolve) =>
+            setTimeout(() => {
+              answered = true;
+              resolve(nullAfterAll ? null : result);
+            }, 20),
+          );
+          step.continues = () => ahead !== undefined;
+          step.curves = () => ahead;
+          return step;
+        },
+      });
+      assert.equal(filledBefore, 1, "the fill with sides ran before the step answered");
+      if (nullAfterAll) {
+        const calm = await eraseWithReport(image, mask, { seed: 5, structure: false });
+        assert.equal(report.structure.curves, 0);
+        assert.deepEqual(report.image.data, calm.image.data);
+      } else {
+        assert.equal(report.structure.curves, plain.structure.curves);
+        assert.deepEqual(report.image.data, plain.image.data);
+      }
+    }
   });
 
   test("a step answered after the early fill: its attention and upscaling run meanwhile, kept or redone, in place too, with the same pixels", async () => {

@@ -367,9 +367,18 @@ export function dilateDiscInto(plane: Uint8Array, width: number, height: number,
  * below each column carried along), so both passes read memory in order; the
  * row pass skips the inside of runs of zeros, whose distance is 0 and whose
  * neighbours only ever see the run's two ends.
+ *
+ * `into`, a plane of width·height values (e.g. a kept scratch plane), receives
+ * the result instead of a fresh array: every value is written.
  */
-export function squaredDistanceTo(plane: Uint8Array, width: number, height: number, limit = Number.POSITIVE_INFINITY): Float32Array {
-  const out = new Float32Array(width * height);
+export function squaredDistanceTo(
+  plane: Uint8Array,
+  width: number,
+  height: number,
+  limit = Number.POSITIVE_INFINITY,
+  into?: Float32Array,
+): Float32Array {
+  const out = into ?? new Float32Array(width * height);
   const INF = Number.POSITIVE_INFINITY;
   const cap = limit * limit;
   // Column pass: distance to the nearest non-zero pixel in the same column.

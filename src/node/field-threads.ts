@@ -23,6 +23,7 @@ import {
   startSharedScan,
   withoutKernel,
 } from "../core/inpaint/patchmatch.js";
+import { curveChannel, readCurves } from "../core/inpaint/structure/curve-channel.js";
 import type { FieldTask, SharedBandsTask, StructureTask } from "./field-worker.js";
 
 /** Targets a scan needs before its bands go to the pool's threads. */
@@ -79,10 +80,15 @@ export class FieldThreadPool implements FieldThreads {
   readonly parallelTargets = PARALLEL_TARGETS;
   private readonly pool: Piscina;
   readonly threads: number;
-  /** Structure steps running or queued on the pool (`continueStructureOn`). */
-  private structureSteps = 0;
+  /**
+   * The end marks (`StructureTask.ended`) of the structure steps running or queued on the pool
+   * (`continueStructureOn`), until their result's message is read.
+   */
+  private readonly structureSteps = new Set<Int32Array>();
   /** Shared buffers for a structure step's photo and hole plane, kept between erases; null while a step reads them. */
   private staging: StagingBuffers | null = { pixels: new SharedArrayBuffer(0), hole: new SharedArrayBuffer(0) };
+  /** A curve channel (curve-channel.ts) kept between erases; null while a step holds it. */
+  private channel: Float64Array | null = null;
 
   constructor(threads = defaultFieldThreads()) {
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
@@ -104,7 +110,7 @@ export class FieldThreadPool implements FieldThreads {
     const visited = bands[bands.length - 1].hi - bands[0].lo;
     // Threads busy with a structure step would only queue the bands behind it
     // (the erase's early fill reaches its finest level while the step runs).
-    const free = this.threads - this.structureSteps;
+    const free = this.threads - this.stepsRunning();
     if (visited < PARALLEL_TARGETS || free < 1) {
       scanBandsHere(p, nnf, snapshot, only, bands);
       return;
@@ -136,6 +142,19 @@ export class FieldThreadPool implements FieldThreads {
   }
 
   /**
+   * Structure steps counted as holding a thread. One that has ended with curves counts no more, though its
+   * result's message is unread: the erase's fill with their sides starts without reading it (the event loop
+   * may not run before that fill ends), and its scans would otherwise all stay on the calling thread. One that
+   * ended with nothing counts until its message is read, as it always did: the speculative fill it leaves
+   * running keeps its scans where they were (object holes' pixels and timing unchanged).
+   */
+  private stepsRunning(): number {
+    let running = 0;
+    for (const ended of this.structureSteps) if (Atomics.load(ended, 0) !== 2) running++;
+    return running;
+  }
+
+  /**
    * The erase's structure step (`EraseOptions.continueStructureOn`) on a pool
    * thread, so that the calling thread downsamples and starts the fill
    * meanwhile; the result is `continueStructure`'s. Unless in shared memory,
@@ -160,25 +179,40 @@ export class FieldThreadPool implements FieldThreads {
     // The thread marks the step's end here, so that the erase's speculative fill can stop without waiting
     // for the result's message (it runs on this thread, which would read that message only after it).
     const ended = new Int32Array(new SharedArrayBuffer(4));
-    let task: StructureTask = { image, hole, crop, holeBox, ended };
+    // The curves come here as soon as the step has them, ahead of its bands and its result (curve-channel.ts).
+    const curves = this.channel ?? curveChannel();
+    this.channel = null;
+    // The channel's count says whether curves were written; a step that ends leaves it for the next one.
+    curves[0] = 0;
+    let task: StructureTask = { image, hole, crop, holeBox, ended, curves };
     if (buffers) {
       this.staging = null;
-      task = { ...stageInto(buffers, image, hole), crop, holeBox, ended };
+      task = { ...stageInto(buffers, image, hole), crop, holeBox, ended, curves };
     }
-    this.structureSteps++;
+    this.structureSteps.add(ended);
     const step: StructureStep = this.pool.run(task, { name: "structure" });
-    step.continues = () => Atomics.load(ended, 0) === 2;
-    // A staged copy is the step's own; a photo in shared memory is read until the step ends; a photo posted
-    // to the thread is copied when the task leaves the queue, which its start marks.
+    step.continues = () => Atomics.load(ended, 0) === 2 || Atomics.load(ended, 0) === 4;
+    // Read only once the mark says they are complete; once the step has settled, from the copy taken then, as the
+    // channel goes to the next step.
+    let settled: { read: ReturnType<typeof readCurves> } | null = null;
+    step.curves = () => (settled ? settled.read : step.continues?.() ? readCurves(curves) : undefined);
+    // A staged copy is the step's own; a photo in shared memory is read until the step ends (its bands are drawn
+    // from it after its curves are out); a photo posted to the thread is copied when the task leaves the queue,
+    // which its start marks.
     step.readsPhoto = buffers
       ? () => false
       : shared
-        ? () => Atomics.load(ended, 0) === 3 || Atomics.load(ended, 0) === 0
+        ? () => {
+            const state = Atomics.load(ended, 0);
+            return state === 0 || state === 3 || state === 4;
+          }
         : () => Atomics.load(ended, 0) === 0;
     const done = () => {
-      this.structureSteps--;
+      this.structureSteps.delete(ended);
       // Only the step read the buffers: the next erase may overwrite them.
       if (buffers) this.staging = buffers;
+      settled = { read: step.continues?.() ? readCurves(curves) : undefined };
+      this.channel = curves;
     };
     step.then(done, done);
     return step;

@@ -25,7 +25,9 @@ import {
   scanBand,
   scanSharedBandsOver,
 } from "../core/inpaint/patchmatch.js";
-import { continueStructure, labelsSides, type StructureResult } from "../core/inpaint/structure/structure.js";
+import { writeCurves } from "../core/inpaint/structure/curve-channel.js";
+import type { StructureCurve } from "../core/inpaint/structure/pairing.js";
+import { continueStructure, curvesLabelSides, labelsSides, type StructureResult } from "../core/inpaint/structure/structure.js";
 import { Random } from "../core/random.js";
 
 export interface FieldTask {
@@ -49,11 +51,14 @@ export interface StructureTask {
   crop: Rect;
   holeBox: Rect | undefined;
   /**
-   * 3 once the step has started (a photo posted here has been copied by then), then, when it ends, before its
-   * result is posted: 1 nothing the fill must be told (nothing continued, or bars only), 2 curves whose sides
-   * label the fill (`StructureStep.continues`, `StructureStep.readsPhoto`).
+   * 3 once the step has started (a photo posted here has been copied by then), 4 once its curves are in
+   * `curves` (their bands still being drawn), then, when it ends, before its result is posted: 1 nothing the
+   * fill must be told (nothing continued, or bars only: `labelsSides`), 2 curves whose sides label the fill
+   * (`StructureStep.continues`, `StructureStep.readsPhoto`, `StructureStep.curves`).
    */
   ended?: Int32Array;
+  /** Where the curves are written ahead of the result (curve-channel.ts). */
+  curves?: Float64Array;
 }
 
 const withOwnKernel = ownKernelCache();
@@ -67,9 +72,16 @@ export function sharedBands({ scan, bands }: SharedBandsTask): void {
   scanSharedBandsOver(scan, bands);
 }
 
-export function structure({ image, hole, crop, holeBox, ended }: StructureTask): StructureResult | null {
+export function structure({ image, hole, crop, holeBox, ended, curves }: StructureTask): StructureResult | null {
   if (ended) Atomics.store(ended, 0, 3);
-  const result = continueStructure(image, hole, crop, holeBox);
+  // Bars alone label no sides: they are not written ahead, so the speculative fill is kept.
+  const ahead =
+    ended && curves
+      ? (found: readonly StructureCurve[], scale: number) => {
+          if (curvesLabelSides(found) && writeCurves(curves, found, scale)) Atomics.store(ended, 0, 4);
+        }
+      : undefined;
+  const result = continueStructure(image, hole, crop, holeBox, ahead);
   if (ended) Atomics.store(ended, 0, labelsSides(result) ? 2 : 1);
   return result;
 }

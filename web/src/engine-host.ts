@@ -21,7 +21,9 @@ export class EngineHost {
   onRestart: (engine: Engine) => Promise<void> = async () => {};
 
   constructor(private readonly onFailure: (message: string) => void) {
-    this.ready = Promise.resolve(this.start());
+    // The worker starts in a task of its own, after the page's first render, instead of inside the
+    // render (the page's longest task while it loads).
+    this.ready = new Promise((resolve) => setTimeout(() => resolve(this.start()), 0));
     // `?fieldWorkers=N` in the address: the fill's PatchMatch scans on N field workers (0: the engine worker alone), for tests and benchmarks.
     const asked = new URLSearchParams(location.search).get("fieldWorkers");
     if (asked !== null && /^[0-7]$/.test(asked)) {

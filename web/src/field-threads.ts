@@ -176,7 +176,8 @@ export class WebFieldThreads implements FieldThreads {
     const direct = out === input.source.data && out.buffer instanceof SharedArrayBuffer && input.mask.buffer instanceof SharedArrayBuffer;
     let local: UpscaleInput;
     if (direct) {
-      local = { ...input, progress: undefined, seamWidth: 0 };
+      // Functions do not cross to a worker.
+      local = { ...input, progress: undefined, stop: undefined, seamWidth: 0 };
     } else {
       const cw = crop.width;
       const ch = crop.height;

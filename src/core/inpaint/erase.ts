@@ -28,6 +28,7 @@ import { buildAttention, withoutAttention } from "./attention.js";
 import { type CoarseOutput, type CoarseStage, PatchMatchCoarse } from "./completion.js";
 import { countSources } from "./patchmatch.js";
 import { downsampleCrop } from "./resample.js";
+import type { SideCurve } from "./structure/curve-channel.js";
 import { sideLabels } from "./structure/sides.js";
 import { continueStructure, labelsSides, pasteStructure, type StructureResult } from "./structure/structure.js";
 import { type UpscaleInput, upscaleInto } from "./upscale.js";
@@ -119,6 +120,12 @@ export type StructureStep = Promise<StructureResult | null> & {
    * an in-place erase write the early fill's composite into the photo while the step runs.
    */
   readsPhoto?: () => boolean;
+  /**
+   * The curves the step's result will hold and its analysis factor, once the step has found them (undefined
+   * before, and where it cannot tell ahead): the fill with their sides then starts while the bands along them are
+   * still being drawn. The result may still be null (no band pixel drawn): the fill is then redone without sides.
+   */
+  curves?: () => { curves: readonly SideCurve[]; scale: number } | undefined;
 };
 
 /** Milliseconds spent per stage. */
@@ -334,9 +341,10 @@ async function selfSimilarFill(
 
   const attentionOptions = { patch: options.patchSize, topK: options.topK, temperature: options.temperature };
   const holeRect = { x: bounds.x - crop.x, y: bounds.y - crop.y, width: bounds.width, height: bounds.height };
-  // Steps 3–5 for a finished fill, into `out`. `stop` is asked between attention and upscaling: true leaves the
-  // upscaling undone (null). The upscaling reads only the photo's known pixels and writes every hole pixel, so
-  // a composite of a fill thrown away leaves nothing in `out` that a later one reads or keeps.
+  // Steps 3–5 for a finished fill, into `out`. `stop` is asked between attention and upscaling and by the
+  // upscaling between runs of rows: true leaves the upscaling undone or unfinished (null). The upscaling reads
+  // only the photo's known pixels and writes every hole pixel, so a composite of a fill thrown away leaves
+  // nothing in `out` that a later one reads or keeps.
   const compose = async (filled: CoarseOutput, random: Random, stop?: () => boolean) => {
     const ta = performance.now();
     // At scale 1 the fill is already at full resolution: no detail to transfer (withoutAttention).
@@ -361,9 +369,12 @@ async function selfSimilarFill(
         holeRect,
         seamWidth: options.seamWidth ?? Math.max(2, Math.min(12, s)),
         progress: stage(STAGE_END.attention, 1),
+        // A composite to be thrown away stops within the upscaling too: at 2K it is the longest stage.
+        ...(stop ? { stop } : {}),
       },
       out,
     );
+    if (stop?.()) return null;
     return { attentionMs: tb - ta, upscaleMs: performance.now() - tb };
   };
 
@@ -387,24 +398,39 @@ async function selfSimilarFill(
       cut = composed === null;
     }
   }
-  const structure = elsewhere ? await elsewhere : drawn;
+  // Curves found elsewhere are read as soon as they are known (`StructureStep.curves`), without waiting for the
+  // bands along them or for the result's message.
+  const ahead = elsewhere?.curves?.();
+  const tAhead = performance.now();
+  const structure = elsewhere ? (ahead ? undefined : await elsewhere) : drawn;
+  // Only curves that label sides (not bars alone: `labelsSides`) make the fill run again.
+  const curves = ahead ?? (labelsSides(structure ?? null) && structure ? { curves: structure.curves, scale: structure.scale } : null);
   // Each side of a continued curve is filled from its own side (structure/sides.ts).
   const tSides = performance.now();
-  const sides = structure ? sideLabels(structure.curves, structure.scale, s, low.image.width, low.image.height) : null;
+  const sides = curves ? sideLabels(curves.curves, curves.scale, s, low.image.width, low.image.height) : null;
   const t1 = performance.now();
 
   let filled: CoarseOutput;
-  if (earlyFill && spare && !labelsSides(structure) && !stopped && !cut) {
+  if (earlyFill && spare && !curves && !stopped && !cut) {
     filled = earlyFill;
     random = spare;
   } else {
-    // The speculative fill stopped once the step's result showed (`StructureStep.continues`), or else ran to
+    // The speculative fill stopped once the step's curves showed (`StructureStep.continues`), or else ran to
     // its end: either way it is thrown away (with its attention and upscaling, if any), and the fill runs again
     // with the sides.
     if (earlyFill) floatPlanes.give(earlyFill.image.data);
     composed = null;
+    // Where the result may yet turn out null, the plain fill's random stream is kept for it.
+    const plain = ahead ? rng.clone() : null;
     filled = await fillWith(sides, rng);
+    if (plain && (await elsewhere) === null) {
+      floatPlanes.give(filled.image.data);
+      filled = await fillWith(null, plain);
+      random = plain;
+    }
   }
+  // The bands, once drawn (after the fill with their curves' sides when those came ahead).
+  const result = structure === undefined ? await elsewhere : structure;
   // The fill has read the low-resolution crop for the last time: its plane serves the next erase (see scratch.ts).
   floatPlanes.give(low.image.data);
   const t2 = performance.now();
@@ -415,14 +441,15 @@ async function selfSimilarFill(
   let structureWaitMs = 0;
   if (elsewhere && early) {
     const earlyEnd = Math.max(earlyDone, composedEnd);
-    structureWaitMs = labelsSides(structure) ? Math.max(structureDone, earlyEnd) - tc0 : Math.max(0, structureDone - earlyEnd);
+    const answer = ahead ? tAhead : structureDone;
+    structureWaitMs = curves ? Math.max(answer, earlyEnd) - tc0 : Math.max(0, answer - earlyEnd);
   }
   const sidesMs = t1 - tSides;
   const structureMs = options.structure === false ? 0 : continueMs + structureWaitMs + sidesMs;
 
   // (compose without `stop` always runs both stages.)
   const stages = composed ?? (await compose(filled, random)) ?? { attentionMs: 0, upscaleMs: 0 };
-  if (structure) pasteStructure(structure, hole, crop, W, out);
+  if (result) pasteStructure(result, hole, crop, W, out);
   // The fill's image is read no more (ignored by the pool unless the fill took it from there).
   floatPlanes.give(filled.image.data);
   const t4 = performance.now();
@@ -434,7 +461,7 @@ async function selfSimilarFill(
     scale: s,
     lowRes: { width: low.image.width, height: low.image.height },
     coarse: coarse.name,
-    structure: { curves: structure?.curves.length ?? 0, pixels: structure?.pixels ?? 0 },
+    structure: { curves: result?.curves.length ?? 0, pixels: result?.pixels ?? 0 },
     timings: {
       ...none,
       prepareMs: tc0 - t0 - continueMs,

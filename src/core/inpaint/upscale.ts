@@ -39,6 +39,11 @@ export interface UpscaleInput {
   seamWidth: number;
   /** Called with the fraction of the hole's rows done, now and then. */
   progress?: (fraction: number) => void;
+  /**
+   * Optional: polled between runs of rows; once it returns true the caller throws this upscaling away, so it
+   * may stop and leave the output as it was (`upscaleInto` in WebAssembly writes nothing then).
+   */
+  stop?: () => boolean;
 }
 
 /** The fill at a crop pixel: `DetailTransfer`, or the same in WebAssembly (`UpscaleKernel`). */
@@ -259,6 +264,10 @@ export function upscaleInto(input: UpscaleInput, out: Uint8ClampedArray): void {
   // In runs of rows, to report progress where `upscaleRows` does.
   const every = Math.max(1, Math.ceil(hr.height / 25));
   for (let y = hr.y; y < hr.y + hr.height; y += every) {
+    if (input.stop?.()) {
+      kernel.release();
+      return;
+    }
     input.progress?.((y - hr.y) / hr.height);
     kernel.rows(y, Math.min(y + every, hr.y + hr.height));
   }

@@ -63,10 +63,26 @@ const MAX_FIT_RMS = 0.9;
 /**
  * `knownBlur`'s and `knownCanny`'s planes, kept between calls (see scratch.ts):
  * a 1K stroke's band needs 2.5 MB of them. The blurred planes live until
- * `knownCanny` has read them, the others within their function.
+ * `knownCanny` has read them, its magnitude and edges until `chainEnds` is
+ * done with them, the others within their function.
  */
-const blurScratch = { colours: float32Scratch(), rows: float32Scratch(), out: [float32Scratch(), float32Scratch(), float32Scratch()] };
-const cannyScratch = { known: uint8Scratch(), need: uint8Scratch(), stencil: uint8Scratch(), dir: uint8Scratch(), label: uint8Scratch() };
+const blurScratch = {
+  colours: float32Scratch(),
+  rows: float32Scratch(),
+  rowNeed: uint8Scratch(),
+  out: [float32Scratch(), float32Scratch(), float32Scratch()],
+};
+const cannyScratch = {
+  known: uint8Scratch(),
+  need: uint8Scratch(),
+  stencil: uint8Scratch(),
+  dir: uint8Scratch(),
+  label: uint8Scratch(),
+  magnitude: float32Scratch(),
+  edges: uint8Scratch(),
+};
+/** `chainEnds`' plane of traced pixels, kept between calls. */
+const visitedScratch = uint8Scratch();
 
 /**
  * Gaussian blur of the first three channels normalised over the known
@@ -82,7 +98,7 @@ function knownBlur(img: FloatImage, known: Uint8Array, need: Uint8Array): Float3
   const kernel = new Float32Array(2 * radius + 1);
   for (let i = -radius; i <= radius; i++) kernel[i + radius] = Math.exp(-(i * i) / (2 * SIGMA * SIGMA));
   const [f0, f1, f2, f3, f4, f5, f6] = kernel;
-  const rowNeed = rowsReadBy(need, w, h, radius);
+  const rowNeed = rowsReadBy(need, w, h, radius, blurScratch.rowNeed.take(w * h, true));
   // The known pixels' colours and weights, zero elsewhere, so that the taps below need no test (adding 0 changes no sum).
   const kv = blurScratch.colours.take(w * h * 4, true);
   for (let i = 0; i < w * h; i++) {
@@ -201,6 +217,8 @@ function knownBlur(img: FloatImage, known: Uint8Array, need: Uint8Array): Float3
  * Canny edges of the colour image from known pixels only (1 = edge), and the
  * gradient magnitude, computed only on `allowed` pixels (the band around the
  * hole) whose 3×3 stencil is known, and blurred only under those stencils.
+ * Both planes are kept scratch (this thread's, as a fresh 0.2 MB plane per
+ * call cost page faults and collections): valid until the next call.
  */
 export function knownCanny(img: FloatImage, hole: Uint8Array, allowed: Uint8Array): { edges: Uint8Array; magnitude: Float32Array } {
   const { width: w, height: h } = img;
@@ -237,7 +255,7 @@ export function knownCanny(img: FloatImage, hole: Uint8Array, allowed: Uint8Arra
     }
   }
   const blurred = knownBlur(img, known, need);
-  const mag = new Float32Array(w * h);
+  const mag = cannyScratch.magnitude.take(w * h, true);
   const dir = cannyScratch.dir.take(w * h, true);
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
@@ -261,7 +279,7 @@ export function knownCanny(img: FloatImage, hole: Uint8Array, allowed: Uint8Arra
       dir[i] = gradientSector(bx, by);
     }
   }
-  return { edges: suppressAndLink(mag, dir, w, h, LOW, HIGH), magnitude: mag };
+  return { edges: suppressAndLink(mag, dir, w, h, LOW, HIGH, cannyScratch.edges.take(w * h, true)), magnitude: mag };
 }
 
 /** Sector of a gradient's direction (tan 22.5° = 0.4142): 0 horizontal, 1 diagonal /, 2 vertical, 3 diagonal \\. */
@@ -274,9 +292,18 @@ export function gradientSector(gx: number, gy: number): number {
 /**
  * Canny's last two steps (Canny 1986): non-maximum suppression across the
  * gradient's sector, then hysteresis: weak maxima (≥ low) are kept where
- * 8-connected to a strong one (≥ high). Returns 1 on edge pixels.
+ * 8-connected to a strong one (≥ high). Returns 1 on edge pixels, in `into`
+ * (a zeroed plane of w·h values) when given, else in a fresh array.
  */
-export function suppressAndLink(mag: Float32Array, dir: Uint8Array, w: number, h: number, low: number, high: number): Uint8Array {
+export function suppressAndLink(
+  mag: Float32Array,
+  dir: Uint8Array,
+  w: number,
+  h: number,
+  low: number,
+  high: number,
+  into?: Uint8Array,
+): Uint8Array {
   const STRONG = 2;
   const label = cannyScratch.label.take(w * h, true);
   const stack: number[] = [];
@@ -292,7 +319,7 @@ export function suppressAndLink(mag: Float32Array, dir: Uint8Array, w: number, h
       if (label[i] === STRONG) stack.push(i);
     }
   }
-  const edges = new Uint8Array(w * h);
+  const edges = into ?? new Uint8Array(w * h);
   while (stack.length > 0) {
     const i = stack.pop() as number;
     if (edges[i] !== 0) continue;
@@ -406,7 +433,7 @@ export function chainEnds(img: FloatImage, hole: Uint8Array, options: EdgeChainO
   const starts: number[] = [];
   for (let i = 0; i < w * h; i++) if (edges[i] !== 0 && dist[i] <= START_DISTANCE * START_DISTANCE) starts.push(i);
   starts.sort((a, b) => dist[a] - dist[b] || a - b);
-  const visited = new Uint8Array(w * h);
+  const visited = visitedScratch.take(w * h, true);
   const out: ChainEnd[] = [];
   for (const s of starts) {
     if (visited[s] !== 0) continue;

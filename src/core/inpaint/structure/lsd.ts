@@ -17,7 +17,7 @@
  * An optional `allowed` plane restricts the work to a band of pixels (used
  * around a hole: nothing inside the hole is looked at). Pure; typed arrays.
  */
-import { float32Scratch, float64Scratch, int32Scratch, uint8Scratch } from "../../scratch.js";
+import { float32Scratch, float64Scratch, int32Scratch, type Scratch, uint8Scratch } from "../../scratch.js";
 
 /** A detected segment, in pixel coordinates of the input plane. */
 export interface LineSegment {
@@ -61,6 +61,10 @@ const lsdScratch = {
   usable: int32Scratch(),
   region: int32Scratch(),
   blurRows: float32Scratch(),
+  blurred: float32Scratch(),
+  rowNeed: uint8Scratch(),
+  bins: int32Scratch(),
+  order: int32Scratch(),
 };
 
 const TAU = Math.PI / 8;
@@ -75,7 +79,7 @@ export function detectSegments(grey: Float32Array, width: number, height: number
   const w = width;
   const h = height;
   if (w < 3 || h < 3) return [];
-  const blurred = gaussianBlur(grey, w, h, 0.6 / 0.8, options.allowed);
+  const blurred = gaussianBlur(grey, w, h, 0.6 / 0.8, options.allowed, lsdScratch.blurred.take(w * h, true), lsdScratch.rowNeed);
   const angle = lsdScratch.angle.take(w * h, true);
   const magnitude = lsdScratch.magnitude.take(w * h, true);
   // The cosine and sine of each usable pixel's (float32) angle, computed once: region growing and the rectangle's mean
@@ -133,7 +137,7 @@ export function detectSegments(grey: Float32Array, width: number, height: number
   if (maxMagnitude === 0) return [];
   // Pseudo-ordering: counting sort of usable pixels into magnitude bins, strongest first.
   const top = maxMagnitude * 1.0001;
-  const bins = new Int32Array(usable);
+  const bins = lsdScratch.bins.take(usable, false);
   const counts = new Int32Array(BINS + 1);
   for (let u = 0; u < usable; u++) {
     const b = BINS - 1 - Math.min(BINS - 1, Math.floor((magnitude[usableList[u]] * BINS) / top));
@@ -141,7 +145,7 @@ export function detectSegments(grey: Float32Array, width: number, height: number
     counts[b]++;
   }
   for (let b = 1; b <= BINS; b++) counts[b] += counts[b - 1];
-  const order = new Int32Array(usable);
+  const order = lsdScratch.order.take(usable, false);
   const start = new Int32Array(BINS);
   for (let b = 1; b < BINS; b++) start[b] = counts[b - 1];
   for (let u = 0; u < usable; u++) order[start[bins[u]]++] = usableList[u];
@@ -489,9 +493,10 @@ function logGamma(x: number): number {
  * Where a vertical pass of radius `radius` reads: 1 on every pixel within
  * `radius` rows (same column) of a pixel set in `need`. Two running counts
  * per column (down, then up) instead of `2·radius + 1` stores per needed pixel.
+ * `into`, a zeroed plane of w·h values, receives the result instead of a fresh array.
  */
-export function rowsReadBy(need: Uint8Array, w: number, h: number, radius: number): Uint8Array {
-  const out = new Uint8Array(w * h);
+export function rowsReadBy(need: Uint8Array, w: number, h: number, radius: number, into?: Uint8Array): Uint8Array {
+  const out = into ?? new Uint8Array(w * h);
   // Rows still to mark in each column past the last needed pixel met.
   const run = new Int32Array(w);
   // Down the columns, then up them.
@@ -518,8 +523,18 @@ export function rowsReadBy(need: Uint8Array, w: number, h: number, radius: numbe
  * on the rows those pixels read: the gradients use nothing else. Radius 3
  * (σ = 0.75, the detector's own) has its seven taps written out away from the
  * borders: the same products summed in the same order, without the kernel's loads.
+ * `into` (a zeroed plane of w·h values) receives the result instead of a fresh
+ * array, and `rows` holds the rows' plane instead of a fresh one.
  */
-export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: number, need?: Uint8Array): Float32Array {
+export function gaussianBlur(
+  src: Float32Array,
+  w: number,
+  h: number,
+  sigma: number,
+  need?: Uint8Array,
+  into?: Float32Array,
+  rows?: Scratch<Uint8Array>,
+): Float32Array {
   const radius = Math.max(1, Math.ceil(3 * sigma));
   const kernel = new Float32Array(2 * radius + 1);
   let sum = 0;
@@ -528,11 +543,11 @@ export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: num
     sum += kernel[i + radius];
   }
   for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
-  const rowNeed = need === undefined ? null : rowsReadBy(need, w, h, radius);
+  const rowNeed = need === undefined ? null : rowsReadBy(need, w, h, radius, rows?.take(w * h, true));
   const seven = radius === 3;
   const [k0, k1, k2, k3, k4, k5, k6] = seven ? kernel : [0, 0, 0, 0, 0, 0, 0];
   const tmp = lsdScratch.blurRows.take(w * h, true);
-  const out = new Float32Array(w * h);
+  const out = into ?? new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
     const row = y * w;
     for (let x = 0; x < w; x++) {

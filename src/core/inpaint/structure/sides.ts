@@ -12,7 +12,7 @@
  * curve than it is long inside the hole gets no bit for it: only pixels that
  * the curve plainly separates are constrained.
  */
-import type { StructureCurve } from "./pairing.js";
+import type { SideCurve } from "./curve-channel.js";
 
 /** At most this many curves get a pair of label bits (8 bits per pixel). */
 const MAX_CURVES = 4;
@@ -31,7 +31,7 @@ const TOLERANCE = 0.5;
  * reduced by `analysisScale`); null when no curve gives a label.
  */
 export function sideLabels(
-  curves: readonly StructureCurve[],
+  curves: readonly SideCurve[],
   analysisScale: number,
   workScale: number,
   width: number,

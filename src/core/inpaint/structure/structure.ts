@@ -109,8 +109,17 @@ export interface StructureResult {
  * Finds the structure entering the hole inside `crop`, continues it, and
  * draws the band along each continued curve. Returns null when nothing continues.
  * `holeBox`, the hole's exact bounding box if the caller has it, only saves time.
+ * `onCurves`, when given, is called with the result's curves and analysis factor
+ * as soon as they are known, before their bands are drawn (the result is still
+ * null if no band pixel is drawn after all).
  */
-export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect): StructureResult | null {
+export function continueStructure(
+  image: RgbaImage,
+  hole: Uint8Array,
+  crop: Rect,
+  holeBox?: Rect,
+  onCurves?: (curves: readonly StructureCurve[], scale: number) => void,
+): StructureResult | null {
   const q = analysisFactor(Math.max(crop.width, crop.height));
   const { image: low, hole: lowHole } = analysisImage(image, hole, crop, q, holeBox);
   const { width: w, height: h, data } = low;
@@ -153,7 +162,7 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
     nearHole.set(lowHole.subarray(from, from + sw), y * sw);
     near.data.set(data.subarray(from * 3, (from + sw) * 3), y * sw * 3);
   }
-  const distance = squaredDistanceTo(nearHole, sw, sh, reach + 1);
+  const distance = squaredDistanceTo(nearHole, sw, sh, reach + 1, structureScratch.distance.take(sw * sh, false));
   if (flatAroundHole(near, nearHole, distance)) return null;
   const searchBand = structureScratch.searchBand.take(sw * sh, true);
   const grey = structureScratch.grey.take(sw * sh, true);
@@ -189,6 +198,10 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
     planned = planCurves(frame, faint, chains, undefined, firstEntries);
   }
   if (planned.length === 0) return null;
+  onCurves?.(
+    planned.map((p) => p.curve),
+    q,
+  );
   // The bands' planes cover only the rectangle the bands can reach, never the whole photo.
   let x0 = Number.POSITIVE_INFINITY;
   let y0 = Number.POSITIVE_INFINITY;
@@ -223,7 +236,12 @@ export function continueStructure(image: RgbaImage, hole: Uint8Array, crop: Rect
  * the fill without labels, so a speculative fill made meanwhile is kept.
  */
 export function labelsSides(result: StructureResult | null): boolean {
-  return result?.curves.some((c) => c.kind !== "bar") === true;
+  return result != null && curvesLabelSides(result.curves);
+}
+
+/** `labelsSides` for curves known ahead of their result (curve-channel.ts). */
+export function curvesLabelSides(curves: readonly Pick<StructureCurve, "kind">[]): boolean {
+  return curves.some((c) => c.kind !== "bar");
 }
 
 /** Whether the point at arc length t on a curve lies within `SAME_ENTRY` analysis px of one of the entries. */
@@ -296,6 +314,7 @@ const structureScratch = {
   nearHole: uint8Scratch(),
   searchBand: uint8Scratch(),
   grey: float32Scratch(),
+  distance: float32Scratch(),
 };
 
 function analysisImage(image: RgbaImage, mask: Uint8Array, rect: Rect, q: number, holeBox?: Rect): { image: FloatImage; hole: Uint8Array } {
