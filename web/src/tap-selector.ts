@@ -28,7 +28,6 @@ import {
   type SegmentPreview,
   type SegmentPrompt,
   type TensorData,
-  wholeCrop,
 } from "../../src/index.js";
 
 /** SAM previews are made on a copy of the photo at most this long (a whole-factor box reduction). */
@@ -280,10 +279,10 @@ export class TapSelector {
     if (this.interimPreviews.has(preview)) {
       // Segment Anything may have taken over since; then its own mask, as the next tap would get.
       if (this.interim) return this.interim.segmenter.refineBounded(preview);
-      return wholeCrop((await this.segmenter.segment(prompt)).mask);
+      return (await this.segmenter.segmentBounded(prompt)).mask;
     }
     if (preview.scale === 1 || !this.quick || !this.usesSam()) return this.segmenter.refineBounded(preview);
-    return wholeCrop((await this.segmenter.segment(prompt)).mask);
+    return (await this.segmenter.segmentBounded(prompt)).mask;
   }
 
   close(): void {

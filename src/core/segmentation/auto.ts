@@ -75,6 +75,12 @@ export class AutoSegmenter implements SegmentEngine {
     return this.active === b && b ? (preview) => b.refineBounded(preview) : undefined;
   }
 
+  /** Only Segment Anything makes its full mask as a crop; after `prepare` this reflects the engine in use. */
+  get segmentBounded(): ((prompt: SegmentPrompt) => Promise<{ mask: CropMask; score: number }>) | undefined {
+    const s = this.sam;
+    return this.active === s && s ? (prompt) => s.segmentBounded(prompt) : undefined;
+  }
+
   close(): void {
     this.active?.close();
     this.active = null;

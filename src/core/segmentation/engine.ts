@@ -50,5 +50,7 @@ export interface SegmentEngine {
   refineCrop?(preview: SegmentPreview, rect: PixelRect): CropMask;
   /** Optional: `refine`'s mask as a crop that holds every pixel it selects (0 everywhere outside), made without a photo-sized plane. */
   refineBounded?(preview: SegmentPreview): CropMask;
+  /** Optional: `segment`'s mask as a crop that holds every pixel it selects (0 everywhere outside), made without a photo-sized plane. */
+  segmentBounded?(prompt: SegmentPrompt): Promise<{ mask: CropMask; score: number }>;
   close(): void;
 }

@@ -26,11 +26,12 @@
  */
 import { assertImage, type Mask, type RgbaImage, VanishError } from "../image.js";
 import { resizeWeights } from "../inpaint/resample.js";
+import { holeBounds } from "../mask.js";
 import { float32, type InferenceModel, type TensorData, type ValueInfo } from "../model.js";
 import type { SegmentEngine, SegmentResult } from "./engine.js";
 import { type SegmentBox, type SegmentPoint, type SegmentPrompt, validatePrompt } from "./prompt.js";
-import { addCrop, type CropMask, thinStructureAt } from "./thin.js";
-import { upsampleSelection } from "./upsample.js";
+import { addCrop, type CropMask, thinStructureAt, unionCrops } from "./thin.js";
+import { upsampleSelection, upsampleSelectionCrop } from "./upsample.js";
 import { makeWorkingImage, type WorkingImage } from "./working.js";
 
 export const SAM_SIZE = 1024;
@@ -496,7 +497,7 @@ interface SamState {
   /** The working copy the outline is snapped on and thin structures are told by. */
   work: WorkingImage;
   /** The last prompt's points and low-res logits, fed back when the next prompt adds taps to it. */
-  last: { points: SegmentPoint[]; box?: SegmentBox; logits: Float32Array; mask: Mask } | null;
+  last: { points: SegmentPoint[]; box?: SegmentBox; logits: Float32Array; mask: Mask | null } | null;
   /** Single-tap decodes (with the negative taps and box) by prompt, for telling objects apart. */
   singles: Map<string, { logits: Float32Array; score: number }>;
   /** The thin structure under each positive tap (null: none), by position. */
@@ -611,7 +612,12 @@ export class SamSegmenter implements SegmentEngine {
     if (d.logits) {
       let mask = this.toMask(d.logits, 0, state);
       const tap = points[points.length - 1];
-      if (this.localRefine && extended && points.length === extended.points.length + 1 && (this.localRefine === true || tap.label === 0)) {
+      if (
+        this.localRefine &&
+        extended?.mask &&
+        points.length === extended.points.length + 1 &&
+        (this.localRefine === true || tap.label === 0)
+      ) {
         mask = localChange(extended.mask, mask, tap);
       }
       state.last = { points, box, logits: d.logits, mask };
@@ -619,6 +625,69 @@ export class SamSegmenter implements SegmentEngine {
     }
     state.last = null;
     return { mask: { width, height, data: d.full as Uint8Array }, score: d.score };
+  }
+
+  /**
+   * `segment`'s mask as a crop that holds every pixel it selects (0 outside),
+   * made without a photo-sized plane: only the box of the selected working
+   * cells, grown by one cell (the edge pass of upsample.ts decides no pixel
+   * farther from a selected cell), is brought to full resolution, with the
+   * thin structures' crops. An object's crop is a small part of a 12 MP
+   * photo. Prompts that `segment` answers otherwise (several objects, local
+   * refinement, no snapping, decoders without low-res logits) come whole.
+   */
+  async segmentBounded(prompt: SegmentPrompt): Promise<{ mask: CropMask; score: number }> {
+    const state = this.state;
+    if (!state) throw new VanishError("INVALID_ARGUMENT", "Call prepare(image) before segment(); prepare once per image.");
+    const { width, height } = state.image;
+    const { points, box } = validatePrompt(prompt, width, height);
+    const positives = points.filter((p) => p.label === 1);
+    const snap = this.snap;
+    if (!snap || this.localRefine || (this.unionOfObjects && positives.length >= 2)) return this.wholeOf(prompt);
+    const extended = state.last && extendsPrompt(state.last, points, box) ? state.last : null;
+    const d = await this.decode(
+      state,
+      points,
+      box,
+      this.feedback && extended ? extended.logits : null,
+      extended &&
+        (this.correction === "every" ||
+          this.correction === "trust" ||
+          (this.correction === "second" && extended.points.length === 1 && !box))
+        ? extended.logits
+        : null,
+    );
+    if (!d.logits) {
+      state.last = null;
+      return { mask: { x0: 0, y0: 0, width, height, data: d.full as Uint8Array }, score: d.score };
+    }
+    // No full-resolution mask is kept for a later local change (`localRefine` is off here).
+    state.last = { points, box, logits: d.logits, mask: null };
+    const { work } = state;
+    const { width: w, height: h, factor: f } = work;
+    const grid = sampleLogits(d.logits, 0, width, height, state.scale, f, w, h);
+    const cells = holeBounds(grid, w, h);
+    let mask: CropMask = { x0: 0, y0: 0, width: 0, height: 0, data: new Uint8Array(0) };
+    if (cells) {
+      const cx0 = Math.max(0, cells.x - 1);
+      const cy0 = Math.max(0, cells.y - 1);
+      const cx1 = Math.min(w - 1, cells.x + cells.width);
+      const cy1 = Math.min(h - 1, cells.y + cells.height);
+      // The last row and column of cells reach the photo's edge.
+      const rect = { x0: cx0 * f, y0: cy0 * f, x1: cx1 === w - 1 ? width : (cx1 + 1) * f, y1: cy1 === h - 1 ? height : (cy1 + 1) * f };
+      mask = upsampleSelectionCrop(grid, work, state.image, { colourSigma: snap.colourSigma }, rect);
+    }
+    const thin = this.thinCrops(state, positives, box);
+    if (thin.length === 0) return { mask, score: d.score };
+    // Every positive tap on a thin structure: those are the selection (as `withThinStructures`).
+    if (thin.length === positives.length) return { mask: unionCrops(thin), score: d.score };
+    return { mask: unionCrops(mask.width > 0 && mask.height > 0 ? [mask, ...thin] : thin), score: d.score };
+  }
+
+  /** `segment`'s mask as a crop covering the photo. */
+  private async wholeOf(prompt: SegmentPrompt): Promise<{ mask: CropMask; score: number }> {
+    const { mask, score } = await this.segment(prompt);
+    return { mask: { x0: 0, y0: 0, width: mask.width, height: mask.height, data: mask.data }, score };
   }
 
   /**
@@ -759,7 +828,17 @@ export class SamSegmenter implements SegmentEngine {
    * engine); otherwise they are added to it. Not with a box.
    */
   private withThinStructures(mask: Mask, state: SamState, positives: SegmentPoint[], box: SegmentBox | undefined): Mask {
-    if (!this.thin || box || positives.length === 0) return mask;
+    const crops = this.thinCrops(state, positives, box);
+    if (crops.length === 0) return mask;
+    const out =
+      crops.length === positives.length ? { width: mask.width, height: mask.height, data: new Uint8Array(mask.data.length) } : mask;
+    for (const c of crops) addCrop(out, c);
+    return out;
+  }
+
+  /** The thin structures under the positive taps (thin.ts), none with a box or when they are off. */
+  private thinCrops(state: SamState, positives: SegmentPoint[], box: SegmentBox | undefined): CropMask[] {
+    if (!this.thin || box || positives.length === 0) return [];
     const crops: CropMask[] = [];
     for (const p of positives) {
       const key = `${p.x},${p.y}`;
@@ -770,11 +849,7 @@ export class SamSegmenter implements SegmentEngine {
       }
       if (crop) crops.push(crop);
     }
-    if (crops.length === 0) return mask;
-    const out =
-      crops.length === positives.length ? { width: mask.width, height: mask.height, data: new Uint8Array(mask.data.length) } : mask;
-    for (const c of crops) addCrop(out, c);
-    return out;
+    return crops;
   }
 
   /** Full-resolution mask of one candidate's low-res logits (snapped to edges when so configured). */

@@ -127,6 +127,18 @@ export class Segmenter {
   }
 
   /**
+   * `segment`'s mask of one prompt as a crop that holds every pixel it
+   * selects (0 outside): made for the object's neighbourhood only where the
+   * engine can (Segment Anything), else the whole mask as a crop.
+   */
+  async segmentBounded(prompt: SegmentPrompt): Promise<{ mask: CropMask; score: number }> {
+    if (!this.prepared) throw new VanishError("INVALID_ARGUMENT", "Call prepare(image) before segment(); prepare once per image.");
+    if (this.engine.segmentBounded) return this.engine.segmentBounded(prompt);
+    const { mask, score } = await this.engine.segment(prompt);
+    return { mask: wholeCrop(mask), score };
+  }
+
+  /**
    * Two-step selection for interactive use: a preview at the engine's working
    * resolution now (show it), then `refine` it to full resolution (erase with
    * that). Engines without a cheaper preview return their full mask at scale 1.
