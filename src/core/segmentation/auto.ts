@@ -75,6 +75,11 @@ export class AutoSegmenter implements SegmentEngine {
     return this.active === b && b ? (preview) => b.refineBounded(preview) : undefined;
   }
 
+  /** The Segment Anything engine, once it is the one in use (null otherwise). */
+  get samInUse(): SamSegmenter | null {
+    return this.active === this.sam ? this.sam : null;
+  }
+
   /** Only Segment Anything makes its full mask as a crop; after `prepare` this reflects the engine in use. */
   get segmentBounded(): ((prompt: SegmentPrompt) => Promise<{ mask: CropMask; score: number }>) | undefined {
     const s = this.sam;

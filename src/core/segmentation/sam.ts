@@ -515,6 +515,8 @@ export class SamSegmenter implements SegmentEngine {
   private loaded: Promise<SamModels> | null = null;
   private models: SamModels | null = null;
   private state: SamState | null = null;
+  /** Each `segment` answer's chosen logits (`decodedOf`). */
+  private readonly decoded = new WeakMap<SegmentResult, { logits: Float32Array; frameScale: number }>();
 
   private readonly snap: SamSegmenterOptions["snap"];
   private readonly feedback: boolean;
@@ -621,7 +623,9 @@ export class SamSegmenter implements SegmentEngine {
         mask = localChange(extended.mask, mask, tap);
       }
       state.last = { points, box, logits: d.logits, mask };
-      return { mask: this.withThinStructures(mask, state, positives, box), score: d.score };
+      const result = { mask: this.withThinStructures(mask, state, positives, box), score: d.score };
+      this.decoded.set(result, { logits: d.logits, frameScale: state.scale });
+      return result;
     }
     state.last = null;
     return { mask: { width, height, data: d.full as Uint8Array }, score: d.score };
@@ -663,9 +667,46 @@ export class SamSegmenter implements SegmentEngine {
     }
     // No full-resolution mask is kept for a later local change (`localRefine` is off here).
     state.last = { points, box, logits: d.logits, mask: null };
+    return { mask: this.cropOfLogits(state, snap, d.logits, state.scale, positives, box), score: d.score };
+  }
+
+  /**
+   * `segmentBounded`'s crop from the logits another SAM engine decoded for the
+   * same prompt on a copy of this photo reduced `factor` times (tap-selector's
+   * previews: the same embedding), so that the full mask needs no second run
+   * of the decoder. `frameScale`: that engine's model-frame pixels per pixel
+   * of its copy. Null where `segmentBounded` would not use logits.
+   */
+  boundedFromDecode(prompt: SegmentPrompt, decoded: { logits: Float32Array; frameScale: number }, factor: number): CropMask | null {
+    const state = this.state;
+    if (!state) throw new VanishError("INVALID_ARGUMENT", "Call prepare(image) before segment(); prepare once per image.");
+    const { points, box } = validatePrompt(prompt, state.image.width, state.image.height);
+    const positives = points.filter((p) => p.label === 1);
+    const snap = this.snap;
+    if (!snap || this.localRefine || (this.unionOfObjects && positives.length >= 2)) return null;
+    // Those logits are in the other copy's frame: never fed back into this engine's decoder.
+    state.last = null;
+    return this.cropOfLogits(state, snap, decoded.logits, decoded.frameScale / factor, positives, box);
+  }
+
+  /** The decoder's logits for the last `segment` answer, in the model frame at `frameScale` per pixel (null: none). */
+  decodedOf(result: SegmentResult): { logits: Float32Array; frameScale: number } | null {
+    return this.decoded.get(result) ?? null;
+  }
+
+  /** The selection of one candidate's logits as a crop holding every selected pixel (see `segmentBounded`). */
+  private cropOfLogits(
+    state: SamState,
+    snap: { colourSigma: number },
+    logits: Float32Array,
+    frameScale: number,
+    positives: SegmentPoint[],
+    box: SegmentBox | undefined,
+  ): CropMask {
+    const { width, height } = state.image;
     const { work } = state;
     const { width: w, height: h, factor: f } = work;
-    const grid = sampleLogits(d.logits, 0, width, height, state.scale, f, w, h);
+    const grid = sampleLogits(logits, 0, width, height, frameScale, f, w, h);
     const cells = holeBounds(grid, w, h);
     let mask: CropMask = { x0: 0, y0: 0, width: 0, height: 0, data: new Uint8Array(0) };
     if (cells) {
@@ -678,10 +719,10 @@ export class SamSegmenter implements SegmentEngine {
       mask = upsampleSelectionCrop(grid, work, state.image, { colourSigma: snap.colourSigma }, rect);
     }
     const thin = this.thinCrops(state, positives, box);
-    if (thin.length === 0) return { mask, score: d.score };
+    if (thin.length === 0) return mask;
     // Every positive tap on a thin structure: those are the selection (as `withThinStructures`).
-    if (thin.length === positives.length) return { mask: unionCrops(thin), score: d.score };
-    return { mask: unionCrops(mask.width > 0 && mask.height > 0 ? [mask, ...thin] : thin), score: d.score };
+    if (thin.length === positives.length) return unionCrops(thin);
+    return unionCrops(mask.width > 0 && mask.height > 0 ? [mask, ...thin] : thin);
   }
 
   /** `segment`'s mask as a crop covering the photo. */
