@@ -430,9 +430,13 @@ class Engine {
     await selector.prepare(image);
     if (selector.takeOver(image)) (await this.composer).reset();
     const engine = selector.answering;
+    const tp = performance.now();
     const preview = await (await this.composer).preview(prompt);
+    measure("select: preview", tp);
+    const tg = performance.now();
     const grow = defaultGrow(image.width, image.height) / preview.scale;
     const grown = removalMask(preview.mask, { grow, feather: 0 }).mask.data;
+    measure("select: grow", tg);
     const { width, height } = preview.mask;
     const empty = preview.mask.data.indexOf(1) < 0;
     const isPreview = width !== image.width || height !== image.height;
