@@ -599,18 +599,7 @@ export class SamSegmenter implements SegmentEngine {
       if (groups) return groups;
     }
     const extended = state.last && extendsPrompt(state.last, points, box) ? state.last : null;
-    const d = await this.decode(
-      state,
-      points,
-      box,
-      this.feedback && extended ? extended.logits : null,
-      extended &&
-        (this.correction === "every" ||
-          this.correction === "trust" ||
-          (this.correction === "second" && extended.points.length === 1 && !box))
-        ? extended.logits
-        : null,
-    );
+    const d = await this.decodeAfter(state, points, box, extended);
     if (d.logits) {
       let mask = this.toMask(d.logits, 0, state);
       const tap = points[points.length - 1];
@@ -649,18 +638,7 @@ export class SamSegmenter implements SegmentEngine {
     const snap = this.snap;
     if (!snap || this.localRefine || (this.unionOfObjects && positives.length >= 2)) return this.wholeOf(prompt);
     const extended = state.last && extendsPrompt(state.last, points, box) ? state.last : null;
-    const d = await this.decode(
-      state,
-      points,
-      box,
-      this.feedback && extended ? extended.logits : null,
-      extended &&
-        (this.correction === "every" ||
-          this.correction === "trust" ||
-          (this.correction === "second" && extended.points.length === 1 && !box))
-        ? extended.logits
-        : null,
-    );
+    const d = await this.decodeAfter(state, points, box, extended);
     if (!d.logits) {
       state.last = null;
       return { mask: { x0: 0, y0: 0, width, height, data: d.full as Uint8Array }, score: d.score };
@@ -794,6 +772,21 @@ export class SamSegmenter implements SegmentEngine {
     }
     state.last = null;
     return { mask: { width, height, data: union }, score };
+  }
+
+  /** `decode` of a prompt that may extend the last one (`extended`): its logits fed back and used to correct, as configured. */
+  private decodeAfter(
+    state: SamState,
+    points: SegmentPoint[],
+    box: SegmentBox | undefined,
+    extended: SamState["last"],
+  ): ReturnType<SamSegmenter["decode"]> {
+    const correcting =
+      extended &&
+      (this.correction === "every" ||
+        this.correction === "trust" ||
+        (this.correction === "second" && extended.points.length === 1 && !box));
+    return this.decode(state, points, box, this.feedback && extended ? extended.logits : null, correcting ? extended.logits : null);
   }
 
   /** Runs the decoder; the chosen candidate's 256² logits, or the graph's full-size mask for decoders without them. */
