@@ -14,8 +14,8 @@ import { decodeFitted, ensurePhotos } from "../dist/src/bench/photos.js";
 import { randomChange, secondView } from "../dist/src/bench/second-view.js";
 import { holeBounds } from "../dist/src/core/mask.js";
 import { Random } from "../dist/src/core/random.js";
-import { project } from "../dist/src/core/reference/homography.js";
 import { fillFromReference } from "../dist/src/core/reference/guided-fill.js";
+import { project } from "../dist/src/core/reference/homography.js";
 import { removalMask } from "../dist/src/core/segmentation/removal-mask.js";
 
 const seeds = (process.argv[2] ?? "1,2,3").split(",").map(Number);
@@ -47,7 +47,9 @@ const texture = (im) => {
 const [softSigma, softContrast] = (process.env.STUDY_SOFTEN ?? "0,1").split(",").map(Number);
 const soften = async (im) => {
   if (!(softSigma > 0) && softContrast === 1) return im;
-  let img = sharp(Buffer.from(im.data.buffer, im.data.byteOffset, im.data.length), { raw: { width: im.width, height: im.height, channels: 4 } });
+  let img = sharp(Buffer.from(im.data.buffer, im.data.byteOffset, im.data.length), {
+    raw: { width: im.width, height: im.height, channels: 4 },
+  });
   if (softSigma > 0) img = img.blur(softSigma);
   const { data } = await img.raw().toBuffer({ resolveWithObject: true });
   const px = new Uint8ClampedArray(data.buffer, data.byteOffset, data.length);
@@ -88,15 +90,35 @@ for (const seed of seeds) {
         const a = new Float64Array(2);
         const b = new Float64Array(2);
         error = 0;
-        for (const [x, y] of [[box.x, box.y], [box.x + box.width, box.y], [box.x, box.y + box.height], [box.x + box.width, box.y + box.height]]) {
-          if (!project(h, x, y, a) || !project(targetToView, x, y, b)) { error = Infinity; break; }
+        for (const [x, y] of [
+          [box.x, box.y],
+          [box.x + box.width, box.y],
+          [box.x, box.y + box.height],
+          [box.x + box.width, box.y + box.height],
+        ]) {
+          if (!project(h, x, y, a) || !project(targetToView, x, y, b)) {
+            error = Infinity;
+            break;
+          }
           error = Math.max(error, Math.hypot(a[0] - b[0], a[1] - b[1]));
         }
       }
       const row = {
-        seed, photo: i + 1, k, rotation: +change.rotation.toFixed(0), scale: +change.scale.toFixed(2), gamma: +change.gamma.toFixed(2),
-        used: r.used, alignment: r.alignment, inliers: r.inliers, matches: r.matches, error: error === null ? null : +error.toFixed(1),
-        ring: +r.ringCorrelation.toFixed(3), texture: +texture(truth).toFixed(2), ms: Math.round(ms), note: r.notes[0] ?? "",
+        seed,
+        photo: i + 1,
+        k,
+        rotation: +change.rotation.toFixed(0),
+        scale: +change.scale.toFixed(2),
+        gamma: +change.gamma.toFixed(2),
+        used: r.used,
+        alignment: r.alignment,
+        inliers: r.inliers,
+        matches: r.matches,
+        error: error === null ? null : +error.toFixed(1),
+        ring: +r.ringCorrelation.toFixed(3),
+        texture: +texture(truth).toFixed(2),
+        ms: Math.round(ms),
+        note: r.notes[0] ?? "",
       };
       rows.push(row);
       console.log(JSON.stringify(row));

@@ -42,7 +42,7 @@ import type { Mask, Rect, RgbaImage } from "../image.js";
 import { dilate, holeBounds, squaredDistanceTo } from "../mask.js";
 import { extendGrid, FIXED, type Grid, SOLVE, sampleGrid, solveMembrane } from "../membrane.js";
 import type { Random } from "../random.js";
-import { type AlignmentCandidate, alignReference, type WideEvidence, wideEvidence } from "./align.js";
+import { type AlignmentCandidate, alignReference, type Surroundings, type WideEvidence, wideEvidence } from "./align.js";
 import { dominantFlowAt, flowAt, parallaxFlow } from "./flow.js";
 import { compose, type Homography } from "./homography.js";
 import { applyTone, fitToneCurves, type ToneCurves } from "./tone.js";
@@ -250,7 +250,8 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
     if (geo.toHole[i] <= wide * wide && onLattice) ringWide[i] = 1;
   }
 
-  let best: { h: Homography; kind: AlignmentCandidate["kind"]; inliers: number; tone: ToneCurves; score: number } | null = null;
+  let best: ScoredCandidate | null = null;
+  const scored: ScoredCandidate[] = [];
   for (const c of alignment.candidates) {
     const needed = new Uint8Array(geo.n);
     for (let i = 0; i < geo.n; i++) needed[i] = ringWide[i] | scoreNarrow[i];
@@ -258,8 +259,11 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
     const tone = fitToneCurves(geo.rgb, warp.rgb, ringWide, warp.valid, fitColour(geo.rgb, warp.rgb, ringWide, warp.valid));
     const score = ringScore(geo.rgb, warp.rgb, scoreNarrow, warp.valid, tone);
     if (Number.isNaN(score)) continue;
-    if (best === null || score > best.score) best = { h: c.homography, kind: c.kind, inliers: c.inliers, tone, score };
+    const entry = { h: c.homography, kind: c.kind, inliers: c.inliers, tone, score };
+    scored.push(entry);
+    if (best === null || score > best.score) best = entry;
   }
+  if (best !== null && best.inliers < WEAK_INLIERS) best = backedByPhoto(best, scored, alignment.surroundings, pinnedShift(bounds));
   if (best === null) {
     return unused(
       "Aligned, the reference does not show the surroundings of the hole (it was taken further to one side); the hole is filled from the photo alone.",
@@ -318,7 +322,7 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
     // ring clearly worse. A smooth sky or parallel stripes correlate just as
     // well shifted along their lines, and say nothing about where they are.
     // Moved along the direction the ring's gradients constrain least (the smaller eigenvector of its structure tensor).
-    const d = Math.max(3, Math.round(PINNED_SHIFT * long));
+    const d = pinnedShift(bounds);
     const [ex, ey] = weakestDirection(geo.rgb, scoreNarrow, geo.hole, crop.width, crop.height);
     let moved = Number.NEGATIVE_INFINITY;
     for (const sign of [1, -1]) {
@@ -609,6 +613,37 @@ function weakestDirection(rgb: Float32Array, use: Uint8Array, hole: Uint8Array, 
   // Eigenvector of [[xx, xy], [xy, yy]] for the smaller eigenvalue.
   const angle = 0.5 * Math.atan2(2 * xy, xx - yy) + Math.PI / 2;
   return [Math.cos(angle), Math.sin(angle)];
+}
+
+/** A candidate pose with its tone curves and ring correlation. */
+interface ScoredCandidate {
+  h: Homography;
+  kind: AlignmentCandidate["kind"];
+  inliers: number;
+  tone: ToneCurves;
+  score: number;
+}
+
+/** The shift (full-resolution pixels) by which a weak pose is moved to see whether it is pinned down. */
+function pinnedShift(bounds: Rect): number {
+  return Math.max(3, Math.round(PINNED_SHIFT * Math.max(bounds.width, bounds.height)));
+}
+
+/**
+ * A smooth ring fits many poses almost alike (on softened tuning views the
+ * direct search's best pose on the ring was 420–610 px off while its
+ * runner-up was right), so a weak pose whose detail the rest of the photo
+ * does not back (`wideEvidence` below MIN_WIDE_CORRELATION: it would be
+ * refused) gives way to the best-fitting weak candidate that the photo's
+ * detail pins down (`pinnedByPhoto`). That one then passes every check the
+ * first would have had to; another scene's detail backs none of them.
+ */
+function backedByPhoto(best: ScoredCandidate, scored: ScoredCandidate[], surroundings: Surroundings, shift: number): ScoredCandidate {
+  const first = wideEvidence(surroundings, best.h, shift);
+  if (first !== null && first.score >= MIN_WIDE_CORRELATION) return best;
+  const others = scored.filter((c) => c !== best && c.inliers < WEAK_INLIERS).sort((a, b) => b.score - a.score);
+  for (const c of others) if (pinnedByPhoto(wideEvidence(surroundings, c.h, shift))) return c;
+  return best;
 }
 
 /** The ring scores `score` at the pose and at most `moved` when it is shifted: is the pose at a clear optimum? */
