@@ -517,6 +517,18 @@ describe("geometry", () => {
     assert.ok(!pinnedDown(0.99999, 0.99993), "a rise within the score's noise");
   });
 
+  test("the photo's soft detail pins a pose that keeps most of its correlation when moved, if what it leaves unexplained grows enough", () => {
+    // Right poses on softened tuning views (blurred σ 8 px, contrast ×0.4): far from half when moved.
+    assert.ok(pinnedByPhoto({ score: 0.93, moved: 0.89 }), "1.6× the residual");
+    assert.ok(pinnedByPhoto({ score: 0.9, moved: 0.84 }), "1.6× the residual, lower");
+    assert.ok(pinnedByPhoto({ score: 0.6, moved: 0.25 }), "sharp detail: under half");
+    // A pose off its peak (moved fits better), too little rise, or too little correlation for the soft rule.
+    assert.ok(!pinnedByPhoto({ score: 0.8, moved: 0.88 }), "moved fits better");
+    assert.ok(!pinnedByPhoto({ score: 0.9, moved: 0.88 }), "1.2× the residual");
+    assert.ok(!pinnedByPhoto({ score: 0.45, moved: 0.3 }), "soft rule needs 0.5");
+    assert.ok(!pinnedByPhoto({ score: 0.05, moved: -0.2 }), "another scene");
+  });
+
   test("a plain sky around the hole pins nothing, but the photo's detail elsewhere pins the right pose and refuses a wrong one or another scene", () => {
     // A smooth sky over soft hills (blurred noise) in the lower third; the hole in the sky.
     const W = 640;

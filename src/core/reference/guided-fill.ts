@@ -42,7 +42,7 @@ import type { Mask, Rect, RgbaImage } from "../image.js";
 import { dilate, holeBounds, squaredDistanceTo } from "../mask.js";
 import { extendGrid, FIXED, type Grid, SOLVE, sampleGrid, solveMembrane } from "../membrane.js";
 import type { Random } from "../random.js";
-import { type AlignmentCandidate, alignReference, type WideEvidence, wideEvidence } from "./align.js";
+import { type AlignmentCandidate, alignReference, type Surroundings, type WideEvidence, wideEvidence } from "./align.js";
 import { dominantFlowAt, flowAt, parallaxFlow } from "./flow.js";
 import { compose, type Homography } from "./homography.js";
 import { applyTone, fitToneCurves, type ToneCurves } from "./tone.js";
@@ -118,8 +118,20 @@ const MIN_RATIO_DROP = 0.003;
  * reach this…
  */
 const MIN_WIDE_CORRELATION = 0.25;
-/** …and fall to at most this share of it when the pose is moved. */
+/** …and fall to at most this share of it when the pose is moved… */
 const WIDE_MOVED_SHARE = 0.5;
+/**
+ * …or, where the detail is soft (a blurred, low-contrast photo: a sunset sky
+ * over calm water), a correlation of at least WIDE_SOFT_CORRELATION that
+ * leaves at least WIDE_RESIDUAL_RATIO times as much unexplained when moved
+ * either way, so the pose lies within half the shift of the peak. On softened
+ * tuning views (photos 1–6 blurred by σ 4–8 px, contrast ×0.4–0.5) nine right
+ * poses (within 2.2 px) scored 0.90–0.99 and 0.84–0.96 moved (1.4–2× the
+ * residual), far from half; another scene's detail stays within ±0.05, and a
+ * wrong pose of the same scene scored at most 0.05 there.
+ */
+const WIDE_RESIDUAL_RATIO = 1.25;
+const WIDE_SOFT_CORRELATION = 0.5;
 /** A flat ring (luma std below this) is judged by its mean error instead. */
 const FLAT_RING_STD = 4;
 const FLAT_RING_MAX_ERROR = 8;
@@ -238,7 +250,8 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
     if (geo.toHole[i] <= wide * wide && onLattice) ringWide[i] = 1;
   }
 
-  let best: { h: Homography; kind: AlignmentCandidate["kind"]; inliers: number; tone: ToneCurves; score: number } | null = null;
+  let best: ScoredCandidate | null = null;
+  const scored: ScoredCandidate[] = [];
   for (const c of alignment.candidates) {
     const needed = new Uint8Array(geo.n);
     for (let i = 0; i < geo.n; i++) needed[i] = ringWide[i] | scoreNarrow[i];
@@ -246,8 +259,11 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
     const tone = fitToneCurves(geo.rgb, warp.rgb, ringWide, warp.valid, fitColour(geo.rgb, warp.rgb, ringWide, warp.valid));
     const score = ringScore(geo.rgb, warp.rgb, scoreNarrow, warp.valid, tone);
     if (Number.isNaN(score)) continue;
-    if (best === null || score > best.score) best = { h: c.homography, kind: c.kind, inliers: c.inliers, tone, score };
+    const entry = { h: c.homography, kind: c.kind, inliers: c.inliers, tone, score };
+    scored.push(entry);
+    if (best === null || score > best.score) best = entry;
   }
+  if (best !== null && best.inliers < WEAK_INLIERS) best = backedByPhoto(best, scored, alignment.surroundings, pinnedShift(bounds));
   if (best === null) {
     return unused(
       "Aligned, the reference does not show the surroundings of the hole (it was taken further to one side); the hole is filled from the photo alone.",
@@ -306,7 +322,7 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
     // ring clearly worse. A smooth sky or parallel stripes correlate just as
     // well shifted along their lines, and say nothing about where they are.
     // Moved along the direction the ring's gradients constrain least (the smaller eigenvector of its structure tensor).
-    const d = Math.max(3, Math.round(PINNED_SHIFT * long));
+    const d = pinnedShift(bounds);
     const [ex, ey] = weakestDirection(geo.rgb, scoreNarrow, geo.hole, crop.width, crop.height);
     let moved = Number.NEGATIVE_INFINITY;
     for (const sign of [1, -1]) {
@@ -599,6 +615,37 @@ function weakestDirection(rgb: Float32Array, use: Uint8Array, hole: Uint8Array, 
   return [Math.cos(angle), Math.sin(angle)];
 }
 
+/** A candidate pose with its tone curves and ring correlation. */
+interface ScoredCandidate {
+  h: Homography;
+  kind: AlignmentCandidate["kind"];
+  inliers: number;
+  tone: ToneCurves;
+  score: number;
+}
+
+/** The shift (full-resolution pixels) by which a weak pose is moved to see whether it is pinned down. */
+function pinnedShift(bounds: Rect): number {
+  return Math.max(3, Math.round(PINNED_SHIFT * Math.max(bounds.width, bounds.height)));
+}
+
+/**
+ * A smooth ring fits many poses almost alike (on softened tuning views the
+ * direct search's best pose on the ring was 420–610 px off while its
+ * runner-up was right), so a weak pose whose detail the rest of the photo
+ * does not back (`wideEvidence` below MIN_WIDE_CORRELATION: it would be
+ * refused) gives way to the best-fitting weak candidate that the photo's
+ * detail pins down (`pinnedByPhoto`). That one then passes every check the
+ * first would have had to; another scene's detail backs none of them.
+ */
+function backedByPhoto(best: ScoredCandidate, scored: ScoredCandidate[], surroundings: Surroundings, shift: number): ScoredCandidate {
+  const first = wideEvidence(surroundings, best.h, shift);
+  if (first !== null && first.score >= MIN_WIDE_CORRELATION) return best;
+  const others = scored.filter((c) => c !== best && c.inliers < WEAK_INLIERS).sort((a, b) => b.score - a.score);
+  for (const c of others) if (pinnedByPhoto(wideEvidence(surroundings, c.h, shift))) return c;
+  return best;
+}
+
 /** The ring scores `score` at the pose and at most `moved` when it is shifted: is the pose at a clear optimum? */
 export function pinnedDown(score: number, moved: number): boolean {
   const drop = score - moved;
@@ -614,7 +661,9 @@ export function pinnedDown(score: number, moved: number): boolean {
  * half of that correlation.
  */
 export function pinnedByPhoto(wide: WideEvidence | null): boolean {
-  return wide !== null && wide.score >= MIN_WIDE_CORRELATION && wide.moved <= WIDE_MOVED_SHARE * wide.score;
+  if (wide === null || wide.score < MIN_WIDE_CORRELATION) return false;
+  if (wide.moved <= WIDE_MOVED_SHARE * wide.score) return true;
+  return wide.score >= WIDE_SOFT_CORRELATION && 1 - wide.moved >= WIDE_RESIDUAL_RATIO * (1 - wide.score);
 }
 
 function few(inliers: number): string {
