@@ -33,6 +33,9 @@ export interface StructureScores {
   lineR: number;
   /** Canny-edge F1 inside the hole; NaN when neither image has an edge there. */
   edgeF: number;
+  /** edgeF's parts: the share of the result's in-hole edges near the truth's, and of the truth's near the result's. */
+  edgeP: number;
+  edgeR: number;
   /** In-hole samples on the truth's crossing segments (the weight of lineR). */
   linePoints: number;
 }
@@ -96,7 +99,7 @@ export function structureScores(result: RgbaImage, truth: RgbaImage, hole: Uint8
   const holeSmall = new Uint8Array(w * h);
   for (let i = 0; i < w * h; i++) holeSmall[i] = small[i] >= 0.5 ? 1 : 0;
   const box = holeBounds(holeSmall, w, h);
-  if (box === null) return { lineR: Number.NaN, edgeF: Number.NaN, linePoints: 0 };
+  if (box === null) return { lineR: Number.NaN, edgeF: Number.NaN, edgeP: Number.NaN, edgeR: Number.NaN, linePoints: 0 };
 
   // Work on the hole's box plus a margin wide enough to see segments entering it.
   const margin = 64;
@@ -135,9 +138,11 @@ export function structureScores(result: RgbaImage, truth: RgbaImage, hole: Uint8
     }
   }
   let edgeF = Number.NaN;
+  let precision = Number.NaN;
+  let recall = Number.NaN;
   if (resultIn + truthIn > 0) {
-    const precision = resultIn === 0 ? 0 : resultHit / resultIn;
-    const recall = truthIn === 0 ? 0 : truthHit / truthIn;
+    precision = resultIn === 0 ? 0 : resultHit / resultIn;
+    recall = truthIn === 0 ? 0 : truthHit / truthIn;
     edgeF = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
   }
 
@@ -166,5 +171,5 @@ export function structureScores(result: RgbaImage, truth: RgbaImage, hole: Uint8
     points += inside;
     hits += found;
   }
-  return { lineR: points === 0 ? Number.NaN : hits / points, edgeF, linePoints: points };
+  return { lineR: points === 0 ? Number.NaN : hits / points, edgeF, edgeP: precision, edgeR: recall, linePoints: points };
 }
