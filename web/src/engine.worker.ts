@@ -8,7 +8,7 @@ import * as Comlink from "comlink";
 import type { Rect } from "../../src/core/image.js";
 import { type UpscaleInput, upscaleInto } from "../../src/core/inpaint/upscale.js";
 import { pixelsWithUpscaleRoom } from "../../src/core/inpaint/wasm/detail-transfer.js";
-import { holeStats } from "../../src/core/mask.js";
+import { holeBounds, holeStats } from "../../src/core/mask.js";
 import { growCropSelection } from "../../src/core/segmentation/removal-mask.js";
 import {
   BuiltinSegmenter,
@@ -473,6 +473,16 @@ class Engine {
       const bitmap = await createImageBitmap(overlay);
       result.display = { ...grid, data, bitmap, bitmapAt: { x: box.x, y: box.y } };
       return Comlink.transfer(result, [...movable(result.mask), data.buffer, bitmap]);
+    }
+    // A preview (no larger than the grid) is shown at its own size: its overlay is drawn here too, over the box
+    // of its selected pixels, so the page neither fills nor puts a preview-sized image on its thread (Segment
+    // Anything's 1060×708 preview cost the page a 35 ms CPU task).
+    const box = result.preview && !result.empty ? holeBounds(result.mask, result.width, result.height) : null;
+    if (box) {
+      const overlay = new ImageData(selectionOverlay(result.mask, result.width, result.height, box), box.width, box.height);
+      const bitmap = await createImageBitmap(overlay);
+      result.display = { width: result.width, height: result.height, data: result.mask, bitmap, bitmapAt: { x: box.x, y: box.y } };
+      return Comlink.transfer(result, [...movable(result.mask), bitmap]);
     }
     return Comlink.transfer(result, movable(result.mask));
   }
