@@ -20,55 +20,38 @@
  */
 import { writeFileSync } from "node:fs";
 import os from "node:os";
-import path from "node:path";
-import { chromium } from "playwright-core";
-import { preview } from "vite";
+import {
+  innerEvents,
+  SAMPLER_CATEGORY,
+  samplesIn,
+  samplesOn,
+  serveApp,
+  startTrace,
+  TOP,
+  TRACE_CATEGORIES,
+  traceEvents,
+} from "./chromium-trace.mjs";
 
 const runs = Number(process.argv[2] ?? 3);
 const afterLoadMs = Number(process.env.PROFILE_WEB_LOAD_MS ?? 1500);
 const over = Number(process.env.PROFILE_WEB_LOAD_OVER ?? 30) * 1000;
 const engine = process.env.PROFILE_WEB_ENGINE ?? "builtin";
 const CATEGORIES = [
-  "toplevel",
-  "devtools.timeline",
-  "disabled-by-default-devtools.timeline",
-  "blink.user_timing",
-  "v8",
-  "v8.execute",
+  ...TRACE_CATEGORIES,
   "disabled-by-default-v8.compile",
-  "loading",
-  "blink",
   "fonts",
   // The sampling profiler costs the page's thread much (its start alone is a task of tens of ms): only on request.
-  ...(process.env.PROFILE_WEB_LOAD_SAMPLES ? ["disabled-by-default-v8.cpu_profiler"] : []),
+  ...(process.env.PROFILE_WEB_LOAD_SAMPLES ? [SAMPLER_CATEGORY] : []),
 ];
-const TOP = new Set(["ThreadControllerImpl::RunTask"]);
 
-const server = await preview({
-  configFile: "web/vite.config.ts",
-  ...(process.env.PROFILE_WEB_DIST ? { build: { outDir: path.resolve(process.env.PROFILE_WEB_DIST) } } : {}),
-  preview: { port: 4190 },
-  logLevel: "silent",
-});
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-});
-const url = `${server.resolvedUrls?.local[0]}?engine=${engine}`;
+const { browser, close, url: urlFor } = await serveApp(4190);
+const url = urlFor(engine);
 const out = [
   `profile-web-load: ${process.env.PROFILE_WEB_DIST ?? "dist/web"}, load average ${os
     .loadavg()
     .map((v) => v.toFixed(1))
     .join(" / ")}`,
 ];
-
-/** The timeline event's label: its name and what it names (a script's file, a function). */
-function label(x) {
-  const d = x.args?.data ?? x.args?.beginData ?? {};
-  const file = d.url ?? d.scriptName ?? x.args?.fileName ?? "";
-  const fn = d.functionName ? `(${d.functionName})` : "";
-  return `${x.name}${fn}${file ? ` ${path.basename(String(file)).slice(0, 40)}` : ""}`;
-}
 
 try {
   for (let run = 0; run < runs; run++) {
@@ -80,28 +63,15 @@ try {
       }).observe({ type: "longtask" });
     });
     const page = await context.newPage();
-    const cdp = await browser.newBrowserCDPSession();
-    await cdp.send("Tracing.start", { traceConfig: { includedCategories: CATEGORIES }, transferMode: "ReturnAsStream" });
+    const stopTrace = await startTrace(browser, CATEGORIES);
     await page.goto(url);
     await page.waitForTimeout(afterLoadMs);
     const longTasks = await page.evaluate(() => window.__longTasks);
     if (process.env.PROFILE_WEB_SHOT) await page.screenshot({ path: process.env.PROFILE_WEB_SHOT });
-    const done = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
-    await cdp.send("Tracing.end");
-    const { stream } = await done;
-    const chunks = [];
-    for (;;) {
-      const chunk = await cdp.send("IO.read", { handle: stream });
-      chunks.push(chunk.base64Encoded ? Buffer.from(chunk.data, "base64").toString() : chunk.data);
-      if (chunk.eof) break;
-    }
-    await cdp.send("IO.close", { handle: stream });
-    await cdp.detach();
+    const text = await stopTrace();
     await context.close();
-    const text = chunks.join("");
     if (process.env.PROFILE_WEB_TRACE) writeFileSync(process.env.PROFILE_WEB_TRACE, text);
-    const parsed = JSON.parse(text);
-    const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
+    const events = traceEvents(text);
 
     const threadName = new Map();
     for (const e of events) if (e.ph === "M" && e.name === "thread_name") threadName.set(`${e.pid}:${e.tid}`, e.args.name);
@@ -118,25 +88,7 @@ try {
       `## run ${run + 1}: main thread ${threadName.get(key)} ${key}, ${tasks.length} tasks, ${sum.toFixed(0)} ms CPU in all; page's longtask entries: ${longTasks.map((t) => `${t.duration.toFixed(0)}@${t.start.toFixed(0)}`).join(", ") || "none"}`,
     );
     // Sampled functions on the main thread.
-    const profile = events.find((e) => e.name === "Profile" && `${e.pid}:${e.tid}` === key);
-    const samples = [];
-    if (profile) {
-      const nodes = new Map();
-      let t = profile.args.data.startTime;
-      for (const e of events) {
-        if (e.name !== "ProfileChunk" || e.pid !== profile.pid || e.id !== profile.id) continue;
-        const data = e.args.data;
-        for (const n of data.cpuProfile?.nodes ?? []) nodes.set(n.id, n);
-        const s = data.cpuProfile?.samples ?? [];
-        const d = data.timeDeltas ?? [];
-        for (let i = 0; i < s.length; i++) {
-          t += d[i];
-          const cf = nodes.get(s[i])?.callFrame;
-          if (cf)
-            samples.push({ ts: t, what: `${cf.functionName || "(anon)"} ${cf.url ? path.basename(cf.url) : ""}:${cf.lineNumber ?? ""}` });
-        }
-      }
-    }
+    const samples = samplesOn(events, key);
     // The five tasks with the most CPU, each named by what it mostly ran; and the main-thread compile inside them.
     const kinds = [
       ["v8.evaluateModule", "script"],
@@ -187,22 +139,8 @@ try {
       `- most CPU: ${summary.join("; ")}`,
     );
     for (const e of long) {
-      const inner = onMain
-        .filter((x) => x.ph === "X" && x !== e && x.ts >= e.ts && x.ts < e.ts + e.dur && x.dur >= 2000 && !TOP.has(x.name))
-        .filter((x) => !/StackGuard|HandleInterrupts|InvokeApiInterrupt|ThreadControllerImpl|SequenceManager/.test(x.name))
-        .sort((a, b) => b.dur - a.dur)
-        .slice(0, 14)
-        .map((x) => `${label(x)} ${(x.dur / 1000).toFixed(0)}${x.tdur ? `/${(x.tdur / 1000).toFixed(0)}` : ""}`);
-      const fns = new Map();
-      for (let i = 0; i < samples.length - 1; i++) {
-        const s = samples[i];
-        if (s.ts < e.ts || s.ts > e.ts + e.dur || s.what.startsWith("(idle)")) continue;
-        fns.set(s.what, (fns.get(s.what) ?? 0) + Math.min(samples[i + 1].ts - s.ts, 5000) / 1000);
-      }
-      const top = [...fns]
-        .sort((x, y) => y[1] - x[1])
-        .slice(0, 12)
-        .map(([w, v]) => `${w} ${v.toFixed(1)}`);
+      const inner = innerEvents(onMain, e, 2000, 14);
+      const top = samplesIn(samples, e, 12).map(([w, v]) => `${w} ${v.toFixed(1)}`);
       out.push(
         `- task ${(e.dur / 1000).toFixed(0)} ms wall, ${((e.tdur ?? 0) / 1000).toFixed(0)} ms CPU at +${((e.ts - nav) / 1000).toFixed(0)} ms: ${inner.join(", ")}`,
         `  samples: ${top.join("; ")}`,
@@ -210,7 +148,6 @@ try {
     }
   }
 } finally {
-  await browser.close();
-  await server.close();
+  await close();
 }
 process.stdout.write(`${out.join("\n")}\n`);

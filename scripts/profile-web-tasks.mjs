@@ -19,10 +19,19 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { chromium } from "playwright-core";
 import sharp from "sharp";
-import { preview } from "vite";
 import { ensurePhotos } from "../dist/src/bench/photos.js";
+import {
+  innerEvents,
+  SAMPLER_CATEGORY,
+  samplesIn,
+  samplesOn,
+  serveApp,
+  startTrace,
+  TOP,
+  TRACE_CATEGORIES,
+  traceEvents,
+} from "./chromium-trace.mjs";
 
 const W = 4240;
 const H = 2832;
@@ -44,42 +53,18 @@ await sharp(photos.find((p) => p.includes(`/${object.wallpaper}/`)))
   .toFile(photo);
 
 const CATEGORIES = [
-  "toplevel",
-  "devtools.timeline",
-  "disabled-by-default-devtools.timeline",
-  "blink.user_timing",
-  "v8",
-  "v8.execute",
-  "loading",
-  "blink",
+  ...TRACE_CATEGORIES,
   // The sampling profiler costs the page's thread much: only on request (PROFILE_WEB_TASKS_SAMPLES).
-  ...(process.env.PROFILE_WEB_TASKS_SAMPLES ? ["disabled-by-default-v8.cpu_profiler"] : []),
+  ...(process.env.PROFILE_WEB_TASKS_SAMPLES ? [SAMPLER_CATEGORY] : []),
 ];
-const TOP = new Set(["ThreadControllerImpl::RunTask"]);
-const server = await preview({
-  configFile: "web/vite.config.ts",
-  ...(process.env.PROFILE_WEB_DIST ? { build: { outDir: path.resolve(process.env.PROFILE_WEB_DIST) } } : {}),
-  preview: { port: 4191 },
-  logLevel: "silent",
-});
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-});
-const url = `${server.resolvedUrls?.local[0]}?engine=${engine}`;
+const { browser, close, url: urlFor } = await serveApp(4191);
+const url = urlFor(engine);
 const load = () =>
   os
     .loadavg()
     .map((v) => v.toFixed(1))
     .join(" / ");
 const out = [`profile-web-tasks: ${process.env.PROFILE_WEB_DIST ?? "dist/web"}, ${engine}, load average ${load()}`];
-
-function label(x) {
-  const d = x.args?.data ?? x.args?.beginData ?? {};
-  const file = d.url ?? d.scriptName ?? x.args?.fileName ?? d.type ?? "";
-  const fn = d.functionName ? `(${d.functionName})` : "";
-  return `${x.name}${fn}${file ? ` ${path.basename(String(file)).slice(0, 40)}` : ""}`;
-}
 
 try {
   for (let run = 0; run < runs; run++) {
@@ -99,8 +84,7 @@ try {
         timeout: 600_000,
       });
     }
-    const cdp = await browser.newBrowserCDPSession();
-    await cdp.send("Tracing.start", { traceConfig: { includedCategories: CATEGORIES }, transferMode: "ReturnAsStream" });
+    const stopTrace = await startTrace(browser, CATEGORIES);
     const mark = (name) => page.evaluate((n) => performance.mark(`step:${n}`), name);
     await page.goto(url);
     await page.waitForTimeout(1500);
@@ -134,20 +118,9 @@ try {
     await page.waitForTimeout(500);
     await mark("end");
     if (process.env.PROFILE_WEB_SHOT) await page.screenshot({ path: process.env.PROFILE_WEB_SHOT });
-    const done = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
-    await cdp.send("Tracing.end");
-    const { stream } = await done;
-    const chunks = [];
-    for (;;) {
-      const chunk = await cdp.send("IO.read", { handle: stream });
-      chunks.push(chunk.base64Encoded ? Buffer.from(chunk.data, "base64").toString() : chunk.data);
-      if (chunk.eof) break;
-    }
-    await cdp.send("IO.close", { handle: stream });
-    await cdp.detach();
+    const text = await stopTrace();
     await context.close();
-    const parsed = JSON.parse(chunks.join(""));
-    const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
+    const events = traceEvents(text);
     const navs = events.filter((e) => e.name === "navigationStart" && String(e.args?.data?.documentLoaderURL).startsWith(url));
     const pageMain = navs.at(-1);
     const key = pageMain ? `${pageMain.pid}:${pageMain.tid}` : "";
@@ -172,47 +145,17 @@ try {
       `- longest task per step (CPU/wall ms): ${[...longest].map(([s, [c, w]]) => `${s} ${c.toFixed(0)}/${w.toFixed(0)}`).join("; ")}`,
     );
     // Sampled functions on the main thread (PROFILE_WEB_TASKS_SAMPLES).
-    const samples = [];
-    for (const profile of events.filter((e) => e.name === "Profile" && `${e.pid}:${e.tid}` === key)) {
-      const nodes = new Map();
-      let t = profile.args.data.startTime;
-      for (const e of events) {
-        if (e.name !== "ProfileChunk" || e.pid !== profile.pid || e.id !== profile.id) continue;
-        const data = e.args.data;
-        for (const n of data.cpuProfile?.nodes ?? []) nodes.set(n.id, n);
-        const s = data.cpuProfile?.samples ?? [];
-        const d = data.timeDeltas ?? [];
-        for (let i = 0; i < s.length; i++) {
-          t += d[i];
-          const cf = nodes.get(s[i])?.callFrame;
-          if (cf)
-            samples.push({ ts: t, what: `${cf.functionName || "(anon)"} ${cf.url ? path.basename(cf.url) : ""}:${cf.lineNumber ?? ""}` });
-        }
-      }
-    }
-    samples.sort((a, b) => a.ts - b.ts);
+    const samples = samplesOn(events, key);
     for (const e of tasks.filter((t) => t.dur >= over || (t.tdur ?? 0) >= over)) {
-      const inner = onMain
-        .filter((x) => x.ph === "X" && x !== e && x.ts >= e.ts && x.ts < e.ts + e.dur && x.dur >= 3000 && !TOP.has(x.name))
-        .filter((x) => !/StackGuard|HandleInterrupts|InvokeApiInterrupt|ThreadControllerImpl|SequenceManager/.test(x.name))
-        .sort((a, b) => b.dur - a.dur)
-        .slice(0, 12)
-        .map((x) => `${label(x)} ${(x.dur / 1000).toFixed(0)}${x.tdur ? `/${(x.tdur / 1000).toFixed(0)}` : ""}`);
+      const inner = innerEvents(onMain, e, 3000, 12);
       out.push(
         `- [${stepOf(e.ts)}] task ${(e.dur / 1000).toFixed(0)} ms wall, ${((e.tdur ?? 0) / 1000).toFixed(0)} ms CPU at +${((e.ts - nav) / 1000).toFixed(0)}: ${inner.join(", ")}`,
       );
-      const fns = new Map();
-      for (let i = 0; i < samples.length - 1; i++) {
-        const s = samples[i];
-        if (s.ts < e.ts || s.ts > e.ts + e.dur || s.what.startsWith("(idle)")) continue;
-        fns.set(s.what, (fns.get(s.what) ?? 0) + Math.min(samples[i + 1].ts - s.ts, 5000) / 1000);
-      }
-      const top = [...fns].sort((x, y) => y[1] - x[1]).slice(0, 10);
+      const top = samplesIn(samples, e, 10);
       if (top.length > 0) out.push(`  samples: ${top.map(([w, v]) => `${w} ${v.toFixed(1)}`).join("; ")}`);
     }
   }
 } finally {
-  await browser.close();
-  await server.close();
+  await close();
 }
 process.stdout.write(`${out.join("\n")}\n`);
