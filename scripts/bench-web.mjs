@@ -30,6 +30,7 @@ import sharp from "sharp";
 import { preview } from "vite";
 import { ensurePhotos } from "../dist/src/bench/photos.js";
 import { chromiumCpu, chromiumCpuSince } from "./chromium-cpu.mjs";
+import { recordLongTasks } from "./chromium-trace.mjs";
 
 const W = 4240;
 const H = 2832;
@@ -99,12 +100,7 @@ try {
     // BENCH_WEB_QUERY: more of the address (e.g. "fieldWorkers=0": the fill on the engine worker alone).
     const url = `${server.resolvedUrls?.local[0]}?engine=${engine}${process.env.BENCH_WEB_QUERY ? `&${process.env.BENCH_WEB_QUERY}` : ""}`;
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    await context.addInitScript(() => {
-      window.__longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-      }).observe({ type: "longtask" });
-    });
+    await recordLongTasks(context);
     const openPhoto = async (page, photo) => {
       // Tasks before this mark are the page's own loading; from it on, the photo's opening.
       await page.evaluate(() => {

@@ -1,6 +1,7 @@
 /**
  * What the main-thread profilers of the browser app share
- * (profile-web-load.mjs, profile-web-tasks.mjs): the built app served by
+ * (profile-web-load.mjs, profile-web-tasks.mjs; bench-web.mjs takes the
+ * longtask recorder): the built app served by
  * Vite's preview server (PROFILE_WEB_DIST: another build's dist/web) with
  * Debian's Chromium, a Chrome trace read back over CDP, the sampling
  * profiler's samples on one thread, and how a task's nested events and
@@ -47,6 +48,16 @@ export async function serveApp(port) {
       await server.close();
     },
   };
+}
+
+/** Has every page of `context` collect its own longtask entries in `window.__longTasks` ({ start, duration }). */
+export async function recordLongTasks(context) {
+  await context.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: "longtask" });
+  });
 }
 
 /** Starts a trace of `categories`; `stop()` ends it and resolves to its JSON text. */

@@ -22,6 +22,7 @@ import { writeFileSync } from "node:fs";
 import os from "node:os";
 import {
   innerEvents,
+  recordLongTasks,
   SAMPLER_CATEGORY,
   samplesIn,
   samplesOn,
@@ -56,12 +57,7 @@ const out = [
 try {
   for (let run = 0; run < runs; run++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    await context.addInitScript(() => {
-      window.__longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-      }).observe({ type: "longtask" });
-    });
+    await recordLongTasks(context);
     const page = await context.newPage();
     const stopTrace = await startTrace(browser, CATEGORIES);
     await page.goto(url);

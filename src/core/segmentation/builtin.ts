@@ -27,7 +27,6 @@
  * resolution instead (thin.ts).
  */
 import { assertImage, expectedError, type Mask, type RgbaImage, VanishError } from "../image.js";
-import { holeBounds } from "../mask.js";
 import type { SegmentEngine, SegmentPreview, SegmentResult } from "./engine.js";
 import { geodesicCosts, geodesicDistance } from "./geodesic.js";
 import { ColourModel } from "./gmm.js";
@@ -46,7 +45,7 @@ import {
   THIN_WINDOW,
   unionCrops,
 } from "./thin.js";
-import { type PixelRect, upsampleSelection, upsampleSelectionCrop } from "./upsample.js";
+import { type PixelRect, selectedCellsRect, upsampleSelection, upsampleSelectionCrop } from "./upsample.js";
 import { labOfRgb, makeWorkingImage, type WorkingImage } from "./working.js";
 
 export interface BuiltinSegmenterOptions {
@@ -193,7 +192,7 @@ export class BuiltinSegmenter implements SegmentEngine {
   refineBounded(preview: SegmentPreview): CropMask {
     const p = this.checkedPreview(preview);
     const { width: W, height: H } = p.image;
-    const { width: w, height: h, factor: f } = p.work;
+    const { factor: f } = p.work;
     let x0 = W;
     let y0 = H;
     let x1 = 0;
@@ -205,15 +204,8 @@ export class BuiltinSegmenter implements SegmentEngine {
       x1 = Math.max(x1, Math.min(W, bx1));
       y1 = Math.max(y1, Math.min(H, by1));
     };
-    const cells = holeBounds(preview.mask.data, w, h);
-    if (cells && !preview.detail?.alone) {
-      const cx0 = Math.max(0, cells.x - 1);
-      const cy0 = Math.max(0, cells.y - 1);
-      const cx1 = Math.min(w - 1, cells.x + cells.width);
-      const cy1 = Math.min(h - 1, cells.y + cells.height);
-      // The last row and column of cells reach the photo's edge.
-      include(cx0 * f, cy0 * f, cx1 === w - 1 ? W : (cx1 + 1) * f, cy1 === h - 1 ? H : (cy1 + 1) * f);
-    }
+    const cells = preview.detail?.alone ? null : selectedCellsRect(preview.mask.data, p.work, p.image);
+    if (cells) include(cells.x0, cells.y0, cells.x1, cells.y1);
     const r = Math.max(1, f);
     for (const pt of preview.points) {
       if (pt.label === 1) include(Math.floor(pt.x - r), Math.floor(pt.y - r), Math.floor(pt.x + r) + 1, Math.floor(pt.y + r) + 1);

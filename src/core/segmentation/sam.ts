@@ -26,12 +26,11 @@
  */
 import { assertImage, type Mask, type RgbaImage, VanishError } from "../image.js";
 import { resizeWeights } from "../inpaint/resample.js";
-import { holeBounds } from "../mask.js";
 import { float32, type InferenceModel, type TensorData, type ValueInfo } from "../model.js";
 import type { SegmentEngine, SegmentResult } from "./engine.js";
 import { type SegmentBox, type SegmentPoint, type SegmentPrompt, validatePrompt } from "./prompt.js";
 import { addCrop, type CropMask, thinStructureAt, unionCrops } from "./thin.js";
-import { upsampleSelection, upsampleSelectionCrop } from "./upsample.js";
+import { selectedCellsRect, upsampleSelection, upsampleSelectionCrop } from "./upsample.js";
 import { makeWorkingImage, type WorkingImage } from "./working.js";
 
 export const SAM_SIZE = 1024;
@@ -635,8 +634,8 @@ export class SamSegmenter implements SegmentEngine {
     const { width, height } = state.image;
     const { points, box } = validatePrompt(prompt, width, height);
     const positives = points.filter((p) => p.label === 1);
-    const snap = this.snap;
-    if (!snap || this.localRefine || (this.unionOfObjects && positives.length >= 2)) return this.wholeOf(prompt);
+    const snap = this.croppable(positives);
+    if (!snap) return this.wholeOf(prompt);
     const extended = state.last && extendsPrompt(state.last, points, box) ? state.last : null;
     const d = await this.decodeAfter(state, points, box, extended);
     if (!d.logits) {
@@ -660,8 +659,8 @@ export class SamSegmenter implements SegmentEngine {
     if (!state) throw new VanishError("INVALID_ARGUMENT", "Call prepare(image) before segment(); prepare once per image.");
     const { points, box } = validatePrompt(prompt, state.image.width, state.image.height);
     const positives = points.filter((p) => p.label === 1);
-    const snap = this.snap;
-    if (!snap || this.localRefine || (this.unionOfObjects && positives.length >= 2)) return null;
+    const snap = this.croppable(positives);
+    if (!snap) return null;
     // Those logits are in the other copy's frame: never fed back into this engine's decoder.
     state.last = null;
     return this.cropOfLogits(state, snap, decoded.logits, decoded.frameScale / factor, positives, box);
@@ -670,6 +669,15 @@ export class SamSegmenter implements SegmentEngine {
   /** The decoder's logits for the last `segment` answer, in the model frame at `frameScale` per pixel (null: none). */
   decodedOf(result: SegmentResult): { logits: Float32Array; frameScale: number } | null {
     return this.decoded.get(result) ?? null;
+  }
+
+  /**
+   * The snapping `cropOfLogits` upsamples with, where a prompt with these positive taps is answered from one
+   * decode's logits (null otherwise: no snapping, local refinement, or several objects decoded apart).
+   */
+  private croppable(positives: SegmentPoint[]): { colourSigma: number } | null {
+    if (!this.snap || this.localRefine || (this.unionOfObjects && positives.length >= 2)) return null;
+    return this.snap;
   }
 
   /** The selection of one candidate's logits as a crop holding every selected pixel (see `segmentBounded`). */
@@ -685,17 +693,10 @@ export class SamSegmenter implements SegmentEngine {
     const { work } = state;
     const { width: w, height: h, factor: f } = work;
     const grid = sampleLogits(logits, 0, width, height, frameScale, f, w, h);
-    const cells = holeBounds(grid, w, h);
-    let mask: CropMask = { x0: 0, y0: 0, width: 0, height: 0, data: new Uint8Array(0) };
-    if (cells) {
-      const cx0 = Math.max(0, cells.x - 1);
-      const cy0 = Math.max(0, cells.y - 1);
-      const cx1 = Math.min(w - 1, cells.x + cells.width);
-      const cy1 = Math.min(h - 1, cells.y + cells.height);
-      // The last row and column of cells reach the photo's edge.
-      const rect = { x0: cx0 * f, y0: cy0 * f, x1: cx1 === w - 1 ? width : (cx1 + 1) * f, y1: cy1 === h - 1 ? height : (cy1 + 1) * f };
-      mask = upsampleSelectionCrop(grid, work, state.image, { colourSigma: snap.colourSigma }, rect);
-    }
+    const rect = selectedCellsRect(grid, work, state.image);
+    const mask: CropMask = rect
+      ? upsampleSelectionCrop(grid, work, state.image, { colourSigma: snap.colourSigma }, rect)
+      : { x0: 0, y0: 0, width: 0, height: 0, data: new Uint8Array(0) };
     const thin = this.thinCrops(state, positives, box);
     if (thin.length === 0) return mask;
     // Every positive tap on a thin structure: those are the selection (as `withThinStructures`).

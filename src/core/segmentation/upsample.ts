@@ -8,6 +8,7 @@
  * own edges at full resolution instead of to the working grid.
  */
 import type { Mask, RgbaImage } from "../image.js";
+import { holeBounds } from "../mask.js";
 import type { CropMask } from "./thin.js";
 import type { WorkingImage } from "./working.js";
 
@@ -22,6 +23,23 @@ export interface PixelRect {
   y0: number;
   x1: number;
   y1: number;
+}
+
+/**
+ * The rectangle of the photo whose pixels the upsampling may select for a
+ * working-resolution `selection`: its selected cells' box grown by one cell
+ * (the edge pass decides no pixel farther from a selected cell), the last
+ * row and column of cells reaching the photo's edge. Null: nothing selected.
+ */
+export function selectedCellsRect(selection: Uint8Array, work: WorkingImage, image: { width: number; height: number }): PixelRect | null {
+  const { width: w, height: h, factor: f } = work;
+  const cells = holeBounds(selection, w, h);
+  if (!cells) return null;
+  const cx0 = Math.max(0, cells.x - 1);
+  const cy0 = Math.max(0, cells.y - 1);
+  const cx1 = Math.min(w - 1, cells.x + cells.width);
+  const cy1 = Math.min(h - 1, cells.y + cells.height);
+  return { x0: cx0 * f, y0: cy0 * f, x1: cx1 === w - 1 ? image.width : (cx1 + 1) * f, y1: cy1 === h - 1 ? image.height : (cy1 + 1) * f };
 }
 
 /** The full-resolution selection over the whole photo. */
