@@ -23,6 +23,7 @@
  * without it) and each step's CPU time, summed over Chromium's threads.
  * Needs `npm run build:web` first (it serves dist/web).
  */
+import { rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
@@ -201,6 +202,8 @@ try {
 } finally {
   await browser.close();
   await server.close();
+  // The 12 MP copies (a megabyte or more each) would otherwise pile up in the temporary folder, run after run.
+  for (const file of photoFiles.values()) rmSync(file, { force: true });
 }
 process.stdout.write(
   [

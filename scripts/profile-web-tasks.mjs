@@ -17,6 +17,7 @@
  * visit of each run (untraced) downloads it.
  * Needs `npm run build:web` first.
  */
+import { rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
@@ -157,5 +158,6 @@ try {
   }
 } finally {
   await close();
+  rmSync(photo, { force: true });
 }
 process.stdout.write(`${out.join("\n")}\n`);

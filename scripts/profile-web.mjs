@@ -22,7 +22,7 @@
  * with PROFILE_WEB_UNDO set, the erase is then undone and made again (Undo,
  * Enter at once, as in bench:web: the photo the engine holds is the page's).
  */
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
@@ -149,6 +149,7 @@ try {
 } finally {
   await browser.close();
   await server.close();
+  rmSync(photo, { force: true });
 }
 
 // Thread names, and the trace clock of the marks (user timing events carry the page's marks).
