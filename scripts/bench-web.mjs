@@ -6,7 +6,9 @@
  * engine (`?engine=sam`, `?engine=builtin`; BENCH_WEB_ENGINES=sam,builtin;
  * BENCH_WEB_OBJECTS=red,front: only the objects whose names contain one of these;
  * BENCH_WEB_PICK_MS=1500: a pause between the page's load and the photo's
- * open, as a person picking a file takes, instead of opening at once).
+ * open, as a person picking a file takes, instead of opening at once;
+ * BENCH_WEB_UNDO_PAUSE_MS=1000: a pause between the Undo and the Enter that
+ * erases again).
  * Per engine, one browser profile: a first visit that downloads the model
  * (SAM only; its open + prepare includes the download), then for four real
  * objects of 0.3–3 MP at 12 MP (a maple leaf, the red leaf behind it, two
@@ -16,7 +18,8 @@
  * Segment Anything, which encodes the photo in the model worker while the
  * built-in engine answers, a tap at once (answered by the built-in engine)
  * and open → Segment Anything answering, then Esc; then tap → mask on
- * screen, then Enter at once → erased photo on screen; the pixels erased
+ * screen, then Enter at once → erased photo on screen, with the erase's
+ * stages as the engine worker's user timing measured them; the pixels erased
  * (each engine selects what it selects: the sizes differ); and the longest
  * main-thread tasks while opening (up to Segment Anything answering) and after.
  * Prints the load average (on a shared machine the wall times say little
@@ -75,8 +78,28 @@ function busiestThreads(before, n) {
     .join(", ");
 }
 
+/** The engine worker's user-timing measures so far (web/src/engine.worker.ts), as [name, ms]. */
+async function engineMeasures(page) {
+  const worker = page.workers().find((w) => w.url().includes("engine.worker"));
+  if (!worker) return [];
+  return worker.evaluate(() => performance.getEntriesByType("measure").map((m) => [m.name, m.duration]));
+}
+
+/**
+ * The erase's stages among the measures after the first `from` (the fill's own, then the page's copy and
+ * view), as "prepare 43 · structure 11 · …"; the refinement Enter waited for, if any, first.
+ */
+function stagesSince(measures, from) {
+  const parts = measures
+    .slice(from)
+    .filter(([name]) => name.startsWith("erase: ") || name.startsWith("refine: "))
+    .map(([name, ms]) => `${name.replace(/^erase: /, "").replace(/^refine: /, "refine ")} ${Math.round(ms)}`);
+  return parts.length > 0 ? parts.join(" · ") : "?";
+}
+
 const ENGINES = (process.env.BENCH_WEB_ENGINES ?? "sam,builtin").split(",");
 const pickMs = Number(process.env.BENCH_WEB_PICK_MS ?? 0);
+const undoPauseMs = Number(process.env.BENCH_WEB_UNDO_PAUSE_MS ?? 0);
 const load = () =>
   os
     .loadavg()
@@ -173,8 +196,10 @@ try {
       const selectedText = await page.getByTestId("status").textContent();
       const inWorker = selectedText.match(/ in (\d+) ms/)?.[1] ?? "?";
       const cpuAtEnter = chromiumCpu();
+      const measuresBefore = await engineMeasures(page);
       await page.keyboard.press("Enter");
       await status("Erased");
+      const stages = stagesSince(await engineMeasures(page), measuresBefore.length);
       const busiest = busiestThreads(cpuAtEnter, 3);
       const erased = Date.now() - t0;
       const erasedCpu = chromiumCpuSince(cpu);
@@ -185,14 +210,17 @@ try {
       // The same erase again (Undo, Enter): the code is warm now, as for every erase after a page's first.
       await page.keyboard.press("Control+z");
       await status("Undid");
+      if (undoPauseMs > 0) await page.waitForTimeout(undoPauseMs);
       const cpuAgain = chromiumCpu();
+      const againBefore = await engineMeasures(page);
       const t1 = Date.now();
       await page.keyboard.press("Enter");
       await status("Erased");
+      const stagesAgain = stagesSince(await engineMeasures(page), againBefore.length);
       const again = `${Date.now() - t1} (${Math.round(chromiumCpuSince(cpuAgain))}; ${busiestThreads(cpuAgain, 2)})`;
       const againInWorker = (await page.getByTestId("status").textContent()).match(/ in (\d+) ms/)?.[1] ?? "?";
       rows.push(
-        `| ${engine} | ${what} (${x}, ${y}) | ${open} (${Math.round(openCpu)}) | ${early || "–"} | ${samReady || "–"} | ${tap} (${Math.round(tapCpu)}) | ${inWorker} | ${erased} (${Math.round(erasedCpu)}) | ${eraseInWorker} | ${busiest} | ${erasedPixels} | ${again} | ${againInWorker} | ${Math.round(longestLoad)} | ${Math.round(longestOpening)} | ${Math.round(longest)} |`,
+        `| ${engine} | ${what} (${x}, ${y}) | ${open} (${Math.round(openCpu)}) | ${early || "–"} | ${samReady || "–"} | ${tap} (${Math.round(tapCpu)}) | ${inWorker} | ${erased} (${Math.round(erasedCpu)}) | ${eraseInWorker} | ${stages} | ${busiest} | ${erasedPixels} | ${again} | ${againInWorker} | ${stagesAgain} | ${Math.round(longestLoad)} | ${Math.round(longestOpening)} | ${Math.round(longest)} |`,
       );
       process.stderr.write(`bench:web: ${engine} tap (${x}, ${y}) done\n`);
       await page.close();
@@ -208,14 +236,14 @@ try {
 process.stdout.write(
   [
     `Browser app, ${W}×${H} photo, headless Chromium without GPU (WebAssembly, ${os.availableParallelism()} cores), ms.`,
-    `Load average (1 / 5 / 15 min): ${loadBefore} before, ${load()} after.${process.env.BENCH_WEB_QUERY ? ` Address: ?engine=…&${process.env.BENCH_WEB_QUERY}.` : ""}${pickMs > 0 ? ` Each photo opened ${pickMs} ms after its page loaded.` : ""}`,
+    `Load average (1 / 5 / 15 min): ${loadBefore} before, ${load()} after.${process.env.BENCH_WEB_QUERY ? ` Address: ?engine=…&${process.env.BENCH_WEB_QUERY}.` : ""}${pickMs > 0 ? ` Each photo opened ${pickMs} ms after its page loaded.` : ""}${undoPauseMs > 0 ? ` Enter pressed ${undoPauseMs} ms after each Undo.` : ""}`,
     "In brackets: CPU time of all Chromium's threads over the same step (from /proc), which a busy machine changes far less than the wall time.",
     "",
     ...(firstVisits.length > 0
       ? ["First visit, open + prepare including the model download:", "", "| engine | ms |", "|---|---|", ...firstVisits, ""]
       : []),
-    "| engine | object (tap at) | open → ready for taps | a tap at once → mask shown (engine) | open → Segment Anything answers | tap → mask shown | of which in the worker | tap → erased shown (Enter at once) | of which the erase in the worker | busiest threads Enter → erased (CPU) | pixels erased | Undo, Enter → erased again (CPU; busiest threads) | of which in the worker | longest main-thread task: page load | opening (from the photo's choice) | after the tap |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| engine | object (tap at) | open → ready for taps | a tap at once → mask shown (engine) | open → Segment Anything answers | tap → mask shown | of which in the worker | tap → erased shown (Enter at once) | of which the erase in the worker | its stages | busiest threads Enter → erased (CPU) | pixels erased | Undo, Enter → erased again (CPU; busiest threads) | of which in the worker | its stages | longest main-thread task: page load | opening (from the photo's choice) | after the tap |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
   ].join("\n"),
