@@ -220,14 +220,36 @@ export function useDocument() {
 
   /** Counts syncs: one whose copy is overtaken by a later sync's hands nothing over (the later one does). */
   const syncGeneration = useRef(0);
+  /** The sync under way, if any: a second call for the same pixels and engine waits for it instead of copying again. */
+  const syncing = useRef<{ engine: Engine; pixels: Uint8ClampedArray; done: Promise<void> } | null>(null);
   const syncEngine = async (engine: Engine, pixels: Uint8ClampedArray) => {
     if (enginePixels.current === pixels) return;
+    const pending = syncing.current;
+    if (pending?.pixels === pixels && pending.engine === engine) return pending.done;
     const generation = ++syncGeneration.current;
-    const p = photoRef.current as PhotoInfo;
-    const copy = await copyInSlices(pixels);
-    if (generation !== syncGeneration.current) return;
-    await engine.setImage(p.width, p.height, Comlink.transfer(copy, [copy.buffer]));
-    enginePixels.current = pixels;
+    const done = (async () => {
+      const p = photoRef.current as PhotoInfo;
+      const copy = await copyInSlices(pixels);
+      if (generation !== syncGeneration.current) return;
+      await engine.setImage(p.width, p.height, Comlink.transfer(copy, [copy.buffer]));
+      enginePixels.current = pixels;
+    })();
+    syncing.current = { engine, pixels, done };
+    try {
+      await done;
+    } finally {
+      if (syncing.current?.done === done) syncing.current = null;
+    }
+  };
+  /**
+   * Hands the engine the pixels now shown (after an Undo or Redo), in the background: the next tap or
+   * erase then finds them there instead of waiting for the copy (a 12 MP photo's: 48 MB, twice).
+   */
+  const syncSoon = (pixels: Uint8ClampedArray) => {
+    void host
+      .engine()
+      .then((engine) => syncEngine(engine, pixels))
+      .catch(() => undefined);
   };
   host.onRestart = async (engine) => {
     enginePixels.current = null;
@@ -683,6 +705,7 @@ export function useDocument() {
     show(s);
     setError(null);
     setStatus(`Undid ${undone.step}`);
+    syncSoon(s.pixels);
   };
 
   const redo = () => {
@@ -691,6 +714,7 @@ export function useDocument() {
     show(s);
     setError(null);
     setStatus(`Redid ${s.step}`);
+    syncSoon(s.pixels);
   };
 
   const clear = () => {
