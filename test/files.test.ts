@@ -708,3 +708,59 @@ describe("JPEG encoding memory", () => {
     assert.equal(meta.height, height);
   });
 });
+
+describe("a thread pool's structure step", () => {
+  test("a photo over 4 MP reaches it in shared memory, and is erased to the same bytes as when posted to it", async () => {
+    const { FieldThreadPool } = await import("../src/node/field-threads.js");
+    const { PatchMatchCoarse } = await import("../src/core/inpaint/completion.js");
+    const { eraseWithReport } = await import("../src/core/inpaint/erase.js");
+    const w = 2200;
+    const h = 2000;
+    // A gradient with texture and a dark diagonal band through the hole (a curve for the step to continue).
+    const rgba = Buffer.alloc(w * h * 4);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const p = (y * w + x) * 4;
+        const band = Math.abs(y - 0.8 * x - 150) < 14;
+        rgba[p] = band ? 30 : 90 + (x >> 4) + ((x * 13 + y * 7) % 23);
+        rgba[p + 1] = band ? 35 : 80 + (y >> 4) + (((x * 5) ^ (y * 11)) & 15);
+        rgba[p + 2] = band ? 40 : 70 + ((x + 2 * y) % 37);
+        rgba[p + 3] = 255;
+      }
+    }
+    const m = Buffer.alloc(w * h);
+    for (let y = 600; y < 1500; y++) m.fill(255, y * w + 700, y * w + 1600);
+    const input = path.join(dir, "large.png");
+    const maskPath = path.join(dir, "large-mask.png");
+    await sharp(rgba, { raw: { width: w, height: h, channels: 4 } })
+      .png()
+      .toFile(input);
+    await sharp(m, { raw: { width: w, height: h, channels: 1 } })
+      .png()
+      .toFile(maskPath);
+    const pool = new FieldThreadPool(1);
+    // The structure tasks' photo memory, as posted to the pool.
+    const shared: boolean[] = [];
+    const piscina = (pool as unknown as { pool: { run: (task: unknown, options?: { name?: string }) => Promise<unknown> } }).pool;
+    const run = piscina.run.bind(piscina);
+    piscina.run = (task, options) => {
+      if (options?.name === "structure")
+        shared.push((task as { image: { data: Uint8ClampedArray } }).image.data.buffer instanceof SharedArrayBuffer);
+      return run(task, options);
+    };
+    try {
+      const erase = { seed: 4, coarse: new PatchMatchCoarse({ threads: pool }), continueStructureOn: pool.continueStructureOn };
+      const out = path.join(dir, "large-out.png");
+      await eraseFile(input, maskPath, out, { erase });
+      // The same erase of the same pixels, not in shared memory: the step gets them posted.
+      const image = { width: w, height: h, data: new Uint8ClampedArray(rgba) };
+      const mask = { width: w, height: h, data: Uint8Array.from(m, (v) => (v >= 128 ? 1 : 0)) };
+      const posted = await eraseWithReport(image, mask, erase);
+      assert.deepEqual(shared, [true, false], "one step read the shared photo, the other got it posted");
+      const written = await sharp(out).ensureAlpha().raw().toBuffer();
+      assert.ok(Buffer.from(posted.image.data.buffer, posted.image.data.byteOffset, posted.image.data.byteLength).equals(written));
+    } finally {
+      await pool.close();
+    }
+  });
+});
