@@ -30,8 +30,7 @@ export interface EraseFileResult {
   holePixels: number;
   /** `selectMs` is tap-to-select (0 with a mask file); `inpaintMs` the fill alone. */
   timings: { decodeMs: number; selectMs: number; inpaintMs: number; encodeMs: number; totalMs: number };
-  /** Stage timings of the fill; `alignMs` and `referenceMs` are 0 without a reference. */
-  /** The fill's stages (`EraseTimings`): the structure step's share too, which can exceed the coarse fill's. */
+  /** Stage timings of the fill (`EraseTimings`); `alignMs` and `referenceMs` are 0 without a reference. */
   stages: {
     prepareMs: number;
     structureMs: number;
@@ -48,8 +47,9 @@ export interface EraseFileResult {
   warnings: string[];
 }
 
-/** Photos above this many pixels go to shared memory for a pool's structure step (see `eraseFile`). */
-const SHARED_FROM_PIXELS = 4096 * 1024;
+/** Photos of more than SHARED_FROM and at most SHARED_UP_TO pixels go to shared memory for a pool's structure step. */
+const SHARED_FROM = 4096 * 1024;
+const SHARED_UP_TO = 24_000_000;
 
 /** A copy of an image or mask whose data lies in shared memory. */
 function inSharedMemory<T extends { data: Uint8Array | Uint8ClampedArray }>(plane: T): T {
@@ -95,12 +95,13 @@ export async function eraseFile(
   // the fill is written into them, which saves a copy of the photo (192 MB at 48 MP).
   const inPlace = decoded.samples === null && !decoded.grey;
   const eraseOptions = { ...options.erase, inPlace, ...(reference ? { reference: reference.image } : {}) };
-  // A structure step on a pool thread reads a photo over 4 MP where it lies only in shared memory; otherwise
-  // the photo is posted to the thread, and at 12 MP with an object-sized hole that cost 0.4–0.5 s of the
-  // erase (the step waited for the copy, and the fill's scans on the same thread for the step). Filled in
-  // place, the decoded pixels are needed no more, so the shared copy replaces them.
-  const shared =
-    inPlace && options.erase?.continueStructureOn !== undefined && decoded.image.width * decoded.image.height > SHARED_FROM_PIXELS;
+  // A photo of 4–24 MP goes to a pool's structure step in shared memory, where the fill reads it as it is.
+  // Not shared, it was posted to the step's thread, and at 12 MP with an object-sized hole the erase took
+  // about 0.2 s longer (README, Benchmark; copying it into shared buffers for the step alone did not help). Filled in place, the decoded pixels are needed no more, so the shared
+  // copy replaces them; above 24 MP the copy would add its size to the peak memory (190 MB at 48 MP), and the
+  // step mostly stays on this thread there anyway (a crop under a quarter of the photo).
+  const pixels = decoded.image.width * decoded.image.height;
+  const shared = inPlace && options.erase?.continueStructureOn !== undefined && pixels > SHARED_FROM && pixels <= SHARED_UP_TO;
   if (shared) decoded.image = inSharedMemory(decoded.image);
   const report = await eraseWithReport(decoded.image, shared ? inSharedMemory(mask) : mask, eraseOptions);
   const t2 = performance.now();
