@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import { expectedError, type Mask, type RgbaImage, VanishError } from "../core/image.js";
-import { type EraseOptions, eraseWithReport } from "../core/inpaint/erase.js";
+import { type EraseOptions, type EraseTimings, eraseWithReport } from "../core/inpaint/erase.js";
 import type { ReferenceReport } from "../core/reference/guided-fill.js";
 import { assertNotSameFile, encodeEdited, encodingLosses, formatForPath, readImage, readMask, writeFileAtomic } from "./io.js";
 import { VERSION } from "./version.js";
@@ -31,15 +31,7 @@ export interface EraseFileResult {
   /** `selectMs` is tap-to-select (0 with a mask file); `inpaintMs` the fill alone. */
   timings: { decodeMs: number; selectMs: number; inpaintMs: number; encodeMs: number; totalMs: number };
   /** Stage timings of the fill (`EraseTimings`); `alignMs` and `referenceMs` are 0 without a reference. */
-  stages: {
-    prepareMs: number;
-    structureMs: number;
-    coarseMs: number;
-    attentionMs: number;
-    upscaleMs: number;
-    alignMs: number;
-    referenceMs: number;
-  };
+  stages: Omit<EraseTimings, "totalMs">;
   /** The coarse stage that filled the low-resolution crop ("patchmatch", or the network's file name). */
   coarse: string;
   /** What the reference photo contributed, when one was given. */
