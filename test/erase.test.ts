@@ -32,7 +32,7 @@ import { pixelsWithUpscaleRoom, upscaleRowsOverMemory } from "../src/core/inpain
 import { downsampleInMemory, holeStatsInMemory, translucencyInMemory } from "../src/core/inpaint/wasm/downsample.js";
 import { addMask, countHole, holeBounds, holeStats } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
-import { noiseImage, rectMask } from "./helpers.js";
+import { noiseImage, rectMask, tasksPostedTo } from "./helpers.js";
 
 describe("erase", () => {
   test("pixels outside the mask come back bit-identical, hole pixels are filled", async () => {
@@ -1281,15 +1281,3 @@ describe("continueStructureOn option", () => {
     }
   });
 });
-
-/** The names of the tasks `pool` posts to its threads from now on ("bands" for unnamed ones), in order. */
-function tasksPostedTo(pool: object): string[] {
-  const posted: string[] = [];
-  const piscina = (pool as { pool: { run: (task: unknown, options?: { name?: string }) => Promise<unknown> } }).pool;
-  const run = piscina.run.bind(piscina);
-  piscina.run = (task, options) => {
-    posted.push(options?.name ?? "bands");
-    return run(task, options);
-  };
-  return posted;
-}

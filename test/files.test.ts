@@ -18,7 +18,7 @@ import { jpegSize } from "../src/container/jpeg.js";
 import { editedMetadata, jpegQuality, readMetadata, writeMetadata } from "../src/container/metadata.js";
 import { encodePng16 } from "../src/container/png.js";
 import { eraseFile } from "../src/node/erase-file.js";
-import { noiseImage } from "./helpers.js";
+import { noiseImage, tasksPostedTo } from "./helpers.js";
 import { adobeRgbProfile, greyProfile } from "./support/icc.js";
 
 const CLI = path.resolve("bin/vanish.js");
@@ -741,13 +741,10 @@ describe("a thread pool's structure step", () => {
     const pool = new FieldThreadPool(1);
     // The structure tasks' photo memory, as posted to the pool.
     const shared: boolean[] = [];
-    const piscina = (pool as unknown as { pool: { run: (task: unknown, options?: { name?: string }) => Promise<unknown> } }).pool;
-    const run = piscina.run.bind(piscina);
-    piscina.run = (task, options) => {
-      if (options?.name === "structure")
+    tasksPostedTo(pool, (name, task) => {
+      if (name === "structure")
         shared.push((task as { image: { data: Uint8ClampedArray } }).image.data.buffer instanceof SharedArrayBuffer);
-      return run(task, options);
-    };
+    });
     try {
       const erase = { seed: 4, coarse: new PatchMatchCoarse({ threads: pool }), continueStructureOn: pool.continueStructureOn };
       const out = path.join(dir, "large-out.png");

@@ -24,3 +24,20 @@ export function rectMask(w: number, h: number, x: number, y: number, rw: number,
   for (let yy = y; yy < y + rh; yy++) data.fill(1, yy * w + x, yy * w + x + rw);
   return { width: w, height: h, data };
 }
+
+/**
+ * The names of the tasks a FieldThreadPool posts to its threads from now on ("bands" for unnamed ones), in
+ * order; `onTask` sees each task as posted.
+ */
+export function tasksPostedTo(pool: object, onTask?: (name: string, task: unknown) => void): string[] {
+  const posted: string[] = [];
+  const piscina = (pool as { pool: { run: (task: unknown, options?: { name?: string }) => Promise<unknown> } }).pool;
+  const run = piscina.run.bind(piscina);
+  piscina.run = (task, options) => {
+    const name = options?.name ?? "bands";
+    posted.push(name);
+    onTask?.(name, task);
+    return run(task, options);
+  };
+  return posted;
+}
