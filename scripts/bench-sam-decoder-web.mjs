@@ -9,7 +9,8 @@
  * workers run one after another in the same page, taking the thread counts
  * (a list such as 1,2) in turn. With SAM_DECODER_PROFILE=1 the last
  * worker's last run is traced by ONNX Runtime and its time per operator
- * type is printed.
+ * type is printed. EXTRA_FLAGS: more Chromium flags, space-separated (e.g.
+ * "--js-flags=--no-wasm-dynamic-tiering", to see what V8's tiering costs).
  * Why: bench:web's Segment Anything tap spends most of its time in this
  * decoder, which takes 35 ms in onnxruntime-node here.
  */
@@ -95,7 +96,14 @@ const server = http.createServer((req, res) => {
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    ...(process.env.EXTRA_FLAGS ? process.env.EXTRA_FLAGS.split(" ") : []),
+  ],
 });
 const lines = [];
 try {

@@ -19,7 +19,7 @@
  * built-in engine answers, a tap at once (answered by the built-in engine)
  * and open → Segment Anything answering, then Esc; then tap → mask on
  * screen, then Enter at once → erased photo on screen, with the erase's
- * stages as the engine worker's user timing measured them; the pixels erased
+ * stages as the engine worker's user timing measured them (the tap's too); the pixels erased
  * (each engine selects what it selects: the sizes differ); and the longest
  * main-thread tasks while opening (up to Segment Anything answering) and after.
  * Prints the load average (on a shared machine the wall times say little
@@ -87,13 +87,15 @@ async function engineMeasures(page) {
 
 /**
  * The erase's stages among the measures after the first `from` (the fill's own, then the page's copy and
- * view), as "prepare 43 · structure 11 · …"; the refinement Enter waited for, if any, first.
+ * view), as "prepare 43 · structure 11 · …"; the refinement Enter waited for, if any, first. With
+ * `prefixes`: the measures whose names start with one of them instead (the tap's "select: ").
  */
-function stagesSince(measures, from) {
+function stagesSince(measures, from, ...prefixes) {
+  const wanted = prefixes.length > 0 ? prefixes : ["erase: ", "refine: "];
   const parts = measures
     .slice(from)
-    .filter(([name]) => name.startsWith("erase: ") || name.startsWith("refine: "))
-    .map(([name, ms]) => `${name.replace(/^erase: /, "").replace(/^refine: /, "refine ")} ${Math.round(ms)}`);
+    .filter(([name]) => wanted.some((p) => name.startsWith(p)))
+    .map(([name, ms]) => `${name.replace(/^(erase|select): /, "").replace(/^refine: /, "refine ")} ${Math.round(ms)}`);
   return parts.length > 0 ? parts.join(" · ") : "?";
 }
 
@@ -188,10 +190,12 @@ try {
         window.__longTasks = [];
       });
       cpu = chromiumCpu();
+      const tapMeasures = await engineMeasures(page);
       const t0 = Date.now();
       await tapObject();
       await status("Selected");
       const tap = Date.now() - t0;
+      const tapStages = stagesSince(await engineMeasures(page), tapMeasures.length, "select: ");
       const tapCpu = chromiumCpuSince(cpu);
       const selectedText = await page.getByTestId("status").textContent();
       const inWorker = selectedText.match(/ in (\d+) ms/)?.[1] ?? "?";
@@ -220,7 +224,7 @@ try {
       const again = `${Date.now() - t1} (${Math.round(chromiumCpuSince(cpuAgain))}; ${busiestThreads(cpuAgain, 2)})`;
       const againInWorker = (await page.getByTestId("status").textContent()).match(/ in (\d+) ms/)?.[1] ?? "?";
       rows.push(
-        `| ${engine} | ${what} (${x}, ${y}) | ${open} (${Math.round(openCpu)}) | ${early || "–"} | ${samReady || "–"} | ${tap} (${Math.round(tapCpu)}) | ${inWorker} | ${erased} (${Math.round(erasedCpu)}) | ${eraseInWorker} | ${stages} | ${busiest} | ${erasedPixels} | ${again} | ${againInWorker} | ${stagesAgain} | ${Math.round(longestLoad)} | ${Math.round(longestOpening)} | ${Math.round(longest)} |`,
+        `| ${engine} | ${what} (${x}, ${y}) | ${open} (${Math.round(openCpu)}) | ${early || "–"} | ${samReady || "–"} | ${tap} (${Math.round(tapCpu)}) | ${inWorker} | ${tapStages} | ${erased} (${Math.round(erasedCpu)}) | ${eraseInWorker} | ${stages} | ${busiest} | ${erasedPixels} | ${again} | ${againInWorker} | ${stagesAgain} | ${Math.round(longestLoad)} | ${Math.round(longestOpening)} | ${Math.round(longest)} |`,
       );
       process.stderr.write(`bench:web: ${engine} tap (${x}, ${y}) done\n`);
       await page.close();
@@ -242,7 +246,7 @@ process.stdout.write(
     ...(firstVisits.length > 0
       ? ["First visit, open + prepare including the model download:", "", "| engine | ms |", "|---|---|", ...firstVisits, ""]
       : []),
-    "| engine | object (tap at) | open → ready for taps | a tap at once → mask shown (engine) | open → Segment Anything answers | tap → mask shown | of which in the worker | tap → erased shown (Enter at once) | of which the erase in the worker | its stages | busiest threads Enter → erased (CPU) | pixels erased | Undo, Enter → erased again (CPU; busiest threads) | of which in the worker | its stages | longest main-thread task: page load | opening (from the photo's choice) | after the tap |",
+    "| engine | object (tap at) | open → ready for taps | a tap at once → mask shown (engine) | open → Segment Anything answers | tap → mask shown | of which in the worker | its stages | tap → erased shown (Enter at once) | of which the erase in the worker | its stages | busiest threads Enter → erased (CPU) | pixels erased | Undo, Enter → erased again (CPU; busiest threads) | of which in the worker | its stages | longest main-thread task: page load | opening (from the photo's choice) | after the tap |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
