@@ -462,6 +462,52 @@ describe("fill threads", () => {
   });
 });
 
+describe("a thread pool's structure step on a photo not in shared memory", () => {
+  test("gets the crop alone, from an odd corner too, and finds what it finds on the whole photo", async () => {
+    const { FieldThreadPool } = await import("../src/node/field-threads.js");
+    const w = 2100;
+    const h = 1500;
+    // A gradient with some texture, and a dark band across the hole: a curve to continue.
+    const image = { width: w, height: h, data: new Uint8ClampedArray(w * h * 4) };
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const p = (y * w + x) * 4;
+        const band = Math.abs(y - 0.5 * x - 300) < 40;
+        image.data[p] = band ? 30 : 90 + (x >> 4) + ((x * 13 + y * 7) % 23);
+        image.data[p + 1] = band ? 35 : 80 + (y >> 4) + (((x * 5) ^ (y * 11)) & 15);
+        image.data[p + 2] = band ? 40 : 70 + ((x + 2 * y) % 37);
+        image.data[p + 3] = 255;
+      }
+    }
+    const hole = rectMask(w, h, 801, 551, 500, 400).data;
+    const holeBox = { x: 801, y: 551, width: 500, height: 400 };
+    // Odd corners, and a crop large enough for the step's checkerboard read (its parity is the photo's).
+    for (const crop of [
+      { x: 151, y: 101, width: 1851, height: 1301 },
+      { x: 150, y: 100, width: 1852, height: 1302 },
+    ]) {
+      const whole = continueStructure(image, hole, crop, holeBox);
+      assert.ok(whole && whole.curves.length > 0 && whole.scale >= 8);
+      const pool = new FieldThreadPool(1);
+      const sizes: number[] = [];
+      tasksPostedTo(pool, (name, task) => {
+        if (name === "structure") sizes.push((task as { image: RgbaImage }).image.data.length);
+      });
+      try {
+        const step = pool.continueStructureOn(image, hole, crop, holeBox);
+        assert.ok(step);
+        assert.equal(step.readsPhoto?.(), false, "the early fill may write into the photo at once");
+        const pooled = await step;
+        // From even coordinates: one more column and row where the crop's corner is odd.
+        assert.deepEqual(sizes, [(crop.width + (crop.x % 2)) * (crop.height + (crop.y % 2)) * 4]);
+        assert.deepEqual(pooled, whole);
+      } finally {
+        await pool.close();
+      }
+    }
+  });
+});
+
 describe("patch distance kernels", () => {
   test("the WebAssembly SIMD and the TypeScript kernel erase to the same pixels", async () => {
     const image = noiseImage(200, 150, 8);

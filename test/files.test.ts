@@ -710,7 +710,7 @@ describe("JPEG encoding memory", () => {
 });
 
 describe("a thread pool's structure step", () => {
-  test("a photo over 4 MP reaches it in shared memory, and is erased to the same bytes as when posted to it", async () => {
+  test("a photo over 4 MP not in shared memory: the step gets only its crop, in shared memory, and the bytes are a shared photo's", async () => {
     const { FieldThreadPool } = await import("../src/node/field-threads.js");
     const { PatchMatchCoarse } = await import("../src/core/inpaint/completion.js");
     const { eraseWithReport } = await import("../src/core/inpaint/erase.js");
@@ -739,23 +739,29 @@ describe("a thread pool's structure step", () => {
       .png()
       .toFile(maskPath);
     const pool = new FieldThreadPool(1);
-    // The structure tasks' photo memory, as posted to the pool.
-    const shared: boolean[] = [];
+    // The structure tasks' photo, as posted to the pool.
+    const photos: { width: number; height: number; shared: boolean }[] = [];
     tasksPostedTo(pool, (name, task) => {
-      if (name === "structure")
-        shared.push((task as { image: { data: Uint8ClampedArray } }).image.data.buffer instanceof SharedArrayBuffer);
+      if (name !== "structure") return;
+      const { image } = task as { image: { width: number; height: number; data: Uint8ClampedArray } };
+      photos.push({ width: image.width, height: image.height, shared: image.data.buffer instanceof SharedArrayBuffer });
     });
     try {
       const erase = { seed: 4, coarse: new PatchMatchCoarse({ threads: pool }), continueStructureOn: pool.continueStructureOn };
       const out = path.join(dir, "large-out.png");
       await eraseFile(input, maskPath, out, { erase });
-      // The same erase of the same pixels, not in shared memory: the step gets them posted.
-      const image = { width: w, height: h, data: new Uint8ClampedArray(rgba) };
-      const mask = { width: w, height: h, data: Uint8Array.from(m, (v) => (v >= 128 ? 1 : 0)) };
-      const posted = await eraseWithReport(image, mask, erase);
-      assert.deepEqual(shared, [true, false], "one step read the shared photo, the other got it posted");
+      // The same erase of the same pixels in shared memory: the step reads the photo itself.
+      const data = new Uint8ClampedArray(new SharedArrayBuffer(w * h * 4));
+      data.set(rgba);
+      const hole = new Uint8Array(new SharedArrayBuffer(w * h));
+      for (let i = 0; i < w * h; i++) hole[i] = m[i] >= 128 ? 1 : 0;
+      const inShared = await eraseWithReport({ width: w, height: h, data }, { width: w, height: h, data: hole }, erase);
+      assert.equal(photos.length, 2);
+      assert.ok(photos[0].shared && photos[0].width * photos[0].height < w * h, "the file's step got a crop, in shared memory");
+      assert.deepEqual(photos[1], { width: w, height: h, shared: true });
+      assert.ok(inShared.structure.curves > 0);
       const written = await sharp(out).ensureAlpha().raw().toBuffer();
-      assert.ok(Buffer.from(posted.image.data.buffer, posted.image.data.byteOffset, posted.image.data.byteLength).equals(written));
+      assert.ok(Buffer.from(inShared.image.data.buffer, inShared.image.data.byteOffset, inShared.image.data.byteLength).equals(written));
     } finally {
       await pool.close();
     }

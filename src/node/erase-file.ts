@@ -6,7 +6,6 @@
 import path from "node:path";
 import { expectedError, type Mask, type RgbaImage, VanishError } from "../core/image.js";
 import { type EraseOptions, type EraseTimings, eraseWithReport } from "../core/inpaint/erase.js";
-import { shared } from "../core/inpaint/patchmatch.js";
 import type { ReferenceReport } from "../core/reference/guided-fill.js";
 import { assertNotSameFile, encodeEdited, encodingLosses, formatForPath, readImage, readMask, writeFileAtomic } from "./io.js";
 import { VERSION } from "./version.js";
@@ -39,10 +38,6 @@ export interface EraseFileResult {
   reference?: ReferenceReport;
   warnings: string[];
 }
-
-/** Photos of more than SHARED_FROM and at most SHARED_UP_TO pixels go to shared memory for a pool's structure step. */
-const SHARED_FROM = 4096 * 1024;
-const SHARED_UP_TO = 24_000_000;
 
 /**
  * Erases the masked object of `input` and writes the result to `output`
@@ -80,16 +75,7 @@ export async function eraseFile(
   // the fill is written into them, which saves a copy of the photo (192 MB at 48 MP).
   const inPlace = decoded.samples === null && !decoded.grey;
   const eraseOptions = { ...options.erase, inPlace, ...(reference ? { reference: reference.image } : {}) };
-  // A photo of 4–24 MP goes to a pool's structure step in shared memory, where the fill reads it as it is.
-  // Not shared, it was posted to the step's thread, and at 12 MP with an object-sized hole the erase took
-  // about 0.2 s longer (README, Benchmark; copying it into shared buffers for the step alone did not help).
-  // Filled in place, the decoded pixels are needed no more, so the shared copy replaces them. Above 24 MP
-  // the copy would add its size to the peak memory (190 MB at 48 MP), and the step mostly stays on this
-  // thread there anyway (a crop under a quarter of the photo).
-  const pixels = decoded.image.width * decoded.image.height;
-  const toShare = inPlace && options.erase?.continueStructureOn !== undefined && pixels > SHARED_FROM && pixels <= SHARED_UP_TO;
-  if (toShare) decoded.image = { ...decoded.image, data: shared(decoded.image.data) };
-  const report = await eraseWithReport(decoded.image, toShare ? { ...mask, data: shared(mask.data) } : mask, eraseOptions);
+  const report = await eraseWithReport(decoded.image, mask, eraseOptions);
   const t2 = performance.now();
   const warnings: string[] = [...decoded.notes];
   if (report.reference && !report.reference.used) {

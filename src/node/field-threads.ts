@@ -29,34 +29,61 @@ import type { FieldTask, SharedBandsTask, StructureTask } from "./field-worker.j
 /** Targets a scan needs before its bands go to the pool's threads. */
 const PARALLEL_TARGETS = 8192;
 /**
- * The structure step goes to a thread when copying the photo there is cheap
- * (up to 4 MP: a few ms against a step of 7–30 ms) or the crop it reads is a
- * large share of the photo (at most 4 photo pixels per crop pixel).
+ * The structure step stays on the calling thread for a photo not in shared memory that is over 4 MP and
+ * over 4 times its crop: at 48 MP with a 0.9 MP hole, the step on the pool made the erase slower
+ * (`inpaintMs` 1196–1222 against 999–1176 ms) and raised the peak memory by 90 MB (576–581 against
+ * 487–490 MiB), its crop's copy and planes being held while the fill runs.
  */
 const CHEAP_COPY_PIXELS = 4096 * 1024;
-const MAX_COPIED_PHOTO_PER_CROP = 4;
+const MAX_PHOTO_PER_CROP = 4;
+/**
+ * Crops up to this size are copied into the pool's staging buffers, kept between erases; a larger one goes
+ * into buffers of its own, let go with its step (a 48 MP photo's large hole does not leave 100+ MB held).
+ */
+const KEPT_STAGING_PIXELS = 4096 * 1024;
 
-/** Shared memory a structure step's photo and hole plane are copied into (`stageInto`). */
+/** Shared memory a structure step's crop and hole plane are copied into (`stageCrop`). */
 interface StagingBuffers {
   pixels: SharedArrayBuffer;
   hole: SharedArrayBuffer;
 }
 
 /**
- * The photo and hole plane copied into the staging buffers, grown as
- * needed. A plain photo posted to a thread was copied twice (serialised
- * here, rebuilt in fresh memory there: at 1K about 0.7–1.1 ms of CPU, at 2K
- * 2–3 ms); one copy into warm shared memory costs 0.2–0.3 and 0.7 ms.
+ * The step's task with the crop's pixels and hole plane copied into `buffers` (grown as needed): the step
+ * reads nothing outside the crop, so a photo many times the crop is not copied whole. The copy starts at even
+ * coordinates, as the step's sparse read alternates with the photo's pixel parity (structure.ts), and the
+ * thread moves the result's rectangle back by `offset`: the result is the same as on the whole photo. A plain
+ * photo posted to a thread was copied twice (serialised here, rebuilt in fresh memory there: at 1K about
+ * 0.7–1.1 ms of CPU, at 12 MP tens of ms) and read until the thread had it (`StructureStep.readsPhoto`).
  */
-function stageInto(buffers: StagingBuffers, image: RgbaImage, hole: Uint8Array): { image: RgbaImage; hole: Uint8Array } {
-  const bytes = image.data.length;
-  if (buffers.pixels.byteLength < bytes) buffers.pixels = new SharedArrayBuffer(bytes);
-  if (buffers.hole.byteLength < hole.length) buffers.hole = new SharedArrayBuffer(hole.length);
-  const data = new Uint8ClampedArray(buffers.pixels, 0, bytes);
-  data.set(image.data);
-  const plane = new Uint8Array(buffers.hole, 0, hole.length);
-  plane.set(hole);
-  return { image: { width: image.width, height: image.height, data }, hole: plane };
+function stageCrop(
+  buffers: StagingBuffers,
+  image: RgbaImage,
+  hole: Uint8Array,
+  crop: Rect,
+  holeBox: Rect | undefined,
+): Pick<StructureTask, "image" | "hole" | "crop" | "holeBox" | "offset"> {
+  const x0 = crop.x & ~1;
+  const y0 = crop.y & ~1;
+  const width = crop.x + crop.width - x0;
+  const height = crop.y + crop.height - y0;
+  if (buffers.pixels.byteLength < width * height * 4) buffers.pixels = new SharedArrayBuffer(width * height * 4);
+  if (buffers.hole.byteLength < width * height) buffers.hole = new SharedArrayBuffer(width * height);
+  const data = new Uint8ClampedArray(buffers.pixels, 0, width * height * 4);
+  const plane = new Uint8Array(buffers.hole, 0, width * height);
+  const W = image.width;
+  for (let y = 0; y < height; y++) {
+    const from = (y0 + y) * W + x0;
+    data.set(image.data.subarray(from * 4, (from + width) * 4), y * width * 4);
+    plane.set(hole.subarray(from, from + width), y * width);
+  }
+  return {
+    image: { width, height, data },
+    hole: plane,
+    crop: { ...crop, x: crop.x - x0, y: crop.y - y0 },
+    holeBox: holeBox && { ...holeBox, x: holeBox.x - x0, y: holeBox.y - y0 },
+    offset: { x: x0, y: y0 },
+  };
 }
 
 /** Threads a pool gets by default: one per core besides the calling thread's. */
@@ -157,13 +184,11 @@ export class FieldThreadPool implements FieldThreads {
   /**
    * The erase's structure step (`EraseOptions.continueStructureOn`) on a pool
    * thread, so that the calling thread downsamples and starts the fill
-   * meanwhile; the result is `continueStructure`'s. Unless in shared memory,
-   * the photo and hole plane are copied to the thread: up to 4 MP into the
-   * pool's staging buffers (`stageInto`; a second erase's step while they are
-   * held is posted as it is, copied on the way), above that by posting, so
-   * a large photo many times the crop keeps the step on the calling thread
-   * (undefined): at 48 MP the copy cost 0.3 s and 430 MiB of peak memory
-   * for a step that reads about the crop.
+   * meanwhile; the result is `continueStructure`'s. A photo in shared memory
+   * is read there as it is; otherwise the crop is copied into shared buffers
+   * (`stageCrop`), so the early fill may write into the photo at once. A
+   * large unshared photo with a small crop keeps the step on the calling
+   * thread (undefined; see `CHEAP_COPY_PIXELS`).
    *
    * @example
    * ```ts
@@ -173,9 +198,10 @@ export class FieldThreadPool implements FieldThreads {
   readonly continueStructureOn = (image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect): StructureStep | undefined => {
     const shared = image.data.buffer instanceof SharedArrayBuffer && hole.buffer instanceof SharedArrayBuffer;
     const pixels = image.width * image.height;
-    if (!shared && pixels > CHEAP_COPY_PIXELS && pixels > MAX_COPIED_PHOTO_PER_CROP * crop.width * crop.height) return undefined;
-    // Up to 4 MP an unshared photo is copied into the pool's staging buffers, which travel uncopied.
-    const buffers = shared || pixels > CHEAP_COPY_PIXELS ? null : this.staging;
+    if (!shared && pixels > CHEAP_COPY_PIXELS && pixels > MAX_PHOTO_PER_CROP * crop.width * crop.height) return undefined;
+    // A second erase's step while the kept buffers are held, or a large crop, gets buffers of its own.
+    const kept = !shared && crop.width * crop.height <= KEPT_STAGING_PIXELS ? this.staging : null;
+    const buffers = shared ? null : (kept ?? { pixels: new SharedArrayBuffer(0), hole: new SharedArrayBuffer(0) });
     // The thread marks the step's end here, so that the erase's speculative fill can stop without waiting
     // for the result's message (it runs on this thread, which would read that message only after it).
     const ended = new Int32Array(new SharedArrayBuffer(4));
@@ -184,11 +210,10 @@ export class FieldThreadPool implements FieldThreads {
     this.channel = null;
     // The channel's count says whether curves were written; a step that ends leaves it for the next one.
     curves[0] = 0;
-    let task: StructureTask = { image, hole, crop, holeBox, ended, curves };
-    if (buffers) {
-      this.staging = null;
-      task = { ...stageInto(buffers, image, hole), crop, holeBox, ended, curves };
-    }
+    if (kept) this.staging = null;
+    const task: StructureTask = buffers
+      ? { ...stageCrop(buffers, image, hole, crop, holeBox), ended, curves }
+      : { image, hole, crop, holeBox, ended, curves };
     this.structureSteps.add(ended);
     const step: StructureStep = this.pool.run(task, { name: "structure" });
     step.continues = () => Atomics.load(ended, 0) === 2 || Atomics.load(ended, 0) === 4;
@@ -197,20 +222,17 @@ export class FieldThreadPool implements FieldThreads {
     let settled: { read: ReturnType<typeof readCurves> } | null = null;
     step.curves = () => (settled ? settled.read : step.continues?.() ? readCurves(curves) : undefined);
     // A staged copy is the step's own; a photo in shared memory is read until the step ends (its bands are drawn
-    // from it after its curves are out); a photo posted to the thread is copied when the task leaves the queue,
-    // which its start marks.
+    // from it after its curves are out).
     step.readsPhoto = buffers
       ? () => false
-      : shared
-        ? () => {
-            const state = Atomics.load(ended, 0);
-            return state === 0 || state === 3 || state === 4;
-          }
-        : () => Atomics.load(ended, 0) === 0;
+      : () => {
+          const state = Atomics.load(ended, 0);
+          return state === 0 || state === 3 || state === 4;
+        };
     const done = () => {
       this.structureSteps.delete(ended);
       // Only the step read the buffers: the next erase may overwrite them.
-      if (buffers) this.staging = buffers;
+      if (kept) this.staging = kept;
       settled = { read: step.continues?.() ? readCurves(curves) : undefined };
       this.channel = curves;
     };

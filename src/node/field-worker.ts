@@ -59,6 +59,8 @@ export interface StructureTask {
   ended?: Int32Array;
   /** Where the curves are written ahead of the result (curve-channel.ts). */
   curves?: Float64Array;
+  /** Where `image` lies in the photo when it holds only the crop (field-threads.ts `stageCrop`): the result's rectangle is moved by it. */
+  offset?: { x: number; y: number };
 }
 
 const withOwnKernel = ownKernelCache();
@@ -72,7 +74,7 @@ export function sharedBands({ scan, bands }: SharedBandsTask): void {
   scanSharedBandsOver(scan, bands);
 }
 
-export function structure({ image, hole, crop, holeBox, ended, curves }: StructureTask): StructureResult | null {
+export function structure({ image, hole, crop, holeBox, ended, curves, offset }: StructureTask): StructureResult | null {
   if (ended) Atomics.store(ended, 0, 3);
   // Bars alone label no sides: they are not written ahead, so the speculative fill is kept.
   const ahead =
@@ -82,6 +84,7 @@ export function structure({ image, hole, crop, holeBox, ended, curves }: Structu
         }
       : undefined;
   const result = continueStructure(image, hole, crop, holeBox, ahead);
+  if (result && offset) result.rect = { ...result.rect, x: result.rect.x + offset.x, y: result.rect.y + offset.y };
   if (ended) Atomics.store(ended, 0, labelsSides(result) ? 2 : 1);
   return result;
 }
