@@ -32,7 +32,7 @@ import { pixelsWithUpscaleRoom, upscaleRowsOverMemory } from "../src/core/inpain
 import { downsampleInMemory, holeStatsInMemory, translucencyInMemory } from "../src/core/inpaint/wasm/downsample.js";
 import { addMask, countHole, holeBounds, holeStats } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
-import { noiseImage, rectMask, tasksPostedTo } from "./helpers.js";
+import { bandedImage, noiseImage, rectMask, tasksPostedTo } from "./helpers.js";
 
 describe("erase", () => {
   test("pixels outside the mask come back bit-identical, hole pixels are filled", async () => {
@@ -467,18 +467,8 @@ describe("a thread pool's structure step on a photo not in shared memory", () =>
     const { FieldThreadPool } = await import("../src/node/field-threads.js");
     const w = 2100;
     const h = 1500;
-    // A gradient with some texture, and a dark band across the hole: a curve to continue.
-    const image = { width: w, height: h, data: new Uint8ClampedArray(w * h * 4) };
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const p = (y * w + x) * 4;
-        const band = Math.abs(y - 0.5 * x - 300) < 40;
-        image.data[p] = band ? 30 : 90 + (x >> 4) + ((x * 13 + y * 7) % 23);
-        image.data[p + 1] = band ? 35 : 80 + (y >> 4) + (((x * 5) ^ (y * 11)) & 15);
-        image.data[p + 2] = band ? 40 : 70 + ((x + 2 * y) % 37);
-        image.data[p + 3] = 255;
-      }
-    }
+    // A dark band across the hole: a curve to continue.
+    const image = bandedImage(w, h, (x, y) => Math.abs(y - 0.5 * x - 300) < 40);
     const hole = rectMask(w, h, 801, 551, 500, 400).data;
     const holeBox = { x: 801, y: 551, width: 500, height: 400 };
     // Odd corners, and a crop large enough for the step's checkerboard read (its parity is the photo's).

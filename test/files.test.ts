@@ -18,7 +18,7 @@ import { jpegSize } from "../src/container/jpeg.js";
 import { editedMetadata, jpegQuality, readMetadata, writeMetadata } from "../src/container/metadata.js";
 import { encodePng16 } from "../src/container/png.js";
 import { eraseFile } from "../src/node/erase-file.js";
-import { noiseImage, tasksPostedTo } from "./helpers.js";
+import { bandedImage, noiseImage, tasksPostedTo } from "./helpers.js";
 import { adobeRgbProfile, greyProfile } from "./support/icc.js";
 
 const CLI = path.resolve("bin/vanish.js");
@@ -716,18 +716,9 @@ describe("a thread pool's structure step", () => {
     const { eraseWithReport } = await import("../src/core/inpaint/erase.js");
     const w = 2200;
     const h = 2000;
-    // A gradient with texture and a dark diagonal band through the hole (a curve for the step to continue).
-    const rgba = Buffer.alloc(w * h * 4);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const p = (y * w + x) * 4;
-        const band = Math.abs(y - 0.8 * x - 150) < 14;
-        rgba[p] = band ? 30 : 90 + (x >> 4) + ((x * 13 + y * 7) % 23);
-        rgba[p + 1] = band ? 35 : 80 + (y >> 4) + (((x * 5) ^ (y * 11)) & 15);
-        rgba[p + 2] = band ? 40 : 70 + ((x + 2 * y) % 37);
-        rgba[p + 3] = 255;
-      }
-    }
+    // A dark diagonal band through the hole: a curve for the step to continue.
+    const banded = bandedImage(w, h, (x, y) => Math.abs(y - 0.8 * x - 150) < 14).data;
+    const rgba = Buffer.from(banded.buffer, banded.byteOffset, banded.byteLength);
     const m = Buffer.alloc(w * h);
     for (let y = 600; y < 1500; y++) m.fill(255, y * w + 700, y * w + 1600);
     const input = path.join(dir, "large.png");

@@ -780,7 +780,7 @@ export async function improveNnfOn(
 }
 
 /** A copy of a typed array in shared memory (the array itself when it already is). */
-export function shared<T extends Float32Array | Int32Array | Int16Array | Uint8Array | Uint8ClampedArray>(a: T): T {
+export function shared<T extends Float32Array | Int32Array | Int16Array | Uint8Array>(a: T): T {
   if (a.buffer instanceof SharedArrayBuffer) return a;
   const Ctor = a.constructor as new (buffer: SharedArrayBuffer) => T;
   const out = new Ctor(new SharedArrayBuffer(a.byteLength));
