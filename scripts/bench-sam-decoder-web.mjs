@@ -11,6 +11,8 @@
  * worker's last run is traced by ONNX Runtime and its time per operator
  * type is printed. EXTRA_FLAGS: more Chromium flags, space-separated (e.g.
  * "--js-flags=--no-wasm-dynamic-tiering", to see what V8's tiering costs).
+ * SAM_DECODER_SPIN=1: the runtime's threads may spin between operators, as
+ * the app does not let them.
  * Why: bench:web's Segment Anything tap spends most of its time in this
  * decoder, which takes 35 ms in onnxruntime-node here.
  */
@@ -55,7 +57,7 @@ onmessage = async ({ data: { runs, threads, profile } }) => {
     executionProviders: ["wasm"],
     graphOptimizationLevel: "all",
     enableProfiling: profile,
-    extra: { session: { intra_op: { allow_spinning: "0" } } },
+    extra: { session: { intra_op: { allow_spinning: "${process.env.SAM_DECODER_SPIN === "1" ? "1" : "0"}" } } },
   });
   const fetches = session.outputNames.filter((n) => n.startsWith("multimask"));
   const times = [];

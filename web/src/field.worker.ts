@@ -77,6 +77,8 @@ export interface FieldBatchDone {
   id: number;
   /** A structure batch's result. */
   structure?: StructureResult | null;
+  /** When a structure batch started and ended here (ms since the epoch: `performance.timeOrigin` differs per worker). */
+  ran?: [number, number];
   error?: string;
 }
 
@@ -119,9 +121,10 @@ self.onmessage = (e: MessageEvent<FieldBatch | RowsBatch | KernelRowsBatch | Str
   }
   if (e.data.kind === "structure") {
     const { id, image, hole, crop, holeBox } = e.data;
+    const started = performance.timeOrigin + performance.now();
     try {
       const structure = continueStructure(image, hole, crop, holeBox);
-      const done: FieldBatchDone = { id, structure };
+      const done: FieldBatchDone = { id, structure, ran: [started, performance.timeOrigin + performance.now()] };
       self.postMessage(done, structure ? [structure.remaining.buffer, structure.band.buffer] : []);
     } catch (err) {
       self.postMessage({ id, error: (err as Error).message } satisfies FieldBatchDone);
