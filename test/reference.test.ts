@@ -21,7 +21,7 @@ import { fillFromReference, pinnedByPhoto, pinnedDown } from "../src/core/refere
 import { fitHomography, type Homography, project, ransacAffine, ransacHomography } from "../src/core/reference/homography.js";
 import { matchFeatures } from "../src/core/reference/matching.js";
 import { applyTone, fitToneCurves } from "../src/core/reference/tone.js";
-import { warpReference } from "../src/core/reference/warp.js";
+import { warpReference, warpReferenceAt } from "../src/core/reference/warp.js";
 
 /** A photo-like test scene: overlapping rectangles and discs of random colours with mild noise (plenty of corners). */
 function scene(w: number, h: number, seed: number, shapes = 140): RgbaImage {
@@ -411,6 +411,38 @@ describe("geometry", () => {
       same(levels[l].data, plain.data, `level ${l}`);
       const { width: lw, height: lh } = plain;
       same(harrisResponse(levels[l], scratch).subarray(0, lw * lh), plainHarris(plain), `Harris at level ${l}`);
+    }
+  });
+
+  test("the reference warped at a list of pixels equals the whole rectangle's warp there, shrunk, displaced or not", () => {
+    const reference = scene(320, 240, 5);
+    const rect = { x: 30, y: 20, width: 97, height: 61 };
+    const rng = new Random(3);
+    const points = Int32Array.from({ length: rect.width * rect.height }, (_, i) => i).filter(() => rng.next() < 0.2);
+    const wave = (x: number, y: number, out: Float64Array) => {
+      out[0] = 1.5 * Math.sin(x / 7);
+      out[1] = -0.75 * Math.cos(y / 5);
+    };
+    // Turned and moved (no shrink), then shrinking by 2.6 (the reference box-averaged by 2 first).
+    const turn = Float64Array.of(Math.cos(0.3), -Math.sin(0.3), 60, Math.sin(0.3), Math.cos(0.3), -10, 0, 0, 1);
+    const shrink = Float64Array.of(2.6, 0.1, 5, -0.1, 2.6, 3, 0, 0, 1);
+    for (const [name, h] of [
+      ["turned", turn],
+      ["shrunk", shrink],
+    ] as const) {
+      const shrinks = new Map();
+      for (const displace of [undefined, wave]) {
+        const dense = warpReference(reference, h, rect, undefined, displace);
+        const sparse = warpReferenceAt(reference, h, rect, points, displace, shrinks);
+        let covered = 0;
+        points.forEach((i, k) => {
+          assert.equal(sparse.valid[k], dense.valid[i], `${name}: coverage of pixel ${i}`);
+          covered += sparse.valid[k];
+          for (let c = 0; c < 3; c++) assert.equal(sparse.rgb[k * 3 + c], dense.rgb[i * 3 + c], `${name}: pixel ${i}, channel ${c}`);
+        });
+        assert.ok(covered > points.length / 2, `${name}: most points are covered`);
+      }
+      assert.equal(shrinks.size, name === "shrunk" ? 1 : 0, `${name}: box-averaged copies kept`);
     }
   });
 

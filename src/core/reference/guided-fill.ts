@@ -46,7 +46,7 @@ import { type AlignmentCandidate, alignReference, type Surroundings, type WideEv
 import { dominantFlowAt, flowAt, parallaxFlow } from "./flow.js";
 import { compose, type Homography } from "./homography.js";
 import { applyTone, fitToneCurves, type ToneCurves } from "./tone.js";
-import { warpReference } from "./warp.js";
+import { type ShrunkReferences, warpReference, warpReferenceAt } from "./warp.js";
 
 export interface ReferenceReport {
   /** True when at least part of the hole was filled from the reference. */
@@ -235,29 +235,51 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
   for (let i = 0; i < geo.n; i++) if (!geo.hole[i] && geo.toHole[i] <= wide * wide) ringCount++;
   // Candidates are scored on a lattice of at most ~60 000 ring pixels; the colour fit needs no more.
   const step = Math.max(1, Math.ceil(Math.sqrt(ringCount / 60000)));
-  const ringWide = new Uint8Array(geo.n);
   const ringNarrow = new Uint8Array(geo.n);
   const scoreNarrow = new Uint8Array(geo.n);
-  for (let i = 0; i < geo.n; i++) {
-    if (geo.hole[i]) continue;
-    const x = i % crop.width;
-    const y = (i - x) / crop.width;
-    const onLattice = x % step === 0 && y % step === 0;
-    if (geo.toHole[i] <= narrow * narrow) {
-      ringNarrow[i] = 1;
-      if (onLattice) scoreNarrow[i] = 1;
+  // The lattice's pixels in order (crop indices), and of those the wide ring's and the narrow one's: poses
+  // are warped, fitted and scored at these points alone (see `latticeOf`).
+  const latticeIndices: number[] = [];
+  const onWide: number[] = [];
+  const onNarrow: number[] = [];
+  for (let y = 0; y < crop.height; y++) {
+    for (let x = 0, i = y * crop.width; x < crop.width; x++, i++) {
+      if (geo.hole[i]) continue;
+      const onLattice = x % step === 0 && y % step === 0;
+      const isNarrow = geo.toHole[i] <= narrow * narrow;
+      if (isNarrow) ringNarrow[i] = 1;
+      const scores = isNarrow && onLattice;
+      if (scores) scoreNarrow[i] = 1;
+      const isWide = geo.toHole[i] <= wide * wide && onLattice;
+      if (!isWide && !scores) continue;
+      latticeIndices.push(i);
+      onWide.push(isWide ? 1 : 0);
+      onNarrow.push(scores ? 1 : 0);
     }
-    if (geo.toHole[i] <= wide * wide && onLattice) ringWide[i] = 1;
   }
+  const lattice = latticeOf(geo.rgb, Int32Array.from(latticeIndices));
+  const latticeWide = Uint8Array.from(onWide);
+  const latticeNarrow = Uint8Array.from(onNarrow);
+  // The narrow ring's lattice alone, for the checks that score a pose there.
+  const scoring = latticeOf(
+    geo.rgb,
+    lattice.points.filter((_, k) => latticeNarrow[k] !== 0),
+  );
+  const everyPoint = new Uint8Array(scoring.points.length).fill(1);
+  // The reference's box-averaged copies, made once for all of this alignment's warps.
+  const shrinks: ShrunkReferences = new Map();
+  const scoreAt = (h: Homography, tone: ToneCurves, d?: (x: number, y: number, out: Float64Array) => void) => {
+    const warp = warpReferenceAt(reference, h, crop, scoring.points, d, shrinks);
+    return ringScore(scoring.rgb, warp.rgb, everyPoint, warp.valid, tone);
+  };
 
   let best: ScoredCandidate | null = null;
   const scored: ScoredCandidate[] = [];
   for (const c of alignment.candidates) {
-    const needed = new Uint8Array(geo.n);
-    for (let i = 0; i < geo.n; i++) needed[i] = ringWide[i] | scoreNarrow[i];
-    const warp = warpReference(reference, c.homography, crop, needed);
-    const tone = fitToneCurves(geo.rgb, warp.rgb, ringWide, warp.valid, fitColour(geo.rgb, warp.rgb, ringWide, warp.valid));
-    const score = ringScore(geo.rgb, warp.rgb, scoreNarrow, warp.valid, tone);
+    // On the lattice, in the crop's order: the same sums as over planes the size of the crop.
+    const warp = warpReferenceAt(reference, c.homography, crop, lattice.points, undefined, shrinks);
+    const tone = fitToneCurves(lattice.rgb, warp.rgb, latticeWide, warp.valid, fitColour(lattice.rgb, warp.rgb, latticeWide, warp.valid));
+    const score = ringScore(lattice.rgb, warp.rgb, latticeNarrow, warp.valid, tone);
     if (Number.isNaN(score)) continue;
     const entry = { h: c.homography, kind: c.kind, inliers: c.inliers, tone, score };
     scored.push(entry);
@@ -290,8 +312,7 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
   let displace: ((x: number, y: number, out: Float64Array) => void) | undefined;
   if (flow && flow.largest >= 0.5) {
     const withFlow = (x: number, y: number, out: Float64Array) => flowAt(flow, x, y, out);
-    const check = warpReference(reference, best.h, crop, scoreNarrow, withFlow);
-    const score = ringScore(geo.rgb, check.rgb, scoreNarrow, check.valid, best.tone);
+    const score = scoreAt(best.h, best.tone, withFlow);
     if (score > best.score) {
       displace = withFlow;
       report.ringCorrelation = score;
@@ -327,8 +348,7 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
     let moved = Number.NEGATIVE_INFINITY;
     for (const sign of [1, -1]) {
       const shifted = compose(best.h, Float64Array.of(1, 0, sign * d * ex, 0, 1, sign * d * ey, 0, 0, 1));
-      const warp = warpReference(reference, shifted, crop, scoreNarrow);
-      const score = ringScore(geo.rgb, warp.rgb, scoreNarrow, warp.valid, best.tone);
+      const score = scoreAt(shifted, best.tone);
       if (!Number.isNaN(score)) moved = Math.max(moved, score);
     }
     // The rest of the photo must back the pose too: a ring of sky or
@@ -365,8 +385,7 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
     report.ringCorrelation <= 1 - MIN_WIDE_GAIN ? parallaxFlow(image, geo.hole, geo.toHole, crop, reference, best.h, true) : null;
   if (wideFlow && wideFlow.widened > 0 && wideFlow.largest >= 0.5) {
     const withWide = (x: number, y: number, out: Float64Array) => flowAt(wideFlow, x, y, out);
-    const check = warpReference(reference, best.h, crop, scoreNarrow, withWide);
-    const score = ringScore(geo.rgb, check.rgb, scoreNarrow, check.valid, best.tone);
+    const score = scoreAt(best.h, best.tone, withWide);
     if (score >= report.ringCorrelation + MIN_WIDE_GAIN) {
       fillFlow = wideFlow;
       displace = withWide;
@@ -394,7 +413,7 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
   }
   const tone = best.tone;
   const colourCorrected = (d: typeof displace) => {
-    const wp = warpReference(reference, best.h, crop, needed, d);
+    const wp = warpReference(reference, best.h, crop, needed, d, shrinks);
     for (let i = 0; i < geo.n; i++) {
       if (!wp.valid[i]) continue;
       for (let c = 0; c < 3; c++) wp.rgb[i * 3 + c] = applyTone(tone, c, wp.rgb[i * 3 + c]);
@@ -464,6 +483,23 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
   report.used = true;
   report.fillMs = performance.now() - t0 - report.alignMs;
   return { image: { width: W, height: H, data: out }, residual, report };
+}
+
+/**
+ * The photo at some of the crop's pixels (`points`, crop indices in
+ * increasing order): their RGB as interleaved floats, one triple per point.
+ * Fits and scores over such a list visit the points in the crop's order, so
+ * their sums are those over the crop's planes.
+ */
+function latticeOf(rgb: Float32Array, points: Int32Array): { points: Int32Array; rgb: Float32Array } {
+  const out = new Float32Array(points.length * 3);
+  for (let k = 0; k < points.length; k++) {
+    const i = points[k];
+    out[k * 3] = rgb[i * 3];
+    out[k * 3 + 1] = rgb[i * 3 + 1];
+    out[k * 3 + 2] = rgb[i * 3 + 2];
+  }
+  return { points, rgb: out };
 }
 
 interface CropGeometry {
