@@ -38,7 +38,7 @@
 import type { Rect, RgbaImage } from "../image.js";
 import { type Conductance, extendGrid, FIXED, type Grid, SOLVE, sampleGrid, solveGuidedMembrane } from "../membrane.js";
 import { compose, type Homography } from "./homography.js";
-import { warpReference } from "./warp.js";
+import { type ShrunkReferences, warpReference } from "./warp.js";
 
 /** A displacement field over a crop: sample (dx, dy) in full-resolution pixels with `flowAt`. */
 export interface ParallaxFlow {
@@ -111,7 +111,8 @@ const MIN_KNOWN_SHARE = 0.5;
 /**
  * The residual flow of `reference` through `h` around the hole of `crop`, or
  * null when too few ring nodes can be matched reliably. `hole` and `toHole`
- * (squared distance to the hole) are crop-sized.
+ * (squared distance to the hole) are crop-sized; `shrinks` keeps the
+ * reference's box-averaged copies for the next call (see `warpReference`).
  */
 export function parallaxFlow(
   image: RgbaImage,
@@ -121,6 +122,7 @@ export function parallaxFlow(
   reference: RgbaImage,
   h: Homography,
   wide = false,
+  shrinks?: ShrunkReferences,
 ): ParallaxFlow | null {
   const f = Math.max(1, Math.ceil(Math.max(crop.width, crop.height) / WORK_SIDE));
   const w = Math.ceil(crop.width / f);
@@ -131,11 +133,14 @@ export function parallaxFlow(
   const count = new Float32Array(n);
   const cellHole = new Uint8Array(n);
   const cellDistance = new Float32Array(n).fill(Number.POSITIVE_INFINITY);
+  // Each crop column's cell column, worked out once rather than per pixel.
+  const cellColumn = new Int32Array(crop.width);
+  for (let x = 0; x < crop.width; x++) cellColumn[x] = Math.floor(x / f);
   for (let y = 0; y < crop.height; y++) {
     const cy = Math.floor(y / f);
     for (let x = 0; x < crop.width; x++) {
       const i = y * crop.width + x;
-      const c = cy * w + Math.floor(x / f);
+      const c = cy * w + cellColumn[x];
       if (toHole[i] < cellDistance[c]) cellDistance[c] = toHole[i];
       if (hole[i]) {
         cellHole[c] = 1;
@@ -149,7 +154,7 @@ export function parallaxFlow(
   for (let c = 0; c < n; c++) target[c] = count[c] > 0 ? target[c] / count[c] : 0;
   // Working pixel (X, Y) sits at full-resolution (crop.x + f·X + (f − 1)/2, …).
   const toFull = Float64Array.of(f, 0, crop.x + (f - 1) / 2, 0, f, crop.y + (f - 1) / 2, 0, 0, 1);
-  const warp = warpReference(reference, compose(h, toFull), { x: 0, y: 0, width: w, height: ht });
+  const warp = warpReference(reference, compose(h, toFull), { x: 0, y: 0, width: w, height: ht }, undefined, undefined, shrinks);
   const ref = new Float32Array(n);
   for (let c = 0; c < n; c++) ref[c] = 0.299 * warp.rgb[c * 3] + 0.587 * warp.rgb[c * 3 + 1] + 0.114 * warp.rgb[c * 3 + 2];
 

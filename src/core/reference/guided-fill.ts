@@ -308,7 +308,7 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
   // decision to use the reference is then taken on the corrected ring, so a
   // scene with depth (a stereo pair, a step aside) is judged on its geometry
   // once the parallax is explained, not on the plane of one homography.
-  const flow = parallaxFlow(image, geo.hole, geo.toHole, crop, reference, best.h);
+  const flow = parallaxFlow(image, geo.hole, geo.toHole, crop, reference, best.h, false, shrinks);
   let displace: ((x: number, y: number, out: Float64Array) => void) | undefined;
   if (flow && flow.largest >= 0.5) {
     const withFlow = (x: number, y: number, out: Float64Array) => flowAt(flow, x, y, out);
@@ -382,7 +382,7 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
   let fillFlow = displace ? flow : null;
   // (A ring already explained to within MIN_WIDE_GAIN cannot gain that much.)
   const wideFlow =
-    report.ringCorrelation <= 1 - MIN_WIDE_GAIN ? parallaxFlow(image, geo.hole, geo.toHole, crop, reference, best.h, true) : null;
+    report.ringCorrelation <= 1 - MIN_WIDE_GAIN ? parallaxFlow(image, geo.hole, geo.toHole, crop, reference, best.h, true, shrinks) : null;
   if (wideFlow && wideFlow.widened > 0 && wideFlow.largest >= 0.5) {
     const withWide = (x: number, y: number, out: Float64Array) => flowAt(wideFlow, x, y, out);
     const score = scoreAt(best.h, best.tone, withWide);
@@ -426,12 +426,13 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
   const edge = edgeCorrection(geo, ref, warp.valid, ringNarrow, crop);
   const staleMargin = Math.ceil(0.006 * Math.max(W, H)) + 3;
   const staleRadius = Math.max(2, Math.round(long / 48));
-  const stale = staleInterior(geo, ref, warp.valid, crop, staleMargin, staleRadius);
+  const holeBox = { x: bounds.x - crop.x, y: bounds.y - crop.y, width: bounds.width, height: bounds.height };
+  const stale = staleInterior(geo, ref, warp.valid, crop, holeBox, staleMargin, staleRadius);
   if (fillDisplace) {
     // The flow is interpolated, not measured, inside the hole: whether the
     // reference still shows the object is also asked of the homography alone.
     const plain = colourCorrected(undefined);
-    const stalePlain = staleInterior(geo, plain.rgb, plain.valid, crop, staleMargin, staleRadius);
+    const stalePlain = staleInterior(geo, plain.rgb, plain.valid, crop, holeBox, staleMargin, staleRadius);
     for (let i = 0; i < geo.n; i++) stale[i] |= stalePlain[i];
   }
 
@@ -793,15 +794,31 @@ function edgeCorrection(geo: CropGeometry, ref: Float32Array, valid: Uint8Array,
  * the band of background that every grown mask includes from counting as
  * object.
  */
-function staleInterior(geo: CropGeometry, ref: Float32Array, valid: Uint8Array, crop: Rect, margin: number, r: number): Uint8Array {
+function staleInterior(
+  geo: CropGeometry,
+  ref: Float32Array,
+  valid: Uint8Array,
+  crop: Rect,
+  holeBox: Rect,
+  margin: number,
+  r: number,
+): Uint8Array {
   const { width: w, height: h } = crop;
   const w1 = w + 1;
+  // Only hole pixels are judged, over windows reaching r beyond them: the sums end there. They still start at
+  // the crop's corner, so each one is what it was over the whole crop.
+  const hx0 = holeBox.x;
+  const hy0 = holeBox.y;
+  const hx1 = holeBox.x + holeBox.width;
+  const hy1 = holeBox.y + holeBox.height;
+  const xEnd = Math.min(w, hx1 + r);
+  const yEnd = Math.min(h, hy1 + r);
   const sum = new Float64Array(w1 * (h + 1));
   const cnt = new Int32Array(w1 * (h + 1));
-  for (let y = 0; y < h; y++) {
+  for (let y = 0; y < yEnd; y++) {
     let rowSum = 0;
     let rowCnt = 0;
-    for (let x = 0; x < w; x++) {
+    for (let x = 0; x < xEnd; x++) {
       const i = y * w + x;
       if (valid[i]) {
         const j = i * 3;
@@ -817,7 +834,9 @@ function staleInterior(geo: CropGeometry, ref: Float32Array, valid: Uint8Array, 
   // Square neighbourhoods (separable dilations) are plenty for a margin of a few pixels.
   const nearKnown = dilate(geo.known, w, h, margin);
   const deep = new Uint8Array(geo.n);
-  for (let i = 0; i < geo.n; i++) deep[i] = geo.hole[i] && valid[i] && !nearKnown[i] ? 1 : 0;
+  for (let y = hy0; y < hy1; y++) {
+    for (let i = y * w + hx0; i < y * w + hx1; i++) deep[i] = geo.hole[i] && valid[i] && !nearKnown[i] ? 1 : 0;
+  }
   const differenceAt = (x: number, y: number) => {
     const x0 = Math.max(0, x - r);
     const x1 = Math.min(w, x + r + 1);
@@ -828,10 +847,10 @@ function staleInterior(geo: CropGeometry, ref: Float32Array, valid: Uint8Array, 
   };
   const seed = new Uint8Array(geo.n);
   let any = false;
-  for (let i = 0; i < geo.n; i++) {
-    if (!deep[i]) continue;
-    const x = i % w;
-    if (differenceAt(x, (i - x) / w) < STALE_DIFFERENCE) {
+  for (let y = hy0; y < hy1; y++) {
+    for (let x = hx0; x < hx1; x++) {
+      const i = y * w + x;
+      if (!deep[i] || differenceAt(x, y) >= STALE_DIFFERENCE) continue;
       seed[i] = 1;
       any = true;
     }
@@ -840,9 +859,9 @@ function staleInterior(geo: CropGeometry, ref: Float32Array, valid: Uint8Array, 
   // Only where something was found still there is the texture asked.
   const window = new WindowCorrelation(geo.rgb, ref, valid, w, h, r);
   const correlated = new Uint8Array(geo.n);
-  for (let y = 0; y < h; y++) {
+  for (let y = hy0; y < hy1; y++) {
     let rowReady = false;
-    for (let x = 0; x < w; x++) {
+    for (let x = hx0; x < hx1; x++) {
       const i = y * w + x;
       if (!deep[i] || seed[i] || differenceAt(x, y) >= STALE_CORRELATED_DIFFERENCE) continue;
       if (!rowReady) {
