@@ -443,6 +443,11 @@ describe("geometry", () => {
         assert.ok(covered > points.length / 2, `${name}: most points are covered`);
       }
       assert.equal(shrinks.size, name === "shrunk" ? 1 : 0, `${name}: box-averaged copies kept`);
+      // Without a flow only the cells the rect can reach are averaged; with one (here a zero flow) all of them.
+      const reached = warpReference(reference, h, rect);
+      const whole = warpReference(reference, h, rect, undefined, (_x, _y, out) => out.fill(0));
+      assert.ok(Buffer.from(reached.rgb.buffer).equals(Buffer.from(whole.rgb.buffer)), `${name}: the reached cells give the same warp`);
+      assert.ok(Buffer.from(reached.valid.buffer).equals(Buffer.from(whole.valid.buffer)), `${name}: and the same coverage`);
     }
   });
 

@@ -101,13 +101,21 @@ class Sampler {
     shrinks?: ShrunkReferences,
   ) {
     const factor = Math.floor(localScale(h, rect.x + rect.width / 2, rect.y + rect.height / 2));
-    let src = reference;
-    if (factor >= 2) {
-      src = shrinks?.get(factor) ?? boxShrink(reference, factor);
-      shrinks?.set(factor, src);
-    }
-    this.src = src;
     this.map = factor >= 2 ? compose(scaling(1 / factor, 0.5 / factor - 0.5), h) : h;
+    if (factor < 2) {
+      this.src = reference;
+      return;
+    }
+    const cache = shrinks ?? new Map();
+    let shrunk = cache.get(factor);
+    if (shrunk === undefined) {
+      shrunk = emptyShrink(reference, factor);
+      cache.set(factor, shrunk);
+    }
+    // Only the cells the samples can read are averaged (without a flow: the rect's corners bound where it lands).
+    const reach = displace ? null : cellsReached(this.map, rect, shrunk.image.width, shrunk.image.height);
+    shrinkCells(reference, shrunk, reach ?? { x0: 0, y0: 0, x1: shrunk.image.width, y1: shrunk.image.height });
+    this.src = shrunk.image;
   }
 
   /** Writes the rect's pixel (x, y) into `rgb` at `o` and returns 1, or returns 0 where the reference does not cover it. */
@@ -151,7 +159,7 @@ class Sampler {
  * them the whole 12 MP reference was averaged again every time). The
  * reference's pixels must not change while it is used.
  */
-export type ShrunkReferences = Map<number, RgbaImage>;
+export type ShrunkReferences = Map<number, ShrunkReference>;
 
 /** Reference pixels per target pixel around (x, y): √|det J| of the homography. */
 export function localScale(h: Homography, x: number, y: number): number {
@@ -171,17 +179,83 @@ function catmullRom(t: number, w: Float64Array): void {
   w[3] = 0.5 * (t3 - t2);
 }
 
-function boxShrink(image: RgbaImage, f: number): RgbaImage {
+/** Cells [x0, x1) × [y0, y1) of a box-averaged image. */
+interface Cells {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** The cells a Catmull-Rom sample of each pixel of `rect` through `map` can read, or null when that is not known. */
+function cellsReached(map: Homography, rect: Rect, w: number, h: number): Cells | null {
+  // The map's denominator is affine: positive at the rect's four corners, it is positive all over, and the rect
+  // lands inside the quadrilateral of the corners' images.
+  const pt = new Float64Array(2);
+  let u0 = Number.POSITIVE_INFINITY;
+  let v0 = Number.POSITIVE_INFINITY;
+  let u1 = Number.NEGATIVE_INFINITY;
+  let v1 = Number.NEGATIVE_INFINITY;
+  for (const [x, y] of [
+    [rect.x, rect.y],
+    [rect.x + rect.width - 1, rect.y],
+    [rect.x, rect.y + rect.height - 1],
+    [rect.x + rect.width - 1, rect.y + rect.height - 1],
+  ]) {
+    if (!project(map, x, y, pt)) return null;
+    u0 = Math.min(u0, pt[0]);
+    v0 = Math.min(v0, pt[1]);
+    u1 = Math.max(u1, pt[0]);
+    v1 = Math.max(v1, pt[1]);
+  }
+  // A sample at u reads cells ⌊u⌋ − 1 … ⌊u⌋ + 2, clamped to the image (one more cell each way for rounding).
+  const clampX = (x: number) => Math.min(w, Math.max(0, x));
+  const clampY = (y: number) => Math.min(h, Math.max(0, y));
+  return {
+    x0: clampX(Math.floor(u0) - 2),
+    y0: clampY(Math.floor(v0) - 2),
+    x1: clampX(Math.floor(u1) + 4),
+    y1: clampY(Math.floor(v1) + 4),
+  };
+}
+
+/** A reference box-averaged by `factor`, with the cells averaged so far (`done`; the rest are 0 and never read). */
+export interface ShrunkReference {
+  image: RgbaImage;
+  factor: number;
+  done: Cells;
+}
+
+function emptyShrink(image: RgbaImage, f: number): ShrunkReference {
   const w = Math.max(1, Math.floor(image.width / f));
   const h = Math.max(1, Math.floor(image.height / f));
-  const out = new Uint8ClampedArray(w * h * 4);
-  const acc = new Float64Array(w * 4);
+  return { image: { width: w, height: h, data: new Uint8ClampedArray(w * h * 4) }, factor: f, done: { x0: 0, y0: 0, x1: 0, y1: 0 } };
+}
+
+/**
+ * Averages the cells of `want` that `shrunk` lacks: it then holds the
+ * bounding box of what it held and `want`. Each cell sums its f × f pixels
+ * row by row, as the whole image's average does, so a cell's value does not
+ * depend on which others were averaged.
+ */
+function shrinkCells(image: RgbaImage, shrunk: ShrunkReference, want: Cells): void {
+  const { done } = shrunk;
+  if (want.x0 >= want.x1 || want.y0 >= want.y1) return;
+  if (want.x0 >= done.x0 && want.y0 >= done.y0 && want.x1 <= done.x1 && want.y1 <= done.y1) return;
+  const had = done.x0 < done.x1 && done.y0 < done.y1;
+  const x0 = had ? Math.min(done.x0, want.x0) : want.x0;
+  const y0 = had ? Math.min(done.y0, want.y0) : want.y0;
+  const x1 = had ? Math.max(done.x1, want.x1) : want.x1;
+  const y1 = had ? Math.max(done.y1, want.y1) : want.y1;
+  const f = shrunk.factor;
+  const { width: w, data: out } = shrunk.image;
+  const acc = new Float64Array((x1 - x0) * 4);
   const inv = 1 / (f * f);
-  for (let y = 0; y < h; y++) {
+  for (let y = y0; y < y1; y++) {
     acc.fill(0);
     for (let yy = 0; yy < f; yy++) {
-      let p = (y * f + yy) * image.width * 4;
-      for (let x = 0; x < w; x++) {
+      let p = ((y * f + yy) * image.width + x0 * f) * 4;
+      for (let x = 0; x < x1 - x0; x++) {
         for (let xx = 0; xx < f; xx++, p += 4) {
           acc[x * 4] += image.data[p];
           acc[x * 4 + 1] += image.data[p + 1];
@@ -190,7 +264,8 @@ function boxShrink(image: RgbaImage, f: number): RgbaImage {
         }
       }
     }
-    for (let k = 0; k < w * 4; k++) out[y * w * 4 + k] = acc[k] * inv;
+    const row = (y * w + x0) * 4;
+    for (let k = 0; k < (x1 - x0) * 4; k++) out[row + k] = acc[k] * inv;
   }
-  return { width: w, height: h, data: out };
+  shrunk.done = { x0, y0, x1, y1 };
 }
