@@ -21,6 +21,7 @@ import sharp from "sharp";
 import { MASK_KINDS, objectMask } from "../dist/src/bench/masks.js";
 import { findOpenCvPython } from "../dist/src/bench/opencv-python.js";
 import { decodeFitted, ensurePhotos } from "../dist/src/bench/photos.js";
+import { median } from "../dist/src/bench/stats.js";
 
 const exec = promisify(execFile);
 const sizes = (process.argv[2] ?? "1024,2048,4096").split(",").map(Number);
@@ -32,10 +33,6 @@ const python = await findOpenCvPython();
 if (!python) throw new Error("bench-cold: OpenCV for Python not found (apt-get install python3-opencv)");
 const photos = await ensurePhotos(path.join(root, ".cache/photos"), (line) => process.stderr.write(`bench-cold: ${line}\n`));
 const work = mkdtempSync(path.join(os.tmpdir(), "vanish-bench-cold-"));
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const rows = [];
 try {
   for (const size of sizes) {

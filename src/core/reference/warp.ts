@@ -83,7 +83,7 @@ export function warpReferenceAt(
  * Catmull-Rom bicubic samples of the reference through a homography, for the
  * pixels of one rect of the target. When the homography shrinks the
  * reference by 2× or more around the rect's centre, it samples the reference
- * box-averaged by that integer factor (`shrunk`), so the copy does not alias.
+ * box-averaged by that integer factor (`shrinkCells`), so the copy does not alias.
  */
 class Sampler {
   private readonly src: RgbaImage;
