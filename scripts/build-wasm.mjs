@@ -16,6 +16,7 @@ const KERNELS = [
   { name: "patch-distance", constant: "PATCH_DISTANCE_WASM" },
   { name: "detail-transfer", constant: "DETAIL_TRANSFER_WASM" },
   { name: "downsample", constant: "DOWNSAMPLE_WASM" },
+  { name: "coarse", constant: "COARSE_WASM" },
 ];
 const flags = [
   "-O3",

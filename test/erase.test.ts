@@ -28,6 +28,7 @@ import {
   upscaleRows,
   upscaleSeam,
 } from "../src/core/inpaint/upscale.js";
+import { textureFeaturesInWasm } from "../src/core/inpaint/wasm/coarse.js";
 import { pixelsWithUpscaleRoom, upscaleRowsOverMemory } from "../src/core/inpaint/wasm/detail-transfer.js";
 import { downsampleInMemory, holeStatsInMemory, translucencyInMemory } from "../src/core/inpaint/wasm/downsample.js";
 import { addMask, countHole, holeBounds, holeStats } from "../src/core/mask.js";
@@ -506,6 +507,36 @@ describe("patch distance kernels", () => {
     const typescript = await erase(image, mask, { seed: 4, coarse: new PatchMatchCoarse({ kernel: "typescript" }) });
     assert.deepEqual(wasm.data, typescript.data);
     assert.throws(() => new PatchMatchCoarse({ kernel: "gpu" as "wasm" }), /kernel/);
+  });
+
+  test("the coarse stage's loops in WebAssembly (texture features, halving, upsampling, vote) give the TypeScript's floats", async () => {
+    // Odd sizes (a level's last column and row have one child) and a round hole; three channels (the vote's own
+    // loops in WebAssembly) and four (a translucent photo: texture features of four, the vote's general loop in
+    // TypeScript). The coarse fill's floats are compared, as a difference in their last bits may not move a byte.
+    const w = 203;
+    const h = 149;
+    const banded = bandedImage(w, h, (x, y) => (x + 2 * y) % 37 < 11);
+    const noise = noiseImage(w, h, 5, 30);
+    const hole = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if ((x - 101) ** 2 + ((y - 70) * 1.3) ** 2 < 38 ** 2) hole[y * w + x] = 1;
+    for (const channels of [3, 4]) {
+      const data = new Float32Array(w * h * channels);
+      for (let i = 0; i < w * h; i++)
+        for (let c = 0; c < channels; c++)
+          data[i * channels + c] = (banded.data[4 * i + c] + noise.data[4 * i + c]) / 2 + (c === 3 ? -60 : 0);
+      // Without the sharp finish the finest level's last vote is the output (the field hardly shows float bits:
+      // the distances read values rounded to 16-bit integers).
+      for (const sharpFinish of [true, false]) {
+        const fill = async (kernel: "wasm" | "typescript") => {
+          const image = { width: w, height: h, channels, data: new Float32Array(data) };
+          const done = await new PatchMatchCoarse({ kernel, sharpFinish }).fill({ image, hole, rng: new Random(3) });
+          return Array.from(done.image.data);
+        };
+        assert.deepEqual(await fill("wasm"), await fill("typescript"));
+      }
+    }
+    const out = new Float32Array(w * h * 5);
+    assert.equal(textureFeaturesInWasm(new Float32Array(w * h * 3), new Uint8Array(w * h), w, h, 3, 8, out), true);
   });
 });
 

@@ -41,6 +41,7 @@ import {
   shareProblem,
 } from "./patchmatch.js";
 import { type FloatImage, halve } from "./resample.js";
+import { textureFeaturesInWasm, upsampleInWasm, voteInWasm } from "./wasm/coarse.js";
 import { releaseDistanceKernel } from "./wasm/patch-distance.js";
 
 /**
@@ -206,12 +207,13 @@ export class PatchMatchCoarse implements CoarseStage {
   async fill({ image, hole, rng, progress, sides, abandon }: CoarseInput): Promise<CoarseOutput> {
     const r = this.radius;
     const texture = this.textureWeight > 0 ? { channel: image.channels, weight: this.textureWeight } : undefined;
-    const work = texture ? withTextureFeatures(image, hole, this.textureWindow) : copyImage(image);
+    const wasm = this.kernel === "wasm";
+    const work = texture ? withTextureFeatures(image, hole, this.textureWindow, wasm) : copyImage(image);
     const levels: { image: FloatImage; hole: Uint8Array }[] = [{ image: work, hole }];
     for (;;) {
       const last = levels[levels.length - 1];
       if (Math.min(last.image.width, last.image.height) < 2 * this.minLevelSize) break;
-      const next = halve(last.image, last.hole);
+      const next = halve(last.image, last.hole, wasm);
       if (!hasUsableSource(next.hole, next.image.width, next.image.height, r)) break;
       levels.push(next);
     }
@@ -269,7 +271,7 @@ export class PatchMatchCoarse implements CoarseStage {
         levels[L] = { image: img, hole: h };
         problem = shareProblem({ ...made, image: img.data });
       }
-      const voter = new Voter(problem);
+      const voter = new Voter(problem, wasm);
       const longSide = Math.max(img.width, img.height);
       let nnf: Nnf;
       let emIterations: number;
@@ -285,7 +287,7 @@ export class PatchMatchCoarse implements CoarseStage {
       } else {
         // Hole pixels start from the upsampled coarse image; where the coarse
         // level had a match, the upsampled field's vote replaces it (sharper).
-        upsampleInto(prev.image, img, h);
+        upsampleInto(prev.image, img, h, wasm);
         const up = upsampleNnf(prev.problem, prev.nnf, problem, voter.boundary, rng);
         // The coarser level is read no more: its kernel goes to the next fill's coarse levels.
         releaseDistanceKernel(prev.problem.kernelMemory);
@@ -392,9 +394,15 @@ function sharedPlane(plane: Float32Array): Float32Array {
  * together over one interleaved plane, row by row in both passes: a running
  * double per column and channel, stored as float32 after each step.
  */
-function withTextureFeatures(img: FloatImage, hole: Uint8Array, window: number): FloatImage {
+function withTextureFeatures(img: FloatImage, hole: Uint8Array, window: number, wasm: boolean): FloatImage {
   const { width: w, height: h, channels: C, data } = img;
   const n = w * h;
+  const C2 = C + 2;
+  if (wasm) {
+    const out = floatPlanes.take(n * C2);
+    if (textureFeaturesInWasm(data, hole, w, h, C, window, out)) return { width: w, height: h, channels: C2, data: out };
+    floatPlanes.give(out);
+  }
   // gx, gy, valid per pixel; 0 where a stencil touches the hole.
   const grad = gradientScratch.take(n * 3, true);
   for (let y = 1; y < h - 1; y++) {
@@ -412,7 +420,6 @@ function withTextureFeatures(img: FloatImage, hole: Uint8Array, window: number):
   }
   const half = window >> 1;
   const rows = boxSumRows3(grad, w, h, half);
-  const C2 = C + 2;
   const out = floatPlanes.take(n * C2);
   if (C === 3) {
     // The usual case, without an inner loop of three (as long as the gradients above, in a profile).
@@ -573,9 +580,10 @@ function copyNearest(p: PatchProblem, nnf: Nnf): void {
  * Bilinear 2× upsampling of the coarse estimate into the fine level's hole
  * pixels, for the fine level's channels (the coarse level may carry more).
  */
-function upsampleInto(coarse: FloatImage, fine: FloatImage, hole: Uint8Array): void {
+function upsampleInto(coarse: FloatImage, fine: FloatImage, hole: Uint8Array, wasm: boolean): void {
   const { width: cw, height: ch, channels: CC, data: cd } = coarse;
   const { width: w, height: h, channels: C, data } = fine;
+  if (wasm && upsampleInWasm(cd, cw, ch, CC, data, w, h, C, hole)) return;
   for (let y = 0; y < h; y++) {
     const v = Math.min(Math.max((y + 0.5) / 2 - 0.5, 0), ch - 1);
     const y0 = Math.floor(v);
@@ -650,7 +658,11 @@ class Voter {
   private readonly weights: Float32Array;
   private readonly area: Float32Array;
 
-  constructor(private readonly p: PatchProblem) {
+  constructor(
+    private readonly p: PatchProblem,
+    /** Whether the vote may run in WebAssembly (`voteInWasm`, the same bytes). */
+    private readonly wasm: boolean,
+  ) {
     // Every hole pixel is a target and targets are in raster order: the hole pixels in order, without a pass over the level.
     const { hole, targets } = p;
     const nt = targets.length;
@@ -696,6 +708,10 @@ class Voter {
     const { width: w, height: h, channels: C, image: img, radius: r, slotOf } = this.p;
     const { holeIndex, sums } = this;
     const source = nnf.source;
+    if (this.wasm && holeIndex.length > 0) {
+      const summed = voteInWasm(img, w, h, C, r, slotOf, holeIndex, source, weights);
+      if (summed !== null) return summed / (3 * holeIndex.length);
+    }
     let change = 0;
     for (let n = 0; n < holeIndex.length; n++) {
       const q = holeIndex[n];

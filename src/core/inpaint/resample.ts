@@ -13,6 +13,7 @@
  */
 import type { Rect, RgbaImage } from "../image.js";
 import { floatPlanes } from "../scratch.js";
+import { halveInWasm } from "./wasm/coarse.js";
 
 /** A low-resolution float image, `channels` values per pixel, interleaved. */
 export interface FloatImage {
@@ -229,14 +230,17 @@ function blurPassAny(
 /**
  * Halves an image for the next pyramid level: each coarse pixel averages its
  * known children; it is hole when more than half of its children are hole.
+ * With `wasm`, the loop runs in WebAssembly where it can (`halveInWasm`, the same bytes).
  */
-export function halve(img: FloatImage, hole: Uint8Array): LowRes {
+export function halve(img: FloatImage, hole: Uint8Array, wasm = false): LowRes {
   const { width: w, height: h, channels: C, data } = img;
   const cw = Math.ceil(w / 2);
   const ch = Math.ceil(h / 2);
   // From the pool: the completion gives it back at the end of its fill.
   const out = floatPlanes.take(cw * ch * C);
   const cHole = new Uint8Array(cw * ch);
+  if (wasm && halveInWasm(data, hole, w, h, C, out, cHole))
+    return { image: { width: cw, height: ch, channels: C, data: out }, hole: cHole };
   for (let y = 0; y < ch; y++) {
     const top = 2 * y * w;
     const hasBottom = 2 * y + 1 < h;
