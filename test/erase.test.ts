@@ -30,7 +30,7 @@ import {
 } from "../src/core/inpaint/upscale.js";
 import { textureFeaturesInWasm } from "../src/core/inpaint/wasm/coarse.js";
 import { pixelsWithUpscaleRoom, upscaleRowsOverMemory } from "../src/core/inpaint/wasm/detail-transfer.js";
-import { downsampleInMemory, holeStatsInMemory, translucencyInMemory } from "../src/core/inpaint/wasm/downsample.js";
+import { downsampleCopied, downsampleInMemory, holeStatsInMemory, translucencyInMemory } from "../src/core/inpaint/wasm/downsample.js";
 import { addMask, countHole, holeBounds, holeStats } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { bandedImage, noiseImage, rectMask, tasksPostedTo } from "./helpers.js";
@@ -896,7 +896,10 @@ describe("upscale option", () => {
             for (const channels of [3, 4]) {
               const wasm = downsampleInMemory(inMemory, mask, rect, s, channels);
               assert.ok(wasm);
-              assert.deepEqual(wasm, downsampleCrop(image, mask, rect, s, channels), `${w}×${h} s ${s} C ${channels}`);
+              const typescript = downsampleCrop(image, mask, rect, s, channels);
+              assert.deepEqual(wasm, typescript, `${w}×${h} s ${s} C ${channels}`);
+              // A photo anywhere else: its crop copied into a kernel's memory of its own.
+              assert.deepEqual(downsampleCopied(image, mask, rect, s, channels), typescript, `copied ${w}×${h} s ${s} C ${channels}`);
             }
           }
         }

@@ -32,7 +32,7 @@ import type { SideCurve } from "./structure/curve-channel.js";
 import { sideLabels } from "./structure/sides.js";
 import { continueStructure, labelsSides, pasteStructure, type StructureResult } from "./structure/structure.js";
 import { type UpscaleInput, upscaleInto } from "./upscale.js";
-import { downsampleInMemory, holeStatsInMemory, translucencyInMemory } from "./wasm/downsample.js";
+import { downsampleCopied, downsampleInMemory, holeStatsInMemory, translucencyInMemory } from "./wasm/downsample.js";
 import { releaseDistanceKernel } from "./wasm/patch-distance.js";
 
 export interface EraseOptions {
@@ -286,7 +286,10 @@ async function selfSimilarFill(
   const longSide = options.lowResLongSide ?? 512;
   const s = workingScale(crop, holePixels, W * H, longSide, options.lowResHoleBudget ?? DEFAULT_HOLE_BUDGET);
   const channels = (translucencyInMemory(image, crop) ?? hasTranslucency(image, crop)) ? 4 : 3;
-  const low = downsampleInMemory(image, hole, crop, s, channels) ?? downsampleCrop(image, hole, crop, s, channels);
+  const low =
+    downsampleInMemory(image, hole, crop, s, channels) ??
+    downsampleCopied(image, hole, crop, s, channels) ??
+    downsampleCrop(image, hole, crop, s, channels);
   if (countSources(low.hole, low.image.width, low.image.height, 3, 1) === 0) {
     if (elsewhere) await elsewhere;
     const pct = ((100 * holePixels) / (W * H)).toFixed(1);

@@ -3,7 +3,7 @@
  * assembly/coarse.ts, AssemblyScript): texture features, halving, bilinear
  * upsampling and the vote, with the same bytes out as the TypeScript in
  * completion.ts and resample.ts. Each call copies its planes into one memory
- * per thread (grown as a level needs), runs there and copies its result back:
+ * per thread (`WasmArena`), runs there and copies its result back:
  * the copies cost microseconds, while the same loops in a fresh process run in
  * V8's unoptimised tiers for most of a small fill. Each function returns false
  * (or null) where WebAssembly, SIMD or shared memory is missing, and the
@@ -11,7 +11,7 @@
  */
 
 import { COARSE_WASM } from "./coarse-bytes.js";
-import { compiledOnce, wasmApi } from "./compile.js";
+import { compiledOnce, WasmArena } from "./compile.js";
 
 interface CoarseExports {
   textureFeatures(
@@ -42,42 +42,9 @@ interface CoarseExports {
   ): number;
 }
 
-const coarseModule = compiledOnce(COARSE_WASM);
-const PAGE = 65536;
-
-/** This thread's memory and instance, replaced by a larger pair when a call needs more room. */
-let arena: { exports: CoarseExports; buffer: ArrayBuffer | SharedArrayBuffer; bytes: number } | null = null;
-/** False once this runtime failed to make the kernel. */
-let available = true;
-
-/** Byte offsets of consecutive blocks of the given byte sizes (16-byte aligned), and the memory with room for them. */
-function layout(sizes: number[]): { at: number[]; exports: CoarseExports; buffer: ArrayBuffer | SharedArrayBuffer } | null {
-  if (!available) return null;
-  const at: number[] = [];
-  let end = 0;
-  for (const size of sizes) {
-    at.push(end);
-    end += (size + 15) & ~15;
-  }
-  if (arena === null || arena.bytes < end) {
-    const module = coarseModule();
-    const api = wasmApi();
-    if (module === null || !api) {
-      available = false;
-      return null;
-    }
-    const pages = Math.max(Math.ceil(end / PAGE), arena ? Math.ceil((2 * arena.bytes) / PAGE) : 16);
-    try {
-      const memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
-      const exports = new api.Instance(module, { env: { memory } }).exports as unknown as CoarseExports;
-      arena = { exports, buffer: memory.buffer, bytes: pages * PAGE };
-    } catch {
-      available = false;
-      return null;
-    }
-  }
-  return { at, exports: arena.exports, buffer: arena.buffer };
-}
+/** This thread's memory for the coarse stage's loops. */
+const arena = new WasmArena<CoarseExports>(compiledOnce(COARSE_WASM));
+const layout = (sizes: number[]) => arena.layout(sizes);
 
 /** `withTextureFeatures`'s planes: `out` (w·h·(C + 2) values) gets the colours and the two feature channels. */
 export function textureFeaturesInWasm(

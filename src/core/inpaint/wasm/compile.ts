@@ -66,3 +66,52 @@ export class ReleasedMemories<T extends { pages: number }> {
     this.kept.push(entry);
   }
 }
+
+/**
+ * One memory for a kernel's scratch on this thread, and the kernel's instance
+ * over it: a call lays out its blocks (`layout`), copies its planes in, runs
+ * and copies its results out. The memory grows (a new, larger one with a new
+ * instance) when a call needs more room, and is kept for the next call.
+ */
+export class WasmArena<E> {
+  private current: { exports: E; buffer: ArrayBuffer | SharedArrayBuffer; bytes: number } | null = null;
+  /** False once this runtime failed to make the kernel. */
+  private available = true;
+
+  constructor(private readonly module: () => object | null) {}
+
+  /**
+   * Byte offsets of consecutive blocks of the given byte sizes (16-byte
+   * aligned), with the kernel over a memory that has room for them; null
+   * where this runtime can't make the kernel (no WebAssembly, SIMD or shared memory).
+   */
+  layout(sizes: number[]): { at: number[]; exports: E; buffer: ArrayBuffer | SharedArrayBuffer } | null {
+    if (!this.available) return null;
+    const at: number[] = [];
+    let end = 0;
+    for (const size of sizes) {
+      at.push(end);
+      end += (size + 15) & ~15;
+    }
+    if (this.current === null || this.current.bytes < end) {
+      const module = this.module();
+      const api = wasmApi();
+      if (module === null || !api) {
+        this.available = false;
+        return null;
+      }
+      const pages = Math.max(Math.ceil(end / PAGE), this.current ? Math.ceil((2 * this.current.bytes) / PAGE) : 16);
+      try {
+        const memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
+        const exports = new api.Instance(module, { env: { memory } }).exports as E;
+        this.current = { exports, buffer: memory.buffer, bytes: pages * PAGE };
+      } catch {
+        this.available = false;
+        return null;
+      }
+    }
+    return { at, exports: this.current.exports, buffer: this.current.buffer };
+  }
+}
+
+const PAGE = 65536;

@@ -15,7 +15,7 @@ import type { Rect, RgbaImage } from "../../image.js";
 import type { HoleStats } from "../../mask.js";
 import { floatPlanes } from "../../scratch.js";
 import type { LowRes } from "../resample.js";
-import { compiledOnce, wasmApi } from "./compile.js";
+import { compiledOnce, WasmArena, wasmApi } from "./compile.js";
 import { type PhotoInMemory, photoInMemory } from "./detail-transfer.js";
 import { DOWNSAMPLE_WASM } from "./downsample-bytes.js";
 
@@ -122,5 +122,47 @@ export function downsampleInMemory(image: RgbaImage, mask: Uint8Array, rect: Rec
   data.set(new Float32Array(at.buffer, outAt, values));
   const hole = new Uint8Array(lw * lh);
   hole.set(new Uint8Array(at.buffer, holeAt, lw * lh));
+  return { image: { width: lw, height: lh, channels, data }, hole };
+}
+
+/**
+ * The crops `downsampleCopied` takes, at most (pixels): their copy and
+ * planes, about 5 bytes a pixel, stay in this thread's memory for the next
+ * erase. Larger crops are downsampled in TypeScript, whose loops are then
+ * long enough to be compiled early in the pass.
+ */
+const MOST_COPIED = 1 << 22;
+/** This thread's memory for crops of photos that live elsewhere (Node's decoded photos). */
+const copiedArena = new WasmArena<DownsampleExports>(downsampleModule);
+
+/**
+ * `downsampleCrop(image, mask, rect, s, channels)` for a photo anywhere: the
+ * crop and its hole plane are copied into a memory of this thread's and
+ * downsampled there; null for a crop over `MOST_COPIED` pixels or where the
+ * kernel can't run.
+ */
+export function downsampleCopied(image: RgbaImage, mask: Uint8Array, rect: Rect, s: number, channels: number): LowRes | null {
+  const { x, y, width: cw, height: ch } = rect;
+  if (cw * ch > MOST_COPIED) return null;
+  const W = image.width;
+  const lw = Math.ceil(cw / s);
+  const lh = Math.ceil(ch / s);
+  const values = lw * lh * channels;
+  const room = copiedArena.layout([cw * ch * 4, cw * ch, values * 4, values * 4, lw * lh]);
+  if (room === null) return null;
+  const [pixelsAt, planeAt, outAt, tmpAt, holeAt] = room.at;
+  const pixels = new Uint8Array(room.buffer, pixelsAt, cw * ch * 4);
+  const plane = new Uint8Array(room.buffer, planeAt, cw * ch);
+  const src = image.data;
+  for (let row = 0; row < ch; row++) {
+    const o = (y + row) * W + x;
+    pixels.set(src.subarray(4 * o, 4 * (o + cw)), row * cw * 4);
+    plane.set(mask.subarray(o, o + cw), row * cw);
+  }
+  room.exports.downsample(pixelsAt, cw, planeAt, cw, ch, s, channels, outAt, holeAt, tmpAt);
+  const data = floatPlanes.take(values);
+  data.set(new Float32Array(room.buffer, outAt, values));
+  const hole = new Uint8Array(lw * lh);
+  hole.set(new Uint8Array(room.buffer, holeAt, lw * lh));
   return { image: { width: lw, height: lh, channels, data }, hole };
 }
