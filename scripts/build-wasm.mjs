@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Compiles the WebAssembly kernels (AssemblyScript, a pinned devDependency):
-// the SIMD patch distance (assembly/patch-distance.ts) and the upscaling's
-// detail transfer (assembly/detail-transfer.ts) and the erase's preparation
-// over a photo in WebAssembly memory (assembly/downsample.ts), and writes each one's bytes,
+// the SIMD patch distance (assembly/patch-distance.ts), the upscaling's
+// detail transfer (assembly/detail-transfer.ts), the erase's preparation
+// over a photo in WebAssembly memory (assembly/downsample.ts), the coarse
+// stage's per-pixel loops (assembly/coarse.ts) and the structure step's
+// (assembly/structure.ts), and writes each one's bytes,
 // base64, into src/core/inpaint/wasm/<name>-bytes.ts, so the library needs no
 // file access and no compiler at run time (Node and browser alike).
 // `--check` compares instead of writing and exits 1 when committed bytes are
@@ -17,6 +19,7 @@ const KERNELS = [
   { name: "detail-transfer", constant: "DETAIL_TRANSFER_WASM" },
   { name: "downsample", constant: "DOWNSAMPLE_WASM" },
   { name: "coarse", constant: "COARSE_WASM" },
+  { name: "structure", constant: "STRUCTURE_WASM" },
 ];
 const flags = [
   "-O3",

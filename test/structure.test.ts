@@ -4,16 +4,21 @@ import { maxChangeOutside } from "../src/bench/metrics.js";
 import type { Mask, RgbaImage } from "../src/core/image.js";
 import { eraseWithReport } from "../src/core/inpaint/erase.js";
 import { improveNnf, makePatchProblem, randomNnf, sidesAgree } from "../src/core/inpaint/patchmatch.js";
+import { knownCanny } from "../src/core/inpaint/structure/edges.js";
+import { gaussianBlur } from "../src/core/inpaint/structure/lsd.js";
 import { findEntries, pairEntries, type StructureCurve } from "../src/core/inpaint/structure/pairing.js";
 import { planAnchors } from "../src/core/inpaint/structure/propagate.js";
 import { sideLabels } from "../src/core/inpaint/structure/sides.js";
 import {
   analysisFactor,
+  analysisImage,
   continueStructure,
   labelsSides,
   pasteStructure,
   type StructureResult,
 } from "../src/core/inpaint/structure/structure.js";
+import { squaredDistanceInWasm } from "../src/core/inpaint/wasm/structure.js";
+import { squaredDistanceTo } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { rectMask } from "./helpers.js";
 
@@ -53,6 +58,87 @@ function meanAlong(img: RgbaImage, path: (t: number) => [number, number], radius
 }
 
 describe("structure propagation", () => {
+  test("the step's distance transform, LSD blur and Canny edges in WebAssembly equal the TypeScript's", () => {
+    const rng = new Random(4);
+    for (const [w, h] of [
+      [97, 61],
+      [40, 131],
+      [5, 4],
+    ]) {
+      const n = w * h;
+      // A hole of blobs and lines, a band around it, and a photo-like image: smooth ramps, steps and noise.
+      const hole = new Uint8Array(n);
+      for (let k = 0; k < 6; k++) {
+        const cx = rng.next() * w;
+        const cy = rng.next() * h;
+        const r = 1 + rng.next() * 9;
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if ((x - cx) ** 2 + (y - cy) ** 2 < r * r) hole[y * w + x] = 1;
+      }
+      const allowed = new Uint8Array(n);
+      for (let i = 0; i < n; i++) allowed[i] = hole[i] === 0 && rng.next() < 0.9 ? 1 : 0;
+      const data = new Float32Array(n * 3);
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++)
+          for (let c = 0; c < 3; c++) data[(y * w + x) * 3 + c] = (x * (c + 1) * 3 + (y > h / 2 ? 80 : 0) + rng.next() * 20) % 256;
+      const grey = new Float32Array(n);
+      for (let i = 0; i < n; i++) grey[i] = data[3 * i + 1];
+      for (const limit of [Number.POSITIVE_INFINITY, 7, 0.5]) {
+        const wasm = squaredDistanceInWasm(hole, w, h, limit, new Float32Array(n));
+        assert.ok(wasm);
+        assert.deepEqual(Array.from(wasm), Array.from(squaredDistanceTo(hole, w, h, limit)), `${w}×${h} limit ${limit}`);
+      }
+      assert.deepEqual(
+        Array.from(squaredDistanceInWasm(new Uint8Array(n), w, h, 9, new Float32Array(n)) ?? []),
+        new Array(n).fill(Infinity),
+      );
+      for (const sigma of [0.75, 0.3, 2]) {
+        for (const need of [allowed, undefined]) {
+          const a = Array.from(gaussianBlur(grey, w, h, sigma, need));
+          assert.deepEqual(a, Array.from(gaussianBlur(grey, w, h, sigma, need, undefined, undefined, false)), `${w}×${h} σ ${sigma}`);
+        }
+      }
+      const image = { width: w, height: h, channels: 3, data };
+      const copy = (r: { edges: Uint8Array; magnitude: Float32Array }) => ({
+        edges: Array.from(r.edges),
+        magnitude: Array.from(r.magnitude),
+      });
+      const wasmCanny = copy(knownCanny(image, hole, allowed));
+      const typescriptCanny = copy(knownCanny(image, hole, allowed, false));
+      assert.deepEqual(wasmCanny, typescriptCanny, `${w}×${h} Canny`);
+      if (w > 20)
+        assert.ok(
+          wasmCanny.edges.some((e) => e === 1),
+          "some edges to compare",
+        );
+    }
+  });
+
+  test("the analysis image in WebAssembly equals the TypeScript's at every factor below the sparse read", () => {
+    const w = 157;
+    const h = 113;
+    const image: RgbaImage = { width: w, height: h, data: new Uint8ClampedArray(w * h * 4) };
+    const rng = new Random(9);
+    for (let i = 0; i < image.data.length; i++) image.data[i] = (i & 3) === 3 ? 255 : Math.floor(rng.next() * 256);
+    const mask = new Uint8Array(w * h);
+    for (let y = 40; y < 75; y++) for (let x = 50 + (y % 4); x < 96; x++) mask[y * w + x] = 255;
+    const crops = [
+      { x: 0, y: 0, width: w, height: h },
+      { x: 7, y: 3, width: 139, height: 101 },
+    ];
+    for (const crop of crops) {
+      for (let q = 1; q <= 7; q++) {
+        const copy = (a: { image: { data: Float32Array }; hole: Uint8Array }) => ({
+          data: Array.from(a.image.data),
+          hole: Array.from(a.hole),
+        });
+        const box = { x: 50, y: 40, width: 46, height: 35 };
+        const wasm = copy(analysisImage(image, mask, crop, q, box));
+        const typescript = copy(analysisImage(image, mask, crop, q, box, false));
+        assert.deepEqual(wasm, typescript, `crop ${crop.x},${crop.y} q ${q}`);
+      }
+    }
+  });
+
   test("a slanted line that crosses the hole continues through it, drawn as dark as outside", async () => {
     const w = 240;
     const h = 180;

@@ -18,6 +18,7 @@
  */
 import { float32Scratch, uint8Scratch } from "../../scratch.js";
 import type { FloatImage } from "../resample.js";
+import { knownCannyInWasm } from "../wasm/structure.js";
 import { rowsReadBy } from "./lsd.js";
 
 /** A chain's end at the hole: where it meets it, its direction into it, its curvature, and the way back. */
@@ -81,6 +82,8 @@ const cannyScratch = {
   magnitude: float32Scratch(),
   edges: uint8Scratch(),
 };
+/** `knownBlur`'s Gaussian weights, unnormalised (the sums divide by the known pixels' weight). */
+const BLUR_KERNEL = Float32Array.from({ length: 2 * RADIUS + 1 }, (_, i) => Math.exp(-((i - RADIUS) ** 2) / (2 * SIGMA * SIGMA)));
 /** `chainEnds`' plane of traced pixels, kept between calls. */
 const visitedScratch = uint8Scratch();
 
@@ -95,8 +98,7 @@ const visitedScratch = uint8Scratch();
 function knownBlur(img: FloatImage, known: Uint8Array, need: Uint8Array): Float32Array[] {
   const { width: w, height: h, channels: C, data } = img;
   const radius = RADIUS;
-  const kernel = new Float32Array(2 * radius + 1);
-  for (let i = -radius; i <= radius; i++) kernel[i + radius] = Math.exp(-(i * i) / (2 * SIGMA * SIGMA));
+  const kernel = BLUR_KERNEL;
   const [f0, f1, f2, f3, f4, f5, f6] = kernel;
   const rowNeed = rowsReadBy(need, w, h, radius, blurScratch.rowNeed.take(w * h, true));
   // The known pixels' colours and weights, zero elsewhere, so that the taps below need no test (adding 0 changes no sum).
@@ -219,9 +221,20 @@ function knownBlur(img: FloatImage, known: Uint8Array, need: Uint8Array): Float3
  * hole) whose 3×3 stencil is known, and blurred only under those stencils.
  * Both planes are kept scratch (this thread's, as a fresh 0.2 MB plane per
  * call cost page faults and collections): valid until the next call.
+ * In WebAssembly (`knownCannyInWasm`, the same bytes) unless `wasm` is false.
  */
-export function knownCanny(img: FloatImage, hole: Uint8Array, allowed: Uint8Array): { edges: Uint8Array; magnitude: Float32Array } {
+export function knownCanny(
+  img: FloatImage,
+  hole: Uint8Array,
+  allowed: Uint8Array,
+  wasm = true,
+): { edges: Uint8Array; magnitude: Float32Array } {
   const { width: w, height: h } = img;
+  if (wasm) {
+    const magnitude = cannyScratch.magnitude.take(w * h, false);
+    const edges = cannyScratch.edges.take(w * h, false);
+    if (knownCannyInWasm(img.data, img.channels, hole, allowed, w, h, BLUR_KERNEL, magnitude, edges)) return { edges, magnitude };
+  }
   const known = cannyScratch.known.take(w * h, false);
   const need = cannyScratch.need.take(w * h, true);
   // Pixels whose gradient is computed: allowed, with their whole 3×3 stencil known (else the hole's outline is an edge).

@@ -18,6 +18,7 @@
  * around a hole: nothing inside the hole is looked at). Pure; typed arrays.
  */
 import { float32Scratch, float64Scratch, int32Scratch, type Scratch, uint8Scratch } from "../../scratch.js";
+import { gaussianBlurInWasm } from "../wasm/structure.js";
 
 /** A detected segment, in pixel coordinates of the input plane. */
 export interface LineSegment {
@@ -525,6 +526,7 @@ export function rowsReadBy(need: Uint8Array, w: number, h: number, radius: numbe
  * borders: the same products summed in the same order, without the kernel's loads.
  * `into` (a zeroed plane of w·h values) receives the result instead of a fresh
  * array, and `rows` holds the rows' plane instead of a fresh one.
+ * In WebAssembly (`gaussianBlurInWasm`, the same bytes) unless `wasm` is false.
  */
 export function gaussianBlur(
   src: Float32Array,
@@ -534,6 +536,7 @@ export function gaussianBlur(
   need?: Uint8Array,
   into?: Float32Array,
   rows?: Scratch<Uint8Array>,
+  wasm = true,
 ): Float32Array {
   const radius = Math.max(1, Math.ceil(3 * sigma));
   const kernel = new Float32Array(2 * radius + 1);
@@ -543,6 +546,10 @@ export function gaussianBlur(
     sum += kernel[i + radius];
   }
   for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
+  if (wasm) {
+    const out = into ?? new Float32Array(w * h);
+    if (gaussianBlurInWasm(src, w, h, kernel, radius, need, out)) return out;
+  }
   const rowNeed = need === undefined ? null : rowsReadBy(need, w, h, radius, rows?.take(w * h, true));
   const seven = radius === 3;
   const [k0, k1, k2, k3, k4, k5, k6] = seven ? kernel : [0, 0, 0, 0, 0, 0, 0];

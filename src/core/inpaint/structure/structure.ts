@@ -39,8 +39,10 @@
  */
 import type { Rect, RgbaImage } from "../../image.js";
 import { squaredDistanceTo } from "../../mask.js";
-import { float32Scratch, uint8Scratch } from "../../scratch.js";
+import { float32Scratch, floatPlanes, uint8Scratch } from "../../scratch.js";
 import { blurKnown, type FloatImage } from "../resample.js";
+import { downsampleCopied } from "../wasm/downsample.js";
+import { squaredDistanceInWasm } from "../wasm/structure.js";
 import { type ChainEnd, chainEnds } from "./edges.js";
 import { detectSegments, type LineSegment } from "./lsd.js";
 import { type Entry, findEntries, pairEntries, type StructureCurve } from "./pairing.js";
@@ -162,7 +164,9 @@ export function continueStructure(
     nearHole.set(lowHole.subarray(from, from + sw), y * sw);
     near.data.set(data.subarray(from * 3, (from + sw) * 3), y * sw * 3);
   }
-  const distance = squaredDistanceTo(nearHole, sw, sh, reach + 1, structureScratch.distance.take(sw * sh, false));
+  const distanceInto = structureScratch.distance.take(sw * sh, false);
+  const distance =
+    squaredDistanceInWasm(nearHole, sw, sh, reach + 1, distanceInto) ?? squaredDistanceTo(nearHole, sw, sh, reach + 1, distanceInto);
   if (flatAroundHole(near, nearHole, distance)) return null;
   const searchBand = structureScratch.searchBand.take(sw * sh, true);
   const grey = structureScratch.grey.take(sw * sh, true);
@@ -300,7 +304,8 @@ export function analysisFactor(side: number): number {
  * (as `downsampleCrop`, on three channels and with integer sums: a third of
  * its time); from `SPARSE_FACTOR` on, over every other pixel. `holeBox`
  * (the hole's bounding box, when known) spares the hole test on every cell
- * outside it.
+ * outside it. Below `SPARSE_FACTOR` the cells and blur are `downsampleCrop`'s,
+ * run in WebAssembly (`downsampleCopied`) unless `wasm` is false (tests).
  */
 /**
  * The analysis image and the planes near the hole, kept between calls on a
@@ -317,11 +322,26 @@ const structureScratch = {
   distance: float32Scratch(),
 };
 
-function analysisImage(image: RgbaImage, mask: Uint8Array, rect: Rect, q: number, holeBox?: Rect): { image: FloatImage; hole: Uint8Array } {
+export function analysisImage(
+  image: RgbaImage,
+  mask: Uint8Array,
+  rect: Rect,
+  q: number,
+  holeBox?: Rect,
+  wasm = true,
+): { image: FloatImage; hole: Uint8Array } {
   const lw = Math.ceil(rect.width / q);
   const lh = Math.ceil(rect.height / q);
   const out = structureScratch.analysis.take(lw * lh * 3, true);
   const hole = structureScratch.analysisHole.take(lw * lh, true);
+  // Below the sparse read, these are `downsampleCrop`'s cells and blur on three channels: in WebAssembly where it runs.
+  const copied = wasm && q < SPARSE_FACTOR ? downsampleCopied(image, mask, rect, q, 3) : null;
+  if (copied !== null) {
+    out.set(copied.image.data.subarray(0, lw * lh * 3));
+    hole.set(copied.hole);
+    floatPlanes.give(copied.image.data);
+    return { image: { width: lw, height: lh, channels: 3, data: out }, hole };
+  }
   const W = image.width;
   const bytes = image.data;
   // One 32-bit load per pixel where the bytes allow it (R, G, B in the low three bytes on little-endian hosts).

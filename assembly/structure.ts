@@ -1,0 +1,375 @@
+// AssemblyScript source of the structure step's per-pixel loops (compiled by
+// scripts/build-wasm.mjs into src/core/inpaint/wasm/structure-bytes.ts; laid
+// out by src/core/inpaint/wasm/structure.ts): the squared distance transform
+// (`squaredDistanceTo` in src/core/mask.ts, Felzenszwalb & Huttenlocher's
+// lower envelope), LSD's Gaussian blur over the rows its pixels read
+// (`gaussianBlur` and `rowsReadBy` in structure/lsd.ts) and the Canny edges
+// from known pixels (`knownCanny`, `knownBlur` and `suppressAndLink` in
+// structure/edges.ts), written operation for operation as there: the same
+// f64 arithmetic in the same order, rounded to f32 where the TypeScript
+// stores into a Float32Array, so the bytes out are the same. The blurs'
+// weights come from the TypeScript (they need Math.exp, whose last bits
+// differ between runtimes).
+// Why: the step runs once per erase on a small analysis image; in a fresh
+// process V8 runs these loops unoptimised (a 1K object hole's step: ~250 ms
+// against ~20 ms warm), WebAssembly runs them compiled from the first pixel.
+//
+// No data segments and no allocation: every array is an address the
+// TypeScript side passes in.
+
+@inline function f32At(base: usize, i: i32): f64 {
+  return <f64>load<f32>(base + (<usize>i << 2));
+}
+@inline function setF32(base: usize, i: i32, v: f64): void {
+  store<f32>(base + (<usize>i << 2), <f32>v);
+}
+@inline function f64At(base: usize, i: i32): f64 {
+  return load<f64>(base + (<usize>i << 3));
+}
+@inline function setF64(base: usize, i: i32, v: f64): void {
+  store<f64>(base + (<usize>i << 3), v);
+}
+@inline function i32At(base: usize, i: i32): i32 {
+  return load<i32>(base + (<usize>i << 2));
+}
+@inline function setI32(base: usize, i: i32, v: i32): void {
+  store<i32>(base + (<usize>i << 2), v);
+}
+@inline function u8At(base: usize, i: i32): i32 {
+  return <i32>load<u8>(base + <usize>i);
+}
+@inline function setU8(base: usize, i: i32, v: i32): void {
+  store<u8>(base + <usize>i, <u8>v);
+}
+
+/**
+ * `squaredDistanceTo`: squared Euclidean distance of each pixel to the
+ * nearest non-zero pixel of `plane`, +∞ beyond `limit`, into `out` (f32).
+ * Scratch: `nearest` (w i32), `f`, `d` (w f64 each), `v` (w i32), `z` (w + 1 f64).
+ */
+export function squaredDistance(plane: usize, width: i32, height: i32, limit: f64, out: usize, nearest: usize, f: usize, d: usize, v: usize, z: usize): void {
+  const cap = limit * limit;
+  const FAR = -4 * (width + height) - 1;
+  for (let x = 0; x < width; x++) setI32(nearest, x, FAR);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (u8At(plane, row + x) != 0) setI32(nearest, x, y);
+      setF32(out, row + x, <f64>(y - i32At(nearest, x)));
+    }
+  }
+  for (let x = 0; x < width; x++) setI32(nearest, x, height - FAR);
+  const span = <f64>(2 * (width + height));
+  const far = Math.min(cap, span * span);
+  for (let y = height - 1; y >= 0; y--) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const i = row + x;
+      if (u8At(plane, i) != 0) setI32(nearest, x, y);
+      const dy = Math.min(f32At(out, i), <f64>(i32At(nearest, x) - y));
+      const dd = dy * dy;
+      setF32(out, i, dd > far ? Infinity : dd);
+    }
+  }
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) setF64(f, x, f32At(out, row + x));
+    envelope(f, width, d, v, z);
+    for (let x = 0; x < width; x++) {
+      const e = f64At(d, x);
+      setF32(out, row + x, e > cap ? Infinity : e);
+    }
+  }
+}
+
+/** `envelope` of mask.ts: the 1-D squared distance transform of f[0..n) into d. */
+function envelope(f: usize, n: i32, d: usize, v: usize, z: usize): void {
+  let k = -1;
+  for (let q = 0; q < n; q++) {
+    const fq = f64At(f, q);
+    if (fq == Infinity) continue;
+    if (fq == 0 && q > 0 && q < n - 1 && f64At(f, q - 1) == 0 && f64At(f, q + 1) == 0) continue;
+    if (k < 0) {
+      k = 0;
+      setI32(v, 0, q);
+      setF64(z, 0, -Infinity);
+      setF64(z, 1, Infinity);
+      continue;
+    }
+    const dq = <f64>q;
+    let vk = i32At(v, k);
+    let s = (fq + dq * dq - (f64At(f, vk) + <f64>vk * <f64>vk)) / (2 * dq - 2 * <f64>vk);
+    while (s <= f64At(z, k)) {
+      k--;
+      vk = i32At(v, k);
+      s = (fq + dq * dq - (f64At(f, vk) + <f64>vk * <f64>vk)) / (2 * dq - 2 * <f64>vk);
+    }
+    k++;
+    setI32(v, k, q);
+    setF64(z, k, s);
+    setF64(z, k + 1, Infinity);
+  }
+  if (k < 0) {
+    for (let q = 0; q < n; q++) setF64(d, q, Infinity);
+    return;
+  }
+  let j = 0;
+  for (let q = 0; q < n; q++) {
+    const fq = f64At(f, q);
+    if (fq == 0) {
+      setF64(d, q, 0);
+      continue;
+    }
+    while (f64At(z, j + 1) < <f64>q) j++;
+    const vj = i32At(v, j);
+    const dq = <f64>(q - vj);
+    setF64(d, q, dq * dq + f64At(f, vj));
+  }
+}
+
+/** `rowsReadBy`: 1 in `out` (zeroed here) on every pixel within `radius` rows of a `need` pixel in its column. `run`: w i32. */
+export function rowsReadBy(need: usize, w: i32, h: i32, radius: i32, out: usize, run: usize): void {
+  memory.fill(out, 0, <usize>(w * h));
+  for (let pass = 0; pass < 2; pass++) {
+    memory.fill(run, 0, <usize>w << 2);
+    for (let k = 0; k < h; k++) {
+      const row = (pass == 0 ? k : h - 1 - k) * w;
+      for (let x = 0; x < w; x++) {
+        let r = u8At(need, row + x) != 0 ? radius + 1 : i32At(run, x);
+        if (r > 0) {
+          setU8(out, row + x, 1);
+          r--;
+        }
+        setI32(run, x, r);
+      }
+    }
+  }
+}
+
+/**
+ * lsd.ts's `gaussianBlur` with clamped borders and the normalised `kernel`
+ * (2·radius + 1 f32): with `need` (0 for none), only its pixels are computed
+ * (the rest are 0) and the row pass only on the rows they read (`rowNeed`,
+ * `run`: scratch). `tmp` and `out`: w·h f32.
+ */
+export function gaussianBlur(
+  src: usize,
+  w: i32,
+  h: i32,
+  kernel: usize,
+  radius: i32,
+  need: usize,
+  rowNeed: usize,
+  run: usize,
+  tmp: usize,
+  out: usize,
+): void {
+  const n = w * h;
+  if (need != 0) rowsReadBy(need, w, h, radius, rowNeed, run);
+  memory.fill(tmp, 0, <usize>n << 2);
+  memory.fill(out, 0, <usize>n << 2);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      if (need != 0 && u8At(rowNeed, row + x) == 0) continue;
+      let v: f64 = 0;
+      for (let k = -radius; k <= radius; k++) {
+        const xx = x + k < 0 ? 0 : x + k >= w ? w - 1 : x + k;
+        v += f32At(kernel, k + radius) * f32At(src, row + xx);
+      }
+      setF32(tmp, row + x, v);
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (need != 0 && u8At(need, y * w + x) == 0) continue;
+      let v: f64 = 0;
+      for (let k = -radius; k <= radius; k++) {
+        const yy = y + k < 0 ? 0 : y + k >= h ? h - 1 : y + k;
+        v += f32At(kernel, k + radius) * f32At(tmp, yy * w + x);
+      }
+      setF32(out, y * w + x, v);
+    }
+  }
+}
+
+/** edges.ts's blur radius (3σ, σ = 1) and hysteresis thresholds. */
+const RADIUS = 3;
+const LOW: f64 = 6;
+const HIGH: f64 = 14;
+
+/**
+ * `knownCanny` over `img` (`C` channels, the first three read) with its
+ * `hole` and `allowed` planes: the gradient magnitude into `mag` (w·h f32)
+ * and the edges (1) into `edges` (w·h bytes). `kernel`: the blur's seven f32
+ * weights. `scratch`: 54·w·h + 4·w bytes, 16-byte aligned.
+ */
+export function knownCanny(img: usize, C: i32, hole: usize, allowed: usize, w: i32, h: i32, kernel: usize, mag: usize, edges: usize, scratch: usize): void {
+  const n = w * h;
+  const un = <usize>n;
+  // Scratch planes: f32 ones first (kept 4-byte aligned), then bytes.
+  const kv = scratch; // 4 f32 a pixel
+  const tv = kv + (un << 4); // 4 f32 a pixel
+  const outR = tv + (un << 4);
+  const outG = outR + (un << 2);
+  const outB = outG + (un << 2);
+  const stack = outB + (un << 2); // i32 a pixel
+  const run = stack + (un << 2); // w i32
+  const known = run + (<usize>w << 2);
+  const need = known + un;
+  const stencil = need + un;
+  const rowNeed = stencil + un;
+  const dir = rowNeed + un;
+  const label = dir + un;
+  memory.fill(need, 0, un);
+  memory.fill(stencil, 0, un);
+  for (let i = 0; i < n; i++) setU8(known, i, u8At(hole, i) == 0 ? 1 : 0);
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      if (u8At(allowed, i) == 0) continue;
+      if (
+        (u8At(known, i - w - 1) &
+          u8At(known, i - w) &
+          u8At(known, i - w + 1) &
+          u8At(known, i - 1) &
+          u8At(known, i) &
+          u8At(known, i + 1) &
+          u8At(known, i + w - 1) &
+          u8At(known, i + w) &
+          u8At(known, i + w + 1)) ==
+        0
+      )
+        continue;
+      setU8(stencil, i, 1);
+      for (let j = i - w - 1; j <= i + w - 1; j += w) {
+        setU8(need, j, 1);
+        setU8(need, j + 1, 1);
+        setU8(need, j + 2, 1);
+      }
+    }
+  }
+  // `knownBlur`: the known pixels' colours and weights, summed along rows, then columns, normalised.
+  rowsReadBy(need, w, h, RADIUS, rowNeed, run);
+  memory.fill(kv, 0, un << 4);
+  for (let i = 0; i < n; i++) {
+    if (u8At(known, i) == 0) continue;
+    store<f32>(kv + (<usize>i << 4), load<f32>(img + (<usize>(i * C) << 2)));
+    store<f32>(kv + (<usize>i << 4) + 4, load<f32>(img + (<usize>(i * C + 1) << 2)));
+    store<f32>(kv + (<usize>i << 4) + 8, load<f32>(img + (<usize>(i * C + 2) << 2)));
+    store<f32>(kv + (<usize>i << 4) + 12, 1);
+  }
+  memory.fill(tv, 0, un << 4);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (u8At(rowNeed, i) == 0) continue;
+      let r: f64 = 0;
+      let g: f64 = 0;
+      let b: f64 = 0;
+      let s: f64 = 0;
+      const k0 = max(-RADIUS, -x);
+      const k1 = min(RADIUS, w - 1 - x);
+      for (let k = k0; k <= k1; k++) {
+        const f = f32At(kernel, k + RADIUS);
+        const o = (i + k) * 4;
+        r += f * f32At(kv, o);
+        g += f * f32At(kv, o + 1);
+        b += f * f32At(kv, o + 2);
+        s += f * f32At(kv, o + 3);
+      }
+      setF32(tv, i * 4, r);
+      setF32(tv, i * 4 + 1, g);
+      setF32(tv, i * 4 + 2, b);
+      setF32(tv, i * 4 + 3, s);
+    }
+  }
+  memory.fill(outR, 0, un << 2);
+  memory.fill(outG, 0, un << 2);
+  memory.fill(outB, 0, un << 2);
+  for (let y = 0; y < h; y++) {
+    const k0 = max(-RADIUS, -y);
+    const k1 = min(RADIUS, h - 1 - y);
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (u8At(need, i) == 0) continue;
+      let r: f64 = 0;
+      let g: f64 = 0;
+      let b: f64 = 0;
+      let s: f64 = 0;
+      for (let k = k0; k <= k1; k++) {
+        const j = (i + k * w) * 4;
+        const f = f32At(kernel, k + RADIUS);
+        r += f * f32At(tv, j);
+        g += f * f32At(tv, j + 1);
+        b += f * f32At(tv, j + 2);
+        s += f * f32At(tv, j + 3);
+      }
+      if (s <= 0) continue;
+      setF32(outR, i, r / s);
+      setF32(outG, i, g / s);
+      setF32(outB, i, b / s);
+    }
+  }
+  // Sobel gradients of the three blurred channels; the strongest channel's magnitude and sector.
+  memory.fill(mag, 0, un << 2);
+  memory.fill(dir, 0, un);
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      if (u8At(stencil, i) == 0) continue;
+      let best: f64 = -1;
+      let bx: f64 = 0;
+      let by: f64 = 0;
+      for (let c = 0; c < 3; c++) {
+        const g = c == 0 ? outR : c == 1 ? outG : outB;
+        const gx = (f32At(g, i - w + 1) + 2 * f32At(g, i + 1) + f32At(g, i + w + 1) - f32At(g, i - w - 1) - 2 * f32At(g, i - 1) - f32At(g, i + w - 1)) / 8;
+        const gy = (f32At(g, i + w - 1) + 2 * f32At(g, i + w) + f32At(g, i + w + 1) - f32At(g, i - w - 1) - 2 * f32At(g, i - w) - f32At(g, i - w + 1)) / 8;
+        const m = gx * gx + gy * gy;
+        if (m > best) {
+          best = m;
+          bx = gx;
+          by = gy;
+        }
+      }
+      setF32(mag, i, Math.sqrt(best));
+      const ax = Math.abs(bx);
+      const ay = Math.abs(by);
+      setU8(dir, i, ay <= ax * 0.4142 ? 0 : ax <= ay * 0.4142 ? 2 : bx * by > 0 ? 3 : 1);
+    }
+  }
+  // `suppressAndLink`: non-maximum suppression across the sector, then hysteresis from the strong maxima.
+  memory.fill(label, 0, un);
+  memory.fill(edges, 0, un);
+  let top = 0;
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      const m = f32At(mag, i);
+      if (m < LOW) continue;
+      const d = u8At(dir, i);
+      const step = d == 0 ? 1 : d == 2 ? w : d == 3 ? w + 1 : w - 1;
+      if (m < f32At(mag, i - step) || m < f32At(mag, i + step)) continue;
+      const strong = m >= HIGH;
+      setU8(label, i, strong ? 2 : 1);
+      if (strong) {
+        setU8(edges, i, 1);
+        setI32(stack, top++, i);
+      }
+    }
+  }
+  // Each pixel is marked as it is pushed, so it is pushed once and the stack holds at most w·h; the edges are
+  // the labelled pixels 8-connected to a strong one, whatever the order they are reached in.
+  while (top > 0) {
+    const i = i32At(stack, --top);
+    for (let dy = -w; dy <= w; dy += w) {
+      for (let dx = -1; dx <= 1; dx++) {
+        const j = i + dy + dx;
+        if (u8At(label, j) != 0 && u8At(edges, j) == 0) {
+          setU8(edges, j, 1);
+          setI32(stack, top++, j);
+        }
+      }
+    }
+  }
+}

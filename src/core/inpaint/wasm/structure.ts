@@ -1,0 +1,126 @@
+/**
+ * The structure step's per-pixel loops in WebAssembly (source:
+ * assembly/structure.ts, AssemblyScript): the squared distance transform,
+ * LSD's Gaussian blur and the Canny edges from known pixels, with the same
+ * bytes out as `squaredDistanceTo` (mask.ts), `gaussianBlur` (lsd.ts) and
+ * `knownCanny` (edges.ts). Each call copies its planes into one memory per
+ * thread (`WasmArena`), runs there and copies its results back. Each
+ * function returns false (or null) where WebAssembly, SIMD or shared memory
+ * is missing, and the TypeScript does the work.
+ */
+
+import { compiledOnce, WasmArena } from "./compile.js";
+import { STRUCTURE_WASM } from "./structure-bytes.js";
+
+interface StructureExports {
+  squaredDistance(
+    plane: number,
+    width: number,
+    height: number,
+    limit: number,
+    out: number,
+    nearest: number,
+    f: number,
+    d: number,
+    v: number,
+    z: number,
+  ): void;
+  gaussianBlur(
+    src: number,
+    w: number,
+    h: number,
+    kernel: number,
+    radius: number,
+    need: number,
+    rowNeed: number,
+    run: number,
+    tmp: number,
+    out: number,
+  ): void;
+  knownCanny(
+    img: number,
+    C: number,
+    hole: number,
+    allowed: number,
+    w: number,
+    h: number,
+    kernel: number,
+    mag: number,
+    edges: number,
+    scratch: number,
+  ): void;
+}
+
+/** This thread's memory for the structure step's loops. */
+const arena = new WasmArena<StructureExports>(compiledOnce(STRUCTURE_WASM));
+
+/** `squaredDistanceTo(plane, width, height, limit, into)`, or null. */
+export function squaredDistanceInWasm(
+  plane: Uint8Array,
+  width: number,
+  height: number,
+  limit: number,
+  into: Float32Array,
+): Float32Array | null {
+  const n = width * height;
+  const room = arena.layout([n, n * 4, width * 4, width * 8, width * 8, width * 4, (width + 1) * 8]);
+  if (room === null) return null;
+  const [planeAt, outAt, nearestAt, fAt, dAt, vAt, zAt] = room.at;
+  new Uint8Array(room.buffer, planeAt, n).set(plane.subarray(0, n));
+  room.exports.squaredDistance(planeAt, width, height, limit, outAt, nearestAt, fAt, dAt, vAt, zAt);
+  into.set(new Float32Array(room.buffer, outAt, n));
+  return into;
+}
+
+/** `gaussianBlur`'s pass with its normalised `kernel` (2·radius + 1 weights) into `out` (w·h values); false where it can't run. */
+export function gaussianBlurInWasm(
+  src: Float32Array,
+  w: number,
+  h: number,
+  kernel: Float32Array,
+  radius: number,
+  need: Uint8Array | undefined,
+  out: Float32Array,
+): boolean {
+  const n = w * h;
+  const room = arena.layout([n * 4, kernel.length * 4, need ? n : 0, n, w * 4, n * 4, n * 4]);
+  if (room === null) return false;
+  const [srcAt, kernelAt, needAt, rowNeedAt, runAt, tmpAt, outAt] = room.at;
+  new Float32Array(room.buffer, srcAt, n).set(src.subarray(0, n));
+  new Float32Array(room.buffer, kernelAt, kernel.length).set(kernel);
+  if (need) new Uint8Array(room.buffer, needAt, n).set(need.subarray(0, n));
+  // Address 0 is the source plane's, never a `need` plane's: it stands for none.
+  room.exports.gaussianBlur(srcAt, w, h, kernelAt, radius, need ? needAt : 0, rowNeedAt, runAt, tmpAt, outAt);
+  out.set(new Float32Array(room.buffer, outAt, n));
+  return true;
+}
+
+/**
+ * `knownCanny` over `data` (w × h, `C` channels) with the blur's seven
+ * `kernel` weights: the magnitude into `magnitude` and the edges into
+ * `edges` (w·h values each); false where it can't run.
+ */
+export function knownCannyInWasm(
+  data: Float32Array,
+  C: number,
+  hole: Uint8Array,
+  allowed: Uint8Array,
+  w: number,
+  h: number,
+  kernel: Float32Array,
+  magnitude: Float32Array,
+  edges: Uint8Array,
+): boolean {
+  const n = w * h;
+  const room = arena.layout([n * C * 4, n, n, 7 * 4, n * 4, n, 54 * n + 4 * w]);
+  if (room === null) return false;
+  const [dataAt, holeAt, allowedAt, kernelAt, magAt, edgesAt, scratchAt] = room.at;
+  new Float32Array(room.buffer, dataAt, n * C).set(data.subarray(0, n * C));
+  new Uint8Array(room.buffer, holeAt, n).set(hole.subarray(0, n));
+  new Uint8Array(room.buffer, allowedAt, n).set(allowed.subarray(0, n));
+  new Float32Array(room.buffer, kernelAt, 7).set(kernel);
+  room.exports.knownCanny(dataAt, C, holeAt, allowedAt, w, h, kernelAt, magAt, edgesAt, scratchAt);
+  magnitude.set(new Float32Array(room.buffer, magAt, n));
+  edges.set(new Uint8Array(room.buffer, edgesAt, n));
+  return true;
+}
