@@ -284,3 +284,275 @@ export function vote(
   }
   return change;
 }
+
+/** `makePatchProblem`'s count of valid sources, left by `problemSetup`. */
+let sourceCount: i32 = 0;
+
+export function sourcesFound(): i32 {
+  return sourceCount;
+}
+
+/**
+ * `makePatchProblem`'s set-up for a hole plane (w × h) and patch radius r:
+ * the hole's summed-area table (`integral`, (w + 1)·(h + 1) i32), the targets
+ * (centres within r of a hole pixel, in raster order, into `targets`), the
+ * valid sources (`valid`: 1 on centres of hole-free patches inside the
+ * image; `sources`: their list), and `slotOf` (each pixel's target slot or
+ * −1). `run`: w i32 of scratch. Returns the number of targets;
+ * `sourcesFound()` the number of sources.
+ */
+export function problemSetup(
+  hole: usize,
+  w: i32,
+  h: i32,
+  r: i32,
+  integral: usize,
+  targets: usize,
+  valid: usize,
+  sources: usize,
+  slotOf: usize,
+  run: usize,
+): i32 {
+  const w1 = w + 1;
+  memory.fill(integral, 0, <usize>(w1 * (h + 1)) << 2);
+  for (let y = 0; y < h; y++) {
+    let rowSum = 0;
+    for (let x = 0; x < w; x++) {
+      rowSum += u8At(hole, y * w + x) != 0 ? 1 : 0;
+      store<i32>(integral + (<usize>((y + 1) * w1 + x + 1) << 2), i32At(integral, y * w1 + x + 1) + rowSum);
+    }
+  }
+  // The hole's box [x0, x1) × [y0, y1) off the table (`holeBoxOf`).
+  const total = i32At(integral, h * w1 + w);
+  let x0 = 0;
+  let x1 = 0;
+  let y0 = 0;
+  let y1 = 0;
+  if (total != 0) {
+    while (i32At(integral, (y0 + 1) * w1 + w) == 0) y0++;
+    y1 = h;
+    while (i32At(integral, (y1 - 1) * w1 + w) == total) y1--;
+    while (i32At(integral, h * w1 + x0 + 1) == 0) x0++;
+    x1 = w;
+    while (i32At(integral, h * w1 + x1 - 1) == total) x1--;
+  }
+  const gx0 = max(0, x0 - r);
+  const gx1 = min(w, x1 + r);
+  const gy0 = max(0, y0 - r);
+  const gy1 = min(h, y1 + r);
+  let nTargets = 0;
+  for (let y = gy0; y < gy1; y++) {
+    const ya = max(0, y - r);
+    const yb = min(h, y + r + 1);
+    for (let x = gx0; x < gx1; x++) {
+      const xa = max(0, x - r);
+      const xb = min(w, x + r + 1);
+      const count = i32At(integral, yb * w1 + xb) - i32At(integral, ya * w1 + xb) - i32At(integral, yb * w1 + xa) + i32At(integral, ya * w1 + xa);
+      if (count > 0) store<i32>(targets + (<usize>(nTargets++) << 2), y * w + x);
+    }
+  }
+  // `scanSources`: a window ends at (x, y) when the last 2r + 1 columns all have runs of 2r + 1 known pixels there.
+  memory.fill(valid, 0, <usize>(w * h));
+  const side = 2 * r + 1;
+  let n = 0;
+  if (w >= side && h >= side) {
+    memory.fill(run, 0, <usize>w << 2);
+    const back = r * w + r;
+    for (let y = 0; y < h; y++) {
+      const o = y * w;
+      let across = 0;
+      for (let x = 0; x < w; x++) {
+        const v = u8At(hole, o + x) != 0 ? 0 : i32At(run, x) + 1;
+        store<i32>(run + (<usize>x << 2), v);
+        across = v >= side ? across + 1 : 0;
+        if (across >= side) {
+          store<u8>(valid + <usize>(o + x - back), 1);
+          n++;
+        }
+      }
+    }
+  }
+  sourceCount = n;
+  for (let i = 0, k = 0; k < n; i++) if (u8At(valid, i) != 0) store<i32>(sources + (<usize>(k++) << 2), i);
+  for (let i = 0; i < w * h; i++) store<i32>(slotOf + (<usize>i << 2), -1);
+  for (let k = 0; k < nTargets; k++) store<i32>(slotOf + (<usize>i32At(targets, k) << 2), k);
+  return nTargets;
+}
+
+/**
+ * `packingUnit`'s largest magnitude: of the known pixels' three colours, or
+ * `root` × their texture channels (at F, F + 1; F < 0 for none) where larger.
+ */
+export function knownMagnitude(image: usize, hole: usize, n: i32, C: i32, F: i32, root: f64): f64 {
+  let m: f64 = 0;
+  let t: f64 = 0;
+  for (let i = 0, o = 0; i < n; i++, o += C) {
+    if (u8At(hole, i) != 0) continue;
+    const a = <f64>f32At(image, o);
+    const b = <f64>f32At(image, o + 1);
+    const c = <f64>f32At(image, o + 2);
+    if (a > m) m = a;
+    else if (-a > m) m = -a;
+    if (b > m) m = b;
+    else if (-b > m) m = -b;
+    if (c > m) m = c;
+    else if (-c > m) m = -c;
+    if (F < 0) continue;
+    const d = <f64>f32At(image, o + F);
+    const e = <f64>f32At(image, o + F + 1);
+    if (d > t) t = d;
+    else if (-d > t) t = -d;
+    if (e > t) t = e;
+    else if (-e > t) t = -e;
+  }
+  if (root * t > m) m = root * t;
+  return m;
+}
+
+/** patchmatch.ts's largest packed magnitude. */
+const PACKED_MAX: f64 = 2047;
+
+/** `packValue`: Math.round(v) clamped to ±PACKED_MAX; NaN gives 0. */
+@inline function packValue(v: f64): i32 {
+  if (v >= PACKED_MAX) return 2047;
+  if (v > -PACKED_MAX) {
+    const r = <i32>(v + 4096.5) - 4096;
+    return v < <f64>r - 0.5 ? r - 1 : r;
+  }
+  return v <= -PACKED_MAX ? -2047 : 0;
+}
+
+@inline function packPixel(image: usize, i: i32, C: i32, lanes: i32, unit: f64, scale: f64, F: i32, packed: usize): void {
+  const o = i * C;
+  const q = packed + (<usize>(i * lanes) << 1);
+  store<i16>(q, <i16>packValue(<f64>f32At(image, o) * unit));
+  store<i16>(q + 2, <i16>packValue(<f64>f32At(image, o + 1) * unit));
+  store<i16>(q + 4, <i16>packValue(<f64>f32At(image, o + 2) * unit));
+  if (lanes == 5) {
+    store<i16>(q + 6, <i16>packValue(<f64>f32At(image, o + F) * scale));
+    store<i16>(q + 8, <i16>packValue(<f64>f32At(image, o + F + 1) * scale));
+  }
+}
+
+/** `packAll`: every pixel of `image` (n pixels, C channels) into `packed` (`lanes` i16 a pixel). */
+export function packAll(image: usize, n: i32, C: i32, lanes: i32, unit: f64, scale: f64, F: i32, packed: usize): void {
+  for (let i = 0; i < n; i++) packPixel(image, i, C, lanes, unit, scale, F, packed);
+}
+
+/** `packHole`: the targets that are hole pixels, re-packed. */
+export function packHole(image: usize, targets: usize, count: i32, hole: usize, C: i32, lanes: i32, unit: f64, scale: f64, F: i32, packed: usize): void {
+  for (let k = 0; k < count; k++) {
+    const t = i32At(targets, k);
+    if (u8At(hole, t) != 0) packPixel(image, t, C, lanes, unit, scale, F, packed);
+  }
+}
+
+/**
+ * The `Voter`'s set-up: the hole targets in order (`holeIndex`; returns
+ * their number), γ^(−city-block distance to the known region) per target
+ * (`boundary`, from `powers`: 201 f64) and each target's patch area inside
+ * the image (`area`). `dist`: w·h u16 of scratch.
+ */
+export function voterSetup(
+  hole: usize,
+  w: i32,
+  h: i32,
+  r: i32,
+  targets: usize,
+  count: i32,
+  powers: usize,
+  holeIndex: usize,
+  boundary: usize,
+  area: usize,
+  dist: usize,
+): i32 {
+  let n = 0;
+  for (let k = 0; k < count; k++) {
+    const t = i32At(targets, k);
+    if (u8At(hole, t) != 0) store<i32>(holeIndex + (<usize>(n++) << 2), t);
+  }
+  // `distanceToKnown`: two raster passes, capped at 65535.
+  memory.fill(dist, 0, <usize>(w * h) << 1);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (u8At(hole, i) == 0) continue;
+      let v = 65535;
+      if (x > 0 && <i32>load<u16>(dist + (<usize>(i - 1) << 1)) + 1 < v) v = <i32>load<u16>(dist + (<usize>(i - 1) << 1)) + 1;
+      if (y > 0 && <i32>load<u16>(dist + (<usize>(i - w) << 1)) + 1 < v) v = <i32>load<u16>(dist + (<usize>(i - w) << 1)) + 1;
+      store<u16>(dist + (<usize>i << 1), <u16>v);
+    }
+  }
+  for (let y = h - 1; y >= 0; y--) {
+    for (let x = w - 1; x >= 0; x--) {
+      const i = y * w + x;
+      if (u8At(hole, i) == 0) continue;
+      let v = <i32>load<u16>(dist + (<usize>i << 1));
+      if (x < w - 1 && <i32>load<u16>(dist + (<usize>(i + 1) << 1)) + 1 < v) v = <i32>load<u16>(dist + (<usize>(i + 1) << 1)) + 1;
+      if (y < h - 1 && <i32>load<u16>(dist + (<usize>(i + w) << 1)) + 1 < v) v = <i32>load<u16>(dist + (<usize>(i + w) << 1)) + 1;
+      store<u16>(dist + (<usize>i << 1), <u16>v);
+    }
+  }
+  for (let k = 0; k < count; k++) {
+    const t = i32At(targets, k);
+    const d = min(<i32>load<u16>(dist + (<usize>t << 1)), 200);
+    setF32(boundary, k, f64At(powers, d));
+    const tx = t % w;
+    const ty = (t - tx) / w;
+    const nx = min(w - 1, tx + r) - max(0, tx - r) + 1;
+    const ny = min(h - 1, ty + r) - max(0, ty - r) + 1;
+    setF32(area, k, <f64>(nx * ny));
+  }
+  return n;
+}
+
+/**
+ * `upsampleNnf` but for the random picks: each fine target's source from its
+ * coarse pixel's match (2·s + parity), or −1 where the coarse pixel had none
+ * or the source is not valid; `trusted` gets the target's boundary weight
+ * where it has a source, else 0.
+ */
+export function upsampleField(
+  coarseSlotOf: usize,
+  coarseSource: usize,
+  cw: i32,
+  ch: i32,
+  targets: usize,
+  count: i32,
+  w: i32,
+  h: i32,
+  r: i32,
+  valid: usize,
+  boundary: usize,
+  source: usize,
+  trusted: usize,
+): void {
+  for (let k = 0; k < count; k++) {
+    const t = i32At(targets, k);
+    const x = t % w;
+    const y = (t - x) / w;
+    const cx = min(x >> 1, cw - 1);
+    const cy = min(y >> 1, ch - 1);
+    const slot = i32At(coarseSlotOf, cy * cw + cx);
+    let s = -1;
+    if (slot >= 0) {
+      const cs = i32At(coarseSource, slot);
+      const csx = cs % cw;
+      const csy = (cs - csx) / cw;
+      const sx = min(max(2 * csx + (x & 1), r), w - 1 - r);
+      const sy = min(max(2 * csy + (y & 1), r), h - 1 - r);
+      if (u8At(valid, sy * w + sx) != 0) s = sy * w + sx;
+    }
+    store<i32>(source + (<usize>k << 2), s);
+    store<f32>(trusted + (<usize>k << 2), s >= 0 ? load<f32>(boundary + (<usize>k << 2)) : 0);
+  }
+}
+
+/** `copyNearest`: each hole pixel of `img` (n pixels, C channels) takes its match's centre. */
+export function copyNearest(img: usize, C: i32, hole: usize, n: i32, slotOf: usize, source: usize): void {
+  for (let i = 0; i < n; i++) {
+    if (u8At(hole, i) == 0) continue;
+    const s = i32At(source, i32At(slotOf, i)) * C;
+    for (let c = 0; c < C; c++) store<f32>(img + (<usize>(i * C + c) << 2), load<f32>(img + (<usize>(s + c) << 2)));
+  }
+}

@@ -10,6 +10,7 @@ import {
   ownKernelCache,
   type PatchProblem,
   packHole,
+  patchArea,
   patchDistance,
   planScans,
   randomNnf,
@@ -19,6 +20,8 @@ import {
   shareProblem,
   withoutKernel,
 } from "../src/core/inpaint/patchmatch.js";
+import { upsampleFieldInWasm, voterSetupInWasm } from "../src/core/inpaint/wasm/coarse.js";
+import { distanceToKnown } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 
 /** A random colour image (plus two texture-like channels when C = 5) with a rectangular hole. */
@@ -387,4 +390,59 @@ test("a released kernel's memory serves the next problem that fits, with the sam
   const t = again.targets[10];
   const s = again.sources[7];
   assert.equal(own(again).kernel?.(t, s, Number.POSITIVE_INFINITY), patchDistance(fresh, t, s, Number.POSITIVE_INFINITY) * fresh.unit ** 2);
+});
+
+test("the Voter's and the field's set-up in WebAssembly equal the TypeScript's: hole targets, boundary weights, patch areas, upsampled sources", () => {
+  const rng = new Random(8);
+  // The fine level's hole also has a strip along its foot that the coarse one lacks: targets without a coarse match.
+  const make = (w: number, h: number, foot: boolean) => {
+    const hole = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        if ((x - w / 2) ** 2 + (y - h / 3) ** 2 < (w / 4) ** 2 || x < 2 || (foot && y > h - 6 && x > w / 2)) hole[y * w + x] = 1;
+    const image = new Float32Array(w * h * 3);
+    for (let i = 0; i < image.length; i++) image[i] = rng.next() * 255;
+    const p = makePatchProblem(image, w, h, 3, hole, 3, undefined, "typescript");
+    assert.ok(p);
+    return p;
+  };
+  const fine = make(61, 47, true);
+  const coarse = make(31, 24, false);
+  const powers = Float64Array.from({ length: 201 }, (_, d) => 1.3 ** -d);
+  const set = voterSetupInWasm(fine.hole, fine.width, fine.height, fine.radius, fine.targets, powers);
+  assert.ok(set);
+  const distance = distanceToKnown(fine.hole, fine.width, fine.height);
+  assert.deepEqual(
+    Array.from(set.holeIndex),
+    Array.from(fine.targets).filter((t) => fine.hole[t] !== 0),
+  );
+  assert.deepEqual(
+    Array.from(set.area),
+    Array.from(fine.targets, (t) => patchArea(fine, t)),
+  );
+  assert.deepEqual(
+    Array.from(set.boundary),
+    Array.from(fine.targets, (t) => Math.fround(powers[Math.min(distance[t], 200)])),
+  );
+  // The coarse field's sources, 2·s + parity where valid, −1 (a random pick) elsewhere.
+  const coarseSource = Int32Array.from(coarse.targets, () => coarse.sources[rng.int(0, coarse.sources.length - 1)]);
+  const field = upsampleFieldInWasm(coarse, coarseSource, fine, set.boundary);
+  assert.ok(field);
+  let picked = 0;
+  fine.targets.forEach((t, k) => {
+    const x = t % fine.width;
+    const y = (t - x) / fine.width;
+    const slot = coarse.slotOf[Math.min(y >> 1, coarse.height - 1) * coarse.width + Math.min(x >> 1, coarse.width - 1)];
+    let s = -1;
+    if (slot >= 0) {
+      const cs = coarseSource[slot];
+      const sx = Math.min(Math.max(2 * (cs % coarse.width) + (x & 1), 3), fine.width - 4);
+      const sy = Math.min(Math.max(2 * Math.floor(cs / coarse.width) + (y & 1), 3), fine.height - 4);
+      if (fine.validSource[sy * fine.width + sx] !== 0) s = sy * fine.width + sx;
+    }
+    assert.equal(field.source[k], s);
+    assert.equal(field.trusted[k], s >= 0 ? set.boundary[k] : 0);
+    if (s < 0) picked++;
+  });
+  assert.ok(picked > 0 && picked < fine.targets.length, "some targets take a random source, most an upsampled one");
 });

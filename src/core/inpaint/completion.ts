@@ -41,7 +41,14 @@ import {
   shareProblem,
 } from "./patchmatch.js";
 import { type FloatImage, halve } from "./resample.js";
-import { textureFeaturesInWasm, upsampleInWasm, voteInWasm } from "./wasm/coarse.js";
+import {
+  copyNearestInWasm,
+  textureFeaturesInWasm,
+  upsampleFieldInWasm,
+  upsampleInWasm,
+  voteInWasm,
+  voterSetupInWasm,
+} from "./wasm/coarse.js";
 import { releaseDistanceKernel } from "./wasm/patch-distance.js";
 
 /**
@@ -288,7 +295,7 @@ export class PatchMatchCoarse implements CoarseStage {
         // Hole pixels start from the upsampled coarse image; where the coarse
         // level had a match, the upsampled field's vote replaces it (sharper).
         upsampleInto(prev.image, img, h, wasm);
-        const up = upsampleNnf(prev.problem, prev.nnf, problem, voter.boundary, rng);
+        const up = upsampleNnf(prev.problem, prev.nnf, problem, voter.boundary, rng, wasm);
         // The coarser level is read no more: its kernel goes to the next fill's coarse levels.
         releaseDistanceKernel(prev.problem.kernelMemory);
         nnf = pooled ? shareNnf(up.nnf) : up.nnf;
@@ -335,7 +342,7 @@ export class PatchMatchCoarse implements CoarseStage {
       releaseDistanceKernel(prev.problem.kernelMemory);
       prev = null;
     }
-    if (prev && this.sharpFinish) copyNearest(prev.problem, prev.nnf);
+    if (prev && this.sharpFinish) copyNearest(prev.problem, prev.nnf, wasm);
     const finest = levels[0].image.channels > image.channels ? withoutExtraChannels(levels[0].image, image.channels) : levels[0].image;
     // The coarser levels' images (and a finest one with texture channels) are read no more: back to the pool. The
     // finest image goes back when the caller is done with the fill (erase.ts).
@@ -567,8 +574,9 @@ function diffuseFill(img: FloatImage, hole: Uint8Array): void {
 }
 
 /** Each hole pixel takes the value at the centre of its own patch's match. */
-function copyNearest(p: PatchProblem, nnf: Nnf): void {
+function copyNearest(p: PatchProblem, nnf: Nnf, wasm: boolean): void {
   const { channels: C, image: img, hole, slotOf } = p;
+  if (wasm && copyNearestInWasm(img, C, hole, slotOf, nnf.source)) return;
   for (let i = 0; i < hole.length; i++) {
     if (hole[i] === 0) continue;
     const s = nnf.source[slotOf[i]] * C;
@@ -615,8 +623,16 @@ function upsampleNnf(
   fine: PatchProblem,
   boundary: Float32Array,
   rng: Random,
+  wasm: boolean,
 ): { nnf: Nnf; trusted: Float32Array } {
   const { width: w, height: h, radius: r, targets, validSource, sources } = fine;
+  const field = wasm ? upsampleFieldInWasm(coarse, coarseNnf.source, fine, boundary) : null;
+  if (field) {
+    // The random picks, in the targets' order as below.
+    const { source } = field;
+    for (let k = 0; k < source.length; k++) if (source[k] < 0) source[k] = sources[rng.int(0, sources.length - 1)];
+    return { nnf: { source, distance: new Float32Array(source.length) }, trusted: field.trusted };
+  }
   const cw = coarse.width;
   const ch = coarse.height;
   const n = targets.length;
@@ -666,14 +682,21 @@ class Voter {
     // Every hole pixel is a target and targets are in raster order: the hole pixels in order, without a pass over the level.
     const { hole, targets } = p;
     const nt = targets.length;
+    this.sums = new Float64Array(p.channels);
+    this.weights = new Float32Array(nt);
+    const set = wasm ? voterSetupInWasm(hole, p.width, p.height, p.radius, targets, GAMMA_POWERS) : null;
+    if (set) {
+      this.holeIndex = set.holeIndex;
+      this.boundary = set.boundary;
+      this.area = set.area;
+      return;
+    }
     let n = 0;
     for (let k = 0; k < nt; k++) if (hole[targets[k]] !== 0) n++;
     const holeIndex = new Int32Array(n);
     for (let k = 0, q = 0; k < nt; k++) if (hole[targets[k]] !== 0) holeIndex[q++] = targets[k];
     this.holeIndex = holeIndex;
-    this.sums = new Float64Array(p.channels);
     this.boundary = boundaryWeights(p);
-    this.weights = new Float32Array(nt);
     const area = new Float32Array(nt);
     for (let k = 0; k < nt; k++) area[k] = patchArea(p, targets[k]);
     this.area = area;

@@ -22,6 +22,7 @@
 import { holeIntegral } from "../mask.js";
 import { Random } from "../random.js";
 import { int32Scratch } from "../scratch.js";
+import { knownMagnitudeInWasm, type Packing, packInWasm, problemSetupInWasm } from "./wasm/coarse.js";
 import { createDistanceKernel, type DistanceKernel, distanceOverMemory, type ScanKernel, scanOverMemory } from "./wasm/patch-distance.js";
 
 /** One completion problem at one pyramid level. */
@@ -117,44 +118,65 @@ export function makePatchProblem(
   sides?: Uint8Array,
 ): PatchProblem | null {
   const r = radius;
-  const integral = holeIntegral(hole, width, height, problemScratch.integral.take((width + 1) * (height + 1), true));
-  const w1 = width + 1;
-  // Targets lie within r of the hole, so only the hole's box grown by r is scanned.
-  const box = holeBoxOf(integral, width, height);
-  const gx0 = Math.max(0, box.x0 - r);
-  const gx1 = Math.min(width, box.x1 + r);
-  const gy0 = Math.max(0, box.y0 - r);
-  const gy1 = Math.min(height, box.y1 + r);
-  const list = problemScratch.targets.take(Math.max(0, (gx1 - gx0) * (gy1 - gy0)), false);
-  let nTargets = 0;
-  for (let y = gy0; y < gy1; y++) {
-    const ya = Math.max(0, y - r);
-    const yb = Math.min(height, y + r + 1);
-    for (let x = gx0; x < gx1; x++) {
-      const xa = Math.max(0, x - r);
-      const xb = Math.min(width, x + r + 1);
-      const count = integral[yb * w1 + xb] - integral[ya * w1 + xb] - integral[yb * w1 + xa] + integral[ya * w1 + xa];
-      if (count > 0) list[nTargets++] = y * width + x;
-    }
-  }
   const textureChannel = texture?.channel ?? -1;
   const textureWeight = texture?.weight ?? 0;
   const lanes = textureChannel >= 0 ? 5 : 3;
+  // In WebAssembly where it runs (the same lists and planes): copied out before the kernel's next call.
+  const setup = kernel === "wasm" ? problemSetupInWasm(hole, width, height, r) : null;
+  let list: Int32Array;
+  let nTargets: number;
+  if (setup) {
+    if (setup.sources.length === 0) return null;
+    list = setup.targets;
+    nTargets = list.length;
+  } else {
+    const integral = holeIntegral(hole, width, height, problemScratch.integral.take((width + 1) * (height + 1), true));
+    const w1 = width + 1;
+    // Targets lie within r of the hole, so only the hole's box grown by r is scanned.
+    const box = holeBoxOf(integral, width, height);
+    const gx0 = Math.max(0, box.x0 - r);
+    const gx1 = Math.min(width, box.x1 + r);
+    const gy0 = Math.max(0, box.y0 - r);
+    const gy1 = Math.min(height, box.y1 + r);
+    list = problemScratch.targets.take(Math.max(0, (gx1 - gx0) * (gy1 - gy0)), false);
+    nTargets = 0;
+    for (let y = gy0; y < gy1; y++) {
+      const ya = Math.max(0, y - r);
+      const yb = Math.min(height, y + r + 1);
+      for (let x = gx0; x < gx1; x++) {
+        const xa = Math.max(0, x - r);
+        const xb = Math.min(width, x + r + 1);
+        const count = integral[yb * w1 + xb] - integral[ya * w1 + xb] - integral[yb * w1 + xa] + integral[ya * w1 + xa];
+        if (count > 0) list[nTargets++] = y * width + x;
+      }
+    }
+  }
   const wasm = kernel === "wasm" ? createDistanceKernel(width, height, r, lanes, nTargets) : null;
   const scan = wasm?.scan ?? null;
   // With the WebAssembly scan, the planes and targets are written straight into its memory (shared, so
   // threads read them uncopied).
   const validSource = scan ? scan.validSource : new Uint8Array(width * height);
-  const nSources = markSources(hole, width, height, r, validSource);
-  if (nSources === 0) return null;
-  const sources = new Int32Array(nSources);
-  for (let i = 0, k = 0; k < nSources; i++) if (validSource[i] !== 0) sources[k++] = i;
+  let sources: Int32Array;
   const slotOf = scan ? scan.slotOf : new Int32Array(width * height);
-  slotOf.fill(-1);
-  for (let k = 0; k < nTargets; k++) slotOf[list[k]] = k;
-  const unit = packingUnit(image, hole, channels, textureChannel, textureWeight);
+  let targets: Int32Array;
+  if (setup) {
+    validSource.set(setup.validSource);
+    sources = setup.sources.slice();
+    slotOf.set(setup.slotOf);
+    targets = scan ? scan.targets : list.slice();
+    if (scan) scan.targets.set(list);
+  } else {
+    const nSources = markSources(hole, width, height, r, validSource);
+    if (nSources === 0) return null;
+    sources = new Int32Array(nSources);
+    for (let i = 0, k = 0; k < nSources; i++) if (validSource[i] !== 0) sources[k++] = i;
+    slotOf.fill(-1);
+    for (let k = 0; k < nTargets; k++) slotOf[list[k]] = k;
+    targets = scan ? scan.targets : list.slice(0, nTargets);
+    if (scan) scan.targets.set(list.subarray(0, nTargets));
+  }
+  const unit = packingUnit(image, hole, channels, textureChannel, textureWeight, wasm !== null);
   if (scan) {
-    scan.targets.set(list.subarray(0, nTargets));
     if (sides) scan.side.set(sides);
     scan.setUnit(unit);
   }
@@ -165,7 +187,7 @@ export function makePatchProblem(
     image,
     hole,
     radius: r,
-    targets: scan ? scan.targets : list.slice(0, nTargets),
+    targets,
     validSource,
     sources,
     slotOf,
@@ -189,9 +211,15 @@ export function makePatchProblem(
  * with mixes of known values, so they stay within it too (they are clamped
  * regardless).
  */
-function packingUnit(image: Float32Array, hole: Uint8Array, C: number, F: number, lambda: number): number {
+function packingUnit(image: Float32Array, hole: Uint8Array, C: number, F: number, lambda: number, wasm: boolean): number {
   const root = Math.sqrt(lambda);
-  // Largest |colour| and |texture value| of the known pixels, then the larger of m and root·t.
+  const m = (wasm ? knownMagnitudeInWasm(image, hole, C, F, root) : null) ?? knownMagnitude(image, hole, C, F, root);
+  if (!(m > 0)) return 16;
+  return Math.min(16, 2 ** Math.floor(Math.log2(PACKED_MAX / m)));
+}
+
+/** Largest |colour| and |texture value| × root of the known pixels (`packingUnit`'s m). */
+function knownMagnitude(image: Float32Array, hole: Uint8Array, C: number, F: number, root: number): number {
   let m = 0;
   let t = 0;
   for (let i = 0, o = 0; i < hole.length; i++, o += C) {
@@ -214,8 +242,7 @@ function packingUnit(image: Float32Array, hole: Uint8Array, C: number, F: number
     else if (-e > t) t = -e;
   }
   if (root * t > m) m = root * t;
-  if (!(m > 0)) return 16;
-  return Math.min(16, 2 ** Math.floor(Math.log2(PACKED_MAX / m)));
+  return m;
 }
 
 /**
@@ -254,6 +281,7 @@ function packPixel(p: PatchProblem, i: number): void {
 function packAll(p: PatchProblem): void {
   const { image, channels: C, packed, lanes, unit } = p;
   const n = p.width * p.height;
+  if (p.kernel !== null && packInWasm(image, p.hole, null, packingOf(p), packed)) return;
   for (let i = 0, o = 0, q = 0; i < n; i++, o += C, q += lanes) {
     packed[q] = packValue(image[o] * unit);
     packed[q + 1] = packValue(image[o + 1] * unit);
@@ -268,9 +296,21 @@ function packAll(p: PatchProblem): void {
   }
 }
 
+/** A problem's packing scales, for the WebAssembly packing. */
+function packingOf(p: PatchProblem): Packing {
+  return {
+    channels: p.channels,
+    lanes: p.lanes,
+    unit: p.unit,
+    scale: p.unit * Math.sqrt(p.textureWeight),
+    textureChannel: p.textureChannel,
+  };
+}
+
 /** Re-packs the hole pixels (every hole pixel is a target) after the estimate changed. */
 export function packHole(p: PatchProblem): void {
   const { targets, hole } = p;
+  if (p.kernel !== null && packInWasm(p.image, hole, targets, packingOf(p), p.packed)) return;
   for (let k = 0; k < targets.length; k++) if (hole[targets[k]] !== 0) packPixel(p, targets[k]);
 }
 

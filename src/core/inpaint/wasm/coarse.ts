@@ -40,6 +40,62 @@ interface CoarseExports {
     source: number,
     weights: number,
   ): number;
+  problemSetup(
+    hole: number,
+    w: number,
+    h: number,
+    r: number,
+    integral: number,
+    targets: number,
+    valid: number,
+    sources: number,
+    slotOf: number,
+    run: number,
+  ): number;
+  sourcesFound(): number;
+  knownMagnitude(image: number, hole: number, n: number, C: number, F: number, root: number): number;
+  packAll(image: number, n: number, C: number, lanes: number, unit: number, scale: number, F: number, packed: number): void;
+  packHole(
+    image: number,
+    targets: number,
+    count: number,
+    hole: number,
+    C: number,
+    lanes: number,
+    unit: number,
+    scale: number,
+    F: number,
+    packed: number,
+  ): void;
+  voterSetup(
+    hole: number,
+    w: number,
+    h: number,
+    r: number,
+    targets: number,
+    count: number,
+    powers: number,
+    holeIndex: number,
+    boundary: number,
+    area: number,
+    dist: number,
+  ): number;
+  upsampleField(
+    coarseSlotOf: number,
+    coarseSource: number,
+    cw: number,
+    ch: number,
+    targets: number,
+    count: number,
+    w: number,
+    h: number,
+    r: number,
+    valid: number,
+    boundary: number,
+    source: number,
+    trusted: number,
+  ): void;
+  copyNearest(img: number, C: number, hole: number, n: number, slotOf: number, source: number): void;
 }
 
 /** This thread's memory for the coarse stage's loops. */
@@ -145,4 +201,163 @@ export function voteInWasm(
   const change = room.exports.vote(imgAt, w, h, C, r, slotAt, holeAt, holeIndex.length, sourceAt, weightsAt);
   img.set(inRoom);
   return change;
+}
+
+/** A problem's set-up (`problemSetupInWasm`): views into the kernel's memory, valid until its next call. */
+export interface ProblemSetup {
+  targets: Int32Array;
+  validSource: Uint8Array;
+  sources: Int32Array;
+  slotOf: Int32Array;
+}
+
+/** `makePatchProblem`'s targets, valid sources and slots for a hole plane (w × h) and radius r, or null. */
+export function problemSetupInWasm(hole: Uint8Array, w: number, h: number, r: number): ProblemSetup | null {
+  const n = w * h;
+  const room = layout([n, (w + 1) * (h + 1) * 4, n * 4, n, n * 4, n * 4, w * 4]);
+  if (room === null) return null;
+  const [holeAt, integralAt, targetsAt, validAt, sourcesAt, slotAt, runAt] = room.at;
+  new Uint8Array(room.buffer, holeAt, n).set(hole.subarray(0, n));
+  const nTargets = room.exports.problemSetup(holeAt, w, h, r, integralAt, targetsAt, validAt, sourcesAt, slotAt, runAt);
+  const nSources = room.exports.sourcesFound();
+  return {
+    targets: new Int32Array(room.buffer, targetsAt, nTargets),
+    validSource: new Uint8Array(room.buffer, validAt, n),
+    sources: new Int32Array(room.buffer, sourcesAt, nSources),
+    slotOf: new Int32Array(room.buffer, slotAt, n),
+  };
+}
+
+/** `packingUnit`'s largest magnitude of the known pixels (texture channels at F × root; F < 0 for none), or null. */
+export function knownMagnitudeInWasm(image: Float32Array, hole: Uint8Array, C: number, F: number, root: number): number | null {
+  const n = hole.length;
+  const room = layout([n * C * 4, n]);
+  if (room === null) return null;
+  const [imageAt, holeAt] = room.at;
+  new Float32Array(room.buffer, imageAt, n * C).set(image.subarray(0, n * C));
+  new Uint8Array(room.buffer, holeAt, n).set(hole);
+  return room.exports.knownMagnitude(imageAt, holeAt, n, C, F, root);
+}
+
+/** How `packAllInWasm` and `packHoleInWasm` scale a problem's values (see `PatchProblem.packed`). */
+export interface Packing {
+  channels: number;
+  lanes: number;
+  unit: number;
+  /** unit·√λ, the texture channels' scale. */
+  scale: number;
+  textureChannel: number;
+}
+
+/**
+ * `packAll` (targets null) or `packHole` (the hole pixels among `targets`)
+ * of `image` (with its `hole`) into `packed`; false where it can't run.
+ */
+export function packInWasm(
+  image: Float32Array,
+  hole: Uint8Array,
+  targets: Int32Array | null,
+  packing: Packing,
+  packed: Int16Array,
+): boolean {
+  const n = hole.length;
+  const { channels: C, lanes, unit, scale, textureChannel: F } = packing;
+  const room = layout([n * C * 4, n, targets ? targets.length * 4 : 0, n * lanes * 2]);
+  if (room === null) return false;
+  const [imageAt, holeAt, targetsAt, packedAt] = room.at;
+  new Float32Array(room.buffer, imageAt, n * C).set(image.subarray(0, n * C));
+  const inRoom = new Int16Array(room.buffer, packedAt, n * lanes);
+  if (targets) {
+    new Uint8Array(room.buffer, holeAt, n).set(hole);
+    new Int32Array(room.buffer, targetsAt, targets.length).set(targets);
+    inRoom.set(packed.subarray(0, n * lanes));
+    room.exports.packHole(imageAt, targetsAt, targets.length, holeAt, C, lanes, unit, scale, F, packedAt);
+  } else {
+    room.exports.packAll(imageAt, n, C, lanes, unit, scale, F, packedAt);
+  }
+  packed.set(inRoom);
+  return true;
+}
+
+/**
+ * The `Voter`'s hole targets in order, boundary weights (from `powers`, 201
+ * values) and patch areas for a problem's hole plane and targets, or null.
+ */
+export function voterSetupInWasm(
+  hole: Uint8Array,
+  w: number,
+  h: number,
+  r: number,
+  targets: Int32Array,
+  powers: Float64Array,
+): { holeIndex: Int32Array; boundary: Float32Array; area: Float32Array } | null {
+  const n = w * h;
+  const nt = targets.length;
+  const room = layout([n, nt * 4, powers.length * 8, nt * 4, nt * 4, nt * 4, n * 2]);
+  if (room === null) return null;
+  const [holeAt, targetsAt, powersAt, holeIndexAt, boundaryAt, areaAt, distAt] = room.at;
+  new Uint8Array(room.buffer, holeAt, n).set(hole.subarray(0, n));
+  new Int32Array(room.buffer, targetsAt, nt).set(targets);
+  new Float64Array(room.buffer, powersAt, powers.length).set(powers);
+  const count = room.exports.voterSetup(holeAt, w, h, r, targetsAt, nt, powersAt, holeIndexAt, boundaryAt, areaAt, distAt);
+  return {
+    holeIndex: new Int32Array(room.buffer, holeIndexAt, count).slice(),
+    boundary: new Float32Array(room.buffer, boundaryAt, nt).slice(),
+    area: new Float32Array(room.buffer, areaAt, nt).slice(),
+  };
+}
+
+/**
+ * `upsampleNnf`'s sources from the coarser level's field (−1 where a target
+ * gets a random one) and trust (the boundary weight where it has a source), or null.
+ */
+export function upsampleFieldInWasm(
+  coarse: { width: number; height: number; slotOf: Int32Array },
+  coarseSource: Int32Array,
+  fine: { width: number; height: number; radius: number; targets: Int32Array; validSource: Uint8Array },
+  boundary: Float32Array,
+): { source: Int32Array; trusted: Float32Array } | null {
+  const cn = coarse.width * coarse.height;
+  const n = fine.width * fine.height;
+  const nt = fine.targets.length;
+  const room = layout([cn * 4, coarseSource.length * 4, nt * 4, n, nt * 4, nt * 4, nt * 4]);
+  if (room === null) return null;
+  const [slotAt, coarseSourceAt, targetsAt, validAt, boundaryAt, sourceAt, trustedAt] = room.at;
+  new Int32Array(room.buffer, slotAt, cn).set(coarse.slotOf.subarray(0, cn));
+  new Int32Array(room.buffer, coarseSourceAt, coarseSource.length).set(coarseSource);
+  new Int32Array(room.buffer, targetsAt, nt).set(fine.targets);
+  new Uint8Array(room.buffer, validAt, n).set(fine.validSource.subarray(0, n));
+  new Float32Array(room.buffer, boundaryAt, nt).set(boundary.subarray(0, nt));
+  room.exports.upsampleField(
+    slotAt,
+    coarseSourceAt,
+    coarse.width,
+    coarse.height,
+    targetsAt,
+    nt,
+    fine.width,
+    fine.height,
+    fine.radius,
+    validAt,
+    boundaryAt,
+    sourceAt,
+    trustedAt,
+  );
+  return { source: new Int32Array(room.buffer, sourceAt, nt).slice(), trusted: new Float32Array(room.buffer, trustedAt, nt).slice() };
+}
+
+/** `copyNearest`: each hole pixel of `image` takes its match's centre; false where it can't run. */
+export function copyNearestInWasm(image: Float32Array, C: number, hole: Uint8Array, slotOf: Int32Array, source: Int32Array): boolean {
+  const n = hole.length;
+  const room = layout([n * C * 4, n, n * 4, source.length * 4]);
+  if (room === null) return false;
+  const [imageAt, holeAt, slotAt, sourceAt] = room.at;
+  const inRoom = new Float32Array(room.buffer, imageAt, n * C);
+  inRoom.set(image.subarray(0, n * C));
+  new Uint8Array(room.buffer, holeAt, n).set(hole);
+  new Int32Array(room.buffer, slotAt, n).set(slotOf.subarray(0, n));
+  new Int32Array(room.buffer, sourceAt, source.length).set(source);
+  room.exports.copyNearest(imageAt, C, holeAt, n, slotAt, sourceAt);
+  image.set(inRoom);
+  return true;
 }
