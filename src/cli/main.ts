@@ -17,7 +17,7 @@ import { parseKinds } from "../core/suggest/suggest.js";
 import { DEFAULT_SUGGEST_KINDS, SUGGEST_KINDS, type SuggestKindOption } from "../core/suggest/suggestion.js";
 import { cleanUpTempsOnSignals, sweepStaleTemps } from "../node/atomic-write.js";
 import { eraseFile } from "../node/erase-file.js";
-import { defaultFieldThreads, FieldThreadPool } from "../node/field-threads.js";
+import { closePrestarted, defaultFieldThreads, FieldThreadPool } from "../node/field-threads.js";
 import { loadInpaintingModel } from "../node/inpainting-model.js";
 import { type SelectOptions, segmentFile, selectForRemoval } from "../node/segment-file.js";
 import { autoMask, closeSuggestModels, suggestFile } from "../node/suggest-file.js";
@@ -489,6 +489,9 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`vanish: error: ${message}\n`);
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     process.exitCode = 2;
+  } finally {
+    // Threads bin/vanish.js started for an erase that did not use them (a folder, a network fill, bad input).
+    await closePrestarted();
   }
 }
 

@@ -103,6 +103,38 @@ export function defaultFieldThreads(): number {
  * await threads.close();
  * ```
  */
+/** The worker threads of a pool, booting as soon as they are made. */
+function startPool(threads: number): Piscina {
+  return new Piscina({
+    filename: new URL("./field-worker.js", import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: 60_000,
+  });
+}
+
+/** Threads started by `prestartFieldThreads`, until a `FieldThreadPool` of as many threads takes them. */
+let prestarted: { pool: Piscina; threads: number } | null = null;
+
+/**
+ * Starts a pool's worker threads ahead of the `FieldThreadPool` that will use
+ * them: the next one made with as many threads takes them over. A thread
+ * takes about 0.2 s to boot and load its modules on two cores, which a single
+ * erase's fill otherwise waits for (its structure step runs there); the CLI
+ * calls this before loading its own modules. `closePrestarted` ends them if
+ * no pool took them.
+ */
+export function prestartFieldThreads(threads = defaultFieldThreads()): void {
+  if (prestarted === null && threads > 0) prestarted = { pool: startPool(threads), threads };
+}
+
+/** Ends threads that `prestartFieldThreads` started and no pool took. */
+export async function closePrestarted(): Promise<void> {
+  const left = prestarted;
+  prestarted = null;
+  await left?.pool.destroy();
+}
+
 export class FieldThreadPool implements FieldThreads {
   readonly parallelTargets = PARALLEL_TARGETS;
   private readonly pool: Piscina;
@@ -122,12 +154,12 @@ export class FieldThreadPool implements FieldThreads {
       throw new RangeError(`FieldThreadPool needs 1 to 256 threads, not ${threads}`);
     }
     this.threads = threads;
-    this.pool = new Piscina({
-      filename: new URL("./field-worker.js", import.meta.url).href,
-      minThreads: threads,
-      maxThreads: threads,
-      idleTimeout: 60_000,
-    });
+    if (prestarted !== null && prestarted.threads === threads) {
+      this.pool = prestarted.pool;
+      prestarted = null;
+    } else {
+      this.pool = startPool(threads);
+    }
   }
 
   async scan(p: PatchProblem, nnf: Nnf, snapshot: Int32Array, only: Int32Array | undefined, bands: readonly BandScan[]): Promise<void> {
