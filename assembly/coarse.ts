@@ -556,3 +556,206 @@ export function copyNearest(img: usize, C: i32, hole: usize, n: i32, slotOf: usi
     for (let c = 0; c < C; c++) store<f32>(img + (<usize>(i * C + c) << 2), load<f32>(img + (<usize>(s + c) << 2)));
   }
 }
+
+/** The random stream (`Random` in src/core/random.ts, mulberry32), as the PatchMatch scan's kernel draws it. */
+let rngState: i32 = 0;
+
+/** Random.int(lo, hi): lo + floor(next() · (hi − lo + 1)). */
+function randomInt(lo: i32, hi: i32): i32 {
+  rngState = rngState + 0x6d2b79f5;
+  let t = rngState;
+  t = (t ^ (<i32>(<u32>t >> 15))) * (t | 1);
+  t ^= t + (t ^ (<i32>(<u32>t >> 7))) * (t | 61);
+  const u = <u32>(t ^ (<i32>(<u32>t >> 14)));
+  return lo + <i32>Math.floor((<f64>u / 4294967296.0) * <f64>(hi - lo + 1));
+}
+
+/** The attention's planes, set by `attentionSearch` for `offer` and `blockDistance`. */
+let attData: usize = 0;
+let attIntegral: usize = 0;
+let attCount: usize = 0;
+let attDist: usize = 0;
+let attDx: usize = 0;
+let attDy: usize = 0;
+let attW: i32 = 0;
+let attH: i32 = 0;
+let attC: i32 = 0;
+let attP: i32 = 0;
+let attK: i32 = 0;
+let attCols: i32 = 0;
+
+@inline function blockHoleCount(x: i32, y: i32, bw: i32, bh: i32): i32 {
+  const w1 = attW + 1;
+  return i32At(attIntegral, (y + bh) * w1 + x + bw) - i32At(attIntegral, y * w1 + x + bw) - i32At(attIntegral, (y + bh) * w1 + x) + i32At(attIntegral, y * w1 + x);
+}
+
+/** Squared distance between the blocks at (x0, y0) and (sx, sy), stopping at a row once it reaches `limit`. */
+function blockDistance(x0: i32, y0: i32, sx: i32, sy: i32, pw: i32, ph: i32, limit: f64): f64 {
+  let sum: f64 = 0;
+  const C = attC;
+  for (let yy = 0; yy < ph; yy++) {
+    let a = ((y0 + yy) * attW + x0) * C;
+    let b = ((sy + yy) * attW + sx) * C;
+    const end = a + pw * C;
+    for (; a < end; a += C, b += C) {
+      const d0 = <f64>f32At(attData, a) - <f64>f32At(attData, b);
+      const d1 = <f64>f32At(attData, a + 1) - <f64>f32At(attData, b + 1);
+      const d2 = <f64>f32At(attData, a + 2) - <f64>f32At(attData, b + 2);
+      sum += d0 * d0 + d1 * d1 + d2 * d2;
+    }
+    if (sum >= limit) return sum;
+  }
+  return sum;
+}
+
+/** `buildAttention`'s offer: offset (ox, oy) to token t, its list kept sorted and free of duplicates. */
+function offer(t: i32, ox: i32, oy: i32): void {
+  const P = attP;
+  const K = attK;
+  const i = t % attCols;
+  const x0 = i * P;
+  const y0 = ((t - i) / attCols) * P;
+  const pw = min(P, attW - x0);
+  const ph = min(P, attH - y0);
+  const sx = x0 + ox;
+  const sy = y0 + oy;
+  if (sx < 0 || sy < 0 || sx + pw > attW || sy + ph > attH) return;
+  const base = t * K;
+  const n = u8At(attCount, t);
+  for (let e = 0; e < n; e++) if (<i32>load<i16>(attDx + (<usize>(base + e) << 1)) == ox && <i32>load<i16>(attDy + (<usize>(base + e) << 1)) == oy) return;
+  if (blockHoleCount(sx, sy, pw, ph) != 0) return;
+  const worst: f64 = n < K ? Infinity : <f64>f32At(attDist, base + K - 1);
+  const d = blockDistance(x0, y0, sx, sy, pw, ph, worst);
+  if (d >= worst) return;
+  let e = n < K ? n : K - 1;
+  while (e > 0 && <f64>f32At(attDist, base + e - 1) > d) {
+    store<f32>(attDist + (<usize>(base + e) << 2), load<f32>(attDist + (<usize>(base + e - 1) << 2)));
+    store<i16>(attDx + (<usize>(base + e) << 1), load<i16>(attDx + (<usize>(base + e - 1) << 1)));
+    store<i16>(attDy + (<usize>(base + e) << 1), load<i16>(attDy + (<usize>(base + e - 1) << 1)));
+    e--;
+  }
+  setF32(attDist, base + e, d);
+  store<i16>(attDx + (<usize>(base + e) << 1), <i16>ox);
+  store<i16>(attDy + (<usize>(base + e) << 1), <i16>oy);
+  if (n < K) store<u8>(attCount + <usize>t, <u8>(n + 1));
+}
+
+/**
+ * `buildAttention`'s token-level PatchMatch over the filled image `data`
+ * (w × h, C channels) with its `hole`: token size P, K entries a token; the
+ * coarse field (`slotOf`, `source`) seeds it when `hasField`. Writes the hole
+ * tokens (`tokens`; returns their number), each token's entry count, squared
+ * distances and offsets (`count`, `dist`, `dx`, `dy`: T, T·K). `integral`:
+ * (w + 1)·(h + 1) i32 of scratch. The random stream starts at `state`;
+ * `randomAfter()` gives it back.
+ */
+export function attentionSearch(
+  data: usize,
+  w: i32,
+  h: i32,
+  C: i32,
+  hole: usize,
+  P: i32,
+  K: i32,
+  iterations: i32,
+  hasField: bool,
+  slotOf: usize,
+  source: usize,
+  state: i32,
+  integral: usize,
+  tokens: usize,
+  count: usize,
+  dist: usize,
+  dx: usize,
+  dy: usize,
+): i32 {
+  rngState = state;
+  const cols = (w + P - 1) / P;
+  const rows = (h + P - 1) / P;
+  const T = cols * rows;
+  attData = data;
+  attIntegral = integral;
+  attCount = count;
+  attDist = dist;
+  attDx = dx;
+  attDy = dy;
+  attW = w;
+  attH = h;
+  attC = C;
+  attP = P;
+  attK = K;
+  attCols = cols;
+  const w1 = w + 1;
+  memory.fill(integral, 0, <usize>(w1 * (h + 1)) << 2);
+  for (let y = 0; y < h; y++) {
+    let rowSum = 0;
+    for (let x = 0; x < w; x++) {
+      rowSum += u8At(hole, y * w + x) != 0 ? 1 : 0;
+      store<i32>(integral + (<usize>((y + 1) * w1 + x + 1) << 2), i32At(integral, y * w1 + x + 1) + rowSum);
+    }
+  }
+  memory.fill(count, 0, <usize>T);
+  for (let k = 0; k < T * K; k++) store<f32>(dist + (<usize>k << 2), Infinity);
+  memory.fill(dx, 0, <usize>(T * K) << 1);
+  memory.fill(dy, 0, <usize>(T * K) << 1);
+  let nTokens = 0;
+  for (let j = 0; j < rows; j++) {
+    for (let i = 0; i < cols; i++) {
+      const x0 = i * P;
+      const y0 = j * P;
+      if (blockHoleCount(x0, y0, min(P, w - x0), min(P, h - y0)) > 0) store<i32>(tokens + (<usize>(nTokens++) << 2), j * cols + i);
+    }
+  }
+  const sampleStep = max(1, P >> 2);
+  for (let q = 0; q < nTokens; q++) {
+    const t = i32At(tokens, q);
+    const i = t % cols;
+    const x0 = i * P;
+    const y0 = ((t - i) / cols) * P;
+    if (hasField) {
+      for (let yy = y0; yy < min(y0 + P, h); yy += sampleStep) {
+        for (let xx = x0; xx < min(x0 + P, w); xx += sampleStep) {
+          const slot = i32At(slotOf, yy * w + xx);
+          if (slot < 0) continue;
+          const s = i32At(source, slot);
+          const sxx = s % w;
+          offer(t, sxx - xx, (s - sxx) / w - yy);
+        }
+      }
+    }
+    for (let tries = 0; tries < 32 && u8At(count, t) == 0; tries++) {
+      const rx = randomInt(0, w - 1);
+      const ry = randomInt(0, h - 1);
+      offer(t, rx - x0, ry - y0);
+    }
+  }
+  const maxRadius = hasField ? max(4, max(w, h) >> 3) : max(w, h);
+  for (let it = 0; it < iterations; it++) {
+    const forward = (it & 1) == 0;
+    const step = forward ? 1 : -1;
+    for (let q = 0; q < nTokens; q++) {
+      const t = i32At(tokens, forward ? q : nTokens - 1 - q);
+      const i = t % cols;
+      const j = (t - i) / cols;
+      const ni = i - step;
+      if (ni >= 0 && ni < cols && u8At(count, t - step) > 0)
+        offer(t, <i32>load<i16>(dx + (<usize>((t - step) * K) << 1)), <i32>load<i16>(dy + (<usize>((t - step) * K) << 1)));
+      const nj = j - step;
+      if (nj >= 0 && nj < rows && u8At(count, t - step * cols) > 0)
+        offer(t, <i32>load<i16>(dx + (<usize>((t - step * cols) * K) << 1)), <i32>load<i16>(dy + (<usize>((t - step * cols) * K) << 1)));
+      if (u8At(count, t) == 0) continue;
+      const bx = <i32>load<i16>(dx + (<usize>(t * K) << 1));
+      const by = <i32>load<i16>(dy + (<usize>(t * K) << 1));
+      for (let R = maxRadius; R >= 1; R >>= 1) {
+        const ox = bx + randomInt(-R, R);
+        const oy = by + randomInt(-R, R);
+        offer(t, ox, oy);
+      }
+    }
+  }
+  return nTokens;
+}
+
+export function randomAfter(): i32 {
+  return rngState;
+}

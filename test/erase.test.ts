@@ -540,6 +540,32 @@ describe("patch distance kernels", () => {
   });
 });
 
+describe("attention search kernels", () => {
+  test("the attention's token search in WebAssembly gives the TypeScript's entries and leaves the random stream where it does", async () => {
+    const w = 93;
+    const h = 71;
+    const base = noiseImage(w, h, 6, 50);
+    const hole = new Uint8Array(w * h);
+    for (let y = 20; y < 50; y++) for (let x = 30 + (y % 7); x < 70; x++) hole[y * w + x] = 1;
+    const data = new Float32Array(w * h * 3);
+    for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) data[3 * i + c] = base.data[4 * i + c] + ((i % w) * c) / 4;
+    const image = { width: w, height: h, channels: 3, data };
+    // A coarse field to seed it: the completion's own, and none (random offsets only).
+    const filled = await new PatchMatchCoarse().fill({ image: { ...image, data: new Float32Array(data) }, hole, rng: new Random(2) });
+    for (const field of [filled.field, undefined]) {
+      for (const options of [{}, { patch: 5, topK: 3, iterations: 4 }]) {
+        const a = new Random(9);
+        const b = new Random(9);
+        const wasm = buildAttention(filled.image, hole, field, options, a);
+        const typescript = buildAttention(filled.image, hole, field, options, b, false);
+        assert.deepEqual(wasm, typescript);
+        assert.equal(a.position, b.position);
+        assert.ok(wasm.count.some((n) => n > 0));
+      }
+    }
+  });
+});
+
 describe("adaptive EM stop", () => {
   test("a level stops iterating once an M-step moves the hole's colours by less than emTolerance", async () => {
     const image = noiseImage(160, 120, 6);

@@ -21,6 +21,7 @@ import type { Random } from "../random.js";
 import { int32Scratch } from "../scratch.js";
 import type { Nnf, PatchProblem } from "./patchmatch.js";
 import type { FloatImage } from "./resample.js";
+import { attentionSearchInWasm } from "./wasm/coarse.js";
 
 /** Sparse attention of hole tokens over known blocks; offsets in low-res pixels. */
 export interface Attention {
@@ -82,6 +83,7 @@ export function buildAttention(
   field: { problem: PatchProblem; nnf: Nnf } | undefined,
   options: AttentionOptions,
   rng: Random,
+  wasm = true,
 ): Attention {
   const P = options.patch ?? 8;
   const K = options.topK ?? 4;
@@ -91,6 +93,23 @@ export function buildAttention(
   const cols = Math.ceil(w / P);
   const rows = Math.ceil(h / P);
   const T = cols * rows;
+  const searched =
+    wasm && C >= 3
+      ? attentionSearchInWasm(
+          data,
+          w,
+          h,
+          C,
+          hole,
+          P,
+          K,
+          iterations,
+          field && { slotOf: field.problem.slotOf, source: field.nnf.source },
+          rng,
+        )
+      : null;
+  if (searched)
+    return withWeights(searched.tokens, searched.count, searched.dist, searched.dx, searched.dy, { w, h, P, K, tau, cols, rows });
   const integral = holeIntegral(hole, w, h, integralScratch.take((w + 1) * (h + 1), true));
 
   const count = new Uint8Array(T);
@@ -196,8 +215,26 @@ export function buildAttention(
     }
   }
 
-  const weight = new Float32Array(T * K);
-  for (const t of holeTokens) {
+  return withWeights(holeTokens, count, dist, dx, dy, { w, h, P, K, tau, cols, rows });
+}
+
+/**
+ * The attention from the search's entries: each hole token's softmax over its
+ * entries' mean squared distances at temperature τ·max(best, 1), entries
+ * below 2 % of the best's weight dropped.
+ */
+function withWeights(
+  holeTokens: ArrayLike<number>,
+  count: Uint8Array,
+  dist: Float32Array,
+  dx: Int16Array,
+  dy: Int16Array,
+  shape: { w: number; h: number; P: number; K: number; tau: number; cols: number; rows: number },
+): Attention {
+  const { w, h, P, K, tau, cols, rows } = shape;
+  const weight = new Float32Array(cols * rows * K);
+  for (let q = 0; q < holeTokens.length; q++) {
+    const t = holeTokens[q];
     const n = count[t];
     if (n === 0) continue;
     const i = t % cols;

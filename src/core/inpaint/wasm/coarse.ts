@@ -96,6 +96,27 @@ interface CoarseExports {
     trusted: number,
   ): void;
   copyNearest(img: number, C: number, hole: number, n: number, slotOf: number, source: number): void;
+  attentionSearch(
+    data: number,
+    w: number,
+    h: number,
+    C: number,
+    hole: number,
+    P: number,
+    K: number,
+    iterations: number,
+    hasField: boolean,
+    slotOf: number,
+    source: number,
+    state: number,
+    integral: number,
+    tokens: number,
+    count: number,
+    dist: number,
+    dx: number,
+    dy: number,
+  ): number;
+  randomAfter(): number;
 }
 
 /** This thread's memory for the coarse stage's loops. */
@@ -360,4 +381,75 @@ export function copyNearestInWasm(image: Float32Array, C: number, hole: Uint8Arr
   room.exports.copyNearest(imageAt, C, holeAt, n, slotAt, sourceAt);
   image.set(inRoom);
   return true;
+}
+
+/** `buildAttention`'s search (`attentionSearchInWasm`): the hole tokens and each token's entries, nearest first. */
+export interface AttentionSearch {
+  tokens: Int32Array;
+  count: Uint8Array;
+  dist: Float32Array;
+  dx: Int16Array;
+  dy: Int16Array;
+}
+
+/**
+ * `buildAttention`'s token-level PatchMatch over the filled image (w × h,
+ * C channels), seeded by the coarse `field` where given; draws from `rng`'s
+ * stream as the TypeScript does and leaves `rng` where it would. Null where
+ * it can't run.
+ */
+export function attentionSearchInWasm(
+  data: Float32Array,
+  w: number,
+  h: number,
+  C: number,
+  hole: Uint8Array,
+  P: number,
+  K: number,
+  iterations: number,
+  field: { slotOf: Int32Array; source: Int32Array } | undefined,
+  rng: { position: number },
+): AttentionSearch | null {
+  const n = w * h;
+  const T = Math.ceil(w / P) * Math.ceil(h / P);
+  const slots = field ? n : 0;
+  const sources = field ? field.source.length : 0;
+  const room = layout([n * C * 4, n, slots * 4, sources * 4, (w + 1) * (h + 1) * 4, T * 4, T, T * K * 4, T * K * 2, T * K * 2]);
+  if (room === null) return null;
+  const [dataAt, holeAt, slotAt, sourceAt, integralAt, tokensAt, countAt, distAt, dxAt, dyAt] = room.at;
+  new Float32Array(room.buffer, dataAt, n * C).set(data.subarray(0, n * C));
+  new Uint8Array(room.buffer, holeAt, n).set(hole.subarray(0, n));
+  if (field) {
+    new Int32Array(room.buffer, slotAt, n).set(field.slotOf.subarray(0, n));
+    new Int32Array(room.buffer, sourceAt, sources).set(field.source);
+  }
+  const k = room.exports;
+  const tokens = k.attentionSearch(
+    dataAt,
+    w,
+    h,
+    C,
+    holeAt,
+    P,
+    K,
+    iterations,
+    field !== undefined,
+    slotAt,
+    sourceAt,
+    rng.position,
+    integralAt,
+    tokensAt,
+    countAt,
+    distAt,
+    dxAt,
+    dyAt,
+  );
+  rng.position = k.randomAfter();
+  return {
+    tokens: new Int32Array(room.buffer, tokensAt, tokens).slice(),
+    count: new Uint8Array(room.buffer, countAt, T).slice(),
+    dist: new Float32Array(room.buffer, distAt, T * K).slice(),
+    dx: new Int16Array(room.buffer, dxAt, T * K).slice(),
+    dy: new Int16Array(room.buffer, dyAt, T * K).slice(),
+  };
 }
