@@ -373,3 +373,87 @@ export function knownCanny(img: usize, C: i32, hole: usize, allowed: usize, w: i
     }
   }
 }
+
+/** `sideLabels`' measure: the nearest chord's signed distance and overshoot, as it leaves them. */
+let across: f64 = 0;
+let over: f64 = 0;
+
+/** Squared distance of (px, py) to the polyline of `m` points (`xs`, `ys`: f64); sets `across` and `over`. */
+function measure(xs: usize, ys: usize, m: i32, px: f64, py: f64): f64 {
+  let bestD: f64 = Infinity;
+  for (let j = 0; j + 1 < m; j++) {
+    const ax = f64At(xs, j);
+    const ay = f64At(ys, j);
+    const sx = f64At(xs, j + 1) - ax;
+    const sy = f64At(ys, j + 1) - ay;
+    const len = Math.sqrt(sx * sx + sy * sy);
+    if (len < 1e-6) continue;
+    const along = ((px - ax) * sx + (py - ay) * sy) / len;
+    const u = ((px - ax) * sy - (py - ay) * sx) / len;
+    const outside = along < 0 ? -along : along > len ? along - len : 0;
+    const d = outside * outside + u * u;
+    if (d < bestD) {
+      bestD = d;
+      across = u;
+      over = (along < 0 && j == 0) || (along > len && j + 2 == m) ? outside : 0;
+    }
+  }
+  return bestD;
+}
+
+@inline function sideLabel(d: f64, inner: f64, outer: f64, left: i32, right: i32): i32 {
+  return over > 0.5 || Math.abs(across) <= inner || d > outer * outer ? 0 : across > 0 ? left : right;
+}
+
+/**
+ * One curve's labels of `sideLabels` (structure/sides.ts), ORed into `out`
+ * (`width` bytes a row) over the blocks from (x0, y0) to (x1, y1): `left` or
+ * `right` on pixels the polyline (`m` points in analysis coordinates, `f`
+ * analysis px per working px) plainly separates. Returns 1 if any pixel got a label.
+ */
+export function labelSides(
+  xs: usize,
+  ys: usize,
+  m: i32,
+  inner: f64,
+  outer: f64,
+  left: i32,
+  right: i32,
+  f: f64,
+  x0: i32,
+  y0: i32,
+  x1: i32,
+  y1: i32,
+  width: i32,
+  height: i32,
+  out: usize,
+): i32 {
+  across = 0;
+  over = 0;
+  let any = 0;
+  const slack = f + 0.5;
+  for (let by = y0; by < y1; by += 2) {
+    for (let bx = x0; bx < x1; bx += 2) {
+      const cx = <f64>(bx + 1) * f - 0.5;
+      const cy = <f64>(by + 1) * f - 0.5;
+      const d = measure(xs, ys, m, cx, cy);
+      const dist = Math.sqrt(d);
+      const beyond = over > 0.5 + slack;
+      const uniform = beyond || (over == 0 && Math.abs(Math.abs(across) - inner) > slack && Math.abs(dist - outer) > slack);
+      const blockLabel = beyond ? 0 : uniform ? sideLabel(d, inner, outer, left, right) : -1;
+      for (let y = by; y < min(by + 2, height); y++) {
+        for (let x = bx; x < min(bx + 2, width); x++) {
+          let v = blockLabel;
+          if (v < 0) {
+            const dd = measure(xs, ys, m, (<f64>x + 0.5) * f - 0.5, (<f64>y + 0.5) * f - 0.5);
+            v = sideLabel(dd, inner, outer, left, right);
+          }
+          if (v == 0) continue;
+          store<u8>(out + <usize>(y * width + x), load<u8>(out + <usize>(y * width + x)) | <u8>v);
+          any = 1;
+        }
+      }
+    }
+  }
+  return any;
+}

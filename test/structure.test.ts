@@ -436,6 +436,42 @@ describe("structure propagation", () => {
     assert.equal(sidesAgree(labels, 5 * 40 + 15, 5 * 40 + 35), true, "an unlabelled source agrees with every target");
   });
 
+  test("side labels in WebAssembly equal the TypeScript's: straight, bent and short curves, several at once", () => {
+    const rng = new Random(12);
+    const curves: StructureCurve[] = [];
+    for (let k = 0; k < 5; k++) {
+      // A polyline of 9 points wandering across a 60×40 analysis crop, some with a zero-length step.
+      const pts: number[] = [];
+      let x = rng.next() * 10;
+      let y = 5 + rng.next() * 30;
+      for (let i = 0; i < 9; i++) {
+        pts.push(x, y);
+        if (i !== 3) {
+          x += 3 + rng.next() * 5;
+          y += (rng.next() - 0.5) * 6 * k;
+        }
+      }
+      curves.push({
+        points: new Float32Array(pts),
+        arc: new Float32Array(9).map((_, i) => (i - 3) * 5),
+        end: 10 + k * 4,
+        sources: [[-10, 0]],
+        halfWidth: 1 + k / 2,
+        kind: k === 4 ? "bar" : k % 2 === 0 ? "pair" : "corner",
+      });
+    }
+    for (const [analysis, work, w, h] of [
+      [2, 4, 31, 21],
+      [3, 2, 91, 61],
+      [1, 1, 60, 40],
+    ]) {
+      const wasm = sideLabels(curves, analysis, work, w, h);
+      const typescript = sideLabels(curves, analysis, work, w, h, false);
+      assert.ok(typescript !== null);
+      assert.deepEqual(wasm, typescript, `scales ${analysis}, ${work}`);
+    }
+  });
+
   test("PatchMatch with side labels never copies a target from the other side of a curve", () => {
     const w = 48;
     const h = 40;

@@ -12,6 +12,7 @@
  * curve than it is long inside the hole gets no bit for it: only pixels that
  * the curve plainly separates are constrained.
  */
+import { labelSidesInWasm } from "../wasm/structure.js";
 import type { SideCurve } from "./curve-channel.js";
 
 /** At most this many curves get a pair of label bits (8 bits per pixel). */
@@ -36,6 +37,7 @@ export function sideLabels(
   workScale: number,
   width: number,
   height: number,
+  wasm = true,
 ): Uint8Array | null {
   // A bar's two sides are one region: it gives no label (`labelsSides`).
   const chosen = [...curves.filter((c) => c.kind === "pair"), ...curves.filter((c) => c.kind !== "pair" && c.kind !== "bar")].slice(
@@ -99,6 +101,19 @@ export function sideLabels(
     const y0 = Math.max(0, Math.floor(toWork(Math.min(...ys) - outer)) & ~1);
     const x1 = Math.min(width, Math.ceil(toWork(Math.max(...xs) + outer)) + 1);
     const y1 = Math.min(height, Math.ceil(toWork(Math.max(...ys) + outer)) + 1);
+    // In WebAssembly unless `wasm` is false (tests): the same labels.
+    const inWasm = wasm
+      ? labelSidesInWasm(
+          { xs: Float64Array.from(xs), ys: Float64Array.from(ys), inner, outer, left, right, f, x0, y0, x1, y1 },
+          width,
+          height,
+          out,
+        )
+      : null;
+    if (inWasm !== null) {
+      any ||= inWasm;
+      continue;
+    }
     for (let by = y0; by < y1; by += 2) {
       for (let bx = x0; bx < x1; bx += 2) {
         const cx = (bx + 1) * f - 0.5;

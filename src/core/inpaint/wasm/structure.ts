@@ -49,6 +49,23 @@ interface StructureExports {
     edges: number,
     scratch: number,
   ): void;
+  labelSides(
+    xs: number,
+    ys: number,
+    m: number,
+    inner: number,
+    outer: number,
+    left: number,
+    right: number,
+    f: number,
+    x0: number,
+    y0: number,
+    x1: number,
+    y1: number,
+    width: number,
+    height: number,
+    out: number,
+  ): number;
 }
 
 /** This thread's memory for the structure step's loops. */
@@ -123,4 +140,38 @@ export function knownCannyInWasm(
   magnitude.set(new Float32Array(room.buffer, magAt, n));
   edges.set(new Uint8Array(room.buffer, edgesAt, n));
   return true;
+}
+
+/** One curve's block labelling of `sideLabels` (sides.ts) over its box, into the labels it ORs into. */
+export interface SideBlocks {
+  xs: Float64Array;
+  ys: Float64Array;
+  inner: number;
+  outer: number;
+  left: number;
+  right: number;
+  /** Analysis px per working px. */
+  f: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** `sideLabels`' loop over one curve's blocks, ORed into `out` (width × height): whether any pixel got a label, or null. */
+export function labelSidesInWasm(blocks: SideBlocks, width: number, height: number, out: Uint8Array): boolean | null {
+  const { xs, ys } = blocks;
+  const m = xs.length;
+  const n = width * height;
+  const room = arena.layout([m * 8, m * 8, n]);
+  if (room === null) return null;
+  const [xsAt, ysAt, outAt] = room.at;
+  new Float64Array(room.buffer, xsAt, m).set(xs);
+  new Float64Array(room.buffer, ysAt, m).set(ys);
+  const inRoom = new Uint8Array(room.buffer, outAt, n);
+  inRoom.set(out);
+  const { inner, outer, left, right, f, x0, y0, x1, y1 } = blocks;
+  const any = room.exports.labelSides(xsAt, ysAt, m, inner, outer, left, right, f, x0, y0, x1, y1, width, height, outAt);
+  out.set(inRoom);
+  return any !== 0;
 }
