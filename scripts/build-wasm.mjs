@@ -3,8 +3,9 @@
 // the SIMD patch distance (assembly/patch-distance.ts), the upscaling's
 // detail transfer (assembly/detail-transfer.ts), the erase's preparation
 // over a photo in WebAssembly memory (assembly/downsample.ts), the coarse
-// stage's per-pixel loops (assembly/coarse.ts) and the structure step's
-// (assembly/structure.ts), and writes each one's bytes,
+// stage's per-pixel loops (assembly/coarse.ts), the structure step's
+// (assembly/structure.ts) and the seam's levels (assembly/seam.ts), and
+// writes each one's bytes,
 // base64, into src/core/inpaint/wasm/<name>-bytes.ts, so the library needs no
 // file access and no compiler at run time (Node and browser alike).
 // `--check` compares instead of writing and exits 1 when committed bytes are
@@ -20,6 +21,7 @@ const KERNELS = [
   { name: "downsample", constant: "DOWNSAMPLE_WASM" },
   { name: "coarse", constant: "COARSE_WASM" },
   { name: "structure", constant: "STRUCTURE_WASM" },
+  { name: "seam", constant: "SEAM_WASM" },
 ];
 const flags = [
   "-O3",

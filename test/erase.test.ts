@@ -1094,6 +1094,8 @@ describe("seam band", () => {
             for (let d = 1; d < plan.levels.length - 1; d++) assert.ok(plan.levels[d + 1] > plan.levels[d], `level ${d} has pixels`);
             // planSeam keeps its box plane between calls: planning again over the first plan's slots gives the same plan.
             assert.deepEqual(planSeam(input), plan);
+            // Its levels in TypeScript (no WebAssembly) give the same plan as in WebAssembly.
+            assert.deepEqual(planSeam(input, undefined, false), plan);
             upscaleInto(input, out);
             checked++;
           },

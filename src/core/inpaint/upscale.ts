@@ -24,6 +24,7 @@ import type { Rect, RgbaImage } from "../image.js";
 import type { Attention } from "./attention.js";
 import { type AxisTable, bilinearAxis, type FloatImage } from "./resample.js";
 import { createUpscaleKernel, type UpscaleKernel } from "./wasm/detail-transfer.js";
+import { seamLevelsInWasm } from "./wasm/seam.js";
 
 export interface UpscaleInput {
   source: RgbaImage;
@@ -353,7 +354,7 @@ export interface SeamPlan {
  * may run while other threads write the hole's rows. `transfer` evaluates the
  * fill at the ring (an `UpscaleKernel` gives the same values).
  */
-export function planSeam(input: UpscaleInput, transfer: PixelFill = new DetailTransfer(input)): SeamPlan {
+export function planSeam(input: UpscaleInput, transfer: PixelFill = new DetailTransfer(input), wasm = true): SeamPlan {
   const { crop, mask, source, lowRes, seamWidth: b, holeRect } = input;
   const W = source.width;
   const C = lowRes.channels;
@@ -411,8 +412,15 @@ export function planSeam(input: UpscaleInput, transfer: PixelFill = new DetailTr
     here = below;
     below = spare;
   }
-  const levels = [0, list.length];
-  for (let d = 1; d <= b; d++) {
+  // The levels in WebAssembly unless `wasm` is false (tests): the same entries.
+  const levelled = wasm ? seamLevelsInWasm(slot, mask, offset, W, rw, rh, list, b) : null;
+  if (levelled) {
+    list.box = levelled.box;
+    list.errors = levelled.errors;
+    list.length = levelled.box.length;
+  }
+  const levels: number[] = levelled ? Array.from(levelled.levels) : [0, list.length];
+  for (let d = 1; d <= b && !levelled; d++) {
     const start = levels[d - 1];
     const end = levels[d];
     if (end === start) break;
