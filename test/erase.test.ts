@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { gradientEnergyRatio, maxChangeOutside, psnr } from "../src/bench/metrics.js";
-import { type RgbaImage, VanishError } from "../src/core/image.js";
+import { maskFromChannel, type RgbaImage, VanishError } from "../src/core/image.js";
 import { buildAttention } from "../src/core/inpaint/attention.js";
 import { PatchMatchCoarse } from "../src/core/inpaint/completion.js";
 import { chooseCrop, erase, eraseWithReport, hasTranslucency, type StructureStep, workingScale } from "../src/core/inpaint/erase.js";
@@ -30,7 +30,13 @@ import {
 } from "../src/core/inpaint/upscale.js";
 import { textureFeaturesInWasm } from "../src/core/inpaint/wasm/coarse.js";
 import { pixelsWithUpscaleRoom, upscaleRowsOverMemory } from "../src/core/inpaint/wasm/detail-transfer.js";
-import { downsampleCopied, downsampleInMemory, holeStatsInMemory, translucencyInMemory } from "../src/core/inpaint/wasm/downsample.js";
+import {
+  downsampleCopied,
+  downsampleInMemory,
+  holeStatsCopied,
+  holeStatsInMemory,
+  translucencyInMemory,
+} from "../src/core/inpaint/wasm/downsample.js";
 import { addMask, countHole, holeBounds, holeStats } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { bandedImage, noiseImage, rectMask, tasksPostedTo } from "./helpers.js";
@@ -911,6 +917,7 @@ describe("upscale option", () => {
       for (let y = 0; y < h; y++) masks[3][y * w + 5] = 255;
       for (const mask of masks) {
         assert.deepEqual(holeStatsInMemory(inMemory, mask), holeStats(mask, w, h));
+        assert.deepEqual(holeStatsCopied(mask, w, h), holeStats(mask, w, h));
         const rects = [
           { x: 0, y: 0, width: w, height: h },
           { x: 3, y: 2, width: w - 10, height: h - 5 },
@@ -1377,5 +1384,37 @@ describe("continueStructureOn option", () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe("masks from decoded files", () => {
+  test("maskFromChannel marks values ≥ 128, four bytes a step or one by one, at any offset, channel count and threshold", () => {
+    const rng = new Random(3);
+    for (const [w, h, offset, channels, threshold] of [
+      [7, 3, 0, 1, 128],
+      [101, 37, 1, 1, 128],
+      [64, 64, 0, 1, 128],
+      [64, 64, 4, 1, 128],
+      [5, 1, 3, 1, 128],
+      [33, 9, 0, 3, 128],
+      [33, 9, 0, 1, 200],
+    ]) {
+      const bytes = new Uint8Array(w * h * channels + offset + 8);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = [0, 127, 128, 255][i % 4] ^ Math.floor(rng.next() * 2);
+      const values = bytes.subarray(offset, offset + w * h * channels);
+      const expected = Uint8Array.from({ length: w * h }, (_, i) => (values[i * channels] >= threshold ? 1 : 0));
+      assert.deepEqual(maskFromChannel(w, h, values, channels, threshold).data, expected, `${w}×${h} at ${offset}, ${channels} channels`);
+    }
+  });
+  test("holeStatsCopied counts a mask taller than one chunk of rows as holeStats does", () => {
+    // 65 536 bytes a chunk: 93 rows of 700, so three chunks and a partial one.
+    const w = 700;
+    const h = 300;
+    const rng = new Random(5);
+    const mask = new Uint8Array(w * h);
+    for (let k = 0; k < 200; k++) mask[Math.floor(rng.next() * w * h)] = 1 + Math.floor(rng.next() * 255);
+    for (let x = 100; x < 300; x++) mask[250 * w + x] = 1;
+    assert.deepEqual(holeStatsCopied(mask, w, h), holeStats(mask, w, h));
+    assert.deepEqual(holeStatsCopied(new Uint8Array(w * h), w, h), { count: 0, bounds: null });
   });
 });

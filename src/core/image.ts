@@ -126,6 +126,20 @@ export function maskFromChannel(width: number, height: number, values: ArrayLike
     throw expectedError(`${n * channels} mask values`, values);
   }
   const data = new Uint8Array(n);
-  for (let i = 0, j = 0; i < n; i++, j += channels) data[i] = values[j] >= threshold ? 1 : 0;
+  let from = 0;
+  if (channels === 1 && threshold === 128 && values instanceof Uint8Array) {
+    // A byte is ≥ 128 when its top bit is set: four bytes a step, each top bit shifted to its byte's bottom.
+    // (A file's mask is read once, in a process whose loops are not compiled yet: a 12 MP mask in a quarter
+    // of the steps.)
+    const words = n >> 2;
+    const aligned = values.byteOffset % 4 === 0;
+    const source = aligned ? new Uint32Array(values.buffer, values.byteOffset, words) : null;
+    if (source) {
+      const target = new Uint32Array(data.buffer, 0, words);
+      for (let k = 0; k < words; k++) target[k] = (source[k] >>> 7) & 0x01010101;
+      from = words * 4;
+    }
+  }
+  for (let i = from, j = from * channels; i < n; i++, j += channels) data[i] = values[j] >= threshold ? 1 : 0;
   return { width, height, data };
 }

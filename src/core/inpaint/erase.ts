@@ -32,7 +32,7 @@ import type { SideCurve } from "./structure/curve-channel.js";
 import { sideLabels } from "./structure/sides.js";
 import { continueStructure, labelsSides, pasteStructure, type StructureResult } from "./structure/structure.js";
 import { type UpscaleInput, upscaleInto } from "./upscale.js";
-import { downsampleCopied, downsampleInMemory, holeStatsInMemory, translucencyInMemory } from "./wasm/downsample.js";
+import { downsampleCopied, downsampleInMemory, holeStatsCopied, holeStatsInMemory, translucencyInMemory } from "./wasm/downsample.js";
 import { releaseDistanceKernel } from "./wasm/patch-distance.js";
 
 export interface EraseOptions {
@@ -214,8 +214,9 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
     );
   }
   if (options.reference !== undefined) assertImage(options.reference, "reference");
-  // Where the photo lives in a WebAssembly kernel's memory (the page's engine worker), its kernels prepare the fill.
-  const stats = holeStatsInMemory(image, mask.data) ?? holeStats(mask.data, W, H);
+  // Where the photo lives in a WebAssembly kernel's memory (the page's engine worker), its kernels prepare the fill;
+  // elsewhere the mask's rows cross into a memory of this thread's.
+  const stats = holeStatsInMemory(image, mask.data) ?? holeStatsCopied(mask.data, W, H) ?? holeStats(mask.data, W, H);
   const holePixels = stats.count;
   const rng = new Random(options.seed ?? 1);
   let source = image;
@@ -228,7 +229,7 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
     source = filled.image;
     hole = filled.residual;
   }
-  const holeStatsOfFill = hole === mask.data ? stats : holeStats(hole, W, H);
+  const holeStatsOfFill = hole === mask.data ? stats : (holeStatsCopied(hole, W, H) ?? holeStats(hole, W, H));
   const t1 = performance.now();
   const progress = new ProgressSpan(options.onProgress);
   const fill = await selfSimilarFill(source, hole, holeStatsOfFill, options, rng, progress.part(reference ? 0.25 : 0, 1));

@@ -166,3 +166,28 @@ export function downsampleCopied(image: RgbaImage, mask: Uint8Array, rect: Rect,
   hole.set(new Uint8Array(room.buffer, holeAt, lw * lh));
   return { image: { width: lw, height: lh, channels, data }, hole };
 }
+
+/**
+ * `holeStats(mask, width, height)` for a mask anywhere: its rows cross a few
+ * at a time into this thread's memory (as `holeStatsInMemory`'s do into the
+ * photo's); null where the kernel can't run.
+ */
+export function holeStatsCopied(mask: Uint8Array, width: number, height: number): HoleStats | null {
+  const rowsPerChunk = Math.max(1, Math.floor(COUNT_CHUNK / width));
+  const room = copiedArena.layout([rowsPerChunk * width]);
+  if (room === null) return null;
+  const k = room.exports;
+  const [at] = room.at;
+  const chunk = new Uint8Array(room.buffer, at, rowsPerChunk * width);
+  k.holeStart(width, height);
+  for (let y = 0; y < height; y += rowsPerChunk) {
+    const rows = Math.min(rowsPerChunk, height - y);
+    chunk.set(mask.subarray(y * width, (y + rows) * width));
+    k.holeRows(at, width, rows, y);
+  }
+  const x1 = k.holeBoundsX1();
+  if (x1 < 0) return { count: 0, bounds: null };
+  const x0 = k.holeBoundsX0();
+  const y0 = k.holeBoundsY0();
+  return { count: k.holeCountSoFar(), bounds: { x: x0, y: y0, width: x1 - x0 + 1, height: k.holeBoundsY1() - y0 + 1 } };
+}
