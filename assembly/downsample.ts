@@ -123,9 +123,36 @@ export function downsample(
 ): void {
   const lw = (cw + s - 1) / s;
   const lh = (ch + s - 1) / s;
-  for (let ly = 0; ly < lh; ly++) {
-    const yStart = ly * s;
-    const yEnd = min(yStart + s, ch);
+  cells(src, stride, plane, cw, ch, s, channels, out, hole, 0, lh, -1);
+  if (s > 1) blur(out, tmp, hole, lw, lh, channels);
+}
+
+/**
+ * The cells of low-resolution rows [ly0, ly1) of `downsample`, from a strip
+ * of the crop: `src` and `plane` start at crop row ly0·s and hold `rows` rows
+ * (the rest of the crop, or at least (ly1 − ly0)·s). `out` and `hole` are the
+ * whole low-resolution planes. With `parity` ≥ 0 only the pixels whose
+ * x + y + parity is even are averaged (structure.ts's sparse analysis read,
+ * its photo coordinates' parity); a hole pixel of either parity makes its cell hole.
+ */
+export function cells(
+  src: usize,
+  stride: i32,
+  plane: usize,
+  cw: i32,
+  rows: i32,
+  s: i32,
+  channels: i32,
+  out: usize,
+  hole: usize,
+  ly0: i32,
+  ly1: i32,
+  parity: i32,
+): void {
+  const lw = (cw + s - 1) / s;
+  for (let ly = ly0; ly < ly1; ly++) {
+    const yStart = (ly - ly0) * s;
+    const yEnd = min(yStart + s, rows);
     for (let lx = 0; lx < lw; lx++) {
       const xStart = lx * s;
       const xEnd = min(xStart + s, cw);
@@ -138,11 +165,14 @@ export function downsample(
       for (let y = yStart; y < yEnd; y++) {
         const p = src + <usize>y * <usize>stride * 4;
         const m = plane + <usize>y * <usize>cw;
+        // The row's absolute parity: crop rows start at ly0·s.
+        const odd = parity < 0 ? -1 : (y + ly0 * s + parity) & 1;
         for (let x = xStart; x < xEnd; x++) {
           if (load<u8>(m + <usize>x) !== 0) {
             missing = true;
             continue;
           }
+          if (odd >= 0 && ((x + odd) & 1) !== 0) continue;
           const v = load<u32>(p + (<usize>x << 2));
           r += v & 0xff;
           g += (v >> 8) & 0xff;
@@ -165,7 +195,10 @@ export function downsample(
       if (channels === 4) store<f32>(o + 12, <f32>(<f64>a / dn));
     }
   }
-  if (s <= 1) return;
+}
+
+/** `blurKnown` over the low-resolution planes (`lw`×`lh`, `channels` f32 a cell), through `tmp`. */
+export function blur(out: usize, tmp: usize, hole: usize, lw: i32, lh: i32, channels: i32): void {
   blurPass(out, tmp, hole, lw, lh, channels, 1, lw);
   blurPass(tmp, out, hole, lh, lw, channels, lw, 1);
 }

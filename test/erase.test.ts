@@ -18,7 +18,7 @@ import {
 } from "../src/core/inpaint/patchmatch.js";
 import { blurKnown, downsampleCrop, halve } from "../src/core/inpaint/resample.js";
 import { readCurves, writeCurves } from "../src/core/inpaint/structure/curve-channel.js";
-import { continueStructure } from "../src/core/inpaint/structure/structure.js";
+import { analysisImage, continueStructure } from "../src/core/inpaint/structure/structure.js";
 import {
   DetailTransfer,
   planSeam,
@@ -1406,6 +1406,31 @@ describe("masks from decoded files", () => {
       assert.deepEqual(maskFromChannel(w, h, values, channels, threshold).data, expected, `${w}×${h} at ${offset}, ${channels} channels`);
     }
   });
+  test("downsampleCopied over a crop of several strips gives downsampleCrop's planes", () => {
+    // About 1 M pixels a strip: a 1100 px wide crop takes two strips at s = 1 and more at s = 3 (whole cells each).
+    const w = 1100;
+    const h = 1200;
+    const image = noiseImage(w, h, 2, 90);
+    for (let i = 3; i < image.data.length; i += 64) image.data[i] = 128;
+    const mask = new Uint8Array(w * h);
+    for (let y = 500; y < 760; y++) for (let x = 300 + (y % 9); x < 640; x++) mask[y * w + x] = 1;
+    const rect = { x: 7, y: 3, width: w - 9, height: h - 4 };
+    for (const s of [1, 3, 7]) {
+      for (const channels of [3, 4]) {
+        assert.deepEqual(downsampleCopied(image, mask, rect, s, channels), downsampleCrop(image, mask, rect, s, channels), `s ${s} C ${channels}`);
+      }
+    }
+    // The structure step's sparse read (every other pixel by the photo's x + y parity), two strips at 8, 9 and 11 (the second
+    // strip starting on an odd row at 11).
+    for (const q of [8, 9, 11]) {
+      const sparse = downsampleCopied(image, mask, rect, q, 3, (rect.x + rect.y) & 1);
+      const analysis = analysisImage(image, mask, rect, q, undefined, false);
+      assert.ok(sparse);
+      assert.deepEqual(Array.from(sparse.image.data), Array.from(analysis.image.data), `sparse q ${q}`);
+      assert.deepEqual(Array.from(sparse.hole), Array.from(analysis.hole), `sparse q ${q} hole`);
+    }
+  });
+
   test("holeStatsCopied counts a mask taller than one chunk of rows as holeStats does", () => {
     // 65 536 bytes a chunk: 93 rows of 700, so three chunks and a partial one.
     const w = 700;

@@ -304,8 +304,8 @@ export function analysisFactor(side: number): number {
  * (as `downsampleCrop`, on three channels and with integer sums: a third of
  * its time); from `SPARSE_FACTOR` on, over every other pixel. `holeBox`
  * (the hole's bounding box, when known) spares the hole test on every cell
- * outside it. Below `SPARSE_FACTOR` the cells and blur are `downsampleCrop`'s,
- * run in WebAssembly (`downsampleCopied`) unless `wasm` is false (tests).
+ * outside it. The same cells and blur run in WebAssembly (`downsampleCopied`)
+ * unless `wasm` is false (tests).
  */
 /**
  * The analysis image and the planes near the hole, kept between calls on a
@@ -334,8 +334,9 @@ export function analysisImage(
   const lh = Math.ceil(rect.height / q);
   const out = structureScratch.analysis.take(lw * lh * 3, true);
   const hole = structureScratch.analysisHole.take(lw * lh, true);
-  // Below the sparse read, these are `downsampleCrop`'s cells and blur on three channels: in WebAssembly where it runs.
-  const copied = wasm && q < SPARSE_FACTOR ? downsampleCopied(image, mask, rect, q, 3) : null;
+  // These are `downsampleCrop`'s cells (from `SPARSE_FACTOR` on, over every other pixel) and blur on three channels:
+  // in WebAssembly where it runs.
+  const copied = wasm ? downsampleCopied(image, mask, rect, q, 3, q >= SPARSE_FACTOR ? (rect.x + rect.y) & 1 : -1) : null;
   if (copied !== null) {
     out.set(copied.image.data.subarray(0, lw * lh * 3));
     hole.set(copied.hole);

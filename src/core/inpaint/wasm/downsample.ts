@@ -20,6 +20,21 @@ import { type PhotoInMemory, photoInMemory } from "./detail-transfer.js";
 import { DOWNSAMPLE_WASM } from "./downsample-bytes.js";
 
 interface DownsampleExports {
+  cells(
+    src: number,
+    stride: number,
+    plane: number,
+    cw: number,
+    rows: number,
+    s: number,
+    channels: number,
+    out: number,
+    hole: number,
+    ly0: number,
+    ly1: number,
+    parity: number,
+  ): void;
+  blur(out: number, tmp: number, hole: number, lw: number, lh: number, channels: number): void;
   holeStart(width: number, height: number): void;
   holeRows(at: number, width: number, rows: number, y: number): void;
   holeCountSoFar(): number;
@@ -125,41 +140,51 @@ export function downsampleInMemory(image: RgbaImage, mask: Uint8Array, rect: Rec
   return { image: { width: lw, height: lh, channels, data }, hole };
 }
 
-/**
- * The crops `downsampleCopied` takes, at most (pixels): their copy and
- * planes, about 5 bytes a pixel, stay in this thread's memory for the next
- * erase. Larger crops are downsampled in TypeScript, whose loops are then
- * long enough to be compiled early in the pass.
- */
-const MOST_COPIED = 1 << 22;
+/** Pixels of the crop copied at a time (a strip of whole cells): about 4 MB of them in this thread's memory. */
+const STRIP_PIXELS = 1 << 20;
 /** This thread's memory for crops of photos that live elsewhere (Node's decoded photos). */
 const copiedArena = new WasmArena<DownsampleExports>(downsampleModule);
 
 /**
  * `downsampleCrop(image, mask, rect, s, channels)` for a photo anywhere: the
- * crop and its hole plane are copied into a memory of this thread's and
- * downsampled there; null for a crop over `MOST_COPIED` pixels or where the
- * kernel can't run.
+ * crop and its hole plane are copied a strip of cells at a time into a memory
+ * of this thread's and averaged there, then blurred; null where the kernel
+ * can't run. With `sparseParity` (the parity of the crop's corner, x + y),
+ * each cell averages only the pixels whose photo x + y is even
+ * (structure.ts's sparse analysis read).
  */
-export function downsampleCopied(image: RgbaImage, mask: Uint8Array, rect: Rect, s: number, channels: number): LowRes | null {
+export function downsampleCopied(
+  image: RgbaImage,
+  mask: Uint8Array,
+  rect: Rect,
+  s: number,
+  channels: number,
+  sparseParity = -1,
+): LowRes | null {
   const { x, y, width: cw, height: ch } = rect;
-  if (cw * ch > MOST_COPIED) return null;
   const W = image.width;
   const lw = Math.ceil(cw / s);
   const lh = Math.ceil(ch / s);
   const values = lw * lh * channels;
-  const room = copiedArena.layout([cw * ch * 4, cw * ch, values * 4, values * 4, lw * lh]);
+  const stripCells = Math.max(1, Math.floor(STRIP_PIXELS / (cw * s)));
+  const stripRows = Math.min(ch, stripCells * s);
+  const room = copiedArena.layout([stripRows * cw * 4, stripRows * cw, values * 4, values * 4, lw * lh]);
   if (room === null) return null;
   const [pixelsAt, planeAt, outAt, tmpAt, holeAt] = room.at;
-  const pixels = new Uint8Array(room.buffer, pixelsAt, cw * ch * 4);
-  const plane = new Uint8Array(room.buffer, planeAt, cw * ch);
+  const pixels = new Uint8Array(room.buffer, pixelsAt, stripRows * cw * 4);
+  const plane = new Uint8Array(room.buffer, planeAt, stripRows * cw);
   const src = image.data;
-  for (let row = 0; row < ch; row++) {
-    const o = (y + row) * W + x;
-    pixels.set(src.subarray(4 * o, 4 * (o + cw)), row * cw * 4);
-    plane.set(mask.subarray(o, o + cw), row * cw);
+  for (let ly0 = 0; ly0 < lh; ly0 += stripCells) {
+    const ly1 = Math.min(lh, ly0 + stripCells);
+    const rows = Math.min(ch - ly0 * s, stripRows);
+    for (let row = 0; row < rows; row++) {
+      const o = (y + ly0 * s + row) * W + x;
+      pixels.set(src.subarray(4 * o, 4 * (o + cw)), row * cw * 4);
+      plane.set(mask.subarray(o, o + cw), row * cw);
+    }
+    room.exports.cells(pixelsAt, cw, planeAt, cw, rows, s, channels, outAt, holeAt, ly0, ly1, sparseParity);
   }
-  room.exports.downsample(pixelsAt, cw, planeAt, cw, ch, s, channels, outAt, holeAt, tmpAt);
+  if (s > 1) room.exports.blur(outAt, tmpAt, holeAt, lw, lh, channels);
   const data = floatPlanes.take(values);
   data.set(new Float32Array(room.buffer, outAt, values));
   const hole = new Uint8Array(lw * lh);
