@@ -1417,7 +1417,11 @@ describe("masks from decoded files", () => {
     const rect = { x: 7, y: 3, width: w - 9, height: h - 4 };
     for (const s of [1, 3, 7]) {
       for (const channels of [3, 4]) {
-        assert.deepEqual(downsampleCopied(image, mask, rect, s, channels), downsampleCrop(image, mask, rect, s, channels), `s ${s} C ${channels}`);
+        assert.deepEqual(
+          downsampleCopied(image, mask, rect, s, channels),
+          downsampleCrop(image, mask, rect, s, channels),
+          `s ${s} C ${channels}`,
+        );
       }
     }
     // The structure step's sparse read (every other pixel by the photo's x + y parity), two strips at 8, 9 and 11 (the second
