@@ -138,8 +138,9 @@ export interface PatchMatchCoarseOptions {
    */
   threads?: FieldThreads;
   /**
-   * The patch distance kernel: "wasm" (WebAssembly SIMD, where the runtime
-   * has it; else TypeScript) or "typescript". Both give the same field and
+   * The stage's kernels: "wasm" (the patch distance in WebAssembly SIMD and
+   * the per-pixel loops of wasm/coarse.ts in WebAssembly, where the runtime
+   * has them; else TypeScript) or "typescript". Both give the same field and
    * pixels. Default "wasm".
    */
   kernel?: "wasm" | "typescript";
