@@ -15,6 +15,8 @@
 // No data segments and no allocation: every array is an address the
 // TypeScript side passes in.
 
+import { randomInt, randomState, setRandomState } from "./random";
+
 @inline function f32At(base: usize, i: i32): f32 {
   return load<f32>(base + (<usize>i << 2));
 }
@@ -285,6 +287,19 @@ export function vote(
   return change;
 }
 
+/** The hole plane's summed-area table ((w + 1)·(h + 1) i32, `holeIntegral` of src/core/mask.ts) into `integral`. */
+function holeIntegral(hole: usize, w: i32, h: i32, integral: usize): void {
+  const w1 = w + 1;
+  memory.fill(integral, 0, <usize>(w1 * (h + 1)) << 2);
+  for (let y = 0; y < h; y++) {
+    let rowSum = 0;
+    for (let x = 0; x < w; x++) {
+      rowSum += u8At(hole, y * w + x) != 0 ? 1 : 0;
+      store<i32>(integral + (<usize>((y + 1) * w1 + x + 1) << 2), i32At(integral, y * w1 + x + 1) + rowSum);
+    }
+  }
+}
+
 /** `makePatchProblem`'s count of valid sources, left by `problemSetup`. */
 let sourceCount: i32 = 0;
 
@@ -314,14 +329,7 @@ export function problemSetup(
   run: usize,
 ): i32 {
   const w1 = w + 1;
-  memory.fill(integral, 0, <usize>(w1 * (h + 1)) << 2);
-  for (let y = 0; y < h; y++) {
-    let rowSum = 0;
-    for (let x = 0; x < w; x++) {
-      rowSum += u8At(hole, y * w + x) != 0 ? 1 : 0;
-      store<i32>(integral + (<usize>((y + 1) * w1 + x + 1) << 2), i32At(integral, y * w1 + x + 1) + rowSum);
-    }
-  }
+  holeIntegral(hole, w, h, integral);
   // The hole's box [x0, x1) × [y0, y1) off the table (`holeBoxOf`).
   const total = i32At(integral, h * w1 + w);
   let x0 = 0;
@@ -557,19 +565,6 @@ export function copyNearest(img: usize, C: i32, hole: usize, n: i32, slotOf: usi
   }
 }
 
-/** The random stream (`Random` in src/core/random.ts, mulberry32), as the PatchMatch scan's kernel draws it. */
-let rngState: i32 = 0;
-
-/** Random.int(lo, hi): lo + floor(next() · (hi − lo + 1)). */
-function randomInt(lo: i32, hi: i32): i32 {
-  rngState = rngState + 0x6d2b79f5;
-  let t = rngState;
-  t = (t ^ (<i32>(<u32>t >> 15))) * (t | 1);
-  t ^= t + (t ^ (<i32>(<u32>t >> 7))) * (t | 61);
-  const u = <u32>(t ^ (<i32>(<u32>t >> 14)));
-  return lo + <i32>Math.floor((<f64>u / 4294967296.0) * <f64>(hi - lo + 1));
-}
-
 /** The attention's planes, set by `attentionSearch` for `offer` and `blockDistance`. */
 let attData: usize = 0;
 let attIntegral: usize = 0;
@@ -669,7 +664,7 @@ export function attentionSearch(
   dx: usize,
   dy: usize,
 ): i32 {
-  rngState = state;
+  setRandomState(state);
   const cols = (w + P - 1) / P;
   const rows = (h + P - 1) / P;
   const T = cols * rows;
@@ -685,15 +680,7 @@ export function attentionSearch(
   attP = P;
   attK = K;
   attCols = cols;
-  const w1 = w + 1;
-  memory.fill(integral, 0, <usize>(w1 * (h + 1)) << 2);
-  for (let y = 0; y < h; y++) {
-    let rowSum = 0;
-    for (let x = 0; x < w; x++) {
-      rowSum += u8At(hole, y * w + x) != 0 ? 1 : 0;
-      store<i32>(integral + (<usize>((y + 1) * w1 + x + 1) << 2), i32At(integral, y * w1 + x + 1) + rowSum);
-    }
-  }
+  holeIntegral(hole, w, h, integral);
   memory.fill(count, 0, <usize>T);
   for (let k = 0; k < T * K; k++) store<f32>(dist + (<usize>k << 2), Infinity);
   memory.fill(dx, 0, <usize>(T * K) << 1);
@@ -757,5 +744,5 @@ export function attentionSearch(
 }
 
 export function randomAfter(): i32 {
-  return rngState;
+  return randomState();
 }

@@ -13,6 +13,8 @@
 // the same order of the early-exit tests and so the same result as the
 // TypeScript kernel `packedDistance`.
 
+import { randomInt, randomState, setRandomState } from "./random";
+
 let width: i32 = 0;
 let height: i32 = 0;
 let radius: i32 = 0;
@@ -116,7 +118,6 @@ let distanceAt: i32 = 0;
 let snapshotAt: i32 = 0;
 let onlyAt: i32 = 0;
 let unitSquared: f64 = 1;
-let rngState: i32 = 0;
 
 export function setupScan(
   valid: i32,
@@ -140,17 +141,6 @@ export function setupScan(
   unitSquared = u2;
 }
 
-// Random.int(lo, hi): lo + floor(next() · (hi − lo + 1)), next() mulberry32 / 2³².
-@inline
-function randomInt(lo: i32, hi: i32): i32 {
-  rngState = rngState + 0x6d2b79f5;
-  let t = rngState;
-  t = (t ^ (<i32>(<u32>t >> 15))) * (t | 1);
-  t ^= t + (t ^ (<i32>(<u32>t >> 7))) * (t | 61);
-  const u = <u32>(t ^ (<i32>(<u32>t >> 14)));
-  return lo + <i32>Math.floor((<f64>u / 4294967296.0) * <f64>(hi - lo + 1));
-}
-
 @inline
 function sidesAgree(useSide: bool, t: i32, s: i32): bool {
   if (!useSide) return true;
@@ -170,7 +160,7 @@ function sourceOf(slot: i32, first: i32, last: i32, useSnapshot: bool): i32 {
  * returns the random state afterwards.
  */
 export function scan(lo: i32, hi: i32, forward: bool, maxRadius: i32, state: i32, useSnapshot: bool, useOnly: bool, useSide: bool): i32 {
-  rngState = state;
+  setRandomState(state);
   const w = width;
   const h = height;
   const r = radius;
@@ -243,7 +233,7 @@ export function scan(lo: i32, hi: i32, forward: bool, maxRadius: i32, state: i32
     if (best != Infinity) store<f32>(distanceAt + (k << 2), <f32>best);
     store<i32>(sourceAt + (k << 2), bestS);
   }
-  return rngState;
+  return randomState();
 }
 
 /** Every target's distance to its source (no early exit), stored as float32: `refreshDistances` over the field copied in. */
