@@ -366,11 +366,16 @@ test("feedback: brush circle, zoom controls and limits, compare label from the k
   await page.mouse.move(cx, cy);
   const size = Number(await page.getByLabel("Brush size").inputValue());
   const scale = (at(1, 0)[0] - at(0, 0)[0]) as number;
-  const ring = await Promise.all([-1, 0, 1].map((d) => canvasPixel(page, cx + (size / 2) * scale + d, cy)));
-  assert.ok(
-    ring.some(([r, g, b]) => r > 200 && g > 200 && b > 200),
-    `brush circle ${JSON.stringify(ring)}`,
-  );
+  // The circle is drawn on the render after the move: on a busy machine (CI's tests run side by side) a
+  // screenshot can come first, so it is looked for over a couple of seconds.
+  const readRing = () => Promise.all([-1, 0, 1].map((d) => canvasPixel(page, cx + (size / 2) * scale + d, cy)));
+  const white = (ring: number[][]) => ring.some(([r, g, b]) => r > 200 && g > 200 && b > 200);
+  let ring = await readRing();
+  for (let tries = 0; tries < 20 && !white(ring); tries++) {
+    await page.waitForTimeout(100);
+    ring = await readRing();
+  }
+  assert.ok(white(ring), `brush circle ${JSON.stringify(ring)}`);
   // Zoom: 100 %, fit, and no further out than half the fitted size.
   const readout = async () => Number(((await page.getByTestId("zoom").textContent()) ?? "").replace(/[^\d]/g, ""));
   const fitted = await readout();
