@@ -121,7 +121,6 @@ interface CoarseExports {
 
 /** This thread's memory for the coarse stage's loops. */
 const arena = new WasmArena<CoarseExports>(compiledOnce(COARSE_WASM));
-const layout = (sizes: number[]) => arena.layout(sizes);
 
 /** `withTextureFeatures`'s planes: `out` (w·h·(C + 2) values) gets the colours and the two feature channels. */
 export function textureFeaturesInWasm(
@@ -134,7 +133,7 @@ export function textureFeaturesInWasm(
   out: Float32Array,
 ): boolean {
   const n = w * h;
-  const room = layout([n * C * 4, n, n * 12, n * 12, w * 24, n * (C + 2) * 4]);
+  const room = arena.layout([n * C * 4, n, n * 12, n * 12, w * 24, n * (C + 2) * 4]);
   if (room === null) return false;
   const [dataAt, holeAt, gradAt, rowsAt, columnsAt, outAt] = room.at;
   new Float32Array(room.buffer, dataAt, n * C).set(data.subarray(0, n * C));
@@ -156,7 +155,7 @@ export function halveInWasm(
 ): boolean {
   const n = w * h;
   const m = Math.ceil(w / 2) * Math.ceil(h / 2);
-  const room = layout([n * C * 4, n, m * C * 4, m]);
+  const room = arena.layout([n * C * 4, n, m * C * 4, m]);
   if (room === null) return false;
   const [dataAt, holeAt, outAt, outHoleAt] = room.at;
   new Float32Array(room.buffer, dataAt, n * C).set(data.subarray(0, n * C));
@@ -180,7 +179,7 @@ export function upsampleInWasm(
   hole: Uint8Array,
 ): boolean {
   const n = w * h;
-  const room = layout([cw * ch * CC * 4, n * C * 4, n]);
+  const room = arena.layout([cw * ch * CC * 4, n * C * 4, n]);
   if (room === null) return false;
   const [coarseAt, fineAt, holeAt] = room.at;
   new Float32Array(room.buffer, coarseAt, cw * ch * CC).set(coarse.subarray(0, cw * ch * CC));
@@ -210,7 +209,7 @@ export function voteInWasm(
   if (C !== 3 && C !== 5) return null;
   const n = w * h;
   const nt = source.length;
-  const room = layout([n * C * 4, n * 4, holeIndex.length * 4, nt * 4, nt * 4]);
+  const room = arena.layout([n * C * 4, n * 4, holeIndex.length * 4, nt * 4, nt * 4]);
   if (room === null) return null;
   const [imgAt, slotAt, holeAt, sourceAt, weightsAt] = room.at;
   const inRoom = new Float32Array(room.buffer, imgAt, n * C);
@@ -235,7 +234,7 @@ export interface ProblemSetup {
 /** `makePatchProblem`'s targets, valid sources and slots for a hole plane (w × h) and radius r, or null. */
 export function problemSetupInWasm(hole: Uint8Array, w: number, h: number, r: number): ProblemSetup | null {
   const n = w * h;
-  const room = layout([n, (w + 1) * (h + 1) * 4, n * 4, n, n * 4, n * 4, w * 4]);
+  const room = arena.layout([n, (w + 1) * (h + 1) * 4, n * 4, n, n * 4, n * 4, w * 4]);
   if (room === null) return null;
   const [holeAt, integralAt, targetsAt, validAt, sourcesAt, slotAt, runAt] = room.at;
   new Uint8Array(room.buffer, holeAt, n).set(hole.subarray(0, n));
@@ -252,7 +251,7 @@ export function problemSetupInWasm(hole: Uint8Array, w: number, h: number, r: nu
 /** `packingUnit`'s largest magnitude of the known pixels (texture channels at F × root; F < 0 for none), or null. */
 export function knownMagnitudeInWasm(image: Float32Array, hole: Uint8Array, C: number, F: number, root: number): number | null {
   const n = hole.length;
-  const room = layout([n * C * 4, n]);
+  const room = arena.layout([n * C * 4, n]);
   if (room === null) return null;
   const [imageAt, holeAt] = room.at;
   new Float32Array(room.buffer, imageAt, n * C).set(image.subarray(0, n * C));
@@ -283,7 +282,7 @@ export function packInWasm(
 ): boolean {
   const n = hole.length;
   const { channels: C, lanes, unit, scale, textureChannel: F } = packing;
-  const room = layout([n * C * 4, n, targets ? targets.length * 4 : 0, n * lanes * 2]);
+  const room = arena.layout([n * C * 4, n, targets ? targets.length * 4 : 0, n * lanes * 2]);
   if (room === null) return false;
   const [imageAt, holeAt, targetsAt, packedAt] = room.at;
   new Float32Array(room.buffer, imageAt, n * C).set(image.subarray(0, n * C));
@@ -314,7 +313,7 @@ export function voterSetupInWasm(
 ): { holeIndex: Int32Array; boundary: Float32Array; area: Float32Array } | null {
   const n = w * h;
   const nt = targets.length;
-  const room = layout([n, nt * 4, powers.length * 8, nt * 4, nt * 4, nt * 4, n * 2]);
+  const room = arena.layout([n, nt * 4, powers.length * 8, nt * 4, nt * 4, nt * 4, n * 2]);
   if (room === null) return null;
   const [holeAt, targetsAt, powersAt, holeIndexAt, boundaryAt, areaAt, distAt] = room.at;
   new Uint8Array(room.buffer, holeAt, n).set(hole.subarray(0, n));
@@ -341,7 +340,7 @@ export function upsampleFieldInWasm(
   const cn = coarse.width * coarse.height;
   const n = fine.width * fine.height;
   const nt = fine.targets.length;
-  const room = layout([cn * 4, coarseSource.length * 4, nt * 4, n, nt * 4, nt * 4, nt * 4]);
+  const room = arena.layout([cn * 4, coarseSource.length * 4, nt * 4, n, nt * 4, nt * 4, nt * 4]);
   if (room === null) return null;
   const [slotAt, coarseSourceAt, targetsAt, validAt, boundaryAt, sourceAt, trustedAt] = room.at;
   new Int32Array(room.buffer, slotAt, cn).set(coarse.slotOf.subarray(0, cn));
@@ -370,7 +369,7 @@ export function upsampleFieldInWasm(
 /** `copyNearest`: each hole pixel of `image` takes its match's centre; false where it can't run. */
 export function copyNearestInWasm(image: Float32Array, C: number, hole: Uint8Array, slotOf: Int32Array, source: Int32Array): boolean {
   const n = hole.length;
-  const room = layout([n * C * 4, n, n * 4, source.length * 4]);
+  const room = arena.layout([n * C * 4, n, n * 4, source.length * 4]);
   if (room === null) return false;
   const [imageAt, holeAt, slotAt, sourceAt] = room.at;
   const inRoom = new Float32Array(room.buffer, imageAt, n * C);
@@ -414,7 +413,7 @@ export function attentionSearchInWasm(
   const T = Math.ceil(w / P) * Math.ceil(h / P);
   const slots = field ? n : 0;
   const sources = field ? field.source.length : 0;
-  const room = layout([n * C * 4, n, slots * 4, sources * 4, (w + 1) * (h + 1) * 4, T * 4, T, T * K * 4, T * K * 2, T * K * 2]);
+  const room = arena.layout([n * C * 4, n, slots * 4, sources * 4, (w + 1) * (h + 1) * 4, T * 4, T, T * K * 4, T * K * 2, T * K * 2]);
   if (room === null) return null;
   const [dataAt, holeAt, slotAt, sourceAt, integralAt, tokensAt, countAt, distAt, dxAt, dyAt] = room.at;
   new Float32Array(room.buffer, dataAt, n * C).set(data.subarray(0, n * C));

@@ -88,12 +88,25 @@ export function holeStatsInMemory(image: RgbaImage, mask: Uint8Array): HoleStats
   const { at, k } = found;
   const rowsPerChunk = Math.max(1, Math.floor(COUNT_CHUNK / width));
   if (at.workspaceAt + rowsPerChunk * width > at.end) return null;
-  const room = new Uint8Array(at.buffer, at.workspaceAt, rowsPerChunk * width);
+  return countInChunks(k, at.buffer, at.workspaceAt, rowsPerChunk, mask, width, height);
+}
+
+/** The hole's count and bounds, its rows copied `rowsPerChunk` at a time to `room` in `buffer`, the kernel's memory. */
+function countInChunks(
+  k: DownsampleExports,
+  buffer: ArrayBuffer | SharedArrayBuffer,
+  room: number,
+  rowsPerChunk: number,
+  mask: Uint8Array,
+  width: number,
+  height: number,
+): HoleStats {
+  const chunk = new Uint8Array(buffer, room, rowsPerChunk * width);
   k.holeStart(width, height);
   for (let y = 0; y < height; y += rowsPerChunk) {
     const rows = Math.min(rowsPerChunk, height - y);
-    room.set(mask.subarray(y * width, (y + rows) * width));
-    k.holeRows(at.workspaceAt, width, rows, y);
+    chunk.set(mask.subarray(y * width, (y + rows) * width));
+    k.holeRows(room, width, rows, y);
   }
   const x1 = k.holeBoundsX1();
   if (x1 < 0) return { count: 0, bounds: null };
@@ -132,11 +145,26 @@ export function downsampleInMemory(image: RgbaImage, mask: Uint8Array, rect: Rec
     plane.set(mask.subarray(o, o + cw), row * cw);
   }
   k.downsample(at.pixelsAt + (y * W + x) * 4, W, planeAt, cw, ch, s, channels, outAt, holeAt, tmpAt);
-  // From the pool the fill gives its planes back to (see scratch.ts): a reused plane costs no page faults.
-  const data = floatPlanes.take(values);
-  data.set(new Float32Array(at.buffer, outAt, values));
+  return lowResOut(at.buffer, outAt, holeAt, lw, lh, channels);
+}
+
+/**
+ * The downsampled planes at `outAt` and `holeAt` of `buffer`, copied out: the
+ * values into a plane from the pool the fill gives its planes back to (see
+ * scratch.ts), where a reused plane costs no page faults.
+ */
+function lowResOut(
+  buffer: ArrayBuffer | SharedArrayBuffer,
+  outAt: number,
+  holeAt: number,
+  lw: number,
+  lh: number,
+  channels: number,
+): LowRes {
+  const data = floatPlanes.take(lw * lh * channels);
+  data.set(new Float32Array(buffer, outAt, lw * lh * channels));
   const hole = new Uint8Array(lw * lh);
-  hole.set(new Uint8Array(at.buffer, holeAt, lw * lh));
+  hole.set(new Uint8Array(buffer, holeAt, lw * lh));
   return { image: { width: lw, height: lh, channels, data }, hole };
 }
 
@@ -185,11 +213,7 @@ export function downsampleCopied(
     room.exports.cells(pixelsAt, cw, planeAt, cw, rows, s, channels, outAt, holeAt, ly0, ly1, sparseParity);
   }
   if (s > 1) room.exports.blur(outAt, tmpAt, holeAt, lw, lh, channels);
-  const data = floatPlanes.take(values);
-  data.set(new Float32Array(room.buffer, outAt, values));
-  const hole = new Uint8Array(lw * lh);
-  hole.set(new Uint8Array(room.buffer, holeAt, lw * lh));
-  return { image: { width: lw, height: lh, channels, data }, hole };
+  return lowResOut(room.buffer, outAt, holeAt, lw, lh, channels);
 }
 
 /**
@@ -201,18 +225,5 @@ export function holeStatsCopied(mask: Uint8Array, width: number, height: number)
   const rowsPerChunk = Math.max(1, Math.floor(COUNT_CHUNK / width));
   const room = copiedArena.layout([rowsPerChunk * width]);
   if (room === null) return null;
-  const k = room.exports;
-  const [at] = room.at;
-  const chunk = new Uint8Array(room.buffer, at, rowsPerChunk * width);
-  k.holeStart(width, height);
-  for (let y = 0; y < height; y += rowsPerChunk) {
-    const rows = Math.min(rowsPerChunk, height - y);
-    chunk.set(mask.subarray(y * width, (y + rows) * width));
-    k.holeRows(at, width, rows, y);
-  }
-  const x1 = k.holeBoundsX1();
-  if (x1 < 0) return { count: 0, bounds: null };
-  const x0 = k.holeBoundsX0();
-  const y0 = k.holeBoundsY0();
-  return { count: k.holeCountSoFar(), bounds: { x: x0, y: y0, width: x1 - x0 + 1, height: k.holeBoundsY1() - y0 + 1 } };
+  return countInChunks(room.exports, room.buffer, room.at[0], rowsPerChunk, mask, width, height);
 }
