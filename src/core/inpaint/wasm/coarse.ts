@@ -11,7 +11,7 @@
  */
 
 import { COARSE_WASM } from "./coarse-bytes.js";
-import { compiledOnce, WasmArena } from "./compile.js";
+import { compiledOnce, WasmArena } from "../../wasm.js";
 
 interface CoarseExports {
   textureFeatures(

@@ -15,7 +15,7 @@
  * machine: 20–50 µs a 4 KiB page, so a 6-megapixel crop's 31 MB copy cost
  * 160 ms in a trace), hence the photo in place and its workspace kept.
  */
-import { compiledOnce, ReleasedMemories, wasmApi } from "./compile.js";
+import { compiledOnce, ReleasedMemories, wasmApi } from "../../wasm.js";
 import { DETAIL_TRANSFER_WASM } from "./detail-transfer-bytes.js";
 
 /** What the kernel copies in: the fields of `UpscaleInput` it reads, and the bilinear axis tables of the crop. */

@@ -8,7 +8,7 @@
  * cross-origin isolation), `createDistanceKernel` returns null and the
  * TypeScript kernel does the work, with the same results.
  */
-import { compiledOnce, ReleasedMemories, wasmApi } from "./compile.js";
+import { compiledOnce, ReleasedMemories, wasmApi } from "../../wasm.js";
 import { PATCH_DISTANCE_WASM } from "./patch-distance-bytes.js";
 
 /** A problem's compact image in WebAssembly memory, and the distance over it. */

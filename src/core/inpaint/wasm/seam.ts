@@ -8,7 +8,7 @@
  * given them; the TypeScript then does the work.
  */
 
-import { compiledOnce, WasmArena } from "./compile.js";
+import { compiledOnce, WasmArena } from "../../wasm.js";
 import { SEAM_WASM } from "./seam-bytes.js";
 
 interface SeamExports {

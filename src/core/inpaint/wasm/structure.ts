@@ -9,7 +9,7 @@
  * is missing, and the TypeScript does the work.
  */
 
-import { compiledOnce, WasmArena } from "./compile.js";
+import { compiledOnce, WasmArena } from "../../wasm.js";
 import { STRUCTURE_WASM } from "./structure-bytes.js";
 
 interface StructureExports {

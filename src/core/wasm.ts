@@ -2,6 +2,8 @@
  * Compiling an embedded WebAssembly kernel (base64 bytes written by
  * scripts/build-wasm.mjs) once per thread, and the part of the WebAssembly
  * API the kernels use (the core is compiled without DOM or Node typings of it).
+ * Shared by the fill's kernels (inpaint/wasm) and the alignment's
+ * (reference/wasm), so neither folder imports the other.
  */
 
 export interface WasmApi {
