@@ -4,9 +4,9 @@
 // detail transfer (assembly/detail-transfer.ts), the erase's preparation
 // over a photo in WebAssembly memory (assembly/downsample.ts), the coarse
 // stage's per-pixel loops (assembly/coarse.ts), the structure step's
-// (assembly/structure.ts) and the seam's levels (assembly/seam.ts), and
-// writes each one's bytes,
-// base64, into src/core/inpaint/wasm/<name>-bytes.ts, so the library needs no
+// (assembly/structure.ts), the seam's levels (assembly/seam.ts) and the
+// reference alignment's (assembly/align.ts), and writes each one's bytes,
+// base64, into <dir>/<name>-bytes.ts beside its wrapper, so the library needs no
 // file access and no compiler at run time (Node and browser alike).
 // `--check` compares instead of writing and exits 1 when committed bytes are
 // stale (run by test/patchmatch.test.ts).
@@ -14,14 +14,16 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = process.cwd();
-/** Each kernel: its source and the constant its bytes file exports. */
+/** Each kernel: its source, the constant its bytes file exports and the folder of its wrapper. */
+const FILL = "src/core/inpaint/wasm";
 const KERNELS = [
-  { name: "patch-distance", constant: "PATCH_DISTANCE_WASM" },
-  { name: "detail-transfer", constant: "DETAIL_TRANSFER_WASM" },
-  { name: "downsample", constant: "DOWNSAMPLE_WASM" },
-  { name: "coarse", constant: "COARSE_WASM" },
-  { name: "structure", constant: "STRUCTURE_WASM" },
-  { name: "seam", constant: "SEAM_WASM" },
+  { name: "patch-distance", constant: "PATCH_DISTANCE_WASM", dir: FILL },
+  { name: "detail-transfer", constant: "DETAIL_TRANSFER_WASM", dir: FILL },
+  { name: "downsample", constant: "DOWNSAMPLE_WASM", dir: FILL },
+  { name: "coarse", constant: "COARSE_WASM", dir: FILL },
+  { name: "structure", constant: "STRUCTURE_WASM", dir: FILL },
+  { name: "seam", constant: "SEAM_WASM", dir: FILL },
+  { name: "align", constant: "ALIGN_WASM", dir: "src/core/reference/wasm" },
 ];
 const flags = [
   "-O3",
@@ -43,9 +45,9 @@ const flags = [
 
 const asc = await import("assemblyscript/asc");
 let stale = false;
-for (const { name, constant } of KERNELS) {
+for (const { name, constant, dir } of KERNELS) {
   const source = `assembly/${name}.ts`;
-  const target = join(root, `src/core/inpaint/wasm/${name}-bytes.ts`);
+  const target = join(root, `${dir}/${name}-bytes.ts`);
   let binary = null;
   const { error, stderr } = await asc.main([join(root, source), ...flags, "--outFile", `${name}.wasm`], {
     writeFile(file, contents) {

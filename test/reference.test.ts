@@ -20,6 +20,7 @@ import { type GreyImage, gaussianBlur, sampleBilinear, workingGrey, workingHole 
 import { fillFromReference, pinnedByPhoto, pinnedDown } from "../src/core/reference/guided-fill.js";
 import { fitHomography, type Homography, project, ransacAffine, ransacHomography } from "../src/core/reference/homography.js";
 import { matchFeatures } from "../src/core/reference/matching.js";
+import { refineHomography, refinePyramid } from "../src/core/reference/refine.js";
 import { applyTone, fitToneCurves } from "../src/core/reference/tone.js";
 import { warpReference, warpReferenceAt } from "../src/core/reference/warp.js";
 
@@ -412,6 +413,56 @@ describe("geometry", () => {
       const { width: lw, height: lh } = plain;
       same(harrisResponse(levels[l], scratch).subarray(0, lw * lh), plainHarris(plain), `Harris at level ${l}`);
     }
+  });
+
+  test("the alignment's WebAssembly kernels give the TypeScript's bytes: luma copy, Harris response, matches, refinement", () => {
+    const bytes = (a: Float32Array | Float64Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    // A photo of 3001 × 1001 averaged by 3: the luma copy runs in two strips.
+    const photo = scene(3001, 1001, 21, 400);
+    const wasmGrey = workingGrey(photo, 1024);
+    const plainGrey = workingGrey(photo, 1024, false);
+    assert.equal(wasmGrey.factor, 3);
+    assert.ok(bytes(wasmGrey.data).equals(bytes(plainGrey.data)), "luma copy");
+    // Harris on every level, and on planes shorter than the box's reach (3 and 5 rows).
+    const { levels } = featurePyramid(wasmGrey);
+    const withKernel = new HarrisScratch(wasmGrey.width * wasmGrey.height, wasmGrey.width, true);
+    const without = new HarrisScratch(wasmGrey.width * wasmGrey.height, wasmGrey.width);
+    const rng = new Random(5);
+    const thin = [3, 5].map((h) => ({ width: 41, height: h, data: new Float32Array(41 * h).map(() => rng.next() * 255) }));
+    for (const [l, level] of [...levels.slice(0, 8), ...thin].entries()) {
+      const n = level.width * level.height;
+      const a = harrisResponse(level, withKernel).subarray(0, n);
+      assert.ok(bytes(a).equals(bytes(harrisResponse(level, without).subarray(0, n))), `Harris, plane ${l}`);
+    }
+    // Matches between a photo and a turned view of it, odd counts on both sides (the kernel takes the reference points in pairs).
+    const [c, s] = [Math.cos(0.2), Math.sin(0.2)];
+    const turn = Float64Array.of(c, -s, 1500 - c * 1500 + s * 500, s, c, 500 - s * 1500 - c * 500, 0, 0, 1);
+    const view = workingGrey(viewOf(photo, turn, 3001, 1001, 1, 0), 1024);
+    const tf = detectFeatures(wasmGrey, { maxPoints: 601 });
+    const rf = detectFeatures(view, { maxPoints: 703 });
+    const odd = (f: typeof tf, n: number) => ({ ...f, count: n - ((n + 1) % 2) });
+    for (const [t, r] of [
+      [tf, rf],
+      [odd(tf, tf.count), odd(rf, rf.count)],
+    ]) {
+      const a = matchFeatures(t, r);
+      const b = matchFeatures(t, r, 0.85, false);
+      assert.ok(a.count > 30, `${a.count} matches`);
+      assert.ok(bytes(a.target).equals(bytes(b.target)) && bytes(a.reference).equals(bytes(b.reference)), "the same pairs");
+      assert.ok(bytes(a.distance).equals(bytes(b.distance)), "the same distances");
+    }
+    // The refinement on a ring of points, of a view moved by a few pixels, from the unmoved pose.
+    const moved = workingGrey(viewOf(photo, Float64Array.of(1, 0, 4, 0, 1, -3, 0, 0, 1), 3001, 1001, 1, 0), 1024);
+    const pyramid = refinePyramid(wasmGrey, moved);
+    const points: number[] = [];
+    for (let y = 60; y < 280; y += 3) for (let x = 100; x < 600; x += 3) if (Math.hypot((x - 350) / 2, y - 170) > 60) points.push(x, y);
+    const region = { count: points.length / 2, points: Float64Array.from(points) };
+    const guess = Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1);
+    const refined = refineHomography(pyramid, region, guess);
+    const plain = refineHomography(pyramid, region, guess, false);
+    assert.ok(refined !== null && plain !== null);
+    assert.ok(Math.abs(refined[2] + 4 / 3) < 0.2 && Math.abs(refined[5] - 1) < 0.2, `refined shift ${refined[2]}, ${refined[5]}`);
+    assert.ok(bytes(refined).equals(bytes(plain)), "the same refined homography");
   });
 
   test("the reference warped at a list of pixels equals the whole rectangle's warp there, shrunk, displaced or not", () => {

@@ -23,6 +23,7 @@
  *     changes between the photos do not matter.
  */
 import { type GreyImage, gaussianBlur, gaussianBlurInto, gaussianKernel, sampleBilinear } from "./grey.js";
+import { blurShrinkInWasm, harrisInWasm } from "./wasm/align.js";
 
 /** Detected points in working-image coordinates, with 64-float descriptors. */
 export interface Features {
@@ -39,6 +40,8 @@ export interface FeatureOptions {
   maxPoints?: number;
   /** Working pixels where no point may sit (its window would see them); 1 = excluded. */
   exclude?: Uint8Array;
+  /** The pyramid and the Harris response in WebAssembly where it runs (the same bytes). Default true. */
+  kernel?: boolean;
 }
 
 export const DESCRIPTOR_SIZE = 64;
@@ -65,10 +68,11 @@ interface Candidate {
 /** Detects MOPS features in a greyscale working image. */
 export function detectFeatures(img: GreyImage, options: FeatureOptions = {}): Features {
   const maxPoints = options.maxPoints ?? 800;
-  const { levels, scales } = featurePyramid(img);
+  const kernel = options.kernel ?? true;
+  const { levels, scales } = featurePyramid(img, kernel);
   let candidates: Candidate[] = [];
   // The top levels only serve as the blurred sampling levels of those below.
-  const scratch = new HarrisScratch(img.width * img.height, img.width);
+  const scratch = new HarrisScratch(img.width * img.height, img.width, kernel);
   for (let l = 0; l < levels.length - SAMPLING_LEVELS_UP; l++)
     harrisCorners(levels[l], harrisResponse(levels[l], scratch), l, scales[l], img.width, options.exclude, candidates);
   candidates.sort((a, b) => b.strength - a.strength);
@@ -123,22 +127,31 @@ export function detectFeatures(img: GreyImage, options: FeatureOptions = {}): Fe
 
 /**
  * The Gaussian pyramid: the image blurred by σ = 1, then each level blurred
- * by 0.6·step and shrunk bilinearly by the step. The blur's two scratch
- * planes are shared by all levels and the shrink reads them directly.
+ * by 0.6·step and shrunk bilinearly by the step; each step in WebAssembly
+ * where it runs (the same bytes) unless `kernel` is false. The TypeScript
+ * blur's two scratch planes are shared by all levels and the shrink reads
+ * them directly.
  */
-export function featurePyramid(img: GreyImage): { levels: GreyImage[]; scales: number[] } {
-  const levels: GreyImage[] = [gaussianBlur(img, 1)];
+export function featurePyramid(img: GreyImage, kernel = true): { levels: GreyImage[]; scales: number[] } {
+  const levels: GreyImage[] = [gaussianBlur(img, 1, 3, undefined, kernel)];
   const scales = [1];
   const { k, r } = gaussianKernel(0.6 * LEVEL_STEP);
-  const tmp = new Float32Array(img.width * img.height);
-  const blurred = new Float32Array(img.width * img.height);
+  let tmp: Float32Array | null = null;
+  let blurred: Float32Array | null = null;
   for (;;) {
     const prev = levels[levels.length - 1];
     const w = Math.floor(prev.width / LEVEL_STEP);
     const h = Math.floor(prev.height / LEVEL_STEP);
     if (Math.min(w, h) < MIN_LEVEL_SIDE || levels.length >= MAX_LEVELS) break;
-    gaussianBlurInto(prev.data, prev.width, prev.height, k, r, tmp, blurred);
-    levels.push(shrinkBilinear(blurred, prev.width, prev.height, w, h));
+    const shrunk = kernel ? blurShrinkInWasm(prev.data, prev.width, prev.height, k, r, w, h) : null;
+    if (shrunk) {
+      levels.push({ width: w, height: h, data: shrunk });
+    } else {
+      tmp ??= new Float32Array(img.width * img.height);
+      blurred ??= new Float32Array(img.width * img.height);
+      gaussianBlurInto(prev.data, prev.width, prev.height, k, r, tmp, blurred);
+      levels.push(shrinkBilinear(blurred, prev.width, prev.height, w, h));
+    }
     scales.push(img.width / w);
   }
   return { levels, scales };
@@ -184,7 +197,11 @@ function shrinkBilinear(src: Float32Array, sw: number, sh: number, w: number, h:
   return { width: w, height: h, data: out };
 }
 
-/** Planes for `harrisResponse`, sized for the pyramid's base level and reused by every level. */
+/**
+ * Planes for `harrisResponse`, sized for the pyramid's base level and reused
+ * by every level; with `kernel`, the response is computed in WebAssembly
+ * where it runs (the same bytes), and only `response` is used.
+ */
 export class HarrisScratch {
   readonly rowXX: Float32Array;
   readonly rowYY: Float32Array;
@@ -199,7 +216,11 @@ export class HarrisScratch {
   readonly secondYY: Float32Array;
   readonly secondXY: Float32Array;
   readonly response: Float32Array;
-  constructor(pixels: number, width: number) {
+  constructor(
+    pixels: number,
+    width: number,
+    readonly kernel = false,
+  ) {
     this.rowXX = new Float32Array(width);
     this.rowYY = new Float32Array(width);
     this.rowXY = new Float32Array(width);
@@ -230,6 +251,7 @@ const TENSOR_BOX = 2;
  */
 export function harrisResponse(img: GreyImage, scratch: HarrisScratch): Float32Array {
   const { width: w, height: h, data } = img;
+  if (scratch.kernel && harrisInWasm(data, w, h, TENSOR_BOX, scratch.response)) return scratch.response;
   const { rowXX, rowYY, rowXY, accXX, accYY, accXY, firstXX, firstYY, firstXY, secondXX, secondYY, secondXY, response: f } = scratch;
   const r = TENSOR_BOX;
   const inv = 1 / (2 * r + 1);

@@ -4,6 +4,7 @@
  * Luma is Rec. 601 (0.299 R + 0.587 G + 0.114 B) in 0–255.
  */
 import type { Rect, RgbaImage } from "../image.js";
+import { blurInWasm, lumaInWasm } from "./wasm/align.js";
 
 /** One float value per pixel, rows packed. */
 export interface GreyImage {
@@ -18,11 +19,17 @@ export interface WorkingGrey extends GreyImage {
   factor: number;
 }
 
-/** Luma of `image`, box-averaged by the smallest integer factor that brings the long side to ≤ `longSide`. */
-export function workingGrey(image: RgbaImage, longSide: number): WorkingGrey {
+/**
+ * Luma of `image`, box-averaged by the smallest integer factor that brings
+ * the long side to ≤ `longSide`; in WebAssembly where it runs (the same
+ * bytes) unless `kernel` is false.
+ */
+export function workingGrey(image: RgbaImage, longSide: number, kernel = true): WorkingGrey {
   const factor = Math.max(1, Math.ceil(Math.max(image.width, image.height) / longSide));
   const w = Math.max(1, Math.floor(image.width / factor));
   const h = Math.max(1, Math.floor(image.height / factor));
+  const copied = kernel ? lumaInWasm(image, factor, w, h) : null;
+  if (copied) return { width: w, height: h, data: copied, factor };
   const out = new Float32Array(w * h);
   const src = image.data;
   const inv = 1 / (factor * factor);
@@ -62,9 +69,10 @@ export function workingHole(mask: Uint8Array, width: number, factor: number, w: 
 /**
  * Separable Gaussian blur with clamped edges, truncated at `extent`·σ;
  * returns a new plane. With `rect`, only that rectangle is computed (the
- * rest is left 0), exactly as the whole plane would have it there.
+ * rest is left 0), exactly as the whole plane would have it there. In
+ * WebAssembly where it runs (the same bytes) unless `kernel` is false.
  */
-export function gaussianBlur(img: GreyImage, sigma: number, extent = 3, rect?: Rect): GreyImage {
+export function gaussianBlur(img: GreyImage, sigma: number, extent = 3, rect?: Rect, kernel = true): GreyImage {
   const { width: w, height: h } = img;
   if (sigma <= 0) return { width: w, height: h, data: new Float32Array(img.data) };
   const { k, r } = gaussianKernel(sigma, extent);
@@ -74,6 +82,7 @@ export function gaussianBlur(img: GreyImage, sigma: number, extent = 3, rect?: R
   const y1 = rect ? Math.min(h, rect.y + rect.height) : h;
   const out = new Float32Array(w * h);
   if (x1 <= x0 || y1 <= y0) return { width: w, height: h, data: out };
+  if (kernel && blurInWasm(img.data, w, h, k, r, y0, y1, x0, x1, out)) return { width: w, height: h, data: out };
   const tmp = new Float32Array(w * h);
   convolveRows(img.data, tmp, w, k, r, Math.max(0, y0 - r), Math.min(h, y1 + r), x0, x1);
   convolveColumns(tmp, out, w, h, k, r, y0, y1, x0, x1);

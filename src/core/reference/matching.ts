@@ -8,6 +8,7 @@
  * ratio be a little looser than one-sided matching needs.
  */
 import { DESCRIPTOR_SIZE, type Features } from "./features.js";
+import { nearestPairsInWasm } from "./wasm/align.js";
 
 /** Index pairs into the two feature sets, with squared descriptor distances. */
 export interface Matches {
@@ -17,19 +18,25 @@ export interface Matches {
   distance: Float32Array;
 }
 
-/** Mutual nearest neighbours between the two feature sets that pass the ratio test. */
-export function matchFeatures(target: Features, reference: Features, ratio = 0.85): Matches {
+/**
+ * Mutual nearest neighbours between the two feature sets that pass the
+ * ratio test; the search in WebAssembly where it runs (the same matches)
+ * unless `kernel` is false.
+ */
+export function matchFeatures(target: Features, reference: Features, ratio = 0.85, kernel = true): Matches {
   const D = DESCRIPTOR_SIZE;
   const a = target.descriptors;
   const b = reference.descriptors;
   const nt = target.count;
   const nr = reference.count;
+  const r2 = ratio * ratio;
+  const found = kernel ? nearestPairsInWasm(a, nt, b, nr, D, r2) : null;
+  if (found) return mutual(found.pick, found.pickDist, found.backBest, nt);
   // Nearest target point of every reference point.
   const backBest = new Int32Array(nr).fill(-1);
   const backDist = new Float32Array(nr).fill(Number.POSITIVE_INFINITY);
   const pick = new Int32Array(nt).fill(-1);
   const pickDist = new Float32Array(nt);
-  const r2 = ratio * ratio;
   for (let i = 0; i < nt; i++) {
     const ai = i * D;
     let d1 = Number.POSITIVE_INFINITY;
@@ -63,6 +70,11 @@ export function matchFeatures(target: Features, reference: Features, ratio = 0.8
     pick[i] = j1;
     pickDist[i] = d1;
   }
+  return mutual(pick, pickDist, backBest, nt);
+}
+
+/** The pairs whose target's pick has that target as its own nearest. */
+function mutual(pick: Int32Array, pickDist: Float32Array, backBest: Int32Array, nt: number): Matches {
   const t: number[] = [];
   const r: number[] = [];
   const dist: number[] = [];

@@ -12,6 +12,7 @@
 import type { Rect } from "../image.js";
 import { type GreyImage, gaussianBlur, sampleBilinear } from "./grey.js";
 import { compose, type Homography } from "./homography.js";
+import { RefineSums, sampleAtInWasm } from "./wasm/align.js";
 
 /** Known pixels to fit on, as working-image coordinates (x, y interleaved). */
 export interface RefineRegion {
@@ -43,9 +44,10 @@ export function refinePyramid(target: GreyImage, reference: GreyImage, targetRec
 /**
  * Refines `h` (target working px → reference working px) so that the
  * reference matches the target on `region`. Returns null when the fit
- * diverges or leaves the reference.
+ * diverges or leaves the reference. The loops over the region run in
+ * WebAssembly where it runs (the same sums) unless `kernel` is false.
  */
-export function refineHomography(pyramid: RefinePyramid, region: RefineRegion, h: Homography): Homography | null {
+export function refineHomography(pyramid: RefinePyramid, region: RefineRegion, h: Homography, kernel = true): Homography | null {
   if (region.count < 64) return null;
   // Normalise coordinates so that the 10×10 normal equations are well conditioned.
   let mx = 0;
@@ -71,9 +73,12 @@ export function refineHomography(pyramid: RefinePyramid, region: RefineRegion, h
   for (let level = 0; level < pyramid.target.length; level++) {
     const t = pyramid.target[level];
     const r = pyramid.reference[level];
-    const tv = new Float64Array(region.count);
-    for (let k = 0; k < region.count; k++) tv[k] = sampleBilinear(t, region.points[2 * k], region.points[2 * k + 1]);
-    const next = gaussNewton(r, tv, nx, ny, current);
+    let tv = kernel ? sampleAtInWasm(t.data, t.width, t.height, region.points, region.count) : null;
+    if (tv === null) {
+      tv = new Float64Array(region.count);
+      for (let k = 0; k < region.count; k++) tv[k] = sampleBilinear(t, region.points[2 * k], region.points[2 * k + 1]);
+    }
+    const next = gaussNewton(r, tv, nx, ny, current, kernel ? RefineSums.create(r.data, r.width, r.height, tv, nx, ny) : null);
     if (next === null) return null;
     current = next;
   }
@@ -82,7 +87,15 @@ export function refineHomography(pyramid: RefinePyramid, region: RefineRegion, h
   return out;
 }
 
-function gaussNewton(r: GreyImage, tv: Float64Array, nx: Float64Array, ny: Float64Array, start: Homography): Homography | null {
+/** Gauss–Newton iterations from `start`; the loops over the points in `sums` (WebAssembly) when given. */
+function gaussNewton(
+  r: GreyImage,
+  tv: Float64Array,
+  nx: Float64Array,
+  ny: Float64Array,
+  start: Homography,
+  sums: RefineSums | null,
+): Homography | null {
   const n = tv.length;
   const h = new Float64Array(start);
   for (let k = 0; k < 9; k++) h[k] /= h[8];
@@ -90,23 +103,7 @@ function gaussNewton(r: GreyImage, tv: Float64Array, nx: Float64Array, ny: Float
   let beta = 0;
   {
     // Start the photometric pair at the least-squares fit.
-    let st = 0;
-    let sr = 0;
-    let stt = 0;
-    let str = 0;
-    let m = 0;
-    for (let k = 0; k < n; k++) {
-      const w = h[6] * nx[k] + h[7] * ny[k] + 1;
-      const u = (h[0] * nx[k] + h[1] * ny[k] + h[2]) / w;
-      const v = (h[3] * nx[k] + h[4] * ny[k] + h[5]) / w;
-      if (!(w > 0) || u < 1 || v < 1 || u > r.width - 2 || v > r.height - 2) continue;
-      const rv = sampleBilinear(r, u, v);
-      st += tv[k];
-      sr += rv;
-      stt += tv[k] * tv[k];
-      str += tv[k] * rv;
-      m++;
-    }
+    const [st, sr, stt, str, m] = sums ? sums.photometric(h) : photometricSums(r, tv, nx, ny, h);
     if (m < 64) return null;
     const vt = stt / m - (st / m) ** 2;
     alpha = vt > 1 ? (str / m - (st / m) * (sr / m)) / vt : 1;
@@ -121,39 +118,41 @@ function gaussNewton(r: GreyImage, tv: Float64Array, nx: Float64Array, ny: Float
     b.fill(0);
     let cost = 0;
     let used = 0;
-    for (let k = 0; k < n; k++) {
-      const x = nx[k];
-      const y = ny[k];
-      const w = h[6] * x + h[7] * y + 1;
-      if (!(w > 1e-6)) continue;
-      const u = (h[0] * x + h[1] * y + h[2]) / w;
-      const v = (h[3] * x + h[4] * y + h[5]) / w;
-      if (u < 1 || v < 1 || u > r.width - 2 || v > r.height - 2) continue;
-      const rv = sampleBilinear(r, u, v);
-      const gx = 0.5 * (sampleBilinear(r, u + 1, v) - sampleBilinear(r, u - 1, v));
-      const gy = 0.5 * (sampleBilinear(r, u, v + 1) - sampleBilinear(r, u, v - 1));
-      const e = rv - alpha * tv[k] - beta;
-      const ae = Math.abs(e);
-      const weight = ae <= HUBER ? 1 : HUBER / ae;
-      cost += ae <= HUBER ? 0.5 * e * e : HUBER * (ae - 0.5 * HUBER);
-      used++;
-      const iw = 1 / w;
-      J[0] = gx * x * iw;
-      J[1] = gx * y * iw;
-      J[2] = gx * iw;
-      J[3] = gy * x * iw;
-      J[4] = gy * y * iw;
-      J[5] = gy * iw;
-      J[6] = -(gx * u + gy * v) * x * iw;
-      J[7] = -(gx * u + gy * v) * y * iw;
-      J[8] = -tv[k];
-      J[9] = -1;
-      for (let i = 0; i < 10; i++) {
-        const wi = weight * J[i];
-        b[i] -= wi * e;
-        for (let j = i; j < 10; j++) A[i * 10 + j] += wi * J[j];
+    if (sums) [cost, used] = sums.normalEquations(h, alpha, beta, HUBER, A, b);
+    else
+      for (let k = 0; k < n; k++) {
+        const x = nx[k];
+        const y = ny[k];
+        const w = h[6] * x + h[7] * y + 1;
+        if (!(w > 1e-6)) continue;
+        const u = (h[0] * x + h[1] * y + h[2]) / w;
+        const v = (h[3] * x + h[4] * y + h[5]) / w;
+        if (u < 1 || v < 1 || u > r.width - 2 || v > r.height - 2) continue;
+        const rv = sampleBilinear(r, u, v);
+        const gx = 0.5 * (sampleBilinear(r, u + 1, v) - sampleBilinear(r, u - 1, v));
+        const gy = 0.5 * (sampleBilinear(r, u, v + 1) - sampleBilinear(r, u, v - 1));
+        const e = rv - alpha * tv[k] - beta;
+        const ae = Math.abs(e);
+        const weight = ae <= HUBER ? 1 : HUBER / ae;
+        cost += ae <= HUBER ? 0.5 * e * e : HUBER * (ae - 0.5 * HUBER);
+        used++;
+        const iw = 1 / w;
+        J[0] = gx * x * iw;
+        J[1] = gx * y * iw;
+        J[2] = gx * iw;
+        J[3] = gy * x * iw;
+        J[4] = gy * y * iw;
+        J[5] = gy * iw;
+        J[6] = -(gx * u + gy * v) * x * iw;
+        J[7] = -(gx * u + gy * v) * y * iw;
+        J[8] = -tv[k];
+        J[9] = -1;
+        for (let i = 0; i < 10; i++) {
+          const wi = weight * J[i];
+          b[i] -= wi * e;
+          for (let j = i; j < 10; j++) A[i * 10 + j] += wi * J[j];
+        }
       }
-    }
     if (used < 64) return null;
     for (let i = 0; i < 10; i++) for (let j = 0; j < i; j++) A[i * 10 + j] = A[j * 10 + i];
     for (let i = 0; i < 10; i++) A[i * 10 + i] *= 1.001;
@@ -169,6 +168,28 @@ function gaussNewton(r: GreyImage, tv: Float64Array, nx: Float64Array, ny: Float
   }
   for (const v of h) if (!Number.isFinite(v)) return null;
   return h;
+}
+
+/** Σt, Σr, Σt², Σtr and the count over the points that `h` maps inside the reference `r` (t: the target's values `tv`). */
+function photometricSums(r: GreyImage, tv: Float64Array, nx: Float64Array, ny: Float64Array, h: Float64Array): Float64Array {
+  let st = 0;
+  let sr = 0;
+  let stt = 0;
+  let str = 0;
+  let m = 0;
+  for (let k = 0; k < tv.length; k++) {
+    const w = h[6] * nx[k] + h[7] * ny[k] + 1;
+    const u = (h[0] * nx[k] + h[1] * ny[k] + h[2]) / w;
+    const v = (h[3] * nx[k] + h[4] * ny[k] + h[5]) / w;
+    if (!(w > 0) || u < 1 || v < 1 || u > r.width - 2 || v > r.height - 2) continue;
+    const rv = sampleBilinear(r, u, v);
+    st += tv[k];
+    sr += rv;
+    stt += tv[k] * tv[k];
+    str += tv[k] * rv;
+    m++;
+  }
+  return Float64Array.of(st, sr, stt, str, m);
 }
 
 /** Gaussian elimination with partial pivoting; null for a singular system. */
