@@ -5,7 +5,8 @@
 // over a photo in WebAssembly memory (assembly/downsample.ts), the coarse
 // stage's per-pixel loops (assembly/coarse.ts), the structure step's
 // (assembly/structure.ts), the seam's levels (assembly/seam.ts) and the
-// reference alignment's (assembly/align.ts), and writes each one's bytes,
+// reference alignment's (assembly/align.ts) and the distance transform
+// (assembly/distance.ts), and writes each one's bytes,
 // base64, into <dir>/<name>-bytes.ts beside its wrapper, so the library needs no
 // file access and no compiler at run time (Node and browser alike).
 // `--check` compares instead of writing and exits 1 when committed bytes are
@@ -24,6 +25,7 @@ const KERNELS = [
   { name: "structure", constant: "STRUCTURE_WASM", dir: FILL },
   { name: "seam", constant: "SEAM_WASM", dir: FILL },
   { name: "align", constant: "ALIGN_WASM", dir: "src/core/reference/wasm" },
+  { name: "distance", constant: "DISTANCE_WASM", dir: "src/core" },
 ];
 const flags = [
   "-O3",

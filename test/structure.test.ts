@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { maxChangeOutside } from "../src/bench/metrics.js";
+import { squaredDistanceInWasm } from "../src/core/distance-wasm.js";
 import type { Mask, RgbaImage } from "../src/core/image.js";
 import { eraseWithReport } from "../src/core/inpaint/erase.js";
 import { improveNnf, makePatchProblem, randomNnf, sidesAgree } from "../src/core/inpaint/patchmatch.js";
@@ -17,7 +18,6 @@ import {
   pasteStructure,
   type StructureResult,
 } from "../src/core/inpaint/structure/structure.js";
-import { squaredDistanceInWasm } from "../src/core/inpaint/wasm/structure.js";
 import { squaredDistanceTo } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { rectMask } from "./helpers.js";
@@ -85,7 +85,7 @@ describe("structure propagation", () => {
       for (const limit of [Number.POSITIVE_INFINITY, 7, 0.5]) {
         const wasm = squaredDistanceInWasm(hole, w, h, limit, new Float32Array(n));
         assert.ok(wasm);
-        assert.deepEqual(Array.from(wasm), Array.from(squaredDistanceTo(hole, w, h, limit)), `${w}×${h} limit ${limit}`);
+        assert.deepEqual(Array.from(wasm), Array.from(squaredDistanceTo(hole, w, h, limit, undefined, false)), `${w}×${h} limit ${limit}`);
       }
       assert.deepEqual(
         Array.from(squaredDistanceInWasm(new Uint8Array(n), w, h, 9, new Float32Array(n)) ?? []),

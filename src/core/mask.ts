@@ -3,6 +3,7 @@
  * and summed-area tables for "is this block free of hole?" queries.
  * Masks here are byte planes with 1 = hole, 0 = known.
  */
+import { squaredDistanceInWasm } from "./distance-wasm.js";
 import type { Rect } from "./image.js";
 
 /** Number of non-zero pixels. */
@@ -369,7 +370,9 @@ export function dilateDiscInto(plane: Uint8Array, width: number, height: number,
  * neighbours only ever see the run's two ends.
  *
  * `into`, a plane of width·height values (e.g. a kept scratch plane), receives
- * the result instead of a fresh array: every value is written.
+ * the result instead of a fresh array: every value is written. In
+ * WebAssembly where it runs (distance-wasm.ts, the same values) unless
+ * `kernel` is false.
  */
 export function squaredDistanceTo(
   plane: Uint8Array,
@@ -377,8 +380,10 @@ export function squaredDistanceTo(
   height: number,
   limit = Number.POSITIVE_INFINITY,
   into?: Float32Array,
+  kernel = true,
 ): Float32Array {
   const out = into ?? new Float32Array(width * height);
+  if (kernel && squaredDistanceInWasm(plane, width, height, limit, out)) return out;
   const INF = Number.POSITIVE_INFINITY;
   const cap = limit * limit;
   // Column pass: distance to the nearest non-zero pixel in the same column.

@@ -42,7 +42,6 @@ import { squaredDistanceTo } from "../../mask.js";
 import { float32Scratch, floatPlanes, uint8Scratch } from "../../scratch.js";
 import { blurKnown, type FloatImage } from "../resample.js";
 import { downsampleCopied } from "../wasm/downsample.js";
-import { squaredDistanceInWasm } from "../wasm/structure.js";
 import { type ChainEnd, chainEnds } from "./edges.js";
 import { detectSegments, type LineSegment } from "./lsd.js";
 import { type Entry, findEntries, pairEntries, type StructureCurve } from "./pairing.js";
@@ -165,8 +164,7 @@ export function continueStructure(
     near.data.set(data.subarray(from * 3, (from + sw) * 3), y * sw * 3);
   }
   const distanceInto = structureScratch.distance.take(sw * sh, false);
-  const distance =
-    squaredDistanceInWasm(nearHole, sw, sh, reach + 1, distanceInto) ?? squaredDistanceTo(nearHole, sw, sh, reach + 1, distanceInto);
+  const distance = squaredDistanceTo(nearHole, sw, sh, reach + 1, distanceInto);
   if (flatAroundHole(near, nearHole, distance)) return null;
   const searchBand = structureScratch.searchBand.take(sw * sh, true);
   const grey = structureScratch.grey.take(sw * sh, true);

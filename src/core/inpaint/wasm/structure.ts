@@ -1,9 +1,10 @@
 /**
  * The structure step's per-pixel loops in WebAssembly (source:
- * assembly/structure.ts, AssemblyScript): the squared distance transform,
- * LSD's Gaussian blur and the Canny edges from known pixels, with the same
- * bytes out as `squaredDistanceTo` (mask.ts), `gaussianBlur` (lsd.ts) and
- * `knownCanny` (edges.ts). Each call copies its planes into one memory per
+ * assembly/structure.ts, AssemblyScript): LSD's Gaussian blur, the Canny
+ * edges from known pixels and the side labels, with the same bytes out as
+ * `gaussianBlur` (lsd.ts), `knownCanny` (edges.ts) and `labelSides`
+ * (sides.ts). The step's distance transform is `squaredDistanceTo`'s own
+ * kernel (distance-wasm.ts). Each call copies its planes into one memory per
  * thread (`WasmArena`), runs there and copies its results back. Each
  * function returns false (or null) where WebAssembly, SIMD or shared memory
  * is missing, and the TypeScript does the work.
@@ -13,18 +14,6 @@ import { compiledOnce, WasmArena } from "../../wasm.js";
 import { STRUCTURE_WASM } from "./structure-bytes.js";
 
 interface StructureExports {
-  squaredDistance(
-    plane: number,
-    width: number,
-    height: number,
-    limit: number,
-    out: number,
-    nearest: number,
-    f: number,
-    d: number,
-    v: number,
-    z: number,
-  ): void;
   gaussianBlur(
     src: number,
     w: number,
@@ -70,24 +59,6 @@ interface StructureExports {
 
 /** This thread's memory for the structure step's loops. */
 const arena = new WasmArena<StructureExports>(compiledOnce(STRUCTURE_WASM));
-
-/** `squaredDistanceTo(plane, width, height, limit, into)`, or null. */
-export function squaredDistanceInWasm(
-  plane: Uint8Array,
-  width: number,
-  height: number,
-  limit: number,
-  into: Float32Array,
-): Float32Array | null {
-  const n = width * height;
-  const room = arena.layout([n, n * 4, width * 4, width * 8, width * 8, width * 4, (width + 1) * 8]);
-  if (room === null) return null;
-  const [planeAt, outAt, nearestAt, fAt, dAt, vAt, zAt] = room.at;
-  new Uint8Array(room.buffer, planeAt, n).set(plane.subarray(0, n));
-  room.exports.squaredDistance(planeAt, width, height, limit, outAt, nearestAt, fAt, dAt, vAt, zAt);
-  into.set(new Float32Array(room.buffer, outAt, n));
-  return into;
-}
 
 /** `gaussianBlur`'s pass with its normalised `kernel` (2·radius + 1 weights) into `out` (w·h values); false where it can't run. */
 export function gaussianBlurInWasm(
