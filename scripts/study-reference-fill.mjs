@@ -73,7 +73,7 @@ for (let p = 0; p < PAIRS.length; p++) {
       without = (await eraseWithReport(photo, mask, { seed })).image;
       await fs.writeFile(cached, without.data);
     }
-    const fill = fillFromReference(photo, mask, reference, new Random(seed ^ 0x5eed));
+    const fill = await fillFromReference(photo, mask, reference, new Random(seed ^ 0x5eed));
     const result = { width: truth.width, height: truth.height, data: new Uint8ClampedArray(without.data) };
     const restored = new Uint8Array(mask.data.length);
     if (fill.report.used) {

@@ -82,7 +82,7 @@ for (const seed of seeds) {
       const centre = [box.x + box.width / 2, box.y + box.height / 2];
       const { view, targetToView } = secondView(src, origin, centre, change, W, H, objectSeed);
       const t0 = performance.now();
-      const r = fillFromReference(photo, mask, view, new Random(seed)).report;
+      const r = (await fillFromReference(photo, mask, view, new Random(seed))).report;
       const ms = performance.now() - t0;
       let error = null;
       if (r.homography) {

@@ -225,7 +225,30 @@ describe("reference-guided erase", () => {
     assert.ok(sameOutside(guided.image, photo, mask.data));
   });
 
-  test("a second photo zoomed in 2.4× on the object, turned 30°, showing only its neighbourhood in a wide busy scene, is aligned", () => {
+  test("the reference's features found on a pool thread (or, when that fails, here) give the same erase", async () => {
+    const { FieldThreadPool } = await import("../src/node/field-threads.js");
+    const reference = viewOf(truth, turnedAndZoomed(20, 1.3, 300, 220), 600, 440, 1, 0);
+    const alone = await eraseWithReport(photo, mask, { reference, seed: 4 });
+    const pool = new FieldThreadPool(1);
+    try {
+      let asked = 0;
+      const detectFeaturesOn: typeof pool.detectFeaturesOn = (grey, options) => {
+        asked++;
+        return pool.detectFeaturesOn(grey, options);
+      };
+      const pooled = await eraseWithReport(photo, mask, { reference, seed: 4, detectFeaturesOn });
+      assert.equal(asked, 1);
+      assert.ok(pooled.reference?.used, pooled.reference?.notes.join(" "));
+      assert.deepEqual(pooled.reference?.homography, alone.reference?.homography);
+      assert.ok(Buffer.from(pooled.image.data).equals(Buffer.from(alone.image.data)), "the same pixels");
+      const failing = await eraseWithReport(photo, mask, { reference, seed: 4, detectFeaturesOn: () => Promise.reject(new Error("gone")) });
+      assert.ok(Buffer.from(failing.image.data).equals(Buffer.from(alone.image.data)), "the same pixels when the thread fails");
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("a second photo zoomed in 2.4× on the object, turned 30°, showing only its neighbourhood in a wide busy scene, is aligned", async () => {
     // The whole-photo detector spreads its points over all of the scene; the reference shows a sixth of it.
     const W = 1000;
     const H = 700;
@@ -236,7 +259,7 @@ describe("reference-guided erase", () => {
     const s = Math.sin(a) / 2.4;
     const toTruth = Float64Array.of(c, -s, 620 - c * 300 + s * 220, s, c, 300 - s * 300 - c * 220, 0, 0, 1);
     const reference = viewOf(wide, toTruth, 600, 440, 1, 0);
-    const r = fillFromReference(busy, hole, reference, new Random(1));
+    const r = await fillFromReference(busy, hole, reference, new Random(1));
     assert.ok(r.report.used, `reference not used: ${r.report.notes.join(" ")}`);
     assert.match(r.report.alignment, /global|local/);
     assert.ok(r.report.inliers >= 20, `${r.report.inliers} inliers`);
@@ -666,7 +689,7 @@ describe("geometry", () => {
     assert.ok(!pinnedByPhoto(unrelated), `another scene: ${JSON.stringify(unrelated)}`);
   });
 
-  test("parallel stripes, which fit as well when slid along their lines, are not used without feature matches", () => {
+  test("parallel stripes, which fit as well when slid along their lines, are not used without feature matches", async () => {
     // The direct search finds a pose that correlates almost perfectly, but the
     // ring cannot tell where along the stripes it is: that is no evidence.
     const W = 480;
@@ -684,7 +707,7 @@ describe("geometry", () => {
       return { width: W, height: H, data };
     };
     const { photo, mask } = withObject(stripes(1, 0.3), 240, 160, 60);
-    const result = fillFromReference(photo, mask, stripes(1.5, 0.45), new Random(3));
+    const result = await fillFromReference(photo, mask, stripes(1.5, 0.45), new Random(3));
     const r = result.report;
     assert.equal(r.used, false, r.notes.join(" "));
     assert.match(r.notes[0], /does not pin it down/);

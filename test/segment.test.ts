@@ -5,7 +5,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { clicksToReach, iou, nextClick } from "../src/bench/clicks.js";
 import type { RgbaImage } from "../src/core/image.js";
-import { dilateDisc, squaredDistanceTo } from "../src/core/mask.js";
+import { dilate, dilateDisc, squaredDistanceTo } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
 import { FlowGraph } from "../src/core/segmentation/maxflow.js";
 import { growCropSelection, growSelection, removalMask } from "../src/core/segmentation/removal-mask.js";
@@ -388,6 +388,27 @@ describe("mask geometry", () => {
       const grown = dilateDisc(plane, w, h, radius);
       const d = squaredDistanceTo(plane, w, h);
       for (let i = 0; i < plane.length; i++) assert.equal(grown[i], d[i] < radius * radius ? 1 : 0, `trial ${trial} pixel ${i}`);
+    }
+  });
+
+  test("square dilation marks every pixel within the radius of a marked one along both axes", () => {
+    const rng = new Random(12);
+    for (let trial = 0; trial < 40; trial++) {
+      const w = 3 + Math.floor(rng.next() * 30);
+      const h = 3 + Math.floor(rng.next() * 30);
+      const plane = new Uint8Array(w * h);
+      const density = rng.next() * 0.1;
+      for (let i = 0; i < plane.length; i++) plane[i] = rng.next() < density ? 1 : 0;
+      const radius = Math.floor(rng.next() * 6);
+      const grown = dilate(plane, w, h, radius);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          let near = 0;
+          for (let yy = Math.max(0, y - radius); yy <= Math.min(h - 1, y + radius); yy++)
+            for (let xx = Math.max(0, x - radius); xx <= Math.min(w - 1, x + radius); xx++) near |= plane[yy * w + xx];
+          assert.equal(grown[y * w + x], near, `trial ${trial} (${x}, ${y})`);
+        }
+      }
     }
   });
 

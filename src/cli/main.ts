@@ -257,7 +257,11 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
   const coarse = network ?? (threads ? new PatchMatchCoarse({ threads }) : undefined);
   const result = await eraseFile(input, flags.mask ?? null, flags.output, {
     quality: flags.quality,
-    erase: threads ? { ...erase, coarse, continueStructureOn: threads.continueStructureOn } : coarse ? { ...erase, coarse } : erase,
+    erase: threads
+      ? { ...erase, coarse, continueStructureOn: threads.continueStructureOn, detectFeaturesOn: threads.detectFeaturesOn }
+      : coarse
+        ? { ...erase, coarse }
+        : erase,
     selectMask,
     referencePath: flags.reference,
   }).finally(() => threads?.close());

@@ -222,16 +222,21 @@ export function dilate(hole: Uint8Array, width: number, height: number, radius: 
       if (last - x <= radius) tmp[row + x] = 1;
     }
   }
-  for (let x = 0; x < width; x++) {
-    let last = -1e9;
-    for (let y = 0; y < height; y++) {
-      if (tmp[y * width + x] !== 0) last = y;
-      if (y - last <= radius) out[y * width + x] = 1;
+  // The column pass row by row (each column's last marked row carried along), so memory is read in order.
+  const last = new Float64Array(width).fill(-1e9);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (tmp[row + x] !== 0) last[x] = y;
+      if (y - last[x] <= radius) out[row + x] = 1;
     }
-    last = 1e9;
-    for (let y = height - 1; y >= 0; y--) {
-      if (tmp[y * width + x] !== 0) last = y;
-      if (last - y <= radius) out[y * width + x] = 1;
+  }
+  last.fill(1e9);
+  for (let y = height - 1; y >= 0; y--) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (tmp[row + x] !== 0) last[x] = y;
+      if (last[x] - y <= radius) out[row + x] = 1;
     }
   }
   return out;

@@ -24,7 +24,9 @@ import {
   withoutKernel,
 } from "../core/inpaint/patchmatch.js";
 import { curveChannel, readCurves } from "../core/inpaint/structure/curve-channel.js";
-import type { FieldTask, SharedBandsTask, StructureTask } from "./field-worker.js";
+import type { Features } from "../core/reference/features.js";
+import type { GreyImage } from "../core/reference/grey.js";
+import type { FeaturesTask, FieldTask, SharedBandsTask, StructureTask } from "./field-worker.js";
 
 /** Targets a scan needs before its bands go to the pool's threads. */
 const PARALLEL_TARGETS = 8192;
@@ -270,6 +272,22 @@ export class FieldThreadPool implements FieldThreads {
     };
     step.then(done, done);
     return step;
+  };
+
+  /**
+   * A reference photo's alignment features (`EraseOptions.detectFeaturesOn`)
+   * on a pool thread, while the calling thread finds the photo's: the same
+   * features (`detectFeatures` is deterministic), the working copy posted
+   * (about 3 MB).
+   *
+   * @example
+   * ```ts
+   * const out = await erase(image, mask, { reference, detectFeaturesOn: threads.detectFeaturesOn });
+   * ```
+   */
+  readonly detectFeaturesOn = (grey: GreyImage, options: { maxPoints: number }): Promise<Features> => {
+    const task: FeaturesTask = { grey, maxPoints: options.maxPoints };
+    return this.pool.run(task, { name: "features" });
   };
 
   /** Stops the threads and lets the staging buffers go. */

@@ -11,8 +11,10 @@
  * distance where it has one (`ownKernelCache`). The field is the same as on
  * the calling thread.
  *
- * The other task, `structure`, is the erase's structure step
- * (`continueStructure`) for `FieldThreadPool.continueStructureOn`.
+ * The other tasks: `structure`, the erase's structure step
+ * (`continueStructure`) for `FieldThreadPool.continueStructureOn`, and
+ * `features`, a reference photo's alignment features (`detectFeatures`) for
+ * `FieldThreadPool.detectFeaturesOn`.
  */
 
 import type { Rect, RgbaImage } from "../core/image.js";
@@ -29,6 +31,8 @@ import { writeCurves } from "../core/inpaint/structure/curve-channel.js";
 import type { StructureCurve } from "../core/inpaint/structure/pairing.js";
 import { continueStructure, curvesLabelSides, labelsSides, type StructureResult } from "../core/inpaint/structure/structure.js";
 import { Random } from "../core/random.js";
+import { detectFeatures, type Features } from "../core/reference/features.js";
+import type { GreyImage } from "../core/reference/grey.js";
 
 export interface FieldTask {
   problem: PatchProblem;
@@ -68,6 +72,15 @@ const withOwnKernel = ownKernelCache();
 export default function runBands({ problem, nnf, snapshot, only, bands }: FieldTask): void {
   const p = withOwnKernel(problem);
   for (const band of bands) scanBand(p, nnf, snapshot, only, band, new Random(band.seed));
+}
+
+export interface FeaturesTask {
+  grey: GreyImage;
+  maxPoints: number;
+}
+
+export function features({ grey, maxPoints }: FeaturesTask): Features {
+  return detectFeatures(grey, { maxPoints });
 }
 
 export function sharedBands({ scan, bands }: SharedBandsTask): void {

@@ -22,6 +22,7 @@
 import { assertImage, assertMaskFits, expectedError, type Mask, type Rect, type RgbaImage, VanishError } from "../image.js";
 import { type HoleStats, holeStats } from "../mask.js";
 import { Random } from "../random.js";
+import type { FeatureDetector } from "../reference/align.js";
 import { fillFromReference, type ReferenceReport } from "../reference/guided-fill.js";
 import { floatPlanes } from "../scratch.js";
 import { buildAttention, withoutAttention } from "./attention.js";
@@ -92,6 +93,12 @@ export interface EraseOptions {
    * trusted; an unrelated photo is detected and ignored (see `report.reference`).
    */
   reference?: RgbaImage;
+  /**
+   * Detects the reference's alignment features elsewhere (e.g. on another
+   * thread: `FieldThreadPool.detectFeaturesOn`) while this thread detects the
+   * photo's; it must give `detectFeatures`' result. Only used with `reference`.
+   */
+  detectFeaturesOn?: FeatureDetector;
   /**
    * Write the result into `image.data` instead of a new buffer: the returned
    * image is then `image` itself. Saves a copy of the whole photo (time, and
@@ -224,7 +231,13 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
   let reference: ReferenceReport | undefined;
   if (options.reference !== undefined && holePixels > 0) {
     // Its own random stream, so that an unused reference leaves the fill bit-identical.
-    const filled = fillFromReference(image, mask, options.reference, new Random((options.seed ?? 1) ^ 0x5eed));
+    const filled = await fillFromReference(
+      image,
+      mask,
+      options.reference,
+      new Random((options.seed ?? 1) ^ 0x5eed),
+      options.detectFeaturesOn,
+    );
     reference = filled.report;
     source = filled.image;
     hole = filled.residual;
@@ -589,6 +602,9 @@ function validateOptions(o: EraseOptions): void {
   if (o.upscale !== undefined && typeof o.upscale !== "function") throw expectedError("a function for upscale", o.upscale);
   if (o.continueStructureOn !== undefined && typeof o.continueStructureOn !== "function") {
     throw expectedError("a function for continueStructureOn", o.continueStructureOn);
+  }
+  if (o.detectFeaturesOn !== undefined && typeof o.detectFeaturesOn !== "function") {
+    throw expectedError("a function for detectFeaturesOn", o.detectFeaturesOn);
   }
   check("seed", o.seed, -(2 ** 31), 2 ** 32, true);
   check("lowResLongSide", o.lowResLongSide, 32, 4096, true);

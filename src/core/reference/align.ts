@@ -68,15 +68,36 @@ const BLUR_REACH = 10;
 /** Features closer than this to the hole (working pixels) would describe the object. */
 const HOLE_CLEARANCE = 6;
 
-/** Proposes homographies from the target (outside `hole`) to the reference. */
-export function alignReference(target: RgbaImage, hole: Uint8Array, bounds: Rect, reference: RgbaImage, rng: Random): Alignment {
-  const tg = workingGrey(target, WORKING_SIDE);
+/**
+ * `detectFeatures(grey, options)` run elsewhere (another thread), so that the
+ * reference's features are found while this thread finds the photo's: the
+ * same features, as the detector is deterministic.
+ */
+export type FeatureDetector = (grey: GreyImage, options: { maxPoints: number }) => Promise<Features>;
+
+/**
+ * Proposes homographies from the target (outside `hole`) to the reference.
+ * With `detectElsewhere`, the reference's features are detected there while
+ * this thread detects the photo's (on its own if that fails); the proposals
+ * are the same.
+ */
+export async function alignReference(
+  target: RgbaImage,
+  hole: Uint8Array,
+  bounds: Rect,
+  reference: RgbaImage,
+  rng: Random,
+  detectElsewhere?: FeatureDetector,
+): Promise<Alignment> {
   const rg = workingGrey(reference, WORKING_SIDE);
+  const elsewhere = detectElsewhere?.(rg, { maxPoints: REFERENCE_POINTS });
+  const tg = workingGrey(target, WORKING_SIDE);
   const wh = workingHole(hole, target.width, tg.factor, tg.width, tg.height, bounds);
   const d2 = squaredDistanceTo(wh, tg.width, tg.height);
   const exclude = clearance(d2);
   const tf = detectFeatures(tg, { maxPoints: TARGET_POINTS, exclude });
-  const rf = detectFeatures(rg, { maxPoints: REFERENCE_POINTS });
+  const here = () => detectFeatures(rg, { maxPoints: REFERENCE_POINTS });
+  const rf = elsewhere ? await elsewhere.catch(here) : here();
   // The whole photo against the whole reference first. When that is weak,
   // other framings: a reference taken zoomed in (or from closer) shows only
   // the neighbourhood of the hole, where a whole-photo detector spends a

@@ -42,7 +42,14 @@ import type { Mask, Rect, RgbaImage } from "../image.js";
 import { dilate, holeBounds, squaredDistanceTo } from "../mask.js";
 import { extendGrid, FIXED, type Grid, SOLVE, sampleGrid, solveMembrane } from "../membrane.js";
 import type { Random } from "../random.js";
-import { type AlignmentCandidate, alignReference, type Surroundings, type WideEvidence, wideEvidence } from "./align.js";
+import {
+  type AlignmentCandidate,
+  alignReference,
+  type FeatureDetector,
+  type Surroundings,
+  type WideEvidence,
+  wideEvidence,
+} from "./align.js";
 import { dominantFlowAt, flowAt, parallaxFlow } from "./flow.js";
 import { compose, type Homography } from "./homography.js";
 import { applyTone, fitToneCurves, type ToneCurves } from "./tone.js";
@@ -191,8 +198,18 @@ const RESIDUAL_GROWTH = 2;
 /** Below this fraction of the hole, using the reference is not worth a seam. */
 const MIN_FILLED_FRACTION = 0.02;
 
-/** Fills what it can of the hole from `reference`; see the module comment. */
-export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaImage, rng: Random): ReferenceFill {
+/**
+ * Fills what it can of the hole from `reference`; see the module comment.
+ * `detectElsewhere` finds the reference's alignment features on another
+ * thread meanwhile (`alignReference`); the fill is the same with or without it.
+ */
+export async function fillFromReference(
+  image: RgbaImage,
+  mask: Mask,
+  reference: RgbaImage,
+  rng: Random,
+  detectElsewhere?: FeatureDetector,
+): Promise<ReferenceFill> {
   const t0 = performance.now();
   const { width: W, height: H } = image;
   const hole = mask.data;
@@ -216,7 +233,7 @@ export function fillFromReference(image: RgbaImage, mask: Mask, reference: RgbaI
     return { image, residual: new Uint8Array(hole), report };
   };
   if (bounds === null) return unused("The mask is empty.");
-  const alignment = alignReference(image, hole, bounds, reference, rng);
+  const alignment = await alignReference(image, hole, bounds, reference, rng, detectElsewhere);
   report.alignMs = performance.now() - t0;
   report.matches = alignment.matches;
   if (alignment.candidates.length === 0) {

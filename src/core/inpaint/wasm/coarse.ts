@@ -10,8 +10,8 @@
  * TypeScript does the work.
  */
 
-import { COARSE_WASM } from "./coarse-bytes.js";
 import { compiledOnce, WasmArena } from "../../wasm.js";
+import { COARSE_WASM } from "./coarse-bytes.js";
 
 interface CoarseExports {
   textureFeatures(

@@ -14,8 +14,8 @@
 import type { Rect, RgbaImage } from "../../image.js";
 import type { HoleStats } from "../../mask.js";
 import { floatPlanes } from "../../scratch.js";
-import type { LowRes } from "../resample.js";
 import { compiledOnce, WasmArena, wasmApi } from "../../wasm.js";
+import type { LowRes } from "../resample.js";
 import { type PhotoInMemory, photoInMemory } from "./detail-transfer.js";
 import { DOWNSAMPLE_WASM } from "./downsample-bytes.js";
 
