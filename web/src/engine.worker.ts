@@ -705,6 +705,7 @@ class Engine {
           ...(this.reference ? { reference: this.reference } : {}),
           ...(this.coarse ? { coarse: this.coarse } : this.patchMatch ? { coarse: this.patchMatch } : {}),
           ...(this.fieldThreads ? { continueStructureOn: this.fieldThreads.continueStructureOn } : {}),
+          ...(this.fieldThreads && this.reference ? { detectFeaturesOn: this.fieldThreads.detectFeaturesOn } : {}),
           upscale: (input, out) => {
             const { crop, holeRect: r } = input;
             changed = { x: crop.x + r.x, y: crop.y + r.y, width: r.width, height: r.height };

@@ -29,7 +29,9 @@ import {
 } from "../../src/core/inpaint/patchmatch.js";
 import type { StructureResult } from "../../src/core/inpaint/structure/structure.js";
 import { applySeam, planSeam, type UpscaleInput, upscaleInto, upscaleKernel, upscaleRows } from "../../src/core/inpaint/upscale.js";
-import type { FieldBatch, FieldBatchDone, KernelRowsBatch, RowsBatch, StructureBatch, TouchBatch } from "./field.worker.js";
+import type { Features } from "../../src/core/reference/features.js";
+import type { GreyImage } from "../../src/core/reference/grey.js";
+import type { FeaturesBatch, FieldBatch, FieldBatchDone, KernelRowsBatch, RowsBatch, StructureBatch, TouchBatch } from "./field.worker.js";
 
 /** Targets a scan needs before its bands go to the field workers (below, the messages cost more than they save). */
 const PARALLEL_TARGETS = 8192;
@@ -259,6 +261,21 @@ export class WebFieldThreads implements FieldThreads {
       }
       return answer.structure ?? null;
     });
+  };
+
+  /**
+   * A reference photo's alignment features (`EraseOptions.detectFeaturesOn`)
+   * on the last worker (the first runs the structure step), while the engine
+   * worker finds the photo's: the same features. The working copy is posted
+   * (about 3 MB), the features come back transferred.
+   */
+  readonly detectFeaturesOn = async (grey: GreyImage, options: { maxPoints: number }): Promise<Features> => {
+    const id = this.nextBatch++;
+    const done = new Promise<FieldBatchDone>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.workers[this.workers.length - 1].postMessage({ kind: "features", id, grey, maxPoints: options.maxPoints } satisfies FeaturesBatch);
+    const answer = await done;
+    if (!answer.features) throw new Error("The field worker sent no features.");
+    return answer.features;
   };
 
   /**

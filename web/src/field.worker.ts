@@ -21,6 +21,8 @@ import { continueStructure, type StructureResult } from "../../src/core/inpaint/
 import { type UpscaleInput, upscaleRows } from "../../src/core/inpaint/upscale.js";
 import { upscaleRowsOverMemory } from "../../src/core/inpaint/wasm/detail-transfer.js";
 import { createDistanceKernel, type DistanceKernel } from "../../src/core/inpaint/wasm/patch-distance.js";
+import { detectFeatures, type Features } from "../../src/core/reference/features.js";
+import type { GreyImage } from "../../src/core/reference/grey.js";
 
 /** One batch of bands of one scan. `problem` comes with the first batch of a problem only. */
 export interface FieldBatch {
@@ -62,6 +64,14 @@ export interface StructureBatch {
   holeBox?: Rect;
 }
 
+/** A reference photo's alignment features (`detectFeatures`), found here while the engine worker finds the photo's. */
+export interface FeaturesBatch {
+  kind: "features";
+  id: number;
+  grey: GreyImage;
+  maxPoints: number;
+}
+
 /**
  * Shared memory to touch, one write of 0 a page, while the engine worker is busy elsewhere: its pages are
  * then mapped when the engine worker fills it (a fresh page's first write costs 15–50 µs here).
@@ -77,6 +87,8 @@ export interface FieldBatchDone {
   id: number;
   /** A structure batch's result. */
   structure?: StructureResult | null;
+  /** A features batch's result. */
+  features?: Features;
   /** When a structure batch started and ended here (ms since the epoch: `performance.timeOrigin` differs per worker). */
   ran?: [number, number];
   error?: string;
@@ -112,7 +124,22 @@ function withOwnScan(id: number, given: PatchProblem): { id: number; p: PatchPro
   return { id, p, kernel };
 }
 
-self.onmessage = (e: MessageEvent<FieldBatch | RowsBatch | KernelRowsBatch | StructureBatch | TouchBatch>) => {
+self.onmessage = (e: MessageEvent<FieldBatch | RowsBatch | KernelRowsBatch | StructureBatch | FeaturesBatch | TouchBatch>) => {
+  if (e.data.kind === "features") {
+    const { id, grey, maxPoints } = e.data;
+    try {
+      const features = detectFeatures(grey, { maxPoints });
+      self.postMessage({ id, features } satisfies FieldBatchDone, [
+        features.x.buffer,
+        features.y.buffer,
+        features.scale.buffer,
+        features.descriptors.buffer,
+      ]);
+    } catch (err) {
+      self.postMessage({ id, error: (err as Error).message } satisfies FieldBatchDone);
+    }
+    return;
+  }
   if (e.data.kind === "touch") {
     const bytes = new Uint8Array(e.data.buffer);
     for (let i = 0; i < bytes.length; i += PAGE) bytes[i] = 0;
