@@ -225,6 +225,22 @@ describe("reference-guided erase", () => {
     assert.ok(sameOutside(guided.image, photo, mask.data));
   });
 
+  test("in place, a used reference writes into the photo and gives the same pixels; an unused one leaves the fill as without it", async () => {
+    const reference = viewOf(truth, turnedAndZoomed(20, 1.3, 300, 220), 600, 440, 1, 0);
+    const copied = await eraseWithReport(photo, mask, { reference, seed: 4 });
+    const mine = { ...photo, data: new Uint8ClampedArray(photo.data) };
+    const inPlace = await eraseWithReport(mine, mask, { reference, seed: 4, inPlace: true });
+    assert.ok(inPlace.reference?.used);
+    assert.equal(inPlace.image, mine);
+    assert.ok(Buffer.from(mine.data).equals(Buffer.from(copied.image.data)), "the same pixels in place");
+    const grey = { width: 300, height: 200, data: new Uint8ClampedArray(300 * 200 * 4).fill(128) };
+    const alone = await eraseWithReport(photo, mask, { seed: 4 });
+    const other = { ...photo, data: new Uint8ClampedArray(photo.data) };
+    const unused = await eraseWithReport(other, mask, { reference: grey, seed: 4, inPlace: true });
+    assert.equal(unused.reference?.used, false);
+    assert.ok(Buffer.from(other.data).equals(Buffer.from(alone.image.data)), "an unused reference changes nothing");
+  });
+
   test("the reference's features found on a pool thread (or, when that fails, here) give the same erase", async () => {
     const { FieldThreadPool } = await import("../src/node/field-threads.js");
     const reference = viewOf(truth, turnedAndZoomed(20, 1.3, 300, 220), 600, 440, 1, 0);

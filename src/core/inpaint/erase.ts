@@ -237,6 +237,7 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
       options.reference,
       new Random((options.seed ?? 1) ^ 0x5eed),
       options.detectFeaturesOn,
+      options.inPlace === true,
     );
     reference = filled.report;
     source = filled.image;
@@ -247,7 +248,7 @@ export async function eraseWithReport(image: RgbaImage, mask: Mask, options: Era
   const progress = new ProgressSpan(options.onProgress);
   const fill = await selfSimilarFill(source, hole, holeStatsOfFill, options, rng, progress.part(reference ? 0.25 : 0, 1));
   progress.report(1);
-  // With a reference the fill was written into the restored copy; in place, it goes back into the input.
+  // In place, the reference and the fill wrote into the input; a fill that made its own image goes back into it.
   if (options.inPlace === true && fill.image.data !== image.data) image.data.set(fill.image.data);
   const result = options.inPlace === true ? image : fill.image;
   const report: EraseReport = { ...fill, image: result, holePixels, timings: { ...fill.timings, totalMs: performance.now() - t0 } };

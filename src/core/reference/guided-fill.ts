@@ -202,6 +202,8 @@ const MIN_FILLED_FRACTION = 0.02;
  * Fills what it can of the hole from `reference`; see the module comment.
  * `detectElsewhere` finds the reference's alignment features on another
  * thread meanwhile (`alignReference`); the fill is the same with or without it.
+ * With `inPlace` the restored pixels are written into `image.data` (returned
+ * as the image) instead of a copy of the photo; only when the reference is used.
  */
 export async function fillFromReference(
   image: RgbaImage,
@@ -209,6 +211,7 @@ export async function fillFromReference(
   reference: RgbaImage,
   rng: Random,
   detectElsewhere?: FeatureDetector,
+  inPlace = false,
 ): Promise<ReferenceFill> {
   const t0 = performance.now();
   const { width: W, height: H } = image;
@@ -453,7 +456,6 @@ export async function fillFromReference(
     for (let i = 0; i < geo.n; i++) stale[i] |= stalePlain[i];
   }
 
-  const out = new Uint8ClampedArray(image.data);
   const trusted = new Uint8Array(geo.n);
   let holeCount = 0;
   let uncovered = 0;
@@ -469,9 +471,7 @@ export async function fillFromReference(
         uncovered++;
         continue;
       }
-      const u = (x + 0.5) / cell;
-      const v = (y + 0.5) / cell;
-      if (sampleGrid(edge.mismatch, u, v, 0) > 0.5) {
+      if (sampleGrid(edge.mismatch, (x + 0.5) / cell, (y + 0.5) / cell, 0) > 0.5) {
         moved++;
         continue;
       }
@@ -480,8 +480,6 @@ export async function fillFromReference(
         continue;
       }
       trusted[i] = 1;
-      const p = ((crop.y + y) * W + crop.x + x) * 4;
-      for (let c = 0; c < 3; c++) out[p + c] = Math.round(ref[i * 3 + c] + sampleGrid(edge.residual, u, v, c));
     }
   }
   const residual = residualMask(hole, trusted, geo, crop, W);
@@ -498,9 +496,21 @@ export async function fillFromReference(
     report.filledFraction = 0;
     return unused("The reference shows nothing usable behind the object; the hole is filled from the photo alone.");
   }
+  // Written only once the reference is used, so that an unused one leaves even an in-place photo as it was.
+  const out = inPlace ? image.data : new Uint8ClampedArray(image.data);
+  for (let y = 0; y < crop.height; y++) {
+    for (let x = 0; x < crop.width; x++) {
+      const i = y * crop.width + x;
+      if (!trusted[i]) continue;
+      const u = (x + 0.5) / cell;
+      const v = (y + 0.5) / cell;
+      const p = ((crop.y + y) * W + crop.x + x) * 4;
+      for (let c = 0; c < 3; c++) out[p + c] = Math.round(ref[i * 3 + c] + sampleGrid(edge.residual, u, v, c));
+    }
+  }
   report.used = true;
   report.fillMs = performance.now() - t0 - report.alignMs;
-  return { image: { width: W, height: H, data: out }, residual, report };
+  return { image: inPlace ? image : { width: W, height: H, data: out }, residual, report };
 }
 
 /**
