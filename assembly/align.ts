@@ -16,21 +16,8 @@
 // No data segments and no allocation: every array is an address the
 // TypeScript side passes in.
 
-@inline function f32At(base: usize, i: i32): f64 {
-  return <f64>load<f32>(base + (<usize>i << 2));
-}
-@inline function setF32(base: usize, i: i32, v: f64): void {
-  store<f32>(base + (<usize>i << 2), <f32>v);
-}
-@inline function f64At(base: usize, i: i32): f64 {
-  return load<f64>(base + (<usize>i << 3));
-}
-@inline function setF64(base: usize, i: i32, v: f64): void {
-  store<f64>(base + (<usize>i << 3), v);
-}
-@inline function u8At(base: usize, i: i32): f64 {
-  return <f64>load<u8>(base + <usize>i);
-}
+import { f32At, f64At, setF32, setF64, u8At } from "./planes";
+
 @inline function clampIndex(i: i32, n: i32): i32 {
   return i < 0 ? 0 : i >= n ? n - 1 : i;
 }
@@ -47,7 +34,7 @@ export function lumaRows(src: usize, stride: i32, factor: i32, w: i32, rows: i32
       let p = (y * factor + yy) * stride * 4;
       for (let x = 0; x < w; x++) {
         let sum: f64 = 0;
-        for (let xx = 0; xx < factor; xx++, p += 4) sum += 0.299 * u8At(src, p) + 0.587 * u8At(src, p + 1) + 0.114 * u8At(src, p + 2);
+        for (let xx = 0; xx < factor; xx++, p += 4) sum += 0.299 * <f64>u8At(src, p) + 0.587 * <f64>u8At(src, p + 1) + 0.114 * <f64>u8At(src, p + 2);
         const o = y * w + x;
         setF32(out, o, f32At(out, o) + sum * inv);
       }
@@ -310,17 +297,17 @@ export function nearestPairs(
 ): void {
   for (let i = i0; i < i1; i++) {
     const ai = a + (<usize>(i * 64) << 2);
-    let d1 = Infinity;
-    let d2 = Infinity;
-    let j1 = -1;
+    nearD1 = Infinity;
+    nearD2 = Infinity;
+    nearJ1 = -1;
     let j = 0;
     for (; j + 1 < nr; j += 2) {
       const b0 = b + (<usize>(j * 64) << 2);
       const b1 = b0 + 256;
       const back0 = f32At(backDist, j);
       const back1 = f32At(backDist, j + 1);
-      const bound0 = d2 > back0 ? d2 : back0;
-      const bound1 = d2 > back1 ? d2 : back1;
+      const bound0 = nearD2 > back0 ? nearD2 : back0;
+      const bound1 = nearD2 > back1 ? nearD2 : back1;
       let d = f64x2.splat(0);
       for (let k = 0; k < 64; k += 4) {
         if (f64x2.extract_lane(d, 0) >= bound0 && f64x2.extract_lane(d, 1) >= bound1) break;
@@ -334,35 +321,13 @@ export function nearestPairs(
         const group = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(e0, e0), f64x2.mul(e1, e1)), f64x2.mul(e2, e2)), f64x2.mul(e3, e3));
         d = f64x2.add(d, group);
       }
-      const dj0 = f64x2.extract_lane(d, 0);
-      if (dj0 < back0) {
-        setF32(backDist, j, dj0);
-        store<i32>(backBest + (<usize>j << 2), i);
-      }
-      if (dj0 < d1) {
-        d2 = d1;
-        d1 = dj0;
-        j1 = j;
-      } else if (dj0 < d2) {
-        d2 = dj0;
-      }
-      const dj1 = f64x2.extract_lane(d, 1);
-      if (dj1 < back1) {
-        setF32(backDist, j + 1, dj1);
-        store<i32>(backBest + (<usize>(j + 1) << 2), i);
-      }
-      if (dj1 < d1) {
-        d2 = d1;
-        d1 = dj1;
-        j1 = j + 1;
-      } else if (dj1 < d2) {
-        d2 = dj1;
-      }
+      offer(i, j, f64x2.extract_lane(d, 0), back0, backBest, backDist);
+      offer(i, j + 1, f64x2.extract_lane(d, 1), back1, backBest, backDist);
     }
     for (; j < nr; j++) {
       const bj = b + (<usize>(j * 64) << 2);
       const back = f32At(backDist, j);
-      const bound = d2 > back ? d2 : back;
+      const bound = nearD2 > back ? nearD2 : back;
       let d: f64 = 0;
       for (let k = 0; k < 64 && d < bound; k += 4) {
         const e0 = f32At(ai, k) - f32At(bj, k);
@@ -371,24 +336,34 @@ export function nearestPairs(
         const e3 = f32At(ai, k + 3) - f32At(bj, k + 3);
         d += e0 * e0 + e1 * e1 + e2 * e2 + e3 * e3;
       }
-      if (d < back) {
-        setF32(backDist, j, d);
-        store<i32>(backBest + (<usize>j << 2), i);
-      }
-      if (d < d1) {
-        d2 = d1;
-        d1 = d;
-        j1 = j;
-      } else if (d < d2) {
-        d2 = d;
-      }
+      offer(i, j, d, back, backBest, backDist);
     }
-    if (j1 < 0 || d1 >= r2 * d2) {
+    if (nearJ1 < 0 || nearD1 >= r2 * nearD2) {
       store<i32>(pick + (<usize>i << 2), -1);
       continue;
     }
-    store<i32>(pick + (<usize>i << 2), j1);
-    setF32(pickDist, i, d1);
+    store<i32>(pick + (<usize>i << 2), nearJ1);
+    setF32(pickDist, i, nearD1);
+  }
+}
+
+/** The target descriptor being matched: its nearest reference descriptor so far (distance, index) and second nearest distance. */
+let nearD1: f64 = Infinity;
+let nearD2: f64 = Infinity;
+let nearJ1: i32 = -1;
+
+/** Target `i` at distance `d` from reference `j`, whose nearest target was at `back`: the TypeScript's two updates, in its order. */
+@inline function offer(i: i32, j: i32, d: f64, back: f64, backBest: usize, backDist: usize): void {
+  if (d < back) {
+    setF32(backDist, j, d);
+    store<i32>(backBest + (<usize>j << 2), i);
+  }
+  if (d < nearD1) {
+    nearD2 = nearD1;
+    nearD1 = d;
+    nearJ1 = j;
+  } else if (d < nearD2) {
+    nearD2 = d;
   }
 }
 

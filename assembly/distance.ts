@@ -12,27 +12,7 @@
 // No data segments and no allocation: every array is an address the
 // TypeScript side passes in.
 
-@inline function f32At(base: usize, i: i32): f64 {
-  return <f64>load<f32>(base + (<usize>i << 2));
-}
-@inline function setF32(base: usize, i: i32, v: f64): void {
-  store<f32>(base + (<usize>i << 2), <f32>v);
-}
-@inline function f64At(base: usize, i: i32): f64 {
-  return load<f64>(base + (<usize>i << 3));
-}
-@inline function setF64(base: usize, i: i32, v: f64): void {
-  store<f64>(base + (<usize>i << 3), v);
-}
-@inline function i32At(base: usize, i: i32): i32 {
-  return load<i32>(base + (<usize>i << 2));
-}
-@inline function setI32(base: usize, i: i32, v: i32): void {
-  store<i32>(base + (<usize>i << 2), v);
-}
-@inline function u8At(base: usize, i: i32): i32 {
-  return <i32>load<u8>(base + <usize>i);
-}
+import { f32At, f64At, i32At, setF32, setF64, setI32, u8At } from "./planes";
 
 /**
  * `squaredDistanceTo`: squared Euclidean distance of each pixel to the
