@@ -384,6 +384,17 @@ let nearJ1: i32 = -1;
   return top + fy * (bottom - top);
 }
 
+/** The homography `hm` (9 f64, h[8] = 1) at (x, y), as refine.ts computes it: the denominator and the image point. */
+let projectedW: f64 = 0;
+let projectedU: f64 = 0;
+let projectedV: f64 = 0;
+@inline function project(hm: usize, x: f64, y: f64): void {
+  const ww = f64At(hm, 6) * x + f64At(hm, 7) * y + 1;
+  projectedW = ww;
+  projectedU = (f64At(hm, 0) * x + f64At(hm, 1) * y + f64At(hm, 2)) / ww;
+  projectedV = (f64At(hm, 3) * x + f64At(hm, 4) * y + f64At(hm, 5)) / ww;
+}
+
 /** `sampleBilinear` at `n` points (x, y f64 interleaved at `points`) into `out` (f64). */
 export function sampleAt(data: usize, w: i32, h: i32, points: usize, n: i32, out: usize): void {
   for (let k = 0; k < n; k++) setF64(out, k, bilinear(data, w, h, f64At(points, 2 * k), f64At(points, 2 * k + 1)));
@@ -397,14 +408,6 @@ export function sampleAt(data: usize, w: i32, h: i32, points: usize, n: i32, out
  * the count into `sums` (5 f64).
  */
 export function photometricSums(data: usize, w: i32, h: i32, tv: usize, nx: usize, ny: usize, n: i32, hm: usize, sums: usize): void {
-  const h0 = f64At(hm, 0);
-  const h1 = f64At(hm, 1);
-  const h2 = f64At(hm, 2);
-  const h3 = f64At(hm, 3);
-  const h4 = f64At(hm, 4);
-  const h5 = f64At(hm, 5);
-  const h6 = f64At(hm, 6);
-  const h7 = f64At(hm, 7);
   let st: f64 = 0;
   let sr: f64 = 0;
   let stt: f64 = 0;
@@ -413,9 +416,10 @@ export function photometricSums(data: usize, w: i32, h: i32, tv: usize, nx: usiz
   for (let k = 0; k < n; k++) {
     const x = f64At(nx, k);
     const y = f64At(ny, k);
-    const ww = h6 * x + h7 * y + 1;
-    const u = (h0 * x + h1 * y + h2) / ww;
-    const v = (h3 * x + h4 * y + h5) / ww;
+    project(hm, x, y);
+    const ww = projectedW;
+    const u = projectedU;
+    const v = projectedV;
     if (!(ww > 0) || u < 1 || v < 1 || u > <f64>(w - 2) || v > <f64>(h - 2)) continue;
     const rv = bilinear(data, w, h, u, v);
     const t = f64At(tv, k);
@@ -458,23 +462,16 @@ export function normalEquations(
 ): void {
   for (let i = 0; i < 100; i++) setF64(A, i, 0);
   for (let i = 0; i < 10; i++) setF64(b, i, 0);
-  const h0 = f64At(hm, 0);
-  const h1 = f64At(hm, 1);
-  const h2 = f64At(hm, 2);
-  const h3 = f64At(hm, 3);
-  const h4 = f64At(hm, 4);
-  const h5 = f64At(hm, 5);
-  const h6 = f64At(hm, 6);
-  const h7 = f64At(hm, 7);
   let cost: f64 = 0;
   let used = 0;
   for (let k = 0; k < n; k++) {
     const x = f64At(nx, k);
     const y = f64At(ny, k);
-    const ww = h6 * x + h7 * y + 1;
+    project(hm, x, y);
+    const ww = projectedW;
     if (!(ww > 1e-6)) continue;
-    const u = (h0 * x + h1 * y + h2) / ww;
-    const v = (h3 * x + h4 * y + h5) / ww;
+    const u = projectedU;
+    const v = projectedV;
     if (u < 1 || v < 1 || u > <f64>(w - 2) || v > <f64>(h - 2)) continue;
     const rv = bilinear(data, w, h, u, v);
     const gx = 0.5 * (bilinear(data, w, h, u + 1, v) - bilinear(data, w, h, u - 1, v));
