@@ -200,41 +200,57 @@ function shrinkBilinear(src: Float32Array, sw: number, sh: number, w: number, h:
 /**
  * Planes for `harrisResponse`, sized for the pyramid's base level and reused
  * by every level; with `kernel`, the response is computed in WebAssembly
- * where it runs (the same bytes), and only `response` is used.
+ * where it runs (the same bytes), and the TypeScript's planes are made only
+ * if it does not.
  */
 export class HarrisScratch {
-  readonly rowXX: Float32Array;
-  readonly rowYY: Float32Array;
-  readonly rowXY: Float32Array;
-  readonly accXX: Float64Array;
-  readonly accYY: Float64Array;
-  readonly accXY: Float64Array;
-  readonly firstXX: Float32Array;
-  readonly firstYY: Float32Array;
-  readonly firstXY: Float32Array;
-  readonly secondXX: Float32Array;
-  readonly secondYY: Float32Array;
-  readonly secondXY: Float32Array;
   readonly response: Float32Array;
+  private made: HarrisPlanes | null = null;
+
   constructor(
-    pixels: number,
-    width: number,
+    private readonly pixels: number,
+    private readonly width: number,
     readonly kernel = false,
   ) {
-    this.rowXX = new Float32Array(width);
-    this.rowYY = new Float32Array(width);
-    this.rowXY = new Float32Array(width);
-    this.accXX = new Float64Array(width);
-    this.accYY = new Float64Array(width);
-    this.accXY = new Float64Array(width);
-    this.firstXX = new Float32Array(pixels);
-    this.firstYY = new Float32Array(pixels);
-    this.firstXY = new Float32Array(pixels);
-    this.secondXX = new Float32Array(pixels);
-    this.secondYY = new Float32Array(pixels);
-    this.secondXY = new Float32Array(pixels);
     this.response = new Float32Array(pixels);
   }
+
+  /** The TypeScript's row, column-sum and pass planes, made on first use. */
+  planes(): HarrisPlanes {
+    if (this.made === null) {
+      const [w, n] = [this.width, this.pixels];
+      this.made = {
+        rowXX: new Float32Array(w),
+        rowYY: new Float32Array(w),
+        rowXY: new Float32Array(w),
+        accXX: new Float64Array(w),
+        accYY: new Float64Array(w),
+        accXY: new Float64Array(w),
+        firstXX: new Float32Array(n),
+        firstYY: new Float32Array(n),
+        firstXY: new Float32Array(n),
+        secondXX: new Float32Array(n),
+        secondYY: new Float32Array(n),
+        secondXY: new Float32Array(n),
+      };
+    }
+    return this.made;
+  }
+}
+
+interface HarrisPlanes {
+  rowXX: Float32Array;
+  rowYY: Float32Array;
+  rowXY: Float32Array;
+  accXX: Float64Array;
+  accYY: Float64Array;
+  accXY: Float64Array;
+  firstXX: Float32Array;
+  firstYY: Float32Array;
+  firstXY: Float32Array;
+  secondXX: Float32Array;
+  secondYY: Float32Array;
+  secondXY: Float32Array;
 }
 
 /** Box radius of the structure tensor's smoothing: two 5×5 box passes ≈ the integration Gaussian of σ ≈ 2 (MOPS: σ_i = 1.5). */
@@ -252,7 +268,8 @@ const TENSOR_BOX = 2;
 export function harrisResponse(img: GreyImage, scratch: HarrisScratch): Float32Array {
   const { width: w, height: h, data } = img;
   if (scratch.kernel && harrisInWasm(data, w, h, TENSOR_BOX, scratch.response)) return scratch.response;
-  const { rowXX, rowYY, rowXY, accXX, accYY, accXY, firstXX, firstYY, firstXY, secondXX, secondYY, secondXY, response: f } = scratch;
+  const { rowXX, rowYY, rowXY, accXX, accYY, accXY, firstXX, firstYY, firstXY, secondXX, secondYY, secondXY } = scratch.planes();
+  const f = scratch.response;
   const r = TENSOR_BOX;
   const inv = 1 / (2 * r + 1);
   for (let y = 0; y < h; y++) {
