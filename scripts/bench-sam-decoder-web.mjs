@@ -12,7 +12,9 @@
  * type is printed. EXTRA_FLAGS: more Chromium flags, space-separated (e.g.
  * "--js-flags=--no-wasm-dynamic-tiering", to see what V8's tiering costs).
  * SAM_DECODER_SPIN=1: the runtime's threads may spin between operators, as
- * the app does not let them.
+ * the app does not let them. SAM_DECODER_PAUSE_MS: a pause after each
+ * worker's first run (the app's warm-up decode, then the photo's encoding,
+ * before the first tap), to see whether optimised code is ready by then.
  * Why: bench:web's Segment Anything tap spends most of its time in this
  * decoder, which takes 35 ms in onnxruntime-node here.
  */
@@ -65,6 +67,7 @@ onmessage = async ({ data: { runs, threads, profile } }) => {
     const t0 = performance.now();
     await session.run(feeds(ort.Tensor), fetches);
     times.push(Math.round(performance.now() - t0));
+    if (r === 0 && ${Number(process.env.SAM_DECODER_PAUSE_MS ?? 0)} > 0) await new Promise((go) => setTimeout(go, ${Number(process.env.SAM_DECODER_PAUSE_MS ?? 0)}));
   }
   if (profile) session.endProfiling();
   postMessage({ times, trace: profile ? logs.join("\\n") : "" });

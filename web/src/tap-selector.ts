@@ -35,14 +35,25 @@ import {
 export const PREVIEW_LONG_SIDE = 1280;
 
 /**
- * The decoder, once it has run on an empty embedding (`warmUpSamDecoder`):
- * its load resolves before the encoder's first run, so this happens while
- * the photo decodes, and the first tap finds the decoder's WebAssembly
- * optimised (its preview 370 → 170–230 ms in bench:web). A failed warm-up
- * is not the user's concern: the first tap says what is wrong, if anything is.
+ * Decodes before the first tap. V8 in Chromium optimised the decoder's
+ * WebAssembly only after about five runs in a fresh page, however long the
+ * pause after the first (bench-sam-decoder-web.mjs with SAM_DECODER_PAUSE_MS):
+ * one warm-up left the first page's first tap at 380–900 ms of preview.
+ */
+const WARM_UP_DECODES = 4;
+
+/**
+ * The decoder, once it has run WARM_UP_DECODES times on an empty embedding
+ * (`warmUpSamDecoder`): its load resolves before the encoder's first run, so
+ * this happens while the photo decodes, and the first tap finds the
+ * decoder's WebAssembly optimised (bench:web previews: 201–903 ms, median
+ * ~350, before; 193–356 ms after). It costs Segment Anything's answering about
+ * a second after a photo opens (the built-in engine answers meanwhile). A
+ * failed warm-up is not the user's concern: the first tap says what is
+ * wrong, if anything is.
  */
 async function warmedUp(decoder: InferenceModel): Promise<InferenceModel> {
-  await warmUpSamDecoder(decoder).catch(() => undefined);
+  await warmUpSamDecoder(decoder, WARM_UP_DECODES).catch(() => undefined);
   return decoder;
 }
 

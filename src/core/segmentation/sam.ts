@@ -449,20 +449,21 @@ function decoderFeeds(
 }
 
 /**
- * Runs a SAM decoder once on an empty embedding (one tap in the middle of a
- * 1024² frame), its answer thrown away. For runtimes that compile their
- * kernels as they get hot: onnxruntime-web's WebAssembly in V8 runs baseline
- * code first and has the optimised code compiled in the background, so a
- * decoder whose first run comes with the user's first tap answers it in
- * baseline code (in the app: 370 ms against 170–230 ms once optimised).
- * Run early (while the photo decodes and encodes), the compiling is done by
- * the first tap. Native runtimes gain nothing from it.
+ * Runs a SAM decoder `runs` times on an empty embedding (one tap in the
+ * middle of a 1024² frame), its answers thrown away. For runtimes that
+ * compile their kernels as they get hot: onnxruntime-web's WebAssembly in
+ * V8 runs baseline code first and optimised code only once a function has
+ * run enough, so a decoder first run at the user's first tap answers it in
+ * baseline code (in the app: about 300–400 ms against 150–230 ms once
+ * optimised). Run early (while the photo decodes), the first tap finds it
+ * optimised. Native runtimes gain nothing from it.
  */
-export async function warmUpSamDecoder(decoder: InferenceModel): Promise<void> {
+export async function warmUpSamDecoder(decoder: InferenceModel, runs = 1): Promise<void> {
   const { iouName, lowResName } = decoderOutputs(decoder);
   const embedding = float32([1, 256, 64, 64], new Float32Array(256 * 64 * 64));
   const { coords, labels } = samPointInputs([{ x: SAM_SIZE / 2, y: SAM_SIZE / 2, label: 1 }], undefined, 1);
-  await decoder.run(decoderFeeds(decoder, embedding, coords, labels, null, SAM_SIZE, SAM_SIZE), [iouName, lowResName]);
+  const feeds = decoderFeeds(decoder, embedding, coords, labels, null, SAM_SIZE, SAM_SIZE);
+  for (let r = 0; r < runs; r++) await decoder.run(feeds, [iouName, lowResName]);
 }
 
 /** Checks a decoder's signature; throws a message naming what is wrong. */
