@@ -11,18 +11,14 @@ import { type RgbaImage, VanishError } from "../core/image.js";
 import { PatchMatchCoarse } from "../core/inpaint/completion.js";
 import type { EraseOptions } from "../core/inpaint/erase.js";
 import type { ReferenceReport } from "../core/reference/guided-fill.js";
+import { SEGMENT_ENGINES, type SegmentEngineName } from "../core/segmentation/engine.js";
 import type { SegmentBox, SegmentPoint, SegmentPrompt } from "../core/segmentation/prompt.js";
-import { SEGMENT_ENGINES, type SegmentEngineName } from "../core/segmentation/segmenter.js";
-import { parseKinds } from "../core/suggest/suggest.js";
-import { DEFAULT_SUGGEST_KINDS, SUGGEST_KINDS, type SuggestKindOption } from "../core/suggest/suggestion.js";
+import { DEFAULT_SUGGEST_KINDS, parseKinds, SUGGEST_KINDS, type SuggestKindOption } from "../core/suggest/suggestion.js";
 import { cleanUpTempsOnSignals, sweepStaleTemps } from "../node/atomic-write.js";
 import { eraseFile } from "../node/erase-file.js";
 import { closePrestarted, defaultFieldThreads, FieldThreadPool } from "../node/field-threads.js";
-import { loadInpaintingModel } from "../node/inpainting-model.js";
-import { type SelectOptions, segmentFile, selectForRemoval } from "../node/segment-file.js";
-import { autoMask, closeSuggestModels, suggestFile } from "../node/suggest-file.js";
+import type { SelectOptions } from "../node/segment-file.js";
 import { VERSION } from "../node/version.js";
-import { eraseFolder } from "./batch.js";
 
 const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -129,6 +125,7 @@ async function runSegment(input: string, flags: SelectFlags & { output: string; 
   const prompt = promptOf(flags);
   if (!prompt) throw new VanishError("INVALID_ARGUMENT", "Say what to select with --point x,y (repeatable) and/or --box x0,y0,x1,y1.");
   await prepareOutputFolder(path.dirname(path.resolve(flags.output)));
+  const { segmentFile } = await import("../node/segment-file.js");
   const r = await segmentFile(input, prompt, flags.output, selectOptions(flags));
   if (flags.json) {
     const { width, height, selectedPixels, maskPixels, score, engine, timings, output } = r;
@@ -178,7 +175,9 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
   if (flags.modelMask && !flags.model) throw new VanishError("INVALID_ARGUMENT", "--model-mask goes with --model FILE.");
   const modelOptions = flags.modelMask ? { maskOne: flags.modelMask } : {};
   // Loaded (and its signature checked) before any photo is read, so a wrong file fails first.
-  const network = flags.model ? await loadInpaintingModel(flags.model, modelOptions) : undefined;
+  const network = flags.model
+    ? await (await import("../node/inpainting-model.js")).loadInpaintingModel(flags.model, modelOptions)
+    : undefined;
   const auto = flags.auto ? { ...selectOptions(flags), kinds: flags.auto, suggestModelDir: flags.suggestModels } : undefined;
   if (auto && (flags.mask || flags.masks || promptOf(flags))) {
     throw new VanishError("INVALID_ARGUMENT", "--auto finds the masks itself; leave out --mask, --masks, --point and --box.");
@@ -194,6 +193,7 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
       throw new VanishError("INVALID_ARGUMENT", "--reference goes with one image, not a folder: erase each photo with its own reference.");
     }
     await prepareOutputFolder(path.resolve(flags.output));
+    const { eraseFolder } = await import("./batch.js");
     const summary = await eraseFolder({
       inputDir: input,
       ...(maskDir ? { maskDir } : {}),
@@ -242,15 +242,22 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
   }
   await prepareOutputFolder(path.dirname(path.resolve(flags.output)));
   const warnings: string[] = [];
-  const selectMask = auto
-    ? async (image: RgbaImage) => {
-        const found = await autoMask(image, { ...auto, onSkip: (kind, reason) => warnings.push(`${kind} skipped: ${reason}`) });
-        if (!flags.json) process.stderr.write(`vanish: erasing ${describeFound(found.suggestions)}\n`);
-        return found.mask;
-      }
-    : prompt
-      ? async (image: RgbaImage) => (await selectForRemoval(image, prompt, selectOptions(flags))).mask
-      : undefined;
+  // Selecting and suggesting load their modules only when asked for: a plain erase starts sooner without them.
+  const suggesting = auto ? await import("../node/suggest-file.js") : null;
+  const { selectForRemoval } = prompt ? await import("../node/segment-file.js") : { selectForRemoval: null };
+  const selectMask =
+    suggesting && auto
+      ? async (image: RgbaImage) => {
+          const found = await suggesting.autoMask(image, {
+            ...auto,
+            onSkip: (kind, reason) => warnings.push(`${kind} skipped: ${reason}`),
+          });
+          if (!flags.json) process.stderr.write(`vanish: erasing ${describeFound(found.suggestions)}\n`);
+          return found.mask;
+        }
+      : prompt && selectForRemoval
+        ? async (image: RgbaImage) => (await selectForRemoval(image, prompt, selectOptions(flags))).mask
+        : undefined;
   // The fill's worker threads start while the photo is decoded; --jobs 1 keeps everything on this thread.
   const fieldThreads = flags.jobs === undefined ? defaultFieldThreads() : flags.jobs - 1;
   const threads = !network && fieldThreads > 0 ? new FieldThreadPool(fieldThreads) : null;
@@ -265,7 +272,7 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
     selectMask,
     referencePath: flags.reference,
   }).finally(() => threads?.close());
-  await closeSuggestModels();
+  await suggesting?.closeSuggestModels();
   for (const w of [...warnings, ...result.warnings]) process.stderr.write(`vanish: warning: ${w}\n`);
   if (flags.json) {
     const { width, height, holePixels, timings, stages, coarse } = result;
@@ -307,6 +314,7 @@ async function runSuggest(
   input: string,
   flags: SelectFlags & { kinds: SuggestKindOption[]; output?: string; json?: boolean; suggestModels?: string },
 ) {
+  const { closeSuggestModels, suggestFile } = await import("../node/suggest-file.js");
   const result = await suggestFile(input, {
     ...selectOptions(flags),
     kinds: flags.kinds,

@@ -9,6 +9,10 @@ import type { CropMask } from "./thin.js";
 import type { PixelRect } from "./upsample.js";
 
 /** One selection: the mask at full resolution (1 = selected) and a confidence in [0, 1]. */
+/** The tap-to-select engines by name (`Segmenter.create({ engine })`; a light module, so a command line can list them). */
+export type SegmentEngineName = "auto" | "sam" | "builtin";
+export const SEGMENT_ENGINES: readonly SegmentEngineName[] = ["auto", "sam", "builtin"];
+
 export interface SegmentResult {
   mask: Mask;
   /**

@@ -8,15 +8,14 @@ import type { Mask, RgbaImage } from "../image.js";
 import { expectedError, VanishError } from "../image.js";
 import { AutoSegmenter } from "./auto.js";
 import { BuiltinSegmenter, type BuiltinSegmenterOptions } from "./builtin.js";
-import type { SegmentEngine, SegmentPreview, SegmentResult } from "./engine.js";
+import type { SegmentEngine, SegmentEngineName, SegmentPreview, SegmentResult } from "./engine.js";
 import type { SegmentPrompt } from "./prompt.js";
 import { type SamModelLoader, SamSegmenter, type SamSegmenterOptions } from "./sam.js";
 import { type CropMask, wholeCrop } from "./thin.js";
 import type { PixelRect } from "./upsample.js";
 
 /** The engines by name: "auto" is SAM when its models load, else the built-in engine. */
-export type SegmentEngineName = "auto" | "sam" | "builtin";
-export const SEGMENT_ENGINES: readonly SegmentEngineName[] = ["auto", "sam", "builtin"];
+export { SEGMENT_ENGINES, type SegmentEngineName } from "./engine.js";
 
 export interface SegmenterOptions {
   /**

@@ -26,6 +26,7 @@ import { mainSubjects } from "./subject.js";
 import {
   DEFAULT_SUGGEST_KINDS,
   type Detection,
+  parseKinds,
   SUGGEST_KINDS,
   type Suggestion,
   type SuggestionKind,
@@ -33,6 +34,8 @@ import {
 } from "./suggestion.js";
 import { detectText } from "./text.js";
 import { detectWires } from "./wires.js";
+
+export { parseKinds };
 
 /** Loaders of the networks `suggest` uses; each is called at most once per call, and only when its kind is asked for. */
 export interface SuggestModels {
@@ -116,21 +119,6 @@ function copyFactor(image: RgbaImage, photo: SuggestOptions["photoSize"]): numbe
     );
   }
   return f;
-}
-
-/** Checks a list of kinds (from a caller or a command line). */
-export function parseKinds(kinds: readonly string[]): SuggestKindOption[] {
-  const out: SuggestKindOption[] = [];
-  for (const k of kinds) {
-    const name = k.trim().toLowerCase();
-    if (!name) continue;
-    if (!(SUGGEST_KINDS as readonly string[]).includes(name)) {
-      throw expectedError(`kinds among ${SUGGEST_KINDS.join(", ")}`, k);
-    }
-    if (!out.includes(name as SuggestKindOption)) out.push(name as SuggestKindOption);
-  }
-  if (out.length === 0) throw new VanishError("INVALID_ARGUMENT", `Name at least one kind (${SUGGEST_KINDS.join(", ")}).`);
-  return out;
 }
 
 async function load(

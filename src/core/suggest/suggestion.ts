@@ -4,6 +4,7 @@
  * (keep the best box, drop the boxes that overlap it by more than a
  * threshold, repeat).
  */
+import { expectedError, VanishError } from "../image.js";
 import type { SegmentBox } from "../segmentation/prompt.js";
 import type { CropMask } from "../segmentation/thin.js";
 
@@ -15,6 +16,21 @@ export type SuggestionKind = "person" | "text" | "wire" | "vehicle" | "animal";
 
 export const SUGGEST_KINDS: readonly SuggestKindOption[] = ["people", "text", "wires", "vehicles", "animals"];
 export const DEFAULT_SUGGEST_KINDS: readonly SuggestKindOption[] = ["people", "text", "wires"];
+
+/** Checks a list of kinds (from a caller or a command line). */
+export function parseKinds(kinds: readonly string[]): SuggestKindOption[] {
+  const out: SuggestKindOption[] = [];
+  for (const k of kinds) {
+    const name = k.trim().toLowerCase();
+    if (!name) continue;
+    if (!(SUGGEST_KINDS as readonly string[]).includes(name)) {
+      throw expectedError(`kinds among ${SUGGEST_KINDS.join(", ")}`, k);
+    }
+    if (!out.includes(name as SuggestKindOption)) out.push(name as SuggestKindOption);
+  }
+  if (out.length === 0) throw new VanishError("INVALID_ARGUMENT", `Name at least one kind (${SUGGEST_KINDS.join(", ")}).`);
+  return out;
+}
 
 /** One thing the user may want erased. */
 export interface Suggestion {
