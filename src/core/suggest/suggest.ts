@@ -27,7 +27,6 @@ import {
   DEFAULT_SUGGEST_KINDS,
   type Detection,
   parseKinds,
-  SUGGEST_KINDS,
   type Suggestion,
   type SuggestionKind,
   type SuggestKindOption,
