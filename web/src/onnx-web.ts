@@ -19,7 +19,8 @@ import { exposeSamCandidates } from "../../src/runtime/sam-decoder-graph.js";
  * A model with int8 MatMul weights (ONNX Runtime's DynamicQuantizeMatMul,
  * `runtime/onnx-quantise.ts`), as Node loads the bundled SAM encoder
  * (`quantiseEncoder`); unchanged when it has no such MatMul. For the
- * WebAssembly backend only: WebGPU has no kernel for that operator.
+ * WebAssembly backend only: that operator is a CPU contrib op, which a
+ * WebGPU session would run on the CPU between GPU nodes (not measured).
  */
 export function withInt8Weights(bytes: Uint8Array): Uint8Array {
   return quantiseMatMulWeights(bytes)?.model ?? bytes;
