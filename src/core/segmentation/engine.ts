@@ -8,11 +8,15 @@ import type { SegmentPoint, SegmentPrompt } from "./prompt.js";
 import type { CropMask } from "./thin.js";
 import type { PixelRect } from "./upsample.js";
 
-/** One selection: the mask at full resolution (1 = selected) and a confidence in [0, 1]. */
-/** The tap-to-select engines by name (`Segmenter.create({ engine })`; a light module, so a command line can list them). */
+/**
+ * The engines by name (`Segmenter.create({ engine })`): "auto" is SAM when
+ * its models load, else the built-in engine. Here, in a light module, so
+ * that a command line can list them without loading the engines.
+ */
 export type SegmentEngineName = "auto" | "sam" | "builtin";
 export const SEGMENT_ENGINES: readonly SegmentEngineName[] = ["auto", "sam", "builtin"];
 
+/** One selection: the mask at full resolution (1 = selected) and a confidence in [0, 1]. */
 export interface SegmentResult {
   mask: Mask;
   /**

@@ -14,7 +14,6 @@ import { type SamModelLoader, SamSegmenter, type SamSegmenterOptions } from "./s
 import { type CropMask, wholeCrop } from "./thin.js";
 import type { PixelRect } from "./upsample.js";
 
-/** The engines by name: "auto" is SAM when its models load, else the built-in engine. */
 export { SEGMENT_ENGINES, type SegmentEngineName } from "./engine.js";
 
 export interface SegmenterOptions {
