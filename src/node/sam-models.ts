@@ -13,7 +13,7 @@ import path from "node:path";
 import { VanishError } from "../core/image.js";
 import type { SamModelLoader } from "../core/segmentation/sam.js";
 import { BUNDLED_SAM } from "../runtime/bundled-models.js";
-import { quantiseMatMulWeights } from "../runtime/onnx-quantise.js";
+import { withInt8MatMulWeights } from "../runtime/onnx-quantise.js";
 import { exposeSamCandidates } from "../runtime/sam-decoder-graph.js";
 import { loadOnnxModel } from "./onnx.js";
 
@@ -120,7 +120,7 @@ export interface SamLoaderOptions {
 }
 
 function quantised(bytes: Uint8Array, on: boolean): Uint8Array {
-  return on ? (quantiseMatMulWeights(bytes)?.model ?? bytes) : bytes;
+  return on ? withInt8MatMulWeights(bytes) : bytes;
 }
 
 function loaderOf(files: () => Promise<SamFiles>, options: SamLoaderOptions, quantiseByDefault: boolean): SamModelLoader {

@@ -219,3 +219,8 @@ export function quantiseMatMulWeights(model: Uint8Array, options: { minElements?
   if (!hasMs) out.push(delimited(8, concat([str(1, "com.microsoft"), int(2, 1)])));
   return { model: concat(out), replaced: replacedNodes.size, weights };
 }
+
+/** `model` with its MatMul weights in int8 (`quantiseMatMulWeights`), or unchanged when it has none to quantise. */
+export function withInt8MatMulWeights(model: Uint8Array): Uint8Array {
+  return quantiseMatMulWeights(model)?.model ?? model;
+}

@@ -13,8 +13,9 @@
  * 2.7–6.7 s → 0.9–2.1 s), where bytes handed over are compiled afresh each time.
  */
 import type { InferenceModel, SamModelLoader } from "../../src/index.js";
+import { withInt8MatMulWeights } from "../../src/runtime/onnx-quantise.js";
 import { downloadFiles, modelsFolderUrl } from "./model-download.js";
-import { exposeAllCandidates, ortBackend, runtimeWasmUrl, withInt8Weights } from "./onnx-web.js";
+import { exposeAllCandidates, ortBackend, runtimeWasmUrl } from "./onnx-web.js";
 import { loadRemoteModel } from "./remote-model.js";
 import { SAM_MODEL_FILES } from "./sam-files.js";
 
@@ -63,8 +64,9 @@ export function bundledSamLoader(
     const got = await pending;
     // Every candidate mask of a tap, as the Node loader exposes them (sam-decoder-graph.ts); on WebAssembly the
     // encoder's weights in int8 as in Node (its run at 1024²: 3.2 → 2.1–2.5 s in onnxruntime-web on 2 threads).
+    // Not on WebGPU: DynamicQuantizeMatMul is a CPU contrib op, which would run there between GPU nodes (not measured).
     const bytes =
-      part === "decoder" ? exposeAllCandidates(got[part]) : (await ortBackend()) === "wasm" ? withInt8Weights(got[part]) : got[part];
+      part === "decoder" ? exposeAllCandidates(got[part]) : (await ortBackend()) === "wasm" ? withInt8MatMulWeights(got[part]) : got[part];
     await mayGoOn();
     const model = await loadRemoteModel(bytes, SAM_MODEL_FILES[part].name, got.wasm);
     // Each file is needed once; the session holds its own copy.

@@ -12,19 +12,7 @@
 import webgpuWasmUrl from "onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url";
 import wasmUrl from "onnxruntime-web/ort-wasm-simd-threaded.wasm?url";
 import { type InferenceModel, notAModel, type OrtSessionLike, type OrtTensorConstructor, sessionModel } from "../../src/index.js";
-import { quantiseMatMulWeights } from "../../src/runtime/onnx-quantise.js";
 import { exposeSamCandidates } from "../../src/runtime/sam-decoder-graph.js";
-
-/**
- * A model with int8 MatMul weights (ONNX Runtime's DynamicQuantizeMatMul,
- * `runtime/onnx-quantise.ts`), as Node loads the bundled SAM encoder
- * (`quantiseEncoder`); unchanged when it has no such MatMul. For the
- * WebAssembly backend only: that operator is a CPU contrib op, which a
- * WebGPU session would run on the CPU between GPU nodes (not measured).
- */
-export function withInt8Weights(bytes: Uint8Array): Uint8Array {
-  return quantiseMatMulWeights(bytes)?.model ?? bytes;
-}
 
 /** A SAM decoder with every candidate mask among its outputs (unchanged when it is not a single-mask export). */
 export function exposeAllCandidates(bytes: Uint8Array): Uint8Array {

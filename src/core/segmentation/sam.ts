@@ -425,9 +425,12 @@ function decoderOutputs(decoder: InferenceModel): { iouName: string; lowResName:
   };
 }
 
-/** The decoder's feeds for taps already in the model frame (`samPointInputs`), on a `width`×`height` photo. */
+/**
+ * The decoder's feeds for taps already in the model frame (`samPointInputs`), on a `width`×`height` photo;
+ * `lowResName` is the output `decoderOutputs` chose.
+ */
 function decoderFeeds(
-  decoder: InferenceModel,
+  lowResName: string,
   embedding: TensorData,
   coords: Float32Array,
   labels: Float32Array,
@@ -437,7 +440,7 @@ function decoderFeeds(
 ): Record<string, TensorData> {
   const n = labels.length;
   // With low-res logits to upsample here, the graph's own full-size output is asked for at a token size.
-  const shrink = decoderOutputs(decoder).lowResName !== "masks" ? 64 / Math.max(width, height) : 1;
+  const shrink = lowResName !== "masks" ? 64 / Math.max(width, height) : 1;
   return {
     image_embeddings: embedding,
     point_coords: float32([1, n, 2], coords),
@@ -462,7 +465,7 @@ export async function warmUpSamDecoder(decoder: InferenceModel, runs = 1): Promi
   const { iouName, lowResName } = decoderOutputs(decoder);
   const embedding = float32([1, 256, 64, 64], new Float32Array(256 * 64 * 64));
   const { coords, labels } = samPointInputs([{ x: SAM_SIZE / 2, y: SAM_SIZE / 2, label: 1 }], undefined, 1);
-  const feeds = decoderFeeds(decoder, embedding, coords, labels, null, SAM_SIZE, SAM_SIZE);
+  const feeds = decoderFeeds(lowResName, embedding, coords, labels, null, SAM_SIZE, SAM_SIZE);
   for (let r = 0; r < runs; r++) await decoder.run(feeds, [iouName, lowResName]);
 }
 
@@ -854,7 +857,10 @@ export class SamSegmenter implements SegmentEngine {
     const { coords, labels } = samPointInputs(points, box, state.scale);
     const { iouName, lowResName } = decoderOutputs(decoder);
     const n = labels.length;
-    const out = await decoder.run(decoderFeeds(decoder, state.embedding, coords, labels, previous, width, height), [iouName, lowResName]);
+    const out = await decoder.run(decoderFeeds(lowResName, state.embedding, coords, labels, previous, width, height), [
+      iouName,
+      lowResName,
+    ]);
     const iou = out[iouName]?.data as Float32Array | undefined;
     const logits = out[lowResName];
     if (!iou || !logits || logits.dims.length !== 4) {
