@@ -69,6 +69,40 @@ describe("LSD", () => {
     for (let y = 0; y < h; y++) for (let x = 0; x < 60; x++) allowed[y * w + x] = 1;
     for (const s of detectSegments(grey, w, h, { allowed })) assert.ok(Math.max(s.x1, s.x2) < 62);
   });
+
+  test("the WebAssembly kernel gives the TypeScript's segments and census, bit for bit", () => {
+    // Axis-aligned edges (whose rectangles depend on the last bit of cos and sin), slanted bars, a ring, noise,
+    // and flat areas; with and without a band, a minimum length and the faint threshold.
+    const w = 150;
+    const h = 110;
+    const grey = new Float32Array(w * h);
+    let seed = 777;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        const ring = Math.abs(Math.hypot(x - 100, y - 55) - 25) < 2;
+        const bar = Math.abs(y - (0.6 * x + 5)) < 1.5;
+        const block = x > 20 && x < 60 && y > 70 && y < 95;
+        const noise = x > 120 ? 40 * (seed / 2147483648 - 0.5) : 3 * (seed / 2147483648 - 0.5);
+        grey[y * w + x] = (ring ? 40 : bar ? 210 : block ? 170 : 110) + noise;
+      }
+    }
+    const band = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) band[y * w + x] = Math.abs(Math.hypot(x - 75, y - 55) - 35) < 14 ? 1 : 0;
+    const runs = [{}, { minLength: 12 }, { allowed: band, minLength: 8 }, { allowed: band, threshold: 2.6 }];
+    let found = 0;
+    for (const options of runs) {
+      const inKernel = { faint: 2.6, pixels: 0, above: 0 };
+      const inTypeScript = { faint: 2.6, pixels: 0, above: 0 };
+      const a = detectSegments(grey, w, h, { ...options, census: inKernel });
+      const b = detectSegments(grey, w, h, { ...options, census: inTypeScript, kernel: false });
+      assert.deepEqual(a, b);
+      assert.deepEqual(inKernel, inTypeScript);
+      assert.ok(inKernel.pixels > 0);
+      found += a.length;
+    }
+    assert.ok(found > 10, "segments to compare");
+  });
 });
 
 describe("blur support", () => {

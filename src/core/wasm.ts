@@ -80,7 +80,11 @@ export class WasmArena<E> {
   /** False once this runtime failed to make the kernel. */
   private available = true;
 
-  constructor(private readonly module: () => object | null) {}
+  /** `imports`: the kernel's host functions besides its memory (`env`). */
+  constructor(
+    private readonly module: () => object | null,
+    private readonly imports: Record<string, unknown> = {},
+  ) {}
 
   /**
    * Byte offsets of consecutive blocks of the given byte sizes (16-byte
@@ -105,7 +109,7 @@ export class WasmArena<E> {
       const pages = Math.max(Math.ceil(end / PAGE), this.current ? Math.ceil((2 * this.current.bytes) / PAGE) : 16);
       try {
         const memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
-        const exports = new api.Instance(module, { env: { memory } }).exports as E;
+        const exports = new api.Instance(module, { env: { ...this.imports, memory } }).exports as E;
         this.current = { exports, buffer: memory.buffer, bytes: pages * PAGE };
       } catch {
         this.available = false;

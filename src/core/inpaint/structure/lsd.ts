@@ -18,6 +18,7 @@
  * around a hole: nothing inside the hole is looked at). Pure; typed arrays.
  */
 import { float32Scratch, float64Scratch, int32Scratch, type Scratch, uint8Scratch } from "../../scratch.js";
+import { CANDIDATE_RECORD, type LsdCandidates, lsdCandidatesInWasm } from "../wasm/lsd.js";
 import { gaussianBlurInWasm } from "../wasm/structure.js";
 
 /** A detected segment, in pixel coordinates of the input plane. */
@@ -47,6 +48,8 @@ export interface LsdOptions {
    * busy the band is without a pass of its own.
    */
   census?: { faint: number; pixels: number; above: number };
+  /** Steps 1–4 in WebAssembly where it runs (the same segments). Default true. */
+  kernel?: boolean;
 }
 
 /**
@@ -80,6 +83,30 @@ export function detectSegments(grey: Float32Array, width: number, height: number
   const w = width;
   const h = height;
   if (w < 3 || h < 3) return [];
+  const logTests = 2.5 * (Math.log10(w) + Math.log10(h));
+  if (options.kernel !== false) {
+    const { kernel, radius } = blurWeights(0.6 / 0.8);
+    const faint = options.census?.faint ?? Number.POSITIVE_INFINITY;
+    const found = lsdCandidatesInWasm(
+      grey,
+      w,
+      h,
+      kernel,
+      radius,
+      options.allowed,
+      options.threshold ?? RHO,
+      faint,
+      options.minLength ?? 0,
+      TAU,
+    );
+    if (found !== null) {
+      if (options.census !== undefined) {
+        options.census.above = found.above;
+        options.census.pixels = found.pixels;
+      }
+      return meaningful(found, logTests);
+    }
+  }
   const blurred = gaussianBlur(grey, w, h, 0.6 / 0.8, options.allowed, lsdScratch.blurred.take(w * h, true), lsdScratch.rowNeed);
   const angle = lsdScratch.angle.take(w * h, true);
   const magnitude = lsdScratch.magnitude.take(w * h, true);
@@ -123,9 +150,10 @@ export function detectSegments(grey: Float32Array, width: number, height: number
       if (m <= rho) state[i] = UNUSABLE;
       else {
         angle[i] = Math.atan2(gx, -gy);
-        const t = angle[i];
-        cosA[i] = Math.cos(t);
-        sinA[i] = Math.sin(t);
+        // The direction's cosine and sine from the gradient itself (exact IEEE operations): the same bits in the
+        // WebAssembly kernel, where Math.cos and Math.sin differ from V8's in the last bit.
+        cosA[i] = -gy / m;
+        sinA[i] = gx / m;
         usableList[usable++] = i;
         if (m > maxMagnitude) maxMagnitude = m;
       }
@@ -151,7 +179,6 @@ export function detectSegments(grey: Float32Array, width: number, height: number
   for (let b = 1; b < BINS; b++) start[b] = counts[b - 1];
   for (let u = 0; u < usable; u++) order[start[bins[u]]++] = usableList[u];
 
-  const logTests = 2.5 * (Math.log10(w) + Math.log10(h));
   const region = lsdScratch.region.take(w * h, true);
   const minLength = options.minLength ?? 0;
   const out: LineSegment[] = [];
@@ -187,7 +214,7 @@ export function detectSegments(grey: Float32Array, width: number, height: number
       if (density < 0.7) continue;
     }
     // The length first: the NFA only reads, so testing it second changes nothing but the work.
-    const length = Math.hypot(rect.x2 - rect.x1, rect.y2 - rect.y1);
+    const length = distance(rect.x2 - rect.x1, rect.y2 - rect.y1);
     if (length < minLength) continue;
     const logNfa = rectangleLogNfa(rect, angle, state, w, h, logTests, allowed);
     if (logNfa < 0) continue;
@@ -201,6 +228,27 @@ export function detectSegments(grey: Float32Array, width: number, height: number
       width: rect.width,
       logNfa,
       contrast: contrast / n,
+    });
+  }
+  return out;
+}
+
+/** The kernel's candidates that pass the a-contrario test (step 5), as segments. */
+function meaningful(found: LsdCandidates, logTests: number): LineSegment[] {
+  const out: LineSegment[] = [];
+  const r = found.records;
+  for (let c = 0; c < found.count; c++) {
+    const at = c * CANDIDATE_RECORD;
+    const logNfa = -logBinomialTail(r[at + 5], r[at + 6], PRECISION) - logTests;
+    if (logNfa < 0) continue;
+    out.push({
+      x1: r[at] + 0.5,
+      y1: r[at + 1] + 0.5,
+      x2: r[at + 2] + 0.5,
+      y2: r[at + 3] + 0.5,
+      width: r[at + 4],
+      logNfa,
+      contrast: r[at + 7] / r[at + 8],
     });
   }
   return out;
@@ -221,7 +269,12 @@ function regionSpan(region: Int32Array, n: number, w: number): number {
     if (y < y0) y0 = y;
     if (y > y1) y1 = y;
   }
-  return Math.hypot(x1 - x0, y1 - y0);
+  return distance(x1 - x0, y1 - y0);
+}
+
+/** √(dx² + dy²) by IEEE operations only (Math.hypot's last bit differs between runtimes). */
+function distance(dx: number, dy: number): number {
+  return Math.sqrt(dx * dx + dy * dy);
 }
 
 /** Angle difference wrapped to [0, π]. */
@@ -386,7 +439,7 @@ function countInRectangle(
   const x1 = Math.min(w - 1, Math.ceil(Math.max(r.x1, r.x2) + ex));
   const y0 = Math.max(0, Math.floor(Math.min(r.y1, r.y2) - ey));
   const y1 = Math.min(h - 1, Math.ceil(Math.max(r.y1, r.y2) + ey));
-  const length = Math.hypot(r.x2 - r.x1, r.y2 - r.y1);
+  const length = distance(r.x2 - r.x1, r.y2 - r.y1);
   const theta = r.theta;
   let total = 0;
   let aligned = 0;
@@ -429,11 +482,11 @@ function angleSpread(region: Int32Array, n: number, seed: number, angle: Float32
   for (let k = 0; k < n; k++) {
     const p = region[k];
     const x = p % w;
-    // Integer offsets: their squared length decides, except within rounding of the radius, where Math.hypot does as before.
+    // Integer offsets: their squared length decides, except within rounding of the radius, where the distance does.
     const ox = x - sx;
     const oy = (p - x) / w - sy;
     const d2 = ox * ox + oy * oy;
-    if (d2 > farther || (d2 >= nearer && Math.hypot(ox, oy) > radius)) continue;
+    if (d2 > farther || (d2 >= nearer && Math.sqrt(d2) > radius)) continue;
     const d = angle[p] - angle[seed];
     const wrapped = d > Math.PI ? d - 2 * Math.PI : d < -Math.PI ? d + 2 * Math.PI : d;
     sum += wrapped;
@@ -518,6 +571,19 @@ export function rowsReadBy(need: Uint8Array, w: number, h: number, radius: numbe
   return out;
 }
 
+/** The normalised weights of a Gaussian of `sigma` over 2·radius + 1 taps (radius ⌈3σ⌉, at least 1). */
+function blurWeights(sigma: number): { kernel: Float32Array; radius: number } {
+  const radius = Math.max(1, Math.ceil(3 * sigma));
+  const kernel = new Float32Array(2 * radius + 1);
+  let sum = 0;
+  for (let i = -radius; i <= radius; i++) {
+    kernel[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
+    sum += kernel[i + radius];
+  }
+  for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
+  return { kernel, radius };
+}
+
 /**
  * Separable Gaussian blur with clamped borders. With `need`, only the pixels
  * where it is set are computed (the rest are 0), and the horizontal pass only
@@ -538,14 +604,7 @@ export function gaussianBlur(
   rows?: Scratch<Uint8Array>,
   wasm = true,
 ): Float32Array {
-  const radius = Math.max(1, Math.ceil(3 * sigma));
-  const kernel = new Float32Array(2 * radius + 1);
-  let sum = 0;
-  for (let i = -radius; i <= radius; i++) {
-    kernel[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
-    sum += kernel[i + radius];
-  }
-  for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
+  const { kernel, radius } = blurWeights(sigma);
   if (wasm) {
     const out = into ?? new Float32Array(w * h);
     if (gaussianBlurInWasm(src, w, h, kernel, radius, need, out)) return out;
