@@ -16,6 +16,8 @@
  *    segment is kept when NFA ≤ 1 (ε = 1).
  * An optional `allowed` plane restricts the work to a band of pixels (used
  * around a hole: nothing inside the hole is looked at). Pure; typed arrays.
+ * Steps 1–4 run in WebAssembly where it runs (`wasm/lsd.ts`, the same
+ * segments); step 5, which needs logarithms, reads the kernel's counts here.
  */
 import { float32Scratch, float64Scratch, int32Scratch, type Scratch, uint8Scratch } from "../../scratch.js";
 import { CANDIDATE_RECORD, type LsdCandidates, lsdCandidatesInWasm } from "../wasm/lsd.js";
@@ -383,6 +385,8 @@ function regionRectangle(
   const lambda = 0.5 * (ixx + iyy - Math.sqrt((ixx - iyy) * (ixx - iyy) + 4 * ixy * ixy));
   let theta = Math.abs(ixx) > Math.abs(iyy) ? Math.atan2(lambda - ixx, ixy) : Math.atan2(ixy, lambda - iyy);
   if (angleDiff(theta, regionAngle) > PRECISION * Math.PI * 4) theta += Math.PI;
+  // The host's cos and sin, not a division: an axis-aligned rectangle's pixels depend on their last bit (a 1 px wide
+  // one takes three rows with an exact 0), and the kernel imports these two for the same bits.
   const dx = Math.cos(theta);
   const dy = Math.sin(theta);
   let lMin = 0;
