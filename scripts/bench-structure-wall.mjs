@@ -26,7 +26,7 @@ const roots = {
   skimage: await ensureSkimageData(cacheDir, log),
 };
 const pool = new FieldThreadPool(Math.max(1, defaultFieldThreads()));
-const erase = { coarse: new PatchMatchCoarse({ threads: pool }), continueStructureOn: pool.continueStructureOn };
+const erase = { coarse: new PatchMatchCoarse({ threads: pool }), continueStructureOn: pool.continueStructureOn, upscale: pool.upscale };
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;

@@ -355,6 +355,33 @@ describe("fill threads", () => {
     }
   });
 
+  test("the pool's upscaling shares the hole's rows with its free threads: the pixels of the upscaling on one thread, erase after erase", async () => {
+    const { FieldThreadPool } = await import("../src/node/field-threads.js");
+    const image = noiseImage(640, 480, 6);
+    // A hole box of 300 × 240 (over the pool's threshold), and a small one that stays on this thread.
+    const large = rectMask(640, 480, 170, 120, 300, 240);
+    const small = rectMask(640, 480, 60, 50, 40, 30);
+    const pool = new FieldThreadPool(2);
+    const posted = tasksPostedTo(pool);
+    try {
+      for (const [mask, shared] of [
+        [large, true],
+        [small, false],
+        [large, true],
+      ] as const) {
+        const before = posted.length;
+        // A working size of 200 px: an upscaling by 2–3 with detail to transfer.
+        const alone = await eraseWithReport(image, mask, { seed: 5, lowResLongSide: 200 });
+        const pooled = await eraseWithReport(image, mask, { seed: 5, lowResLongSide: 200, upscale: pool.upscale });
+        if (shared) assert.ok(alone.scale > 1, "an upscaling with detail to transfer");
+        assert.deepEqual(pooled.image.data, alone.image.data);
+        assert.equal(posted.slice(before).filter((name) => name === "upscaleRows").length, shared ? 2 : 0);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
   test("the pool's threads scan their bands in WebAssembly in the problem's shared memory: the TypeScript loop's field, with visited slots and side labels", async () => {
     const { FieldThreadPool } = await import("../src/node/field-threads.js");
     const w = 200;

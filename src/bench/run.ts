@@ -298,7 +298,9 @@ export async function runBench(options: BenchOptions): Promise<void> {
   const fillOptions = {
     seed: options.seed,
     structure: options.structure,
-    ...(pool ? { coarse: new PatchMatchCoarse({ threads: pool }), continueStructureOn: pool.continueStructureOn } : {}),
+    ...(pool
+      ? { coarse: new PatchMatchCoarse({ threads: pool }), continueStructureOn: pool.continueStructureOn, upscale: pool.upscale }
+      : {}),
   };
   const results: CaseResult[] = [];
   const rows: { buffer: Buffer; width: number }[] = [];

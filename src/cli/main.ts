@@ -265,7 +265,13 @@ async function runErase(input: string, flags: EraseFlags): Promise<void> {
   const result = await eraseFile(input, flags.mask ?? null, flags.output, {
     quality: flags.quality,
     erase: threads
-      ? { ...erase, coarse, continueStructureOn: threads.continueStructureOn, detectFeaturesOn: threads.detectFeaturesOn }
+      ? {
+          ...erase,
+          coarse,
+          continueStructureOn: threads.continueStructureOn,
+          detectFeaturesOn: threads.detectFeaturesOn,
+          upscale: threads.upscale,
+        }
       : coarse
         ? { ...erase, coarse }
         : erase,

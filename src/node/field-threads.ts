@@ -24,9 +24,10 @@ import {
   withoutKernel,
 } from "../core/inpaint/patchmatch.js";
 import { curveChannel, readCurves } from "../core/inpaint/structure/curve-channel.js";
+import { applySeam, planSeam, type UpscaleInput, upscaleInto, upscaleKernel } from "../core/inpaint/upscale.js";
 import type { Features } from "../core/reference/features.js";
 import type { GreyImage } from "../core/reference/grey.js";
-import type { FeaturesTask, FieldTask, SharedBandsTask, StructureTask } from "./field-worker.js";
+import type { FeaturesTask, FieldTask, SharedBandsTask, StructureTask, UpscaleRowsTask } from "./field-worker.js";
 
 /** Targets a scan needs before its bands go to the pool's threads. */
 const PARALLEL_TARGETS = 8192;
@@ -38,6 +39,14 @@ const PARALLEL_TARGETS = 8192;
  */
 const CHEAP_COPY_PIXELS = 4096 * 1024;
 const MAX_PHOTO_PER_CROP = 4;
+/**
+ * An upscaling's hole box (pixels) from which its rows are shared with the pool's free threads: below it the
+ * message and the thread's wake-up cost about what the rows would save.
+ */
+const PARALLEL_UPSCALE_BOX = 65_536;
+/** Threads besides the caller's that can share an upscaling's rows (the kernel has a scratch lane for each). */
+const UPSCALE_LANES = 7;
+
 /**
  * Crops up to this size are copied into the pool's staging buffers, kept between erases; a larger one goes
  * into buffers of its own, let go with its step (a 48 MP photo's large hole does not leave 100+ MB held).
@@ -273,6 +282,60 @@ export class FieldThreadPool implements FieldThreads {
     step.then(done, done);
     return step;
   };
+
+  /**
+   * The erase's attention upscaling (`EraseOptions.upscale`) with the hole's rows shared by this thread and the
+   * pool's free threads, as the app's field workers share them: every thread takes chunks of rows in the
+   * kernel's memory until none are left (`UpscaleKernel.shareRows`) while this thread also plans the seam (it
+   * reads known pixels only). Each hole pixel is computed on its own, so the pixels are `upscaleInto`'s. A
+   * composite that may be thrown away (`stop`) is asked once before the rows; threads still running a
+   * structure step are not free (its answer is what `stop` waits for), so such a composite then stays here,
+   * where `upscaleInto` asks it between runs of rows.
+   *
+   * @example
+   * ```ts
+   * const out = await erase(image, mask, { coarse: new PatchMatchCoarse({ threads }), upscale: threads.upscale });
+   * ```
+   */
+  readonly upscale = async (input: UpscaleInput, out: Uint8ClampedArray): Promise<void> => {
+    const hr = input.holeRect;
+    const free = Math.min(UPSCALE_LANES, this.threads - this.stepsComputing());
+    if (free < 1 || hr.width * hr.height < PARALLEL_UPSCALE_BOX) {
+      upscaleInto(input, out);
+      return;
+    }
+    if (input.stop?.()) return;
+    const kernel = upscaleKernel(input);
+    if (!kernel) {
+      upscaleInto(input, out);
+      return;
+    }
+    const running: Promise<void>[] = [];
+    for (let lane = 1; lane <= free; lane++) {
+      running.push(this.pool.run({ memory: kernel.memory, lane } satisfies UpscaleRowsTask, { name: "upscaleRows" }));
+    }
+    // The pool hands a thread a task only once it has read that thread's last answer (the structure step's, which
+    // this thread, busy filling, has not): one turn of the event loop lets it, before the seam is planned here.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const seam = input.seamWidth > 0 ? planSeam(input, kernel) : null;
+    kernel.shareRows();
+    input.progress?.(0.9);
+    await Promise.all(running);
+    kernel.copyInto(out);
+    if (seam) applySeam(seam, out);
+    // Every thread has left the memory, and the next kernel made in it writes its header anew: it may serve again.
+    kernel.release();
+  };
+
+  /** Structure steps queued or still computing (not yet ended, with or without curves): their threads are busy. */
+  private stepsComputing(): number {
+    let computing = 0;
+    for (const ended of this.structureSteps) {
+      const state = Atomics.load(ended, 0);
+      if (state !== 1 && state !== 2) computing++;
+    }
+    return computing;
+  }
 
   /**
    * A reference photo's alignment features (`EraseOptions.detectFeaturesOn`)

@@ -12,9 +12,10 @@
  * the calling thread.
  *
  * The other tasks: `structure`, the erase's structure step
- * (`continueStructure`) for `FieldThreadPool.continueStructureOn`, and
+ * (`continueStructure`) for `FieldThreadPool.continueStructureOn`,
  * `features`, a reference photo's alignment features (`detectFeatures`) for
- * `FieldThreadPool.detectFeaturesOn`.
+ * `FieldThreadPool.detectFeaturesOn`, and `upscaleRows`, chunks of an
+ * upscaling's rows for `FieldThreadPool.upscale`.
  */
 
 import type { Rect, RgbaImage } from "../core/image.js";
@@ -30,6 +31,7 @@ import {
 import { writeCurves } from "../core/inpaint/structure/curve-channel.js";
 import type { StructureCurve } from "../core/inpaint/structure/pairing.js";
 import { continueStructure, curvesLabelSides, labelsSides, type StructureResult } from "../core/inpaint/structure/structure.js";
+import { upscaleRowsOverMemory } from "../core/inpaint/wasm/detail-transfer.js";
 import { Random } from "../core/random.js";
 import { detectFeatures, type Features } from "../core/reference/features.js";
 import type { GreyImage } from "../core/reference/grey.js";
@@ -81,6 +83,16 @@ export interface FeaturesTask {
 
 export function features({ grey, maxPoints }: FeaturesTask): Features {
   return detectFeatures(grey, { maxPoints });
+}
+
+/** Rows of an upscaling in the kernel memory `memory` another thread made (`FieldThreadPool.upscale`), in scratch lane `lane`. */
+export interface UpscaleRowsTask {
+  memory: object;
+  lane: number;
+}
+
+export function upscaleRows({ memory, lane }: UpscaleRowsTask): void {
+  if (!upscaleRowsOverMemory(memory, lane)) throw new Error("field worker: WebAssembly is unavailable here");
 }
 
 export function sharedBands({ scan, bands }: SharedBandsTask): void {

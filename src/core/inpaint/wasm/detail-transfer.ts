@@ -67,7 +67,8 @@ export interface UpscaleKernel {
    * memory is dear where page faults are (here a 1K stroke's 1.5 MB kernel
    * cost 5–15 ms of first touches, a quarter of its erase). The kernel, its
    * memory and every view over it must not be used afterwards, nor by another
-   * thread (so not after `shareRows` with others).
+   * thread: after `shareRows` with others, only once each of their calls has
+   * returned (the next kernel in the memory writes its header anew).
    */
   release(): void;
 }
