@@ -24,7 +24,7 @@ import {
   withoutKernel,
 } from "../core/inpaint/patchmatch.js";
 import { curveChannel, readCurves } from "../core/inpaint/structure/curve-channel.js";
-import { applySeam, planSeam, type UpscaleInput, upscaleInto, upscaleKernel } from "../core/inpaint/upscale.js";
+import { finishSharedUpscale, type UpscaleInput, upscaleInto, upscaleKernel } from "../core/inpaint/upscale.js";
 import type { Features } from "../core/reference/features.js";
 import type { GreyImage } from "../core/reference/grey.js";
 import type { FeaturesTask, FieldTask, SharedBandsTask, StructureTask, UpscaleRowsTask } from "./field-worker.js";
@@ -317,14 +317,7 @@ export class FieldThreadPool implements FieldThreads {
     // The pool hands a thread a task only once it has read that thread's last answer (the structure step's, which
     // this thread, busy filling, has not): one turn of the event loop lets it, before the seam is planned here.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const seam = input.seamWidth > 0 ? planSeam(input, kernel) : null;
-    kernel.shareRows();
-    input.progress?.(0.9);
-    await Promise.all(running);
-    kernel.copyInto(out);
-    if (seam) applySeam(seam, out);
-    // Every thread has left the memory, and the next kernel made in it writes its header anew: it may serve again.
-    kernel.release();
+    await finishSharedUpscale(input, out, kernel, running);
   };
 
   /** Structure steps queued or still computing (not yet ended, with or without curves): their threads are busy. */

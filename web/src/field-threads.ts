@@ -28,7 +28,15 @@ import {
   withoutKernel,
 } from "../../src/core/inpaint/patchmatch.js";
 import type { StructureResult } from "../../src/core/inpaint/structure/structure.js";
-import { applySeam, planSeam, type UpscaleInput, upscaleInto, upscaleKernel, upscaleRows } from "../../src/core/inpaint/upscale.js";
+import {
+  applySeam,
+  finishSharedUpscale,
+  planSeam,
+  type UpscaleInput,
+  upscaleInto,
+  upscaleKernel,
+  upscaleRows,
+} from "../../src/core/inpaint/upscale.js";
 import type { Features } from "../../src/core/reference/features.js";
 import type { GreyImage } from "../../src/core/reference/grey.js";
 import type { FeaturesBatch, FieldBatch, FieldBatchDone, KernelRowsBatch, RowsBatch, StructureBatch, TouchBatch } from "./field.worker.js";
@@ -153,12 +161,7 @@ export class WebFieldThreads implements FieldThreads {
         worker.postMessage({ kind: "kernel-rows", id, memory: kernel.memory, lane: w + 1 } satisfies KernelRowsBatch);
         return new Promise<void>((resolve, reject) => this.pending.set(id, { resolve: () => resolve(), reject }));
       });
-      const seam = input.seamWidth > 0 ? planSeam(input, kernel) : null;
-      kernel.shareRows();
-      input.progress?.(0.9);
-      await Promise.all(running);
-      kernel.copyInto(out);
-      if (seam) applySeam(seam, out);
+      await finishSharedUpscale(input, out, kernel, running);
       return;
     }
     // Band b ends where the running count of hole pixels reaches (b + 1)/bands of them.

@@ -289,6 +289,30 @@ export function upscaleKernel(input: UpscaleInput): UpscaleKernel | null {
 }
 
 /**
+ * The end of an upscaling whose rows other threads share (`others`: their
+ * `upscaleRowsOverMemory` over `kernel`'s memory, under way): this thread
+ * plans the seam (it reads known pixels only) and takes rows too
+ * (`UpscaleKernel.shareRows`), then, once every thread is done, writes the
+ * hole into `out`, blends the seam and hands the kernel's memory back. The
+ * pixels are `upscaleInto`'s.
+ */
+export async function finishSharedUpscale(
+  input: UpscaleInput,
+  out: Uint8ClampedArray,
+  kernel: UpscaleKernel,
+  others: Promise<unknown>[],
+): Promise<void> {
+  const seam = input.seamWidth > 0 ? planSeam(input, kernel) : null;
+  kernel.shareRows();
+  input.progress?.(0.9);
+  await Promise.all(others);
+  kernel.copyInto(out);
+  if (seam) applySeam(seam, out);
+  // Every thread has left the memory, and the next kernel made in it writes its header anew: it may serve again.
+  kernel.release();
+}
+
+/**
  * The hole pixels of crop rows [y0, y1) (the first part of `upscaleInto`):
  * each pixel is computed on its own from pixels outside the hole, so bands of
  * rows may run on separate threads, in any order, with the same result.
