@@ -180,7 +180,7 @@ export class FieldThreadPool implements FieldThreads {
     const visited = bands[bands.length - 1].hi - bands[0].lo;
     // Threads busy with a structure step would only queue the bands behind it
     // (the erase's early fill reaches its finest level while the step runs).
-    const free = this.threads - this.stepsRunning();
+    const free = this.threads - this.stepsHolding(2);
     if (visited < PARALLEL_TARGETS || free < 1) {
       scanBandsHere(p, nnf, snapshot, only, bands);
       return;
@@ -216,12 +216,13 @@ export class FieldThreadPool implements FieldThreads {
    * result's message is unread: the erase's fill with their sides starts without reading it (the event loop
    * may not run before that fill ends), and its scans would otherwise all stay on the calling thread. One that
    * ended with nothing counts until its message is read, as it always did: the speculative fill it leaves
-   * running keeps its scans where they were (object holes' pixels and timing unchanged).
+   * running keeps its scans where they were (object holes' pixels and timing unchanged). The upscaling counts
+   * neither end (`freeing` 1 and 2): by then a step's thread is free whatever it found.
    */
-  private stepsRunning(): number {
-    let running = 0;
-    for (const ended of this.structureSteps) if (Atomics.load(ended, 0) !== 2) running++;
-    return running;
+  private stepsHolding(...freeing: number[]): number {
+    let holding = 0;
+    for (const ended of this.structureSteps) if (!freeing.includes(Atomics.load(ended, 0))) holding++;
+    return holding;
   }
 
   /**
@@ -299,7 +300,7 @@ export class FieldThreadPool implements FieldThreads {
    */
   readonly upscale = async (input: UpscaleInput, out: Uint8ClampedArray): Promise<void> => {
     const hr = input.holeRect;
-    const free = Math.min(UPSCALE_LANES, this.threads - this.stepsComputing());
+    const free = Math.min(UPSCALE_LANES, this.threads - this.stepsHolding(1, 2));
     if (free < 1 || hr.width * hr.height < PARALLEL_UPSCALE_BOX) {
       upscaleInto(input, out);
       return;
@@ -319,16 +320,6 @@ export class FieldThreadPool implements FieldThreads {
     await new Promise<void>((resolve) => setImmediate(resolve));
     await finishSharedUpscale(input, out, kernel, running);
   };
-
-  /** Structure steps queued or still computing (not yet ended, with or without curves): their threads are busy. */
-  private stepsComputing(): number {
-    let computing = 0;
-    for (const ended of this.structureSteps) {
-      const state = Atomics.load(ended, 0);
-      if (state !== 1 && state !== 2) computing++;
-    }
-    return computing;
-  }
 
   /**
    * A reference photo's alignment features (`EraseOptions.detectFeaturesOn`)

@@ -241,7 +241,7 @@ function meaningful(found: LsdCandidates, logTests: number): LineSegment[] {
   const r = found.records;
   for (let c = 0; c < found.count; c++) {
     const at = c * CANDIDATE_RECORD;
-    const logNfa = -logBinomialTail(r[at + 5], r[at + 6], PRECISION) - logTests;
+    const logNfa = logNfaOf(r[at + 5], r[at + 6], logTests);
     if (logNfa < 0) continue;
     out.push({
       x1: r[at] + 0.5,
@@ -513,8 +513,11 @@ function rectangleLogNfa(
   allowed?: Uint8Array,
 ): number {
   countInRectangle(r, angle, state, w, h, TAU, allowed, rectangleCounts);
-  const n = rectangleCounts[0];
-  const k = rectangleCounts[1];
+  return logNfaOf(rectangleCounts[0], rectangleCounts[1], logTests);
+}
+
+/** −log10 NFA of a rectangle of `n` pixels, `k` of them aligned (step 5): both paths' test. */
+function logNfaOf(n: number, k: number, logTests: number): number {
   return -logBinomialTail(n, k, PRECISION) - logTests;
 }
 
