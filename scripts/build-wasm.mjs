@@ -5,7 +5,8 @@
 // over a photo in WebAssembly memory (assembly/downsample.ts), the coarse
 // stage's per-pixel loops (assembly/coarse.ts), the structure step's
 // (assembly/structure.ts) and its line detector's (assembly/lsd.ts), the
-// seam's levels (assembly/seam.ts) and the
+// seam's levels (assembly/seam.ts), the gradient-domain finish's multigrid
+// (assembly/poisson.ts) and the
 // reference alignment's (assembly/align.ts) and the distance transform
 // (assembly/distance.ts), and writes each one's bytes,
 // base64, into <dir>/<name>-bytes.ts beside its wrapper, so the library needs no
@@ -26,6 +27,7 @@ const KERNELS = [
   { name: "structure", constant: "STRUCTURE_WASM", dir: FILL },
   { name: "lsd", constant: "LSD_WASM", dir: FILL },
   { name: "seam", constant: "SEAM_WASM", dir: FILL },
+  { name: "poisson", constant: "POISSON_WASM", dir: FILL },
   { name: "align", constant: "ALIGN_WASM", dir: "src/core/reference/wasm" },
   { name: "distance", constant: "DISTANCE_WASM", dir: "src/core" },
 ];

@@ -40,6 +40,7 @@ import {
   shareNnf,
   shareProblem,
 } from "./patchmatch.js";
+import { poissonFinish } from "./poisson-finish.js";
 import { type FloatImage, halve } from "./resample.js";
 import {
   copyNearestInWasm,
@@ -127,6 +128,12 @@ export interface PatchMatchCoarseOptions {
    * match instead of the mean vote, which keeps edges sharp. Default true.
    */
   sharpFinish?: boolean;
+  /**
+   * Then rebuild the hole from its sources' gradients with the known pixels
+   * as boundary (`poisson-finish.ts`), so that neither the seams between
+   * copied pieces nor the hole's edge show in smooth areas. Default true.
+   */
+  gradientFinish?: boolean;
   /** λ, weight of the texture features in the patch distance; 0 turns them off. Default 64. */
   textureWeight?: number;
   /** ν, side of the window the texture features average over, in pixels. Default 8. */
@@ -161,6 +168,7 @@ export class PatchMatchCoarse implements CoarseStage {
   private readonly coarsestScans: number;
   private readonly levelScans: number;
   private readonly sharpFinish: boolean;
+  private readonly gradientFinish: boolean;
   private readonly textureWeight: number;
   private readonly textureWindow: number;
   private readonly threads: FieldThreads | undefined;
@@ -195,6 +203,7 @@ export class PatchMatchCoarse implements CoarseStage {
     this.coarsestScans = options.coarsestScans ?? 3;
     this.levelScans = options.levelScans ?? 2;
     this.sharpFinish = options.sharpFinish ?? true;
+    this.gradientFinish = options.gradientFinish ?? true;
     this.textureWeight = options.textureWeight ?? 64;
     this.textureWindow = options.textureWindow ?? 8;
     if (options.threads !== undefined && typeof options.threads?.scan !== "function") {
@@ -345,6 +354,10 @@ export class PatchMatchCoarse implements CoarseStage {
     }
     if (prev && this.sharpFinish) copyNearest(prev.problem, prev.nnf, wasm);
     const finest = levels[0].image.channels > image.channels ? withoutExtraChannels(levels[0].image, image.channels) : levels[0].image;
+    if (prev && this.gradientFinish) {
+      const { nnf, problem } = prev;
+      poissonFinish({ ...finest, hole: problem.hole, slotOf: problem.slotOf, source: nnf.source });
+    }
     // The coarser levels' images (and a finest one with texture channels) are read no more: back to the pool. The
     // finest image goes back when the caller is done with the fill (erase.ts).
     for (let L = 0; L < levels.length; L++) if (levels[L].image !== finest) floatPlanes.give(levels[L].image.data);
