@@ -23,7 +23,7 @@
  * object-sized hole's low-resolution fill.
  */
 
-import { type PoissonExports, poissonLayout } from "./wasm/poisson.js";
+import { poissonFinishInWasm } from "./wasm/poisson.js";
 
 /** What the finish reads: the filled low-resolution image and where each hole pixel was copied from. */
 export interface CopiedFill {
@@ -63,6 +63,7 @@ const LANES = 4;
 export function poissonFinish(fill: CopiedFill, wasm = true): void {
   const { width: W, height: H, channels: C, data, hole, slotOf, source: sourceOfSlot } = fill;
   if (C > LANES) throw new RangeError(`poissonFinish: at most ${LANES} channels`);
+  if (wasm && poissonFinishInWasm(data, W, H, C, hole, slotOf, sourceOfSlot)) return;
   // The hole's box grown by one pixel: the known ring is where the correction is held at zero.
   let x0 = W;
   let y0 = H;
@@ -90,7 +91,6 @@ export function poissonFinish(fill: CopiedFill, wasm = true): void {
   const unknown = new Uint8Array(bw * bh);
   for (let by = 0; by < bh; by++) for (let bx = 0; bx < bw; bx++) unknown[by * bw + bx] = hole[(y0 + by) * W + x0 + bx] !== 0 ? 1 : 0;
   const grid = new CorrectionGrid(unknown, bw, bh);
-  grid.place(wasm);
   const pw = bw + 2;
   // The copy's residual, each channel in its lane of the padded plane: Σ over neighbours of (wanted
   // difference − current difference), zero where a neighbour's source continues the cell's.
@@ -136,30 +136,26 @@ export function poissonFinish(fill: CopiedFill, wasm = true): void {
  * V-cycles. Values live in planes of `LANES` values a cell, padded by one
  * zero cell on every side, so a sweep reads four neighbours without a test; a
  * cell's neighbour count leaves out the padding (no flux), not the known
- * cells (held at zero). `place` puts every grid's planes in the WebAssembly
- * kernel's memory where it runs (its loops are these, lane for lane), else in
- * plain arrays.
+ * cells (held at zero). The WebAssembly kernel (assembly/poisson.ts) is
+ * this class step for step.
  */
 class CorrectionGrid {
   /** Padded index of each unknown cell. */
-  cells: Int32Array;
+  readonly cells: Int32Array;
   /** The right-hand side, padded (w + 2)×(h + 2), `LANES` values a cell: set it after `place`, then `solve`. */
-  rhs: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  readonly rhs: Float32Array;
   readonly pw: number;
   private readonly ph: number;
   /** The number of the cell's neighbours inside the grid, and its inverse. */
-  private count: Float32Array;
-  private inverseCount: Float32Array;
-  private value: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  private readonly count: Float32Array;
+  private readonly inverseCount: Float32Array;
+  private readonly value: Float32Array;
   private readonly coarser: CorrectionGrid | null;
   /** Per unknown cell: its coarser cell (padded index), and the top-left corner and weights of its bilinear read. */
-  private parent: Int32Array;
-  private corner: Int32Array;
-  private weightX: Float32Array;
-  private weightY: Float32Array;
-  /** The kernel and this grid's blocks in its memory (cells, inverse, count, parent, corner, weightX, weightY, rhs, value), or null. */
-  private kernel: PoissonExports | null = null;
-  private at: number[] = [];
+  private readonly parent: Int32Array;
+  private readonly corner: Int32Array;
+  private readonly weightX: Float32Array;
+  private readonly weightY: Float32Array;
 
   constructor(unknown: Uint8Array, w: number, h: number) {
     const pw = w + 2;
@@ -184,6 +180,8 @@ class CorrectionGrid {
         }
       }
     }
+    this.rhs = new Float32Array(pw * this.ph * LANES);
+    this.value = new Float32Array(pw * this.ph * LANES);
     const coarse = w * h > COARSEST_CELLS && w >= 4 && h >= 4;
     this.parent = new Int32Array(coarse ? n : 0);
     this.corner = new Int32Array(coarse ? n : 0);
@@ -231,43 +229,8 @@ class CorrectionGrid {
     }
   }
 
-  /** Gives this grid and the coarser ones their value planes, zero: in the kernel's memory when `wasm` and it runs here. */
-  place(wasm: boolean): void {
-    const grids: CorrectionGrid[] = [];
-    for (let g: CorrectionGrid | null = this; g !== null; g = g.coarser) grids.push(g);
-    const sizes: number[] = [];
-    for (const g of grids) {
-      const n = g.cells.length;
-      const plane = g.pw * g.ph * LANES * 4;
-      sizes.push(n * 4, n * 4, n * 4, g.parent.length * 4, g.corner.length * 4, g.weightX.length * 4, g.weightY.length * 4, plane, plane);
-    }
-    const room = wasm ? poissonLayout(sizes) : null;
-    for (let q = 0; q < grids.length; q++) {
-      const g = grids[q];
-      const planeLength = g.pw * g.ph * LANES;
-      if (room === null) {
-        g.rhs = new Float32Array(planeLength);
-        g.value = new Float32Array(planeLength);
-        continue;
-      }
-      const at = room.at.slice(9 * q, 9 * q + 9);
-      const { buffer } = room;
-      g.cells = copyInto(g.cells, new Int32Array(buffer, at[0], g.cells.length));
-      g.inverseCount = copyInto(g.inverseCount, new Float32Array(buffer, at[1], g.inverseCount.length));
-      g.count = copyInto(g.count, new Float32Array(buffer, at[2], g.count.length));
-      g.parent = copyInto(g.parent, new Int32Array(buffer, at[3], g.parent.length));
-      g.corner = copyInto(g.corner, new Int32Array(buffer, at[4], g.corner.length));
-      g.weightX = copyInto(g.weightX, new Float32Array(buffer, at[5], g.weightX.length));
-      g.weightY = copyInto(g.weightY, new Float32Array(buffer, at[6], g.weightY.length));
-      g.rhs = new Float32Array(buffer, at[7], planeLength).fill(0);
-      g.value = new Float32Array(buffer, at[8], planeLength);
-      g.kernel = room.exports;
-      g.at = at;
-    }
-  }
-
   /** Solves for the current right-hand side; returns the padded solution (valid until the next call). */
-  solve(): Float32Array<ArrayBufferLike> {
+  solve(): Float32Array {
     this.value.fill(0);
     for (let k = 0; k < CYCLES; k++) this.cycle();
     return this.value;
@@ -290,14 +253,6 @@ class CorrectionGrid {
     coarser.rhs.fill(0);
     coarser.value.fill(0);
     const n = this.cells.length;
-    if (this.kernel) {
-      const at = this.at;
-      this.kernel.restrict(at[0], at[2], at[3], n, at[7], at[8], this.pw, coarser.at[7]);
-      coarser.cycle();
-      this.kernel.prolong(at[0], at[4], at[5], at[6], n, at[8], coarser.at[8], coarser.pw);
-      this.sweep(SMOOTHING, OMEGA);
-      return;
-    }
     // The kernel's f32 arithmetic, operation for operation (Math.fround after each; a store into the
     // Float32Array planes rounds too).
     const f = Math.fround;
@@ -337,7 +292,6 @@ class CorrectionGrid {
   private sweep(times: number, omega: number): number {
     const { cells, inverseCount, rhs, value: c } = this;
     const n = cells.length;
-    if (this.kernel) return this.kernel.smooth(this.at[0], this.at[1], n, this.at[7], this.at[8], this.pw, times, omega);
     const f = Math.fround;
     const w = f(omega);
     const row = this.pw * LANES;
@@ -365,10 +319,4 @@ class CorrectionGrid {
   private settle(): void {
     for (let s = 0; s < 200; s++) if (this.sweep(1, 1.5) < 0.01) break;
   }
-}
-
-/** `to` with `from`'s values. */
-function copyInto<T extends Int32Array | Float32Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }

@@ -1,34 +1,73 @@
 /**
- * The gradient-domain finish's multigrid loops in WebAssembly (source:
- * assembly/poisson.ts, AssemblyScript): the planes of every grid of a solve
- * live in one memory per thread (`WasmArena`), laid out once per solve; the
- * TypeScript drives the V-cycles and calls these loops. Null where
- * WebAssembly, SIMD or shared memory is missing; `CorrectionGrid` then runs
- * its own loops, with the same arithmetic.
+ * The gradient-domain finish in WebAssembly (source: assembly/poisson.ts,
+ * AssemblyScript), step for step `poissonFinish` of poisson-finish.ts: the
+ * image, hole and sources are copied into one memory per thread
+ * (`WasmArena`), the kernel builds its grids in the scratch after them, and
+ * the image comes back. False where WebAssembly, SIMD or shared memory is
+ * missing; the TypeScript then does the work, with the same values.
  */
 
 import { compiledOnce, WasmArena } from "../../wasm.js";
 import { POISSON_WASM } from "./poisson-bytes.js";
 
-export interface PoissonExports {
-  smooth(cells: number, inverse: number, n: number, rhs: number, value: number, row: number, times: number, omega: number): number;
-  restrict(cells: number, count: number, parent: number, n: number, rhs: number, value: number, row: number, coarse: number): void;
-  prolong(
-    cells: number,
-    corner: number,
-    weightX: number,
-    weightY: number,
-    n: number,
-    value: number,
-    coarse: number,
-    coarseRow: number,
-  ): void;
+interface PoissonExports {
+  finish(
+    image: number,
+    W: number,
+    H: number,
+    C: number,
+    hole: number,
+    slotOf: number,
+    source: number,
+    gridTable: number,
+    scratch: number,
+    capacity: number,
+  ): number;
 }
 
-/** This thread's memory for the finish's grids. */
+/** This thread's memory for the finish. */
 const arena = new WasmArena<PoissonExports>(compiledOnce(POISSON_WASM));
+/** The kernel's grid table: 24 grids of 13 i32. */
+const TABLE_BYTES = 24 * 13 * 4;
+/**
+ * Scratch bytes a box pixel may take, all grids together: the level's own
+ * arrays (about 30 bytes an unknown cell, two 16-byte planes, a byte of
+ * mask) and a third as much again for the coarser ones.
+ */
+const SCRATCH_PER_PIXEL = 90;
 
-/** Blocks of the given byte sizes in the kernel's memory, with the kernel; null where it can't run here. */
-export function poissonLayout(sizes: number[]): { at: number[]; exports: PoissonExports; buffer: ArrayBuffer | SharedArrayBuffer } | null {
-  return arena.layout(sizes);
+/**
+ * Runs the finish on `data` (W × H, C channels, in place); false where the
+ * kernel can't run here. The scratch is first sized for a box of about the
+ * sources' count, then, if the hole's box is larger (a thin diagonal
+ * stroke), for the whole image.
+ */
+export function poissonFinishInWasm(
+  data: Float32Array,
+  W: number,
+  H: number,
+  C: number,
+  hole: Uint8Array,
+  slotOf: Int32Array,
+  source: Int32Array,
+): boolean {
+  const pixels = W * H;
+  const padded = (W + 2) * (H + 2);
+  for (const box of [Math.min(padded, 4 * source.length + 4 * (W + H)), padded]) {
+    const capacity = SCRATCH_PER_PIXEL * box + 4096;
+    const room = arena.layout([pixels * C * 4, pixels, pixels * 4, source.length * 4, TABLE_BYTES, capacity]);
+    if (room === null) return false;
+    const [imageAt, holeAt, slotAt, sourceAt, tableAt, scratchAt] = room.at;
+    const image = new Float32Array(room.buffer, imageAt, pixels * C);
+    image.set(data.subarray(0, pixels * C));
+    new Uint8Array(room.buffer, holeAt, pixels).set(hole.subarray(0, pixels));
+    new Int32Array(room.buffer, slotAt, pixels).set(slotOf.subarray(0, pixels));
+    new Int32Array(room.buffer, sourceAt, source.length).set(source);
+    const done = room.exports.finish(imageAt, W, H, C, holeAt, slotAt, sourceAt, tableAt, scratchAt, capacity);
+    if (done >= 0) {
+      if (done > 0) data.set(image);
+      return true;
+    }
+  }
+  return false;
 }
