@@ -268,14 +268,21 @@ test("Enter while the selection is still being refined erases what Enter after t
     if (!atOnce || cancelFirst) await statusSays(page, "Selected", 60_000);
     if (cancelFirst) {
       // Cancelled while the engine refines and erases: a fresh engine refines the selection again, and Enter erases it.
+      // Clicked as soon as the page inserts it (a mutation observer, before the next frame): a click through the
+      // locator (scroll, stability checks) can come after a small erase has finished and the button has gone, and
+      // so can a poll once a frame on a busy machine, where frames are far apart.
+      await page.evaluate(`(() => {
+        const observer = new MutationObserver(() => {
+          const cancel = document.querySelector("[data-testid=cancel]");
+          if (cancel === null) return;
+          cancel.click();
+          window.cancelClicked = true;
+          observer.disconnect();
+        });
+        observer.observe(document.body, { childList: true, subtree: true });
+      })()`);
       await page.keyboard.press("Enter");
-      // Clicked in the first frame that shows it: a click through the locator (scroll, stability checks) can come
-      // after a small erase has finished and the button has gone.
-      await page.waitForFunction(
-        `(() => { const cancel = document.querySelector("[data-testid=cancel]"); cancel?.click(); return cancel !== null; })()`,
-        undefined,
-        { polling: "raf", timeout: 30_000 },
-      );
+      await page.waitForFunction("window.cancelClicked === true", undefined, { timeout: 30_000 });
       await statusSays(page, "Erase cancelled", 60_000);
       await refined(page);
       await page.keyboard.press("Enter");
