@@ -9,9 +9,14 @@ function image(w: number, h: number, C: number, value: (x: number, y: number, c:
   return data;
 }
 
-/** `poissonFinish`'s source arrays for a per-pixel source plane (the slot of a pixel is the pixel). */
-function copiedFrom(sources: Int32Array): { slotOf: Int32Array; source: Int32Array } {
-  return { slotOf: Int32Array.from(sources, (_, i) => i), source: sources };
+/** `poissonFinish` on a w×h image whose hole pixel i was copied from `sources[i]` (its slot is the pixel). */
+function finish(w: number, h: number, C: number, data: Float32Array, hole: Uint8Array, sources: Int32Array, wasm = true): void {
+  poissonFinish({ width: w, height: h, channels: C, data, hole, slotOf: Int32Array.from(sources, (_, i) => i), source: sources }, wasm);
+}
+
+/** Each pixel's source `shift` pixels further along the image. */
+function shifted(w: number, h: number, shift: number): Int32Array {
+  return Int32Array.from({ length: w * h }, (_, i) => i + shift);
 }
 
 /** An ellipse-shaped hole (1 = hole). */
@@ -49,7 +54,7 @@ test("a smooth gradient copied in pieces from the wrong places comes back seamle
     return e;
   };
   assert.ok(worst(before) > 20, "the copy starts far from the truth");
-  poissonFinish({ width: w, height: h, channels: C, data, hole, ...copiedFrom(sources) });
+  finish(w, h, C, data, hole, sources);
   // The sources' gradients differ from the truth's only by the curve's slope 58 px away (0.23 a pixel):
   // rebuilt from them with the known ring as boundary, the hole is within a few levels of the truth.
   assert.ok(worst(data) < 4, `worst error after the finish: ${worst(data)}`);
@@ -67,14 +72,7 @@ test("a coherent copy of a periodic texture is already right: the finish leaves 
   const truth = image(w, h, C, (x, y, c) => 120 + 60 * Math.sin((2 * Math.PI * x) / 16 + c) + 25 * Math.cos((2 * Math.PI * y) / 10));
   const hole = ellipseHole(w, h, 60, 40, 18, 22);
   const data = Float32Array.from(truth);
-  poissonFinish({
-    width: w,
-    height: h,
-    channels: C,
-    data,
-    hole,
-    ...copiedFrom(Int32Array.from(data.subarray(0, w * h), (_, i) => i - 32)),
-  });
+  finish(w, h, C, data, hole, shifted(w, h, -32));
   let e = 0;
   for (let i = 0; i < data.length; i++) e = Math.max(e, Math.abs(data[i] - truth[i]));
   assert.ok(e < 1e-3, `largest change: ${e}`);
@@ -91,20 +89,13 @@ test("a hole that touches the image's edge is finished too (no flux past the edg
   const data = Float32Array.from(truth);
   for (let y = 0; y < 20; y++)
     for (let x = 44; x < w; x++) for (let c = 0; c < C; c++) data[(y * w + x) * C + c] = truth[(y * w + x - 40) * C + c];
-  poissonFinish({
-    width: w,
-    height: h,
-    channels: C,
-    data,
-    hole,
-    ...copiedFrom(Int32Array.from(data.subarray(0, w * h), (_, i) => i - 40)),
-  });
+  finish(w, h, C, data, hole, shifted(w, h, -40));
   let e = 0;
   for (let i = 0; i < w * h; i++)
     if (hole[i] !== 0) for (let c = 0; c < C; c++) e = Math.max(e, Math.abs(data[i * C + c] - truth[i * C + c]));
   assert.ok(e < 1, `worst error on a linear ramp cut at the corner: ${e}`);
   const untouched = Float32Array.from(truth);
-  poissonFinish({ width: w, height: h, channels: C, data: untouched, hole: new Uint8Array(w * h), ...copiedFrom(new Int32Array(w * h)) });
+  finish(w, h, C, untouched, new Uint8Array(w * h), new Int32Array(w * h));
   assert.deepEqual(untouched, truth);
 });
 
@@ -137,8 +128,8 @@ test("the WebAssembly multigrid gives the TypeScript's values exactly (RGB and R
     for (let i = 0; i < w * h; i++) if (hole[i] !== 0) for (let c = 0; c < C; c++) filled[i * C + c] = truth[sources[i] * C + c];
     const inWasm = Float32Array.from(filled);
     const inTypeScript = Float32Array.from(filled);
-    poissonFinish({ width: w, height: h, channels: C, data: inWasm, hole, ...copiedFrom(sources) }, true);
-    poissonFinish({ width: w, height: h, channels: C, data: inTypeScript, hole, ...copiedFrom(sources) }, false);
+    finish(w, h, C, inWasm, hole, sources, true);
+    finish(w, h, C, inTypeScript, hole, sources, false);
     assert.deepEqual(inWasm, inTypeScript, `${w}×${h}, ${C} channels`);
     assert.notDeepEqual(inWasm, filled, "the finish changed the hole");
   }

@@ -23,6 +23,7 @@
  * object-sized hole's low-resolution fill.
  */
 
+import { holeBounds } from "../mask.js";
 import { poissonFinishInWasm } from "./wasm/poisson.js";
 
 /** What the finish reads: the filled low-resolution image and where each hole pixel was copied from. */
@@ -65,27 +66,12 @@ export function poissonFinish(fill: CopiedFill, wasm = true): void {
   if (C > LANES) throw new RangeError(`poissonFinish: at most ${LANES} channels`);
   if (wasm && poissonFinishInWasm(data, W, H, C, hole, slotOf, sourceOfSlot)) return;
   // The hole's box grown by one pixel: the known ring is where the correction is held at zero.
-  let x0 = W;
-  let y0 = H;
-  let x1 = -1;
-  let y1 = -1;
-  for (let y = 0; y < H; y++) {
-    const row = y * W;
-    let a = 0;
-    while (a < W && hole[row + a] === 0) a++;
-    if (a === W) continue;
-    let b = W - 1;
-    while (hole[row + b] === 0) b--;
-    if (a < x0) x0 = a;
-    if (b > x1) x1 = b;
-    if (y0 === H) y0 = y;
-    y1 = y;
-  }
-  if (x1 < 0) return;
-  x0 = Math.max(0, x0 - 1);
-  y0 = Math.max(0, y0 - 1);
-  x1 = Math.min(W - 1, x1 + 1);
-  y1 = Math.min(H - 1, y1 + 1);
+  const box = holeBounds(hole, W, H);
+  if (box === null) return;
+  const x0 = Math.max(0, box.x - 1);
+  const y0 = Math.max(0, box.y - 1);
+  const x1 = Math.min(W - 1, box.x + box.width);
+  const y1 = Math.min(H - 1, box.y + box.height);
   const bw = x1 - x0 + 1;
   const bh = y1 - y0 + 1;
   const unknown = new Uint8Array(bw * bh);
