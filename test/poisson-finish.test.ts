@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { poissonFinish } from "../src/core/inpaint/poisson-finish.js";
+import { poissonFinishInWasm } from "../src/core/inpaint/wasm/poisson.js";
 
 /** A w×h image of C channels from a function of (x, y, channel). */
 function image(w: number, h: number, C: number, value: (x: number, y: number, c: number) => number): Float32Array {
@@ -99,37 +100,55 @@ test("a hole that touches the image's edge is finished too (no flux past the edg
   assert.deepEqual(untouched, truth);
 });
 
-test("the WebAssembly multigrid gives the TypeScript's values exactly (RGB and RGBA, scattered sources, holes of any size)", () => {
+test("the WebAssembly finish gives the TypeScript's values exactly: RGB and RGBA, holes of any size, at the image's corner, a thin stroke with few sources", () => {
   let state = 12345;
   const next = () => {
     state = (state * 1103515245 + 12345) >>> 0;
     return state / 4294967296;
   };
-  for (const [w, h, C, rx, ry] of [
-    [40, 30, 3, 6, 5],
-    [150, 110, 4, 50, 40],
-    [260, 90, 3, 120, 30],
-  ]) {
+  const cases: { w: number; h: number; C: number; hole: (w: number, h: number) => Uint8Array }[] = [
+    { w: 40, h: 30, C: 3, hole: (w, h) => ellipseHole(w, h, w / 2, h / 2, 6, 5) },
+    { w: 150, h: 110, C: 4, hole: (w, h) => ellipseHole(w, h, w / 2, h / 2, 50, 40) },
+    { w: 260, h: 90, C: 3, hole: (w, h) => ellipseHole(w, h, w / 2, h / 2, 120, 30) },
+    // Cut off by the image's top and right edges: no known ring on two sides.
+    { w: 120, h: 80, C: 3, hole: (w, h) => ellipseHole(w, h, w - 10, 8, 40, 30) },
+    // A diagonal stroke 3 px wide: its box is far larger than its pixels (the kernel's scratch grows once).
+    {
+      w: 300,
+      h: 200,
+      C: 3,
+      hole: (w, h) => {
+        const out = new Uint8Array(w * h);
+        for (let x = 20; x < 280; x++) for (let d = -1; d <= 1; d++) out[(20 + Math.round((x - 20) * 0.6) + d) * w + x] = 1;
+        return out;
+      },
+    },
+  ];
+  for (const { w, h, C, hole: cut } of cases) {
     const truth = image(w, h, C, (x, y, c) => 128 + 60 * Math.sin(x / 9 + c) + 40 * Math.cos(y / 7) + 30 * next());
-    const hole = ellipseHole(w, h, w / 2, h / 2, rx, ry);
-    // Sources: known pixels away from the hole, in runs, as PatchMatch leaves them.
-    const sources = new Int32Array(w * h);
+    const hole = cut(w, h);
+    // Sources: known pixels away from the hole, in runs, as PatchMatch leaves them; one slot per hole pixel.
+    const slotOf = new Int32Array(w * h).fill(-1);
+    const source: number[] = [];
     let run = 0;
     let from = 0;
     for (let i = 0; i < w * h; i++) {
+      if (hole[i] === 0) continue;
       if (run-- <= 0) {
         run = 1 + Math.floor(next() * 12);
         do from = (1 + Math.floor(next() * (h - 2))) * w + 1 + Math.floor(next() * (w - 2));
         while (hole[from] !== 0 || hole[from - 1] !== 0 || hole[from + 1] !== 0 || hole[from - w] !== 0 || hole[from + w] !== 0);
       }
-      sources[i] = from;
+      slotOf[i] = source.length;
+      source.push(from);
     }
     const filled = Float32Array.from(truth);
-    for (let i = 0; i < w * h; i++) if (hole[i] !== 0) for (let c = 0; c < C; c++) filled[i * C + c] = truth[sources[i] * C + c];
+    for (let i = 0; i < w * h; i++) if (hole[i] !== 0) for (let c = 0; c < C; c++) filled[i * C + c] = truth[source[slotOf[i]] * C + c];
     const inWasm = Float32Array.from(filled);
     const inTypeScript = Float32Array.from(filled);
-    finish(w, h, C, inWasm, hole, sources, true);
-    finish(w, h, C, inTypeScript, hole, sources, false);
+    const fill = { width: w, height: h, channels: C, hole, slotOf, source: Int32Array.from(source) };
+    assert.ok(poissonFinishInWasm(inWasm, w, h, C, hole, slotOf, fill.source), "the kernel ran");
+    poissonFinish({ ...fill, data: inTypeScript }, false);
     assert.deepEqual(inWasm, inTypeScript, `${w}×${h}, ${C} channels`);
     assert.notDeepEqual(inWasm, filled, "the finish changed the hole");
   }
