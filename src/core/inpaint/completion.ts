@@ -11,7 +11,10 @@
  * percentile of patch distances and γ = 1.3. The pyramid is solved coarse to
  * fine; between levels the field (not the image) is upsampled, coarse
  * levels get more EM iterations than fine ones, and a level stops iterating
- * once an M-step barely moves the fill (`emTolerance`).
+ * once an M-step barely moves the fill (`emTolerance`). The finest level
+ * ends with each hole pixel copied from its match's centre, then rebuilt
+ * from its sources' gradients with the known pixels as boundary
+ * (poisson-finish.ts), so the seams between copied pieces do not show.
  *
  * Texture features (Newson et al., "Video Inpainting of Complex Scenes", SIAM
  * J. Imaging Sci. 2014, §3.3): two extra channels, the local means of |∂x|
@@ -356,7 +359,7 @@ export class PatchMatchCoarse implements CoarseStage {
     const finest = levels[0].image.channels > image.channels ? withoutExtraChannels(levels[0].image, image.channels) : levels[0].image;
     if (prev && this.gradientFinish) {
       const { nnf, problem } = prev;
-      poissonFinish({ ...finest, hole: problem.hole, slotOf: problem.slotOf, source: nnf.source });
+      poissonFinish({ ...finest, hole: problem.hole, slotOf: problem.slotOf, source: nnf.source }, wasm);
     }
     // The coarser levels' images (and a finest one with texture channels) are read no more: back to the pool. The
     // finest image goes back when the caller is done with the fill (erase.ts).
