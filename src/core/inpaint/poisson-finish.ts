@@ -126,12 +126,11 @@ export function poissonFinish(fill: CopiedFill, wasm = true): void {
  * this class step for step.
  */
 class CorrectionGrid {
-  /** Padded index of each unknown cell. */
-  readonly cells: Int32Array;
-  /** The right-hand side, padded (w + 2)×(h + 2), `LANES` values a cell: set it after `place`, then `solve`. */
+  /** The right-hand side, padded (w + 2)×(h + 2), `LANES` values a cell: set it, then `solve`. */
   readonly rhs: Float32Array;
-  readonly pw: number;
-  private readonly ph: number;
+  /** Padded index of each unknown cell. */
+  private readonly cells: Int32Array;
+  private readonly pw: number;
   /** The number of the cell's neighbours inside the grid, and its inverse. */
   private readonly count: Float32Array;
   private readonly inverseCount: Float32Array;
@@ -146,7 +145,6 @@ class CorrectionGrid {
   constructor(unknown: Uint8Array, w: number, h: number) {
     const pw = w + 2;
     this.pw = pw;
-    this.ph = h + 2;
     let n = 0;
     for (let i = 0; i < w * h; i++) if (unknown[i] !== 0) n++;
     this.cells = new Int32Array(n);
@@ -166,8 +164,8 @@ class CorrectionGrid {
         }
       }
     }
-    this.rhs = new Float32Array(pw * this.ph * LANES);
-    this.value = new Float32Array(pw * this.ph * LANES);
+    this.rhs = new Float32Array(pw * (h + 2) * LANES);
+    this.value = new Float32Array(pw * (h + 2) * LANES);
     const coarse = w * h > COARSEST_CELLS && w >= 4 && h >= 4;
     this.parent = new Int32Array(coarse ? n : 0);
     this.corner = new Int32Array(coarse ? n : 0);
@@ -183,19 +181,19 @@ class CorrectionGrid {
     const cw = (w + 1) >> 1;
     const ch = (h + 1) >> 1;
     const cpw = cw + 2;
-    const count = new Uint8Array(cw * ch);
+    const unknownCells = new Uint8Array(cw * ch);
     const size = new Uint8Array(cw * ch);
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         const j = (y >> 1) * cw + (x >> 1);
         size[j]++;
-        if (unknown[y * w + x] !== 0) count[j]++;
+        if (unknown[y * w + x] !== 0) unknownCells[j]++;
       }
     }
     const inner = new Uint8Array(cw * ch);
     let fixed = 0;
     for (let j = 0; j < cw * ch; j++) {
-      inner[j] = count[j] >= Math.min(3, size[j]) ? 1 : 0;
+      inner[j] = unknownCells[j] >= Math.min(3, size[j]) ? 1 : 0;
       if (inner[j] === 0) fixed++;
     }
     if (fixed === 0) {
