@@ -123,14 +123,15 @@ export function downsample(
 ): void {
   const lw = (cw + s - 1) / s;
   const lh = (ch + s - 1) / s;
-  cells(src, stride, plane, cw, ch, s, channels, out, hole, 0, lh, -1);
+  cells(src, stride, plane, cw, cw, ch, s, channels, out, hole, 0, lh, -1);
   if (s > 1) blur(out, tmp, hole, lw, lh, channels);
 }
 
 /**
  * The cells of low-resolution rows [ly0, ly1) of `downsample`, from a strip
  * of the crop: `src` and `plane` start at crop row ly0·s and hold `rows` rows
- * (the rest of the crop, or at least (ly1 − ly0)·s). `out` and `hole` are the
+ * (the rest of the crop, or at least (ly1 − ly0)·s), `stride` pixels and
+ * `planeStride` bytes a row. `out` and `hole` are the
  * whole low-resolution planes. With `parity` ≥ 0 only the pixels whose
  * x + y + parity is even are averaged (structure.ts's sparse analysis read,
  * its photo coordinates' parity); a hole pixel of either parity makes its cell hole.
@@ -139,6 +140,7 @@ export function cells(
   src: usize,
   stride: i32,
   plane: usize,
+  planeStride: i32,
   cw: i32,
   rows: i32,
   s: i32,
@@ -150,6 +152,10 @@ export function cells(
   parity: i32,
 ): void {
   const lw = (cw + s - 1) / s;
+  if (parity < 0) {
+    denseCells(src, stride, plane, planeStride, cw, rows, s, channels, out, hole, ly0, ly1, lw);
+    return;
+  }
   for (let ly = ly0; ly < ly1; ly++) {
     const yStart = (ly - ly0) * s;
     const yEnd = min(yStart + s, rows);
@@ -164,15 +170,15 @@ export function cells(
       let missing = false;
       for (let y = yStart; y < yEnd; y++) {
         const p = src + <usize>y * <usize>stride * 4;
-        const m = plane + <usize>y * <usize>cw;
+        const m = plane + <usize>y * <usize>planeStride;
         // The row's absolute parity: crop rows start at ly0·s.
-        const odd = parity < 0 ? -1 : (y + ly0 * s + parity) & 1;
+        const odd = (y + ly0 * s + parity) & 1;
         for (let x = xStart; x < xEnd; x++) {
           if (load<u8>(m + <usize>x) !== 0) {
             missing = true;
             continue;
           }
-          if (odd >= 0 && ((x + odd) & 1) !== 0) continue;
+          if (((x + odd) & 1) !== 0) continue;
           const v = load<u32>(p + (<usize>x << 2));
           r += v & 0xff;
           g += (v >> 8) & 0xff;
@@ -181,20 +187,118 @@ export function cells(
           n++;
         }
       }
-      const cell = ly * lw + lx;
-      store<u8>(hole + <usize>cell, missing ? 1 : 0);
-      const o = out + (<usize>(cell * channels) << 2);
-      if (n === 0) {
-        for (let c = 0; c < channels; c++) store<f32>(o + (<usize>c << 2), 0);
-        continue;
-      }
-      const dn = <f64>n;
-      store<f32>(o, <f32>(<f64>r / dn));
-      store<f32>(o + 4, <f32>(<f64>g / dn));
-      store<f32>(o + 8, <f32>(<f64>b / dn));
-      if (channels === 4) store<f32>(o + 12, <f32>(<f64>a / dn));
+      storeCell(out, hole, ly * lw + lx, channels, missing, n, <u32>r, <u32>g, <u32>b, <u32>a);
     }
   }
+}
+
+/**
+ * `cells` over every pixel (no parity). A cell's sums fit in 32 bits (255·s²
+ * for any working factor), and a whole 2×2 cell, every cell of a 1K photo's
+ * analysis image but its last row and column, is read as four words.
+ */
+function denseCells(
+  src: usize,
+  stride: i32,
+  plane: usize,
+  planeStride: i32,
+  cw: i32,
+  rows: i32,
+  s: i32,
+  channels: i32,
+  out: usize,
+  hole: usize,
+  ly0: i32,
+  ly1: i32,
+  lw: i32,
+): void {
+  const rowBytes = <usize>stride << 2;
+  for (let ly = ly0; ly < ly1; ly++) {
+    const yStart = (ly - ly0) * s;
+    const yEnd = min(yStart + s, rows);
+    const p0 = src + <usize>yStart * rowBytes;
+    const m0 = plane + <usize>yStart * <usize>planeStride;
+    for (let lx = 0; lx < lw; lx++) {
+      const xStart = lx * s;
+      const xEnd = min(xStart + s, cw);
+      const cell = ly * lw + lx;
+      if (s === 2 && xEnd - xStart === 2 && yEnd - yStart === 2) {
+        const m = m0 + <usize>xStart;
+        if ((<u32>load<u16>(m) | <u32>load<u16>(m + <usize>planeStride)) === 0) {
+          const p = p0 + (<usize>xStart << 2);
+          const v0 = load<u32>(p);
+          const v1 = load<u32>(p, 4);
+          const v2 = load<u32>(p + rowBytes);
+          const v3 = load<u32>(p + rowBytes, 4);
+          const rb = (v0 & 0xff00ff) + (v1 & 0xff00ff) + (v2 & 0xff00ff) + (v3 & 0xff00ff);
+          const ga = ((v0 >> 8) & 0xff00ff) + ((v1 >> 8) & 0xff00ff) + ((v2 >> 8) & 0xff00ff) + ((v3 >> 8) & 0xff00ff);
+          storeCell(out, hole, cell, channels, false, 4, rb & 0xffff, ga & 0xffff, rb >> 16, ga >> 16);
+          continue;
+        }
+      }
+      // Red and blue summed in one word's two halves, green and alpha in another's (255·s² < 2^16 up to s = 16);
+      // a row of the cell whose hole bytes are all zero is summed without testing each pixel.
+      const packed = s <= 16;
+      const span = xEnd - xStart;
+      const spanMask: u64 = span >= 8 ? <u64>-1 : (<u64>1 << (<u64>span << 3)) - 1;
+      let r: u32 = 0;
+      let g: u32 = 0;
+      let b: u32 = 0;
+      let a: u32 = 0;
+      let rb: u32 = 0;
+      let ga: u32 = 0;
+      let n: i32 = 0;
+      let missing = false;
+      for (let y = yStart; y < yEnd; y++) {
+        const p = src + <usize>y * rowBytes;
+        const m = plane + <usize>y * <usize>planeStride;
+        if (packed && span <= 8 && (load<u64>(m + <usize>xStart) & spanMask) === 0) {
+          for (let x = xStart; x < xEnd; x++) {
+            const v = load<u32>(p + (<usize>x << 2));
+            rb += v & 0xff00ff;
+            ga += (v >> 8) & 0xff00ff;
+          }
+          n += span;
+          continue;
+        }
+        for (let x = xStart; x < xEnd; x++) {
+          if (load<u8>(m + <usize>x) !== 0) {
+            missing = true;
+            continue;
+          }
+          const v = load<u32>(p + (<usize>x << 2));
+          r += v & 0xff;
+          g += (v >> 8) & 0xff;
+          b += (v >> 16) & 0xff;
+          a += v >> 24;
+          n++;
+        }
+      }
+      r += rb & 0xffff;
+      b += rb >> 16;
+      g += ga & 0xffff;
+      a += ga >> 16;
+      storeCell(out, hole, cell, channels, missing, n, r, g, b, a);
+    }
+  }
+}
+
+/** A cell's hole flag and mean colour (0 where no pixel of it is known), as `downsampleCrop` stores them. */
+@inline function storeCell(out: usize, hole: usize, cell: i32, channels: i32, missing: bool, n: i32, r: u32, g: u32, b: u32, a: u32): void {
+  store<u8>(hole + <usize>cell, missing ? 1 : 0);
+  const o = out + (<usize>(cell * channels) << 2);
+  if (n === 0) {
+    for (let c = 0; c < channels; c++) store<f32>(o + (<usize>c << 2), 0);
+    return;
+  }
+  // One division instead of one per channel: a sum (an integer below 2^24) times 1/n, rounded to f32, is its
+  // quotient rounded to f32. The two doubles differ by at most an ulp (2^-52 relative), and no quotient of
+  // such integers lies that close to a point halfway between two floats (relatively, it is at least 1/(n·2^25) from any).
+  const inv = 1 / <f64>n;
+  store<f32>(o, <f32>(<f64>r * inv));
+  store<f32>(o + 4, <f32>(<f64>g * inv));
+  store<f32>(o + 8, <f32>(<f64>b * inv));
+  if (channels === 4) store<f32>(o + 12, <f32>(<f64>a * inv));
 }
 
 /** `blurKnown` over the low-resolution planes (`lw`×`lh`, `channels` f32 a cell), through `tmp`. */
@@ -207,8 +311,15 @@ export function blur(out: usize, tmp: usize, hole: usize, lw: i32, lh: i32, chan
  * One axis of `blurKnown` from `from` into `to`: `n` cells along the axis,
  * `lines` lines across it, `step` and `lineStep` cell strides; hole cells are
  * skipped (left as they are in `to`), known ones averaged over known neighbours.
+ * As in the TypeScript, a cell with both neighbours known skips the division:
+ * its weights sum to exactly 1, and the division (the pass's slowest
+ * operation) would return its operand.
  */
 function blurPass(from: usize, to: usize, hole: usize, n: i32, lines: i32, channels: i32, step: i32, lineStep: i32): void {
+  if (channels === 3) {
+    blurPass3(from, to, hole, n, lines, step, lineStep);
+    return;
+  }
   const cs = <isize>(channels * step) << 2;
   for (let l = 0; l < lines; l++) {
     let i = l * lineStep;
@@ -225,8 +336,49 @@ function blurPass(from: usize, to: usize, hole: usize, n: i32, lines: i32, chann
         let v = <f32>(MID * <f64>load<f32>(<usize>(<isize>from + at)));
         if (left) v = <f32>(<f64>v + SIDE * <f64>load<f32>(<usize>(<isize>from + at - cs)));
         if (right) v = <f32>(<f64>v + SIDE * <f64>load<f32>(<usize>(<isize>from + at + cs)));
-        store<f32>(<usize>(<isize>to + at), <f32>(<f64>v / wsum));
+        store<f32>(<usize>(<isize>to + at), wsum === 1 ? v : <f32>(<f64>v / wsum));
       }
+    }
+  }
+}
+
+/** `blurPass` on three channels (the analysis image and most fills), each cell's channels written out. */
+function blurPass3(from: usize, to: usize, hole: usize, n: i32, lines: i32, step: i32, lineStep: i32): void {
+  const cs = <isize>(3 * step) << 2;
+  for (let l = 0; l < lines; l++) {
+    let i = l * lineStep;
+    for (let k = 0; k < n; k++, i += step) {
+      if (load<u8>(hole + <usize>i) !== 0) continue;
+      const left = k > 0 && load<u8>(hole + <usize>(i - step)) === 0;
+      const right = k < n - 1 && load<u8>(hole + <usize>(i + step)) === 0;
+      const src = <isize>from + (<isize>(3 * i) << 2);
+      let a = <f32>(MID * <f64>load<f32>(<usize>src));
+      let b = <f32>(MID * <f64>load<f32>(<usize>src, 4));
+      let c = <f32>(MID * <f64>load<f32>(<usize>src, 8));
+      let wsum = MID;
+      if (left) {
+        wsum += SIDE;
+        const at = <usize>(src - cs);
+        a = <f32>(<f64>a + SIDE * <f64>load<f32>(at));
+        b = <f32>(<f64>b + SIDE * <f64>load<f32>(at, 4));
+        c = <f32>(<f64>c + SIDE * <f64>load<f32>(at, 8));
+      }
+      if (right) {
+        wsum += SIDE;
+        const at = <usize>(src + cs);
+        a = <f32>(<f64>a + SIDE * <f64>load<f32>(at));
+        b = <f32>(<f64>b + SIDE * <f64>load<f32>(at, 4));
+        c = <f32>(<f64>c + SIDE * <f64>load<f32>(at, 8));
+      }
+      const dst = <usize>(<isize>to + (<isize>(3 * i) << 2));
+      if (wsum !== 1) {
+        a = <f32>(<f64>a / wsum);
+        b = <f32>(<f64>b / wsum);
+        c = <f32>(<f64>c / wsum);
+      }
+      store<f32>(dst, a);
+      store<f32>(dst, b, 4);
+      store<f32>(dst, c, 8);
     }
   }
 }

@@ -24,6 +24,7 @@ interface DownsampleExports {
     src: number,
     stride: number,
     plane: number,
+    planeStride: number,
     cw: number,
     rows: number,
     s: number,
@@ -168,6 +169,8 @@ function lowResOut(
   return { image: { width: lw, height: lh, channels, data }, hole };
 }
 
+/** Pixels a crop may be narrower than its photo and still cross in whole photo rows. */
+const WHOLE_ROWS_SLACK = 16;
 /** Pixels of the crop copied at a time (a strip of whole cells): about 4 MB of them in this thread's memory. */
 const STRIP_PIXELS = 1 << 20;
 /** This thread's memory for crops of photos that live elsewhere (Node's decoded photos). */
@@ -196,21 +199,32 @@ export function downsampleCopied(
   const values = lw * lh * channels;
   const stripCells = Math.max(1, Math.floor(STRIP_PIXELS / (cw * s)));
   const stripRows = Math.min(ch, stripCells * s);
-  const room = copiedArena.layout([stripRows * cw * 4, stripRows * cw, values * 4, values * 4, lw * lh]);
+  // A crop about as wide as its photo (a crop staged for a pool thread is its own photo) crosses a strip at a
+  // time, whole photo rows in one copy: row by row, the copies' own cost was about half the cells'.
+  const wholeRows = W - cw <= WHOLE_ROWS_SLACK;
+  const rowPixels = wholeRows ? W : cw;
+  const room = copiedArena.layout([stripRows * rowPixels * 4, stripRows * rowPixels, values * 4, values * 4, lw * lh]);
   if (room === null) return null;
   const [pixelsAt, planeAt, outAt, tmpAt, holeAt] = room.at;
-  const pixels = new Uint8Array(room.buffer, pixelsAt, stripRows * cw * 4);
-  const plane = new Uint8Array(room.buffer, planeAt, stripRows * cw);
+  const pixels = new Uint8Array(room.buffer, pixelsAt, stripRows * rowPixels * 4);
+  const plane = new Uint8Array(room.buffer, planeAt, stripRows * rowPixels);
   const src = image.data;
   for (let ly0 = 0; ly0 < lh; ly0 += stripCells) {
     const ly1 = Math.min(lh, ly0 + stripCells);
     const rows = Math.min(ch - ly0 * s, stripRows);
+    const top = (y + ly0 * s) * W;
+    if (wholeRows) {
+      pixels.set(src.subarray(4 * top, 4 * (top + rows * W)));
+      plane.set(mask.subarray(top, top + rows * W));
+      room.exports.cells(pixelsAt + 4 * x, W, planeAt + x, W, cw, rows, s, channels, outAt, holeAt, ly0, ly1, sparseParity);
+      continue;
+    }
     for (let row = 0; row < rows; row++) {
-      const o = (y + ly0 * s + row) * W + x;
+      const o = top + row * W + x;
       pixels.set(src.subarray(4 * o, 4 * (o + cw)), row * cw * 4);
       plane.set(mask.subarray(o, o + cw), row * cw);
     }
-    room.exports.cells(pixelsAt, cw, planeAt, cw, rows, s, channels, outAt, holeAt, ly0, ly1, sparseParity);
+    room.exports.cells(pixelsAt, cw, planeAt, cw, cw, rows, s, channels, outAt, holeAt, ly0, ly1, sparseParity);
   }
   if (s > 1) room.exports.blur(outAt, tmpAt, holeAt, lw, lh, channels);
   return lowResOut(room.buffer, outAt, holeAt, lw, lh, channels);
