@@ -347,3 +347,41 @@ export function labelSides(
   }
   return any;
 }
+
+/**
+ * The planes `continueStructure` reads near the hole (structure/structure.ts),
+ * from the analysis image's crop `img` (RGB f32), its `hole` and the squared
+ * `distance` to the hole (f32): returns 1 where the ring within √`ring2` of
+ * the hole is flat (`flatAroundHole`: no known pixel there has a central
+ * difference with a squared length of `limit` or more in any channel), and
+ * leaves the other planes unwritten; otherwise returns 0 with each pixel's
+ * `grey` level (f32) and `band` (1 on known pixels within √`reach2`, 0 elsewhere).
+ */
+export function nearPlanes(img: usize, hole: usize, distance: usize, w: i32, h: i32, ring2: f64, limit: f64, reach2: f64, grey: usize, band: usize): i32 {
+  let flat = true;
+  for (let y = 1; y < h - 1 && flat; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      if (u8At(hole, i) !== 0 || f32At(distance, i) > ring2) continue;
+      if (u8At(hole, i - 1) !== 0 || u8At(hole, i + 1) !== 0 || u8At(hole, i - w) !== 0 || u8At(hole, i + w) !== 0) continue;
+      let steep = false;
+      for (let c = 0; c < 3; c++) {
+        const gx = f32At(img, (i + 1) * 3 + c) - f32At(img, (i - 1) * 3 + c);
+        const gy = f32At(img, (i + w) * 3 + c) - f32At(img, (i - w) * 3 + c);
+        if (gx * gx + gy * gy >= limit) steep = true;
+      }
+      if (steep) {
+        flat = false;
+        break;
+      }
+    }
+  }
+  if (flat) return 1;
+  const n = w * h;
+  for (let i = 0; i < n; i++) {
+    const o = i * 3;
+    setF32(grey, i, 0.299 * f32At(img, o) + 0.587 * f32At(img, o + 1) + 0.114 * f32At(img, o + 2));
+    setU8(band, i, u8At(hole, i) === 0 && f32At(distance, i) <= reach2 ? 1 : 0);
+  }
+  return 0;
+}

@@ -15,6 +15,7 @@ import {
   analysisImage,
   continueStructure,
   labelsSides,
+  nearPlanes,
   pasteStructure,
   type StructureResult,
 } from "../src/core/inpaint/structure/structure.js";
@@ -110,6 +111,39 @@ describe("structure propagation", () => {
           wasmCanny.edges.some((e) => e === 1),
           "some edges to compare",
         );
+    }
+  });
+
+  test("the planes near the hole in WebAssembly equal the TypeScript's, and a flat ring is found flat by both", () => {
+    const rng = new Random(9);
+    for (const [w, h] of [
+      [83, 57],
+      [31, 90],
+    ]) {
+      const n = w * h;
+      const hole = new Uint8Array(n);
+      for (let y = Math.floor(h / 3); y < Math.floor((2 * h) / 3); y++)
+        for (let x = Math.floor(w / 4); x < Math.floor(w / 2); x++) hole[y * w + x] = 1;
+      const distance = squaredDistanceTo(hole, w, h, 12);
+      for (const scene of ["busy", "flat", "flat ring, busy beyond"]) {
+        const data = new Float32Array(n * 3);
+        for (let i = 0; i < n; i++)
+          for (let c = 0; c < 3; c++) {
+            const busy = scene === "busy" || (scene !== "flat" && distance[i] > 64);
+            data[i * 3 + c] = 100 + c * 20 + (busy ? rng.next() * 90 : (i % w) * 0.3);
+          }
+        const near = { width: w, height: h, channels: 3, data };
+        const planes = (wasm: boolean) => {
+          const grey = new Float32Array(n);
+          const band = new Uint8Array(n);
+          const found = nearPlanes(near, hole, distance, 11, grey, band, wasm);
+          return { found, grey: Array.from(grey), band: Array.from(band) };
+        };
+        const wasm = planes(true);
+        assert.deepEqual(wasm, planes(false), `${w}×${h} ${scene}`);
+        assert.equal(wasm.found, scene === "busy", scene);
+        if (wasm.found) assert.ok(wasm.band.some((b) => b === 1) && wasm.band.some((b) => b === 0));
+      }
     }
   });
 

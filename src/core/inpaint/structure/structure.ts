@@ -42,6 +42,7 @@ import { squaredDistanceTo } from "../../mask.js";
 import { float32Scratch, floatPlanes, uint8Scratch } from "../../scratch.js";
 import { blurKnown, type FloatImage } from "../resample.js";
 import { downsampleCopied } from "../wasm/downsample.js";
+import { nearPlanesInWasm } from "../wasm/structure.js";
 import { type ChainEnd, chainEnds } from "./edges.js";
 import { detectSegments, type LineSegment } from "./lsd.js";
 import { type Entry, findEntries, pairEntries, type StructureCurve } from "./pairing.js";
@@ -71,6 +72,8 @@ const MAX_SEGMENTS = 24;
 const RING = 6;
 /** Gradient (grey levels per px) below which the ring counts as flat: under LSD's ρ ≈ 5.2 and Canny's low threshold 6. */
 const FLAT_GRADIENT = 4;
+/** The same on a central difference's squared length (the difference spans 2 px). */
+const FLAT_LIMIT = FLAT_GRADIENT * FLAT_GRADIENT * 4;
 /** Largest analysis factor whose cells' red and blue sums can share one 32-bit integer (255·11² < 2^15). */
 const PACKED_MAX_FACTOR = 11;
 /**
@@ -165,13 +168,9 @@ export function continueStructure(
   }
   const distanceInto = structureScratch.distance.take(sw * sh, false);
   const distance = squaredDistanceTo(nearHole, sw, sh, reach + 1, distanceInto);
-  if (flatAroundHole(near, nearHole, distance)) return null;
   const searchBand = structureScratch.searchBand.take(sw * sh, true);
   const grey = structureScratch.grey.take(sw * sh, true);
-  for (let i = 0; i < sw * sh; i++) {
-    grey[i] = 0.299 * near.data[i * 3] + 0.587 * near.data[i * 3 + 1] + 0.114 * near.data[i * 3 + 2];
-    if (nearHole[i] === 0 && distance[i] <= reach * reach) searchBand[i] = 1;
-  }
+  if (!nearPlanes(near, nearHole, distance, reach, grey, searchBand)) return null;
   const minLength = Math.max(8, holeSide / 12);
   const census = { faint: FAINT_GRADIENT, pixels: 0, above: 0 };
   const toAnalysis = (g: LineSegment) => ({ ...g, x1: g.x1 + sx0, y1: g.y1 + sy0, x2: g.x2 + sx0, y2: g.y2 + sy0 });
@@ -454,7 +453,6 @@ export function analysisImage(
  */
 function flatAroundHole(img: FloatImage, hole: Uint8Array, distance: Float32Array): boolean {
   const { width: w, height: h, data } = img;
-  const limit = FLAT_GRADIENT * FLAT_GRADIENT * 4;
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
       const i = y * w + x;
@@ -463,9 +461,36 @@ function flatAroundHole(img: FloatImage, hole: Uint8Array, distance: Float32Arra
       for (let c = 0; c < 3; c++) {
         const gx = data[(i + 1) * 3 + c] - data[(i - 1) * 3 + c];
         const gy = data[(i + w) * 3 + c] - data[(i - w) * 3 + c];
-        if (gx * gx + gy * gy >= limit) return false;
+        if (gx * gx + gy * gy >= FLAT_LIMIT) return false;
       }
     }
+  }
+  return true;
+}
+
+/**
+ * The planes the detectors read near the hole: false where the ring around
+ * the hole is flat (`flatAroundHole`: nothing to continue), else true with
+ * `grey` (each pixel's grey level) and `band` (1 on known pixels within
+ * `reach` of the hole; given zeroed) written. In WebAssembly unless `wasm`
+ * is false (tests): the same values.
+ */
+export function nearPlanes(
+  near: FloatImage,
+  hole: Uint8Array,
+  distance: Float32Array,
+  reach: number,
+  grey: Float32Array,
+  band: Uint8Array,
+  wasm = true,
+): boolean {
+  const { width: w, height: h, data } = near;
+  const flat = wasm ? nearPlanesInWasm(data, hole, distance, w, h, RING * RING, FLAT_LIMIT, reach * reach, grey, band) : null;
+  if (flat !== null) return !flat;
+  if (flatAroundHole(near, hole, distance)) return false;
+  for (let i = 0; i < w * h; i++) {
+    grey[i] = 0.299 * data[i * 3] + 0.587 * data[i * 3 + 1] + 0.114 * data[i * 3 + 2];
+    if (hole[i] === 0 && distance[i] <= reach * reach) band[i] = 1;
   }
   return true;
 }

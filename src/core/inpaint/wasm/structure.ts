@@ -55,6 +55,18 @@ interface StructureExports {
     height: number,
     out: number,
   ): number;
+  nearPlanes(
+    img: number,
+    hole: number,
+    distance: number,
+    w: number,
+    h: number,
+    ring2: number,
+    limit: number,
+    reach2: number,
+    grey: number,
+    band: number,
+  ): number;
 }
 
 /** This thread's memory for the structure step's loops. */
@@ -111,6 +123,38 @@ export function knownCannyInWasm(
   magnitude.set(new Float32Array(room.buffer, magAt, n));
   edges.set(new Uint8Array(room.buffer, edgesAt, n));
   return true;
+}
+
+/**
+ * `continueStructure`'s planes near the hole (structure.ts), from the RGB
+ * `near` plane, its hole and the squared distance to the hole: true where
+ * the ring within √`ring2` is flat (`flatAroundHole`; `grey` and `band` are
+ * then left as they are), false with each pixel's grey level and search
+ * band (known and within √`reach2`) written; null where it can't run.
+ */
+export function nearPlanesInWasm(
+  near: Float32Array,
+  hole: Uint8Array,
+  distance: Float32Array,
+  w: number,
+  h: number,
+  ring2: number,
+  limit: number,
+  reach2: number,
+  grey: Float32Array,
+  band: Uint8Array,
+): boolean | null {
+  const n = w * h;
+  const room = arena.layout([n * 12, n, n * 4, n * 4, n]);
+  if (room === null) return null;
+  const [nearAt, holeAt, distanceAt, greyAt, bandAt] = room.at;
+  new Float32Array(room.buffer, nearAt, n * 3).set(near.subarray(0, n * 3));
+  new Uint8Array(room.buffer, holeAt, n).set(hole.subarray(0, n));
+  new Float32Array(room.buffer, distanceAt, n).set(distance.subarray(0, n));
+  if (room.exports.nearPlanes(nearAt, holeAt, distanceAt, w, h, ring2, limit, reach2, greyAt, bandAt) !== 0) return true;
+  grey.set(new Float32Array(room.buffer, greyAt, n));
+  band.set(new Uint8Array(room.buffer, bandAt, n));
+  return false;
 }
 
 /** One curve's block labelling of `sideLabels` (sides.ts) over its box, into the labels it ORs into. */
