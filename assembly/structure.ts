@@ -385,3 +385,51 @@ export function nearPlanes(img: usize, hole: usize, distance: usize, w: i32, h: 
   }
   return 0;
 }
+
+/**
+ * `planAnchors`' sums of squared differences (structure/propagate.ts), in its
+ * order of operations. Windows are S = D·U samples of 3 f32 (RGB). `unary`
+ * (K×M f64): for anchor k and candidate m, the sum over the samples q whose
+ * `mask[k·S + q]` is set of (known − strip)² over the three channels, the
+ * known window k at `known + k·S·12`, strip m at `strips + m·S·12`. `pair`
+ * (M×M f64, when D > spacing): for strips m and n, the sum over rows
+ * d ∈ [spacing, D) of row d of m against row d − spacing of n.
+ */
+export function anchorSums(strips: usize, known: usize, mask: usize, M: i32, K: i32, D: i32, U: i32, spacing: i32, unary: usize, pair: usize): void {
+  const S = D * U;
+  for (let k = 0; k < K; k++) {
+    const kw = known + (<usize>(k * S * 3) << 2);
+    const km = mask + <usize>(k * S);
+    for (let m = 0; m < M; m++) {
+      const sw = strips + (<usize>(m * S * 3) << 2);
+      let ssd: f64 = 0;
+      for (let q = 0; q < S; q++) {
+        if (load<u8>(km + <usize>q) === 0) continue;
+        const o = q * 3;
+        const a = f32At(kw, o) - f32At(sw, o);
+        const b = f32At(kw, o + 1) - f32At(sw, o + 1);
+        const e = f32At(kw, o + 2) - f32At(sw, o + 2);
+        ssd += a * a + b * b + e * e;
+      }
+      setF64(unary, k * M + m, ssd);
+    }
+  }
+  if (D <= spacing) return;
+  const row = U * 3;
+  for (let m = 0; m < M; m++) {
+    const a = strips + (<usize>(m * S * 3) << 2);
+    for (let n = 0; n < M; n++) {
+      const b = strips + (<usize>(n * S * 3) << 2);
+      let ssd: f64 = 0;
+      for (let d = spacing; d < D; d++) {
+        const oa = d * row;
+        const ob = (d - spacing) * row;
+        for (let q = 0; q < row; q++) {
+          const diff = f32At(a, oa + q) - f32At(b, ob + q);
+          ssd += diff * diff;
+        }
+      }
+      setF64(pair, m * M + n, ssd);
+    }
+  }
+}

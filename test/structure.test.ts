@@ -585,6 +585,35 @@ describe("structure propagation", () => {
       `the last anchor copies from the far side (${plan.source[plan.source.length - 1]})`,
     );
   });
+
+  test("the anchors' sums in WebAssembly give the TypeScript's plan, on noisy bands of several widths", () => {
+    const rng = new Random(11);
+    const w = 60;
+    const h = 31;
+    for (const halfWidth of [2, 4, 6]) {
+      const data = new Float32Array(w * h * 3);
+      const hole = new Uint8Array(w * h);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const dark = Math.abs(y - 15 - (x % 7 === 0 ? 1 : 0)) <= halfWidth - 1;
+          for (let c = 0; c < 3; c++) data[(y * w + x) * 3 + c] = (dark ? 40 : 200) + c * 5 + rng.next() * 30;
+          if (x >= 20 && x < 40 && !(x === 30 && y === 3)) hole[y * w + x] = 1;
+        }
+      }
+      const curve = acrossColumns20To39(w, halfWidth);
+      const frame = {
+        low: { width: w, height: h, channels: 3, data },
+        lowHole: hole,
+        image: { width: w, height: h, data: new Uint8ClampedArray(w * h * 4) },
+        hole,
+        crop: { x: 0, y: 0, width: w, height: h },
+        scale: 1,
+      };
+      const wasm = planAnchors(curve, frame);
+      assert.ok(wasm !== null, `half width ${halfWidth}: a plan`);
+      assert.deepEqual(wasm, planAnchors(curve, frame, false), `half width ${halfWidth}`);
+    }
+  });
 });
 
 /**

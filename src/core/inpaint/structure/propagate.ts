@@ -26,6 +26,7 @@
  */
 import type { Rect, RgbaImage } from "../../image.js";
 import { bilinearKnownRgb, type FloatImage } from "../resample.js";
+import { anchorSumsInWasm } from "../wasm/structure.js";
 import type { StructureCurve } from "./pairing.js";
 
 /** Analysis image and its mapping to the full-resolution photo. */
@@ -148,8 +149,13 @@ function windowMean(c: StructureCurve, frame: PropagationFrame, t: number, reach
   return true;
 }
 
-/** Chooses each anchor's source on the curve by dynamic programming; null when the curve has no usable source. */
-export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorPlan | null {
+/**
+ * Chooses each anchor's source on the curve by dynamic programming; null when
+ * the curve has no usable source. The windows' and strips' squared
+ * differences are summed in WebAssembly unless `wasm` is false (tests): the
+ * same sums.
+ */
+export function planAnchors(c: StructureCurve, frame: PropagationFrame, wasm = true): AnchorPlan | null {
   const { low, lowHole } = frame;
   const hw = c.halfWidth;
   const spacing = Math.max(3, hw);
@@ -176,10 +182,12 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
     pick.push(p);
   }
   const at = new Float32Array(4);
-  const strips: Float32Array[] = [];
+  const S = D * U;
+  // Every usable candidate's strip, side by side in one plane (the sums below read them all at once).
+  const strips = new Float32Array(pick.length * stride);
   const candidates: number[] = [];
   for (const p of pick) {
-    const strip = new Float32Array(stride);
+    const strip = strips.subarray(candidates.length * stride, (candidates.length + 1) * stride);
     let ok = true;
     for (let d = 0; d < D && ok; d++) {
       locate(c, p + d - reach, at);
@@ -191,13 +199,11 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
         }
       }
     }
-    if (ok) {
-      strips.push(strip);
-      candidates.push(p);
-    }
+    if (ok) candidates.push(p);
   }
   const M = candidates.length;
   if (M === 0) return null;
+  const stripOf = (m: number) => strips.subarray(m * stride, (m + 1) * stride);
 
   // Copies are translations: on a curve, a source whose tangent is turned would paste the structure askew.
   const normalX = new Float32Array(M);
@@ -207,45 +213,48 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
     normalX[m] = at[2];
     normalY[m] = at[3];
   }
-  // E_I: agreement with what is known under each anchor's window (+∞ for a source not allowed there).
-  const unary = new Float32Array(K * M);
-  // Mean squared difference per known sample, per candidate, at the current anchor.
-  const fit = new Float32Array(M);
-  const known = new Float32Array(stride);
-  const mask = new Uint8Array(D * U);
+  // What is known under each anchor's window, its mask and count, and the curve's normal at the anchor.
+  const known = new Float32Array(K * stride);
+  const mask = new Uint8Array(K * S);
+  const counts = new Int32Array(K);
+  const anchorX = new Float32Array(K);
+  const anchorY = new Float32Array(K);
   for (let k = 0; k < K; k++) {
     const tk = first + k * spacing;
     locate(c, tk, at);
-    const ax = at[2];
-    const ay = at[3];
-    let count = 0;
-    mask.fill(0);
+    anchorX[k] = at[2];
+    anchorY[k] = at[3];
     for (let d = 0; d < D; d++) {
       locate(c, tk + d - reach, at);
       for (let u = 0; u < U; u++) {
         const off = u - hw;
-        if (bilinearKnownRgb(low, lowHole, at[0] + at[2] * off, at[1] + at[3] * off, known, (d * U + u) * 3)) {
-          mask[d * U + u] = 1;
-          count++;
+        if (bilinearKnownRgb(low, lowHole, at[0] + at[2] * off, at[1] + at[3] * off, known, k * stride + (d * U + u) * 3)) {
+          mask[k * S + d * U + u] = 1;
+          counts[k]++;
         }
       }
     }
+  }
+  // The squared differences of every window against every strip, and of every strip's overlap with every other's.
+  const sums = new Float64Array(K * M);
+  const pairSums = new Float64Array(M * M);
+  if (!wasm || !anchorSumsInWasm(strips, known, mask, M, K, D, U, spacing, sums, pairSums)) {
+    anchorSums(strips, known, mask, M, K, D, U, spacing, sums, pairSums);
+  }
+  // E_I: agreement with what is known under each anchor's window (+∞ for a source not allowed there).
+  const unary = new Float32Array(K * M);
+  // Mean squared difference per known sample, per candidate, at the current anchor.
+  const fit = new Float32Array(M);
+  for (let k = 0; k < K; k++) {
+    const tk = first + k * spacing;
+    const count = counts[k];
     let fits = false;
     for (let m = 0; m < M; m++) {
-      let ssd = 0;
-      if (count > 0) {
-        const s = strips[m];
-        for (let q = 0; q < D * U; q++) {
-          if (mask[q] === 0) continue;
-          const o = q * 3;
-          const a = known[o] - s[o];
-          const b = known[o + 1] - s[o + 1];
-          const e = known[o + 2] - s[o + 2];
-          ssd += a * a + b * b + e * e;
-        }
-      }
+      const ssd = sums[k * M + m];
       unary[k * M + m] =
-        ssd / (D * U * 3) + DISTANCE_COST * Math.abs(candidates[m] - tk) + ANGLE_COST * (1 - (normalX[m] * ax + normalY[m] * ay));
+        ssd / (D * U * 3) +
+        DISTANCE_COST * Math.abs(candidates[m] - tk) +
+        ANGLE_COST * (1 - (normalX[m] * anchorX[k] + normalY[m] * anchorY[k]));
       fit[m] = count > 0 ? ssd / (count * 3) : 0;
       if (fit[m] <= MAX_EDGE_MISMATCH) fits = true;
     }
@@ -260,24 +269,7 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
   // E_2 and the Viterbi pass: the overlap of anchor k (positions d ≥ spacing) with k+1 (d − spacing).
   const overlap = D - spacing;
   const pair = new Float32Array(M * M);
-  if (overlap > 0) {
-    for (let m = 0; m < M; m++) {
-      const a = strips[m];
-      for (let n = 0; n < M; n++) {
-        const b = strips[n];
-        let ssd = 0;
-        for (let d = spacing; d < D; d++) {
-          const oa = d * U * 3;
-          const ob = (d - spacing) * U * 3;
-          for (let q = 0; q < U * 3; q++) {
-            const diff = a[oa + q] - b[ob + q];
-            ssd += diff * diff;
-          }
-        }
-        pair[m * M + n] = ssd / (overlap * U * 3);
-      }
-    }
-  }
+  if (overlap > 0) for (let i = 0; i < M * M; i++) pair[i] = pairSums[i] / (overlap * U * 3);
   const cost = new Float32Array(K * M);
   const from = new Int32Array(K * M);
   for (let m = 0; m < M; m++) cost[m] = unary[m];
@@ -318,7 +310,7 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame): AnchorP
   if (hasStart || hasEnd) {
     for (let k = 0; k < K; k++) {
       const f = c.end > 0 ? Math.max(0, Math.min(1, (first + k * spacing) / c.end)) : 0;
-      const strip = strips[chosen[k]];
+      const strip = stripOf(chosen[k]);
       for (let ch = 0; ch < 3; ch++) {
         let mean = 0;
         for (let q = 0; q < D * U; q++) mean += strip[q * 3 + ch];
@@ -534,4 +526,57 @@ export function copyAlong(
     }
   }
   return count;
+}
+
+/**
+ * `anchorSumsInWasm`'s sums in TypeScript, operation for operation: for
+ * anchor k and strip m, Σ (known − strip)² over the window's known samples
+ * (`mask`), into `sums[k·M + m]`; where D > `spacing`, for strips m and n,
+ * Σ over rows d ∈ [spacing, D) of (m's row d − n's row d − spacing)², into
+ * `pairSums[m·M + n]`.
+ */
+function anchorSums(
+  strips: Float32Array,
+  known: Float32Array,
+  mask: Uint8Array,
+  M: number,
+  K: number,
+  D: number,
+  U: number,
+  spacing: number,
+  sums: Float64Array,
+  pairSums: Float64Array,
+): void {
+  const S = D * U;
+  const stride = S * 3;
+  for (let k = 0; k < K; k++) {
+    for (let m = 0; m < M; m++) {
+      let ssd = 0;
+      for (let q = 0; q < S; q++) {
+        if (mask[k * S + q] === 0) continue;
+        const o = q * 3;
+        const a = known[k * stride + o] - strips[m * stride + o];
+        const b = known[k * stride + o + 1] - strips[m * stride + o + 1];
+        const e = known[k * stride + o + 2] - strips[m * stride + o + 2];
+        ssd += a * a + b * b + e * e;
+      }
+      sums[k * M + m] = ssd;
+    }
+  }
+  if (D <= spacing) return;
+  const row = U * 3;
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < M; n++) {
+      let ssd = 0;
+      for (let d = spacing; d < D; d++) {
+        const oa = m * stride + d * row;
+        const ob = n * stride + (d - spacing) * row;
+        for (let q = 0; q < row; q++) {
+          const diff = strips[oa + q] - strips[ob + q];
+          ssd += diff * diff;
+        }
+      }
+      pairSums[m * M + n] = ssd;
+    }
+  }
 }

@@ -55,6 +55,18 @@ interface StructureExports {
     height: number,
     out: number,
   ): number;
+  anchorSums(
+    strips: number,
+    known: number,
+    mask: number,
+    M: number,
+    K: number,
+    D: number,
+    U: number,
+    spacing: number,
+    unary: number,
+    pair: number,
+  ): void;
   nearPlanes(
     img: number,
     hole: number,
@@ -155,6 +167,37 @@ export function nearPlanesInWasm(
   grey.set(new Float32Array(room.buffer, greyAt, n));
   band.set(new Uint8Array(room.buffer, bandAt, n));
   return false;
+}
+
+/**
+ * `planAnchors`' sums of squared differences (see `anchorSums` in
+ * assembly/structure.ts) for M candidate strips and K anchors' known windows
+ * of D×U RGB samples: into `unary` (K×M) and, where D > `spacing`, `pair`
+ * (M×M); false where it can't run.
+ */
+export function anchorSumsInWasm(
+  strips: Float32Array,
+  known: Float32Array,
+  mask: Uint8Array,
+  M: number,
+  K: number,
+  D: number,
+  U: number,
+  spacing: number,
+  unary: Float64Array,
+  pair: Float64Array,
+): boolean {
+  const S = D * U;
+  const room = arena.layout([M * S * 12, K * S * 12, K * S, K * M * 8, M * M * 8]);
+  if (room === null) return false;
+  const [stripsAt, knownAt, maskAt, unaryAt, pairAt] = room.at;
+  new Float32Array(room.buffer, stripsAt, M * S * 3).set(strips.subarray(0, M * S * 3));
+  new Float32Array(room.buffer, knownAt, K * S * 3).set(known.subarray(0, K * S * 3));
+  new Uint8Array(room.buffer, maskAt, K * S).set(mask.subarray(0, K * S));
+  room.exports.anchorSums(stripsAt, knownAt, maskAt, M, K, D, U, spacing, unaryAt, pairAt);
+  unary.set(new Float64Array(room.buffer, unaryAt, K * M));
+  if (D > spacing) pair.set(new Float64Array(room.buffer, pairAt, M * M));
+  return true;
 }
 
 /** One curve's block labelling of `sideLabels` (sides.ts) over its box, into the labels it ORs into. */
