@@ -433,3 +433,45 @@ export function anchorSums(strips: usize, known: usize, mask: usize, M: i32, K: 
     }
   }
 }
+
+/**
+ * `copyAlong`'s nearest segment per analysis cell (structure/propagate.ts),
+ * in its order of operations: over the mw×mh box at (lx0, ly0), `dist` (f32)
+ * gets each cell's least squared distance to the in-hole segments i0 … i1 − 1
+ * of the polyline `points` (f32 pairs) within `margin` of each segment's own
+ * box, and `seg` (i32) that segment (−1, and +∞, where none reaches); the
+ * first segment wins a tie.
+ */
+export function stampNearest(points: usize, i0: i32, i1: i32, lx0: i32, ly0: i32, lx1: i32, ly1: i32, margin: f64, dist: usize, seg: usize): void {
+  const mw = lx1 - lx0 + 1;
+  const n = mw * (ly1 - ly0 + 1);
+  for (let m = 0; m < n; m++) {
+    store<f32>(dist + (<usize>m << 2), Infinity);
+    setI32(seg, m, -1);
+  }
+  for (let i = i0; i < i1; i++) {
+    const ax = f32At(points, 2 * i);
+    const ay = f32At(points, 2 * i + 1);
+    const sx = f32At(points, 2 * i + 2) - ax;
+    const sy = f32At(points, 2 * i + 3) - ay;
+    const len2 = sx * sx + sy * sy;
+    const xa = max(lx0, <i32>Math.floor(min(ax, ax + sx) - margin));
+    const xb = min(lx1, <i32>Math.ceil(max(ax, ax + sx) + margin));
+    const ya = max(ly0, <i32>Math.floor(min(ay, ay + sy) - margin));
+    const yb = min(ly1, <i32>Math.ceil(max(ay, ay + sy) + margin));
+    for (let y = ya; y <= yb; y++) {
+      for (let x = xa; x <= xb; x++) {
+        const f = len2 > 0 ? max(<f64>0, min(<f64>1, ((<f64>x - ax) * sx + (<f64>y - ay) * sy) / len2)) : 0;
+        const ex = <f64>x - ax - f * sx;
+        const ey = <f64>y - ay - f * sy;
+        const d = ex * ex + ey * ey;
+        const m = (y - ly0) * mw + (x - lx0);
+        const at = dist + (<usize>m << 2);
+        if (d < <f64>load<f32>(at)) {
+          store<f32>(at, <f32>d);
+          setI32(seg, m, i);
+        }
+      }
+    }
+  }
+}

@@ -8,7 +8,7 @@ import { improveNnf, makePatchProblem, randomNnf, sidesAgree } from "../src/core
 import { knownCanny } from "../src/core/inpaint/structure/edges.js";
 import { gaussianBlur } from "../src/core/inpaint/structure/lsd.js";
 import { findEntries, pairEntries, type StructureCurve } from "../src/core/inpaint/structure/pairing.js";
-import { planAnchors } from "../src/core/inpaint/structure/propagate.js";
+import { bandRect, copyAlong, planAnchors } from "../src/core/inpaint/structure/propagate.js";
 import { sideLabels } from "../src/core/inpaint/structure/sides.js";
 import {
   analysisFactor,
@@ -612,6 +612,57 @@ describe("structure propagation", () => {
       const wasm = planAnchors(curve, frame);
       assert.ok(wasm !== null, `half width ${halfWidth}: a plan`);
       assert.deepEqual(wasm, planAnchors(curve, frame, false), `half width ${halfWidth}`);
+    }
+  });
+
+  test("the band's nearest segments in WebAssembly give the TypeScript's copy, at full resolution twice the analysis'", () => {
+    const rng = new Random(12);
+    const w = 60;
+    const h = 31;
+    const q = 2;
+    const W = w * q;
+    const H = h * q;
+    for (const halfWidth of [2, 5]) {
+      const data = new Float32Array(w * h * 3);
+      const lowHole = new Uint8Array(w * h);
+      const pixels = new Uint8ClampedArray(W * H * 4);
+      const hole = new Uint8Array(W * H);
+      for (let Y = 0; Y < H; Y++) {
+        for (let X = 0; X < W; X++) {
+          const dark = Math.abs(Y / q - 15) <= halfWidth - 1;
+          for (let c = 0; c < 3; c++) pixels[(Y * W + X) * 4 + c] = (dark ? 40 : 200) + c * 5 + rng.next() * 30;
+          pixels[(Y * W + X) * 4 + 3] = 255;
+          if (X >= 20 * q && X < 40 * q) hole[Y * W + X] = 1;
+        }
+      }
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          for (let c = 0; c < 3; c++) data[(y * w + x) * 3 + c] = pixels[(y * q * W + x * q) * 4 + c];
+          if (x >= 20 && x < 40) lowHole[y * w + x] = 1;
+        }
+      const curve = acrossColumns20To39(w, halfWidth);
+      const frame = {
+        low: { width: w, height: h, channels: 3, data },
+        lowHole,
+        image: { width: W, height: H, data: pixels },
+        hole,
+        crop: { x: 0, y: 0, width: W, height: H },
+        scale: q,
+      };
+      const plan = planAnchors(curve, frame);
+      const rect = bandRect(curve, frame);
+      assert.ok(plan !== null && rect !== null, `half width ${halfWidth}: a plan and a band`);
+      const copy = (wasm: boolean) => {
+        const band = new Uint8ClampedArray(rect.width * rect.height * 4);
+        const remaining = new Uint8Array(rect.width * rect.height);
+        for (let y = 0; y < rect.height; y++)
+          for (let x = 0; x < rect.width; x++) remaining[y * rect.width + x] = hole[(rect.y + y) * W + rect.x + x];
+        const pixelsDrawn = copyAlong(curve, plan, frame, band, remaining, rect, wasm);
+        return { pixelsDrawn, band: Array.from(band), remaining: Array.from(remaining) };
+      };
+      const wasm = copy(true);
+      assert.ok(wasm.pixelsDrawn > 0, `half width ${halfWidth}: pixels drawn`);
+      assert.deepEqual(wasm, copy(false), `half width ${halfWidth}`);
     }
   });
 });

@@ -26,7 +26,7 @@
  */
 import type { Rect, RgbaImage } from "../../image.js";
 import { bilinearKnownRgb, type FloatImage } from "../resample.js";
-import { anchorSumsInWasm } from "../wasm/structure.js";
+import { anchorSumsInWasm, stampNearestInWasm } from "../wasm/structure.js";
 import type { StructureCurve } from "./pairing.js";
 
 /** Analysis image and its mapping to the full-resolution photo. */
@@ -395,6 +395,7 @@ export function copyAlong(
   band: Uint8ClampedArray,
   remaining: Uint8Array,
   rect: Rect,
+  wasm = true,
 ): number {
   const { image, hole, crop, scale: q, low } = frame;
   const W = image.width;
@@ -409,32 +410,11 @@ export function copyAlong(
   const margin = side + 2;
   const mw = lx1 - lx0 + 1;
   const mh = ly1 - ly0 + 1;
-  const nearestSeg = new Int32Array(mw * mh).fill(-1);
+  const nearestSeg = new Int32Array(mw * mh);
   // Squared distances (Math.hypot costs several times a square root here, in the step's hottest loop).
-  const nearestDist = new Float32Array(mw * mh).fill(Number.POSITIVE_INFINITY);
-  for (let i = i0; i < i1; i++) {
-    const ax = points[2 * i];
-    const ay = points[2 * i + 1];
-    const sx = points[2 * i + 2] - ax;
-    const sy = points[2 * i + 3] - ay;
-    const len2 = sx * sx + sy * sy;
-    const xa = Math.max(lx0, Math.floor(Math.min(ax, ax + sx) - margin));
-    const xb = Math.min(lx1, Math.ceil(Math.max(ax, ax + sx) + margin));
-    const ya = Math.max(ly0, Math.floor(Math.min(ay, ay + sy) - margin));
-    const yb = Math.min(ly1, Math.ceil(Math.max(ay, ay + sy) + margin));
-    for (let y = ya; y <= yb; y++) {
-      for (let x = xa; x <= xb; x++) {
-        const f = len2 > 0 ? Math.max(0, Math.min(1, ((x - ax) * sx + (y - ay) * sy) / len2)) : 0;
-        const ex = x - ax - f * sx;
-        const ey = y - ay - f * sy;
-        const d = ex * ex + ey * ey;
-        const m = (y - ly0) * mw + (x - lx0);
-        if (d < nearestDist[m]) {
-          nearestDist[m] = d;
-          nearestSeg[m] = i;
-        }
-      }
-    }
+  const nearestDist = new Float32Array(mw * mh);
+  if (!wasm || !stampNearestInWasm(points, i0, i1, box, margin, nearestDist, nearestSeg)) {
+    stampNearest(points, i0, i1, box, margin, nearestDist, nearestSeg);
   }
 
   const at = new Float32Array(4);
@@ -577,6 +557,51 @@ function anchorSums(
         }
       }
       pairSums[m * M + n] = ssd;
+    }
+  }
+}
+
+/**
+ * `stampNearestInWasm`'s stamping in TypeScript, operation for operation:
+ * each cell of the box gets its least squared distance to the in-hole
+ * segments i0 … i1 − 1 within `margin` of each segment's box, and that
+ * segment (−1 and +∞ where none reaches; the first segment wins a tie).
+ */
+function stampNearest(
+  points: Float32Array,
+  i0: number,
+  i1: number,
+  box: { lx0: number; ly0: number; lx1: number; ly1: number },
+  margin: number,
+  nearestDist: Float32Array,
+  nearestSeg: Int32Array,
+): void {
+  const { lx0, ly0, lx1, ly1 } = box;
+  const mw = lx1 - lx0 + 1;
+  nearestSeg.fill(-1);
+  nearestDist.fill(Number.POSITIVE_INFINITY);
+  for (let i = i0; i < i1; i++) {
+    const ax = points[2 * i];
+    const ay = points[2 * i + 1];
+    const sx = points[2 * i + 2] - ax;
+    const sy = points[2 * i + 3] - ay;
+    const len2 = sx * sx + sy * sy;
+    const xa = Math.max(lx0, Math.floor(Math.min(ax, ax + sx) - margin));
+    const xb = Math.min(lx1, Math.ceil(Math.max(ax, ax + sx) + margin));
+    const ya = Math.max(ly0, Math.floor(Math.min(ay, ay + sy) - margin));
+    const yb = Math.min(ly1, Math.ceil(Math.max(ay, ay + sy) + margin));
+    for (let y = ya; y <= yb; y++) {
+      for (let x = xa; x <= xb; x++) {
+        const f = len2 > 0 ? Math.max(0, Math.min(1, ((x - ax) * sx + (y - ay) * sy) / len2)) : 0;
+        const ex = x - ax - f * sx;
+        const ey = y - ay - f * sy;
+        const d = ex * ex + ey * ey;
+        const m = (y - ly0) * mw + (x - lx0);
+        if (d < nearestDist[m]) {
+          nearestDist[m] = d;
+          nearestSeg[m] = i;
+        }
+      }
     }
   }
 }

@@ -67,6 +67,18 @@ interface StructureExports {
     unary: number,
     pair: number,
   ): void;
+  stampNearest(
+    points: number,
+    i0: number,
+    i1: number,
+    lx0: number,
+    ly0: number,
+    lx1: number,
+    ly1: number,
+    margin: number,
+    dist: number,
+    seg: number,
+  ): void;
   nearPlanes(
     img: number,
     hole: number,
@@ -197,6 +209,32 @@ export function anchorSumsInWasm(
   room.exports.anchorSums(stripsAt, knownAt, maskAt, M, K, D, U, spacing, unaryAt, pairAt);
   unary.set(new Float64Array(room.buffer, unaryAt, K * M));
   if (D > spacing) pair.set(new Float64Array(room.buffer, pairAt, M * M));
+  return true;
+}
+
+/**
+ * `copyAlong`'s nearest in-hole segment i0 … i1 − 1 of the polyline `points`
+ * per cell of the box (lx0, ly0)–(lx1, ly1) (see `stampNearest` in
+ * assembly/structure.ts), into `dist` and `seg`; false where it can't run.
+ */
+export function stampNearestInWasm(
+  points: Float32Array,
+  i0: number,
+  i1: number,
+  box: { lx0: number; ly0: number; lx1: number; ly1: number },
+  margin: number,
+  dist: Float32Array,
+  seg: Int32Array,
+): boolean {
+  const n = (box.lx1 - box.lx0 + 1) * (box.ly1 - box.ly0 + 1);
+  const count = 2 * (i1 + 1);
+  const room = arena.layout([count * 4, n * 4, n * 4]);
+  if (room === null) return false;
+  const [pointsAt, distAt, segAt] = room.at;
+  new Float32Array(room.buffer, pointsAt, count).set(points.subarray(0, count));
+  room.exports.stampNearest(pointsAt, i0, i1, box.lx0, box.ly0, box.lx1, box.ly1, margin, distAt, segAt);
+  dist.set(new Float32Array(room.buffer, distAt, n));
+  seg.set(new Int32Array(room.buffer, segAt, n));
   return true;
 }
 
