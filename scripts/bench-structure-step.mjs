@@ -1,9 +1,9 @@
 /**
  * `node scripts/bench-structure-step.mjs [sizes=1024,2048] [repeats=10] [cases=all|name,name]`:
  * the structure step alone (`continueStructure`), on each structure case
- * (src/bench/structure.ts) with its crop staged as the pool stages it (the
- * crop's rows from an even corner, in shared memory: field-threads.ts
- * `stageCrop`), in this process, warm: the fastest of `repeats` calls per
+ * (src/bench/structure.ts) with its crop staged by the pool's own
+ * `stageCrop` (field-threads.ts: the crop's rows from an even corner, in
+ * shared memory), in this process, warm: the fastest of `repeats` calls per
  * case, and their sum per size. The erase's overhead from the step
  * (`bench-structure-wall.mjs`) moves by ±10 % from run to run; the step's own
  * time is steadier, so its changes are measured here.
@@ -21,6 +21,7 @@ import { photoPath, STRUCTURE_CASES, structureCaseMask } from "../dist/src/bench
 import { chooseCrop } from "../dist/src/core/inpaint/erase.js";
 import { continueStructure } from "../dist/src/core/inpaint/structure/structure.js";
 import { holeBounds } from "../dist/src/core/mask.js";
+import { stageCrop } from "../dist/src/node/field-threads.js";
 
 const args = process.argv.slice(2);
 const first = args.includes("--first");
@@ -32,27 +33,6 @@ const sizes = sizesArg.split(",").map(Number);
 const repeats = Number(repeatsArg);
 const cacheDir = path.resolve(".cache/photos");
 const log = (line) => process.stderr.write(`${line}\n`);
-
-/** The crop copied as `stageCrop` copies it: its rows from an even corner into shared buffers. */
-function staged(image, hole, crop, box) {
-  const x0 = crop.x & ~1;
-  const y0 = crop.y & ~1;
-  const width = crop.x + crop.width - x0;
-  const height = crop.y + crop.height - y0;
-  const data = new Uint8ClampedArray(new SharedArrayBuffer(width * height * 4));
-  const plane = new Uint8Array(new SharedArrayBuffer(width * height));
-  for (let y = 0; y < height; y++) {
-    const from = (y0 + y) * image.width + x0;
-    data.set(image.data.subarray(from * 4, (from + width) * 4), y * width * 4);
-    plane.set(hole.subarray(from, from + width), y * width);
-  }
-  return {
-    image: { width, height, data },
-    hole: plane,
-    crop: { ...crop, x: crop.x - x0, y: crop.y - y0 },
-    box: { ...box, x: box.x - x0, y: box.y - y0 },
-  };
-}
 
 async function loadCases(size) {
   const photos = await ensurePhotos(cacheDir, log);
@@ -72,7 +52,9 @@ async function loadCases(size) {
     for (let i = 0; i < hole.length; i++) if (hole[i] !== 0) count++;
     const box = holeBounds(hole, image.width, image.height);
     const crop = chooseCrop(box, count, image.width, image.height, 0.5);
-    cases.push({ name: c.name, ...staged(image, hole, crop, box) });
+    const buffers = { pixels: new SharedArrayBuffer(0), hole: new SharedArrayBuffer(0) };
+    const task = stageCrop(buffers, image, hole, crop, box);
+    cases.push({ name: c.name, image: task.image, hole: task.hole, crop: task.crop, box: task.holeBox });
   }
   return cases;
 }

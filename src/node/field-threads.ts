@@ -54,7 +54,7 @@ const UPSCALE_LANES = 7;
 const KEPT_STAGING_PIXELS = 4096 * 1024;
 
 /** Shared memory a structure step's crop and hole plane are copied into (`stageCrop`). */
-interface StagingBuffers {
+export interface StagingBuffers {
   pixels: SharedArrayBuffer;
   hole: SharedArrayBuffer;
 }
@@ -66,8 +66,9 @@ interface StagingBuffers {
  * thread moves the result's rectangle back by `offset`: the result is the same as on the whole photo. A plain
  * photo posted to a thread was copied twice (serialised here, rebuilt in fresh memory there: at 1K about
  * 0.7–1.1 ms of CPU, at 12 MP tens of ms) and read until the thread had it (`StructureStep.readsPhoto`).
+ * Exported for scripts/bench-structure-step.mjs, which times the step on crops staged this way.
  */
-function stageCrop(
+export function stageCrop(
   buffers: StagingBuffers,
   image: RgbaImage,
   hole: Uint8Array,

@@ -411,7 +411,6 @@ export function copyAlong(
   const mw = lx1 - lx0 + 1;
   const mh = ly1 - ly0 + 1;
   const nearestSeg = new Int32Array(mw * mh);
-  // Squared distances (Math.hypot costs several times a square root here, in the step's hottest loop).
   const nearestDist = new Float32Array(mw * mh);
   if (!wasm || !stampNearestInWasm(points, i0, i1, box, margin, nearestDist, nearestSeg)) {
     stampNearest(points, i0, i1, box, margin, nearestDist, nearestSeg);
@@ -578,6 +577,7 @@ function stampNearest(
 ): void {
   const { lx0, ly0, lx1, ly1 } = box;
   const mw = lx1 - lx0 + 1;
+  // Squared distances: Math.hypot costs several times a square root here, in the drawing's hottest loop.
   nearestSeg.fill(-1);
   nearestDist.fill(Number.POSITIVE_INFINITY);
   for (let i = i0; i < i1; i++) {
