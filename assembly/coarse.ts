@@ -15,7 +15,7 @@
 // No data segments and no allocation: every array is an address the
 // TypeScript side passes in.
 
-import { randomInt, randomState, setRandomState } from "./random";
+import { randomInt, randomNext, randomState, setRandomState } from "./random";
 
 @inline function f32At(base: usize, i: i32): f32 {
   return load<f32>(base + (<usize>i << 2));
@@ -741,6 +741,189 @@ export function attentionSearch(
     }
   }
   return nTokens;
+}
+
+/** The peel's planes, set by `onionPeel` for `peelDistance` and `peelConsider`. */
+let peelImage: usize = 0;
+let peelKnown: usize = 0;
+let peelValid: usize = 0;
+let peelSide: usize = 0;
+let peelW: i32 = 0;
+let peelH: i32 = 0;
+let peelC: i32 = 0;
+let peelR: i32 = 0;
+let peelBest: f64 = 0;
+let peelBestSource: i32 = -1;
+let peelOffsets: usize = 0;
+let peelCount: i32 = 0;
+
+/** Target t's known patch pixels as offsets from its centre, into `peelOffsets`; their count. */
+function peelGather(t: i32): i32 {
+  const W = peelW;
+  const tx = t % W;
+  const ty = (t - tx) / W;
+  const x0 = max(-peelR, -tx);
+  const x1 = min(peelR, W - 1 - tx);
+  const y0 = max(-peelR, -ty);
+  const y1 = min(peelR, peelH - 1 - ty);
+  let count = 0;
+  for (let dy = y0; dy <= y1; dy++) {
+    for (let dx = x0; dx <= x1; dx++) {
+      if (u8At(peelKnown, t + dy * W + dx) == 0) continue;
+      store<i32>(peelOffsets + (<usize>count << 2), dy * W + dx);
+      count++;
+    }
+  }
+  return count;
+}
+
+/** Squared colour difference of t's and s's patches over the gathered pixels; Infinity once above `limit`. */
+function peelDistance(t: i32, s: i32, limit: f64): f64 {
+  let sum: f64 = 0;
+  for (let k = 0; k < peelCount; k++) {
+    const o = i32At(peelOffsets, k);
+    const a = (t + o) * peelC;
+    const b = (s + o) * peelC;
+    for (let c = 0; c < 3; c++) {
+      const d = <f64>f32At(peelImage, a + c) - <f64>f32At(peelImage, b + c);
+      sum += d * d;
+    }
+    if (sum > limit) return Infinity;
+  }
+  return sum;
+}
+
+function peelConsider(t: i32, s: i32): void {
+  if (s < 0 || s >= peelW * peelH || u8At(peelValid, s) != 1) return;
+  if (peelSide != 0) {
+    const a = u8At(peelSide, t);
+    const b = u8At(peelSide, s);
+    if (((((a >> 1) & b) | ((b >> 1) & a)) & 0x55) != 0) return;
+  }
+  const d = peelDistance(t, s, peelBest * (1 + 1e-9));
+  if (d < peelBest) {
+    peelBest = d;
+    peelBestSource = s;
+  }
+}
+
+/**
+ * `onionPeel` (onion-peel.ts), operation for operation and drawing the same
+ * random stream from `state`: fills `from` (n values) and the image's hole
+ * pixels layer by layer. `known`, `queued` (n bytes), the two fronts (n
+ * values each) and `offsets` ((2r + 1)² values) are scratch. `side` is 0 for
+ * none.
+ */
+export function onionPeel(
+  image: usize,
+  W: i32,
+  H: i32,
+  C: i32,
+  hole: usize,
+  r: i32,
+  validSource: usize,
+  sources: usize,
+  sourceCount: i32,
+  side: usize,
+  randomCandidates: i32,
+  state: i32,
+  known: usize,
+  queued: usize,
+  from: usize,
+  frontA: usize,
+  frontB: usize,
+  offsets: usize,
+): void {
+  setRandomState(state);
+  peelOffsets = offsets;
+  peelImage = image;
+  peelKnown = known;
+  peelValid = validSource;
+  peelSide = side;
+  peelW = W;
+  peelH = H;
+  peelC = C;
+  peelR = r;
+  const n = W * H;
+  for (let i = 0; i < n; i++) {
+    store<u8>(known + <usize>i, u8At(hole, i) == 0 ? 1 : 0);
+    store<u8>(queued + <usize>i, 0);
+    store<i32>(from + (<usize>i << 2), -1);
+  }
+  let front = frontA;
+  let spare = frontB;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (u8At(known, i) != 0) continue;
+    const x = i % W;
+    const y = (i - x) / W;
+    if ((x > 0 && u8At(known, i - 1) != 0) || (x < W - 1 && u8At(known, i + 1) != 0) || (y > 0 && u8At(known, i - W) != 0) || (y < H - 1 && u8At(known, i + W) != 0)) {
+      store<u8>(queued + <usize>i, 1);
+      store<i32>(front + (<usize>count << 2), i);
+      count++;
+    }
+  }
+  if (sourceCount == 0) return;
+  const longSide = max(W, H);
+  while (count > 0) {
+    for (let k = 0; k < count; k++) {
+      const t = i32At(front, k);
+      const tx = t % W;
+      const ty = (t - tx) / W;
+      peelBest = Infinity;
+      peelBestSource = -1;
+      peelCount = peelGather(t);
+      if (peelCount == 0) continue;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const qx = tx + dx;
+          const qy = ty + dy;
+          if ((dx == 0 && dy == 0) || qx < 0 || qy < 0 || qx >= W || qy >= H) continue;
+          const s = i32At(from, qy * W + qx);
+          if (s < 0) continue;
+          const sx = (s % W) - dx;
+          const sy = s / W - dy;
+          if (sx >= 0 && sy >= 0 && sx < W && sy < H) peelConsider(t, sy * W + sx);
+        }
+      }
+      for (let j = 0; j < randomCandidates; j++) peelConsider(t, i32At(sources, randomInt(0, sourceCount - 1)));
+      for (let radius = longSide; radius >= 1 && peelBestSource >= 0; radius >>= 1) {
+        const bx = peelBestSource % W;
+        const by = (peelBestSource - bx) / W;
+        const x = min(W - 1, max(0, bx + <i32>Math.floor((2 * randomNext() - 1) * <f64>radius + 0.5)));
+        const y = min(H - 1, max(0, by + <i32>Math.floor((2 * randomNext() - 1) * <f64>radius + 0.5)));
+        peelConsider(t, y * W + x);
+      }
+      store<i32>(from + (<usize>t << 2), peelBestSource);
+    }
+    for (let k = 0; k < count; k++) {
+      const t = i32At(front, k);
+      const s = i32At(from, t);
+      if (s >= 0) for (let c = 0; c < C; c++) store<f32>(image + (<usize>(t * C + c) << 2), f32At(image, s * C + c));
+      store<u8>(known + <usize>t, 1);
+    }
+    let next = 0;
+    for (let k = 0; k < count; k++) {
+      const t = i32At(front, k);
+      const tx = t % W;
+      const ty = (t - tx) / W;
+      for (let e = 0; e < 4; e++) {
+        let q = -1;
+        if (e == 0 && tx > 0) q = t - 1;
+        else if (e == 1 && tx < W - 1) q = t + 1;
+        else if (e == 2 && ty > 0) q = t - W;
+        else if (e == 3 && ty < H - 1) q = t + W;
+        if (q < 0 || u8At(known, q) != 0 || u8At(queued, q) != 0) continue;
+        store<u8>(queued + <usize>q, 1);
+        store<i32>(spare + (<usize>next << 2), q);
+        next++;
+      }
+    }
+    const swap = front;
+    front = spare;
+    spare = swap;
+    count = next;
+  }
 }
 
 export function randomAfter(): i32 {

@@ -15,13 +15,19 @@ export function randomState(): i32 {
   return state;
 }
 
-/** Random.int(lo, hi): lo + floor(next() · (hi − lo + 1)), next() mulberry32 / 2³². */
+/** Random.next(): mulberry32 / 2³², uniform in [0, 1). */
 @inline
-export function randomInt(lo: i32, hi: i32): i32 {
+export function randomNext(): f64 {
   state = state + 0x6d2b79f5;
   let t = state;
   t = (t ^ (<i32>(<u32>t >> 15))) * (t | 1);
   t ^= t + (t ^ (<i32>(<u32>t >> 7))) * (t | 61);
   const u = <u32>(t ^ (<i32>(<u32>t >> 14)));
-  return lo + <i32>Math.floor((<f64>u / 4294967296.0) * <f64>(hi - lo + 1));
+  return <f64>u / 4294967296.0;
+}
+
+/** Random.int(lo, hi): lo + floor(next() · (hi − lo + 1)). */
+@inline
+export function randomInt(lo: i32, hi: i32): i32 {
+  return lo + <i32>Math.floor(randomNext() * <f64>(hi - lo + 1));
 }

@@ -321,6 +321,7 @@ async function selfSimilarFill(
       hole: low.hole,
       rng: random,
       progress: stage(STAGE_END.prepare, STAGE_END.coarse),
+      holeShare: holePixels / (W * H),
       ...(sides ? { sides } : {}),
       ...(abandon ? { abandon } : {}),
     });

@@ -434,12 +434,15 @@ export function patchArea(p: PatchProblem, t: number): number {
   return nx * ny;
 }
 
-/** A field of uniformly random valid sources, with distances. */
-export function randomNnf(p: PatchProblem, rng: Random): Nnf {
+/** A field of uniformly random valid sources, with distances; `preset` (per pixel, −1 for none) gives some targets theirs. */
+export function randomNnf(p: PatchProblem, rng: Random, preset?: Int32Array): Nnf {
   const n = p.targets.length;
   const source = new Int32Array(n);
   const distance = new Float32Array(n);
-  for (let k = 0; k < n; k++) source[k] = p.sources[rng.int(0, p.sources.length - 1)];
+  for (let k = 0; k < n; k++) {
+    const given = preset === undefined ? -1 : preset[p.targets[k]];
+    source[k] = given >= 0 ? given : p.sources[rng.int(0, p.sources.length - 1)];
+  }
   const nnf = { source, distance };
   refreshDistances(p, nnf);
   return nnf;

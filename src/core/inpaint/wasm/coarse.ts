@@ -116,6 +116,26 @@ interface CoarseExports {
     dx: number,
     dy: number,
   ): number;
+  onionPeel(
+    image: number,
+    W: number,
+    H: number,
+    C: number,
+    hole: number,
+    r: number,
+    validSource: number,
+    sources: number,
+    sourceCount: number,
+    side: number,
+    randomCandidates: number,
+    state: number,
+    known: number,
+    queued: number,
+    from: number,
+    frontA: number,
+    frontB: number,
+    offsets: number,
+  ): void;
   randomAfter(): number;
 }
 
@@ -451,4 +471,58 @@ export function attentionSearchInWasm(
     dx: new Int16Array(room.buffer, dxAt, T * K).slice(),
     dy: new Int16Array(room.buffer, dyAt, T * K).slice(),
   };
+}
+
+/**
+ * `onionPeel` (onion-peel.ts): fills `image`'s hole pixels (W × H, C
+ * channels) and returns each pixel's source, drawing from `rng`'s stream as
+ * the TypeScript does and leaving `rng` where it would. Null where it can't run.
+ */
+export function onionPeelInWasm(
+  image: Float32Array,
+  W: number,
+  H: number,
+  C: number,
+  hole: Uint8Array,
+  r: number,
+  validSource: Uint8Array,
+  sources: Int32Array,
+  side: Uint8Array | undefined,
+  randomCandidates: number,
+  rng: { position: number },
+): Int32Array | null {
+  const n = W * H;
+  const room = arena.layout([n * C * 4, n, n, sources.length * 4, side ? n : 0, n, n, n * 4, n * 4, n * 4, (2 * r + 1) ** 2 * 4]);
+  if (room === null) return null;
+  const [imageAt, holeAt, validAt, sourcesAt, sideAt, knownAt, queuedAt, fromAt, frontAAt, frontBAt, offsetsAt] = room.at;
+  const inRoom = new Float32Array(room.buffer, imageAt, n * C);
+  inRoom.set(image.subarray(0, n * C));
+  new Uint8Array(room.buffer, holeAt, n).set(hole.subarray(0, n));
+  new Uint8Array(room.buffer, validAt, n).set(validSource.subarray(0, n));
+  new Int32Array(room.buffer, sourcesAt, sources.length).set(sources);
+  if (side) new Uint8Array(room.buffer, sideAt, n).set(side.subarray(0, n));
+  const k = room.exports;
+  k.onionPeel(
+    imageAt,
+    W,
+    H,
+    C,
+    holeAt,
+    r,
+    validAt,
+    sourcesAt,
+    sources.length,
+    side ? sideAt : 0,
+    randomCandidates,
+    rng.position,
+    knownAt,
+    queuedAt,
+    fromAt,
+    frontAAt,
+    frontBAt,
+    offsetsAt,
+  );
+  rng.position = k.randomAfter();
+  image.set(inRoom);
+  return new Int32Array(room.buffer, fromAt, n).slice();
 }
