@@ -116,3 +116,21 @@ test("the completion solves the peel's start only for object-sized holes, and is
   for (let i = 0; i < W * H; i++) if (!hole[i]) for (let c = 0; c < C; c++) assert.equal(peeled[i * C + c], plain[i * C + c]);
   assert.throws(() => new PatchMatchCoarse({ onionPeelUpTo: 2 }), /onionPeelUpTo/);
 });
+
+test("where the peel's start fits no better (plain noise), the fill is the smooth start's bit for bit, on one level and on several", async () => {
+  for (const minLevelSize of [32, 8]) {
+    const rng = new Random(21);
+    const data = Float32Array.from({ length: W * H * 3 }, () => 100 + 60 * rng.next());
+    const hole = bandHole();
+    const fill = async (onionPeelUpTo: number) =>
+      (
+        await new PatchMatchCoarse({ onionPeelUpTo, minLevelSize }).fill({
+          image: { width: W, height: H, channels: 3, data: data.slice() },
+          hole,
+          rng: new Random(5),
+          holeShare: 0.01,
+        })
+      ).image.data;
+    assert.deepEqual(await fill(0.05), await fill(0));
+  }
+});

@@ -401,9 +401,11 @@ export class PatchMatchCoarse implements CoarseStage {
       if (peeled !== null && !abandoned) {
         // Both starts run the same EM; the peel's result is kept only where its
         // patches fit clearly better (PEEL_MARGIN), else the smooth start's,
-        // bit for bit as without the peel.
-        const smoothEnergy = fieldEnergy(problem, nnf);
+        // bit for bit as without the peel (its image, field and packed copy).
         const smoothImage = img.data.slice();
+        const smoothDistance = nnf.distance.slice();
+        const smoothPacked = problem.packed.slice();
+        const smoothEnergy = fieldEnergy(problem, nnf);
         img.data.set(peeled.image);
         let field = randomNnf(problem, peeled.rng, peeled.from);
         if (pooled) field = shareNnf(field);
@@ -413,7 +415,8 @@ export class PatchMatchCoarse implements CoarseStage {
           rng.position = peeled.rng.position;
         } else {
           img.data.set(smoothImage);
-          refreshDistances(problem, nnf);
+          nnf.distance.set(smoothDistance);
+          problem.packed.set(smoothPacked);
         }
       }
       prev = { problem, nnf, image: img };
