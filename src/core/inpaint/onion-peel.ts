@@ -54,7 +54,7 @@ export function onionPeel(p: PatchProblem, rng: Random, randomCandidates: number
 
   // The target's known patch pixels, as offsets from its centre (the same for every candidate source).
   const offsets = new Int32Array((2 * r + 1) * (2 * r + 1));
-  let known0 = 0;
+  let knownCount = 0;
   const gatherKnown = (t: number) => {
     const tx = t % W;
     const ty = (t - tx) / W;
@@ -62,13 +62,13 @@ export function onionPeel(p: PatchProblem, rng: Random, randomCandidates: number
     const x1 = Math.min(r, W - 1 - tx);
     const y0 = Math.max(-r, -ty);
     const y1 = Math.min(r, H - 1 - ty);
-    known0 = 0;
-    for (let dy = y0; dy <= y1; dy++) for (let dx = x0; dx <= x1; dx++) if (known[t + dy * W + dx] !== 0) offsets[known0++] = dy * W + dx;
+    knownCount = 0;
+    for (let dy = y0; dy <= y1; dy++) for (let dx = x0; dx <= x1; dx++) if (known[t + dy * W + dx] !== 0) offsets[knownCount++] = dy * W + dx;
   };
   // Squared colour difference summed over those pixels; a candidate stops once clearly above `limit`.
   const distance = (t: number, s: number, limit: number): number => {
     let sum = 0;
-    for (let k = 0; k < known0; k++) {
+    for (let k = 0; k < knownCount; k++) {
       const a = (t + offsets[k]) * C;
       const b = (s + offsets[k]) * C;
       for (let c = 0; c < COMPARED; c++) {
@@ -107,7 +107,7 @@ export function onionPeel(p: PatchProblem, rng: Random, randomCandidates: number
       best = Number.POSITIVE_INFINITY;
       bestSource = -1;
       gatherKnown(t);
-      if (known0 === 0) continue;
+      if (knownCount === 0) continue;
       for (let dy = -1; dy <= 1; dy++) {
         for (let dx = -1; dx <= 1; dx++) {
           const qx = tx + dx;
