@@ -475,3 +475,111 @@ export function stampNearest(points: usize, i0: i32, i1: i32, lx0: i32, ly0: i32
     }
   }
 }
+
+/**
+ * `knownLuma` (pairing.ts) at (x, y) of the analysis image: the bilinear RGB
+ * of four known pixels, each channel rounded to f32 as the TypeScript's
+ * scratch stores it, then its luma; NaN where a corner is hole or (x, y)
+ * leaves the image.
+ */
+@inline function knownLumaAt(img: usize, C: i32, hole: usize, w: i32, h: i32, x: f64, y: f64): f64 {
+  if (!(x >= 0 && y >= 0 && x <= <f64>(w - 1) && y <= <f64>(h - 1))) return NaN;
+  const x0 = <i32>Math.floor(x);
+  const y0 = <i32>Math.floor(y);
+  const x1 = min(x0 + 1, w - 1);
+  const y1 = min(y0 + 1, h - 1);
+  if ((u8At(hole, y0 * w + x0) | u8At(hole, y0 * w + x1) | u8At(hole, y1 * w + x0) | u8At(hole, y1 * w + x1)) != 0) return NaN;
+  const fx = x - <f64>x0;
+  const fy = y - <f64>y0;
+  const a = (y0 * w + x0) * C;
+  const b = (y0 * w + x1) * C;
+  const c = (y1 * w + x0) * C;
+  const d = (y1 * w + x1) * C;
+  let luma: f64 = 0;
+  for (let k = 0; k < 3; k++) {
+    const top = <f64>f32At(img, a + k) * (1 - fx) + <f64>f32At(img, b + k) * fx;
+    const bottom = <f64>f32At(img, c + k) * (1 - fx) + <f64>f32At(img, d + k) * fx;
+    const v = <f64>(<f32>(top * (1 - fy) + bottom * fy));
+    luma += (k == 0 ? 0.299 : k == 1 ? 0.587 : 0.114) * v;
+  }
+  return luma;
+}
+
+/** `fitStraight`'s `profileAt`: `fine` lumas across (nx, ny) through (px, py), every `step` px, into `out` (f32); false at the first unknown one. */
+function straightProfile(img: usize, C: i32, hole: usize, w: i32, h: i32, px: f64, py: f64, nx: f64, ny: f64, step: f64, fine: i32, out: usize): bool {
+  const centre = <f64>(fine - 1) / 2;
+  for (let k = 0; k < fine; k++) {
+    const u = (<f64>k - centre) * step;
+    const v = knownLumaAt(img, C, hole, w, h, px + nx * u, py + ny * u);
+    if (isNaN(v)) return false;
+    setF32(out, k, v);
+  }
+  return true;
+}
+
+/**
+ * `fitStraight`'s sampling (pairing.ts), operation for operation: the
+ * reference cross-section `ref` (fine f32 values), averaged over the profiles
+ * 1–4 px behind (ax, ay) against (dx, dy), and then, at each of the `count`
+ * positions t in `ts` (f64) along (dx, dy) from (ax, ay), the shift in
+ * quarter steps (−S4 … S4) that best matches that position's profile to
+ * `ref` over the inner part (k from S4 to S4 + inner): into `args` (i32),
+ * with `oks` (u8) 0 where the profile is not all known. `one` is scratch
+ * (fine f32). Returns how many profiles the reference averages.
+ */
+export function straightFit(
+  img: usize,
+  C: i32,
+  hole: usize,
+  w: i32,
+  h: i32,
+  ax: f64,
+  ay: f64,
+  dx: f64,
+  dy: f64,
+  nx: f64,
+  ny: f64,
+  step: f64,
+  fine: i32,
+  S4: i32,
+  inner: i32,
+  ts: usize,
+  count: i32,
+  ref: usize,
+  one: usize,
+  args: usize,
+  oks: usize,
+): i32 {
+  for (let k = 0; k < fine; k++) setF32(ref, k, 0);
+  let refCount = 0;
+  for (let t = 1; t <= 4; t++) {
+    if (!straightProfile(img, C, hole, w, h, ax - dx * <f64>t, ay - dy * <f64>t, nx, ny, step, fine, one)) continue;
+    for (let k = 0; k < fine; k++) setF32(ref, k, <f64>(<f32>(<f64>f32At(ref, k) + <f64>f32At(one, k))));
+    refCount++;
+  }
+  if (refCount == 0) return 0;
+  for (let k = 0; k < fine; k++) setF32(ref, k, <f64>(<f32>(<f64>f32At(ref, k) / <f64>refCount)));
+  for (let i = 0; i < count; i++) {
+    const t = f64At(ts, i);
+    if (!straightProfile(img, C, hole, w, h, ax + dx * t, ay + dy * t, nx, ny, step, fine, one)) {
+      setU8(oks, i, 0);
+      continue;
+    }
+    let best = Infinity;
+    let arg = 0;
+    for (let sq = -S4; sq <= S4; sq++) {
+      let ssd: f64 = 0;
+      for (let k = S4; k <= S4 + inner; k++) {
+        const d = <f64>f32At(one, k + sq) - <f64>f32At(ref, k);
+        ssd += d * d;
+      }
+      if (ssd < best) {
+        best = ssd;
+        arg = sq;
+      }
+    }
+    setU8(oks, i, 1);
+    setI32(args, i, arg);
+  }
+  return refCount;
+}

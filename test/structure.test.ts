@@ -615,6 +615,36 @@ describe("structure propagation", () => {
     }
   });
 
+  test("a straight pair's line fitted in WebAssembly is the TypeScript's, on tilted noisy lines of several widths", () => {
+    const rng = new Random(12);
+    const w = 160;
+    const h = 90;
+    for (const [width, tilt] of [
+      [2, 0.02],
+      [3, -0.035],
+      [6, 0.01],
+    ]) {
+      const data = new Float32Array(w * h * 3);
+      const hole = new Uint8Array(w * h);
+      // The line's centre row at x (it drifts a little from the chord the entries give).
+      const centre = (x: number) => 45 + tilt * (x - 80);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const inside = Math.min(1, Math.max(0, width / 2 + 0.5 - Math.abs(y + 0.5 - centre(x + 0.5))));
+          for (let c = 0; c < 3; c++) data[(y * w + x) * 3 + c] = 200 - 150 * inside + c * 4 + rng.next() * 12;
+          if (x >= 60 && x < 100 && y >= 20 && y < 70) hole[y * w + x] = 1;
+        }
+      }
+      const img = { width: w, height: h, channels: 3, data };
+      const left = { x1: 5.5, y1: centre(5) + 0.5, x2: 59.5, y2: centre(59) + 0.5, width, logNfa: 10, contrast: 150 };
+      const right = { x1: 100.5, y1: centre(100) + 0.5, x2: 154.5, y2: centre(154) + 0.5, width, logNfa: 10, contrast: 150 };
+      const entries = findEntries(img, hole, [left, right]);
+      const wasm = pairEntries(img, hole, entries);
+      assert.equal(wasm.length, 1, `width ${width}: the two entries pair`);
+      assert.deepEqual(wasm, pairEntries(img, hole, entries, { wasm: false }), `width ${width}, tilt ${tilt}`);
+    }
+  });
+
   test("the band's nearest segments in WebAssembly give the TypeScript's copy, at full resolution twice the analysis'", () => {
     const rng = new Random(12);
     const w = 60;

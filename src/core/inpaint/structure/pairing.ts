@@ -26,6 +26,7 @@
  * Pure geometry and colour statistics on a low-resolution float image.
  */
 import { bilinearKnownRgb, type FloatImage } from "../resample.js";
+import { straightFitInWasm } from "../wasm/structure.js";
 import type { ChainEnd } from "./edges.js";
 import type { LineSegment } from "./lsd.js";
 
@@ -79,6 +80,8 @@ export interface PairingOptions {
   maxChordAngle?: number;
   /** Largest mean absolute colour difference of two cross-sections (0–255 scale). Default 40. */
   maxProfileDifference?: number;
+  /** A straight pair's line fitting samples in WebAssembly where it runs (the same lines); false: in TypeScript. Default true. */
+  wasm?: boolean;
 }
 
 const GAP = 3;
@@ -508,6 +511,13 @@ function knownLuma(img: FloatImage, hole: Uint8Array, x: number, y: number, tmp:
   return 0.299 * tmp[0] + 0.587 * tmp[1] + 0.114 * tmp[2];
 }
 
+/** Whether a reference cross-section is too plain to fit a line to (no luma step of 8 from its first value). */
+function lowContrast(ref: Float32Array): boolean {
+  let contrast = 0;
+  for (let k = 1; k < ref.length; k++) contrast = Math.max(contrast, Math.abs(ref[k] - ref[0]));
+  return contrast < 8;
+}
+
 /**
  * A straight pair's line, fitted to the structure seen on both sides of the
  * hole. The chord between two entry points is off by the entries' own error
@@ -518,7 +528,7 @@ function knownLuma(img: FloatImage, hole: Uint8Array, x: number, y: number, tmp:
  * to a quarter pixel) and a line u = α + β·t is fitted to the shifts, with
  * one round of outlier rejection; the entries move onto it.
  */
-function fitStraight(img: FloatImage, hole: Uint8Array, a: Entry, b: Entry): [Entry, Entry] | null {
+function fitStraight(img: FloatImage, hole: Uint8Array, a: Entry, b: Entry, wasm: boolean): [Entry, Entry] | null {
   const chord = Math.hypot(b.x - a.x, b.y - a.y);
   const dx = (b.x - a.x) / chord;
   const dy = (b.y - a.y) / chord;
@@ -529,61 +539,68 @@ function fitStraight(img: FloatImage, hole: Uint8Array, a: Entry, b: Entry): [En
   const S = 3;
   const step = 0.25;
   const n = 2 * R + 1;
-  const tmp = new Float32Array(3);
-  const profileAt = (px: number, py: number, out: Float32Array): boolean => {
-    for (let k = 0; k < out.length; k++) {
-      const u = (k - (out.length - 1) / 2) * step;
-      const v = knownLuma(img, hole, px + nx * u, py + ny * u, tmp);
-      if (Number.isNaN(v)) return false;
-      out[k] = v;
-    }
-    return true;
-  };
-  // Reference: a's cross-section averaged over a few pixels behind it, sampled every quarter pixel.
   const fine = Math.round((2 * R) / step) + 1;
-  const ref = new Float32Array(fine);
-  const one = new Float32Array(fine);
-  let refCount = 0;
-  for (let t = 1; t <= 4; t++) {
-    if (!profileAt(a.x - dx * t, a.y - dy * t, one)) continue;
-    for (let k = 0; k < fine; k++) ref[k] += one[k];
-    refCount++;
-  }
-  if (refCount === 0) return null;
-  for (let k = 0; k < fine; k++) ref[k] /= refCount;
-  let contrast = 0;
-  for (let k = 1; k < fine; k++) contrast = Math.max(contrast, Math.abs(ref[k] - ref[0]));
-  if (contrast < 8) return null;
-
-  const ts: number[] = [];
-  const us: number[] = [];
   const inner = (n - 1 - 2 * S) / step;
-  const sample = (t: number) => {
-    const px = a.x + dx * t;
-    const py = a.y + dy * t;
-    if (!profileAt(px, py, one)) return;
-    let best = Number.POSITIVE_INFINITY;
-    let arg = 0;
-    // Shift s (in quarter pixels): one(k + s) against ref(k) on the inner part.
-    for (let sq = -S / step; sq <= S / step; sq++) {
-      let ssd = 0;
-      for (let k = S / step; k <= S / step + inner; k++) {
-        const d = one[k + sq] - ref[k];
-        ssd += d * d;
-      }
-      if (ssd < best) {
-        best = ssd;
-        arg = sq;
-      }
-    }
-    if (Math.abs(arg) >= S / step) return;
-    ts.push(t);
-    us.push(arg * step);
-  };
+  // Where the structure is sampled along the line: behind a, and beyond b.
+  const positions: number[] = [];
   const reachA = Math.min(a.length, 80);
   const reachB = Math.min(b.length, 80);
-  for (let t = 1; t <= reachA; t += 2) sample(-t);
-  for (let t = 1; t <= reachB; t += 2) sample(chord + t);
+  for (let t = 1; t <= reachA; t += 2) positions.push(-t);
+  for (let t = 1; t <= reachB; t += 2) positions.push(chord + t);
+  const ts: number[] = [];
+  const us: number[] = [];
+  const inWasm = wasm ? straightFitInWasm(img, hole, a.x, a.y, dx, dy, nx, ny, step, fine, S / step, inner, positions) : null;
+  if (inWasm !== null) {
+    if (inWasm.refCount === 0 || lowContrast(inWasm.ref)) return null;
+    for (let i = 0; i < positions.length; i++) {
+      if (inWasm.oks[i] === 0 || Math.abs(inWasm.args[i]) >= S / step) continue;
+      ts.push(positions[i]);
+      us.push(inWasm.args[i] * step);
+    }
+  } else {
+    const tmp = new Float32Array(3);
+    const profileAt = (px: number, py: number, out: Float32Array): boolean => {
+      for (let k = 0; k < out.length; k++) {
+        const u = (k - (out.length - 1) / 2) * step;
+        const v = knownLuma(img, hole, px + nx * u, py + ny * u, tmp);
+        if (Number.isNaN(v)) return false;
+        out[k] = v;
+      }
+      return true;
+    };
+    // Reference: a's cross-section averaged over a few pixels behind it, sampled every quarter pixel.
+    const ref = new Float32Array(fine);
+    const one = new Float32Array(fine);
+    let refCount = 0;
+    for (let t = 1; t <= 4; t++) {
+      if (!profileAt(a.x - dx * t, a.y - dy * t, one)) continue;
+      for (let k = 0; k < fine; k++) ref[k] += one[k];
+      refCount++;
+    }
+    if (refCount === 0) return null;
+    for (let k = 0; k < fine; k++) ref[k] /= refCount;
+    if (lowContrast(ref)) return null;
+    for (const t of positions) {
+      if (!profileAt(a.x + dx * t, a.y + dy * t, one)) continue;
+      let best = Number.POSITIVE_INFINITY;
+      let arg = 0;
+      // Shift s (in quarter pixels): one(k + s) against ref(k) on the inner part.
+      for (let sq = -S / step; sq <= S / step; sq++) {
+        let ssd = 0;
+        for (let k = S / step; k <= S / step + inner; k++) {
+          const d = one[k + sq] - ref[k];
+          ssd += d * d;
+        }
+        if (ssd < best) {
+          best = ssd;
+          arg = sq;
+        }
+      }
+      if (Math.abs(arg) >= S / step) continue;
+      ts.push(t);
+      us.push(arg * step);
+    }
+  }
   let keep = ts.map(() => true);
   let alpha = 0;
   let beta = 0;
@@ -800,7 +817,7 @@ export function pairEntries(img: FloatImage, hole: Uint8Array, entries: Entry[],
       let ea = collinear && !curved ? { ...a, dx: cx / chord, dy: cy / chord } : a;
       let eb = collinear && !curved ? { ...b, dx: -cx / chord, dy: -cy / chord } : b;
       if (collinear && !curved) {
-        const fitted = fitStraight(img, hole, ea, eb);
+        const fitted = fitStraight(img, hole, ea, eb, options.wasm !== false);
         if (fitted) [ea, eb] = fitted;
       }
       const turn = curved ? angleA + angleB : 0;

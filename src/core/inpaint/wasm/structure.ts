@@ -91,6 +91,29 @@ interface StructureExports {
     grey: number,
     band: number,
   ): number;
+  straightFit(
+    img: number,
+    C: number,
+    hole: number,
+    w: number,
+    h: number,
+    ax: number,
+    ay: number,
+    dx: number,
+    dy: number,
+    nx: number,
+    ny: number,
+    step: number,
+    fine: number,
+    S4: number,
+    inner: number,
+    ts: number,
+    count: number,
+    ref: number,
+    one: number,
+    args: number,
+    oks: number,
+  ): number;
 }
 
 /** This thread's memory for the structure step's loops. */
@@ -270,4 +293,78 @@ export function labelSidesInWasm(blocks: SideBlocks, width: number, height: numb
   const any = room.exports.labelSides(xsAt, ysAt, m, inner, outer, left, right, f, x0, y0, x1, y1, width, height, outAt);
   out.set(inRoom);
   return any !== 0;
+}
+
+/** What `fitStraight`'s sampling found (`straightFit` in assembly/structure.ts). */
+export interface StraightFit {
+  /** Profiles the reference cross-section averages (0: none was all known). */
+  refCount: number;
+  /** The reference cross-section, `fine` lumas. */
+  ref: Float32Array;
+  /** Per position: the best shift in quarter steps… */
+  args: Int32Array;
+  /** …where its profile was all known (1). */
+  oks: Uint8Array;
+}
+
+/**
+ * `fitStraight`'s sampling of the analysis image `img` (three channels of
+ * `img.channels`) with `hole`: the reference cross-section behind (ax, ay)
+ * and the best shift at each of `positions` along (dx, dy); null where it
+ * can't run.
+ */
+export function straightFitInWasm(
+  img: { width: number; height: number; channels: number; data: Float32Array },
+  hole: Uint8Array,
+  ax: number,
+  ay: number,
+  dx: number,
+  dy: number,
+  nx: number,
+  ny: number,
+  step: number,
+  fine: number,
+  S4: number,
+  inner: number,
+  positions: readonly number[],
+): StraightFit | null {
+  const { width: w, height: h, channels: C } = img;
+  const n = w * h;
+  const count = positions.length;
+  const room = arena.layout([n * C * 4, n, count * 8, fine * 4, fine * 4, count * 4, count]);
+  if (room === null) return null;
+  const [imgAt, holeAt, tsAt, refAt, oneAt, argsAt, oksAt] = room.at;
+  new Float32Array(room.buffer, imgAt, n * C).set(img.data.subarray(0, n * C));
+  new Uint8Array(room.buffer, holeAt, n).set(hole.subarray(0, n));
+  const ts = new Float64Array(room.buffer, tsAt, count);
+  for (let i = 0; i < count; i++) ts[i] = positions[i];
+  const refCount = room.exports.straightFit(
+    imgAt,
+    C,
+    holeAt,
+    w,
+    h,
+    ax,
+    ay,
+    dx,
+    dy,
+    nx,
+    ny,
+    step,
+    fine,
+    S4,
+    inner,
+    tsAt,
+    count,
+    refAt,
+    oneAt,
+    argsAt,
+    oksAt,
+  );
+  return {
+    refCount,
+    ref: new Float32Array(room.buffer, refAt, fine).slice(),
+    args: new Int32Array(room.buffer, argsAt, count).slice(),
+    oks: new Uint8Array(room.buffer, oksAt, count).slice(),
+  };
 }
