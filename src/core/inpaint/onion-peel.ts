@@ -63,7 +63,9 @@ export function onionPeel(p: PatchProblem, rng: Random, randomCandidates: number
     const y0 = Math.max(-r, -ty);
     const y1 = Math.min(r, H - 1 - ty);
     knownCount = 0;
-    for (let dy = y0; dy <= y1; dy++) for (let dx = x0; dx <= x1; dx++) if (known[t + dy * W + dx] !== 0) offsets[knownCount++] = dy * W + dx;
+    for (let dy = y0; dy <= y1; dy++) {
+      for (let dx = x0; dx <= x1; dx++) if (known[t + dy * W + dx] !== 0) offsets[knownCount++] = dy * W + dx;
+    }
   };
   // Squared colour difference summed over those pixels; a candidate stops once clearly above `limit`.
   const distance = (t: number, s: number, limit: number): number => {
