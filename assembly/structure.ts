@@ -583,3 +583,141 @@ export function straightFit(
   }
   return refCount;
 }
+
+/** JavaScript's Math.round (halves up), exactly: the fraction x − ⌊x⌋ of a double is exact. */
+@inline function jsRound(x: f64): f64 {
+  const r = Math.floor(x);
+  return x - r >= 0.5 ? r + 1 : r;
+}
+
+/** A value stored into a Uint8ClampedArray: NaN → 0, clamped to 0–255, rounded half to even. */
+@inline function clampedByte(v: f64): i32 {
+  if (!(v > 0)) return 0;
+  if (v >= 255) return 255;
+  return <i32>nearest<f64>(v);
+}
+
+/**
+ * `copyAlong`'s per-pixel loop (propagate.ts), operation for operation: for
+ * each hole pixel (X, Y) of the box [X0, X1) × [Y0, Y1), projected onto the
+ * nearest of the three in-hole segments around its cell's stamped one, the
+ * two nearest anchors' copies (shifted by shiftX/Y, plus their colour
+ * offsets) mixed into `band` and `remaining` (over `rect`, rw wide, origin
+ * rx, ry; `sideMark` beside the band). The photo's RGBA and hole bytes are
+ * a region (gx, gy, gw wide) that holds the box and all its shifts within
+ * the photo (W × H). Returns the band pixels newly drawn.
+ */
+export function copyBand(
+  rgba: usize,
+  hole: usize,
+  gx: i32,
+  gy: i32,
+  gw: i32,
+  W: i32,
+  H: i32,
+  cropX: i32,
+  cropY: i32,
+  q: f64,
+  X0: i32,
+  Y0: i32,
+  X1: i32,
+  Y1: i32,
+  lx0: i32,
+  ly0: i32,
+  mw: i32,
+  mh: i32,
+  nearestSeg: usize,
+  nearestDist: usize,
+  points: usize,
+  arc: usize,
+  i0: i32,
+  i1: i32,
+  end: f64,
+  hw: f64,
+  side: f64,
+  first: f64,
+  spacing: f64,
+  K: i32,
+  shiftX: usize,
+  shiftY: usize,
+  offset: usize,
+  band: usize,
+  remaining: usize,
+  rx: i32,
+  ry: i32,
+  rw: i32,
+  sideMark: i32,
+): i32 {
+  let count = 0;
+  const limit = (side + 1) * (side + 1);
+  for (let Y = Y0; Y < Y1; Y++) {
+    const ly = (<f64>(Y - cropY) + 0.5) / q - 0.5;
+    const my = <i32>Math.min(<f64>(mh - 1), Math.max(0, jsRound(ly) - <f64>ly0));
+    const rowOut = (Y - ry) * rw - rx;
+    for (let X = X0; X < X1; X++) {
+      if (u8At(hole, (Y - gy) * gw + X - gx) == 0) continue;
+      const p = rowOut + X;
+      const lx = (<f64>(X - cropX) + 0.5) / q - 0.5;
+      const mx = <i32>Math.min(<f64>(mw - 1), Math.max(0, jsRound(lx) - <f64>lx0));
+      const seg = i32At(nearestSeg, my * mw + mx);
+      if (seg < 0 || <f64>f32At(nearestDist, my * mw + mx) > limit) continue;
+      let bestD = Infinity;
+      let bestT: f64 = 0;
+      let bestU: f64 = 0;
+      const sLo = max(i0, seg - 1);
+      const sHi = min(i1 - 1, seg + 1);
+      for (let s = sLo; s <= sHi; s++) {
+        const ax = <f64>f32At(points, 2 * s);
+        const ay = <f64>f32At(points, 2 * s + 1);
+        const sx0 = <f64>f32At(points, 2 * s + 2) - ax;
+        const sy0 = <f64>f32At(points, 2 * s + 3) - ay;
+        const len = Math.sqrt(sx0 * sx0 + sy0 * sy0);
+        if (len < 1e-6) continue;
+        const along = ((lx - ax) * sx0 + (ly - ay) * sy0) / len;
+        const across = ((lx - ax) * sy0 - (ly - ay) * sx0) / len;
+        const over = along < 0 ? -along : along > len ? along - len : 0;
+        const d = over * over + across * across;
+        if (d < bestD) {
+          bestD = d;
+          const a0 = <f64>f32At(arc, s);
+          bestT = a0 + (along * (<f64>f32At(arc, s + 1) - a0)) / len;
+          bestU = across;
+        }
+      }
+      if (bestT < 0 || bestT > end || Math.abs(bestU) > side) continue;
+      const beside = Math.abs(bestU) > hw;
+      if (beside && u8At(remaining, p) != 1) continue;
+      const position = Math.min(<f64>(K - 1), Math.max(0, (bestT - first) / spacing));
+      const k0 = min(K - 1, <i32>Math.floor(position));
+      const k1 = min(K - 1, k0 + 1);
+      const a0 = copySource(X, Y, i32At(shiftX, k0), i32At(shiftY, k0), W, H, hole, gx, gy, gw);
+      const a1 = k1 == k0 ? -1 : copySource(X, Y, i32At(shiftX, k1), i32At(shiftY, k1), W, H, hole, gx, gy, gw);
+      if (a0 < 0 && a1 < 0) continue;
+      const f: f64 = a1 < 0 ? 0 : a0 < 0 ? 1 : position - <f64>k0;
+      const a = f < 0.5 ? a0 : a1;
+      const o = p * 4;
+      for (let ch = 0; ch < 3; ch++) {
+        const v0: f64 = a0 < 0 ? 0 : <f64>u8At(rgba, a0 * 4 + ch) + <f64>f32At(offset, k0 * 3 + ch);
+        const v1: f64 = a1 < 0 ? 0 : <f64>u8At(rgba, a1 * 4 + ch) + <f64>f32At(offset, k1 * 3 + ch);
+        setU8(band, o + ch, clampedByte((1 - f) * v0 + f * v1));
+      }
+      setU8(band, o + 3, u8At(rgba, a * 4 + 3));
+      if (beside) {
+        setU8(remaining, p, sideMark);
+        continue;
+      }
+      if (u8At(remaining, p) != 0) count++;
+      setU8(remaining, p, 0);
+    }
+  }
+  return count;
+}
+
+/** `sourceIndex`: the region index of (X + dx, Y + dy) where it lies on the photo outside the hole, else −1. */
+@inline function copySource(X: i32, Y: i32, dx: i32, dy: i32, W: i32, H: i32, hole: usize, gx: i32, gy: i32, gw: i32): i32 {
+  const x = X + dx;
+  const y = Y + dy;
+  if (x < 0 || y < 0 || x >= W || y >= H) return -1;
+  const a = (y - gy) * gw + x - gx;
+  return u8At(hole, a) == 0 ? a : -1;
+}

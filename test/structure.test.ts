@@ -693,6 +693,27 @@ describe("structure propagation", () => {
       const wasm = copy(true);
       assert.ok(wasm.pixelsDrawn > 0, `half width ${halfWidth}: pixels drawn`);
       assert.deepEqual(wasm, copy(false), `half width ${halfWidth}`);
+      // A plan whose anchors copy from off the photo (arc −19 is 40–80 px left of the hole's pixels), from the hole
+      // (5 px ahead) and from the far side, with colour offsets that leave 0–255: the kernel clamps and rounds as a
+      // Uint8ClampedArray does.
+      const K = plan.source.length;
+      const odd = {
+        first: plan.first,
+        spacing: plan.spacing,
+        source: Float32Array.from({ length: K }, (_, k) => [-19, plan.first + k * plan.spacing + 5, 30][k % 3]),
+        offset: Float32Array.from({ length: 3 * K }, (_, i) => [-230.5, 0.5, 91.25, 300, -0.5, 2.5][i % 6]),
+      };
+      const copyOdd = (wasm: boolean) => {
+        const band = new Uint8ClampedArray(rect.width * rect.height * 4);
+        const remaining = new Uint8Array(rect.width * rect.height);
+        for (let y = 0; y < rect.height; y++)
+          for (let x = 0; x < rect.width; x++) remaining[y * rect.width + x] = hole[(rect.y + y) * W + rect.x + x];
+        const pixelsDrawn = copyAlong(curve, odd, frame, band, remaining, rect, wasm);
+        return { pixelsDrawn, band: Array.from(band), remaining: Array.from(remaining) };
+      };
+      const oddWasm = copyOdd(true);
+      assert.ok(oddWasm.pixelsDrawn > 0, "the odd plan draws");
+      assert.deepEqual(oddWasm, copyOdd(false), `half width ${halfWidth}, odd plan`);
     }
   });
 });

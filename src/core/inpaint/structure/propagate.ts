@@ -26,7 +26,7 @@
  */
 import type { Rect, RgbaImage } from "../../image.js";
 import { bilinearKnownRgb, type FloatImage } from "../resample.js";
-import { anchorSumsInWasm, stampNearestInWasm } from "../wasm/structure.js";
+import { anchorSumsInWasm, copyBandInWasm, stampNearestInWasm } from "../wasm/structure.js";
 import type { StructureCurve } from "./pairing.js";
 
 /** Analysis image and its mapping to the full-resolution photo. */
@@ -428,6 +428,39 @@ export function copyAlong(
     shiftX[k] = Math.round((at[0] - tx) * q);
     shiftY[k] = Math.round((at[1] - ty) * q);
   }
+  let count = 0;
+  const X0 = crop.x + lx0 * q;
+  const Y0 = crop.y + ly0 * q;
+  const X1 = Math.min(crop.x + crop.width, crop.x + (lx1 + 1) * q);
+  const Y1 = Math.min(crop.y + crop.height, crop.y + (ly1 + 1) * q);
+  const H = image.height;
+  if (wasm) {
+    const drawn = copyBandInWasm({
+      image,
+      hole,
+      crop,
+      q,
+      box: { X0, Y0, X1, Y1 },
+      cells: { lx0, ly0, mw, mh, nearestSeg, nearestDist },
+      points,
+      arc,
+      i0,
+      i1,
+      end: c.end,
+      halfWidth: hw,
+      side,
+      first: plan.first,
+      spacing: plan.spacing,
+      shiftX,
+      shiftY,
+      offset: plan.offset,
+      band,
+      remaining,
+      rect,
+      sideMark: SIDE,
+    });
+    if (drawn !== null) return drawn;
+  }
   // Each in-hole segment's length, once: the loop below projects every band pixel onto three of them.
   const segmentLength = new Float64Array(Math.max(0, i1 - i0));
   for (let i = i0; i < i1; i++) {
@@ -435,12 +468,6 @@ export function copyAlong(
     const sy = points[2 * i + 3] - points[2 * i + 1];
     segmentLength[i - i0] = Math.sqrt(sx * sx + sy * sy);
   }
-  let count = 0;
-  const X0 = crop.x + lx0 * q;
-  const Y0 = crop.y + ly0 * q;
-  const X1 = Math.min(crop.x + crop.width, crop.x + (lx1 + 1) * q);
-  const Y1 = Math.min(crop.y + crop.height, crop.y + (ly1 + 1) * q);
-  const H = image.height;
   for (let Y = Y0; Y < Y1; Y++) {
     const ly = (Y - crop.y + 0.5) / q - 0.5;
     const my = Math.min(mh - 1, Math.max(0, Math.round(ly) - ly0));

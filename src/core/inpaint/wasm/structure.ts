@@ -114,6 +114,47 @@ interface StructureExports {
     args: number,
     oks: number,
   ): number;
+  copyBand(
+    rgba: number,
+    hole: number,
+    gx: number,
+    gy: number,
+    gw: number,
+    W: number,
+    H: number,
+    cropX: number,
+    cropY: number,
+    q: number,
+    X0: number,
+    Y0: number,
+    X1: number,
+    Y1: number,
+    lx0: number,
+    ly0: number,
+    mw: number,
+    mh: number,
+    nearestSeg: number,
+    nearestDist: number,
+    points: number,
+    arc: number,
+    i0: number,
+    i1: number,
+    end: number,
+    hw: number,
+    side: number,
+    first: number,
+    spacing: number,
+    K: number,
+    shiftX: number,
+    shiftY: number,
+    offset: number,
+    band: number,
+    remaining: number,
+    rx: number,
+    ry: number,
+    rw: number,
+    sideMark: number,
+  ): number;
 }
 
 /** This thread's memory for the structure step's loops. */
@@ -367,4 +408,133 @@ export function straightFitInWasm(
     args: new Int32Array(room.buffer, argsAt, count).slice(),
     oks: new Uint8Array(room.buffer, oksAt, count).slice(),
   };
+}
+
+/** Largest photo region (pixels) that `copyBandInWasm` copies in; beyond it the TypeScript copies. */
+const COPY_REGION_MAX = 1 << 24;
+
+/** `copyAlong`'s inputs to its per-pixel loop (see `copyBand` in assembly/structure.ts). */
+export interface BandCopy {
+  image: { width: number; height: number; data: Uint8ClampedArray };
+  hole: Uint8Array;
+  crop: { x: number; y: number };
+  q: number;
+  /** The full-resolution box [X0, X1) × [Y0, Y1). */
+  box: { X0: number; Y0: number; X1: number; Y1: number };
+  /** The analysis cells' box origin and size, with each cell's nearest segment and its squared distance. */
+  cells: { lx0: number; ly0: number; mw: number; mh: number; nearestSeg: Int32Array; nearestDist: Float32Array };
+  points: Float32Array;
+  arc: Float32Array;
+  i0: number;
+  i1: number;
+  end: number;
+  halfWidth: number;
+  side: number;
+  first: number;
+  spacing: number;
+  shiftX: Int32Array;
+  shiftY: Int32Array;
+  offset: Float32Array;
+  band: Uint8ClampedArray;
+  remaining: Uint8Array;
+  rect: { x: number; y: number; width: number; height: number };
+  sideMark: number;
+}
+
+/**
+ * `copyAlong`'s per-pixel loop in WebAssembly: writes `band` and `remaining`
+ * as the TypeScript does and returns the band pixels newly drawn; null where
+ * it can't run (or the photo region it reads is too large).
+ */
+export function copyBandInWasm(b: BandCopy): number | null {
+  const { width: W, height: H } = b.image;
+  const { X0, Y0, X1, Y1 } = b.box;
+  if (X1 <= X0 || Y1 <= Y0) return 0;
+  // The photo region that holds the box and every anchor's shift of it.
+  let gx0 = X0;
+  let gy0 = Y0;
+  let gx1 = X1;
+  let gy1 = Y1;
+  for (let k = 0; k < b.shiftX.length; k++) {
+    gx0 = Math.min(gx0, X0 + b.shiftX[k]);
+    gy0 = Math.min(gy0, Y0 + b.shiftY[k]);
+    gx1 = Math.max(gx1, X1 + b.shiftX[k]);
+    gy1 = Math.max(gy1, Y1 + b.shiftY[k]);
+  }
+  gx0 = Math.max(0, gx0);
+  gy0 = Math.max(0, gy0);
+  gx1 = Math.min(W, gx1);
+  gy1 = Math.min(H, gy1);
+  const gw = gx1 - gx0;
+  const gh = gy1 - gy0;
+  if (gw * gh > COPY_REGION_MAX) return null;
+  const { mw, mh } = b.cells;
+  const K = b.shiftX.length;
+  const count = 2 * (b.i1 + 1);
+  const rn = b.rect.width * b.rect.height;
+  const room = arena.layout([gw * gh * 4, gw * gh, mw * mh * 4, mw * mh * 4, count * 4, (b.i1 + 1) * 4, K * 4, K * 4, K * 12, rn * 4, rn]);
+  if (room === null) return null;
+  const [rgbaAt, holeAt, segAt, distAt, pointsAt, arcAt, sxAt, syAt, offsetAt, bandAt, remainingAt] = room.at;
+  const rgba = new Uint8Array(room.buffer, rgbaAt, gw * gh * 4);
+  const hole = new Uint8Array(room.buffer, holeAt, gw * gh);
+  for (let y = 0; y < gh; y++) {
+    const from = (gy0 + y) * W + gx0;
+    rgba.set(b.image.data.subarray(from * 4, (from + gw) * 4), y * gw * 4);
+    hole.set(b.hole.subarray(from, from + gw), y * gw);
+  }
+  new Int32Array(room.buffer, segAt, mw * mh).set(b.cells.nearestSeg);
+  new Float32Array(room.buffer, distAt, mw * mh).set(b.cells.nearestDist);
+  new Float32Array(room.buffer, pointsAt, count).set(b.points.subarray(0, count));
+  new Float32Array(room.buffer, arcAt, b.i1 + 1).set(b.arc.subarray(0, b.i1 + 1));
+  new Int32Array(room.buffer, sxAt, K).set(b.shiftX);
+  new Int32Array(room.buffer, syAt, K).set(b.shiftY);
+  new Float32Array(room.buffer, offsetAt, K * 3).set(b.offset.subarray(0, K * 3));
+  const band = new Uint8Array(room.buffer, bandAt, rn * 4);
+  band.set(b.band.subarray(0, rn * 4));
+  const remaining = new Uint8Array(room.buffer, remainingAt, rn);
+  remaining.set(b.remaining.subarray(0, rn));
+  const drawn = room.exports.copyBand(
+    rgbaAt,
+    holeAt,
+    gx0,
+    gy0,
+    gw,
+    W,
+    H,
+    b.crop.x,
+    b.crop.y,
+    b.q,
+    X0,
+    Y0,
+    X1,
+    Y1,
+    b.cells.lx0,
+    b.cells.ly0,
+    mw,
+    mh,
+    segAt,
+    distAt,
+    pointsAt,
+    arcAt,
+    b.i0,
+    b.i1,
+    b.end,
+    b.halfWidth,
+    b.side,
+    b.first,
+    b.spacing,
+    K,
+    sxAt,
+    syAt,
+    offsetAt,
+    bandAt,
+    remainingAt,
+    b.rect.x,
+    b.rect.y,
+    b.rect.width,
+    b.sideMark,
+  );
+  b.band.set(band);
+  b.remaining.set(remaining);
+  return drawn;
 }
