@@ -23,6 +23,7 @@ import {
 import { upsampleFieldInWasm, voterSetupInWasm } from "../src/core/inpaint/wasm/coarse.js";
 import { distanceToKnown } from "../src/core/mask.js";
 import { Random } from "../src/core/random.js";
+import { compiledOnce, decodeBase64 } from "../src/core/wasm.js";
 
 /** A random colour image (plus two texture-like channels when C = 5) with a rectangular hole. */
 function randomProblem(C: 3 | 5, kernel: "wasm" | "typescript", seed: number): PatchProblem {
@@ -230,6 +231,22 @@ const assemblyScript = (() => {
     return null;
   }
 })();
+
+test("the kernels' base64 decodes to the bytes atob gives, and every committed kernel compiles from it", async () => {
+  const rng = new Random(3);
+  const raw = Uint8Array.from({ length: 1000 }, () => rng.int(0, 255));
+  let text = "";
+  for (const b of raw) text += String.fromCharCode(b);
+  const base64 = btoa(text);
+  assert.deepEqual(Uint8Array.from(decodeBase64(base64)), raw);
+  for (const file of ["coarse", "patch-distance", "structure", "downsample"]) {
+    const bytes = await import(`../src/core/inpaint/wasm/${file}-bytes.js`);
+    const encoded = Object.values(bytes)[0] as string;
+    const fromAtob = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+    assert.deepEqual(Uint8Array.from(decodeBase64(encoded)), fromAtob, file);
+    assert.ok(compiledOnce(encoded)() !== null, `${file} compiles`);
+  }
+});
 
 test("the committed WebAssembly kernel is what its AssemblyScript source compiles to", {
   skip: assemblyScript === null && "assemblyscript (a devDependency) is not installed",

@@ -25,10 +25,7 @@ export function compiledOnce(base64: string): () => object | null {
     const api = wasmApi();
     try {
       if (!api) throw new Error("no WebAssembly");
-      const text = atob(base64);
-      const bytes = new Uint8Array(text.length);
-      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-      compiled = new api.Module(bytes);
+      compiled = new api.Module(decodeBase64(base64));
     } catch {
       compiled = null;
     }
@@ -121,3 +118,21 @@ export class WasmArena<E> {
 }
 
 const PAGE = 65536;
+
+/**
+ * The bytes of a base64 string: by the runtime's own decoder where it has
+ * one (`Uint8Array.fromBase64`, Node's `Buffer`), else through `atob`. The
+ * `atob` loop runs in V8's interpreter on a fresh thread: 0.7–1 ms for the
+ * 11 KB coarse kernel, against 0.2 ms for `Buffer`, and every thread
+ * decodes each kernel it uses once.
+ */
+export function decodeBase64(base64: string): Uint8Array {
+  const typed = Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array };
+  if (typeof typed.fromBase64 === "function") return typed.fromBase64(base64);
+  const buffer = (globalThis as { Buffer?: { from(s: string, encoding: "base64"): Uint8Array } }).Buffer;
+  if (buffer !== undefined) return buffer.from(base64, "base64");
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
