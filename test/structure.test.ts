@@ -8,7 +8,7 @@ import { improveNnf, makePatchProblem, randomNnf, sidesAgree } from "../src/core
 import { knownCanny } from "../src/core/inpaint/structure/edges.js";
 import { gaussianBlur } from "../src/core/inpaint/structure/lsd.js";
 import { findEntries, pairEntries, type StructureCurve } from "../src/core/inpaint/structure/pairing.js";
-import { bandRect, copyAlong, planAnchors } from "../src/core/inpaint/structure/propagate.js";
+import { type AnchorPlan, bandRect, copyAlong, planAnchors } from "../src/core/inpaint/structure/propagate.js";
 import { sideLabels } from "../src/core/inpaint/structure/sides.js";
 import {
   analysisFactor,
@@ -682,12 +682,12 @@ describe("structure propagation", () => {
       const plan = planAnchors(curve, frame);
       const rect = bandRect(curve, frame);
       assert.ok(plan !== null && rect !== null, `half width ${halfWidth}: a plan and a band`);
-      const copy = (wasm: boolean) => {
+      const copy = (wasm: boolean, by: AnchorPlan = plan) => {
         const band = new Uint8ClampedArray(rect.width * rect.height * 4);
         const remaining = new Uint8Array(rect.width * rect.height);
         for (let y = 0; y < rect.height; y++)
           for (let x = 0; x < rect.width; x++) remaining[y * rect.width + x] = hole[(rect.y + y) * W + rect.x + x];
-        const pixelsDrawn = copyAlong(curve, plan, frame, band, remaining, rect, wasm);
+        const pixelsDrawn = copyAlong(curve, by, frame, band, remaining, rect, wasm);
         return { pixelsDrawn, band: Array.from(band), remaining: Array.from(remaining) };
       };
       const wasm = copy(true);
@@ -703,17 +703,9 @@ describe("structure propagation", () => {
         source: Float32Array.from({ length: K }, (_, k) => [-19, plan.first + k * plan.spacing + 5, 30][k % 3]),
         offset: Float32Array.from({ length: 3 * K }, (_, i) => [-230.5, 0.5, 91.25, 300, -0.5, 2.5][i % 6]),
       };
-      const copyOdd = (wasm: boolean) => {
-        const band = new Uint8ClampedArray(rect.width * rect.height * 4);
-        const remaining = new Uint8Array(rect.width * rect.height);
-        for (let y = 0; y < rect.height; y++)
-          for (let x = 0; x < rect.width; x++) remaining[y * rect.width + x] = hole[(rect.y + y) * W + rect.x + x];
-        const pixelsDrawn = copyAlong(curve, odd, frame, band, remaining, rect, wasm);
-        return { pixelsDrawn, band: Array.from(band), remaining: Array.from(remaining) };
-      };
-      const oddWasm = copyOdd(true);
+      const oddWasm = copy(true, odd);
       assert.ok(oddWasm.pixelsDrawn > 0, "the odd plan draws");
-      assert.deepEqual(oddWasm, copyOdd(false), `half width ${halfWidth}, odd plan`);
+      assert.deepEqual(oddWasm, copy(false, odd), `half width ${halfWidth}, odd plan`);
     }
   });
 });
