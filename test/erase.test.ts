@@ -539,6 +539,11 @@ describe("patch distance kernels", () => {
     const wasm = await erase(image, mask, { seed: 4, coarse: new PatchMatchCoarse({ kernel: "wasm" }) });
     const typescript = await erase(image, mask, { seed: 4, coarse: new PatchMatchCoarse({ kernel: "typescript" }) });
     assert.deepEqual(wasm.data, typescript.data);
+    // An object-sized hole (2 % of the photo): the coarsest level also solves the onion peel's start, in each kernel.
+    const small = rectMask(200, 150, 80, 60, 30, 20);
+    const wasmSmall = await erase(image, small, { seed: 4, coarse: new PatchMatchCoarse({ kernel: "wasm" }) });
+    const typescriptSmall = await erase(image, small, { seed: 4, coarse: new PatchMatchCoarse({ kernel: "typescript" }) });
+    assert.deepEqual(wasmSmall.data, typescriptSmall.data);
     assert.throws(() => new PatchMatchCoarse({ kernel: "gpu" as "wasm" }), /kernel/);
   });
 
