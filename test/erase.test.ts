@@ -494,6 +494,19 @@ describe("fill threads", () => {
       await pool.close();
     }
   });
+
+  test("a pool closed while its threads still load ends them only once they have loaded, and answers each thread's check", async () => {
+    const { FieldThreadPool } = await import("../src/node/field-threads.js");
+    // Node aborts the process when a thread is terminated mid-load; closing at once must wait for the load instead.
+    for (let round = 0; round < 3; round++) {
+      const pool = new FieldThreadPool(2);
+      await pool.close();
+    }
+    const pool = new FieldThreadPool(1);
+    const posted = tasksPostedTo(pool);
+    await pool.close();
+    assert.deepEqual(posted, ["loaded"], "one load check for the one thread, then the threads end");
+  });
 });
 
 describe("a thread pool's structure step on a photo not in shared memory", () => {

@@ -125,6 +125,20 @@ function startPool(threads: number): Piscina {
   });
 }
 
+/**
+ * Ends a pool's threads once each has loaded its modules. A worker thread loads this package's ES modules
+ * through `require` (Piscina's loader; Node 20.19+ allows it), and Node aborts the whole process
+ * ("FATAL ERROR: v8::Module::IsGraphAsync must be used on an instantiated module") when a thread is
+ * terminated in the middle of that: seen when bad input ended the CLI while its prestarted thread booted.
+ * A task runs on a thread only after its modules are in, so one trivial task per thread marks the point
+ * from which ending it is safe; the wait is at most the boot (about 0.2 s on two cores).
+ */
+async function destroyLoaded(pool: Piscina, threads: number): Promise<void> {
+  const loaded = Array.from({ length: threads }, () => pool.run(null, { name: "loaded" }).catch(() => undefined));
+  await Promise.all(loaded);
+  await pool.destroy();
+}
+
 /** Threads started by `prestartFieldThreads`, until a `FieldThreadPool` of as many threads takes them. */
 let prestarted: { pool: Piscina; threads: number } | null = null;
 
@@ -144,7 +158,7 @@ export function prestartFieldThreads(threads = defaultFieldThreads()): void {
 export async function closePrestarted(): Promise<void> {
   const left = prestarted;
   prestarted = null;
-  await left?.pool.destroy();
+  if (left) await destroyLoaded(left.pool, left.threads);
 }
 
 export class FieldThreadPool implements FieldThreads {
@@ -341,6 +355,6 @@ export class FieldThreadPool implements FieldThreads {
   /** Stops the threads and lets the staging buffers go. */
   async close(): Promise<void> {
     this.staging = null;
-    await this.pool.destroy();
+    await destroyLoaded(this.pool, this.threads);
   }
 }

@@ -76,6 +76,14 @@ export default function runBands({ problem, nnf, snapshot, only, bands }: FieldT
   for (const band of bands) scanBand(p, nnf, snapshot, only, band, new Random(band.seed));
 }
 
+/**
+ * Answers once this thread has loaded its modules (a task runs only after that): field-threads.ts waits for it
+ * before ending the threads.
+ */
+export function loaded(): true {
+  return true;
+}
+
 export interface FeaturesTask {
   grey: GreyImage;
   maxPoints: number;
