@@ -17,7 +17,7 @@ import { detectFeatures, featurePyramid, HarrisScratch, harrisResponse } from ".
 import { Fft2d } from "../src/core/reference/fft.js";
 import { dominantFlowAt, flowAt, nodeConductance, parallaxFlow } from "../src/core/reference/flow.js";
 import { type GreyImage, gaussianBlur, sampleBilinear, workingGrey, workingHole } from "../src/core/reference/grey.js";
-import { fillFromReference, pinnedByPhoto, pinnedDown } from "../src/core/reference/guided-fill.js";
+import { backedByDetail, fillFromReference, pinnedByPhoto, pinnedDown } from "../src/core/reference/guided-fill.js";
 import { fitHomography, type Homography, project, ransacAffine, ransacHomography } from "../src/core/reference/homography.js";
 import { matchFeatures } from "../src/core/reference/matching.js";
 import { refineHomography, refinePyramid } from "../src/core/reference/refine.js";
@@ -654,6 +654,17 @@ describe("geometry", () => {
     assert.ok(!pinnedByPhoto({ score: 0.9, moved: 0.88 }), "1.2× the residual");
     assert.ok(!pinnedByPhoto({ score: 0.45, moved: 0.3 }), "soft rule needs 0.5");
     assert.ok(!pinnedByPhoto({ score: 0.05, moved: -0.2 }), "another scene");
+  });
+
+  test("a pose the ring pins down is refused where the photo's detail elsewhere hardly correlates and barely falls when moved (a repeating pattern)", () => {
+    // Right poses on tuning views: plain views score 0.98+, softened ones as low as 0.46 but at a clear peak.
+    assert.ok(backedByDetail({ score: 0.99, moved: 0.83 }), "plain view, right pose");
+    assert.ok(backedByDetail({ score: 0.5, moved: 0.45 }), "clear correlation, however flat");
+    assert.ok(backedByDetail({ score: 0.459, moved: 0.138 }), "softened view, right pose");
+    assert.ok(backedByDetail({ score: 0.496, moved: 0.307 }), "softened view, right pose, 0.62 kept");
+    // The curved bands zoomed 1.78×: a copy of the right place 708 px off.
+    assert.ok(!backedByDetail({ score: 0.37, moved: 0.3 }), "0.81 kept when moved");
+    assert.ok(!backedByDetail({ score: 0.3, moved: 0.35 }), "moved fits better");
   });
 
   test("a plain sky around the hole pins nothing, but the photo's detail elsewhere pins the right pose and refuses a wrong one or another scene", () => {

@@ -139,6 +139,18 @@ const WIDE_MOVED_SHARE = 0.5;
  */
 const WIDE_RESIDUAL_RATIO = 1.25;
 const WIDE_SOFT_CORRELATION = 0.5;
+/**
+ * Where the ring does pin a weak pose down, the photo's detail must still not
+ * speak against it: below WIDE_SOFT_CORRELATION, the pose must lie at a clear
+ * peak of that detail's correlation, moved it keeping at most this share of
+ * it. A repeating pattern (curved bands, tiles) fits the ring at a copy of
+ * the right place: on a tuning view zoomed 1.78× the direct search's pose,
+ * 708 px off, was pinned by the ring, while the detail elsewhere correlated
+ * 0.37 and still 0.30 moved (0.81 of it). Right poses below 0.5 on the
+ * softened tuning views kept 0.30–0.62 of theirs (seeds 1–3, photos 1–6);
+ * every right weak pose on the plain tuning views (seeds 1–9) scored 0.98+.
+ */
+const PINNED_WIDE_MOVED_SHARE = 0.7;
 /** A flat ring (luma std below this) is judged by its mean error instead. */
 const FLAT_RING_STD = 4;
 const FLAT_RING_MAX_ERROR = 8;
@@ -379,6 +391,11 @@ export async function fillFromReference(
     if (wide === null || wide.score < MIN_WIDE_CORRELATION) {
       return unused(
         `${few(best.inliers)} feature matches agree on the alignment, and the reference's detail does not match the rest of the photo (correlation ${(wide?.score ?? 0).toFixed(2)} < ${MIN_WIDE_CORRELATION}); it is probably of another scene.`,
+      );
+    }
+    if (pinnedDown(best.score, moved) && !backedByDetail(wide)) {
+      return unused(
+        `${few(best.inliers)} feature matches agree on the alignment; the ring around the hole fits it, but the photo's detail elsewhere hardly does (correlation ${wide.score.toFixed(2)}, still ${wide.moved.toFixed(2)} when moved by ${d} px): a repeating pattern fits more than one place, so the hole is filled from the photo alone.`,
       );
     }
     if (!pinnedDown(best.score, moved)) {
@@ -728,6 +745,14 @@ export function pinnedByPhoto(wide: WideEvidence | null): boolean {
   if (wide === null || wide.score < MIN_WIDE_CORRELATION) return false;
   if (wide.moved <= WIDE_MOVED_SHARE * wide.score) return true;
   return wide.score >= WIDE_SOFT_CORRELATION && 1 - wide.moved >= WIDE_RESIDUAL_RATIO * (1 - wide.score);
+}
+
+/**
+ * The photo's detail does not speak against a pose the ring pins down: it
+ * correlates clearly (WIDE_SOFT_CORRELATION), or at least peaks at the pose.
+ */
+export function backedByDetail(wide: WideEvidence): boolean {
+  return wide.score >= WIDE_SOFT_CORRELATION || wide.moved <= PINNED_WIDE_MOVED_SHARE * wide.score;
 }
 
 function few(inliers: number): string {
