@@ -541,6 +541,75 @@ describe("geometry", () => {
     }
   });
 
+  test("the FFT's columns, transformed whole rows at a time, give the bits of each line transformed alone", () => {
+    // Radix-2 Cooley–Tukey on one line through a scratch copy: rows, then columns at a stride of the side.
+    const lineByLine = (re: Float64Array, im: Float64Array, n: number, sign: number): void => {
+      const bits = Math.log2(n);
+      const a = new Float64Array(n);
+      const b = new Float64Array(n);
+      const line = (start: number, stride: number) => {
+        for (let i = 0; i < n; i++) {
+          let j = 0;
+          for (let k = 0; k < bits; k++) j |= ((i >> k) & 1) << (bits - 1 - k);
+          a[j] = re[start + i * stride];
+          b[j] = im[start + i * stride];
+        }
+        for (let half = 1, step = n >> 1; half < n; half <<= 1, step >>= 1) {
+          for (let s = 0; s < n; s += 2 * half) {
+            for (let k = 0; k < half; k++) {
+              const wr = Math.cos((2 * Math.PI * k * step) / n);
+              const wi = sign * Math.sin((2 * Math.PI * k * step) / n);
+              const p = s + k;
+              const q = p + half;
+              const tr = a[q] * wr - b[q] * wi;
+              const ti = a[q] * wi + b[q] * wr;
+              a[q] = a[p] - tr;
+              b[q] = b[p] - ti;
+              a[p] += tr;
+              b[p] += ti;
+            }
+          }
+        }
+        for (let i = 0; i < n; i++) {
+          re[start + i * stride] = a[i];
+          im[start + i * stride] = b[i];
+        }
+      };
+      for (let r = 0; r < n; r++) line(r * n, 1);
+      for (let c = 0; c < n; c++) line(c, n);
+    };
+    const rng = new Random(11);
+    // Dense planes, and a small image padded with +0 (whose blank rows the transform skips).
+    for (const [n, side] of [
+      [2, 2],
+      [16, 16],
+      [128, 128],
+      [64, 9],
+    ]) {
+      const fft = new Fft2d(n);
+      const inside = (i: number) => i % n < side && Math.floor(i / n) < side;
+      const re = Float64Array.from({ length: n * n }, (_, i) => (inside(i) ? rng.next() * 255 - 100 : 0));
+      const im = Float64Array.from({ length: n * n }, (_, i) => (i % 3 === 0 || !inside(i) ? 0 : rng.next()));
+      const [re1, im1] = [new Float64Array(re), new Float64Array(im)];
+      fft.forward(re, im);
+      lineByLine(re1, im1, n, -1);
+      assert.ok(
+        Buffer.from(re.buffer).equals(Buffer.from(re1.buffer)) && Buffer.from(im.buffer).equals(Buffer.from(im1.buffer)),
+        `forward ${n}`,
+      );
+      fft.inverse(re, im);
+      lineByLine(re1, im1, n, 1);
+      for (let i = 0; i < n * n; i++) {
+        re1[i] *= 1 / (n * n);
+        im1[i] *= 1 / (n * n);
+      }
+      assert.ok(
+        Buffer.from(re.buffer).equals(Buffer.from(re1.buffer)) && Buffer.from(im.buffer).equals(Buffer.from(im1.buffer)),
+        `inverse ${n}`,
+      );
+    }
+  });
+
   test("the FFT inverts itself, and a shifted impulse transforms to unit magnitude", () => {
     const fft = new Fft2d(16);
     const rng = new Random(4);

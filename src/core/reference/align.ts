@@ -206,6 +206,28 @@ function detail(g: WorkingGrey, sigma: number): GreyImage {
   return fine;
 }
 
+/**
+ * The detail planes of one alignment's two photos, made once: the photo's for
+ * every pose, the reference's for each band width asked (a pose's scale sets
+ * it). Several poses of one alignment are weighed (`wideEvidence`), and each
+ * blur of both working photos cost as much as the rest of the evidence.
+ */
+const detailCache = new WeakMap<Surroundings, { target: GreyImage; reference: Map<number, GreyImage> }>();
+
+function detailsOf(s: Surroundings, rs: number): { tb: GreyImage; rb: GreyImage } {
+  let cached = detailCache.get(s);
+  if (cached === undefined) {
+    cached = { target: detail(s.target, WIDE_BLUR), reference: new Map() };
+    detailCache.set(s, cached);
+  }
+  let rb = cached.reference.get(rs);
+  if (rb === undefined) {
+    rb = detail(s.reference, WIDE_BLUR * rs);
+    cached.reference.set(rs, rb);
+  }
+  return { tb: cached.target, rb };
+}
+
 /** Known points sampled for the wide evidence: about this many. */
 const WIDE_POINTS = 20000;
 /** The detail band (working pixels of the photo): noise and resampling drop out below it, a shift of a few pixels still shows. */
@@ -248,8 +270,7 @@ export function wideEvidence(s: Surroundings, h: Homography, shift: number): Wid
   }
   const scale = localScale(working, cx, cy);
   const rs = Math.min(3, Math.max(0.35, scale));
-  const tb = detail(tg, WIDE_BLUR);
-  const rb = detail(rg, WIDE_BLUR * rs);
+  const { tb, rb } = detailsOf(s, rs);
   let xx = 0;
   let yy = 0;
   let xy = 0;

@@ -11,8 +11,6 @@ export class Fft2d {
   private readonly cos: Float64Array;
   private readonly sin: Float64Array;
   private readonly reversed: Uint32Array;
-  private readonly re: Float64Array;
-  private readonly im: Float64Array;
 
   constructor(size: number) {
     if (size < 2 || (size & (size - 1)) !== 0) throw new Error(`FFT size ${size} is not a power of two`);
@@ -30,8 +28,6 @@ export class Fft2d {
       for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
       this.reversed[i] = r;
     }
-    this.re = new Float64Array(size);
-    this.im = new Float64Array(size);
   }
 
   /** Forward (e^{−2πi·kx/N}) transform of the size×size planes, in place. */
@@ -51,39 +47,86 @@ export class Fft2d {
 
   private transform2d(re: Float64Array, im: Float64Array, sign: number): void {
     const n = this.size;
-    for (let r = 0; r < n; r++) this.line(re, im, r * n, 1, sign);
-    for (let c = 0; c < n; c++) this.line(re, im, c, n, sign);
+    for (let r = 0; r < n; r++) this.row(re, im, r * n, sign);
+    this.columns(re, im, sign);
   }
 
-  /** One 1-D transform of the line starting at `start` with `stride`, through the scratch line. */
-  private line(re: Float64Array, im: Float64Array, start: number, stride: number, sign: number): void {
+  /** The 1-D transform of one row, in place: rows in bit-reversed order, then the butterflies. */
+  private row(re: Float64Array, im: Float64Array, o: number, sign: number): void {
     const n = this.size;
-    const a = this.re;
-    const b = this.im;
+    // A row of +0 (the padding around a small image) transforms to +0: every product and sum of +0 with the
+    // finite twiddles is ±0, and +0 − (±0) and +0 + (±0) are +0 again.
+    let blank = true;
+    for (let i = o; i < o + n && blank; i++) blank = Object.is(re[i], 0) && Object.is(im[i], 0);
+    if (blank) return;
     for (let i = 0; i < n; i++) {
       const j = this.reversed[i];
-      a[j] = re[start + i * stride];
-      b[j] = im[start + i * stride];
+      if (j <= i) continue;
+      const r = re[o + i];
+      re[o + i] = re[o + j];
+      re[o + j] = r;
+      const m = im[o + i];
+      im[o + i] = im[o + j];
+      im[o + j] = m;
+    }
+    for (let half = 1, step = n >> 1; half < n; half <<= 1, step >>= 1) {
+      for (let s = o; s < o + n; s += 2 * half) {
+        for (let k = 0; k < half; k++) {
+          const wr = this.cos[k * step];
+          const wi = sign * this.sin[k * step];
+          const p = s + k;
+          const q = p + half;
+          const tr = re[q] * wr - im[q] * wi;
+          const ti = re[q] * wi + im[q] * wr;
+          re[q] = re[p] - tr;
+          im[q] = im[p] - ti;
+          re[p] += tr;
+          im[p] += ti;
+        }
+      }
+    }
+  }
+
+  /**
+   * The 1-D transform of every column at once, whole rows at a time: the rows
+   * in bit-reversed order, then each butterfly applied to a pair of rows. A
+   * column read one value per row (a stride of the side) left the cache at
+   * every step; here every inner loop runs along a row, and each column sees
+   * the same operations in the same order as a column transformed alone, so the same numbers.
+   */
+  private columns(re: Float64Array, im: Float64Array, sign: number): void {
+    const n = this.size;
+    for (let i = 0; i < n; i++) {
+      const j = this.reversed[i];
+      if (j <= i) continue;
+      for (let c = 0, p = i * n, q = j * n; c < n; c++, p++, q++) {
+        const r = re[p];
+        re[p] = re[q];
+        re[q] = r;
+        const m = im[p];
+        im[p] = im[q];
+        im[q] = m;
+      }
     }
     for (let half = 1, step = n >> 1; half < n; half <<= 1, step >>= 1) {
       for (let s = 0; s < n; s += 2 * half) {
         for (let k = 0; k < half; k++) {
           const wr = this.cos[k * step];
           const wi = sign * this.sin[k * step];
-          const p = s + k;
-          const q = p + half;
-          const tr = a[q] * wr - b[q] * wi;
-          const ti = a[q] * wi + b[q] * wr;
-          a[q] = a[p] - tr;
-          b[q] = b[p] - ti;
-          a[p] += tr;
-          b[p] += ti;
+          const p0 = (s + k) * n;
+          const q0 = p0 + half * n;
+          for (let c = 0; c < n; c++) {
+            const p = p0 + c;
+            const q = q0 + c;
+            const tr = re[q] * wr - im[q] * wi;
+            const ti = re[q] * wi + im[q] * wr;
+            re[q] = re[p] - tr;
+            im[q] = im[p] - ti;
+            re[p] += tr;
+            im[p] += ti;
+          }
         }
       }
-    }
-    for (let i = 0; i < n; i++) {
-      re[start + i * stride] = a[i];
-      im[start + i * stride] = b[i];
     }
   }
 }
