@@ -502,3 +502,97 @@ export function normalEquations(
   setF64(out, 0, cost);
   setF64(out, 1, <f64>used);
 }
+
+/**
+ * `Fft2d`'s transform (src/core/reference/fft.ts) of the n × n planes `re`
+ * and `im` (f64, rows packed), in place, operation for operation: each row
+ * in bit-reversed order (`rev`, u32) then its butterflies, skipping rows of
+ * +0, then the columns whole rows at a time; the twiddles `cos` and `sin`
+ * (n / 2 each) come from the TypeScript, `sign` −1 forward and 1 inverse,
+ * and every value is multiplied by `scale` at the end unless it is 1.
+ */
+export function fft2d(re: usize, im: usize, n: i32, cos: usize, sin: usize, rev: usize, sign: f64, scale: f64): void {
+  for (let r = 0; r < n; r++) {
+    const o = r * n;
+    let blank = true;
+    for (let i = o; i < o + n; i++) {
+      if (reinterpret<u64>(f64At(re, i)) != 0 || reinterpret<u64>(f64At(im, i)) != 0) {
+        blank = false;
+        break;
+      }
+    }
+    if (blank) continue;
+    for (let i = 0; i < n; i++) {
+      const j = <i32>load<u32>(rev + (<usize>i << 2));
+      if (j <= i) continue;
+      const a = f64At(re, o + i);
+      setF64(re, o + i, f64At(re, o + j));
+      setF64(re, o + j, a);
+      const b = f64At(im, o + i);
+      setF64(im, o + i, f64At(im, o + j));
+      setF64(im, o + j, b);
+    }
+    for (let half = 1, step = n >> 1; half < n; half <<= 1, step >>= 1) {
+      for (let s = o; s < o + n; s += 2 * half) {
+        for (let k = 0; k < half; k++) {
+          const wr = f64At(cos, k * step);
+          const wi = sign * f64At(sin, k * step);
+          const p = s + k;
+          const q = p + half;
+          const qr = f64At(re, q);
+          const qi = f64At(im, q);
+          const tr = qr * wr - qi * wi;
+          const ti = qr * wi + qi * wr;
+          const pr = f64At(re, p);
+          const pi = f64At(im, p);
+          setF64(re, q, pr - tr);
+          setF64(im, q, pi - ti);
+          setF64(re, p, pr + tr);
+          setF64(im, p, pi + ti);
+        }
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const j = <i32>load<u32>(rev + (<usize>i << 2));
+    if (j <= i) continue;
+    for (let c = 0; c < n; c++) {
+      const a = f64At(re, i * n + c);
+      setF64(re, i * n + c, f64At(re, j * n + c));
+      setF64(re, j * n + c, a);
+      const b = f64At(im, i * n + c);
+      setF64(im, i * n + c, f64At(im, j * n + c));
+      setF64(im, j * n + c, b);
+    }
+  }
+  for (let half = 1, step = n >> 1; half < n; half <<= 1, step >>= 1) {
+    for (let s = 0; s < n; s += 2 * half) {
+      for (let k = 0; k < half; k++) {
+        const wr = f64At(cos, k * step);
+        const wi = sign * f64At(sin, k * step);
+        const p0 = (s + k) * n;
+        const q0 = p0 + half * n;
+        for (let c = 0; c < n; c++) {
+          const p = p0 + c;
+          const q = q0 + c;
+          const qr = f64At(re, q);
+          const qi = f64At(im, q);
+          const tr = qr * wr - qi * wi;
+          const ti = qr * wi + qi * wr;
+          const pr = f64At(re, p);
+          const pi = f64At(im, p);
+          setF64(re, q, pr - tr);
+          setF64(im, q, pi - ti);
+          setF64(re, p, pr + tr);
+          setF64(im, p, pi + ti);
+        }
+      }
+    }
+  }
+  if (scale != 1) {
+    for (let i = 0; i < n * n; i++) {
+      setF64(re, i, f64At(re, i) * scale);
+      setF64(im, i, f64At(im, i) * scale);
+    }
+  }
+}

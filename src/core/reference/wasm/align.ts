@@ -44,6 +44,7 @@ interface AlignExports {
     pickDist: number,
   ): void;
   sampleAt(data: number, w: number, h: number, points: number, n: number, out: number): void;
+  fft2d(re: number, im: number, n: number, cos: number, sin: number, rev: number, sign: number, scale: number): void;
   photometricSums(data: number, w: number, h: number, tv: number, nx: number, ny: number, n: number, hm: number, sums: number): void;
   normalEquations(
     data: number,
@@ -255,4 +256,35 @@ export function sampleAtInWasm(data: Float32Array, w: number, h: number, points:
   new Float64Array(room.buffer, pointsAt, 2 * n).set(points.subarray(0, 2 * n));
   room.exports.sampleAt(dataAt, w, h, pointsAt, n, outAt);
   return new Float64Array(room.buffer, outAt, n).slice();
+}
+
+/**
+ * `Fft2d`'s transform of the n × n planes `re` and `im` in place (twiddles
+ * `cos`, `sin` and the bit reversal `rev` from it; `sign` −1 forward, 1
+ * inverse; every value times `scale` after); false where WebAssembly is missing.
+ */
+export function fft2dInWasm(
+  re: Float64Array,
+  im: Float64Array,
+  n: number,
+  cos: Float64Array,
+  sin: Float64Array,
+  rev: Uint32Array,
+  sign: number,
+  scale: number,
+): boolean {
+  const room = arena.layout([n * n * 8, n * n * 8, cos.length * 8, sin.length * 8, n * 4]);
+  if (room === null) return false;
+  const [reAt, imAt, cosAt, sinAt, revAt] = room.at;
+  const rePlane = new Float64Array(room.buffer, reAt, n * n);
+  const imPlane = new Float64Array(room.buffer, imAt, n * n);
+  rePlane.set(re);
+  imPlane.set(im);
+  new Float64Array(room.buffer, cosAt, cos.length).set(cos);
+  new Float64Array(room.buffer, sinAt, sin.length).set(sin);
+  new Uint32Array(room.buffer, revAt, n).set(rev);
+  room.exports.fft2d(reAt, imAt, n, cosAt, sinAt, revAt, sign, scale);
+  re.set(rePlane);
+  im.set(imPlane);
+  return true;
 }
