@@ -508,7 +508,8 @@ export function normalEquations(
  * and `im` (f64, rows packed), in place, operation for operation: each row
  * in bit-reversed order (`rev`, u32) then its butterflies, skipping rows of
  * +0, then the columns whole rows at a time; the twiddles `cos` and `sin`
- * (n / 2 each) come from the TypeScript, `sign` −1 forward and 1 inverse,
+ * (n / 2 each) come from the TypeScript, `sign` −1 forward and 1 inverse
+ * (n ≥ 2, a power of two),
  * and every value is multiplied by `scale` at the end unless it is 1.
  */
 export function fft2d(re: usize, im: usize, n: i32, cos: usize, sin: usize, rev: usize, sign: f64, scale: f64): void {
@@ -532,23 +533,38 @@ export function fft2d(re: usize, im: usize, n: i32, cos: usize, sin: usize, rev:
       setF64(im, o + i, f64At(im, o + j));
       setF64(im, o + j, b);
     }
-    for (let half = 1, step = n >> 1; half < n; half <<= 1, step >>= 1) {
+    // The first stage one butterfly at a time; the others two neighbouring butterflies a step (f64x2).
+    for (let s = o; s < o + n; s += 2) {
+      const wr = f64At(cos, 0);
+      const wi = sign * f64At(sin, 0);
+      const qr = f64At(re, s + 1);
+      const qi = f64At(im, s + 1);
+      const tr = qr * wr - qi * wi;
+      const ti = qr * wi + qi * wr;
+      const pr = f64At(re, s);
+      const pi = f64At(im, s);
+      setF64(re, s + 1, pr - tr);
+      setF64(im, s + 1, pi - ti);
+      setF64(re, s, pr + tr);
+      setF64(im, s, pi + ti);
+    }
+    for (let half = 2, step = n >> 2; half < n; half <<= 1, step >>= 1) {
       for (let s = o; s < o + n; s += 2 * half) {
-        for (let k = 0; k < half; k++) {
-          const wr = f64At(cos, k * step);
-          const wi = sign * f64At(sin, k * step);
-          const p = s + k;
-          const q = p + half;
-          const qr = f64At(re, q);
-          const qi = f64At(im, q);
-          const tr = qr * wr - qi * wi;
-          const ti = qr * wi + qi * wr;
-          const pr = f64At(re, p);
-          const pi = f64At(im, p);
-          setF64(re, q, pr - tr);
-          setF64(im, q, pi - ti);
-          setF64(re, p, pr + tr);
-          setF64(im, p, pi + ti);
+        for (let k = 0; k < half; k += 2) {
+          const vwr = f64x2.replace_lane(f64x2.splat(f64At(cos, k * step)), 1, f64At(cos, (k + 1) * step));
+          const vwi = f64x2.replace_lane(f64x2.splat(sign * f64At(sin, k * step)), 1, sign * f64At(sin, (k + 1) * step));
+          const p = <usize>(s + k) << 3;
+          const q = <usize>(s + k + half) << 3;
+          const qr = v128.load(re + q);
+          const qi = v128.load(im + q);
+          const tr = f64x2.sub(f64x2.mul(qr, vwr), f64x2.mul(qi, vwi));
+          const ti = f64x2.add(f64x2.mul(qr, vwi), f64x2.mul(qi, vwr));
+          const pr = v128.load(re + p);
+          const pi = v128.load(im + p);
+          v128.store(re + q, f64x2.sub(pr, tr));
+          v128.store(im + q, f64x2.sub(pi, ti));
+          v128.store(re + p, f64x2.add(pr, tr));
+          v128.store(im + p, f64x2.add(pi, ti));
         }
       }
     }
@@ -572,19 +588,22 @@ export function fft2d(re: usize, im: usize, n: i32, cos: usize, sin: usize, rev:
         const wi = sign * f64At(sin, k * step);
         const p0 = (s + k) * n;
         const q0 = p0 + half * n;
-        for (let c = 0; c < n; c++) {
-          const p = p0 + c;
-          const q = q0 + c;
-          const qr = f64At(re, q);
-          const qi = f64At(im, q);
-          const tr = qr * wr - qi * wi;
-          const ti = qr * wi + qi * wr;
-          const pr = f64At(re, p);
-          const pi = f64At(im, p);
-          setF64(re, q, pr - tr);
-          setF64(im, q, pi - ti);
-          setF64(re, p, pr + tr);
-          setF64(im, p, pi + ti);
+        // Two columns a step (f64x2: each lane the scalar's operations, so the same bits); n is a power of two.
+        const vwr = f64x2.splat(wr);
+        const vwi = f64x2.splat(wi);
+        for (let c = 0; c < n; c += 2) {
+          const p = <usize>(p0 + c) << 3;
+          const q = <usize>(q0 + c) << 3;
+          const qr = v128.load(re + q);
+          const qi = v128.load(im + q);
+          const tr = f64x2.sub(f64x2.mul(qr, vwr), f64x2.mul(qi, vwi));
+          const ti = f64x2.add(f64x2.mul(qr, vwi), f64x2.mul(qi, vwr));
+          const pr = v128.load(re + p);
+          const pi = v128.load(im + p);
+          v128.store(re + q, f64x2.sub(pr, tr));
+          v128.store(im + q, f64x2.sub(pi, ti));
+          v128.store(re + p, f64x2.add(pr, tr));
+          v128.store(im + p, f64x2.add(pi, ti));
         }
       }
     }
