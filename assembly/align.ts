@@ -5,7 +5,8 @@
 // (`workingGrey` in src/core/reference/grey.ts), the separable Gaussian blur
 // (`convolveRows` / `convolveColumns` there), the feature pyramid's bilinear
 // shrink and the Harris response (`shrinkBilinear`, `harrisResponse` in
-// features.ts), written operation for operation as there: the same f64
+// features.ts) and the direct search's FFT (`Fft2d` in fft.ts), written
+// operation for operation as there: the same f64
 // arithmetic in the same order, rounded to f32 where the TypeScript stores
 // into a Float32Array, so the features, and so the homographies, are the
 // same. The blur's weights come from the TypeScript (they need Math.exp).

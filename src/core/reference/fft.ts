@@ -3,7 +3,9 @@
  * radix-2 Cooley–Tukey, rows then columns), for correlating small images in
  * the frequency domain. Real and imaginary parts are separate planes, rows
  * packed; transforms are in place and unnormalised (the inverse divides by
- * N² itself).
+ * N² itself). In WebAssembly where it runs (`fft2d` in assembly/align.ts,
+ * the same operations in the same order, so the same bits); this
+ * TypeScript is the fallback.
  */
 
 import { fft2dInWasm } from "./wasm/align.js";
