@@ -505,6 +505,23 @@ export function normalEquations(
 }
 
 /**
+ * Two radix-2 butterflies side by side (byte offsets `p` and `q` into the
+ * planes, twiddles per lane): each lane the scalar's operations in its order.
+ */
+@inline function butterflies2(re: usize, im: usize, p: usize, q: usize, vwr: v128, vwi: v128): void {
+  const qr = v128.load(re + q);
+  const qi = v128.load(im + q);
+  const tr = f64x2.sub(f64x2.mul(qr, vwr), f64x2.mul(qi, vwi));
+  const ti = f64x2.add(f64x2.mul(qr, vwi), f64x2.mul(qi, vwr));
+  const pr = v128.load(re + p);
+  const pi = v128.load(im + p);
+  v128.store(re + q, f64x2.sub(pr, tr));
+  v128.store(im + q, f64x2.sub(pi, ti));
+  v128.store(re + p, f64x2.add(pr, tr));
+  v128.store(im + p, f64x2.add(pi, ti));
+}
+
+/**
  * `Fft2d`'s transform (src/core/reference/fft.ts) of the n × n planes `re`
  * and `im` (f64, rows packed), in place, operation for operation: each row
  * in bit-reversed order (`rev`, u32) then its butterflies, skipping rows of
@@ -554,18 +571,7 @@ export function fft2d(re: usize, im: usize, n: i32, cos: usize, sin: usize, rev:
         for (let k = 0; k < half; k += 2) {
           const vwr = f64x2.replace_lane(f64x2.splat(f64At(cos, k * step)), 1, f64At(cos, (k + 1) * step));
           const vwi = f64x2.replace_lane(f64x2.splat(sign * f64At(sin, k * step)), 1, sign * f64At(sin, (k + 1) * step));
-          const p = <usize>(s + k) << 3;
-          const q = <usize>(s + k + half) << 3;
-          const qr = v128.load(re + q);
-          const qi = v128.load(im + q);
-          const tr = f64x2.sub(f64x2.mul(qr, vwr), f64x2.mul(qi, vwi));
-          const ti = f64x2.add(f64x2.mul(qr, vwi), f64x2.mul(qi, vwr));
-          const pr = v128.load(re + p);
-          const pi = v128.load(im + p);
-          v128.store(re + q, f64x2.sub(pr, tr));
-          v128.store(im + q, f64x2.sub(pi, ti));
-          v128.store(re + p, f64x2.add(pr, tr));
-          v128.store(im + p, f64x2.add(pi, ti));
+          butterflies2(re, im, <usize>(s + k) << 3, <usize>(s + k + half) << 3, vwr, vwi);
         }
       }
     }
@@ -593,18 +599,7 @@ export function fft2d(re: usize, im: usize, n: i32, cos: usize, sin: usize, rev:
         const vwr = f64x2.splat(wr);
         const vwi = f64x2.splat(wi);
         for (let c = 0; c < n; c += 2) {
-          const p = <usize>(p0 + c) << 3;
-          const q = <usize>(q0 + c) << 3;
-          const qr = v128.load(re + q);
-          const qi = v128.load(im + q);
-          const tr = f64x2.sub(f64x2.mul(qr, vwr), f64x2.mul(qi, vwi));
-          const ti = f64x2.add(f64x2.mul(qr, vwi), f64x2.mul(qi, vwr));
-          const pr = v128.load(re + p);
-          const pi = v128.load(im + p);
-          v128.store(re + q, f64x2.sub(pr, tr));
-          v128.store(im + q, f64x2.sub(pi, ti));
-          v128.store(re + p, f64x2.add(pr, tr));
-          v128.store(im + p, f64x2.add(pi, ti));
+          butterflies2(re, im, <usize>(p0 + c) << 3, <usize>(q0 + c) << 3, vwr, vwi);
         }
       }
     }
