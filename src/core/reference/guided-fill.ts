@@ -393,12 +393,13 @@ export async function fillFromReference(
         `${few(best.inliers)} feature matches agree on the alignment, and the reference's detail does not match the rest of the photo (correlation ${(wide?.score ?? 0).toFixed(2)} < ${MIN_WIDE_CORRELATION}); it is probably of another scene.`,
       );
     }
-    if (pinnedDown(best.score, moved) && !backedByDetail(wide)) {
+    const pinned = pinnedDown(best.score, moved);
+    if (pinned && !backedByDetail(wide)) {
       return unused(
         `${few(best.inliers)} feature matches agree on the alignment; the ring around the hole fits it, but the photo's detail elsewhere hardly does (correlation ${wide.score.toFixed(2)}, still ${wide.moved.toFixed(2)} when moved by ${d} px): a repeating pattern fits more than one place, so the hole is filled from the photo alone.`,
       );
     }
-    if (!pinnedDown(best.score, moved)) {
+    if (!pinned) {
       // A plain sky or mist around the hole pins nothing, but the rest of the
       // photo may: a horizon, trees or clouds that the reference shows too.
       if (!pinnedByPhoto(wide)) {
