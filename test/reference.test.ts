@@ -16,6 +16,7 @@ import { searchSimilarity } from "../src/core/reference/direct.js";
 import { detectFeatures, featurePyramid, HarrisScratch, harrisResponse } from "../src/core/reference/features.js";
 import { Fft2d } from "../src/core/reference/fft.js";
 import { dominantFlowAt, flowAt, nodeConductance, parallaxFlow } from "../src/core/reference/flow.js";
+import { matchGrain } from "../src/core/reference/grain.js";
 import { type GreyImage, gaussianBlur, sampleBilinear, workingGrey, workingHole } from "../src/core/reference/grey.js";
 import { backedByDetail, fillFromReference, pinnedByPhoto, pinnedDown } from "../src/core/reference/guided-fill.js";
 import { fitHomography, type Homography, project, ransacAffine, ransacHomography } from "../src/core/reference/homography.js";
@@ -46,6 +47,11 @@ function scene(w: number, h: number, seed: number, shapes = 140): RgbaImage {
   }
   for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) data[i * 4 + c] += rng.int(-3, 3);
   return { width: w, height: h, data };
+}
+
+/** A standard normal sample (Box–Muller). */
+function gaussian(rng: Random): number {
+  return Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
 }
 
 /** The reference a camera would see: `truth` through the inverse of `h`, with another exposure and size. */
@@ -308,6 +314,23 @@ describe("reference-guided erase", () => {
     const pGuided = psnr(guided.image, truth, box);
     assert.ok(pGuided > 28, `PSNR with the relit reference ${pGuided.toFixed(1)} dB`);
     assert.ok(pGuided > psnr(alone.image, truth, box) + 6);
+  });
+
+  test("a reference noisier than the photo has its excess grain filtered, and the fill comes closer to the truth", async () => {
+    const clean = viewOf(truth, toTruth, 560, 420, 1, 0);
+    const noisy = { ...clean, data: new Uint8ClampedArray(clean.data) };
+    const rng = new Random(11);
+    for (let i = 0; i < noisy.width * noisy.height; i++)
+      for (let c = 0; c < 3; c++) noisy.data[i * 4 + c] += Math.round(gaussian(rng) * 10);
+    const guided = await eraseWithReport(photo, mask, { reference: noisy });
+    const r = guided.reference;
+    assert.ok(r?.used, `reference not used: ${r?.notes.join(" ")}`);
+    assert.match(r.notes.join(" "), /noisier than the photo/);
+    const pClean = psnr((await eraseWithReport(photo, mask, { reference: clean })).image, truth, box);
+    const pNoisy = psnr(guided.image, truth, box);
+    // σ 10 of noise alone would hold the fill to about 28 dB.
+    assert.ok(pNoisy > 30, `PSNR with the noisy reference ${pNoisy.toFixed(1)} dB (clean: ${pClean.toFixed(1)} dB)`);
+    assert.ok(sameOutside(guided.image, photo, mask.data), "pixels outside the mask changed");
   });
 
   test("an unrelated photo, turned and zoomed, is refused and changes nothing", async () => {
@@ -810,6 +833,73 @@ describe("geometry", () => {
     assert.equal(r.used, false, r.notes.join(" "));
     assert.match(r.notes[0], /does not pin it down/);
     assert.deepEqual(result.image.data, photo.data);
+  });
+
+  test("grain matching takes a noisier reference's excess noise out where asked, keeps its edges, and leaves an equally noisy one alone", () => {
+    const w = 120;
+    const h = 90;
+    const rng = new Random(4);
+    // A ramp with a step edge through the middle, in three channels.
+    const truthAt = (x: number, y: number, c: number) => 60 + 0.5 * x + 0.3 * y + (x > 60 ? 70 : 0) + 10 * c;
+    const plane = (sigma: number) => {
+      const p = new Float32Array(w * h * 3);
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) p[(y * w + x) * 3 + c] = truthAt(x, y, c) + sigma * gaussian(rng);
+      return p;
+    };
+    const ring = new Uint8Array(w * h);
+    const apply = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const d = Math.hypot(x - 60, y - 45);
+        if (d <= 25) apply[y * w + x] = 1;
+        else if (d <= 40) ring[y * w + x] = 1;
+      }
+    }
+    const valid = new Uint8Array(w * h).fill(1);
+    const photo = plane(1);
+    const noisy = plane(8);
+    const before = noisy.slice();
+    const match = matchGrain(photo, noisy, ring, valid, apply, w, h);
+    assert.ok(match, "no estimate");
+    for (let c = 0; c < 3; c++) {
+      assert.ok(Math.abs(match.photo[c] - 1) < 0.4, `photo noise ${match.photo[c]}`);
+      assert.ok(Math.abs(match.reference[c] - 8) < 2, `reference noise ${match.reference[c]}`);
+      assert.ok(match.excess[c] > 6, `excess ${match.excess[c]}`);
+    }
+    let errBefore = 0;
+    let errAfter = 0;
+    let changedOutside = 0;
+    const sideMeans = [0, 0, 0, 0];
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        for (let c = 0; c < 3; c++) {
+          const k = i * 3 + c;
+          if (!apply[i]) {
+            if (noisy[k] !== before[k]) changedOutside++;
+            continue;
+          }
+          errBefore += (before[k] - truthAt(x, y, c)) ** 2;
+          errAfter += (noisy[k] - truthAt(x, y, c)) ** 2;
+          // Right beside the edge: what the filter left of its 70-level step.
+          if (c === 0 && (x === 59 || x === 62)) {
+            sideMeans[x === 59 ? 0 : 1] += noisy[k] - truthAt(x, y, 0);
+            sideMeans[x === 59 ? 2 : 3]++;
+          }
+        }
+      }
+    }
+    assert.equal(changedOutside, 0);
+    assert.ok(errAfter < 0.4 * errBefore, `squared error ${errBefore.toFixed(0)} → ${errAfter.toFixed(0)}`);
+    assert.ok(Math.abs(sideMeans[0] / sideMeans[2]) < 6 && Math.abs(sideMeans[1] / sideMeans[3]) < 6, `edge smeared: ${sideMeans}`);
+
+    const alike = plane(1);
+    const copy = alike.slice();
+    const same = matchGrain(photo, alike, ring, valid, apply, w, h);
+    assert.ok(same);
+    assert.deepEqual(same.excess, [0, 0, 0]);
+    assert.deepEqual(alike, copy);
   });
 
   test("homography from exact correspondences, and RANSAC through 40 % outliers", () => {

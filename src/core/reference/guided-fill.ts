@@ -51,6 +51,7 @@ import {
   wideEvidence,
 } from "./align.js";
 import { dominantFlowAt, flowAt, parallaxFlow } from "./flow.js";
+import { matchGrain } from "./grain.js";
 import { compose, type Homography } from "./homography.js";
 import { applyTone, fitToneCurves, type ToneCurves } from "./tone.js";
 import { type ShrunkReferences, warpReference, warpReferenceAt } from "./warp.js";
@@ -513,6 +514,14 @@ export async function fillFromReference(
   if (report.filledFraction < MIN_FILLED_FRACTION) {
     report.filledFraction = 0;
     return unused("The reference shows nothing usable behind the object; the hole is filled from the photo alone.");
+  }
+  // The reference's grain, where it is noisier than the photo, is brought down to the photo's (grain.ts).
+  const grain = matchGrain(geo.rgb, ref, ringNarrow, warp.valid, trusted, crop.width, crop.height);
+  if (grain?.excess.some((e) => e > 0)) {
+    const mean = (v: number[]) => (v[0] + v[1] + v[2]) / 3;
+    report.notes.push(
+      `The reference is noisier than the photo (noise ${mean(grain.reference).toFixed(1)} against ${mean(grain.photo).toFixed(1)} grey levels); its excess grain is filtered out.`,
+    );
   }
   // Written only once the reference is used, so that an unused one leaves even an in-place photo as it was.
   const out = inPlace ? image.data : new Uint8ClampedArray(image.data);
