@@ -32,6 +32,8 @@ export interface GrainMatch {
 
 /** Fewer ring pixels than this with a whole 3×3 neighbourhood in both photos: no estimate, nothing changed. */
 const MIN_SAMPLES = 400;
+/** Ring pixels beyond this many are sampled at a stride. */
+const MAX_SAMPLES = 65536;
 /** The reference counts as noisier only beyond this factor on the photo's noise (the estimate's own spread). */
 const NOISIER = 1.2;
 /** Nor below this absolute excess (grey levels): sub-level grain is invisible and a smooth ramp's rounding shows as such. */
@@ -60,17 +62,7 @@ export function matchGrain(
   w: number,
   h: number,
 ): GrainMatch | null {
-  const usable = new Uint8Array(w * h);
-  for (let i = 0; i < usable.length; i++) usable[i] = ring[i] & valid[i];
-  const centres: number[] = [];
-  for (let y = 1; y < h - 1; y++) {
-    for (let x = 1, i = y * w + 1; x < w - 1; x++, i++) {
-      if (!usable[i]) continue;
-      if (!usable[i - w - 1] || !usable[i - w] || !usable[i - w + 1] || !usable[i - 1] || !usable[i + 1]) continue;
-      if (!usable[i + w - 1] || !usable[i + w] || !usable[i + w + 1]) continue;
-      centres.push(i);
-    }
-  }
+  const centres = ringCentres(ring, valid, w, h);
   if (centres.length < MIN_SAMPLES) return null;
   const histogram = new Int32Array(BINS);
   const match: GrainMatch = { photo: [], reference: [], excess: [], samples: centres.length };
@@ -82,17 +74,46 @@ export function matchGrain(
     const excess = sr > NOISIER * sp ? Math.sqrt(sr * sr - sp * sp) : 0;
     match.excess.push(excess >= MIN_EXCESS ? excess : 0);
   }
-  for (let c = 0; c < 3; c++) if (match.excess[c] > 0) wienerChannel(ref, c, valid, apply, w, h, match.excess[c] ** 2);
+  if (match.excess.some((e) => e > 0)) {
+    wienerFilter(
+      ref,
+      valid,
+      apply,
+      w,
+      h,
+      match.excess.map((e) => e * e),
+    );
+  }
   return match;
+}
+
+/**
+ * The ring's pixels whose 3×3 neighbourhood lies in the ring and is valid in
+ * the reference; on a large ring every k-th of them, at most about
+ * `MAX_SAMPLES` (a median needs no more).
+ */
+function ringCentres(ring: Uint8Array, valid: Uint8Array, w: number, h: number): Int32Array {
+  const usable = (i: number) => ring[i] !== 0 && valid[i] !== 0;
+  const all: number[] = [];
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1, i = y * w + 1; x < w - 1; x++, i++) {
+      if (!usable(i) || !usable(i - w - 1) || !usable(i - w) || !usable(i - w + 1) || !usable(i - 1) || !usable(i + 1)) continue;
+      if (!usable(i + w - 1) || !usable(i + w) || !usable(i + w + 1)) continue;
+      all.push(i);
+    }
+  }
+  const step = Math.max(1, Math.floor(all.length / MAX_SAMPLES));
+  const out = new Int32Array(Math.ceil(all.length / step));
+  for (let k = 0, j = 0; k < all.length; k += step, j++) out[j] = all[k];
+  return out;
 }
 
 /**
  * The noise of one channel over the given centres: the median of the 3×3
  * windows' variance (unbiased), over the median of χ²₈/8, so that white
- * noise of σ gives σ. The variance sees noise that the warp's magnification
- * made blotchy, which a second-difference mask would not.
+ * noise of σ gives σ.
  */
-function noiseSigma(rgb: Float32Array, c: number, centres: number[], w: number, histogram: Int32Array): number {
+function noiseSigma(rgb: Float32Array, c: number, centres: Int32Array, w: number, histogram: Int32Array): number {
   histogram.fill(0);
   const up = 3 * w;
   for (const i of centres) {
@@ -121,12 +142,15 @@ function noiseSigma(rgb: Float32Array, c: number, centres: number[], w: number, 
 }
 
 /**
- * Lee's filter on channel `c` at the pixels set in `apply`: mean and variance
- * over the valid pixels of the 5×5 window (running sums along rows, then
- * along columns), and x ← m + max(0, v − noise)/v · (x − m).
+ * Lee's filter at the pixels set in `apply`, on each channel whose `noise`
+ * (a variance) is above 0: mean m and variance v over the valid pixels of
+ * the pixel's 5×5 window, and x ← m + max(0, v − noise)/v · (x − m).
+ * Sliding sums: each row's window sums from prefix sums along the row, kept
+ * for the 2r + 1 rows a window spans, and added up down the columns as the
+ * window moves. A row's sums are taken before the row is filtered, so every
+ * window sees the reference as it was.
  */
-function wienerChannel(rgb: Float32Array, c: number, valid: Uint8Array, apply: Uint8Array, w: number, h: number, noise: number): void {
-  // Only the rows and columns around the pixels to change are summed.
+function wienerFilter(rgb: Float32Array, valid: Uint8Array, apply: Uint8Array, w: number, h: number, noise: number[]): void {
   let x0 = w;
   let y0 = h;
   let x1 = -1;
@@ -146,55 +170,76 @@ function wienerChannel(rgb: Float32Array, c: number, valid: Uint8Array, apply: U
   const by0 = Math.max(0, y0 - RADIUS);
   const by1 = Math.min(h - 1, y1 + RADIUS);
   const bw = bx1 - bx0 + 1;
-  const bh = by1 - by0 + 1;
-  // Row sums (count, Σx, Σx²) over each pixel's horizontal window, then the same down the columns.
-  const rowN = new Float32Array(bw * bh);
-  const rowS = new Float64Array(bw * bh);
-  const rowQ = new Float64Array(bw * bh);
-  for (let y = 0; y < bh; y++) {
-    const src = (by0 + y) * w + bx0;
-    for (let x = 0; x < bw; x++) {
-      let n = 0;
-      let s = 0;
-      let q = 0;
-      const from = Math.max(0, x - RADIUS);
-      const to = Math.min(bw - 1, x + RADIUS);
-      for (let k = from; k <= to; k++) {
-        if (!valid[src + k]) continue;
-        const v = rgb[(src + k) * 3 + c];
-        n++;
-        s += v;
-        q += v * v;
+  const slots = 2 * RADIUS + 1;
+  // Per slot and column: count, then Σx and Σx² of each channel (7 values).
+  const rows = new Float64Array(slots * bw * 7);
+  const columns = new Float64Array(bw * 7);
+  const prefix = new Float64Array((bw + 1) * 7);
+  const rowSums = (y: number) => {
+    prefix.fill(0, 0, 7);
+    for (let x = 0, i = y * w + bx0, o = 0; x < bw; x++, i++, o += 7) {
+      if (valid[i] === 0) {
+        prefix.copyWithin(o + 7, o, o + 7);
+        continue;
       }
-      const o = y * bw + x;
-      rowN[o] = n;
-      rowS[o] = s;
-      rowQ[o] = q;
+      const r = rgb[i * 3];
+      const g = rgb[i * 3 + 1];
+      const b = rgb[i * 3 + 2];
+      prefix[o + 7] = prefix[o] + 1;
+      prefix[o + 8] = prefix[o + 1] + r;
+      prefix[o + 9] = prefix[o + 2] + g;
+      prefix[o + 10] = prefix[o + 3] + b;
+      prefix[o + 11] = prefix[o + 4] + r * r;
+      prefix[o + 12] = prefix[o + 5] + g * g;
+      prefix[o + 13] = prefix[o + 6] + b * b;
     }
+    const base = (y % slots) * bw * 7;
+    for (let x = 0; x < bw; x++) {
+      const hi = Math.min(bw, x + RADIUS + 1) * 7;
+      const lo = Math.max(0, x - RADIUS) * 7;
+      const o = base + x * 7;
+      rows[o] = prefix[hi] - prefix[lo];
+      rows[o + 1] = prefix[hi + 1] - prefix[lo + 1];
+      rows[o + 2] = prefix[hi + 2] - prefix[lo + 2];
+      rows[o + 3] = prefix[hi + 3] - prefix[lo + 3];
+      rows[o + 4] = prefix[hi + 4] - prefix[lo + 4];
+      rows[o + 5] = prefix[hi + 5] - prefix[lo + 5];
+      rows[o + 6] = prefix[hi + 6] - prefix[lo + 6];
+    }
+  };
+  const addRow = (y: number) => {
+    const base = (y % slots) * bw * 7;
+    for (let k = 0; k < bw * 7; k++) columns[k] += rows[base + k];
+  };
+  const subtractRow = (y: number) => {
+    const base = (y % slots) * bw * 7;
+    for (let k = 0; k < bw * 7; k++) columns[k] -= rows[base + k];
+  };
+  for (let y = Math.max(by0, y0 - RADIUS); y < Math.min(by1 + 1, y0 + RADIUS); y++) {
+    rowSums(y);
+    addRow(y);
   }
-  const before = new Float32Array(bw * bh);
-  for (let y = 0; y < bh; y++) for (let x = 0; x < bw; x++) before[y * bw + x] = rgb[((by0 + y) * w + bx0 + x) * 3 + c];
   for (let y = y0; y <= y1; y++) {
-    const from = Math.max(0, y - by0 - RADIUS);
-    const to = Math.min(bh - 1, y - by0 + RADIUS);
+    if (y + RADIUS <= by1) {
+      rowSums(y + RADIUS);
+      addRow(y + RADIUS);
+    }
     for (let x = x0; x <= x1; x++) {
       const i = y * w + x;
       if (!apply[i]) continue;
-      let n = 0;
-      let s = 0;
-      let q = 0;
-      for (let k = from, o = from * bw + x - bx0; k <= to; k++, o += bw) {
-        n += rowN[o];
-        s += rowS[o];
-        q += rowQ[o];
-      }
+      const o = (x - bx0) * 7;
+      const n = columns[o];
       if (n < 2) continue;
-      const mean = s / n;
-      const variance = Math.max(0, q / n - mean * mean);
-      if (variance <= 0) continue;
-      const keep = Math.max(0, variance - noise) / variance;
-      const v = before[(y - by0) * bw + x - bx0];
-      rgb[i * 3 + c] = mean + keep * (v - mean);
+      for (let c = 0; c < 3; c++) {
+        if (noise[c] <= 0) continue;
+        const mean = columns[o + 1 + c] / n;
+        const variance = columns[o + 4 + c] / n - mean * mean;
+        if (variance <= 0) continue;
+        const keep = Math.max(0, variance - noise[c]) / variance;
+        const p = i * 3 + c;
+        rgb[p] = mean + keep * (rgb[p] - mean);
+      }
     }
+    if (y - RADIUS >= by0) subtractRow(y - RADIUS);
   }
 }
