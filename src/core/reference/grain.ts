@@ -93,18 +93,26 @@ export function matchGrain(
  * `MAX_SAMPLES` (a median needs no more).
  */
 function ringCentres(ring: Uint8Array, valid: Uint8Array, w: number, h: number): Int32Array {
-  const usable = (i: number) => ring[i] !== 0 && valid[i] !== 0;
-  const all: number[] = [];
+  const usable = new Uint8Array(w * h);
+  for (let i = 0; i < usable.length; i++) usable[i] = ring[i] & valid[i];
+  let all = new Int32Array(1024);
+  let count = 0;
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1, i = y * w + 1; x < w - 1; x++, i++) {
-      if (!usable(i) || !usable(i - w - 1) || !usable(i - w) || !usable(i - w + 1) || !usable(i - 1) || !usable(i + 1)) continue;
-      if (!usable(i + w - 1) || !usable(i + w) || !usable(i + w + 1)) continue;
-      all.push(i);
+      if (usable[i] === 0) continue;
+      if ((usable[i - w - 1] & usable[i - w] & usable[i - w + 1] & usable[i - 1] & usable[i + 1]) === 0) continue;
+      if ((usable[i + w - 1] & usable[i + w] & usable[i + w + 1]) === 0) continue;
+      if (count === all.length) {
+        const grown = new Int32Array(2 * count);
+        grown.set(all);
+        all = grown;
+      }
+      all[count++] = i;
     }
   }
-  const step = Math.max(1, Math.floor(all.length / MAX_SAMPLES));
-  const out = new Int32Array(Math.ceil(all.length / step));
-  for (let k = 0, j = 0; k < all.length; k += step, j++) out[j] = all[k];
+  const step = Math.max(1, Math.floor(count / MAX_SAMPLES));
+  const out = new Int32Array(Math.ceil(count / step));
+  for (let k = 0, j = 0; k < count; k += step, j++) out[j] = all[k];
   return out;
 }
 
@@ -145,10 +153,10 @@ function noiseSigma(rgb: Float32Array, c: number, centres: Int32Array, w: number
  * Lee's filter at the pixels set in `apply`, on each channel whose `noise`
  * (a variance) is above 0: mean m and variance v over the valid pixels of
  * the pixel's 5×5 window, and x ← m + max(0, v − noise)/v · (x − m).
- * Sliding sums: each row's window sums from prefix sums along the row, kept
- * for the 2r + 1 rows a window spans, and added up down the columns as the
- * window moves. A row's sums are taken before the row is filtered, so every
- * window sees the reference as it was.
+ * Sliding sums: each row's window sums (`RowSums`), kept for the 2r + 1 rows
+ * a window spans, are added up down the columns as the window moves. A row's
+ * sums are taken before the row is filtered, so every window sees the
+ * reference as it was.
  */
 function wienerFilter(rgb: Float32Array, valid: Uint8Array, apply: Uint8Array, w: number, h: number, noise: number[]): void {
   let x0 = w;
@@ -157,7 +165,7 @@ function wienerFilter(rgb: Float32Array, valid: Uint8Array, apply: Uint8Array, w
   let y1 = -1;
   for (let y = 0; y < h; y++) {
     for (let x = 0, i = y * w; x < w; x++, i++) {
-      if (!apply[i]) continue;
+      if (apply[i] === 0) continue;
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;
       if (y < y0) y0 = y;
@@ -169,77 +177,119 @@ function wienerFilter(rgb: Float32Array, valid: Uint8Array, apply: Uint8Array, w
   const bx1 = Math.min(w - 1, x1 + RADIUS);
   const by0 = Math.max(0, y0 - RADIUS);
   const by1 = Math.min(h - 1, y1 + RADIUS);
-  const bw = bx1 - bx0 + 1;
-  const slots = 2 * RADIUS + 1;
-  // Per slot and column: count, then Σx and Σx² of each channel (7 values).
-  const rows = new Float64Array(slots * bw * 7);
-  const columns = new Float64Array(bw * 7);
-  const prefix = new Float64Array((bw + 1) * 7);
-  const rowSums = (y: number) => {
-    prefix.fill(0, 0, 7);
-    for (let x = 0, i = y * w + bx0, o = 0; x < bw; x++, i++, o += 7) {
-      if (valid[i] === 0) {
-        prefix.copyWithin(o + 7, o, o + 7);
-        continue;
-      }
-      const r = rgb[i * 3];
-      const g = rgb[i * 3 + 1];
-      const b = rgb[i * 3 + 2];
-      prefix[o + 7] = prefix[o] + 1;
-      prefix[o + 8] = prefix[o + 1] + r;
-      prefix[o + 9] = prefix[o + 2] + g;
-      prefix[o + 10] = prefix[o + 3] + b;
-      prefix[o + 11] = prefix[o + 4] + r * r;
-      prefix[o + 12] = prefix[o + 5] + g * g;
-      prefix[o + 13] = prefix[o + 6] + b * b;
-    }
-    const base = (y % slots) * bw * 7;
-    for (let x = 0; x < bw; x++) {
-      const hi = Math.min(bw, x + RADIUS + 1) * 7;
-      const lo = Math.max(0, x - RADIUS) * 7;
-      const o = base + x * 7;
-      rows[o] = prefix[hi] - prefix[lo];
-      rows[o + 1] = prefix[hi + 1] - prefix[lo + 1];
-      rows[o + 2] = prefix[hi + 2] - prefix[lo + 2];
-      rows[o + 3] = prefix[hi + 3] - prefix[lo + 3];
-      rows[o + 4] = prefix[hi + 4] - prefix[lo + 4];
-      rows[o + 5] = prefix[hi + 5] - prefix[lo + 5];
-      rows[o + 6] = prefix[hi + 6] - prefix[lo + 6];
-    }
-  };
-  const addRow = (y: number) => {
-    const base = (y % slots) * bw * 7;
-    for (let k = 0; k < bw * 7; k++) columns[k] += rows[base + k];
-  };
-  const subtractRow = (y: number) => {
-    const base = (y % slots) * bw * 7;
-    for (let k = 0; k < bw * 7; k++) columns[k] -= rows[base + k];
-  };
+  const sums = new RowSums(bx1 - bx0 + 1, 2 * RADIUS + 1);
   for (let y = Math.max(by0, y0 - RADIUS); y < Math.min(by1 + 1, y0 + RADIUS); y++) {
-    rowSums(y);
-    addRow(y);
+    sums.take(rgb, valid, w, bx0, y);
+    sums.add(y, 1);
   }
+  const nr = noise[0];
+  const ng = noise[1];
+  const nb = noise[2];
+  const { n: cn, r: cr, g: cg, b: cb, rr: crr, gg: cgg, bb: cbb } = sums.column;
   for (let y = y0; y <= y1; y++) {
     if (y + RADIUS <= by1) {
-      rowSums(y + RADIUS);
-      addRow(y + RADIUS);
+      sums.take(rgb, valid, w, bx0, y + RADIUS);
+      sums.add(y + RADIUS, 1);
     }
-    for (let x = x0; x <= x1; x++) {
-      const i = y * w + x;
-      if (!apply[i]) continue;
-      const o = (x - bx0) * 7;
-      const n = columns[o];
+    for (let x = x0, i = y * w + x0, o = x0 - bx0; x <= x1; x++, i++, o++) {
+      if (apply[i] === 0) continue;
+      const n = cn[o];
       if (n < 2) continue;
-      for (let c = 0; c < 3; c++) {
-        if (noise[c] <= 0) continue;
-        const mean = columns[o + 1 + c] / n;
-        const variance = columns[o + 4 + c] / n - mean * mean;
-        if (variance <= 0) continue;
-        const keep = Math.max(0, variance - noise[c]) / variance;
-        const p = i * 3 + c;
-        rgb[p] = mean + keep * (rgb[p] - mean);
-      }
+      const p = i * 3;
+      if (nr > 0) rgb[p] = wiener(rgb[p], cr[o] / n, crr[o] / n, nr);
+      if (ng > 0) rgb[p + 1] = wiener(rgb[p + 1], cg[o] / n, cgg[o] / n, ng);
+      if (nb > 0) rgb[p + 2] = wiener(rgb[p + 2], cb[o] / n, cbb[o] / n, nb);
     }
-    if (y - RADIUS >= by0) subtractRow(y - RADIUS);
+    if (y - RADIUS >= by0) sums.add(y - RADIUS, -1);
+  }
+}
+
+/** One value through Lee's filter, from its window's mean and mean square. */
+function wiener(value: number, mean: number, meanSquare: number, noise: number): number {
+  const variance = meanSquare - mean * mean;
+  if (variance <= noise) return mean;
+  return mean + ((variance - noise) / variance) * (value - mean);
+}
+
+/** Count, sums and sums of squares of RGB, per column. */
+class Planes {
+  readonly n: Float64Array;
+  readonly r: Float64Array;
+  readonly g: Float64Array;
+  readonly b: Float64Array;
+  readonly rr: Float64Array;
+  readonly gg: Float64Array;
+  readonly bb: Float64Array;
+  constructor(length: number) {
+    this.n = new Float64Array(length);
+    this.r = new Float64Array(length);
+    this.g = new Float64Array(length);
+    this.b = new Float64Array(length);
+    this.rr = new Float64Array(length);
+    this.gg = new Float64Array(length);
+    this.bb = new Float64Array(length);
+  }
+}
+
+/** The horizontal window sums of the last `slots` rows taken (a ring buffer), and their running sum down the columns. */
+class RowSums {
+  readonly column: Planes;
+  private readonly rows: Planes;
+  private readonly prefix: Planes;
+  constructor(
+    private readonly width: number,
+    private readonly slots: number,
+  ) {
+    this.column = new Planes(width);
+    this.rows = new Planes(width * slots);
+    this.prefix = new Planes(width + 1);
+  }
+
+  /** Row y's window sums (columns x0 … x0 + width − 1 of the plane), into its slot. */
+  take(rgb: Float32Array, valid: Uint8Array, w: number, x0: number, y: number): void {
+    const { n, r, g, b, rr, gg, bb } = this.prefix;
+    for (let x = 0, i = y * w + x0; x < this.width; x++, i++) {
+      const on = valid[i] !== 0;
+      const vr = on ? rgb[i * 3] : 0;
+      const vg = on ? rgb[i * 3 + 1] : 0;
+      const vb = on ? rgb[i * 3 + 2] : 0;
+      n[x + 1] = n[x] + (on ? 1 : 0);
+      r[x + 1] = r[x] + vr;
+      g[x + 1] = g[x] + vg;
+      b[x + 1] = b[x] + vb;
+      rr[x + 1] = rr[x] + vr * vr;
+      gg[x + 1] = gg[x] + vg * vg;
+      bb[x + 1] = bb[x] + vb * vb;
+    }
+    const { n: on, r: or, g: og, b: ob, rr: orr, gg: ogg, bb: obb } = this.rows;
+    const base = (y % this.slots) * this.width;
+    for (let x = 0; x < this.width; x++) {
+      const hi = Math.min(this.width, x + RADIUS + 1);
+      const lo = Math.max(0, x - RADIUS);
+      const o = base + x;
+      on[o] = n[hi] - n[lo];
+      or[o] = r[hi] - r[lo];
+      og[o] = g[hi] - g[lo];
+      ob[o] = b[hi] - b[lo];
+      orr[o] = rr[hi] - rr[lo];
+      ogg[o] = gg[hi] - gg[lo];
+      obb[o] = bb[hi] - bb[lo];
+    }
+  }
+
+  /** Adds (sign 1) or removes (−1) row y's sums, taken earlier, to or from the columns'. */
+  add(y: number, sign: number): void {
+    const base = (y % this.slots) * this.width;
+    const { n, r, g, b, rr, gg, bb } = this.column;
+    const { n: sn, r: sr, g: sg, b: sb, rr: srr, gg: sgg, bb: sbb } = this.rows;
+    for (let x = 0, o = base; x < this.width; x++, o++) {
+      n[x] += sign * sn[o];
+      r[x] += sign * sr[o];
+      g[x] += sign * sg[o];
+      b[x] += sign * sb[o];
+      rr[x] += sign * srr[o];
+      gg[x] += sign * sgg[o];
+      bb[x] += sign * sbb[o];
+    }
   }
 }
