@@ -3,8 +3,9 @@
  * neighbourhood) from several images, scaled to one height and labelled, so
  * results can be compared by eye beside the truth.
  */
-import sharp from "sharp";
+
 import type { Rect, RgbaImage } from "../core/image.js";
+import { sharp } from "../node/sharp.js";
 
 export interface TileOptions {
   /** Tile height in pixels. */

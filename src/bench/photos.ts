@@ -7,9 +7,9 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import sharp from "sharp";
 import type { RgbaImage } from "../core/image.js";
 import { VanishError } from "../core/image.js";
+import { sharp } from "../node/sharp.js";
 import { ensureDebPackages, OWN_FOLDER } from "./cache.js";
 
 export const PHOTO_PACKAGES = ["plasma-workspace-wallpapers", "mate-backgrounds"] as const;

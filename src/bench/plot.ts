@@ -4,7 +4,7 @@
  * exponent of the cost: 1 = proportional to the hole). Drawn as SVG and
  * rasterised by sharp, so no plotting library is needed.
  */
-import sharp from "sharp";
+import { sharp } from "../node/sharp.js";
 
 export interface PlotSeries {
   label: string;

@@ -11,9 +11,10 @@
  * cases with a logged reason.
  */
 import path from "node:path";
-import sharp, { type Sharp } from "sharp";
+import type { Sharp } from "sharp";
 import type { RgbaImage } from "../core/image.js";
 import { Random } from "../core/random.js";
+import { sharp } from "../node/sharp.js";
 import { pasteMatte } from "./objects.js";
 import { ensureOpenCvDoc } from "./opencv-doc.js";
 import { decodeFitted, ensureSkimageData } from "./photos.js";

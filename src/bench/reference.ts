@@ -36,7 +36,6 @@
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import sharp from "sharp";
 import { type RgbaImage, VanishError } from "../core/image.js";
 import { eraseWithReport } from "../core/inpaint/erase.js";
 import { holeBounds } from "../core/mask.js";
@@ -44,6 +43,7 @@ import { Random } from "../core/random.js";
 import { alignReference } from "../core/reference/align.js";
 import { removalMask } from "../core/segmentation/removal-mask.js";
 import { FieldThreadPool } from "../node/field-threads.js";
+import { sharp } from "../node/sharp.js";
 import { Progress } from "../terminal/progress.js";
 import { derivedFolder } from "./cache.js";
 import { psnr } from "./metrics.js";

@@ -11,10 +11,10 @@
 import { existsSync, promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import sharp from "sharp";
 import type { Rect, RgbaImage } from "../core/image.js";
 import { eraseWithReport } from "../core/inpaint/erase.js";
 import { holeBounds } from "../core/mask.js";
+import { sharp } from "../node/sharp.js";
 import { Progress } from "../terminal/progress.js";
 import { labelledTiles } from "./contact-sheet.js";
 import { stampDisc, stampEllipse, stampLine } from "./masks.js";

@@ -9,10 +9,10 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Piscina } from "piscina";
-import sharp from "sharp";
 import { VanishError } from "../core/image.js";
 import type { EraseOptions } from "../core/inpaint/erase.js";
 import type { EraseFileResult } from "../node/erase-file.js";
+import { sharp } from "../node/sharp.js";
 import { Progress } from "../terminal/progress.js";
 import type { BatchOutcome, BatchTask } from "./batch-worker.js";
 

@@ -17,11 +17,12 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { deflateSync } from "node:zlib";
-import sharp, { type Sharp } from "sharp";
+import type { Sharp } from "sharp";
 import { editedMetadata, jpegQuality, type PhotoMetadata, writeMetadata } from "../container/metadata.js";
 import { encodePng16 } from "../container/png.js";
 import { isLosslessWebp } from "../container/webp.js";
 import { expectedError, MAX_PIXELS, type Mask, maskFromChannel, type RgbaImage, VanishError } from "../core/image.js";
+import { sharp } from "./sharp.js";
 
 export { cleanUpTempsOnSignals, sweepStaleTemps, writeFileAtomic } from "./atomic-write.js";
 

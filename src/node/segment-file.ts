@@ -6,7 +6,6 @@
  * remove; ≥ 128 is exactly the grown mask).
  */
 import path from "node:path";
-import sharp from "sharp";
 import type { Mask, RgbaImage } from "../core/image.js";
 import { VanishError } from "../core/image.js";
 import type { SegmentPrompt } from "../core/segmentation/prompt.js";
@@ -14,6 +13,7 @@ import { removalMask } from "../core/segmentation/removal-mask.js";
 import type { SegmentEngineName } from "../core/segmentation/segmenter.js";
 import { assertNotSameFile, readImage, writeFileAtomic } from "./io.js";
 import { type NodeSegmenterOptions, Segmenter } from "./segmenter.js";
+import { sharp } from "./sharp.js";
 
 export interface SelectOptions {
   /** "auto" (default: SAM, else built-in with a warning), "sam" or "builtin". */

@@ -7,7 +7,6 @@
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import sharp from "sharp";
 import type { Mask, RgbaImage } from "../core/image.js";
 import { VanishError } from "../core/image.js";
 import { removalMask } from "../core/segmentation/removal-mask.js";
@@ -16,6 +15,7 @@ import { DEFAULT_SUGGEST_KINDS, type Suggestion, type SuggestKindOption } from "
 import { readImage, writeFileAtomic } from "./io.js";
 import { type SelectOptions, segmenterOptions } from "./segment-file.js";
 import { Segmenter } from "./segmenter.js";
+import { sharp } from "./sharp.js";
 import { suggestModels } from "./suggest-models.js";
 
 export interface SuggestFileOptions extends SelectOptions {
