@@ -325,7 +325,7 @@ describe("reference-guided erase", () => {
     const guided = await eraseWithReport(photo, mask, { reference: noisy });
     const r = guided.reference;
     assert.ok(r?.used, `reference not used: ${r?.notes.join(" ")}`);
-    assert.match(r.notes.join(" "), /noisier than the photo/);
+    assert.match(r.notes.join(" "), /grainier than the photo/);
     const pClean = psnr((await eraseWithReport(photo, mask, { reference: clean })).image, truth, box);
     const pNoisy = psnr(guided.image, truth, box);
     // σ 10 of noise alone would hold the fill to about 28 dB.

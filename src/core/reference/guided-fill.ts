@@ -520,7 +520,7 @@ export async function fillFromReference(
   if (grain?.excess.some((e) => e > 0)) {
     const mean = (v: number[]) => (v[0] + v[1] + v[2]) / 3;
     report.notes.push(
-      `The reference is noisier than the photo (noise ${mean(grain.reference).toFixed(1)} against ${mean(grain.photo).toFixed(1)} grey levels); its excess grain is filtered out.`,
+      `The reference is grainier than the photo (fine variation around the hole ${mean(grain.reference).toFixed(1)} against ${mean(grain.photo).toFixed(1)} grey levels); its excess grain is filtered out of what it fills.`,
     );
   }
   // Written only once the reference is used, so that an unused one leaves even an in-place photo as it was.
