@@ -6,6 +6,7 @@
 // A check against overfitting the structure bench: a rule is worth keeping only if it holds here too.
 import { existsSync } from "node:fs";
 import { objectMask } from "../dist/src/bench/masks.js";
+import { psnr } from "../dist/src/bench/metrics.js";
 import { decodeFitted } from "../dist/src/bench/photos.js";
 import { structureScores } from "../dist/src/bench/structure-metrics.js";
 import { eraseWithReport } from "../dist/src/core/inpaint/erase.js";
@@ -48,26 +49,12 @@ for (const seed of seeds) {
       const input = { width: w, height: h, data: new Uint8ClampedArray(truth.data) };
       for (let i = 0; i < hole.length; i++) if (hole[i]) input.data.fill(0, i * 4, i * 4 + 3);
       const box = holeBounds(hole, w, h);
-      const psnr = (img) => {
-        let se = 0;
-        let n = 0;
-        for (let y = box.y; y < box.y + box.height; y++) {
-          for (let x = box.x; x < box.x + box.width; x++) {
-            for (let c = 0; c < 3; c++) {
-              const d = img.data[(y * w + x) * 4 + c] - truth.data[(y * w + x) * 4 + c];
-              se += d * d;
-              n++;
-            }
-          }
-        }
-        return 10 * Math.log10((255 * 255) / (se / n));
-      };
       const row = { photo: file.split("/").pop(), kind, seed };
       for (const on of [false, true]) {
         const r = await eraseWithReport(input, { width: w, height: h, data: hole }, { seed: 7, structure: on });
         const s = structureScores(r.image, truth, hole);
         row[on ? "on" : "off"] = {
-          psnr: psnr(r.image),
+          psnr: psnr(r.image, truth, box),
           lineR: s.lineR,
           edgeF: s.edgeF,
           linePoints: s.linePoints,
