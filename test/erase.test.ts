@@ -647,6 +647,20 @@ describe("in place", () => {
   });
 });
 
+describe("opaque", () => {
+  test("opaque: true skips the translucency scan and gives the same pixels on an opaque photo", async () => {
+    const image = noiseImage(140, 100, 9);
+    const mask = rectMask(140, 100, 40, 30, 50, 35);
+    const scanned = await eraseWithReport(image, mask, { seed: 3 });
+    const declared = await eraseWithReport(image, mask, { seed: 3, opaque: true });
+    assert.deepEqual(declared.image.data, scanned.image.data);
+    await assert.rejects(
+      erase(image, mask, { opaque: 1 as never }),
+      (err: unknown) => err instanceof VanishError && err.code === "INVALID_ARGUMENT",
+    );
+  });
+});
+
 describe("resampling", () => {
   // The definitions, written per pixel and per channel with float32 planes: the optimised passes must give the same bits.
   function referenceBlur(data: Float32Array, hole: Uint8Array, w: number, h: number, C: number): Float32Array {

@@ -74,7 +74,13 @@ export async function eraseFile(
   // The decoded pixels are needed after the erase only to merge 16-bit or grey samples back; otherwise
   // the fill is written into them, which saves a copy of the photo (192 MB at 48 MP).
   const inPlace = decoded.samples === null && !decoded.grey;
-  const eraseOptions = { ...options.erase, inPlace, ...(reference ? { reference: reference.image } : {}) };
+  // A file without an alpha channel decodes to opaque pixels: the fill need not look for translucent ones.
+  const eraseOptions = {
+    ...options.erase,
+    inPlace,
+    ...(decoded.hasAlpha ? {} : { opaque: true }),
+    ...(reference ? { reference: reference.image } : {}),
+  };
   const report = await eraseWithReport(decoded.image, mask, eraseOptions);
   const t2 = performance.now();
   const warnings: string[] = [...decoded.notes];

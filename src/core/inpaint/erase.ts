@@ -107,6 +107,14 @@ export interface EraseOptions {
    */
   inPlace?: boolean;
   /**
+   * Every pixel of `image` is opaque (alpha 255), as in a photo decoded from a
+   * file without an alpha channel (JPEG): the fill then skips looking for
+   * translucent pixels around the hole, a scan of the whole crop (3 ms in a
+   * fresh process at 1K, 7–10 ms for a 10 MP crop). Set it only when it is
+   * true: a translucent pixel would then be filled as if opaque. Default false.
+   */
+  opaque?: boolean;
+  /**
    * Called with the fraction of the erase done (0 to 1, never decreasing), a
    * few dozen times per erase: for a progress bar.
    */
@@ -300,7 +308,7 @@ async function selfSimilarFill(
   const continueMs = performance.now() - ts0;
   const longSide = options.lowResLongSide ?? 512;
   const s = workingScale(crop, holePixels, W * H, longSide, options.lowResHoleBudget ?? DEFAULT_HOLE_BUDGET);
-  const channels = (translucencyInMemory(image, crop) ?? hasTranslucency(image, crop)) ? 4 : 3;
+  const channels = options.opaque !== true && (translucencyInMemory(image, crop) ?? hasTranslucency(image, crop)) ? 4 : 3;
   const low =
     downsampleInMemory(image, hole, crop, s, channels) ??
     downsampleCopied(image, hole, crop, s, channels) ??
@@ -601,6 +609,7 @@ function validateOptions(o: EraseOptions): void {
     }
   };
   if (o.inPlace !== undefined && typeof o.inPlace !== "boolean") throw expectedError("true or false for inPlace", o.inPlace);
+  if (o.opaque !== undefined && typeof o.opaque !== "boolean") throw expectedError("true or false for opaque", o.opaque);
   if (o.upscale !== undefined && typeof o.upscale !== "function") throw expectedError("a function for upscale", o.upscale);
   if (o.continueStructureOn !== undefined && typeof o.continueStructureOn !== "function") {
     throw expectedError("a function for continueStructureOn", o.continueStructureOn);
