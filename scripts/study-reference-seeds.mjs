@@ -50,7 +50,7 @@ for (const [name, t, rf, p] of PAIRS) {
 }
 const by = {};
 for (const r of rows) {
-  (by[r.name] ??= []).push(r);
+  by[r.name] = [...(by[r.name] ?? []), r];
 }
 for (const [n, rs] of Object.entries(by))
   console.log(
