@@ -70,7 +70,10 @@ export class ReleasedMemories<T extends { pages: number }> {
  * One memory for a kernel's scratch on this thread, and the kernel's instance
  * over it: a call lays out its blocks (`layout`), copies its planes in, runs
  * and copies its results out. The memory grows (a new, larger one with a new
- * instance) when a call needs more room, and is kept for the next call.
+ * instance) when a call needs more room, and is kept for the next call. It is
+ * not shared (the kernel is built to import an unshared memory, see
+ * scripts/build-wasm.mjs): no other thread reads it, and copies into an
+ * unshared memory run at memcpy speed, twice those into a shared one.
  */
 export class WasmArena<E> {
   private current: { exports: E; buffer: ArrayBuffer | SharedArrayBuffer; bytes: number } | null = null;
@@ -86,7 +89,7 @@ export class WasmArena<E> {
   /**
    * Byte offsets of consecutive blocks of the given byte sizes (16-byte
    * aligned), with the kernel over a memory that has room for them; null
-   * where this runtime can't make the kernel (no WebAssembly, SIMD or shared memory).
+   * where this runtime can't make the kernel (no WebAssembly or SIMD).
    */
   layout(sizes: number[]): { at: number[]; exports: E; buffer: ArrayBuffer | SharedArrayBuffer } | null {
     if (!this.available) return null;
@@ -105,7 +108,7 @@ export class WasmArena<E> {
       }
       const pages = Math.max(Math.ceil(end / PAGE), this.current ? Math.ceil((2 * this.current.bytes) / PAGE) : 16);
       try {
-        const memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
+        const memory = new api.Memory({ initial: pages, maximum: pages, shared: false });
         const exports = new api.Instance(module, { env: { ...this.imports, memory } }).exports as E;
         this.current = { exports, buffer: memory.buffer, bytes: pages * PAGE };
       } catch {

@@ -18,6 +18,7 @@ import { compiledOnce, WasmArena, wasmApi } from "../../wasm.js";
 import type { LowRes } from "../resample.js";
 import { type PhotoInMemory, photoInMemory } from "./detail-transfer.js";
 import { DOWNSAMPLE_WASM } from "./downsample-bytes.js";
+import { DOWNSAMPLE_COPIED_WASM } from "./downsample-copied-bytes.js";
 
 interface DownsampleExports {
   cells(
@@ -174,7 +175,8 @@ const WHOLE_ROWS_SLACK = 16;
 /** Pixels of the crop copied at a time (a strip of whole cells): about 4 MB of them in this thread's memory. */
 const STRIP_PIXELS = 1 << 20;
 /** This thread's memory for crops of photos that live elsewhere (Node's decoded photos). */
-const copiedArena = new WasmArena<DownsampleExports>(downsampleModule);
+// The copies' own build, over an unshared memory of this thread's (scripts/build-wasm.mjs).
+const copiedArena = new WasmArena<DownsampleExports>(compiledOnce(DOWNSAMPLE_COPIED_WASM));
 
 /**
  * `downsampleCrop(image, mask, rect, s, channels)` for a photo anywhere: the
