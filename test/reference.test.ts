@@ -18,7 +18,7 @@ import { Fft2d } from "../src/core/reference/fft.js";
 import { dominantFlowAt, flowAt, nodeConductance, parallaxFlow } from "../src/core/reference/flow.js";
 import { matchGrain } from "../src/core/reference/grain.js";
 import { type GreyImage, gaussianBlur, sampleBilinear, workingGrey, workingHole } from "../src/core/reference/grey.js";
-import { backedByDetail, fillFromReference, pinnedByPhoto, pinnedDown } from "../src/core/reference/guided-fill.js";
+import { backedByDetail, fillFromReference, pinnedByPhoto, pinnedDown, weakPoseVerdict } from "../src/core/reference/guided-fill.js";
 import { fitHomography, type Homography, project, ransacAffine, ransacHomography } from "../src/core/reference/homography.js";
 import { matchFeatures } from "../src/core/reference/matching.js";
 import { refineHomography, refinePyramid } from "../src/core/reference/refine.js";
@@ -748,6 +748,23 @@ describe("geometry", () => {
     assert.ok(!pinnedByPhoto({ score: 0.9, moved: 0.88 }), "1.2× the residual");
     assert.ok(!pinnedByPhoto({ score: 0.45, moved: 0.3 }), "soft rule needs 0.5");
     assert.ok(!pinnedByPhoto({ score: 0.05, moved: -0.2 }), "another scene");
+  });
+
+  test("a weak pose that a homography's own matches agree on and the ring pins down is used where the rest of the photo lies off its plane (depth)", () => {
+    // Leuven, a blob over 17 % of the photo: 18 matches, 0.894 on the ring and 0.80 moved; the rest of the photo 0.15.
+    const offPlane = { score: 0.15, moved: 0.14 };
+    assert.equal(weakPoseVerdict(18, 0.894, 0.8, offPlane), "used");
+    // The same numbers without the matches (a pose the search found on the pixels): another scene, most likely.
+    assert.equal(weakPoseVerdict(0, 0.894, 0.8, offPlane), "unrelated");
+    assert.equal(weakPoseVerdict(11, 0.894, 0.8, offPlane), "unrelated", "fewer than a homography needs");
+    // Matches do not excuse a ring that fits as well moved (a smooth sky): that still needs the photo's detail.
+    assert.equal(weakPoseVerdict(18, 0.995, 0.994, offPlane), "unrelated");
+    assert.equal(weakPoseVerdict(18, 0.995, 0.994, null), "unrelated", "no overlap to judge by");
+    // The rules for poses without matches, as before.
+    assert.equal(weakPoseVerdict(0, 0.9, 0.8, { score: 0.99, moved: 0.83 }), "used");
+    assert.equal(weakPoseVerdict(0, 0.9, 0.8, { score: 0.37, moved: 0.3 }), "repeating");
+    assert.equal(weakPoseVerdict(0, 0.995, 0.994, { score: 0.93, moved: 0.89 }), "pinned by the photo");
+    assert.equal(weakPoseVerdict(0, 0.995, 0.994, { score: 0.9, moved: 0.88 }), "unpinned");
   });
 
   test("a pose the ring pins down is refused where the photo's detail elsewhere hardly correlates and barely falls when moved (a repeating pattern)", () => {

@@ -53,7 +53,7 @@ const TARGET_POINTS = 1000;
 const REFERENCE_POINTS = 1200;
 /** Reprojection tolerance in working pixels. */
 const INLIER_THRESHOLD = 3;
-const MIN_INLIERS = 12;
+export const MIN_INLIERS = 12;
 const MIN_AFFINE_INLIERS = 7;
 /** A global homography with this many inliers is trusted without trying other framings. */
 const CONFIDENT_INLIERS = 40;
