@@ -1,6 +1,8 @@
 // The reference bench's tuning pairs with still files (aloe, graffiti, Leuven, rubber whale, basketball; opencv-doc),
 // with the bench's objects drawn from other seeds than the bench's 7: more holes on the pairs one may tune on.
-//   node scripts/study-reference-seeds.mjs [seeds, default 1,2,3]
+//   node scripts/study-reference-seeds.mjs [seeds, default 1,2,3] [--held-out]
+// --held-out: the same pairs reversed (the bench's held-out half: the second photo erased, the first as reference),
+// for reporting only.
 // Prints one JSON line per hole (used, the PSNR gain over the erase without the reference, the first note when
 // unused), then per pair and overall: how many used and the mean gain.
 const R = new URL("../dist/src", import.meta.url).pathname;
@@ -19,9 +21,11 @@ const PAIRS = [
   ["whale", "rubberwhale1.png", "rubberwhale2.png", 3],
   ["basketball", "basketball1.png", "basketball2.png", 4],
 ];
-const seeds = (process.argv[2] ?? "1,2,3").split(",").map(Number);
+const heldOut = process.argv.includes("--held-out");
+const chosen = heldOut ? PAIRS.map(([name, t, rf, p]) => [`${name}, reversed`, rf, t, p + 50]) : PAIRS;
+const seeds = (process.argv[2] && process.argv[2] !== "--held-out" ? process.argv[2] : "1,2,3").split(",").map(Number);
 const rows = [];
-for (const [name, t, rf, p] of PAIRS) {
+for (const [name, t, rf, p] of chosen) {
   const truth = await decodeFitted(D + t, null);
   const reference = await decodeFitted(D + rf, null);
   const texture = await decodeFitted(photos[p % photos.length], { width: truth.width, height: truth.height });
