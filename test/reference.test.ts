@@ -18,7 +18,14 @@ import { Fft2d } from "../src/core/reference/fft.js";
 import { dominantFlowAt, flowAt, nodeConductance, parallaxFlow } from "../src/core/reference/flow.js";
 import { matchGrain } from "../src/core/reference/grain.js";
 import { type GreyImage, gaussianBlur, sampleBilinear, workingGrey, workingHole } from "../src/core/reference/grey.js";
-import { backedByDetail, fillFromReference, pinnedByPhoto, pinnedDown, weakPoseVerdict } from "../src/core/reference/guided-fill.js";
+import {
+  backedByDetail,
+  fillFromReference,
+  pinnedByPhoto,
+  pinnedDown,
+  requiredRingCorrelation,
+  weakPoseVerdict,
+} from "../src/core/reference/guided-fill.js";
 import { fitHomography, type Homography, project, ransacAffine, ransacHomography } from "../src/core/reference/homography.js";
 import { matchFeatures } from "../src/core/reference/matching.js";
 import { refineHomography, refinePyramid } from "../src/core/reference/refine.js";
@@ -748,6 +755,16 @@ describe("geometry", () => {
     assert.ok(!pinnedByPhoto({ score: 0.9, moved: 0.88 }), "1.2× the residual");
     assert.ok(!pinnedByPhoto({ score: 0.45, moved: 0.3 }), "soft rule needs 0.5");
     assert.ok(!pinnedByPhoto({ score: 0.05, moved: -0.2 }), "another scene");
+  });
+
+  test("a pose that many matches agree on is judged another scene only at a lower ring correlation (depth the flow could not follow)", () => {
+    // An aloe blob with 300 matches scored 0.47 on the ring after the parallax correction: the same scene.
+    assert.ok(0.47 >= requiredRingCorrelation(300));
+    assert.ok(0.47 >= requiredRingCorrelation(40));
+    // With fewer matches the ring must show the scene (0.5), and nothing passes below the allowance (0.35).
+    assert.ok(0.47 < requiredRingCorrelation(39));
+    assert.ok(0.47 < requiredRingCorrelation(0));
+    assert.ok(0.34 < requiredRingCorrelation(300));
   });
 
   test("a weak pose that a homography's own matches agree on and the ring pins down is used where the rest of the photo lies off its plane (depth)", () => {

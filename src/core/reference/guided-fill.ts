@@ -92,6 +92,17 @@ const MIN_RING_CORRELATION = 0.5;
  */
 const PARALLAX_ALLOWANCE = 0.15;
 /**
+ * A homography that this many of its own feature matches agree on (align.ts
+ * trusts it without trying other framings) shows the same scene, whatever
+ * its ring says: there a ring still low after the parallax correction means
+ * depth the flow could not follow (leaves at three distances crossing the
+ * ring), not another scene, and the reference is used down to
+ * MIN_RING_CORRELATION − PARALLAX_ALLOWANCE, its pixels trusted one by one as
+ * always. (An aloe blob, 300 matches, 0.47 on the ring: refused before,
+ * +1.15 dB used.)
+ */
+const CONFIDENT_INLIERS = 40;
+/**
  * An alignment that fewer feature matches agree on is weak evidence: on a
  * self-similar texture (stripes, a façade) a wrong one can still correlate
  * moderately on the ring, so it must correlate clearly.
@@ -329,9 +340,9 @@ export async function fillFromReference(
   report.inliers = best.inliers;
   report.ringCorrelation = best.score;
   report.homography = Array.from(best.h);
-  const rejected = (score: number) =>
+  const rejected = (score: number, needed = MIN_RING_CORRELATION) =>
     unused(
-      `The aligned reference does not match the photo around the hole (correlation ${score.toFixed(2)} < ${MIN_RING_CORRELATION}); it is probably of another scene or view.`,
+      `The aligned reference does not match the photo around the hole (correlation ${score.toFixed(2)} < ${needed}); it is probably of another scene or view.`,
     );
   if (best.score < MIN_RING_CORRELATION - PARALLAX_ALLOWANCE) return rejected(best.score);
 
@@ -353,7 +364,8 @@ export async function fillFromReference(
       report.notes.push(`Parallax corrected: up to ${flow.largest.toFixed(1)} px from ${flow.measured} points around the hole.`);
     }
   }
-  if (report.ringCorrelation < MIN_RING_CORRELATION) return rejected(report.ringCorrelation);
+  const ringNeeded = requiredRingCorrelation(best.inliers);
+  if (report.ringCorrelation < ringNeeded) return rejected(report.ringCorrelation, ringNeeded);
   const direct = best.kind.startsWith("direct");
   if (direct && report.ringCorrelation < MIN_DIRECT_CORRELATION) {
     return unused(
@@ -769,6 +781,16 @@ export function weakPoseVerdict(
   if (wide === null || wide.score < MIN_WIDE_CORRELATION) return "unrelated";
   if (pinned) return backedByDetail(wide) ? "used" : "repeating";
   return pinnedByPhoto(wide) ? "pinned by the photo" : "unpinned";
+}
+
+/**
+ * The ring correlation, after the parallax correction, below which a pose
+ * that `inliers` feature matches agree on is declared another scene or view:
+ * MIN_RING_CORRELATION, or the parallax allowance below it for a pose that
+ * CONFIDENT_INLIERS matches agree on.
+ */
+export function requiredRingCorrelation(inliers: number): number {
+  return inliers >= CONFIDENT_INLIERS ? MIN_RING_CORRELATION - PARALLAX_ALLOWANCE : MIN_RING_CORRELATION;
 }
 
 /** The ring scores `score` at the pose and at most `moved` when it is shifted: is the pose at a clear optimum? */
