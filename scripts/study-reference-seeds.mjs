@@ -56,21 +56,7 @@ const by = {};
 for (const r of rows) {
   by[r.name] = [...(by[r.name] ?? []), r];
 }
-for (const [n, rs] of Object.entries(by))
-  console.log(
-    n,
-    "used",
-    rs.filter((r) => r.used).length,
-    "/",
-    rs.length,
-    "mean gain",
-    (rs.reduce((a, r) => a + r.gain, 0) / rs.length).toFixed(2),
-  );
-console.log(
-  "all used",
-  rows.filter((r) => r.used).length,
-  "/",
-  rows.length,
-  "mean gain",
-  (rows.reduce((a, r) => a + r.gain, 0) / rows.length).toFixed(2),
-);
+const summary = (rs) =>
+  `used ${rs.filter((r) => r.used).length} / ${rs.length} mean gain ${(rs.reduce((a, r) => a + r.gain, 0) / rs.length).toFixed(2)}`;
+for (const [n, rs] of Object.entries(by)) console.log(n, summary(rs));
+console.log("all", summary(rows));
