@@ -11,7 +11,11 @@
  *      matches vouch for must also be pinned down by the ring: moved a
  *      little along the ring's least-constrained direction it must fit
  *      clearly worse (a sky or stripes fit anywhere along their lines), and
- *      a flat ring cannot confirm it at all.
+ *      a flat ring cannot confirm it at all; without a homography's own
+ *      matches the rest of the photo must back it too (`weakPoseVerdict`).
+ *      The more matches agree on a homography, the less its ring has to
+ *      show: in a scene with depth the ring and the rest of the photo lie
+ *      partly off its plane (`requiredRingCorrelation`).
  *      The parallax flow (`flow.ts`) measured on the ring carries the
  *      alignment into the hole: as measured at the hole's edge, and deeper
  *      inside as the ring's dominant layer moves, so a nearer layer crossing
