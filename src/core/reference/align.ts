@@ -56,7 +56,7 @@ const INLIER_THRESHOLD = 3;
 export const MIN_INLIERS = 12;
 const MIN_AFFINE_INLIERS = 7;
 /** A global homography with this many inliers is trusted without trying other framings. */
-const CONFIDENT_INLIERS = 40;
+export const CONFIDENT_INLIERS = 40;
 /** Below this many inliers the features are weak evidence, and the direct search is tried too. */
 const DIRECT_BELOW_INLIERS = 20;
 /** The window around the hole: this fraction of the working photo's width and height. */

@@ -178,7 +178,7 @@ function wienerFilter(rgb: Float32Array, valid: Uint8Array, apply: Uint8Array, w
   const by0 = Math.max(0, y0 - RADIUS);
   const by1 = Math.min(h - 1, y1 + RADIUS);
   const sums = new RowSums(bx1 - bx0 + 1, 2 * RADIUS + 1);
-  for (let y = Math.max(by0, y0 - RADIUS); y < Math.min(by1 + 1, y0 + RADIUS); y++) {
+  for (let y = by0; y < Math.min(by1 + 1, y0 + RADIUS); y++) {
     sums.take(rgb, valid, w, bx0, y);
     sums.add(y, 1);
   }

@@ -49,6 +49,7 @@ import type { Random } from "../random.js";
 import {
   type AlignmentCandidate,
   alignReference,
+  CONFIDENT_INLIERS,
   type FeatureDetector,
   MIN_INLIERS,
   type Surroundings,
@@ -95,17 +96,6 @@ const MIN_RING_CORRELATION = 0.5;
  * pixels at most, so it cannot make another scene's ring correlate).
  */
 const PARALLAX_ALLOWANCE = 0.15;
-/**
- * A homography that this many of its own feature matches agree on (align.ts
- * trusts it without trying other framings) shows the same scene, whatever
- * its ring says: there a ring still low after the parallax correction means
- * depth the flow could not follow (leaves at three distances crossing the
- * ring), not another scene, and the reference is used down to
- * MIN_RING_CORRELATION − PARALLAX_ALLOWANCE, its pixels trusted one by one as
- * always. (An aloe blob, 300 matches, 0.47 on the ring: refused before,
- * +1.15 dB used.)
- */
-const CONFIDENT_INLIERS = 40;
 /**
  * An alignment that fewer feature matches agree on is weak evidence: on a
  * self-similar texture (stripes, a façade) a wrong one can still correlate
@@ -791,7 +781,13 @@ export function weakPoseVerdict(
  * The ring correlation, after the parallax correction, below which a pose
  * that `inliers` feature matches agree on is declared another scene or view:
  * MIN_RING_CORRELATION, or the parallax allowance below it for a pose that
- * CONFIDENT_INLIERS matches agree on.
+ * CONFIDENT_INLIERS matches agree on (align.ts trusts such a homography
+ * without trying other framings). That many matches show the same scene,
+ * whatever its ring says: a ring still low after the parallax correction
+ * then means depth the flow could not follow (leaves at three distances
+ * crossing the ring), and the reference's pixels are still trusted one by
+ * one. (An aloe blob, 300 matches, 0.47 on the ring: refused before,
+ * +1.15 dB used.)
  */
 export function requiredRingCorrelation(inliers: number): number {
   return inliers >= CONFIDENT_INLIERS ? MIN_RING_CORRELATION - PARALLAX_ALLOWANCE : MIN_RING_CORRELATION;
