@@ -154,24 +154,21 @@ export function knownCanny(img: usize, C: i32, hole: usize, allowed: usize, w: i
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (u8At(rowNeed, i) == 0) continue;
-      let r: f64 = 0;
-      let g: f64 = 0;
-      let b: f64 = 0;
-      let s: f64 = 0;
+      // (r, g) and (b, weight) in two f64 pairs: each product of two f32 is exact in f64 and the sums run in the
+      // same order as four scalar ones, so the values are theirs.
+      let rg = f64x2.splat(0);
+      let bs = f64x2.splat(0);
       const k0 = max(-RADIUS, -x);
       const k1 = min(RADIUS, w - 1 - x);
       for (let k = k0; k <= k1; k++) {
-        const f = f32At(kernel, k + RADIUS);
-        const o = (i + k) * 4;
-        r += f * f32At(kv, o);
-        g += f * f32At(kv, o + 1);
-        b += f * f32At(kv, o + 2);
-        s += f * f32At(kv, o + 3);
+        const f = f64x2.splat(f32At(kernel, k + RADIUS));
+        const at = kv + (<usize>(i + k) << 4);
+        rg = f64x2.add(rg, f64x2.mul(f, f64x2.promote_low_f32x4(v128.load64_zero(at))));
+        bs = f64x2.add(bs, f64x2.mul(f, f64x2.promote_low_f32x4(v128.load64_zero(at + 8))));
       }
-      setF32(tv, i * 4, r);
-      setF32(tv, i * 4 + 1, g);
-      setF32(tv, i * 4 + 2, b);
-      setF32(tv, i * 4 + 3, s);
+      const to = tv + (<usize>i << 4);
+      v128.store64_lane(to, f32x4.demote_f64x2_zero(rg), 0);
+      v128.store64_lane(to + 8, f32x4.demote_f64x2_zero(bs), 0);
     }
   }
   memory.fill(outR, 0, un << 2);
@@ -183,22 +180,19 @@ export function knownCanny(img: usize, C: i32, hole: usize, allowed: usize, w: i
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (u8At(need, i) == 0) continue;
-      let r: f64 = 0;
-      let g: f64 = 0;
-      let b: f64 = 0;
-      let s: f64 = 0;
+      let rg = f64x2.splat(0);
+      let bs = f64x2.splat(0);
       for (let k = k0; k <= k1; k++) {
-        const j = (i + k * w) * 4;
-        const f = f32At(kernel, k + RADIUS);
-        r += f * f32At(tv, j);
-        g += f * f32At(tv, j + 1);
-        b += f * f32At(tv, j + 2);
-        s += f * f32At(tv, j + 3);
+        const f = f64x2.splat(f32At(kernel, k + RADIUS));
+        const at = tv + (<usize>(i + k * w) << 4);
+        rg = f64x2.add(rg, f64x2.mul(f, f64x2.promote_low_f32x4(v128.load64_zero(at))));
+        bs = f64x2.add(bs, f64x2.mul(f, f64x2.promote_low_f32x4(v128.load64_zero(at + 8))));
       }
+      const s = f64x2.extract_lane(bs, 1);
       if (s <= 0) continue;
-      setF32(outR, i, r / s);
-      setF32(outG, i, g / s);
-      setF32(outB, i, b / s);
+      setF32(outR, i, f64x2.extract_lane(rg, 0) / s);
+      setF32(outG, i, f64x2.extract_lane(rg, 1) / s);
+      setF32(outB, i, f64x2.extract_lane(bs, 0) / s);
     }
   }
   // Sobel gradients of the three blurred channels; the strongest channel's magnitude and sector.
