@@ -9,7 +9,11 @@
 export interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: object };
-  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBuffer | SharedArrayBuffer };
+  Memory: new (descriptor: {
+    initial: number;
+    maximum: number;
+    shared: boolean;
+  }) => { buffer: ArrayBuffer | SharedArrayBuffer; grow(delta: number): number };
 }
 
 /** This runtime's WebAssembly, if any. */
@@ -66,17 +70,60 @@ export class ReleasedMemories<T extends { pages: number }> {
   }
 }
 
+/** A memory of this thread's that kernels are instantiated over. */
+type ThreadMemory = InstanceType<WasmApi["Memory"]>;
+
 /**
- * One memory for a kernel's scratch on this thread, and the kernel's instance
- * over it: a call lays out its blocks (`layout`), copies its planes in, runs
- * and copies its results out. The memory grows (a new, larger one with a new
- * instance) when a call needs more room, and is kept for the next call. It is
- * not shared (the kernel is built to import an unshared memory, see
- * scripts/build-wasm.mjs): no other thread reads it, and copies into an
- * unshared memory run at memcpy speed, twice those into a shared one.
+ * The one memory all of this thread's arenas lay their calls out in (kernels
+ * run one at a time on a thread, and each call writes every byte it reads).
+ * Why: a page costs a fault the first time it is written (about 11 µs here),
+ * and a fresh process's first erase touched a memory per kernel. Shared, a
+ * page that the downsampling wrote serves LSD, Canny and the fill's loops
+ * after it: the first structure step of a 1K photo with three curves went
+ * from about 6200 to 5200 faults and 133 to 120 ms (median of 8 fresh
+ * processes), a first 1K fill from about 4150 to 3650 faults.
+ */
+let threadMemory: { memory: ThreadMemory; pages: number } | null = null;
+/** The most pages a kernel's memory declares (scripts/build-wasm.mjs: 4 GiB). */
+const MAX_PAGES = 65536;
+
+/**
+ * This thread's memory with room for `bytes`: grown in place (the pages
+ * already written stay mapped, and every instance over it stays valid), to
+ * twice its size at least; a new one where it can't grow. Null where this
+ * runtime can't make one.
+ */
+function threadMemoryFor(api: WasmApi, bytes: number): ThreadMemory | null {
+  const pages = Math.max(MIN_PAGES, Math.ceil(bytes / PAGE));
+  if (threadMemory !== null && threadMemory.pages >= pages) return threadMemory.memory;
+  const to = threadMemory === null ? pages : Math.min(MAX_PAGES, Math.max(pages, 2 * threadMemory.pages));
+  try {
+    if (threadMemory !== null) {
+      threadMemory.memory.grow(to - threadMemory.pages);
+      threadMemory.pages = to;
+      return threadMemory.memory;
+    }
+  } catch {
+    // Past what this runtime lets the memory grow to: a new one below.
+  }
+  try {
+    threadMemory = { memory: new api.Memory({ initial: to, maximum: MAX_PAGES, shared: false }), pages: to };
+    return threadMemory.memory;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A kernel's instance over this thread's memory (`threadMemoryFor`): a call
+ * lays out its blocks (`layout`), copies its planes in, runs and copies its
+ * results out, before any other kernel runs. The memory is not shared (the
+ * kernel is built to import an unshared memory, see scripts/build-wasm.mjs):
+ * no other thread reads it, and copies into an unshared memory run at memcpy
+ * speed, twice those into a shared one.
  */
 export class WasmArena<E> {
-  private current: { exports: E; buffer: ArrayBuffer | SharedArrayBuffer; bytes: number } | null = null;
+  private current: { exports: E; memory: ThreadMemory } | null = null;
   /** False once this runtime failed to make the kernel. */
   private available = true;
 
@@ -89,7 +136,8 @@ export class WasmArena<E> {
   /**
    * Byte offsets of consecutive blocks of the given byte sizes (16-byte
    * aligned), with the kernel over a memory that has room for them; null
-   * where this runtime can't make the kernel (no WebAssembly or SIMD).
+   * where this runtime can't make the kernel (no WebAssembly or SIMD). The
+   * buffer serves until the next `layout` of any arena on this thread.
    */
   layout(sizes: number[]): { at: number[]; exports: E; buffer: ArrayBuffer | SharedArrayBuffer } | null {
     if (!this.available) return null;
@@ -99,27 +147,27 @@ export class WasmArena<E> {
       at.push(end);
       end += (size + 15) & ~15;
     }
-    if (this.current === null || this.current.bytes < end) {
-      const module = this.module();
-      const api = wasmApi();
-      if (module === null || !api) {
-        this.available = false;
-        return null;
-      }
-      const pages = Math.max(Math.ceil(end / PAGE), this.current ? Math.ceil((2 * this.current.bytes) / PAGE) : 16);
+    const api = wasmApi();
+    const module = this.module();
+    const memory = module !== null && api ? threadMemoryFor(api, end) : null;
+    if (memory === null || !api || module === null) {
+      this.available = false;
+      return null;
+    }
+    if (this.current === null || this.current.memory !== memory) {
       try {
-        const memory = new api.Memory({ initial: pages, maximum: pages, shared: false });
-        const exports = new api.Instance(module, { env: { ...this.imports, memory } }).exports as E;
-        this.current = { exports, buffer: memory.buffer, bytes: pages * PAGE };
+        this.current = { exports: new api.Instance(module, { env: { ...this.imports, memory } }).exports as E, memory };
       } catch {
         this.available = false;
         return null;
       }
     }
-    return { at, exports: this.current.exports, buffer: this.current.buffer };
+    return { at, exports: this.current.exports, buffer: memory.buffer };
   }
 }
 
+/** A new thread memory's least size in pages (1 MiB), as each arena's own memory had. */
+const MIN_PAGES = 16;
 const PAGE = 65536;
 
 /**
