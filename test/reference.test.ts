@@ -665,7 +665,13 @@ describe("geometry", () => {
    * best pose for a soft photo (noise blurred with `blur`) seen zoomed `zoom`×
    * and turned `degrees` about (300, 210).
    */
-  const directSearchError = (blur: number, zoom: number, degrees: number, seed: number): number => {
+  const directSearchError = (
+    blur: number,
+    zoom: number,
+    degrees: number,
+    seed: number,
+    box = { x: 280, y: 150, width: 70, height: 100 },
+  ): number => {
     const W = 640;
     const H = 400;
     const rng = new Random(seed);
@@ -681,7 +687,7 @@ describe("geometry", () => {
       photo.data.set([v, 0.7 * v + 30, 240 - 0.5 * v, 255], i * 4);
     }
     const hole = new Uint8Array(W * H);
-    for (let y = 150; y < 250; y++) for (let x = 280; x < 350; x++) hole[y * W + x] = 1;
+    for (let y = box.y; y < box.y + box.height; y++) for (let x = box.x; x < box.x + box.width; x++) hole[y * W + x] = 1;
     // Reference pixel → photo pixel: zoomed about (300, 210) and turned.
     const a = (degrees * Math.PI) / 180;
     const c = Math.cos(a) / zoom;
@@ -695,7 +701,7 @@ describe("geometry", () => {
     const exclude = Uint8Array.from(d2, (v) => (v < 36 ? 1 : 0));
     const points: number[] = [];
     for (let y = 0; y < H; y += 2) for (let x = 0; x < W; x += 2) if (d2[y * W + x] > 0 && d2[y * W + x] < 150 * 150) points.push(x, y);
-    const found = searchSimilarity(tg, exclude, { x: 280, y: 150, width: 70, height: 100 }, rg, {
+    const found = searchSimilarity(tg, exclude, box, rg, {
       count: points.length / 2,
       points: Float64Array.from(points),
     });
@@ -708,10 +714,10 @@ describe("geometry", () => {
     const q = new Float64Array(2);
     let worst = 0;
     for (const [x, y] of [
-      [280, 150],
-      [350, 150],
-      [280, 250],
-      [350, 250],
+      [box.x, box.y],
+      [box.x + box.width, box.y],
+      [box.x, box.y + box.height],
+      [box.x + box.width, box.y + box.height],
     ]) {
       project(found[0].homography, x, y, p);
       project(toRef, x, y, q);
@@ -731,6 +737,20 @@ describe("geometry", () => {
     for (const degrees of [-17, 33]) {
       const worst = directSearchError(4, 1.9, degrees, 8);
       assert.ok(worst < 2, `turned ${degrees}°: hole corners off by ${worst.toFixed(1)} px`);
+    }
+  });
+
+  test("the direct search finds a zoomed view's pose where the hole takes much of what the view shows", () => {
+    // The view shows about a third of the photo (1.8–1.9×) and the hole (12 % of the photo) lies in it: every
+    // shift overlaps under a quarter of the photo's known samples, as much as such a view can share. Blobs of
+    // ~12 px: a shift that leaves more of the view outside the hole no longer correlates (before: 37 px off).
+    const hole = { x: 230, y: 100, width: 140, height: 220 };
+    for (const [zoom, degrees] of [
+      [1.8, 8],
+      [1.9, -21],
+    ]) {
+      const worst = directSearchError(4, zoom, degrees, 8, hole);
+      assert.ok(worst < 2, `${zoom}×, turned ${degrees}°: hole corners off by ${worst.toFixed(1)} px`);
     }
   });
 
