@@ -115,6 +115,20 @@ function threadMemoryFor(api: WasmApi, bytes: number): ThreadMemory | null {
 }
 
 /**
+ * Makes this thread's memory hold `bytes` and writes one byte in each of
+ * its pages up to there, so that the kernels that lay out in it later find
+ * them mapped. For a thread with time to spare before its first kernel
+ * (field-worker.ts); a page costs a fault either way, this moves when.
+ */
+export function prepareThreadMemory(bytes: number): void {
+  const api = wasmApi();
+  const memory = api ? threadMemoryFor(api, bytes) : null;
+  if (memory === null) return;
+  const pages = new Uint8Array(memory.buffer, 0, Math.min(bytes, memory.buffer.byteLength));
+  for (let i = 0; i < pages.length; i += 4096) pages[i] = 0;
+}
+
+/**
  * A kernel's instance over this thread's memory (`threadMemoryFor`): a call
  * lays out its blocks (`layout`), copies its planes in, runs and copies its
  * results out, before any other kernel runs. The memory is not shared (the
