@@ -115,7 +115,6 @@ export function defaultFieldThreads(): number {
  * await threads.close();
  * ```
  */
-/** The worker threads of a pool, booting as soon as they are made. */
 /**
  * The threads' young generation (V8's nursery for short-lived objects), in
  * MB. Why: a fresh thread's nursery starts small and grows while the first
@@ -129,6 +128,7 @@ export function defaultFieldThreads(): number {
  */
 const YOUNG_GENERATION_MB = 2;
 
+/** The worker threads of a pool, booting as soon as they are made. */
 function startPool(threads: number): Piscina {
   return new Piscina({
     filename: new URL("./field-worker.js", import.meta.url).href,
