@@ -1,10 +1,12 @@
 // The structure step on photos that no bench uses (opencv-doc and MATE photos with lines, grids, edges and
 // texture), three object holes each (the bench's person, box and strokes masks) under each mask seed:
 // each hole erased with the step off and on, in this process.
-//   node scripts/study-structure-unseen.mjs [mask seeds, default 0,1,2] [size, default 1024]
+//   node scripts/study-structure-unseen.mjs [mask seeds, default 0,1,2] [size, default 1024] [set: photos | plasma]
+// The "plasma" set is the 14 Plasma wallpapers of study-reference-unseen.mjs (2560 px originals, so 2048 is a real
+// size there; the opencv-doc photos are 512–1000 px).
 // Prints one JSON line per hole (PSNR on the hole's box, lineR, edgeF, the step's curves), then the means.
 // A check against overfitting the structure bench: a rule is worth keeping only if it holds here too.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { objectMask } from "../dist/src/bench/masks.js";
 import { psnr } from "../dist/src/bench/metrics.js";
 import { decodeFitted } from "../dist/src/bench/photos.js";
@@ -16,26 +18,49 @@ const seeds = (process.argv[2] ?? "0,1,2").split(",").map(Number);
 const size = Number(process.argv[3] ?? 1024);
 const OPENCV = "/usr/share/doc/opencv-doc/examples/data/";
 const MATE = "/usr/share/backgrounds/mate/";
-const photos = [
-  ...[
-    "messi5.jpg",
-    "board.jpg",
-    "sudoku.png",
-    "left01.jpg",
-    "stuff.jpg",
-    "blox.jpg",
-    "fruits.jpg",
-    "butterfly.jpg",
-    "squirrel_cls.jpg",
-    "baboon.jpg",
-  ].map((f) => OPENCV + f),
-  ...["Blinds.jpg", "GreenMeadow.jpg", "Aqua.jpg", "LadyBird.jpg"].map((f) => `${MATE}nature/${f}`),
-  `${MATE}abstract/Elephants.jpg`,
-];
+const PLASMA = [
+  "Altai",
+  "Autumn",
+  "Canopee",
+  "Cascade",
+  "ColorfulCups",
+  "DarkestHour",
+  "Elarun",
+  "IceCold",
+  "Kay",
+  "Kokkini",
+  "MilkyWay",
+  "PastelHills",
+  "SafeLanding",
+  "Shell",
+].map((n) => {
+  const dir = `/usr/share/wallpapers/${n}/contents/images/`;
+  if (!existsSync(dir)) return dir;
+  return existsSync(`${dir}2560x1600.jpg`) ? `${dir}2560x1600.jpg` : dir + readdirSync(dir).sort().pop();
+});
+const photos =
+  process.argv[4] === "plasma"
+    ? PLASMA
+    : [
+        ...[
+          "messi5.jpg",
+          "board.jpg",
+          "sudoku.png",
+          "left01.jpg",
+          "stuff.jpg",
+          "blox.jpg",
+          "fruits.jpg",
+          "butterfly.jpg",
+          "squirrel_cls.jpg",
+          "baboon.jpg",
+        ].map((f) => OPENCV + f),
+        ...["Blinds.jpg", "GreenMeadow.jpg", "Aqua.jpg", "LadyBird.jpg"].map((f) => `${MATE}nature/${f}`),
+        `${MATE}abstract/Elephants.jpg`,
+      ];
 const kinds = ["person", "box", "strokes"];
 const missing = photos.filter((f) => !existsSync(f));
 if (missing.length > 0) {
-  process.stderr.write(`missing (apt-get install opencv-doc mate-backgrounds): ${missing.join(", ")}\n`);
+  process.stderr.write(`missing (apt-get install opencv-doc mate-backgrounds plasma-workspace-wallpapers): ${missing.join(", ")}\n`);
   process.exit(2);
 }
 

@@ -368,6 +368,63 @@ describe("structure propagation", () => {
     );
   });
 
+  test("two straight edges that meet inside the hole are not joined by a quarter circle; a curved rim's ends still join", () => {
+    // A flat image: pairing reads the entries' own cross-sections (equal widths), and the hole covers the middle.
+    const w = 120;
+    const h = 120;
+    const img = { width: w, height: h, channels: 3, data: new Float32Array(w * h * 3).fill(200) };
+    const hole = new Uint8Array(w * h);
+    for (let y = 25; y < 95; y++) for (let x = 25; x < 95; x++) hole[y * w + x] = 1;
+    // Sides are named looking into the hole along each entry: light on the inside of the turn, dark outside.
+    const profile = (left: number, right: number) => Float32Array.from([left, left, left, 128, 128, 128, right, right, right]);
+    const chain = (x: number, y: number, dx: number, dy: number, curvature: number, left: number, right: number) => {
+      const trail = new Float32Array(40);
+      for (let i = 0; i < 20; i++) trail.set([x - dx * i, y - dy * i], 2 * i);
+      return { x, y, dx, dy, width: 2, length: 19, profile: profile(left, right), strength: 100, trail, curvature };
+    };
+    // One edge comes down from the top, the other in from the left: they turn by 90° to meet.
+    const down = chain(70, 25, 0, 1, 0, 40, 220);
+    const across = (curvature: number) => chain(25, 70, 1, 0, curvature, 220, 40);
+    assert.deepEqual(pairEntries(img, hole, [down, across(0)]), [], "two straight ends: a corner, not an arc");
+    // The same geometry where the chains themselves curve like the arc (a rim turning 90° across the hole): joined.
+    const bent = { ...down, curvature: 1 / 45 };
+    const joined = pairEntries(img, hole, [bent, across(-1 / 45)]);
+    assert.equal(joined.length, 1, "ends that curve as the arc does still join");
+    assert.equal(joined[0].kind, "pair");
+  });
+
+  test("a T-junction's stem stops short of a bar whose sides it shares no colour with", () => {
+    const w = 120;
+    const h = 120;
+    const img = { width: w, height: h, channels: 3, data: new Float32Array(w * h * 3).fill(200) };
+    const hole = new Uint8Array(w * h);
+    for (let y = 30; y < 90; y++) for (let x = 30; x < 90; x++) hole[y * w + x] = 1;
+    const profile = (left: number, right: number) => Float32Array.from([left, left, left, 60, 60, 60, right, right, right]);
+    const segment = (x: number, y: number, dx: number, dy: number, p: Float32Array) => ({
+      x,
+      y,
+      dx,
+      dy,
+      width: 3,
+      length: 40,
+      profile: p,
+      strength: 100,
+    });
+    // A bar across the hole (sky above, ground below, a dark line between), and a stem from the top that meets it.
+    const left = segment(30, 70, 1, 0, profile(90, 210));
+    const right = segment(89, 70, -1, 0, profile(210, 90));
+    const stemOn = (p: Float32Array) => pairEntries(img, hole, [left, right, segment(60, 30, 0, 1, p)]);
+    const sky = stemOn(profile(210, 205));
+    assert.equal(sky.length, 2);
+    assert.ok(
+      sky.some((c) => c.kind === "junction"),
+      "a post standing in the sky ends on the bar",
+    );
+    const foreign = stemOn(profile(20, 150));
+    assert.equal(foreign.length, 1, "an edge between colours the bar's sides have neither of is not drawn onto it");
+    assert.equal(foreign[0].kind, "pair");
+  });
+
   test("the hole's bounding box only saves time: the same bands with and without it", () => {
     // A crop over 288 px, so the analysis image is reduced (factor 3) and its cells outside the box take the fast read.
     const w = 640;
