@@ -74,7 +74,7 @@ for (const seed of seeds) {
       const input = { width: w, height: h, data: new Uint8ClampedArray(truth.data) };
       for (let i = 0; i < hole.length; i++) if (hole[i]) input.data.fill(0, i * 4, i * 4 + 3);
       const box = holeBounds(hole, w, h);
-      const row = { photo: file.split("/").pop(), kind, seed };
+      const row = { photo: file.includes("/wallpapers/") ? file.split("/")[4] : file.split("/").pop(), kind, seed };
       for (const on of [false, true]) {
         const r = await eraseWithReport(input, { width: w, height: h, data: hole }, { seed: 7, structure: on });
         const s = structureScores(r.image, truth, hole);
