@@ -6,63 +6,19 @@
 // size there; the opencv-doc photos are 512–1000 px).
 // Prints one JSON line per hole (PSNR on the hole's box, lineR, edgeF, the step's curves), then the means.
 // A check against overfitting the structure bench: a rule is worth keeping only if it holds here too.
-import { existsSync, readdirSync } from "node:fs";
 import { objectMask } from "../dist/src/bench/masks.js";
 import { psnr } from "../dist/src/bench/metrics.js";
 import { decodeFitted } from "../dist/src/bench/photos.js";
 import { structureScores } from "../dist/src/bench/structure-metrics.js";
 import { eraseWithReport } from "../dist/src/core/inpaint/erase.js";
 import { holeBounds } from "../dist/src/core/mask.js";
+import { OPENCV_MATE_PHOTOS, PLASMA_PHOTOS, photoName, requirePhotos } from "./unseen-photos.mjs";
 
 const seeds = (process.argv[2] ?? "0,1,2").split(",").map(Number);
 const size = Number(process.argv[3] ?? 1024);
-const OPENCV = "/usr/share/doc/opencv-doc/examples/data/";
-const MATE = "/usr/share/backgrounds/mate/";
-const PLASMA = [
-  "Altai",
-  "Autumn",
-  "Canopee",
-  "Cascade",
-  "ColorfulCups",
-  "DarkestHour",
-  "Elarun",
-  "IceCold",
-  "Kay",
-  "Kokkini",
-  "MilkyWay",
-  "PastelHills",
-  "SafeLanding",
-  "Shell",
-].map((n) => {
-  const dir = `/usr/share/wallpapers/${n}/contents/images/`;
-  if (!existsSync(dir)) return dir;
-  return existsSync(`${dir}2560x1600.jpg`) ? `${dir}2560x1600.jpg` : dir + readdirSync(dir).sort().pop();
-});
-const photos =
-  process.argv[4] === "plasma"
-    ? PLASMA
-    : [
-        ...[
-          "messi5.jpg",
-          "board.jpg",
-          "sudoku.png",
-          "left01.jpg",
-          "stuff.jpg",
-          "blox.jpg",
-          "fruits.jpg",
-          "butterfly.jpg",
-          "squirrel_cls.jpg",
-          "baboon.jpg",
-        ].map((f) => OPENCV + f),
-        ...["Blinds.jpg", "GreenMeadow.jpg", "Aqua.jpg", "LadyBird.jpg"].map((f) => `${MATE}nature/${f}`),
-        `${MATE}abstract/Elephants.jpg`,
-      ];
+const photos = process.argv[4] === "plasma" ? PLASMA_PHOTOS : OPENCV_MATE_PHOTOS;
+requirePhotos(photos);
 const kinds = ["person", "box", "strokes"];
-const missing = photos.filter((f) => !existsSync(f));
-if (missing.length > 0) {
-  process.stderr.write(`missing (apt-get install opencv-doc mate-backgrounds plasma-workspace-wallpapers): ${missing.join(", ")}\n`);
-  process.exit(2);
-}
 
 const rows = [];
 for (const seed of seeds) {
@@ -74,7 +30,7 @@ for (const seed of seeds) {
       const input = { width: w, height: h, data: new Uint8ClampedArray(truth.data) };
       for (let i = 0; i < hole.length; i++) if (hole[i]) input.data.fill(0, i * 4, i * 4 + 3);
       const box = holeBounds(hole, w, h);
-      const row = { photo: file.includes("/wallpapers/") ? file.split("/")[4] : file.split("/").pop(), kind, seed };
+      const row = { photo: photoName(file), kind, seed };
       for (const on of [false, true]) {
         const r = await eraseWithReport(input, { width: w, height: h, data: hole }, { seed: 7, structure: on });
         const s = structureScores(r.image, truth, hole);
