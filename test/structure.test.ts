@@ -393,7 +393,7 @@ describe("structure propagation", () => {
     assert.equal(joined[0].kind, "pair");
   });
 
-  test("a T-junction's stem stops short of a bar whose sides it shares no colour with", () => {
+  test("a T-junction's stem stops short of a bar whose sides it shares no colour with, or that it is too short to reach", () => {
     const w = 120;
     const h = 120;
     const img = { width: w, height: h, channels: 3, data: new Float32Array(w * h * 3).fill(200) };
@@ -423,6 +423,18 @@ describe("structure propagation", () => {
     const foreign = stemOn(profile(20, 150));
     assert.equal(foreign.length, 1, "an edge between colours the bar's sides have neither of is not drawn onto it");
     assert.equal(foreign[0].kind, "pair");
+    // A stem seen for less than the way it would still have to run to the bar is not drawn on either (an edge
+    // between the sky and something lighter: no bar).
+    const edge = segment(60, 30, 0, 1, profile(210, 150));
+    assert.ok(
+      stemOn(edge.profile).some((c) => c.kind === "junction"),
+      "seen for as long as its way to the bar: drawn",
+    );
+    const short = pairEntries(img, hole, [left, right, { ...edge, length: 30 }]);
+    assert.deepEqual(
+      short.map((c) => c.kind),
+      ["pair"],
+    );
   });
 
   test("the hole's bounding box only saves time: the same bands with and without it", () => {
