@@ -6,7 +6,7 @@
 // Prints one JSON line per view (used, the alignment, its error against the true pose at the hole's
 // centre in reference pixels, the ring correlation, the PSNR gain over the erase without the reference,
 // the notes), then the totals. A check against overfitting the reference bench's photos.
-import { existsSync, readdirSync } from "node:fs";
+
 import { psnr } from "../dist/src/bench/metrics.js";
 import { compositeObject, objectSilhouette } from "../dist/src/bench/objects.js";
 import { decodeFitted } from "../dist/src/bench/photos.js";
@@ -16,36 +16,14 @@ import { holeBounds } from "../dist/src/core/mask.js";
 import { Random } from "../dist/src/core/random.js";
 import { project } from "../dist/src/core/reference/homography.js";
 import { removalMask } from "../dist/src/core/segmentation/removal-mask.js";
+import { PLASMA_PHOTOS, photoName, requirePhotos } from "./unseen-photos.mjs";
 
 const seed = Number(process.argv[2] ?? 7);
 const W = 1024;
 const H = 640;
-const NAMES = [
-  "Altai",
-  "Autumn",
-  "Canopee",
-  "Cascade",
-  "ColorfulCups",
-  "DarkestHour",
-  "Elarun",
-  "IceCold",
-  "Kay",
-  "Kokkini",
-  "MilkyWay",
-  "PastelHills",
-  "SafeLanding",
-  "Shell",
-];
 const only = process.argv[3]?.split(",").map(Number);
-const files = NAMES.map((n) => {
-  const dir = `/usr/share/wallpapers/${n}/contents/images/`;
-  if (!existsSync(dir)) return null;
-  return existsSync(`${dir}2560x1600.jpg`) ? `${dir}2560x1600.jpg` : dir + readdirSync(dir).sort().pop();
-});
-if (files.some((f) => f === null)) {
-  process.stderr.write("missing wallpapers (apt-get install plasma-workspace-wallpapers)\n");
-  process.exit(2);
-}
+const files = PLASMA_PHOTOS;
+requirePhotos(files);
 const sources = [];
 const source = async (i) => {
   sources[i] ??= await decodeFitted(files[i], { width: 2 * W, height: 2 * H });
@@ -89,7 +67,7 @@ for (let i = 0; i < files.length; i++) {
       error = Math.hypot(found[0] - real[0], found[1] - real[1]);
     }
     const row = {
-      photo: NAMES[i],
+      photo: photoName(files[i]),
       k,
       kind,
       rotation: Math.round(change.rotation),

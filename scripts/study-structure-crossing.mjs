@@ -12,13 +12,11 @@
 // PSNR on the hole's box, pooled lineR, mean edgeF, off → on. Choose on one half, check on the other.
 import sharp from "sharp";
 import { objectMask } from "../dist/src/bench/masks.js";
-import { psnr } from "../dist/src/bench/metrics.js";
 import { decodeFitted } from "../dist/src/bench/photos.js";
-import { structureScores } from "../dist/src/bench/structure-metrics.js";
-import { eraseWithReport } from "../dist/src/core/inpaint/erase.js";
 import { detectSegments } from "../dist/src/core/inpaint/structure/lsd.js";
 import { holeBounds } from "../dist/src/core/mask.js";
 import { Random } from "../dist/src/core/random.js";
+import { eraseOffAndOn, summary } from "./structure-study.mjs";
 import { OPENCV_MATE_PHOTOS, PLASMA_PHOTOS, photoName, requirePhotos } from "./unseen-photos.mjs";
 
 const size = Number(process.argv[2] ?? 1024);
@@ -110,21 +108,14 @@ for (const seed of seeds) {
           skipped++;
           continue;
         }
-        const input = { width: w, height: h, data: new Uint8ClampedArray(truth.data) };
-        for (let i = 0; i < hole.length; i++) if (hole[i]) input.data.fill(0, i * 4, i * 4 + 3);
-        const box = holeBounds(hole, w, h);
-        const row = { photo: photoName(file), half: p % 2 === 0 ? "A" : "B", segment: g, kind, seed };
-        for (const on of [false, true]) {
-          const r = await eraseWithReport(input, { width: w, height: h, data: hole }, { seed: 7, structure: on });
-          const s = structureScores(r.image, truth, hole);
-          row[on ? "on" : "off"] = {
-            psnr: psnr(r.image, truth, box),
-            lineR: s.lineR,
-            edgeF: s.edgeF,
-            linePoints: s.linePoints,
-            curves: r.structure.curves,
-          };
-        }
+        const row = {
+          photo: photoName(file),
+          half: p % 2 === 0 ? "A" : "B",
+          segment: g,
+          kind,
+          seed,
+          ...(await eraseOffAndOn(truth, hole)),
+        };
         rows.push(row);
         console.log(JSON.stringify(row));
       }
@@ -132,35 +123,7 @@ for (const seed of seeds) {
   }
 }
 
-function summary(label, set) {
-  const mean = (f) => set.reduce((a, r) => a + f(r), 0) / set.length;
-  const pooledLineR = (k) => {
-    let s = 0;
-    let n = 0;
-    for (const r of set) {
-      if (r[k].linePoints > 0) {
-        s += (r[k].lineR ?? 0) * r[k].linePoints;
-        n += r[k].linePoints;
-      }
-    }
-    return n > 0 ? s / n : Number.NaN;
-  };
-  const scored = set.filter((r) => Number.isFinite(r.off.edgeF) && Number.isFinite(r.on.edgeF));
-  const edgeF = (k) => scored.reduce((a, r) => a + r[k].edgeF, 0) / scored.length;
-  const diff = (r) => r.on.psnr - r.off.psnr;
-  console.log(
-    `${label}: ${set.length} holes: PSNR off ${mean((r) => r.off.psnr).toFixed(3)} → on ${mean((r) => r.on.psnr).toFixed(3)} dB; ` +
-      `better ${set.filter((r) => diff(r) > 0.1).length}, worse ${set.filter((r) => diff(r) < -0.1).length} (by 0.1 dB); ` +
-      `lineR ${pooledLineR("off").toFixed(3)} → ${pooledLineR("on").toFixed(3)}; edgeF ${edgeF("off").toFixed(3)} → ${edgeF("on").toFixed(3)}`,
-  );
-}
 console.log(`${skipped} holes left out (they swallowed an end of their segment)`);
-summary(
-  "half A",
-  rows.filter((r) => r.half === "A"),
-);
-summary(
-  "half B",
-  rows.filter((r) => r.half === "B"),
-);
-summary("all", rows);
+console.log(`half A: ${summary(rows.filter((r) => r.half === "A"))}`);
+console.log(`half B: ${summary(rows.filter((r) => r.half === "B"))}`);
+console.log(`all: ${summary(rows)}`);
