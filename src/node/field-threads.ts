@@ -104,18 +104,6 @@ export function defaultFieldThreads(): number {
 }
 
 /**
- * Worker threads for the fill. Create once, pass to every erase, `close()` at the end.
- *
- * @example
- * ```ts
- * import { erase, PatchMatchCoarse } from "vanish";
- * import { FieldThreadPool } from "vanish/node";
- * const threads = new FieldThreadPool();
- * const out = await erase(image, mask, { coarse: new PatchMatchCoarse({ threads }) });
- * await threads.close();
- * ```
- */
-/**
  * The threads' young generation (V8's nursery for short-lived objects), in
  * MB. Why: a fresh thread's nursery starts small and grows while the first
  * structure step allocates, and every page it grows into costs a page fault
@@ -175,6 +163,18 @@ export async function closePrestarted(): Promise<void> {
   if (left) await destroyLoaded(left.pool, left.threads);
 }
 
+/**
+ * Worker threads for the fill. Create once, pass to every erase, `close()` at the end.
+ *
+ * @example
+ * ```ts
+ * import { erase, PatchMatchCoarse } from "vanish";
+ * import { FieldThreadPool } from "vanish/node";
+ * const threads = new FieldThreadPool();
+ * const out = await erase(image, mask, { coarse: new PatchMatchCoarse({ threads }) });
+ * await threads.close();
+ * ```
+ */
 export class FieldThreadPool implements FieldThreads {
   readonly parallelTargets = PARALLEL_TARGETS;
   private readonly pool: Piscina;
