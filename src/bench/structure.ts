@@ -12,7 +12,7 @@ import { existsSync, promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Rect, RgbaImage } from "../core/image.js";
-import { eraseWithReport } from "../core/inpaint/erase.js";
+import { type EraseOptions, eraseWithReport } from "../core/inpaint/erase.js";
 import { holeBounds } from "../core/mask.js";
 import { sharp } from "../node/sharp.js";
 import { Progress } from "../terminal/progress.js";
@@ -171,6 +171,10 @@ export interface StructureBenchOptions {
   outDir: string;
   cacheDir: string;
   seed: number;
+  /** The structure step's line segments from this instead of LSD (`EraseOptions.findLines`: M-LSD with `--lines mlsd`). */
+  findLines?: EraseOptions["findLines"];
+  /** Which line source that is, for the report. */
+  lines?: string;
 }
 
 /** With structure propagation (the default), and with it turned off: the step's own effect, under the same load. */
@@ -259,7 +263,7 @@ function summary(rows: StructureResult[]): string {
 function report(results: StructureResult[], options: StructureBenchOptions): string {
   const lines: string[] = [];
   lines.push(
-    `${STRUCTURE_CASES.length} photos with a hole crossed by structure (even cases tune, odd cases held out); seed ${options.seed}; ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}.`,
+    `${STRUCTURE_CASES.length} photos with a hole crossed by structure (even cases tune, odd cases held out); line segments from ${options.lines ?? "LSD"}; seed ${options.seed}; ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}.`,
   );
   lines.push("lineR and edgeF on copies scaled to 1024 px (lineR pooled over in-hole line samples); PSNR and SSIM on the hole's box.");
   lines.push("");
@@ -346,7 +350,7 @@ export async function runStructureBench(options: StructureBenchOptions): Promise
           const rep = await eraseWithReport(
             input,
             { width: W, height: H, data: hole },
-            { seed: options.seed, structure: method === "vanish" },
+            { seed: options.seed, structure: method === "vanish", ...(options.findLines ? { findLines: options.findLines } : {}) },
           );
           images[method] = rep.image;
           results.push({
@@ -387,7 +391,8 @@ export async function runStructureBench(options: StructureBenchOptions): Promise
   }
   const md = report(results, options);
   await fs.writeFile(path.join(options.outDir, "report.md"), md);
-  await fs.writeFile(path.join(options.outDir, "results.json"), JSON.stringify({ options, results }, null, 1));
+  const { findLines: _, ...recorded } = options;
+  await fs.writeFile(path.join(options.outDir, "results.json"), JSON.stringify({ options: recorded, results }, null, 1));
   if (rows.length > 0) {
     const metas = await Promise.all(rows.map((r) => sharp(r).metadata()));
     const sheetW = Math.max(...metas.map((m) => m.width ?? 0));

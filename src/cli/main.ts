@@ -446,6 +446,11 @@ export function buildProgram(): Command {
     .option("--model-dir <dir>", "with --suggest: folder with nanodet.json, nanodet.bin and ch_PP-OCRv4_det_infer.onnx")
     .option("--no-speed", "with --suggest: skip the 12-megapixel timing")
     .option("--no-structure-step", "erase without structure propagation (to measure its effect)")
+    .addOption(
+      new Option("--lines <source>", "with --structure: line segments from LSD, or from the M-LSD network (npm run fetch:mlsd)")
+        .choices(["lsd", "mlsd"])
+        .default("lsd"),
+    )
     .action(async (flags) => {
       const sizes = String(flags.sizes)
         .split(",")
@@ -458,7 +463,15 @@ export function buildProgram(): Command {
       }
       if (flags.structure) {
         const { runStructureBench } = await import("../bench/structure.js");
-        await runStructureBench({ sizes: sizes as number[], outDir: flags.out, cacheDir: flags.cache, seed: flags.seed });
+        const mlsd = flags.lines === "mlsd";
+        const findLines = mlsd ? await (await import("../node/line-model.js")).lineFinder() : undefined;
+        await runStructureBench({
+          sizes: sizes as number[],
+          outDir: flags.out,
+          cacheDir: flags.cache,
+          seed: flags.seed,
+          ...(findLines ? { findLines, lines: "M-LSD tiny 320 (jp.keijiro.mlsd@1.0.0)" } : {}),
+        });
         return;
       }
       if (flags.suggest) {

@@ -24,6 +24,7 @@ import {
   withoutKernel,
 } from "../core/inpaint/patchmatch.js";
 import { curveChannel, readCurves } from "../core/inpaint/structure/curve-channel.js";
+import type { LineEnds } from "../core/inpaint/structure/mlsd.js";
 import { finishSharedUpscale, type UpscaleInput, upscaleInto, upscaleKernel } from "../core/inpaint/upscale.js";
 import type { Features } from "../core/reference/features.js";
 import type { GreyImage } from "../core/reference/grey.js";
@@ -268,7 +269,13 @@ export class FieldThreadPool implements FieldThreads {
    * const out = await erase(image, mask, { coarse: new PatchMatchCoarse({ threads }), continueStructureOn: threads.continueStructureOn });
    * ```
    */
-  readonly continueStructureOn = (image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect): StructureStep | undefined => {
+  readonly continueStructureOn = (
+    image: RgbaImage,
+    hole: Uint8Array,
+    crop: Rect,
+    holeBox?: Rect,
+    lines?: readonly LineEnds[],
+  ): StructureStep | undefined => {
     const shared = image.data.buffer instanceof SharedArrayBuffer && hole.buffer instanceof SharedArrayBuffer;
     const pixels = image.width * image.height;
     if (!shared && pixels > CHEAP_COPY_PIXELS && pixels > MAX_PHOTO_PER_CROP * crop.width * crop.height) return undefined;
@@ -285,8 +292,8 @@ export class FieldThreadPool implements FieldThreads {
     curves[0] = 0;
     if (kept) this.staging = null;
     const task: StructureTask = buffers
-      ? { ...stageCrop(buffers, image, hole, crop, holeBox), ended, curves }
-      : { image, hole, crop, holeBox, ended, curves };
+      ? { ...stageCrop(buffers, image, hole, crop, holeBox), ended, curves, ...(lines ? { lines } : {}) }
+      : { image, hole, crop, holeBox, ended, curves, ...(lines ? { lines } : {}) };
     this.structureSteps.add(ended);
     const step: StructureStep = this.pool.run(task, { name: "structure" });
     step.continues = () => Atomics.load(ended, 0) === 2 || Atomics.load(ended, 0) === 4;

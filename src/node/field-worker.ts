@@ -29,6 +29,7 @@ import {
   scanSharedBandsOver,
 } from "../core/inpaint/patchmatch.js";
 import { writeCurves } from "../core/inpaint/structure/curve-channel.js";
+import type { LineEnds } from "../core/inpaint/structure/mlsd.js";
 import type { StructureCurve } from "../core/inpaint/structure/pairing.js";
 import { continueStructure, curvesLabelSides, labelsSides, type StructureResult } from "../core/inpaint/structure/structure.js";
 import { upscaleRowsOverMemory } from "../core/inpaint/wasm/detail-transfer.js";
@@ -68,6 +69,8 @@ export interface StructureTask {
   curves?: Float64Array;
   /** Where `image` lies in the photo when it holds only the crop (field-threads.ts `stageCrop`): the result's rectangle is moved by it. */
   offset?: { x: number; y: number };
+  /** Line segments for the step instead of LSD's (`EraseOptions.findLines`), in the photo's coordinates. */
+  lines?: readonly LineEnds[];
 }
 
 const withOwnKernel = ownKernelCache();
@@ -120,7 +123,7 @@ export function sharedBands({ scan, bands }: SharedBandsTask): void {
   scanSharedBandsOver(scan, bands);
 }
 
-export function structure({ image, hole, crop, holeBox, ended, curves, offset }: StructureTask): StructureResult | null {
+export function structure({ image, hole, crop, holeBox, ended, curves, offset, lines }: StructureTask): StructureResult | null {
   if (ended) Atomics.store(ended, 0, 3);
   // Bars alone label no sides: they are not written ahead, so the speculative fill is kept.
   const ahead =
@@ -129,7 +132,10 @@ export function structure({ image, hole, crop, holeBox, ended, curves, offset }:
           if (curvesLabelSides(found) && writeCurves(curves, found, scale)) Atomics.store(ended, 0, 4);
         }
       : undefined;
-  const result = continueStructure(image, hole, crop, holeBox, ahead);
+  // A staged crop is its own photo: the lines move with it.
+  const ownLines =
+    lines && offset ? lines.map((l) => ({ x1: l.x1 - offset.x, y1: l.y1 - offset.y, x2: l.x2 - offset.x, y2: l.y2 - offset.y })) : lines;
+  const result = continueStructure(image, hole, crop, holeBox, ahead, ownLines);
   if (result && offset) result.rect = { ...result.rect, x: result.rect.x + offset.x, y: result.rect.y + offset.y };
   if (ended) Atomics.store(ended, 0, labelsSides(result) ? 2 : 1);
   return result;

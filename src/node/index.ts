@@ -14,6 +14,7 @@ export {
   type StoredSamples,
   writeFileAtomic,
 } from "./io.js";
+export { BUNDLED_MLSD, type LineFinderOptions, lineFinder } from "./line-model.js";
 export { loadOnnxModel } from "./onnx.js";
 export {
   BUNDLED_SAM,

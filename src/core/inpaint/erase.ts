@@ -30,6 +30,7 @@ import { type CoarseOutput, type CoarseStage, PatchMatchCoarse } from "./complet
 import { countSources } from "./patchmatch.js";
 import { downsampleCrop } from "./resample.js";
 import type { SideCurve } from "./structure/curve-channel.js";
+import type { LineEnds } from "./structure/mlsd.js";
 import { sideLabels } from "./structure/sides.js";
 import { continueStructure, labelsSides, pasteStructure, type StructureResult } from "./structure/structure.js";
 import { type UpscaleInput, upscaleInto } from "./upscale.js";
@@ -86,7 +87,20 @@ export interface EraseOptions {
    * labels (nothing continued, or bars only: the same pixels), redone with them otherwise. Returning undefined (or leaving
    * this out) runs the step on the calling thread first.
    */
-  continueStructureOn?: (image: RgbaImage, hole: Uint8Array, crop: Rect, holeBox?: Rect) => StructureStep | undefined;
+  continueStructureOn?: (
+    image: RgbaImage,
+    hole: Uint8Array,
+    crop: Rect,
+    holeBox?: Rect,
+    lines?: readonly LineEnds[],
+  ) => StructureStep | undefined;
+  /**
+   * Finds the line segments (photo coordinates) in `crop` for the structure
+   * step, instead of its own LSD: e.g. M-LSD (`structure/mlsd.ts`, opt-in in
+   * Node through `bundledLineFinder`). Awaited before the step starts, so its
+   * time adds to the erase's.
+   */
+  findLines?: (image: RgbaImage, hole: Uint8Array, crop: Rect) => Promise<readonly LineEnds[]>;
   /**
    * Another photo of the same scene (any size, exposure or nearby viewpoint)
    * that shows what is behind the object. Used where it can be aligned and
@@ -305,8 +319,9 @@ async function selfSimilarFill(
   const ts0 = performance.now();
   // The structure's bands are drawn now and pasted over the finished fill (see structure/structure.ts);
   // with `continueStructureOn` elsewhere while this thread downsamples.
-  const elsewhere = options.structure === false ? undefined : options.continueStructureOn?.(image, hole, crop, bounds);
-  const drawn = options.structure === false || elsewhere ? null : continueStructure(image, hole, crop, bounds);
+  const lines = options.structure !== false && options.findLines ? await options.findLines(image, hole, crop) : undefined;
+  const elsewhere = options.structure === false ? undefined : options.continueStructureOn?.(image, hole, crop, bounds, lines);
+  const drawn = options.structure === false || elsewhere ? null : continueStructure(image, hole, crop, bounds, undefined, lines);
   const continueMs = performance.now() - ts0;
   const longSide = options.lowResLongSide ?? 512;
   const s = workingScale(crop, holePixels, W * H, longSide, options.lowResHoleBudget ?? DEFAULT_HOLE_BUDGET);
@@ -616,6 +631,7 @@ function validateOptions(o: EraseOptions): void {
   if (o.continueStructureOn !== undefined && typeof o.continueStructureOn !== "function") {
     throw expectedError("a function for continueStructureOn", o.continueStructureOn);
   }
+  if (o.findLines !== undefined && typeof o.findLines !== "function") throw expectedError("a function for findLines", o.findLines);
   if (o.detectFeaturesOn !== undefined && typeof o.detectFeaturesOn !== "function") {
     throw expectedError("a function for detectFeaturesOn", o.detectFeaturesOn);
   }

@@ -44,7 +44,9 @@ import { blurKnown, type FloatImage } from "../resample.js";
 import { downsampleCopied } from "../wasm/downsample.js";
 import { nearPlanesInWasm } from "../wasm/structure.js";
 import { type ChainEnd, chainEnds } from "./edges.js";
+import { segmentsOverAllowed } from "./given-lines.js";
 import { detectSegments, type LineSegment } from "./lsd.js";
+import type { LineEnds } from "./mlsd.js";
 import { type Entry, findEntries, pairEntries, type StructureCurve } from "./pairing.js";
 import { type AnchorPlan, bandRect, copyAlong, type PropagationFrame, planAnchors } from "./propagate.js";
 
@@ -115,7 +117,9 @@ export interface StructureResult {
  * `holeBox`, the hole's exact bounding box if the caller has it, only saves time.
  * `onCurves`, when given, is called with the result's curves and analysis factor
  * as soon as they are known, before their bands are drawn (the result is still
- * null if no band pixel is drawn after all).
+ * null if no band pixel is drawn after all). `lines`, when given, are the line
+ * segments (photo coordinates, from a network: mlsd.ts) used instead of LSD's,
+ * cut to the band around the hole and measured there (given-lines.ts).
  */
 export function continueStructure(
   image: RgbaImage,
@@ -123,6 +127,7 @@ export function continueStructure(
   crop: Rect,
   holeBox?: Rect,
   onCurves?: (curves: readonly StructureCurve[], scale: number) => void,
+  lines?: readonly LineEnds[],
 ): StructureResult | null {
   const q = analysisFactor(Math.max(crop.width, crop.height));
   const { image: low, hole: lowHole } = analysisImage(image, hole, crop, q, holeBox);
@@ -174,7 +179,17 @@ export function continueStructure(
   const minLength = Math.max(8, holeSide / 12);
   const census = { faint: FAINT_GRADIENT, pixels: 0, above: 0 };
   const toAnalysis = (g: LineSegment) => ({ ...g, x1: g.x1 + sx0, y1: g.y1 + sy0, x2: g.x2 + sx0, y2: g.y2 + sy0 });
-  const segments = strongest(detectSegments(grey, sw, sh, { allowed: searchBand, minLength, census })).map(toAnalysis);
+  // Lines from elsewhere (photo coordinates) replace LSD's: the cells' centres lie at whole analysis coordinates.
+  const nearLines = lines?.map((l) => ({
+    x1: (l.x1 - crop.x) / q - 0.5 - sx0,
+    y1: (l.y1 - crop.y) / q - 0.5 - sy0,
+    x2: (l.x2 - crop.x) / q - 0.5 - sx0,
+    y2: (l.y2 - crop.y) / q - 0.5 - sy0,
+  }));
+  const found = nearLines
+    ? segmentsOverAllowed(nearLines, grey, searchBand, sw, sh, minLength)
+    : detectSegments(grey, sw, sh, { allowed: searchBand, minLength, census });
+  const segments = strongest(found).map(toAnalysis);
   const chains = chainEnds(near, nearHole, {
     allowed: searchBand,
     holeDistance: distance,
@@ -192,7 +207,7 @@ export function continueStructure(
   const frame = { low, lowHole, image, hole, crop, scale: q };
   const firstEntries: Entry[] = [];
   let planned = planCurves(frame, segments, chains, firstEntries);
-  if (planned.length === 0 && census.above <= QUIET_SHARE * census.pixels) {
+  if (planned.length === 0 && lines === undefined && census.above <= QUIET_SHARE * census.pixels) {
     // Nothing continues and the band around the hole is quiet: a faint edge (a door frame against its wall) stands
     // out there, so LSD looks again at half the gradient quantisation. On a busy band it would only add texture.
     const faint = strongest(detectSegments(grey, sw, sh, { allowed: searchBand, minLength, threshold: FAINT_GRADIENT })).map(toAnalysis);
