@@ -14,11 +14,11 @@ export type { CoarseInput, CoarseOutput, CoarseStage, PatchMatchCoarseOptions } 
 export { PatchMatchCoarse } from "./core/inpaint/completion.js";
 export type { EraseOptions, EraseReport, EraseTimings } from "./core/inpaint/erase.js";
 export { erase, eraseWithReport } from "./core/inpaint/erase.js";
-export type { LineEnds } from "./core/inpaint/structure/mlsd.js";
 export type { InpaintingSignature, NetworkCoarseOptions, TensorSlot } from "./core/inpaint/network-coarse.js";
 export { inpaintingSignature, NetworkCoarse } from "./core/inpaint/network-coarse.js";
 export type { FieldThreads } from "./core/inpaint/patchmatch.js";
 export type { FloatImage } from "./core/inpaint/resample.js";
+export type { LineEnds } from "./core/inpaint/structure/mlsd.js";
 export { dilate } from "./core/mask.js";
 export type { InferenceModel, TensorData, TensorType, ValueInfo } from "./core/model.js";
 export type { ReferenceReport } from "./core/reference/guided-fill.js";
