@@ -635,6 +635,7 @@ export function copyBand(
   shiftX: usize,
   shiftY: usize,
   offset: usize,
+  across: i32,
   band: usize,
   remaining: usize,
   rx: i32,
@@ -709,9 +710,16 @@ export function copyBand(
       const f: f64 = a1 < 0 ? 0 : a0 < 0 ? 1 : position - <f64>k0;
       const a = f < 0.5 ? a0 : a1;
       const o = p * 4;
+      // The offsets at the pixel's position across the band, linear between whole positions.
+      const at: f64 = Math.max(0, Math.min(<f64>(across - 1), bestU + hw));
+      const ua = <i32>Math.floor(at);
+      const ub = min(across - 1, ua + 1);
+      const tu: f64 = at - <f64>ua;
       for (let ch = 0; ch < 3; ch++) {
-        const v0: f64 = a0 < 0 ? 0 : <f64>u8At(rgba, a0 * 4 + ch) + <f64>f32At(offset, k0 * 3 + ch);
-        const v1: f64 = a1 < 0 ? 0 : <f64>u8At(rgba, a1 * 4 + ch) + <f64>f32At(offset, k1 * 3 + ch);
+        const o0: f64 = (1 - tu) * <f64>f32At(offset, (k0 * across + ua) * 3 + ch) + tu * <f64>f32At(offset, (k0 * across + ub) * 3 + ch);
+        const o1: f64 = (1 - tu) * <f64>f32At(offset, (k1 * across + ua) * 3 + ch) + tu * <f64>f32At(offset, (k1 * across + ub) * 3 + ch);
+        const v0: f64 = a0 < 0 ? 0 : <f64>u8At(rgba, a0 * 4 + ch) + o0;
+        const v1: f64 = a1 < 0 ? 0 : <f64>u8At(rgba, a1 * 4 + ch) + o1;
         setU8(band, o + ch, clampedByte((1 - f) * v0 + f * v1));
       }
       setU8(band, o + 3, u8At(rgba, a * 4 + 3));

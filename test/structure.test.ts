@@ -655,6 +655,47 @@ describe("structure propagation", () => {
     );
   });
 
+  test("each side of a band keeps its own shading: a wall that brightens below a ridge does not light the sky above it", () => {
+    // An edge on row 15: above it a flat sky (90), below it a wall that brightens from 120 (left) to 180 (right); hole over
+    // columns 20–39. The copy's offsets follow each side: the sky in the hole stays 90, the wall reaches the far side's.
+    const w = 60;
+    const h = 31;
+    const data = new Float32Array(w * h * 3);
+    const rgba = new Uint8ClampedArray(w * h * 4);
+    const hole = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const v = y < 15 ? 90 : y > 15 ? 120 + x : 105 + x / 2;
+        data.fill(v, (y * w + x) * 3, (y * w + x + 1) * 3);
+        rgba.set([v, v, v, 255], (y * w + x) * 4);
+        if (x >= 20 && x < 40) hole[y * w + x] = 1;
+      }
+    }
+    const curve = acrossColumns20To39(w, 3);
+    const low = { width: w, height: h, channels: 3, data };
+    const image = { width: w, height: h, data: rgba };
+    const frame = { low, lowHole: hole, image, hole, crop: { x: 0, y: 0, width: w, height: h }, scale: 1 };
+    const plan = planAnchors(curve, frame);
+    const rect = bandRect(curve, frame);
+    assert.ok(plan !== null && rect !== null);
+    assert.equal(plan.across, 7);
+    for (const wasm of [true, false]) {
+      const band = new Uint8ClampedArray(rect.width * rect.height * 4);
+      const remaining = new Uint8Array(rect.width * rect.height);
+      for (let y = 0; y < rect.height; y++)
+        for (let x = 0; x < rect.width; x++) remaining[y * rect.width + x] = hole[(rect.y + y) * w + rect.x + x];
+      copyAlong(curve, plan, frame, band, remaining, rect, wasm);
+      const at = (x: number, y: number) => band[((y - rect.y) * rect.width + x - rect.x) * 4];
+      for (let x = 21; x < 39; x++) {
+        assert.ok(Math.abs(at(x, 13) - 90) <= 2, `${wasm ? "WebAssembly" : "TypeScript"}: the sky at column ${x} stays 90 (${at(x, 13)})`);
+        assert.ok(
+          Math.abs(at(x, 17) - (120 + x)) <= 4,
+          `${wasm ? "WebAssembly" : "TypeScript"}: the wall at column ${x} follows its shading (${at(x, 17)})`,
+        );
+      }
+    }
+  });
+
   test("the anchors' sums in WebAssembly give the TypeScript's plan, on noisy bands of several widths", () => {
     const rng = new Random(11);
     const w = 60;
@@ -770,7 +811,10 @@ describe("structure propagation", () => {
         first: plan.first,
         spacing: plan.spacing,
         source: Float32Array.from({ length: K }, (_, k) => [-19, plan.first + k * plan.spacing + 5, 30][k % 3]),
-        offset: Float32Array.from({ length: 3 * K }, (_, i) => [-230.5, 0.5, 91.25, 300, -0.5, 2.5][i % 6]),
+        // Per anchor and position across: values that differ from one position to the next, so that the mix between
+        // positions is exercised too.
+        offset: Float32Array.from({ length: 3 * K * plan.across }, (_, i) => [-230.5, 0.5, 91.25, 300, -0.5, 2.5, 17.75][i % 7]),
+        across: plan.across,
       };
       const oddWasm = copy(true, odd);
       assert.ok(oddWasm.pixelsDrawn > 0, "the odd plan draws");

@@ -119,13 +119,53 @@ export interface AnchorPlan {
   /** Chosen source arc length per anchor. */
   source: Float32Array;
   /**
-   * Colour offset (RGB) added to each anchor's copy: the difference between
-   * the band's mean colour expected there (interpolated along the curve
-   * between its known ends) and the chosen source's, so that slow shading
-   * along the structure (a horizon brightening towards the sun) does not
-   * step at every change of source. Detail is still copied, not blended.
+   * Colour offsets (RGB) added to each anchor's copy, one per position across
+   * the band (`across` of them, from −halfWidth to +halfWidth; anchor k,
+   * position u at (k·across + u)·3): the difference between the band's mean
+   * colour expected there (interpolated along the curve between its known
+   * ends, at that position across) and the chosen source's at that position,
+   * so that slow shading along the structure (a horizon brightening towards
+   * the sun) does not step at every change of source. Per position, because
+   * the two sides of an edge shade on their own: a wall that brightens below
+   * a ridge while the sky above stays (one offset for the whole band lit the
+   * sky with the wall's change: a lighter block over the ridge on flat
+   * wallpapers). Detail is still copied, not blended.
    */
   offset: Float32Array;
+  /** Positions across the band that `offset` holds per anchor (2·halfWidth + 1). */
+  across: number;
+}
+
+/**
+ * Mean colour of the known samples of the band window centred at arc length
+ * t at each position across it (U = 2·hw + 1 of them, into `out`), where a
+ * position has none, `whole` (the window's mean).
+ */
+function windowProfile(
+  c: StructureCurve,
+  frame: PropagationFrame,
+  t: number,
+  reach: number,
+  hw: number,
+  whole: Float32Array,
+  out: Float32Array,
+): void {
+  const at = new Float32Array(4);
+  const tmp = new Float32Array(3);
+  const U = 2 * hw + 1;
+  const n = new Int32Array(U);
+  out.fill(0);
+  for (let d = -reach; d <= reach; d++) {
+    locate(c, t + d, at);
+    for (let u = 0; u < U; u++) {
+      if (!bilinearKnownRgb(frame.low, frame.lowHole, at[0] + at[2] * (u - hw), at[1] + at[3] * (u - hw), tmp, 0)) continue;
+      out[u * 3] += tmp[0];
+      out[u * 3 + 1] += tmp[1];
+      out[u * 3 + 2] += tmp[2];
+      n[u]++;
+    }
+  }
+  for (let u = 0; u < U; u++) for (let ch = 0; ch < 3; ch++) out[u * 3 + ch] = n[u] > 0 ? out[u * 3 + ch] / n[u] : whole[ch];
 }
 
 /** Mean colour of the known samples of the band window centred at arc length t; false if none is known. */
@@ -306,19 +346,28 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame, wasm = t
   const hasEnd = c.kind === "pair" && windowMean(c, frame, c.end + reach + 1, reach, hw, endMean);
   if (!hasEnd) endMean.set(startMean);
   if (!hasStart) startMean.set(endMean);
-  const offset = new Float32Array(K * 3);
+  const offset = new Float32Array(K * U * 3);
   if (hasStart || hasEnd) {
+    const startProfile = new Float32Array(U * 3);
+    const endProfile = new Float32Array(U * 3);
+    if (hasStart) windowProfile(c, frame, -reach - 1, reach, hw, startMean, startProfile);
+    if (hasEnd) windowProfile(c, frame, c.end + reach + 1, reach, hw, endMean, endProfile);
+    if (!hasEnd) endProfile.set(startProfile);
+    if (!hasStart) startProfile.set(endProfile);
     for (let k = 0; k < K; k++) {
       const f = c.end > 0 ? Math.max(0, Math.min(1, (first + k * spacing) / c.end)) : 0;
       const strip = stripOf(chosen[k]);
-      for (let ch = 0; ch < 3; ch++) {
-        let mean = 0;
-        for (let q = 0; q < D * U; q++) mean += strip[q * 3 + ch];
-        offset[k * 3 + ch] = startMean[ch] + (endMean[ch] - startMean[ch]) * f - mean / (D * U);
+      for (let u = 0; u < U; u++) {
+        for (let ch = 0; ch < 3; ch++) {
+          let mean = 0;
+          for (let d = 0; d < D; d++) mean += strip[(d * U + u) * 3 + ch];
+          const expected = startProfile[u * 3 + ch] + (endProfile[u * 3 + ch] - startProfile[u * 3 + ch]) * f;
+          offset[(k * U + u) * 3 + ch] = expected - mean / D;
+        }
       }
     }
   }
-  return { first, spacing, source, offset };
+  return { first, spacing, source, offset, across: U };
 }
 
 /**
@@ -418,6 +467,7 @@ export function copyAlong(
 
   const at = new Float32Array(4);
   const K = plan.source.length;
+  const U = plan.across;
   const shiftX = new Int32Array(K);
   const shiftY = new Int32Array(K);
   for (let k = 0; k < K; k++) {
@@ -454,6 +504,7 @@ export function copyAlong(
       shiftX,
       shiftY,
       offset: plan.offset,
+      across: U,
       band,
       remaining,
       rect,
@@ -517,9 +568,17 @@ export function copyAlong(
       const f = a1 < 0 ? 0 : a0 < 0 ? 1 : position - k0;
       const a = f < 0.5 ? a0 : a1;
       const o = p * 4;
+      // The offsets at the pixel's position across the band, linear between whole positions (the strip beside it
+      // takes the band's edge's).
+      const across = Math.max(0, Math.min(U - 1, bestU + hw));
+      const ua = Math.floor(across);
+      const ub = Math.min(U - 1, ua + 1);
+      const tu = across - ua;
       for (let ch = 0; ch < 3; ch++) {
-        const v0 = a0 < 0 ? 0 : src[a0 * 4 + ch] + plan.offset[k0 * 3 + ch];
-        const v1 = a1 < 0 ? 0 : src[a1 * 4 + ch] + plan.offset[k1 * 3 + ch];
+        const o0 = (1 - tu) * plan.offset[(k0 * U + ua) * 3 + ch] + tu * plan.offset[(k0 * U + ub) * 3 + ch];
+        const o1 = (1 - tu) * plan.offset[(k1 * U + ua) * 3 + ch] + tu * plan.offset[(k1 * U + ub) * 3 + ch];
+        const v0 = a0 < 0 ? 0 : src[a0 * 4 + ch] + o0;
+        const v1 = a1 < 0 ? 0 : src[a1 * 4 + ch] + o1;
         band[o + ch] = (1 - f) * v0 + f * v1;
       }
       band[o + 3] = src[a * 4 + 3];

@@ -148,6 +148,7 @@ interface StructureExports {
     shiftX: number,
     shiftY: number,
     offset: number,
+    across: number,
     band: number,
     remaining: number,
     rx: number,
@@ -434,7 +435,9 @@ export interface BandCopy {
   spacing: number;
   shiftX: Int32Array;
   shiftY: Int32Array;
+  /** Per anchor, per position across the band (`across` of them), RGB. */
   offset: Float32Array;
+  across: number;
   band: Uint8ClampedArray;
   remaining: Uint8Array;
   rect: { x: number; y: number; width: number; height: number };
@@ -472,7 +475,19 @@ export function copyBandInWasm(b: BandCopy): number | null {
   const K = b.shiftX.length;
   const count = 2 * (b.i1 + 1);
   const rn = b.rect.width * b.rect.height;
-  const room = arena.layout([gw * gh * 4, gw * gh, mw * mh * 4, mw * mh * 4, count * 4, (b.i1 + 1) * 4, K * 4, K * 4, K * 12, rn * 4, rn]);
+  const room = arena.layout([
+    gw * gh * 4,
+    gw * gh,
+    mw * mh * 4,
+    mw * mh * 4,
+    count * 4,
+    (b.i1 + 1) * 4,
+    K * 4,
+    K * 4,
+    K * b.across * 12,
+    rn * 4,
+    rn,
+  ]);
   if (room === null) return null;
   const [rgbaAt, holeAt, segAt, distAt, pointsAt, arcAt, sxAt, syAt, offsetAt, bandAt, remainingAt] = room.at;
   const rgba = new Uint8Array(room.buffer, rgbaAt, gw * gh * 4);
@@ -488,7 +503,7 @@ export function copyBandInWasm(b: BandCopy): number | null {
   new Float32Array(room.buffer, arcAt, b.i1 + 1).set(b.arc.subarray(0, b.i1 + 1));
   new Int32Array(room.buffer, sxAt, K).set(b.shiftX);
   new Int32Array(room.buffer, syAt, K).set(b.shiftY);
-  new Float32Array(room.buffer, offsetAt, K * 3).set(b.offset.subarray(0, K * 3));
+  new Float32Array(room.buffer, offsetAt, K * b.across * 3).set(b.offset.subarray(0, K * b.across * 3));
   const band = new Uint8Array(room.buffer, bandAt, rn * 4);
   band.set(b.band.subarray(0, rn * 4));
   const remaining = new Uint8Array(room.buffer, remainingAt, rn);
@@ -527,6 +542,7 @@ export function copyBandInWasm(b: BandCopy): number | null {
     sxAt,
     syAt,
     offsetAt,
+    b.across,
     bandAt,
     remainingAt,
     b.rect.x,
