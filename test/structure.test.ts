@@ -370,11 +370,7 @@ describe("structure propagation", () => {
 
   test("two straight edges that meet inside the hole are not joined by a quarter circle; a curved rim's ends still join", () => {
     // A flat image: pairing reads the entries' own cross-sections (equal widths), and the hole covers the middle.
-    const w = 120;
-    const h = 120;
-    const img = { width: w, height: h, channels: 3, data: new Float32Array(w * h * 3).fill(200) };
-    const hole = new Uint8Array(w * h);
-    for (let y = 25; y < 95; y++) for (let x = 25; x < 95; x++) hole[y * w + x] = 1;
+    const { img, hole } = flatWithSquareHole(25, 95);
     // Sides are named looking into the hole along each entry: light on the inside of the turn, dark outside.
     const profile = (left: number, right: number) => Float32Array.from([left, left, left, 128, 128, 128, right, right, right]);
     const chain = (x: number, y: number, dx: number, dy: number, curvature: number, left: number, right: number) => {
@@ -394,11 +390,7 @@ describe("structure propagation", () => {
   });
 
   test("a T-junction's stem stops short of a bar whose sides it shares no colour with, or that it is too short to reach", () => {
-    const w = 120;
-    const h = 120;
-    const img = { width: w, height: h, channels: 3, data: new Float32Array(w * h * 3).fill(200) };
-    const hole = new Uint8Array(w * h);
-    for (let y = 30; y < 90; y++) for (let x = 30; x < 90; x++) hole[y * w + x] = 1;
+    const { img, hole } = flatWithSquareHole(30, 90);
     const profile = (left: number, right: number) => Float32Array.from([left, left, left, 60, 60, 60, right, right, right]);
     const segment = (x: number, y: number, dx: number, dy: number, p: Float32Array) => ({
       x,
@@ -822,6 +814,15 @@ describe("structure propagation", () => {
     }
   });
 });
+
+/** A flat 120 × 120 analysis image (grey 200) with a square hole over [from, to) on both axes. */
+function flatWithSquareHole(from: number, to: number) {
+  const w = 120;
+  const img = { width: w, height: w, channels: 3, data: new Float32Array(w * w * 3).fill(200) };
+  const hole = new Uint8Array(w * w);
+  for (let y = from; y < to; y++) hole.fill(1, y * w + from, y * w + to);
+  return { img, hole };
+}
 
 /**
  * A pair's curve along row 15 of a `w`-wide frame whose hole spans columns 20–39: t = 0 at column 19

@@ -11,6 +11,7 @@
  * LSD's mean gradient. Both are medians over samples along the stretch.
  */
 
+import { type GreyImage, sampleBilinear } from "../../reference/grey.js";
 import type { LineSegment } from "./lsd.js";
 import type { LineEnds } from "./mlsd.js";
 
@@ -24,20 +25,6 @@ const SAMPLES = 9;
 /** Widths are kept within these (px), as LSD's rectangles are on the structure cases. */
 const MIN_WIDTH = 1;
 const MAX_WIDTH = 12;
-
-function greyAt(grey: Float32Array, w: number, h: number, x: number, y: number): number {
-  const cx = Math.min(w - 1, Math.max(0, x));
-  const cy = Math.min(h - 1, Math.max(0, y));
-  const x0 = Math.min(w - 2, Math.floor(cx));
-  const y0 = Math.min(h - 2, Math.floor(cy));
-  const tx = cx - x0;
-  const ty = cy - y0;
-  const a = grey[y0 * w + x0];
-  const b = grey[y0 * w + x0 + 1];
-  const c = grey[(y0 + 1) * w + x0];
-  const d = grey[(y0 + 1) * w + x0 + 1];
-  return (1 - ty) * ((1 - tx) * a + tx * b) + ty * ((1 - tx) * c + tx * d);
-}
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -58,6 +45,7 @@ export function segmentsOverAllowed(
   minLength: number,
 ): LineSegment[] {
   if (w < 2 || h < 2) return [];
+  const plane: GreyImage = { width: w, height: h, data: grey };
   const out: LineSegment[] = [];
   for (const line of lines) {
     const length = Math.hypot(line.x2 - line.x1, line.y2 - line.y1);
@@ -80,7 +68,7 @@ export function segmentsOverAllowed(
         const b = (i - 1) / 2;
         runStart = -1;
         if (b - a < minLength) continue;
-        const measured = crossSection(grey, w, h, line.x1 + dx * a, line.y1 + dy * a, dx, dy, b - a);
+        const measured = crossSection(plane, line.x1 + dx * a, line.y1 + dy * a, dx, dy, b - a);
         if (measured === null) continue;
         out.push({
           x1: line.x1 + dx * a,
@@ -99,9 +87,7 @@ export function segmentsOverAllowed(
 
 /** Median width and contrast across a stretch from (x, y) along (dx, dy) for `length` px; null where it is flat. */
 function crossSection(
-  grey: Float32Array,
-  w: number,
-  h: number,
+  grey: GreyImage,
   x: number,
   y: number,
   dx: number,
@@ -115,7 +101,7 @@ function crossSection(
     const t = ((s + 0.5) / SAMPLES) * length;
     const px = x + dx * t;
     const py = y + dy * t;
-    for (let k = -ACROSS; k <= ACROSS; k++) profile[k + ACROSS] = greyAt(grey, w, h, px - dy * k, py + dx * k);
+    for (let k = -ACROSS; k <= ACROSS; k++) profile[k + ACROSS] = sampleBilinear(grey, px - dy * k, py + dx * k);
     // Central differences; the largest within 3 px of the line is the structure's. Its ramp runs on each way
     // while the derivative keeps its sign and a fifth of its size: LSD's region of aligned gradient, whose width
     // its rectangle takes (a soft rail's whole ramp, not only its steepest pixels).

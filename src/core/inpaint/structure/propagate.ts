@@ -138,54 +138,43 @@ export interface AnchorPlan {
 
 /**
  * Mean colour of the known samples of the band window centred at arc length
- * t at each position across it (U = 2·hw + 1 of them, into `out`), where a
- * position has none, `whole` (the window's mean).
+ * t, into `mean`, and at each position across it (U = 2·hw + 1 of them), into
+ * `profile`, where a position has none, the window's mean; false (and both
+ * left unset) when no sample is known.
  */
-function windowProfile(
+function windowMeans(
   c: StructureCurve,
   frame: PropagationFrame,
   t: number,
   reach: number,
   hw: number,
-  whole: Float32Array,
-  out: Float32Array,
-): void {
+  mean: Float32Array,
+  profile: Float32Array,
+): boolean {
   const at = new Float32Array(4);
   const tmp = new Float32Array(3);
   const U = 2 * hw + 1;
-  const n = new Int32Array(U);
-  out.fill(0);
+  const counts = new Int32Array(U);
+  let n = 0;
+  mean.fill(0);
+  profile.fill(0);
   for (let d = -reach; d <= reach; d++) {
     locate(c, t + d, at);
     for (let u = 0; u < U; u++) {
       if (!bilinearKnownRgb(frame.low, frame.lowHole, at[0] + at[2] * (u - hw), at[1] + at[3] * (u - hw), tmp, 0)) continue;
-      out[u * 3] += tmp[0];
-      out[u * 3 + 1] += tmp[1];
-      out[u * 3 + 2] += tmp[2];
-      n[u]++;
-    }
-  }
-  for (let u = 0; u < U; u++) for (let ch = 0; ch < 3; ch++) out[u * 3 + ch] = n[u] > 0 ? out[u * 3 + ch] / n[u] : whole[ch];
-}
-
-/** Mean colour of the known samples of the band window centred at arc length t; false if none is known. */
-function windowMean(c: StructureCurve, frame: PropagationFrame, t: number, reach: number, hw: number, out: Float32Array): boolean {
-  const at = new Float32Array(4);
-  const tmp = new Float32Array(3);
-  let n = 0;
-  out.fill(0);
-  for (let d = -reach; d <= reach; d++) {
-    locate(c, t + d, at);
-    for (let u = -hw; u <= hw; u++) {
-      if (!bilinearKnownRgb(frame.low, frame.lowHole, at[0] + at[2] * u, at[1] + at[3] * u, tmp, 0)) continue;
-      out[0] += tmp[0];
-      out[1] += tmp[1];
-      out[2] += tmp[2];
+      for (let ch = 0; ch < 3; ch++) {
+        mean[ch] += tmp[ch];
+        profile[u * 3 + ch] += tmp[ch];
+      }
+      counts[u]++;
       n++;
     }
   }
   if (n === 0) return false;
-  for (let k = 0; k < 3; k++) out[k] /= n;
+  for (let ch = 0; ch < 3; ch++) mean[ch] /= n;
+  for (let u = 0; u < U; u++) {
+    for (let ch = 0; ch < 3; ch++) profile[u * 3 + ch] = counts[u] > 0 ? profile[u * 3 + ch] / counts[u] : mean[ch];
+  }
   return true;
 }
 
@@ -342,16 +331,12 @@ export function planAnchors(c: StructureCurve, frame: PropagationFrame, wasm = t
   // Expected band colour at both ends (the windows just outside the hole), interpolated along the curve.
   const startMean = new Float32Array(3);
   const endMean = new Float32Array(3);
-  const hasStart = windowMean(c, frame, -reach - 1, reach, hw, startMean);
-  const hasEnd = c.kind === "pair" && windowMean(c, frame, c.end + reach + 1, reach, hw, endMean);
-  if (!hasEnd) endMean.set(startMean);
-  if (!hasStart) startMean.set(endMean);
+  const startProfile = new Float32Array(U * 3);
+  const endProfile = new Float32Array(U * 3);
+  const hasStart = windowMeans(c, frame, -reach - 1, reach, hw, startMean, startProfile);
+  const hasEnd = c.kind === "pair" && windowMeans(c, frame, c.end + reach + 1, reach, hw, endMean, endProfile);
   const offset = new Float32Array(K * U * 3);
   if (hasStart || hasEnd) {
-    const startProfile = new Float32Array(U * 3);
-    const endProfile = new Float32Array(U * 3);
-    if (hasStart) windowProfile(c, frame, -reach - 1, reach, hw, startMean, startProfile);
-    if (hasEnd) windowProfile(c, frame, c.end + reach + 1, reach, hw, endMean, endProfile);
     if (!hasEnd) endProfile.set(startProfile);
     if (!hasStart) startProfile.set(endProfile);
     for (let k = 0; k < K; k++) {
