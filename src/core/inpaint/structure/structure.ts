@@ -95,6 +95,9 @@ const QUIET_SHARE = 0.2;
 const SAME_ENTRY = 4;
 /** Luma difference (grey levels) above which the copy beside a band replaces the fill. */
 const SIDE_DISAGREEMENT = 20;
+/** `pasteStructure`'s states of a pixel. */
+const PLAIN = 1;
+const TAKEN = 2;
 
 export interface StructureResult {
   /** The rectangle of the photo that `remaining` and `band` cover: all the bands and their side strips. */
@@ -525,38 +528,62 @@ export function pasteStructure(structure: StructureResult, hole: Uint8Array, cro
   const by0 = Math.max(r.y, crop.y);
   const bx1 = Math.min(r.x + r.width, crop.x + crop.width);
   const by1 = Math.min(r.y + r.height, crop.y + crop.height);
-  // Beside a band, the copy replaces the fill where the two disagree: the fill put the other side's content there.
-  const taken = new Uint8Array(r.width * r.height);
-  for (let Y = by0; Y < by1; Y++) {
-    for (let X = bx0; X < bx1; X++) {
+  if (bx1 <= bx0 || by1 <= by0) return;
+  const cx1 = crop.x + crop.width;
+  const cy1 = crop.y + crop.height;
+  // Each pixel of the clipped rectangle and a one-pixel frame around it: TAKEN where the copy replaces the fill,
+  // PLAIN where a hole pixel of the crop keeps the fill, 0 elsewhere. Beside a band, the copy replaces the fill
+  // where the two disagree: the fill put the other side's content there. Decided before any pixel is written.
+  const fw = bx1 - bx0 + 2;
+  const fh = by1 - by0 + 2;
+  const state = new Uint8Array(fw * fh);
+  for (let j = 0; j < fh; j++) {
+    const Y = by0 - 1 + j;
+    if (Y < crop.y || Y >= cy1) continue;
+    const inside = Y >= by0 && Y < by1;
+    const row = Y * width;
+    const rrow = (Y - r.y) * r.width - r.x;
+    for (let i = 0; i < fw; i++) {
+      const X = bx0 - 1 + i;
+      if (X < crop.x || X >= cx1 || hole[row + X] === 0) continue;
+      let decided = PLAIN;
+      if (inside && X >= bx0 && X < bx1) {
+        // remaining is 1 off the bands, 0 on a band, SIDE beside one.
+        const c = rrow + X;
+        const rest = remaining[c];
+        if (rest === 0) decided = TAKEN;
+        else if (rest !== 1) {
+          const o = (row + X) * 4;
+          const b = c * 4;
+          const diff = Math.abs(0.299 * (out[o] - band[b]) + 0.587 * (out[o + 1] - band[b + 1]) + 0.114 * (out[o + 2] - band[b + 2]));
+          if (diff > SIDE_DISAGREEMENT) decided = TAKEN;
+        }
+      }
+      state[j * fw + i] = decided;
+    }
+  }
+  // Band pixels next to the plain fill are mixed half and half with it; the others copied whole, as one 32-bit word
+  // where both planes are aligned to it.
+  const aligned = out.byteOffset % 4 === 0 && band.byteOffset % 4 === 0;
+  const outWords = aligned ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 2) : null;
+  const bandWords = aligned ? new Uint32Array(band.buffer, band.byteOffset, band.length >> 2) : null;
+  for (let j = 1; j < fh - 1; j++) {
+    const Y = by0 - 1 + j;
+    for (let i = 1; i < fw - 1; i++) {
+      const k = j * fw + i;
+      if (state[k] !== TAKEN) continue;
+      const X = bx0 - 1 + i;
+      const edge = state[k - 1] === PLAIN || state[k + 1] === PLAIN || state[k - fw] === PLAIN || state[k + fw] === PLAIN;
       const p = Y * width + X;
       const c = (Y - r.y) * r.width + X - r.x;
-      if (hole[p] === 0 || remaining[c] === 1) continue;
-      // remaining[c] is 0 on a band, SIDE beside one.
-      if (remaining[c] === 0) {
-        taken[c] = 1;
+      if (!edge && outWords !== null && bandWords !== null) {
+        outWords[p] = bandWords[c];
         continue;
       }
       const o = p * 4;
       const b = c * 4;
-      const diff = Math.abs(0.299 * (out[o] - band[b]) + 0.587 * (out[o + 1] - band[b + 1]) + 0.114 * (out[o + 2] - band[b + 2]));
-      if (diff > SIDE_DISAGREEMENT) taken[c] = 1;
-    }
-  }
-  // A hole pixel of the plain fill: outside the bands' rectangle, or inside it and not taken.
-  const plainFill = (X: number, Y: number) => {
-    if (X < crop.x || Y < crop.y || X >= crop.x + crop.width || Y >= crop.y + crop.height || hole[Y * width + X] === 0) return false;
-    if (X < bx0 || Y < by0 || X >= bx1 || Y >= by1) return true;
-    return taken[(Y - r.y) * r.width + X - r.x] === 0;
-  };
-  for (let Y = by0; Y < by1; Y++) {
-    for (let X = bx0; X < bx1; X++) {
-      const c = (Y - r.y) * r.width + X - r.x;
-      if (taken[c] === 0) continue;
-      const edge = plainFill(X - 1, Y) || plainFill(X + 1, Y) || plainFill(X, Y - 1) || plainFill(X, Y + 1);
-      const o = (Y * width + X) * 4;
-      const b = c * 4;
-      for (let k = 0; k < 4; k++) out[o + k] = edge ? (out[o + k] + band[b + k] + 1) >> 1 : band[b + k];
+      if (edge) for (let q = 0; q < 4; q++) out[o + q] = (out[o + q] + band[b + q] + 1) >> 1;
+      else for (let q = 0; q < 4; q++) out[o + q] = band[b + q];
     }
   }
 }
