@@ -301,12 +301,10 @@ async function selfSimilarFill(
   const t0 = performance.now();
   const { width: W, height: H } = image;
   const { count: holePixels, bounds } = stats;
-  // Every pixel outside the hole is already right in a copy of the photo (or in the photo itself, in place).
-  const out = options.inPlace === true ? image.data : new Uint8ClampedArray(image.data);
   const none = { prepareMs: 0, structureMs: 0, coarseMs: 0, attentionMs: 0, upscaleMs: 0, alignMs: 0, referenceMs: 0, totalMs: 0 };
   if (holePixels === 0 || bounds === null) {
     return {
-      image: { width: W, height: H, data: out },
+      image: { width: W, height: H, data: options.inPlace === true ? image.data : new Uint8ClampedArray(image.data) },
       crop: { x: 0, y: 0, width: 0, height: 0 },
       scale: 1,
       lowRes: { width: 0, height: 0 },
@@ -323,6 +321,10 @@ async function selfSimilarFill(
   const elsewhere = options.structure === false ? undefined : options.continueStructureOn?.(image, hole, crop, bounds, lines);
   const drawn = options.structure === false || elsewhere ? null : continueStructure(image, hole, crop, bounds, undefined, lines);
   const continueMs = performance.now() - ts0;
+  // Every pixel outside the hole is already right in a copy of the photo (or in the photo itself, in place). The
+  // copy is made once a step elsewhere is under way, which then starts that much sooner (a 1K photo's 3 MB, about
+  // 1 ms; a 2K one's 3 ms).
+  const out = options.inPlace === true ? image.data : new Uint8ClampedArray(image.data);
   const longSide = options.lowResLongSide ?? 512;
   const s = workingScale(crop, holePixels, W * H, longSide, options.lowResHoleBudget ?? DEFAULT_HOLE_BUDGET);
   const channels = options.opaque !== true && (translucencyInMemory(image, crop) ?? hasTranslucency(image, crop)) ? 4 : 3;
