@@ -196,6 +196,20 @@ describe("structure propagation", () => {
     assert.equal(maxChangeOutside(withStructure.image, image, mask.data), 0);
   });
 
+  test("a line across a thin stroke is left to the fill, which carries it on; across a wide hole it is continued", async () => {
+    const w = 240;
+    const h = 180;
+    const line = (_x: number, y: number) => Math.abs(y - 90);
+    const image = scene(w, h, 170, [line]);
+    // 8 px across (the analysis image is the photo itself here): under SHORTEST_CROSSING.
+    const stroke = await eraseWithReport(image, rectMask(w, h, 116, 40, 8, 100), { seed: 3 });
+    assert.equal(stroke.structure.curves, 0, "nothing continued across the stroke");
+    const dark = meanAlong(stroke.image, (t) => [117 + 6 * t, 90]);
+    assert.ok(dark < 90, `the fill carries the line through the stroke (mean luma ${dark.toFixed(0)})`);
+    const wide = await eraseWithReport(image, rectMask(w, h, 96, 40, 48, 100), { seed: 3 });
+    assert.ok(wide.structure.curves >= 1, "the same line across a wide hole is continued");
+  });
+
   test("a T-junction: the stem ends at the bar it meets, the bar goes on", async () => {
     const w = 240;
     const h = 200;

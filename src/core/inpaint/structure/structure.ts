@@ -68,6 +68,16 @@ export const ANALYSIS_SIDE = 288;
  * 2048 (analysis images of 185 and 205 px).
  */
 const ANALYSIS_TARGET = 240;
+/**
+ * A curve that goes less far than this into the hole (analysis px, 1/15 of
+ * the analysis image's 240 px) is left to the fill: across a thin stroke the
+ * plain fill carries the line on its own, and a band there only risks a
+ * notch or a bump where the line bends (a ridge, a zigzag). The crossing
+ * study's half A (to choose: 8, 12, 16, 20) at 1024 / 2048: 36.327 → 36.389,
+ * 36.398, 36.444, 36.432 dB / 39.969 → 40.019, 40.109, 40.127, 40.087; see
+ * the README, Benchmark, Structure, session 32, for the checks.
+ */
+const SHORTEST_CROSSING = 16;
 /** Segments kept per hole, strongest first: enough for a fence, few enough to stay cheap. */
 const MAX_SEGMENTS = 24;
 /** Ring around the hole (analysis px) that must show some gradient for the step to run. */
@@ -298,6 +308,7 @@ function planCurves(
   if (known !== undefined) curves = curves.filter((c) => !nearAny(c, 0, known) || (c.kind === "pair" && !nearAny(c, c.end, known)));
   const planned: { curve: StructureCurve; plan: AnchorPlan; rect: Rect }[] = [];
   for (const curve of curves) {
+    if (curve.end < SHORTEST_CROSSING) continue;
     const plan = planAnchors(curve, frame);
     const rect = plan === null ? null : bandRect(curve, frame);
     if (plan !== null && rect !== null) planned.push({ curve, plan, rect });
