@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { test } from "node:test";
 import { MessageChannel } from "node:worker_threads";
+import { PatchMatchCoarse } from "../src/core/inpaint/completion.js";
 import {
   bandCount,
   improveNnf,
@@ -462,4 +463,37 @@ test("the Voter's and the field's set-up in WebAssembly equal the TypeScript's: 
     if (s < 0) picked++;
   });
   assert.ok(picked > 0 && picked < fine.targets.length, "some targets take a random source, most an upsampled one");
+});
+
+test("a fill that follows a kept pyramid (the erase's fill with sides after its early fill) gives a fresh fill's pixels", async () => {
+  const w = 96;
+  const h = 80;
+  const scene = (seed: number) => {
+    const rng = new Random(seed);
+    const data = new Float32Array(w * h * 3);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const base = y < 40 ? 60 : 190;
+        for (let c = 0; c < 3; c++) data[(y * w + x) * 3 + c] = base + 40 * rng.next() + 10 * c;
+      }
+    }
+    return { width: w, height: h, channels: 3, data };
+  };
+  const hole = new Uint8Array(w * h);
+  for (let y = 25; y < 55; y++) hole.fill(1, y * w + 35, y * w + 65);
+  // Side labels: above the row 40 one side, below it the other, none on the band between.
+  const sides = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) if (Math.abs(y - 40) > 2) sides.fill(y < 40 ? 1 : 2, y * w, (y + 1) * w);
+  const image = scene(3);
+  const reused = new PatchMatchCoarse();
+  await reused.fill({ image, hole, rng: new Random(1), keepPyramid: true });
+  const second = await reused.fill({ image, hole, rng: new Random(2), sides });
+  const fresh = await new PatchMatchCoarse().fill({ image, hole, rng: new Random(2), sides });
+  assert.deepEqual(second.image.data, fresh.image.data);
+  // Another image, even of the same size and hole plane's contents, builds its own pyramid.
+  const other = scene(4);
+  await reused.fill({ image, hole, rng: new Random(1), keepPyramid: true });
+  const third = await reused.fill({ image: other, hole, rng: new Random(2) });
+  const alone = await new PatchMatchCoarse().fill({ image: other, hole, rng: new Random(2) });
+  assert.deepEqual(third.image.data, alone.image.data);
 });

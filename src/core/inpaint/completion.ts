@@ -43,6 +43,7 @@ import {
   refreshDistances,
   shareNnf,
   shareProblem,
+  type TextureTerm,
 } from "./patchmatch.js";
 import { poissonFinish } from "./poisson-finish.js";
 import { type FloatImage, halve } from "./resample.js";
@@ -95,6 +96,15 @@ export interface CoarseInput {
    * object-sized holes differently (`onionPeelUpTo`).
    */
   holeShare?: number;
+  /**
+   * Optional: another fill of the same `image` and `hole` objects may follow
+   * (the erase's fill with side labels after its early fill without them).
+   * The PatchMatch stage then keeps a copy of this fill's pyramid, before
+   * any level is filled, and the next fill of the same image and hole starts
+   * from it instead of building it again (the same pixels). Other stages may
+   * ignore it.
+   */
+  keepPyramid?: boolean;
 }
 
 /** What a coarse stage returns. */
@@ -207,6 +217,8 @@ export class PatchMatchCoarse implements CoarseStage {
   private readonly threads: FieldThreads | undefined;
   private readonly kernel: "wasm" | "typescript";
   private readonly onionPeelUpTo: number;
+  /** The last fill's pyramid, kept for the next fill of the same image and hole (`CoarseInput.keepPyramid`). */
+  private pyramid: { image: FloatImage; hole: Uint8Array; levels: { image: FloatImage; hole: Uint8Array }[] } | null = null;
 
   constructor(options: PatchMatchCoarseOptions = {}) {
     if (options === null || typeof options !== "object") throw expectedError("PatchMatchCoarse options as an object", options);
@@ -254,38 +266,63 @@ export class PatchMatchCoarse implements CoarseStage {
     this.kernel = options.kernel ?? "wasm";
   }
 
-  private async improve(p: PatchProblem, nnf: Nnf, iterations: number, radius: number, rng: Random, only?: Int32Array): Promise<void> {
-    if (this.threads) await improveNnfOn(this.threads, p, nnf, iterations, radius, rng, only);
-    else improveNnf(p, nnf, iterations, radius, rng, only);
-  }
-
-  async fill({ image, hole, rng, progress, sides, abandon, holeShare }: CoarseInput): Promise<CoarseOutput> {
-    const peel = holeShare !== undefined && holeShare <= this.onionPeelUpTo;
-    const r = this.radius;
-    const texture = this.textureWeight > 0 ? { channel: image.channels, weight: this.textureWeight } : undefined;
-    const wasm = this.kernel === "wasm";
+  /**
+   * The levels, finest first, before any is filled: the finest is the input's colours (matched on colour alone:
+   * its field comes from level 1, where the texture term already chose the sources; same gradient ratio on the
+   * benchmark, 90 ms less at 2K), the coarser ones halve the colours and texture features down to
+   * `minLevelSize` while some patch can still be copied.
+   */
+  private buildPyramid(
+    image: FloatImage,
+    hole: Uint8Array,
+    texture: TextureTerm | undefined,
+    wasm: boolean,
+  ): { image: FloatImage; hole: Uint8Array }[] {
     const work = texture ? withTextureFeatures(image, hole, this.textureWindow, wasm) : copyImage(image);
     const levels: { image: FloatImage; hole: Uint8Array }[] = [{ image: work, hole }];
     for (;;) {
       const last = levels[levels.length - 1];
       if (Math.min(last.image.width, last.image.height) < 2 * this.minLevelSize) break;
       const next = halve(last.image, last.hole, wasm);
-      if (!hasUsableSource(next.hole, next.image.width, next.image.height, r)) break;
+      if (!hasUsableSource(next.hole, next.image.width, next.image.height, this.radius)) break;
       levels.push(next);
+    }
+    // (The finest level's colour channels are the input's, copied exactly: a plain copy of it, not a strided one of `work`.)
+    if (texture && levels.length > 1) {
+      levels[0] = { image: copyImage(image), hole };
+      floatPlanes.give(work.data);
+    }
+    return levels;
+  }
+
+  private async improve(p: PatchProblem, nnf: Nnf, iterations: number, radius: number, rng: Random, only?: Int32Array): Promise<void> {
+    if (this.threads) await improveNnfOn(this.threads, p, nnf, iterations, radius, rng, only);
+    else improveNnf(p, nnf, iterations, radius, rng, only);
+  }
+
+  async fill({ image, hole, rng, progress, sides, abandon, holeShare, keepPyramid }: CoarseInput): Promise<CoarseOutput> {
+    const peel = holeShare !== undefined && holeShare <= this.onionPeelUpTo;
+    const r = this.radius;
+    const texture = this.textureWeight > 0 ? { channel: image.channels, weight: this.textureWeight } : undefined;
+    const wasm = this.kernel === "wasm";
+    // The pyramid a fill of the same image and hole kept (its copies, into planes of the pool), or a new one.
+    const kept = this.pyramid !== null && this.pyramid.image === image && this.pyramid.hole === hole ? this.pyramid : null;
+    if (!kept || !keepPyramid) this.pyramid = null;
+    const levels = kept
+      ? kept.levels.map((l, L) => ({ image: copyImage(l.image), hole: L === 0 ? hole : l.hole }))
+      : this.buildPyramid(image, hole, texture, wasm);
+    if (!kept && keepPyramid) {
+      this.pyramid = {
+        image,
+        hole,
+        levels: levels.map((l, L) => ({ image: { ...l.image, data: l.image.data.slice() }, hole: L === 0 ? hole : l.hole.slice() })),
+      };
     }
     const sideLevels: Uint8Array[] = [];
     if (sides !== undefined) {
       sideLevels.push(sides);
       for (let L = 1; L < levels.length; L++)
         sideLevels.push(halveSides(sideLevels[L - 1], levels[L - 1].image.width, levels[L - 1].image.height));
-    }
-    // The finest level, three quarters of the work, matches on colour alone: its
-    // field comes from level 1, where the texture term already chose the sources
-    // (same gradient ratio on the benchmark, 90 ms less at 2K).
-    // (Its colour channels are the input's, copied exactly: a plain copy of it, not a strided one of `work`.)
-    if (texture && levels.length > 1) {
-      levels[0] = { image: copyImage(image), hole };
-      floatPlanes.give(work.data);
     }
 
     // Progress: EM iterations weighted by their level's pixel count.

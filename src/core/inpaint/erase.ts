@@ -342,7 +342,7 @@ async function selfSimilarFill(
   }
   const coarse = options.coarse ?? new PatchMatchCoarse();
   const stage = (from: number, to: number) => (f: number) => progress(from + (to - from) * f);
-  const fillWith = (sides: Uint8Array | null, random: Random, abandon?: () => boolean) =>
+  const fillWith = (sides: Uint8Array | null, random: Random, abandon?: () => boolean, keepPyramid = false) =>
     coarse.fill({
       image: low.image,
       hole: low.hole,
@@ -351,6 +351,7 @@ async function selfSimilarFill(
       holeShare: holePixels / (W * H),
       ...(sides ? { sides } : {}),
       ...(abandon ? { abandon } : {}),
+      ...(keepPyramid ? { keepPyramid } : {}),
     });
   // While the structure step runs elsewhere, this thread fills without side
   // labels on a copy of the random stream: when the step continues nothing
@@ -376,7 +377,8 @@ async function selfSimilarFill(
   // Whether the early fill was told to stop: it is then unfinished and never kept, whatever the step returns.
   let stopped = false;
   const abandon = elsewhere?.continues ? () => (stopped ||= elsewhere?.continues?.() === true) : undefined;
-  const early = spare ? fillWith(null, spare, abandon) : null;
+  // Its pyramid is kept for the fill with sides, should that follow (the same pixels, built once).
+  const early = spare ? fillWith(null, spare, abandon, true) : null;
   // Handled below, after the structure's wait; this keeps a failure meanwhile from counting as unhandled.
   if (early instanceof Promise)
     early.then(
