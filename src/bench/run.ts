@@ -13,12 +13,11 @@
  * run case by case (the machine may be shared), with their ratio per case and
  * a log-log plot of fill time against hole pixels.
  */
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { type Rect, type RgbaImage, VanishError } from "../core/image.js";
 import { PatchMatchCoarse } from "../core/inpaint/completion.js";
 import { eraseWithReport } from "../core/inpaint/erase.js";
@@ -31,12 +30,12 @@ import { labelledTiles } from "./contact-sheet.js";
 import { benchmarkMask, HOLE_FRACTION, type HoleSize, MASK_KINDS, objectMask } from "./masks.js";
 import { gradientEnergyRatio, holeL1, maxChangeOutside, psnr, ssim } from "./metrics.js";
 import { findOpenCvPython } from "./opencv-python.js";
+import { opencvInpaint, writePeerInput } from "./peers.js";
 import { decodeFitted, ensurePhotos } from "./photos.js";
 import { writeLogLogPng } from "./plot.js";
 import { median } from "./stats.js";
 import { structureScores } from "./structure-metrics.js";
 
-const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 export interface BenchOptions {
@@ -86,10 +85,6 @@ interface CaseResult {
   stages: { prepareMs: number; coarseMs: number; attentionMs: number; upscaleMs: number };
 }
 
-function rgba(data: Buffer, width: number, height: number): RgbaImage {
-  return { width, height, data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length) };
-}
-
 function measure(result: RgbaImage, truth: RgbaImage, hole: Uint8Array, box: Rect, fillMs: number, cpuMs: number): Quality {
   return {
     psnr: psnr(result, truth, box),
@@ -101,19 +96,6 @@ function measure(result: RgbaImage, truth: RgbaImage, hole: Uint8Array, box: Rec
     fillMs,
     cpuMs,
   };
-}
-
-async function savePng(img: RgbaImage, file: string): Promise<void> {
-  await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
-    raw: { width: img.width, height: img.height, channels: 4 },
-  })
-    .png({ compressionLevel: 1 })
-    .toFile(file);
-}
-
-async function readRgba(file: string): Promise<RgbaImage> {
-  const { data, info } = await sharp(file).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  return rgba(data, info.width, info.height);
 }
 
 const TILE_H = 220;
@@ -368,27 +350,11 @@ export async function runBench(options: BenchOptions): Promise<void> {
             sheet.push({ label: network.name, image: withNetwork.image });
           }
           if (python) {
-            const inFile = path.join(work, "in.png");
-            const maskFile = path.join(work, "mask.png");
-            await savePng(input, inFile);
-            const mb = Buffer.alloc(W * H);
-            for (let i = 0; i < hole.length; i++) mb[i] = hole[i] ? 255 : 0;
-            await sharp(mb, { raw: { width: W, height: H, channels: 1 } })
-              .png()
-              .toFile(maskFile);
-            const telea = path.join(work, "telea.png");
-            const ns = path.join(work, "ns.png");
-            const { stdout } = await exec(
-              python,
-              [path.join(ROOT, "scripts", "opencv_inpaint.py"), inFile, maskFile, telea, ns, "5", String(repeats)],
-              { maxBuffer: 1 << 20 },
-            );
-            const t = JSON.parse(stdout.trim());
-            const teleaImg = await readRgba(telea);
-            const nsImg = await readRgba(ns);
-            methods["opencv-telea"] = measure(teleaImg, truth, hole, box, t.teleaMs, t.teleaCpuMs);
-            methods["opencv-ns"] = measure(nsImg, truth, hole, box, t.nsMs, t.nsCpuMs);
-            sheet.push({ label: "telea", image: teleaImg }, { label: "navier-stokes", image: nsImg });
+            const files = await writePeerInput(input, hole, work);
+            const t = await opencvInpaint(python, files, work, repeats);
+            methods["opencv-telea"] = measure(t.telea, truth, hole, box, t.teleaMs, t.teleaCpuMs);
+            methods["opencv-ns"] = measure(t.ns, truth, hole, box, t.nsMs, t.nsCpuMs);
+            sheet.push({ label: "telea", image: t.telea }, { label: "navier-stokes", image: t.ns });
           }
           sheet.push({ label: "truth", image: truth });
           rows.push(await sheetRow(sheet, box));

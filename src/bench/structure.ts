@@ -6,7 +6,11 @@
  * edges, planks, a lattice fence. Measured per size with lineR and edgeF
  * (structure-metrics.ts) beside PSNR, SSIM and the gradient ratio; the cases
  * alternate between a tuning half and a held-out half that is only reported.
- * Writes report.md, results.json and a contact sheet (input / result / truth).
+ * Beside Vanish with and without the step, the peers the structure issue
+ * measured (peers.ts): G'MIC's patch-based inpainting, whose fill order
+ * follows isophotes, and OpenCV's Telea; each is skipped where its program is
+ * missing, or with `--no-peers`.
+ * Writes report.md, results.json and a contact sheet (input / results / truth).
  */
 import { existsSync, promises as fs } from "node:fs";
 import os from "node:os";
@@ -20,6 +24,8 @@ import { labelledTiles } from "./contact-sheet.js";
 import { stampDisc, stampEllipse, stampLine } from "./masks.js";
 import { gradientEnergyRatio, psnr, ssim } from "./metrics.js";
 import { ensureOpenCvDoc } from "./opencv-doc.js";
+import { findOpenCvPython } from "./opencv-python.js";
+import { findGmic, gmicInpaint, opencvInpaint, writePeerInput } from "./peers.js";
 import { decodeFitted, ensurePhotos, ensureSkimageData, photoRoot } from "./photos.js";
 import { median } from "./stats.js";
 import { type StructureScores, structureScores } from "./structure-metrics.js";
@@ -175,11 +181,15 @@ export interface StructureBenchOptions {
   findLines?: EraseOptions["findLines"];
   /** Which line source that is, for the report. */
   lines?: string;
+  /** Also run the peers (G'MIC, OpenCV's Telea) where their programs are installed. Default true. */
+  peers?: boolean;
 }
 
 /** With structure propagation (the default), and with it turned off: the step's own effect, under the same load. */
 const METHODS = ["vanish", "no-structure"] as const;
-type Method = (typeof METHODS)[number];
+/** The peers, each in its own process (peers.ts); their time is not the fill's alone, so it is not reported. */
+const PEERS = ["gmic", "opencv-telea"] as const;
+type Method = (typeof METHODS)[number] | (typeof PEERS)[number];
 
 interface StructureResult extends StructureScores {
   name: string;
@@ -255,9 +265,12 @@ function summary(rows: StructureResult[]): string {
     hits += r.lineR * r.linePoints;
   }
   const lineR = points === 0 ? Number.NaN : hits / points;
+  const quality = `${fmt(lineR)} | ${fmt(meanOf(rows.map((r) => r.edgeF)))} | ${fmt(meanOf(rows.map((r) => r.psnr)))} | ${fmt(meanOf(rows.map((r) => r.ssim)), 3)} | ${fmt(meanOf(rows.map((r) => r.gradientRatio)))}`;
+  // The peers' times are their whole processes', not comparable with a fill's.
+  if (!rows.every((r) => Number.isFinite(r.fillMs))) return `${quality} | – | – | – |`;
   // The step's cost against the rest of the same erase (the fill without it), per case.
   const share = median(rows.map((r) => r.structureMs / Math.max(1e-6, r.fillMs - r.structureMs)));
-  return `${fmt(lineR)} | ${fmt(meanOf(rows.map((r) => r.edgeF)))} | ${fmt(meanOf(rows.map((r) => r.psnr)))} | ${fmt(meanOf(rows.map((r) => r.ssim)), 3)} | ${fmt(meanOf(rows.map((r) => r.gradientRatio)))} | ${fmt(median(rows.map((r) => r.fillMs)), 0)} | ${fmt(median(rows.map((r) => r.structureMs)), 0)} | ${fmt(100 * share, 0)} % |`;
+  return `${quality} | ${fmt(median(rows.map((r) => r.fillMs)), 0)} | ${fmt(median(rows.map((r) => r.structureMs)), 0)} | ${fmt(100 * share, 0)} % |`;
 }
 
 function report(results: StructureResult[], options: StructureBenchOptions): string {
@@ -266,6 +279,10 @@ function report(results: StructureResult[], options: StructureBenchOptions): str
     `${STRUCTURE_CASES.length} photos with a hole crossed by structure (even cases tune, odd cases held out); line segments from ${options.lines ?? "LSD"}; seed ${options.seed}; ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}.`,
   );
   lines.push("lineR and edgeF on copies scaled to 1024 px (lineR pooled over in-hole line samples); PSNR and SSIM on the hole's box.");
+  if (results.some((r) => (PEERS as readonly string[]).includes(r.method)))
+    lines.push(
+      "Peers: G'MIC's `inpaint` with a patch size of 11, the rest at its defaults (patch-based, fill order along isophotes), and OpenCV's Telea (radius 5); their times are their processes', not reported.",
+    );
   lines.push("");
   lines.push(
     "| size | half | method | lineR | edgeF | PSNR dB | SSIM | gradient ratio | fill ms (median) | structure ms (median) | structure / rest of the erase (median) |",
@@ -273,7 +290,7 @@ function report(results: StructureResult[], options: StructureBenchOptions): str
   lines.push("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const size of options.sizes) {
     for (const half of ["tuning", "held-out", "all"] as const) {
-      for (const method of METHODS) {
+      for (const method of [...METHODS, ...PEERS]) {
         const rows = results.filter((r) => r.size === size && r.method === method && (half === "all" || r.half === half));
         if (rows.length > 0) lines.push(`| ${size} | ${half} | ${method} | ${summary(rows)}`);
       }
@@ -281,16 +298,20 @@ function report(results: StructureResult[], options: StructureBenchOptions): str
   }
   lines.push("");
   lines.push(
-    "| size | case | half | structure | lineR | edgeF | PSNR | gradient ratio | fill ms | without structure: lineR / edgeF / PSNR / ms |",
+    "| size | case | half | structure | lineR | edgeF | PSNR | gradient ratio | fill ms | without structure: lineR / edgeF / PSNR / ms | G'MIC: lineR / edgeF / PSNR | Telea: lineR / edgeF / PSNR |",
   );
-  lines.push("|---|---|---|---|---|---|---|---|---|---|");
+  lines.push("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of results) {
     if (r.method !== "vanish") continue;
     const c = STRUCTURE_CASES.find((k) => k.name === r.name);
     const o = results.find((x) => x.method === "no-structure" && x.name === r.name && x.size === r.size);
     const off = o ? `${fmt(o.lineR)} / ${fmt(o.edgeF)} / ${fmt(o.psnr)} / ${fmt(o.fillMs, 0)}` : "";
+    const peer = (method: Method) => {
+      const p = results.find((x) => x.method === method && x.name === r.name && x.size === r.size);
+      return p ? `${fmt(p.lineR)} / ${fmt(p.edgeF)} / ${fmt(p.psnr)}` : "";
+    };
     lines.push(
-      `| ${r.size} | ${r.name} | ${r.half} | ${c?.structure ?? ""} | ${fmt(r.lineR)} | ${fmt(r.edgeF)} | ${fmt(r.psnr)} | ${fmt(r.gradientRatio)} | ${fmt(r.fillMs, 0)} | ${off} |`,
+      `| ${r.size} | ${r.name} | ${r.half} | ${c?.structure ?? ""} | ${fmt(r.lineR)} | ${fmt(r.edgeF)} | ${fmt(r.psnr)} | ${fmt(r.gradientRatio)} | ${fmt(r.fillMs, 0)} | ${off} | ${peer("gmic")} | ${peer("opencv-telea")} |`,
     );
   }
   return `${lines.join("\n")}\n`;
@@ -300,6 +321,30 @@ export function photoPath(c: StructureCase, roots: { wallpapers: string; opencv:
   if (c.source === "wallpapers") return path.join(roots.wallpapers, c.file);
   if (c.source === "opencv-doc") return roots.opencv ? path.join(roots.opencv, "data", c.file) : null;
   return roots.skimage ? path.join(roots.skimage, c.file) : null;
+}
+
+/** A case at one size: the photo (the truth), its hole, the input (the hole blacked out) and the hole's box. */
+interface LoadedCase {
+  truth: RgbaImage;
+  hole: Uint8Array;
+  input: RgbaImage;
+  box: Rect;
+}
+
+/** Decodes a case's photo fitted to `size` and makes its hole; null where the photo is unavailable. */
+async function loadCase(
+  c: StructureCase,
+  size: number,
+  roots: { wallpapers: string; opencv: string | null; skimage: string | null },
+): Promise<LoadedCase | null> {
+  const file = photoPath(c, roots);
+  if (file === null || !existsSync(file)) return null;
+  const truth = await decodeFitted(file, size);
+  const { width: W, height: H } = truth;
+  const hole = structureCaseMask(c, W, H);
+  const input: RgbaImage = { width: W, height: H, data: new Uint8ClampedArray(truth.data) };
+  for (let i = 0; i < hole.length; i++) if (hole[i] !== 0) input.data.fill(0, i * 4, i * 4 + 3);
+  return { truth, hole, input, box: holeBounds(hole, W, H) as Rect };
 }
 
 /** Runs the structure cases at every size; writes report.md, results.json and contact-sheet.png into outDir. */
@@ -318,34 +363,72 @@ export async function runStructureBench(options: StructureBenchOptions): Promise
     height: warm.height,
     data: structureCaseMask(STRUCTURE_CASES[0], warm.width, warm.height),
   });
+  const peers = options.peers !== false;
+  const python = peers ? await findOpenCvPython() : null;
+  if (peers && !python) log("OpenCV for Python not found; Telea skipped (install with: apt-get install python3-opencv)");
+  const gmic = peers ? await findGmic() : null;
+  if (peers && !gmic) log("G'MIC not found; its inpainting skipped (install with: apt-get install gmic)");
+  const work = python || gmic ? await fs.mkdtemp(path.join(os.tmpdir(), "vanish-structure-")) : null;
 
   const results: StructureResult[] = [];
   const rows: Buffer[] = [];
-  const progress = new Progress(options.sizes.length * STRUCTURE_CASES.length, "structure");
+  // Case k of the list at `size`, filled by `method` into `image`.
+  const score = (at: LoadedCase, k: number, size: number, method: Method, image: RgbaImage, fillMs: number, structureMs: number) => {
+    const { truth, hole, box } = at;
+    const result: StructureResult = {
+      name: STRUCTURE_CASES[k].name,
+      half: k % 2 === 0 ? "tuning" : "held-out",
+      size,
+      method,
+      ...structureScores(image, truth, hole),
+      psnr: psnr(image, truth, box),
+      ssim: ssim(image, truth, box),
+      gradientRatio: gradientEnergyRatio(image, truth, hole),
+      fillMs,
+      structureMs,
+    };
+    results.push(result);
+    return result;
+  };
+  const passes = work ? 2 : 1;
+  const progress = new Progress(options.sizes.length * STRUCTURE_CASES.length * passes, "structure");
   try {
     for (const size of options.sizes) {
+      // The peers first, each case's images kept for the contact sheet: their processes would otherwise run
+      // between Vanish's erases and slow the next one's start.
+      const peerImages = new Map<string, { label: string; image: RgbaImage }[]>();
+      for (let k = 0; work && k < STRUCTURE_CASES.length; k++) {
+        const c = STRUCTURE_CASES[k];
+        const loaded = await loadCase(c, size, roots);
+        progress.tick(`${size} ${c.name} (peers)`);
+        if (loaded === null) continue;
+        const files = await writePeerInput(loaded.input, loaded.hole, work);
+        const tiles: { label: string; image: RgbaImage }[] = [];
+        if (gmic) {
+          const { image } = await gmicInpaint(gmic, files, work);
+          score(loaded, k, size, "gmic", image, Number.NaN, Number.NaN);
+          tiles.push({ label: "G'MIC", image });
+        }
+        if (python) {
+          const { telea } = await opencvInpaint(python, files, work);
+          score(loaded, k, size, "opencv-telea", telea, Number.NaN, Number.NaN);
+          tiles.push({ label: "Telea", image: telea });
+        }
+        if (size === options.sizes[0]) peerImages.set(c.name, tiles);
+      }
       for (let k = 0; k < STRUCTURE_CASES.length; k++) {
         const c = STRUCTURE_CASES[k];
-        const file = photoPath(c, roots);
-        if (file === null || !existsSync(file)) {
+        const loaded = await loadCase(c, size, roots);
+        if (loaded === null) {
           log(`${c.name}: photo unavailable, skipped`);
           progress.tick(c.name);
           continue;
         }
         progress.note(`${size} ${c.name}`);
-        const truth = await decodeFitted(file, size);
+        const { truth, hole, input, box } = loaded;
         const { width: W, height: H } = truth;
-        const hole = structureCaseMask(c, W, H);
-        const box = holeBounds(hole, W, H) as Rect;
-        const input: RgbaImage = { width: W, height: H, data: new Uint8ClampedArray(truth.data) };
-        for (let i = 0; i < hole.length; i++) {
-          if (hole[i] === 0) continue;
-          input.data[i * 4] = 0;
-          input.data[i * 4 + 1] = 0;
-          input.data[i * 4 + 2] = 0;
-        }
-        const half = k % 2 === 0 ? "tuning" : "held-out";
-        const images: Record<Method, RgbaImage> = { vanish: input, "no-structure": input };
+        const images: Partial<Record<Method, RgbaImage>> = {};
+        const scored: Partial<Record<Method, StructureResult>> = {};
         for (const method of METHODS) {
           const rep = await eraseWithReport(
             input,
@@ -353,30 +436,20 @@ export async function runStructureBench(options: StructureBenchOptions): Promise
             { seed: options.seed, structure: method === "vanish", ...(options.findLines ? { findLines: options.findLines } : {}) },
           );
           images[method] = rep.image;
-          results.push({
-            name: c.name,
-            half,
-            size,
-            method,
-            ...structureScores(rep.image, truth, hole),
-            psnr: psnr(rep.image, truth, box),
-            ssim: ssim(rep.image, truth, box),
-            gradientRatio: gradientEnergyRatio(rep.image, truth, hole),
-            fillMs: rep.timings.totalMs,
-            structureMs: rep.timings.structureMs,
-          });
+          scored[method] = score(loaded, k, size, method, rep.image, rep.timings.totalMs, rep.timings.structureMs);
         }
         if (size === options.sizes[0]) {
-          const r = results[results.length - 2];
-          const o = results[results.length - 1];
-          const label = `${c.name} (${half})\n${W}×${H}\nlineR ${fmt(o.lineR)} → ${fmt(r.lineR)}\nedgeF ${fmt(o.edgeF)} → ${fmt(r.edgeF)}\nPSNR ${fmt(o.psnr)} → ${fmt(r.psnr)}`;
+          const r = scored.vanish as StructureResult;
+          const o = scored["no-structure"] as StructureResult;
+          const label = `${c.name} (${r.half})\n${W}×${H}\nlineR ${fmt(o.lineR)} → ${fmt(r.lineR)}\nedgeF ${fmt(o.edgeF)} → ${fmt(r.edgeF)}\nPSNR ${fmt(o.psnr)} → ${fmt(r.psnr)}`;
           rows.push(
             await sheetRow(
               label,
               [
                 { label: "input", image: input },
-                { label: "no structure", image: images["no-structure"] },
-                { label: "vanish", image: images.vanish },
+                { label: "no structure", image: images["no-structure"] as RgbaImage },
+                { label: "vanish", image: images.vanish as RgbaImage },
+                ...(peerImages.get(c.name) ?? []),
                 { label: "truth", image: truth },
               ],
               box,
@@ -388,6 +461,7 @@ export async function runStructureBench(options: StructureBenchOptions): Promise
     }
   } finally {
     progress.stop();
+    if (work) await fs.rm(work, { recursive: true, force: true });
   }
   const md = report(results, options);
   await fs.writeFile(path.join(options.outDir, "report.md"), md);

@@ -435,7 +435,7 @@ export function buildProgram(): Command {
     .option("--repeats <n>", "timed runs of each method per case (the fastest counts)", integer("--repeats", 1, 20), 1)
     .option("--out <dir>", "folder for the report and contact sheet", "bench-out")
     .option("--cache <dir>", "folder for downloaded photos", ".cache/photos")
-    .option("--no-peers", "skip OpenCV's Telea and Navier–Stokes")
+    .option("--no-peers", "skip the peers: OpenCV's Telea and Navier–Stokes (and G'MIC with --structure)")
     .option("--seed <n>", "seed of the masks and fills", integer("--seed", 0, 2 ** 31 - 1), 7)
     .option("--model <file>", "also measure this ONNX inpainting network as the coarse stage")
     .option("--segmentation", "benchmark tap-to-select instead of erasing (mIoU, NoC, latency)")
@@ -470,6 +470,7 @@ export function buildProgram(): Command {
           outDir: flags.out,
           cacheDir: flags.cache,
           seed: flags.seed,
+          peers: flags.peers !== false,
           ...(findLines ? { findLines, lines: "M-LSD tiny 320 (jp.keijiro.mlsd@1.0.0)" } : {}),
         });
         return;
