@@ -114,6 +114,7 @@ for (const seed of seeds) {
           segment: g,
           kind,
           seed,
+          holeShare: hole.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0) / (w * h),
           ...(await eraseOffAndOn(truth, hole)),
         };
         rows.push(row);
