@@ -12,7 +12,7 @@
  * Run alone: the machine's two cores are the measure.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,8 +41,8 @@ if (child) {
 
 const sharp = (await import("sharp")).default;
 const { ensureOpenCvDoc } = await import("../dist/src/bench/opencv-doc.js");
-const { decodeFitted, ensurePhotos, ensureSkimageData, photoRoot } = await import("../dist/src/bench/photos.js");
-const { photoPath, STRUCTURE_CASES, structureCaseMask } = await import("../dist/src/bench/structure.js");
+const { ensurePhotos, ensureSkimageData, photoRoot } = await import("../dist/src/bench/photos.js");
+const { loadCase, STRUCTURE_CASES } = await import("../dist/src/bench/structure.js");
 
 const sizes = (process.argv[2] ?? "1024").split(",").map(Number);
 const repeats = Number(process.argv[3] ?? 3);
@@ -66,12 +66,10 @@ try {
     const sums = { inOff: 0, inOn: 0, wallOff: 0, wallOn: 0 };
     for (const c of STRUCTURE_CASES) {
       if (only && !only.has(c.name)) continue;
-      const file = photoPath(c, roots);
-      if (file === null || !existsSync(file)) continue;
-      const image = await decodeFitted(file, size);
+      const loaded = await loadCase(c, size, roots);
+      if (loaded === null) continue;
+      const { input: image, hole } = loaded;
       const { width: W, height: H } = image;
-      const hole = structureCaseMask(c, W, H);
-      for (let i = 0; i < hole.length; i++) if (hole[i] !== 0) image.data.fill(0, i * 4, i * 4 + 3);
       const photo = path.join(work, "photo.png");
       const mask = path.join(work, "mask.png");
       await sharp(Buffer.from(image.data.buffer), { raw: { width: W, height: H, channels: 4 } })

@@ -324,7 +324,7 @@ export function photoPath(c: StructureCase, roots: { wallpapers: string; opencv:
 }
 
 /** A case at one size: the photo (the truth), its hole, the input (the hole blacked out) and the hole's box. */
-interface LoadedCase {
+export interface LoadedCase {
   truth: RgbaImage;
   hole: Uint8Array;
   input: RgbaImage;
@@ -332,7 +332,7 @@ interface LoadedCase {
 }
 
 /** Decodes a case's photo fitted to `size` and makes its hole; null where the photo is unavailable. */
-async function loadCase(
+export async function loadCase(
   c: StructureCase,
   size: number,
   roots: { wallpapers: string; opencv: string | null; skimage: string | null },
